@@ -1,0 +1,56 @@
+"""The ``relmon`` command line: one module per command group.
+
+Domain errors become ``click.ClickException`` here, at the edge, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import click
+
+from monitor import __version__
+from monitor.cli.common import App
+from monitor.log import configure
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--config",
+    "config_path",
+    metavar="FILE",
+    help="Configuration file (default: $RELMON_CONFIG, then ~/.config/relmon/relmon.toml).",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="warning",
+    show_default=True,
+    help="How much to log (to stderr; JSON when stderr is not a terminal).",
+)
+@click.version_option(__version__, prog_name="relmon")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, log_level: str) -> None:
+    """relmon: how healthy is each client relationship, and why.
+
+    \b
+    Example:
+        relmon demo
+        relmon --config relmon.toml ingest ~/Mail/Archive --account alice
+    """
+    configure(level=log_level)
+    app = App(config_path=config_path)
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+def _register() -> None:
+    from monitor.cli import clients_cmd, config_cmd, db_cmd, demo_cmd, export_cmd, ingest_cmd
+
+    for module in (config_cmd, db_cmd, ingest_cmd, clients_cmd, export_cmd, demo_cmd):
+        module.register(cli)
+
+
+_register()
+
+
+def main() -> None:
+    cli(prog_name="relmon")

@@ -1,0 +1,106 @@
+"""``relmon clients`` and ``relmon clients suggest``."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import click
+from rich.table import Table
+
+from monitor.cli.common import (
+    App,
+    console,
+    emit_json,
+    fail_cleanly,
+    pass_app,
+    query_options,
+    short_date,
+)
+from monitor.clock import humanize_age
+
+
+def clients_table(rows: list[dict[str, Any]], tz: Any) -> Table:
+    table = Table(show_edge=False, pad_edge=False)
+    for name, justify in (
+        ("client", "left"), ("owner", "left"), ("in", "right"), ("out", "right"), ("noise", "right"),
+        ("last inbound", "left"), ("last outbound", "left"), ("waiting on", "left"), ("awaiting reply", "left"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for row in rows:
+        awaiting = row["awaiting"]
+        if awaiting:
+            oldest = max(a["age_seconds"] for a in awaiting)
+            waiting = f"{len(awaiting)} (oldest {humanize_age(timedelta(seconds=oldest))})"
+        else:
+            waiting = "—"
+        table.add_row(
+            row["name"],
+            row["owner"].split("@")[0],
+            str(row["inbound"]),
+            str(row["outbound"]),
+            str(row["noise"]),
+            short_date(row["last_inbound"]["date"], tz) if row["last_inbound"] else "—",
+            short_date(row["last_outbound"]["date"], tz) if row["last_outbound"] else "—",
+            row["waiting_on"] or "—",
+            waiting,
+        )
+    return table
+
+
+def register(cli: click.Group) -> None:
+    @cli.group("clients", invoke_without_command=True)
+    @query_options
+    @pass_app
+    @click.pass_context
+    @fail_cleanly
+    def clients(ctx: click.Context, app: App, as_json: bool, as_of: datetime | None) -> None:
+        """Configured clients with message counts, last contact, and what waits for our reply.
+
+        Noise (auto-replies, newsletters, bounces, receipts) is counted apart and never as contact.
+
+        \b
+        Example:
+            relmon clients
+            relmon clients --as-of 2026-06-30 --json
+        """
+        if ctx.invoked_subcommand is not None:
+            return
+        from monitor.views import client_overview
+
+        when = as_of or app.now
+        rows = client_overview(app.runtime(), when)
+        if as_json:
+            emit_json({"schema": "relmon/clients/v1", "as_of": when, "clients": rows})
+            return
+        console().print(clients_table(rows, app.config.team.tz))
+
+    @clients.command("suggest")
+    @query_options
+    @click.option("--limit", default=20, show_default=True, help="How many to show.")
+    @pass_app
+    @fail_cleanly
+    def suggest(app: App, as_json: bool, as_of: datetime | None, limit: int) -> None:
+        """External domains and addresses that match no client, ranked by two-way traffic.
+
+        A domain we write to and hear back from is probably a client (or should be excluded);
+        add it to [[clients]] in the configuration.
+
+        \b
+        Example:
+            relmon clients suggest --limit 10
+        """
+        from monitor.views import suggestions
+
+        when = as_of or app.now
+        rows = suggestions(app.runtime(), when, limit)
+        if as_json:
+            emit_json({"schema": "relmon/clients-suggest/v1", "as_of": when, "suggestions": rows})
+            return
+        table = Table(show_edge=False, pad_edge=False)
+        for name in ("domain or address", "from them", "from us", "people", "first", "last"):
+            table.add_column(name)
+        for row in rows:
+            people = ", ".join(row["people"][:3]) + (f" +{len(row['people']) - 3}" if len(row["people"]) > 3 else "")
+            table.add_row(row["name"], str(row["inbound"]), str(row["outbound"]), people, short_date(row["first"]), short_date(row["last"]))
+        console().print(table)

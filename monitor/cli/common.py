@@ -1,0 +1,125 @@
+"""What every command shares: loading configuration and store, ``--json``, ``--as-of``, errors."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from monitor.clock import iso, parse_instant, utcnow
+from monitor.config import Config, load_config
+from monitor.errors import RelmonError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class App:
+    """Lazily loaded state for one CLI invocation."""
+
+    config_path: str | None = None
+    _config: Config | None = None
+    _runtime: Any = None
+    now: datetime = field(default_factory=utcnow)  # read once per invocation
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    def runtime(self) -> Any:
+        """Configuration, migrated store and text analyzer (imported late: the analyzer is slow)."""
+        if self._runtime is None:
+            from monitor.jobs import Runtime
+
+            self._runtime = Runtime.open(self.config)
+        return self._runtime
+
+    def close(self) -> None:
+        if self._runtime is not None:
+            self._runtime.close()
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+def fail_cleanly(func: F) -> F:
+    """Turn relmon's domain errors into a clean message and exit status 1 at the CLI edge."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except RelmonError as err:
+            raise click.ClickException(str(err)) from err
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _parse_as_of(ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return parse_instant(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from err
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON (schema in docs/json.md).")
+as_of_option = click.option(
+    "--as-of",
+    "as_of",
+    callback=_parse_as_of,
+    metavar="DATETIME",
+    help="Answer as the data stood at this instant (ISO date or date-time; a bare date means its end, UTC).",
+)
+
+
+def query_options(func: F) -> F:
+    """``--json`` and ``--as-of``, which every query command takes."""
+    return json_option(as_of_option(func))
+
+
+def to_jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return round(value.total_seconds())
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value) if isinstance(value, set | frozenset) else value
+        return [to_jsonable(v) for v in items]
+    return value
+
+
+def emit_json(payload: dict[str, Any]) -> None:
+    click.echo(json.dumps(to_jsonable(payload), ensure_ascii=False, indent=2))
+
+
+def console() -> Console:
+    """Rich output on stdout; wide when piped, so tables are not wrapped at 80 columns."""
+    if sys.stdout.isatty():
+        return Console(file=sys.stdout, highlight=False)
+    return Console(file=sys.stdout, highlight=False, width=int(os.environ.get("COLUMNS", "160")), color_system=None)
+
+
+def short_date(value: datetime | None, tz: Any = None) -> str:
+    if value is None:
+        return "—"
+    local = value.astimezone(tz) if tz is not None else value
+    return local.strftime("%Y-%m-%d %H:%M")

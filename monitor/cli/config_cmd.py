@@ -1,0 +1,118 @@
+"""``relmon config check``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from monitor.cli.common import App, console, emit_json, json_option, pass_app
+from monitor.config import Config, find_config_path
+from monitor.errors import ConfigError, SecretError
+
+
+def describe(config: Config) -> dict[str, Any]:
+    """The resolved configuration as plain data, secrets masked."""
+    team = config.team
+    return {
+        "path": str(config.path) if config.path else None,
+        "team": {
+            "name": team.name,
+            "domains": list(team.domains),
+            "addresses": list(team.addresses),
+            "members": [
+                {"name": m.name, "address": m.address, "aliases": list(m.aliases), "timezone": m.timezone}
+                for m in team.members
+            ],
+            "timezone": team.timezone,
+            "working_hours": list(team.working_hours.spec),
+            "holidays": team.holidays.label() if team.holidays else None,
+        },
+        "clients": [
+            {
+                "name": c.name,
+                "domains": list(c.domains),
+                "addresses": list(c.addresses),
+                "owner": c.owner,
+                "timezone": c.timezone,
+                "working_hours": list(c.working_hours.spec) if c.working_hours else None,
+                "holidays": c.holidays.label() if c.holidays else None,
+            }
+            for c in config.clients
+        ],
+        "accounts": [
+            {"name": a.name, "kind": a.kind, "address": a.address, "path": str(a.path) if a.path else None}
+            for a in config.accounts
+        ],
+        "store": {"url": _mask_url(config.store.url)},
+        "privacy": {
+            "store_snippets": config.privacy.store_snippets,
+            "exclude_folders": list(config.privacy.exclude_folders),
+            "exclude_addresses": list(config.privacy.exclude_addresses),
+            "exclude_subjects": list(config.privacy.exclude_subjects),
+            "retention_days": config.privacy.retention_days,
+        },
+        "secrets": {key: secret.describe() for key, secret in config.secrets()},
+    }
+
+
+def _mask_url(url: str) -> str:
+    from monitor.store.db import _safe_url
+
+    return _safe_url(url)
+
+
+def register(cli: click.Group) -> None:
+    @cli.group("config")
+    def config_group() -> None:
+        """Inspect the configuration file."""
+
+    @config_group.command("check")
+    @json_option
+    @pass_app
+    def check(app: App, as_json: bool) -> None:
+        """Validate the configuration and print it resolved, secrets masked.
+
+        Exits with status 1 and lists every problem (with its key) when anything is wrong,
+        including secrets that cannot be read from their file or environment variable.
+
+        \b
+        Example:
+            relmon --config /etc/relmon/relmon.toml config check
+        """
+        try:
+            config = app.config
+        except ConfigError as err:
+            if as_json:
+                emit_json({"schema": "relmon/config-check/v1", "ok": False, "path": str(err.path or find_config_path(app.config_path)), "problems": err.problems})
+                raise SystemExit(1) from err
+            raise click.ClickException(str(err)) from err
+        problems: list[str] = []
+        for _key, secret in config.secrets():
+            try:
+                secret.reveal()
+            except SecretError as err:
+                problems.extend(err.problems)
+        if as_json:
+            emit_json({"schema": "relmon/config-check/v1", "ok": not problems, "problems": problems, "config": describe(config)})
+        else:
+            out = console()
+            data = describe(config)
+            out.print(f"[bold]Configuration[/bold] {data['path']}")
+            team = data["team"]
+            out.print(f"  team {team['name']!r}: domains {', '.join(team['domains']) or '—'}; timezone {team['timezone']}; hours {', '.join(team['working_hours'])}; holidays {team['holidays'] or '—'}")
+            for member in team["members"]:
+                out.print(f"    member {member['name']} <{member['address']}>")
+            for client in data["clients"]:
+                where = ", ".join(client["domains"] + client["addresses"])
+                out.print(f"  client {client['name']!r} ({where}) owner {client['owner']}")
+            for account in data["accounts"]:
+                out.print(f"  account {account['name']!r} kind {account['kind']} {account['address'] or ''} {account['path'] or ''}")
+            out.print(f"  store {data['store']['url']}")
+            for key, shown in data["secrets"].items():
+                out.print(f"  secret {key}: {shown}")
+            if problems:
+                for problem in problems:
+                    out.print(f"[red]problem[/red] {problem}")
+        if problems:
+            raise SystemExit(1)

@@ -1,0 +1,197 @@
+"""``relmon demo``: the whole pipeline on a shipped sample mailbox, no configuration needed."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+import tomllib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from monitor.cli.common import (
+    App,
+    console,
+    emit_json,
+    fail_cleanly,
+    pass_app,
+    query_options,
+    short_date,
+)
+from monitor.config import Config, parse_config
+
+DEMO = Path(__file__).resolve().parent.parent / "demo"
+
+
+def demo_config(store_url: str) -> tuple[Config, dict[str, Any]]:
+    """The configuration the sample mailbox was written for, built from the sample itself."""
+    data = tomllib.loads((DEMO / "sample_threads.toml").read_text(encoding="utf-8"))
+    team = data["team"]
+    document: dict[str, Any] = {
+        "team": {
+            "name": team["name"],
+            "domains": [team["domain"]],
+            "timezone": "Europe/London",
+            "working_hours": "Mon-Fri 09:00-17:30",
+            "holidays": "GB-ENG",
+            "members": [{"name": m["name"], "address": m["address"], "timezone": m.get("timezone", "Europe/London")} for m in team["members"]],
+        },
+        "clients": [
+            {
+                key: value
+                for key, value in {
+                    "name": c["name"],
+                    "domains": c.get("domains", []),
+                    "addresses": c.get("addresses", []),
+                    "owner": c["owner"],
+                    "timezone": c.get("timezone"),
+                }.items()
+                if value is not None
+            }
+            for c in data["clients"]
+        ],
+        "accounts": [
+            {"name": m["address"].split("@")[0].split(".")[0], "kind": "mbox", "address": m["address"], "path": str(DEMO / "mail" / f"{m['address'].split('@')[0]}.mbox")}
+            for m in team["members"]
+        ],
+        "store": {"url": store_url},
+    }
+    return parse_config(document, None), data
+
+
+def register(cli: click.Group) -> None:
+    @cli.command("demo")
+    @query_options
+    @click.option("--keep", type=click.Path(file_okay=False, path_type=Path), help="Keep the demo database in this directory (default: a temporary one, removed afterwards).")
+    @pass_app
+    @fail_cleanly
+    def demo(app: App, as_json: bool, as_of: datetime | None, keep: Path | None) -> None:
+        """Run relmon on a sample consultancy mailbox: no configuration, offline, under a minute.
+
+        Builds a throw-away SQLite database from three consultants' mailboxes shipped with
+        relmon (fictional clients, May–November 2026), then shows per client who wrote last,
+        what waits for whose reply, and which messages were noise. Answers as of the sample's
+        own "now" unless --as-of is given.
+
+        \b
+        Example:
+            relmon demo
+            relmon demo --keep ./demo-db && relmon --config ./demo-db/relmon.toml clients
+        """
+        from monitor.jobs import Runtime, ingest_paths
+        from monitor.views import client_overview
+
+        started = time.perf_counter()
+        workdir = Path(tempfile.mkdtemp(prefix="relmon-demo-")) if keep is None else keep
+        workdir.mkdir(parents=True, exist_ok=True)
+        try:
+            config, sample = demo_config(f"sqlite:///{workdir / 'relmon.db'}")
+            reference = sample["reference_time"]
+            when = as_of or (reference if reference.tzinfo else reference.replace(tzinfo=UTC))
+            runtime = Runtime.open(config)
+            try:
+                reports = [
+                    ingest_paths(runtime, [account.path], account=account.name, now=when)
+                    for account in config.accounts
+                    if account.path is not None
+                ]
+                rows = client_overview(runtime, when)
+                noise = _noise_summary(runtime, when)
+                if keep is not None:
+                    _write_config(keep, config)
+            finally:
+                runtime.close()
+        finally:
+            if keep is None:
+                shutil.rmtree(workdir, ignore_errors=True)
+        elapsed = time.perf_counter() - started
+        read = sum(r.total("read") for r in reports)
+        stored = sum(r.total("new") for r in reports)
+        if as_json:
+            emit_json(
+                {
+                    "schema": "relmon/demo/v1",
+                    "as_of": when,
+                    "mailboxes": [a.name for a in config.accounts],
+                    "messages_read": read,
+                    "messages_stored": stored,
+                    "clients": rows,
+                    "noise": noise,
+                }
+            )
+            return
+        _print(config, rows, noise, when, read, stored, elapsed)
+
+
+def _noise_summary(runtime: Any, when: datetime) -> list[dict[str, Any]]:
+    import sqlalchemy as sa
+
+    from monitor.store.db import reading
+    from monitor.store.schema import messages
+
+    query = (
+        sa.select(messages.c.noise, messages.c.client, sa.func.count())
+        .where(messages.c.noise.is_not(None), messages.c.date <= when)
+        .group_by(messages.c.noise, messages.c.client)
+        .order_by(messages.c.noise, messages.c.client)
+    )
+    with reading(runtime.store.engine) as connection:
+        return [{"kind": kind, "client": client, "count": count} for kind, client, count in connection.execute(query)]
+
+
+def _write_config(directory: Path, config: Config) -> None:
+    lines = [
+        "# Configuration of the relmon demo database (written by `relmon demo --keep`).",
+        "[team]",
+        f"name = {config.team.name!r}",
+        f"domains = {list(config.team.domains)!r}",
+        f"timezone = {config.team.timezone!r}",
+        f"working_hours = {list(config.team.working_hours.spec)!r}",
+    ]
+    if config.team.holidays:
+        lines.append(f"holidays = {config.team.holidays.label()!r}")
+    for member in config.team.members:
+        lines += ["", "[[team.members]]", f"name = {member.name!r}", f"address = {member.address!r}"]
+        if member.timezone:
+            lines.append(f"timezone = {member.timezone!r}")
+    for client in config.clients:
+        lines += ["", "[[clients]]", f"name = {client.name!r}", f"domains = {list(client.domains)!r}", f"addresses = {list(client.addresses)!r}", f"owner = {client.owner!r}"]
+        if client.timezone:
+            lines.append(f"timezone = {client.timezone!r}")
+    lines += ["", "[store]", f"url = {config.store.url!r}", ""]
+    (directory / "relmon.toml").write_text("\n".join(lines).replace("'", '"'), encoding="utf-8")
+
+
+def _print(config: Config, rows: list[dict[str, Any]], noise: list[dict[str, Any]], when: datetime, read: int, stored: int, elapsed: float) -> None:
+    from monitor.cli.clients_cmd import clients_table
+
+    out = console()
+    out.print(
+        f"[bold]relmon demo[/bold] — {config.team.name}: {len(config.accounts)} mailboxes, {read} messages read, "
+        f"{stored} stored once each, {len(config.clients)} clients; as of {short_date(when, config.team.tz)} ({config.team.timezone})"
+    )
+    out.print()
+    out.print(clients_table(rows, config.team.tz))
+    waiting = [(row["name"], a) for row in rows for a in row["awaiting"]]
+    if waiting:
+        out.print()
+        out.print("[bold]Awaiting our reply[/bold]")
+        table = Table(show_edge=False, pad_edge=False)
+        for name in ("client", "since", "from", "subject"):
+            table.add_column(name)
+        for client, item in waiting:
+            table.add_row(client, short_date(item["date"], config.team.tz), item["from"], item["subject"][:70])
+        out.print(table)
+    if noise:
+        out.print()
+        out.print("[bold]Noise filtered out[/bold] (never counted as contact, reply or sentiment)")
+        totals: dict[str, int] = {}
+        for entry in noise:
+            totals[entry["kind"]] = totals.get(entry["kind"], 0) + entry["count"]
+        out.print("  " + ", ".join(f"{kind.replace('_', ' ')}: {count}" for kind, count in sorted(totals.items())))
+    out.print()
+    out.print(f"[dim]Done in {elapsed:.1f} s. Try `relmon demo --json`, or `relmon demo --keep DIR` to explore with the other commands.[/dim]")

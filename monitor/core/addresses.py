@@ -1,0 +1,172 @@
+"""Who is who: us, clients, and everyone else; and the direction of a message.
+
+A contact address matches before a domain; subdomains match their domain (``eu.acme.com`` is
+Acme's when ``acme.com`` is); free-mail domains never match by domain, only by address.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from monitor.core.model import Direction, Mailbox
+
+# Domains where anybody can have an address: a client is never recognised by these.
+FREEMAIL_DOMAINS: frozenset[str] = frozenset(
+    """
+    gmail.com googlemail.com outlook.com hotmail.com hotmail.co.uk hotmail.fr hotmail.de live.com
+    live.co.uk live.fr msn.com yahoo.com yahoo.co.uk yahoo.fr yahoo.de yahoo.es yahoo.co.jp
+    ymail.com rocketmail.com aol.com aim.com icloud.com me.com mac.com proton.me protonmail.com
+    pm.me tutanota.com tuta.io zoho.com zohomail.com fastmail.com fastmail.fm hey.com mail.com
+    email.com gmx.com gmx.net gmx.de gmx.at gmx.ch web.de t-online.de freenet.de posteo.de
+    mailbox.org arcor.de orange.fr wanadoo.fr free.fr laposte.net sfr.fr libero.it virgilio.it
+    tiscali.it alice.it terra.es telefonica.net btinternet.com sky.com virginmedia.com
+    talktalk.net ntlworld.com comcast.net verizon.net att.net sbcglobal.net bellsouth.net cox.net
+    charter.net earthlink.net juno.com shaw.ca rogers.com sympatico.ca bigpond.com
+    optusnet.com.au xtra.co.nz mail.ru inbox.ru list.ru bk.ru yandex.ru yandex.com ya.ru
+    rambler.ru ukr.net seznam.cz centrum.cz wp.pl o2.pl interia.pl onet.pl bluewin.ch
+    hispeed.ch luukku.com kolumbus.fi suomi24.fi saunalahti.fi telia.com bredband.net
+    online.no qq.com foxmail.com 163.com 126.com yeah.net sina.com sina.cn sohu.com aliyun.com
+    139.com 189.cn naver.com daum.net hanmail.net nate.com rediffmail.com yahoo.co.in
+    uol.com.br bol.com.br terra.com.br ig.com.br hotmail.es outlook.es outlook.de outlook.fr
+    """.split()
+)
+
+_ADDRESS = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]+$")
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
+
+
+def normalise_address(value: str) -> str:
+    """``"Alice <Alice@Example.COM>"`` -> ``"alice@example.com"``; raises ``ValueError`` if not an address."""
+    text = value.strip()
+    if "<" in text and text.endswith(">"):
+        text = text[text.rindex("<") + 1 : -1]
+    text = text.strip().strip("<>").casefold()
+    if not _ADDRESS.match(text):
+        raise ValueError(f"{value!r} is not an email address")
+    return text
+
+
+def normalise_domain(value: str) -> str:
+    """``"@Acme.COM."`` -> ``"acme.com"``; raises ``ValueError`` if not a domain name."""
+    text = value.strip().lstrip("@").rstrip(".").casefold()
+    try:
+        text = text.encode("idna").decode("ascii")
+    except UnicodeError as err:
+        raise ValueError(f"{value!r} is not a domain name") from err
+    if not _DOMAIN.match(text):
+        raise ValueError(f"{value!r} is not a domain name")
+    return text
+
+
+def domain_of(address: str) -> str:
+    return address.rpartition("@")[2]
+
+
+class PartyKind(StrEnum):
+    US = "us"
+    CLIENT = "client"
+    EXTERNAL = "external"  # matches no client: unassigned
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    kind: PartyKind
+    client: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    direction: Direction
+    client: str | None  # the client the message belongs to, if any
+    counterpart: str | None  # the main outside address: the client contact or stranger
+
+
+_US = Party(PartyKind.US)
+_EXTERNAL = Party(PartyKind.EXTERNAL)
+
+
+class Directory:
+    """Classifies addresses. Built once from the configuration; lookups are dictionary hits."""
+
+    def __init__(
+        self,
+        *,
+        us_domains: Iterable[str],
+        us_addresses: Iterable[str],
+        client_domains: Mapping[str, str],
+        client_addresses: Mapping[str, str],
+        freemail: Iterable[str] = FREEMAIL_DOMAINS,
+    ) -> None:
+        self.us_domains = frozenset(us_domains)
+        self.us_addresses = frozenset(us_addresses)
+        self.client_domains = dict(client_domains)
+        self.client_addresses = dict(client_addresses)
+        self.freemail = frozenset(freemail)
+        self._cache: dict[str, Party] = {}
+
+    def _domain_match(self, domain: str, table: Mapping[str, str] | frozenset[str]) -> str | None:
+        # Walk up the labels: a.b.acme.com, b.acme.com, acme.com — the most specific wins.
+        labels = domain.split(".")
+        for start in range(len(labels) - 1):
+            candidate = ".".join(labels[start:])
+            if candidate in table:
+                return candidate
+        return None
+
+    def party(self, address: str) -> Party:
+        cached = self._cache.get(address)
+        if cached is not None:
+            return cached
+        result = self._classify(address)
+        if len(self._cache) < 200_000:
+            self._cache[address] = result
+        return result
+
+    def _classify(self, address: str) -> Party:
+        if address in self.us_addresses:
+            return _US
+        client = self.client_addresses.get(address)
+        if client is not None:
+            return Party(PartyKind.CLIENT, client)
+        domain = domain_of(address)
+        if self._domain_match(domain, self.us_domains) is not None:
+            return _US
+        if domain in self.freemail:
+            return _EXTERNAL
+        matched = self._domain_match(domain, self.client_domains)
+        if matched is not None:
+            return Party(PartyKind.CLIENT, self.client_domains[matched])
+        return _EXTERNAL
+
+    def is_us(self, address: str) -> bool:
+        return self.party(address).kind is PartyKind.US
+
+    def attribute(self, sender: Mailbox | None, to: Iterable[Mailbox], cc: Iterable[Mailbox]) -> Attribution:
+        """Direction and client of a message from its addresses (DESIGN.md, "direction")."""
+        recipients = [*to, *cc]
+        if sender is None:
+            return Attribution(Direction.OTHER, None, None)
+        source = self.party(sender.address)
+        if source.kind is PartyKind.CLIENT:
+            # Received in a monitored mailbox, so it reached us (perhaps as Bcc).
+            return Attribution(Direction.INBOUND, source.client, sender.address)
+        if source.kind is PartyKind.US:
+            if not recipients:
+                return Attribution(Direction.OTHER, None, None)
+            first_client: tuple[str, str] | None = None
+            first_external: str | None = None
+            for mailbox in recipients:
+                party = self.party(mailbox.address)
+                if party.kind is PartyKind.CLIENT and first_client is None and party.client:
+                    first_client = (party.client, mailbox.address)
+                elif party.kind is PartyKind.EXTERNAL and first_external is None:
+                    first_external = mailbox.address
+            if first_client is not None:
+                return Attribution(Direction.OUTBOUND, first_client[0], first_client[1])
+            if first_external is None:
+                return Attribution(Direction.INTERNAL, None, None)
+            return Attribution(Direction.OTHER, None, first_external)
+        return Attribution(Direction.OTHER, None, sender.address)

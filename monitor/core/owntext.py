@@ -1,0 +1,384 @@
+"""Own text: what the sender newly wrote, without quoted history, forwarded blocks or signature.
+
+Every text measure (sentiment, cues, needs-reply) reads own text only, so that our own words
+quoted back in a client's reply never count as the client's. The rules cover the reply styles of
+Gmail, Outlook and Apple Mail in English, German, French, Spanish, Finnish and Chinese (plus a
+few neighbours), ``>`` quoting (including answers interleaved with the quote), and HTML quotes
+(``<blockquote>``, Gmail's ``gmail_quote``, Outlook's ``divRplyFwdMsg``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html import unescape
+from html.parser import HTMLParser
+
+# A line the HTML converter emits where an HTML quote container starts: everything from here on
+# is history. A private-use character cannot collide with real text.
+QUOTE_MARK = "\ue000"
+
+_WROTE_VERBS = (
+    r"wrote|writes|schrieb|a\s+écrit|a\s+ecrit|escribió|escribio|kirjoitti|ha\s+scritto|schreef|"
+    r"escreveu|skrev|napisał|napisal|написал|написала|写道|寫道|が書きました|작성"
+)
+# "On Mon, 2 Mar 2026 at 10:15, Max <max@x> wrote:" and its translations; also Chinese
+# "Li Wei <li@x> 于2026年3月2日周一 10:15写道：" and Finnish "… (<matti@x>) kirjoitti:".
+_ATTRIBUTION = re.compile(rf"(?:{_WROTE_VERBS})\s*[:：]\s*$", re.IGNORECASE)
+_ATTRIBUTION_START = re.compile(
+    r"^\s*(?:On|Am|Le|El|Op|Il|Em|Den|På|Dne|W\s+dniu|在|Le\s+\w+\.?)\b", re.IGNORECASE
+)
+
+_HEADER_NAMES = {
+    "from": r"From|Von|De|Lähettäjä|Lähettäjä|发件人|發件人|寄件者|Van|Da|Från|Fra|Od|От",
+    "sent": r"Sent|Date|Gesendet|Datum|Envoyé|Envoye|Date\s+d'envoi|Enviado|Enviado\s+el|Fecha|"
+    r"Lähetetty|Päivämäärä|发送时间|發送時間|日期|时间|Verzonden|Inviato|Data|Skickat|Sendt|Wysłano|Отправлено",
+    "to": r"To|An|À|A|Para|Vastaanottaja|收件人|收件者|Aan|Till|Til|Do|Кому",
+    "subject": r"Subject|Betreff|Objet|Asunto|Aihe|主题|主題|Onderwerp|Oggetto|Ämne|Emne|Temat|Тема",
+    "cc": r"Cc|Kopie|Cc\s*:|CC",
+}
+_FROM_LINE = re.compile(rf"^\s*\*?(?:{_HEADER_NAMES['from']})\s*\*?\s*[:：]\s*\*?\s*\S", re.IGNORECASE)
+_OTHER_HEADER = re.compile(
+    rf"^\s*\*?(?:{_HEADER_NAMES['sent']}|{_HEADER_NAMES['to']}|{_HEADER_NAMES['subject']}|{_HEADER_NAMES['cc']})"
+    r"\s*\*?\s*[:：]",
+    re.IGNORECASE,
+)
+
+_ORIGINAL_MESSAGE = re.compile(
+    r"^\s*[-_=*\s]*(?:Original\s+Message|Ursprüngliche\s+Nachricht|Originalnachricht|"
+    r"Message\s+d'origine|Message\s+original|Mensaje\s+original|Alkuperäinen\s+viesti|原始邮件|原始郵件|"
+    r"Oorspronkelijk\s+bericht|Messaggio\s+originale|Ursprungligt\s+meddelande|Mensagem\s+original|"
+    r"Opprinnelig\s+melding|Oprindelig\s+meddelelse|Wiadomość\s+oryginalna)\s*[-_=*\s]*$",
+    re.IGNORECASE,
+)
+_FORWARDED = re.compile(
+    r"^\s*(?:[-_=*]{2,}\s*(?:Forwarded\s+message|Weitergeleitete\s+Nachricht|Message\s+transféré|"
+    r"Mensaje\s+reenviado|Välitetty\s+viesti|转发的邮件|轉寄的郵件|Doorgestuurd\s+bericht|"
+    r"Messaggio\s+inoltrato|Vidarebefordrat\s+meddelande|Mensagem\s+encaminhada)\s*[-_=*]*|"
+    r"Begin\s+forwarded\s+message\s*:|Anfang\s+der\s+weitergeleiteten\s+Nachricht\s*:|"
+    r"Début\s+du\s+message\s+(?:réexpédié|transféré)\s*:|Inicio\s+del\s+mensaje\s+reenviado\s*:|"
+    r"Välitetty\s+viesti\s+alkaa\s*:|Forwarded\s+message\s*:)\s*$",
+    re.IGNORECASE,
+)
+_SEPARATOR = re.compile(r"^\s*(?:_{10,}|-{10,}|={10,})\s*$")
+_QUOTED = re.compile(r"^\s*(?:>|&gt;|\|(?=\s))")
+_SIG_DELIMITER = re.compile(r"^(?:--|__)\s*$")
+_MOBILE = re.compile(
+    r"^\s*(?:Sent\s+from\s+(?:my\s+)?\w[\w\s]{0,30}|Sent\s+from\s+Outlook.*|Get\s+Outlook\s+for\s+\w+.*|"
+    r"Sent\s+via\s+\w.*|Von\s+meinem\s+\w[\w\s]{0,25}\s+gesendet|Gesendet\s+von\s+meinem\s+\w.*|"
+    r"Envoyé\s+de\s+mon\s+\w.*|Enviado\s+desde\s+mi\s+\w.*|Enviado\s+do\s+meu\s+\w.*|"
+    r"Lähetetty\s+\w+(?:sta|stä|lta|ltä)\b.*|Lähetetty\s+(?:iPhonesta|Androidista|mobiilista).*|"
+    r"发自我的\w.*|從我的\w.*傳送|来自\w+的\s*\w+|Inviato\s+da\s+\w.*|Verzonden\s+vanaf\s+\w.*)\s*$",
+    re.IGNORECASE,
+)
+_VALEDICTION = re.compile(
+    r"^\s*(?:(?:best|kind|warm|warmest|many|with\s+best|with\s+kind|all\s+the\s+best)\s+(?:regards|wishes|thanks)|"
+    r"regards|best|cheers|sincerely|yours\s+sincerely|yours\s+truly|yours|thanks|thank\s+you|many\s+thanks|"
+    r"thanks\s+again|thanks\s+and\s+regards|talk\s+soon|speak\s+soon|take\s+care|br|"
+    r"mit\s+freundlichen\s+grüßen|mit\s+freundlichen\s+grüssen|freundliche\s+grüße|freundliche\s+grüsse|"
+    r"viele\s+grüße|viele\s+grüsse|beste\s+grüße|beste\s+grüsse|schöne\s+grüße|liebe\s+grüße|herzliche\s+grüße|"
+    r"grüße|gruß|mfg|lg|vg|danke|vielen\s+dank|"
+    r"cordialement|bien\s+cordialement|bien\s+à\s+vous|salutations|sincères\s+salutations|merci|"
+    r"merci\s+beaucoup|bonne\s+journée|à\s+bientôt|"
+    r"saludos|un\s+saludo|saludos\s+cordiales|atentamente|un\s+abrazo|gracias|muchas\s+gracias|"
+    r"ystävällisin\s+terveisin|terveisin|parhain\s+terveisin|t\.|kiitos|kiittäen|"
+    r"此致|敬礼|祝好|顺祝商祺|谢谢|多谢|祝一切顺利|"
+    r"met\s+vriendelijke\s+groet|groeten|cordiali\s+saluti|saluti|med\s+vänliga\s+hälsningar|hälsningar|"
+    r"med\s+venlig\s+hilsen|mvh)\s*[,.!:：，。]*\s*(?:[A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*)?)?\s*$",
+    re.IGNORECASE,
+)
+_DISCLAIMER = re.compile(
+    r"^\s*(?:this\s+(?:e-?mail|message)\s+(?:and\s+any\s+(?:files|attachments?)\s+(?:transmitted\s+with\s+it\s+)?)?(?:is|are|may\s+contain|contains)\s+"
+    r"(?:confidential|intended|privileged)|confidentiality\s+(?:notice|note)|disclaimer\s*:|legal\s+notice|aviso\s+legal|"
+    r"avis\s+de\s+confidentialité|rechtlicher\s+hinweis|vertraulichkeitshinweis|luottamuksellisuus|免责声明|保密声明|"
+    r"diese\s+e-?mail\s+(?:enthält|kann|ist)|ce\s+(?:message|courriel|mail)\s+(?:et\s+(?:ses|toutes\s+les)\s+pièces\s+jointes\s+)?"
+    r"(?:est|sont|peut|contient)|este\s+(?:mensaje|correo)\s+(?:y\s+sus\s+(?:anexos|archivos\s+adjuntos)\s+)?(?:es|puede|contiene|van)|"
+    r"tämä\s+(?:sähköposti|viesti)\s+(?:voi\s+sisältää|on\s+luottamuksellinen|liitteineen)|本邮件.*(?:保密|机密)|"
+    r".{0,80}\bis\s+registered\s+in\s+(?:england|scotland|ireland)|registered\s+office\s*:|"
+    r"sitz\s+der\s+gesellschaft|amtsgericht\s+\w+|handelsregister|registergericht|geschäftsführ(?:er|ung)\s*:|"
+    r"y-tunnus|siret|rcs\s+\w+|cif\s*:|company\s+(?:registration|number|no\.?)\s*:?)",
+    re.IGNORECASE,
+)
+# A sign-off name: "Dana", "Grace Whitmore", "J.-P. Martin", or a short name in CJK script.
+_NAME_LINE = re.compile(
+    r"^\s*(?:[^\W\d_][\w'’.\-]*(?:\s+[^\W\d_][\w'’.\-]*){0,3}|[\u4e00-\u9fff]{2,4})\s*$"
+)
+_CONTACT_LINE = re.compile(
+    r"(?:\+?\d[\d\s().\-/]{6,}\d|https?://|www\.|\S+@\S+\.\w+|\s\|\s|^\s*(?:tel|phone|mobile|mob|fax|m|t|p|e)"
+    r"\s*[.:]|^\s*\[[^\]]*(?:logo|image)[^\]]*\]\s*$)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OwnText:
+    text: str
+    removed: tuple[str, ...] = ()  # what was cut: "quote", "outlook_header", "signature", …
+
+
+def _is_attribution(lines: list[str], index: int) -> int:
+    """How many lines (1 or 2) form an attribution header at ``index``; 0 if none.
+
+    Gmail wraps long attribution lines, so the verb may end the following line.
+    """
+    line = lines[index].strip()
+    if not line or len(line) > 300:
+        return 0
+    if _ATTRIBUTION.search(line) and (_ATTRIBUTION_START.match(line) or _next_is_quote(lines, index + 1) or "@" in line or re.search(r"\d", line)):
+        return 1
+    if index + 1 < len(lines) and _ATTRIBUTION_START.match(line):
+        joined = line + " " + lines[index + 1].strip()
+        if len(joined) <= 400 and _ATTRIBUTION.search(joined):
+            return 2
+    return 0
+
+
+def _next_is_quote(lines: list[str], start: int) -> bool:
+    for line in lines[start : start + 3]:
+        if line.strip():
+            return bool(_QUOTED.match(line))
+    return False
+
+
+def _outlook_block(lines: list[str], index: int) -> bool:
+    """A From: line followed closely by at least one more header line (Sent/To/Subject/Cc)."""
+    if not _FROM_LINE.match(lines[index]):
+        return False
+    others = 0
+    for line in lines[index + 1 : index + 8]:
+        if _OTHER_HEADER.match(line):
+            others += 1
+            if others >= 1 and ("@" in lines[index] or others >= 2):
+                return True
+        elif line.strip() and not line.startswith((" ", "\t")) and others == 0 and len(line.strip()) > 80:
+            # An unrelated long line right after "From:": prose such as "From: our side, …".
+            return False
+    return others >= 2
+
+
+def strip_quotes(text: str) -> tuple[list[str], list[str]]:
+    """Cut quoted history and forwarded blocks; returns (own lines, what was removed)."""
+    lines = text.split("\n")
+    removed: list[str] = []
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if line.strip() == QUOTE_MARK:
+            removed.append("html_quote")
+            break
+        if _ORIGINAL_MESSAGE.match(line) and line.strip():
+            removed.append("original_message")
+            break
+        if _FORWARDED.match(line):
+            removed.append("forwarded")
+            break
+        if _SEPARATOR.match(line) and index + 1 < len(lines):
+            following = next((j for j in range(index + 1, min(index + 4, len(lines))) if lines[j].strip()), None)
+            if following is not None and _outlook_block(lines, following):
+                removed.append("outlook_header")
+                break
+        if _outlook_block(lines, index):
+            removed.append("outlook_header")
+            break
+        span = _is_attribution(lines, index)
+        if span:
+            if _next_is_quote(lines, index + span):
+                # ">"-quoted history: drop the attribution, keep any answers interleaved below.
+                removed.append("attribution")
+                index += span
+                continue
+            removed.append("quote")
+            break
+        if _QUOTED.match(line):
+            if "quoted_lines" not in removed:
+                removed.append("quoted_lines")
+            index += 1
+            continue
+        out.append(line)
+        index += 1
+    return out, removed
+
+
+def _looks_like_signature_tail(lines: list[str]) -> bool:
+    """Lines after a valediction: a name, a title, contact details; short and few."""
+    content = [line for line in lines if line.strip()]
+    if len(content) > 10:
+        return False
+    return all(len(line.strip()) <= 90 for line in content)
+
+
+def _is_name(line: str) -> bool:
+    stripped = line.strip()
+    if not stripped or len(stripped) > 40 or not _NAME_LINE.match(stripped):
+        return False
+    words = stripped.split()
+    # Every word capitalised (names are), or a CJK name.
+    return all(w[0].isupper() or "\u4e00" <= w[0] <= "\u9fff" for w in words)
+
+
+def _sign_off_name(lines: list[str]) -> int | None:
+    """Where a sign-off name starts the signature: "Grace" followed by "Grace Whitmore, Head
+    of …", or a lone first name as the last line."""
+    content = [i for i, line in enumerate(lines) if line.strip()]
+    if len(content) < 2:
+        return None
+    for position in content[-12:]:
+        if position == content[0] or not _is_name(lines[position]):
+            continue
+        first = lines[position].split()[0]
+        rest = [line for line in lines[position + 1 :] if line.strip()]
+        if not rest:
+            if len(lines[position].split()) <= 2:
+                return position
+            continue
+        if not _looks_like_signature_tail(lines[position + 1 :]):
+            continue
+        if rest[0].strip().startswith(first) or any(_CONTACT_LINE.search(line) for line in rest):
+            return position
+    return None
+
+
+def strip_signature(lines: list[str]) -> tuple[list[str], list[str]]:
+    removed: list[str] = []
+    # RFC 3676 "-- " delimiter, or a mobile signature: cut from the last one that leaves content.
+    for index in range(len(lines) - 1, 0, -1):
+        if _SIG_DELIMITER.match(lines[index]) and any(line.strip() for line in lines[:index]):
+            lines = lines[:index]
+            removed.append("signature")
+            break
+    for index, line in enumerate(lines):
+        if _MOBILE.match(line) and any(other.strip() for other in lines[:index]):
+            lines = lines[:index]
+            removed.append("mobile_signature")
+            break
+    for index, line in enumerate(lines):
+        if _DISCLAIMER.match(line) and any(other.strip() for other in lines[:index]):
+            lines = lines[:index]
+            removed.append("disclaimer")
+            break
+    # A valediction near the end followed only by a short signature block.
+    tail_start = max(0, len(lines) - 14)
+    signed = False
+    for index in range(tail_start, len(lines)):
+        stripped = lines[index].strip()
+        if len(stripped) > 45 or not _VALEDICTION.match(stripped):
+            continue
+        before = [line for line in lines[:index] if line.strip()]
+        if before and _looks_like_signature_tail(lines[index + 1 :]):
+            lines = lines[:index]
+            removed.append("valediction")
+            signed = True
+            break
+    if not signed:
+        cut = _sign_off_name(lines)
+        if cut is not None:
+            lines = lines[:cut]
+            removed.append("sign_off")
+    # A bare contact block at the very end (name, title, phone, URL) without a valediction.
+    while lines and not lines[-1].strip():
+        lines.pop()
+    trailing = 0
+    for line in reversed(lines):
+        if _CONTACT_LINE.search(line) and len(line.strip()) <= 100:
+            trailing += 1
+        else:
+            break
+    if trailing and trailing < len([line for line in lines if line.strip()]):
+        lines = lines[: len(lines) - trailing]
+        removed.append("contact_block")
+    return lines, removed
+
+
+def own_text(text: str) -> OwnText:
+    """The sender's own words from a plain-text body (or the output of :func:`html_to_text`)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines, removed = strip_quotes(text)
+    lines, sig_removed = strip_signature(lines)
+    body = "\n".join(line.rstrip() for line in lines)
+    body = re.sub(r"\n{3,}", "\n\n", body).strip()
+    return OwnText(body, tuple(removed + sig_removed))
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+_BLOCK = frozenset(
+    "address article aside blockquote br dd div dl dt fieldset figcaption figure footer form h1 h2 h3 "
+    "h4 h5 h6 header hr li main nav ol p pre section table tbody td tfoot th thead tr ul".split()
+)
+_SKIP = frozenset({"script", "style", "head", "title", "template", "noscript", "xml"})
+_QUOTE_CONTAINER_CLASSES = ("gmail_quote", "yahoo_quoted", "moz-cite-prefix", "protonmail_quote", "zmail_extra")
+_QUOTE_CONTAINER_IDS = ("divrplyfwdmsg", "appendonsend", "x_divrplyfwdmsg", "mail-editor-reference-message-container", "reply-intro", "isforwardcontent")
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = []
+        self.current: list[str] = []
+        self.quote_depth = 0
+        self.skip_depth = 0
+        self.stack: list[str] = []
+        self.quote_marked = False
+
+    def _flush(self) -> None:
+        text = re.sub(r"[ \t\u00a0\u200b]+", " ", "".join(self.current)).strip()
+        self.current = []
+        if text:
+            prefix = "> " * self.quote_depth
+            self.lines.append(prefix + text)
+        elif self.lines and self.lines[-1] != "":
+            self.lines.append("")
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP:
+            self.skip_depth += 1
+            return
+        if tag in _BLOCK:
+            self._flush()
+        attributes = {k.lower(): (v or "") for k, v in attrs}
+        classes = attributes.get("class", "").lower()
+        ident = attributes.get("id", "").lower()
+        if not self.quote_marked and self.quote_depth == 0 and (
+            any(name in classes for name in _QUOTE_CONTAINER_CLASSES) or ident in _QUOTE_CONTAINER_IDS
+        ):
+            self.lines.append(QUOTE_MARK)
+            self.quote_marked = True
+        if tag == "blockquote":
+            self.quote_depth += 1
+        if tag not in ("br", "hr", "img", "meta", "link", "input", "wbr"):
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK:
+            self._flush()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP:
+            self.skip_depth = max(0, self.skip_depth - 1)
+            return
+        if tag in _BLOCK:
+            self._flush()
+        if tag == "blockquote":
+            self.quote_depth = max(0, self.quote_depth - 1)
+
+    def handle_data(self, data: str) -> None:
+        if self.skip_depth:
+            return
+        self.current.append(data.replace("\n", " "))
+
+    def text(self) -> str:
+        self._flush()
+        return "\n".join(self.lines).strip()
+
+
+def html_to_text(html: str) -> str:
+    """Readable text from an HTML body; quotes become ``>`` lines, quote containers a cut mark."""
+    parser = _TextExtractor()
+    try:
+        parser.feed(html)
+        parser.close()
+    except (AssertionError, ValueError):  # pragma: no cover - HTMLParser is lenient; belt and braces
+        return unescape(re.sub(r"<[^>]+>", " ", html))
+    return parser.text()

@@ -1,0 +1,35 @@
+"""The analysis view of a stored message: what the measures need, nothing more."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from monitor.core.model import Direction
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    key: str
+    date: dt.datetime  # aware UTC
+    direction: Direction
+    client: str | None
+    thread: str
+    sender: str
+    subject: str = ""
+    noise: str | None = None
+    needs_reply: bool = False
+    recipients: frozenset[str] = field(default_factory=frozenset)  # To and Cc addresses
+    sentiment: float | None = None
+    language: str | None = None
+    friction: tuple[str, ...] = ()
+    pressure: tuple[str, ...] = ()
+    questions: int = 0
+    own_chars: int = 0
+    away_until: dt.date | None = None
+    evidence: tuple[tuple[int, float, str | None], ...] = ()
+
+    @property
+    def counts(self) -> bool:
+        """Whether the message counts in measures at all: client mail that is not noise."""
+        return self.noise is None and self.direction in (Direction.INBOUND, Direction.OUTBOUND)

@@ -1,0 +1,93 @@
+"""Text features of own text: language, whether it is only a closing, questions.
+
+:class:`TextAnalyzer` holds the slow-to-build resources (language model, VADER lexicon, cue
+lexicons). The shell builds one and passes it in; its methods are pure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from monitor.core.language import LanguageDetector
+from monitor.core.model import TextFeatures
+
+_GREETING = re.compile(
+    r"^\s*(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening)|hallo|hi\s+zusammen|liebe[rs]?|"
+    r"sehr\s+geehrte[rs]?|guten\s+(?:morgen|tag|abend)|moin|servus|bonjour|bonsoir|salut|cher|chère|"
+    r"hola|buenos\s+días|buenas\s+tardes|estimad[oa]s?|querid[oa]|hei|moi|terve|hyvä|您好|你好|"
+    r"尊敬的)\b[^\n.!?]{0,60}?[,!:.]?\s*(?:\n|$)",
+    re.IGNORECASE,
+)
+_CLOSING_PHRASES = re.compile(
+    r"(?:many\s+thanks|thanks|thank\s+you|thx|ty|cheers|much\s+appreciated|appreciate\s+it|"
+    r"(?:that\s+)?(?:sounds|looks)\s+(?:good|great|fine|perfect)|great|perfect|excellent|brilliant|lovely|"
+    r"wonderful|awesome|fantastic|all\s+good|got\s+it|will\s+do|noted|understood|ok(?:ay)?|sure|"
+    r"no\s+(?:problem|worries)|received|confirmed|done|see\s+you(?:\s+(?:then|there|soon|tomorrow|"
+    r"next\s+week|on\s+\w+|\w+day))?|talk\s+(?:soon|then|tomorrow)|speak\s+(?:soon|then|tomorrow)|"
+    r"have\s+a\s+(?:great|good|nice|lovely)\s+(?:day|weekend|evening|week)|(?:best|kind)\s+regards|regards|"
+    r"for\s+(?:the|your)\s+(?:update|note|help|quick\s+reply|reply|confirmation|info|information|heads\s+up)|"
+    r"danke(?:\s+schön|\s+sehr)?|vielen\s+dank|super|prima|perfekt|alles\s+klar|passt|gerne|"
+    r"bis\s+(?:dann|morgen|später|bald|\w+tag)|schönes\s+wochenende|"
+    r"merci(?:\s+beaucoup|\s+bien)?|parfait|d'accord|entendu|très\s+bien|à\s+(?:bientôt|demain|plus\s+tard)|"
+    r"bonne\s+(?:journée|soirée)|bon\s+week-end|"
+    r"(?:muchas\s+)?gracias|perfecto|vale|de\s+acuerdo|genial|hasta\s+(?:luego|mañana|pronto)|"
+    r"buen\s+fin\s+de\s+semana|"
+    r"kiitos(?:\s+paljon)?|selvä|sopii|hyvä|nähdään|mahtavaa|hienoa|"
+    r"谢谢|多谢|收到|好的|明白|没问题|感谢|👍|🙏|😊|🙂)",
+    re.IGNORECASE,
+)
+_QUESTION = re.compile(r"[?？]")
+# Asking for something, in the languages relmon reads: a message that asks needs an answer.
+_REQUEST = re.compile(
+    r"\b(?:please|pls|can\s+you|could\s+you|would\s+you|will\s+you|let\s+me\s+know|need|needs|asap|"
+    r"by\s+eod|urgent|send\s+(?:me|us|over)|waiting|still|when|bitte|können\s+sie|könnten\s+sie|"
+    r"kannst\s+du|brauchen|benötigen|dringend|merci\s+de|pourriez|pouvez|pourrais|besoin|urgent|"
+    r"por\s+favor|podrías|podría|puedes|puede|necesito|necesitamos|urgente|voisitko|voitteko|voitko|"
+    r"tarvitsen|tarvitsemme|kiire)\b|请|能否|麻烦|需要|尽快",
+    re.IGNORECASE,
+)
+_WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def is_closing_only(text: str) -> bool:
+    """A short closing that needs no reply: "Thanks!", "Great, see you then", or a brief
+    acknowledgement such as "Board confirmed go for 6 July. Thanks Ben." that asks nothing."""
+    stripped = text.strip()
+    if not stripped or len(stripped) > 300 or _QUESTION.search(stripped):
+        return False
+    rest = _GREETING.sub("", stripped, count=1)
+    rest, hits = _CLOSING_PHRASES.subn(" ", rest)
+    if not hits:
+        return False
+    if len(_WORDS.findall(stripped)) <= 30 and not _REQUEST.search(stripped):
+        return True
+    words = _WORDS.findall(rest)
+    # What is left may be a name, "Alice", or a filler such as "again" / "so much".
+    filler = {"again", "so", "much", "very", "a", "lot", "for", "all", "and", "you", "too", "the", "that",
+              "auch", "und", "nochmal", "et", "y", "ja", "then", "also"}
+    meaningful = [w for w in words if w.casefold() not in filler]
+    return len(meaningful) <= 2
+
+
+@dataclass
+class TextAnalyzer:
+    """Computes :class:`TextFeatures` for own text. Build once per process (see :meth:`load`)."""
+
+    languages: LanguageDetector
+
+    @classmethod
+    def load(cls) -> TextAnalyzer:
+        return cls(languages=LanguageDetector.load())
+
+    def analyse(self, text: str, *, date: datetime, is_auto_reply: bool = False) -> TextFeatures:
+        if not text.strip():
+            return TextFeatures(language=None, own_chars=0)
+        language = self.languages.detect(text)
+        return TextFeatures(
+            language=language,
+            own_chars=len(text),
+            questions=len(_QUESTION.findall(text)),
+            closing_only=is_closing_only(text),
+        )

@@ -1,0 +1,1 @@
+"""Where mail comes from: parsing (pure), local files, IMAP, Microsoft Graph."""

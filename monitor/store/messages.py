@@ -1,0 +1,303 @@
+"""Writing messages: one row per message however often it is seen, a sighting per place.
+
+A batch is written in one transaction (bulk statements, not a commit per row), idempotently:
+the same batch written twice, or by two workers at once on PostgreSQL, leaves the same rows.
+Source state (IMAP UIDs, Graph delta links) is written by the caller inside the same transaction,
+so a crash either keeps a batch and its state or neither.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from monitor.core.addresses import Directory
+from monitor.core.model import Mailbox, Message, Quarantined
+from monitor.core.threads import ThreadInput, assign_threads
+from monitor.store.schema import messages, meta, quarantine, sightings
+
+#: Set in the transaction that adds messages; cleared by :func:`rethread`.
+THREADS_DIRTY = "threads_dirty"
+ATTRIBUTION = "attribution_fingerprint"
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One message read from one place."""
+
+    location: str  # unique within (account, folder): IMAP "uidvalidity:uid", file name, Graph id
+    result: Message | Quarantined
+    size: int = 0
+
+
+@dataclass(slots=True)
+class SaveResult:
+    new: int = 0  # messages not stored before
+    known: int = 0  # already stored (seen elsewhere, or read again)
+    quarantined: int = 0
+    excluded: int = 0
+
+    def __iadd__(self, other: SaveResult) -> SaveResult:
+        self.new += other.new
+        self.known += other.known
+        self.quarantined += other.quarantined
+        self.excluded += other.excluded
+        return self
+
+
+def insert_ignoring_conflicts(connection: sa.Connection, table: sa.Table) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING`` in the connection's dialect."""
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    if connection.dialect.name == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    raise NotImplementedError(connection.dialect.name)  # pragma: no cover
+
+
+def _mailboxes(items: Sequence[Mailbox]) -> list[list[str]]:
+    return [[m.address, m.name] for m in items]
+
+
+def message_row(message: Message, directory: Directory, now: datetime) -> dict[str, Any]:
+    attribution = directory.attribute(message.sender, message.to, message.cc)
+    text = message.text
+    return {
+        "key": message.key,
+        "message_id": message.message_id,
+        "date": message.date,
+        "date_problem": message.date_problem.value if message.date_problem else None,
+        "from_addr": message.sender.address if message.sender else "",
+        "from_name": (message.sender.name if message.sender else "")[:320],
+        "to_addrs": _mailboxes(message.to),
+        "cc_addrs": _mailboxes(message.cc),
+        "subject": message.subject,
+        "in_reply_to": list(message.in_reply_to),
+        "refs": list(message.references[-50:]),
+        "gm_thread": message.gm_thread,
+        "conversation_id": message.conversation_id,
+        "thread_id": None,
+        "noise": message.noise.value if message.noise else None,
+        "noise_reason": (message.noise_reason or "")[:400] or None,
+        "needs_reply": message.needs_reply,
+        "has_attachments": message.has_attachments,
+        "size": message.size,
+        "language": text.language,
+        "own_chars": text.own_chars,
+        "questions": text.questions,
+        "closing_only": text.closing_only,
+        "sentiment": text.sentiment,
+        "sentences": text.sentences,
+        "evidence": [[s.index, round(s.compound, 4), s.text] for s in text.evidence],
+        "friction": list(text.friction),
+        "pressure": list(text.pressure),
+        "away_until": text.away_until,
+        "notes": list(message.notes),
+        "snippet": message.snippet,
+        "direction": attribution.direction.value,
+        "client": attribution.client,
+        "counterpart": attribution.counterpart,
+        "first_seen": now,
+    }
+
+
+# Fields a later copy of a message may fill in when the first copy lacked them (a Graph Sent
+# Items copy has no headers; an IMAP copy of the same message does).
+_FILLABLE = ("message_id", "gm_thread", "conversation_id", "language", "sentiment", "away_until", "snippet")
+
+
+def _merge(existing: sa.Row[Any], row: dict[str, Any]) -> dict[str, Any]:
+    update: dict[str, Any] = {}
+    for name in _FILLABLE:
+        if getattr(existing, name) is None and row.get(name) is not None:
+            update[name] = row[name]
+    if existing.noise is None and row["noise"] is not None:
+        # Any copy that proves the message automatic makes it noise (headers can be missing
+        # on one copy, never added on another).
+        update.update(noise=row["noise"], noise_reason=row["noise_reason"], needs_reply=False)
+    if not existing.friction and row["friction"]:
+        update["friction"] = row["friction"]
+    if not existing.pressure and row["pressure"]:
+        update["pressure"] = row["pressure"]
+    if not existing.in_reply_to and row["in_reply_to"]:
+        update["in_reply_to"] = row["in_reply_to"]
+    if not existing.refs and row["refs"]:
+        update["refs"] = row["refs"]
+    return update
+
+
+def save_items(
+    connection: sa.Connection,
+    *,
+    account: str,
+    folder: str,
+    items: Iterable[Item],
+    directory: Directory,
+    now: datetime,
+) -> SaveResult:
+    """Store a batch inside the caller's transaction."""
+    result = SaveResult()
+    batch = list(items)
+    good = [(item, item.result) for item in batch if isinstance(item.result, Message)]
+    bad = [(item, item.result) for item in batch if isinstance(item.result, Quarantined)]
+
+    if bad:
+        rows = [
+            {
+                "account": account,
+                "folder": folder,
+                "location": item.location[:1000],
+                "key": q.key,
+                "reason": q.reason,
+                "detail": q.detail[:2000],
+                "size": item.size,
+                "first_seen": now,
+            }
+            for item, q in bad
+        ]
+        for start in range(0, len(rows), _CHUNK):
+            connection.execute(insert_ignoring_conflicts(connection, quarantine), rows[start : start + _CHUNK])
+        result.quarantined += len(bad)
+
+    if not good:
+        return result
+
+    rows_by_key: dict[str, dict[str, Any]] = {}
+    for _, message in good:
+        rows_by_key.setdefault(message.key, message_row(message, directory, now))
+    keys = list(rows_by_key)
+    existing: dict[str, sa.Row[Any]] = {}
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        for row in connection.execute(sa.select(messages).where(messages.c.key.in_(chunk))):
+            existing[row.key] = row
+
+    fresh = [row for key, row in rows_by_key.items() if key not in existing]
+    for start in range(0, len(fresh), _CHUNK):
+        connection.execute(insert_ignoring_conflicts(connection, messages), fresh[start : start + _CHUNK])
+    for key, row in existing.items():
+        update = _merge(row, rows_by_key[key])
+        if update:
+            connection.execute(sa.update(messages).where(messages.c.id == row.id).values(**update))
+
+    ids: dict[str, int] = {}
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        for key, ident in connection.execute(sa.select(messages.c.key, messages.c.id).where(messages.c.key.in_(chunk))):
+            ids[key] = ident
+
+    sighting_rows = [
+        {
+            "message": ids[message.key],
+            "account": account,
+            "folder": folder,
+            "location": item.location[:1000],
+            "first_seen": now,
+            "expunged_at": None,
+        }
+        for item, message in good
+    ]
+    for start in range(0, len(sighting_rows), _CHUNK):
+        connection.execute(insert_ignoring_conflicts(connection, sightings), sighting_rows[start : start + _CHUNK])
+
+    new_keys = {row["key"] for row in fresh}
+    for _, message in good:
+        if message.key in new_keys:
+            result.new += 1
+            new_keys.discard(message.key)
+        else:
+            result.known += 1
+    if fresh:
+        set_meta(connection, THREADS_DIRTY, "1")
+    return result
+
+
+def get_meta(connection: sa.Connection, name: str) -> str | None:
+    value: str | None = connection.execute(sa.select(meta.c.value).where(meta.c.name == name)).scalar()
+    return value
+
+
+def set_meta(connection: sa.Connection, name: str, value: str) -> None:
+    if connection.dialect.name == "postgresql":
+        statement = postgresql.insert(meta).values(name=name, value=value)
+        connection.execute(statement.on_conflict_do_update(index_elements=["name"], set_={"value": value}))
+    else:
+        statement_lite = sqlite.insert(meta).values(name=name, value=value)
+        connection.execute(statement_lite.on_conflict_do_update(index_elements=["name"], set_={"value": value}))
+
+
+def _mailbox_list(value: Any) -> tuple[Mailbox, ...]:
+    return tuple(Mailbox(address=a, name=n) for a, n in (value or []))
+
+
+def reattribute(engine: sa.Engine, directory: Directory, fingerprint: str, *, force: bool = False) -> int:
+    """Recompute direction and client of every stored message after the configuration changed.
+
+    Returns how many messages changed. Cheap when nothing changed: one meta lookup.
+    """
+    with engine.begin() as connection:
+        if not force and get_meta(connection, ATTRIBUTION) == fingerprint:
+            return 0
+        changed = 0
+        updates: list[dict[str, Any]] = []
+        query = sa.select(
+            messages.c.id, messages.c.from_addr, messages.c.from_name, messages.c.to_addrs, messages.c.cc_addrs,
+            messages.c.direction, messages.c.client, messages.c.counterpart,
+        )
+        for row in connection.execute(query).all():
+            sender = Mailbox(row.from_addr, row.from_name) if row.from_addr else None
+            attribution = directory.attribute(sender, _mailbox_list(row.to_addrs), _mailbox_list(row.cc_addrs))
+            if (attribution.direction.value, attribution.client, attribution.counterpart) != (row.direction, row.client, row.counterpart):
+                updates.append(
+                    {"ident": row.id, "direction": attribution.direction.value, "client": attribution.client, "counterpart": attribution.counterpart}
+                )
+        statement = (
+            sa.update(messages)
+            .where(messages.c.id == sa.bindparam("ident"))
+            .values(direction=sa.bindparam("direction"), client=sa.bindparam("client"), counterpart=sa.bindparam("counterpart"))
+        )
+        for start in range(0, len(updates), _CHUNK):
+            connection.execute(statement, updates[start : start + _CHUNK])
+        changed = len(updates)
+        set_meta(connection, ATTRIBUTION, fingerprint)
+    return changed
+
+
+def rethread(engine: sa.Engine, *, force: bool = False) -> int:
+    """Recompute conversation ids over all messages; returns how many changed."""
+    with engine.begin() as connection:
+        if not force and get_meta(connection, THREADS_DIRTY) != "1":
+            return 0
+        rows = connection.execute(
+            sa.select(
+                messages.c.id, messages.c.key, messages.c.date, messages.c.message_id, messages.c.in_reply_to,
+                messages.c.refs, messages.c.subject, messages.c.from_addr, messages.c.to_addrs, messages.c.cc_addrs,
+                messages.c.gm_thread, messages.c.conversation_id, messages.c.thread_id,
+            )
+        ).all()
+        inputs = [
+            ThreadInput(
+                key=row.key,
+                date=row.date,
+                message_id=row.message_id,
+                in_reply_to=tuple(row.in_reply_to or ()),
+                references=tuple(row.refs or ()),
+                subject=row.subject,
+                participants=frozenset([row.from_addr, *(a for a, _ in row.to_addrs or []), *(a for a, _ in row.cc_addrs or [])]),
+                gm_thread=row.gm_thread,
+                conversation_id=row.conversation_id,
+            )
+            for row in rows
+        ]
+        threads = assign_threads(inputs)
+        updates = [{"ident": row.id, "thread": threads[row.key]} for row in rows if row.thread_id != threads[row.key]]
+        statement = sa.update(messages).where(messages.c.id == sa.bindparam("ident")).values(thread_id=sa.bindparam("thread"))
+        for start in range(0, len(updates), _CHUNK):
+            connection.execute(statement, updates[start : start + _CHUNK])
+        set_meta(connection, THREADS_DIRTY, "0")
+    return len(updates)

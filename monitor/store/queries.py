@@ -1,0 +1,222 @@
+"""Reading: stored messages as analysis records, exports, and the unassigned correspondents.
+
+Every query takes ``as_of``: only messages dated up to that instant count, so a question can be
+asked of the data as it stood then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from monitor.core.addresses import Directory, PartyKind, domain_of
+from monitor.core.model import Direction
+from monitor.core.records import Record
+from monitor.store.db import reading
+from monitor.store.schema import messages, quarantine, sightings
+
+_RECORD_COLUMNS = (
+    messages.c.key, messages.c.date, messages.c.direction, messages.c.client, messages.c.thread_id,
+    messages.c.from_addr, messages.c.subject, messages.c.noise, messages.c.needs_reply, messages.c.to_addrs,
+    messages.c.cc_addrs, messages.c.sentiment, messages.c.language, messages.c.friction, messages.c.pressure,
+    messages.c.questions, messages.c.own_chars, messages.c.away_until, messages.c.evidence,
+)
+
+
+def _record(row: Any) -> Record:
+    return Record(
+        key=row.key,
+        date=row.date,
+        direction=Direction(row.direction),
+        client=row.client,
+        thread=row.thread_id or row.key,
+        sender=row.from_addr,
+        subject=row.subject,
+        noise=row.noise,
+        needs_reply=bool(row.needs_reply),
+        recipients=frozenset(a for a, _ in [*(row.to_addrs or []), *(row.cc_addrs or [])]),
+        sentiment=row.sentiment,
+        language=row.language,
+        friction=tuple(row.friction or ()),
+        pressure=tuple(row.pressure or ()),
+        questions=row.questions,
+        own_chars=row.own_chars,
+        away_until=row.away_until,
+        evidence=tuple((int(i), float(c), t) for i, c, t in (row.evidence or [])),
+    )
+
+
+def load_records(
+    engine: sa.Engine,
+    *,
+    as_of: datetime,
+    client: str | None = None,
+    since: datetime | None = None,
+    include_unassigned: bool = False,
+) -> list[Record]:
+    """Messages up to ``as_of`` as analysis records, oldest first.
+
+    By default only client mail (inbound and outbound); ``include_unassigned`` adds the rest,
+    which the away-tracking of our own team needs (our out-of-office replies are internal noise).
+    """
+    query = sa.select(*_RECORD_COLUMNS).where(messages.c.date <= as_of)
+    if client is not None:
+        query = query.where(messages.c.client == client)
+    elif not include_unassigned:
+        query = query.where(messages.c.client.is_not(None))
+    if since is not None:
+        query = query.where(messages.c.date >= since)
+    query = query.order_by(messages.c.date, messages.c.key)
+    with reading(engine) as connection:
+        return [_record(row) for row in connection.execute(query)]
+
+
+def message_count(engine: sa.Engine, *, as_of: datetime | None = None) -> int:
+    query = sa.select(sa.func.count()).select_from(messages)
+    if as_of is not None:
+        query = query.where(messages.c.date <= as_of)
+    with reading(engine) as connection:
+        return int(connection.execute(query).scalar_one())
+
+
+@dataclass
+class Correspondent:
+    """An external domain (or a free-mail address) that matches no client."""
+
+    name: str  # domain, or address for free-mail senders
+    kind: str  # "domain" or "address"
+    inbound: int = 0  # messages from them to us
+    outbound: int = 0  # messages from us to them
+    people: set[str] = field(default_factory=set)
+    first: datetime | None = None
+    last: datetime | None = None
+
+    @property
+    def two_way(self) -> int:
+        return min(self.inbound, self.outbound)
+
+    def note(self, when: datetime) -> None:
+        self.first = when if self.first is None or when < self.first else self.first
+        self.last = when if self.last is None or when > self.last else self.last
+
+
+def suggest_clients(engine: sa.Engine, directory: Directory, *, as_of: datetime, limit: int = 20) -> list[Correspondent]:
+    """Unassigned external correspondents ranked by two-way traffic (then by volume).
+
+    Noise is ignored: a newsletter that writes every day is not a relationship.
+    """
+    query = (
+        sa.select(messages.c.date, messages.c.from_addr, messages.c.to_addrs, messages.c.cc_addrs)
+        .where(messages.c.date <= as_of, messages.c.direction == Direction.OTHER.value, messages.c.noise.is_(None))
+    )
+    found: dict[str, Correspondent] = {}
+
+    def bucket(address: str) -> Correspondent:
+        domain = domain_of(address)
+        if domain in directory.freemail:
+            name, kind = address, "address"
+        else:
+            name, kind = domain, "domain"
+        entry = found.get(name)
+        if entry is None:
+            entry = found[name] = Correspondent(name=name, kind=kind)
+        entry.people.add(address)
+        return entry
+
+    with reading(engine) as connection:
+        for row in connection.execute(query):
+            sender_party = directory.party(row.from_addr)
+            if sender_party.kind is PartyKind.EXTERNAL:
+                if any(directory.is_us(a) for a, _ in [*(row.to_addrs or []), *(row.cc_addrs or [])]):
+                    entry = bucket(row.from_addr)
+                    entry.inbound += 1
+                    entry.note(row.date)
+            elif sender_party.kind is PartyKind.US:
+                seen: set[str] = set()
+                for address, _ in [*(row.to_addrs or []), *(row.cc_addrs or [])]:
+                    if directory.party(address).kind is PartyKind.EXTERNAL:
+                        entry = bucket(address)
+                        if entry.name not in seen:
+                            seen.add(entry.name)
+                            entry.outbound += 1
+                            entry.note(row.date)
+    ranked = sorted(found.values(), key=lambda c: (-c.two_way, -(c.inbound + c.outbound), c.name))
+    return ranked[:limit]
+
+
+EXPORT_FIELDS = (
+    "key", "message_id", "date", "date_problem", "from", "from_name", "to", "cc", "subject", "direction",
+    "client", "counterpart", "thread_id", "in_reply_to", "references", "noise", "noise_reason", "needs_reply",
+    "language", "own_chars", "questions", "closing_only", "sentiment", "friction", "pressure", "away_until",
+    "has_attachments", "size", "seen_in", "notes",
+)
+
+
+def export_messages(
+    engine: sa.Engine, *, as_of: datetime, client: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """One dict per message with its normalised fields (the ``relmon export`` row)."""
+    query = sa.select(messages).where(messages.c.date <= as_of).order_by(messages.c.date, messages.c.key)
+    if client is not None:
+        query = query.where(messages.c.client == client)
+    with reading(engine) as connection:
+        places: dict[int, list[str]] = {}
+        for message_id, account, folder in connection.execute(
+            sa.select(sightings.c.message, sightings.c.account, sightings.c.folder).order_by(sightings.c.id)
+        ):
+            label = f"{account}:{folder}"
+            bucket = places.setdefault(message_id, [])
+            if label not in bucket:
+                bucket.append(label)
+        for row in connection.execution_options(yield_per=1000).execute(query):
+            yield {
+                "key": row.key,
+                "message_id": row.message_id,
+                "date": row.date,
+                "date_problem": row.date_problem,
+                "from": row.from_addr,
+                "from_name": row.from_name,
+                "to": [a for a, _ in row.to_addrs],
+                "cc": [a for a, _ in row.cc_addrs],
+                "subject": row.subject,
+                "direction": row.direction,
+                "client": row.client,
+                "counterpart": row.counterpart,
+                "thread_id": row.thread_id,
+                "in_reply_to": row.in_reply_to,
+                "references": row.refs,
+                "noise": row.noise,
+                "noise_reason": row.noise_reason,
+                "needs_reply": row.needs_reply,
+                "language": row.language,
+                "own_chars": row.own_chars,
+                "questions": row.questions,
+                "closing_only": row.closing_only,
+                "sentiment": row.sentiment,
+                "friction": row.friction,
+                "pressure": row.pressure,
+                "away_until": row.away_until,
+                "has_attachments": row.has_attachments,
+                "size": row.size,
+                "seen_in": places.get(row.id, []),
+                "notes": row.notes,
+            }
+
+
+QUARANTINE_FIELDS = ("account", "folder", "location", "reason", "detail", "key", "size", "first_seen")
+
+
+def export_quarantine(engine: sa.Engine) -> Iterator[dict[str, Any]]:
+    query = sa.select(quarantine).order_by(quarantine.c.id)
+    with reading(engine) as connection:
+        for row in connection.execute(query):
+            yield {name: getattr(row, name) for name in QUARANTINE_FIELDS}
+
+
+def quarantine_count(engine: sa.Engine) -> int:
+    with reading(engine) as connection:
+        return int(connection.execute(sa.select(sa.func.count()).select_from(quarantine)).scalar_one())

@@ -1,0 +1,126 @@
+"""Tables. The schema itself is created and changed only by the migrations in ``migrations/``;
+these definitions are what the code queries with, and a test checks the two agree.
+
+Privacy: no body text is stored. ``snippet`` and evidence sentence texts are filled only when
+``privacy.store_snippets`` is on.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC in, aware UTC out, on every backend (SQLite stores no zone at all)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} refused by the store; make it aware UTC first")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        parsed: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("key", sa.String(512), nullable=False, unique=True),
+    sa.Column("message_id", sa.String(998)),
+    sa.Column("date", UTCDateTime, nullable=False, index=True),
+    sa.Column("date_problem", sa.String(16)),
+    sa.Column("from_addr", sa.String(320), nullable=False, index=True),
+    sa.Column("from_name", sa.String(320), nullable=False, default=""),
+    sa.Column("to_addrs", sa.JSON, nullable=False),  # [[address, name], ...]
+    sa.Column("cc_addrs", sa.JSON, nullable=False),
+    sa.Column("subject", sa.Text, nullable=False, default=""),
+    sa.Column("in_reply_to", sa.JSON, nullable=False),
+    sa.Column("refs", sa.JSON, nullable=False),
+    sa.Column("gm_thread", sa.String(32)),
+    sa.Column("conversation_id", sa.String(512)),
+    sa.Column("thread_id", sa.String(32), index=True),
+    sa.Column("noise", sa.String(32)),
+    sa.Column("noise_reason", sa.String(400)),
+    sa.Column("needs_reply", sa.Boolean, nullable=False),
+    sa.Column("has_attachments", sa.Boolean, nullable=False, default=False),
+    sa.Column("size", sa.Integer, nullable=False, default=0),
+    sa.Column("language", sa.String(8)),
+    sa.Column("own_chars", sa.Integer, nullable=False, default=0),
+    sa.Column("questions", sa.Integer, nullable=False, default=0),
+    sa.Column("closing_only", sa.Boolean, nullable=False, default=False),
+    sa.Column("sentiment", sa.Float),  # NULL = unscored (not neutral)
+    sa.Column("sentences", sa.Integer, nullable=False, default=0),
+    sa.Column("evidence", sa.JSON, nullable=False),  # [[index, compound, text-or-null], ...]
+    sa.Column("friction", sa.JSON, nullable=False),  # cue ids
+    sa.Column("pressure", sa.JSON, nullable=False),
+    sa.Column("away_until", sa.Date),
+    sa.Column("notes", sa.JSON, nullable=False),
+    sa.Column("snippet", sa.Text),
+    # Attribution: derived from the configuration, recomputed when it changes.
+    sa.Column("direction", sa.String(16), nullable=False, index=True),
+    sa.Column("client", sa.String(200), index=True),
+    sa.Column("counterpart", sa.String(320)),
+    sa.Column("first_seen", UTCDateTime, nullable=False),
+    sa.Index("ix_messages_client_date", "client", "date"),
+)
+
+sightings = sa.Table(
+    "sightings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("message", sa.Integer, sa.ForeignKey("messages.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("account", sa.String(200), nullable=False),
+    sa.Column("folder", sa.String(1000), nullable=False),
+    sa.Column("location", sa.String(1000), nullable=False),  # IMAP "uidvalidity:uid", file name, Graph id
+    sa.Column("first_seen", UTCDateTime, nullable=False),
+    sa.Column("expunged_at", UTCDateTime),
+    sa.UniqueConstraint("account", "folder", "location", name="uq_sightings_place"),
+)
+
+quarantine = sa.Table(
+    "quarantine",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("account", sa.String(200), nullable=False),
+    sa.Column("folder", sa.String(1000), nullable=False),
+    sa.Column("location", sa.String(1000), nullable=False),
+    sa.Column("key", sa.String(512)),
+    sa.Column("reason", sa.String(64), nullable=False, index=True),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("size", sa.Integer, nullable=False, default=0),
+    sa.Column("first_seen", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("account", "folder", "location", name="uq_quarantine_place"),
+)
+
+meta = sa.Table(
+    "meta",
+    metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)

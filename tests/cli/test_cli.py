@@ -1,0 +1,239 @@
+"""The command line, end to end through click: help, configuration, ingest, queries, export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from monitor.cli import cli
+from tests.factories import ALICE, BEN, CONFIG, DANA, JANA, SAM, email
+
+ROOT = Path(__file__).resolve().parents[2]
+LONDON = timezone(timedelta(hours=1))
+
+
+def all_commands(group: click.Group, prefix: str = "relmon") -> list[tuple[str, click.Command]]:
+    found = []
+    for name, command in sorted(group.commands.items()):
+        path = f"{prefix} {name}"
+        found.append((path, command))
+        if isinstance(command, click.Group):
+            found.extend(all_commands(command, path))
+    return found
+
+
+COMMANDS = all_commands(cli)
+
+
+@pytest.mark.parametrize(("path", "command"), COMMANDS, ids=[p for p, _ in COMMANDS])
+def test_every_command_has_help_with_an_example(path: str, command: click.Command) -> None:
+    help_text = command.help or ""
+
+    assert len(help_text.strip()) > 20, f"{path} has no help"
+    if not isinstance(command, click.Group) or command.invoke_without_command:
+        assert "Example:" in help_text, f"{path} has no example in its help"
+
+
+@pytest.mark.parametrize(("path", "command"), COMMANDS, ids=[p for p, _ in COMMANDS])
+def test_every_command_is_documented_in_the_readme(path: str, command: click.Command) -> None:
+    assert f"`{path}" in (ROOT / "README.md").read_text(encoding="utf-8"), f"README does not document {path}"
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> tuple[CliRunner, Path, Path]:
+    """A configuration for Acme and Falkenberg and a maildir with a few weeks of their mail."""
+    config = tmp_path / "relmon.toml"
+    config.write_text(CONFIG + f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n')
+    maildir = tmp_path / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    messages = {
+        "1.M1:2,S": email(date=datetime(2026, 6, 2, 9, 12, tzinfo=LONDON)),
+        "2.M2:2,S": email(
+            frm=ALICE, to=DANA, subject="Re: Q3 roadmap review", message_id="roadmap-2@northwind-advisory.example",
+            in_reply_to="roadmap-1@acme-logistics.example", date=datetime(2026, 6, 2, 15, 40, tzinfo=LONDON),
+            body="Hi Dana,\n\nThe revised plan is attached; the pilot moves to week 34.\n\nBest,\nAlice",
+        ),
+        "3.M3:2,S": email(
+            frm=DANA, to=ALICE, subject="Re: Q3 roadmap review", message_id="roadmap-3@acme-logistics.example",
+            in_reply_to="roadmap-2@northwind-advisory.example", references=["roadmap-1@acme-logistics.example", "roadmap-2@northwind-advisory.example"],
+            date=datetime(2026, 6, 8, 10, 5, tzinfo=LONDON),
+            body="Hi Alice,\n\nThe board asked whether week 34 still leaves time for the scanner training. Can you confirm?\n\nDana",
+        ),
+        "4.M4:2,S": email(
+            frm=DANA, to=ALICE, subject="Automatic reply: Invoice 2026-114", message_id="ooo@acme-logistics.example",
+            headers={"Auto-Submitted": "auto-replied"}, date=datetime(2026, 6, 9, 8, 0, tzinfo=LONDON),
+            body="I am out of the office until 15 June with limited access to email.",
+        ),
+        "5.M5:2,S": email(
+            frm=JANA, to=BEN, subject="Frage zum Workshop", message_id="ws-1@mail.gmail.com",
+            date=datetime(2026, 6, 10, 14, 0, tzinfo=LONDON),
+            body="Hallo Herr Okafor,\n\nkönnen Sie mir erklären, was in der Discovery-Phase genau passiert?\n\nViele Grüße\nJana Becker",
+        ),
+        "6.M6:2,S": email(
+            frm=SAM, to=ALICE, subject="Data platform", message_id="lumen-1@lumen-analytics.example",
+            date=datetime(2026, 6, 11, 9, 0, tzinfo=LONDON),
+            body="Hi Alice,\n\nWould you be open to a call about our data platform next week?\n\nSam",
+        ),
+        "7.M7:2,S": email(
+            frm=ALICE, to=SAM, subject="Re: Data platform", message_id="lumen-2@northwind-advisory.example",
+            in_reply_to="lumen-1@lumen-analytics.example", date=datetime(2026, 6, 11, 12, 0, tzinfo=LONDON),
+            body="Hi Sam,\n\nHappy to. Tuesday 14:00 works for me.\n\nAlice",
+        ),
+        "8.M8:2,S": b"This is not an email, just a stray note.\n",
+    }
+    for name, raw in messages.items():
+        (maildir / "cur" / name).write_bytes(raw)
+    return CliRunner(), config, maildir
+
+
+def run(runner: CliRunner, config: Path, *args: str) -> tuple[int, str]:
+    result = runner.invoke(cli, ["--config", str(config), *args], catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_config_check_prints_the_configuration_and_passes(setup) -> None:
+    runner, config, _ = setup
+
+    code, output = run(runner, config, "config", "check", "--json")
+
+    assert code == 0
+    data = json.loads(output)
+    assert data["ok"] is True
+    assert [c["name"] for c in data["config"]["clients"]] == ["Acme Logistics", "Falkenberg Maschinenbau"]
+
+
+def test_config_check_fails_and_names_every_problem(tmp_path: Path) -> None:
+    bad = tmp_path / "relmon.toml"
+    bad.write_text(CONFIG.replace('timezone = "Europe/London"', 'timezone = "Atlantis/Capital"').replace("owner = \"ben.okafor", "ownr = \"ben.okafor"))
+
+    result = CliRunner().invoke(cli, ["--config", str(bad), "config", "check"])
+
+    assert result.exit_code == 1
+    assert "team.timezone: unknown time zone 'Atlantis/Capital'" in result.output
+    assert "clients[1].ownr: unknown key; did you mean 'owner'?" in result.output
+    assert str(bad) in result.output
+
+
+def test_config_check_masks_secrets_and_reports_unreadable_ones(tmp_path: Path) -> None:
+    from monitor.config import Secret
+
+    shown = Secret(key="accounts[0].password", env="RELMON_IMAP_PASSWORD").describe()
+
+    assert shown == "******** (from env $RELMON_IMAP_PASSWORD)"
+
+
+def test_ingest_reports_per_folder_counts_and_is_idempotent(setup) -> None:
+    runner, config, maildir = setup
+
+    code, output = run(runner, config, "ingest", str(maildir), "--account", "alice", "--json")
+    again_code, again = run(runner, config, "ingest", str(maildir), "--account", "alice", "--json")
+
+    assert code == 0 and again_code == 0
+    first, second = json.loads(output)["totals"], json.loads(again)["totals"]
+    assert first == {"read": 8, "new": 7, "known": 0, "quarantined": 1, "excluded": 0}
+    assert second == {"read": 8, "new": 0, "known": 7, "quarantined": 1, "excluded": 0}
+
+
+def test_clients_shows_who_wrote_last_and_what_waits_for_us(setup) -> None:
+    runner, config, maildir = setup
+    run(runner, config, "ingest", str(maildir), "--account", "alice")
+
+    code, output = run(runner, config, "clients", "--json", "--as-of", "2026-06-20T12:00:00Z")
+
+    assert code == 0
+    data = json.loads(output)
+    assert data["schema"] == "relmon/clients/v1"
+    acme, falkenberg = data["clients"]
+    assert (acme["inbound"], acme["outbound"], acme["noise"]) == (2, 1, 1)
+    assert acme["last_inbound"]["subject"] == "Re: Q3 roadmap review"
+    assert acme["waiting_on"] == "us"
+    assert [a["key"] for a in acme["awaiting"]] == ["roadmap-3@acme-logistics.example"]
+    assert acme["awaiting"][0]["age_seconds"] == int((datetime(2026, 6, 20, 12, tzinfo=UTC) - datetime(2026, 6, 8, 9, 5, tzinfo=UTC)).total_seconds())
+    assert (falkenberg["inbound"], falkenberg["outbound"]) == (1, 0)
+
+
+def test_as_of_answers_as_the_data_stood_then(setup) -> None:
+    runner, config, maildir = setup
+    run(runner, config, "ingest", str(maildir), "--account", "alice")
+
+    _, output = run(runner, config, "clients", "--json", "--as-of", "2026-06-02T12:00:00+01:00")
+
+    acme = json.loads(output)["clients"][0]
+    assert (acme["inbound"], acme["outbound"]) == (1, 0)
+    assert acme["awaiting"][0]["key"] == "roadmap-1@acme-logistics.example"
+
+
+def test_clients_table_is_readable_text(setup) -> None:
+    runner, config, maildir = setup
+    run(runner, config, "ingest", str(maildir), "--account", "alice")
+
+    code, output = run(runner, config, "clients", "--as-of", "2026-06-20")
+
+    assert code == 0
+    assert "Acme Logistics" in output and "Falkenberg Maschinenbau" in output
+    assert "1 (oldest 12d 14h)" in output  # Dana has waited since 8 June 10:05
+
+
+def test_clients_suggest_ranks_two_way_correspondents_first(setup) -> None:
+    runner, config, maildir = setup
+    run(runner, config, "ingest", str(maildir), "--account", "alice")
+
+    code, output = run(runner, config, "clients", "suggest", "--json")
+
+    assert code == 0
+    suggestions = json.loads(output)["suggestions"]
+    assert suggestions[0]["name"] == "lumen-analytics.example"
+    assert (suggestions[0]["inbound"], suggestions[0]["outbound"]) == (1, 1)
+
+
+def test_export_writes_one_row_per_message_as_json_lines_and_csv(setup, tmp_path: Path) -> None:
+    runner, config, maildir = setup
+    run(runner, config, "ingest", str(maildir), "--account", "alice")
+
+    _, jsonl = run(runner, config, "export", "--json")
+    rows = [json.loads(line) for line in jsonl.splitlines()]
+    code, _ = run(runner, config, "export", "--format", "csv", "-o", str(tmp_path / "out.csv"))
+    table = list(csv.DictReader(io.StringIO((tmp_path / "out.csv").read_text())))
+
+    assert code == 0
+    assert len(rows) == len(table) == 7
+    ooo = next(r for r in rows if r["key"] == "ooo@acme-logistics.example")
+    assert (ooo["noise"], ooo["noise_reason"], ooo["direction"], ooo["client"]) == ("auto_reply", "Auto-Submitted: auto-replied", "inbound", "Acme Logistics")
+    assert ooo["seen_in"] == ["alice:INBOX"]
+    assert "limited access" not in jsonl  # no body text leaves the store by default
+
+
+def test_export_quarantined_lists_unreadable_messages_with_reasons(setup) -> None:
+    runner, config, maildir = setup
+    run(runner, config, "ingest", str(maildir), "--account", "alice")
+
+    _, output = run(runner, config, "export", "--quarantined", "--json")
+
+    rows = [json.loads(line) for line in output.splitlines()]
+    assert [(r["location"], r["reason"]) for r in rows] == [("8.M8", "no_header_section")]
+
+
+def test_db_upgrade_is_idempotent(setup) -> None:
+    runner, config, _ = setup
+
+    first = run(runner, config, "db", "upgrade")
+    second = run(runner, config, "db", "upgrade")
+
+    assert first == (0, "schema upgraded from empty to 0001\n")
+    assert second == (0, "schema is current (revision 0001)\n")
+
+
+def test_python_dash_m_monitor_runs_the_cli() -> None:
+    result = subprocess.run([sys.executable, "-m", "monitor", "--version"], capture_output=True, text=True, check=True)
+
+    assert result.stdout.startswith("relmon, version ")

@@ -1,0 +1,80 @@
+"""Own text: the sender's new words only, in every client style and language relmon reads.
+
+The fixtures are realistic replies (Gmail, Outlook, Apple Mail, …) in English, German, French,
+Spanish, Finnish and Chinese; each names phrases that must survive and phrases (quote headers,
+quoted history, forwarded blocks, signatures, disclaimers) that must not.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from monitor.core.model import Quarantined
+from monitor.core.normalise import Normalised, normalise
+from monitor.core.owntext import html_to_text, own_text
+from monitor.sources.parse import parse_raw
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail" / "owntext"
+CASES = tomllib.loads((FIXTURES / "manifest.toml").read_text(encoding="utf-8"))["case"] if (FIXTURES / "manifest.toml").exists() else []
+
+
+def own_text_of(raw: bytes, analyzer) -> Normalised:
+    envelope = parse_raw(raw)
+    assert not isinstance(envelope, Quarantined)
+    result = normalise(envelope, analyzer)
+    assert isinstance(result, Normalised)
+    return result
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["file"] for c in CASES])
+def test_quoted_history_and_signatures_are_removed(case, analyzer) -> None:
+    result = own_text_of((FIXTURES / case["file"]).read_bytes(), analyzer)
+    text = " ".join(result.own_text.split())
+
+    for phrase in case["must_contain"]:
+        assert " ".join(phrase.split()) in text, f"lost own text {phrase!r}"
+    for phrase in case["must_not_contain"]:
+        assert " ".join(phrase.split()) not in text, f"kept {phrase!r}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["file"] for c in CASES])
+def test_the_language_of_own_text_is_detected(case, analyzer) -> None:
+    result = own_text_of((FIXTURES / case["file"]).read_bytes(), analyzer)
+
+    assert result.message.text.language == case["language"]
+
+
+def test_answers_interleaved_with_the_quote_are_kept() -> None:
+    body = (
+        "On Tue, 2 Jun 2026 at 09:12, Dana Whitfield <dana.whitfield@acme-logistics.example> wrote:\n"
+        "> Can the pilot start in week 34?\n"
+        "Yes, if the scanners arrive by the 14th.\n"
+        "> And who signs off the budget?\n"
+        "Raj does, once the steering group has seen the numbers.\n"
+    )
+
+    text = own_text(body).text
+
+    assert "Yes, if the scanners arrive by the 14th." in text
+    assert "Raj does, once the steering group has seen the numbers." in text
+    assert "pilot start" not in text
+    assert "wrote:" not in text
+
+
+def test_a_short_thanks_keeps_its_only_line() -> None:
+    assert own_text("Thanks!\n\nDana").text.startswith("Thanks!")
+
+
+def test_html_quotes_are_cut_where_the_quote_container_starts() -> None:
+    html = (
+        '<div dir="ltr"><p>Fine by us, go ahead with the Thursday slot.</p></div>'
+        '<div class="gmail_quote"><div class="gmail_attr">On Mon, 1 Jun 2026 at 17:02 Alice wrote:</div>'
+        "<blockquote><p>Would Thursday 10:00 work for the workshop?</p></blockquote></div>"
+    )
+
+    text = own_text(html_to_text(html)).text
+
+    assert text == "Fine by us, go ahead with the Thursday slot."
