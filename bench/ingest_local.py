@@ -1,0 +1,100 @@
+"""Ingest the largest public mail corpus into a fresh SQLite store; print messages/s and peak RSS.
+
+Each run is a separate process (so peak RSS is that run's own), with a fresh database; the
+figures are medians over the runs. The corpus is read from ../shared/data (or $RELMON_CORPORA);
+the largest is chosen by message count.
+
+    python bench/ingest_local.py [--runs 5] [--corpus spamassassin]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPORA = Path(os.environ.get("RELMON_CORPORA", ROOT.parent / "shared" / "data"))
+CANDIDATES = {
+    "spamassassin": "spamassassin",
+    "asf-ponymail": "asf-ponymail/corpus",
+    "quagga-enron": "quagga/Datasets/Enron",
+    "sisimai": "sisimai",
+    "notmuch": "notmuch/test/corpora",
+    "flanker": "flanker/tests/fixtures/messages",
+}
+
+
+def count_messages(path: Path) -> int:
+    sys.path.insert(0, str(ROOT))
+    from monitor.sources.local import discover, read_folder
+
+    return sum(1 for folder in discover(path) for _ in read_folder(folder))
+
+
+def child(path: Path, database: Path) -> None:
+    sys.path.insert(0, str(ROOT))
+    from monitor.config import load_config_text
+    from monitor.core.text import TextAnalyzer
+    from monitor.jobs import Runtime, ingest_paths
+
+    analyzer = TextAnalyzer.load()  # built once per process, as the daemon does; not timed
+    config = load_config_text(f'[team]\ndomains = ["northwind-advisory.example"]\n[store]\nurl = "sqlite:///{database}"\n')
+    runtime = Runtime.open(config, analyzer=analyzer)
+    started = time.perf_counter()
+    report = ingest_paths(runtime, [path], account="bench", now=datetime.now(UTC))
+    elapsed = time.perf_counter() - started
+    runtime.close()
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"read": report.total("read"), "stored": report.total("new"), "seconds": elapsed, "peak_rss_mb": peak_kb / 1024}))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--corpus", choices=sorted(CANDIDATES), help="default: the largest by message count")
+    parser.add_argument("--child", nargs=2, metavar=("PATH", "DB"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(Path(args.child[0]), Path(args.child[1]))
+        return 0
+    if not CORPORA.exists():
+        print(f"corpora not found at {CORPORA}; set RELMON_CORPORA", file=sys.stderr)
+        return 2
+    if args.corpus:
+        name = args.corpus
+    else:
+        sizes = {n: count_messages(CORPORA / p) for n, p in CANDIDATES.items() if (CORPORA / p).exists()}
+        name = max(sizes, key=lambda n: sizes[n])
+        print("corpus sizes (messages):", ", ".join(f"{n} {c}" for n, c in sorted(sizes.items(), key=lambda x: -x[1])))
+    path = CORPORA / CANDIDATES[name]
+    results = []
+    for run in range(args.runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            output = subprocess.run(
+                [sys.executable, __file__, "--child", str(path), str(Path(tmp) / "bench.db")],
+                capture_output=True, text=True, check=True,
+            ).stdout.strip().splitlines()[-1]
+        result = json.loads(output)
+        results.append(result)
+        print(f"run {run + 1}: {result['read']} messages in {result['seconds']:.2f} s = {result['read'] / result['seconds']:.0f} msg/s, peak RSS {result['peak_rss_mb']:.0f} MB")
+    rates = [r["read"] / r["seconds"] for r in results]
+    print(
+        f"\n{name}: {results[0]['read']} messages ({results[0]['stored']} distinct) into SQLite, {args.runs} runs\n"
+        f"  median {statistics.median(rates):.0f} msg/s (min {min(rates):.0f}, max {max(rates):.0f})\n"
+        f"  median wall time {statistics.median(r['seconds'] for r in results):.2f} s\n"
+        f"  peak RSS median {statistics.median(r['peak_rss_mb'] for r in results):.0f} MB, max {max(r['peak_rss_mb'] for r in results):.0f} MB"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
