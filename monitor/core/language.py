@@ -157,29 +157,29 @@ class LanguageDetector:
         words = [w.casefold().replace("’", "'") for w in _WORD.findall(text[:6000])]
         if not words:
             return None
-        scores: Counter[str] = Counter()
+        scores: dict[str, float] = {}
         for word in words:
             for lang, weights in _WEIGHTS.items():
                 weight = weights.get(word)
                 if weight:
-                    scores[lang] += weight
+                    scores[lang] = scores.get(lang, 0.0) + weight
                 elif "'" in word:
                     # French and Italian elisions: "l'équipe", "d'accord", "aujourd'hui".
                     head = word.split("'", 1)[0]
                     if head in ("l", "d", "j", "n", "qu", "c", "s", "m", "t") and lang in ("fr", "it"):
-                        scores[lang] += 0.5
+                        scores[lang] = scores.get(lang, 0.0) + 0.5
         lowered = text.casefold()
         for letter, langs in _LETTER_HINTS.items():
             if letter in lowered:
                 for lang in langs:
-                    scores[lang] += 0.5
+                    scores[lang] = scores.get(lang, 0.0) + 0.5
         if len(words) <= 4:
             votes = Counter(_SHORT[w] for w in words if w in _SHORT)
             if votes:
                 return votes.most_common(1)[0][0]
         if not scores:
             return None
-        ranked = scores.most_common(2)
+        ranked = sorted(scores.items(), key=lambda item: -item[1])[:2]
         best, top = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         # Enough evidence, and clearly ahead of the next language.
