@@ -44,7 +44,8 @@ def child(path: Path, database: Path) -> None:
     sys.path.insert(0, str(ROOT))
     from monitor.config import load_config_text
     from monitor.core.text import TextAnalyzer
-    from monitor.jobs import Runtime, ingest_paths
+    from monitor.jobs import ingest_paths
+    from monitor.runtime import Runtime
 
     analyzer = TextAnalyzer.load()  # built once per process, as the daemon does; not timed
     config = load_config_text(f'[team]\ndomains = ["northwind-advisory.example"]\n[store]\nurl = "sqlite:///{database}"\n')

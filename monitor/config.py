@@ -27,7 +27,11 @@ from monitor.errors import ConfigError, SecretError
 
 T = TypeVar("T")
 
-ACCOUNT_KINDS = ("maildir", "mbox")
+ACCOUNT_KINDS = ("maildir", "mbox", "imap", "graph")
+IMAP_SECURITY = ("tls", "starttls", "plain")
+IMAP_AUTH = ("password", "xoauth2")
+OAUTH_PROVIDERS = ("microsoft", "command")
+GRAPH_AUTH = ("app", "delegated")
 
 # --------------------------------------------------------------------------- paths
 
@@ -143,6 +147,56 @@ class Client:
 
 
 @dataclass(frozen=True)
+class MicrosoftAuth:
+    """An Entra ID (Azure AD) app registration used through msal."""
+
+    tenant_id: str
+    client_id: str
+    authority_host: str = "https://login.microsoftonline.com"  # a test authority in tests
+    client_secret: Secret | None = None  # app-only: a secret …
+    certificate: Secret | None = None  # … or a PEM private key + certificate
+    certificate_thumbprint: str | None = None
+    ca_file: Path | None = None  # trust this CA for the authority (tests, TLS-inspecting proxies)
+
+    @property
+    def authority(self) -> str:
+        return f"{self.authority_host.rstrip('/')}/{self.tenant_id}"
+
+
+@dataclass(frozen=True)
+class ImapSettings:
+    host: str
+    port: int
+    security: str  # "tls" (implicit), "starttls" or "plain" (only with insecure = true)
+    username: str
+    auth: str  # "password" or "xoauth2"
+    password: Secret | None = None
+    oauth_provider: str | None = None  # "microsoft" (msal) or "command"
+    token_command: str | None = None
+    oauth_scope: str | None = None
+    microsoft: MicrosoftAuth | None = None
+    ca_file: Path | None = None  # verify the server against this CA instead of the system store
+    timeout_seconds: float = 60.0
+    idle: bool = True
+    poll_seconds: int = 300
+    batch_size: int = 500
+    max_text_bytes: int = 256 * 1024
+
+
+@dataclass(frozen=True)
+class GraphSettings:
+    auth: str  # "app" (client credentials, several mailboxes) or "delegated" (device code, one user)
+    microsoft: MicrosoftAuth
+    mailboxes: tuple[str, ...] = ()  # app-only: user principal names / addresses to read
+    folders: tuple[str, ...] = ("inbox", "sentitems")
+    graph_url: str = "https://graph.microsoft.com/v1.0"
+    page_size: int = 50
+    max_concurrency: int = 4
+    timeout_seconds: float = 60.0
+    poll_seconds: int = 300
+
+
+@dataclass(frozen=True)
 class Account:
     """A monitored mailbox. ``address`` is the mailbox's own address: it always counts as us."""
 
@@ -152,6 +206,15 @@ class Account:
     path: Path | None = None
     folders_include: tuple[str, ...] = ()
     folders_exclude: tuple[str, ...] = ()
+    imap: ImapSettings | None = None
+    graph: GraphSettings | None = None
+    failures_before_alert: int = 3  # consecutive authentication failures before an operator alert
+
+    def wants_folder(self, folder: str) -> bool:
+        """``include`` (if given) and ``exclude`` glob patterns on the folder name."""
+        if self.folders_include and not any(_glob_match(p, folder) for p in self.folders_include):
+            return False
+        return not any(_glob_match(p, folder) for p in self.folders_exclude)
 
 
 @dataclass(frozen=True)
@@ -231,7 +294,18 @@ class Config:
 
     def secrets(self) -> Iterator[tuple[str, Secret]]:
         """Every secret the configuration refers to, with its key."""
-        return iter(())
+        for account in self.accounts:
+            microsoft = None
+            if account.imap is not None:
+                if account.imap.password is not None:
+                    yield account.imap.password.key, account.imap.password
+                microsoft = account.imap.microsoft
+            if account.graph is not None:
+                microsoft = account.graph.microsoft
+            if microsoft is not None:
+                for secret in (microsoft.client_secret, microsoft.certificate):
+                    if secret is not None:
+                        yield secret.key, secret
 
 
 # --------------------------------------------------------------------------- reading
@@ -654,12 +728,22 @@ def _parse_account(table: _Table, base: Path | None, problems: _Problems, seen: 
         problems.add(f"{where}.kind", f"unknown account kind {kind!r}{extra} (known: {', '.join(ACCOUNT_KINDS)})")
     address = _one_address(table, "address", problems)
     path: Path | None = None
+    imap: ImapSettings | None = None
+    graph: GraphSettings | None = None
     if kind in ("maildir", "mbox"):
         raw = table.text("path", required=True)
         if raw:
             path = Path(raw).expanduser()
             if not path.is_absolute() and base is not None:
                 path = base / path
+    elif kind == "imap":
+        imap = _parse_imap(table, base, problems)
+    elif kind == "graph":
+        graph = _parse_graph(table, base, problems)
+        if graph is not None and graph.auth == "delegated" and address is None:
+            problems.add(f"{where}.address", "a delegated Graph account needs the mailbox's own address")
+    if kind == "imap" and address is None and imap is not None and "@" in imap.username:
+        address = imap.username.casefold()
     return Account(
         name=name,
         kind=kind,
@@ -667,6 +751,141 @@ def _parse_account(table: _Table, base: Path | None, problems: _Problems, seen: 
         path=path,
         folders_include=tuple(table.strings("include")),
         folders_exclude=tuple(table.strings("exclude")),
+        imap=imap,
+        graph=graph,
+        failures_before_alert=table.integer("failures_before_alert", 3, minimum=1),
+    )
+
+
+def _choice(table: _Table, key: str, choices: tuple[str, ...], default: str, problems: _Problems) -> str:
+    value = table.text(key, default) or default
+    if value not in choices:
+        hint = difflib.get_close_matches(value, choices, n=1)
+        extra = f"; did you mean {hint[0]!r}?" if hint else ""
+        problems.add(f"{table.where}.{key}", f"{value!r} is not one of {', '.join(choices)}{extra}")
+        return default
+    return value
+
+
+def _path(table: _Table, key: str, base: Path | None, problems: _Problems, *, must_exist: bool = True) -> Path | None:
+    raw = table.text(key)
+    if not raw:
+        return None
+    path = Path(raw).expanduser()
+    if not path.is_absolute() and base is not None:
+        path = base / path
+    if must_exist and not path.exists():
+        problems.add(f"{table.where}.{key}", f"no such file: {str(path)!r}")
+    return path
+
+
+def _parse_microsoft(table: _Table, base: Path | None, problems: _Problems, *, confidential: bool) -> MicrosoftAuth | None:
+    tenant = table.text("tenant_id", required=True) or ""
+    client = table.text("client_id", required=True) or ""
+    secret = certificate = None
+    thumbprint = None
+    if confidential:
+        has_secret = table.has("client_secret_file") or table.has("client_secret_env") or table.has("client_secret")
+        has_certificate = table.has("certificate_file") or table.has("certificate_env")
+        if has_secret:
+            secret = table.secret("client_secret", base)
+        if has_certificate:
+            certificate = table.secret("certificate", base)
+            thumbprint = table.text("certificate_thumbprint", required=True)
+        if not has_secret and not has_certificate:
+            problems.add(table.where, "app-only access needs client_secret_file/_env or certificate_file/_env")
+        elif has_secret and has_certificate:
+            problems.add(table.where, "give either a client secret or a certificate, not both")
+    else:
+        table.used.update({"client_secret", "client_secret_file", "client_secret_env", "certificate_file", "certificate_env", "certificate_thumbprint"})
+        for key in ("client_secret_file", "client_secret_env", "certificate_file"):
+            if table.has(key):
+                problems.add(f"{table.where}.{key}", "delegated (device-code) access uses no client secret")
+    authority_host = table.text("authority_host", "https://login.microsoftonline.com") or "https://login.microsoftonline.com"
+    if not authority_host.startswith("https://"):
+        problems.add(f"{table.where}.authority_host", "must be an https:// URL (msal refuses anything else)")
+    if tenant in ("common", "organizations", "consumers") and confidential:
+        problems.add(f"{table.where}.tenant_id", f"{tenant!r} is not a tenant; app-only access needs your tenant id or domain")
+    if not tenant or not client:
+        return None
+    return MicrosoftAuth(
+        tenant_id=tenant,
+        client_id=client,
+        authority_host=authority_host,
+        client_secret=secret,
+        certificate=certificate,
+        certificate_thumbprint=thumbprint,
+        ca_file=_path(table, "authority_ca_file", base, problems),
+    )
+
+
+def _parse_imap(table: _Table, base: Path | None, problems: _Problems) -> ImapSettings | None:
+    where = table.where
+    host = table.text("host", required=True) or ""
+    security = _choice(table, "security", IMAP_SECURITY, "tls", problems)
+    insecure = table.flag("insecure", False)
+    if security == "plain" and not insecure:
+        problems.add(f"{where}.security", "plaintext IMAP sends the password unencrypted; set insecure = true to allow it")
+    port = table.integer("port", 993 if security == "tls" else 143, minimum=1)
+    username = table.text("username", required=True) or ""
+    auth = _choice(table, "auth", IMAP_AUTH, "password", problems)
+    password = provider = command = scope = None
+    microsoft = None
+    if auth == "password":
+        password = table.secret("password", base)
+    else:
+        provider = _choice(table, "oauth_provider", OAUTH_PROVIDERS, "microsoft", problems)
+        if provider == "command":
+            command = table.text("token_command", required=True)
+        else:
+            microsoft = _parse_microsoft(table, base, problems, confidential=False)
+        scope = table.text("oauth_scope", "https://outlook.office.com/IMAP.AccessAsUser.All")
+    settings = ImapSettings(
+        host=host,
+        port=port,
+        security=security,
+        username=username,
+        auth=auth,
+        password=password,
+        oauth_provider=provider,
+        token_command=command,
+        oauth_scope=scope,
+        microsoft=microsoft,
+        ca_file=_path(table, "ca_file", base, problems),
+        timeout_seconds=table.number("timeout_seconds", 60.0, minimum=1.0),
+        idle=table.flag("idle", True),
+        poll_seconds=table.integer("poll_seconds", 300, minimum=10),
+        batch_size=table.integer("batch_size", 500, minimum=1),
+        max_text_bytes=table.integer("max_text_bytes", 256 * 1024, minimum=1024),
+    )
+    return settings if host and username else None
+
+
+def _parse_graph(table: _Table, base: Path | None, problems: _Problems) -> GraphSettings | None:
+    where = table.where
+    auth = _choice(table, "auth", GRAPH_AUTH, "app", problems)
+    microsoft = _parse_microsoft(table, base, problems, confidential=auth == "app")
+    mailboxes = _each(table.strings("mailboxes"), f"{where}.mailboxes", normalise_address, problems)
+    if auth == "app" and not mailboxes:
+        problems.add(f"{where}.mailboxes", "app-only access reads the listed mailboxes; name at least one")
+    if auth == "delegated" and mailboxes:
+        problems.add(f"{where}.mailboxes", "delegated access reads the signed-in user's own mailbox; remove mailboxes")
+    folders = table.strings("folders") or ["inbox", "sentitems"]
+    graph_url = table.text("graph_url", "https://graph.microsoft.com/v1.0") or "https://graph.microsoft.com/v1.0"
+    if not graph_url.startswith("https://"):
+        problems.add(f"{where}.graph_url", "must be an https:// URL")
+    if microsoft is None:
+        return None
+    return GraphSettings(
+        auth=auth,
+        microsoft=microsoft,
+        mailboxes=tuple(mailboxes),
+        folders=tuple(folders),
+        graph_url=graph_url.rstrip("/"),
+        page_size=table.integer("page_size", 50, minimum=1),
+        max_concurrency=min(4, table.integer("max_concurrency", 4, minimum=1)),
+        timeout_seconds=table.number("timeout_seconds", 60.0, minimum=1.0),
+        poll_seconds=table.integer("poll_seconds", 300, minimum=10),
     )
 
 

@@ -38,9 +38,15 @@ def configure(*, level: str = "info", json: bool | None = None, stream: TextIO |
     renderer: Any
     if json:
         renderer = structlog.processors.JSONRenderer()
-        shared.append(structlog.processors.dict_tracebacks)
+        # Tracebacks as data, but never with local variables: they can hold secrets and mail.
+        shared.append(
+            structlog.processors.ExceptionRenderer(structlog.tracebacks.ExceptionDictTransformer(show_locals=False))
+        )
     else:
-        renderer = structlog.dev.ConsoleRenderer(colors=stream.isatty() if hasattr(stream, "isatty") else False)
+        renderer = structlog.dev.ConsoleRenderer(
+            colors=stream.isatty() if hasattr(stream, "isatty") else False,
+            exception_formatter=structlog.dev.RichTracebackFormatter(show_locals=False),
+        )
 
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],

@@ -7,7 +7,7 @@ from typing import Any
 
 from monitor.core.contact import ContactSummary, summarise
 from monitor.core.records import Record
-from monitor.jobs import Runtime
+from monitor.runtime import Runtime
 from monitor.store.queries import load_records, suggest_clients
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from monitor.jobs import Runtime, ingest_paths
+from monitor.jobs import ingest_paths
+from monitor.runtime import Runtime
 from monitor.store.schema import messages, quarantine
 from tests.conftest import corpus
 from tests.factories import team_config

@@ -40,7 +40,7 @@ class App:
     def runtime(self) -> Any:
         """Configuration, migrated store and text analyzer (imported late: the analyzer is slow)."""
         if self._runtime is None:
-            from monitor.jobs import Runtime
+            from monitor.runtime import Runtime
 
             self._runtime = Runtime.open(self.config)
         return self._runtime

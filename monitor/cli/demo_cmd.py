@@ -82,7 +82,8 @@ def register(cli: click.Group) -> None:
             relmon demo
             relmon demo --keep ./demo-db && relmon --config ./demo-db/relmon.toml clients
         """
-        from monitor.jobs import Runtime, ingest_paths
+        from monitor.jobs import ingest_paths
+        from monitor.runtime import Runtime
         from monitor.views import client_overview
 
         started = time.perf_counter()

@@ -124,3 +124,33 @@ meta = sa.Table(
     sa.Column("name", sa.String(100), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
+
+# Where each source stopped: IMAP UIDVALIDITY / last UID / HIGHESTMODSEQ, or a Graph delta link.
+# Written in the same transaction as the messages it covers.
+folder_state = sa.Table(
+    "folder_state",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("account", sa.String(200), nullable=False),
+    sa.Column("folder", sa.String(1000), nullable=False),
+    sa.Column("uidvalidity", sa.BigInteger),
+    sa.Column("last_uid", sa.BigInteger),
+    sa.Column("highestmodseq", sa.BigInteger),
+    sa.Column("delta_link", sa.Text),
+    sa.Column("exists_count", sa.Integer),
+    sa.Column("synced_at", UTCDateTime),
+    sa.UniqueConstraint("account", "folder", name="uq_folder_state_place"),
+)
+
+# Health of each account's connection: consecutive failures and the operator escalation.
+account_state = sa.Table(
+    "account_state",
+    metadata,
+    sa.Column("account", sa.String(200), primary_key=True),
+    sa.Column("consecutive_failures", sa.Integer, nullable=False, default=0),
+    sa.Column("last_error_kind", sa.String(32)),
+    sa.Column("last_error", sa.Text),
+    sa.Column("last_attempt", UTCDateTime),
+    sa.Column("last_success", UTCDateTime),
+    sa.Column("escalated_at", UTCDateTime),
+)

@@ -98,7 +98,7 @@ def setup(tmp_path: Path) -> tuple[CliRunner, Path, Path]:
 
 def run(runner: CliRunner, config: Path, *args: str) -> tuple[int, str]:
     result = runner.invoke(cli, ["--config", str(config), *args], catch_exceptions=False)
-    return result.exit_code, result.output
+    return result.exit_code, result.stdout
 
 
 def test_config_check_prints_the_configuration_and_passes(setup) -> None:
@@ -226,14 +226,51 @@ def test_export_quarantined_lists_unreadable_messages_with_reasons(setup) -> Non
 def test_db_upgrade_is_idempotent(setup) -> None:
     runner, config, _ = setup
 
+    from monitor.store import Store
+
+    head = Store.open("sqlite:///:memory:", migrate=False).head_revision()
     first = run(runner, config, "db", "upgrade")
     second = run(runner, config, "db", "upgrade")
 
-    assert first == (0, "schema upgraded from empty to 0001\n")
-    assert second == (0, "schema is current (revision 0001)\n")
+    assert first == (0, f"schema upgraded from empty to {head}\n")
+    assert second == (0, f"schema is current (revision {head})\n")
 
 
 def test_python_dash_m_monitor_runs_the_cli() -> None:
     result = subprocess.run([sys.executable, "-m", "monitor", "--version"], capture_output=True, text=True, check=True)
 
     assert result.stdout.startswith("relmon, version ")
+
+
+def test_sync_reads_configured_local_accounts_and_reports_per_folder(setup) -> None:
+    runner, config, maildir = setup
+    config.write_text(config.read_text() + f'\n[[accounts]]\nname = "alice-archive"\nkind = "maildir"\naddress = "alice.marsh@northwind-advisory.example"\npath = "{maildir}"\n')
+
+    code, output = run(runner, config, "sync", "--json")
+    again_code, again = run(runner, config, "sync", "--json")
+    _, accounts = run(runner, config, "accounts", "--json")
+
+    assert code == 0 and again_code == 0, output
+    first = json.loads(output)["accounts"][0]
+    assert (first["account"], first["totals"]["new"], first["totals"]["quarantined"]) == ("alice-archive", 7, 1)
+    assert json.loads(again)["accounts"][0]["totals"]["new"] == 0
+    health = json.loads(accounts)["accounts"][0]
+    assert (health["consecutive_failures"], health["needs_attention"]) == (0, False)
+    assert health["last_success"] is not None
+
+
+def test_a_failing_account_is_reported_and_does_not_stop_the_others(setup, tmp_path) -> None:
+    runner, config, maildir = setup
+    config.write_text(
+        config.read_text()
+        + f'\n[[accounts]]\nname = "gone"\nkind = "maildir"\npath = "{tmp_path / "moved-away"}"\n'
+        + f'\n[[accounts]]\nname = "alice-archive"\nkind = "maildir"\npath = "{maildir}"\n'
+    )
+
+    code, output = run(runner, config, "sync", "--json")
+
+    assert code == 1
+    gone, alice = json.loads(output)["accounts"]
+    assert gone["error_kind"] == "folder"
+    assert "moved-away: no such file or directory" in gone["error"]
+    assert alice["totals"]["new"] == 7

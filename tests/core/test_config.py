@@ -165,3 +165,37 @@ def test_default_store_lives_in_the_state_directory(monkeypatch: pytest.MonkeyPa
     config = load_config_text(CONFIG)
 
     assert config.store.url == f"sqlite:///{tmp_path / 'state' / 'relmon.db'}"
+
+
+IMAP = '\n[[accounts]]\nname = "ben-imap"\nkind = "imap"\nhost = "imap.northwind-advisory.example"\nusername = "ben.okafor@northwind-advisory.example"\n'
+
+
+def test_an_imap_account_uses_implicit_tls_and_a_password_reference() -> None:
+    config = team_config(extra=IMAP + 'password_env = "RELMON_BEN_PASSWORD"\n')
+
+    imap = config.accounts[0].imap
+    assert imap is not None
+    assert (imap.security, imap.port, imap.auth) == ("tls", 993, "password")
+    assert config.accounts[0].address == "ben.okafor@northwind-advisory.example"
+    assert [key for key, _ in config.secrets()] == ["accounts[0].password"]
+
+
+def test_plaintext_imap_needs_an_explicit_insecure_flag() -> None:
+    problems = problems_of(CONFIG + IMAP + 'security = "plain"\npassword_env = "X"\n')
+
+    assert problems == ["accounts[0].security: plaintext IMAP sends the password unencrypted; set insecure = true to allow it"]
+
+
+def test_graph_app_access_needs_mailboxes_and_a_credential() -> None:
+    problems = problems_of(
+        CONFIG + '\n[[accounts]]\nname = "m365"\nkind = "graph"\ntenant_id = "northwind-advisory.example"\nclient_id = "8d6f0a52-1b8e-4a57-9a4e-2f1c0a7e3b11"\n'
+    )
+
+    assert "accounts[0]: app-only access needs client_secret_file/_env or certificate_file/_env" in problems
+    assert "accounts[0].mailboxes: app-only access reads the listed mailboxes; name at least one" in problems
+
+
+def test_an_unknown_account_kind_suggests_the_right_one() -> None:
+    problems = problems_of(CONFIG + '\n[[accounts]]\nname = "x"\nkind = "imaps"\n')
+
+    assert problems[0].startswith("accounts[0].kind: unknown account kind 'imaps'; did you mean 'imap'?")

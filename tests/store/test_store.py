@@ -12,7 +12,8 @@ from alembic.runtime.migration import MigrationContext
 
 from monitor.config import Privacy
 from monitor.core.model import Direction, Message, Quarantined
-from monitor.jobs import Runtime, ingest_paths
+from monitor.jobs import ingest_paths
+from monitor.runtime import Runtime
 from monitor.sources.pipeline import from_raw
 from monitor.store.messages import Item, save_items
 from monitor.store.schema import messages, metadata, quarantine, sightings

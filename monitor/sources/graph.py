@@ -1,0 +1,19 @@
+"""Microsoft 365 mailboxes through Microsoft Graph (placeholder: being built; see the Graph issue)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from monitor.config import Account
+from monitor.errors import SourceError
+from monitor.runtime import Runtime
+from monitor.sources.report import AccountCheck, AccountSync
+
+
+def sync_graph(runtime: Runtime, account: Account, *, now: datetime, should_stop: Callable[[], bool] = lambda: False) -> AccountSync:
+    raise SourceError(f"account {account.name!r}: Graph sync is not available in this version")
+
+
+def check_graph(runtime: Runtime, account: Account) -> AccountCheck:
+    return AccountCheck(account.name, account.kind, False, "Microsoft Graph is not available in this version")

@@ -1,0 +1,150 @@
+"""Source bookkeeping: where each folder's sync stopped, and each account's connection health."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from monitor.store.messages import insert_ignoring_conflicts
+from monitor.store.schema import account_state, folder_state, sightings
+
+
+@dataclass(frozen=True)
+class FolderState:
+    account: str
+    folder: str
+    uidvalidity: int | None = None
+    last_uid: int | None = None
+    highestmodseq: int | None = None
+    delta_link: str | None = None
+    exists_count: int | None = None
+    synced_at: datetime | None = None
+
+
+def get_folder_state(connection: sa.Connection, account: str, folder: str) -> FolderState | None:
+    row = connection.execute(
+        sa.select(folder_state).where(folder_state.c.account == account, folder_state.c.folder == folder)
+    ).first()
+    if row is None:
+        return None
+    return FolderState(
+        account=row.account, folder=row.folder, uidvalidity=row.uidvalidity, last_uid=row.last_uid,
+        highestmodseq=row.highestmodseq, delta_link=row.delta_link, exists_count=row.exists_count,
+        synced_at=row.synced_at,
+    )
+
+
+def folder_states(connection: sa.Connection, account: str) -> list[FolderState]:
+    rows = connection.execute(sa.select(folder_state.c.folder).where(folder_state.c.account == account)).scalars()
+    return [state for folder in rows if (state := get_folder_state(connection, account, folder)) is not None]
+
+
+def put_folder_state(connection: sa.Connection, state: FolderState) -> None:
+    """Write a folder's state; call it in the transaction that stored the messages it covers."""
+    values: dict[str, Any] = {
+        "uidvalidity": state.uidvalidity, "last_uid": state.last_uid, "highestmodseq": state.highestmodseq,
+        "delta_link": state.delta_link, "exists_count": state.exists_count, "synced_at": state.synced_at,
+    }
+    updated = connection.execute(
+        sa.update(folder_state)
+        .where(folder_state.c.account == state.account, folder_state.c.folder == state.folder)
+        .values(**values)
+    ).rowcount
+    if not updated:
+        connection.execute(
+            insert_ignoring_conflicts(connection, folder_state), [{"account": state.account, "folder": state.folder, **values}]
+        )
+
+
+def mark_expunged(connection: sa.Connection, account: str, folder: str, locations: list[str], now: datetime) -> int:
+    """Record that these messages were deleted on the server. History keeps them."""
+    changed = 0
+    for start in range(0, len(locations), 500):
+        chunk = locations[start : start + 500]
+        changed += connection.execute(
+            sa.update(sightings)
+            .where(
+                sightings.c.account == account, sightings.c.folder == folder,
+                sightings.c.location.in_(chunk), sightings.c.expunged_at.is_(None),
+            )
+            .values(expunged_at=now)
+        ).rowcount
+    return changed
+
+
+def live_locations(connection: sa.Connection, account: str, folder: str, prefix: str = "") -> set[str]:
+    """Locations in a folder not yet marked expunged (optionally those starting with ``prefix``)."""
+    query = sa.select(sightings.c.location).where(
+        sightings.c.account == account, sightings.c.folder == folder, sightings.c.expunged_at.is_(None)
+    )
+    if prefix:
+        query = query.where(sightings.c.location.startswith(prefix))
+    return set(connection.execute(query).scalars())
+
+
+@dataclass(frozen=True)
+class AccountHealth:
+    account: str
+    consecutive_failures: int
+    last_error_kind: str | None
+    last_error: str | None
+    last_attempt: datetime | None
+    last_success: datetime | None
+    escalated_at: datetime | None
+
+
+def record_attempt(
+    engine: sa.Engine,
+    account: str,
+    *,
+    now: datetime,
+    error_kind: str | None = None,
+    error: str | None = None,
+    escalate_after: int = 3,
+) -> tuple[AccountHealth, bool]:
+    """Record a sync attempt; returns the new health and whether this attempt escalated.
+
+    Authentication failures escalate to an operator-visible error after ``escalate_after``
+    consecutive failures, once; a success resets the count and clears the escalation.
+    """
+    with engine.begin() as connection:
+        row = connection.execute(sa.select(account_state).where(account_state.c.account == account)).first()
+        failures = 0 if row is None else row.consecutive_failures
+        escalated_at = None if row is None else row.escalated_at
+        last_success = None if row is None else row.last_success
+        newly_escalated = False
+        if error_kind is None:
+            failures, escalated_at, last_success = 0, None, now
+        else:
+            failures += 1
+            if escalated_at is None and failures >= escalate_after:
+                escalated_at = now
+                newly_escalated = True
+        values = {
+            "consecutive_failures": failures,
+            "last_error_kind": error_kind,
+            "last_error": (error or "")[:2000] or None,
+            "last_attempt": now,
+            "last_success": last_success,
+            "escalated_at": escalated_at,
+        }
+        if row is None:
+            connection.execute(sa.insert(account_state).values(account=account, **values))
+        else:
+            connection.execute(sa.update(account_state).where(account_state.c.account == account).values(**values))
+    return AccountHealth(account=account, **values), newly_escalated  # type: ignore[arg-type]
+
+
+def account_health(engine: sa.Engine) -> list[AccountHealth]:
+    with engine.connect() as connection:
+        return [
+            AccountHealth(
+                account=row.account, consecutive_failures=row.consecutive_failures, last_error_kind=row.last_error_kind,
+                last_error=row.last_error, last_attempt=row.last_attempt, last_success=row.last_success,
+                escalated_at=row.escalated_at,
+            )
+            for row in connection.execute(sa.select(account_state).order_by(account_state.c.account))
+        ]
