@@ -115,7 +115,7 @@ def console() -> Console:
     """Rich output on stdout; wide when piped, so tables are not wrapped at 80 columns."""
     if sys.stdout.isatty():
         return Console(file=sys.stdout, highlight=False)
-    return Console(file=sys.stdout, highlight=False, width=int(os.environ.get("COLUMNS", "160")), color_system=None)
+    return Console(file=sys.stdout, highlight=False, width=int(os.environ.get("COLUMNS") or "200"), color_system=None)
 
 
 def short_date(value: datetime | None, tz: Any = None) -> str:
