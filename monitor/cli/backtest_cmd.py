@@ -9,10 +9,10 @@ from rich.table import Table
 
 from monitor.cli.common import (
     App,
-    _parse_as_of,
     console,
     emit_json,
     fail_cleanly,
+    parse_since,
     pass_app,
     query_options,
 )
@@ -24,7 +24,7 @@ KINDS = ("silence", "checkin_due", "unanswered", "friction", "micromanagement")
 def register(cli: click.Group) -> None:
     @cli.command("backtest")
     @query_options
-    @click.option("--since", callback=_parse_as_of, metavar="DATE", help="First day to replay (default: a year before --as-of, or the first message).")
+    @click.option("--since", callback=parse_since, metavar="DATE", help="First day to replay (default: a year before --as-of, or the first message).")
     @click.option("--list/--no-list", "show_list", default=True, show_default=True, help="List every alert that would have fired.")
     @pass_app
     @fail_cleanly

@@ -75,6 +75,16 @@ def _parse_as_of(ctx: click.Context, _param: click.Parameter, value: str | None)
         raise click.BadParameter(str(err)) from err
 
 
+def parse_since(ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
+    """``--since DATE``: a bare date means the start of that day."""
+    if value is None:
+        return None
+    try:
+        return parse_instant(value, end_of_day=False)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from err
+
+
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON (schema in docs/json.md).")
 as_of_option = click.option(
     "--as-of",

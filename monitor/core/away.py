@@ -69,6 +69,8 @@ _UNTIL_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _UNTIL_AFTER = re.compile(r"^\s*(?:asti|saakka)\b", re.IGNORECASE)
+# The end of a range ("2.–6.3.", "from 2 to 6 March", "3月2日至3月6日") is the last day away.
+_RANGE_END = re.compile(r"(?:\bto\b|至|到|[–—-])\s*(?:\w+day,?\s+)?$", re.IGNORECASE)
 _INCLUSIVE = re.compile(r"einschließlich|einschl\.|inclus|inclusive|inclusiv|incluido|and\s+including|mukaan\s+lukien", re.IGNORECASE)
 
 
@@ -131,7 +133,7 @@ def return_date(text: str, sent: datetime) -> date | None:
         if _RETURN_BEFORE.search(before) or _RETURN_AFTER.search(after):
             returns.append(item.day)
         elif _UNTIL_BEFORE.search(before) or _UNTIL_AFTER.search(after):
-            inclusive = _INCLUSIVE.search(before) or _INCLUSIVE.search(after[:15])
+            inclusive = _INCLUSIVE.search(before) or _INCLUSIVE.search(after[:15]) or _RANGE_END.search(before)
             untils.append(item.day + timedelta(days=1) if inclusive else item.day)
     plausible = [d for d in returns if sent_day - timedelta(days=1) <= d <= sent_day + timedelta(days=400)]
     if plausible:
