@@ -20,7 +20,10 @@ _FUNCTION_WORDS: dict[str, str] = {
     "en": "the and to of a in is it you that for on are with as be this have i we at will not but "
     "your our from by or they can was would could should please thanks thank let me know if all "
     "just about so what when which there their been has had do does did an my us them any some "
-    "get meeting week next call update regards best hi dear would also attached see",
+    "get meeting week next call update regards best hi dear would also attached see he she his her "
+    "him who how why where here more than then too very really much no yes yeah not don't can't "
+    "doesn't didn't isn't it's i'm im dont cant its going go got one out up like good bad great new "
+    "time today tomorrow day back now still only even after before because into over",
     "de": "der die das und ist ich nicht sie es zu den mit ein eine sich auf für von wir ihr "
     "dem des im auch wie noch nach bei aus wenn aber oder sind war haben habe hat wird werden "
     "können kann bitte danke vielen dank gruß grüße grüßen freundlichen mit uns ihnen ihre "
@@ -138,11 +141,19 @@ def _script(text: str) -> str | None:
 
 
 class LanguageDetector:
-    """Detects the language of own text: ISO 639-1 code, or ``None`` when it cannot tell."""
+    """Detects the language of own text: ISO 639-1 code, or ``None`` when it cannot tell.
+
+    ``english_vocabulary`` (VADER's lexicon, when the analyzer has one) counts as extra evidence
+    for English: short informal English ("Bad bus! Smelly bus!") has opinion words but no
+    function words, and those opinion words are exactly the ones VADER can score.
+    """
+
+    def __init__(self, english_vocabulary: frozenset[str] = frozenset()) -> None:
+        self.english_vocabulary = english_vocabulary
 
     @classmethod
-    def load(cls) -> LanguageDetector:
-        return cls()
+    def load(cls, english_vocabulary: frozenset[str] = frozenset()) -> LanguageDetector:
+        return cls(english_vocabulary)
 
     def detect(self, text: str) -> str | None:
         # The opening decides (a bilingual auto-reply leads with its main language); the whole
@@ -158,16 +169,24 @@ class LanguageDetector:
         if not words:
             return None
         scores: dict[str, float] = {}
+        distinct: dict[str, set[str]] = {}
         for word in words:
             for lang, weights in _WEIGHTS.items():
                 weight = weights.get(word)
                 if weight:
-                    scores[lang] = scores.get(lang, 0.0) + weight
+                    distinct.setdefault(lang, set()).add(word)
+                    # One-letter words ("a", "e", "o", "s", "i") are frequent everywhere and
+                    # come from tokenising contractions: weak evidence.
+                    scores[lang] = scores.get(lang, 0.0) + (weight * 0.3 if len(word) == 1 else weight)
                 elif "'" in word:
                     # French and Italian elisions: "l'équipe", "d'accord", "aujourd'hui".
                     head = word.split("'", 1)[0]
                     if head in ("l", "d", "j", "n", "qu", "c", "s", "m", "t") and lang in ("fr", "it"):
                         scores[lang] = scores.get(lang, 0.0) + 0.5
+        if self.english_vocabulary:
+            hits = sum(1 for w in words if w.isascii() and w in self.english_vocabulary)
+            if hits:
+                scores["en"] = scores.get("en", 0.0) + 0.5 * hits
         lowered = text.casefold()
         for letter, langs in _LETTER_HINTS.items():
             if letter in lowered:
@@ -177,12 +196,20 @@ class LanguageDetector:
             votes = Counter(_SHORT[w] for w in words if w in _SHORT)
             if votes:
                 return votes.most_common(1)[0][0]
-        if not scores:
-            return None
         ranked = sorted(scores.items(), key=lambda item: -item[1])[:2]
-        best, top = ranked[0]
+        best, top = ranked[0] if ranked else ("", 0.0)
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         # Enough evidence, and clearly ahead of the next language.
-        if top < 1.5 or (len(words) >= 8 and top < 0.08 * len(words)) or top <= runner_up * 1.15:
-            return None
-        return best
+        # Two different function words at least: "em" three times is not Portuguese.
+        varied = len(distinct.get(best, ())) >= 2 or best == "en"
+        if top >= 1.5 and varied and not (len(words) >= 8 and top < 0.08 * len(words)) and top > runner_up * 1.15:
+            return best
+        # Too little to tell by function words. Short, informal English ("Yay. Another good phone
+        # interview.", "I need a Jayne hat.") often has none: plain ASCII text is English unless
+        # another language shows two different function words of its own and leads.
+        # Nearly all ASCII: a name or loanword ("André", "clichés") does not make it French.
+        if sum(len(w) for w in words if w.isascii()) >= 0.9 * sum(len(w) for w in words):
+            rivals = [lang for lang, found in distinct.items() if lang != "en" and len(found - distinct.get("en", set())) >= 2]
+            if scores.get("en", 0.0) >= top or (len(words) <= 12 and not any(scores[lang] > scores.get("en", 0.0) for lang in rivals)):
+                return "en"
+        return None

@@ -208,6 +208,23 @@ def _looks_like_signature_tail(lines: list[str]) -> bool:
     return all(len(line.strip()) <= 90 for line in content)
 
 
+_CONTACT_DETAIL = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+|\+?\d[\d\s().\-/]{6,}\d", re.IGNORECASE)
+
+
+def _is_contact_line(line: str) -> bool:
+    """A signature line: phone, web or mail address, or "Title | Company", with little prose.
+
+    A sentence that ends with a link ("The deck is here: https://…") is not a signature.
+    """
+    text = line.strip()
+    if not text or len(text) > 100 or not _CONTACT_LINE.search(text):
+        return False
+    rest = _CONTACT_DETAIL.sub("", text).strip()
+    if re.search(r"[.!?](?:\s|$)", rest) and not re.match(r"^(?:tel|phone|mobile|mob|fax|m|t|p|e)\s*[.:]", rest, re.IGNORECASE):
+        return False
+    return len(rest) <= 45
+
+
 def _is_name(line: str) -> bool:
     stripped = line.strip()
     if not stripped or len(stripped) > 40 or not _NAME_LINE.match(stripped):
@@ -280,10 +297,14 @@ def strip_signature(lines: list[str]) -> tuple[list[str], list[str]]:
         lines.pop()
     trailing = 0
     for line in reversed(lines):
-        if _CONTACT_LINE.search(line) and len(line.strip()) <= 100:
+        if _is_contact_line(line):
             trailing += 1
         else:
             break
+    # One line alone counts only when it is nothing but contact details ("www.acme.example",
+    # "T: +44 20 7946 0734"); "Just posted a photo http://…" is prose with a link.
+    if trailing == 1 and len(_CONTACT_DETAIL.sub("", lines[-1]).strip()) > 12:
+        trailing = 0
     if trailing and trailing < len([line for line in lines if line.strip()]):
         lines = lines[: len(lines) - trailing]
         removed.append("contact_block")

@@ -22,11 +22,9 @@ SCORED_LANGUAGES = frozenset({"en"})
 
 _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n\s*\n|\n(?=\s*[-*•]\s)")
 _LETTERS = re.compile(r"[^\W\d_]{2,}")
-# Lines that carry no opinion of the matter: greetings and sign-offs.
-_FORMULA = re.compile(
-    r"^\s*(?:hi|hello|hey|dear|good\s+(?:morning|afternoon))\b[^.!?]{0,40}[,!:]?\s*$|"
-    r"^\s*(?:(?:best|kind|warm)\s+regards|regards|best|cheers|thanks|many\s+thanks|thank\s+you)[,.!]?\s*$",
-    re.IGNORECASE,
+# A greeting carries no opinion of the matter ("Dear" is positive in VADER's lexicon).
+_GREETING = re.compile(
+    r"^\s*(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening))(?:\s+[^\s.!?,:]+){0,3}\s*[,:]?\s*$", re.IGNORECASE
 )
 
 
@@ -45,12 +43,17 @@ def sentences_of(text: str) -> list[str]:
     pieces = []
     for block in _SPLIT.split(text):
         block = " ".join(block.split())
-        if not block or not _LETTERS.search(block) or _FORMULA.match(block):
+        if not block or not _LETTERS.search(block) or _GREETING.match(block):
             continue
         pieces.append(block[:MAX_SENTENCE_CHARS])
         if len(pieces) >= MAX_SENTENCES:
             break
     return pieces
+
+
+#: Up to this many sentences VADER reads the text as a whole, as it was calibrated to; beyond,
+#: its normalisation saturates and the sentences are scored one by one.
+WHOLE_TEXT_SENTENCES = 4
 
 
 def combine(compounds: list[float]) -> float:
@@ -80,4 +83,10 @@ def score(text: str, language: str | None, scorer: Scorer, *, keep_text: bool = 
         for i in sorted(strongest)
         if abs(compounds[i]) >= 0.3
     )
-    return Scored(round(combine(compounds), 4), len(pieces), kept)
+    if len(pieces) <= WHOLE_TEXT_SENTENCES:
+        # Short text: VADER on all of it, as it was calibrated (greeting lines left out).
+        body = "\n".join(line for line in text.split("\n") if not _GREETING.match(line))
+        overall = scorer.polarity_scores(body)["compound"]
+    else:
+        overall = combine(compounds)
+    return Scored(round(overall, 4), len(pieces), kept)

@@ -88,7 +88,9 @@ class TextAnalyzer:
     def load(cls, extra_cues: Mapping[str, Iterable[str]] | None = None) -> TextAnalyzer:
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-        return cls(languages=LanguageDetector.load(), sentiment=SentimentIntensityAnalyzer(), lexicon=Lexicon.load(extra_cues))
+        vader = SentimentIntensityAnalyzer()
+        vocabulary = frozenset(word for word in vader.lexicon if word.isalpha())
+        return cls(languages=LanguageDetector.load(vocabulary), sentiment=vader, lexicon=Lexicon.load(extra_cues))
 
     def analyse(self, text: str, *, date: datetime, is_auto_reply: bool = False) -> TextFeatures:
         if not text.strip():

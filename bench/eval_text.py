@@ -1,0 +1,213 @@
+"""How well relmon reads tone, measured against people's judgements.
+
+Sets (read from ../shared/data, or $RELMON_CORPORA):
+
+- VADER's ground truth (tweets, movie reviews, Amazon reviews, NYT editorial snippets): mean
+  human valence −4..+4. Gold class: negative below −0.5, positive above +0.5, neutral between.
+- Stanford Politeness (Wikipedia requests rated by five people): gold "friction" for the bottom
+  quartile of the normalised politeness score (≤ −0.443).
+- The same texts *as email replies*: each labelled text becomes the new text of a realistic reply
+  (Gmail "On … wrote:" with ">" quoting, or an Outlook "From:/Sent:" block) quoting a text of the
+  opposite polarity from the same set. The gold label is that of the new text. This is how mail
+  arrives: a friendly answer above our own complaint, or the reverse.
+
+Systems compared, on the same texts:
+- plain VADER: ``SentimentIntensityAnalyzer().polarity_scores(whole body)``;
+- relmon: the real pipeline — own text (quotes and signature removed), language check (non-English
+  is unscored: counted as a neutral prediction here), VADER sentence by sentence, combined;
+  for friction, relmon's friction cues as well.
+
+Printed: accuracy (3-class for valence sets; 2-class for politeness) and F1 of the negative class.
+
+    python bench/eval_text.py [--limit N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+CORPORA = Path(os.environ.get("RELMON_CORPORA", ROOT.parent / "shared" / "data"))
+VADER_SETS = {
+    "tweets": "tweets_GroundTruth.txt",
+    "movie reviews": "movieReviewSnippets_GroundTruth.txt",
+    "amazon reviews": "amazonReviewSnippets_GroundTruth.txt",
+    "nyt editorials": "nytEditorialSnippets_GroundTruth.txt",
+}
+NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+
+
+@dataclass
+class Item:
+    text: str
+    gold: str  # "negative", "neutral", "positive"
+
+
+def load_vader(name: str) -> list[Item]:
+    path = CORPORA / "vader-groundtruth" / "additional_resources" / "hutto_ICWSM_2014" / VADER_SETS[name]
+    items = []
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) < 3:
+                continue
+            mean = float(parts[1])
+            gold = "negative" if mean < -0.5 else "positive" if mean > 0.5 else "neutral"
+            items.append(Item(parts[2], gold))
+    return items
+
+
+def load_politeness() -> list[Item]:
+    path = CORPORA / "politeness" / "wikipedia.annotated.csv"
+    items = []
+    with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+        for row in csv.DictReader(handle):
+            score = float(row["Normalized Score"])
+            items.append(Item(row["Request"], "negative" if score <= -0.443 else "other"))
+    return items
+
+
+def as_reply(item: Item, quoted: Item, style: int) -> str:
+    """A realistic reply whose new text is ``item`` and whose quoted history is ``quoted``."""
+    new = f"Hi Alice,\n\n{item.text}\n\nBest,\nDana"
+    old = f"Hi Dana,\n\n{quoted.text}\n\nThanks,\nAlice"
+    if style % 2 == 0:
+        quote = "\n".join("> " + line for line in old.split("\n"))
+        return f"{new}\n\nOn Mon, 1 Jun 2026 at 09:12, Alice Marsh <alice.marsh@northwind-advisory.example> wrote:\n{quote}\n"
+    return (
+        f"{new}\n\n________________________________\nFrom: Alice Marsh <alice.marsh@northwind-advisory.example>\n"
+        f"Sent: Monday, June 1, 2026 9:12 AM\nTo: Dana Whitfield <dana.whitfield@acme-logistics.example>\n"
+        f"Subject: Re: Pilot planning\n\n{old}\n"
+    )
+
+
+def replies(items: Sequence[Item], seed: int = 7) -> list[Item]:
+    """Each item quoted above an item of the opposite polarity from the same set."""
+    rng = random.Random(seed)
+    negative = [i for i in items if i.gold == "negative"]
+    positive = [i for i in items if i.gold in ("positive", "other")]
+    out = []
+    for index, item in enumerate(items):
+        pool = positive if item.gold == "negative" else negative
+        if not pool:
+            continue
+        out.append(Item(as_reply(item, rng.choice(pool), index), item.gold))
+    return out
+
+
+def label(compound: float | None) -> str:
+    if compound is None:
+        return "neutral"
+    return "negative" if compound <= -0.05 else "positive" if compound >= 0.05 else "neutral"
+
+
+def balanced_accuracy(gold: Sequence[str], predicted: Sequence[str]) -> float:
+    """Mean recall over the gold classes: immune to a majority class (three in four requests are
+    polite, so predicting "polite" always scores 0.75 accuracy)."""
+    recalls = []
+    for cls in sorted(set(gold)):
+        members = [p for g, p in zip(gold, predicted, strict=True) if g == cls]
+        recalls.append(sum(p == cls for p in members) / len(members))
+    return sum(recalls) / len(recalls)
+
+
+def metrics(gold: Sequence[str], predicted: Sequence[str]) -> tuple[float, float]:
+    accuracy = sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold)
+    tp = sum(g == "negative" and p == "negative" for g, p in zip(gold, predicted, strict=True))
+    fp = sum(g != "negative" and p == "negative" for g, p in zip(gold, predicted, strict=True))
+    fn = sum(g == "negative" and p != "negative" for g, p in zip(gold, predicted, strict=True))
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return accuracy, f1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--limit", type=int, default=0, help="at most this many texts per set (0: all)")
+    args = parser.parse_args()
+    if not CORPORA.exists():
+        print(f"corpora not found at {CORPORA}", file=sys.stderr)
+        return 2
+
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from monitor.core.owntext import own_text
+    from monitor.core.text import TextAnalyzer
+
+    vader = SentimentIntensityAnalyzer()
+    analyzer = TextAnalyzer.load()
+
+    def plain(text: str) -> float:
+        return float(vader.polarity_scores(text)["compound"])
+
+    def relmon(text: str) -> tuple[float | None, bool]:
+        own = own_text(text).text
+        features = analyzer.analyse(own, date=NOW)
+        return features.sentiment, bool(features.friction)
+
+    sets: list[tuple[str, list[Item], bool]] = []
+    for name in VADER_SETS:
+        items = load_vader(name)
+        sets.append((name, items, False))
+    politeness = load_politeness()
+    sets.append(("politeness (friction)", politeness, True))
+    sets.append(("email replies: tweets", replies(load_vader("tweets")), False))
+    sets.append(("email replies: amazon", replies(load_vader("amazon reviews")), False))
+    sets.append(("email replies: politeness (friction)", replies(politeness), True))
+
+    header = (
+        f"{'set':<38} {'n':>6} {'unscored':>8} | {'VADER acc':>9} {'F1 neg':>6} {'bal acc':>7} | "
+        f"{'relmon acc':>10} {'F1 neg':>6} {'bal acc':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    worse = []
+    for name, items, friction in sets:
+        if args.limit:
+            items = items[: args.limit]
+        gold = [i.gold for i in items]
+        plain_labels: list[str] = []
+        relmon_labels: list[str] = []
+        unscored = 0
+        for item in items:
+            score = plain(item.text)
+            sentiment, cues = relmon(item.text)
+            unscored += sentiment is None
+            if friction:
+                plain_labels.append("negative" if score <= -0.05 else "other")
+                relmon_labels.append("negative" if cues or (sentiment is not None and sentiment <= -0.05) else "other")
+            else:
+                plain_labels.append(label(score))
+                relmon_labels.append(label(sentiment))
+        plain_acc, plain_f1 = metrics(gold, plain_labels)
+        relmon_acc, relmon_f1 = metrics(gold, relmon_labels)
+        plain_bal, relmon_bal = balanced_accuracy(gold, plain_labels), balanced_accuracy(gold, relmon_labels)
+        print(
+            f"{name:<38} {len(items):>6} {unscored:>8} | {plain_acc:>9.3f} {plain_f1:>6.3f} {plain_bal:>7.3f} | "
+            f"{relmon_acc:>10.3f} {relmon_f1:>6.3f} {relmon_bal:>7.3f}"
+        )
+        if relmon_acc < plain_acc - 1e-9 or relmon_f1 < plain_f1 - 1e-9 or relmon_bal < plain_bal - 1e-9:
+            worse.append(name)
+    print()
+    print(
+        "unscored: texts relmon judged to be in a language other than English and left unscored by "
+        "design (counted as a neutral prediction here)."
+    )
+    print("relmon at least as good as plain VADER on every set and measure" if not worse else f"relmon below plain VADER on some measure of: {', '.join(worse)}")
+    return 0
+
+
+Scorer = Callable[[str], float]
+
+if __name__ == "__main__":
+    raise SystemExit(main())
