@@ -347,6 +347,7 @@ def analyse(history: ClientHistory, now: datetime) -> ClientReport:
             chaser_share=sum(1 for c in gaps.chasers if c.record.date >= since_180) / len(inbound_180) if inbound_180 else 0.0,
             messages_per_thread=(len(inbound_180) + len(outbound_180)) / len(threads_180) if threads_180 else 0.0,
             sentiment=_mean([r.sentiment for r in inbound_180 if r.sentiment is not None]),
+            scored=sum(1 for r in inbound_180 if r.sentiment is not None),
             client_reply_hours=client_reply / 3600 if client_reply is not None else None,
             friction_points=friction_facts.points(),
         )

@@ -142,6 +142,7 @@ class PatternFacts:
     chaser_share: float  # chasers per inbound message
     messages_per_thread: float
     sentiment: float | None
+    scored: int  # messages the sentiment is the mean of
     client_reply_hours: float | None  # median client reply gap, business hours
     friction_points: float
 
@@ -171,13 +172,15 @@ def classify(facts: PatternFacts) -> PatternResult:
         + 0.3 * min(1.0, facts.questions_per_message / 2.5) * min(1.0, facts.messages_per_thread / 8.0),
         Pattern.LAISSEZ_FAIRE.value: rarity * calm * (1.0 - min(1.0, facts.questions_per_message / 2.5)),
         Pattern.SAVVY.value: (
-            (0.5 + 0.5 * min(1.0, max(0.0, (facts.sentiment or 0.0) / 0.3)))
+            (0.5 + 0.5 * min(1.0, max(0.0, (facts.sentiment or 0.0) / 0.3)) * (1.0 if facts.scored >= 3 else 0.0))
             * (1.0 if facts.client_reply_hours is None else max(0.3, min(1.0, 1.0 - (facts.client_reply_hours - 16.0) / 34.0)))
             * calm
             * content
         ),
     }
-    best = max(scores, key=lambda name: (scores[name], name == Pattern.SAVVY.value))
+    # On a tie the more specific pattern wins: its advice is the more useful one.
+    priority = [Pattern.MICROMANAGER.value, Pattern.IN_THE_DARK.value, Pattern.LAISSEZ_FAIRE.value, Pattern.SAVVY.value]
+    best = max(scores, key=lambda name: (round(scores[name], 2), -priority.index(name)))
     pattern = Pattern(best)
     reasons = {
         Pattern.MICROMANAGER: (f"{facts.per_week:.1f} messages a week", f"{pressure:.0%} of them status requests or chasers"),
