@@ -243,7 +243,8 @@ class FakeEntra(FakeService):
             header = jwt.get_unverified_header(assertion)
             sha1 = _b64(cert.fingerprint(hashes.SHA1()))  # noqa: S303 - the x5t header is SHA-1 by definition
             sha256 = _b64(cert.fingerprint(hashes.SHA256()))
-            if header.get("x5t") != sha1 and header.get("x5t#S256") != sha256:
+            # base64url with or without padding (msal keeps it)
+            if str(header.get("x5t", "")).rstrip("=") != sha1 and str(header.get("x5t#S256", "")).rstrip("=") != sha256:
                 return self._error(401, "invalid_client", 700027, "The certificate with identifier used to sign the client assertion is not registered on application.")
             try:
                 jwt.decode(

@@ -167,10 +167,10 @@ class FakeGraph(FakeService):
         mailbox = self.mailboxes[address.casefold()]
         if name.lower() in WELL_KNOWN:
             return next(f for f in mailbox.folders.values() if f.name == WELL_KNOWN[name.lower()])
-        found = self._find(mailbox, name)
-        if found is None:
-            raise KeyError(name)
-        return found
+        folder = self._root(mailbox)
+        for part in name.split("/"):
+            folder = next(f for f in mailbox.folders.values() if f.parent == folder.id and f.name.casefold() == part.casefold())
+        return folder
 
     def deliver(self, address: str, folder: str, message: FakeMessage) -> FakeMessage:
         with self.lock:
