@@ -44,7 +44,7 @@ import structlog
 
 from monitor.config import Account, GraphSettings
 from monitor.core.model import Message, Quarantined
-from monitor.errors import AuthError, FolderError, SourceError
+from monitor.errors import AuthError, FolderError, SourceError, TransientError
 from monitor.runtime import Runtime
 from monitor.sources import graph_http
 from monitor.sources.graph_http import (
@@ -150,6 +150,7 @@ class _Pass:
     now: datetime
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     abort: threading.Event = field(default_factory=threading.Event)
+    failures: dict[str, Exception] = field(default_factory=dict)  # folder label -> why it failed
 
     @property
     def prefer(self) -> list[str]:
@@ -181,16 +182,23 @@ def _sync_folder(ctx: _Pass, mailbox: str, folder: str) -> FolderSync:
     started = time.perf_counter()
     try:
         _delta_rounds(ctx, mailbox, folder, label, report)
-    except (AuthError, Stopped):
+    except Stopped:
+        # Shutdown, or another folder failed for the whole account: what was stored stays,
+        # the deltaLink was not advanced, the next pass goes on from the last complete round.
+        report.seconds = time.perf_counter() - started
+        logger.info("graph_folder_stopped", folder=label, new=report.new)
+        return report
+    except AuthError:
         raise
     except GraphForbidden as err:
+        ctx.failures[label] = err
         report.error = f"forbidden: {err} (is this mailbox in the app's access policy or RBAC scope?)"
     except (FolderError, GraphNotFound) as err:
+        ctx.failures[label] = err
         report.error = f"not found: {err}"
-    except SourceError as err:
-        report.error = str(err)
-    except OSError as err:
-        report.error = f"{type(err).__name__}: {err}"
+    except (SourceError, OSError) as err:
+        ctx.failures[label] = err
+        report.error = str(err) if isinstance(err, SourceError) else f"{type(err).__name__}: {err}"
     finally:
         report.seconds = time.perf_counter() - started
     if report.error:
@@ -386,23 +394,26 @@ def sync_graph(
         if failures:
             raise failures[0]
         if result.folders and all(f.error for f in result.folders):
-            raise _all_failed(account, result.folders)
+            raise _all_failed(account, ctx, result.folders)
     finally:
         client.close()
     return result
 
 
-def _all_failed(account: Account, folders: list[FolderSync]) -> SourceError:
-    """Every folder failed: the account failed. Refusals everywhere mean a permission problem
-    a person must fix (missing consent, no mailbox in scope), which is escalated like a login
-    failure."""
+def _all_failed(account: Account, ctx: _Pass, folders: list[FolderSync]) -> SourceError:
+    """Every folder failed: the account failed, classified by why. Refusals everywhere mean a
+    permission problem a person must fix (missing consent, no mailbox in scope) and are
+    escalated like a login failure; missing folders are configuration; the rest is transient."""
     first = folders[0].error or ""
-    if all((f.error or "").startswith("forbidden") for f in folders):
+    causes = list(ctx.failures.values())
+    if causes and all(isinstance(c, GraphForbidden) for c in causes):
         return AuthError(
             f"account {account.name!r}: Graph refused every mailbox ({first}); check the Mail.Read "
             "permission, admin consent and the app's mailbox scope"
         )
-    return SourceError(f"account {account.name!r}: every folder failed; first: {first}")
+    if causes and all(isinstance(c, FolderError | GraphNotFound) for c in causes):
+        return FolderError(f"account {account.name!r}: no configured folder was found; first: {first}")
+    return TransientError(f"account {account.name!r}: every folder failed; first: {first}")
 
 
 # --------------------------------------------------------------------------- check
