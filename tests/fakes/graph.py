@@ -134,6 +134,8 @@ class FakeGraph(FakeService):
         self.void_tokens: dict[tuple[str, str], str] = {}  # (mailbox, folder) -> "gone" | "syncStateNotFound"
         self.partial_updates = True
         self.foreign_next_link = False
+        self.refuse_extended_properties = False  # a tenant that rejects the $expand in delta
+        self.omit_unique_body = False  # uniqueBody missing from the answers
         self.requests: list[Recorded] = []
         self.in_flight: dict[str, int] = {}
         self.max_in_flight: dict[str, int] = {}
@@ -394,6 +396,8 @@ class FakeGraph(FakeService):
                     return self._error(400, "syncStateNotFound", "The sync state generation is not found.")
                 state = RoundState(mailbox.address, folder.id, previous.select, previous.expand, previous.until, folder.seq)
             else:
+                if self.refuse_extended_properties and "$expand" in request.query:
+                    return self._error(400, "BadRequest", "Parsing OData Select and Expand failed: Property 'singleValueExtendedProperties' is not supported here.")
                 select = request.query.get("$select")
                 state = RoundState(mailbox.address, folder.id, select.split(",") if select else None,
                                    request.query.get("$expand"), None, folder.seq)
@@ -491,6 +495,8 @@ class FakeGraph(FakeService):
             wanted = {s.strip() for s in select}
             rendered = {k: v for k, v in full.items() if k in wanted or k in ("id", "@odata.type", "@odata.etag")}
             for name, value in extra.items():
+                if name == "uniqueBody" and self.omit_unique_body:
+                    continue
                 if name in wanted and value is not None:
                     rendered[name] = value
         if expand and "singlevalueextendedproperties" in expand.lower():

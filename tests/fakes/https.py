@@ -88,7 +88,7 @@ class FakeService:
         server.daemon_threads = True
         server.socket = tls.server_context().wrap_socket(server.socket, server_side=True)
         self.server = server
-        threading.Thread(target=server.serve_forever, name=type(self).__name__, daemon=True).start()
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=type(self).__name__, daemon=True).start()
 
     @property
     def url(self) -> str:

@@ -201,6 +201,39 @@ def test_a_reply_from_sent_items_joins_the_client_thread(world: World, db: str, 
     assert reply.thread_id == original.thread_id
 
 
+def test_without_extended_properties_a_reply_threads_by_conversation_id(world: World, db: str, analyzer) -> None:
+    """A tenant that refuses the MAPI properties in a delta query: relmon reads without them,
+    and the reply (no headers, no references) joins the thread through conversationId among
+    the same people."""
+    question = world.graph.deliver(ALICE[1], "inbox", client_message(2, subject="Scanner training"))
+    world.graph.deliver(ALICE[1], "sentitems", sent_reply(question, text="Hi Dana,\n\nYes, week 34 works.\n\nAlice"))
+    world.graph.refuse_extended_properties = True
+    config = world.config(db, world.account_toml(mailboxes=(ALICE[1],)))
+    runtime = world.runtime(config, analyzer)
+
+    result = sync_account(runtime, config.accounts[0], now=NOW)
+
+    assert result.error is None and result.total("new") == 2
+    reply, original = sorted(stored(runtime), key=lambda r: r.subject)
+    assert reply.subject == "RE: Scanner training" and reply.in_reply_to == []
+    assert reply.thread_id == original.thread_id
+    assert sum(1 for r in world.graph.recorded(ALICE[1]) if r.status == 400) == 2  # once per folder
+
+
+def test_a_message_without_unique_body_has_its_body_fetched_for_the_own_text(world: World, db: str, analyzer) -> None:
+    message = world.graph.deliver(ALICE[1], "inbox", client_message(
+        3, text="Hi Alice,\n\nCan we move the steering call? Would Thursday at 10 work for you?\n\nDana"))
+    world.graph.omit_unique_body = True
+    config = world.config(db, world.account_toml(mailboxes=(ALICE[1],), folders=("inbox",)))
+    runtime = world.runtime(config, analyzer)
+
+    sync_graph(runtime, config.accounts[0], now=NOW)
+
+    [row] = stored(runtime)
+    assert row.questions == 2 and row.needs_reply is True
+    assert any(r.path.endswith(f"/messages/{message.id}") and "$select=body" in r.query for r in world.graph.recorded(ALICE[1]))
+
+
 def test_one_message_in_two_mailboxes_is_stored_once(world: World, db: str, analyzer) -> None:
     """Dana writes to Alice and Ben: one message, two sightings."""
     message = client_message(4, to=ALICE, subject="Steering call agenda")
