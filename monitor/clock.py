@@ -48,8 +48,9 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[unit])
 
 
-def parse_instant(text: str, default_zone: tzinfo = UTC) -> datetime:
-    """Parse ``--as-of`` style input: an ISO date or date-time; a bare date means its end of day.
+def parse_instant(text: str, default_zone: tzinfo = UTC, *, end_of_day: bool = True) -> datetime:
+    """Parse ``--as-of`` style input: an ISO date or date-time; a bare date means its end of day
+    (or its start, with ``end_of_day=False``, as for ``--since``).
 
     A value without an offset is read in ``default_zone``. The result is aware UTC.
     """
@@ -57,7 +58,8 @@ def parse_instant(text: str, default_zone: tzinfo = UTC) -> datetime:
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             day = date.fromisoformat(text)
-            local = datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=default_zone)
+            hour, minute, second = (23, 59, 59) if end_of_day else (0, 0, 0)
+            local = datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=default_zone)
             return local.astimezone(UTC)
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as err:

@@ -15,14 +15,16 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any, TypeVar
 
 from monitor.clock import zone
 from monitor.core.addresses import FREEMAIL_DOMAINS, Directory, normalise_address, normalise_domain
-from monitor.core.calendar import WorkingHours, parse_working_hours
+from monitor.core.calendar import Holidays, WorkingHours, parse_working_hours
+from monitor.core.cues import CATEGORIES as CUE_CATEGORIES
+from monitor.core.detectors import Thresholds
 from monitor.errors import ConfigError, SecretError
 
 T = TypeVar("T")
@@ -102,15 +104,6 @@ class Secret:
 
 
 @dataclass(frozen=True)
-class Holidays:
-    country: str
-    subdivision: str | None = None
-
-    def label(self) -> str:
-        return f"{self.country}-{self.subdivision}" if self.subdivision else self.country
-
-
-@dataclass(frozen=True)
 class Member:
     """A consultant: a possible owner of clients and receiver of their alerts."""
 
@@ -144,6 +137,8 @@ class Client:
     timezone: str | None = None
     working_hours: WorkingHours | None = None
     holidays: Holidays | None = None
+    cadence_days: float | None = None  # the client's usual spacing, instead of learning it
+    thresholds: Thresholds = field(default_factory=Thresholds)
 
 
 @dataclass(frozen=True)
@@ -251,6 +246,8 @@ class Config:
     store: Store
     privacy: Privacy
     freemail_domains: frozenset[str] = field(default=FREEMAIL_DOMAINS)
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    extra_cues: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def client(self, name: str) -> Client | None:
         wanted = name.casefold()
@@ -608,6 +605,16 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
             or any(domain == d or domain.endswith("." + d) for d in team_domains)
         )
 
+    # thresholds and lexicon -------------------------------------------------
+    defaults = _parse_thresholds(root.table("thresholds"), Thresholds(), problems)
+    lexicon_t = root.table("lexicon")
+    extra_cues: dict[str, tuple[str, ...]] = {}
+    for category in CUE_CATEGORIES:
+        terms = lexicon_t.strings(category)
+        if terms:
+            extra_cues[category] = tuple(terms)
+    lexicon_t.done()
+
     # clients ---------------------------------------------------------------
     clients: list[Client] = []
     domain_owner: dict[str, str] = {}
@@ -654,6 +661,14 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
         client_hours = _check_hours(client_t.data.get("working_hours"), f"{where}.working_hours", problems)
         client_t.used.add("working_hours")
         client_holidays = _check_holidays(client_t.text("holidays"), f"{where}.holidays", problems)
+        cadence_days = client_t.number("cadence_days", 0.0, minimum=0.5) or None
+        thresholds_t = client_t.table("thresholds")
+        client_thresholds = _parse_thresholds(thresholds_t, defaults, problems)
+        checkin = client_t.number("checkin_days", 0.0, minimum=1.0)
+        if checkin:
+            # A client's own check-in interval; critical at twice it unless set explicitly.
+            critical = client_thresholds.checkin_critical_days if thresholds_t.has("checkin_critical_days") else 2 * checkin
+            client_thresholds = replace(client_thresholds, checkin_warning_days=checkin, checkin_critical_days=max(critical, checkin))
         clients.append(
             Client(
                 name=name,
@@ -663,6 +678,8 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
                 timezone=tz_name,
                 working_hours=client_hours,
                 holidays=client_holidays,
+                cadence_days=cadence_days,
+                thresholds=client_thresholds,
             )
         )
         client_t.done()
@@ -702,7 +719,33 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
         store=Store(url=url),
         privacy=privacy,
         freemail_domains=frozenset(freemail),
+        thresholds=defaults,
+        extra_cues=extra_cues,
     )
+
+
+def _parse_thresholds(table: _Table, base: Thresholds, problems: _Problems) -> Thresholds:
+    """Thresholds from a [thresholds] table, each key optional, on top of ``base``."""
+    values: dict[str, Any] = {}
+    for name in Thresholds.names():
+        default = getattr(base, name)
+        if isinstance(default, int) and not isinstance(default, bool):
+            values[name] = table.integer(name, default, minimum=1)
+        else:
+            values[name] = table.number(name, float(default), minimum=0.0)
+    table.done()
+    result = replace(base, **values)
+    for low, high in (
+        ("silence_warning_ratio", "silence_critical_ratio"),
+        ("checkin_warning_days", "checkin_critical_days"),
+        ("unanswered_warning_hours", "unanswered_critical_hours"),
+        ("friction_warning_points", "friction_critical_points"),
+        ("micromanagement_warning_ratio", "micromanagement_critical_ratio"),
+        ("micromanagement_warning_points", "micromanagement_critical_points"),
+    ):
+        if getattr(result, low) > getattr(result, high):
+            problems.add(f"{table.where}.{low}", f"the warning threshold ({getattr(result, low)}) is above the critical one ({getattr(result, high)})")
+    return result
 
 
 def _one_address(table: _Table, key: str, problems: _Problems, *, required: bool = False) -> str | None:

@@ -25,7 +25,7 @@ class Runtime:
         store = Store.open(config.store.url)
         directory = config.directory()
         reattribute(store.engine, directory, config.attribution_fingerprint())
-        return cls(config=config, store=store, analyzer=analyzer or TextAnalyzer.load(), directory=directory)
+        return cls(config=config, store=store, analyzer=analyzer or TextAnalyzer.load(config.extra_cues), directory=directory)
 
     def close(self) -> None:
         self.store.close()

@@ -2,57 +2,87 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
-from monitor.core.contact import ContactSummary, summarise
+from monitor.clock import zone
+from monitor.core.analysis import ClientReport, analyse, day_ends
+from monitor.core.backtest import run as run_backtest
+from monitor.core.gaps import GapStats
+from monitor.core.health import COMMON_ADVICE
+from monitor.core.model import Direction
 from monitor.core.records import Record
+from monitor.evaluation import Evaluation, prepare
 from monitor.runtime import Runtime
 from monitor.store.queries import load_records, suggest_clients
 
+TREND_DAYS = 30
 
-def _message(record: Record | None) -> dict[str, Any] | None:
+
+def message_ref(record: Record | None) -> dict[str, Any] | None:
     if record is None:
         return None
     return {"key": record.key, "date": record.date, "from": record.sender, "subject": record.subject}
 
 
-def waiting_on(summary: ContactSummary) -> str | None:
+def _hours(seconds: float | None) -> float | None:
+    return round(seconds / 3600, 2) if seconds is not None else None
+
+
+def _gap_stats(stats: GapStats) -> dict[str, Any]:
+    return {
+        "count": stats.count,
+        "median_business_hours": _hours(stats.median_business),
+        "p90_business_hours": _hours(stats.p90_business),
+        "median_wall_hours": _hours(stats.median_wall),
+        "p90_wall_hours": _hours(stats.p90_wall),
+    }
+
+
+def waiting_on(report: ClientReport) -> str | None:
     """Who owes the next message: ``"us"`` when a client message waits for our reply."""
-    if summary.awaiting:
+    if report.gaps.awaiting:
         return "us"
-    last_in, last_out = summary.last_inbound, summary.last_outbound
+    last_in, last_out = report.last_inbound, report.last_outbound
     if last_out is not None and (last_in is None or last_out.date > last_in.date):
         return "client"
     return None
 
 
+def awaiting(report: ClientReport) -> list[dict[str, Any]]:
+    return [
+        {
+            **(message_ref(gap.start) or {}),
+            "age_seconds": round(gap.wall_seconds),
+            "business_seconds": round(gap.business_seconds),
+        }
+        for gap in sorted(report.gaps.awaiting, key=lambda g: -g.wall_seconds)
+    ]
+
+
 def client_overview(runtime: Runtime, as_of: datetime) -> list[dict[str, Any]]:
     """Per configured client: counts, last messages each way, messages awaiting our reply."""
-    records = load_records(runtime.store.engine, as_of=as_of)
-    by_client: dict[str, list[Record]] = {}
-    for record in records:
-        if record.client is not None:
-            by_client.setdefault(record.client, []).append(record)
+    records = load_records(runtime.store.engine, as_of=as_of, directory=runtime.directory)
+    evaluation = prepare(runtime, as_of, records=records)
     rows = []
     for client in runtime.config.clients:
-        summary = summarise(client.name, by_client.get(client.name, []), as_of)
+        report = evaluation.report(client.name)
+        mine = [r for r in records if r.client == client.name]
+        counted = [r for r in mine if r.noise is None]
         rows.append(
             {
                 "name": client.name,
                 "owner": client.owner,
                 "domains": list(client.domains),
                 "addresses": list(client.addresses),
-                "inbound": summary.inbound,
-                "outbound": summary.outbound,
-                "noise": summary.noise,
-                "last_inbound": _message(summary.last_inbound),
-                "last_outbound": _message(summary.last_outbound),
-                "waiting_on": waiting_on(summary),
-                "awaiting": [
-                    {**(_message(a.record) or {}), "age_seconds": round(a.age.total_seconds())}
-                    for a in summary.awaiting
-                ],
+                "inbound": sum(1 for r in counted if r.direction is Direction.INBOUND),
+                "outbound": sum(1 for r in counted if r.direction is Direction.OUTBOUND),
+                "noise": len(mine) - len(counted),
+                "last_inbound": message_ref(report.last_inbound),
+                "last_outbound": message_ref(report.last_outbound),
+                "waiting_on": waiting_on(report),
+                "awaiting": awaiting(report),
             }
         )
     return rows
@@ -73,3 +103,146 @@ def suggestions(runtime: Runtime, as_of: datetime, limit: int) -> list[dict[str,
         }
         for c in found
     ]
+
+
+# --------------------------------------------------------------------------- health
+
+
+def finding_dict(finding: Any, *, evidence: bool = True) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "kind": finding.kind.value,
+        "severity": finding.severity.value if finding.severity else None,
+        "explanation": finding.explanation,
+        "figures": finding.figures,
+    }
+    if evidence:
+        data["evidence"] = [message_ref(r) for r in finding.evidence]
+    return data
+
+
+def _trend(evaluation: Evaluation, client: str, days: Sequence[datetime]) -> list[dict[str, Any]]:
+    history = evaluation.histories[client]
+    points = []
+    for day in days:
+        report = analyse(history, day)
+        points.append({"date": day.astimezone(history.context.ours.zone).date(), "health": report.health.score, "sentiment_30d": report.sentiment.mean_30})
+    return points
+
+
+def health_row(report: ClientReport, trend: list[dict[str, Any]]) -> dict[str, Any]:
+    oldest = max(report.gaps.awaiting, key=lambda g: g.business_seconds, default=None)
+    return {
+        "name": report.client,
+        "owner": report.owner,
+        "health": report.health.score,
+        "components": report.health.components,
+        "trend": trend,
+        "pattern": {"name": report.pattern.pattern.value, "advice": report.pattern.advice, "reasons": list(report.pattern.reasons)},
+        "last_inbound": message_ref(report.last_inbound),
+        "last_outbound": message_ref(report.last_outbound),
+        "awaiting": {
+            "count": len(report.gaps.awaiting),
+            "oldest_business_hours": _hours(oldest.business_seconds) if oldest else None,
+            "oldest_age_seconds": round(oldest.wall_seconds) if oldest else None,
+        },
+        "reply_gap_30d": _gap_stats(report.ours_30),
+        "reply_gap_90d": _gap_stats(report.ours_90),
+        "client_reply_gap_30d": _gap_stats(report.theirs_30),
+        "client_reply_gap_90d": _gap_stats(report.theirs_90),
+        "cadence": {"days": report.cadence.days, "source": report.cadence.source, "samples": report.cadence.samples},
+        "silent_days": round(report.silent_days, 1) if report.silent_days is not None else None,
+        "away_until": report.away_until,
+        "sentiment": {
+            "mean_30d": report.sentiment.mean_30,
+            "scored_30d": report.sentiment.scored_30,
+            "mean_90d": report.sentiment.mean_90,
+            "scored_90d": report.sentiment.scored_90,
+            "unscored_30d": report.sentiment.unscored_30,
+            "trend": report.sentiment.trend,
+        },
+        "alerts": [finding_dict(f, evidence=False) for f in report.firing],
+    }
+
+
+def _worst_first(row: dict[str, Any]) -> tuple[int, float, str]:
+    score = row["health"]
+    return (1 if score is None else 0, score if score is not None else 101, row["name"])
+
+
+def health(runtime: Runtime, as_of: datetime, *, trend_days: int = TREND_DAYS) -> list[dict[str, Any]]:
+    """One row per client, worst first."""
+    evaluation = prepare(runtime, as_of)
+    days = day_ends(as_of, trend_days, zone(runtime.config.team.timezone))
+    rows = [health_row(evaluation.report(name, as_of), _trend(evaluation, name, days)) for name in evaluation.histories]
+    return sorted(rows, key=_worst_first)
+
+
+def client_detail(runtime: Runtime, name: str, as_of: datetime, *, timeline: int = 40) -> dict[str, Any]:
+    """Everything about one client: measures, a timeline of recent messages, why each alert fires."""
+    client = runtime.config.client(name)
+    if client is None:
+        raise KeyError(name)
+    evaluation = prepare(runtime, as_of, clients=[client])
+    report = evaluation.report(client.name, as_of)
+    days = day_ends(as_of, TREND_DAYS, zone(runtime.config.team.timezone))
+    row = health_row(report, _trend(evaluation, client.name, days))
+    answered = {g.start.key: g for g in report.gaps.ours}
+    client_waits = {g.start.key: g for g in report.gaps.theirs}
+    history = evaluation.histories[client.name]
+    recent = history.window(as_of - timedelta(days=365), as_of)[-timeline:]
+    row["timeline"] = [
+        {
+            **(message_ref(r) or {}),
+            "direction": r.direction.value,
+            "noise": r.noise,
+            "sentiment": r.sentiment,
+            "language": r.language,
+            "needs_reply": r.needs_reply and r.direction is Direction.INBOUND and not r.cc_only,
+            "reply_gap_business_hours": _hours(answered[r.key].business_seconds) if r.key in answered else None,
+            "answered": (answered[r.key].end is not None) if r.key in answered else None,
+            "client_reply_gap_business_hours": _hours(client_waits[r.key].business_seconds) if r.key in client_waits else None,
+            "cues": [*r.friction, *r.pressure, *r.basics],
+        }
+        for r in reversed(recent)
+    ]
+    row["findings"] = [finding_dict(f) for f in report.findings]
+    row["sentiment_evidence"] = [
+        {"message": message_ref(record), "sentence": index, "compound": compound, "text": text}
+        for record, index, compound, text in report.sentiment.evidence
+    ]
+    row["advice_common"] = COMMON_ADVICE
+    return row
+
+
+def backtest(runtime: Runtime, as_of: datetime, since: datetime | None) -> dict[str, Any]:
+    """Replay the stored history day by day with the current thresholds."""
+    evaluation = prepare(runtime, as_of)
+    tz = zone(runtime.config.team.timezone)
+    first = min((h.records[0].date for h in evaluation.histories.values() if h.records), default=as_of)
+    start = since or max(first, as_of - timedelta(days=365))
+    count = max(1, (as_of.astimezone(tz).date() - start.astimezone(tz).date()).days + 1)
+    days = day_ends(as_of, count, tz)
+    result = run_backtest(list(evaluation.histories.values()), days)
+    clients = []
+    for name in evaluation.histories:
+        fired = [f for f in result.fired if f.client == name]
+        clients.append(
+            {
+                "name": name,
+                "alerts": {kind: sum(1 for f in fired if f.kind.value == kind) for kind in ("silence", "checkin_due", "unanswered", "friction", "micromanagement")},
+                "fired": [
+                    {"date": f.day.astimezone(tz).date(), "kind": f.kind.value, "severity": f.severity.value, "event": f.event.value, "explanation": f.explanation}
+                    for f in fired
+                ],
+            }
+        )
+    return {
+        "since": days[0],
+        "until": days[-1],
+        "days": len(days),
+        "clients": clients,
+        "totals": {
+            "alerts": len(result.fired),
+            "per_client_per_month": round(result.per_client_month(len(clients)), 2),
+        },
+    }

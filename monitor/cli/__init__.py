@@ -45,16 +45,20 @@ def cli(ctx: click.Context, config_path: str | None, log_level: str) -> None:
 def _register() -> None:
     from monitor.cli import (
         accounts_cmd,
+        backtest_cmd,
         clients_cmd,
         config_cmd,
         db_cmd,
         demo_cmd,
         export_cmd,
+        health_cmd,
         ingest_cmd,
         sync_cmd,
     )
 
-    for module in (config_cmd, db_cmd, accounts_cmd, sync_cmd, ingest_cmd, clients_cmd, export_cmd, demo_cmd):
+    for module in (
+        config_cmd, db_cmd, accounts_cmd, sync_cmd, ingest_cmd, health_cmd, clients_cmd, backtest_cmd, export_cmd, demo_cmd,
+    ):
         module.register(cli)
 
 

@@ -75,6 +75,16 @@ def _parse_as_of(ctx: click.Context, _param: click.Parameter, value: str | None)
         raise click.BadParameter(str(err)) from err
 
 
+def parse_since(ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
+    """``--since DATE``: a bare date means the start of that day."""
+    if value is None:
+        return None
+    try:
+        return parse_instant(value, end_of_day=False)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from err
+
+
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON (schema in docs/json.md).")
 as_of_option = click.option(
     "--as-of",
@@ -115,7 +125,7 @@ def console() -> Console:
     """Rich output on stdout; wide when piped, so tables are not wrapped at 80 columns."""
     if sys.stdout.isatty():
         return Console(file=sys.stdout, highlight=False)
-    return Console(file=sys.stdout, highlight=False, width=int(os.environ.get("COLUMNS", "160")), color_system=None)
+    return Console(file=sys.stdout, highlight=False, width=int(os.environ.get("COLUMNS") or "200"), color_system=None)
 
 
 def short_date(value: datetime | None, tz: Any = None) -> str:

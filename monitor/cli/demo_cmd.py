@@ -84,7 +84,7 @@ def register(cli: click.Group) -> None:
         """
         from monitor.jobs import ingest_paths
         from monitor.runtime import Runtime
-        from monitor.views import client_overview
+        from monitor.views import client_overview, health
 
         started = time.perf_counter()
         workdir = Path(tempfile.mkdtemp(prefix="relmon-demo-")) if keep is None else keep
@@ -101,6 +101,7 @@ def register(cli: click.Group) -> None:
                     if account.path is not None
                 ]
                 rows = client_overview(runtime, when)
+                health_rows = health(runtime, when)
                 noise = _noise_summary(runtime, when)
                 if keep is not None:
                     _write_config(keep, config)
@@ -121,11 +122,12 @@ def register(cli: click.Group) -> None:
                     "messages_read": read,
                     "messages_stored": stored,
                     "clients": rows,
+                    "health": health_rows,
                     "noise": noise,
                 }
             )
             return
-        _print(config, rows, noise, when, read, stored, elapsed)
+        _print(config, rows, health_rows, noise, when, read, stored, elapsed)
 
 
 def _noise_summary(runtime: Any, when: datetime) -> list[dict[str, Any]]:
@@ -167,8 +169,19 @@ def _write_config(directory: Path, config: Config) -> None:
     (directory / "relmon.toml").write_text("\n".join(lines).replace("'", '"'), encoding="utf-8")
 
 
-def _print(config: Config, rows: list[dict[str, Any]], noise: list[dict[str, Any]], when: datetime, read: int, stored: int, elapsed: float) -> None:
+def _print(
+    config: Config,
+    rows: list[dict[str, Any]],
+    health_rows: list[dict[str, Any]],
+    noise: list[dict[str, Any]],
+    when: datetime,
+    read: int,
+    stored: int,
+    elapsed: float,
+) -> None:
     from monitor.cli.clients_cmd import clients_table
+    from monitor.cli.health_cmd import health_table
+    from monitor.cli.render import severity_style
 
     out = console()
     out.print(
@@ -187,6 +200,17 @@ def _print(config: Config, rows: list[dict[str, Any]], noise: list[dict[str, Any
         for client, item in waiting:
             table.add_row(client, short_date(item["date"], config.team.tz), item["from"], item["subject"][:70])
         out.print(table)
+    out.print()
+    out.print("[bold]Health[/bold], worst first")
+    out.print(health_table(health_rows, config.team.tz))
+    firing = [(row, alert) for row in health_rows for alert in row["alerts"]]
+    if firing:
+        out.print()
+        out.print("[bold]Alerts the owners would get[/bold]")
+        for row, alert in firing:
+            style = severity_style(alert["severity"])
+            out.print(f"  [{style}]{alert['severity']:<8}[/] {alert['kind']:<16} {alert['explanation']}")
+            out.print(f"           [dim]{row['pattern']['name']}: {row['pattern']['advice']}[/dim]")
     if noise:
         out.print()
         out.print("[bold]Noise filtered out[/bold] (never counted as contact, reply or sentiment)")
@@ -195,4 +219,7 @@ def _print(config: Config, rows: list[dict[str, Any]], noise: list[dict[str, Any
             totals[entry["kind"]] = totals.get(entry["kind"], 0) + entry["count"]
         out.print("  " + ", ".join(f"{kind.replace('_', ' ')}: {count}" for kind, count in sorted(totals.items())))
     out.print()
-    out.print(f"[dim]Done in {elapsed:.1f} s. Try `relmon demo --json`, or `relmon demo --keep DIR` to explore with the other commands.[/dim]")
+    out.print(
+        f"[dim]Done in {elapsed:.1f} s. Try `relmon demo --json`, or `relmon demo --keep DIR` and then "
+        "`relmon --config DIR/relmon.toml client \"Orchard Health Partners\" --as-of 2026-11-20T09:00Z`.[/dim]"
+    )

@@ -8,7 +8,10 @@ DST changes are handled by the zone database, not by arithmetic on offsets.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SPAN = re.compile(
@@ -76,3 +79,101 @@ def parse_working_hours(specs: list[str]) -> WorkingHours:
         days=tuple(tuple(sorted(day)) for day in days),
         spec=tuple(s.strip() for s in specs),
     )
+
+
+# --------------------------------------------------------------------------- business time
+
+
+
+@lru_cache(maxsize=64)
+def _holiday_dates(country: str, subdivision: str | None, year: int) -> frozenset[date]:
+    import holidays as holidays_lib
+
+    return frozenset(holidays_lib.country_holidays(country, subdiv=subdivision, years=year).keys())
+
+
+@dataclass(frozen=True)
+class Holidays:
+    """Public holidays of a country (and subdivision), from the ``holidays`` package."""
+
+    country: str
+    subdivision: str | None = None
+
+    def label(self) -> str:
+        return f"{self.country}-{self.subdivision}" if self.subdivision else self.country
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and day in _holiday_dates(self.country, self.subdivision, day.year)
+
+
+NO_HOLIDAYS: frozenset[date] = frozenset()
+Interval = tuple[datetime, datetime]
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    """Working time in a time zone: weekly hours minus public holidays.
+
+    Local working intervals are turned into instants day by day through the zone database, so
+    a day that is 23 or 25 hours long (DST) is handled where it happens.
+    """
+
+    zone: tzinfo
+    hours: WorkingHours
+    holidays: Holidays | frozenset[date] = NO_HOLIDAYS
+
+    def intervals(self, start: datetime, end: datetime) -> Iterator[Interval]:
+        """Working intervals overlapping [start, end), clipped to it, in order (aware UTC)."""
+        if end <= start:
+            return
+        day = start.astimezone(self.zone).date() - timedelta(days=1)
+        last = end.astimezone(self.zone).date() + timedelta(days=1)
+        while day <= last:
+            if day not in self.holidays:
+                for begin, finish in self.hours.intervals(day.weekday()):
+                    low = _local(day, begin, self.zone)
+                    high = _local(day, finish, self.zone)
+                    low, high = max(low, start), min(high, end)
+                    if low < high:
+                        yield low, high
+            day += timedelta(days=1)
+
+    def seconds(self, start: datetime, end: datetime, pauses: Iterable[Interval] = ()) -> float:
+        """Working seconds in [start, end), not counting the ``pauses`` (e.g. an owner away)."""
+        total = 0.0
+        paused = sorted(pauses)
+        for low, high in self.intervals(start, end):
+            total += (high - low).total_seconds() - _overlap(low, high, paused)
+        return max(0.0, total)
+
+    def is_working(self, instant: datetime) -> bool:
+        return any(True for _ in self.intervals(instant, instant + timedelta(seconds=1)))
+
+    def day_seconds(self) -> float:
+        """The length of an average working day, for stating figures in business days."""
+        days = [sum(b - a for a, b in self.hours.intervals(d)) for d in range(7)]
+        working = [d for d in days if d > 0]
+        return 60.0 * (sum(working) / len(working)) if working else 8 * 3600.0
+
+
+def _local(day: date, minutes: int, zone: tzinfo) -> datetime:
+    if minutes >= 24 * 60:
+        return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+    # fold=0: a wall time that does not exist (spring forward) or exists twice (fall back) is
+    # taken as the first reading, which is what people mean by "09:00 on that day".
+    return datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=zone).astimezone(UTC)
+
+
+def _overlap(low: datetime, high: datetime, pauses: list[Interval]) -> float:
+    covered = 0.0
+    cursor = low
+    for begin, finish in pauses:
+        if finish <= cursor:
+            continue
+        if begin >= high:
+            break
+        a, b = max(begin, cursor), min(finish, high)
+        if a < b:
+            covered += (b - a).total_seconds()
+            cursor = b
+    return covered

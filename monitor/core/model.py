@@ -63,6 +63,7 @@ class TextFeatures:
     evidence: tuple[Sentence, ...] = ()
     friction: tuple[str, ...] = ()  # cue ids matched, e.g. "escalation:unacceptable"
     pressure: tuple[str, ...] = ()  # cue ids matched, e.g. "status:any update"
+    basics: tuple[str, ...] = ()  # questions about basics, e.g. "basics:can you explain"
     questions: int = 0
     closing_only: bool = False  # a short closing such as "thanks!" that needs no reply
     away_until: date | None = None  # return date stated by an out-of-office reply

@@ -20,10 +20,12 @@ class Record:
     noise: str | None = None
     needs_reply: bool = False
     recipients: frozenset[str] = field(default_factory=frozenset)  # To and Cc addresses
+    cc_only: bool = False  # inbound with us only in Cc: for our information, no reply expected
     sentiment: float | None = None
     language: str | None = None
     friction: tuple[str, ...] = ()
     pressure: tuple[str, ...] = ()
+    basics: tuple[str, ...] = ()
     questions: int = 0
     own_chars: int = 0
     away_until: dt.date | None = None

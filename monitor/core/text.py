@@ -7,11 +7,15 @@ lexicons). The shell builds one and passes it in; its methods are pure.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from monitor.core.away import return_date
+from monitor.core.cues import Lexicon
 from monitor.core.language import LanguageDetector
 from monitor.core.model import TextFeatures
+from monitor.core.sentiment import Scorer, score
 
 _GREETING = re.compile(
     r"^\s*(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening)|hallo|hi\s+zusammen|liebe[rs]?|"
@@ -73,21 +77,38 @@ def is_closing_only(text: str) -> bool:
 
 @dataclass
 class TextAnalyzer:
-    """Computes :class:`TextFeatures` for own text. Build once per process (see :meth:`load`)."""
+    """Computes :class:`TextFeatures` for own text. Build once per process (see :meth:`load`):
+    VADER parses its lexicon when constructed, and the cue lexicons are compiled here."""
 
     languages: LanguageDetector
+    sentiment: Scorer | None = None
+    lexicon: Lexicon | None = None
 
     @classmethod
-    def load(cls) -> TextAnalyzer:
-        return cls(languages=LanguageDetector.load())
+    def load(cls, extra_cues: Mapping[str, Iterable[str]] | None = None) -> TextAnalyzer:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        return cls(languages=LanguageDetector.load(), sentiment=SentimentIntensityAnalyzer(), lexicon=Lexicon.load(extra_cues))
 
     def analyse(self, text: str, *, date: datetime, is_auto_reply: bool = False) -> TextFeatures:
         if not text.strip():
             return TextFeatures(language=None, own_chars=0)
         language = self.languages.detect(text)
+        if is_auto_reply:
+            # An auto-reply says nothing about the relationship; only its return date matters.
+            return TextFeatures(language=language, own_chars=len(text), away_until=return_date(text, date))
+        scored = score(text, language, self.sentiment) if self.sentiment is not None else None
+        cues = self.lexicon.find(text, language) if self.lexicon is not None else None
+        negative = scored is not None and scored.compound is not None and scored.compound <= -0.05
         return TextFeatures(
             language=language,
             own_chars=len(text),
+            sentiment=scored.compound if scored else None,
+            sentences=scored.sentences if scored else 0,
+            evidence=scored.evidence if scored else (),
+            friction=cues.friction if cues else (),
+            pressure=cues.pressure if cues else (),
+            basics=cues.basics if cues else (),
             questions=len(_QUESTION.findall(text)),
-            closing_only=is_closing_only(text),
+            closing_only=is_closing_only(text) and not negative and not (cues and (cues.friction or cues.pressure)),
         )

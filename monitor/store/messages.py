@@ -96,6 +96,7 @@ def message_row(message: Message, directory: Directory, now: datetime) -> dict[s
         "evidence": [[s.index, round(s.compound, 4), s.text] for s in text.evidence],
         "friction": list(text.friction),
         "pressure": list(text.pressure),
+        "basics": list(text.basics),
         "away_until": text.away_until,
         "notes": list(message.notes),
         "snippet": message.snippet,

@@ -22,12 +22,17 @@ from monitor.store.schema import messages, quarantine, sightings
 _RECORD_COLUMNS = (
     messages.c.key, messages.c.date, messages.c.direction, messages.c.client, messages.c.thread_id,
     messages.c.from_addr, messages.c.subject, messages.c.noise, messages.c.needs_reply, messages.c.to_addrs,
-    messages.c.cc_addrs, messages.c.sentiment, messages.c.language, messages.c.friction, messages.c.pressure,
+    messages.c.cc_addrs, messages.c.sentiment, messages.c.language, messages.c.friction, messages.c.pressure, messages.c.basics,
     messages.c.questions, messages.c.own_chars, messages.c.away_until, messages.c.evidence,
 )
 
 
-def _record(row: Any) -> Record:
+def _record(row: Any, directory: Directory | None = None) -> Record:
+    cc_only = False
+    if directory is not None and row.direction == Direction.INBOUND.value:
+        to_us = any(directory.is_us(a) for a, _ in row.to_addrs or [])
+        cc_us = any(directory.is_us(a) for a, _ in row.cc_addrs or [])
+        cc_only = cc_us and not to_us
     return Record(
         key=row.key,
         date=row.date,
@@ -39,10 +44,12 @@ def _record(row: Any) -> Record:
         noise=row.noise,
         needs_reply=bool(row.needs_reply),
         recipients=frozenset(a for a, _ in [*(row.to_addrs or []), *(row.cc_addrs or [])]),
+        cc_only=cc_only,
         sentiment=row.sentiment,
         language=row.language,
         friction=tuple(row.friction or ()),
         pressure=tuple(row.pressure or ()),
+        basics=tuple(row.basics or ()),
         questions=row.questions,
         own_chars=row.own_chars,
         away_until=row.away_until,
@@ -57,6 +64,7 @@ def load_records(
     client: str | None = None,
     since: datetime | None = None,
     include_unassigned: bool = False,
+    directory: Directory | None = None,
 ) -> list[Record]:
     """Messages up to ``as_of`` as analysis records, oldest first.
 
@@ -72,7 +80,7 @@ def load_records(
         query = query.where(messages.c.date >= since)
     query = query.order_by(messages.c.date, messages.c.key)
     with reading(engine) as connection:
-        return [_record(row) for row in connection.execute(query)]
+        return [_record(row, directory) for row in connection.execute(query)]
 
 
 def message_count(engine: sa.Engine, *, as_of: datetime | None = None) -> int:
@@ -151,7 +159,7 @@ def suggest_clients(engine: sa.Engine, directory: Directory, *, as_of: datetime,
 EXPORT_FIELDS = (
     "key", "message_id", "date", "date_problem", "from", "from_name", "to", "cc", "subject", "direction",
     "client", "counterpart", "thread_id", "in_reply_to", "references", "noise", "noise_reason", "needs_reply",
-    "language", "own_chars", "questions", "closing_only", "sentiment", "friction", "pressure", "away_until",
+    "language", "own_chars", "questions", "closing_only", "sentiment", "friction", "pressure", "basics", "away_until",
     "has_attachments", "size", "seen_in", "notes",
 )
 
@@ -199,6 +207,7 @@ def export_messages(
                 "sentiment": row.sentiment,
                 "friction": row.friction,
                 "pressure": row.pressure,
+                "basics": row.basics,
                 "away_until": row.away_until,
                 "has_attachments": row.has_attachments,
                 "size": row.size,

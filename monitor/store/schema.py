@@ -79,6 +79,7 @@ messages = sa.Table(
     sa.Column("evidence", sa.JSON, nullable=False),  # [[index, compound, text-or-null], ...]
     sa.Column("friction", sa.JSON, nullable=False),  # cue ids
     sa.Column("pressure", sa.JSON, nullable=False),
+    sa.Column("basics", sa.JSON, nullable=False, server_default="[]"),
     sa.Column("away_until", sa.Date),
     sa.Column("notes", sa.JSON, nullable=False),
     sa.Column("snippet", sa.Text),

@@ -1,0 +1,66 @@
+"""``relmon backtest``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+from rich.table import Table
+
+from monitor.cli.common import (
+    App,
+    console,
+    emit_json,
+    fail_cleanly,
+    parse_since,
+    pass_app,
+    query_options,
+)
+from monitor.cli.render import severity_style
+
+KINDS = ("silence", "checkin_due", "unanswered", "friction", "micromanagement")
+
+
+def register(cli: click.Group) -> None:
+    @cli.command("backtest")
+    @query_options
+    @click.option("--since", callback=parse_since, metavar="DATE", help="First day to replay (default: a year before --as-of, or the first message).")
+    @click.option("--list/--no-list", "show_list", default=True, show_default=True, help="List every alert that would have fired.")
+    @pass_app
+    @fail_cleanly
+    def backtest(app: App, as_json: bool, as_of: datetime | None, since: datetime | None, show_list: bool) -> None:
+        """Replay the stored history day by day: which alerts would have fired, and when.
+
+        Uses the current thresholds and the alert lifecycle (one alert per client and kind,
+        re-notified when it worsens, re-opened only after the cool-down), so owners can tune
+        the thresholds before they go live.
+
+        \b
+        Example:
+            relmon backtest
+            relmon backtest --since 2026-01-01 --json
+        """
+        from monitor.views import backtest as run
+
+        when = as_of or app.now
+        data = run(app.runtime(), when, since)
+        if as_json:
+            emit_json({"schema": "relmon/backtest/v1", "as_of": when, **data})
+            return
+        out = console()
+        out.print(
+            f"Replayed {data['days']} days ({data['since']:%Y-%m-%d} to {data['until']:%Y-%m-%d}): "
+            f"{data['totals']['alerts']} alerts, {data['totals']['per_client_per_month']} per client per month."
+        )
+        table = Table(show_edge=False, pad_edge=False)
+        table.add_column("client")
+        for kind in KINDS:
+            table.add_column(kind, justify="right")
+        for client in data["clients"]:
+            table.add_row(client["name"], *(str(client["alerts"][k]) for k in KINDS))
+        out.print(table)
+        if show_list:
+            for client in data["clients"]:
+                for fired in client["fired"]:
+                    style = severity_style(fired["severity"])
+                    out.print(f"  {fired['date']}  {client['name']:<28} {fired['kind']:<16} [{style}]{fired['severity']:<8}[/] {fired['explanation']}")

@@ -1,0 +1,158 @@
+"""``relmon health`` and ``relmon client NAME``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import click
+from rich.table import Table
+
+from monitor.cli.common import (
+    App,
+    console,
+    emit_json,
+    fail_cleanly,
+    pass_app,
+    query_options,
+    short_date,
+)
+from monitor.cli.render import day_time, health_style, hours, severity_style, signed, sparkline
+
+
+def health_table(rows: list[dict[str, Any]], tz: Any) -> Table:
+    table = Table(show_edge=False, pad_edge=False)
+    for name, justify in (
+        ("client", "left"), ("health", "right"), ("trend", "left"), ("last in", "left"), ("last out", "left"),
+        ("awaiting", "left"), ("reply 30d", "right"), ("tone 30d", "right"), ("pattern", "left"), ("alerts", "left"),
+    ):
+        table.add_column(name, justify=justify, no_wrap=name != "alerts")  # type: ignore[arg-type]
+    for row in rows:
+        score = row["health"]
+        # Every other day of the 30-day history keeps the sparklines short.
+        trend = sparkline([p["health"] for p in row["trend"][1::2]], 0, 100)
+        tone = sparkline([p["sentiment_30d"] for p in row["trend"][1::2]], -1, 1)
+        waiting = row["awaiting"]
+        waiting_text = f"{waiting['count']}, {hours(waiting['oldest_business_hours'])}" if waiting["count"] else "—"
+        alerts = " ".join(f"[{severity_style(a['severity'])}]{a['kind']}[/]" for a in row["alerts"]) or "—"
+        table.add_row(
+            row["name"],
+            f"[{health_style(score)}]{score if score is not None else '—'}[/]",
+            trend,
+            day_time(row["last_inbound"]["date"], tz) if row["last_inbound"] else "—",
+            day_time(row["last_outbound"]["date"], tz) if row["last_outbound"] else "—",
+            waiting_text,
+            hours(row["reply_gap_30d"]["median_business_hours"]),
+            f"{signed(row['sentiment']['mean_30d'])} {tone}",
+            row["pattern"]["name"],
+            alerts,
+        )
+    return table
+
+
+def register(cli: click.Group) -> None:
+    @cli.command("health")
+    @query_options
+    @pass_app
+    @fail_cleanly
+    def health(app: App, as_json: bool, as_of: datetime | None) -> None:
+        """How healthy is each client, worst first, and which alerts would be open.
+
+        Health 0–100 from responsiveness, engagement, sentiment, pressure and balance, with a
+        30-day trend; last message each way; client messages awaiting our reply; our median
+        reply gap over 30 days in business time; the client's tone over 30 days; its pattern.
+
+        \b
+        Example:
+            relmon health
+            relmon health --as-of 2026-09-30 --json
+        """
+        from monitor.views import health as health_rows
+
+        when = as_of or app.now
+        rows = health_rows(app.runtime(), when)
+        if as_json:
+            emit_json({"schema": "relmon/health/v1", "as_of": when, "clients": rows})
+            return
+        console().print(health_table(rows, app.config.team.tz))
+
+    @cli.command("client")
+    @click.argument("name")
+    @query_options
+    @click.option("--timeline", default=40, show_default=True, help="How many recent messages to list.")
+    @pass_app
+    @fail_cleanly
+    def client(app: App, name: str, as_json: bool, as_of: datetime | None, timeline: int) -> None:
+        """One client in depth: the measures, a timeline of recent messages, why each alert fires.
+
+        \b
+        Example:
+            relmon client "Acme Logistics"
+            relmon client acme --as-of 2026-10-01 --json
+        """
+        from monitor.views import client_detail
+
+        runtime = app.runtime()
+        when = as_of or app.now
+        try:
+            data = client_detail(runtime, name, when, timeline=timeline)
+        except KeyError:
+            known = ", ".join(c.name for c in runtime.config.clients) or "none configured"
+            raise click.ClickException(f"no client named {name!r} (known: {known})") from None
+        if as_json:
+            emit_json({"schema": "relmon/client/v1", "as_of": when, "client": data})
+            return
+        print_client(data, app.config.team.tz, when)
+
+
+def print_client(data: dict[str, Any], tz: Any, when: datetime) -> None:
+    out = console()
+    score = data["health"]
+    out.print(f"[bold]{data['name']}[/bold] — owner {data['owner']} — as of {short_date(when, tz)}")
+    components = ", ".join(f"{k} {v if v is not None else '—'}" for k, v in data["components"].items())
+    out.print(f"Health [{health_style(score)}]{score if score is not None else '—'}[/] ({components})  {sparkline([p['health'] for p in data['trend']], 0, 100)}")
+    pattern = data["pattern"]
+    out.print(f"Pattern: [bold]{pattern['name']}[/bold] ({'; '.join(pattern['reasons'])})")
+    out.print(f"  {pattern['advice']}")
+    out.print()
+    cadence = data["cadence"]
+    cadence_text = f"every {cadence['days']:.0f} days ({cadence['source']})" if cadence["days"] else f"unknown ({cadence['samples']} gaps so far)"
+    out.print(f"Writes {cadence_text}; silent for {data['silent_days'] if data['silent_days'] is not None else '—'} days" + (f"; away until {data['away_until']}" if data["away_until"] else ""))
+    for label, key in (("Our reply gap", "reply_gap"), ("Client reply gap", "client_reply_gap")):
+        parts = []
+        for days in (30, 90):
+            stats = data[f"{key}_{days}d"]
+            parts.append(f"{days}d median {hours(stats['median_business_hours'])} biz / {hours(stats['median_wall_hours'])} wall, p90 {hours(stats['p90_business_hours'])} biz (n={stats['count']})")
+        out.print(f"{label}: " + "; ".join(parts))
+    sentiment = data["sentiment"]
+    out.print(
+        f"Tone: 30d {signed(sentiment['mean_30d'])} (n={sentiment['scored_30d']}, {sentiment['unscored_30d']} unscored), "
+        f"90d {signed(sentiment['mean_90d'])}, trend {signed(sentiment['trend'])}"
+    )
+    for item in data["sentiment_evidence"]:
+        text = item["text"] or "(sentence text not stored; enable privacy.store_snippets)"
+        out.print(f"  {item['compound']:+.2f} in {item['message']['subject']!r} ({short_date(item['message']['date'], tz)}), sentence {item['sentence'] + 1}: {text}")
+    out.print()
+    out.print("[bold]Alerts[/bold]")
+    for finding in data["findings"]:
+        severity = finding["severity"]
+        label = f"[{severity_style(severity)}]{severity}[/]" if severity else "[green]ok[/green]"
+        out.print(f"  {finding['kind']:<16} {label}  {finding['explanation']}")
+    out.print(f"  [dim]{data['advice_common']}[/dim]")
+    out.print()
+    table = Table(title="Recent messages", show_edge=False, pad_edge=False)
+    for name in ("date", "dir", "from", "subject", "tone", "reply gap", "note"):
+        table.add_column(name)
+    for item in data["timeline"]:
+        gap = item["reply_gap_business_hours"]
+        if item["answered"] is False:
+            gap_text = f"[red]waiting {hours(gap)}[/red]"
+        else:
+            gap_text = hours(gap) if gap is not None else ""
+        note = item["noise"] or ", ".join(c.split(":", 1)[1] for c in item["cues"][:3])
+        table.add_row(
+            short_date(item["date"], tz), "in" if item["direction"] == "inbound" else "out", item["from"], item["subject"][:60],
+            signed(item["sentiment"]) if item["sentiment"] is not None else (f"({item['language']})" if item["language"] else ""),
+            gap_text, note,
+        )
+    out.print(table)

@@ -1,0 +1,53 @@
+"""Small renderers shared by the table commands: sparklines, hours, severities."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+
+BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[float | None], low: float, high: float) -> str:
+    """One character per value; a gap (no value) is a space."""
+    out = []
+    for value in values:
+        if value is None:
+            out.append(" ")
+            continue
+        share = (min(max(value, low), high) - low) / (high - low) if high > low else 0.0
+        out.append(BLOCKS[min(len(BLOCKS) - 1, int(share * len(BLOCKS)))])
+    return "".join(out)
+
+
+def hours(value: float | None) -> str:
+    if value is None:
+        return "—"
+    if value < 1:
+        return f"{round(value * 60)}m"
+    if value < 48:
+        return f"{value:.1f}h" if value < 10 else f"{round(value)}h"
+    return f"{value / 24:.1f}d"
+
+
+def severity_style(severity: str | None) -> str:
+    return {"critical": "bold red", "warning": "yellow"}.get(severity or "", "")
+
+
+def health_style(score: int | None) -> str:
+    if score is None:
+        return "dim"
+    if score < 40:
+        return "bold red"
+    if score < 60:
+        return "yellow"
+    return "green"
+
+
+def signed(value: float | None) -> str:
+    return "—" if value is None else f"{value:+.2f}"
+
+
+def day_time(value: datetime, tz: tzinfo) -> str:
+    """Compact local date and time for tables: "19 Nov 21:37"."""
+    return value.astimezone(tz).strftime("%d %b %H:%M")

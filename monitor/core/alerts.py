@@ -1,0 +1,122 @@
+"""The alert lifecycle of DESIGN.md as one pure function.
+
+    open ──notified──▶ notified ──ack──▶ acknowledged
+      │                   │   └─snooze(until)──▶ snoozed ──until passes──▶ open (notifies again)
+      └──────── condition clears ────────────────────────────────────▶ resolved
+    resolved ──condition returns after the cool-down──▶ open (a new alert)
+
+One alert per (client, kind). A worse severity (warning → critical) notifies again, even when
+acknowledged; a milder one is recorded quietly. A snoozed alert stays quiet until its time. A
+resolved alert re-opens only after a cool-down, so a condition flickering at its threshold does
+not mail the owner every day. Transitions that never notify: resolving, improving, a worsening
+while snoozed (it notifies when the snooze ends).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from monitor.core.detectors import Severity
+
+
+class State(StrEnum):
+    OPEN = "open"  # firing, owner not told yet
+    NOTIFIED = "notified"
+    ACKNOWLEDGED = "acknowledged"
+    SNOOZED = "snoozed"
+    RESOLVED = "resolved"
+
+    @property
+    def active(self) -> bool:
+        return self is not State.RESOLVED
+
+
+class EventKind(StrEnum):
+    OPENED = "opened"
+    REOPENED = "reopened"
+    WORSENED = "worsened"
+    IMPROVED = "improved"
+    SNOOZE_ENDED = "snooze_ended"
+    RESOLVED = "resolved"
+
+
+@dataclass(frozen=True)
+class AlertView:
+    """What the lifecycle needs to know about a stored alert."""
+
+    state: State
+    severity: Severity
+    opened_at: datetime
+    changed_at: datetime
+    resolved_at: datetime | None = None
+    snoozed_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: EventKind
+    severity: Severity | None
+    notify: bool  # the owner should hear about it
+
+
+def step(
+    alert: AlertView | None,
+    severity: Severity | None,
+    now: datetime,
+    *,
+    cooldown: timedelta,
+) -> tuple[AlertView | None, tuple[Event, ...]]:
+    """The new state of one (client, kind) alert given what the detector says now."""
+    if alert is None or alert.state is State.RESOLVED:
+        if severity is None:
+            return alert, ()
+        if alert is not None and alert.resolved_at is not None and now - alert.resolved_at < cooldown:
+            return alert, ()  # still cooling down: stay quiet
+        kind = EventKind.REOPENED if alert is not None else EventKind.OPENED
+        return AlertView(State.OPEN, severity, opened_at=now, changed_at=now), (Event(kind, severity, notify=True),)
+
+    if severity is None:
+        resolved = replace(alert, state=State.RESOLVED, resolved_at=now, changed_at=now, snoozed_until=None)
+        return resolved, (Event(EventKind.RESOLVED, None, notify=False),)
+
+    if alert.state is State.SNOOZED:
+        if alert.snoozed_until is not None and now < alert.snoozed_until:
+            # Quiet until the snooze ends, but keep the severity current.
+            return (replace(alert, severity=severity, changed_at=now), ()) if severity is not alert.severity else (alert, ())
+        woke = replace(alert, state=State.OPEN, severity=severity, snoozed_until=None, changed_at=now)
+        return woke, (Event(EventKind.SNOOZE_ENDED, severity, notify=True),)
+
+    if severity.rank > alert.severity.rank:
+        worse = replace(alert, state=State.OPEN, severity=severity, changed_at=now)
+        return worse, (Event(EventKind.WORSENED, severity, notify=True),)
+    if severity.rank < alert.severity.rank:
+        return replace(alert, severity=severity, changed_at=now), (Event(EventKind.IMPROVED, severity, notify=False),)
+    return alert, ()
+
+
+def notified(alert: AlertView, now: datetime) -> AlertView:
+    """The notification went out (an owner's acknowledgement is kept)."""
+    if alert.state is State.OPEN:
+        return replace(alert, state=State.NOTIFIED, changed_at=now)
+    return alert
+
+
+def acknowledge(alert: AlertView, now: datetime) -> AlertView:
+    if not alert.state.active:
+        raise ValueError("a resolved alert cannot be acknowledged")
+    return replace(alert, state=State.ACKNOWLEDGED, snoozed_until=None, changed_at=now)
+
+
+def snooze(alert: AlertView, until: datetime, now: datetime) -> AlertView:
+    if not alert.state.active:
+        raise ValueError("a resolved alert cannot be snoozed")
+    if until <= now:
+        raise ValueError("snooze until a time in the future")
+    return replace(alert, state=State.SNOOZED, snoozed_until=until, changed_at=now)
+
+
+def resolve(alert: AlertView, now: datetime) -> AlertView:
+    """Resolved by hand; the cool-down then applies as for a condition that cleared."""
+    return replace(alert, state=State.RESOLVED, resolved_at=now, snoozed_until=None, changed_at=now)

@@ -1,0 +1,57 @@
+"""A client's usual rhythm, learned from its own history — or "unknown", never a guess.
+
+Inbound client messages of the last 180 days are reduced to *contact days* (a burst of five
+messages on one day is one contact), and the cadence is the 80th percentile of the gaps
+between consecutive contact days: how long the client usually goes without writing, robust to a
+single holiday or a single busy week. Fewer than five completed gaps: unknown. The gap that is
+still running (the current silence) never teaches the cadence, or silence would excuse itself.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+
+from monitor.core.model import Direction
+from monitor.core.records import Record
+
+LEARNING_DAYS = 180
+MIN_GAPS = 5
+PERCENTILE = 0.8
+
+
+@dataclass(frozen=True, slots=True)
+class Cadence:
+    days: float | None  # None: unknown
+    source: str  # "learned", "configured" or "unknown"
+    samples: int  # completed gaps it was learned from
+
+    @property
+    def known(self) -> bool:
+        return self.days is not None
+
+
+def contact_days(records: Sequence[Record], zone: tzinfo, *, since: datetime, until: datetime) -> list[date]:
+    days = {
+        r.date.astimezone(zone).date()
+        for r in records
+        if r.direction is Direction.INBOUND and r.counts and since <= r.date <= until
+    }
+    return sorted(days)
+
+
+def learn(records: Sequence[Record], now: datetime, zone: tzinfo, *, configured_days: float | None = None) -> Cadence:
+    if configured_days is not None:
+        return Cadence(days=configured_days, source="configured", samples=0)
+    days = contact_days(records, zone, since=now - timedelta(days=LEARNING_DAYS), until=now)
+    gaps = [float((b - a).days) for a, b in itertools.pairwise(days)]
+    if len(gaps) < MIN_GAPS:
+        return Cadence(days=None, source="unknown", samples=len(gaps))
+    ordered = sorted(gaps)
+    position = PERCENTILE * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    value = ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    return Cadence(days=max(1.0, round(value, 1)), source="learned", samples=len(gaps))

@@ -1,0 +1,161 @@
+"""Reply gaps both ways, messages awaiting our reply, and chasers — in business time.
+
+Per conversation, in date order, counting client mail only (noise never counts):
+
+- An inbound message that needs a reply (and is addressed to us, not only copied to us) opens
+  an *episode*; our first outbound message after it
+  closes it. That is our **reply gap**, measured from the first unanswered inbound message
+  (several client messages before our reply: the gap starts at the first), in the team's
+  business time, not counting time the owner was away. A further inbound message while an
+  episode is open is a **chaser**.
+- Our outbound message that needs an answer starts a wait for the client; their next inbound
+  message in the thread ends it: the **client reply gap**, in the client's business time, not counting time the
+  client's contact was away.
+- Episodes still open at ``now`` are **awaiting reply**.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from monitor.core.calendar import BusinessCalendar, Interval
+from monitor.core.model import Direction
+from monitor.core.records import Record
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    start: Record  # the message that started the wait
+    end: Record | None  # the answer; None while still waiting
+    business_seconds: float
+    wall_seconds: float
+
+    @property
+    def open(self) -> bool:
+        return self.end is None
+
+
+@dataclass(frozen=True, slots=True)
+class Chaser:
+    record: Record  # the second (third, …) client message before our reply
+    first: Record  # the message that is still unanswered
+
+
+@dataclass(frozen=True, slots=True)
+class GapStats:
+    count: int
+    median_business: float | None  # seconds
+    p90_business: float | None
+    median_wall: float | None
+    p90_wall: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Gaps:
+    ours: tuple[Gap, ...]  # closed and open, by start date
+    theirs: tuple[Gap, ...]  # client reply gaps, closed and open
+    chasers: tuple[Chaser, ...]
+
+    @property
+    def awaiting(self) -> tuple[Gap, ...]:
+        """Client messages still waiting for our reply, oldest first."""
+        return tuple(g for g in self.ours if g.open)
+
+
+def _percentile(values: Sequence[float], fraction: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    position = fraction * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def stats(gaps: Iterable[Gap]) -> GapStats:
+    chosen = list(gaps)
+    business = [g.business_seconds for g in chosen]
+    wall = [g.wall_seconds for g in chosen]
+    return GapStats(
+        count=len(chosen),
+        median_business=statistics.median(business) if business else None,
+        p90_business=_percentile(business, 0.9),
+        median_wall=statistics.median(wall) if wall else None,
+        p90_wall=_percentile(wall, 0.9),
+    )
+
+
+def window(gaps: Iterable[Gap], now: datetime, days: int) -> list[Gap]:
+    """Gaps that started within the last ``days`` (open ones counted at their current age)."""
+    since = now - timedelta(days=days)
+    return [g for g in gaps if since <= g.start.date <= now]
+
+
+def compute(
+    records: Sequence[Record],
+    now: datetime,
+    *,
+    ours: BusinessCalendar,
+    theirs: BusinessCalendar,
+    owner_away: Sequence[Interval] = (),
+    client_away: Sequence[Interval] = (),
+) -> Gaps:
+    """Reply gaps, client reply gaps and chasers for one client's records up to ``now``."""
+    threads: dict[str, list[Record]] = {}
+    for record in records:
+        if record.date <= now and record.counts:
+            threads.setdefault(record.thread, []).append(record)
+    our_gaps: list[Gap] = []
+    their_gaps: list[Gap] = []
+    chasers: list[Chaser] = []
+    for messages in threads.values():
+        messages.sort(key=lambda r: (r.date, r.key))
+        waiting_for_us: Record | None = None
+        waiting_for_them: Record | None = None
+        for record in messages:
+            if record.direction is Direction.INBOUND:
+                if waiting_for_them is not None:
+                    their_gaps.append(_gap(waiting_for_them, record, theirs, client_away))
+                    waiting_for_them = None
+                if record.needs_reply and not record.cc_only:
+                    if waiting_for_us is None:
+                        waiting_for_us = record
+                    else:
+                        chasers.append(Chaser(record=record, first=waiting_for_us))
+            else:
+                if waiting_for_us is not None:
+                    our_gaps.append(_gap(waiting_for_us, record, ours, owner_away))
+                    waiting_for_us = None
+                if waiting_for_them is None and record.needs_reply:
+                    # Only our messages that ask for something wait for an answer; a "thanks"
+                    # of ours starts no clock on the client.
+                    waiting_for_them = record
+        if waiting_for_us is not None:
+            our_gaps.append(_open(waiting_for_us, now, ours, owner_away))
+        if waiting_for_them is not None:
+            their_gaps.append(_open(waiting_for_them, now, theirs, client_away))
+    key = lambda g: (g.start.date, g.start.key)  # noqa: E731 - a sort key
+    return Gaps(ours=tuple(sorted(our_gaps, key=key)), theirs=tuple(sorted(their_gaps, key=key)), chasers=tuple(chasers))
+
+
+def _gap(start: Record, end: Record, calendar: BusinessCalendar, pauses: Sequence[Interval]) -> Gap:
+    return Gap(
+        start=start,
+        end=end,
+        business_seconds=calendar.seconds(start.date, end.date, pauses),
+        wall_seconds=max(0.0, (end.date - start.date).total_seconds()),
+    )
+
+
+def _open(start: Record, now: datetime, calendar: BusinessCalendar, pauses: Sequence[Interval]) -> Gap:
+    return Gap(
+        start=start,
+        end=None,
+        business_seconds=calendar.seconds(start.date, now, pauses),
+        wall_seconds=max(0.0, (now - start.date).total_seconds()),
+    )

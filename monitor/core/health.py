@@ -1,0 +1,191 @@
+"""Health 0–100 with its components, and the client's pattern with the advice that goes with it.
+
+Each component is 0–100 and explainable on its own; health is their weighted mean over the
+components that can be computed (a client with no scored English mail has no sentiment
+component, rather than a made-up neutral one).
+
+- responsiveness: our median reply gap (business time, 30 days, open ones at their current
+  age) against the reply SLA, minus overdue client messages.
+- engagement: how long the client has been silent against its own cadence.
+- sentiment: the client's tone over 30 days (90 when sparse), minus friction.
+- pressure: how far the client is from micromanaging (volume against baseline, chasers,
+  status requests).
+- balance: whether the conversation goes both ways (our messages against theirs, 90 days).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+
+WEIGHTS = {"responsiveness": 0.25, "engagement": 0.2, "sentiment": 0.25, "pressure": 0.15, "balance": 0.15}
+#: No other component can make up for one that has collapsed: health is at most the weakest
+#: component plus this.
+WEAKEST_PLUS = 50
+
+
+@dataclass(frozen=True)
+class Health:
+    score: int | None  # None: no history at all
+    components: dict[str, int | None]
+
+
+def _clamp(value: float) -> float:
+    return max(0.0, min(100.0, value))
+
+
+def responsiveness(median_hours: float | None, overdue: int, critical_hours: float) -> float | None:
+    if median_hours is None and not overdue:
+        return None
+    score = 100.0
+    if median_hours is not None:
+        ratio = median_hours / critical_hours
+        # Full marks up to a quarter of the SLA, nothing at twice it.
+        score = 100.0 if ratio <= 0.25 else _clamp(100.0 * (2.0 - ratio) / 1.75)
+    return _clamp(score - 20.0 * overdue)
+
+
+def engagement(silent_days: float | None, cadence_days: float | None, critical_ratio: float) -> float | None:
+    if silent_days is None:
+        return None
+    if cadence_days is None:
+        # Without a learned rhythm, a month of silence is what costs everything.
+        return _clamp(100.0 * (1.0 - max(0.0, silent_days - 14.0) / 30.0))
+    ratio = silent_days / cadence_days
+    return 100.0 if ratio <= 1.0 else _clamp(100.0 * (critical_ratio - ratio) / (critical_ratio - 1.0))
+
+
+def sentiment(mean: float | None, friction_points: float) -> float | None:
+    if mean is None:
+        return None if friction_points == 0 else _clamp(70.0 - 8.0 * friction_points)
+    return _clamp(50.0 + 60.0 * mean - 8.0 * friction_points)
+
+
+def pressure(ratio: float | None, points: float, critical_ratio: float, critical_points: float) -> float:
+    load = points / critical_points
+    if ratio is not None:
+        load = max(load, (ratio - 1.0) / max(critical_ratio - 1.0, 0.1) * min(1.0, points / max(critical_points / 2, 1.0)))
+    return _clamp(100.0 * (1.0 - load))
+
+
+def balance(inbound: int, outbound: int) -> float | None:
+    if inbound + outbound < 4:
+        return None
+    ratio = (outbound + 1) / (inbound + 1)
+    spread = abs(math.log2(ratio))
+    return 100.0 if spread <= 1.0 else _clamp(100.0 - 40.0 * (spread - 1.0))
+
+
+#: An open alert caps health, so the score never looks fine while an owner is being alerted.
+CAP_BY_SEVERITY = {"warning": 75, "critical": 55}
+
+
+def combine(components: dict[str, float | None], *, worst_alert: str | None = None) -> Health:
+    present = {name: value for name, value in components.items() if value is not None}
+    rounded = {name: (round(value) if value is not None else None) for name, value in components.items()}
+    if not present:
+        return Health(score=None, components=rounded)
+    weight = sum(WEIGHTS[name] for name in present)
+    score = sum(WEIGHTS[name] * value for name, value in present.items()) / weight
+    score = min(score, min(present.values()) + WEAKEST_PLUS)
+    if worst_alert is not None:
+        score = min(score, CAP_BY_SEVERITY[worst_alert])
+    return Health(score=round(score), components=rounded)
+
+
+# --------------------------------------------------------------------------- patterns
+
+
+class Pattern(StrEnum):
+    LAISSEZ_FAIRE = "laissez-faire"
+    MICROMANAGER = "micromanager"
+    IN_THE_DARK = "in-the-dark"
+    SAVVY = "savvy"
+    UNKNOWN = "unknown"
+
+
+ADVICE = {
+    Pattern.LAISSEZ_FAIRE: (
+        "Writes rarely, trusts us, rarely complains; dissatisfaction arrives late and silently. "
+        "Check in by email or phone every few weeks, even when nothing is asked."
+    ),
+    Pattern.MICROMANAGER: (
+        "Writes often, asks for status, chases; our time and the relationship erode. Offer a fixed "
+        "rhythm — a weekly status report or call instead of daily check-ins — and keep to it, so the "
+        "client trusts the process rather than each message."
+    ),
+    Pattern.IN_THE_DARK: (
+        "Many questions, many basics, long threads; confusion can read as incompetence. Go back to "
+        "basics, explain what we do and why, and invite questions."
+    ),
+    Pattern.SAVVY: (
+        "Clear requests, prompt replies, positive; the risk is complacency. Keep in touch anyway, "
+        "send something useful unprompted: this client refers others."
+    ),
+    Pattern.UNKNOWN: "Too little history to tell this client's pattern yet.",
+}
+COMMON_ADVICE = (
+    "Confirm scope and timelines in writing, send regular progress reports, and answer every piece "
+    "of feedback: an unanswered client message is the earliest sign that expectations are slipping."
+)
+
+
+@dataclass(frozen=True)
+class PatternFacts:
+    inbound: int  # client messages, last 90 days
+    span_days: float  # how far back the client's history goes
+    per_week: float
+    questions_per_message: float
+    basics_share: float  # share of inbound messages asking about basics
+    status_share: float  # share with status requests
+    chaser_share: float  # chasers per inbound message
+    messages_per_thread: float
+    sentiment: float | None
+    client_reply_hours: float | None  # median client reply gap, business hours
+    friction_points: float
+
+
+@dataclass(frozen=True)
+class PatternResult:
+    pattern: Pattern
+    reasons: tuple[str, ...]
+    scores: dict[str, float]
+
+    @property
+    def advice(self) -> str:
+        return ADVICE[self.pattern]
+
+
+def classify(facts: PatternFacts) -> PatternResult:
+    if facts.inbound < 6 or facts.span_days < 30:
+        return PatternResult(Pattern.UNKNOWN, (f"{facts.inbound} client messages over {facts.span_days:.0f} days",), {})
+    pressure = facts.status_share + facts.chaser_share
+    calm = 1.0 - min(1.0, pressure / 0.3)
+    content = 1.0 - min(1.0, facts.friction_points / 6.0)
+    # Writes rarely: full marks at one message every three weeks, none at one a week.
+    rarity = max(0.0, min(1.0, (1.0 - facts.per_week) / (1.0 - 0.35)))
+    scores = {
+        Pattern.MICROMANAGER.value: min(1.0, facts.per_week / 4.0) * min(1.0, pressure / 0.3),
+        Pattern.IN_THE_DARK.value: 0.7 * min(1.0, facts.basics_share / 0.3)
+        + 0.3 * min(1.0, facts.questions_per_message / 2.5) * min(1.0, facts.messages_per_thread / 8.0),
+        Pattern.LAISSEZ_FAIRE.value: rarity * calm * (1.0 - min(1.0, facts.questions_per_message / 2.5)),
+        Pattern.SAVVY.value: (
+            (0.5 + 0.5 * min(1.0, max(0.0, (facts.sentiment or 0.0) / 0.3)))
+            * (1.0 if facts.client_reply_hours is None else max(0.3, min(1.0, 1.0 - (facts.client_reply_hours - 16.0) / 34.0)))
+            * calm
+            * content
+        ),
+    }
+    best = max(scores, key=lambda name: (scores[name], name == Pattern.SAVVY.value))
+    pattern = Pattern(best)
+    reasons = {
+        Pattern.MICROMANAGER: (f"{facts.per_week:.1f} messages a week", f"{pressure:.0%} of them status requests or chasers"),
+        Pattern.IN_THE_DARK: (f"{facts.basics_share:.0%} ask about basics", f"{facts.questions_per_message:.1f} questions a message", f"{facts.messages_per_thread:.1f} messages a conversation"),
+        Pattern.LAISSEZ_FAIRE: (f"{facts.per_week:.1f} messages a week", f"{facts.questions_per_message:.1f} questions a message"),
+        Pattern.SAVVY: (
+            f"tone {facts.sentiment:+.2f}" if facts.sentiment is not None else "tone not scored",
+            f"answers us in {facts.client_reply_hours:.0f} business hours" if facts.client_reply_hours is not None else "reply time unknown",
+        ),
+    }[pattern]
+    return PatternResult(pattern, reasons, {k: round(v, 2) for k, v in scores.items()})

@@ -1,0 +1,127 @@
+"""Evaluating clients: configuration and stored records in, the core's reports out.
+
+This is the thin shell around :mod:`monitor.core.analysis`: it builds each client's context
+(calendars, thresholds) from the configuration and its history from the store, then asks the
+pure core. The CLI, the daemon and the backtest all come through here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, time
+
+import sqlalchemy as sa
+
+from monitor.clock import zone
+from monitor.config import Client, Config
+from monitor.core.addresses import Directory, PartyKind
+from monitor.core.analysis import ClientContext, ClientHistory, ClientReport, analyse
+from monitor.core.calendar import NO_HOLIDAYS, BusinessCalendar, Interval
+from monitor.core.records import Record
+from monitor.runtime import Runtime
+from monitor.store.db import reading
+from monitor.store.queries import load_records
+from monitor.store.schema import messages
+
+
+def team_calendar(config: Config) -> BusinessCalendar:
+    team = config.team
+    return BusinessCalendar(zone(team.timezone), team.working_hours, team.holidays or NO_HOLIDAYS)
+
+
+def client_calendar(config: Config, client: Client) -> BusinessCalendar:
+    """The client's own calendar where configured; the team's where not."""
+    team = team_calendar(config)
+    return BusinessCalendar(
+        zone(client.timezone) if client.timezone else team.zone,
+        client.working_hours or team.hours,
+        client.holidays or (team.holidays if not client.timezone else NO_HOLIDAYS),
+    )
+
+
+def context(config: Config, directory: Directory, client: Client) -> ClientContext:
+    name = client.name
+
+    def is_client_address(address: str) -> bool:
+        party = directory.party(address)
+        return party.kind is PartyKind.CLIENT and party.client == name
+
+    return ClientContext(
+        name=name,
+        owner=client.owner,
+        ours=team_calendar(config),
+        theirs=client_calendar(config, client),
+        thresholds=client.thresholds,
+        cadence_days=client.cadence_days,
+        is_client_address=is_client_address,
+    )
+
+
+def owner_away(runtime: Runtime, as_of: datetime) -> dict[str, list[Interval]]:
+    """Away periods per team address, from our own out-of-office replies that state a return date."""
+    config = runtime.config
+    aliases: dict[str, str] = {}
+    for member in config.team.members:
+        aliases[member.address] = member.address
+        for alias in member.aliases:
+            aliases[alias] = member.address
+    tz = zone(config.team.timezone)
+    query = sa.select(messages.c.from_addr, messages.c.date, messages.c.away_until).where(
+        messages.c.noise == "auto_reply", messages.c.away_until.is_not(None), messages.c.date <= as_of
+    )
+    found: dict[str, list[Interval]] = {}
+    with reading(runtime.store.engine) as connection:
+        for sender, sent, until in connection.execute(query):
+            if not runtime.directory.is_us(sender):
+                continue
+            back = datetime.combine(until, time(0), tzinfo=tz)
+            if back > sent:
+                found.setdefault(aliases.get(sender, sender), []).append((sent, back))
+    return found
+
+
+@dataclass
+class Evaluation:
+    """Every configured client's history, ready to be analysed at any instant up to ``as_of``."""
+
+    histories: dict[str, ClientHistory]
+    as_of: datetime
+
+    def report(self, client: str, now: datetime | None = None) -> ClientReport:
+        return analyse(self.histories[client], now or self.as_of)
+
+    def reports(self, now: datetime | None = None) -> list[ClientReport]:
+        return [analyse(history, now or self.as_of) for history in self.histories.values()]
+
+
+def prepare(runtime: Runtime, as_of: datetime, *, clients: Sequence[Client] | None = None, records: Sequence[Record] | None = None) -> Evaluation:
+    """Load the records once and build each client's history."""
+    config = runtime.config
+    chosen = list(clients) if clients is not None else list(config.clients)
+    loaded = list(records) if records is not None else load_records(runtime.store.engine, as_of=as_of, directory=runtime.directory)
+    by_client: dict[str, list[Record]] = {c.name: [] for c in chosen}
+    for record in loaded:
+        if record.client in by_client:
+            by_client[record.client].append(record)
+    away = owner_away(runtime, as_of)
+    histories = {}
+    for client in chosen:
+        histories[client.name] = ClientHistory.build(
+            context(config, runtime.directory, client), by_client[client.name], owner_away=away.get(client.owner, ())
+        )
+    return Evaluation(histories=histories, as_of=as_of)
+
+
+def evaluate(runtime: Runtime, as_of: datetime) -> list[ClientReport]:
+    """Every configured client's report at ``as_of``."""
+    return prepare(runtime, as_of).reports()
+
+
+def sparkline_days(as_of: datetime, config: Config, count: int = 30) -> list[datetime]:
+    from monitor.core.analysis import day_ends
+
+    return day_ends(as_of, count, zone(config.team.timezone))
+
+
+__all__ = ["Evaluation", "evaluate", "prepare", "sparkline_days"]

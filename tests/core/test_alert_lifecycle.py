@@ -1,0 +1,92 @@
+"""The alert lifecycle: open, notify once, worsen, acknowledge, snooze, resolve, cool down."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from monitor.core.alerts import EventKind, State, acknowledge, notified, resolve, snooze, step
+from monitor.core.detectors import Severity
+
+T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+COOLDOWN = timedelta(days=7)
+DAY = timedelta(days=1)
+
+
+def test_a_condition_opens_one_alert_and_notifies_once() -> None:
+    alert, events = step(None, Severity.WARNING, T0, cooldown=COOLDOWN)
+    assert alert is not None
+    alert = notified(alert, T0)
+    again, more = step(alert, Severity.WARNING, T0 + DAY, cooldown=COOLDOWN)
+
+    assert [(e.kind, e.severity, e.notify) for e in events] == [(EventKind.OPENED, Severity.WARNING, True)]
+    assert more == ()
+    assert again is not None and again.state is State.NOTIFIED
+
+
+def test_warning_to_critical_notifies_again_even_when_acknowledged() -> None:
+    alert, _ = step(None, Severity.WARNING, T0, cooldown=COOLDOWN)
+    assert alert is not None
+    alert = acknowledge(notified(alert, T0), T0 + DAY)
+
+    worse, events = step(alert, Severity.CRITICAL, T0 + 2 * DAY, cooldown=COOLDOWN)
+
+    assert [(e.kind, e.notify) for e in events] == [(EventKind.WORSENED, True)]
+    assert worse is not None and (worse.state, worse.severity) == (State.OPEN, Severity.CRITICAL)
+
+
+def test_improving_is_recorded_quietly() -> None:
+    alert, _ = step(None, Severity.CRITICAL, T0, cooldown=COOLDOWN)
+
+    better, events = step(alert, Severity.WARNING, T0 + DAY, cooldown=COOLDOWN)
+
+    assert [(e.kind, e.notify) for e in events] == [(EventKind.IMPROVED, False)]
+    assert better is not None and better.severity is Severity.WARNING
+
+
+def test_a_snoozed_alert_stays_quiet_until_its_time_then_notifies() -> None:
+    alert, _ = step(None, Severity.WARNING, T0, cooldown=COOLDOWN)
+    assert alert is not None
+    alert = snooze(notified(alert, T0), T0 + 3 * DAY, T0 + DAY)
+
+    during, quiet = step(alert, Severity.CRITICAL, T0 + 2 * DAY, cooldown=COOLDOWN)
+    after, woke = step(during, Severity.CRITICAL, T0 + 3 * DAY, cooldown=COOLDOWN)
+
+    assert quiet == ()
+    assert during is not None and during.state is State.SNOOZED
+    assert [(e.kind, e.severity, e.notify) for e in woke] == [(EventKind.SNOOZE_ENDED, Severity.CRITICAL, True)]
+    assert after is not None and after.state is State.OPEN
+
+
+def test_a_resolved_alert_reopens_only_after_the_cooldown() -> None:
+    alert, _ = step(None, Severity.WARNING, T0, cooldown=COOLDOWN)
+    resolved, events = step(alert, None, T0 + DAY, cooldown=COOLDOWN)
+    flicker, quiet = step(resolved, Severity.WARNING, T0 + 3 * DAY, cooldown=COOLDOWN)
+    later, reopened = step(flicker, Severity.WARNING, T0 + 9 * DAY, cooldown=COOLDOWN)
+
+    assert [(e.kind, e.notify) for e in events] == [(EventKind.RESOLVED, False)]
+    assert quiet == () and flicker is not None and flicker.state is State.RESOLVED
+    assert [(e.kind, e.notify) for e in reopened] == [(EventKind.REOPENED, True)]
+    assert later is not None and later.opened_at == T0 + 9 * DAY
+
+
+def test_resolving_by_hand_starts_the_cooldown() -> None:
+    alert, _ = step(None, Severity.CRITICAL, T0, cooldown=COOLDOWN)
+    assert alert is not None
+    done = resolve(alert, T0 + DAY)
+
+    still, events = step(done, Severity.CRITICAL, T0 + 2 * DAY, cooldown=COOLDOWN)
+
+    assert events == () and still is not None and still.state is State.RESOLVED
+
+
+def test_a_resolved_alert_cannot_be_acknowledged_or_snoozed() -> None:
+    alert, _ = step(None, Severity.WARNING, T0, cooldown=COOLDOWN)
+    assert alert is not None
+    done = resolve(alert, T0)
+
+    with pytest.raises(ValueError, match="resolved"):
+        acknowledge(done, T0)
+    with pytest.raises(ValueError, match="resolved"):
+        snooze(done, T0 + DAY, T0)

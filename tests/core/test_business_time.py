@@ -1,0 +1,58 @@
+"""Working time: hours, holidays, time zones, DST, pauses."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from monitor.core.calendar import BusinessCalendar, Holidays, parse_working_hours
+
+LONDON = ZoneInfo("Europe/London")
+HELSINKI = ZoneInfo("Europe/Helsinki")
+
+
+ENGLAND = Holidays("GB", "ENG")
+
+
+def london(hours: str = "Mon-Fri 09:00-17:00", holidays: Holidays | None = ENGLAND) -> BusinessCalendar:
+    return BusinessCalendar(LONDON, parse_working_hours([hours]), holidays or frozenset())
+
+
+def test_nights_and_weekends_do_not_count() -> None:
+    calendar = london()
+
+    friday_late = datetime(2026, 6, 5, 16, 0, tzinfo=LONDON)
+    monday_morning = datetime(2026, 6, 8, 10, 0, tzinfo=LONDON)
+
+    assert calendar.seconds(friday_late, monday_morning) == 2 * 3600
+
+
+def test_split_working_days_count_only_their_spans() -> None:
+    calendar = BusinessCalendar(LONDON, parse_working_hours(["Mon-Thu 09:00-12:30", "Mon-Thu 13:30-17:30", "Fri 09:00-13:00"]))
+
+    assert calendar.seconds(datetime(2026, 6, 4, 12, 0, tzinfo=LONDON), datetime(2026, 6, 5, 14, 0, tzinfo=LONDON)) == (0.5 + 4 + 4) * 3600
+
+
+def test_a_pause_removes_only_its_working_time() -> None:
+    calendar = london()
+    start, end = datetime(2026, 6, 1, 9, 0, tzinfo=LONDON), datetime(2026, 6, 5, 17, 0, tzinfo=LONDON)
+    away = [(datetime(2026, 6, 2, 0, 0, tzinfo=LONDON), datetime(2026, 6, 4, 0, 0, tzinfo=LONDON))]
+
+    assert calendar.seconds(start, end, away) == 3 * 8 * 3600
+
+
+def test_the_same_instant_is_working_time_in_one_zone_and_not_in_another() -> None:
+    helsinki = BusinessCalendar(HELSINKI, parse_working_hours(["Mon-Fri 08:00-16:00"]))
+    instant = datetime(2026, 6, 1, 15, 30, tzinfo=LONDON)  # 17:30 in Helsinki
+
+    assert london().is_working(instant)
+    assert not helsinki.is_working(instant)
+
+
+@pytest.mark.parametrize("spring_or_autumn", [datetime(2026, 3, 27, 9, tzinfo=LONDON), datetime(2026, 10, 23, 9, tzinfo=LONDON)])
+def test_a_working_week_across_a_clock_change_is_still_five_days(spring_or_autumn) -> None:
+    calendar = london(holidays=None)
+
+    assert calendar.seconds(spring_or_autumn, spring_or_autumn + timedelta(days=7)) == 5 * 8 * 3600
