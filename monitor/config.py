@@ -189,6 +189,7 @@ class GraphSettings:
     max_concurrency: int = 4
     timeout_seconds: float = 60.0
     poll_seconds: int = 300
+    ca_file: Path | None = None  # trust this CA for graph_url (tests, TLS-inspecting proxies)
 
 
 @dataclass(frozen=True)
@@ -929,6 +930,7 @@ def _parse_graph(table: _Table, base: Path | None, problems: _Problems) -> Graph
         max_concurrency=min(4, table.integer("max_concurrency", 4, minimum=1)),
         timeout_seconds=table.number("timeout_seconds", 60.0, minimum=1.0),
         poll_seconds=table.integer("poll_seconds", 300, minimum=10),
+        ca_file=_path(table, "ca_file", base, problems),
     )
 
 

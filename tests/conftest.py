@@ -14,6 +14,9 @@ import sqlalchemy as sa
 from monitor.core.text import TextAnalyzer
 from monitor.store import Store
 
+# Fake Entra ID and Graph services for the Microsoft 365 tests.
+pytest_plugins = ["tests.fakes.fixtures"]
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # The public corpora sit beside the checkout (../shared/data); RELMON_CORPORA overrides.

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from monitor.store.messages import insert_ignoring_conflicts
-from monitor.store.schema import account_state, folder_state, sightings
+from monitor.store.schema import account_state, folder_state, quarantine, sightings
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,40 @@ def live_locations(connection: sa.Connection, account: str, folder: str, prefix:
     if prefix:
         query = query.where(sightings.c.location.startswith(prefix))
     return set(connection.execute(query).scalars())
+
+
+def known_locations(connection: sa.Connection, account: str, folder: str, locations: list[str]) -> set[str]:
+    """Which of ``locations`` this folder has recorded before: stored (expunged or not) or
+    quarantined. A source that receives only changed properties of a message (a Graph delta
+    update) needs to know whether it has the message itself."""
+    found: set[str] = set()
+    for start in range(0, len(locations), 500):
+        chunk = locations[start : start + 500]
+        for table in (sightings, quarantine):
+            found.update(
+                connection.execute(
+                    sa.select(table.c.location).where(
+                        table.c.account == account, table.c.folder == folder, table.c.location.in_(chunk)
+                    )
+                ).scalars()
+            )
+    return found
+
+
+def revive_sightings(connection: sa.Connection, account: str, folder: str, locations: list[str]) -> int:
+    """Clear the expunged mark of messages that are back (restored from Deleted Items)."""
+    changed = 0
+    for start in range(0, len(locations), 500):
+        chunk = locations[start : start + 500]
+        changed += connection.execute(
+            sa.update(sightings)
+            .where(
+                sightings.c.account == account, sightings.c.folder == folder,
+                sightings.c.location.in_(chunk), sightings.c.expunged_at.is_not(None),
+            )
+            .values(expunged_at=None)
+        ).rowcount
+    return changed
 
 
 @dataclass(frozen=True)
