@@ -234,7 +234,16 @@ class Privacy:
 
 @dataclass(frozen=True)
 class Store:
-    url: str
+    url: str  # without a password
+    password: Secret | None = None  # for PostgreSQL: password_file / password_env
+
+    def connect_url(self) -> str:
+        """The URL with the password put in, for the engine only (never printed or logged)."""
+        if self.password is None:
+            return self.url
+        import sqlalchemy as sa
+
+        return sa.engine.make_url(self.url).set(password=self.password.reveal()).render_as_string(hide_password=False)
 
 
 @dataclass(frozen=True)
@@ -246,6 +255,18 @@ class Smtp:
     password: Secret | None = None
     ca_file: Path | None = None
     timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class Daemon:
+    """`relmon run`: how often each job runs."""
+
+    evaluate_minutes: float = 15.0  # evaluate every client (also right after a sync brings new mail)
+    deliver_seconds: float = 30.0  # send what is due in the outbox
+    sync_jitter: float = 0.1  # spread each account's sync interval by up to this share
+    purge_hour: int = 3  # team-local hour of the daily retention purge
+    metrics_address: str | None = None  # "127.0.0.1:9310": Prometheus /metrics and /healthz
+    stop_seconds: float = 8.0  # on SIGTERM, finish the current batch within this many seconds
 
 
 @dataclass(frozen=True)
@@ -274,6 +295,7 @@ class Config:
     thresholds: Thresholds = field(default_factory=Thresholds)
     extra_cues: dict[str, tuple[str, ...]] = field(default_factory=dict)
     alerts: Alerts = field(default_factory=Alerts)
+    daemon: Daemon = field(default_factory=Daemon)
 
     def member(self, address: str) -> Member | None:
         return next((m for m in self.team.members if m.address == address or address in m.aliases), None)
@@ -325,6 +347,8 @@ class Config:
 
     def secrets(self) -> Iterator[tuple[str, Secret]]:
         """Every secret the configuration refers to, with its key."""
+        if self.store.password is not None:
+            yield self.store.password.key, self.store.password
         if self.alerts.smtp is not None and self.alerts.smtp.password is not None:
             yield self.alerts.smtp.password.key, self.alerts.smtp.password
         for account in self.accounts:
@@ -724,6 +748,9 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
     url = _store_url(store_t.text("url"), base)
     if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", url):
         problems.add("store.url", f"unsupported database URL {url!r}; use sqlite:///path or postgresql+psycopg://…")
+    elif re.match(r"^[a-z+]+://[^/@]*:[^/@]+@", url):
+        problems.add("store.url", "the URL carries a password; give it with store.password_file or store.password_env instead")
+    store_password = store_t.secret("password", base, required=False)
     store_t.done()
 
     privacy_t = root.table("privacy")
@@ -744,6 +771,22 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
     privacy_t.done()
 
     alerts = _parse_alerts(root.table("alerts"), root.table("smtp"), base, problems)
+    daemon_t = root.table("daemon")
+    metrics_address = daemon_t.text("metrics_address")
+    if metrics_address and not re.match(r"^(?:\[[0-9a-fA-F:]+\]|[\w.-]+):\d{1,5}$", metrics_address):
+        problems.add("daemon.metrics_address", f"{metrics_address!r} is not host:port (e.g. \"127.0.0.1:9310\")")
+    purge_hour = daemon_t.integer("purge_hour", 3, minimum=0)
+    if purge_hour > 23:
+        problems.add("daemon.purge_hour", f"must be an hour of the day (0-23), got {purge_hour}")
+    daemon = Daemon(
+        evaluate_minutes=daemon_t.number("evaluate_minutes", 15.0, minimum=1.0),
+        deliver_seconds=daemon_t.number("deliver_seconds", 30.0, minimum=1.0),
+        sync_jitter=min(0.5, daemon_t.number("sync_jitter", 0.1, minimum=0.0)),
+        purge_hour=min(purge_hour, 23),
+        metrics_address=metrics_address or None,
+        stop_seconds=daemon_t.number("stop_seconds", 8.0, minimum=1.0),
+    )
+    daemon_t.done()
 
     root.done()
     if problems.items:
@@ -753,12 +796,13 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
         team=team,
         clients=tuple(clients),
         accounts=tuple(accounts),
-        store=Store(url=url),
+        store=Store(url=url, password=store_password),
         privacy=privacy,
         freemail_domains=frozenset(freemail),
         thresholds=defaults,
         extra_cues=extra_cues,
         alerts=alerts,
+        daemon=daemon,
     )
 
 

@@ -30,7 +30,7 @@ class Runtime:
 
     @classmethod
     def open(cls, config: Config, *, analyzer: TextAnalyzer | None = None) -> Runtime:
-        store = Store.open(config.store.url)
+        store = Store.open(config.store.connect_url())
         directory = config.directory()
         reattribute(store.engine, directory, config.attribution_fingerprint())
         return cls(config=config, store=store, directory=directory, analyzer=analyzer)

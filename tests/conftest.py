@@ -15,7 +15,7 @@ from monitor.core.text import TextAnalyzer
 from monitor.store import Store
 
 # Fake Entra ID and Graph services for the Microsoft 365 tests.
-pytest_plugins = ["tests.fakes.fixtures", "tests.servers.smtp"]
+pytest_plugins = ["tests.fakes.fixtures", "tests.servers.smtp", "tests.servers.relmon"]
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

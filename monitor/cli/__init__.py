@@ -22,13 +22,12 @@ from monitor.log import configure
 @click.option(
     "--log-level",
     type=click.Choice(["debug", "info", "warning", "error"]),
-    default="warning",
-    show_default=True,
-    help="How much to log (to stderr; JSON when stderr is not a terminal).",
+    default=None,
+    help="How much to log: to stderr (stdout for `relmon run`), JSON when not a terminal. Default: warning; info for `relmon run`.",
 )
 @click.version_option(__version__, prog_name="relmon")
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None, log_level: str) -> None:
+def cli(ctx: click.Context, config_path: str | None, log_level: str | None) -> None:
     """relmon: how healthy is each client relationship, and why.
 
     \b
@@ -36,8 +35,8 @@ def cli(ctx: click.Context, config_path: str | None, log_level: str) -> None:
         relmon demo
         relmon --config relmon.toml ingest ~/Mail/Archive --account alice
     """
-    configure(level=log_level)
-    app = App(config_path=config_path)
+    configure(level=log_level or "warning")
+    app = App(config_path=config_path, log_level=log_level)
     ctx.obj = app
     ctx.call_on_close(app.close)
 
@@ -54,12 +53,13 @@ def _register() -> None:
         export_cmd,
         health_cmd,
         ingest_cmd,
+        run_cmd,
         sync_cmd,
     )
 
     for module in (
-        config_cmd, db_cmd, accounts_cmd, sync_cmd, ingest_cmd, health_cmd, clients_cmd, alerts_cmd, backtest_cmd, export_cmd,
-        demo_cmd,
+        config_cmd, db_cmd, run_cmd, accounts_cmd, sync_cmd, ingest_cmd, health_cmd, clients_cmd, alerts_cmd, backtest_cmd,
+        export_cmd, demo_cmd,
     ):
         module.register(cli)
 

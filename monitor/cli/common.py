@@ -27,6 +27,7 @@ class App:
     """Lazily loaded state for one CLI invocation."""
 
     config_path: str | None = None
+    log_level: str | None = None  # as given with --log-level
     _config: Config | None = None
     _runtime: Any = None
     now: datetime = field(default_factory=utcnow)  # read once per invocation

@@ -25,7 +25,7 @@ def register(cli: click.Group) -> None:
         """
         from monitor.store import Store
 
-        store = Store.open(app.config.store.url, migrate=False)
+        store = Store.open(app.config.store.connect_url(), migrate=False)
         try:
             before, after = store.upgrade()
         finally:
@@ -36,3 +36,36 @@ def register(cli: click.Group) -> None:
             click.echo(f"schema is current (revision {after})")
         else:
             click.echo(f"schema upgraded from {before or 'empty'} to {after}")
+
+    @db_group.command("status")
+    @json_option
+    @pass_app
+    @fail_cleanly
+    def status(app: App, as_json: bool) -> None:
+        """Check that the database answers and its schema is current (exit status 1 if not).
+
+        Suits a container HEALTHCHECK: cheap, read-only, and a failure says what is wrong.
+
+        \b
+        Example:
+            relmon db status
+        """
+        import sqlalchemy as sa
+
+        from monitor.store import Store
+        from monitor.store.db import HEAD
+
+        store = Store.open(app.config.store.connect_url(), migrate=False)
+        try:
+            with store.engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+            current = store.current_revision()
+        finally:
+            store.close()
+        ok = current == HEAD
+        if as_json:
+            emit_json({"schema": "relmon/db-status/v1", "ok": ok, "revision": current, "expected": HEAD})
+        else:
+            click.echo(f"database answers; schema {current or 'empty'}" + ("" if ok else f", expected {HEAD}: run relmon db upgrade"))
+        if not ok:
+            raise SystemExit(1)

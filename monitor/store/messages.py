@@ -302,3 +302,19 @@ def rethread(engine: sa.Engine, *, force: bool = False) -> int:
             connection.execute(statement, updates[start : start + _CHUNK])
         set_meta(connection, THREADS_DIRTY, "0")
     return len(updates)
+
+
+def purge_before(engine: sa.Engine, before: datetime) -> dict[str, int]:
+    """Delete what is older than the retention period: messages dated before ``before`` (their
+    sightings go with them), quarantine entries first seen before it, and sent emails."""
+    from monitor.store.schema import outbox, quarantine, sightings
+
+    with engine.begin() as connection:
+        old = sa.select(messages.c.id).where(messages.c.date < before).scalar_subquery()
+        seen = connection.execute(sa.delete(sightings).where(sightings.c.message.in_(old))).rowcount
+        gone = connection.execute(sa.delete(messages).where(messages.c.date < before)).rowcount
+        broken = connection.execute(sa.delete(quarantine).where(quarantine.c.first_seen < before)).rowcount
+        mailed = connection.execute(sa.delete(outbox).where(outbox.c.state == "sent", outbox.c.sent_at < before)).rowcount
+        if gone:
+            set_meta(connection, THREADS_DIRTY, "1")
+    return {"messages": gone, "sightings": seen, "quarantine": broken, "emails": mailed}

@@ -11,6 +11,7 @@ from email.policy import default
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 def free_port() -> int:
@@ -54,13 +55,24 @@ class Inbox:
 
 
 class SmtpServer:
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, *, credentials: tuple[str, str] | None = None) -> None:
         self.port = port or free_port()
         self.inbox = Inbox()
         self.controller: Controller | None = None
+        self.credentials = credentials  # when set, AUTH is required and must match
+        self.logins: list[str] = []
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        ok = isinstance(auth_data, LoginPassword) and self.credentials is not None and (
+            auth_data.login.decode(), auth_data.password.decode()
+        ) == self.credentials
+        if ok:
+            self.logins.append(auth_data.login.decode())
+        return AuthResult(success=ok)
 
     def start(self) -> SmtpServer:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        extra = {"authenticator": self._authenticate, "auth_required": True, "auth_require_tls": False} if self.credentials else {}
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, **extra)
         self.controller.start()
         return self
 
@@ -69,11 +81,14 @@ class SmtpServer:
             self.controller.stop()
             self.controller = None
 
-    def config(self, extra: str = "") -> str:
+    def config(self, extra: str = "", *, password_file: str | None = None) -> str:
         """The [alerts] and [smtp] tables that send through this server."""
+        auth = ""
+        if self.credentials is not None:
+            auth = f'username = "{self.credentials[0]}"\npassword_file = "{password_file}"\n'
         return (
             '\n[alerts]\nfrom = "relmon@northwind-advisory.example"\noperator = ["it@northwind-advisory.example"]\n' + extra
-            + f'\n[smtp]\nhost = "127.0.0.1"\nport = {self.port}\nsecurity = "plain"\ntimeout_seconds = 5\n'
+            + f'\n[smtp]\nhost = "127.0.0.1"\nport = {self.port}\nsecurity = "plain"\ntimeout_seconds = 5\n' + auth
         )
 
 

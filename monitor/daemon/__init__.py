@@ -1,0 +1,1 @@
+"""The daemon: scheduled sync and evaluation, signals, systemd notification, metrics."""
