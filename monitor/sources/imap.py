@@ -43,6 +43,7 @@ import structlog
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
+from monitor.clock import as_utc
 from monitor.config import Account, ImapSettings
 from monitor.errors import ConfigError, FolderError, SourceError, TransientError
 from monitor.runtime import Runtime
@@ -87,6 +88,10 @@ ATTEMPTS = 4
 #: Backoff between those attempts (seconds): base, cap.
 RETRY_BASE = 1.0
 RETRY_CAP = 30.0
+
+
+class WorkersFailed(TransientError):
+    """An analysis worker process died (killed, out of memory). The pass goes on without them."""
 
 
 # ---------------------------------------------------------------------- pure decisions
@@ -194,7 +199,10 @@ def fetch_batch(client: IMAPClient, uids: Sequence[int], settings: ImapSettings,
         header = data.get(b"BODY[HEADER]") or b""
         internal = data.get(b"INTERNALDATE")
         thread = data.get(b"X-GM-THRID")
-        prepared.append((uid, header, structure, int(data.get(b"RFC822.SIZE") or 0), internal if isinstance(internal, datetime) else None, str(thread) if thread is not None else None))
+        # INTERNALDATE comes with imapclient's own tzinfo (aware: normalise_times is off); UTC
+        # from here on, which also travels to analysis workers.
+        delivered = as_utc(internal) if isinstance(internal, datetime) and internal.tzinfo is not None else None
+        prepared.append((uid, header, structure, int(data.get(b"RFC822.SIZE") or 0), delivered, str(thread) if thread is not None else None))
         wants.append((uid, paths))
     payloads: dict[int, dict[str, bytes]] = {uid: {} for uid, _ in wants}
     for sections, group in text_part_groups(wants).items():
@@ -336,7 +344,7 @@ def _fetch_and_store(
             analysed = future.result()
         except BrokenProcessPool as err:
             discard_shared_pool()
-            raise TransientError(f"account {ctx.account.name!r}: an analysis worker died ({err}); the pass will resume") from err
+            raise WorkersFailed(f"account {ctx.account.name!r}: an analysis worker died; the pass resumes with analysis in-process") from err
         _store(ctx, folder, uidvalidity, analysed, batch_uids, report, progress)
 
     try:
@@ -466,6 +474,8 @@ def sync_imap(
             failure = err if isinstance(err, SourceError) else network_error(account, err, "syncing")
             if client is not None:
                 _drop(client)
+            if isinstance(err, WorkersFailed):
+                workers = 0  # whatever killed a worker, the rest of this pass analyses here
             if attempt >= ATTEMPTS or should_stop():
                 raise failure from err
             delay = backoff.next_delay()
