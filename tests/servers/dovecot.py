@@ -21,6 +21,7 @@ end of the test.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import pwd
@@ -124,10 +125,8 @@ class Dovecot:
 
     def stop(self) -> None:
         for client in self._clients:
-            try:
+            with contextlib.suppress(Exception):  # best effort at the end of a test
                 client.logout()
-            except Exception:  # noqa: BLE001 - best effort at the end of a test
-                pass
         self._clients.clear()
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from monitor.jobs import check_account, sync_account
 from monitor.sources import imap
 from monitor.sources.imap_mime import structure_from_bodystructure
-from monitor.sources.mime import parse_headers, structure_of, find_header_end
+from monitor.sources.mime import find_header_end, parse_headers, structure_of
 from monitor.store.schema import folder_state, messages
 from tests.factories import ALICE, email
 from tests.servers.dovecot import Dovecot
@@ -88,7 +88,7 @@ def test_sync_reads_text_parts_only_and_never_marks_mail_read(dovecot: Dovecot, 
     client = dovecot.client()
     client.select_folder("INBOX", readonly=True)
     structures = {uid: structure_from_bodystructure(data[b"BODYSTRUCTURE"]) for uid, data in client.fetch(client.search("ALL"), ["BODYSTRUCTURE"]).items()}
-    sections = [(uid, item) for uid, item in requested if item.startswith("BODY[") or item.startswith("BODY.PEEK[")]
+    sections = [(uid, item) for uid, item in requested if item.startswith(("BODY[", "BODY.PEEK["))]
     assert sections and all(item.startswith("BODY.PEEK[") for _, item in sections)
     read_parts = {(uid, item[len("BODY.PEEK[") :].split("]")[0]) for uid, item in sections} - {(uid, "HEADER") for uid in structures}
     parts = {(uid, part.path): part for uid, structure in structures.items() for part in structure.parts}
