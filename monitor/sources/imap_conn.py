@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import imaplib
 import random
+import re
 import shlex
 import socket
 import ssl
@@ -85,6 +86,8 @@ def network_error(account: Account, err: BaseException, doing: str) -> SourceErr
 
 def _short(err: BaseException) -> str:
     text = str(err).strip() or type(err).__name__
+    # imapclient puts the server's bytes into its messages as b'…'.
+    text = re.sub(r"\bb'([^']*)'", r"\1", text)
     return text[:300]
 
 
@@ -148,6 +151,8 @@ def connect(account: Account) -> IMAPClient:
                 client.starttls(context)
             except CapabilityError as err:
                 raise ConfigError([f"{_where(account)}: the server does not offer STARTTLS; use security = \"tls\""]) from err
+            except Exception as err:  # sorted into our exceptions
+                raise network_error(account, err, "starting TLS") from err
         _login(client, account)
     except BaseException:
         _close(client)

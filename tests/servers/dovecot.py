@@ -246,7 +246,7 @@ class Dovecot:
 
     # ------------------------------------------------------------------ relmon configuration
 
-    def account_toml(self, name: str = "alice-imap", *, security: str = "plain", port: int | None = None, extra: str = "") -> str:
+    def account_toml(self, name: str = "alice-imap", *, security: str = "plain", port: int | None = None, timeout: float = 10, extra: str = "") -> str:
         """An ``[[accounts]]`` entry for this server (password from $RELMON_TEST_IMAP_PASSWORD)."""
         os.environ["RELMON_TEST_IMAP_PASSWORD"] = self.password
         chosen = port or (self.tls_port if security == "tls" else self.port)
@@ -254,7 +254,7 @@ class Dovecot:
         return (
             f'\n[[accounts]]\nname = "{name}"\nkind = "imap"\nhost = "{self.host}"\nport = {chosen}\n'
             f'security = "{security}"\n{insecure}username = "{self.username}"\n'
-            f'password_env = "RELMON_TEST_IMAP_PASSWORD"\ntimeout_seconds = 10\n{extra}'
+            f'password_env = "RELMON_TEST_IMAP_PASSWORD"\ntimeout_seconds = {timeout}\n{extra}'
         )
 
 
@@ -294,6 +294,8 @@ info_log_path = {root}/dovecot.log
 {ssl}disable_plaintext_auth = no
 auth_mechanisms = {mechanisms}
 auth_verbose = yes
+# Answer failed logins at once (tests count attempts; the default delays each by seconds).
+auth_failure_delay = 0
 {oauth_passdb}passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {root}/passwd
@@ -320,6 +322,10 @@ service imap-login {{
 {imaps}}}
 service anvil {{
   chroot =
+  # No growing delay after failed logins from the same address (tests fail logins on purpose).
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
 }}
 service imap-login {{
   chroot =
