@@ -22,6 +22,7 @@ import hashlib
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -121,14 +122,28 @@ class InlineAnalysis:
 _worker_analyzer: TextAnalyzer | None = None
 
 
-def _start_worker(extra_cues: Mapping[str, tuple[str, ...]]) -> None:
+def _start_worker(extra_cues: Mapping[str, tuple[str, ...]], parent: int) -> None:
     global _worker_analyzer  # one analyzer per worker process, built once
     _worker_analyzer = TextAnalyzer.load(extra_cues)
+    threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker when the process that uses the pool is gone (killed with SIGKILL, say).
+    A worker holds both ends of its task queue, so it would otherwise wait for work forever."""
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:  # pragma: no cover - the pid now belongs to someone else
+            os._exit(0)
 
 
 def _work(batch: list[Fetched], privacy: Privacy) -> list[Analysed]:
     if _worker_analyzer is None:  # pragma: no cover - the initializer always runs first
-        _start_worker({})
+        _start_worker({}, os.getppid())
     assert _worker_analyzer is not None
     return analyse_batch(batch, _worker_analyzer, privacy)
 
@@ -144,7 +159,7 @@ class ProcessAnalysis:
         context = multiprocessing.get_context("forkserver")
         # The fork server imports these once; each worker then starts in milliseconds.
         context.set_forkserver_preload(["monitor.sources.imap_analysis"])
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(self.extra_cues,))
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(self.extra_cues, os.getpid()))
 
     def submit(self, batch: list[Fetched], privacy: Privacy) -> Future[list[Analysed]]:
         return self._pool.submit(_work, batch, privacy)
