@@ -62,7 +62,7 @@ def test_tls_certificate_is_verified_and_fails_without_the_ca_file(tls_server, t
     port = server.tls_port if security == "tls" else server.port
     runtime, account = open_runtime(server, f"sqlite:///{tmp_path / 'a.db'}", security=security, port=port, analyzer=analyzer)
 
-    with pytest.raises(ConfigError, match="certificate could not be verified.*set ca_file"):
+    with pytest.raises(ConfigError, match=r"certificate could not be verified.*set ca_file"):
         connect(account)
     refused = sync_account(runtime, account, now=NOW)
     assert refused.error_kind == "config" and stored_messages(runtime) == []
