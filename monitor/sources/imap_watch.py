@@ -223,6 +223,11 @@ class ImapWatcher:
             if time.monotonic() >= next_poll:
                 self._poll(client, others, condstore)
                 next_poll = time.monotonic() + poll_every
+                # News of the selected folder that arrived during STATUS waits in imaplib's
+                # unsolicited responses, where IDLE would never report it again.
+                pending = getattr(getattr(client, "_imap", None), "untagged_responses", {})
+                if any(pending.pop(kind, None) for kind in ("EXISTS", "EXPUNGE", "FETCH", "RECENT")):
+                    self._signal(main)
 
     def _idle_once(self, client: IMAPClient, until: float) -> bool:
         """One IDLE, ended at renewal, at a stall, at ``until`` (time to poll the other
@@ -255,19 +260,20 @@ class ImapWatcher:
                     raise _Stalled("the server closed the IDLE connection")
             else:
                 quick_empty = 0
-        self._end_idle(client)
-        return changed
+        return self._end_idle(client) or changed
 
-    def _end_idle(self, client: IMAPClient) -> None:
+    def _end_idle(self, client: IMAPClient) -> bool:
+        """DONE, then a NOOP as a liveness probe. True when either brought news of a change
+        (mail that arrived while the IDLE was ending)."""
         try:
-            _, responses = client.idle_done()
-            client.noop()  # the probe: a dead or silent connection times out here
+            _, during = client.idle_done()
+            _, after = client.noop()  # a dead or silent connection times out here
         except (IMAPClientError, OSError) as err:
             if self._stop.is_set():
-                return
+                return False
             self.status.stalls += 1
             raise _Stalled(f"no answer after IDLE: {err}") from err
-        del responses
+        return _is_change(during) or _is_change(after)
 
     def _status(self, client: IMAPClient, folder: str, condstore: bool) -> tuple[int | None, ...]:
         items = ["UIDNEXT", "MESSAGES", "UIDVALIDITY"] + (["HIGHESTMODSEQ"] if condstore else [])
