@@ -42,7 +42,7 @@ def test_relmon_sync_prints_counts_and_timing_per_folder(dovecot: Dovecot, tmp_p
     assert all(isinstance(f["seconds"], float | int) for f in folders.values())
     assert table.exit_code == 0
     inbox_line = next(line for line in table.output.splitlines() if "INBOX" in line)
-    cells = [cell for cell in inbox_line.replace("│", " ").split()]
+    cells = inbox_line.replace("│", " ").split()
     assert cells[:6] == ["alice-imap", "INBOX", "1", "1", "1", "0"]  # new, changed, expunged, quarantined
 
 
