@@ -238,6 +238,31 @@ class Store:
 
 
 @dataclass(frozen=True)
+class Smtp:
+    host: str
+    port: int
+    security: str  # "tls" (implicit), "starttls" or "plain" (a local relay)
+    username: str | None = None
+    password: Secret | None = None
+    ca_file: Path | None = None
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class Alerts:
+    """Who hears about alerts, how and when."""
+
+    sender: str | None = None  # From: of alert emails; alerts are not emailed without it
+    sender_name: str = "relmon"
+    operator: tuple[str, ...] = ()  # told when an account's credentials stop working
+    copy_to: tuple[str, ...] = ()  # a copy of every alert email
+    digest_hour: int = 8  # owners' local time, for the daily digest of warnings
+    quiet_hours: tuple[int, int] | None = None  # (start, end) minutes of local time: critical alerts wait
+    max_attempts: int = 12  # delivery attempts before an email is given up (with an error)
+    smtp: Smtp | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path | None
     team: Team
@@ -248,7 +273,15 @@ class Config:
     freemail_domains: frozenset[str] = field(default=FREEMAIL_DOMAINS)
     thresholds: Thresholds = field(default_factory=Thresholds)
     extra_cues: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    alerts: Alerts = field(default_factory=Alerts)
 
+    def member(self, address: str) -> Member | None:
+        return next((m for m in self.team.members if m.address == address or address in m.aliases), None)
+
+    def owner_zone(self, address: str) -> str:
+        """The time zone an owner's digest and quiet hours follow."""
+        member = self.member(address)
+        return (member.timezone if member and member.timezone else None) or self.team.timezone
     def client(self, name: str) -> Client | None:
         wanted = name.casefold()
         for client in self.clients:
@@ -292,6 +325,8 @@ class Config:
 
     def secrets(self) -> Iterator[tuple[str, Secret]]:
         """Every secret the configuration refers to, with its key."""
+        if self.alerts.smtp is not None and self.alerts.smtp.password is not None:
+            yield self.alerts.smtp.password.key, self.alerts.smtp.password
         for account in self.accounts:
             microsoft = None
             if account.imap is not None:
@@ -708,6 +743,8 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
     )
     privacy_t.done()
 
+    alerts = _parse_alerts(root.table("alerts"), root.table("smtp"), base, problems)
+
     root.done()
     if problems.items:
         raise ConfigError(problems.items, str(path) if path else None)
@@ -721,7 +758,56 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
         freemail_domains=frozenset(freemail),
         thresholds=defaults,
         extra_cues=extra_cues,
+        alerts=alerts,
     )
+
+
+_QUIET = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def _parse_alerts(table: _Table, smtp_t: _Table, base: Path | None, problems: _Problems) -> Alerts:
+    sender = _one_address(table, "from", problems)
+    operator = _each(table.strings("operator"), f"{table.where}.operator", normalise_address, problems)
+    copy_to = _each(table.strings("copy_to"), f"{table.where}.copy_to", normalise_address, problems)
+    quiet: tuple[int, int] | None = None
+    raw_quiet = table.text("quiet_hours")
+    if raw_quiet:
+        match = _QUIET.match(raw_quiet)
+        if not match or int(match.group(1)) > 23 or int(match.group(3)) > 23 or int(match.group(2)) > 59 or int(match.group(4)) > 59:
+            problems.add(f"{table.where}.quiet_hours", f"{raw_quiet!r} is not a span of local time; write e.g. \"20:00-07:00\"")
+        else:
+            quiet = (int(match.group(1)) * 60 + int(match.group(2)), int(match.group(3)) * 60 + int(match.group(4)))
+    digest_hour = table.integer("digest_hour", 8, minimum=0)
+    if digest_hour > 23:
+        problems.add(f"{table.where}.digest_hour", f"must be an hour of the day (0-23), got {digest_hour}")
+        digest_hour = 8
+    smtp: Smtp | None = None
+    if smtp_t.data:
+        host = smtp_t.text("host", required=True) or ""
+        security = _choice(smtp_t, "security", IMAP_SECURITY, "starttls", problems)
+        port = smtp_t.integer("port", {"tls": 465, "starttls": 587, "plain": 25}[security], minimum=1)
+        username = smtp_t.text("username")
+        password = smtp_t.secret("password", base, required=bool(username))
+        smtp = Smtp(
+            host=host, port=port, security=security, username=username, password=password,
+            ca_file=_path(smtp_t, "ca_file", base, problems),
+            timeout_seconds=smtp_t.number("timeout_seconds", 30.0, minimum=1.0),
+        )
+        if sender is None:
+            problems.add(f"{table.where}.from", "is required when [smtp] is set: the address alert emails come from")
+    smtp_t.done()
+    alerts = Alerts(
+        sender=sender,
+        sender_name=table.text("from_name", "relmon") or "relmon",
+        operator=tuple(operator),
+        copy_to=tuple(copy_to),
+        digest_hour=digest_hour,
+        quiet_hours=quiet,
+        max_attempts=table.integer("max_attempts", 12, minimum=1),
+        smtp=smtp,
+    )
+    table.done()
+    return alerts
 
 
 def _parse_thresholds(table: _Table, base: Thresholds, problems: _Problems) -> Thresholds:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from monitor.config import Config
 from monitor.core.addresses import Directory
 from monitor.core.text import TextAnalyzer
@@ -11,21 +9,31 @@ from monitor.store import Store
 from monitor.store.messages import reattribute
 
 
-@dataclass
 class Runtime:
-    """What a command or the daemon works with: configuration, store, analyzer, directory."""
+    """Configuration, migrated store and address directory; the text analyzer on first use.
 
-    config: Config
-    store: Store
-    analyzer: TextAnalyzer
-    directory: Directory
+    Building the analyzer (VADER's lexicon, the cue lexicons) takes a good part of a second and
+    only reading mail needs it, so query commands never pay for it.
+    """
+
+    def __init__(self, config: Config, store: Store, directory: Directory, analyzer: TextAnalyzer | None = None) -> None:
+        self.config = config
+        self.store = store
+        self.directory = directory
+        self._analyzer = analyzer
+
+    @property
+    def analyzer(self) -> TextAnalyzer:
+        if self._analyzer is None:
+            self._analyzer = TextAnalyzer.load(self.config.extra_cues)
+        return self._analyzer
 
     @classmethod
     def open(cls, config: Config, *, analyzer: TextAnalyzer | None = None) -> Runtime:
         store = Store.open(config.store.url)
         directory = config.directory()
         reattribute(store.engine, directory, config.attribution_fingerprint())
-        return cls(config=config, store=store, analyzer=analyzer or TextAnalyzer.load(config.extra_cues), directory=directory)
+        return cls(config=config, store=store, directory=directory, analyzer=analyzer)
 
     def close(self) -> None:
         self.store.close()

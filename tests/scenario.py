@@ -50,6 +50,7 @@ class Scenario:
                 connection, account="alice", folder=folder, items=[Item(f"{next(_counter)}", message)],
                 directory=self.runtime.directory, now=datetime.now(UTC),
             )
+        rethread(self.runtime.store.engine)
         return message
 
     def client_writes(

@@ -45,6 +45,7 @@ def cli(ctx: click.Context, config_path: str | None, log_level: str) -> None:
 def _register() -> None:
     from monitor.cli import (
         accounts_cmd,
+        alerts_cmd,
         backtest_cmd,
         clients_cmd,
         config_cmd,
@@ -57,7 +58,8 @@ def _register() -> None:
     )
 
     for module in (
-        config_cmd, db_cmd, accounts_cmd, sync_cmd, ingest_cmd, health_cmd, clients_cmd, backtest_cmd, export_cmd, demo_cmd,
+        config_cmd, db_cmd, accounts_cmd, sync_cmd, ingest_cmd, health_cmd, clients_cmd, alerts_cmd, backtest_cmd, export_cmd,
+        demo_cmd,
     ):
         module.register(cli)
 

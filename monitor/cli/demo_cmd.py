@@ -59,6 +59,8 @@ def demo_config(store_url: str) -> tuple[Config, dict[str, Any]]:
             for m in team["members"]
         ],
         "store": {"url": store_url},
+        # Alert emails are composed (see --outbox-dir) but never sent: the demo has no [smtp].
+        "alerts": {"from": f"relmon@{team['domain']}", "digest_hour": 8},
     }
     return parse_config(document, None), data
 
@@ -67,9 +69,10 @@ def register(cli: click.Group) -> None:
     @cli.command("demo")
     @query_options
     @click.option("--keep", type=click.Path(file_okay=False, path_type=Path), help="Keep the demo database in this directory (default: a temporary one, removed afterwards).")
+    @click.option("--outbox-dir", type=click.Path(file_okay=False, path_type=Path), help="Write the alert emails relmon would send here, one .eml file each.")
     @pass_app
     @fail_cleanly
-    def demo(app: App, as_json: bool, as_of: datetime | None, keep: Path | None) -> None:
+    def demo(app: App, as_json: bool, as_of: datetime | None, keep: Path | None, outbox_dir: Path | None) -> None:
         """Run relmon on a sample consultancy mailbox: no configuration, offline, under a minute.
 
         Builds a throw-away SQLite database from three consultants' mailboxes shipped with
@@ -81,6 +84,7 @@ def register(cli: click.Group) -> None:
         Example:
             relmon demo
             relmon demo --keep ./demo-db && relmon --config ./demo-db/relmon.toml clients
+            relmon demo --outbox-dir ./alert-emails
         """
         from monitor.jobs import ingest_paths
         from monitor.runtime import Runtime
@@ -103,6 +107,7 @@ def register(cli: click.Group) -> None:
                 rows = client_overview(runtime, when)
                 health_rows = health(runtime, when)
                 noise = _noise_summary(runtime, when)
+                emails = _compose_alerts(runtime, when, outbox_dir)
                 if keep is not None:
                     _write_config(keep, config)
             finally:
@@ -124,10 +129,38 @@ def register(cli: click.Group) -> None:
                     "clients": rows,
                     "health": health_rows,
                     "noise": noise,
+                    "emails": emails,
                 }
             )
             return
         _print(config, rows, health_rows, noise, when, read, stored, elapsed)
+        if outbox_dir is not None:
+            console().print(f"Wrote {len(emails)} alert email(s) to {outbox_dir}: " + ", ".join(e["file"] for e in emails))
+
+
+def _compose_alerts(runtime: Any, when: datetime, outbox_dir: Path | None) -> list[dict[str, Any]]:
+    """Run the alert lifecycle as the daemon would at ``when`` and write the queued emails."""
+    import re
+
+    import sqlalchemy as sa
+
+    from monitor.jobs import evaluate_alerts, send_digests
+    from monitor.store.schema import outbox
+
+    evaluate_alerts(runtime, now=when)
+    send_digests(runtime, now=when)
+    with runtime.store.engine.connect() as connection:
+        rows = connection.execute(sa.select(outbox.c.id, outbox.c.kind, outbox.c.subject, outbox.c.recipients, outbox.c.raw).order_by(outbox.c.id)).all()
+    written = []
+    if outbox_dir is not None:
+        outbox_dir.mkdir(parents=True, exist_ok=True)
+    for number, row in enumerate(rows, 1):
+        slug = re.sub(r"[^a-z0-9]+", "-", row.subject.lower()).strip("-")[:60]
+        name = f"{number:02d}-{row.kind}-{slug}.eml"
+        if outbox_dir is not None:
+            (outbox_dir / name).write_bytes(row.raw)
+        written.append({"file": name, "kind": row.kind, "subject": row.subject, "recipients": row.recipients})
+    return written
 
 
 def _noise_summary(runtime: Any, when: datetime) -> list[dict[str, Any]]:

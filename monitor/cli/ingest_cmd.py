@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.progress import (
@@ -17,7 +18,9 @@ from rich.progress import (
 from rich.table import Table
 
 from monitor.cli.common import App, console, emit_json, fail_cleanly, json_option, pass_app
-from monitor.jobs import IngestReport, ingest_paths
+
+if TYPE_CHECKING:
+    from monitor.jobs import IngestReport
 
 
 def print_report(report: IngestReport) -> None:
@@ -55,6 +58,8 @@ def register(cli: click.Group) -> None:
             relmon ingest ~/Maildir --account alice
             relmon ingest archive-2025.mbox sent-2025.mbox --account alice
         """
+        from monitor.jobs import ingest_paths
+
         runtime = app.runtime()
         show_progress = sys.stdout.isatty() and not as_json
         if show_progress:

@@ -150,6 +150,10 @@ class ClientHistory:
     def last_outbound(self, now: datetime) -> Record | None:
         return self._last(self.outbound, now)
 
+    def count_until(self, now: datetime) -> int:
+        """Client mail (both ways, noise excluded) dated up to ``now``."""
+        return bisect.bisect_right(self.inbound, now, key=lambda r: r.date) + bisect.bisect_right(self.outbound, now, key=lambda r: r.date)
+
     def first_counted(self, now: datetime) -> Record | None:
         first = [r for r in (self.inbound[:1] + self.outbound[:1]) if r.date <= now]
         return min(first, key=lambda r: r.date) if first else None
@@ -317,6 +321,8 @@ def analyse(history: ClientHistory, now: datetime) -> ClientReport:
     median_hours = ours_30.median_business / 3600 if ours_30.median_business is not None else None
     severities = [f.severity for f in findings if f.severity is not None]
     worst = max(severities, key=lambda sv: sv.rank).value if severities else None
+    # Two messages are an anecdote, not a relationship: no score below three.
+    enough = history.count_until(now) >= 3
     health = health_mod.combine(
         {
             "responsiveness": health_mod.responsiveness(median_hours, overdue, t.unanswered_critical_hours),
@@ -327,6 +333,8 @@ def analyse(history: ClientHistory, now: datetime) -> ClientReport:
         },
         worst_alert=worst,
     )
+    if not enough:
+        health = Health(score=None, components=health.components)
     # The pattern is a tendency: read it over half a year, so a quiet spell does not hide it.
     since_180 = now - timedelta(days=180)
     inbound_180 = [r for r in inbound if r.date >= since_180]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 
@@ -121,6 +121,9 @@ class BusinessCalendar:
     zone: tzinfo
     hours: WorkingHours
     holidays: Holidays | frozenset[date] = NO_HOLIDAYS
+    # Working seconds per local day, memoised: a client message that has waited for months is
+    # measured by summing whole days, not by walking every working interval again.
+    _days: dict[date, float] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def intervals(self, start: datetime, end: datetime) -> Iterator[Interval]:
         """Working intervals overlapping [start, end), clipped to it, in order (aware UTC)."""
@@ -138,12 +141,41 @@ class BusinessCalendar:
                         yield low, high
             day += timedelta(days=1)
 
+    def _day(self, day: date) -> float:
+        cached = self._days.get(day)
+        if cached is None:
+            cached = 0.0
+            if day not in self.holidays:
+                for begin, finish in self.hours.intervals(day.weekday()):
+                    cached += (_local(day, finish, self.zone) - _local(day, begin, self.zone)).total_seconds()
+            self._days[day] = cached
+        return cached
+
+    def _plain_seconds(self, start: datetime, end: datetime) -> float:
+        if end <= start:
+            return 0.0
+        first = start.astimezone(self.zone).date()
+        last = end.astimezone(self.zone).date()
+        if (last - first).days <= 2:
+            return sum((high - low).total_seconds() for low, high in self.intervals(start, end))
+        # Partial first and last days; whole days in between from the memo.
+        first_end = datetime.combine(first + timedelta(days=1), time(0), tzinfo=self.zone).astimezone(UTC)
+        last_start = datetime.combine(last, time(0), tzinfo=self.zone).astimezone(UTC)
+        total = sum((high - low).total_seconds() for low, high in self.intervals(start, first_end))
+        total += sum((high - low).total_seconds() for low, high in self.intervals(last_start, end))
+        day = first + timedelta(days=1)
+        while day < last:
+            total += self._day(day)
+            day += timedelta(days=1)
+        return total
+
     def seconds(self, start: datetime, end: datetime, pauses: Iterable[Interval] = ()) -> float:
         """Working seconds in [start, end), not counting the ``pauses`` (e.g. an owner away)."""
-        total = 0.0
-        paused = sorted(pauses)
-        for low, high in self.intervals(start, end):
-            total += (high - low).total_seconds() - _overlap(low, high, paused)
+        total = self._plain_seconds(start, end)
+        for begin, finish in _merge(pauses):
+            low, high = max(begin, start), min(finish, end)
+            if low < high:
+                total -= self._plain_seconds(low, high)
         return max(0.0, total)
 
     def is_working(self, instant: datetime) -> bool:
@@ -164,16 +196,12 @@ def _local(day: date, minutes: int, zone: tzinfo) -> datetime:
     return datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=zone).astimezone(UTC)
 
 
-def _overlap(low: datetime, high: datetime, pauses: list[Interval]) -> float:
-    covered = 0.0
-    cursor = low
-    for begin, finish in pauses:
-        if finish <= cursor:
-            continue
-        if begin >= high:
-            break
-        a, b = max(begin, cursor), min(finish, high)
-        if a < b:
-            covered += (b - a).total_seconds()
-            cursor = b
-    return covered
+def _merge(pauses: Iterable[Interval]) -> list[Interval]:
+    """Overlapping pauses counted once."""
+    merged: list[Interval] = []
+    for begin, finish in sorted(pauses):
+        if merged and begin <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], finish))
+        else:
+            merged.append((begin, finish))
+    return merged

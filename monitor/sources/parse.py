@@ -153,8 +153,18 @@ def parse_mailboxes(values: list[str], *, allow_local: bool = False) -> tuple[Ma
     """
     found: list[Mailbox] = []
     seen: set[str] = set()
-    unfolded = [_fix_raw_8bit(_FOLD.sub(" ", v)) for v in values if v]
+    # Encoded words are atoms of a display name. Decoded, or even encoded when malformed, they
+    # can hold ":" or "," or "@" ("=?UTF-8?Q?Dana=0D=0ABcc:_evil@x?=" would otherwise parse as a
+    # group and a second address). Park each behind a placeholder while splitting.
+    parked: list[str] = []
+
+    def park(match: re.Match[str]) -> str:
+        parked.append(match.group(0))
+        return f"relmonencodedword{len(parked) - 1}x"
+
+    unfolded = [_ENCODED_WORD.sub(park, _fix_raw_8bit(_FOLD.sub(" ", v))) for v in values if v]
     for name, address in getaddresses(unfolded):
+        name = re.sub(r"relmonencodedword(\d+)x", lambda m: parked[int(m.group(1))], name)
         address = address.strip().strip("<>").casefold()
         if "@" not in address and not (allow_local and _LOCAL_ONLY.match(address)):
             continue

@@ -155,3 +155,79 @@ account_state = sa.Table(
     sa.Column("last_success", UTCDateTime),
     sa.Column("escalated_at", UTCDateTime),
 )
+
+# --------------------------------------------------------------------------- alerts
+
+# One row per alert: a (client, kind) condition from its opening to its resolution. A new row
+# when a resolved condition re-opens after the cool-down. Operator alerts (an account whose
+# credentials stopped working) have `account` set and no client.
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("client", sa.String(200), index=True),
+    sa.Column("account", sa.String(200)),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("owner", sa.String(320), nullable=False),  # who is told: the client's owner, or the operator
+    sa.Column("state", sa.String(16), nullable=False, index=True),
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("opened_at", UTCDateTime, nullable=False),
+    sa.Column("changed_at", UTCDateTime, nullable=False),
+    sa.Column("resolved_at", UTCDateTime),
+    sa.Column("snoozed_until", UTCDateTime),
+    sa.Column("explanation", sa.Text, nullable=False),
+    sa.Column("figures", sa.JSON, nullable=False),
+    sa.Column("evidence", sa.JSON, nullable=False),
+    sa.Column("pattern", sa.String(32)),
+    sa.Column("advice", sa.Text),
+)
+
+# Every transition, with its time and the evidence at that moment.
+alert_events = sa.Table(
+    "alert_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("alert", sa.Integer, sa.ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("event", sa.String(32), nullable=False),  # opened, worsened, acknowledged, notified, …
+    sa.Column("severity", sa.String(16)),
+    sa.Column("state", sa.String(16), nullable=False),  # the alert's state after the event
+    sa.Column("explanation", sa.Text),
+    sa.Column("figures", sa.JSON),
+    sa.Column("evidence", sa.JSON),
+    sa.Column("by", sa.String(200)),  # who did it: "relmon" or the person at the CLI
+    sa.Column("route", sa.String(16)),  # immediate, digest, or null (no notification)
+    sa.Column("digest", sa.Integer),  # the outbox row of the digest that carried it
+)
+
+# Emails to send, written in the same transaction as what caused them.
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("message_id", sa.String(300), nullable=False, unique=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # alert, digest, operator, test
+    sa.Column("alert", sa.Integer, sa.ForeignKey("alerts.id", ondelete="SET NULL")),
+    sa.Column("recipients", sa.JSON, nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("raw", sa.LargeBinary, nullable=False),  # the complete RFC 5322 message
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("not_before", UTCDateTime, nullable=False),  # quiet hours, retry backoff
+    sa.Column("state", sa.String(16), nullable=False, index=True),  # pending, sending, sent, failed
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("last_error", sa.Text),
+    sa.Column("last_attempt_at", UTCDateTime),
+    sa.Column("claimed_by", sa.String(100)),
+    sa.Column("claimed_until", UTCDateTime),
+    sa.Column("sent_at", UTCDateTime),
+)
+
+# One digest per owner and local day, so a restart never sends a second one.
+digests = sa.Table(
+    "digests",
+    metadata,
+    sa.Column("owner", sa.String(320), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("outbox", sa.Integer),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)

@@ -56,3 +56,37 @@ def test_a_working_week_across_a_clock_change_is_still_five_days(spring_or_autum
     calendar = london(holidays=None)
 
     assert calendar.seconds(spring_or_autumn, spring_or_autumn + timedelta(days=7)) == 5 * 8 * 3600
+
+
+from hypothesis import given, settings  # noqa: E402 - the property tests below
+from hypothesis import strategies as st  # noqa: E402
+
+T0 = datetime(2026, 1, 1, tzinfo=LONDON)
+
+
+def brute_force(calendar: BusinessCalendar, start: datetime, end: datetime, pauses) -> float:
+    total = 0.0
+    for low, high in calendar.intervals(start, end):
+        cursor = low
+        while cursor < high:
+            step = min(high, cursor + timedelta(minutes=15))
+            if not any(a <= cursor < b for a, b in pauses):
+                total += (step - cursor).total_seconds()
+            cursor = step
+    return total
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    start=st.integers(0, 400 * 96),
+    length=st.integers(0, 120 * 96),
+    pauses=st.lists(st.tuples(st.integers(0, 500 * 96), st.integers(1, 30 * 96)), max_size=3),
+)
+def test_long_spans_measure_the_same_as_walking_every_working_interval(start, length, pauses) -> None:
+    calendar = london()
+    quarter = timedelta(minutes=15)
+    begin = T0 + start * quarter
+    end = begin + length * quarter
+    away = [(T0 + a * quarter, T0 + (a + b) * quarter) for a, b in pauses]
+
+    assert calendar.seconds(begin, end, away) == brute_force(calendar, begin, end, away)

@@ -246,3 +246,13 @@ def test_reading_a_large_message_file_holds_it_in_memory_once(analyzer, tmp_path
 
     assert isinstance(result, Message)
     assert peak < 1.15 * size, f"peak {peak / 1e6:.1f} MB for a {size / 1e6:.1f} MB file"
+
+
+def test_an_encoded_name_cannot_smuggle_in_a_second_address(analyzer) -> None:
+    raw = email(frm="=?UTF-8?Q?Dana=E2=80=AE=0D=0ABcc:_evil@attacker.example?= <dana.whitfield@acme-logistics.example>")
+
+    message = read(raw, analyzer)
+
+    assert message.sender is not None
+    assert message.sender.address == "dana.whitfield@acme-logistics.example"
+    assert "evil@attacker.example" in message.sender.name  # shown as a name, never used as an address

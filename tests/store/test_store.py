@@ -209,3 +209,9 @@ def test_quarantine_rows_keep_the_place_and_the_reason(store) -> None:
     with store.engine.connect() as connection:
         row = connection.execute(sa.select(quarantine)).one()
     assert (row.location, row.reason, row.detail, row.size) == ("17:4", "no_sender", "no From header", 311)
+
+
+def test_the_store_knows_its_newest_migration(store) -> None:
+    from monitor.store.db import HEAD
+
+    assert store.head_revision() == HEAD

@@ -1,0 +1,1 @@
+"""Alerts: the stored lifecycle, the outbox, email rendering and SMTP delivery."""

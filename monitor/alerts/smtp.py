@@ -1,0 +1,86 @@
+"""SMTP delivery: implicit TLS, STARTTLS, or plain for a local relay.
+
+Failures are sorted by what to do: a 5xx answer (unknown recipient, message refused) is
+permanent and is not retried; a 4xx answer, a timeout or a refused connection is transient and
+is retried with backoff; rejected credentials stop delivery with an operator-visible error.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from monitor.config import Smtp
+
+
+class DeliveryError(Exception):
+    def __init__(self, message: str, *, permanent: bool, stop: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.stop = stop  # nothing else can be delivered either (credentials, configuration)
+
+
+class Transport(Protocol):
+    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> None: ...
+
+
+def _code_error(code: int, text: bytes | str, what: str) -> DeliveryError:
+    detail = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    return DeliveryError(f"{what}: {code} {detail}".strip(), permanent=500 <= code < 600)
+
+
+@dataclass
+class SmtpTransport:
+    settings: Smtp
+    password: str | None = None
+
+    def _context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.settings.ca_file) if self.settings.ca_file else None)
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        if s.security == "tls":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout_seconds, context=self._context())
+        else:
+            client = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
+            if s.security == "starttls":
+                client.starttls(context=self._context())
+        if s.username:
+            client.login(s.username, self.password or "")
+        return client
+
+    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> None:
+        try:
+            client = self._connect()
+        except smtplib.SMTPAuthenticationError as err:
+            raise DeliveryError(f"SMTP server {self.settings.host} rejected the credentials: {err.smtp_code}", permanent=True, stop=True) from err
+        except smtplib.SMTPNotSupportedError as err:
+            raise DeliveryError(f"SMTP server {self.settings.host}: {err}", permanent=True, stop=True) from err
+        except ssl.SSLError as err:
+            raise DeliveryError(f"TLS with {self.settings.host} failed: {err.reason or err}", permanent=True, stop=True) from err
+        except (OSError, smtplib.SMTPException) as err:
+            raise DeliveryError(f"cannot reach SMTP server {self.settings.host}:{self.settings.port}: {err}", permanent=False, stop=True) from err
+        try:
+            refused = client.sendmail(sender, list(recipients), raw)
+            if refused:
+                # Some recipients took it, some did not: what is refused is refused for good.
+                listed = ", ".join(f"{address}: {code}" for address, (code, _) in refused.items())
+                raise DeliveryError(f"some recipients refused: {listed}", permanent=True)
+        except smtplib.SMTPRecipientsRefused as err:
+            codes = [code for code, _ in err.recipients.values()]
+            detail = ", ".join(f"{address}: {code} {text.decode('utf-8', 'replace')}" for address, (code, text) in err.recipients.items())
+            raise DeliveryError(f"recipients refused: {detail}", permanent=all(500 <= c < 600 for c in codes)) from err
+        except smtplib.SMTPSenderRefused as err:
+            raise _code_error(err.smtp_code, err.smtp_error, "sender refused") from err
+        except smtplib.SMTPDataError as err:
+            raise _code_error(err.smtp_code, err.smtp_error, "message refused") from err
+        except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as err:
+            raise DeliveryError(f"connection to {self.settings.host} lost: {err}", permanent=False) from err
+        finally:
+            try:
+                client.quit()
+            except (OSError, smtplib.SMTPException):
+                client.close()
