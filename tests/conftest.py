@@ -14,8 +14,9 @@ import sqlalchemy as sa
 from monitor.core.text import TextAnalyzer
 from monitor.store import Store
 
-# Fake Entra ID and Graph services for the Microsoft 365 tests.
-pytest_plugins = ["tests.fakes.fixtures", "tests.servers.smtp", "tests.servers.relmon"]
+# Fake Entra ID and Graph services for the Microsoft 365 tests; a real SMTP server for alert
+# delivery; a private Dovecot for IMAP; `relmon run` as a subprocess.
+pytest_plugins = ["tests.fakes.fixtures", "tests.servers.smtp", "tests.servers.dovecot", "tests.servers.relmon"]
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

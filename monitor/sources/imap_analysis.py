@@ -1,0 +1,205 @@
+"""Analysing fetched IMAP messages: in this process, or in worker processes beside the fetch.
+
+Fetching is bound by the client's response parsing, analysis by VADER and quote stripping; on a
+machine with two cores they only add up to a useful rate when they run at the same time. A sync
+therefore hands each fetched batch to an :class:`Analysis`:
+
+- :class:`InlineAnalysis` analyses in the calling thread (small passes, tests, one core);
+- :class:`ProcessAnalysis` sends batches to worker processes and keeps at most a few in flight,
+  so memory stays bounded by the batch size, not by the size of the mailbox. Workers come from
+  a ``forkserver`` (never ``fork`` from a process that may hold threads and sockets), build
+  their own :class:`TextAnalyzer` once, and live as long as the pool, across passes.
+
+What travels to a worker is only what relmon reads: the header block, the MIME structure and
+the size-capped text parts. Results come back in order; the caller stores them.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import hashlib
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+import structlog
+
+from monitor.config import Privacy
+from monitor.core.model import Message, Quarantined
+from monitor.core.text import TextAnalyzer
+from monitor.sources.mime import Structure, parse_headers
+from monitor.sources.parse import envelope_from
+from monitor.sources.pipeline import excluded, from_envelope
+
+logger = structlog.get_logger()
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """One message as fetched: headers, structure, text parts (never attachments)."""
+
+    uid: int
+    header: bytes
+    structure: Structure
+    payloads: Mapping[str, bytes]
+    size: int
+    internaldate: datetime | None
+    gm_thread: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Analysed:
+    uid: int
+    result: Message | Quarantined
+    size: int
+    excluded: str | None = None  # why privacy settings keep it out of the store
+
+
+def analyse_one(fetched: Fetched, analyzer: TextAnalyzer, privacy: Privacy) -> Analysed:
+    """Parse and normalise one fetched message; never raises for bad input."""
+    digest = hashlib.sha256(fetched.header + b"".join(fetched.payloads[p] for p in sorted(fetched.payloads))).hexdigest()[:32]
+    try:
+        if not fetched.header.strip():
+            return Analysed(fetched.uid, Quarantined("no_header_section", "the message has no header fields", key=f"sha256:{digest}"), fetched.size)
+        if len(fetched.header) > 4 * 1024 * 1024:
+            return Analysed(fetched.uid, Quarantined("header_too_large", f"header section is {len(fetched.header)} bytes", key=f"sha256:{digest}"), fetched.size)
+        block = parse_headers(fetched.header)
+        if not block.keys():
+            return Analysed(fetched.uid, Quarantined("no_header_section", "no header fields could be read", key=f"sha256:{digest}"), fetched.size)
+        basis = b"".join(fetched.payloads[p] for p in sorted(fetched.payloads))[:65536]
+        envelope = envelope_from(
+            block, fetched.structure, fetched.payloads, size=fetched.size, delivered_at=fetched.internaldate,
+            hash_basis=basis, gm_thread=fetched.gm_thread,
+        )
+        result = from_envelope(envelope, analyzer, privacy)
+    except (RecursionError, MemoryError) as err:
+        result = Quarantined("parser_limit", f"{type(err).__name__} while parsing", key=f"sha256:{digest}")
+    except Exception as err:  # noqa: BLE001 - one broken message must never stop a sync
+        logger.warning("message_unreadable", uid=fetched.uid, error=type(err).__name__, detail=str(err)[:200])
+        result = Quarantined("parser_error", f"{type(err).__name__}: {str(err)[:300]}", key=f"sha256:{digest}")
+    reason = excluded(result, privacy) if isinstance(result, Message) else None
+    return Analysed(fetched.uid, result, fetched.size, reason)
+
+
+def analyse_batch(batch: list[Fetched], analyzer: TextAnalyzer, privacy: Privacy) -> list[Analysed]:
+    return [analyse_one(item, analyzer, privacy) for item in batch]
+
+
+class Analysis(Protocol):
+    """Where fetched batches are analysed. ``submit`` may block while too many are in flight."""
+
+    parallel: bool
+
+    def submit(self, batch: list[Fetched], privacy: Privacy) -> Future[list[Analysed]]: ...
+
+
+class InlineAnalysis:
+    """Analysis in the calling thread: the future is already done when ``submit`` returns."""
+
+    parallel = False
+
+    def __init__(self, analyzer: TextAnalyzer) -> None:
+        self.analyzer = analyzer
+
+    def submit(self, batch: list[Fetched], privacy: Privacy) -> Future[list[Analysed]]:
+        future: Future[list[Analysed]] = Future()
+        try:
+            future.set_result(analyse_batch(batch, self.analyzer, privacy))
+        except BaseException as err:  # noqa: BLE001 - handed to the caller through the future
+            future.set_exception(err)
+        return future
+
+
+# ---------------------------------------------------------------------- worker processes
+
+_worker_analyzer: TextAnalyzer | None = None
+
+
+def _start_worker(extra_cues: Mapping[str, tuple[str, ...]], parent: int) -> None:
+    global _worker_analyzer  # one analyzer per worker process, built once
+    _worker_analyzer = TextAnalyzer.load(extra_cues)
+    threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker when the process that uses the pool is gone (killed with SIGKILL, say).
+    A worker holds both ends of its task queue, so it would otherwise wait for work forever."""
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:  # pragma: no cover - the pid now belongs to someone else
+            os._exit(0)
+
+
+def _work(batch: list[Fetched], privacy: Privacy) -> list[Analysed]:
+    if _worker_analyzer is None:  # pragma: no cover - the initializer always runs first
+        _start_worker({}, os.getppid())
+    assert _worker_analyzer is not None
+    return analyse_batch(batch, _worker_analyzer, privacy)
+
+
+class ProcessAnalysis:
+    """Batches analysed by ``workers`` processes of a long-lived pool."""
+
+    parallel = True
+
+    def __init__(self, workers: int, extra_cues: Mapping[str, tuple[str, ...]] | None = None) -> None:
+        self.workers = workers
+        self.extra_cues = {k: tuple(v) for k, v in (extra_cues or {}).items()}
+        context = multiprocessing.get_context("forkserver")
+        # The fork server imports these once; each worker then starts in milliseconds.
+        context.set_forkserver_preload(["monitor.sources.imap_analysis"])
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(self.extra_cues, os.getpid()))
+
+    def submit(self, batch: list[Fetched], privacy: Privacy) -> Future[list[Analysed]]:
+        return self._pool.submit(_work, batch, privacy)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+_shared: ProcessAnalysis | None = None
+_shared_lock = threading.Lock()
+
+
+def default_workers() -> int:
+    """Worker processes for analysis: one per core, at most four (the fetch needs a core too,
+    but it waits on the network much of the time)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def shared_pool(extra_cues: Mapping[str, tuple[str, ...]], workers: int | None = None) -> ProcessAnalysis:
+    """The process-wide analysis pool (built on first use, rebuilt if the cues changed)."""
+    global _shared  # one pool per process, reused by every pass
+    wanted = workers or default_workers()
+    cues = {k: tuple(v) for k, v in extra_cues.items()}
+    with _shared_lock:
+        if _shared is not None and (_shared.extra_cues != cues or _shared.workers != wanted):
+            _shared.close()
+            _shared = None
+        if _shared is None:
+            _shared = ProcessAnalysis(wanted, cues)
+        return _shared
+
+
+def discard_shared_pool() -> None:
+    """Shut the shared pool down (after a worker died, and at exit)."""
+    global _shared
+    with _shared_lock:
+        if _shared is not None:
+            pool, _shared = _shared, None
+            with contextlib.suppress(Exception):  # a broken pool has nothing left to close
+                pool.close()
+
+
+atexit.register(discard_shared_pool)
