@@ -20,6 +20,7 @@ import functools
 import os
 import random
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -86,9 +87,10 @@ class Service:
         except ConfigError as err:
             logger.error("config_invalid", problems=err.problems, path=err.path)
             return 78  # EX_CONFIG: systemd's RestartPreventExitStatus can keep it from looping
-        self.runtime = Runtime.open(config)  # applies pending migrations
         self._install_signals()
-        self._check_accounts()
+        self.runtime = Runtime.open(config)  # applies pending migrations
+        if not self._check_accounts():
+            return self._shutdown()  # told to stop while still starting
         self._start_scheduler(config)
         if config.daemon.metrics_address:
             serve(self.metrics, config.daemon.metrics_address, self.healthy)
@@ -142,7 +144,12 @@ class Service:
 
             threading.Thread(target=wait_for_jobs, daemon=True).start()
             if not finished.wait(max(0.0, deadline - time.monotonic())):
-                logger.warning("daemon_stop_timeout", waited=self.runtime.config.daemon.stop_seconds)
+                # A job is stuck (a server that stopped answering mid-command). What it has not
+                # committed is rolled back by the database and fetched again next time.
+                logger.warning("daemon_stop_timeout", waited=self.runtime.config.daemon.stop_seconds, running=sorted(self._running))
+                logger.info("daemon_stopped")
+                sys.stdout.flush()
+                os._exit(0)  # the stuck worker thread would otherwise hold up interpreter exit
         self.runtime.close()
         logger.info("daemon_stopped")
         return 0
@@ -218,7 +225,12 @@ class Service:
             previous.stop(timeout=0)
         from monitor.sources.imap_watch import ImapWatcher
 
-        watcher = ImapWatcher(account, on_change=lambda _folder, name=account.name: self.wake(account=name))
+        name = account.name
+
+        def on_change(_folder: str) -> None:
+            self.wake(account=name)
+
+        watcher = ImapWatcher(account, on_change=on_change)
         self._watchers[account.name] = watcher
         watcher.start()
 
@@ -384,14 +396,27 @@ class Service:
             return False, f"database does not answer: {type(err).__name__}"
         return True, "ok"
 
-    def _check_accounts(self) -> None:
+    def _check_accounts(self) -> bool:
+        """Log in to every account (all at once, so one slow server does not hold up the rest)
+        and say what is wrong with each that fails. False if told to stop meanwhile."""
         assert self.runtime is not None
-        for account in self.runtime.config.accounts:
-            check = jobs.check_account(self.runtime, account)
-            if check.ok:
-                logger.info("account_checked", account=account.name, kind=account.kind, folders=len(check.folders))
+        runtime = self.runtime
+
+        def check(account: Account) -> None:
+            result = jobs.check_account(runtime, account)
+            if result.ok:
+                logger.info("account_checked", account=account.name, kind=account.kind, folders=len(result.folders))
             else:
-                logger.warning("account_check_failed", account=account.name, kind=account.kind, detail=check.detail)
+                logger.warning("account_check_failed", account=account.name, kind=account.kind, detail=result.detail)
+
+        threads = [threading.Thread(target=check, args=(a,), name=f"check-{a.name}", daemon=True) for a in runtime.config.accounts]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            while thread.is_alive():
+                if self._stop.wait(0.1):
+                    return False
+        return True
 
 
 def _interval(account: Account) -> float:
