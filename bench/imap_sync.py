@@ -261,6 +261,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    from monitor.log import configure
+
+    configure(level="warning")  # the figures, not a log line per folder pass
     if args.child:
         child(args)
         return 0

@@ -130,7 +130,7 @@ def dispatch(engine: sa.Engine, transport: Transport, *, sender: str, now: datet
 def problems(engine: sa.Engine) -> dict[str, object]:
     """Outbox depth and failures, for the CLI and metrics."""
     with engine.connect() as connection:
-        counts: dict[str, int] = dict(connection.execute(sa.select(outbox.c.state, sa.func.count()).group_by(outbox.c.state)).tuples().all())
+        counts: dict[str, int] = dict(connection.execute(sa.select(outbox.c.state, sa.func.count()).group_by(outbox.c.state)).all())
         failed = connection.execute(
             sa.select(outbox.c.id, outbox.c.subject, outbox.c.recipients, outbox.c.last_error, outbox.c.attempts)
             .where(outbox.c.state == "failed").order_by(outbox.c.id.desc()).limit(20)

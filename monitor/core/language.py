@@ -93,6 +93,9 @@ _SHORT = {
     "grazie": "it", "obrigado": "pt", "obrigada": "pt", "bedankt": "nl", "tack": "sv", "takk": "no", "tak": "da",
 }
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+# Links, addresses, handles and host names say nothing about the language ("msnbc.com" is not
+# Portuguese for "with").
+_NOT_PROSE = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+|(?<!\w)[@#]\w+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|edu|gov|io|co|uk|de|fr)\b", re.IGNORECASE)
 
 
 def _script(text: str) -> str | None:
@@ -165,7 +168,9 @@ class LanguageDetector:
         by_script = _script(text)
         if by_script is not None:
             return by_script
-        words = [w.casefold().replace("’", "'") for w in _WORD.findall(text[:6000])]
+        words = [w.casefold().replace("’", "'") for w in _WORD.findall(_NOT_PROSE.sub(" ", text[:6000]))]
+        if not words:  # nothing but a link or a handle and emoticons: judge what there is
+            words = [w.casefold().replace("’", "'") for w in _WORD.findall(text[:6000])]
         if not words:
             return None
         scores: dict[str, float] = {}
@@ -208,8 +213,14 @@ class LanguageDetector:
         # interview.", "I need a Jayne hat.") often has none: plain ASCII text is English unless
         # another language shows two different function words of its own and leads.
         # Nearly all ASCII: a name or loanword ("André", "clichés") does not make it French.
-        if sum(len(w) for w in words if w.isascii()) >= 0.9 * sum(len(w) for w in words):
-            rivals = [lang for lang, found in distinct.items() if lang != "en" and len(found - distinct.get("en", set())) >= 2]
+        letters = "".join(words)
+        if sum(ch.isascii() for ch in letters) >= 0.9 * len(letters):
+            english = distinct.get("en", set())
+            rivals = [lang for lang, found in distinct.items() if lang != "en" and len(found - english) >= 2]
             if scores.get("en", 0.0) >= top or (len(words) <= 12 and not any(scores[lang] > scores.get("en", 0.0) for lang in rivals)):
+                return "en"
+            # Longer text with a few English function words and no other language showing two
+            # of its own ("a", "in", "to" against a stray Polish "co").
+            if len(english) >= 2 and not rivals and all(len(found) < len(english) for lang, found in distinct.items() if lang != "en"):
                 return "en"
         return None
