@@ -33,7 +33,7 @@ def acme_history(maildir: Path, now: datetime) -> None:
     """Two months of an ordinary relationship with Acme, then a question Alice has left
     unanswered for six days: an `unanswered` alert at the critical level."""
     sent = maildir / ".Sent"
-    for weeks, topic in ((9, "Warehouse rollout: steering agenda"), (6, "Pilot depot staffing"), (3, "Invoice 2026-031")):
+    for weeks, topic in ((8, "Warehouse rollout: steering agenda"), (5, "Pilot depot staffing"), (2, "Invoice 2026-031")):
         asked = now - timedelta(weeks=weeks)
         deliver(maildir, f"in-{weeks}", email(
             subject=topic, date=asked, message_id=f"q-{weeks}@acme-logistics.example",

@@ -30,6 +30,7 @@ def service(tmp_path):
         yield svc
     finally:
         assert svc.scheduler is not None
+        svc.stop()  # as on SIGTERM: no job schedules another while the scheduler shuts down
         svc.scheduler.shutdown(wait=True)
         svc.runtime.close()
 
@@ -93,3 +94,29 @@ def test_a_job_asked_to_run_while_running_runs_once_more_right_after_never_along
     wait_for(lambda: runs == 2)
     time.sleep(0.5)
     assert runs == 2 and most == 1
+
+
+def test_no_evaluation_runs_while_a_sync_is_half_done_and_one_follows_the_last_sync(service) -> None:
+    """Mid-sync the Inbox may be stored while the Sent folder is not: every client would look
+    unanswered. Evaluation waits for the syncs, then runs once they are all done."""
+    stream = io.StringIO()
+    configure(level="info", json=True, stream=stream)
+    wait_for(lambda: service._jobs["evaluate"].last_ok is not None)  # the one at start (no accounts)
+    stream.truncate(0)
+    stream.seek(0)
+    inside = threading.Event()
+    release = threading.Event()
+
+    def first_sync_of_a_big_mailbox() -> None:
+        inside.set()
+        release.wait(5)
+
+    service._add("sync:alice-imap", first_sync_of_a_big_mailbox, IntervalTrigger(hours=1), first=True)
+    assert inside.wait(5)
+    service._run_soon("evaluate")  # the evaluation timer fires meanwhile
+    time.sleep(0.5)
+    assert '"alerts_evaluated"' not in stream.getvalue()
+
+    release.set()
+    wait_for(lambda: '"alerts_evaluated"' in stream.getvalue())
+    assert stream.getvalue().count('"alerts_evaluated"') == 1

@@ -69,6 +69,7 @@ class Service:
     _running: set[str] = field(default_factory=set)  # jobs running now
     _again: set[str] = field(default_factory=set)  # jobs asked to run while they were running
     _account_failures: dict[str, int] = field(default_factory=dict)  # consecutive failed syncs
+    _evaluate_due: bool = True  # new mail (or a start) since the last evaluation
     _watchers: dict[str, Any] = field(default_factory=dict)
     _heartbeat: float = field(default_factory=time.monotonic)
     _synced_at: dict[str, float] = field(default_factory=dict)  # account -> time.time() of the last good sync
@@ -187,7 +188,9 @@ class Service:
         )
         daemon = config.daemon
         self._add("heartbeat", self._beat, IntervalTrigger(seconds=max(1.0, (watchdog_interval() or 10.0) / 2)))
-        self._add("evaluate", self._evaluate, IntervalTrigger(minutes=daemon.evaluate_minutes), first=True)
+        # The first evaluation follows the first syncs (see _sync), not the start: mid-sync, the
+        # Inbox may be in while the Sent folder is not, and every client would look unanswered.
+        self._add("evaluate", self._evaluate, IntervalTrigger(minutes=daemon.evaluate_minutes), first=not config.accounts)
         self._add("deliver", self._deliver, IntervalTrigger(seconds=daemon.deliver_seconds), first=True)
         self._add("digests", self._digests, IntervalTrigger(minutes=5), first=True)
         self._add("purge", self._purge, CronTrigger(hour=daemon.purge_hour, minute=30, timezone=zone(config.team.timezone)))
@@ -282,6 +285,8 @@ class Service:
                     self._again.discard(name)
             if again:
                 self._run_soon(name)
+            if name.startswith("sync:"):
+                self._after_sync()
 
         return run
 
@@ -316,11 +321,28 @@ class Service:
         new = result.total("new")
         if new:
             self.metrics.ingested.labels(account=name).inc(new)
-            self._run_soon("evaluate")
+        with self._lock:
+            self._evaluate_due = self._evaluate_due or bool(new)
         self.notifier.status(self.status_line())
+
+    def _after_sync(self) -> None:
+        """When the last running sync has finished and mail came in: evaluate."""
+        with self._lock:
+            evaluate = self._evaluate_due and not self._syncs_running()
+        if evaluate:
+            self._run_soon("evaluate")
+
+    def _syncs_running(self) -> bool:
+        return any(job.startswith("sync:") for job in self._running)
 
     def _evaluate(self) -> None:
         assert self.runtime is not None
+        with self._lock:
+            if self._syncs_running():
+                # Half-synced mail gives false alerts; the last sync to finish calls us again.
+                self._evaluate_due = True
+                return
+            self._evaluate_due = False
         result = jobs.evaluate_alerts(self.runtime, now=self.now())
         logger.info("alerts_evaluated", transitions=len(result.events))
         self._alert_metrics()
