@@ -31,21 +31,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.factories import CONFIG as TEAM  # noqa: E402  (Northwind Advisory: Alice, Ben, two clients)
 from tests.servers.dovecot import Dovecot, dovecot_available, start_dovecot  # noqa: E402
 from tests.servers.relmon import RelmonProcess  # noqa: E402
 from tests.servers.smtp import SmtpServer  # noqa: E402
-
-TEAM = """
-[team]
-name = "Northwind Advisory"
-domains = ["northwind-advisory.example"]
-timezone = "Europe/London"
-working_hours = "Mon-Fri 09:00-17:30"
-
-[[team.members]]
-name = "Alice Marsh"
-address = "alice.marsh@northwind-advisory.example"
-"""
 
 
 def client_toml(n: int) -> str:
