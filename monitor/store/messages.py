@@ -8,10 +8,10 @@ so a crash either keeps a batch and its state or neither.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -24,7 +24,8 @@ from monitor.store.schema import messages, meta, quarantine, sightings
 #: Set in the transaction that adds messages; cleared by :func:`rethread`.
 THREADS_DIRTY = "threads_dirty"
 ATTRIBUTION = "attribution_fingerprint"
-_CHUNK = 500
+T = TypeVar("T")
+_CHUNK = 500  # rows per statement: well under SQLite's bound-parameter limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,12 @@ class SaveResult:
         self.quarantined += other.quarantined
         self.excluded += other.excluded
         return self
+
+
+def chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    """``items`` in slices small enough for one statement's parameters."""
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
 
 
 def insert_ignoring_conflicts(connection: sa.Connection, table: sa.Table) -> Any:
@@ -161,8 +168,8 @@ def save_items(
             }
             for item, q in bad
         ]
-        for start in range(0, len(rows), _CHUNK):
-            connection.execute(insert_ignoring_conflicts(connection, quarantine), rows[start : start + _CHUNK])
+        for part in chunks(rows):
+            connection.execute(insert_ignoring_conflicts(connection, quarantine), part)
         result.quarantined += len(bad)
 
     if not good:
@@ -173,22 +180,20 @@ def save_items(
         rows_by_key.setdefault(message.key, message_row(message, directory, now))
     keys = list(rows_by_key)
     existing: dict[str, sa.Row[Any]] = {}
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
+    for chunk in chunks(keys):
         for row in connection.execute(sa.select(messages).where(messages.c.key.in_(chunk))):
             existing[row.key] = row
 
     fresh = [row for key, row in rows_by_key.items() if key not in existing]
-    for start in range(0, len(fresh), _CHUNK):
-        connection.execute(insert_ignoring_conflicts(connection, messages), fresh[start : start + _CHUNK])
+    for part in chunks(fresh):
+        connection.execute(insert_ignoring_conflicts(connection, messages), part)
     for key, row in existing.items():
         update = _merge(row, rows_by_key[key])
         if update:
             connection.execute(sa.update(messages).where(messages.c.id == row.id).values(**update))
 
     ids: dict[str, int] = {}
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
+    for chunk in chunks(keys):
         for key, ident in connection.execute(sa.select(messages.c.key, messages.c.id).where(messages.c.key.in_(chunk))):
             ids[key] = ident
 
@@ -203,8 +208,8 @@ def save_items(
         }
         for item, message in good
     ]
-    for start in range(0, len(sighting_rows), _CHUNK):
-        connection.execute(insert_ignoring_conflicts(connection, sightings), sighting_rows[start : start + _CHUNK])
+    for part in chunks(sighting_rows):
+        connection.execute(insert_ignoring_conflicts(connection, sightings), part)
 
     new_keys = {row["key"] for row in fresh}
     for _, message in good:
@@ -262,8 +267,8 @@ def reattribute(engine: sa.Engine, directory: Directory, fingerprint: str, *, fo
             .where(messages.c.id == sa.bindparam("ident"))
             .values(direction=sa.bindparam("direction"), client=sa.bindparam("client"), counterpart=sa.bindparam("counterpart"))
         )
-        for start in range(0, len(updates), _CHUNK):
-            connection.execute(statement, updates[start : start + _CHUNK])
+        for chunk in chunks(updates):
+            connection.execute(statement, chunk)
         changed = len(updates)
         set_meta(connection, ATTRIBUTION, fingerprint)
     return changed
@@ -298,8 +303,8 @@ def rethread(engine: sa.Engine, *, force: bool = False) -> int:
         threads = assign_threads(inputs)
         updates = [{"ident": row.id, "thread": threads[row.key]} for row in rows if row.thread_id != threads[row.key]]
         statement = sa.update(messages).where(messages.c.id == sa.bindparam("ident")).values(thread_id=sa.bindparam("thread"))
-        for start in range(0, len(updates), _CHUNK):
-            connection.execute(statement, updates[start : start + _CHUNK])
+        for chunk in chunks(updates):
+            connection.execute(statement, chunk)
         set_meta(connection, THREADS_DIRTY, "0")
     return len(updates)
 

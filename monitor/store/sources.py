@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from monitor.store.messages import insert_ignoring_conflicts
+from monitor.store.messages import chunks, insert_ignoring_conflicts
 from monitor.store.schema import account_state, folder_state, quarantine, sightings
 
 
@@ -61,16 +61,18 @@ def put_folder_state(connection: sa.Connection, state: FolderState) -> None:
 
 def mark_expunged(connection: sa.Connection, account: str, folder: str, locations: list[str], now: datetime) -> int:
     """Record that these messages were deleted on the server. History keeps them."""
+    return _set_expunged(connection, account, folder, locations, now)
+
+
+def _set_expunged(connection: sa.Connection, account: str, folder: str, locations: list[str], when: datetime | None) -> int:
+    """Set (a time) or clear (None) the expunged mark of these sightings; returns how many changed."""
     changed = 0
-    for start in range(0, len(locations), 500):
-        chunk = locations[start : start + 500]
+    already = sightings.c.expunged_at.is_(None) if when is not None else sightings.c.expunged_at.is_not(None)
+    for chunk in chunks(locations):
         changed += connection.execute(
             sa.update(sightings)
-            .where(
-                sightings.c.account == account, sightings.c.folder == folder,
-                sightings.c.location.in_(chunk), sightings.c.expunged_at.is_(None),
-            )
-            .values(expunged_at=now)
+            .where(sightings.c.account == account, sightings.c.folder == folder, sightings.c.location.in_(chunk), already)
+            .values(expunged_at=when)
         ).rowcount
     return changed
 
@@ -90,8 +92,7 @@ def known_locations(connection: sa.Connection, account: str, folder: str, locati
     quarantined. A source that receives only changed properties of a message (a Graph delta
     update) needs to know whether it has the message itself."""
     found: set[str] = set()
-    for start in range(0, len(locations), 500):
-        chunk = locations[start : start + 500]
+    for chunk in chunks(locations):
         for table in (sightings, quarantine):
             found.update(
                 connection.execute(
@@ -105,18 +106,7 @@ def known_locations(connection: sa.Connection, account: str, folder: str, locati
 
 def revive_sightings(connection: sa.Connection, account: str, folder: str, locations: list[str]) -> int:
     """Clear the expunged mark of messages that are back (restored from Deleted Items)."""
-    changed = 0
-    for start in range(0, len(locations), 500):
-        chunk = locations[start : start + 500]
-        changed += connection.execute(
-            sa.update(sightings)
-            .where(
-                sightings.c.account == account, sightings.c.folder == folder,
-                sightings.c.location.in_(chunk), sightings.c.expunged_at.is_not(None),
-            )
-            .values(expunged_at=None)
-        ).rowcount
-    return changed
+    return _set_expunged(connection, account, folder, locations, None)
 
 
 @dataclass(frozen=True)
