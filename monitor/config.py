@@ -304,6 +304,7 @@ class Config:
         """The time zone an owner's digest and quiet hours follow."""
         member = self.member(address)
         return (member.timezone if member and member.timezone else None) or self.team.timezone
+
     def client(self, name: str) -> Client | None:
         wanted = name.casefold()
         for client in self.clients:

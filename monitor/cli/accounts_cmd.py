@@ -11,6 +11,7 @@ from monitor.cli.common import (
     emit_json,
     fail_cleanly,
     json_option,
+    named_account,
     pass_app,
     short_date,
 )
@@ -80,10 +81,7 @@ def register(cli: click.Group) -> None:
         from monitor.jobs import check_account
 
         runtime = app.runtime()
-        account = runtime.config.account(name)
-        if account is None:
-            raise click.ClickException(f"no account named {name!r} in the configuration")
-        check = check_account(runtime, account)
+        check = check_account(runtime, named_account(runtime.config, name))
         if as_json:
             emit_json({"schema": "relmon/accounts-test/v1", "account": check.account, "kind": check.kind, "ok": check.ok, "detail": check.detail, "folders": check.folders, "capabilities": check.capabilities})
         else:
@@ -112,8 +110,5 @@ def register(cli: click.Group) -> None:
         from monitor.sources.msauth import login_device_code
 
         runtime = app.runtime()
-        account = runtime.config.account(name)
-        if account is None:
-            raise click.ClickException(f"no account named {name!r} in the configuration")
-        who = login_device_code(account, echo=lambda text: click.echo(text, err=True))
+        who = login_device_code(named_account(runtime.config, name), echo=lambda text: click.echo(text, err=True))
         click.echo(f"signed in as {who}; tokens stored for {name}")

@@ -15,6 +15,7 @@ from monitor.cli.common import (
     emit_json,
     fail_cleanly,
     json_option,
+    named_client,
     pass_app,
     short_date,
 )
@@ -64,12 +65,7 @@ def register(cli: click.Group) -> None:
         from monitor.alerts.store import events_of, listing
 
         runtime = app.runtime()
-        name = None
-        if client is not None:
-            found = runtime.config.client(client)
-            if found is None:
-                raise click.ClickException(f"no client named {client!r} in the configuration")
-            name = found.name
+        name = named_client(runtime.config, client).name if client is not None else None
         stored = listing(runtime.store.engine, include_resolved=show_all, client=name)
         delivery = problems(runtime.store.engine)
         if as_json:

@@ -16,7 +16,7 @@ import click
 from rich.console import Console
 
 from monitor.clock import iso, parse_instant, utcnow
-from monitor.config import Config, load_config
+from monitor.config import Account, Client, Config, load_config
 from monitor.errors import RelmonError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -52,6 +52,24 @@ class App:
 
 
 pass_app = click.make_pass_decorator(App)
+
+
+def named_client(config: Config, name: str) -> Client:
+    """The configured client of that name (any case), or an error listing them."""
+    found = config.client(name)
+    if found is None:
+        known = ", ".join(c.name for c in config.clients) or "none configured"
+        raise click.ClickException(f"no client named {name!r} (known: {known})")
+    return found
+
+
+def named_account(config: Config, name: str) -> Account:
+    """The configured account of that name, or an error listing them."""
+    found = config.account(name)
+    if found is None:
+        known = ", ".join(a.name for a in config.accounts) or "none configured"
+        raise click.ClickException(f"no account named {name!r} (known: {known})")
+    return found
 
 
 def fail_cleanly(func: F) -> F:

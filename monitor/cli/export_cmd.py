@@ -12,7 +12,7 @@ from typing import IO, Any
 
 import click
 
-from monitor.cli.common import App, fail_cleanly, pass_app, query_options, to_jsonable
+from monitor.cli.common import App, fail_cleanly, named_client, pass_app, query_options, to_jsonable
 
 
 def _write(rows: Iterable[dict[str, Any]], fields: tuple[str, ...], fmt: str, out: IO[str]) -> int:
@@ -67,10 +67,7 @@ def register(cli: click.Group) -> None:
         if as_json:
             fmt = "jsonl"
         if client is not None:
-            found = runtime.config.client(client)
-            if found is None:
-                raise click.ClickException(f"no client named {client!r} in the configuration")
-            client = found.name
+            client = named_client(runtime.config, client).name
         if quarantined:
             rows: Iterable[dict[str, Any]] = export_quarantine(runtime.store.engine)
             fields: tuple[str, ...] = QUARANTINE_FIELDS

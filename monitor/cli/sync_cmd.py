@@ -5,7 +5,15 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from monitor.cli.common import App, console, emit_json, fail_cleanly, json_option, pass_app
+from monitor.cli.common import (
+    App,
+    console,
+    emit_json,
+    fail_cleanly,
+    json_option,
+    named_account,
+    pass_app,
+)
 
 
 def register(cli: click.Group) -> None:
@@ -29,9 +37,8 @@ def register(cli: click.Group) -> None:
         from monitor.jobs import sync_all
 
         runtime = app.runtime()
-        if only is not None and runtime.config.account(only) is None:
-            known = ", ".join(a.name for a in runtime.config.accounts) or "none configured"
-            raise click.ClickException(f"no account named {only!r} (known: {known})")
+        if only is not None:
+            named_account(runtime.config, only)
         results = sync_all(runtime, now=app.now, only=only)
         if as_json:
             emit_json({"schema": "relmon/sync/v1", "accounts": [r.as_dict() for r in results]})
