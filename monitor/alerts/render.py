@@ -25,6 +25,8 @@ from email.policy import SMTP
 from email.utils import format_datetime
 from typing import Any
 
+from monitor.core.detectors import counted
+
 ALERT_HEADER = "X-Relmon-Alert"
 _BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -275,10 +277,10 @@ def digest_email(
     entries: Sequence[DigestEntry], *, owner: str, day: str, sender: str, sender_name: str, cc: Sequence[str] = (), when: datetime, tz: tzinfo
 ) -> EmailMessage:
     count = len(entries)
-    subject = f"relmon daily digest: {count} warning{'s' if count != 1 else ''} ({day})"
+    subject = f"relmon daily digest: {counted(count, 'warning')} ({day})"
     message = _base(sender, sender_name, [owner], cc, subject, when, digest_message_id(owner, day, sender))
     message[ALERT_HEADER] = f"digest; day={day}"
-    text = [f"{count} client{'s' if count != 1 else ''} to look at today, before they become critical:", ""]
+    text = [f"{counted(count, 'client')} to look at today, before they become critical:", ""]
     rows = []
     for entry in entries:
         what = KIND_TITLES.get(entry.kind, entry.kind)

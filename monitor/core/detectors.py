@@ -81,12 +81,15 @@ class Finding:
 # --------------------------------------------------------------------------- wording
 
 
+def counted(count: int, noun: str) -> str:
+    """``counted(1, "message")`` → "1 message", ``counted(3, "message")`` → "3 messages"."""
+    return f"{count} {noun}{'s' if count != 1 else ''}"
+
+
 def days_text(value: float) -> str:
-    days = round(value)
     if value < 1:
-        hours = round(value * 24)
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    return f"{days} day{'s' if days != 1 else ''}"
+        return counted(round(value * 24), "hour")
+    return counted(round(value), "day")
 
 
 def hours_text(seconds: float) -> str:
@@ -266,11 +269,11 @@ def friction(client: str, facts: FrictionFacts, thresholds: Thresholds) -> Findi
         usual = f" vs {facts.sentiment_usual:+.2f} usually" if facts.sentiment_usual is not None else ""
         parts.append(f"tone {facts.sentiment_now:+.2f}{usual}")
     if facts.escalation:
-        parts.append(f"{len(facts.escalation)} message{'s' if len(facts.escalation) != 1 else ''} with escalation words ({_terms(facts.escalation)})")
+        parts.append(f"{counted(len(facts.escalation), 'message')} with escalation words ({_terms(facts.escalation)})")
     if facts.pressure_phrases:
         parts.append(f"pointed reminders ({_terms(facts.pressure_phrases)})")
     if facts.negative:
-        parts.append(f"{len(facts.negative)} negative message{'s' if len(facts.negative) != 1 else ''}")
+        parts.append(counted(len(facts.negative), "negative message"))
     for record, address in facts.senior_copied:
         parts.append(f"{address} copied in for the first time on {day_month(record.date)}")
     detail = "; ".join(parts) if parts else "no friction cues"
@@ -323,14 +326,14 @@ def micromanagement(client: str, facts: PressureFacts, thresholds: Thresholds) -
     elif len(facts.inbound) >= 10 and points >= thresholds.micromanagement_critical_points:
         severity = Severity.WARNING  # no baseline yet: only a clear, absolute case warns
     count = len(facts.inbound)
-    volume = f"{client} wrote {count} message{'s' if count != 1 else ''} in the last {facts.window_days} days"
+    volume = f"{client} wrote {counted(count, 'message')} in the last {facts.window_days} days"
     if ratio is not None and facts.baseline is not None:
         volume += f", {ratio:.1f}× its usual {facts.baseline:.0f}"
     parts = [volume]
     if facts.chasers:
-        parts.append(f"{len(facts.chasers)} chaser{'s' if len(facts.chasers) != 1 else ''} before we replied")
+        parts.append(f"{counted(len(facts.chasers), 'chaser')} before we replied")
     if facts.status_requests:
-        parts.append(f"{len(facts.status_requests)} status request{'s' if len(facts.status_requests) != 1 else ''} ({_terms(facts.status_requests)})")
+        parts.append(f"{counted(len(facts.status_requests), 'status request')} ({_terms(facts.status_requests)})")
     if facts.after_hours:
         parts.append(f"{len(facts.after_hours)} after hours")
     evidence = sorted({r.key: r for r in [*facts.chasers, *(r for r, _ in facts.status_requests), *facts.after_hours]}.values(), key=lambda r: r.date)
