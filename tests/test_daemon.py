@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from tests.factories import ALICE, CONFIG, DANA, email
+from tests.servers import free_port
 from tests.servers.relmon import NotifySocket, RelmonProcess
-from tests.servers.smtp import SmtpServer, free_port
+from tests.servers.smtp import SmtpServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")]
 

@@ -42,6 +42,8 @@ from pathlib import Path
 import pytest
 from imapclient import IMAPClient
 
+from tests.servers import free_port
+
 MAIL_USER = "relmon-mail"
 USERNAME = "alice.marsh@northwind-advisory.example"
 PASSWORD = "correct horse battery staple"
@@ -56,12 +58,6 @@ def dovecot_available() -> str | None:
     if _binary("dovecot") is None or _binary("doveadm") is None:
         return "dovecot is not installed (Debian: apt-get install dovecot-imapd; tests/run installs it)"
     return None
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _mail_user() -> tuple[str, int, int]:
