@@ -26,11 +26,11 @@ from email.utils import format_datetime
 from typing import Any
 
 from monitor.core.detectors import counted
+from monitor.sparkline import sparkline
 
 ALERT_HEADER = "X-Relmon-Alert"
 _BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-BLOCKS = "▁▂▃▄▅▆▇█"
 
 
 def clean(value: object, limit: int = 200) -> str:
@@ -41,17 +41,6 @@ def clean(value: object, limit: int = 200) -> str:
     text = _CONTROL.sub(" ", text.replace("\r", " ").replace("\n", " ").replace("\t", " "))
     text = re.sub(r"\s+", " ", text).strip()
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def sparkline(values: Sequence[int | float | None], low: float = 0, high: float = 100) -> str:
-    out = []
-    for value in values:
-        if value is None:
-            out.append(" ")
-        else:
-            share = (min(max(float(value), low), high) - low) / (high - low)
-            out.append(BLOCKS[min(len(BLOCKS) - 1, int(share * len(BLOCKS)))])
-    return "".join(out)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from monitor.cli.common import (
     query_options,
     short_date,
 )
-from monitor.cli.render import day_time, health_style, hours, severity_style, signed, sparkline
+from monitor.cli.render import day_time, health_style, hours, severity_style, signed
+from monitor.sparkline import sparkline
 
 
 def health_table(rows: list[dict[str, Any]], tz: Any) -> Table:

@@ -1,23 +1,8 @@
-"""Small renderers shared by the table commands: sparklines, hours, severities."""
+"""Small renderers shared by the table commands: hours, dates, severities."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, tzinfo
-
-BLOCKS = "▁▂▃▄▅▆▇█"
-
-
-def sparkline(values: Sequence[float | None], low: float, high: float) -> str:
-    """One character per value; a gap (no value) is a space."""
-    out = []
-    for value in values:
-        if value is None:
-            out.append(" ")
-            continue
-        share = (min(max(value, low), high) - low) / (high - low) if high > low else 0.0
-        out.append(BLOCKS[min(len(BLOCKS) - 1, int(share * len(BLOCKS)))])
-    return "".join(out)
 
 
 def hours(value: float | None) -> str:
