@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-from rich.table import Table
 
 from monitor.cli.common import (
     App,
@@ -15,6 +14,7 @@ from monitor.cli.common import (
     pass_app,
     short_date,
 )
+from monitor.cli.render import table
 
 
 def register(cli: click.Group) -> None:
@@ -55,16 +55,14 @@ def register(cli: click.Group) -> None:
         if as_json:
             emit_json({"schema": "relmon/accounts/v1", "accounts": rows})
             return
-        table = Table(show_edge=False, pad_edge=False)
-        for name in ("account", "kind", "address", "last success", "failures", "last error"):
-            table.add_column(name)
+        grid = table(("account", "kind", "address", "last success", "failures", "last error"))
         tz = runtime.config.team.tz
         for row in rows:
             error = row["last_error"] or ""
             if row["needs_attention"]:
                 error = f"[red]NEEDS ATTENTION[/red] {error}"
-            table.add_row(row["name"], row["kind"], row["address"] or "", short_date(row["last_success"], tz), str(row["consecutive_failures"]), error[:100])
-        console().print(table)
+            grid.add_row(row["name"], row["kind"], row["address"] or "", short_date(row["last_success"], tz), str(row["consecutive_failures"]), error[:100])
+        console().print(grid)
 
     @accounts.command("test")
     @click.argument("name")

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 import click
-from rich.table import Table
 
 from monitor.cli.common import (
     App,
@@ -19,7 +18,7 @@ from monitor.cli.common import (
     pass_app,
     short_date,
 )
-from monitor.cli.render import severity_style
+from monitor.cli.render import severity_style, table
 from monitor.clock import parse_duration
 
 
@@ -77,17 +76,15 @@ def register(cli: click.Group) -> None:
         if not stored:
             out.print("No open alerts." if not show_all else "No alerts.")
         else:
-            table = Table(show_edge=False, pad_edge=False)
-            for column in ("id", "client", "kind", "severity", "state", "since", "explanation"):
-                table.add_column(column, overflow="fold")
+            grid = table(("id", "client", "kind", "severity", "state", "since", "explanation"), overflow="fold")
             for alert in stored:
                 style = severity_style(alert.severity.value)
                 state = alert.state.value + (f" until {short_date(alert.snoozed_until, tz)}" if alert.snoozed_until else "")
-                table.add_row(
+                grid.add_row(
                     str(alert.id), alert.client or f"account {alert.account}", alert.kind, f"[{style}]{alert.severity.value}[/]",
                     state, short_date(alert.opened_at, tz), alert.explanation,
                 )
-            out.print(table)
+            out.print(grid)
         if delivery["pending"]:
             out.print(f"{delivery['pending']} email(s) waiting to be sent.")
         failed = delivery["failed"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import click
-from rich.table import Table
 
 from monitor.cli.common import (
     App,
@@ -16,7 +15,7 @@ from monitor.cli.common import (
     pass_app,
     query_options,
 )
-from monitor.cli.render import severity_style
+from monitor.cli.render import severity_style, table
 
 KINDS = ("silence", "checkin_due", "unanswered", "friction", "micromanagement")
 
@@ -52,13 +51,10 @@ def register(cli: click.Group) -> None:
             f"Replayed {data['days']} days ({data['since']:%Y-%m-%d} to {data['until']:%Y-%m-%d}): "
             f"{data['totals']['alerts']} alerts, {data['totals']['per_client_per_month']} per client per month."
         )
-        table = Table(show_edge=False, pad_edge=False)
-        table.add_column("client")
-        for kind in KINDS:
-            table.add_column(kind, justify="right")
+        grid = table(("client", *KINDS), right=KINDS)
         for client in data["clients"]:
-            table.add_row(client["name"], *(str(client["alerts"][k]) for k in KINDS))
-        out.print(table)
+            grid.add_row(client["name"], *(str(client["alerts"][k]) for k in KINDS))
+        out.print(grid)
         if show_list:
             for client in data["clients"]:
                 for fired in client["fired"]:

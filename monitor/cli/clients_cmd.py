@@ -17,16 +17,15 @@ from monitor.cli.common import (
     query_options,
     short_date,
 )
+from monitor.cli.render import table
 from monitor.clock import humanize_age
 
 
 def clients_table(rows: list[dict[str, Any]], tz: Any) -> Table:
-    table = Table(show_edge=False, pad_edge=False)
-    for name, justify in (
-        ("client", "left"), ("owner", "left"), ("in", "right"), ("out", "right"), ("noise", "right"),
-        ("last inbound", "left"), ("last outbound", "left"), ("waiting on", "left"), ("awaiting reply", "left"),
-    ):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    grid = table(
+        ("client", "owner", "in", "out", "noise", "last inbound", "last outbound", "waiting on", "awaiting reply"),
+        right=("in", "out", "noise"),
+    )
     for row in rows:
         awaiting = row["awaiting"]
         if awaiting:
@@ -34,7 +33,7 @@ def clients_table(rows: list[dict[str, Any]], tz: Any) -> Table:
             waiting = f"{len(awaiting)} (oldest {humanize_age(timedelta(seconds=oldest))})"
         else:
             waiting = "—"
-        table.add_row(
+        grid.add_row(
             row["name"],
             row["owner"].split("@")[0],
             str(row["inbound"]),
@@ -45,7 +44,7 @@ def clients_table(rows: list[dict[str, Any]], tz: Any) -> Table:
             row["waiting_on"] or "—",
             waiting,
         )
-    return table
+    return grid
 
 
 def register(cli: click.Group) -> None:
@@ -97,10 +96,8 @@ def register(cli: click.Group) -> None:
         if as_json:
             emit_json({"schema": "relmon/clients-suggest/v1", "as_of": when, "suggestions": rows})
             return
-        table = Table(show_edge=False, pad_edge=False)
-        for name in ("domain or address", "from them", "from us", "people", "first", "last"):
-            table.add_column(name)
+        grid = table(("domain or address", "from them", "from us", "people", "first", "last"))
         for row in rows:
             people = ", ".join(row["people"][:3]) + (f" +{len(row['people']) - 3}" if len(row["people"]) > 3 else "")
-            table.add_row(row["name"], str(row["inbound"]), str(row["outbound"]), people, short_date(row["first"]), short_date(row["last"]))
-        console().print(table)
+            grid.add_row(row["name"], str(row["inbound"]), str(row["outbound"]), people, short_date(row["first"]), short_date(row["last"]))
+        console().print(grid)

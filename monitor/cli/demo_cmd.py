@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.table import Table
 
 from monitor.cli.common import (
     App,
@@ -214,7 +213,7 @@ def _print(
 ) -> None:
     from monitor.cli.clients_cmd import clients_table
     from monitor.cli.health_cmd import health_table
-    from monitor.cli.render import severity_style
+    from monitor.cli.render import severity_style, table
 
     out = console()
     out.print(
@@ -227,12 +226,10 @@ def _print(
     if waiting:
         out.print()
         out.print("[bold]Awaiting our reply[/bold]")
-        table = Table(show_edge=False, pad_edge=False)
-        for name in ("client", "since", "from", "subject"):
-            table.add_column(name)
+        grid = table(("client", "since", "from", "subject"))
         for client, item in waiting:
-            table.add_row(client, short_date(item["date"], config.team.tz), item["from"], item["subject"][:70])
-        out.print(table)
+            grid.add_row(client, short_date(item["date"], config.team.tz), item["from"], item["subject"][:70])
+        out.print(grid)
     out.print()
     out.print("[bold]Health[/bold], worst first")
     out.print(health_table(health_rows, config.team.tz))

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from datetime import datetime, tzinfo
+from typing import Any
+
+from rich.table import Table
 
 
 def hours(value: float | None) -> str:
@@ -36,3 +40,12 @@ def signed(value: float | None) -> str:
 def day_time(value: datetime, tz: tzinfo) -> str:
     """Compact local date and time for tables: "19 Nov 21:37"."""
     return value.astimezone(tz).strftime("%d %b %H:%M")
+
+
+def table(columns: Iterable[str], *, right: Collection[str] = (), **options: Any) -> Table:
+    """The commands' table style: no outer border; ``right`` columns right-aligned (figures);
+    ``options`` apply to every column (e.g. ``overflow="fold"``)."""
+    out = Table(show_edge=False, pad_edge=False)
+    for name in columns:
+        out.add_column(name, justify="right" if name in right else "left", **options)
+    return out

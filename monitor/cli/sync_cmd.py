@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-from rich.table import Table
 
 from monitor.cli.common import (
     App,
@@ -14,6 +13,7 @@ from monitor.cli.common import (
     named_account,
     pass_app,
 )
+from monitor.cli.render import table
 
 
 def register(cli: click.Group) -> None:
@@ -43,19 +43,18 @@ def register(cli: click.Group) -> None:
         if as_json:
             emit_json({"schema": "relmon/sync/v1", "accounts": [r.as_dict() for r in results]})
         else:
-            table = Table(show_edge=False, pad_edge=False)
-            for name in ("account", "folder", "new", "changed", "expunged", "quarantined", "seconds", "note"):
-                table.add_column(name, justify="right" if name in ("new", "changed", "expunged", "quarantined", "seconds") else "left")
+            figures = ("new", "changed", "expunged", "quarantined", "seconds")
+            grid = table(("account", "folder", *figures, "note"), right=figures)
             for result in results:
                 if result.error:
                     note = f"[red]{result.error_kind} error[/red]: {result.error}"
-                    table.add_row(result.account, "—", "", "", "", "", f"{result.seconds:.1f}", note)
+                    grid.add_row(result.account, "—", "", "", "", "", f"{result.seconds:.1f}", note)
                 for folder in result.folders:
                     note = folder.error or (f"resynced: {folder.resynced}" if folder.resynced else "")
-                    table.add_row(
+                    grid.add_row(
                         result.account, folder.folder, str(folder.new), str(folder.changed), str(folder.expunged),
                         str(folder.quarantined), f"{folder.seconds:.1f}", note,
                     )
-            console().print(table)
+            console().print(grid)
         if any(r.error for r in results):
             raise SystemExit(1)
