@@ -13,6 +13,7 @@ from monitor.cli.common import (
     console,
     emit_json,
     fail_cleanly,
+    named_client,
     pass_app,
     query_options,
     short_date,
@@ -95,11 +96,7 @@ def register(cli: click.Group) -> None:
 
         runtime = app.runtime()
         when = as_of or app.now
-        try:
-            data = client_detail(runtime, name, when, timeline=timeline)
-        except KeyError:
-            known = ", ".join(c.name for c in runtime.config.clients) or "none configured"
-            raise click.ClickException(f"no client named {name!r} (known: {known})") from None
+        data = client_detail(runtime, named_client(runtime.config, name).name, when, timeline=timeline)
         if as_json:
             emit_json({"schema": "relmon/client/v1", "as_of": when, "client": data})
             return
