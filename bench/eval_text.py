@@ -13,9 +13,10 @@ Sets (read from ../shared/data, or $RELMON_CORPORA):
 
 Systems compared, on the same texts:
 - plain VADER: ``SentimentIntensityAnalyzer().polarity_scores(whole body)``;
-- relmon: the real pipeline — own text (quotes and signature removed), language check (non-English
-  is unscored: counted as a neutral prediction here), VADER sentence by sentence, combined;
-  for friction, relmon's friction cues as well.
+- relmon: the real pipeline — own text (quotes and signature removed), language check (outside
+  English only emoticons and emoji are scored; a text with none is unscored, counted as a neutral
+  prediction here), VADER sentence by sentence, combined. For friction, what the friction
+  detector counts: a friction cue, or a negative message (sentiment ≤ NEGATIVE_MESSAGE).
 
 Printed: accuracy (3-class for valence sets; 2-class for politeness) and F1 of the negative class.
 
@@ -29,7 +30,7 @@ import csv
 import os
 import random
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -131,6 +132,73 @@ def metrics(gold: Sequence[str], predicted: Sequence[str]) -> tuple[float, float
     return accuracy, f1
 
 
+@dataclass
+class Result:
+    name: str
+    n: int
+    unscored: int
+    plain: tuple[float, float, float]  # accuracy, F1 of the negative class, balanced accuracy
+    relmon: tuple[float, float, float]
+    won: int  # texts relmon labels right and plain VADER wrong
+    lost: int  # the other way round
+
+    @property
+    def at_least_as_good(self) -> bool:
+        return all(r >= p - 1e-9 for r, p in zip(self.relmon, self.plain, strict=True))
+
+
+def sets() -> list[tuple[str, list[Item], bool]]:
+    """(name, labelled texts, judged as friction rather than valence)."""
+    out: list[tuple[str, list[Item], bool]] = [(name, load_vader(name), False) for name in VADER_SETS]
+    politeness = load_politeness()
+    out.append(("politeness (friction)", politeness, True))
+    out.append(("email replies: tweets", replies(load_vader("tweets")), False))
+    out.append(("email replies: amazon", replies(load_vader("amazon reviews")), False))
+    out.append(("email replies: politeness (friction)", replies(politeness), True))
+    return out
+
+
+def evaluate(limit: int = 0) -> Iterator[Result]:
+    """Plain VADER and relmon on every set, one result a set."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from monitor.core.owntext import own_text
+    from monitor.core.sentiment import NEGATIVE_MESSAGE
+    from monitor.core.text import TextAnalyzer
+
+    vader = SentimentIntensityAnalyzer()
+    analyzer = TextAnalyzer.load()
+
+    for name, items, friction in sets():
+        if limit:
+            items = items[:limit]
+        gold = [i.gold for i in items]
+        plain_labels: list[str] = []
+        relmon_labels: list[str] = []
+        unscored = 0
+        for item in items:
+            plain = float(vader.polarity_scores(item.text)["compound"])
+            features = analyzer.analyse(own_text(item.text).text, date=NOW)
+            sentiment = features.sentiment
+            unscored += sentiment is None
+            if friction:
+                # What the friction detector counts: a friction cue, or a negative message.
+                plain_labels.append("negative" if plain <= -0.05 else "other")
+                negative = sentiment is not None and sentiment <= NEGATIVE_MESSAGE
+                relmon_labels.append("negative" if features.friction or negative else "other")
+            else:
+                plain_labels.append(label(plain))
+                relmon_labels.append(label(sentiment))
+        judged = list(zip(gold, plain_labels, relmon_labels, strict=True))
+        yield Result(
+            name, len(items), unscored,
+            (*metrics(gold, plain_labels), balanced_accuracy(gold, plain_labels)),
+            (*metrics(gold, relmon_labels), balanced_accuracy(gold, relmon_labels)),
+            won=sum(r == g != p for g, p, r in judged),
+            lost=sum(p == g != r for g, p, r in judged),
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limit", type=int, default=0, help="at most this many texts per set (0: all)")
@@ -139,75 +207,30 @@ def main() -> int:
         print(f"corpora not found at {CORPORA}", file=sys.stderr)
         return 2
 
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    from monitor.core.owntext import own_text
-    from monitor.core.text import TextAnalyzer
-
-    vader = SentimentIntensityAnalyzer()
-    analyzer = TextAnalyzer.load()
-
-    def plain(text: str) -> float:
-        return float(vader.polarity_scores(text)["compound"])
-
-    def relmon(text: str) -> tuple[float | None, bool]:
-        own = own_text(text).text
-        features = analyzer.analyse(own, date=NOW)
-        return features.sentiment, bool(features.friction)
-
-    sets: list[tuple[str, list[Item], bool]] = []
-    for name in VADER_SETS:
-        items = load_vader(name)
-        sets.append((name, items, False))
-    politeness = load_politeness()
-    sets.append(("politeness (friction)", politeness, True))
-    sets.append(("email replies: tweets", replies(load_vader("tweets")), False))
-    sets.append(("email replies: amazon", replies(load_vader("amazon reviews")), False))
-    sets.append(("email replies: politeness (friction)", replies(politeness), True))
-
     header = (
         f"{'set':<38} {'n':>6} {'unscored':>8} | {'VADER acc':>9} {'F1 neg':>6} {'bal acc':>7} | "
-        f"{'relmon acc':>10} {'F1 neg':>6} {'bal acc':>7}"
+        f"{'relmon acc':>10} {'F1 neg':>6} {'bal acc':>7} | {'won':>5} {'lost':>5}"
     )
     print(header)
     print("-" * len(header))
     worse = []
-    for name, items, friction in sets:
-        if args.limit:
-            items = items[: args.limit]
-        gold = [i.gold for i in items]
-        plain_labels: list[str] = []
-        relmon_labels: list[str] = []
-        unscored = 0
-        for item in items:
-            score = plain(item.text)
-            sentiment, cues = relmon(item.text)
-            unscored += sentiment is None
-            if friction:
-                plain_labels.append("negative" if score <= -0.05 else "other")
-                relmon_labels.append("negative" if cues or (sentiment is not None and sentiment <= -0.05) else "other")
-            else:
-                plain_labels.append(label(score))
-                relmon_labels.append(label(sentiment))
-        plain_acc, plain_f1 = metrics(gold, plain_labels)
-        relmon_acc, relmon_f1 = metrics(gold, relmon_labels)
-        plain_bal, relmon_bal = balanced_accuracy(gold, plain_labels), balanced_accuracy(gold, relmon_labels)
+    for result in evaluate(args.limit):
+        (pa, pf, pb), (ra, rf, rb) = result.plain, result.relmon
         print(
-            f"{name:<38} {len(items):>6} {unscored:>8} | {plain_acc:>9.3f} {plain_f1:>6.3f} {plain_bal:>7.3f} | "
-            f"{relmon_acc:>10.3f} {relmon_f1:>6.3f} {relmon_bal:>7.3f}"
+            f"{result.name:<38} {result.n:>6} {result.unscored:>8} | {pa:>9.3f} {pf:>6.3f} {pb:>7.3f} | "
+            f"{ra:>10.3f} {rf:>6.3f} {rb:>7.3f} | {result.won:>5} {result.lost:>5}"
         )
-        if relmon_acc < plain_acc - 1e-9 or relmon_f1 < plain_f1 - 1e-9 or relmon_bal < plain_bal - 1e-9:
-            worse.append(name)
+        if not result.at_least_as_good:
+            worse.append(result.name)
     print()
     print(
-        "unscored: texts relmon judged to be in a language other than English and left unscored by "
-        "design (counted as a neutral prediction here)."
+        "unscored: texts relmon judged to be in a language other than English, with no emoticon or "
+        "emoji to score, left unscored by design (counted as a neutral prediction here).\n"
+        "won / lost: texts relmon labels right where plain VADER is wrong, and the other way round."
     )
     print("relmon at least as good as plain VADER on every set and measure" if not worse else f"relmon below plain VADER on some measure of: {', '.join(worse)}")
     return 0
 
-
-Scorer = Callable[[str], float]
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -292,6 +292,36 @@ def test_escalation_words_and_a_newly_copied_cfo_make_friction(tmp_path, analyze
     assert "'per my last email'" in finding.explanation
 
 
+def test_pointed_questions_from_the_client_make_friction(tmp_path, analyzer) -> None:
+    s = Scenario(tmp_path, analyzer)
+    s.weekly_history("2026-01-05 10:00", 20, every_days=7)
+    first = s.client_writes(
+        "Mon 2026-06-01 09:00", "Scope of phase 2",
+        "Alice,\n\nWhy did you move the warehouse sites out of phase 2 without asking us first?\n\nDana",
+    )
+    s.we_reply(first, "Mon 2026-06-01 11:00", "Dana,\n\nFair question. The site data arrived late; I will call you at 2.\n\nAlice")
+    second = s.client_writes(
+        "Wed 2026-06-03 09:00", "Re: Scope of phase 2",
+        "Alice,\n\nHow many times do we have to ask for the site list? Can't you just send what you have?\n\nDana",
+        reply_to=first,
+    )
+    s.we_reply(second, "Wed 2026-06-03 10:00", "Dana,\n\nAttached, with the two open sites marked.\n\nAlice")
+    s.client_writes(
+        "Fri 2026-06-05 09:00", "Re: Scope of phase 2",
+        "Alice,\n\nWhy are you still showing Leeds as open? As I said on Monday, we closed it in March.\n\nDana",
+        reply_to=second,
+    )
+
+    report = s.report("Acme Logistics", "Fri 2026-06-05 12:00")
+    s.close()
+
+    finding = report.finding(Kind.FRICTION)
+    assert finding.figures["challenge_messages"] == 3
+    assert finding.figures["points"] == 4.0  # one point for each pointed question, one for "as I said"
+    assert "pointed questions ('why did you', 'how many times', 'can't you' …)" in finding.explanation
+    assert finding.severity is Severity.WARNING
+
+
 def test_a_steady_friendly_client_raises_nothing_over_a_year_of_backtest(tmp_path, analyzer) -> None:
     from monitor.core.analysis import day_ends
     from monitor.core.backtest import run

@@ -25,6 +25,7 @@ from monitor.core.gaps import Gaps, GapStats
 from monitor.core.health import Health, PatternFacts, PatternResult
 from monitor.core.model import Direction
 from monitor.core.records import Record
+from monitor.core.sentiment import NEGATIVE_MESSAGE
 
 HISTORY_DAYS = 210  # the most any measure looks back (cadence 180 + friction window 30)
 _SENIOR_LOCAL = re.compile(
@@ -164,6 +165,13 @@ class ClientHistory:
         return self.records[low:high]
 
 
+def _with_cues(records: Sequence[Record], category: str) -> tuple[tuple[Record, tuple[str, ...]], ...]:
+    """The records with friction cues of ``category``, each with those cues."""
+    prefix = f"{category}:"
+    found = ((r, tuple(c for c in r.friction if c.startswith(prefix))) for r in records)
+    return tuple((r, cues) for r, cues in found if cues)
+
+
 def _mean(values: Sequence[float]) -> float | None:
     return round(statistics.fmean(values), 3) if values else None
 
@@ -270,9 +278,10 @@ def analyse(history: ClientHistory, now: datetime) -> ClientReport:
         messages=len(recent),
         sentiment_now=_mean([r.sentiment for r in recent if r.sentiment is not None]),
         sentiment_usual=_mean([r.sentiment for r in inbound if r.date < window_start and r.sentiment is not None]),
-        escalation=tuple((r, tuple(c for c in r.friction if c.startswith("escalation:"))) for r in recent if any(c.startswith("escalation:") for c in r.friction)),
-        pressure_phrases=tuple((r, tuple(c for c in r.friction if c.startswith("pressure_phrase:"))) for r in recent if any(c.startswith("pressure_phrase:") for c in r.friction)),
-        negative=tuple(r for r in recent if r.sentiment is not None and r.sentiment <= -0.3),
+        escalation=_with_cues(recent, "escalation"),
+        pressure_phrases=_with_cues(recent, "pressure_phrase"),
+        challenges=_with_cues(recent, "challenge"),
+        negative=tuple(r for r in recent if r.sentiment is not None and r.sentiment <= NEGATIVE_MESSAGE),
         senior_copied=tuple(senior),
     )
 

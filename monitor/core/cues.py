@@ -16,7 +16,7 @@ from pathlib import Path
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicon"
 
 #: Which categories feed which measure.
-FRICTION = ("escalation", "pressure_phrase", "senior")
+FRICTION = ("escalation", "pressure_phrase", "challenge", "senior")
 PRESSURE = ("status",)
 BASICS = ("basics",)
 CATEGORIES = FRICTION + PRESSURE + BASICS

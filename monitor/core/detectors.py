@@ -229,11 +229,12 @@ class FrictionFacts:
     sentiment_usual: float | None  # mean over the 180 days before the window
     escalation: tuple[tuple[Record, tuple[str, ...]], ...]  # messages with escalation words
     pressure_phrases: tuple[tuple[Record, tuple[str, ...]], ...]
-    negative: tuple[Record, ...]  # messages with sentiment ≤ −0.3
+    challenges: tuple[tuple[Record, tuple[str, ...]], ...]  # pointed questions ("why did you …")
+    negative: tuple[Record, ...]  # messages with sentiment ≤ NEGATIVE_MESSAGE (−0.3)
     senior_copied: tuple[tuple[Record, str], ...]  # (message, new senior address)
 
     def points(self) -> float:
-        score = 2.0 * len(self.escalation) + 1.0 * len(self.pressure_phrases)
+        score = 2.0 * len(self.escalation) + 1.0 * len(self.pressure_phrases) + 1.0 * len(self.challenges)
         score += sum(2.0 if (r.sentiment or 0) <= -0.6 else 1.0 for r in self.negative)
         score += 2.0 * len(self.senior_copied)
         if self.sentiment_now is not None and self.sentiment_usual is not None and self.sentiment_usual - self.sentiment_now >= 0.3:
@@ -241,9 +242,13 @@ class FrictionFacts:
         return score
 
     def contributing(self) -> set[str]:
-        keys = {r.key for r, _ in self.escalation} | {r.key for r, _ in self.pressure_phrases}
-        keys |= {r.key for r in self.negative} | {r.key for r, _ in self.senior_copied}
-        return keys
+        return {r.key for r in self.records()}
+
+    def records(self) -> list[Record]:
+        """Every message that adds to the points, once each, in date order."""
+        cued = [*self.escalation, *self.pressure_phrases, *self.challenges, *self.senior_copied]
+        unique = {r.key: r for r in [*(r for r, _ in cued), *self.negative]}
+        return sorted(unique.values(), key=lambda r: r.date)
 
 
 def _terms(items: Sequence[tuple[Record, tuple[str, ...]]], limit: int = 3) -> str:
@@ -272,22 +277,22 @@ def friction(client: str, facts: FrictionFacts, thresholds: Thresholds) -> Findi
         parts.append(f"{counted(len(facts.escalation), 'message')} with escalation words ({_terms(facts.escalation)})")
     if facts.pressure_phrases:
         parts.append(f"pointed reminders ({_terms(facts.pressure_phrases)})")
+    if facts.challenges:
+        parts.append(f"pointed questions ({_terms(facts.challenges)})")
     if facts.negative:
         parts.append(counted(len(facts.negative), "negative message"))
     for record, address in facts.senior_copied:
         parts.append(f"{address} copied in for the first time on {day_month(record.date)}")
     detail = "; ".join(parts) if parts else "no friction cues"
     explanation = f"{client}, last {facts.window_days} days ({facts.messages} messages): {detail}."
-    evidence = sorted(
-        {r.key: r for r in [*(r for r, _ in facts.escalation), *(r for r, _ in facts.pressure_phrases), *facts.negative, *(r for r, _ in facts.senior_copied)]}.values(),
-        key=lambda r: r.date,
-    )
+    evidence = facts.records()
     return Finding(
         Kind.FRICTION, severity, explanation,
         figures={
             "points": round(points, 1), "messages": facts.messages,
             "sentiment_now": facts.sentiment_now, "sentiment_usual": facts.sentiment_usual,
             "escalation_messages": len(facts.escalation), "pressure_phrase_messages": len(facts.pressure_phrases),
+            "challenge_messages": len(facts.challenges),
             "negative_messages": len(facts.negative), "senior_copied": [a for _, a in facts.senior_copied],
         },
         evidence=tuple(evidence),

@@ -71,10 +71,10 @@ _FUNCTION_WORDS: dict[str, str] = {
 
 _WEIGHTS: dict[str, dict[str, float]] = {}
 _sharing: Counter[str] = Counter()
-for _words in _FUNCTION_WORDS.values():
-    _sharing.update(set(_words.split()))
-for _lang, _words in _FUNCTION_WORDS.items():
-    _WEIGHTS[_lang] = {w: 1.0 / _sharing[w] for w in set(_words.split())}
+for _listed in _FUNCTION_WORDS.values():
+    _sharing.update(set(_listed.split()))
+for _lang, _listed in _FUNCTION_WORDS.items():
+    _WEIGHTS[_lang] = {w: 1.0 / _sharing[w] for w in set(_listed.split())}
 
 # Letters that point at one language or a few; used to break near ties.
 _LETTER_HINTS = {
@@ -95,6 +95,13 @@ _SHORT = {
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 # Links, addresses, handles and host names say nothing about the language ("msnbc.com" is not
 # Portuguese for "with").
+# A proper name: two or more capitalised words, perhaps joined by name particles ("Banco de la
+# Nación", "El Ultimo de la Fila", "Museo del Prado", "Pieter van Dijk").
+_CAPITAL = r"[^\W\d_a-zß-ÿ]"  # a letter that is not lower case (Latin, with accents)
+_NAME = re.compile(
+    rf"(?<![\w'’]){_CAPITAL}[\w'’-]*(?:\s+(?:(?:de|la|le|del|della|di|da|do|dos|du|van|y|el|los|las)\s+)*"
+    rf"{_CAPITAL}[\w'’-]*)+"
+)
 _NOT_PROSE = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+|(?<!\w)[@#]\w+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|edu|gov|io|co|uk|de|fr)\b", re.IGNORECASE)
 
 
@@ -143,6 +150,22 @@ def _script(text: str) -> str | None:
     return None
 
 
+def _words(text: str) -> list[str]:
+    return [w.casefold().replace("’", "'") for w in _WORD.findall(text)]
+
+
+def _plainly_english(text: str) -> bool:
+    """ASCII prose with two different English function words and no function word that only
+    another language has."""
+    words = _words(_NOT_PROSE.sub(" ", text))
+    letters = "".join(words)
+    if not letters or sum(ch.isascii() for ch in letters) < 0.9 * len(letters):
+        return False
+    english = {w for w in words if w in _WEIGHTS["en"]}
+    foreign = {w for w in words for lang, weights in _WEIGHTS.items() if lang != "en" and w in weights} - english
+    return len(english) >= 2 and not foreign
+
+
 class LanguageDetector:
     """Detects the language of own text: ISO 639-1 code, or ``None`` when it cannot tell.
 
@@ -161,16 +184,21 @@ class LanguageDetector:
     def detect(self, text: str) -> str | None:
         # The opening decides (a bilingual auto-reply leads with its main language); the whole
         # text is used when the opening is too short to tell.
-        return self._detect(text[:500]) or (self._detect(text) if len(text) > 500 else None)
+        found = self._detect(text[:500]) or (self._detect(text) if len(text) > 500 else None)
+        if found != "en" and _plainly_english(_NAME.sub(" ", text[:500])):
+            # Names are no evidence of a language: "I favorited a video -- El Ultimo de la Fila"
+            # is English about a Spanish title.
+            return "en"
+        return found
 
     def _detect(self, text: str) -> str | None:
         text = unicodedata.normalize("NFC", text)
         by_script = _script(text)
         if by_script is not None:
             return by_script
-        words = [w.casefold().replace("’", "'") for w in _WORD.findall(_NOT_PROSE.sub(" ", text[:6000]))]
+        words = _words(_NOT_PROSE.sub(" ", text[:6000]))
         if not words:  # nothing but a link or a handle and emoticons: judge what there is
-            words = [w.casefold().replace("’", "'") for w in _WORD.findall(text[:6000])]
+            words = _words(text[:6000])
         if not words:
             return None
         scores: dict[str, float] = {}

@@ -1,0 +1,110 @@
+"""Reading tone: how sentences combine, what is scored outside English, what is a name, and which
+questions are pointed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from monitor.core.sentiment import combine, score, signs_of
+
+_NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+
+
+def test_one_strongly_negative_sentence_outweighs_three_mildly_positive_ones() -> None:
+    # "Thanks for the call. Good to see the draft. Nice layout. But the numbers are simply wrong
+    # and we are seriously worried." A plain mean of the sentences would call this neutral.
+    assert combine([0.3, 0.3, 0.3, -0.9]) == pytest.approx(-0.3)
+
+
+def test_sentences_without_opinion_do_not_dilute_a_message() -> None:
+    assert combine([0.0, 0.0, 0.0, -0.6]) == pytest.approx(-0.6)
+    assert combine([0.0, 0.02]) == 0.0
+
+
+def test_a_dutch_thank_you_with_a_smiley_is_scored_from_the_smiley(analyzer) -> None:
+    text = "Hoi Alice,\n\nBedankt voor het overzicht, we kijken er naar uit om volgende week te beginnen :)\n\nGroeten,\nSanne"
+
+    features = analyzer.analyse(text, date=_NOW)
+
+    assert features.language == "nl"
+    assert features.sentiment is not None and features.sentiment > 0.3
+
+
+def test_a_german_complaint_with_a_frowning_emoticon_is_negative(analyzer) -> None:
+    text = "Hallo Alice,\n\ndie Zahlen im Bericht stimmen schon wieder nicht :(\n\nGruß\nJonas"
+
+    features = analyzer.analyse(text, date=_NOW)
+
+    assert features.language == "de"
+    assert features.sentiment is not None and features.sentiment < -0.3
+
+
+def test_a_message_in_another_language_without_emoticons_stays_unscored(analyzer) -> None:
+    text = "Hallo Alice,\n\ndie Zahlen im Bericht (Abschnitte 7 und 8) stimmen nicht mit der Tabelle überein.\n\nGruß\nJonas"
+
+    assert analyzer.analyse(text, date=_NOW).sentiment is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["siehe Abschnitte 7 und 8)", "Termin um 10:30)", "f(x) = y", "https://example.com/a:b", "Hinweis: (optional)"],
+)
+def test_brackets_times_and_links_are_not_emoticons(text: str) -> None:
+    assert signs_of(text) == []
+
+
+def test_emoticons_and_emoji_are_found_wherever_they_stand() -> None:
+    assert signs_of("Top, bedankt :) tot morgen ;-) 👍") == [":)", ";-)", "👍"]
+
+
+def test_an_emoji_vader_gives_no_tone_leaves_the_message_unscored(analyzer) -> None:
+    # VADER reads 👍 as "thumbs up", which it has no valence for: unscored, not neutral.
+    assert score("好的👍", "zh", analyzer.sentiment).compound is None
+
+
+def test_a_spanish_title_in_an_english_sentence_does_not_make_it_spanish(analyzer) -> None:
+    assert analyzer.languages.detect("I signed with Los Amigos de la Costa") == "en"
+    assert analyzer.languages.detect("I favorited a YouTube video -- El Ultimo de la Fila - Insurreccion") == "en"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("El Banco de la Nacion confirmo la operacion hoy", "es"),
+        ("Die Rechnung von Herrn Müller ist noch offen.", "de"),
+        ("Nous avons rencontré la Banque de France ce matin.", "fr"),
+    ],
+)
+def test_text_in_another_language_that_names_an_organisation_keeps_its_language(analyzer, text: str, language: str) -> None:
+    assert analyzer.languages.detect(text) == language
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("Why did you change the scope without asking us first?", "challenge:why did you"),
+        ("How many times do we have to ask for the same numbers?", "challenge:how many times"),
+        ("Can't you just send the file as it is?", "challenge:can't you"),
+        ("Warum haben Sie die Zahlen nicht geprüft?", "challenge:warum haben sie"),
+        ("Pourquoi avez-vous modifié le périmètre sans nous prévenir ?", "challenge:pourquoi avez-vous"),
+        ("为什么你们还没有发送报告？", "challenge:为什么你们"),
+    ],
+)
+def test_a_pointed_question_is_a_friction_cue(analyzer, text: str, cue: str) -> None:
+    language = analyzer.languages.detect(text)
+    assert cue in analyzer.lexicon.find(text, language).friction
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please don't hesitate to call me if anything is unclear.",
+        "Hope you keep well, and thanks again for Tuesday.",
+        "In case you didn't get it, the agenda is attached.",
+        "Why don't we move the call to Thursday?",
+    ],
+)
+def test_polite_business_phrases_are_not_pointed_questions(analyzer, text: str) -> None:
+    assert analyzer.lexicon.find(text, "en").friction == ()
