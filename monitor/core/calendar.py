@@ -110,6 +110,15 @@ NO_HOLIDAYS: frozenset[date] = frozenset()
 Interval = tuple[datetime, datetime]
 
 
+@dataclass
+class _RunningTotals:
+    """Working seconds summed over consecutive local days: ``totals[i]`` covers the days from
+    ``base`` up to, not including, ``base + i``."""
+
+    base: date | None = None
+    totals: list[float] = field(default_factory=lambda: [0.0])
+
+
 @dataclass(frozen=True)
 class BusinessCalendar:
     """Working time in a time zone: weekly hours minus public holidays.
@@ -121,9 +130,11 @@ class BusinessCalendar:
     zone: tzinfo
     hours: WorkingHours
     holidays: Holidays | frozenset[date] = NO_HOLIDAYS
-    # Working seconds per local day, memoised: a client message that has waited for months is
-    # measured by summing whole days, not by walking every working interval again.
-    _days: dict[date, float] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    # Working intervals per local day, memoised: the zone database is asked once per day.
+    _intervals: dict[date, tuple[Interval, ...]] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    # Running totals of working seconds over consecutive days, so that a client message that has
+    # waited for months costs two look-ups, not a walk over every day.
+    _running: _RunningTotals = field(default_factory=_RunningTotals, compare=False, hash=False, repr=False)
 
     def intervals(self, start: datetime, end: datetime) -> Iterator[Interval]:
         """Working intervals overlapping [start, end), clipped to it, in order (aware UTC)."""
@@ -132,24 +143,23 @@ class BusinessCalendar:
         day = start.astimezone(self.zone).date() - timedelta(days=1)
         last = end.astimezone(self.zone).date() + timedelta(days=1)
         while day <= last:
-            if day not in self.holidays:
-                for begin, finish in self.hours.intervals(day.weekday()):
-                    low = _local(day, begin, self.zone)
-                    high = _local(day, finish, self.zone)
-                    low, high = max(low, start), min(high, end)
-                    if low < high:
-                        yield low, high
+            for low, high in self._day_intervals(day):
+                low, high = max(low, start), min(high, end)
+                if low < high:
+                    yield low, high
             day += timedelta(days=1)
 
-    def _day(self, day: date) -> float:
-        cached = self._days.get(day)
+    def _day_intervals(self, day: date) -> tuple[Interval, ...]:
+        """The working intervals of one local day as instants, memoised."""
+        cached = self._intervals.get(day)
         if cached is None:
-            cached = 0.0
-            if day not in self.holidays:
-                for begin, finish in self.hours.intervals(day.weekday()):
-                    cached += (_local(day, finish, self.zone) - _local(day, begin, self.zone)).total_seconds()
-            self._days[day] = cached
+            hours = () if day in self.holidays else self.hours.intervals(day.weekday())
+            cached = tuple((_local(day, begin, self.zone), _local(day, finish, self.zone)) for begin, finish in hours)
+            self._intervals[day] = cached
         return cached
+
+    def _day(self, day: date) -> float:
+        return sum((high - low).total_seconds() for low, high in self._day_intervals(day))
 
     def _plain_seconds(self, start: datetime, end: datetime) -> float:
         if end <= start:
@@ -163,11 +173,19 @@ class BusinessCalendar:
         last_start = datetime.combine(last, time(0), tzinfo=self.zone).astimezone(UTC)
         total = sum((high - low).total_seconds() for low, high in self.intervals(start, first_end))
         total += sum((high - low).total_seconds() for low, high in self.intervals(last_start, end))
-        day = first + timedelta(days=1)
-        while day < last:
-            total += self._day(day)
-            day += timedelta(days=1)
-        return total
+        return total + self._whole_days(first + timedelta(days=1), last)
+
+    def _whole_days(self, first: date, last: date) -> float:
+        """Working seconds of the local days from ``first`` up to, not including, ``last``."""
+        running = self._running
+        if running.base is None or first < running.base:
+            # Start a year earlier, so that the next, slightly older question does not start over.
+            running.base = first - timedelta(days=min(366, (first - date.min).days))
+            running.totals = [0.0]
+        base, totals = running.base, running.totals
+        while len(totals) <= (last - base).days:
+            totals.append(totals[-1] + self._day(base + timedelta(days=len(totals) - 1)))
+        return totals[(last - base).days] - totals[(first - base).days]
 
     def seconds(self, start: datetime, end: datetime, pauses: Iterable[Interval] = ()) -> float:
         """Working seconds in [start, end), not counting the ``pauses`` (e.g. an owner away)."""
