@@ -367,7 +367,8 @@ def analyse(history: ClientHistory, now: datetime) -> ClientReport:
             scored=sum(1 for r in inbound_180 if r.sentiment is not None),
             client_reply_hours=client_reply / 3600 if client_reply is not None else None,
             friction_points=friction_facts.points(),
-        )
+        ),
+        friction_warning_points=t.friction_warning_points,
     )
     return ClientReport(
         client=ctx.name,

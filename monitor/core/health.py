@@ -125,6 +125,13 @@ ADVICE = {
     ),
     Pattern.UNKNOWN: "Too little history to tell this client's pattern yet.",
 }
+#: Added to the advice of a calm pattern (laissez-faire, savvy) while friction builds: from a
+#: client who rarely complains, a complaint is the late dissatisfaction the pattern warns of.
+RISK_SHOWING = (
+    "Friction is showing now, which this client rarely shows: take it as the late sign of "
+    "dissatisfaction, call rather than write, and agree in writing what will change."
+)
+CALM_PATTERNS = frozenset({Pattern.LAISSEZ_FAIRE, Pattern.SAVVY})
 COMMON_ADVICE = (
     "Confirm scope and timelines in writing, send regular progress reports, and answer every piece "
     "of feedback: an unanswered client message is the earliest sign that expectations are slipping."
@@ -152,13 +159,16 @@ class PatternResult:
     pattern: Pattern
     reasons: tuple[str, ...]
     scores: dict[str, float]
+    note: str | None = None  # what the advice adds for the client's current state
 
     @property
     def advice(self) -> str:
-        return ADVICE[self.pattern]
+        return f"{ADVICE[self.pattern]} {self.note}" if self.note else ADVICE[self.pattern]
 
 
-def classify(facts: PatternFacts) -> PatternResult:
+def classify(facts: PatternFacts, *, friction_warning_points: float) -> PatternResult:
+    """The client's pattern over half a year, with its reasons; a calm pattern whose client is
+    building friction now (at least ``friction_warning_points``) says so in its advice."""
     if facts.inbound < 6 or facts.span_days < 30:
         return PatternResult(Pattern.UNKNOWN, (f"{facts.inbound} client messages over {facts.span_days:.0f} days",), {})
     pressure = facts.status_share + facts.chaser_share
@@ -191,4 +201,8 @@ def classify(facts: PatternFacts) -> PatternResult:
             f"answers us in {facts.client_reply_hours:.0f} business hours" if facts.client_reply_hours is not None else "reply time unknown",
         ),
     }[pattern]
-    return PatternResult(pattern, reasons, {k: round(v, 2) for k, v in scores.items()})
+    note = None
+    if pattern in CALM_PATTERNS and facts.friction_points >= friction_warning_points:
+        reasons += (f"but {facts.friction_points:g} friction points in the last 30 days",)
+        note = RISK_SHOWING
+    return PatternResult(pattern, reasons, {k: round(v, 2) for k, v in scores.items()}, note)

@@ -1,0 +1,50 @@
+"""A client's pattern, read from half a year of its mail, and the advice that goes with it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from monitor.core.health import RISK_SHOWING, Pattern, PatternFacts, classify
+
+# A client who writes every two or three weeks, asks little, never chases.
+QUIET = PatternFacts(
+    inbound=9, span_days=170, per_week=0.37, questions_per_message=0.4, basics_share=0.0, status_share=0.0,
+    chaser_share=0.0, messages_per_thread=2.5, sentiment=0.12, scored=8, client_reply_hours=30.0, friction_points=0.0,
+)
+
+
+def test_a_client_who_writes_rarely_and_asks_little_is_laissez_faire() -> None:
+    result = classify(QUIET, friction_warning_points=4.0)
+
+    assert result.pattern is Pattern.LAISSEZ_FAIRE
+    assert result.advice.startswith("Writes rarely, trusts us, rarely complains")
+    assert RISK_SHOWING not in result.advice
+
+
+def test_a_laissez_faire_client_building_friction_gets_advice_for_it() -> None:
+    result = classify(replace(QUIET, friction_points=13.0), friction_warning_points=4.0)
+
+    assert result.pattern is Pattern.LAISSEZ_FAIRE  # the tendency over half a year
+    assert result.advice.endswith(RISK_SHOWING)
+    assert "but 13 friction points in the last 30 days" in result.reasons
+
+
+def test_friction_below_the_warning_threshold_does_not_change_the_advice() -> None:
+    result = classify(replace(QUIET, friction_points=3.0), friction_warning_points=4.0)
+
+    assert result.note is None
+
+
+def test_a_micromanager_building_friction_keeps_its_own_advice() -> None:
+    chasing = replace(QUIET, inbound=80, per_week=4.5, status_share=0.3, chaser_share=0.2, friction_points=9.0)
+
+    result = classify(chasing, friction_warning_points=4.0)
+
+    assert result.pattern is Pattern.MICROMANAGER
+    assert result.note is None
+
+
+def test_too_little_history_is_unknown_not_a_guess() -> None:
+    result = classify(replace(QUIET, inbound=4, span_days=20), friction_warning_points=4.0)
+
+    assert result.pattern is Pattern.UNKNOWN
