@@ -148,9 +148,12 @@ def print_client(data: dict[str, Any], tz: Any, when: datetime) -> None:
         else:
             gap_text = hours(gap) if gap is not None else ""
         note = item["noise"] or ", ".join(c.split(":", 1)[1] for c in item["cues"][:3])
+        if item["sentiment"] is not None:
+            tone = signed(item["sentiment"])
+        else:  # unscored: say in which language, unless it is noise, which is never scored
+            tone = f"({item['language']})" if item["language"] and not item["noise"] else ""
         table.add_row(
             short_date(item["date"], tz), "in" if item["direction"] == "inbound" else "out", item["from"], item["subject"][:60],
-            signed(item["sentiment"]) if item["sentiment"] is not None else (f"({item['language']})" if item["language"] else ""),
-            gap_text, note,
+            tone, gap_text, note,
         )
     out.print(table)

@@ -132,7 +132,7 @@ def normalise(envelope: Envelope, analyzer: TextAnalyzer, *, snippet_chars: int 
             content_type=envelope.content_type,
         )
     )
-    features = analyzer.analyse(text, date=date, is_auto_reply=verdict is not None and verdict.kind == "auto_reply")
+    features = analyzer.analyse(text, date=date, noise=verdict.kind if verdict is not None else None)
     invitation = (envelope.calendar_method or "") in ("REQUEST", "CANCEL", "PUBLISH")
     needs_reply = verdict is None and not features.closing_only and bool(text.strip()) and not invitation
     message = Message(

@@ -14,7 +14,7 @@ from datetime import datetime
 from monitor.core.away import return_date
 from monitor.core.cues import Lexicon
 from monitor.core.language import LanguageDetector
-from monitor.core.model import TextFeatures
+from monitor.core.model import Noise, TextFeatures
 from monitor.core.sentiment import Scorer, score
 
 _GREETING = re.compile(
@@ -92,13 +92,16 @@ class TextAnalyzer:
         vocabulary = frozenset(word for word in vader.lexicon if word.isalpha())
         return cls(languages=LanguageDetector.load(vocabulary), sentiment=vader, lexicon=Lexicon.load(extra_cues))
 
-    def analyse(self, text: str, *, date: datetime, is_auto_reply: bool = False) -> TextFeatures:
+    def analyse(self, text: str, *, date: datetime, noise: Noise | None = None) -> TextFeatures:
+        """Features of own text; ``noise`` is the message's noise kind, if it is noise."""
         if not text.strip():
             return TextFeatures(language=None, own_chars=0)
         language = self.languages.detect(text)
-        if is_auto_reply:
-            # An auto-reply says nothing about the relationship; only its return date matters.
-            return TextFeatures(language=language, own_chars=len(text), away_until=return_date(text, date))
+        if noise is not None:
+            # Noise says nothing about the relationship: no tone, no cues. Of an auto-reply
+            # only its return date matters.
+            away = return_date(text, date) if noise is Noise.AUTO_REPLY else None
+            return TextFeatures(language=language, own_chars=len(text), away_until=away)
         scored = score(text, language, self.sentiment) if self.sentiment is not None else None
         cues = self.lexicon.find(text, language) if self.lexicon is not None else None
         negative = scored is not None and scored.compound is not None and scored.compound <= -0.05

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from monitor.core.model import Noise
 from monitor.core.sentiment import combine, score, signs_of
 
 _NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
@@ -108,3 +109,19 @@ def test_a_pointed_question_is_a_friction_cue(analyzer, text: str, cue: str) -> 
 )
 def test_polite_business_phrases_are_not_pointed_questions(analyzer, text: str) -> None:
     assert analyzer.lexicon.find(text, "en").friction == ()
+
+
+def test_noise_carries_no_tone_and_no_cues(analyzer) -> None:
+    newsletter = "Our customers say the old process was frustrating and unacceptable. Great news: version 5 fixes it!"
+
+    features = analyzer.analyse(newsletter, date=_NOW, noise=Noise.BULK)
+
+    assert features.sentiment is None
+    assert features.friction == ()
+
+
+def test_an_auto_reply_keeps_only_its_return_date(analyzer) -> None:
+    features = analyzer.analyse("I am out of the office and back on 8 June. Thanks!", date=_NOW, noise=Noise.AUTO_REPLY)
+
+    assert features.sentiment is None
+    assert features.away_until is not None and features.away_until.isoformat() == "2026-06-08"
