@@ -93,8 +93,6 @@ _SHORT = {
     "grazie": "it", "obrigado": "pt", "obrigada": "pt", "bedankt": "nl", "tack": "sv", "takk": "no", "tak": "da",
 }
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
-# Links, addresses, handles and host names say nothing about the language ("msnbc.com" is not
-# Portuguese for "with").
 # A proper name: two or more capitalised words, perhaps joined by name particles ("Banco de la
 # Nación", "El Ultimo de la Fila", "Museo del Prado", "Pieter van Dijk").
 _CAPITAL = r"[^\W\d_a-zß-ÿ]"  # a letter that is not lower case (Latin, with accents)
@@ -102,6 +100,8 @@ _NAME = re.compile(
     rf"(?<![\w'’]){_CAPITAL}[\w'’-]*(?:\s+(?:(?:de|la|le|del|della|di|da|do|dos|du|van|y|el|los|las)\s+)*"
     rf"{_CAPITAL}[\w'’-]*)+"
 )
+# Links, addresses, handles and host names say nothing about the language ("msnbc.com" is not
+# Portuguese for "with").
 _NOT_PROSE = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+|(?<!\w)[@#]\w+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|edu|gov|io|co|uk|de|fr)\b", re.IGNORECASE)
 
 

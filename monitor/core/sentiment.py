@@ -5,8 +5,8 @@ one angry paragraph drowns in polite ones; scored per sentence and then combined
 says what it says. Only English words are scored: VADER has no lexicon for other languages, and
 a German complaint scored 0.0 would read as "neutral" when it is "unscored". Emoticons and emoji
 are the exception, because they mean the same in every language: a Dutch "Top, bedankt! :)" or
-a Chinese "好的👍" is scored from those signs alone; a message in another language without them
-stays unscored.
+a Chinese "好的😊" is scored from those signs alone (as VADER reads them: it has no tone for some
+emoji, such as 👍). A message in another language without them stays unscored.
 """
 
 from __future__ import annotations

@@ -60,6 +60,13 @@ def test_emoticons_and_emoji_are_found_wherever_they_stand() -> None:
     assert signs_of("Top, bedankt :) tot morgen ;-) 👍") == [":)", ";-)", "👍"]
 
 
+def test_a_chinese_thank_you_with_a_smiling_emoji_is_positive(analyzer) -> None:
+    features = analyzer.analyse("收到，谢谢！下周见😊", date=_NOW)
+
+    assert features.language == "zh"
+    assert features.sentiment is not None and features.sentiment > 0.5
+
+
 def test_an_emoji_vader_gives_no_tone_leaves_the_message_unscored(analyzer) -> None:
     # VADER reads 👍 as "thumbs up", which it has no valence for: unscored, not neutral.
     assert score("好的👍", "zh", analyzer.sentiment).compound is None
