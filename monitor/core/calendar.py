@@ -166,14 +166,18 @@ class BusinessCalendar:
             return 0.0
         first = start.astimezone(self.zone).date()
         last = end.astimezone(self.zone).date()
-        if (last - first).days <= 2:
-            return sum((high - low).total_seconds() for low, high in self.intervals(start, end))
-        # Partial first and last days; whole days in between from the memo.
-        first_end = datetime.combine(first + timedelta(days=1), time(0), tzinfo=self.zone).astimezone(UTC)
-        last_start = datetime.combine(last, time(0), tzinfo=self.zone).astimezone(UTC)
-        total = sum((high - low).total_seconds() for low, high in self.intervals(start, first_end))
-        total += sum((high - low).total_seconds() for low, high in self.intervals(last_start, end))
-        return total + self._whole_days(first + timedelta(days=1), last)
+        if first == last:
+            return self._clipped(first, start, end)
+        # Partial first and last days; whole days in between from the running totals.
+        return self._clipped(first, start, end) + self._clipped(last, start, end) + self._whole_days(first + timedelta(days=1), last)
+
+    def _clipped(self, day: date, start: datetime, end: datetime) -> float:
+        """Working seconds of one local day that fall in [start, end)."""
+        total = 0.0
+        for low, high in self._day_intervals(day):
+            if low < end and start < high:
+                total += (min(high, end) - max(low, start)).total_seconds()
+        return total
 
     def _whole_days(self, first: date, last: date) -> float:
         """Working seconds of the local days from ``first`` up to, not including, ``last``."""
