@@ -77,7 +77,9 @@ def children(pid: int) -> list[int]:
     return out
 
 
-def config_text(dovecot: Dovecot, smtp: SmtpServer, db: Path, *, accounts: int, clients: int) -> str:
+def config_text(
+    dovecot: Dovecot, smtp: SmtpServer, db: Path, *, accounts: int, clients: int
+) -> str:
     text = TEAM + "".join(client_toml(n) for n in range(1, clients + 1))
     for i in range(accounts):
         text += dovecot.account_toml(f"alice-imap-{i:02d}", extra="poll_seconds = 300\n")
@@ -88,7 +90,8 @@ def config_text(dovecot: Dovecot, smtp: SmtpServer, db: Path, *, accounts: int, 
 def wait_all_synced(daemon: RelmonProcess, accounts: int, timeout: float = 120) -> None:
     daemon.wait_until(
         lambda: len({e["account"] for e in daemon.events("account_synced")}) >= accounts,
-        f"a first sync of all {accounts} accounts", timeout,
+        f"a first sync of all {accounts} accounts",
+        timeout,
     )
 
 
@@ -109,7 +112,9 @@ def latency(dovecot: Dovecot, work: Path, runs: int) -> list[float]:
             client.append("INBOX", overdue_question(n, datetime.now(UTC)))
             while len(smtp.inbox.messages) == before:
                 if time.perf_counter() - started > 60:
-                    raise SystemExit(f"run {n}: no alert email within 60 s\n{daemon.output[-3000:]}")
+                    raise SystemExit(
+                        f"run {n}: no alert email within 60 s\n{daemon.output[-3000:]}"
+                    )
                 time.sleep(0.002)
             figures.append(time.perf_counter() - started)
             received = smtp.inbox.messages[-1].message
@@ -141,7 +146,13 @@ def idle_cost(dovecot: Dovecot, work: Path, accounts: int, seconds: float) -> di
             time.sleep(5)
         cpu = proc_cpu_seconds(pid) - cpu_start
         wall = time.monotonic() - wall_start
-        return {"cpu_percent": 100 * cpu / wall, "cpu_seconds": cpu, "wall": wall, "rss_median": statistics.median(rss), "rss_max": max(rss)}
+        return {
+            "cpu_percent": 100 * cpu / wall,
+            "cpu_seconds": cpu,
+            "wall": wall,
+            "rss_median": statistics.median(rss),
+            "rss_max": max(rss),
+        }
     finally:
         daemon.signal()
         daemon.wait(timeout=15)
@@ -163,14 +174,22 @@ def main() -> None:
     try:
         figures = latency(dovecot, work, args.runs)
         ordered = sorted(figures)
-        print(f"(a) alert latency, APPEND to alert email received, {len(figures)} runs (IMAP IDLE, default schedule)")
-        print(f"    median {statistics.median(figures):.2f} s   p90 {ordered[int(0.9 * (len(ordered) - 1))]:.2f} s   "
-              f"min {ordered[0]:.2f} s   max {ordered[-1]:.2f} s   (target: median <= 2 s)")
+        print(
+            f"(a) alert latency, APPEND to alert email received, {len(figures)} runs (IMAP IDLE, default schedule)"
+        )
+        print(
+            f"    median {statistics.median(figures):.2f} s   p90 {ordered[int(0.9 * (len(ordered) - 1))]:.2f} s   "
+            f"min {ordered[0]:.2f} s   max {ordered[-1]:.2f} s   (target: median <= 2 s)"
+        )
         print(f"    ratio median/target: {statistics.median(figures) / 2.0:.2f}")
         idle = idle_cost(dovecot, work, args.accounts, args.idle_seconds)
-        print(f"(b) idle daemon, {args.accounts} IMAP accounts in IDLE, no new mail, {idle['wall']:.0f} s")
-        print(f"    CPU {idle['cpu_percent']:.2f} % of one core ({idle['cpu_seconds']:.2f} s)   "
-              f"RSS median {idle['rss_median']:.0f} MB, max {idle['rss_max']:.0f} MB   (target: near zero CPU, RSS < 150 MB)")
+        print(
+            f"(b) idle daemon, {args.accounts} IMAP accounts in IDLE, no new mail, {idle['wall']:.0f} s"
+        )
+        print(
+            f"    CPU {idle['cpu_percent']:.2f} % of one core ({idle['cpu_seconds']:.2f} s)   "
+            f"RSS median {idle['rss_median']:.0f} MB, max {idle['rss_max']:.0f} MB   (target: near zero CPU, RSS < 150 MB)"
+        )
     finally:
         dovecot.stop()
         shutil.rmtree(work, ignore_errors=True)

@@ -38,42 +38,62 @@ CHOICES = {
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", choices=sorted(CHOICES), default="spamassassin", help="default: the largest corpus by messages")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--corpus",
+        choices=sorted(CHOICES),
+        default="spamassassin",
+        help="default: the largest corpus by messages",
+    )
     parser.add_argument("--clients", type=int, default=10)
     args = parser.parse_args()
 
     import sqlalchemy as sa
 
+    from monitor.app.runtime import Runtime
+    from monitor.app.sync import ingest_paths
+    from monitor.app.views import backtest, health
     from monitor.config import load_config_text
     from monitor.core.addresses import FREEMAIL_DOMAINS
-    from monitor.jobs import ingest_paths
-    from monitor.runtime import Runtime
     from monitor.store.schema import messages
-    from monitor.views import backtest, health
 
     workdir = Path(tempfile.mkdtemp(prefix="relmon-bench-"))
     database = workdir / "relmon.db"
     path = CORPORA / CHOICES[args.corpus]
 
     # First pass: ingest with a placeholder team to learn who is who.
-    probe = Runtime.open(load_config_text(f'[team]\ndomains = ["placeholder.invalid"]\n[store]\nurl = "sqlite:///{database}"\n'))
+    probe = Runtime.open(
+        load_config_text(
+            f'[team]\ndomains = ["placeholder.invalid"]\n[store]\nurl = "sqlite:///{database}"\n'
+        )
+    )
     started = time.perf_counter()
     report = ingest_paths(probe, [path], account="corpus", now=datetime.now(UTC))
     ingest_seconds = time.perf_counter() - started
     with probe.store.engine.connect() as connection:
-        rows = connection.execute(sa.select(messages.c.from_addr, messages.c.to_addrs, messages.c.noise, messages.c.date)).all()
+        rows = connection.execute(
+            sa.select(messages.c.from_addr, messages.c.to_addrs, messages.c.noise, messages.c.date)
+        ).all()
     probe.close()
     recipients: Counter[str] = Counter(a.rpartition("@")[2] for _, to, _, _ in rows for a, _ in to)
     team = recipients.most_common(1)[0][0]
     senders: Counter[str] = Counter(
-        f.rpartition("@")[2] for f, _, noise, _ in rows if noise is None and f.rpartition("@")[2] not in FREEMAIL_DOMAINS
+        f.rpartition("@")[2]
+        for f, _, noise, _ in rows
+        if noise is None and f.rpartition("@")[2] not in FREEMAIL_DOMAINS
     )
-    clients = [d for d, _ in senders.most_common() if d != team and not d.endswith("." + team)][: args.clients]
+    clients = [d for d, _ in senders.most_common() if d != team and not d.endswith("." + team)][
+        : args.clients
+    ]
     last = max(r.date for r in rows)
     config_text = (
         f'[team]\nname = "corpus owner"\ndomains = ["{team}"]\ntimezone = "UTC"\n'
-        + "".join(f'\n[[clients]]\nname = "{d}"\ndomains = ["{d}"]\nowner = "owner@{team}"\n' for d in clients)
+        + "".join(
+            f'\n[[clients]]\nname = "{d}"\ndomains = ["{d}"]\nowner = "owner@{team}"\n'
+            for d in clients
+        )
         + f'\n[store]\nurl = "sqlite:///{database}"\n'
     )
     (workdir / "relmon.toml").write_text(config_text)
@@ -89,8 +109,18 @@ def main() -> int:
     # environment with PYTHONDONTWRITEBYTECODE would recompile every module on every run), after
     # one warm-up run. The floor is the same interpreter importing what the CLI imports.
     environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    command = [sys.executable, "-m", "monitor", "--config", str(workdir / "relmon.toml"), "health", "--json", "--as-of", as_of.isoformat()]
-    floor_command = [sys.executable, "-c", "import monitor.cli, monitor.views"]
+    command = [
+        sys.executable,
+        "-m",
+        "monitor",
+        "--config",
+        str(workdir / "relmon.toml"),
+        "health",
+        "--json",
+        "--as-of",
+        as_of.isoformat(),
+    ]
+    floor_command = [sys.executable, "-c", "import monitor.cli, monitor.app.views"]
     cli_timings, floor_timings = [], []
     for run in range(6):
         for argv, timings_list in ((command, cli_timings), (floor_command, floor_timings)):
@@ -108,20 +138,30 @@ def main() -> int:
     runtime.close()
 
     counted = sum(1 for _, _, noise, _ in rows if noise is None)
-    print(f"corpus {args.corpus}: {report.total('read')} messages read, {len(rows)} stored, {counted} not noise; ingest {ingest_seconds:.1f} s")
+    print(
+        f"corpus {args.corpus}: {report.total('read')} messages read, {len(rows)} stored, {counted} not noise; ingest {ingest_seconds:.1f} s"
+    )
     print(f"us: {team}; clients ({len(clients)}): {', '.join(clients)}")
     per_client = {c["name"]: sum(c["alerts"].values()) for c in result["clients"]}
     client_messages = {row["name"]: row for row in rows_health}
-    print(f"health as of {as_of:%Y-%m-%d}: in-process median {statistics.median(timings) * 1000:.0f} ms (min {min(timings) * 1000:.0f}), "
-          f"CLI in a fresh process median {statistics.median(cli_timings) * 1000:.0f} ms "
-          f"(of which starting Python and importing: {statistics.median(floor_timings) * 1000:.0f} ms)")
-    print(f"backtest over {result['days']} days: median {statistics.median(back_timings):.1f} s (min {min(back_timings):.1f})")
-    print(f"alerts over the year: {result['totals']['alerts']} = {result['totals']['per_client_per_month']} per client per month")
+    print(
+        f"health as of {as_of:%Y-%m-%d}: in-process median {statistics.median(timings) * 1000:.0f} ms (min {min(timings) * 1000:.0f}), "
+        f"CLI in a fresh process median {statistics.median(cli_timings) * 1000:.0f} ms "
+        f"(of which starting Python and importing: {statistics.median(floor_timings) * 1000:.0f} ms)"
+    )
+    print(
+        f"backtest over {result['days']} days: median {statistics.median(back_timings):.1f} s (min {min(back_timings):.1f})"
+    )
+    print(
+        f"alerts over the year: {result['totals']['alerts']} = {result['totals']['per_client_per_month']} per client per month"
+    )
     for name, count in sorted(per_client.items(), key=lambda item: -item[1]):
         row = client_messages[name]
         kinds = next(c["alerts"] for c in result["clients"] if c["name"] == name)
         detail = ", ".join(f"{k} {v}" for k, v in kinds.items() if v) or "none"
-        print(f"  {name:<28} health {row['health'] if row['health'] is not None else '—':>4}  alerts {count:>3} ({detail})")
+        print(
+            f"  {name:<28} health {row['health'] if row['health'] is not None else '—':>4}  alerts {count:>3} ({detail})"
+        )
     print(json.dumps({"workdir": str(workdir)}))
     return 0
 

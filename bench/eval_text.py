@@ -54,7 +54,13 @@ class Item:
 
 
 def load_vader(name: str) -> list[Item]:
-    path = CORPORA / "vader-groundtruth" / "additional_resources" / "hutto_ICWSM_2014" / VADER_SETS[name]
+    path = (
+        CORPORA
+        / "vader-groundtruth"
+        / "additional_resources"
+        / "hutto_ICWSM_2014"
+        / VADER_SETS[name]
+    )
     items = []
     with open(path, encoding="utf-8", errors="replace") as handle:
         for line in handle:
@@ -149,7 +155,9 @@ class Result:
 
 def sets() -> list[tuple[str, list[Item], bool]]:
     """(name, labelled texts, judged as friction rather than valence)."""
-    out: list[tuple[str, list[Item], bool]] = [(name, load_vader(name), False) for name in VADER_SETS]
+    out: list[tuple[str, list[Item], bool]] = [
+        (name, load_vader(name), False) for name in VADER_SETS
+    ]
     politeness = load_politeness()
     out.append(("politeness (friction)", politeness, True))
     out.append(("email replies: tweets", replies(load_vader("tweets")), False))
@@ -191,7 +199,9 @@ def evaluate(limit: int = 0) -> Iterator[Result]:
                 relmon_labels.append(label(sentiment))
         judged = list(zip(gold, plain_labels, relmon_labels, strict=True))
         yield Result(
-            name, len(items), unscored,
+            name,
+            len(items),
+            unscored,
             (*metrics(gold, plain_labels), balanced_accuracy(gold, plain_labels)),
             (*metrics(gold, relmon_labels), balanced_accuracy(gold, relmon_labels)),
             won=sum(r == g != p for g, p, r in judged),
@@ -200,8 +210,12 @@ def evaluate(limit: int = 0) -> Iterator[Result]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--limit", type=int, default=0, help="at most this many texts per set (0: all)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--limit", type=int, default=0, help="at most this many texts per set (0: all)"
+    )
     args = parser.parse_args()
     if not CORPORA.exists():
         print(f"corpora not found at {CORPORA}", file=sys.stderr)
@@ -228,7 +242,11 @@ def main() -> int:
         "emoji to score, left unscored by design (counted as a neutral prediction here).\n"
         "won / lost: texts relmon labels right where plain VADER is wrong, and the other way round."
     )
-    print("relmon at least as good as plain VADER on every set and measure" if not worse else f"relmon below plain VADER on some measure of: {', '.join(worse)}")
+    print(
+        "relmon at least as good as plain VADER on every set and measure"
+        if not worse
+        else f"relmon below plain VADER on some measure of: {', '.join(worse)}"
+    )
     return 0
 
 

@@ -69,14 +69,20 @@ def corpus_messages() -> list[bytes]:
     return found
 
 
-_HEADER_LINE = re.compile(rb"(?im)^(message-id|date|content-type|content-transfer-encoding):[^\n]*\n(?:[ \t][^\n]*\n)*")
+_HEADER_LINE = re.compile(
+    rb"(?im)^(message-id|date|content-type|content-transfer-encoding):[^\n]*\n(?:[ \t][^\n]*\n)*"
+)
 
 
 def replay(raw: bytes, number: int, when: datetime, attachment: int) -> bytes:
     """The message under a new Message-ID and Date, optionally wrapped with an attachment."""
     end = raw.find(b"\n\n")
     head, body = (raw, b"") if end < 0 else (raw[: end + 1], raw[end + 2 :])
-    moved = [m.group(0) for m in _HEADER_LINE.finditer(head) if m.group(1).lower().startswith(b"content-")]
+    moved = [
+        m.group(0)
+        for m in _HEADER_LINE.finditer(head)
+        if m.group(1).lower().startswith(b"content-")
+    ]
     head = _HEADER_LINE.sub(b"", head)
     head += f"Message-ID: <replay-{number}@bench.relmon.example>\nDate: {format_datetime(when)}\n".encode()
     if not attachment:
@@ -84,11 +90,24 @@ def replay(raw: bytes, number: int, when: datetime, attachment: int) -> bytes:
     boundary = f"=_bench_{number}".encode()
     blob = base64.encodebytes(random.Random(number).randbytes(attachment))
     return (
-        head + b"MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"" + boundary + b"\"\n\n"
-        + b"--" + boundary + b"\n" + (b"".join(moved) or b"Content-Type: text/plain; charset=us-ascii\n") + b"\n" + body
-        + b"\n--" + boundary + b"\nContent-Type: application/pdf; name=\"report.pdf\"\n"
-        + b"Content-Disposition: attachment; filename=\"report.pdf\"\nContent-Transfer-Encoding: base64\n\n"
-        + blob + b"--" + boundary + b"--\n"
+        head
+        + b'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="'
+        + boundary
+        + b'"\n\n'
+        + b"--"
+        + boundary
+        + b"\n"
+        + (b"".join(moved) or b"Content-Type: text/plain; charset=us-ascii\n")
+        + b"\n"
+        + body
+        + b"\n--"
+        + boundary
+        + b'\nContent-Type: application/pdf; name="report.pdf"\n'
+        + b'Content-Disposition: attachment; filename="report.pdf"\nContent-Transfer-Encoding: base64\n\n'
+        + blob
+        + b"--"
+        + boundary
+        + b"--\n"
     )
 
 
@@ -99,6 +118,7 @@ def build_mailbox(server, texts: list[bytes], total: int, *, seed: int = 7) -> d
     counts = {"INBOX": inbox, "Sent": total - inbox}
     number = 0
     for folder, count in counts.items():
+
         def messages(count: int = count):
             nonlocal number
             for _ in range(count):
@@ -115,7 +135,9 @@ def build_mailbox(server, texts: list[bytes], total: int, *, seed: int = 7) -> d
 # ---------------------------------------------------------------------- (a) the floor
 
 
-def plain_fetch(host: str, port: int, user: str, password: str, folders: list[str]) -> tuple[int, float]:
+def plain_fetch(
+    host: str, port: int, user: str, password: str, folders: list[str]
+) -> tuple[int, float]:
     """A plain imapclient fetch: headers + BODYSTRUCTURE, then the text parts, batches of 500."""
     from imapclient import IMAPClient
 
@@ -130,10 +152,15 @@ def plain_fetch(host: str, port: int, user: str, password: str, folders: list[st
         uids = client.search("ALL")
         for start in range(0, len(uids), 500):
             batch = uids[start : start + 500]
-            heads = client.fetch(batch, ["UID", "RFC822.SIZE", "INTERNALDATE", "BODYSTRUCTURE", "BODY.PEEK[HEADER]"])
+            heads = client.fetch(
+                batch, ["UID", "RFC822.SIZE", "INTERNALDATE", "BODYSTRUCTURE", "BODY.PEEK[HEADER]"]
+            )
             groups: dict[tuple[str, ...], list[int]] = {}
             for uid, data in heads.items():
-                paths = tuple(p.path for p in structure_from_bodystructure(data[b"BODYSTRUCTURE"]).text_parts())
+                paths = tuple(
+                    p.path
+                    for p in structure_from_bodystructure(data[b"BODYSTRUCTURE"]).text_parts()
+                )
                 if paths:
                     groups.setdefault(paths, []).append(uid)
             for paths, group in groups.items():
@@ -147,10 +174,10 @@ def plain_fetch(host: str, port: int, user: str, password: str, folders: list[st
 
 
 def child(args: argparse.Namespace) -> None:
+    from monitor.app.runtime import Runtime
+    from monitor.app.sync import sync_account
     from monitor.config import load_config_text
     from monitor.core.text import TextAnalyzer
-    from monitor.jobs import sync_account
-    from monitor.runtime import Runtime
     from monitor.sources import imap_analysis
 
     analyzer = TextAnalyzer.load()  # built once per process, as the daemon does
@@ -170,16 +197,30 @@ def child(args: argparse.Namespace) -> None:
             except (OSError, AttributeError):
                 pass
     runtime.close()
-    print(json.dumps({
-        "messages": result.total("new") + result.total("known") + result.total("quarantined") + result.total("excluded"),
-        "new": result.total("new"), "quarantined": result.total("quarantined"), "error": result.error,
-        "seconds": elapsed, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "worker_peak_mb": worker_peak / 1024,
-    }))
+    print(
+        json.dumps(
+            {
+                "messages": result.total("new")
+                + result.total("known")
+                + result.total("quarantined")
+                + result.total("excluded"),
+                "new": result.total("new"),
+                "quarantined": result.total("quarantined"),
+                "error": result.error,
+                "seconds": elapsed,
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "worker_peak_mb": worker_peak / 1024,
+            }
+        )
+    )
 
 
 def account_config(server, database: Path, extra: str = "") -> str:
-    return TEAM + server.account_toml(timeout=120, extra=extra) + f'\n[store]\nurl = "sqlite:///{database}"\n'
+    return (
+        TEAM
+        + server.account_toml(timeout=120, extra=extra)
+        + f'\n[store]\nurl = "sqlite:///{database}"\n'
+    )
 
 
 def run_relmon(server, tmp: Path, label: str) -> dict:
@@ -188,7 +229,13 @@ def run_relmon(server, tmp: Path, label: str) -> dict:
     config = tmp / f"{label}.toml"
     config.write_text(account_config(server, database))
     env = {**os.environ, "RELMON_TEST_IMAP_PASSWORD": server.password}
-    out = subprocess.run([sys.executable, __file__, "--child", str(config)], capture_output=True, text=True, env=env, check=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(config)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -196,9 +243,9 @@ def run_relmon(server, tmp: Path, label: str) -> dict:
 
 
 def incremental(server, tmp: Path, label: str, passes: int = 15) -> float:
+    from monitor.app.runtime import Runtime
     from monitor.config import load_config_text
     from monitor.core.text import TextAnalyzer
-    from monitor.runtime import Runtime
     from monitor.sources.imap import sync_imap
 
     database = tmp / f"{label}.db"
@@ -229,14 +276,16 @@ def run_mbsync(server, tmp: Path) -> float:
     state.mkdir()
     config = tmp / "mbsyncrc"
     config.write_text(
-        f"IMAPAccount bench\nHost {server.host}\nPort {server.port}\nUser {server.username}\nPass \"{server.password}\"\n"
+        f'IMAPAccount bench\nHost {server.host}\nPort {server.port}\nUser {server.username}\nPass "{server.password}"\n'
         "TLSType None\nAuthMechs LOGIN\n\nIMAPStore remote\nAccount bench\n\n"
         f"MaildirStore local\nPath {local}/\nInbox {local}/INBOX\nSubFolders Verbatim\n\n"
         "Channel bench\nFar :remote:\nNear :local:\nPatterns INBOX Sent\nCreate Near\nSync Pull\n"
         f"SyncState {state}/\n"
     )
     started = time.perf_counter()
-    done = subprocess.run(["mbsync", "-c", str(config), "-q", "bench"], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["mbsync", "-c", str(config), "-q", "bench"], capture_output=True, text=True, check=False
+    )
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         # Older isync spells the TLS option SSLType.
@@ -246,7 +295,9 @@ def run_mbsync(server, tmp: Path) -> float:
         shutil.rmtree(state)
         state.mkdir()
         started = time.perf_counter()
-        subprocess.run(["mbsync", "-c", str(config), "-q", "bench"], capture_output=True, text=True, check=True)
+        subprocess.run(
+            ["mbsync", "-c", str(config), "-q", "bench"], capture_output=True, text=True, check=True
+        )
         elapsed = time.perf_counter() - started
     return elapsed
 
@@ -255,7 +306,9 @@ def run_mbsync(server, tmp: Path) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--small", type=int, default=5_000, help="the second mailbox for (d)")
     parser.add_argument("--runs", type=int, default=3)
@@ -274,8 +327,10 @@ def main() -> int:
         return 2
     texts = corpus_messages()
     print(f"corpus: {len(texts)} distinct real messages from {', '.join(SOURCES)}")
-    print(f"mailbox: {args.messages} messages (70% Inbox, 30% Sent), the corpus text replayed under new "
-          "Message-IDs and dates; ~5% carry a 100-500 KB attachment")
+    print(
+        f"mailbox: {args.messages} messages (70% Inbox, 30% Sent), the corpus text replayed under new "
+        "Message-IDs and dates; ~5% carry a 100-500 KB attachment"
+    )
     tmp = Path(tempfile.mkdtemp(prefix="relmon-bench-"))
     tmp.chmod(0o755)  # the server's mail user must reach its maildir
     servers = []
@@ -289,7 +344,9 @@ def main() -> int:
         build_mailbox(small, texts, args.small, seed=8)
         build_mailbox(tiny, texts, 100, seed=9)
         size = sum(p.stat().st_size for p in big.maildir.rglob("*") if p.is_file())
-        print(f"built in {time.perf_counter() - started:.1f} s: {counts}, {size / 1e6:.0f} MB on disk\n")
+        print(
+            f"built in {time.perf_counter() - started:.1f} s: {counts}, {size / 1e6:.0f} MB on disk\n"
+        )
         folders = ["INBOX", "Sent"]
 
         # Warm Dovecot's indexes and caches once so every measurement sees the same server.
@@ -301,42 +358,54 @@ def main() -> int:
             count, seconds = plain_fetch(big.host, big.port, big.username, big.password, folders)
             floor.append(count / seconds)
         a = statistics.median(floor)
-        print(f"(a) floor, plain imapclient fetch of headers + structure + text parts: median {a:,.0f} msg/s "
-              f"(runs: {', '.join(f'{r:,.0f}' for r in floor)})")
+        print(
+            f"(a) floor, plain imapclient fetch of headers + structure + text parts: median {a:,.0f} msg/s "
+            f"(runs: {', '.join(f'{r:,.0f}' for r in floor)})"
+        )
 
         runs = [run_relmon(big, tmp, f"big{n}") for n in range(args.runs)]
         for run in runs:
             assert run["error"] is None, run
         rates = [r["messages"] / r["seconds"] for r in runs]
         b = statistics.median(rates)
-        print(f"(b) relmon sync end to end (fetch, parse, strip, score, store to SQLite): median {b:,.0f} msg/s "
-              f"(runs: {', '.join(f'{r:,.0f}' for r in rates)}; {runs[0]['messages']} messages, "
-              f"{runs[0]['quarantined']} quarantined); b/a = {b / a:.2f}")
+        print(
+            f"(b) relmon sync end to end (fetch, parse, strip, score, store to SQLite): median {b:,.0f} msg/s "
+            f"(runs: {', '.join(f'{r:,.0f}' for r in rates)}; {runs[0]['messages']} messages, "
+            f"{runs[0]['quarantined']} quarantined); b/a = {b / a:.2f}"
+        )
 
         c_big = incremental(big, tmp, "inc-big")
         c_small = incremental(tiny, tmp, "inc-tiny")
-        print(f"(c) incremental pass, unchanged Inbox: {counts['INBOX']:,} messages {c_big * 1000:.1f} ms, "
-              f"100 messages {c_small * 1000:.1f} ms; ratio {c_big / c_small:.2f} (target <= 1.5)")
+        print(
+            f"(c) incremental pass, unchanged Inbox: {counts['INBOX']:,} messages {c_big * 1000:.1f} ms, "
+            f"100 messages {c_small * 1000:.1f} ms; ratio {c_big / c_small:.2f} (target <= 1.5)"
+        )
 
         smalls = [run_relmon(small, tmp, f"small{n}") for n in range(2)]
         big_rss = statistics.median(r["peak_rss_mb"] for r in runs)
         small_rss = statistics.median(r["peak_rss_mb"] for r in smalls)
         big_worker = statistics.median(r["worker_peak_mb"] for r in runs)
         small_worker = statistics.median(r["worker_peak_mb"] for r in smalls)
-        print(f"(d) peak RSS of (b): {args.messages:,} messages: sync process {big_rss:.0f} MB, largest analysis worker "
-              f"{big_worker:.0f} MB; {args.small:,} messages: {small_rss:.0f} MB and {small_worker:.0f} MB "
-              f"(ratio {big_rss / small_rss:.2f} for {args.messages / args.small:.0f}x the mail)")
+        print(
+            f"(d) peak RSS of (b): {args.messages:,} messages: sync process {big_rss:.0f} MB, largest analysis worker "
+            f"{big_worker:.0f} MB; {args.small:,} messages: {small_rss:.0f} MB and {small_worker:.0f} MB "
+            f"(ratio {big_rss / small_rss:.2f} for {args.messages / args.small:.0f}x the mail)"
+        )
 
         if shutil.which("mbsync"):
             mbsync = [run_mbsync(big, tmp) for _ in range(2)]
             e = args.messages / statistics.median(mbsync)
-            print(f"(e) mbsync first sync into a local maildir (default fsync, whole messages): median {e:,.0f} msg/s "
-                  f"(runs: {', '.join(f'{args.messages / s:,.0f}' for s in mbsync)}); relmon b/e = {b / e:.2f}")
+            print(
+                f"(e) mbsync first sync into a local maildir (default fsync, whole messages): median {e:,.0f} msg/s "
+                f"(runs: {', '.join(f'{args.messages / s:,.0f}' for s in mbsync)}); relmon b/e = {b / e:.2f}"
+            )
         else:
             print("(e) mbsync not installed (Debian package isync); skipped")
         from monitor.sources.imap_analysis import default_workers
 
-        print(f"\nmachine: {os.cpu_count()} cores; relmon analysed in {default_workers()} worker processes beside the fetch")
+        print(
+            f"\nmachine: {os.cpu_count()} cores; relmon analysed in {default_workers()} worker processes beside the fetch"
+        )
     finally:
         for server in servers:
             server.stop()

@@ -42,26 +42,41 @@ def count_messages(path: Path) -> int:
 
 def child(path: Path, database: Path) -> None:
     sys.path.insert(0, str(ROOT))
+    from monitor.app.runtime import Runtime
+    from monitor.app.sync import ingest_paths
     from monitor.config import load_config_text
     from monitor.core.text import TextAnalyzer
-    from monitor.jobs import ingest_paths
-    from monitor.runtime import Runtime
 
     analyzer = TextAnalyzer.load()  # built once per process, as the daemon does; not timed
-    config = load_config_text(f'[team]\ndomains = ["northwind-advisory.example"]\n[store]\nurl = "sqlite:///{database}"\n')
+    config = load_config_text(
+        f'[team]\ndomains = ["northwind-advisory.example"]\n[store]\nurl = "sqlite:///{database}"\n'
+    )
     runtime = Runtime.open(config, analyzer=analyzer)
     started = time.perf_counter()
     report = ingest_paths(runtime, [path], account="bench", now=datetime.now(UTC))
     elapsed = time.perf_counter() - started
     runtime.close()
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"read": report.total("read"), "stored": report.total("new"), "seconds": elapsed, "peak_rss_mb": peak_kb / 1024}))
+    print(
+        json.dumps(
+            {
+                "read": report.total("read"),
+                "stored": report.total("new"),
+                "seconds": elapsed,
+                "peak_rss_mb": peak_kb / 1024,
+            }
+        )
+    )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--corpus", choices=sorted(CANDIDATES), help="default: the largest by message count")
+    parser.add_argument(
+        "--corpus", choices=sorted(CANDIDATES), help="default: the largest by message count"
+    )
     parser.add_argument("--child", nargs=2, metavar=("PATH", "DB"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -73,20 +88,33 @@ def main() -> int:
     if args.corpus:
         name = args.corpus
     else:
-        sizes = {n: count_messages(CORPORA / p) for n, p in CANDIDATES.items() if (CORPORA / p).exists()}
+        sizes = {
+            n: count_messages(CORPORA / p) for n, p in CANDIDATES.items() if (CORPORA / p).exists()
+        }
         name = max(sizes, key=lambda n: sizes[n])
-        print("corpus sizes (messages):", ", ".join(f"{n} {c}" for n, c in sorted(sizes.items(), key=lambda x: -x[1])))
+        print(
+            "corpus sizes (messages):",
+            ", ".join(f"{n} {c}" for n, c in sorted(sizes.items(), key=lambda x: -x[1])),
+        )
     path = CORPORA / CANDIDATES[name]
     results = []
     for run in range(args.runs):
         with tempfile.TemporaryDirectory() as tmp:
-            output = subprocess.run(
-                [sys.executable, __file__, "--child", str(path), str(Path(tmp) / "bench.db")],
-                capture_output=True, text=True, check=True,
-            ).stdout.strip().splitlines()[-1]
+            output = (
+                subprocess.run(
+                    [sys.executable, __file__, "--child", str(path), str(Path(tmp) / "bench.db")],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                .stdout.strip()
+                .splitlines()[-1]
+            )
         result = json.loads(output)
         results.append(result)
-        print(f"run {run + 1}: {result['read']} messages in {result['seconds']:.2f} s = {result['read'] / result['seconds']:.0f} msg/s, peak RSS {result['peak_rss_mb']:.0f} MB")
+        print(
+            f"run {run + 1}: {result['read']} messages in {result['seconds']:.2f} s = {result['read'] / result['seconds']:.0f} msg/s, peak RSS {result['peak_rss_mb']:.0f} MB"
+        )
     rates = [r["read"] / r["seconds"] for r in results]
     print(
         f"\n{name}: {results[0]['read']} messages ({results[0]['stored']} distinct) into SQLite, {args.runs} runs\n"

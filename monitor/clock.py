@@ -32,10 +32,14 @@ def zone(name: str) -> tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as err:
-        raise ValueError(f"unknown time zone {name!r} (use an IANA name such as 'Europe/London')") from err
+        raise ValueError(
+            f"unknown time zone {name!r} (use an IANA name such as 'Europe/London')"
+        ) from err
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr|hours?|d|days?|w|weeks?)\s*$", re.I)
+_DURATION = re.compile(
+    r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr|hours?|d|days?|w|weeks?)\s*$", re.I
+)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
@@ -59,7 +63,9 @@ def parse_instant(text: str, default_zone: tzinfo = UTC, *, end_of_day: bool = T
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             day = date.fromisoformat(text)
             hour, minute, second = (23, 59, 59) if end_of_day else (0, 0, 0)
-            local = datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=default_zone)
+            local = datetime(
+                day.year, day.month, day.day, hour, minute, second, tzinfo=default_zone
+            )
             return local.astimezone(UTC)
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as err:

@@ -180,7 +180,9 @@ class ImapSettings:
 
 @dataclass(frozen=True)
 class GraphSettings:
-    auth: str  # "app" (client credentials, several mailboxes) or "delegated" (device code, one user)
+    auth: (
+        str  # "app" (client credentials, several mailboxes) or "delegated" (device code, one user)
+    )
     microsoft: MicrosoftAuth
     mailboxes: tuple[str, ...] = ()  # app-only: user principal names / addresses to read
     folders: tuple[str, ...] = ("inbox", "sentitems")
@@ -243,7 +245,11 @@ class Store:
             return self.url
         import sqlalchemy as sa
 
-        return sa.engine.make_url(self.url).set(password=self.password.reveal()).render_as_string(hide_password=False)
+        return (
+            sa.engine.make_url(self.url)
+            .set(password=self.password.reveal())
+            .render_as_string(hide_password=False)
+        )
 
 
 @dataclass(frozen=True)
@@ -261,7 +267,9 @@ class Smtp:
 class Daemon:
     """`relmon run`: how often each job runs."""
 
-    evaluate_minutes: float = 15.0  # evaluate every client (also right after a sync brings new mail)
+    evaluate_minutes: float = (
+        15.0  # evaluate every client (also right after a sync brings new mail)
+    )
     deliver_seconds: float = 30.0  # send what is due in the outbox
     sync_jitter: float = 0.1  # spread each account's sync interval by up to this share
     purge_hour: int = 3  # team-local hour of the daily retention purge
@@ -278,7 +286,9 @@ class Alerts:
     operator: tuple[str, ...] = ()  # told when an account's credentials stop working
     copy_to: tuple[str, ...] = ()  # a copy of every alert email
     digest_hour: int = 8  # owners' local time, for the daily digest of warnings
-    quiet_hours: tuple[int, int] | None = None  # (start, end) minutes of local time: critical alerts wait
+    quiet_hours: tuple[int, int] | None = (
+        None  # (start, end) minutes of local time: critical alerts wait
+    )
     max_attempts: int = 12  # delivery attempts before an email is given up (with an error)
     smtp: Smtp | None = None
 
@@ -298,7 +308,9 @@ class Config:
     daemon: Daemon = field(default_factory=Daemon)
 
     def member(self, address: str) -> Member | None:
-        return next((m for m in self.team.members if m.address == address or address in m.aliases), None)
+        return next(
+            (m for m in self.team.members if m.address == address or address in m.aliases), None
+        )
 
     def owner_zone(self, address: str) -> str:
         """The time zone an owner's digest and quiet hours follow."""
@@ -395,11 +407,17 @@ class _Table:
             return None
         value = self.data[key]
         # bool is an int in Python; do not let `true` pass as a number.
-        if isinstance(value, bool) and kind is not bool and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+        if (
+            isinstance(value, bool)
+            and kind is not bool
+            and bool not in (kind if isinstance(kind, tuple) else (kind,))
+        ):
             self.problems.add(self._key(key), f"expected {kind_name}, got {value!r}")
             return None
         if not isinstance(value, kind):
-            self.problems.add(self._key(key), f"expected {kind_name}, got {type(value).__name__} {value!r}")
+            self.problems.add(
+                self._key(key), f"expected {kind_name}, got {type(value).__name__} {value!r}"
+            )
             return None
         return value
 
@@ -477,7 +495,7 @@ class _Table:
         if key in self.data:
             self.problems.add(
                 self._key(key),
-                f"secrets are not accepted inline; use {key}_file = \"/path\" or {key}_env = \"VAR\"",
+                f'secrets are not accepted inline; use {key}_file = "/path" or {key}_env = "VAR"',
             )
         file_value = self.data.get(f"{key}_file")
         env_value = self.data.get(f"{key}_env")
@@ -550,7 +568,7 @@ def _check_hours(value: Any, where: str, problems: _Problems) -> WorkingHours | 
         return None
     specs = [value] if isinstance(value, str) else value
     if not isinstance(specs, list) or not all(isinstance(s, str) for s in specs):
-        problems.add(where, "expected a string such as \"Mon-Fri 09:00-17:30\" or a list of them")
+        problems.add(where, 'expected a string such as "Mon-Fri 09:00-17:30" or a list of them')
         return None
     try:
         return parse_working_hours(specs)
@@ -602,7 +620,12 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
     matching = root.table("matching")
     freemail = set(FREEMAIL_DOMAINS)
     freemail.update(
-        _each(matching.strings("freemail_domains"), "matching.freemail_domains", normalise_domain, problems)
+        _each(
+            matching.strings("freemail_domains"),
+            "matching.freemail_domains",
+            normalise_domain,
+            problems,
+        )
     )
     matching.done()
 
@@ -617,15 +640,21 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
                 f"team.domains[{index}]",
                 f"{domain!r} is a free-mail domain; list your personal addresses in team.addresses instead",
             )
-    team_addresses = _each(team_t.strings("addresses"), "team.addresses", normalise_address, problems)
+    team_addresses = _each(
+        team_t.strings("addresses"), "team.addresses", normalise_address, problems
+    )
     team_zone = _check_zone(team_t.text("timezone", "UTC"), "team.timezone", problems) or "UTC"
-    hours = _check_hours(team_t.data.get("working_hours", "Mon-Fri 09:00-17:30"), "team.working_hours", problems)
+    hours = _check_hours(
+        team_t.data.get("working_hours", "Mon-Fri 09:00-17:30"), "team.working_hours", problems
+    )
     team_t.used.add("working_hours")
     team_holidays = _check_holidays(team_t.text("holidays"), "team.holidays", problems)
     members: list[Member] = []
     for member_t in team_t.tables("members"):
         address = _one_address(member_t, "address", problems, required=True)
-        aliases = _each(member_t.strings("aliases"), f"{member_t.where}.aliases", normalise_address, problems)
+        aliases = _each(
+            member_t.strings("aliases"), f"{member_t.where}.aliases", normalise_address, problems
+        )
         tz_name = _check_zone(member_t.text("timezone"), f"{member_t.where}.timezone", problems)
         members.append(
             Member(
@@ -647,7 +676,9 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
     )
     team_t.done()
     if not team_domains and not team_addresses and not members:
-        problems.add("team", "name at least one of team.domains, team.addresses or [[team.members]]")
+        problems.add(
+            "team", "name at least one of team.domains, team.addresses or [[team.members]]"
+        )
 
     # accounts --------------------------------------------------------------
     accounts: list[Account] = []
@@ -697,15 +728,21 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
                     "list this client's people in addresses instead",
                 )
             elif domain in domain_owner:
-                problems.add(key, f"{domain!r} is already a domain of client {domain_owner[domain]!r}")
+                problems.add(
+                    key, f"{domain!r} is already a domain of client {domain_owner[domain]!r}"
+                )
             elif any(domain == d or domain.endswith("." + d) for d in team_domains):
                 problems.add(key, f"{domain!r} is one of our own team domains")
             domain_owner.setdefault(domain, label)
-        addresses = _each(client_t.strings("addresses"), f"{where}.addresses", normalise_address, problems)
+        addresses = _each(
+            client_t.strings("addresses"), f"{where}.addresses", normalise_address, problems
+        )
         for index, address in enumerate(addresses):
             key = f"{where}.addresses[{index}]"
             if address in address_owner:
-                problems.add(key, f"{address!r} is already an address of client {address_owner[address]!r}")
+                problems.add(
+                    key, f"{address!r} is already an address of client {address_owner[address]!r}"
+                )
             elif is_us(address):
                 problems.add(key, f"{address!r} is one of our own team addresses")
             address_owner.setdefault(address, label)
@@ -718,7 +755,9 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
                 f"{owner!r} is not a team address (add it to [[team.members]], team.addresses or team.domains)",
             )
         tz_name = _check_zone(client_t.text("timezone"), f"{where}.timezone", problems)
-        client_hours = _check_hours(client_t.data.get("working_hours"), f"{where}.working_hours", problems)
+        client_hours = _check_hours(
+            client_t.data.get("working_hours"), f"{where}.working_hours", problems
+        )
         client_t.used.add("working_hours")
         client_holidays = _check_holidays(client_t.text("holidays"), f"{where}.holidays", problems)
         cadence_days = client_t.number("cadence_days", 0.0, minimum=0.5) or None
@@ -727,8 +766,16 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
         checkin = client_t.number("checkin_days", 0.0, minimum=1.0)
         if checkin:
             # A client's own check-in interval; critical at twice it unless set explicitly.
-            critical = client_thresholds.checkin_critical_days if thresholds_t.has("checkin_critical_days") else 2 * checkin
-            client_thresholds = replace(client_thresholds, checkin_warning_days=checkin, checkin_critical_days=max(critical, checkin))
+            critical = (
+                client_thresholds.checkin_critical_days
+                if thresholds_t.has("checkin_critical_days")
+                else 2 * checkin
+            )
+            client_thresholds = replace(
+                client_thresholds,
+                checkin_warning_days=checkin,
+                checkin_critical_days=max(critical, checkin),
+            )
         clients.append(
             Client(
                 name=name,
@@ -748,9 +795,15 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
     store_t = root.table("store")
     url = _store_url(store_t.text("url"), base)
     if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", url):
-        problems.add("store.url", f"unsupported database URL {url!r}; use sqlite:///path or postgresql+psycopg://…")
+        problems.add(
+            "store.url",
+            f"unsupported database URL {url!r}; use sqlite:///path or postgresql+psycopg://…",
+        )
     elif re.match(r"^[a-z+]+://[^/@]*:[^/@]+@", url):
-        problems.add("store.url", "the URL carries a password; give it with store.password_file or store.password_env instead")
+        problems.add(
+            "store.url",
+            "the URL carries a password; give it with store.password_file or store.password_env instead",
+        )
     store_password = store_t.secret("password", base, required=False)
     store_t.done()
 
@@ -760,7 +813,9 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
         try:
             re.compile(pattern)
         except re.error as err:
-            problems.add(f"privacy.exclude_subjects[{index}]", f"not a valid regular expression: {err}")
+            problems.add(
+                f"privacy.exclude_subjects[{index}]", f"not a valid regular expression: {err}"
+            )
     privacy = Privacy(
         store_snippets=privacy_t.flag("store_snippets", False),
         snippet_chars=privacy_t.integer("snippet_chars", 200, minimum=1),
@@ -774,8 +829,13 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
     alerts = _parse_alerts(root.table("alerts"), root.table("smtp"), base, problems)
     daemon_t = root.table("daemon")
     metrics_address = daemon_t.text("metrics_address")
-    if metrics_address and not re.match(r"^(?:\[[0-9a-fA-F:]+\]|[\w.-]+):\d{1,5}$", metrics_address):
-        problems.add("daemon.metrics_address", f"{metrics_address!r} is not host:port (e.g. \"127.0.0.1:9310\")")
+    if metrics_address and not re.match(
+        r"^(?:\[[0-9a-fA-F:]+\]|[\w.-]+):\d{1,5}$", metrics_address
+    ):
+        problems.add(
+            "daemon.metrics_address",
+            f'{metrics_address!r} is not host:port (e.g. "127.0.0.1:9310")',
+        )
     purge_hour = daemon_t.integer("purge_hour", 3, minimum=0)
     if purge_hour > 23:
         problems.add("daemon.purge_hour", f"must be an hour of the day (0-23), got {purge_hour}")
@@ -812,34 +872,59 @@ _QUIET = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 def _parse_alerts(table: _Table, smtp_t: _Table, base: Path | None, problems: _Problems) -> Alerts:
     sender = _one_address(table, "from", problems)
-    operator = _each(table.strings("operator"), f"{table.where}.operator", normalise_address, problems)
+    operator = _each(
+        table.strings("operator"), f"{table.where}.operator", normalise_address, problems
+    )
     copy_to = _each(table.strings("copy_to"), f"{table.where}.copy_to", normalise_address, problems)
     quiet: tuple[int, int] | None = None
     raw_quiet = table.text("quiet_hours")
     if raw_quiet:
         match = _QUIET.match(raw_quiet)
-        if not match or int(match.group(1)) > 23 or int(match.group(3)) > 23 or int(match.group(2)) > 59 or int(match.group(4)) > 59:
-            problems.add(f"{table.where}.quiet_hours", f"{raw_quiet!r} is not a span of local time; write e.g. \"20:00-07:00\"")
+        if (
+            not match
+            or int(match.group(1)) > 23
+            or int(match.group(3)) > 23
+            or int(match.group(2)) > 59
+            or int(match.group(4)) > 59
+        ):
+            problems.add(
+                f"{table.where}.quiet_hours",
+                f'{raw_quiet!r} is not a span of local time; write e.g. "20:00-07:00"',
+            )
         else:
-            quiet = (int(match.group(1)) * 60 + int(match.group(2)), int(match.group(3)) * 60 + int(match.group(4)))
+            quiet = (
+                int(match.group(1)) * 60 + int(match.group(2)),
+                int(match.group(3)) * 60 + int(match.group(4)),
+            )
     digest_hour = table.integer("digest_hour", 8, minimum=0)
     if digest_hour > 23:
-        problems.add(f"{table.where}.digest_hour", f"must be an hour of the day (0-23), got {digest_hour}")
+        problems.add(
+            f"{table.where}.digest_hour", f"must be an hour of the day (0-23), got {digest_hour}"
+        )
         digest_hour = 8
     smtp: Smtp | None = None
     if smtp_t.data:
         host = smtp_t.text("host", required=True) or ""
         security = _choice(smtp_t, "security", IMAP_SECURITY, "starttls", problems)
-        port = smtp_t.integer("port", {"tls": 465, "starttls": 587, "plain": 25}[security], minimum=1)
+        port = smtp_t.integer(
+            "port", {"tls": 465, "starttls": 587, "plain": 25}[security], minimum=1
+        )
         username = smtp_t.text("username")
         password = smtp_t.secret("password", base, required=bool(username))
         smtp = Smtp(
-            host=host, port=port, security=security, username=username, password=password,
+            host=host,
+            port=port,
+            security=security,
+            username=username,
+            password=password,
             ca_file=_path(smtp_t, "ca_file", base, problems),
             timeout_seconds=smtp_t.number("timeout_seconds", 30.0, minimum=1.0),
         )
         if sender is None:
-            problems.add(f"{table.where}.from", "is required when [smtp] is set: the address alert emails come from")
+            problems.add(
+                f"{table.where}.from",
+                "is required when [smtp] is set: the address alert emails come from",
+            )
     smtp_t.done()
     alerts = Alerts(
         sender=sender,
@@ -875,11 +960,16 @@ def _parse_thresholds(table: _Table, base: Thresholds, problems: _Problems) -> T
         ("micromanagement_warning_points", "micromanagement_critical_points"),
     ):
         if getattr(result, low) > getattr(result, high):
-            problems.add(f"{table.where}.{low}", f"the warning threshold ({getattr(result, low)}) is above the critical one ({getattr(result, high)})")
+            problems.add(
+                f"{table.where}.{low}",
+                f"the warning threshold ({getattr(result, low)}) is above the critical one ({getattr(result, high)})",
+            )
     return result
 
 
-def _one_address(table: _Table, key: str, problems: _Problems, *, required: bool = False) -> str | None:
+def _one_address(
+    table: _Table, key: str, problems: _Problems, *, required: bool = False
+) -> str | None:
     value = table.text(key, required=required)
     if not value:
         return None
@@ -890,7 +980,9 @@ def _one_address(table: _Table, key: str, problems: _Problems, *, required: bool
         return None
 
 
-def _parse_account(table: _Table, base: Path | None, problems: _Problems, seen: set[str]) -> Account:
+def _parse_account(
+    table: _Table, base: Path | None, problems: _Problems, seen: set[str]
+) -> Account:
     where = table.where
     name = table.text("name", required=True) or ""
     if name in seen:
@@ -900,7 +992,10 @@ def _parse_account(table: _Table, base: Path | None, problems: _Problems, seen: 
     if kind and kind not in ACCOUNT_KINDS:
         hint = difflib.get_close_matches(kind, ACCOUNT_KINDS, n=1)
         extra = f"; did you mean {hint[0]!r}?" if hint else ""
-        problems.add(f"{where}.kind", f"unknown account kind {kind!r}{extra} (known: {', '.join(ACCOUNT_KINDS)})")
+        problems.add(
+            f"{where}.kind",
+            f"unknown account kind {kind!r}{extra} (known: {', '.join(ACCOUNT_KINDS)})",
+        )
     address = _one_address(table, "address", problems)
     path: Path | None = None
     imap: ImapSettings | None = None
@@ -916,7 +1011,9 @@ def _parse_account(table: _Table, base: Path | None, problems: _Problems, seen: 
     elif kind == "graph":
         graph = _parse_graph(table, base, problems)
         if graph is not None and graph.auth == "delegated" and address is None:
-            problems.add(f"{where}.address", "a delegated Graph account needs the mailbox's own address")
+            problems.add(
+                f"{where}.address", "a delegated Graph account needs the mailbox's own address"
+            )
     if kind == "imap" and address is None and imap is not None and "@" in imap.username:
         address = imap.username.casefold()
     return Account(
@@ -932,7 +1029,9 @@ def _parse_account(table: _Table, base: Path | None, problems: _Problems, seen: 
     )
 
 
-def _choice(table: _Table, key: str, choices: tuple[str, ...], default: str, problems: _Problems) -> str:
+def _choice(
+    table: _Table, key: str, choices: tuple[str, ...], default: str, problems: _Problems
+) -> str:
     value = table.text(key, default) or default
     if value not in choices:
         hint = difflib.get_close_matches(value, choices, n=1)
@@ -942,7 +1041,9 @@ def _choice(table: _Table, key: str, choices: tuple[str, ...], default: str, pro
     return value
 
 
-def _path(table: _Table, key: str, base: Path | None, problems: _Problems, *, must_exist: bool = True) -> Path | None:
+def _path(
+    table: _Table, key: str, base: Path | None, problems: _Problems, *, must_exist: bool = True
+) -> Path | None:
     raw = table.text(key)
     if not raw:
         return None
@@ -954,13 +1055,19 @@ def _path(table: _Table, key: str, base: Path | None, problems: _Problems, *, mu
     return path
 
 
-def _parse_microsoft(table: _Table, base: Path | None, problems: _Problems, *, confidential: bool) -> MicrosoftAuth | None:
+def _parse_microsoft(
+    table: _Table, base: Path | None, problems: _Problems, *, confidential: bool
+) -> MicrosoftAuth | None:
     tenant = table.text("tenant_id", required=True) or ""
     client = table.text("client_id", required=True) or ""
     secret = certificate = None
     thumbprint = None
     if confidential:
-        has_secret = table.has("client_secret_file") or table.has("client_secret_env") or table.has("client_secret")
+        has_secret = (
+            table.has("client_secret_file")
+            or table.has("client_secret_env")
+            or table.has("client_secret")
+        )
         has_certificate = table.has("certificate_file") or table.has("certificate_env")
         if has_secret:
             secret = table.secret("client_secret", base)
@@ -968,19 +1075,41 @@ def _parse_microsoft(table: _Table, base: Path | None, problems: _Problems, *, c
             certificate = table.secret("certificate", base)
             thumbprint = table.text("certificate_thumbprint", required=True)
         if not has_secret and not has_certificate:
-            problems.add(table.where, "app-only access needs client_secret_file/_env or certificate_file/_env")
+            problems.add(
+                table.where,
+                "app-only access needs client_secret_file/_env or certificate_file/_env",
+            )
         elif has_secret and has_certificate:
             problems.add(table.where, "give either a client secret or a certificate, not both")
     else:
-        table.used.update({"client_secret", "client_secret_file", "client_secret_env", "certificate_file", "certificate_env", "certificate_thumbprint"})
+        table.used.update(
+            {
+                "client_secret",
+                "client_secret_file",
+                "client_secret_env",
+                "certificate_file",
+                "certificate_env",
+                "certificate_thumbprint",
+            }
+        )
         for key in ("client_secret_file", "client_secret_env", "certificate_file"):
             if table.has(key):
-                problems.add(f"{table.where}.{key}", "delegated (device-code) access uses no client secret")
-    authority_host = table.text("authority_host", "https://login.microsoftonline.com") or "https://login.microsoftonline.com"
+                problems.add(
+                    f"{table.where}.{key}", "delegated (device-code) access uses no client secret"
+                )
+    authority_host = (
+        table.text("authority_host", "https://login.microsoftonline.com")
+        or "https://login.microsoftonline.com"
+    )
     if not authority_host.startswith("https://"):
-        problems.add(f"{table.where}.authority_host", "must be an https:// URL (msal refuses anything else)")
+        problems.add(
+            f"{table.where}.authority_host", "must be an https:// URL (msal refuses anything else)"
+        )
     if tenant in ("common", "organizations", "consumers") and confidential:
-        problems.add(f"{table.where}.tenant_id", f"{tenant!r} is not a tenant; app-only access needs your tenant id or domain")
+        problems.add(
+            f"{table.where}.tenant_id",
+            f"{tenant!r} is not a tenant; app-only access needs your tenant id or domain",
+        )
     if not tenant or not client:
         return None
     return MicrosoftAuth(
@@ -1000,7 +1129,10 @@ def _parse_imap(table: _Table, base: Path | None, problems: _Problems) -> ImapSe
     security = _choice(table, "security", IMAP_SECURITY, "tls", problems)
     insecure = table.flag("insecure", False)
     if security == "plain" and not insecure:
-        problems.add(f"{where}.security", "plaintext IMAP sends the password unencrypted; set insecure = true to allow it")
+        problems.add(
+            f"{where}.security",
+            "plaintext IMAP sends the password unencrypted; set insecure = true to allow it",
+        )
     port = table.integer("port", 993 if security == "tls" else 143, minimum=1)
     username = table.text("username", required=True) or ""
     auth = _choice(table, "auth", IMAP_AUTH, "password", problems)
@@ -1042,11 +1174,19 @@ def _parse_graph(table: _Table, base: Path | None, problems: _Problems) -> Graph
     microsoft = _parse_microsoft(table, base, problems, confidential=auth == "app")
     mailboxes = _each(table.strings("mailboxes"), f"{where}.mailboxes", normalise_address, problems)
     if auth == "app" and not mailboxes:
-        problems.add(f"{where}.mailboxes", "app-only access reads the listed mailboxes; name at least one")
+        problems.add(
+            f"{where}.mailboxes", "app-only access reads the listed mailboxes; name at least one"
+        )
     if auth == "delegated" and mailboxes:
-        problems.add(f"{where}.mailboxes", "delegated access reads the signed-in user's own mailbox; remove mailboxes")
+        problems.add(
+            f"{where}.mailboxes",
+            "delegated access reads the signed-in user's own mailbox; remove mailboxes",
+        )
     folders = table.strings("folders") or ["inbox", "sentitems"]
-    graph_url = table.text("graph_url", "https://graph.microsoft.com/v1.0") or "https://graph.microsoft.com/v1.0"
+    graph_url = (
+        table.text("graph_url", "https://graph.microsoft.com/v1.0")
+        or "https://graph.microsoft.com/v1.0"
+    )
     if not graph_url.startswith("https://"):
         problems.add(f"{where}.graph_url", "must be an https:// URL")
     if microsoft is None:

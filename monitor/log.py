@@ -18,7 +18,9 @@ logger = structlog.get_logger()
 _configured = False
 
 
-def configure(*, level: str = "info", json: bool | None = None, stream: TextIO | None = None) -> None:
+def configure(
+    *, level: str = "info", json: bool | None = None, stream: TextIO | None = None
+) -> None:
     """Configure structlog and the standard library's root logger.
 
     ``json=None`` picks JSON when ``stream`` is not a terminal. CLI commands log to stderr so that
@@ -40,7 +42,9 @@ def configure(*, level: str = "info", json: bool | None = None, stream: TextIO |
         renderer = structlog.processors.JSONRenderer()
         # Tracebacks as data, but never with local variables: they can hold secrets and mail.
         shared.append(
-            structlog.processors.ExceptionRenderer(structlog.tracebacks.ExceptionDictTransformer(show_locals=False))
+            structlog.processors.ExceptionRenderer(
+                structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+            )
         )
     else:
         renderer = structlog.dev.ConsoleRenderer(
@@ -66,7 +70,15 @@ def configure(*, level: str = "info", json: bool | None = None, stream: TextIO |
     root.addHandler(handler)
     root.setLevel(level.upper())
     # Libraries that are chatty at INFO; their warnings still come through.
-    for noisy in ("sqlalchemy", "alembic", "imapclient", "apscheduler", "urllib3", "msal", "mail.log"):
+    for noisy in (
+        "sqlalchemy",
+        "alembic",
+        "imapclient",
+        "apscheduler",
+        "urllib3",
+        "msal",
+        "mail.log",
+    ):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     _configured = True
 

@@ -16,7 +16,12 @@ from monitor.store import Store
 
 # Fake Entra ID and Graph services for the Microsoft 365 tests; a real SMTP server for alert
 # delivery; a private Dovecot for IMAP; `relmon run` as a subprocess.
-pytest_plugins = ["tests.fakes.fixtures", "tests.servers.smtp", "tests.servers.dovecot", "tests.servers.relmon"]
+pytest_plugins = [
+    "tests.fakes.fixtures",
+    "tests.servers.smtp",
+    "tests.servers.dovecot",
+    "tests.servers.relmon",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -58,7 +63,10 @@ def postgres_url() -> str:
     if IN_CI:
         versions = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else []
         if versions:
-            subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "start"], check=False)
+            subprocess.run(
+                ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "start"],
+                check=False,
+            )
         if _pg_reachable():
             return PG_URL
         pytest.fail(f"PostgreSQL is not reachable at {PG_URL}")

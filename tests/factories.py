@@ -89,15 +89,25 @@ def email(
     text_part = body.encode(charset)
     if html is None and attachment is None:
         lines += [f"Content-Type: text/plain; charset={charset}", "Content-Transfer-Encoding: 8bit"]
-        return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8") + text_part.replace(b"\n", b"\r\n") + b"\r\n"
+        return (
+            ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
+            + text_part.replace(b"\n", b"\r\n")
+            + b"\r\n"
+        )
     boundary = "----=_Part_4471_1130519.1780000000000"
     outer = "multipart/mixed" if attachment is not None else "multipart/alternative"
     lines.append(f'Content-Type: {outer}; boundary="{boundary}"')
-    chunks = [("\r\n".join(lines) + "\r\n\r\nThis is a multi-part message in MIME format.\r\n").encode()]
-    chunks.append(f"--{boundary}\r\nContent-Type: text/plain; charset={charset}\r\nContent-Transfer-Encoding: 8bit\r\n\r\n".encode())
+    chunks = [
+        ("\r\n".join(lines) + "\r\n\r\nThis is a multi-part message in MIME format.\r\n").encode()
+    ]
+    chunks.append(
+        f"--{boundary}\r\nContent-Type: text/plain; charset={charset}\r\nContent-Transfer-Encoding: 8bit\r\n\r\n".encode()
+    )
     chunks.append(text_part.replace(b"\n", b"\r\n") + b"\r\n")
     if html is not None:
-        chunks.append(f"--{boundary}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n".encode())
+        chunks.append(
+            f"--{boundary}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n".encode()
+        )
         chunks.append(html.encode("utf-8") + b"\r\n")
     if attachment is not None:
         chunks.append(

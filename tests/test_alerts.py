@@ -15,9 +15,9 @@ import sqlalchemy as sa
 
 from monitor.alerts.outbox import dispatch
 from monitor.alerts.store import act, listing
+from monitor.app.alerting import deliver, evaluate_alerts, send_alerts, send_digests
 from monitor.config import Privacy
 from monitor.core.model import Message, Noise
-from monitor.jobs import deliver, evaluate_alerts, send_alerts, send_digests
 from monitor.sources.pipeline import from_raw
 from monitor.store.schema import alert_events, outbox
 from tests.factories import ALICE, BEN, email
@@ -55,7 +55,9 @@ def test_exactly_one_email_per_transition(scenario, smtp_server) -> None:
     critical = send_alerts(scenario.runtime, now=utc("Thu 2026-06-04 10:30"))
     later = send_alerts(scenario.runtime, now=utc("Thu 2026-06-04 15:30"))
 
-    assert [(e["kind"], e["event"], e["severity"]) for e in warn.events] == [("unanswered", "opened", "warning")]
+    assert [(e["kind"], e["event"], e["severity"]) for e in warn.events] == [
+        ("unanswered", "opened", "warning")
+    ]
     assert again.events == [] and later.events == []
     assert [(e["event"], e["severity"]) for e in critical.events] == [("worsened", "critical")]
     # The warning went out in Wednesday's digest, the worsening on its own on Thursday: two emails.
@@ -69,15 +71,24 @@ def test_exactly_one_email_per_transition(scenario, smtp_server) -> None:
     assert message["In-Reply-To"] == message["References"]  # threads with the alert's first email
     text = message.get_body(("plain",)).get_content()
     assert text.startswith("CRITICAL: Acme Logistics is waiting for our reply (worse than before)")
-    assert "'Revised rollout dates' from dana.whitfield@acme-logistics.example has waited 26 business hours" in text  # Mon 7.5 + Tue 8.5 + Wed 8.5 + Thu 1.5
+    assert (
+        "'Revised rollout dates' from dana.whitfield@acme-logistics.example has waited 26 business hours"
+        in text
+    )  # Mon 7.5 + Tue 8.5 + Wed 8.5 + Thu 1.5
     html = message.get_body(("html",)).get_content()
-    assert "<script" not in html and "http://" not in html and "https://" not in html  # no external content
+    assert (
+        "<script" not in html and "http://" not in html and "https://" not in html
+    )  # no external content
 
 
 def test_a_resolved_alert_does_not_mail_again_within_the_cooldown(scenario, smtp_server) -> None:
     question = scenario.client_writes("Mon 2026-06-01 10:00", "Revised rollout dates", QUESTION)
     send_alerts(scenario.runtime, now=utc("Thu 2026-06-04 10:30"))
-    scenario.we_reply(question, "Thu 2026-06-04 11:00", "Hi Dana,\n\nConfirmed: go-live 14 September, budget as in CR-03.\n\nAlice")
+    scenario.we_reply(
+        question,
+        "Thu 2026-06-04 11:00",
+        "Hi Dana,\n\nConfirmed: go-live 14 September, budget as in CR-03.\n\nAlice",
+    )
     resolved = send_alerts(scenario.runtime, now=utc("Thu 2026-06-04 12:00"))
     second = scenario.client_writes("Thu 2026-06-04 13:00", "Training schedule", QUESTION)
     assert second is not None
@@ -88,7 +99,9 @@ def test_a_resolved_alert_does_not_mail_again_within_the_cooldown(scenario, smtp
     assert len(smtp_server.inbox.messages) == 1
 
 
-def test_a_digest_carries_the_owners_warnings_and_nothing_else(tmp_path, analyzer, smtp_server) -> None:
+def test_a_digest_carries_the_owners_warnings_and_nothing_else(
+    tmp_path, analyzer, smtp_server
+) -> None:
     from tests import factories
 
     original = factories.CONFIG
@@ -100,11 +113,26 @@ def test_a_digest_carries_the_owners_warnings_and_nothing_else(tmp_path, analyze
         s = Scenario(tmp_path, analyzer, extra_config=smtp_server.config())
     finally:
         factories.CONFIG = original
-    s.client_writes("Mon 2026-06-01 10:00", "Revised rollout dates", QUESTION)  # Acme: will be critical
-    s.client_writes("Tue 2026-06-02 12:00", "Berth schedule", QUESTION.replace("Dana", "Mia"), frm="Mia Holt <mia.holt@harbour-board.example>")
-    s.client_writes("Tue 2026-06-02 12:00", "Data platform", QUESTION, frm="Sam Reed <sam.reed@lumen-analytics.example>", to=BEN)
+    s.client_writes(
+        "Mon 2026-06-01 10:00", "Revised rollout dates", QUESTION
+    )  # Acme: will be critical
+    s.client_writes(
+        "Tue 2026-06-02 12:00",
+        "Berth schedule",
+        QUESTION.replace("Dana", "Mia"),
+        frm="Mia Holt <mia.holt@harbour-board.example>",
+    )
+    s.client_writes(
+        "Tue 2026-06-02 12:00",
+        "Data platform",
+        QUESTION,
+        frm="Sam Reed <sam.reed@lumen-analytics.example>",
+        to=BEN,
+    )
 
-    result = send_alerts(s.runtime, now=utc("Thu 2026-06-04 11:00"))  # after Alice's and Ben's 08:00
+    result = send_alerts(
+        s.runtime, now=utc("Thu 2026-06-04 11:00")
+    )  # after Alice's and Ben's 08:00
     again = send_alerts(s.runtime, now=utc("Thu 2026-06-04 15:00"))
     s.close()
 
@@ -115,7 +143,11 @@ def test_a_digest_carries_the_owners_warnings_and_nothing_else(tmp_path, analyze
         "relmon daily digest: 1 warning (2026-06-04)",
         "relmon: Acme Logistics is waiting for our reply",
     ]
-    alice_digest = next(m for m in smtp_server.inbox.messages if "digest" in m.message["Subject"] and m.recipients == [ALICE.split("<")[1].rstrip(">")])
+    alice_digest = next(
+        m
+        for m in smtp_server.inbox.messages
+        if "digest" in m.message["Subject"] and m.recipients == [ALICE.split("<")[1].rstrip(">")]
+    )
     text = alice_digest.message.get_body(("plain",)).get_content()
     assert "Harbour Board is waiting for our reply" in text
     assert "Acme Logistics" not in text  # critical: already mailed on its own
@@ -131,9 +163,19 @@ def test_a_snoozed_alert_stays_quiet_until_its_time(scenario, smtp_server) -> No
     scenario.client_writes("Mon 2026-06-01 10:00", "Revised rollout dates", QUESTION)
     send_alerts(scenario.runtime, now=utc("Thu 2026-06-04 10:30"))
     (alert,) = listing(scenario.runtime.store.engine)
-    act(scenario.runtime.store.engine, alert.id, "snooze", utc("Thu 2026-06-04 11:00"), by="alice", until=utc("Mon 2026-06-08 09:00"))
+    act(
+        scenario.runtime.store.engine,
+        alert.id,
+        "snooze",
+        utc("Thu 2026-06-04 11:00"),
+        by="alice",
+        until=utc("Mon 2026-06-08 09:00"),
+    )
 
-    quiet = [send_alerts(scenario.runtime, now=utc(day)) for day in ("Fri 2026-06-05 10:00", "Sat 2026-06-06 10:00", "Sun 2026-06-07 10:00")]
+    quiet = [
+        send_alerts(scenario.runtime, now=utc(day))
+        for day in ("Fri 2026-06-05 10:00", "Sat 2026-06-06 10:00", "Sun 2026-06-07 10:00")
+    ]
     woke = send_alerts(scenario.runtime, now=utc("Mon 2026-06-08 10:00"))
 
     assert all(r.events == [] for r in quiet)
@@ -158,7 +200,9 @@ def test_an_acknowledged_alert_mails_again_only_when_it_gets_worse(scenario, smt
 
 
 def test_critical_alerts_wait_for_the_end_of_quiet_hours(tmp_path, analyzer, smtp_server) -> None:
-    s = Scenario(tmp_path, analyzer, extra_config=smtp_server.config('quiet_hours = "20:00-07:00"\n'))
+    s = Scenario(
+        tmp_path, analyzer, extra_config=smtp_server.config('quiet_hours = "20:00-07:00"\n')
+    )
     s.client_writes("Mon 2026-06-01 10:00", "Revised rollout dates", QUESTION)
 
     evening = send_alerts(s.runtime, now=utc("Thu 2026-06-04 22:00"))
@@ -188,15 +232,23 @@ def test_smtp_down_is_retried_and_nothing_is_lost(tmp_path, analyzer) -> None:
     s.close()
 
     assert (first.sent, first.retried) == (0, 1)
-    assert row.state == "pending" and row.attempts == 1 and "cannot reach SMTP server" in row.last_error
+    assert (
+        row.state == "pending"
+        and row.attempts == 1
+        and "cannot reach SMTP server" in row.last_error
+    )
     assert too_early.sent == 0  # backoff: not before a minute has passed
     assert after_backoff.sent == 1
     assert delivered.state == "sent" and delivered.attempts == 2
     assert len(down.inbox.messages) == 1
 
 
-def test_a_rejected_recipient_is_a_permanent_failure_not_retried_forever(scenario, smtp_server) -> None:
-    smtp_server.inbox.reject["alice.marsh@northwind-advisory.example"] = "550 5.1.1 <alice.marsh@northwind-advisory.example>: user unknown"
+def test_a_rejected_recipient_is_a_permanent_failure_not_retried_forever(
+    scenario, smtp_server
+) -> None:
+    smtp_server.inbox.reject["alice.marsh@northwind-advisory.example"] = (
+        "550 5.1.1 <alice.marsh@northwind-advisory.example>: user unknown"
+    )
     scenario.client_writes("Mon 2026-06-01 10:00", "Revised rollout dates", QUESTION)
 
     first = send_alerts(scenario.runtime, now=utc("Thu 2026-06-04 10:30"))
@@ -209,22 +261,40 @@ def test_a_rejected_recipient_is_a_permanent_failure_not_retried_forever(scenari
     assert smtp_server.inbox.messages == []
 
 
-def test_the_process_killed_between_commit_and_send_delivers_the_email_once_after_restart(tmp_path, smtp_server) -> None:
+def test_the_process_killed_between_commit_and_send_delivers_the_email_once_after_restart(
+    tmp_path, smtp_server
+) -> None:
     from tests.factories import CONFIG
 
     config = tmp_path / "relmon.toml"
-    config.write_text(CONFIG + smtp_server.config() + f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n')
+    config.write_text(
+        CONFIG + smtp_server.config() + f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n'
+    )
     maildir = tmp_path / "Maildir"
     for sub in ("cur", "new", "tmp"):
         (maildir / sub).mkdir(parents=True)
     # A question that has waited ten days: critical now, whatever today is (and no check-in due).
-    (maildir / "cur" / "1.M1:2,S").write_bytes(email(date=datetime.now(UTC) - timedelta(days=10), subject="Revised rollout dates", body=QUESTION))
+    (maildir / "cur" / "1.M1:2,S").write_bytes(
+        email(
+            date=datetime.now(UTC) - timedelta(days=10),
+            subject="Revised rollout dates",
+            body=QUESTION,
+        )
+    )
     command = [sys.executable, "-m", "monitor", "--config", str(config)]
     subprocess.run([*command, "ingest", str(maildir)], check=True, capture_output=True)
 
-    crashed = subprocess.run([*command, "alerts", "send"], env={**os.environ, "RELMON_CRASH_AT": "alerts-committed"}, capture_output=True)
-    queued = subprocess.run([*command, "alerts", "--json"], check=True, capture_output=True, text=True)
-    restarted = subprocess.run([*command, "alerts", "send"], check=True, capture_output=True, text=True)
+    crashed = subprocess.run(
+        [*command, "alerts", "send"],
+        env={**os.environ, "RELMON_CRASH_AT": "alerts-committed"},
+        capture_output=True,
+    )
+    queued = subprocess.run(
+        [*command, "alerts", "--json"], check=True, capture_output=True, text=True
+    )
+    restarted = subprocess.run(
+        [*command, "alerts", "send"], check=True, capture_output=True, text=True
+    )
     again = subprocess.run([*command, "alerts", "send"], check=True, capture_output=True, text=True)
 
     assert crashed.returncode == 137
@@ -233,7 +303,9 @@ def test_the_process_killed_between_commit_and_send_delivers_the_email_once_afte
     assert len(smtp_server.inbox.messages) == 1
 
 
-def test_a_crash_after_sending_redelivers_the_same_message_id(tmp_path, analyzer, smtp_server) -> None:
+def test_a_crash_after_sending_redelivers_the_same_message_id(
+    tmp_path, analyzer, smtp_server
+) -> None:
     s = Scenario(tmp_path, analyzer, extra_config=smtp_server.config())
     s.client_writes("Mon 2026-06-01 10:00", "Revised rollout dates", QUESTION)
     evaluate_alerts(s.runtime, now=utc("Thu 2026-06-04 10:30"))
@@ -249,8 +321,16 @@ def test_a_crash_after_sending_redelivers_the_same_message_id(tmp_path, analyzer
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        dispatch(engine, SentThenCrashed(), sender="relmon@northwind-advisory.example", now=utc("Thu 2026-06-04 10:30"), max_attempts=5)
-    too_soon = deliver(s.runtime, now=utc("Thu 2026-06-04 10:35"))  # the dead worker's claim still holds
+        dispatch(
+            engine,
+            SentThenCrashed(),
+            sender="relmon@northwind-advisory.example",
+            now=utc("Thu 2026-06-04 10:30"),
+            max_attempts=5,
+        )
+    too_soon = deliver(
+        s.runtime, now=utc("Thu 2026-06-04 10:35")
+    )  # the dead worker's claim still holds
     after_claim = deliver(s.runtime, now=utc("Thu 2026-06-04 10:45"))
     s.close()
 
@@ -264,14 +344,17 @@ def test_two_workers_never_send_the_same_email(tmp_path, analyzer, smtp_server) 
 
     original = factories.CONFIG
     factories.CONFIG = original + "".join(
-        f'\n[[clients]]\nname = "Client {n}"\ndomains = ["client{n}.example"]\nowner = "alice.marsh@northwind-advisory.example"\n' for n in range(8)
+        f'\n[[clients]]\nname = "Client {n}"\ndomains = ["client{n}.example"]\nowner = "alice.marsh@northwind-advisory.example"\n'
+        for n in range(8)
     )
     try:
         s = Scenario(tmp_path, analyzer, extra_config=smtp_server.config())
     finally:
         factories.CONFIG = original
     for n in range(8):
-        s.client_writes("Mon 2026-06-01 10:00", f"Question {n}", QUESTION, frm=f"Pat <pat@client{n}.example>")
+        s.client_writes(
+            "Mon 2026-06-01 10:00", f"Question {n}", QUESTION, frm=f"Pat <pat@client{n}.example>"
+        )
     evaluate_alerts(s.runtime, now=utc("Thu 2026-06-04 10:30"))
     sends: list[str] = []
 
@@ -281,7 +364,16 @@ def test_two_workers_never_send_the_same_email(tmp_path, analyzer, smtp_server) 
             sends.append(raw.split(b"Message-ID: ")[1].split(b"\r\n")[0].decode())
 
     workers = [
-        threading.Thread(target=dispatch, args=(s.runtime.store.engine, Slow()), kwargs={"sender": "relmon@x.example", "now": utc("Thu 2026-06-04 10:31"), "max_attempts": 5, "worker": name})
+        threading.Thread(
+            target=dispatch,
+            args=(s.runtime.store.engine, Slow()),
+            kwargs={
+                "sender": "relmon@x.example",
+                "now": utc("Thu 2026-06-04 10:31"),
+                "max_attempts": 5,
+                "worker": name,
+            },
+        )
         for name in ("one", "two")
     ]
     for worker in workers:
@@ -295,9 +387,14 @@ def test_two_workers_never_send_the_same_email(tmp_path, analyzer, smtp_server) 
 
 
 def test_hostile_subjects_and_names_produce_a_safe_email(scenario, smtp_server) -> None:
-    hostile = "=?UTF-8?Q?Invoice=0D=0ABcc:_victim@attacker.example?= <script>alert('x')</script> \u202egnp.exe " + "A" * 2000
+    hostile = (
+        "=?UTF-8?Q?Invoice=0D=0ABcc:_victim@attacker.example?= <script>alert('x')</script> \u202egnp.exe "
+        + "A" * 2000
+    )
     scenario.client_writes(
-        "Mon 2026-06-01 10:00", hostile, QUESTION,
+        "Mon 2026-06-01 10:00",
+        hostile,
+        QUESTION,
         frm="=?UTF-8?Q?Dana=E2=80=AE=0D=0ABcc:_evil@attacker.example?= <dana.whitfield@acme-logistics.example>",
     )
 
@@ -316,7 +413,9 @@ def test_hostile_subjects_and_names_produce_a_safe_email(scenario, smtp_server) 
     assert len(str(message["Subject"])) < 200
 
 
-def test_alert_emails_parse_back_as_auto_generated_and_are_ignored_if_ingested(scenario, smtp_server, analyzer) -> None:
+def test_alert_emails_parse_back_as_auto_generated_and_are_ignored_if_ingested(
+    scenario, smtp_server, analyzer
+) -> None:
     scenario.client_writes("Mon 2026-06-01 10:00", "Revised rollout dates", QUESTION)
     send_alerts(scenario.runtime, now=utc("Thu 2026-06-04 10:30"))
     (received,) = smtp_server.inbox.messages
@@ -328,13 +427,22 @@ def test_alert_emails_parse_back_as_auto_generated_and_are_ignored_if_ingested(s
     assert parsed.noise is Noise.OWN_ALERT and not parsed.needs_reply
 
 
-def test_an_account_whose_credentials_stopped_working_alerts_the_operator_once(tmp_path, analyzer, smtp_server) -> None:
+def test_an_account_whose_credentials_stopped_working_alerts_the_operator_once(
+    tmp_path, analyzer, smtp_server
+) -> None:
     from monitor.store.sources import record_attempt
 
     account = '\n[[accounts]]\nname = "ben-imap"\nkind = "maildir"\npath = "/srv/mail/ben"\n'
     s = Scenario(tmp_path, analyzer, extra_config=account + smtp_server.config())
     for hour in range(3):
-        record_attempt(s.runtime.store.engine, "ben-imap", now=utc(f"Mon 2026-06-01 1{hour}:00"), error_kind="auth", error="LOGIN failed: invalid credentials", escalate_after=3)
+        record_attempt(
+            s.runtime.store.engine,
+            "ben-imap",
+            now=utc(f"Mon 2026-06-01 1{hour}:00"),
+            error_kind="auth",
+            error="LOGIN failed: invalid credentials",
+            escalate_after=3,
+        )
 
     first = send_alerts(s.runtime, now=utc("Mon 2026-06-01 13:00"))
     second = send_alerts(s.runtime, now=utc("Mon 2026-06-01 14:00"))
@@ -356,7 +464,11 @@ def test_every_transition_is_recorded_with_its_time(scenario, smtp_server) -> No
     act(scenario.runtime.store.engine, alert.id, "ack", utc("Thu 2026-06-04 11:00"), by="alice")
 
     with scenario.runtime.store.engine.connect() as connection:
-        events = connection.execute(sa.select(alert_events.c.event, alert_events.c.severity, alert_events.c.by).order_by(alert_events.c.id)).all()
+        events = connection.execute(
+            sa.select(alert_events.c.event, alert_events.c.severity, alert_events.c.by).order_by(
+                alert_events.c.id
+            )
+        ).all()
 
     assert [tuple(e) for e in events] == [
         ("opened", "warning", "relmon"),

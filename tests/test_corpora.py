@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from monitor.jobs import ingest_paths
-from monitor.runtime import Runtime
+from monitor.app.runtime import Runtime
+from monitor.app.sync import ingest_paths
 from monitor.store.schema import messages, quarantine
 from tests.conftest import corpus
 from tests.factories import team_config
@@ -23,7 +23,15 @@ pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
 NOT_MAIL = ("README", "LICENSE", "LICENCE", "COPYING")
 #: Reasons that say what is wrong; a generic parser failure would be a bug.
-SPECIFIC = {"empty", "no_header_section", "no_sender", "null_sender", "no_date", "header_too_large", "unreadable_file"}
+SPECIFIC = {
+    "empty",
+    "no_header_section",
+    "no_sender",
+    "null_sender",
+    "no_date",
+    "header_too_large",
+    "unreadable_file",
+}
 
 
 def expected_messages(root: Path, *, suffix: str | None = None) -> int:
@@ -31,12 +39,18 @@ def expected_messages(root: Path, *, suffix: str | None = None) -> int:
     for path in sorted(root.rglob("*")):
         if not path.is_file() or path.name.startswith(".") or path.name.startswith(NOT_MAIL):
             continue
-        if path.suffix in (".md", ".ann", ".json", ".csv", ".yaml") or (suffix and path.suffix != suffix):
+        if path.suffix in (".md", ".ann", ".json", ".csv", ".yaml") or (
+            suffix and path.suffix != suffix
+        ):
             continue
         with open(path, "rb") as handle:
             head = handle.read(5)
         # An .eml file is one message; other files starting with "From " are mbox files.
-        total += len(mailbox.mbox(str(path), create=False)) if head == b"From " and path.suffix != ".eml" else 1
+        total += (
+            len(mailbox.mbox(str(path), create=False))
+            if head == b"From " and path.suffix != ".eml"
+            else 1
+        )
     return total
 
 

@@ -24,17 +24,31 @@ BODY_WORDS = ("Rotterdam", "forty-one percent surcharge")
 def answered_history(now: datetime) -> tuple[list[bytes], list[bytes]]:
     """Two months of Acme asking and Alice answering the same day."""
     inbox, sent = [], []
-    for weeks, topic in ((8, "Warehouse rollout: steering agenda"), (5, "Pilot depot staffing"), (2, "Invoice 2026-031")):
+    for weeks, topic in (
+        (8, "Warehouse rollout: steering agenda"),
+        (5, "Pilot depot staffing"),
+        (2, "Invoice 2026-031"),
+    ):
         asked = now - timedelta(weeks=weeks)
-        inbox.append(email(
-            subject=topic, date=asked, message_id=f"q-{weeks}@acme-logistics.example",
-            body=f"Hi Alice,\n\nCould you look at the {topic.lower()} before our call?\n\nThanks,\nDana",
-        ))
-        sent.append(email(
-            frm=ALICE, to=DANA, subject=f"Re: {topic}", date=asked + timedelta(hours=5),
-            message_id=f"a-{weeks}@northwind-advisory.example", in_reply_to=f"q-{weeks}@acme-logistics.example",
-            body="Hi Dana,\n\nDone - notes attached, happy to walk through them on Thursday.\n\nBest,\nAlice",
-        ))
+        inbox.append(
+            email(
+                subject=topic,
+                date=asked,
+                message_id=f"q-{weeks}@acme-logistics.example",
+                body=f"Hi Alice,\n\nCould you look at the {topic.lower()} before our call?\n\nThanks,\nDana",
+            )
+        )
+        sent.append(
+            email(
+                frm=ALICE,
+                to=DANA,
+                subject=f"Re: {topic}",
+                date=asked + timedelta(hours=5),
+                message_id=f"a-{weeks}@northwind-advisory.example",
+                in_reply_to=f"q-{weeks}@acme-logistics.example",
+                body="Hi Dana,\n\nDone - notes attached, happy to walk through them on Thursday.\n\nBest,\nAlice",
+            )
+        )
     return inbox, sent
 
 
@@ -42,13 +56,22 @@ def overdue_question(now: datetime, n: int = 0) -> bytes:
     """A client question that has waited six days: past the critical `unanswered` threshold."""
     return email(
         subject="Carrier contract renewal: need your view",
-        date=now - timedelta(days=6), message_id=f"carrier-renewal-{n}@acme-logistics.example",
+        date=now - timedelta(days=6),
+        message_id=f"carrier-renewal-{n}@acme-logistics.example",
         body="Hi Alice,\n\nThe Rotterdam carrier wants a forty-one percent surcharge from January. "
         "Can you tell me by Friday whether we should sign or go to tender?\n\nDana",
     )
 
 
-def daemon_config(path: Path, dovecot: Dovecot, smtp: SmtpServer, *, db: Path, extra_accounts: str = "", poll: int = 300) -> Path:
+def daemon_config(
+    path: Path,
+    dovecot: Dovecot,
+    smtp: SmtpServer,
+    *,
+    db: Path,
+    extra_accounts: str = "",
+    poll: int = 300,
+) -> Path:
     path.write_text(
         CONFIG
         + dovecot.account_toml("alice-imap", extra=f"poll_seconds = {poll}\n")
@@ -65,7 +88,9 @@ def stored(db: Path) -> tuple[int, int, int]:
     engine = sa.create_engine(f"sqlite:///{db}")
     try:
         with engine.connect() as connection:
-            messages = connection.execute(sa.text("SELECT count(*), count(DISTINCT message_id) FROM messages")).one()
+            messages = connection.execute(
+                sa.text("SELECT count(*), count(DISTINCT message_id) FROM messages")
+            ).one()
             sightings = connection.execute(sa.text("SELECT count(*) FROM sightings")).scalar_one()
     except sa.exc.OperationalError:  # not migrated yet
         return 0, 0, 0
@@ -88,7 +113,9 @@ def test_a_new_client_message_past_the_threshold_mails_one_alert_and_a_wrong_pas
         f'security = "plain"\ninsecure = true\nusername = "{dovecot.username}"\npassword_file = "{wrong}"\ntimeout_seconds = 10\n'
     )
     db = tmp_path / "relmon.db"
-    config = daemon_config(tmp_path / "relmon.toml", dovecot, smtp_server, db=db, extra_accounts=ben)
+    config = daemon_config(
+        tmp_path / "relmon.toml", dovecot, smtp_server, db=db, extra_accounts=ben
+    )
     daemon = RelmonProcess(config)
     relmon_processes.append(daemon.start())
 
@@ -122,18 +149,27 @@ def test_sigterm_during_a_large_sync_exits_cleanly_and_a_restart_loses_and_dupli
     now = datetime.now(UTC)
     total = 4000
     start = now - timedelta(days=400)
-    dovecot.write_maildir("INBOX", (
-        (email(
-            subject=f"Depot {i % 37} weekly figures", date=start + timedelta(hours=2 * i),
-            message_id=f"figures-{i}@acme-logistics.example",
-            body=f"Hi Alice,\n\nAttached are the figures for depot {i % 37}. Volumes are up {i % 9} percent on last week.\n\nDana",
-        ), (start + timedelta(hours=2 * i)).timestamp())
-        for i in range(total)
-    ))
+    dovecot.write_maildir(
+        "INBOX",
+        (
+            (
+                email(
+                    subject=f"Depot {i % 37} weekly figures",
+                    date=start + timedelta(hours=2 * i),
+                    message_id=f"figures-{i}@acme-logistics.example",
+                    body=f"Hi Alice,\n\nAttached are the figures for depot {i % 37}. Volumes are up {i % 9} percent on last week.\n\nDana",
+                ),
+                (start + timedelta(hours=2 * i)).timestamp(),
+            )
+            for i in range(total)
+        ),
+    )
     dovecot.resync()
     db = tmp_path / "relmon.db"
     config = daemon_config(tmp_path / "relmon.toml", dovecot, smtp_server, db=db)
-    config.write_text(config.read_text().replace('poll_seconds = 300', 'poll_seconds = 300\nbatch_size = 200'))
+    config.write_text(
+        config.read_text().replace("poll_seconds = 300", "poll_seconds = 300\nbatch_size = 200")
+    )
     daemon = RelmonProcess(config)
     relmon_processes.append(daemon.start())
 
@@ -142,7 +178,9 @@ def test_sigterm_during_a_large_sync_exits_cleanly_and_a_restart_loses_and_dupli
     daemon.signal(signal.SIGTERM)
     assert daemon.wait(timeout=10) == 0
     assert time.monotonic() - stopped_at < 10
-    assert not daemon.events("daemon_stop_timeout"), "the running batch finished and committed in time"
+    assert not daemon.events("daemon_stop_timeout"), (
+        "the running batch finished and committed in time"
+    )
     partial = stored(db)
     assert 0 < partial[0] < total, "stopped in the middle of the sync"
     assert partial[0] == partial[1]
@@ -170,8 +208,11 @@ def stuck_sync(dovecot, smtp_server, tmp_path, relmon_processes):
         config = tmp_path / "relmon.toml"
         config.write_text(
             CONFIG
-            + dovecot.account_toml("alice-imap", port=proxy.port, timeout=60, extra="poll_seconds = 10\nidle = false\n")
-            + f'\n[store]\nurl = "sqlite:///{db}"\n' + smtp_server.config()
+            + dovecot.account_toml(
+                "alice-imap", port=proxy.port, timeout=60, extra="poll_seconds = 10\nidle = false\n"
+            )
+            + f'\n[store]\nurl = "sqlite:///{db}"\n'
+            + smtp_server.config()
             + f"\n[daemon]\nstop_seconds = {stop_seconds}\nsync_jitter = 0\n"
         )
         daemon = RelmonProcess(config)
@@ -187,7 +228,9 @@ def stuck_sync(dovecot, smtp_server, tmp_path, relmon_processes):
     proxy.close()
 
 
-def test_sigterm_with_a_sync_stuck_on_a_silent_server_still_exits_within_ten_seconds(stuck_sync) -> None:
+def test_sigterm_with_a_sync_stuck_on_a_silent_server_still_exits_within_ten_seconds(
+    stuck_sync,
+) -> None:
     daemon = stuck_sync(stop_seconds=8)
     started = time.monotonic()
     daemon.signal(signal.SIGTERM)

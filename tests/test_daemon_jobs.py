@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 
+from monitor.app.runtime import Runtime
 from monitor.config import load_config_text
 from monitor.daemon.notify import Notifier
 from monitor.daemon.service import Service
 from monitor.log import configure
-from monitor.runtime import Runtime
 from tests.factories import CONFIG
 
 
@@ -67,7 +67,9 @@ def test_a_failing_job_is_logged_with_its_traceback_and_pushed_back(service) -> 
     assert (job.next_run_time - datetime.now(UTC)).total_seconds() > 20
 
 
-def test_a_job_asked_to_run_while_running_runs_once_more_right_after_never_alongside(service) -> None:
+def test_a_job_asked_to_run_while_running_runs_once_more_right_after_never_alongside(
+    service,
+) -> None:
     inside = threading.Event()
     release = threading.Event()
     active = 0
@@ -96,12 +98,16 @@ def test_a_job_asked_to_run_while_running_runs_once_more_right_after_never_along
     assert runs == 2 and most == 1
 
 
-def test_no_evaluation_runs_while_a_sync_is_half_done_and_one_follows_the_last_sync(service) -> None:
+def test_no_evaluation_runs_while_a_sync_is_half_done_and_one_follows_the_last_sync(
+    service,
+) -> None:
     """Mid-sync the Inbox may be stored while the Sent folder is not: every client would look
     unanswered. Evaluation waits for the syncs, then runs once they are all done."""
     stream = io.StringIO()
     configure(level="info", json=True, stream=stream)
-    wait_for(lambda: service._jobs["evaluate"].last_ok is not None)  # the one at start (no accounts)
+    wait_for(
+        lambda: service._jobs["evaluate"].last_ok is not None
+    )  # the one at start (no accounts)
     stream.truncate(0)
     stream.seek(0)
     inside = threading.Event()
@@ -111,7 +117,9 @@ def test_no_evaluation_runs_while_a_sync_is_half_done_and_one_follows_the_last_s
         inside.set()
         release.wait(5)
 
-    service._add("sync:alice-imap", first_sync_of_a_big_mailbox, IntervalTrigger(hours=1), first=True)
+    service._add(
+        "sync:alice-imap", first_sync_of_a_big_mailbox, IntervalTrigger(hours=1), first=True
+    )
     assert inside.wait(5)
     service._run_soon("evaluate")  # the evaluation timer fires meanwhile
     time.sleep(0.5)

@@ -38,9 +38,18 @@ def test_the_unit_is_a_notify_service_with_a_watchdog_a_state_directory_and_cred
     assert s["StateDirectory"] == ["relmon"] and s["ConfigurationDirectory"] == ["relmon"]
     assert all(":" in c for c in s["LoadCredential"])
     assert s["ExecStart"][0].endswith(" run")
-    assert s["RestartPreventExitStatus"] == ["78"]  # what `relmon run` exits with on a bad configuration
-    for option in ("ProtectSystem=strict", "NoNewPrivileges=yes", "PrivateTmp=yes", "ProtectHome=yes", "PrivateDevices=yes",
-                   "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6", "CapabilityBoundingSet="):
+    assert s["RestartPreventExitStatus"] == [
+        "78"
+    ]  # what `relmon run` exits with on a bad configuration
+    for option in (
+        "ProtectSystem=strict",
+        "NoNewPrivileges=yes",
+        "PrivateTmp=yes",
+        "ProtectHome=yes",
+        "PrivateDevices=yes",
+        "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
+        "CapabilityBoundingSet=",
+    ):
         key, value = option.split("=", 1)
         assert value in s.get(key, []), option
 
@@ -52,14 +61,18 @@ def test_the_unit_passes_no_secret_through_the_environment() -> None:
     assert "EnvironmentFile" not in s
 
 
-@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
+@pytest.mark.skipif(
+    shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed"
+)
 def test_systemd_analyze_verify_accepts_the_unit(tmp_path) -> None:
     # The ExecStart binary must exist for verify; point it at this environment's relmon.
     relmon = shutil.which("relmon") or "/bin/true"
     text = (DEPLOY / "relmon.service").read_text().replace("/opt/relmon/bin/relmon", relmon)
     path = tmp_path / "relmon.service"
     path.write_text(text)
-    result = subprocess.run(["systemd-analyze", "verify", str(path)], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["systemd-analyze", "verify", str(path)], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     problems = [line for line in result.stderr.splitlines() if "relmon.service" in line]
     assert not problems, problems
@@ -68,7 +81,11 @@ def test_systemd_analyze_verify_accepts_the_unit(tmp_path) -> None:
 def stages(containerfile: str) -> list[list[str]]:
     """The instructions of each build stage (continuation lines joined)."""
     joined = re.sub(r"\\\n", " ", containerfile)
-    lines = [line.strip() for line in joined.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    lines = [
+        line.strip()
+        for line in joined.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
     out: list[list[str]] = []
     for line in lines:
         if line.upper().startswith("FROM "):
@@ -104,10 +121,14 @@ def test_the_container_health_check_asks_the_database_through_relmon() -> None:
     assert "db" in cli.commands and "status" in cli.commands["db"].commands  # type: ignore[attr-defined]
 
 
-def test_relmon_db_status_answers_zero_on_a_current_database_and_one_on_an_empty_one(tmp_path) -> None:
+def test_relmon_db_status_answers_zero_on_a_current_database_and_one_on_an_empty_one(
+    tmp_path,
+) -> None:
     config = tmp_path / "relmon.toml"
-    config.write_text((ROOT / "deploy" / "relmon.compose.toml").read_text().split("[[accounts]]")[0]
-                      + f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n')
+    config.write_text(
+        (ROOT / "deploy" / "relmon.compose.toml").read_text().split("[[accounts]]")[0]
+        + f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n'
+    )
     runner = CliRunner()
     empty = runner.invoke(cli, ["--config", str(config), "db", "status"])
     assert empty.exit_code == 1 and "relmon db upgrade" in empty.output
@@ -144,21 +165,31 @@ def test_compose_runs_relmon_with_postgresql_and_passes_secrets_as_files() -> No
                 pytest.fail(f"{key} carries a secret in the environment: {value}")
     assert any(v.endswith(":/etc/relmon/relmon.toml:ro") for v in relmon["volumes"])
     for published in relmon.get("ports", []):
-        assert published.startswith("127.0.0.1:"), "metrics are published on the host's loopback only"
+        assert published.startswith("127.0.0.1:"), (
+            "metrics are published on the host's loopback only"
+        )
     for secret in compose["secrets"].values():
         assert secret["file"].startswith("./secrets/")
     assert not list((DEPLOY / "secrets").glob("*")) if (DEPLOY / "secrets").exists() else True
 
 
-def test_the_compose_configuration_is_valid_and_takes_every_password_from_a_secret_file(tmp_path) -> None:
+def test_the_compose_configuration_is_valid_and_takes_every_password_from_a_secret_file(
+    tmp_path,
+) -> None:
     text = (DEPLOY / "relmon.compose.toml").read_text()
     for name in ("db-password", "imap-password", "smtp-password"):
         (tmp_path / name).write_text(f"{name}-value\n")
     config = load_config(str(_written(tmp_path, text.replace("/run/secrets/", f"{tmp_path}/"))))
     assert config.store.url == "postgresql+psycopg://relmon@db:5432/relmon"
-    assert config.store.password is not None and config.store.password.reveal() == "db-password-value"
+    assert (
+        config.store.password is not None and config.store.password.reveal() == "db-password-value"
+    )
     assert "db-password-value" in config.store.connect_url()
-    assert {key for key, _ in config.secrets()} == {"store.password", "smtp.password", "accounts[0].password"}
+    assert {key for key, _ in config.secrets()} == {
+        "store.password",
+        "smtp.password",
+        "accounts[0].password",
+    }
 
 
 def _written(directory: Path, text: str) -> Path:

@@ -38,4 +38,8 @@ def test_standard_library_loggers_share_the_json_format() -> None:
     logging.getLogger("imapclient.imapclient").warning("connection reset")
 
     record = json.loads(stream.getvalue().strip().splitlines()[-1])
-    assert (record["event"], record["level"], record["logger"]) == ("connection reset", "warning", "imapclient.imapclient")
+    assert (record["event"], record["level"], record["logger"]) == (
+        "connection reset",
+        "warning",
+        "imapclient.imapclient",
+    )

@@ -77,7 +77,16 @@ def due(engine: sa.Engine, now: datetime, limit: int) -> list[int]:
         return list(connection.execute(query).scalars())
 
 
-def dispatch(engine: sa.Engine, transport: Transport, *, sender: str, now: datetime, max_attempts: int, worker: str | None = None, limit: int = 200) -> DispatchReport:
+def dispatch(
+    engine: sa.Engine,
+    transport: Transport,
+    *,
+    sender: str,
+    now: datetime,
+    max_attempts: int,
+    worker: str | None = None,
+    limit: int = 200,
+) -> DispatchReport:
     """Send every due email once; failures are recorded and retried later or given up."""
     report = DispatchReport()
     worker = worker or worker_name()
@@ -94,18 +103,33 @@ def dispatch(engine: sa.Engine, transport: Transport, *, sender: str, now: datet
             give_up = err.permanent or attempts >= max_attempts
             with engine.begin() as connection:
                 connection.execute(
-                    sa.update(outbox).where(outbox.c.id == row_id, outbox.c.claimed_by == worker).values(
-                        state="failed" if give_up else "pending", attempts=attempts, last_error=str(err)[:2000],
-                        last_attempt_at=now, claimed_by=None, claimed_until=None,
+                    sa.update(outbox)
+                    .where(outbox.c.id == row_id, outbox.c.claimed_by == worker)
+                    .values(
+                        state="failed" if give_up else "pending",
+                        attempts=attempts,
+                        last_error=str(err)[:2000],
+                        last_attempt_at=now,
+                        claimed_by=None,
+                        claimed_until=None,
                         not_before=now if give_up else now + backoff(attempts),
                     )
                 )
             if give_up:
                 report.failed += 1
-                logger.error("alert_email_failed", outbox=row_id, message_id=row.message_id, attempts=attempts, error=str(err), permanent=err.permanent)
+                logger.error(
+                    "alert_email_failed",
+                    outbox=row_id,
+                    message_id=row.message_id,
+                    attempts=attempts,
+                    error=str(err),
+                    permanent=err.permanent,
+                )
             else:
                 report.retried += 1
-                logger.warning("alert_email_retry", outbox=row_id, attempts=attempts, error=str(err))
+                logger.warning(
+                    "alert_email_retry", outbox=row_id, attempts=attempts, error=str(err)
+                )
             if err.stop:
                 report.stopped = str(err)
                 break
@@ -113,32 +137,67 @@ def dispatch(engine: sa.Engine, transport: Transport, *, sender: str, now: datet
         crash_point("outbox-sent")
         with engine.begin() as connection:
             connection.execute(
-                sa.update(outbox).where(outbox.c.id == row_id).values(
-                    state="sent", sent_at=now, attempts=row.attempts + 1, last_attempt_at=now, claimed_by=None, claimed_until=None, last_error=None
+                sa.update(outbox)
+                .where(outbox.c.id == row_id)
+                .values(
+                    state="sent",
+                    sent_at=now,
+                    attempts=row.attempts + 1,
+                    last_attempt_at=now,
+                    claimed_by=None,
+                    claimed_until=None,
+                    last_error=None,
                 )
             )
             if row.kind in ("alert", "operator") and row.alert is not None:
                 mark_notified(connection, [row.alert], now, how="immediate")
             elif row.kind == "digest":
-                carried = connection.execute(sa.select(alert_events.c.alert).where(alert_events.c.digest == row_id)).scalars()
+                carried = connection.execute(
+                    sa.select(alert_events.c.alert).where(alert_events.c.digest == row_id)
+                ).scalars()
                 mark_notified(connection, sorted(set(carried)), now, how="digest")
         report.sent += 1
-        logger.info("alert_email_sent", outbox=row_id, kind=row.kind, message_id=row.message_id, recipients=len(row.recipients))
+        logger.info(
+            "alert_email_sent",
+            outbox=row_id,
+            kind=row.kind,
+            message_id=row.message_id,
+            recipients=len(row.recipients),
+        )
     return report
 
 
 def problems(engine: sa.Engine) -> dict[str, object]:
     """Outbox depth and failures, for the CLI and metrics."""
     with engine.connect() as connection:
-        counts: dict[str, int] = dict(connection.execute(sa.select(outbox.c.state, sa.func.count()).group_by(outbox.c.state)).all())
+        counts: dict[str, int] = dict(
+            connection.execute(
+                sa.select(outbox.c.state, sa.func.count()).group_by(outbox.c.state)
+            ).all()
+        )
         failed = connection.execute(
-            sa.select(outbox.c.id, outbox.c.subject, outbox.c.recipients, outbox.c.last_error, outbox.c.attempts)
-            .where(outbox.c.state == "failed").order_by(outbox.c.id.desc()).limit(20)
+            sa.select(
+                outbox.c.id,
+                outbox.c.subject,
+                outbox.c.recipients,
+                outbox.c.last_error,
+                outbox.c.attempts,
+            )
+            .where(outbox.c.state == "failed")
+            .order_by(outbox.c.id.desc())
+            .limit(20)
         ).all()
     return {
         "pending": int(counts.get("pending", 0)) + int(counts.get("sending", 0)),
         "sent": int(counts.get("sent", 0)),
         "failed": [
-            {"id": r.id, "subject": r.subject, "recipients": r.recipients, "error": r.last_error, "attempts": r.attempts} for r in failed
+            {
+                "id": r.id,
+                "subject": r.subject,
+                "recipients": r.recipients,
+                "error": r.last_error,
+                "attempts": r.attempts,
+            }
+            for r in failed
         ],
     }

@@ -92,10 +92,22 @@ def alert_root_id(alert_id: int, sender: str) -> str:
 
 def alert_message_id(alert_id: int, event_id: int, sender: str, *, first: bool) -> str:
     """Derived from the alert and the transition: a re-delivery after a crash is the same email."""
-    return alert_root_id(alert_id, sender) if first else f"<relmon.alert.{alert_id}.{event_id}@{domain_of(sender)}>"
+    return (
+        alert_root_id(alert_id, sender)
+        if first
+        else f"<relmon.alert.{alert_id}.{event_id}@{domain_of(sender)}>"
+    )
 
 
-def _base(sender: str, sender_name: str, recipients: Sequence[str], cc: Sequence[str], subject: str, when: datetime, message_id: str) -> EmailMessage:
+def _base(
+    sender: str,
+    sender_name: str,
+    recipients: Sequence[str],
+    cc: Sequence[str],
+    subject: str,
+    when: datetime,
+    message_id: str,
+) -> EmailMessage:
     message = EmailMessage(policy=SMTP)
     message["From"] = Address(display_name=clean(sender_name, 60), addr_spec=sender)
     message["To"] = ", ".join(recipients)
@@ -125,7 +137,9 @@ def _figures(figures: dict[str, Any]) -> list[tuple[str, str]]:
     for key, value in figures.items():
         if value is None or value == [] or isinstance(value, dict):
             continue
-        text = ", ".join(clean(v, 80) for v in value) if isinstance(value, list) else clean(value, 80)
+        text = (
+            ", ".join(clean(v, 80) for v in value) if isinstance(value, list) else clean(value, 80)
+        )
         shown.append((key.replace("_", " "), text))
     return shown
 
@@ -141,7 +155,9 @@ def _text(mail: AlertMail, tz: tzinfo) -> str:
     if mail.evidence:
         lines.append("Evidence:")
         for line in mail.evidence:
-            lines.append(f"  {_when(line.date, tz)}  {clean(line.sender, 80)}  {clean(line.subject, 120)}")
+            lines.append(
+                f"  {_when(line.date, tz)}  {clean(line.sender, 80)}  {clean(line.subject, 120)}"
+            )
         lines.append("")
     figures = _figures(mail.figures)
     if figures:
@@ -150,7 +166,12 @@ def _text(mail: AlertMail, tz: tzinfo) -> str:
     if mail.health is not None:
         lines.append(f"Health {mail.health}/100, last 30 days: {sparkline(mail.trend)}")
         if mail.components:
-            lines.append("  " + ", ".join(f"{k} {v if v is not None else '—'}" for k, v in mail.components.items()))
+            lines.append(
+                "  "
+                + ", ".join(
+                    f"{k} {v if v is not None else '—'}" for k, v in mail.components.items()
+                )
+            )
         lines.append("")
     if mail.advice:
         lines.append(f"How to handle this client ({mail.pattern}): {mail.advice}")
@@ -173,7 +194,7 @@ def _html(mail: AlertMail, tz: tzinfo) -> str:
     colour = _COLOURS.get(mail.severity, "#333333")
     parts = [
         '<!DOCTYPE html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">'
-        "</head><body style=\"margin:0;padding:16px;font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;color:#222;\">",
+        '</head><body style="margin:0;padding:16px;font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;color:#222;">',
         '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:640px;border-collapse:collapse;">',
         f'<tr><td style="padding:8px 12px;background:{colour};color:#fff;font-weight:bold;font-size:15px;">'
         f"{e(mail.severity.upper())} &middot; {e(clean(mail.client, 100))} {e(KIND_TITLES.get(mail.kind, mail.kind))}"
@@ -194,14 +215,19 @@ def _html(mail: AlertMail, tz: tzinfo) -> str:
     figures = _figures(mail.figures)
     if figures:
         items = "".join(f"<li>{e(k)}: <b>{e(v)}</b></li>" for k, v in figures)
-        parts.append(f'<tr><td style="padding:0 12px 12px;font-size:13px;"><ul style="margin:0;padding-left:18px;">{items}</ul></td></tr>')
+        parts.append(
+            f'<tr><td style="padding:0 12px 12px;font-size:13px;"><ul style="margin:0;padding-left:18px;">{items}</ul></td></tr>'
+        )
     if mail.health is not None:
         bars = "".join(
             f'<td title="{e(str(v))}" style="vertical-align:bottom;padding:0 1px;">'
             f'<div style="width:6px;height:{max(2, int((v or 0) * 0.3))}px;background:{"#2e7d32" if (v or 0) >= 60 else "#c77700" if (v or 0) >= 40 else "#b3261e"};"></div></td>'
             for v in mail.trend
         )
-        components = ", ".join(f"{e(k)} {e(str(v)) if v is not None else '&mdash;'}" for k, v in mail.components.items())
+        components = ", ".join(
+            f"{e(k)} {e(str(v)) if v is not None else '&mdash;'}"
+            for k, v in mail.components.items()
+        )
         parts.append(
             f'<tr><td style="padding:0 12px 12px;"><div style="font-weight:bold;">Health {mail.health}/100</div>'
             f'<table role="presentation" cellpadding="0" cellspacing="0" style="height:32px;margin:4px 0;"><tr>{bars}</tr></table>'
@@ -233,7 +259,15 @@ def alert_email(
     tz: tzinfo,
     first: bool,
 ) -> EmailMessage:
-    message = _base(sender, sender_name, recipients, cc, subject_for(mail), when, alert_message_id(mail.alert_id, mail.event_id, sender, first=first))
+    message = _base(
+        sender,
+        sender_name,
+        recipients,
+        cc,
+        subject_for(mail),
+        when,
+        alert_message_id(mail.alert_id, mail.event_id, sender, first=first),
+    )
     if not first:
         root = alert_root_id(mail.alert_id, sender)
         message["In-Reply-To"] = root
@@ -263,24 +297,41 @@ def digest_message_id(owner: str, day: str, sender: str) -> str:
 
 
 def digest_email(
-    entries: Sequence[DigestEntry], *, owner: str, day: str, sender: str, sender_name: str, cc: Sequence[str] = (), when: datetime, tz: tzinfo
+    entries: Sequence[DigestEntry],
+    *,
+    owner: str,
+    day: str,
+    sender: str,
+    sender_name: str,
+    cc: Sequence[str] = (),
+    when: datetime,
+    tz: tzinfo,
 ) -> EmailMessage:
     count = len(entries)
     subject = f"relmon daily digest: {counted(count, 'warning')} ({day})"
-    message = _base(sender, sender_name, [owner], cc, subject, when, digest_message_id(owner, day, sender))
+    message = _base(
+        sender, sender_name, [owner], cc, subject, when, digest_message_id(owner, day, sender)
+    )
     message[ALERT_HEADER] = f"digest; day={day}"
     text = [f"{counted(count, 'client')} to look at today, before they become critical:", ""]
     rows = []
     for entry in entries:
         what = KIND_TITLES.get(entry.kind, entry.kind)
-        text.append(f"* {clean(entry.client, 100)} {what} (alert {entry.alert_id}, since {_when(entry.since, tz)})")
+        text.append(
+            f"* {clean(entry.client, 100)} {what} (alert {entry.alert_id}, since {_when(entry.since, tz)})"
+        )
         text.append(f"  {clean(entry.explanation, 600)}")
         rows.append(
             f'<tr><td style="padding:8px 12px;border-top:1px solid #ddd;"><b>{html.escape(clean(entry.client, 100))}</b> {html.escape(what)}'
             f' <span style="color:#777;font-size:12px;">(alert {entry.alert_id})</span><br>'
             f'<span style="font-size:13px;line-height:1.45;">{html.escape(clean(entry.explanation, 600))}</span></td></tr>'
         )
-    text += ["", "Acknowledge one: relmon alerts ack ID; see all: relmon alerts", "-- ", "Sent automatically by relmon. Replies are not read."]
+    text += [
+        "",
+        "Acknowledge one: relmon alerts ack ID; see all: relmon alerts",
+        "-- ",
+        "Sent automatically by relmon. Replies are not read.",
+    ]
     message.set_content("\n".join(text) + "\n")
     message.add_alternative(
         '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="margin:0;padding:16px;font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;color:#222;">'
@@ -293,22 +344,53 @@ def digest_email(
     return message
 
 
-def operator_email(*, account: str, explanation: str, alert_id: int, event_id: int, recipients: Sequence[str], sender: str, sender_name: str, when: datetime, first: bool) -> EmailMessage:
+def operator_email(
+    *,
+    account: str,
+    explanation: str,
+    alert_id: int,
+    event_id: int,
+    recipients: Sequence[str],
+    sender: str,
+    sender_name: str,
+    when: datetime,
+    first: bool,
+) -> EmailMessage:
     subject = f"relmon: account {clean(account, 80)} needs attention"
-    message = _base(sender, sender_name, recipients, (), subject, when, alert_message_id(alert_id, event_id, sender, first=first))
+    message = _base(
+        sender,
+        sender_name,
+        recipients,
+        (),
+        subject,
+        when,
+        alert_message_id(alert_id, event_id, sender, first=first),
+    )
     message[ALERT_HEADER] = f"{alert_id}; kind=account"
     message["Importance"] = "high"
     message.set_content(
         f"relmon cannot read the mailbox {clean(account, 80)}.\n\n{clean(explanation, 1500)}\n\n"
         "Until this is fixed, relmon does not see this mailbox's mail and its measures go stale.\n"
-        "Check: relmon accounts test " + clean(account, 80) + "\n-- \nSent automatically by relmon.\n"
+        "Check: relmon accounts test "
+        + clean(account, 80)
+        + "\n-- \nSent automatically by relmon.\n"
     )
     return message
 
 
 def test_email(*, recipient: str, sender: str, sender_name: str, when: datetime) -> EmailMessage:
     stamp = when.strftime("%Y%m%d%H%M%S%f")
-    message = _base(sender, sender_name, [recipient], (), "relmon test email", when, f"<relmon.test.{stamp}@{domain_of(sender)}>")
+    message = _base(
+        sender,
+        sender_name,
+        [recipient],
+        (),
+        "relmon test email",
+        when,
+        f"<relmon.test.{stamp}@{domain_of(sender)}>",
+    )
     message[ALERT_HEADER] = "test"
-    message.set_content("This is a test email from relmon. If you read this, alert emails reach you.\n-- \nSent automatically by relmon.\n")
+    message.set_content(
+        "This is a test email from relmon. If you read this, alert emails reach you.\n-- \nSent automatically by relmon.\n"
+    )
     return message

@@ -38,12 +38,16 @@ class SmtpTransport:
     password: str | None = None
 
     def _context(self) -> ssl.SSLContext:
-        return ssl.create_default_context(cafile=str(self.settings.ca_file) if self.settings.ca_file else None)
+        return ssl.create_default_context(
+            cafile=str(self.settings.ca_file) if self.settings.ca_file else None
+        )
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
         if s.security == "tls":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout_seconds, context=self._context())
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                s.host, s.port, timeout=s.timeout_seconds, context=self._context()
+            )
         else:
             client = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
             if s.security == "starttls":
@@ -56,13 +60,27 @@ class SmtpTransport:
         try:
             client = self._connect()
         except smtplib.SMTPAuthenticationError as err:
-            raise DeliveryError(f"SMTP server {self.settings.host} rejected the credentials: {err.smtp_code}", permanent=True, stop=True) from err
+            raise DeliveryError(
+                f"SMTP server {self.settings.host} rejected the credentials: {err.smtp_code}",
+                permanent=True,
+                stop=True,
+            ) from err
         except smtplib.SMTPNotSupportedError as err:
-            raise DeliveryError(f"SMTP server {self.settings.host}: {err}", permanent=True, stop=True) from err
+            raise DeliveryError(
+                f"SMTP server {self.settings.host}: {err}", permanent=True, stop=True
+            ) from err
         except ssl.SSLError as err:
-            raise DeliveryError(f"TLS with {self.settings.host} failed: {err.reason or err}", permanent=True, stop=True) from err
+            raise DeliveryError(
+                f"TLS with {self.settings.host} failed: {err.reason or err}",
+                permanent=True,
+                stop=True,
+            ) from err
         except (OSError, smtplib.SMTPException) as err:
-            raise DeliveryError(f"cannot reach SMTP server {self.settings.host}:{self.settings.port}: {err}", permanent=False, stop=True) from err
+            raise DeliveryError(
+                f"cannot reach SMTP server {self.settings.host}:{self.settings.port}: {err}",
+                permanent=False,
+                stop=True,
+            ) from err
         try:
             refused = client.sendmail(sender, list(recipients), raw)
             if refused:
@@ -71,14 +89,21 @@ class SmtpTransport:
                 raise DeliveryError(f"some recipients refused: {listed}", permanent=True)
         except smtplib.SMTPRecipientsRefused as err:
             codes = [code for code, _ in err.recipients.values()]
-            detail = ", ".join(f"{address}: {code} {text.decode('utf-8', 'replace')}" for address, (code, text) in err.recipients.items())
-            raise DeliveryError(f"recipients refused: {detail}", permanent=all(500 <= c < 600 for c in codes)) from err
+            detail = ", ".join(
+                f"{address}: {code} {text.decode('utf-8', 'replace')}"
+                for address, (code, text) in err.recipients.items()
+            )
+            raise DeliveryError(
+                f"recipients refused: {detail}", permanent=all(500 <= c < 600 for c in codes)
+            ) from err
         except smtplib.SMTPSenderRefused as err:
             raise _code_error(err.smtp_code, err.smtp_error, "sender refused") from err
         except smtplib.SMTPDataError as err:
             raise _code_error(err.smtp_code, err.smtp_error, "message refused") from err
         except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as err:
-            raise DeliveryError(f"connection to {self.settings.host} lost: {err}", permanent=False) from err
+            raise DeliveryError(
+                f"connection to {self.settings.host} lost: {err}", permanent=False
+            ) from err
         finally:
             try:
                 client.quit()

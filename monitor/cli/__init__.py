@@ -58,8 +58,18 @@ def _register() -> None:
     )
 
     for module in (
-        config_cmd, db_cmd, run_cmd, accounts_cmd, sync_cmd, ingest_cmd, health_cmd, clients_cmd, alerts_cmd, backtest_cmd,
-        export_cmd, demo_cmd,
+        config_cmd,
+        db_cmd,
+        run_cmd,
+        accounts_cmd,
+        sync_cmd,
+        ingest_cmd,
+        health_cmd,
+        clients_cmd,
+        alerts_cmd,
+        backtest_cmd,
+        export_cmd,
+        demo_cmd,
     ):
         module.register(cli)
 

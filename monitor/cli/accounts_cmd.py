@@ -44,7 +44,9 @@ def register(cli: click.Group) -> None:
             state = health.get(account.name)
             rows.append(
                 {
-                    "name": account.name, "kind": account.kind, "address": account.address,
+                    "name": account.name,
+                    "kind": account.kind,
+                    "address": account.address,
                     "last_success": state.last_success if state else None,
                     "consecutive_failures": state.consecutive_failures if state else 0,
                     "last_error_kind": state.last_error_kind if state else None,
@@ -61,7 +63,14 @@ def register(cli: click.Group) -> None:
             error = row["last_error"] or ""
             if row["needs_attention"]:
                 error = f"[red]NEEDS ATTENTION[/red] {error}"
-            grid.add_row(row["name"], row["kind"], row["address"] or "", short_date(row["last_success"], tz), str(row["consecutive_failures"]), error[:100])
+            grid.add_row(
+                row["name"],
+                row["kind"],
+                row["address"] or "",
+                short_date(row["last_success"], tz),
+                str(row["consecutive_failures"]),
+                error[:100],
+            )
         console().print(grid)
 
     @accounts.command("test")
@@ -76,12 +85,22 @@ def register(cli: click.Group) -> None:
         Example:
             relmon accounts test alice-imap
         """
-        from monitor.jobs import check_account
+        from monitor.app.sync import check_account
 
         runtime = app.runtime()
         check = check_account(runtime, named_account(runtime.config, name))
         if as_json:
-            emit_json({"schema": "relmon/accounts-test/v1", "account": check.account, "kind": check.kind, "ok": check.ok, "detail": check.detail, "folders": check.folders, "capabilities": check.capabilities})
+            emit_json(
+                {
+                    "schema": "relmon/accounts-test/v1",
+                    "account": check.account,
+                    "kind": check.kind,
+                    "ok": check.ok,
+                    "detail": check.detail,
+                    "folders": check.folders,
+                    "capabilities": check.capabilities,
+                }
+            )
         else:
             mark = "[green]ok[/green]" if check.ok else "[red]failed[/red]"
             console().print(f"{check.account} ({check.kind}): {mark} — {check.detail}")
@@ -108,5 +127,7 @@ def register(cli: click.Group) -> None:
         from monitor.sources.msauth import login_device_code
 
         runtime = app.runtime()
-        who = login_device_code(named_account(runtime.config, name), echo=lambda text: click.echo(text, err=True))
+        who = login_device_code(
+            named_account(runtime.config, name), echo=lambda text: click.echo(text, err=True)
+        )
         click.echo(f"signed in as {who}; tokens stored for {name}")

@@ -24,11 +24,22 @@ from monitor.clock import parse_duration
 
 def _row(alert: Any) -> dict[str, Any]:
     return {
-        "id": alert.id, "client": alert.client, "account": alert.account, "kind": alert.kind, "owner": alert.owner,
-        "state": alert.state.value, "severity": alert.severity.value, "opened_at": alert.opened_at,
-        "changed_at": alert.changed_at, "resolved_at": alert.resolved_at, "snoozed_until": alert.snoozed_until,
-        "explanation": alert.explanation, "figures": alert.figures, "evidence": alert.evidence,
-        "pattern": alert.pattern, "advice": alert.advice,
+        "id": alert.id,
+        "client": alert.client,
+        "account": alert.account,
+        "kind": alert.kind,
+        "owner": alert.owner,
+        "state": alert.state.value,
+        "severity": alert.severity.value,
+        "opened_at": alert.opened_at,
+        "changed_at": alert.changed_at,
+        "resolved_at": alert.resolved_at,
+        "snoozed_until": alert.snoozed_until,
+        "explanation": alert.explanation,
+        "figures": alert.figures,
+        "evidence": alert.evidence,
+        "pattern": alert.pattern,
+        "advice": alert.advice,
     }
 
 
@@ -47,7 +58,9 @@ def register(cli: click.Group) -> None:
     @pass_app
     @click.pass_context
     @fail_cleanly
-    def alerts_group(ctx: click.Context, app: App, show_all: bool, client: str | None, as_json: bool) -> None:
+    def alerts_group(
+        ctx: click.Context, app: App, show_all: bool, client: str | None, as_json: bool
+    ) -> None:
         """Alerts: open ones by default, with their state and why they fired.
 
         Also lists emails that could not be delivered. `relmon alerts send` evaluates and
@@ -76,13 +89,23 @@ def register(cli: click.Group) -> None:
         if not stored:
             out.print("No open alerts." if not show_all else "No alerts.")
         else:
-            grid = table(("id", "client", "kind", "severity", "state", "since", "explanation"), overflow="fold")
+            grid = table(
+                ("id", "client", "kind", "severity", "state", "since", "explanation"),
+                overflow="fold",
+            )
             for alert in stored:
                 style = severity_style(alert.severity.value)
-                state = alert.state.value + (f" until {short_date(alert.snoozed_until, tz)}" if alert.snoozed_until else "")
+                state = alert.state.value + (
+                    f" until {short_date(alert.snoozed_until, tz)}" if alert.snoozed_until else ""
+                )
                 grid.add_row(
-                    str(alert.id), alert.client or f"account {alert.account}", alert.kind, f"[{style}]{alert.severity.value}[/]",
-                    state, short_date(alert.opened_at, tz), alert.explanation,
+                    str(alert.id),
+                    alert.client or f"account {alert.account}",
+                    alert.kind,
+                    f"[{style}]{alert.severity.value}[/]",
+                    state,
+                    short_date(alert.opened_at, tz),
+                    alert.explanation,
                 )
             out.print(grid)
         if delivery["pending"]:
@@ -90,7 +113,9 @@ def register(cli: click.Group) -> None:
         failed = delivery["failed"]
         assert isinstance(failed, list)
         for item in failed:
-            out.print(f"[red]undelivered[/red] {item['subject']!r} to {', '.join(item['recipients'])}: {item['error']}")
+            out.print(
+                f"[red]undelivered[/red] {item['subject']!r} to {', '.join(item['recipients'])}: {item['error']}"
+            )
 
     def _act(app: App, alert_id: int, action: str, until: datetime | None = None) -> None:
         from monitor.alerts.store import act
@@ -102,8 +127,14 @@ def register(cli: click.Group) -> None:
             raise click.ClickException(f"no alert {alert_id}") from None
         except ValueError as err:
             raise click.ClickException(str(err)) from err
-        suffix = f" until {short_date(alert.snoozed_until, runtime.config.team.tz)}" if alert.snoozed_until else ""
-        click.echo(f"alert {alert.id} ({alert.client or alert.account}, {alert.kind}) is now {alert.state.value}{suffix}")
+        suffix = (
+            f" until {short_date(alert.snoozed_until, runtime.config.team.tz)}"
+            if alert.snoozed_until
+            else ""
+        )
+        click.echo(
+            f"alert {alert.id} ({alert.client or alert.account}, {alert.kind}) is now {alert.state.value}{suffix}"
+        )
 
     @alerts_group.command("ack")
     @click.argument("alert_id", type=int)
@@ -160,19 +191,30 @@ def register(cli: click.Group) -> None:
         Example:
             relmon alerts send
         """
-        from monitor.jobs import send_alerts
+        from monitor.app.alerting import send_alerts
 
         result = send_alerts(app.runtime(), now=app.now)
         if as_json:
             emit_json(
-                {"schema": "relmon/alerts-send/v1", "events": result.events, "digests": result.digests, "sent": result.sent,
-                 "retried": result.retried, "failed": result.failed, "delivery": result.delivery}
+                {
+                    "schema": "relmon/alerts-send/v1",
+                    "events": result.events,
+                    "digests": result.digests,
+                    "sent": result.sent,
+                    "retried": result.retried,
+                    "failed": result.failed,
+                    "delivery": result.delivery,
+                }
             )
         else:
             for event in result.events:
                 who = event.get("client") or f"account {event.get('account')}"
-                click.echo(f"alert {event['alert']}: {who} {event['kind']} {event['event']} ({event['severity'] or 'cleared'})")
-            click.echo(f"{result.digests} digest(s) queued; {result.sent} email(s) sent, {result.retried} to retry, {result.failed} failed")
+                click.echo(
+                    f"alert {event['alert']}: {who} {event['kind']} {event['event']} ({event['severity'] or 'cleared'})"
+                )
+            click.echo(
+                f"{result.digests} digest(s) queued; {result.sent} email(s) sent, {result.retried} to retry, {result.failed} failed"
+            )
             if result.delivery:
                 click.echo(f"not delivered: {result.delivery}")
         if result.failed:
@@ -191,22 +233,38 @@ def register(cli: click.Group) -> None:
         """
         from monitor.alerts.render import test_email as build
         from monitor.alerts.store import enqueue
+        from monitor.app.alerting import deliver
         from monitor.core.addresses import normalise_address
-        from monitor.jobs import deliver
 
         runtime = app.runtime()
         sender = runtime.config.alerts.sender
         if sender is None or runtime.config.alerts.smtp is None:
-            raise click.ClickException("alert emails are not configured: set [alerts] from and [smtp] in the configuration")
+            raise click.ClickException(
+                "alert emails are not configured: set [alerts] from and [smtp] in the configuration"
+            )
         try:
             recipient = normalise_address(address)
         except ValueError as err:
             raise click.BadParameter(str(err)) from err
-        message = build(recipient=recipient, sender=sender, sender_name=runtime.config.alerts.sender_name, when=app.now)
+        message = build(
+            recipient=recipient,
+            sender=sender,
+            sender_name=runtime.config.alerts.sender_name,
+            when=app.now,
+        )
         with runtime.store.engine.begin() as connection:
-            enqueue(connection, message, kind="test", recipients=[recipient], now=app.now, not_before=app.now)
+            enqueue(
+                connection,
+                message,
+                kind="test",
+                recipients=[recipient],
+                now=app.now,
+                not_before=app.now,
+            )
         result = deliver(runtime, now=app.now)
         if result.sent:
             click.echo(f"sent a test email to {recipient}")
         else:
-            raise click.ClickException(f"the test email was not delivered: {result.delivery or 'see relmon alerts for the error'}")
+            raise click.ClickException(
+                f"the test email was not delivered: {result.delivery or 'see relmon alerts for the error'}"
+            )

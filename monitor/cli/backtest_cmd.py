@@ -23,11 +23,24 @@ KINDS = ("silence", "checkin_due", "unanswered", "friction", "micromanagement")
 def register(cli: click.Group) -> None:
     @cli.command("backtest")
     @query_options
-    @click.option("--since", callback=parse_since, metavar="DATE", help="First day to replay (default: a year before --as-of, or the first message).")
-    @click.option("--list/--no-list", "show_list", default=True, show_default=True, help="List every alert that would have fired.")
+    @click.option(
+        "--since",
+        callback=parse_since,
+        metavar="DATE",
+        help="First day to replay (default: a year before --as-of, or the first message).",
+    )
+    @click.option(
+        "--list/--no-list",
+        "show_list",
+        default=True,
+        show_default=True,
+        help="List every alert that would have fired.",
+    )
     @pass_app
     @fail_cleanly
-    def backtest(app: App, as_json: bool, as_of: datetime | None, since: datetime | None, show_list: bool) -> None:
+    def backtest(
+        app: App, as_json: bool, as_of: datetime | None, since: datetime | None, show_list: bool
+    ) -> None:
         """Replay the stored history day by day: which alerts would have fired, and when.
 
         Uses the current thresholds and the alert lifecycle (one alert per client and kind,
@@ -39,7 +52,7 @@ def register(cli: click.Group) -> None:
             relmon backtest
             relmon backtest --since 2026-01-01 --json
         """
-        from monitor.views import backtest as run
+        from monitor.app.views import backtest as run
 
         when = as_of or app.now
         data = run(app.runtime(), when, since)
@@ -59,4 +72,6 @@ def register(cli: click.Group) -> None:
             for client in data["clients"]:
                 for fired in client["fired"]:
                     style = severity_style(fired["severity"])
-                    out.print(f"  {fired['date']}  {client['name']:<28} {fired['kind']:<16} [{style}]{fired['severity']:<8}[/] {fired['explanation']}")
+                    out.print(
+                        f"  {fired['date']}  {client['name']:<28} {fired['kind']:<16} [{style}]{fired['severity']:<8}[/] {fired['explanation']}"
+                    )

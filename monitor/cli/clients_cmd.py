@@ -23,7 +23,17 @@ from monitor.clock import humanize_age
 
 def clients_table(rows: list[dict[str, Any]], tz: Any) -> Table:
     grid = table(
-        ("client", "owner", "in", "out", "noise", "last inbound", "last outbound", "waiting on", "awaiting reply"),
+        (
+            "client",
+            "owner",
+            "in",
+            "out",
+            "noise",
+            "last inbound",
+            "last outbound",
+            "waiting on",
+            "awaiting reply",
+        ),
         right=("in", "out", "noise"),
     )
     for row in rows:
@@ -65,7 +75,7 @@ def register(cli: click.Group) -> None:
         """
         if ctx.invoked_subcommand is not None:
             return
-        from monitor.views import client_overview
+        from monitor.app.views import client_overview
 
         when = as_of or app.now
         rows = client_overview(app.runtime(), when)
@@ -89,7 +99,7 @@ def register(cli: click.Group) -> None:
         Example:
             relmon clients suggest --limit 10
         """
-        from monitor.views import suggestions
+        from monitor.app.views import suggestions
 
         when = as_of or app.now
         rows = suggestions(app.runtime(), when, limit)
@@ -98,6 +108,15 @@ def register(cli: click.Group) -> None:
             return
         grid = table(("domain or address", "from them", "from us", "people", "first", "last"))
         for row in rows:
-            people = ", ".join(row["people"][:3]) + (f" +{len(row['people']) - 3}" if len(row["people"]) > 3 else "")
-            grid.add_row(row["name"], str(row["inbound"]), str(row["outbound"]), people, short_date(row["first"]), short_date(row["last"]))
+            people = ", ".join(row["people"][:3]) + (
+                f" +{len(row['people']) - 3}" if len(row["people"]) > 3 else ""
+            )
+            grid.add_row(
+                row["name"],
+                str(row["inbound"]),
+                str(row["outbound"]),
+                people,
+                short_date(row["first"]),
+                short_date(row["last"]),
+            )
         console().print(grid)

@@ -41,7 +41,7 @@ class App:
     def runtime(self) -> Any:
         """Configuration, migrated store and text analyzer (imported late: the analyzer is slow)."""
         if self._runtime is None:
-            from monitor.runtime import Runtime
+            from monitor.app.runtime import Runtime
 
             self._runtime = Runtime.open(self.config)
         return self._runtime
@@ -104,7 +104,9 @@ def parse_since(ctx: click.Context, _param: click.Parameter, value: str | None) 
         raise click.BadParameter(str(err)) from err
 
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON (schema in docs/json.md).")
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print machine-readable JSON (schema in docs/json.md)."
+)
 as_of_option = click.option(
     "--as-of",
     "as_of",
@@ -144,7 +146,12 @@ def console() -> Console:
     """Rich output on stdout; wide when piped, so tables are not wrapped at 80 columns."""
     if sys.stdout.isatty():
         return Console(file=sys.stdout, highlight=False)
-    return Console(file=sys.stdout, highlight=False, width=int(os.environ.get("COLUMNS") or "200"), color_system=None)
+    return Console(
+        file=sys.stdout,
+        highlight=False,
+        width=int(os.environ.get("COLUMNS") or "200"),
+        color_system=None,
+    )
 
 
 def short_date(value: datetime | None, tz: Any = None) -> str:

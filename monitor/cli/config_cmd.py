@@ -21,7 +21,12 @@ def describe(config: Config) -> dict[str, Any]:
             "domains": list(team.domains),
             "addresses": list(team.addresses),
             "members": [
-                {"name": m.name, "address": m.address, "aliases": list(m.aliases), "timezone": m.timezone}
+                {
+                    "name": m.name,
+                    "address": m.address,
+                    "aliases": list(m.aliases),
+                    "timezone": m.timezone,
+                }
                 for m in team.members
             ],
             "timezone": team.timezone,
@@ -41,7 +46,12 @@ def describe(config: Config) -> dict[str, Any]:
             for c in config.clients
         ],
         "accounts": [
-            {"name": a.name, "kind": a.kind, "address": a.address, "path": str(a.path) if a.path else None}
+            {
+                "name": a.name,
+                "kind": a.kind,
+                "address": a.address,
+                "path": str(a.path) if a.path else None,
+            }
             for a in config.accounts
         ],
         "store": {"url": _mask_url(config.store.url)},
@@ -84,7 +94,14 @@ def register(cli: click.Group) -> None:
             config = app.config
         except ConfigError as err:
             if as_json:
-                emit_json({"schema": "relmon/config-check/v1", "ok": False, "path": str(err.path or find_config_path(app.config_path)), "problems": err.problems})
+                emit_json(
+                    {
+                        "schema": "relmon/config-check/v1",
+                        "ok": False,
+                        "path": str(err.path or find_config_path(app.config_path)),
+                        "problems": err.problems,
+                    }
+                )
                 raise SystemExit(1) from err
             raise click.ClickException(str(err)) from err
         problems: list[str] = []
@@ -94,20 +111,31 @@ def register(cli: click.Group) -> None:
             except SecretError as err:
                 problems.extend(err.problems)
         if as_json:
-            emit_json({"schema": "relmon/config-check/v1", "ok": not problems, "problems": problems, "config": describe(config)})
+            emit_json(
+                {
+                    "schema": "relmon/config-check/v1",
+                    "ok": not problems,
+                    "problems": problems,
+                    "config": describe(config),
+                }
+            )
         else:
             out = console()
             data = describe(config)
             out.print(f"[bold]Configuration[/bold] {data['path']}")
             team = data["team"]
-            out.print(f"  team {team['name']!r}: domains {', '.join(team['domains']) or '—'}; timezone {team['timezone']}; hours {', '.join(team['working_hours'])}; holidays {team['holidays'] or '—'}")
+            out.print(
+                f"  team {team['name']!r}: domains {', '.join(team['domains']) or '—'}; timezone {team['timezone']}; hours {', '.join(team['working_hours'])}; holidays {team['holidays'] or '—'}"
+            )
             for member in team["members"]:
                 out.print(f"    member {member['name']} <{member['address']}>")
             for client in data["clients"]:
                 where = ", ".join(client["domains"] + client["addresses"])
                 out.print(f"  client {client['name']!r} ({where}) owner {client['owner']}")
             for account in data["accounts"]:
-                out.print(f"  account {account['name']!r} kind {account['kind']} {account['address'] or ''} {account['path'] or ''}")
+                out.print(
+                    f"  account {account['name']!r} kind {account['kind']} {account['address'] or ''} {account['path'] or ''}"
+                )
             out.print(f"  store {data['store']['url']}")
             for key, shown in data["secrets"].items():
                 out.print(f"  secret {key}: {shown}")

@@ -64,8 +64,13 @@ def register(cli: click.Group) -> None:
             store.close()
         ok = current == HEAD
         if as_json:
-            emit_json({"schema": "relmon/db-status/v1", "ok": ok, "revision": current, "expected": HEAD})
+            emit_json(
+                {"schema": "relmon/db-status/v1", "ok": ok, "revision": current, "expected": HEAD}
+            )
         else:
-            click.echo(f"database answers; schema {current or 'empty'}" + ("" if ok else f", expected {HEAD}: run relmon db upgrade"))
+            click.echo(
+                f"database answers; schema {current or 'empty'}"
+                + ("" if ok else f", expected {HEAD}: run relmon db upgrade")
+            )
         if not ok:
             raise SystemExit(1)

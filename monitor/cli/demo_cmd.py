@@ -37,7 +37,14 @@ def demo_config(store_url: str) -> tuple[Config, dict[str, Any]]:
             "timezone": "Europe/London",
             "working_hours": "Mon-Fri 09:00-17:30",
             "holidays": "GB-ENG",
-            "members": [{"name": m["name"], "address": m["address"], "timezone": m.get("timezone", "Europe/London")} for m in team["members"]],
+            "members": [
+                {
+                    "name": m["name"],
+                    "address": m["address"],
+                    "timezone": m.get("timezone", "Europe/London"),
+                }
+                for m in team["members"]
+            ],
         },
         "clients": [
             {
@@ -54,7 +61,12 @@ def demo_config(store_url: str) -> tuple[Config, dict[str, Any]]:
             for c in data["clients"]
         ],
         "accounts": [
-            {"name": m["address"].split("@")[0].split(".")[0], "kind": "mbox", "address": m["address"], "path": str(DEMO / "mail" / f"{m['address'].split('@')[0]}.mbox")}
+            {
+                "name": m["address"].split("@")[0].split(".")[0],
+                "kind": "mbox",
+                "address": m["address"],
+                "path": str(DEMO / "mail" / f"{m['address'].split('@')[0]}.mbox"),
+            }
             for m in team["members"]
         ],
         "store": {"url": store_url},
@@ -67,11 +79,21 @@ def demo_config(store_url: str) -> tuple[Config, dict[str, Any]]:
 def register(cli: click.Group) -> None:
     @cli.command("demo")
     @query_options
-    @click.option("--keep", type=click.Path(file_okay=False, path_type=Path), help="Keep the demo database in this directory (default: a temporary one, removed afterwards).")
-    @click.option("--outbox-dir", type=click.Path(file_okay=False, path_type=Path), help="Write the alert emails relmon would send here, one .eml file each.")
+    @click.option(
+        "--keep",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Keep the demo database in this directory (default: a temporary one, removed afterwards).",
+    )
+    @click.option(
+        "--outbox-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Write the alert emails relmon would send here, one .eml file each.",
+    )
     @pass_app
     @fail_cleanly
-    def demo(app: App, as_json: bool, as_of: datetime | None, keep: Path | None, outbox_dir: Path | None) -> None:
+    def demo(
+        app: App, as_json: bool, as_of: datetime | None, keep: Path | None, outbox_dir: Path | None
+    ) -> None:
         """Run relmon on a sample consultancy mailbox: no configuration, offline, under a minute.
 
         Builds a throw-away SQLite database from three consultants' mailboxes shipped with
@@ -85,9 +107,9 @@ def register(cli: click.Group) -> None:
             relmon demo --keep ./demo-db && relmon --config ./demo-db/relmon.toml clients
             relmon demo --outbox-dir ./alert-emails
         """
-        from monitor.jobs import ingest_paths
-        from monitor.runtime import Runtime
-        from monitor.views import client_overview, health
+        from monitor.app.runtime import Runtime
+        from monitor.app.sync import ingest_paths
+        from monitor.app.views import client_overview, health
 
         started = time.perf_counter()
         workdir = Path(tempfile.mkdtemp(prefix="relmon-demo-")) if keep is None else keep
@@ -134,7 +156,10 @@ def register(cli: click.Group) -> None:
             return
         _print(config, rows, health_rows, noise, when, read, stored, elapsed)
         if outbox_dir is not None:
-            console().print(f"Wrote {len(emails)} alert email(s) to {outbox_dir}: " + ", ".join(e["file"] for e in emails))
+            console().print(
+                f"Wrote {len(emails)} alert email(s) to {outbox_dir}: "
+                + ", ".join(e["file"] for e in emails)
+            )
 
 
 def _compose_alerts(runtime: Any, when: datetime, outbox_dir: Path | None) -> list[dict[str, Any]]:
@@ -143,13 +168,17 @@ def _compose_alerts(runtime: Any, when: datetime, outbox_dir: Path | None) -> li
 
     import sqlalchemy as sa
 
-    from monitor.jobs import evaluate_alerts, send_digests
+    from monitor.app.alerting import evaluate_alerts, send_digests
     from monitor.store.schema import outbox
 
     evaluate_alerts(runtime, now=when)
     send_digests(runtime, now=when)
     with runtime.store.engine.connect() as connection:
-        rows = connection.execute(sa.select(outbox.c.id, outbox.c.kind, outbox.c.subject, outbox.c.recipients, outbox.c.raw).order_by(outbox.c.id)).all()
+        rows = connection.execute(
+            sa.select(
+                outbox.c.id, outbox.c.kind, outbox.c.subject, outbox.c.recipients, outbox.c.raw
+            ).order_by(outbox.c.id)
+        ).all()
     written = []
     if outbox_dir is not None:
         outbox_dir.mkdir(parents=True, exist_ok=True)
@@ -158,7 +187,9 @@ def _compose_alerts(runtime: Any, when: datetime, outbox_dir: Path | None) -> li
         name = f"{number:02d}-{row.kind}-{slug}.eml"
         if outbox_dir is not None:
             (outbox_dir / name).write_bytes(row.raw)
-        written.append({"file": name, "kind": row.kind, "subject": row.subject, "recipients": row.recipients})
+        written.append(
+            {"file": name, "kind": row.kind, "subject": row.subject, "recipients": row.recipients}
+        )
     return written
 
 
@@ -175,7 +206,10 @@ def _noise_summary(runtime: Any, when: datetime) -> list[dict[str, Any]]:
         .order_by(messages.c.noise, messages.c.client)
     )
     with reading(runtime.store.engine) as connection:
-        return [{"kind": kind, "client": client, "count": count} for kind, client, count in connection.execute(query)]
+        return [
+            {"kind": kind, "client": client, "count": count}
+            for kind, client, count in connection.execute(query)
+        ]
 
 
 def _write_config(directory: Path, config: Config) -> None:
@@ -190,11 +224,23 @@ def _write_config(directory: Path, config: Config) -> None:
     if config.team.holidays:
         lines.append(f"holidays = {config.team.holidays.label()!r}")
     for member in config.team.members:
-        lines += ["", "[[team.members]]", f"name = {member.name!r}", f"address = {member.address!r}"]
+        lines += [
+            "",
+            "[[team.members]]",
+            f"name = {member.name!r}",
+            f"address = {member.address!r}",
+        ]
         if member.timezone:
             lines.append(f"timezone = {member.timezone!r}")
     for client in config.clients:
-        lines += ["", "[[clients]]", f"name = {client.name!r}", f"domains = {list(client.domains)!r}", f"addresses = {list(client.addresses)!r}", f"owner = {client.owner!r}"]
+        lines += [
+            "",
+            "[[clients]]",
+            f"name = {client.name!r}",
+            f"domains = {list(client.domains)!r}",
+            f"addresses = {list(client.addresses)!r}",
+            f"owner = {client.owner!r}",
+        ]
         if client.timezone:
             lines.append(f"timezone = {client.timezone!r}")
     lines += ["", "[store]", f"url = {config.store.url!r}", ""]
@@ -228,7 +274,9 @@ def _print(
         out.print("[bold]Awaiting our reply[/bold]")
         grid = table(("client", "since", "from", "subject"))
         for client, item in waiting:
-            grid.add_row(client, short_date(item["date"], config.team.tz), item["from"], item["subject"][:70])
+            grid.add_row(
+                client, short_date(item["date"], config.team.tz), item["from"], item["subject"][:70]
+            )
         out.print(grid)
     out.print()
     out.print("[bold]Health[/bold], worst first")
@@ -239,7 +287,9 @@ def _print(
         out.print("[bold]Alerts the owners would get[/bold]")
         for row, alert in firing:
             style = severity_style(alert["severity"])
-            out.print(f"  [{style}]{alert['severity']:<8}[/] {alert['kind']:<16} {alert['explanation']}")
+            out.print(
+                f"  [{style}]{alert['severity']:<8}[/] {alert['kind']:<16} {alert['explanation']}"
+            )
             out.print(f"           [dim]{row['pattern']['name']}: {row['pattern']['advice']}[/dim]")
     if noise:
         out.print()
@@ -247,9 +297,14 @@ def _print(
         totals: dict[str, int] = {}
         for entry in noise:
             totals[entry["kind"]] = totals.get(entry["kind"], 0) + entry["count"]
-        out.print("  " + ", ".join(f"{kind.replace('_', ' ')}: {count}" for kind, count in sorted(totals.items())))
+        out.print(
+            "  "
+            + ", ".join(
+                f"{kind.replace('_', ' ')}: {count}" for kind, count in sorted(totals.items())
+            )
+        )
     out.print()
     out.print(
         f"[dim]Done in {elapsed:.1f} s. Try `relmon demo --json`, or `relmon demo --keep DIR` and then "
-        "`relmon --config DIR/relmon.toml client \"Orchard Health Partners\" --as-of 2026-11-20T09:00Z`.[/dim]"
+        '`relmon --config DIR/relmon.toml client "Orchard Health Partners" --as-of 2026-11-20T09:00Z`.[/dim]'
     )

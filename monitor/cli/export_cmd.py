@@ -23,7 +23,11 @@ def _write(rows: Iterable[dict[str, Any]], fields: tuple[str, ...], fmt: str, ou
         for row in rows:
             flat = {}
             for name, value in to_jsonable(row).items():
-                flat[name] = json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else value
+                flat[name] = (
+                    json.dumps(value, ensure_ascii=False)
+                    if isinstance(value, list | dict)
+                    else value
+                )
             writer.writerow(flat)
             count += 1
     else:
@@ -36,14 +40,36 @@ def _write(rows: Iterable[dict[str, Any]], fields: tuple[str, ...], fmt: str, ou
 def register(cli: click.Group) -> None:
     @cli.command("export")
     @query_options
-    @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True, help="JSON lines or CSV.")
-    @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of stdout.")
+    @click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["jsonl", "csv"]),
+        default="jsonl",
+        show_default=True,
+        help="JSON lines or CSV.",
+    )
+    @click.option(
+        "--output",
+        "-o",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write to this file instead of stdout.",
+    )
     @click.option("--client", help="Only this client's messages.")
-    @click.option("--quarantined", is_flag=True, help="List the messages that could not be read, with reasons.")
+    @click.option(
+        "--quarantined",
+        is_flag=True,
+        help="List the messages that could not be read, with reasons.",
+    )
     @pass_app
     @fail_cleanly
     def export(
-        app: App, as_json: bool, as_of: datetime | None, fmt: str, output: Path | None, client: str | None, quarantined: bool
+        app: App,
+        as_json: bool,
+        as_of: datetime | None,
+        fmt: str,
+        output: Path | None,
+        client: str | None,
+        quarantined: bool,
     ) -> None:
         """Export stored messages, one row per message with its normalised fields.
 

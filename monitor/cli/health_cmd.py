@@ -25,8 +25,16 @@ from monitor.sparkline import sparkline
 def health_table(rows: list[dict[str, Any]], tz: Any) -> Table:
     table = Table(show_edge=False, pad_edge=False)
     for name, justify in (
-        ("client", "left"), ("health", "right"), ("trend", "left"), ("last in", "left"), ("last out", "left"),
-        ("awaiting", "left"), ("reply 30d", "right"), ("tone 30d", "right"), ("pattern", "left"), ("alerts", "left"),
+        ("client", "left"),
+        ("health", "right"),
+        ("trend", "left"),
+        ("last in", "left"),
+        ("last out", "left"),
+        ("awaiting", "left"),
+        ("reply 30d", "right"),
+        ("tone 30d", "right"),
+        ("pattern", "left"),
+        ("alerts", "left"),
     ):
         table.add_column(name, justify=justify, no_wrap=name != "alerts")  # type: ignore[arg-type]
     for row in rows:
@@ -35,8 +43,15 @@ def health_table(rows: list[dict[str, Any]], tz: Any) -> Table:
         trend = sparkline([p["health"] for p in row["trend"][1::2]], 0, 100)
         tone = sparkline([p["sentiment_30d"] for p in row["trend"][1::2]], -1, 1)
         waiting = row["awaiting"]
-        waiting_text = f"{waiting['count']}, {hours(waiting['oldest_business_hours'])}" if waiting["count"] else "—"
-        alerts = " ".join(f"[{severity_style(a['severity'])}]{a['kind']}[/]" for a in row["alerts"]) or "—"
+        waiting_text = (
+            f"{waiting['count']}, {hours(waiting['oldest_business_hours'])}"
+            if waiting["count"]
+            else "—"
+        )
+        alerts = (
+            " ".join(f"[{severity_style(a['severity'])}]{a['kind']}[/]" for a in row["alerts"])
+            or "—"
+        )
         table.add_row(
             row["name"],
             f"[{health_style(score)}]{score if score is not None else '—'}[/]",
@@ -69,7 +84,7 @@ def register(cli: click.Group) -> None:
             relmon health
             relmon health --as-of 2026-09-30 --json
         """
-        from monitor.views import health as health_rows
+        from monitor.app.views import health as health_rows
 
         when = as_of or app.now
         rows = health_rows(app.runtime(), when)
@@ -81,7 +96,9 @@ def register(cli: click.Group) -> None:
     @cli.command("client")
     @click.argument("name")
     @query_options
-    @click.option("--timeline", default=40, show_default=True, help="How many recent messages to list.")
+    @click.option(
+        "--timeline", default=40, show_default=True, help="How many recent messages to list."
+    )
     @pass_app
     @fail_cleanly
     def client(app: App, name: str, as_json: bool, as_of: datetime | None, timeline: int) -> None:
@@ -92,11 +109,13 @@ def register(cli: click.Group) -> None:
             relmon client "Acme Logistics"
             relmon client acme --as-of 2026-10-01 --json
         """
-        from monitor.views import client_detail
+        from monitor.app.views import client_detail
 
         runtime = app.runtime()
         when = as_of or app.now
-        data = client_detail(runtime, named_client(runtime.config, name).name, when, timeline=timeline)
+        data = client_detail(
+            runtime, named_client(runtime.config, name).name, when, timeline=timeline
+        )
         if as_json:
             emit_json({"schema": "relmon/client/v1", "as_of": when, "client": data})
             return
@@ -107,20 +126,33 @@ def print_client(data: dict[str, Any], tz: Any, when: datetime) -> None:
     out = console()
     score = data["health"]
     out.print(f"[bold]{data['name']}[/bold] — owner {data['owner']} — as of {short_date(when, tz)}")
-    components = ", ".join(f"{k} {v if v is not None else '—'}" for k, v in data["components"].items())
-    out.print(f"Health [{health_style(score)}]{score if score is not None else '—'}[/] ({components})  {sparkline([p['health'] for p in data['trend']], 0, 100)}")
+    components = ", ".join(
+        f"{k} {v if v is not None else '—'}" for k, v in data["components"].items()
+    )
+    out.print(
+        f"Health [{health_style(score)}]{score if score is not None else '—'}[/] ({components})  {sparkline([p['health'] for p in data['trend']], 0, 100)}"
+    )
     pattern = data["pattern"]
     out.print(f"Pattern: [bold]{pattern['name']}[/bold] ({'; '.join(pattern['reasons'])})")
     out.print(f"  {pattern['advice']}")
     out.print()
     cadence = data["cadence"]
-    cadence_text = f"every {cadence['days']:.0f} days ({cadence['source']})" if cadence["days"] else f"unknown ({cadence['samples']} gaps so far)"
-    out.print(f"Writes {cadence_text}; silent for {data['silent_days'] if data['silent_days'] is not None else '—'} days" + (f"; away until {data['away_until']}" if data["away_until"] else ""))
+    cadence_text = (
+        f"every {cadence['days']:.0f} days ({cadence['source']})"
+        if cadence["days"]
+        else f"unknown ({cadence['samples']} gaps so far)"
+    )
+    out.print(
+        f"Writes {cadence_text}; silent for {data['silent_days'] if data['silent_days'] is not None else '—'} days"
+        + (f"; away until {data['away_until']}" if data["away_until"] else "")
+    )
     for label, key in (("Our reply gap", "reply_gap"), ("Client reply gap", "client_reply_gap")):
         parts = []
         for days in (30, 90):
             stats = data[f"{key}_{days}d"]
-            parts.append(f"{days}d median {hours(stats['median_business_hours'])} biz / {hours(stats['median_wall_hours'])} wall, p90 {hours(stats['p90_business_hours'])} biz (n={stats['count']})")
+            parts.append(
+                f"{days}d median {hours(stats['median_business_hours'])} biz / {hours(stats['median_wall_hours'])} wall, p90 {hours(stats['p90_business_hours'])} biz (n={stats['count']})"
+            )
         out.print(f"{label}: " + "; ".join(parts))
     sentiment = data["sentiment"]
     out.print(
@@ -129,7 +161,9 @@ def print_client(data: dict[str, Any], tz: Any, when: datetime) -> None:
     )
     for item in data["sentiment_evidence"]:
         text = item["text"] or "(sentence text not stored; enable privacy.store_snippets)"
-        out.print(f"  {item['compound']:+.2f} in {item['message']['subject']!r} ({short_date(item['message']['date'], tz)}), sentence {item['sentence'] + 1}: {text}")
+        out.print(
+            f"  {item['compound']:+.2f} in {item['message']['subject']!r} ({short_date(item['message']['date'], tz)}), sentence {item['sentence'] + 1}: {text}"
+        )
     out.print()
     out.print("[bold]Alerts[/bold]")
     for finding in data["findings"]:
@@ -153,7 +187,12 @@ def print_client(data: dict[str, Any], tz: Any, when: datetime) -> None:
         else:  # unscored: say in which language, unless it is noise, which is never scored
             tone = f"({item['language']})" if item["language"] and not item["noise"] else ""
         table.add_row(
-            short_date(item["date"], tz), "in" if item["direction"] == "inbound" else "out", item["from"], item["subject"][:60],
-            tone, gap_text, note,
+            short_date(item["date"], tz),
+            "in" if item["direction"] == "inbound" else "out",
+            item["from"],
+            item["subject"][:60],
+            tone,
+            gap_text,
+            note,
         )
     out.print(table)

@@ -20,7 +20,7 @@ from rich.table import Table
 from monitor.cli.common import App, console, emit_json, fail_cleanly, json_option, pass_app
 
 if TYPE_CHECKING:
-    from monitor.jobs import IngestReport
+    from monitor.app.sync import IngestReport
 
 
 def print_report(report: IngestReport) -> None:
@@ -31,10 +31,20 @@ def print_report(report: IngestReport) -> None:
         label = f"{folder.account}:{folder.folder}"
         if folder.skipped:
             label += f" (skipped: {folder.skipped})"
-        table.add_row(label, str(folder.read), str(folder.new), str(folder.known), str(folder.quarantined), str(folder.excluded), f"{folder.seconds:.1f}")
+        table.add_row(
+            label,
+            str(folder.read),
+            str(folder.new),
+            str(folder.known),
+            str(folder.quarantined),
+            str(folder.excluded),
+            f"{folder.seconds:.1f}",
+        )
     if len(report.folders) > 1:
         table.add_row(
-            "[bold]total[/bold]", *(str(report.total(n)) for n in ("read", "new", "known", "quarantined", "excluded")), f"{report.seconds:.1f}"
+            "[bold]total[/bold]",
+            *(str(report.total(n)) for n in ("read", "new", "known", "quarantined", "excluded")),
+            f"{report.seconds:.1f}",
         )
     console().print(table)
 
@@ -42,7 +52,12 @@ def print_report(report: IngestReport) -> None:
 def register(cli: click.Group) -> None:
     @cli.command("ingest")
     @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-    @click.option("--account", default="local", show_default=True, help="Label stored with every message read, e.g. the mailbox owner.")
+    @click.option(
+        "--account",
+        default="local",
+        show_default=True,
+        help="Label stored with every message read, e.g. the mailbox owner.",
+    )
     @json_option
     @pass_app
     @fail_cleanly
@@ -58,21 +73,27 @@ def register(cli: click.Group) -> None:
             relmon ingest ~/Maildir --account alice
             relmon ingest archive-2025.mbox sent-2025.mbox --account alice
         """
-        from monitor.jobs import ingest_paths
+        from monitor.app.sync import ingest_paths
 
         runtime = app.runtime()
         show_progress = sys.stdout.isatty() and not as_json
         if show_progress:
             with Progress(
-                SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                TimeElapsedColumn(), transient=True,
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                transient=True,
             ) as progress:
                 task = progress.add_task("ingesting", total=None)
 
                 def advance(count: int) -> None:
                     progress.advance(task, count)
 
-                report = ingest_paths(runtime, paths, account=account, now=app.now, progress=advance)
+                report = ingest_paths(
+                    runtime, paths, account=account, now=app.now, progress=advance
+                )
         else:
             report = ingest_paths(runtime, paths, account=account, now=app.now)
         if as_json:
@@ -80,7 +101,10 @@ def register(cli: click.Group) -> None:
                 {
                     "schema": "relmon/ingest/v1",
                     "folders": [f.as_dict() for f in report.folders],
-                    "totals": {n: report.total(n) for n in ("read", "new", "known", "quarantined", "excluded")},
+                    "totals": {
+                        n: report.total(n)
+                        for n in ("read", "new", "known", "quarantined", "excluded")
+                    },
                     "seconds": round(report.seconds, 3),
                 }
             )

@@ -34,7 +34,7 @@ def register(cli: click.Group) -> None:
             relmon sync
             relmon sync --account alice-imap --json
         """
-        from monitor.jobs import sync_all
+        from monitor.app.sync import sync_all
 
         runtime = app.runtime()
         if only is not None:
@@ -50,10 +50,18 @@ def register(cli: click.Group) -> None:
                     note = f"[red]{result.error_kind} error[/red]: {result.error}"
                     grid.add_row(result.account, "—", "", "", "", "", f"{result.seconds:.1f}", note)
                 for folder in result.folders:
-                    note = folder.error or (f"resynced: {folder.resynced}" if folder.resynced else "")
+                    note = folder.error or (
+                        f"resynced: {folder.resynced}" if folder.resynced else ""
+                    )
                     grid.add_row(
-                        result.account, folder.folder, str(folder.new), str(folder.changed), str(folder.expunged),
-                        str(folder.quarantined), f"{folder.seconds:.1f}", note,
+                        result.account,
+                        folder.folder,
+                        str(folder.new),
+                        str(folder.changed),
+                        str(folder.expunged),
+                        str(folder.quarantined),
+                        f"{folder.seconds:.1f}",
+                        note,
                     )
             console().print(grid)
         if any(r.error for r in results):

@@ -144,7 +144,9 @@ class Directory:
     def is_us(self, address: str) -> bool:
         return self.party(address).kind is PartyKind.US
 
-    def attribute(self, sender: Mailbox | None, to: Iterable[Mailbox], cc: Iterable[Mailbox]) -> Attribution:
+    def attribute(
+        self, sender: Mailbox | None, to: Iterable[Mailbox], cc: Iterable[Mailbox]
+    ) -> Attribution:
         """Direction and client of a message from its addresses (DESIGN.md, "direction")."""
         recipients = [*to, *cc]
         if sender is None:

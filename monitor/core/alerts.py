@@ -72,27 +72,43 @@ def step(
     if alert is None or alert.state is State.RESOLVED:
         if severity is None:
             return alert, ()
-        if alert is not None and alert.resolved_at is not None and now - alert.resolved_at < cooldown:
+        if (
+            alert is not None
+            and alert.resolved_at is not None
+            and now - alert.resolved_at < cooldown
+        ):
             return alert, ()  # still cooling down: stay quiet
         kind = EventKind.REOPENED if alert is not None else EventKind.OPENED
-        return AlertView(State.OPEN, severity, opened_at=now, changed_at=now), (Event(kind, severity, notify=True),)
+        return AlertView(State.OPEN, severity, opened_at=now, changed_at=now), (
+            Event(kind, severity, notify=True),
+        )
 
     if severity is None:
-        resolved = replace(alert, state=State.RESOLVED, resolved_at=now, changed_at=now, snoozed_until=None)
+        resolved = replace(
+            alert, state=State.RESOLVED, resolved_at=now, changed_at=now, snoozed_until=None
+        )
         return resolved, (Event(EventKind.RESOLVED, None, notify=False),)
 
     if alert.state is State.SNOOZED:
         if alert.snoozed_until is not None and now < alert.snoozed_until:
             # Quiet until the snooze ends, but keep the severity current.
-            return (replace(alert, severity=severity, changed_at=now), ()) if severity is not alert.severity else (alert, ())
-        woke = replace(alert, state=State.OPEN, severity=severity, snoozed_until=None, changed_at=now)
+            return (
+                (replace(alert, severity=severity, changed_at=now), ())
+                if severity is not alert.severity
+                else (alert, ())
+            )
+        woke = replace(
+            alert, state=State.OPEN, severity=severity, snoozed_until=None, changed_at=now
+        )
         return woke, (Event(EventKind.SNOOZE_ENDED, severity, notify=True),)
 
     if severity.rank > alert.severity.rank:
         worse = replace(alert, state=State.OPEN, severity=severity, changed_at=now)
         return worse, (Event(EventKind.WORSENED, severity, notify=True),)
     if severity.rank < alert.severity.rank:
-        return replace(alert, severity=severity, changed_at=now), (Event(EventKind.IMPROVED, severity, notify=False),)
+        return replace(alert, severity=severity, changed_at=now), (
+            Event(EventKind.IMPROVED, severity, notify=False),
+        )
     return alert, ()
 
 

@@ -58,7 +58,9 @@ class SentimentSummary:
     scored_90: int
     unscored_30: int  # client messages in a language VADER does not read
     trend: float | None  # 30-day mean minus the mean of the 90 days before
-    evidence: tuple[tuple[Record, int, float, str | None], ...]  # (message, sentence, compound, text)
+    evidence: tuple[
+        tuple[Record, int, float, str | None], ...
+    ]  # (message, sentence, compound, text)
 
 
 @dataclass(frozen=True)
@@ -115,8 +117,12 @@ class ClientHistory:
     outbound: list[Record] = field(default_factory=list)  # counted outbound, by date
 
     @classmethod
-    def build(cls, context: ClientContext, records: Iterable[Record], owner_away: Sequence[Interval] = ()) -> ClientHistory:
-        ordered = sorted((r for r in records if r.client in (None, context.name)), key=lambda r: (r.date, r.key))
+    def build(
+        cls, context: ClientContext, records: Iterable[Record], owner_away: Sequence[Interval] = ()
+    ) -> ClientHistory:
+        ordered = sorted(
+            (r for r in records if r.client in (None, context.name)), key=lambda r: (r.date, r.key)
+        )
         first_seen: dict[str, datetime] = {}
         away: list[tuple[Interval, str]] = []
         for record in ordered:
@@ -124,7 +130,11 @@ class ClientHistory:
                 for address in (record.sender, *sorted(record.recipients)):
                     if context.is_client_address(address):
                         first_seen.setdefault(address, record.date)
-            if record.noise == "auto_reply" and record.away_until is not None and record.direction is Direction.INBOUND:
+            if (
+                record.noise == "auto_reply"
+                and record.away_until is not None
+                and record.direction is Direction.INBOUND
+            ):
                 back = datetime.combine(record.away_until, time(0), tzinfo=context.theirs.zone)
                 if back > record.date:
                     away.append(((record.date, back), record.sender))
@@ -153,7 +163,9 @@ class ClientHistory:
 
     def count_until(self, now: datetime) -> int:
         """Client mail (both ways, noise excluded) dated up to ``now``."""
-        return bisect.bisect_right(self.inbound, now, key=lambda r: r.date) + bisect.bisect_right(self.outbound, now, key=lambda r: r.date)
+        return bisect.bisect_right(self.inbound, now, key=lambda r: r.date) + bisect.bisect_right(
+            self.outbound, now, key=lambda r: r.date
+        )
 
     def first_counted(self, now: datetime) -> Record | None:
         first = [r for r in (self.inbound[:1] + self.outbound[:1]) if r.date <= now]
@@ -165,7 +177,9 @@ class ClientHistory:
         return self.records[low:high]
 
 
-def _with_cues(records: Sequence[Record], category: str) -> tuple[tuple[Record, tuple[str, ...]], ...]:
+def _with_cues(
+    records: Sequence[Record], category: str
+) -> tuple[tuple[Record, tuple[str, ...]], ...]:
     """The records with friction cues of ``category``, each with those cues."""
     prefix = f"{category}:"
     found = ((r, tuple(c for c in r.friction if c.startswith(prefix))) for r in records)
@@ -214,11 +228,17 @@ def analyse(history: ClientHistory, now: datetime) -> ClientReport:
         main_contacts.add(max(set(recent_senders), key=recent_senders.count))
     client_away = [(interval, who) for interval, who in history.client_away if who in main_contacts]
     away_until = _away_until(now, client_away, main_contacts)
-    owner_away_until = max((high for low, high in history.owner_away if low <= now < high), default=None)
+    owner_away_until = max(
+        (high for low, high in history.owner_away if low <= now < high), default=None
+    )
 
     gaps = gaps_mod.compute(
-        all_records, now, ours=ctx.ours, theirs=ctx.theirs,
-        owner_away=history.owner_away, client_away=[interval for interval, _ in client_away],
+        all_records,
+        now,
+        ours=ctx.ours,
+        theirs=ctx.theirs,
+        owner_away=history.owner_away,
+        client_away=[interval for interval, _ in client_away],
     )
     ours_30 = gaps_mod.stats(gaps_mod.window(gaps.ours, now, 30))
     ours_90 = gaps_mod.stats(gaps_mod.window(gaps.ours, now, 90))
@@ -242,7 +262,11 @@ def analyse(history: ClientHistory, now: datetime) -> ClientReport:
     # Sentiment -------------------------------------------------------------
     scored_30 = [r for r in inbound if r.date >= since_30 and r.sentiment is not None]
     scored_90 = [r for r in inbound if r.date >= since_90 and r.sentiment is not None]
-    before = [r for r in inbound if since_30 - timedelta(days=90) <= r.date < since_30 and r.sentiment is not None]
+    before = [
+        r
+        for r in inbound
+        if since_30 - timedelta(days=90) <= r.date < since_30 and r.sentiment is not None
+    ]
     mean_30 = _mean([r.sentiment for r in scored_30 if r.sentiment is not None])
     mean_before = _mean([r.sentiment for r in before if r.sentiment is not None])
     moving = sorted(
@@ -255,8 +279,11 @@ def analyse(history: ClientHistory, now: datetime) -> ClientReport:
         mean_90=_mean([r.sentiment for r in scored_90 if r.sentiment is not None]),
         scored_90=len(scored_90),
         unscored_30=sum(1 for r in inbound if r.date >= since_30 and r.sentiment is None),
-        trend=round(mean_30 - mean_before, 3) if mean_30 is not None and mean_before is not None else None,
-        evidence=tuple(item for item in moving if item[2] < 0)[:3] + tuple(item for item in reversed(moving) if item[2] > 0)[:2],
+        trend=round(mean_30 - mean_before, 3)
+        if mean_30 is not None and mean_before is not None
+        else None,
+        evidence=tuple(item for item in moving if item[2] < 0)[:3]
+        + tuple(item for item in reversed(moving) if item[2] > 0)[:2],
     )
 
     # Friction ---------------------------------------------------------------
@@ -268,7 +295,11 @@ def analyse(history: ClientHistory, now: datetime) -> ClientReport:
         for record in recent:
             for address in sorted(record.recipients | {record.sender}):
                 first_seen = history.first_seen.get(address)
-                if first_seen is None or first_seen < record.date or not ctx.is_client_address(address):
+                if (
+                    first_seen is None
+                    or first_seen < record.date
+                    or not ctx.is_client_address(address)
+                ):
                     continue
                 mentions_senior = any(c.startswith("senior:") for c in record.friction)
                 if mentions_senior or _SENIOR_LOCAL.search(address.split("@")[0]):
@@ -277,11 +308,15 @@ def analyse(history: ClientHistory, now: datetime) -> ClientReport:
         window_days=t.friction_window_days,
         messages=len(recent),
         sentiment_now=_mean([r.sentiment for r in recent if r.sentiment is not None]),
-        sentiment_usual=_mean([r.sentiment for r in inbound if r.date < window_start and r.sentiment is not None]),
+        sentiment_usual=_mean(
+            [r.sentiment for r in inbound if r.date < window_start and r.sentiment is not None]
+        ),
         escalation=_with_cues(recent, "escalation"),
         pressure_phrases=_with_cues(recent, "pressure_phrase"),
         challenges=_with_cues(recent, "challenge"),
-        negative=tuple(r for r in recent if r.sentiment is not None and r.sentiment <= NEGATIVE_MESSAGE),
+        negative=tuple(
+            r for r in recent if r.sentiment is not None and r.sentiment <= NEGATIVE_MESSAGE
+        ),
         senior_copied=tuple(senior),
     )
 
@@ -308,16 +343,29 @@ def analyse(history: ClientHistory, now: datetime) -> ClientReport:
     waiting = [(g.start, g.business_seconds, g.wall_seconds) for g in gaps.awaiting]
     findings = (
         detectors.silence(
-            ctx.name, last_inbound=last_inbound, cadence_days=learned.days, silent_days=silent_days or 0.0,
-            away_until=away_until, now=now, thresholds=t,
+            ctx.name,
+            last_inbound=last_inbound,
+            cadence_days=learned.days,
+            silent_days=silent_days or 0.0,
+            away_until=away_until,
+            now=now,
+            thresholds=t,
         ),
         detectors.checkin_due(
-            ctx.name, last_outbound=last_outbound, quiet_days=quiet_days, away_until=away_until,
-            has_history=has_history, now=now, thresholds=t,
+            ctx.name,
+            last_outbound=last_outbound,
+            quiet_days=quiet_days,
+            away_until=away_until,
+            has_history=has_history,
+            now=now,
+            thresholds=t,
         ),
         detectors.unanswered(
-            ctx.name, waiting=waiting, median_reply_seconds=ours_90.median_business,
-            owner_away_until=owner_away_until.date() if owner_away_until else None, thresholds=t,
+            ctx.name,
+            waiting=waiting,
+            median_reply_seconds=ours_90.median_business,
+            owner_away_until=owner_away_until.date() if owner_away_until else None,
+            thresholds=t,
         ),
         detectors.friction(ctx.name, friction_facts, t),
         detectors.micromanagement(ctx.name, pressure_facts, t),
@@ -334,10 +382,23 @@ def analyse(history: ClientHistory, now: datetime) -> ClientReport:
     enough = history.count_until(now) >= 3
     health = health_mod.combine(
         {
-            "responsiveness": health_mod.responsiveness(median_hours, overdue, t.unanswered_critical_hours),
-            "engagement": health_mod.engagement(silent_days, learned.days, t.silence_critical_ratio),
-            "sentiment": health_mod.sentiment(mean_30 if len(scored_30) >= 2 else summary.mean_90, friction_facts.points()),
-            "pressure": health_mod.pressure(pressure_facts.ratio, pressure_facts.points(), t.micromanagement_critical_ratio, t.micromanagement_critical_points) if counted else None,
+            "responsiveness": health_mod.responsiveness(
+                median_hours, overdue, t.unanswered_critical_hours
+            ),
+            "engagement": health_mod.engagement(
+                silent_days, learned.days, t.silence_critical_ratio
+            ),
+            "sentiment": health_mod.sentiment(
+                mean_30 if len(scored_30) >= 2 else summary.mean_90, friction_facts.points()
+            ),
+            "pressure": health_mod.pressure(
+                pressure_facts.ratio,
+                pressure_facts.points(),
+                t.micromanagement_critical_ratio,
+                t.micromanagement_critical_points,
+            )
+            if counted
+            else None,
             "balance": health_mod.balance(len(inbound_90), len(outbound_90)),
         },
         worst_alert=worst,
@@ -358,11 +419,22 @@ def analyse(history: ClientHistory, now: datetime) -> ClientReport:
             inbound=len(inbound_180),
             span_days=span_days,
             per_week=len(inbound_180) / weeks,
-            questions_per_message=statistics.fmean([min(r.questions, 6) for r in inbound_180]) if inbound_180 else 0.0,
-            basics_share=sum(1 for r in inbound_180 if r.basics) / len(inbound_180) if inbound_180 else 0.0,
-            status_share=sum(1 for r in inbound_180 if r.pressure) / len(inbound_180) if inbound_180 else 0.0,
-            chaser_share=sum(1 for c in gaps.chasers if c.record.date >= since_180) / len(inbound_180) if inbound_180 else 0.0,
-            messages_per_thread=(len(inbound_180) + len(outbound_180)) / len(threads_180) if threads_180 else 0.0,
+            questions_per_message=statistics.fmean([min(r.questions, 6) for r in inbound_180])
+            if inbound_180
+            else 0.0,
+            basics_share=sum(1 for r in inbound_180 if r.basics) / len(inbound_180)
+            if inbound_180
+            else 0.0,
+            status_share=sum(1 for r in inbound_180 if r.pressure) / len(inbound_180)
+            if inbound_180
+            else 0.0,
+            chaser_share=sum(1 for c in gaps.chasers if c.record.date >= since_180)
+            / len(inbound_180)
+            if inbound_180
+            else 0.0,
+            messages_per_thread=(len(inbound_180) + len(outbound_180)) / len(threads_180)
+            if threads_180
+            else 0.0,
             sentiment=_mean([r.sentiment for r in inbound_180 if r.sentiment is not None]),
             scored=sum(1 for r in inbound_180 if r.sentiment is not None),
             client_reply_hours=client_reply / 3600 if client_reply is not None else None,
@@ -400,7 +472,9 @@ def analyse(history: ClientHistory, now: datetime) -> ClientReport:
     )
 
 
-def health_history(history: ClientHistory, days: Sequence[datetime]) -> list[tuple[datetime, int | None]]:
+def health_history(
+    history: ClientHistory, days: Sequence[datetime]
+) -> list[tuple[datetime, int | None]]:
     """Health at each of ``days`` (end-of-day instants), for trends and sparklines."""
     return [(day, analyse(history, day).health.score) for day in days]
 
@@ -411,6 +485,9 @@ def day_ends(now: datetime, count: int, zone: tzinfo) -> list[datetime]:
     ends = []
     for offset in range(count - 1, 0, -1):
         day = today - timedelta(days=offset)
-        ends.append(datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone) - timedelta(microseconds=1))
+        ends.append(
+            datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+            - timedelta(microseconds=1)
+        )
     ends.append(now)
     return ends

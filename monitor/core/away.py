@@ -48,7 +48,10 @@ _DATE_PATTERNS = [
         re.IGNORECASE,
     ),
     # March 9, 2026 / March 9th
-    re.compile(rf"(?<![a-zäöüéû])(?P<mn>{_MONTH})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?!\d|[.:]\d)(?:,?\s+(?P<y>\d{{4}}))?", re.IGNORECASE),
+    re.compile(
+        rf"(?<![a-zäöüéû])(?P<mn>{_MONTH})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?(?!\d|[.:]\d)(?:,?\s+(?P<y>\d{{4}}))?",
+        re.IGNORECASE,
+    ),
     # 9.3.2026 / 9.3. / 09/03/2026
     re.compile(r"(?<![\d.:/])(?P<d>\d{1,2})[./](?P<m>\d{1,2})(?:[./](?P<y>\d{2,4})|\.)(?![\d:])"),
 ]
@@ -60,7 +63,10 @@ _RETURN_BEFORE = re.compile(
     r"reincorporo|reincorporaré|\bpalaan\b|\btakaisin\b|\bpaikalla\b|\btavoitettavissa\b)",
     re.IGNORECASE,
 )
-_RETURN_AFTER = re.compile(r"^[^。.!\n]{0,12}?(?:返回|回来|回到|上班|wieder\s+(?:im\s+büro|erreichbar|da|für)|alkaen)", re.IGNORECASE)
+_RETURN_AFTER = re.compile(
+    r"^[^。.!\n]{0,12}?(?:返回|回来|回到|上班|wieder\s+(?:im\s+büro|erreichbar|da|für)|alkaen)",
+    re.IGNORECASE,
+)
 _UNTIL_BEFORE = re.compile(
     r"(?:\buntil\b|\btill\b|\bthrough\b|\bthru\b|\bbis\b|jusqu['’]au|jusqu['’]à|\bhasta\b|\bto\b|至|到|[–—-])\s*"
     r"(?:and\s+including\s+|einschließlich\s+|einschl\.\s+|zum\s+|(?:le|el)\s+)?"
@@ -71,7 +77,10 @@ _UNTIL_BEFORE = re.compile(
 _UNTIL_AFTER = re.compile(r"^\s*(?:asti|saakka)\b", re.IGNORECASE)
 # The end of a range ("2.–6.3.", "from 2 to 6 March", "3月2日至3月6日") is the last day away.
 _RANGE_END = re.compile(r"(?:\bto\b|至|到|[–—-])\s*(?:\w+day,?\s+)?$", re.IGNORECASE)
-_INCLUSIVE = re.compile(r"einschließlich|einschl\.|inclus|inclusive|inclusiv|incluido|and\s+including|mukaan\s+lukien", re.IGNORECASE)
+_INCLUSIVE = re.compile(
+    r"einschließlich|einschl\.|inclus|inclusive|inclusiv|incluido|and\s+including|mukaan\s+lukien",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +113,11 @@ def _dates(text: str, sent: date) -> list[_Found]:
             if any(a < match.end() and match.start() < b for a, b in taken):
                 continue
             parts = match.groupdict()
-            month = _MONTHS.get((parts.get("mn") or "").casefold().rstrip(".")) if parts.get("mn") else int(parts["m"])
+            month = (
+                _MONTHS.get((parts.get("mn") or "").casefold().rstrip("."))
+                if parts.get("mn")
+                else int(parts["m"])
+            )
             if not month or not 1 <= month <= 12:
                 continue
             year = int(parts["y"]) if parts.get("y") else None
@@ -133,10 +146,18 @@ def return_date(text: str, sent: datetime) -> date | None:
         if _RETURN_BEFORE.search(before) or _RETURN_AFTER.search(after):
             returns.append(item.day)
         elif _UNTIL_BEFORE.search(before) or _UNTIL_AFTER.search(after):
-            inclusive = _INCLUSIVE.search(before) or _INCLUSIVE.search(after[:15]) or _RANGE_END.search(before)
+            inclusive = (
+                _INCLUSIVE.search(before)
+                or _INCLUSIVE.search(after[:15])
+                or _RANGE_END.search(before)
+            )
             untils.append(item.day + timedelta(days=1) if inclusive else item.day)
-    plausible = [d for d in returns if sent_day - timedelta(days=1) <= d <= sent_day + timedelta(days=400)]
+    plausible = [
+        d for d in returns if sent_day - timedelta(days=1) <= d <= sent_day + timedelta(days=400)
+    ]
     if plausible:
         return plausible[0]
-    plausible = [d for d in untils if sent_day - timedelta(days=1) <= d <= sent_day + timedelta(days=400)]
+    plausible = [
+        d for d in untils if sent_day - timedelta(days=1) <= d <= sent_day + timedelta(days=400)
+    ]
     return max(plausible) if plausible else None

@@ -41,20 +41,38 @@ class BacktestResult:
         return len(self.fired) / max(clients, 1) / months
 
 
-def run(histories: Sequence[ClientHistory], days: Sequence[datetime], *, cooldown_days: dict[str, float] | None = None) -> BacktestResult:
+def run(
+    histories: Sequence[ClientHistory],
+    days: Sequence[datetime],
+    *,
+    cooldown_days: dict[str, float] | None = None,
+) -> BacktestResult:
     """Replay ``days`` (ascending end-of-day instants) for every client history."""
     result = BacktestResult(since=days[0], until=days[-1], days=len(days))
     for history in histories:
         client = history.context.name
-        cooldown = timedelta(days=(cooldown_days or {}).get(client, history.context.thresholds.cooldown_days))
+        cooldown = timedelta(
+            days=(cooldown_days or {}).get(client, history.context.thresholds.cooldown_days)
+        )
         state: dict[Kind, alerts.AlertView | None] = dict.fromkeys(Kind)
         for day in days:
             report = analyse(history, day)
             for finding in report.findings:
-                view, events = alerts.step(state[finding.kind], finding.severity, day, cooldown=cooldown)
+                view, events = alerts.step(
+                    state[finding.kind], finding.severity, day, cooldown=cooldown
+                )
                 for event in events:
                     if event.notify and event.severity is not None:
-                        result.fired.append(Fired(client, finding.kind, day, event.severity, event.kind, finding.explanation))
+                        result.fired.append(
+                            Fired(
+                                client,
+                                finding.kind,
+                                day,
+                                event.severity,
+                                event.kind,
+                                finding.explanation,
+                            )
+                        )
                 if view is not None and view.state is alerts.State.OPEN:
                     view = alerts.notified(view, day)
                 state[finding.kind] = view

@@ -33,7 +33,9 @@ class Cadence:
         return self.days is not None
 
 
-def contact_days(records: Sequence[Record], zone: tzinfo, *, since: datetime, until: datetime) -> list[date]:
+def contact_days(
+    records: Sequence[Record], zone: tzinfo, *, since: datetime, until: datetime
+) -> list[date]:
     days = {
         r.date.astimezone(zone).date()
         for r in records
@@ -42,7 +44,9 @@ def contact_days(records: Sequence[Record], zone: tzinfo, *, since: datetime, un
     return sorted(days)
 
 
-def learn(records: Sequence[Record], now: datetime, zone: tzinfo, *, configured_days: float | None = None) -> Cadence:
+def learn(
+    records: Sequence[Record], now: datetime, zone: tzinfo, *, configured_days: float | None = None
+) -> Cadence:
     if configured_days is not None:
         return Cadence(days=configured_days, source="configured", samples=0)
     days = contact_days(records, zone, since=now - timedelta(days=LEARNING_DAYS), until=now)

@@ -54,16 +54,20 @@ def _day(text: str, spec: str) -> int:
 def parse_working_hours(specs: list[str]) -> WorkingHours:
     """Parse working-hour spans; raises ``ValueError`` naming the span that is wrong."""
     if not specs:
-        raise ValueError("no working hours given; write e.g. \"Mon-Fri 09:00-17:30\"")
+        raise ValueError('no working hours given; write e.g. "Mon-Fri 09:00-17:30"')
     days: list[list[tuple[int, int]]] = [[] for _ in range(7)]
     for spec in specs:
         match = _SPAN.match(spec)
         if not match:
-            raise ValueError(f"{spec!r} is not a working-hours span; write e.g. \"Mon-Fri 09:00-17:30\"")
+            raise ValueError(
+                f'{spec!r} is not a working-hours span; write e.g. "Mon-Fri 09:00-17:30"'
+            )
         start = _minutes(match.group("start"), spec)
         end = _minutes(match.group("end"), spec)
         if end <= start:
-            raise ValueError(f"{spec!r}: the day ends ({match.group('end')}) before it starts ({match.group('start')})")
+            raise ValueError(
+                f"{spec!r}: the day ends ({match.group('end')}) before it starts ({match.group('start')})"
+            )
         for group in match.group("days").split(","):
             first, _, last = group.partition("-")
             a = _day(first, spec)
@@ -73,7 +77,9 @@ def parse_working_hours(specs: list[str]) -> WorkingHours:
             for weekday in range(a, b + 1):
                 for other_start, other_end in days[weekday]:
                     if start < other_end and other_start < end:
-                        raise ValueError(f"{spec!r} overlaps another span on {DAYS[weekday].title()}")
+                        raise ValueError(
+                            f"{spec!r} overlaps another span on {DAYS[weekday].title()}"
+                        )
                 days[weekday].append((start, end))
     return WorkingHours(
         days=tuple(tuple(sorted(day)) for day in days),
@@ -82,7 +88,6 @@ def parse_working_hours(specs: list[str]) -> WorkingHours:
 
 
 # --------------------------------------------------------------------------- business time
-
 
 
 @lru_cache(maxsize=64)
@@ -103,7 +108,9 @@ class Holidays:
         return f"{self.country}-{self.subdivision}" if self.subdivision else self.country
 
     def __contains__(self, day: object) -> bool:
-        return isinstance(day, date) and day in _holiday_dates(self.country, self.subdivision, day.year)
+        return isinstance(day, date) and day in _holiday_dates(
+            self.country, self.subdivision, day.year
+        )
 
 
 NO_HOLIDAYS: frozenset[date] = frozenset()
@@ -131,10 +138,14 @@ class BusinessCalendar:
     hours: WorkingHours
     holidays: Holidays | frozenset[date] = NO_HOLIDAYS
     # Working intervals per local day, memoised: the zone database is asked once per day.
-    _intervals: dict[date, tuple[Interval, ...]] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    _intervals: dict[date, tuple[Interval, ...]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
     # Running totals of working seconds over consecutive days, so that a client message that has
     # waited for months costs two look-ups, not a walk over every day.
-    _running: _RunningTotals = field(default_factory=_RunningTotals, compare=False, hash=False, repr=False)
+    _running: _RunningTotals = field(
+        default_factory=_RunningTotals, compare=False, hash=False, repr=False
+    )
 
     def intervals(self, start: datetime, end: datetime) -> Iterator[Interval]:
         """Working intervals overlapping [start, end), clipped to it, in order (aware UTC)."""
@@ -154,7 +165,10 @@ class BusinessCalendar:
         cached = self._intervals.get(day)
         if cached is None:
             hours = () if day in self.holidays else self.hours.intervals(day.weekday())
-            cached = tuple((_local(day, begin, self.zone), _local(day, finish, self.zone)) for begin, finish in hours)
+            cached = tuple(
+                (_local(day, begin, self.zone), _local(day, finish, self.zone))
+                for begin, finish in hours
+            )
             self._intervals[day] = cached
         return cached
 
@@ -169,7 +183,11 @@ class BusinessCalendar:
         if first == last:
             return self._clipped(first, start, end)
         # Partial first and last days; whole days in between from the running totals.
-        return self._clipped(first, start, end) + self._clipped(last, start, end) + self._whole_days(first + timedelta(days=1), last)
+        return (
+            self._clipped(first, start, end)
+            + self._clipped(last, start, end)
+            + self._whole_days(first + timedelta(days=1), last)
+        )
 
     def _clipped(self, day: date, start: datetime, end: datetime) -> float:
         """Working seconds of one local day that fall in [start, end)."""

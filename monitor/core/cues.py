@@ -52,20 +52,26 @@ class Lexicon:
         for language, categories in terms.items():
             for category, words in categories.items():
                 if category not in CATEGORIES:
-                    raise ValueError(f"unknown cue category {category!r} (known: {', '.join(CATEGORIES)})")
+                    raise ValueError(
+                        f"unknown cue category {category!r} (known: {', '.join(CATEGORIES)})"
+                    )
                 pattern = _compile(words, spaced=language not in ("zh", "ja"))
                 if pattern is not None:
                     lexicon.patterns[(language, category)] = pattern
         return lexicon
 
     @classmethod
-    def load(cls, extra: Mapping[str, Iterable[str]] | None = None, directory: Path = LEXICON_DIR) -> Lexicon:
+    def load(
+        cls, extra: Mapping[str, Iterable[str]] | None = None, directory: Path = LEXICON_DIR
+    ) -> Lexicon:
         """The shipped lexicons, plus language-independent ``extra`` terms per category."""
         terms: dict[str, dict[str, list[str]]] = {}
         for path in sorted(directory.glob("cues.*.toml")):
             language = path.name.split(".")[1]
             data = tomllib.loads(path.read_text(encoding="utf-8"))
-            terms[language] = {category: list(table.get("terms", [])) for category, table in data.items()}
+            terms[language] = {
+                category: list(table.get("terms", [])) for category, table in data.items()
+            }
         if extra:
             terms["*"] = {category: list(words) for category, words in extra.items()}
         return cls.from_terms(terms)

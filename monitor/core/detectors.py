@@ -134,10 +134,15 @@ def silence(
         return Finding(Kind.SILENCE, None, f"No message from {client} yet.")
     last = f"last message: {quoted(last_inbound.subject)}, {day_month(last_inbound.date)}"
     if away_until is not None and away_until >= now.date():
-        return Finding(Kind.SILENCE, None, f"{client}'s contact is away until {day_month(away_until)}; silence paused ({last}).")
+        return Finding(
+            Kind.SILENCE,
+            None,
+            f"{client}'s contact is away until {day_month(away_until)}; silence paused ({last}).",
+        )
     if cadence_days is None:
         return Finding(
-            Kind.SILENCE, None,
+            Kind.SILENCE,
+            None,
             f"{client}'s usual rhythm is not known yet (too little history); silent for {days_text(silent_days)}, {last}.",
             figures={"silent_days": round(silent_days, 1)},
         )
@@ -153,8 +158,14 @@ def silence(
         f"({ratio:.1f}× its norm); {last}."
     )
     return Finding(
-        Kind.SILENCE, severity, explanation,
-        figures={"cadence_days": cadence_days, "silent_days": round(silent_days, 1), "ratio": round(ratio, 2)},
+        Kind.SILENCE,
+        severity,
+        explanation,
+        figures={
+            "cadence_days": cadence_days,
+            "silent_days": round(silent_days, 1),
+            "ratio": round(ratio, 2),
+        },
         evidence=(last_inbound,),
     )
 
@@ -173,7 +184,11 @@ def checkin_due(
     if not has_history:
         return Finding(Kind.CHECKIN_DUE, None, f"No correspondence with {client} yet.")
     if away_until is not None and away_until >= now.date():
-        return Finding(Kind.CHECKIN_DUE, None, f"{client}'s contact is away until {day_month(away_until)}; check-in clock paused.")
+        return Finding(
+            Kind.CHECKIN_DUE,
+            None,
+            f"{client}'s contact is away until {day_month(away_until)}; check-in clock paused.",
+        )
     if last_outbound is None:
         explanation = f"We have never written to {client} in the history relmon holds."
     else:
@@ -181,10 +196,17 @@ def checkin_due(
             f"We last wrote to {client} {days_text(quiet_days)} ago ({quoted(last_outbound.subject)}, "
             f"{day_month(last_outbound.date)}); check-in interval {days_text(thresholds.checkin_warning_days)}."
         )
-    severity = _severity(quiet_days, thresholds.checkin_warning_days, thresholds.checkin_critical_days)
+    severity = _severity(
+        quiet_days, thresholds.checkin_warning_days, thresholds.checkin_critical_days
+    )
     return Finding(
-        Kind.CHECKIN_DUE, severity, explanation,
-        figures={"days_since_we_wrote": round(quiet_days, 1), "interval_days": thresholds.checkin_warning_days},
+        Kind.CHECKIN_DUE,
+        severity,
+        explanation,
+        figures={
+            "days_since_we_wrote": round(quiet_days, 1),
+            "interval_days": thresholds.checkin_warning_days,
+        },
         evidence=(last_outbound,) if last_outbound else (),
     )
 
@@ -201,18 +223,31 @@ def unanswered(
     if not waiting:
         return Finding(Kind.UNANSWERED, None, f"Nothing from {client} is waiting for our reply.")
     oldest, business, wall = max(waiting, key=lambda w: w[1])
-    severity = _severity(business / 3600, thresholds.unanswered_warning_hours, thresholds.unanswered_critical_hours)
-    usual = f"; we usually answer {client} within {hours_text(median_reply_seconds)}" if median_reply_seconds else ""
+    severity = _severity(
+        business / 3600, thresholds.unanswered_warning_hours, thresholds.unanswered_critical_hours
+    )
+    usual = (
+        f"; we usually answer {client} within {hours_text(median_reply_seconds)}"
+        if median_reply_seconds
+        else ""
+    )
     others = f" (and {len(waiting) - 1} more)" if len(waiting) > 1 else ""
-    away = f"; the owner is away until {day_month(owner_away_until)}, which pauses the clock" if owner_away_until else ""
+    away = (
+        f"; the owner is away until {day_month(owner_away_until)}, which pauses the clock"
+        if owner_away_until
+        else ""
+    )
     explanation = (
         f"{quoted(oldest.subject)} from {oldest.sender} has waited {hours_text(business)} for our reply "
         f"(since {day_month(oldest.date)}){others}{usual}{away}."
     )
     return Finding(
-        Kind.UNANSWERED, severity, explanation,
+        Kind.UNANSWERED,
+        severity,
+        explanation,
         figures={
-            "waiting": len(waiting), "oldest_business_hours": round(business / 3600, 1),
+            "waiting": len(waiting),
+            "oldest_business_hours": round(business / 3600, 1),
             "oldest_wall_hours": round(wall / 3600, 1),
             "sla_warning_hours": thresholds.unanswered_warning_hours,
             "sla_critical_hours": thresholds.unanswered_critical_hours,
@@ -234,10 +269,18 @@ class FrictionFacts:
     senior_copied: tuple[tuple[Record, str], ...]  # (message, new senior address)
 
     def points(self) -> float:
-        score = 2.0 * len(self.escalation) + 1.0 * len(self.pressure_phrases) + 1.0 * len(self.challenges)
+        score = (
+            2.0 * len(self.escalation)
+            + 1.0 * len(self.pressure_phrases)
+            + 1.0 * len(self.challenges)
+        )
         score += sum(2.0 if (r.sentiment or 0) <= -0.6 else 1.0 for r in self.negative)
         score += 2.0 * len(self.senior_copied)
-        if self.sentiment_now is not None and self.sentiment_usual is not None and self.sentiment_usual - self.sentiment_now >= 0.3:
+        if (
+            self.sentiment_now is not None
+            and self.sentiment_usual is not None
+            and self.sentiment_usual - self.sentiment_now >= 0.3
+        ):
             score += 1.0
         return score
 
@@ -266,15 +309,21 @@ def friction(client: str, facts: FrictionFacts, thresholds: Thresholds) -> Findi
     """Friction building: escalation words, pointed reminders, negative tone, senior people copied."""
     points = facts.points()
     contributing = facts.contributing()
-    severity = _severity(points, thresholds.friction_warning_points, thresholds.friction_critical_points)
+    severity = _severity(
+        points, thresholds.friction_warning_points, thresholds.friction_critical_points
+    )
     if len(contributing) < 2:
         severity = None  # one grumpy message is not a pattern
     parts: list[str] = []
     if facts.sentiment_now is not None:
-        usual = f" vs {facts.sentiment_usual:+.2f} usually" if facts.sentiment_usual is not None else ""
+        usual = (
+            f" vs {facts.sentiment_usual:+.2f} usually" if facts.sentiment_usual is not None else ""
+        )
         parts.append(f"tone {facts.sentiment_now:+.2f}{usual}")
     if facts.escalation:
-        parts.append(f"{counted(len(facts.escalation), 'message')} with escalation words ({_terms(facts.escalation)})")
+        parts.append(
+            f"{counted(len(facts.escalation), 'message')} with escalation words ({_terms(facts.escalation)})"
+        )
     if facts.pressure_phrases:
         parts.append(f"pointed reminders ({_terms(facts.pressure_phrases)})")
     if facts.challenges:
@@ -287,13 +336,19 @@ def friction(client: str, facts: FrictionFacts, thresholds: Thresholds) -> Findi
     explanation = f"{client}, last {facts.window_days} days ({facts.messages} messages): {detail}."
     evidence = facts.records()
     return Finding(
-        Kind.FRICTION, severity, explanation,
+        Kind.FRICTION,
+        severity,
+        explanation,
         figures={
-            "points": round(points, 1), "messages": facts.messages,
-            "sentiment_now": facts.sentiment_now, "sentiment_usual": facts.sentiment_usual,
-            "escalation_messages": len(facts.escalation), "pressure_phrase_messages": len(facts.pressure_phrases),
+            "points": round(points, 1),
+            "messages": facts.messages,
+            "sentiment_now": facts.sentiment_now,
+            "sentiment_usual": facts.sentiment_usual,
+            "escalation_messages": len(facts.escalation),
+            "pressure_phrase_messages": len(facts.pressure_phrases),
             "challenge_messages": len(facts.challenges),
-            "negative_messages": len(facts.negative), "senior_copied": [a for _, a in facts.senior_copied],
+            "negative_messages": len(facts.negative),
+            "senior_copied": [a for _, a in facts.senior_copied],
         },
         evidence=tuple(evidence),
     )
@@ -324,9 +379,15 @@ def micromanagement(client: str, facts: PressureFacts, thresholds: Thresholds) -
     ratio = facts.ratio
     severity: Severity | None = None
     if ratio is not None:
-        if ratio >= thresholds.micromanagement_critical_ratio and points >= thresholds.micromanagement_critical_points:
+        if (
+            ratio >= thresholds.micromanagement_critical_ratio
+            and points >= thresholds.micromanagement_critical_points
+        ):
             severity = Severity.CRITICAL
-        elif ratio >= thresholds.micromanagement_warning_ratio and points >= thresholds.micromanagement_warning_points:
+        elif (
+            ratio >= thresholds.micromanagement_warning_ratio
+            and points >= thresholds.micromanagement_warning_points
+        ):
             severity = Severity.WARNING
     elif len(facts.inbound) >= 10 and points >= thresholds.micromanagement_critical_points:
         severity = Severity.WARNING  # no baseline yet: only a clear, absolute case warns
@@ -338,16 +399,30 @@ def micromanagement(client: str, facts: PressureFacts, thresholds: Thresholds) -
     if facts.chasers:
         parts.append(f"{counted(len(facts.chasers), 'chaser')} before we replied")
     if facts.status_requests:
-        parts.append(f"{counted(len(facts.status_requests), 'status request')} ({_terms(facts.status_requests)})")
+        parts.append(
+            f"{counted(len(facts.status_requests), 'status request')} ({_terms(facts.status_requests)})"
+        )
     if facts.after_hours:
         parts.append(f"{len(facts.after_hours)} after hours")
-    evidence = sorted({r.key: r for r in [*facts.chasers, *(r for r, _ in facts.status_requests), *facts.after_hours]}.values(), key=lambda r: r.date)
+    evidence = sorted(
+        {
+            r.key: r
+            for r in [*facts.chasers, *(r for r, _ in facts.status_requests), *facts.after_hours]
+        }.values(),
+        key=lambda r: r.date,
+    )
     return Finding(
-        Kind.MICROMANAGEMENT, severity, "; ".join(parts) + ".",
+        Kind.MICROMANAGEMENT,
+        severity,
+        "; ".join(parts) + ".",
         figures={
-            "messages": len(facts.inbound), "baseline": facts.baseline, "ratio": round(ratio, 2) if ratio is not None else None,
-            "chasers": len(facts.chasers), "status_requests": len(facts.status_requests),
-            "after_hours": len(facts.after_hours), "points": round(points, 1),
+            "messages": len(facts.inbound),
+            "baseline": facts.baseline,
+            "ratio": round(ratio, 2) if ratio is not None else None,
+            "chasers": len(facts.chasers),
+            "status_requests": len(facts.status_requests),
+            "after_hours": len(facts.after_hours),
+            "points": round(points, 1),
         },
         evidence=tuple(evidence),
     )

@@ -140,7 +140,11 @@ def compute(
         if waiting_for_them is not None:
             their_gaps.append(_open(waiting_for_them, now, theirs, client_away))
     key = lambda g: (g.start.date, g.start.key)  # noqa: E731 - a sort key
-    return Gaps(ours=tuple(sorted(our_gaps, key=key)), theirs=tuple(sorted(their_gaps, key=key)), chasers=tuple(chasers))
+    return Gaps(
+        ours=tuple(sorted(our_gaps, key=key)),
+        theirs=tuple(sorted(their_gaps, key=key)),
+        chasers=tuple(chasers),
+    )
 
 
 def _gap(start: Record, end: Record, calendar: BusinessCalendar, pauses: Sequence[Interval]) -> Gap:
@@ -152,7 +156,9 @@ def _gap(start: Record, end: Record, calendar: BusinessCalendar, pauses: Sequenc
     )
 
 
-def _open(start: Record, now: datetime, calendar: BusinessCalendar, pauses: Sequence[Interval]) -> Gap:
+def _open(
+    start: Record, now: datetime, calendar: BusinessCalendar, pauses: Sequence[Interval]
+) -> Gap:
     return Gap(
         start=start,
         end=None,

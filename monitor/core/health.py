@@ -19,7 +19,13 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
-WEIGHTS = {"responsiveness": 0.25, "engagement": 0.2, "sentiment": 0.25, "pressure": 0.15, "balance": 0.15}
+WEIGHTS = {
+    "responsiveness": 0.25,
+    "engagement": 0.2,
+    "sentiment": 0.25,
+    "pressure": 0.15,
+    "balance": 0.15,
+}
 #: No other component can make up for one that has collapsed: health is at most the weakest
 #: component plus this.
 WEAKEST_PLUS = 50
@@ -46,14 +52,18 @@ def responsiveness(median_hours: float | None, overdue: int, critical_hours: flo
     return _clamp(score - 20.0 * overdue)
 
 
-def engagement(silent_days: float | None, cadence_days: float | None, critical_ratio: float) -> float | None:
+def engagement(
+    silent_days: float | None, cadence_days: float | None, critical_ratio: float
+) -> float | None:
     if silent_days is None:
         return None
     if cadence_days is None:
         # Without a learned rhythm, a month of silence is what costs everything.
         return _clamp(100.0 * (1.0 - max(0.0, silent_days - 14.0) / 30.0))
     ratio = silent_days / cadence_days
-    return 100.0 if ratio <= 1.0 else _clamp(100.0 * (critical_ratio - ratio) / (critical_ratio - 1.0))
+    return (
+        100.0 if ratio <= 1.0 else _clamp(100.0 * (critical_ratio - ratio) / (critical_ratio - 1.0))
+    )
 
 
 def sentiment(mean: float | None, friction_points: float) -> float | None:
@@ -62,10 +72,17 @@ def sentiment(mean: float | None, friction_points: float) -> float | None:
     return _clamp(50.0 + 60.0 * mean - 8.0 * friction_points)
 
 
-def pressure(ratio: float | None, points: float, critical_ratio: float, critical_points: float) -> float:
+def pressure(
+    ratio: float | None, points: float, critical_ratio: float, critical_points: float
+) -> float:
     load = points / critical_points
     if ratio is not None:
-        load = max(load, (ratio - 1.0) / max(critical_ratio - 1.0, 0.1) * min(1.0, points / max(critical_points / 2, 1.0)))
+        load = max(
+            load,
+            (ratio - 1.0)
+            / max(critical_ratio - 1.0, 0.1)
+            * min(1.0, points / max(critical_points / 2, 1.0)),
+        )
     return _clamp(100.0 * (1.0 - load))
 
 
@@ -83,7 +100,9 @@ CAP_BY_SEVERITY = {"warning": 75, "critical": 55}
 
 def combine(components: dict[str, float | None], *, worst_alert: str | None = None) -> Health:
     present = {name: value for name, value in components.items() if value is not None}
-    rounded = {name: (round(value) if value is not None else None) for name, value in components.items()}
+    rounded = {
+        name: (round(value) if value is not None else None) for name, value in components.items()
+    }
     if not present:
         return Health(score=None, components=rounded)
     weight = sum(WEIGHTS[name] for name in present)
@@ -170,7 +189,11 @@ def classify(facts: PatternFacts, *, friction_warning_points: float) -> PatternR
     """The client's pattern over half a year, with its reasons; a calm pattern whose client is
     building friction now (at least ``friction_warning_points``) says so in its advice."""
     if facts.inbound < 6 or facts.span_days < 30:
-        return PatternResult(Pattern.UNKNOWN, (f"{facts.inbound} client messages over {facts.span_days:.0f} days",), {})
+        return PatternResult(
+            Pattern.UNKNOWN,
+            (f"{facts.inbound} client messages over {facts.span_days:.0f} days",),
+            {},
+        )
     pressure = facts.status_share + facts.chaser_share
     calm = 1.0 - min(1.0, pressure / 0.3)
     content = 1.0 - min(1.0, facts.friction_points / 6.0)
@@ -179,26 +202,56 @@ def classify(facts: PatternFacts, *, friction_warning_points: float) -> PatternR
     scores = {
         Pattern.MICROMANAGER.value: min(1.0, facts.per_week / 4.0) * min(1.0, pressure / 0.3),
         Pattern.IN_THE_DARK.value: 0.7 * min(1.0, facts.basics_share / 0.3)
-        + 0.3 * min(1.0, facts.questions_per_message / 2.5) * min(1.0, facts.messages_per_thread / 8.0),
-        Pattern.LAISSEZ_FAIRE.value: rarity * calm * (1.0 - min(1.0, facts.questions_per_message / 2.5)),
+        + 0.3
+        * min(1.0, facts.questions_per_message / 2.5)
+        * min(1.0, facts.messages_per_thread / 8.0),
+        Pattern.LAISSEZ_FAIRE.value: rarity
+        * calm
+        * (1.0 - min(1.0, facts.questions_per_message / 2.5)),
         Pattern.SAVVY.value: (
-            (0.5 + 0.5 * min(1.0, max(0.0, (facts.sentiment or 0.0) / 0.3)) * (1.0 if facts.scored >= 3 else 0.0))
-            * (1.0 if facts.client_reply_hours is None else max(0.3, min(1.0, 1.0 - (facts.client_reply_hours - 16.0) / 34.0)))
+            (
+                0.5
+                + 0.5
+                * min(1.0, max(0.0, (facts.sentiment or 0.0) / 0.3))
+                * (1.0 if facts.scored >= 3 else 0.0)
+            )
+            * (
+                1.0
+                if facts.client_reply_hours is None
+                else max(0.3, min(1.0, 1.0 - (facts.client_reply_hours - 16.0) / 34.0))
+            )
             * calm
             * content
         ),
     }
     # On a tie the more specific pattern wins: its advice is the more useful one.
-    priority = [Pattern.MICROMANAGER.value, Pattern.IN_THE_DARK.value, Pattern.LAISSEZ_FAIRE.value, Pattern.SAVVY.value]
+    priority = [
+        Pattern.MICROMANAGER.value,
+        Pattern.IN_THE_DARK.value,
+        Pattern.LAISSEZ_FAIRE.value,
+        Pattern.SAVVY.value,
+    ]
     best = max(scores, key=lambda name: (round(scores[name], 2), -priority.index(name)))
     pattern = Pattern(best)
     reasons = {
-        Pattern.MICROMANAGER: (f"{facts.per_week:.1f} messages a week", f"{pressure:.0%} of them status requests or chasers"),
-        Pattern.IN_THE_DARK: (f"{facts.basics_share:.0%} ask about basics", f"{facts.questions_per_message:.1f} questions a message", f"{facts.messages_per_thread:.1f} messages a conversation"),
-        Pattern.LAISSEZ_FAIRE: (f"{facts.per_week:.1f} messages a week", f"{facts.questions_per_message:.1f} questions a message"),
+        Pattern.MICROMANAGER: (
+            f"{facts.per_week:.1f} messages a week",
+            f"{pressure:.0%} of them status requests or chasers",
+        ),
+        Pattern.IN_THE_DARK: (
+            f"{facts.basics_share:.0%} ask about basics",
+            f"{facts.questions_per_message:.1f} questions a message",
+            f"{facts.messages_per_thread:.1f} messages a conversation",
+        ),
+        Pattern.LAISSEZ_FAIRE: (
+            f"{facts.per_week:.1f} messages a week",
+            f"{facts.questions_per_message:.1f} questions a message",
+        ),
         Pattern.SAVVY: (
             f"tone {facts.sentiment:+.2f}" if facts.sentiment is not None else "tone not scored",
-            f"answers us in {facts.client_reply_hours:.0f} business hours" if facts.client_reply_hours is not None else "reply time unknown",
+            f"answers us in {facts.client_reply_hours:.0f} business hours"
+            if facts.client_reply_hours is not None
+            else "reply time unknown",
         ),
     }[pattern]
     note = None

@@ -78,19 +78,69 @@ for _lang, _listed in _FUNCTION_WORDS.items():
 
 # Letters that point at one language or a few; used to break near ties.
 _LETTER_HINTS = {
-    "ß": ("de",), "ñ": ("es",), "¿": ("es",), "¡": ("es",), "ç": ("fr", "pt"), "ã": ("pt",), "õ": ("pt",),
-    "å": ("sv", "da", "no"), "ø": ("da", "no"), "æ": ("da", "no"), "ł": ("pl",), "ą": ("pl",),
-    "ę": ("pl",), "ř": ("cs",), "ů": ("cs",), "ě": ("cs",), "ő": ("hu",), "ű": ("hu",), "ș": ("ro",),
-    "ț": ("ro",), "ğ": ("tr",), "ı": ("tr",), "ş": ("tr",),
+    "ß": ("de",),
+    "ñ": ("es",),
+    "¿": ("es",),
+    "¡": ("es",),
+    "ç": ("fr", "pt"),
+    "ã": ("pt",),
+    "õ": ("pt",),
+    "å": ("sv", "da", "no"),
+    "ø": ("da", "no"),
+    "æ": ("da", "no"),
+    "ł": ("pl",),
+    "ą": ("pl",),
+    "ę": ("pl",),
+    "ř": ("cs",),
+    "ů": ("cs",),
+    "ě": ("cs",),
+    "ő": ("hu",),
+    "ű": ("hu",),
+    "ș": ("ro",),
+    "ț": ("ro",),
+    "ğ": ("tr",),
+    "ı": ("tr",),
+    "ş": ("tr",),
 }
 _SHORT = {
-    "thanks": "en", "thank": "en", "cheers": "en", "great": "en", "perfect": "en", "ok": "en", "okay": "en",
-    "sounds": "en", "good": "en", "noted": "en", "sure": "en", "brilliant": "en", "lovely": "en",
-    "danke": "de", "super": "de", "prima": "de", "passt": "de", "gerne": "de", "klar": "de",
-    "merci": "fr", "parfait": "fr", "entendu": "fr", "d'accord": "fr",
-    "gracias": "es", "perfecto": "es", "vale": "es", "genial": "es",
-    "kiitos": "fi", "selvä": "fi", "sopii": "fi", "nähdään": "fi",
-    "grazie": "it", "obrigado": "pt", "obrigada": "pt", "bedankt": "nl", "tack": "sv", "takk": "no", "tak": "da",
+    "thanks": "en",
+    "thank": "en",
+    "cheers": "en",
+    "great": "en",
+    "perfect": "en",
+    "ok": "en",
+    "okay": "en",
+    "sounds": "en",
+    "good": "en",
+    "noted": "en",
+    "sure": "en",
+    "brilliant": "en",
+    "lovely": "en",
+    "danke": "de",
+    "super": "de",
+    "prima": "de",
+    "passt": "de",
+    "gerne": "de",
+    "klar": "de",
+    "merci": "fr",
+    "parfait": "fr",
+    "entendu": "fr",
+    "d'accord": "fr",
+    "gracias": "es",
+    "perfecto": "es",
+    "vale": "es",
+    "genial": "es",
+    "kiitos": "fi",
+    "selvä": "fi",
+    "sopii": "fi",
+    "nähdään": "fi",
+    "grazie": "it",
+    "obrigado": "pt",
+    "obrigada": "pt",
+    "bedankt": "nl",
+    "tack": "sv",
+    "takk": "no",
+    "tak": "da",
 }
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 # A proper name: two or more capitalised words, perhaps joined by name particles ("Banco de la
@@ -102,7 +152,10 @@ _NAME = re.compile(
 )
 # Links, addresses, handles and host names say nothing about the language ("msnbc.com" is not
 # Portuguese for "with").
-_NOT_PROSE = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+|(?<!\w)[@#]\w+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|edu|gov|io|co|uk|de|fr)\b", re.IGNORECASE)
+_NOT_PROSE = re.compile(
+    r"(?:https?://|www\.)\S+|\S+@\S+|(?<!\w)[@#]\w+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|edu|gov|io|co|uk|de|fr)\b",
+    re.IGNORECASE,
+)
 
 
 def _script(text: str) -> str | None:
@@ -162,7 +215,9 @@ def _plainly_english(text: str) -> bool:
     if not letters or sum(ch.isascii() for ch in letters) < 0.9 * len(letters):
         return False
     english = {w for w in words if w in _WEIGHTS["en"]}
-    foreign = {w for w in words for lang, weights in _WEIGHTS.items() if lang != "en" and w in weights} - english
+    foreign = {
+        w for w in words for lang, weights in _WEIGHTS.items() if lang != "en" and w in weights
+    } - english
     return len(english) >= 2 and not foreign
 
 
@@ -210,11 +265,16 @@ class LanguageDetector:
                     distinct.setdefault(lang, set()).add(word)
                     # One-letter words ("a", "e", "o", "s", "i") are frequent everywhere and
                     # come from tokenising contractions: weak evidence.
-                    scores[lang] = scores.get(lang, 0.0) + (weight * 0.3 if len(word) == 1 else weight)
+                    scores[lang] = scores.get(lang, 0.0) + (
+                        weight * 0.3 if len(word) == 1 else weight
+                    )
                 elif "'" in word:
                     # French and Italian elisions: "l'équipe", "d'accord", "aujourd'hui".
                     head = word.split("'", 1)[0]
-                    if head in ("l", "d", "j", "n", "qu", "c", "s", "m", "t") and lang in ("fr", "it"):
+                    if head in ("l", "d", "j", "n", "qu", "c", "s", "m", "t") and lang in (
+                        "fr",
+                        "it",
+                    ):
                         scores[lang] = scores.get(lang, 0.0) + 0.5
         if self.english_vocabulary:
             hits = sum(1 for w in words if w.isascii() and w in self.english_vocabulary)
@@ -235,7 +295,12 @@ class LanguageDetector:
         # Enough evidence, and clearly ahead of the next language.
         # Two different function words at least: "em" three times is not Portuguese.
         varied = len(distinct.get(best, ())) >= 2 or best == "en"
-        if top >= 1.5 and varied and not (len(words) >= 8 and top < 0.08 * len(words)) and top > runner_up * 1.15:
+        if (
+            top >= 1.5
+            and varied
+            and not (len(words) >= 8 and top < 0.08 * len(words))
+            and top > runner_up * 1.15
+        ):
             return best
         # Too little to tell by function words. Short, informal English ("Yay. Another good phone
         # interview.", "I need a Jayne hat.") often has none: plain ASCII text is English unless
@@ -244,11 +309,24 @@ class LanguageDetector:
         letters = "".join(words)
         if sum(ch.isascii() for ch in letters) >= 0.9 * len(letters):
             english = distinct.get("en", set())
-            rivals = [lang for lang, found in distinct.items() if lang != "en" and len(found - english) >= 2]
-            if scores.get("en", 0.0) >= top or (len(words) <= 12 and not any(scores[lang] > scores.get("en", 0.0) for lang in rivals)):
+            rivals = [
+                lang
+                for lang, found in distinct.items()
+                if lang != "en" and len(found - english) >= 2
+            ]
+            if scores.get("en", 0.0) >= top or (
+                len(words) <= 12
+                and not any(scores[lang] > scores.get("en", 0.0) for lang in rivals)
+            ):
                 return "en"
             # Longer text with a few English function words and no other language showing two
             # of its own ("a", "in", "to" against a stray Polish "co").
-            if len(english) >= 2 and not rivals and all(len(found) < len(english) for lang, found in distinct.items() if lang != "en"):
+            if (
+                len(english) >= 2
+                and not rivals
+                and all(
+                    len(found) < len(english) for lang, found in distinct.items() if lang != "en"
+                )
+            ):
                 return "en"
         return None

@@ -128,8 +128,12 @@ def classify_noise(signals: NoiseSignals) -> NoiseVerdict | None:
     if signals.content_type == "multipart/report" or signals.report_type:
         report = (signals.report_type or "").lower()
         if report == "disposition-notification":
-            return NoiseVerdict(Noise.READ_RECEIPT, "multipart/report; report-type=disposition-notification")
-        return NoiseVerdict(Noise.DELIVERY_REPORT, f"multipart/report; report-type={report or 'unknown'}")
+            return NoiseVerdict(
+                Noise.READ_RECEIPT, "multipart/report; report-type=disposition-notification"
+            )
+        return NoiseVerdict(
+            Noise.DELIVERY_REPORT, f"multipart/report; report-type={report or 'unknown'}"
+        )
 
     method = (signals.calendar_method or "").upper()
     if method in ("REPLY", "COUNTER"):
@@ -138,8 +142,14 @@ def classify_noise(signals: NoiseSignals) -> NoiseVerdict | None:
     auto_submitted = _header(headers, "auto-submitted")
     if auto_submitted and auto_submitted.split(";")[0].strip().lower() != "no":
         value = auto_submitted.split(";")[0].strip().lower()
-        if _BOUNCE_SUBJECT.search(signals.subject) and signals.sender and _DAEMON_SENDER.match(signals.sender):
-            return NoiseVerdict(Noise.DELIVERY_REPORT, f"Auto-Submitted: {value} from {signals.sender}")
+        if (
+            _BOUNCE_SUBJECT.search(signals.subject)
+            and signals.sender
+            and _DAEMON_SENDER.match(signals.sender)
+        ):
+            return NoiseVerdict(
+                Noise.DELIVERY_REPORT, f"Auto-Submitted: {value} from {signals.sender}"
+            )
         return NoiseVerdict(Noise.AUTO_REPLY, f"Auto-Submitted: {value}")
     for name in ("x-autoreply", "x-autorespond", "x-autoresponder"):
         if name in headers:
@@ -161,7 +171,9 @@ def classify_noise(signals: NoiseSignals) -> NoiseVerdict | None:
     sender = signals.sender or ""
     return_path = (_header(headers, "return-path") or "").strip()
     if _BOUNCE_SUBJECT.search(subject) and (_DAEMON_SENDER.match(sender) or return_path == "<>"):
-        return NoiseVerdict(Noise.DELIVERY_REPORT, f"delivery failure notice from {sender or 'null sender'}")
+        return NoiseVerdict(
+            Noise.DELIVERY_REPORT, f"delivery failure notice from {sender or 'null sender'}"
+        )
     if _DAEMON_SENDER.match(sender):
         return NoiseVerdict(Noise.DELIVERY_REPORT, f"sent by {sender}")
 

@@ -38,7 +38,9 @@ class Envelope:
     date_header: str | None = None  # the raw Date header
     date: datetime | None = None  # an already reliable date (Graph sentDateTime), wins if set
     received_at: datetime | None = None  # topmost Received header
-    delivered_at: datetime | None = None  # from the source: INTERNALDATE, mbox From_ line, file name
+    delivered_at: datetime | None = (
+        None  # from the source: INTERNALDATE, mbox From_ line, file name
+    )
     sender_header: str | None = None  # the raw From value, for the quarantine reason
     headers: Mapping[str, str] = field(default_factory=dict)  # noise-relevant headers
     content_type: str = "text/plain"
@@ -72,7 +74,9 @@ def _date(envelope: Envelope) -> tuple[datetime | None, DateProblem | None]:
         return fallback, DateProblem.UNPARSEABLE
     reference = envelope.received_at or envelope.delivered_at
     too_early = parsed < EPOCH
-    too_late = parsed >= LATEST_BELIEVABLE or (reference is not None and parsed > reference + FUTURE_TOLERANCE)
+    too_late = parsed >= LATEST_BELIEVABLE or (
+        reference is not None and parsed > reference + FUTURE_TOLERANCE
+    )
     if too_early or too_late:
         return (fallback or parsed), DateProblem.IMPLAUSIBLE
     return parsed, None
@@ -95,12 +99,18 @@ def content_key(envelope: Envelope) -> str:
     return "sha256:" + digest.hexdigest()[:40]
 
 
-def normalise(envelope: Envelope, analyzer: TextAnalyzer, *, snippet_chars: int = 0) -> Normalised | Quarantined:
+def normalise(
+    envelope: Envelope, analyzer: TextAnalyzer, *, snippet_chars: int = 0
+) -> Normalised | Quarantined:
     """Normalise one message; a message that cannot be placed or attributed is quarantined."""
     key = envelope.message_id or content_key(envelope)
     if envelope.sender is None:
         if (envelope.sender_header or "").strip() == "<>":
-            return Quarantined("null_sender", "From: <> (the null sender bounces use); nothing to attribute", key=key)
+            return Quarantined(
+                "null_sender",
+                "From: <> (the null sender bounces use); nothing to attribute",
+                key=key,
+            )
         shown = f" (From: {envelope.sender_header!r})" if envelope.sender_header else ""
         what = "From header has no usable address" if envelope.sender_header else "no From header"
         return Quarantined("no_sender", f"{what}{shown}", key=key)
@@ -132,9 +142,13 @@ def normalise(envelope: Envelope, analyzer: TextAnalyzer, *, snippet_chars: int 
             content_type=envelope.content_type,
         )
     )
-    features = analyzer.analyse(text, date=date, noise=verdict.kind if verdict is not None else None)
+    features = analyzer.analyse(
+        text, date=date, noise=verdict.kind if verdict is not None else None
+    )
     invitation = (envelope.calendar_method or "") in ("REQUEST", "CANCEL", "PUBLISH")
-    needs_reply = verdict is None and not features.closing_only and bool(text.strip()) and not invitation
+    needs_reply = (
+        verdict is None and not features.closing_only and bool(text.strip()) and not invitation
+    )
     message = Message(
         key=key,
         message_id=envelope.message_id,
@@ -159,5 +173,10 @@ def normalise(envelope: Envelope, analyzer: TextAnalyzer, *, snippet_chars: int 
     )
     if snippet_chars <= 0 and any(s.text for s in features.evidence):
         # Evidence sentences are body text: kept only when snippets are allowed.
-        message = replace(message, text=replace(features, evidence=tuple(replace(s, text=None) for s in features.evidence)))
+        message = replace(
+            message,
+            text=replace(
+                features, evidence=tuple(replace(s, text=None) for s in features.evidence)
+            ),
+        )
     return Normalised(message, text)

@@ -37,7 +37,9 @@ _HEADER_NAMES = {
     "subject": r"Subject|Betreff|Objet|Asunto|Aihe|主题|主題|Onderwerp|Oggetto|Ämne|Emne|Temat|Тема",
     "cc": r"Cc|Kopie|Cc\s*:|CC",
 }
-_FROM_LINE = re.compile(rf"^\s*\*?(?:{_HEADER_NAMES['from']})\s*\*?\s*[:：]\s*\*?\s*\S", re.IGNORECASE)
+_FROM_LINE = re.compile(
+    rf"^\s*\*?(?:{_HEADER_NAMES['from']})\s*\*?\s*[:：]\s*\*?\s*\S", re.IGNORECASE
+)
 _OTHER_HEADER = re.compile(
     rf"^\s*\*?(?:{_HEADER_NAMES['sent']}|{_HEADER_NAMES['to']}|{_HEADER_NAMES['subject']}|{_HEADER_NAMES['cc']})"
     r"\s*\*?\s*[:：]",
@@ -124,7 +126,12 @@ def _is_attribution(lines: list[str], index: int) -> int:
     line = lines[index].strip()
     if not line or len(line) > 300:
         return 0
-    if _ATTRIBUTION.search(line) and (_ATTRIBUTION_START.match(line) or _next_is_quote(lines, index + 1) or "@" in line or re.search(r"\d", line)):
+    if _ATTRIBUTION.search(line) and (
+        _ATTRIBUTION_START.match(line)
+        or _next_is_quote(lines, index + 1)
+        or "@" in line
+        or re.search(r"\d", line)
+    ):
         return 1
     if index + 1 < len(lines) and _ATTRIBUTION_START.match(line):
         joined = line + " " + lines[index + 1].strip()
@@ -150,7 +157,12 @@ def _outlook_block(lines: list[str], index: int) -> bool:
             others += 1
             if others >= 1 and ("@" in lines[index] or others >= 2):
                 return True
-        elif line.strip() and not line.startswith((" ", "\t")) and others == 0 and len(line.strip()) > 80:
+        elif (
+            line.strip()
+            and not line.startswith((" ", "\t"))
+            and others == 0
+            and len(line.strip()) > 80
+        ):
             # An unrelated long line right after "From:": prose such as "From: our side, …".
             return False
     return others >= 2
@@ -174,7 +186,9 @@ def strip_quotes(text: str) -> tuple[list[str], list[str]]:
             removed.append("forwarded")
             break
         if _SEPARATOR.match(line) and index + 1 < len(lines):
-            following = next((j for j in range(index + 1, min(index + 4, len(lines))) if lines[j].strip()), None)
+            following = next(
+                (j for j in range(index + 1, min(index + 4, len(lines))) if lines[j].strip()), None
+            )
             if following is not None and _outlook_block(lines, following):
                 removed.append("outlook_header")
                 break
@@ -208,7 +222,9 @@ def _looks_like_signature_tail(lines: list[str]) -> bool:
     return all(len(line.strip()) <= 90 for line in content)
 
 
-_CONTACT_DETAIL = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+|\+?\d[\d\s().\-/]{6,}\d", re.IGNORECASE)
+_CONTACT_DETAIL = re.compile(
+    r"https?://\S+|www\.\S+|\S+@\S+\.\w+|\+?\d[\d\s().\-/]{6,}\d", re.IGNORECASE
+)
 
 
 def _is_contact_line(line: str) -> bool:
@@ -220,7 +236,9 @@ def _is_contact_line(line: str) -> bool:
     if not text or len(text) > 100 or not _CONTACT_LINE.search(text):
         return False
     rest = _CONTACT_DETAIL.sub("", text).strip()
-    if re.search(r"[.!?](?:\s|$)", rest) and not re.match(r"^(?:tel|phone|mobile|mob|fax|m|t|p|e)\s*[.:]", rest, re.IGNORECASE):
+    if re.search(r"[.!?](?:\s|$)", rest) and not re.match(
+        r"^(?:tel|phone|mobile|mob|fax|m|t|p|e)\s*[.:]", rest, re.IGNORECASE
+    ):
         return False
     return len(rest) <= 45
 
@@ -329,8 +347,21 @@ _BLOCK = frozenset(
     "h4 h5 h6 header hr li main nav ol p pre section table tbody td tfoot th thead tr ul".split()
 )
 _SKIP = frozenset({"script", "style", "head", "title", "template", "noscript", "xml"})
-_QUOTE_CONTAINER_CLASSES = ("gmail_quote", "yahoo_quoted", "moz-cite-prefix", "protonmail_quote", "zmail_extra")
-_QUOTE_CONTAINER_IDS = ("divrplyfwdmsg", "appendonsend", "x_divrplyfwdmsg", "mail-editor-reference-message-container", "reply-intro", "isforwardcontent")
+_QUOTE_CONTAINER_CLASSES = (
+    "gmail_quote",
+    "yahoo_quoted",
+    "moz-cite-prefix",
+    "protonmail_quote",
+    "zmail_extra",
+)
+_QUOTE_CONTAINER_IDS = (
+    "divrplyfwdmsg",
+    "appendonsend",
+    "x_divrplyfwdmsg",
+    "mail-editor-reference-message-container",
+    "reply-intro",
+    "isforwardcontent",
+)
 
 
 class _TextExtractor(HTMLParser):
@@ -361,8 +392,13 @@ class _TextExtractor(HTMLParser):
         attributes = {k.lower(): (v or "") for k, v in attrs}
         classes = attributes.get("class", "").lower()
         ident = attributes.get("id", "").lower()
-        if not self.quote_marked and self.quote_depth == 0 and (
-            any(name in classes for name in _QUOTE_CONTAINER_CLASSES) or ident in _QUOTE_CONTAINER_IDS
+        if (
+            not self.quote_marked
+            and self.quote_depth == 0
+            and (
+                any(name in classes for name in _QUOTE_CONTAINER_CLASSES)
+                or ident in _QUOTE_CONTAINER_IDS
+            )
         ):
             self.lines.append(QUOTE_MARK)
             self.quote_marked = True
@@ -400,6 +436,9 @@ def html_to_text(html: str) -> str:
     try:
         parser.feed(html)
         parser.close()
-    except (AssertionError, ValueError):  # pragma: no cover - HTMLParser is lenient; belt and braces
+    except (
+        AssertionError,
+        ValueError,
+    ):  # pragma: no cover - HTMLParser is lenient; belt and braces
         return unescape(re.sub(r"<[^>]+>", " ", html))
     return parser.text()

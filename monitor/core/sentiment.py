@@ -29,7 +29,8 @@ _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n\s*\n|\n(?=\s*[-*•]
 _LETTERS = re.compile(r"[^\W\d_]{2,}")
 # A greeting carries no opinion of the matter ("Dear" is positive in VADER's lexicon).
 _GREETING = re.compile(
-    r"^\s*(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening))(?:\s+[^\s.!?,:]+){0,3}\s*[,:]?\s*$", re.IGNORECASE
+    r"^\s*(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening))(?:\s+[^\s.!?,:]+){0,3}\s*[,:]?\s*$",
+    re.IGNORECASE,
 )
 # Signs that mean the same in every language: western emoticons standing alone (":)", ";-)",
 # ":(", ":D", "xD", "<3") and emoji. "8)" and "x)" are left out: "(items 7 and 8)" is no smile.
@@ -37,7 +38,7 @@ _EMOTICON = (
     r"(?<!\S)(?:[>}]?[:;=]['\-^o*]?[()\[\]dDpP/\\|*$@3]+|[()\[\]/\\|]+['\-^o]?[:;=]|xD+|XD+|</?3+|\^_*\^)"
     r"(?=[\s.,!?]|$)"
 )
-_EMOJI = "[\U0001F300-\U0001FAFF\u2600-\u27BF]"
+_EMOJI = "[\U0001f300-\U0001faff\u2600-\u27bf]"
 _SIGNS = re.compile(f"{_EMOTICON}|{_EMOJI}")
 
 
@@ -101,7 +102,9 @@ def _score_signs(text: str, scorer: Scorer) -> Scored:
     return Scored(round(compound, 4), 0, ())
 
 
-def score(text: str, language: str | None, scorer: Scorer, *, keep_text: bool = True, evidence: int = 3) -> Scored:
+def score(
+    text: str, language: str | None, scorer: Scorer, *, keep_text: bool = True, evidence: int = 3
+) -> Scored:
     """Sentence-level VADER on own text; outside English, only emoticons and emoji are read."""
     if language not in SCORED_LANGUAGES:
         return _score_signs(text, scorer)

@@ -69,8 +69,29 @@ def is_closing_only(text: str) -> bool:
         return True
     words = _WORDS.findall(rest)
     # What is left may be a name, "Alice", or a filler such as "again" / "so much".
-    filler = {"again", "so", "much", "very", "a", "lot", "for", "all", "and", "you", "too", "the", "that",
-              "auch", "und", "nochmal", "et", "y", "ja", "then", "also"}
+    filler = {
+        "again",
+        "so",
+        "much",
+        "very",
+        "a",
+        "lot",
+        "for",
+        "all",
+        "and",
+        "you",
+        "too",
+        "the",
+        "that",
+        "auch",
+        "und",
+        "nochmal",
+        "et",
+        "y",
+        "ja",
+        "then",
+        "also",
+    }
     meaningful = [w for w in words if w.casefold() not in filler]
     return len(meaningful) <= 2
 
@@ -90,7 +111,11 @@ class TextAnalyzer:
 
         vader = SentimentIntensityAnalyzer()
         vocabulary = frozenset(word for word in vader.lexicon if word.isalpha())
-        return cls(languages=LanguageDetector.load(vocabulary), sentiment=vader, lexicon=Lexicon.load(extra_cues))
+        return cls(
+            languages=LanguageDetector.load(vocabulary),
+            sentiment=vader,
+            lexicon=Lexicon.load(extra_cues),
+        )
 
     def analyse(self, text: str, *, date: datetime, noise: Noise | None = None) -> TextFeatures:
         """Features of own text; ``noise`` is the message's noise kind, if it is noise."""
@@ -115,5 +140,7 @@ class TextAnalyzer:
             pressure=cues.pressure if cues else (),
             basics=cues.basics if cues else (),
             questions=len(_QUESTION.findall(text)),
-            closing_only=is_closing_only(text) and not negative and not (cues and (cues.friction or cues.pressure)),
+            closing_only=is_closing_only(text)
+            and not negative
+            and not (cues and (cues.friction or cues.pressure)),
         )

@@ -29,7 +29,22 @@ _PREFIX = re.compile(
     r"转发|轉寄|转寄)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*|\[[^\]]{1,40}\]\s*)+",
     re.IGNORECASE,
 )
-_TRIVIAL_SUBJECTS = frozenset({"", "hi", "hello", "hallo", "question", "meeting", "update", "call", "(no subject)", "no subject", "fyi", "test"})
+_TRIVIAL_SUBJECTS = frozenset(
+    {
+        "",
+        "hi",
+        "hello",
+        "hallo",
+        "question",
+        "meeting",
+        "update",
+        "call",
+        "(no subject)",
+        "no subject",
+        "fyi",
+        "test",
+    }
+)
 
 
 def normalise_subject(subject: str) -> str:
@@ -132,6 +147,9 @@ def assign_threads(messages: Iterable[ThreadInput]) -> dict[str, str]:
     for message in ordered:  # earliest first, so the first seen names the thread
         first_of_root.setdefault(links.find(node[message.key]), message.key)
     return {
-        message.key: "t" + hashlib.sha1(first_of_root[links.find(node[message.key])].encode(), usedforsecurity=False).hexdigest()[:15]
+        message.key: "t"
+        + hashlib.sha1(
+            first_of_root[links.find(node[message.key])].encode(), usedforsecurity=False
+        ).hexdigest()[:15]
         for message in ordered
     }

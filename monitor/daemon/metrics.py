@@ -24,15 +24,43 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
-        self.last_sync = Gauge("relmon_last_successful_sync_timestamp_seconds", "When each account last synced without error.", ["account"], registry=r)
-        self.sync_lag = Gauge("relmon_sync_lag_seconds", "Seconds since each account last synced without error.", ["account"], registry=r)
-        self.ingested = Counter("relmon_messages_ingested_total", "Messages stored for the first time.", ["account"], registry=r)
-        self.errors = Counter("relmon_errors_total", "Errors by kind (auth, transient, folder, config, internal, job, delivery).", ["kind"], registry=r)
-        self.open_alerts = Gauge("relmon_open_alerts", "Alerts not resolved, by kind and severity.", ["kind", "severity"], registry=r)
+        self.last_sync = Gauge(
+            "relmon_last_successful_sync_timestamp_seconds",
+            "When each account last synced without error.",
+            ["account"],
+            registry=r,
+        )
+        self.sync_lag = Gauge(
+            "relmon_sync_lag_seconds",
+            "Seconds since each account last synced without error.",
+            ["account"],
+            registry=r,
+        )
+        self.ingested = Counter(
+            "relmon_messages_ingested_total",
+            "Messages stored for the first time.",
+            ["account"],
+            registry=r,
+        )
+        self.errors = Counter(
+            "relmon_errors_total",
+            "Errors by kind (auth, transient, folder, config, internal, job, delivery).",
+            ["kind"],
+            registry=r,
+        )
+        self.open_alerts = Gauge(
+            "relmon_open_alerts",
+            "Alerts not resolved, by kind and severity.",
+            ["kind", "severity"],
+            registry=r,
+        )
         self.outbox_depth = Gauge("relmon_outbox_depth", "Emails waiting to be sent.", registry=r)
         self.outbox_failed = Gauge("relmon_outbox_failed", "Emails given up on.", registry=r)
         self.job_seconds = Histogram(
-            "relmon_job_duration_seconds", "How long each job run took.", ["job"], registry=r,
+            "relmon_job_duration_seconds",
+            "How long each job run took.",
+            ["job"],
+            registry=r,
             buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
         )
 
@@ -40,7 +68,9 @@ class Metrics:
         return bytes(generate_latest(self.registry))
 
 
-def serve(metrics: Metrics, address: str, healthy: Callable[[], tuple[bool, str]]) -> ThreadingHTTPServer:
+def serve(
+    metrics: Metrics, address: str, healthy: Callable[[], tuple[bool, str]]
+) -> ThreadingHTTPServer:
     """Start the HTTP endpoint on ``host:port`` in a daemon thread; returns the server."""
     host, _, port = address.rpartition(":")
     host = host.strip("[]") or "127.0.0.1"
@@ -51,7 +81,11 @@ def serve(metrics: Metrics, address: str, healthy: Callable[[], tuple[bool, str]
                 body, status, kind = metrics.render(), 200, CONTENT_TYPE_LATEST
             elif self.path.split("?")[0] == "/healthz":
                 ok, reason = healthy()
-                body, status, kind = (reason + "\n").encode(), 200 if ok else 503, "text/plain; charset=utf-8"
+                body, status, kind = (
+                    (reason + "\n").encode(),
+                    200 if ok else 503,
+                    "text/plain; charset=utf-8",
+                )
             else:
                 body, status, kind = b"not found\n", 404, "text/plain; charset=utf-8"
             self.send_response(status)

@@ -35,13 +35,13 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitor import jobs
+from monitor.app import alerting, sync
+from monitor.app.runtime import Runtime
 from monitor.clock import utcnow, zone
 from monitor.config import Account, Config, load_config
 from monitor.daemon.metrics import Metrics, serve
 from monitor.daemon.notify import Notifier, watchdog_interval
 from monitor.errors import ConfigError, RelmonError
-from monitor.runtime import Runtime
 
 logger = structlog.get_logger()
 #: The longest a failing job is pushed back.
@@ -72,7 +72,9 @@ class Service:
     _evaluate_due: bool = True  # new mail (or a start) since the last evaluation
     _watchers: dict[str, Any] = field(default_factory=dict)
     _heartbeat: float = field(default_factory=time.monotonic)
-    _synced_at: dict[str, float] = field(default_factory=dict)  # account -> time.time() of the last good sync
+    _synced_at: dict[str, float] = field(
+        default_factory=dict
+    )  # account -> time.time() of the last good sync
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # ------------------------------------------------------------------ lifecycle
@@ -104,7 +106,10 @@ class Service:
             if self._reload.is_set():
                 self._reload.clear()
                 self.reload()
-            if interval is not None and time.monotonic() - self._heartbeat < 4 * max(interval, 1.0) + 10:
+            if (
+                interval is not None
+                and time.monotonic() - self._heartbeat < 4 * max(interval, 1.0) + 10
+            ):
                 # Only while the scheduler proves it is alive: a hung scheduler gets restarted.
                 self.notifier.send(WATCHDOG=1)
         return self._shutdown()
@@ -147,7 +152,11 @@ class Service:
             if not finished.wait(max(0.0, deadline - time.monotonic())):
                 # A job is stuck (a server that stopped answering mid-command). What it has not
                 # committed is rolled back by the database and fetched again next time.
-                logger.warning("daemon_stop_timeout", waited=self.runtime.config.daemon.stop_seconds, running=sorted(self._running))
+                logger.warning(
+                    "daemon_stop_timeout",
+                    waited=self.runtime.config.daemon.stop_seconds,
+                    running=sorted(self._running),
+                )
                 logger.info("daemon_stopped")
                 sys.stdout.flush()
                 os._exit(0)  # the stuck worker thread would otherwise hold up interpreter exit
@@ -162,14 +171,26 @@ class Service:
         try:
             config = load_config(self.config_path)
         except ConfigError as err:
-            logger.error("config_reload_rejected", problems=err.problems, path=err.path, kept="the running configuration")
-            self.notifier.send(READY=1, STATUS="configuration reload rejected; running with the previous one")
+            logger.error(
+                "config_reload_rejected",
+                problems=err.problems,
+                path=err.path,
+                kept="the running configuration",
+            )
+            self.notifier.send(
+                READY=1, STATUS="configuration reload rejected; running with the previous one"
+            )
             return
         old = self.runtime
         if config.store.url != old.config.store.url:
-            logger.warning("config_reload_store_unchanged", reason="a new store URL takes effect at the next start")
+            logger.warning(
+                "config_reload_store_unchanged",
+                reason="a new store URL takes effect at the next start",
+            )
             config = _with_store(config, old.config)
-        self.runtime = Runtime(config=config, store=old.store, directory=config.directory(), analyzer=None)
+        self.runtime = Runtime(
+            config=config, store=old.store, directory=config.directory(), analyzer=None
+        )
         from monitor.store.messages import reattribute
 
         reattribute(old.store.engine, self.runtime.directory, config.attribution_fingerprint())
@@ -187,22 +208,46 @@ class Service:
             timezone=zone(config.team.timezone),
         )
         daemon = config.daemon
-        self._add("heartbeat", self._beat, IntervalTrigger(seconds=max(1.0, (watchdog_interval() or 10.0) / 2)))
+        self._add(
+            "heartbeat",
+            self._beat,
+            IntervalTrigger(seconds=max(1.0, (watchdog_interval() or 10.0) / 2)),
+        )
         # The first evaluation follows the first syncs (see _sync), not the start: mid-sync, the
         # Inbox may be in while the Sent folder is not, and every client would look unanswered.
-        self._add("evaluate", self._evaluate, IntervalTrigger(minutes=daemon.evaluate_minutes), first=not config.accounts)
-        self._add("deliver", self._deliver, IntervalTrigger(seconds=daemon.deliver_seconds), first=True)
+        self._add(
+            "evaluate",
+            self._evaluate,
+            IntervalTrigger(minutes=daemon.evaluate_minutes),
+            first=not config.accounts,
+        )
+        self._add(
+            "deliver", self._deliver, IntervalTrigger(seconds=daemon.deliver_seconds), first=True
+        )
         self._add("digests", self._digests, IntervalTrigger(minutes=5), first=True)
-        self._add("purge", self._purge, CronTrigger(hour=daemon.purge_hour, minute=30, timezone=zone(config.team.timezone)))
+        self._add(
+            "purge",
+            self._purge,
+            CronTrigger(hour=daemon.purge_hour, minute=30, timezone=zone(config.team.timezone)),
+        )
         self._schedule_accounts(config)
         self.scheduler.start()
 
-    def _add(self, name: str, work: Callable[[], None], trigger: Any, *, first: bool = False) -> None:
+    def _add(
+        self, name: str, work: Callable[[], None], trigger: Any, *, first: bool = False
+    ) -> None:
         assert self.scheduler is not None
         self._jobs.setdefault(name, _JobState())
         # A first run now for the jobs that should not wait a whole interval after start.
         first_run: dict[str, Any] = {"next_run_time": self.now()} if first else {}
-        self.scheduler.add_job(self._guarded(name, work), trigger, id=name, name=name, replace_existing=True, **first_run)
+        self.scheduler.add_job(
+            self._guarded(name, work),
+            trigger,
+            id=name,
+            name=name,
+            replace_existing=True,
+            **first_run,
+        )
 
     def _schedule_accounts(self, config: Config) -> None:
         assert self.scheduler is not None
@@ -216,7 +261,12 @@ class Service:
         for job_id, account in wanted.items():
             every = _interval(account)
             jitter = every * config.daemon.sync_jitter
-            self._add(job_id, functools.partial(self._sync, account.name), IntervalTrigger(seconds=every, jitter=jitter), first=True)
+            self._add(
+                job_id,
+                functools.partial(self._sync, account.name),
+                IntervalTrigger(seconds=every, jitter=jitter),
+                first=True,
+            )
             self._watch(account)
 
     def _watch(self, account: Account) -> None:
@@ -272,12 +322,16 @@ class Service:
             except Exception:
                 failed = True
                 state.failures += 1
-                delay = min(MAX_BACKOFF, 30.0 * 2 ** (state.failures - 1)) * random.uniform(0.8, 1.2)
+                delay = min(MAX_BACKOFF, 30.0 * 2 ** (state.failures - 1)) * random.uniform(
+                    0.8, 1.2
+                )
                 logger.exception("job_failed", failures=state.failures, retry_in=round(delay))
                 self.metrics.errors.labels(kind="job").inc()
                 self._run_soon(name, delay)
             finally:
-                self.metrics.job_seconds.labels(job=name.split(":")[0]).observe(time.monotonic() - started)
+                self.metrics.job_seconds.labels(job=name.split(":")[0]).observe(
+                    time.monotonic() - started
+                )
                 structlog.contextvars.clear_contextvars()
                 with self._lock:
                     self._running.discard(name)
@@ -304,7 +358,9 @@ class Service:
         account = runtime.config.account(name)
         if account is None:
             return
-        result = jobs.sync_account(runtime, account, now=self.now(), should_stop=lambda: self.stopping)
+        result = sync.sync_account(
+            runtime, account, now=self.now(), should_stop=lambda: self.stopping
+        )
         if result.error_kind is None:
             self._synced_at[name] = time.time()
             self.metrics.last_sync.labels(account=name).set(self._synced_at[name])
@@ -343,7 +399,7 @@ class Service:
                 self._evaluate_due = True
                 return
             self._evaluate_due = False
-        result = jobs.evaluate_alerts(self.runtime, now=self.now())
+        result = alerting.evaluate_alerts(self.runtime, now=self.now())
         logger.info("alerts_evaluated", transitions=len(result.events))
         self._alert_metrics()
         if result.events:
@@ -351,16 +407,22 @@ class Service:
 
     def _deliver(self) -> None:
         assert self.runtime is not None
-        result = jobs.deliver(self.runtime, now=self.now())
+        result = alerting.deliver(self.runtime, now=self.now())
         if result.failed:
             self.metrics.errors.labels(kind="delivery").inc(result.failed)
         if result.sent or result.failed or result.retried:
-            logger.info("outbox_delivered", sent=result.sent, retried=result.retried, failed=result.failed, stopped=result.delivery)
+            logger.info(
+                "outbox_delivered",
+                sent=result.sent,
+                retried=result.retried,
+                failed=result.failed,
+                stopped=result.delivery,
+            )
         self._alert_metrics()
 
     def _digests(self) -> None:
         assert self.runtime is not None
-        queued = jobs.send_digests(self.runtime, now=self.now())
+        queued = alerting.send_digests(self.runtime, now=self.now())
         if queued:
             self._run_soon("deliver")
 
@@ -386,7 +448,9 @@ class Service:
         engine = self.runtime.store.engine
         with engine.connect() as connection:
             counts = connection.execute(
-                sa.select(alerts.c.kind, alerts.c.severity, sa.func.count()).where(alerts.c.state != "resolved").group_by(alerts.c.kind, alerts.c.severity)
+                sa.select(alerts.c.kind, alerts.c.severity, sa.func.count())
+                .where(alerts.c.state != "resolved")
+                .group_by(alerts.c.kind, alerts.c.severity)
             ).all()
         self.metrics.open_alerts.clear()
         for kind, severity, count in counts:
@@ -400,7 +464,9 @@ class Service:
         if self.runtime is None:
             return "starting"
         config = self.runtime.config
-        failing = sorted(name for name, count in self._account_failures.items() if count and config.account(name))
+        failing = sorted(
+            name for name, count in self._account_failures.items() if count and config.account(name)
+        )
         parts = [f"{len(config.accounts)} accounts", f"{len(config.clients)} clients"]
         if failing:
             parts.append(f"failing: {', '.join(failing)}")
@@ -425,13 +491,26 @@ class Service:
         runtime = self.runtime
 
         def check(account: Account) -> None:
-            result = jobs.check_account(runtime, account)
+            result = sync.check_account(runtime, account)
             if result.ok:
-                logger.info("account_checked", account=account.name, kind=account.kind, folders=len(result.folders))
+                logger.info(
+                    "account_checked",
+                    account=account.name,
+                    kind=account.kind,
+                    folders=len(result.folders),
+                )
             else:
-                logger.warning("account_check_failed", account=account.name, kind=account.kind, detail=result.detail)
+                logger.warning(
+                    "account_check_failed",
+                    account=account.name,
+                    kind=account.kind,
+                    detail=result.detail,
+                )
 
-        threads = [threading.Thread(target=check, args=(a,), name=f"check-{a.name}", daemon=True) for a in runtime.config.accounts]
+        threads = [
+            threading.Thread(target=check, args=(a,), name=f"check-{a.name}", daemon=True)
+            for a in runtime.config.accounts
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:

@@ -47,7 +47,14 @@ _LONG_MONTHS = {
     "en": "January February March April May June July August September October November December".split(),
     "de": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember".split(),
 }
-_REPLY_PREFIX = {("outlook", "de"): "AW: ", ("outlook", "fr"): "RE : ", ("outlook", "es"): "RE: ", ("outlook", "fi"): "VS: ", ("outlook", "zh"): "答复: ", ("outlook", "en"): "RE: "}
+_REPLY_PREFIX = {
+    ("outlook", "de"): "AW: ",
+    ("outlook", "fr"): "RE : ",
+    ("outlook", "es"): "RE: ",
+    ("outlook", "fi"): "VS: ",
+    ("outlook", "zh"): "答复: ",
+    ("outlook", "en"): "RE: ",
+}
 _OUTLOOK_LABELS = {
     "en": ("From", "Sent", "To", "Cc", "Subject"),
     "de": ("Von", "Gesendet", "An", "Cc", "Betreff"),
@@ -104,14 +111,21 @@ def _attribution(parent: Built, style: str, lang: str) -> str:
         "es": f"El {_WEEKDAYS['es'][weekday]}, {day} {_MONTHS['es'][month]} {when.year} a las {hm}, {name or addr} (<{addr}>) escribió:",
         "fi": f"{_WEEKDAYS['fi'][weekday]} {day}. {_MONTHS['fi'][month]} {when.year} klo {when.strftime('%H.%M')} {name or addr} (<{addr}>) kirjoitti:",
         "zh": f"{who} 于{when.year}年{month + 1}月{day}日{_WEEKDAYS['zh'][weekday]} {hm}写道：",
-    }.get(lang, f"On {_WEEKDAYS['en'][weekday]}, {day} {_MONTHS['en'][month]} {when.year} at {hm}, {who} wrote:")
+    }.get(
+        lang,
+        f"On {_WEEKDAYS['en'][weekday]}, {day} {_MONTHS['en'][month]} {when.year} at {hm}, {who} wrote:",
+    )
 
 
 def _outlook_header(parent: Built, lang: str) -> str:
     labels = _OUTLOOK_LABELS.get(lang, _OUTLOOK_LABELS["en"])
     when = parent.date
     if lang in _LONG_WEEKDAYS:
-        sent = f"{_LONG_WEEKDAYS[lang][when.weekday()]}, {when.day}. {_LONG_MONTHS[lang][when.month - 1]} {when.year} {when:%H:%M}" if lang == "de" else f"{_LONG_WEEKDAYS[lang][when.weekday()]}, {_LONG_MONTHS[lang][when.month - 1]} {when.day}, {when.year} {when:%I:%M %p}"
+        sent = (
+            f"{_LONG_WEEKDAYS[lang][when.weekday()]}, {when.day}. {_LONG_MONTHS[lang][when.month - 1]} {when.year} {when:%H:%M}"
+            if lang == "de"
+            else f"{_LONG_WEEKDAYS[lang][when.weekday()]}, {_LONG_MONTHS[lang][when.month - 1]} {when.day}, {when.year} {when:%I:%M %p}"
+        )
     else:
         sent = when.strftime("%Y-%m-%d %H:%M")
     lines = [
@@ -135,9 +149,13 @@ def _quote(parent: Built, style: str, lang: str) -> str:
 
 def _html(own: str, quote: str | None, style: str, parent: Built | None, lang: str) -> str:
     def paragraphs(text: str) -> str:
-        return "".join(f"<p>{html.escape(block).replace(chr(10), '<br>')}</p>" for block in text.split("\n\n") if block.strip())
+        return "".join(
+            f"<p>{html.escape(block).replace(chr(10), '<br>')}</p>"
+            for block in text.split("\n\n")
+            if block.strip()
+        )
 
-    body = f"<div dir=\"ltr\">{paragraphs(own)}</div>"
+    body = f'<div dir="ltr">{paragraphs(own)}</div>'
     if quote is not None and parent is not None:
         if style == "outlook":
             body += (
@@ -152,7 +170,7 @@ def _html(own: str, quote: str | None, style: str, parent: Built | None, lang: s
                 f'<blockquote class="gmail_quote" style="margin:0px 0px 0px 0.8ex;border-left:1px solid rgb(204,204,204);padding-left:1ex">'
                 f"{paragraphs(parent.text)}</blockquote></div>"
             )
-    return f"<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\"></head><body>{body}</body></html>"
+    return f'<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"></head><body>{body}</body></html>'
 
 
 def _qp(text: str) -> str:
@@ -168,7 +186,11 @@ def _headers(built: Built, extra: list[tuple[str, str]], mailer: str) -> list[st
         out = []
         for value in values:
             name, addr = parseaddr(value)
-            out.append(formataddr((str(Header(name, "utf-8")) if name and not name.isascii() else name, addr)))
+            out.append(
+                formataddr(
+                    (str(Header(name, "utf-8")) if name and not name.isascii() else name, addr)
+                )
+            )
         return ", ".join(out)
 
     subject = built.subject if built.subject.isascii() else Header(built.subject, "utf-8").encode()
@@ -201,7 +223,9 @@ _MAILERS = {
 }
 
 
-def _render(built: Built, message: dict[str, Any], own: str, quote: str | None, parent: Built | None) -> bytes:
+def _render(
+    built: Built, message: dict[str, Any], own: str, quote: str | None, parent: Built | None
+) -> bytes:
     kind = message.get("kind", "")
     style = message.get("style", "gmail")
     lang = message.get("lang", "en")
@@ -212,12 +236,19 @@ def _render(built: Built, message: dict[str, Any], own: str, quote: str | None, 
         if style == "outlook":
             extra += [("Auto-Submitted", "auto-generated"), ("X-Auto-Response-Suppress", "All")]
         else:
-            extra += [("Auto-Submitted", "auto-replied"), ("X-Autoreply", "yes"), ("Precedence", "bulk")]
+            extra += [
+                ("Auto-Submitted", "auto-replied"),
+                ("X-Autoreply", "yes"),
+                ("Precedence", "bulk"),
+            ]
     if kind == "newsletter":
         domain = _addr(built.sender).split("@")[1]
         extra += [
             ("List-Id", f"<news.{domain}>"),
-            ("List-Unsubscribe", f"<https://{domain}/unsubscribe?u=demo>, <mailto:unsubscribe@{domain}>"),
+            (
+                "List-Unsubscribe",
+                f"<https://{domain}/unsubscribe?u=demo>, <mailto:unsubscribe@{domain}>",
+            ),
             ("Precedence", "bulk"),
         ]
     headers = _headers(built, extra, _MAILERS.get(style, ""))
@@ -225,12 +256,23 @@ def _render(built: Built, message: dict[str, Any], own: str, quote: str | None, 
     def multipart(content_type: str, *bodies: str) -> bytes:
         """Headers plus a multipart body; the first part is always the readable text."""
         headers.append(f'Content-Type: {content_type}; boundary="{boundary}"')
-        parts = [f"--{boundary}\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n{_qp(bodies[0])}"]
+        parts = [
+            f"--{boundary}\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n{_qp(bodies[0])}"
+        ]
         parts += [f"--{boundary}\n{body}" for body in bodies[1:]]
-        return ("\n".join(headers) + "\n\n" + "\n".join([*parts, f"--{boundary}--"]) + "\n").encode("utf-8")
+        return ("\n".join(headers) + "\n\n" + "\n".join([*parts, f"--{boundary}--"]) + "\n").encode(
+            "utf-8"
+        )
 
     if kind == "bounce":
-        failed = next((line.split()[-1] for line in own.split("\n") if "@" in line and "mailer-daemon" not in line), "unknown@invalid")
+        failed = next(
+            (
+                line.split()[-1]
+                for line in own.split("\n")
+                if "@" in line and "mailer-daemon" not in line
+            ),
+            "unknown@invalid",
+        )
         return multipart(
             "multipart/report; report-type=delivery-status",
             own,
@@ -251,14 +293,21 @@ def _render(built: Built, message: dict[str, Any], own: str, quote: str | None, 
             f"ATTENDEE;PARTSTAT=ACCEPTED:mailto:{_addr(built.sender)}\r\nUID:{hashlib.sha1(built.subject.encode(), usedforsecurity=False).hexdigest()}\r\n"
             f"DTSTAMP:{stamp}\r\nSUMMARY:{built.subject.split(':', 1)[-1].strip()}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
         )
-        return multipart("multipart/alternative", own, f'Content-Type: text/calendar; charset="utf-8"; method=REPLY\nContent-Transfer-Encoding: 7bit\n\n{ics}')
+        return multipart(
+            "multipart/alternative",
+            own,
+            f'Content-Type: text/calendar; charset="utf-8"; method=REPLY\nContent-Transfer-Encoding: 7bit\n\n{ics}',
+        )
     if message.get("html") or (style == "outlook" and quote is not None):
         return multipart(
             "multipart/alternative",
             text,
             f"Content-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n{_qp(_html(own, quote, style, parent, lang))}",
         )
-    headers += ["Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: quoted-printable"]
+    headers += [
+        "Content-Type: text/plain; charset=utf-8",
+        "Content-Transfer-Encoding: quoted-printable",
+    ]
     return ("\n".join(headers) + "\n\n" + _qp(text) + "\n").encode("utf-8")
 
 
@@ -287,16 +336,28 @@ def build(threads_path: Path = THREADS) -> tuple[dict[str, Any], dict[str, bytes
                 base = parent.subject
                 prefix = _REPLY_PREFIX.get((style, lang), "Re: ")
                 if message.get("kind") == "auto_reply":
-                    prefix = {"de": "Automatische Antwort: ", "fr": "Réponse automatique : ", "es": "Respuesta automática: ", "fi": "Automaattinen vastaus: ", "zh": "自动回复: "}.get(lang, "Automatic reply: ")
+                    prefix = {
+                        "de": "Automatische Antwort: ",
+                        "fr": "Réponse automatique : ",
+                        "es": "Respuesta automática: ",
+                        "fi": "Automaattinen vastaus: ",
+                        "zh": "自动回复: ",
+                    }.get(lang, "Automatic reply: ")
                 import re as _re
 
-                stripped = _re.sub(r"^(?:(?:re|aw|sv|vs|答复|fw|wg)\s*:\s*)+", "", base, flags=_re.IGNORECASE)
+                stripped = _re.sub(
+                    r"^(?:(?:re|aw|sv|vs|答复|fw|wg)\s*:\s*)+", "", base, flags=_re.IGNORECASE
+                )
                 subject = prefix + stripped
             else:
                 subject = "(no subject)"
             own = message["body"].strip("\n")
             quote = None
-            if parent is not None and message.get("quote", True) and message.get("kind", "") in ("", None):
+            if (
+                parent is not None
+                and message.get("quote", True)
+                and message.get("kind", "") in ("", None)
+            ):
                 quote = _quote(parent, style, lang)
             built = Built(
                 mid=mid,
@@ -321,7 +382,10 @@ def build(threads_path: Path = THREADS) -> tuple[dict[str, Any], dict[str, bytes
         chunks = []
         for item in items:
             envelope = f"From {_addr(item.sender)} {item.date.astimezone(UTC):%a %b %d %H:%M:%S %Y}\n".encode()
-            body = b"\n".join((b">" + line) if line.startswith(b"From ") else line for line in item.raw.split(b"\n"))
+            body = b"\n".join(
+                (b">" + line) if line.startswith(b"From ") else line
+                for line in item.raw.split(b"\n")
+            )
             chunks.append(envelope + body.rstrip(b"\n") + b"\n\n")
         out[address.split("@")[0]] = b"".join(chunks)
     return data, out
@@ -329,7 +393,11 @@ def build(threads_path: Path = THREADS) -> tuple[dict[str, Any], dict[str, bytes
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--check", action="store_true", help="fail if the shipped mailboxes differ from a fresh build")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="fail if the shipped mailboxes differ from a fresh build",
+    )
     args = parser.parse_args(argv)
     _, boxes = build()
     MAILBOXES.mkdir(exist_ok=True)

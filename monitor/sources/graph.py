@@ -42,10 +42,10 @@ from urllib.parse import quote
 
 import structlog
 
+from monitor.app.runtime import Runtime
 from monitor.config import Account, GraphSettings
 from monitor.core.model import Message, Quarantined
 from monitor.errors import AuthError, FolderError, SourceError, TransientError
-from monitor.runtime import Runtime
 from monitor.sources import graph_http
 from monitor.sources.graph_http import (
     TEXT_BODIES,
@@ -117,7 +117,9 @@ def resolve_folder(client: GraphClient, mailbox: str, folder: str) -> str:
                 break
         if match is None:
             where = "/".join(walked) or "the top level"
-            raise FolderError(f"mailbox {mailbox}: no folder {folder!r} (no {part!r} under {where})")
+            raise FolderError(
+                f"mailbox {mailbox}: no folder {folder!r} (no {part!r} under {where})"
+            )
         walked.append(part)
         folder_id = match
         parent_url = f"{base}/mailFolders/{quote(folder_id, safe='')}/childFolders?$select=id,displayName&$top=100"
@@ -126,7 +128,9 @@ def resolve_folder(client: GraphClient, mailbox: str, folder: str) -> str:
     return folder_id
 
 
-def initial_delta_url(client: GraphClient, mailbox: str, folder_id: str, *, expand: bool = True) -> str:
+def initial_delta_url(
+    client: GraphClient, mailbox: str, folder_id: str, *, expand: bool = True
+) -> str:
     url = (
         f"{client.mailbox_path(mailbox)}/mailFolders/{quote(folder_id, safe='')}/messages/delta"
         f"?$select={','.join(SELECT)}"
@@ -158,7 +162,9 @@ class _Pass:
 
 
 def _fetch(ctx: _Pass, mailbox: str, message_id: str, *, select: str) -> dict[str, Any] | None:
-    url = f"{ctx.client.mailbox_path(mailbox)}/messages/{quote(message_id, safe='')}?$select={select}"
+    url = (
+        f"{ctx.client.mailbox_path(mailbox)}/messages/{quote(message_id, safe='')}?$select={select}"
+    )
     if select != "body":
         url += "&$expand=" + quote(expand_clause(), safe="(),'=$")
     try:
@@ -167,7 +173,9 @@ def _fetch(ctx: _Pass, mailbox: str, message_id: str, *, select: str) -> dict[st
         return None  # deleted since the delta page was written
 
 
-def _normalise(ctx: _Pass, message: Mapping[str, Any], *, mailbox: str, folder: str) -> Message | Quarantined:
+def _normalise(
+    ctx: _Pass, message: Mapping[str, Any], *, mailbox: str, folder: str
+) -> Message | Quarantined:
     try:
         envelope = envelope_from_graph(message, mailbox=mailbox, folder=folder)
         return from_envelope(envelope, ctx.runtime.analyzer, ctx.runtime.config.privacy)
@@ -192,7 +200,9 @@ def _sync_folder(ctx: _Pass, mailbox: str, folder: str) -> FolderSync:
         raise
     except GraphForbidden as err:
         ctx.failures[label] = err
-        report.error = f"forbidden: {err} (is this mailbox in the app's access policy or RBAC scope?)"
+        report.error = (
+            f"forbidden: {err} (is this mailbox in the app's access policy or RBAC scope?)"
+        )
     except (FolderError, GraphNotFound) as err:
         ctx.failures[label] = err
         report.error = f"not found: {err}"
@@ -242,7 +252,10 @@ def _delta_rounds(ctx: _Pass, mailbox: str, folder: str, label: str, report: Fol
             report.resynced = f"delta token no longer valid ({err.status} {err.code or 'Gone'}); folder read again"
             logger.info("graph_delta_reset", folder=label, status=err.status, code=err.code)
             with ctx.write_lock, engine.begin() as connection:
-                put_folder_state(connection, FolderState(account=account, folder=label, delta_link=None, synced_at=ctx.now))
+                put_folder_state(
+                    connection,
+                    FolderState(account=account, folder=label, delta_link=None, synced_at=ctx.now),
+                )
             full, seen, first = True, set(), True
             url = initial()
             continue
@@ -259,11 +272,23 @@ def _delta_rounds(ctx: _Pass, mailbox: str, folder: str, label: str, report: Fol
         items = [v for v in page.get("value") or [] if isinstance(v, Mapping) and v.get("id")]
         delta_link = page.get("@odata.deltaLink")
         next_link = page.get("@odata.nextLink")
-        _store_page(ctx, mailbox, folder, label, items, report, full=full, seen=seen, delta_link=delta_link if isinstance(delta_link, str) else None)
+        _store_page(
+            ctx,
+            mailbox,
+            folder,
+            label,
+            items,
+            report,
+            full=full,
+            seen=seen,
+            delta_link=delta_link if isinstance(delta_link, str) else None,
+        )
         if isinstance(delta_link, str):
             return
         if not isinstance(next_link, str):
-            raise SourceError(f"mailbox {mailbox}: a delta page had neither @odata.nextLink nor @odata.deltaLink")
+            raise SourceError(
+                f"mailbox {mailbox}: a delta page had neither @odata.nextLink nor @odata.deltaLink"
+            )
         url = next_link
 
 
@@ -326,7 +351,14 @@ def _store_page(
         to_save.append(Item(location=message_id, result=normalised, size=size))
 
     with ctx.write_lock, engine.begin() as connection:
-        saved = save_items(connection, account=account, folder=label, items=to_save, directory=ctx.runtime.directory, now=ctx.now)
+        saved = save_items(
+            connection,
+            account=account,
+            folder=label,
+            items=to_save,
+            directory=ctx.runtime.directory,
+            now=ctx.now,
+        )
         revive_sightings(connection, account, label, [i.location for i in to_save])
         if removed:
             report.expunged += mark_expunged(connection, account, label, removed, ctx.now)
@@ -336,7 +368,12 @@ def _store_page(
                 # returned was deleted while relmon could not see it.
                 stale = sorted(live_locations(connection, account, label) - seen)
                 report.expunged += mark_expunged(connection, account, label, stale, ctx.now)
-            put_folder_state(connection, FolderState(account=account, folder=label, delta_link=delta_link, synced_at=ctx.now))
+            put_folder_state(
+                connection,
+                FolderState(
+                    account=account, folder=label, delta_link=delta_link, synced_at=ctx.now
+                ),
+            )
     report.new += saved.new
     report.quarantined += saved.quarantined
     if full:
@@ -360,10 +397,15 @@ def sync_graph(
     result = AccountSync(account=account.name, kind=account.kind)
     abort = threading.Event()
     client = GraphClient(
-        account=account, settings=settings, tokens=TokenSource(account, settings),
-        should_stop=lambda: should_stop() or abort.is_set(), policy=RETRY,
+        account=account,
+        settings=settings,
+        tokens=TokenSource(account, settings),
+        should_stop=lambda: should_stop() or abort.is_set(),
+        policy=RETRY,
     )
-    ctx = _Pass(runtime=runtime, account=account, settings=settings, client=client, now=now, abort=abort)
+    ctx = _Pass(
+        runtime=runtime, account=account, settings=settings, client=client, now=now, abort=abort
+    )
     try:
         client.current_token()  # credentials first: an account-wide failure, before any folder
         privacy = runtime.config.privacy
@@ -371,7 +413,8 @@ def sync_graph(
             (mailbox, folder)
             for mailbox in mailboxes_of(account, settings)
             for folder in settings.folders
-            if account.wants_folder(folder) and not privacy.excluded_folder(folder)
+            if account.wants_folder(folder)
+            and not privacy.excluded_folder(folder)
             and not privacy.excluded_folder(folder_label(mailbox, folder))
         ]
         failures: list[BaseException] = []
@@ -387,8 +430,13 @@ def sync_graph(
                 return None
 
         workers = max(1, min(len(tasks), _MAX_WORKERS))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"graph-{account.name}") as pool:
-            futures = [pool.submit(contextvars.copy_context().run, run, mailbox, folder) for mailbox, folder in tasks]
+        with ThreadPoolExecutor(
+            max_workers=workers, thread_name_prefix=f"graph-{account.name}"
+        ) as pool:
+            futures = [
+                pool.submit(contextvars.copy_context().run, run, mailbox, folder)
+                for mailbox, folder in tasks
+            ]
             reports = [future.result() for future in futures]
         result.folders = [r for r in reports if r is not None]
         if failures:
@@ -412,7 +460,9 @@ def _all_failed(account: Account, ctx: _Pass, folders: list[FolderSync]) -> Sour
             "permission, admin consent and the app's mailbox scope"
         )
     if causes and all(isinstance(c, FolderError | GraphNotFound) for c in causes):
-        return FolderError(f"account {account.name!r}: no configured folder was found; first: {first}")
+        return FolderError(
+            f"account {account.name!r}: no configured folder was found; first: {first}"
+        )
     return TransientError(f"account {account.name!r}: every folder failed; first: {first}")
 
 
@@ -424,14 +474,22 @@ def check_graph(runtime: Runtime, account: Account) -> AccountCheck:
     settings = account.graph
     if settings is None:  # pragma: no cover
         return AccountCheck(account.name, account.kind, False, "no Graph settings")
-    client = GraphClient(account=account, settings=settings, tokens=TokenSource(account, settings), policy=RETRY)
+    client = GraphClient(
+        account=account, settings=settings, tokens=TokenSource(account, settings), policy=RETRY
+    )
     mode = "delegated" if settings.auth == "delegated" else "app-only"
     capabilities = ["graph", mode, "delta", "immutable-ids", "unique-body"]
     try:
         try:
             client.current_token()
         except AuthError as err:
-            return AccountCheck(account.name, account.kind, False, f"sign-in failed: {err}", capabilities=capabilities)
+            return AccountCheck(
+                account.name,
+                account.kind,
+                False,
+                f"sign-in failed: {err}",
+                capabilities=capabilities,
+            )
         readable: list[str] = []
         problems: list[str] = []
         for mailbox in mailboxes_of(account, settings):
@@ -447,13 +505,22 @@ def check_graph(runtime: Runtime, account: Account) -> AccountCheck:
                     )
                     readable.append(f"{label} ({info.get('totalItemCount', '?')} messages)")
                 except AuthError as err:
-                    return AccountCheck(account.name, account.kind, False, str(err), capabilities=capabilities)
+                    return AccountCheck(
+                        account.name, account.kind, False, str(err), capabilities=capabilities
+                    )
                 except SourceError as err:
                     problems.append(f"{label}: {err}")
         mailboxes = len(mailboxes_of(account, settings))
         detail = f"{mode} token for tenant {settings.microsoft.tenant_id}; {mailboxes} mailbox{'es' if mailboxes != 1 else ''}, {len(readable)} folders readable"
         if problems:
             detail += f", {len(problems)} not: " + "; ".join(problems)
-        return AccountCheck(account.name, account.kind, not problems, detail, folders=readable, capabilities=capabilities)
+        return AccountCheck(
+            account.name,
+            account.kind,
+            not problems,
+            detail,
+            folders=readable,
+            capabilities=capabilities,
+        )
     finally:
         client.close()

@@ -157,7 +157,10 @@ class TokenSource:
 
     def token(self) -> str:
         return msauth.acquire_token(
-            self.settings.microsoft, scopes=self.scopes, delegated=self.delegated, account_name=self.account.name
+            self.settings.microsoft,
+            scopes=self.scopes,
+            delegated=self.delegated,
+            account_name=self.account.name,
         )
 
     def refresh(self, rejected: str) -> str:
@@ -211,7 +214,9 @@ class GraphClient:
         with self._gates_lock:
             gate = self._gates.get(mailbox)
             if gate is None:
-                gate = self._gates[mailbox] = MailboxGate(max(1, min(4, self.settings.max_concurrency)))
+                gate = self._gates[mailbox] = MailboxGate(
+                    max(1, min(4, self.settings.max_concurrency))
+                )
             return gate
 
     def current_token(self) -> str:
@@ -225,7 +230,9 @@ class GraphClient:
         """GET ``url`` (a Graph URL or a page link Graph returned) and return its JSON."""
         if origin(url) != self._origin:
             # A page link naming another host would receive our bearer token.
-            raise SourceError(f"refusing to follow a Graph link to {origin(url)} (expected {self._origin})")
+            raise SourceError(
+                f"refusing to follow a Graph link to {origin(url)} (expected {self._origin})"
+            )
         preferences = [IMMUTABLE_IDS, *prefer]
         gate = self.gate(mailbox)
         attempt = 0
@@ -240,25 +247,41 @@ class GraphClient:
                     if self.should_stop():
                         raise Stopped
                     self.requests += 1
-                    response = self.session.get(url, headers=headers, timeout=self.settings.timeout_seconds)
+                    response = self.session.get(
+                        url, headers=headers, timeout=self.settings.timeout_seconds
+                    )
             except (requests.ConnectionError, requests.Timeout) as err:
                 if attempt >= self.policy.attempts:
-                    raise TransientError(f"mailbox {mailbox}: Graph unreachable after {attempt} tries: {type(err).__name__}") from err
+                    raise TransientError(
+                        f"mailbox {mailbox}: Graph unreachable after {attempt} tries: {type(err).__name__}"
+                    ) from err
                 delay = self.policy.backoff(attempt)
-                logger.info("graph_retry", mailbox=mailbox, reason=type(err).__name__, wait=round(delay, 2), attempt=attempt)
+                logger.info(
+                    "graph_retry",
+                    mailbox=mailbox,
+                    reason=type(err).__name__,
+                    wait=round(delay, 2),
+                    attempt=attempt,
+                )
                 wait_seconds(delay, self.should_stop)
                 continue
             except requests.RequestException as err:  # TLS errors, invalid URLs: no point retrying
-                raise TransientError(f"mailbox {mailbox}: Graph request failed: {type(err).__name__}: {err}") from err
+                raise TransientError(
+                    f"mailbox {mailbox}: Graph request failed: {type(err).__name__}: {err}"
+                ) from err
 
             status = response.status_code
             if status == 200:
                 try:
                     body = response.json()
                 except ValueError as err:
-                    raise TransientError(f"mailbox {mailbox}: Graph answered 200 without JSON") from err
+                    raise TransientError(
+                        f"mailbox {mailbox}: Graph answered 200 without JSON"
+                    ) from err
                 if not isinstance(body, dict):
-                    raise TransientError(f"mailbox {mailbox}: Graph answered an unexpected JSON document")
+                    raise TransientError(
+                        f"mailbox {mailbox}: Graph answered an unexpected JSON document"
+                    )
                 return body
 
             code, message = _error_of(response)
@@ -279,11 +302,21 @@ class GraphClient:
                 if attempt >= self.policy.attempts or delay > self.policy.max_retry_after_seconds:
                     raise TransientError(
                         f"mailbox {mailbox}: Graph {'throttled' if status == 429 else 'unavailable'} "
-                        f"({status} {code or ''}) after {attempt} tries; next pass will retry".replace(" )", ")")
+                        f"({status} {code or ''}) after {attempt} tries; next pass will retry".replace(
+                            " )", ")"
+                        )
                     )
                 if status in (429, 503):
                     gate.hold_off(delay)  # every request to this mailbox waits, not just this one
-                logger.info("graph_retry", mailbox=mailbox, status=status, code=code, wait=round(delay, 2), retry_after=told is not None, attempt=attempt)
+                logger.info(
+                    "graph_retry",
+                    mailbox=mailbox,
+                    status=status,
+                    code=code,
+                    wait=round(delay, 2),
+                    retry_after=told is not None,
+                    attempt=attempt,
+                )
                 wait_seconds(delay, self.should_stop)
                 continue
             text = f"mailbox {mailbox}: Graph {status} {code or ''}: {message}".replace(" :", ":")
@@ -295,7 +328,9 @@ class GraphClient:
                 raise GraphNotFound(text, status=status, code=code)
             raise GraphError(text, status=status, code=code)
 
-    def pages(self, url: str, *, mailbox: str, prefer: Iterable[str] = ()) -> Iterable[Mapping[str, Any]]:
+    def pages(
+        self, url: str, *, mailbox: str, prefer: Iterable[str] = ()
+    ) -> Iterable[Mapping[str, Any]]:
         """Every item of a collection, following ``@odata.nextLink``."""
         preferences = list(prefer)
         next_url: str | None = url

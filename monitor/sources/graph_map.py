@@ -34,8 +34,19 @@ from monitor.sources.parse import NOISE_HEADERS, decode_header_text, message_ids
 
 #: Message properties relmon reads (``id`` always comes back).
 SELECT = (
-    "internetMessageId", "conversationId", "subject", "from", "sender", "toRecipients", "ccRecipients",
-    "sentDateTime", "receivedDateTime", "hasAttachments", "isDraft", "uniqueBody", "bodyPreview",
+    "internetMessageId",
+    "conversationId",
+    "subject",
+    "from",
+    "sender",
+    "toRecipients",
+    "ccRecipients",
+    "sentDateTime",
+    "receivedDateTime",
+    "hasAttachments",
+    "isDraft",
+    "uniqueBody",
+    "bodyPreview",
     "internetMessageHeaders",
 )
 IN_REPLY_TO = "String 0x1042"
@@ -47,9 +58,23 @@ EXTENDED = (IN_REPLY_TO, REFERENCES, MESSAGE_CLASS, MESSAGE_SIZE)
 #: Documented well-known folder names, usable in place of a folder id in any mailbox locale.
 WELL_KNOWN_FOLDERS = frozenset(
     {
-        "archive", "clutter", "conflicts", "conversationhistory", "deleteditems", "drafts", "inbox",
-        "junkemail", "localfailures", "msgfolderroot", "outbox", "recoverableitemsdeletions",
-        "scheduled", "searchfolders", "sentitems", "serverfailures", "syncissues",
+        "archive",
+        "clutter",
+        "conflicts",
+        "conversationhistory",
+        "deleteditems",
+        "drafts",
+        "inbox",
+        "junkemail",
+        "localfailures",
+        "msgfolderroot",
+        "outbox",
+        "recoverableitemsdeletions",
+        "scheduled",
+        "searchfolders",
+        "sentitems",
+        "serverfailures",
+        "syncissues",
     }
 )
 SENT_FOLDERS = frozenset({"sentitems"})
@@ -204,12 +229,18 @@ def envelope_from_graph(message: Mapping[str, Any], *, mailbox: str, folder: str
         email = raw_from["emailAddress"]
         sender_header = f"{email.get('name') or ''} <{email.get('address') or ''}>".strip()[:200]
 
-    in_reply_to = message_ids(headers.get("in-reply-to")) or message_ids(properties.get(IN_REPLY_TO))
+    in_reply_to = message_ids(headers.get("in-reply-to")) or message_ids(
+        properties.get(IN_REPLY_TO)
+    )
     references = message_ids(headers.get("references")) or message_ids(properties.get(REFERENCES))
 
     content_type, report_type = _content_type(headers.get("content-type"))
     class_type, class_report, calendar_method = _from_message_class(properties.get(MESSAGE_CLASS))
-    if content_type in (None, "multipart/mixed", "multipart/alternative", "text/plain", "text/html") and class_type:
+    if (
+        content_type
+        in (None, "multipart/mixed", "multipart/alternative", "text/plain", "text/html")
+        and class_type
+    ):
         content_type, report_type = class_type, report_type or class_report
 
     unique_plain, unique_html = _body(message.get("uniqueBody"))
@@ -239,7 +270,11 @@ def envelope_from_graph(message: Mapping[str, Any], *, mailbox: str, folder: str
         date=sent or received,
         received_at=received,
         delivered_at=received,
-        headers={name: decode_header_text(value) for name, value in headers.items() if name in NOISE_HEADERS},
+        headers={
+            name: decode_header_text(value)
+            for name, value in headers.items()
+            if name in NOISE_HEADERS
+        },
         content_type=content_type or "text/plain",
         report_type=report_type,
         calendar_method=calendar_method,
@@ -250,5 +285,7 @@ def envelope_from_graph(message: Mapping[str, Any], *, mailbox: str, folder: str
         size=int(size_text) if size_text.isdigit() else 0,
         conversation_id=str(message["conversationId"]) if message.get("conversationId") else None,
         notes=tuple(notes),
-        hash_basis=(str(message.get("sentDateTime") or "") + "\x00" + text_basis).encode("utf-8", "replace"),
+        hash_basis=(str(message.get("sentDateTime") or "") + "\x00" + text_basis).encode(
+            "utf-8", "replace"
+        ),
     )

@@ -43,10 +43,10 @@ import structlog
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
+from monitor.app.runtime import Runtime
 from monitor.clock import as_utc
 from monitor.config import Account, ImapSettings
 from monitor.errors import ConfigError, FolderError, SourceError, TransientError
-from monitor.runtime import Runtime
 from monitor.sources.imap_analysis import (
     Analysed,
     Analysis,
@@ -133,7 +133,9 @@ def uid_windows(first: int, last: int, width: int = SEARCH_WINDOW) -> Iterator[t
         start = end + 1
 
 
-def text_part_groups(batch: Sequence[tuple[int, Sequence[str]]]) -> dict[tuple[str, ...], list[int]]:
+def text_part_groups(
+    batch: Sequence[tuple[int, Sequence[str]]],
+) -> dict[tuple[str, ...], list[int]]:
     """UIDs grouped by the set of text parts they need, so each group is one FETCH."""
     groups: dict[tuple[str, ...], list[int]] = {}
     for uid, paths in batch:
@@ -158,7 +160,9 @@ def _examine(client: IMAPClient, folder: str) -> Snapshot:
     )
 
 
-def _search_uids(client: IMAPClient, first: int, last: int | None, extra: Sequence[Any] = ()) -> list[int]:
+def _search_uids(
+    client: IMAPClient, first: int, last: int | None, extra: Sequence[Any] = ()
+) -> list[int]:
     """UIDs in ``first..last`` (``last`` None: up to the newest), in windows."""
     if last is None:
         found = client.search(["UID", f"{first}:*", *extra])
@@ -181,7 +185,9 @@ def _body_key(section: str) -> bytes:
     return f"BODY[{section}]<0>".encode()
 
 
-def fetch_batch(client: IMAPClient, uids: Sequence[int], settings: ImapSettings, *, gmail: bool) -> list[Fetched]:
+def fetch_batch(
+    client: IMAPClient, uids: Sequence[int], settings: ImapSettings, *, gmail: bool
+) -> list[Fetched]:
     """Headers and structure of ``uids``, then their text parts (size-capped), never attachments."""
     cap = settings.max_text_bytes
     heads = client.fetch(list(uids), _header_items(gmail))
@@ -195,14 +201,29 @@ def fetch_batch(client: IMAPClient, uids: Sequence[int], settings: ImapSettings,
         paths = [part.path for part in structure.text_parts()]
         for part in structure.text_parts():
             if part.size > cap:
-                structure.notes.append(f"text part {part.path} is {part.size // 1024} KB; read the first {cap // 1024} KB")
+                structure.notes.append(
+                    f"text part {part.path} is {part.size // 1024} KB; read the first {cap // 1024} KB"
+                )
         header = data.get(b"BODY[HEADER]") or b""
         internal = data.get(b"INTERNALDATE")
         thread = data.get(b"X-GM-THRID")
         # INTERNALDATE comes with imapclient's own tzinfo (aware: normalise_times is off); UTC
         # from here on, which also travels to analysis workers.
-        delivered = as_utc(internal) if isinstance(internal, datetime) and internal.tzinfo is not None else None
-        prepared.append((uid, header, structure, int(data.get(b"RFC822.SIZE") or 0), delivered, str(thread) if thread is not None else None))
+        delivered = (
+            as_utc(internal)
+            if isinstance(internal, datetime) and internal.tzinfo is not None
+            else None
+        )
+        prepared.append(
+            (
+                uid,
+                header,
+                structure,
+                int(data.get(b"RFC822.SIZE") or 0),
+                delivered,
+                str(thread) if thread is not None else None,
+            )
+        )
         wants.append((uid, paths))
     payloads: dict[int, dict[str, bytes]] = {uid: {} for uid, _ in wants}
     for sections, group in text_part_groups(wants).items():
@@ -216,7 +237,15 @@ def fetch_batch(client: IMAPClient, uids: Sequence[int], settings: ImapSettings,
                 if isinstance(value, bytes):
                     payloads[uid][path] = value
     return [
-        Fetched(uid=uid, header=header, structure=structure, payloads=payloads[uid], size=size, internaldate=internal, gm_thread=thread)
+        Fetched(
+            uid=uid,
+            header=header,
+            structure=structure,
+            payloads=payloads[uid],
+            size=size,
+            internaldate=internal,
+            gm_thread=thread,
+        )
         for uid, header, structure, size, internal, thread in prepared
     ]
 
@@ -270,9 +299,21 @@ def sync_folder(client: IMAPClient, ctx: _Context, folder: str, report: FolderSy
             report.resynced = reason
             logger.warning("imap_folder_resync", folder=folder, reason=reason)
         with engine.begin() as connection:
-            stale = [loc for loc in live_locations(connection, account, folder) if not loc.startswith(f"{uv}:")]
+            stale = [
+                loc
+                for loc in live_locations(connection, account, folder)
+                if not loc.startswith(f"{uv}:")
+            ]
             mark_expunged(connection, account, folder, stale, ctx.now)
-            state = FolderState(account=account, folder=folder, uidvalidity=uv, last_uid=0, highestmodseq=None, exists_count=0, synced_at=None)
+            state = FolderState(
+                account=account,
+                folder=folder,
+                uidvalidity=uv,
+                last_uid=0,
+                highestmodseq=None,
+                exists_count=0,
+                synced_at=None,
+            )
             put_folder_state(connection, state)
 
     last = state.last_uid or 0
@@ -286,20 +327,33 @@ def sync_folder(client: IMAPClient, ctx: _Context, folder: str, report: FolderSy
         present = _search_uids(client, 1, last)
         with engine.connect() as connection:
             live = live_locations(connection, account, folder, prefix=f"{uv}:")
-            known = known_locations(connection, account, folder, [_location(uv, uid) for uid in present])
+            known = known_locations(
+                connection, account, folder, [_location(uv, uid) for uid in present]
+            )
         present_set = set(present)
         gone = sorted(loc for loc in live if (_uid_of(loc) or 0) not in present_set)
         refetch = [uid for uid in present if _location(uv, uid) not in known]
         old_count = len(present)
         with engine.begin() as connection:
             report.expunged += mark_expunged(connection, account, folder, gone, ctx.now)
-            state = FolderState(account=account, folder=folder, uidvalidity=uv, last_uid=last, highestmodseq=state.highestmodseq, exists_count=old_count - len(refetch), synced_at=state.synced_at)
+            state = FolderState(
+                account=account,
+                folder=folder,
+                uidvalidity=uv,
+                last_uid=last,
+                highestmodseq=state.highestmodseq,
+                exists_count=old_count - len(refetch),
+                synced_at=state.synced_at,
+            )
             put_folder_state(connection, state)
     elif last > 0 and old_count < 0:  # pragma: no cover - a server contradicting itself
         old_count = 0
 
     if (
-        ctx.condstore and last > 0 and state.highestmodseq is not None and snapshot.highestmodseq is not None
+        ctx.condstore
+        and last > 0
+        and state.highestmodseq is not None
+        and snapshot.highestmodseq is not None
         and snapshot.highestmodseq > state.highestmodseq
     ):
         changed = _search_uids(client, 1, last, ["MODSEQ", state.highestmodseq + 1])
@@ -316,8 +370,13 @@ def sync_folder(client: IMAPClient, ctx: _Context, folder: str, report: FolderSy
         put_folder_state(
             connection,
             FolderState(
-                account=account, folder=folder, uidvalidity=uv, last_uid=final_last,
-                highestmodseq=snapshot.highestmodseq, exists_count=old_count + len(new_uids), synced_at=ctx.now,
+                account=account,
+                folder=folder,
+                uidvalidity=uv,
+                last_uid=final_last,
+                highestmodseq=snapshot.highestmodseq,
+                exists_count=old_count + len(new_uids),
+                synced_at=ctx.now,
             ),
         )
 
@@ -344,7 +403,9 @@ def _fetch_and_store(
             analysed = future.result()
         except BrokenProcessPool as err:
             discard_shared_pool()
-            raise WorkersFailed(f"account {ctx.account.name!r}: an analysis worker died; the pass resumes with analysis in-process") from err
+            raise WorkersFailed(
+                f"account {ctx.account.name!r}: an analysis worker died; the pass resumes with analysis in-process"
+            ) from err
         _store(ctx, folder, uidvalidity, analysed, batch_uids, report, progress)
 
     try:
@@ -378,18 +439,31 @@ def _store(
         if entry.excluded:
             report.excluded += 1
             continue
-        items.append(Item(location=_location(uidvalidity, entry.uid), result=entry.result, size=entry.size))
+        items.append(
+            Item(location=_location(uidvalidity, entry.uid), result=entry.result, size=entry.size)
+        )
     progress["last_uid"] = max(progress["last_uid"], *batch_uids)
     # Messages up to last_uid on the server: what the next pass compares to find expunges.
     progress["count"] += len(batch_uids)
     with ctx.runtime.store.engine.begin() as connection:
-        result = save_items(connection, account=ctx.account.name, folder=folder, items=items, directory=ctx.runtime.directory, now=ctx.now)
+        result = save_items(
+            connection,
+            account=ctx.account.name,
+            folder=folder,
+            items=items,
+            directory=ctx.runtime.directory,
+            now=ctx.now,
+        )
         current = get_folder_state(connection, ctx.account.name, folder)
         put_folder_state(
             connection,
             FolderState(
-                account=ctx.account.name, folder=folder, uidvalidity=uidvalidity, last_uid=progress["last_uid"],
-                highestmodseq=current.highestmodseq if current else None, exists_count=progress["count"],
+                account=ctx.account.name,
+                folder=folder,
+                uidvalidity=uidvalidity,
+                last_uid=progress["last_uid"],
+                highestmodseq=current.highestmodseq if current else None,
+                exists_count=progress["count"],
                 synced_at=current.synced_at if current else None,
             ),
         )
@@ -401,12 +475,16 @@ def _store(
 # ---------------------------------------------------------------------- one account
 
 
-def list_folders(client: IMAPClient, account: Account, runtime: Runtime | None = None) -> tuple[list[FolderChoice], set[str]]:
+def list_folders(
+    client: IMAPClient, account: Account, runtime: Runtime | None = None
+) -> tuple[list[FolderChoice], set[str]]:
     caps = capabilities(client)
     privacy = runtime.config.privacy if runtime is not None else None
 
     def wanted(name: str) -> bool:
-        return account.wants_folder(name) and not (privacy is not None and privacy.excluded_folder(name))
+        return account.wants_folder(name) and not (
+            privacy is not None and privacy.excluded_folder(name)
+        )
 
     folders = listed(client.list_folders())
     return choose_folders(folders, gmail="X-GM-EXT-1" in caps, wanted=wanted), caps
@@ -441,8 +519,13 @@ def sync_imap(
             except (IMAPClientError, OSError) as err:
                 raise network_error(account, err, "listing folders") from err
             ctx = _Context(
-                runtime=runtime, account=account, now=now, should_stop=should_stop,
-                condstore=enable_condstore(client, caps), gmail="X-GM-EXT-1" in caps, workers=workers,
+                runtime=runtime,
+                account=account,
+                now=now,
+                should_stop=should_stop,
+                condstore=enable_condstore(client, caps),
+                gmail="X-GM-EXT-1" in caps,
+                workers=workers,
             )
             for choice in choices:
                 if choice.skipped or choice.name in done:
@@ -471,7 +554,9 @@ def sync_imap(
             _logout(client)
             return result
         except (IMAPClientAbortError, IMAPClientError, OSError, TransientError) as err:
-            failure = err if isinstance(err, SourceError) else network_error(account, err, "syncing")
+            failure = (
+                err if isinstance(err, SourceError) else network_error(account, err, "syncing")
+            )
             if client is not None:
                 _drop(client)
             if isinstance(err, WorkersFailed):
@@ -479,7 +564,9 @@ def sync_imap(
             if attempt >= ATTEMPTS or should_stop():
                 raise failure from err
             delay = backoff.next_delay()
-            logger.warning("imap_reconnecting", attempt=attempt, delay=round(delay, 2), error=str(failure))
+            logger.warning(
+                "imap_reconnecting", attempt=attempt, delay=round(delay, 2), error=str(failure)
+            )
             time.sleep(delay)
         except BaseException:
             if client is not None:
@@ -515,22 +602,38 @@ def check_imap(runtime: Runtime, account: Account) -> AccountCheck:
         choices, caps = list_folders(client, account, runtime)
     except (IMAPClientError, OSError) as err:
         _drop(client)
-        return AccountCheck(account.name, account.kind, False, str(network_error(account, err, "listing folders")))
+        return AccountCheck(
+            account.name, account.kind, False, str(network_error(account, err, "listing folders"))
+        )
     _logout(client)
     read = [c for c in choices if not c.skipped]
     roles = []
     for choice in read:
         if choice.role in ("inbox", "sent", "all"):
-            how = "" if choice.found_by in ("inbox", "special-use") else " (by its name: the server marks no Sent folder)"
+            how = (
+                ""
+                if choice.found_by in ("inbox", "special-use")
+                else " (by its name: the server marks no Sent folder)"
+            )
             roles.append(f"{choice.role} = {choice.name!r}{how}")
     missing_sent = not any(c.role in ("sent", "all") for c in choices)
-    security = {"tls": "TLS", "starttls": "STARTTLS", "plain": "plaintext (insecure)"}[settings.security]
+    security = {"tls": "TLS", "starttls": "STARTTLS", "plain": "plaintext (insecure)"}[
+        settings.security
+    ]
     detail = f"logged in as {settings.username} over {security}; {len(read)} folders to read ({', '.join(roles) or 'no Inbox found'})"
     if missing_sent:
-        detail += "; no Sent folder found: our replies will be missing unless another account holds them"
+        detail += (
+            "; no Sent folder found: our replies will be missing unless another account holds them"
+        )
     skipped = [f"{c.name} ({c.skipped})" for c in choices if c.skipped]
     if skipped:
         detail += f"; skipped: {', '.join(skipped)}"
     wanted_caps = ("IDLE", "CONDSTORE", "QRESYNC", "SPECIAL-USE", "X-GM-EXT-1", "UIDPLUS", "ENABLE")
-    return AccountCheck(account.name, account.kind, True, detail, folders=[c.name for c in read], capabilities=sorted(c for c in caps if c in wanted_caps))
-
+    return AccountCheck(
+        account.name,
+        account.kind,
+        True,
+        detail,
+        folders=[c.name for c in read],
+        capabilities=sorted(c for c in caps if c in wanted_caps),
+    )

@@ -64,26 +64,59 @@ class Analysed:
 
 def analyse_one(fetched: Fetched, analyzer: TextAnalyzer, privacy: Privacy) -> Analysed:
     """Parse and normalise one fetched message; never raises for bad input."""
-    digest = hashlib.sha256(fetched.header + b"".join(fetched.payloads[p] for p in sorted(fetched.payloads))).hexdigest()[:32]
+    digest = hashlib.sha256(
+        fetched.header + b"".join(fetched.payloads[p] for p in sorted(fetched.payloads))
+    ).hexdigest()[:32]
     try:
         if not fetched.header.strip():
-            return Analysed(fetched.uid, Quarantined("no_header_section", "the message has no header fields", key=f"sha256:{digest}"), fetched.size)
+            return Analysed(
+                fetched.uid,
+                Quarantined(
+                    "no_header_section", "the message has no header fields", key=f"sha256:{digest}"
+                ),
+                fetched.size,
+            )
         if len(fetched.header) > 4 * 1024 * 1024:
-            return Analysed(fetched.uid, Quarantined("header_too_large", f"header section is {len(fetched.header)} bytes", key=f"sha256:{digest}"), fetched.size)
+            return Analysed(
+                fetched.uid,
+                Quarantined(
+                    "header_too_large",
+                    f"header section is {len(fetched.header)} bytes",
+                    key=f"sha256:{digest}",
+                ),
+                fetched.size,
+            )
         block = parse_headers(fetched.header)
         if not block.keys():
-            return Analysed(fetched.uid, Quarantined("no_header_section", "no header fields could be read", key=f"sha256:{digest}"), fetched.size)
+            return Analysed(
+                fetched.uid,
+                Quarantined(
+                    "no_header_section", "no header fields could be read", key=f"sha256:{digest}"
+                ),
+                fetched.size,
+            )
         basis = b"".join(fetched.payloads[p] for p in sorted(fetched.payloads))[:65536]
         envelope = envelope_from(
-            block, fetched.structure, fetched.payloads, size=fetched.size, delivered_at=fetched.internaldate,
-            hash_basis=basis, gm_thread=fetched.gm_thread,
+            block,
+            fetched.structure,
+            fetched.payloads,
+            size=fetched.size,
+            delivered_at=fetched.internaldate,
+            hash_basis=basis,
+            gm_thread=fetched.gm_thread,
         )
         result = from_envelope(envelope, analyzer, privacy)
     except (RecursionError, MemoryError) as err:
-        result = Quarantined("parser_limit", f"{type(err).__name__} while parsing", key=f"sha256:{digest}")
+        result = Quarantined(
+            "parser_limit", f"{type(err).__name__} while parsing", key=f"sha256:{digest}"
+        )
     except Exception as err:  # noqa: BLE001 - one broken message must never stop a sync
-        logger.warning("message_unreadable", uid=fetched.uid, error=type(err).__name__, detail=str(err)[:200])
-        result = Quarantined("parser_error", f"{type(err).__name__}: {str(err)[:300]}", key=f"sha256:{digest}")
+        logger.warning(
+            "message_unreadable", uid=fetched.uid, error=type(err).__name__, detail=str(err)[:200]
+        )
+        result = Quarantined(
+            "parser_error", f"{type(err).__name__}: {str(err)[:300]}", key=f"sha256:{digest}"
+        )
     reason = excluded(result, privacy) if isinstance(result, Message) else None
     return Analysed(fetched.uid, result, fetched.size, reason)
 
@@ -125,7 +158,9 @@ _worker_analyzer: TextAnalyzer | None = None
 def _start_worker(extra_cues: Mapping[str, tuple[str, ...]], parent: int) -> None:
     global _worker_analyzer  # one analyzer per worker process, built once
     _worker_analyzer = TextAnalyzer.load(extra_cues)
-    threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
+    threading.Thread(
+        target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True
+    ).start()
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -153,13 +188,20 @@ class ProcessAnalysis:
 
     parallel = True
 
-    def __init__(self, workers: int, extra_cues: Mapping[str, tuple[str, ...]] | None = None) -> None:
+    def __init__(
+        self, workers: int, extra_cues: Mapping[str, tuple[str, ...]] | None = None
+    ) -> None:
         self.workers = workers
         self.extra_cues = {k: tuple(v) for k, v in (extra_cues or {}).items()}
         context = multiprocessing.get_context("forkserver")
         # The fork server imports these once; each worker then starts in milliseconds.
         context.set_forkserver_preload(["monitor.sources.imap_analysis"])
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(self.extra_cues, os.getpid()))
+        self._pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(self.extra_cues, os.getpid()),
+        )
 
     def submit(self, batch: list[Fetched], privacy: Privacy) -> Future[list[Analysed]]:
         return self._pool.submit(_work, batch, privacy)
@@ -178,7 +220,9 @@ def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def shared_pool(extra_cues: Mapping[str, tuple[str, ...]], workers: int | None = None) -> ProcessAnalysis:
+def shared_pool(
+    extra_cues: Mapping[str, tuple[str, ...]], workers: int | None = None
+) -> ProcessAnalysis:
     """The process-wide analysis pool (built on first use, rebuilt if the cues changed)."""
     global _shared  # one pool per process, reused by every pass
     wanted = workers or default_workers()

@@ -65,8 +65,16 @@ def network_error(account: Account, err: BaseException, doing: str) -> SourceErr
     if isinstance(err, SourceError):
         return err
     if isinstance(err, ssl.SSLCertVerificationError):
-        hint = " (set ca_file if the server uses a private certificate authority)" if account.imap and not account.imap.ca_file else ""
-        return ConfigError([f"{where}: the server's certificate could not be verified: {err.verify_message or err.reason}{hint}"])
+        hint = (
+            " (set ca_file if the server uses a private certificate authority)"
+            if account.imap and not account.imap.ca_file
+            else ""
+        )
+        return ConfigError(
+            [
+                f"{where}: the server's certificate could not be verified: {err.verify_message or err.reason}{hint}"
+            ]
+        )
     if isinstance(err, TimeoutError | socket.timeout):
         return TransientError(f"{where}: timed out while {doing}")
     if isinstance(err, ConnectionRefusedError):
@@ -98,18 +106,32 @@ def token_from_command(account: Account) -> str:
     try:
         argv = shlex.split(account.imap.token_command)
     except ValueError as err:
-        raise ConfigError([f"account {account.name!r}: token_command cannot be split into words: {err}"]) from err
+        raise ConfigError(
+            [f"account {account.name!r}: token_command cannot be split into words: {err}"]
+        ) from err
     try:
-        done = subprocess.run(argv, capture_output=True, timeout=TOKEN_COMMAND_TIMEOUT, check=False, stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            argv,
+            capture_output=True,
+            timeout=TOKEN_COMMAND_TIMEOUT,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
     except FileNotFoundError as err:
-        raise ConfigError([f"account {account.name!r}: token_command {argv[0]!r} not found"]) from err
+        raise ConfigError(
+            [f"account {account.name!r}: token_command {argv[0]!r} not found"]
+        ) from err
     except subprocess.TimeoutExpired as err:
-        raise TransientError(f"account {account.name!r}: token_command did not finish within {TOKEN_COMMAND_TIMEOUT:.0f} s") from err
+        raise TransientError(
+            f"account {account.name!r}: token_command did not finish within {TOKEN_COMMAND_TIMEOUT:.0f} s"
+        ) from err
     token = done.stdout.decode("utf-8", "replace").strip()
     if done.returncode != 0 or not token:
         what = f"exited with status {done.returncode}" if done.returncode else "printed no token"
         # Its stderr may carry secrets; say where to look instead of copying it.
-        raise AuthError(f"account {account.name!r}: token_command {what}; run it by hand to see why")
+        raise AuthError(
+            f"account {account.name!r}: token_command {what}; run it by hand to see why"
+        )
     return token.splitlines()[-1].strip()
 
 
@@ -120,11 +142,15 @@ def access_token(account: Account) -> str:
     if settings.oauth_provider == "command":
         return token_from_command(account)
     if settings.microsoft is None:
-        raise ConfigError([f"account {account.name!r}: xoauth2 with Microsoft needs tenant_id and client_id"])
+        raise ConfigError(
+            [f"account {account.name!r}: xoauth2 with Microsoft needs tenant_id and client_id"]
+        )
     from monitor.sources.msauth import acquire_token
 
     scope = settings.oauth_scope or MICROSOFT_SCOPE
-    return acquire_token(settings.microsoft, scopes=[scope], delegated=True, account_name=account.name)
+    return acquire_token(
+        settings.microsoft, scopes=[scope], delegated=True, account_name=account.name
+    )
 
 
 def xoauth2_initial_response(username: str, token: str) -> bytes:
@@ -138,10 +164,18 @@ def connect(account: Account) -> IMAPClient:
     settings = account.imap
     if settings is None:  # pragma: no cover - the configuration guarantees it
         raise ConfigError([f"account {account.name!r} has no IMAP settings"])
-    timeout = SocketTimeout(connect=min(CONNECT_TIMEOUT, settings.timeout_seconds), read=settings.timeout_seconds)
+    timeout = SocketTimeout(
+        connect=min(CONNECT_TIMEOUT, settings.timeout_seconds), read=settings.timeout_seconds
+    )
     context = tls_context(settings) if settings.security != "plain" else None
     try:
-        client = IMAPClient(settings.host, settings.port, ssl=settings.security == "tls", ssl_context=context, timeout=timeout)
+        client = IMAPClient(
+            settings.host,
+            settings.port,
+            ssl=settings.security == "tls",
+            ssl_context=context,
+            timeout=timeout,
+        )
     except Exception as err:  # sorted into our exceptions
         raise network_error(account, err, "connecting") from err
     client.normalise_times = False  # aware datetimes, never naive local time
@@ -150,7 +184,9 @@ def connect(account: Account) -> IMAPClient:
             try:
                 client.starttls(context)
             except CapabilityError as err:
-                raise ConfigError([f"{_where(account)}: the server does not offer STARTTLS; use security = \"tls\""]) from err
+                raise ConfigError(
+                    [f'{_where(account)}: the server does not offer STARTTLS; use security = "tls"']
+                ) from err
             except Exception as err:  # sorted into our exceptions
                 raise network_error(account, err, "starting TLS") from err
         _login(client, account)
@@ -175,7 +211,9 @@ def _login(client: IMAPClient, account: Account) -> None:
             client.login(settings.username, settings.password.reveal())
     except LoginError as err:
         how = "OAuth token" if settings.auth == "xoauth2" else "username or password"
-        raise AuthError(f"{_where(account)}: the server rejected the {how} for {settings.username}: {_short(err)}") from err
+        raise AuthError(
+            f"{_where(account)}: the server rejected the {how} for {settings.username}: {_short(err)}"
+        ) from err
     except (SourceError, ConfigError):
         raise
     except Exception as err:  # sorted into our exceptions
@@ -220,7 +258,10 @@ class Backoff:
 
 
 def capabilities(client: IMAPClient) -> set[str]:
-    return {c.decode("ascii", "replace").upper() if isinstance(c, bytes) else str(c).upper() for c in client.capabilities()}
+    return {
+        c.decode("ascii", "replace").upper() if isinstance(c, bytes) else str(c).upper()
+        for c in client.capabilities()
+    }
 
 
 def enable_condstore(client: IMAPClient, caps: set[str]) -> bool:
@@ -232,7 +273,9 @@ def enable_condstore(client: IMAPClient, caps: set[str]) -> bool:
             enabled = client.enable("CONDSTORE")
         except IMAPClientError:
             return False
-        return any((e.decode() if isinstance(e, bytes) else str(e)).upper() == "CONDSTORE" for e in enabled)
+        return any(
+            (e.decode() if isinstance(e, bytes) else str(e)).upper() == "CONDSTORE" for e in enabled
+        )
     return False
 
 

@@ -22,8 +22,14 @@ ALL = "all"
 OTHER = "other"
 
 _SPECIAL = {
-    b"\\sent": SENT, b"\\all": ALL, b"\\junk": "junk", b"\\trash": "trash", b"\\drafts": "drafts",
-    b"\\archive": "archive", b"\\flagged": "flagged", b"\\important": "important",
+    b"\\sent": SENT,
+    b"\\all": ALL,
+    b"\\junk": "junk",
+    b"\\trash": "trash",
+    b"\\drafts": "drafts",
+    b"\\archive": "archive",
+    b"\\flagged": "flagged",
+    b"\\important": "important",
 }
 _NOT_SELECTABLE = {b"\\noselect", b"\\nonexistent"}
 SKIPPED_ROLES = {"junk": "junk mail", "trash": "deleted mail", "drafts": "drafts (not sent)"}
@@ -32,22 +38,74 @@ SKIPPED_ROLES = {"junk": "junk mail", "trash": "deleted mail", "drafts": "drafts
 #: last path component). Exchange Online names these folders in the mailbox's language.
 FALLBACK_NAMES: dict[str, tuple[str, ...]] = {
     SENT: (
-        "sent", "sent items", "sent messages", "sent mail", "sent-mail", "gesendet", "gesendete elemente",
-        "gesendete objekte", "éléments envoyés", "elementos enviados", "enviados", "posta inviata",
-        "elementi inviati", "verzonden items", "lähetetyt", "lähetetyt kohteet", "skickat", "skickade objekt",
-        "sendt", "sendte elementer", "已发送", "已发送邮件", "寄件備份", "送信済みアイテム", "отправленные",
+        "sent",
+        "sent items",
+        "sent messages",
+        "sent mail",
+        "sent-mail",
+        "gesendet",
+        "gesendete elemente",
+        "gesendete objekte",
+        "éléments envoyés",
+        "elementos enviados",
+        "enviados",
+        "posta inviata",
+        "elementi inviati",
+        "verzonden items",
+        "lähetetyt",
+        "lähetetyt kohteet",
+        "skickat",
+        "skickade objekt",
+        "sendt",
+        "sendte elementer",
+        "已发送",
+        "已发送邮件",
+        "寄件備份",
+        "送信済みアイテム",
+        "отправленные",
     ),
     "junk": (
-        "junk", "junk e-mail", "junk email", "spam", "bulk mail", "junk-e-mail", "spam-verdacht",
-        "courrier indésirable", "correo no deseado", "roskaposti", "垃圾邮件", "нежелательная почта",
+        "junk",
+        "junk e-mail",
+        "junk email",
+        "spam",
+        "bulk mail",
+        "junk-e-mail",
+        "spam-verdacht",
+        "courrier indésirable",
+        "correo no deseado",
+        "roskaposti",
+        "垃圾邮件",
+        "нежелательная почта",
     ),
     "trash": (
-        "trash", "deleted items", "deleted messages", "deleted", "bin", "papierkorb", "gelöschte elemente",
-        "éléments supprimés", "corbeille", "elementos eliminados", "papelera", "poistetut", "poistetut kohteet",
-        "已删除", "已删除邮件", "удаленные",
+        "trash",
+        "deleted items",
+        "deleted messages",
+        "deleted",
+        "bin",
+        "papierkorb",
+        "gelöschte elemente",
+        "éléments supprimés",
+        "corbeille",
+        "elementos eliminados",
+        "papelera",
+        "poistetut",
+        "poistetut kohteet",
+        "已删除",
+        "已删除邮件",
+        "удаленные",
     ),
     "drafts": (
-        "drafts", "draft", "entwürfe", "brouillons", "borradores", "luonnokset", "草稿", "草稿箱", "черновики",
+        "drafts",
+        "draft",
+        "entwürfe",
+        "brouillons",
+        "borradores",
+        "luonnokset",
+        "草稿",
+        "草稿箱",
+        "черновики",
     ),
 }
 
@@ -67,13 +125,17 @@ class FolderChoice:
     skipped: str | None = None  # why it is not read
 
 
-def listed(entries: Iterable[tuple[Sequence[bytes], bytes | str | None, str | bytes]]) -> list[ListedFolder]:
+def listed(
+    entries: Iterable[tuple[Sequence[bytes], bytes | str | None, str | bytes]],
+) -> list[ListedFolder]:
     """imapclient's ``list_folders()`` tuples as :class:`ListedFolder`."""
     found: list[ListedFolder] = []
     for flags, delimiter, name in entries:
         text = name.decode("utf-8", "replace") if isinstance(name, bytes) else str(name)
         sep = delimiter.decode("ascii", "replace") if isinstance(delimiter, bytes) else delimiter
-        found.append(ListedFolder(name=text, flags=frozenset(f.lower() for f in flags), delimiter=sep))
+        found.append(
+            ListedFolder(name=text, flags=frozenset(f.lower() for f in flags), delimiter=sep)
+        )
     return found
 
 
@@ -124,7 +186,9 @@ def choose_folders(
         for folder in candidates:
             roles[folder.name] = (role, "name")
 
-    all_mail = next((f.name for f in folders if gmail and roles.get(f.name, ("", ""))[0] == ALL), None)
+    all_mail = next(
+        (f.name for f in folders if gmail and roles.get(f.name, ("", ""))[0] == ALL), None
+    )
     choices: list[FolderChoice] = []
     for folder in folders:
         role, found_by = roles.get(folder.name, (OTHER, ""))
@@ -139,7 +203,14 @@ def choose_folders(
             skipped = "a view of messages in other folders"
         elif not wanted(folder.name):
             skipped = "excluded by configuration"
-        choices.append(FolderChoice(name=folder.name, role=role if role in (INBOX, SENT, ALL) or role in SKIPPED_ROLES else OTHER, found_by=found_by, skipped=skipped))
+        choices.append(
+            FolderChoice(
+                name=folder.name,
+                role=role if role in (INBOX, SENT, ALL) or role in SKIPPED_ROLES else OTHER,
+                found_by=found_by,
+                skipped=skipped,
+            )
+        )
     order = {INBOX: 0, ALL: 0, SENT: 1}
     choices.sort(key=lambda c: (c.skipped is not None, order.get(c.role, 2), c.name.casefold()))
     return choices

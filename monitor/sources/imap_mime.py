@@ -71,7 +71,9 @@ def _leaf(body: Sequence[Any], path: str) -> Part:
         extension = 10
     else:
         extension = 7
-    disposition, disposition_params = _disposition(body[extension + 1] if len(body) > extension + 1 else None)
+    disposition, disposition_params = _disposition(
+        body[extension + 1] if len(body) > extension + 1 else None
+    )
     filename = disposition_params.get("filename") or params.get("name")
     charset = params.get("charset")
     method = params.get("method")
@@ -101,7 +103,9 @@ def _walk(body: Any, path: str, depth: int, structure: Structure) -> None:
             report = _params(body[2] if len(body) > 2 else None).get("report-type")
             structure.report_type = report.lower() if report else None
         if depth >= MAX_DEPTH:
-            structure.notes.append(f"MIME nesting deeper than {MAX_DEPTH} levels at part {path or '1'}; inner parts ignored")
+            structure.notes.append(
+                f"MIME nesting deeper than {MAX_DEPTH} levels at part {path or '1'}; inner parts ignored"
+            )
             return
         for number, child in enumerate(body[0], 1):
             if len(structure.parts) >= MAX_PARTS:
@@ -118,7 +122,9 @@ def structure_from_bodystructure(body: Any) -> Structure:
         subtype = (_text(body[1]) or "mixed").lower() if len(body) > 1 else "mixed"
         structure = Structure(content_type=f"multipart/{subtype}")
     elif isinstance(body, tuple | list) and len(body) > 1:
-        structure = Structure(content_type=f"{(_text(body[0]) or 'text').lower()}/{(_text(body[1]) or 'plain').lower()}")
+        structure = Structure(
+            content_type=f"{(_text(body[0]) or 'text').lower()}/{(_text(body[1]) or 'plain').lower()}"
+        )
     else:
         structure = Structure()
     _walk(body, "", 0, structure)

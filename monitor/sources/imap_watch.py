@@ -22,7 +22,7 @@ What it does, and why:
   every folder, because mail may have arrived while nobody was listening.
 - A rejected login is reported once per run of failures through ``on_error`` and logged; the
   watcher then waits long (``auth_retry_seconds``, doubling up to an hour) before trying again.
-  Counting and escalating to the operator is the sync's job (``jobs.sync_account``).
+  Counting and escalating to the operator is the sync's job (``app.sync.sync_account``).
 - Without IDLE (or with ``idle = false``) every folder is checked with ``STATUS`` every
   ``poll_seconds``.
 
@@ -104,7 +104,9 @@ class ImapWatcher:
         if self._thread is not None and self._thread.is_alive():
             return
         self._stop.clear()
-        self._thread = threading.Thread(target=self.run, name=f"imap-watch-{self.account.name}", daemon=True)
+        self._thread = threading.Thread(
+            target=self.run, name=f"imap-watch-{self.account.name}", daemon=True
+        )
         self._thread.start()
 
     def stop(self, timeout: float | None = 10.0) -> None:
@@ -121,7 +123,9 @@ class ImapWatcher:
         """The watch loop, in the calling thread, until :meth:`stop`."""
         assert self.account.imap is not None
         backoff = Backoff(base=self.retry_base, cap=self.retry_cap)
-        auth_backoff = Backoff(base=self.auth_retry_seconds, cap=max(3600.0, self.auth_retry_seconds))
+        auth_backoff = Backoff(
+            base=self.auth_retry_seconds, cap=max(3600.0, self.auth_retry_seconds)
+        )
         first = True
         while not self._stop.is_set():
             client: IMAPClient | None = None
@@ -140,7 +144,11 @@ class ImapWatcher:
                 self._wait(auth_backoff.next_delay())
                 continue
             except (_Stalled, SourceError, IMAPClientError, OSError) as err:
-                failure = err if isinstance(err, SourceError) else network_error(self.account, err, "watching for new mail")
+                failure = (
+                    err
+                    if isinstance(err, SourceError)
+                    else network_error(self.account, err, "watching for new mail")
+                )
                 if not self._stop.is_set():
                     self._failed(failure, auth=False)
                     self._wait(backoff.next_delay())
@@ -161,11 +169,18 @@ class ImapWatcher:
         self.status.last_error = str(err)
         self.status.mode = "backoff"
         if self.status.consecutive_failures == 1:
-            logger.warning("imap_watch_failed", account=self.account.name, error=str(err), auth=auth)
+            logger.warning(
+                "imap_watch_failed", account=self.account.name, error=str(err), auth=auth
+            )
             if self.on_error is not None:
                 self.on_error(err)
         else:
-            logger.info("imap_watch_still_failing", account=self.account.name, failures=self.status.consecutive_failures, auth=auth)
+            logger.info(
+                "imap_watch_still_failing",
+                account=self.account.name,
+                failures=self.status.consecutive_failures,
+                auth=auth,
+            )
 
     def _wait(self, seconds: float) -> None:
         self._stop.wait(seconds)
@@ -181,7 +196,11 @@ class ImapWatcher:
     def _chosen(self, client: IMAPClient, caps: set[str]) -> list[str]:
         if self.folders is not None:
             return list(self.folders)
-        choices = choose_folders(listed(client.list_folders()), gmail="X-GM-EXT-1" in caps, wanted=self.account.wants_folder)
+        choices = choose_folders(
+            listed(client.list_folders()),
+            gmail="X-GM-EXT-1" in caps,
+            wanted=self.account.wants_folder,
+        )
         return [c.name for c in choices if not c.skipped]
 
     def _watch(self, client: IMAPClient, *, signal_all: bool) -> None:
@@ -197,7 +216,9 @@ class ImapWatcher:
         if signal_all:
             for folder in folders:
                 self._signal(folder)
-        poll_every = self.poll_seconds if self.poll_seconds is not None else float(settings.poll_seconds)
+        poll_every = (
+            self.poll_seconds if self.poll_seconds is not None else float(settings.poll_seconds)
+        )
         use_idle = settings.idle and "IDLE" in caps and bool(folders)
         others = folders[1:] if use_idle else folders
         for folder in others:
@@ -226,7 +247,9 @@ class ImapWatcher:
                 # News of the selected folder that arrived during STATUS waits in imaplib's
                 # unsolicited responses, where IDLE would never report it again.
                 pending = getattr(getattr(client, "_imap", None), "untagged_responses", {})
-                if any(pending.pop(kind, None) for kind in ("EXISTS", "EXPUNGE", "FETCH", "RECENT")):
+                if any(
+                    pending.pop(kind, None) for kind in ("EXISTS", "EXPUNGE", "FETCH", "RECENT")
+                ):
                     self._signal(main)
 
     def _idle_once(self, client: IMAPClient, until: float) -> bool:
@@ -239,7 +262,11 @@ class ImapWatcher:
         quick_empty = 0
         while not self._stop.is_set():
             now = time.monotonic()
-            remaining = min(self.renew_seconds - (now - started), self.stall_seconds - (now - last_data), until - now)
+            remaining = min(
+                self.renew_seconds - (now - started),
+                self.stall_seconds - (now - last_data),
+                until - now,
+            )
             if remaining <= 0:
                 break
             wait = min(TICK, remaining)
@@ -289,7 +316,12 @@ class ImapWatcher:
             except IMAPClientError as err:
                 if isinstance(err, OSError):
                     raise
-                logger.info("imap_watch_status_failed", account=self.account.name, folder=folder, error=str(err)[:200])
+                logger.info(
+                    "imap_watch_status_failed",
+                    account=self.account.name,
+                    folder=folder,
+                    error=str(err)[:200],
+                )
                 continue
             if self._polled.get(folder) != current:
                 self._polled[folder] = current
@@ -298,7 +330,11 @@ class ImapWatcher:
 
 def _is_change(responses: Sequence[tuple[object, ...]]) -> bool:
     for response in responses:
-        if len(response) >= 2 and isinstance(response[1], bytes) and response[1].upper() in (b"EXISTS", b"EXPUNGE", b"FETCH", b"RECENT", b"VANISHED"):
+        if (
+            len(response) >= 2
+            and isinstance(response[1], bytes)
+            and response[1].upper() in (b"EXISTS", b"EXPUNGE", b"FETCH", b"RECENT", b"VANISHED")
+        ):
             return True
     return False
 

@@ -19,7 +19,21 @@ from monitor.errors import IngestError
 from monitor.sources.parse import maildir_delivery_time
 
 #: Files in plain folders that are clearly not mail (corpus metadata, licences, annotations).
-DEFAULT_SKIP = ("README*", "LICENSE*", "LICENCE*", "COPYING*", "*.md", "*.ann", "*.json", "*.csv", "*.py", "*.toml", "*.yaml", "*.yml", ".*")
+DEFAULT_SKIP = (
+    "README*",
+    "LICENSE*",
+    "LICENCE*",
+    "COPYING*",
+    "*.md",
+    "*.ann",
+    "*.json",
+    "*.csv",
+    "*.py",
+    "*.toml",
+    "*.yaml",
+    "*.yml",
+    ".*",
+)
 _FROM_LINE_DATE = re.compile(rb"^From \S+\s+(.+?)\s*$")
 
 
@@ -44,7 +58,10 @@ def _is_maildir(path: Path) -> bool:
 
 
 def _skipped(name: str, skip: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(name.lower(), pattern.lower()) for pattern in skip)
+    return any(
+        fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(name.lower(), pattern.lower())
+        for pattern in skip
+    )
 
 
 def _looks_like_mbox(path: Path) -> bool:
@@ -67,7 +84,9 @@ def discover(path: Path, *, skip: tuple[str, ...] = DEFAULT_SKIP) -> list[LocalF
     if path.is_file():
         if _looks_like_mbox(path):
             return [LocalFolder(name=path.name, kind="mbox", path=path)]
-        return [LocalFolder(name=path.parent.name or ".", kind="files", path=path.parent, files=(path,))]
+        return [
+            LocalFolder(name=path.parent.name or ".", kind="files", path=path.parent, files=(path,))
+        ]
     if not path.is_dir():
         raise IngestError(f"{path}: neither a file nor a directory")
 
@@ -85,14 +104,25 @@ def discover(path: Path, *, skip: tuple[str, ...] = DEFAULT_SKIP) -> list[LocalF
             name = "INBOX" if relative == "." else relative
             folders.append(LocalFolder(name=name, kind="maildir", path=current))
         # Subdirectories starting with "." are Maildir++ folders; keep them, skip other hidden ones.
-        subdirs[:] = [d for d in subdirs if d not in ("cur", "new", "tmp") and (not d.startswith(".") or _is_maildir(current / d))]
+        subdirs[:] = [
+            d
+            for d in subdirs
+            if d not in ("cur", "new", "tmp")
+            and (not d.startswith(".") or _is_maildir(current / d))
+        ]
         loose: list[Path] = []
         for name in sorted(files):
             if _skipped(name, skip):
                 continue
             file_path = current / name
             if file_path.suffix.lower() in (".mbox", ".mbx") and _looks_like_mbox(file_path):
-                folders.append(LocalFolder(name=f"{label}/{name}" if relative != "." else name, kind="mbox", path=file_path))
+                folders.append(
+                    LocalFolder(
+                        name=f"{label}/{name}" if relative != "." else name,
+                        kind="mbox",
+                        path=file_path,
+                    )
+                )
             else:
                 loose.append(file_path)
         if loose:

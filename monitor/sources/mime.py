@@ -57,7 +57,13 @@ class Structure:
 
     @property
     def has_attachments(self) -> bool:
-        return any(p.is_attachment or not (p.content_type.startswith("text/") or p.content_type.startswith("message/delivery")) for p in self.parts)
+        return any(
+            p.is_attachment
+            or not (
+                p.content_type.startswith("text/") or p.content_type.startswith("message/delivery")
+            )
+            for p in self.parts
+        )
 
 
 READ_TYPES = frozenset({"text/plain", "text/html", "text/calendar", "text/enriched"})
@@ -87,11 +93,17 @@ def parse_headers(block: bytes) -> HeaderBlock:
 
 
 def looks_like_header_section(raw: bytes, start: int = 0) -> bool:
-    first_line = raw[start : raw.find(b"\n", start, start + 4096) if b"\n" in raw[start : start + 4096] else start + 4096]
+    first_line = raw[
+        start : raw.find(b"\n", start, start + 4096)
+        if b"\n" in raw[start : start + 4096]
+        else start + 4096
+    ]
     return bool(_FIELD_LINE.match(first_line))
 
 
-def _split(raw: bytes, start: int, end: int, boundary: bytes) -> tuple[list[tuple[int, int]], bool] | None:
+def _split(
+    raw: bytes, start: int, end: int, boundary: bytes
+) -> tuple[list[tuple[int, int]], bool] | None:
     """Child body ranges of a multipart and whether the closing delimiter was found."""
     delimiter = b"--" + boundary
     lines: list[tuple[int, int]] = []  # (delimiter start, start of the line after it)
@@ -188,13 +200,26 @@ def _walk(
             structure.report_type = (_param(block, "report-type") or "").lower() or None
         boundary = _param(block, "boundary")
         if depth >= MAX_DEPTH:
-            structure.notes.append(f"MIME nesting deeper than {MAX_DEPTH} levels at part {path or '1'}; inner parts ignored")
+            structure.notes.append(
+                f"MIME nesting deeper than {MAX_DEPTH} levels at part {path or '1'}; inner parts ignored"
+            )
             return
         split = _split(raw, start, end, boundary.encode("latin-1", "replace")) if boundary else None
         if split is None:
             what = "has no boundary parameter" if not boundary else "boundary never appears"
-            structure.notes.append(f"{content_type} at part {path or '1'} {what}; read as plain text")
-            structure.parts.append(Part(path=path or "1", content_type="text/plain", encoding=_encoding(block), size=end - start, start=start, end=end))
+            structure.notes.append(
+                f"{content_type} at part {path or '1'} {what}; read as plain text"
+            )
+            structure.parts.append(
+                Part(
+                    path=path or "1",
+                    content_type="text/plain",
+                    encoding=_encoding(block),
+                    size=end - start,
+                    start=start,
+                    end=end,
+                )
+            )
             return
         children, closed = split
         if not closed:
@@ -204,9 +229,22 @@ def _walk(
                 structure.notes.append(f"more than {MAX_PARTS} MIME parts; the rest ignored")
                 return
             header_end, body_start = find_header_end(raw, child_start, child_end)
-            child_block = parse_headers(raw[child_start:header_end]) if header_end > child_start else HeaderBlock()
+            child_block = (
+                parse_headers(raw[child_start:header_end])
+                if header_end > child_start
+                else HeaderBlock()
+            )
             child_path = f"{path}.{number}" if path else str(number)
-            _walk(raw, child_block, body_start, child_end, child_path, depth + 1, content_type, structure)
+            _walk(
+                raw,
+                child_block,
+                body_start,
+                child_end,
+                child_path,
+                depth + 1,
+                content_type,
+                structure,
+            )
         return
     charset = _param(block, "charset")
     structure.parts.append(

@@ -55,8 +55,13 @@ IMAP_DELEGATED_SCOPE = "https://outlook.office.com/IMAP.AccessAsUser.All"
 # authority) is used as given, without asking login.microsoftonline.com about it.
 _KNOWN_AUTHORITY_HOSTS = frozenset(
     {
-        "login.microsoftonline.com", "login.windows.net", "login.microsoft.com", "sts.windows.net",
-        "login.microsoftonline.us", "login.usgovcloudapi.net", "login.chinacloudapi.cn",
+        "login.microsoftonline.com",
+        "login.windows.net",
+        "login.microsoft.com",
+        "sts.windows.net",
+        "login.microsoftonline.us",
+        "login.usgovcloudapi.net",
+        "login.chinacloudapi.cn",
         "login.partner.microsoftonline.cn",
     }
 )
@@ -68,7 +73,9 @@ _KNOWN_AUTHORITY_HOSTS = frozenset(
 class MicrosoftSignInError(AuthError):
     """The Microsoft identity platform refused to give relmon a token."""
 
-    def __init__(self, account_name: str, *, error: str, code: int | None, description: str, hint: str) -> None:
+    def __init__(
+        self, account_name: str, *, error: str, code: int | None, description: str, hint: str
+    ) -> None:
         self.account_name = account_name
         self.error = error
         self.code = code
@@ -86,7 +93,9 @@ class MicrosoftUnavailable(TransientError):
     """The sign-in service could not be reached, timed out or said it was busy."""
 
 
-_SIGN_IN_AGAIN = "the stored sign-in is no longer valid; run `relmon accounts login {account}` again"
+_SIGN_IN_AGAIN = (
+    "the stored sign-in is no longer valid; run `relmon accounts login {account}` again"
+)
 
 # AADSTS codes: https://learn.microsoft.com/entra/identity-platform/reference-error-codes
 _HINTS: dict[int, str] = {
@@ -97,8 +106,8 @@ _HINTS: dict[int, str] = {
     ),
     65004: "the user declined to consent to the app's permissions; sign in again and accept",
     7000218: (
-        "public client flows are disabled for this app registration: turn on \"Allow public "
-        "client flows\" under Authentication (the device-code sign-in needs it)"
+        'public client flows are disabled for this app registration: turn on "Allow public '
+        'client flows" under Authentication (the device-code sign-in needs it)'
     ),
     7000222: (
         "the app's client secret has expired: create a new secret in the app registration "
@@ -144,7 +153,9 @@ _TRANSIENT_ERRORS = frozenset({"temporarily_unavailable", "server_error", "slow_
 _AADSTS = re.compile(r"AADSTS(\d+)")
 
 
-def error_from_result(result: Mapping[str, Any], account_name: str) -> MicrosoftSignInError | MicrosoftUnavailable:
+def error_from_result(
+    result: Mapping[str, Any], account_name: str
+) -> MicrosoftSignInError | MicrosoftUnavailable:
     """A typed error from an msal error dictionary (never includes a token)."""
     error = str(result.get("error") or "unknown_error")
     description = str(result.get("error_description") or "")
@@ -164,9 +175,15 @@ def error_from_result(result: Mapping[str, Any], account_name: str) -> Microsoft
             + (f": {first_line}" if first_line else "")
         )
     hint = _HINTS.get(code) if code is not None else None
-    hint = hint or _ERROR_HINTS.get(error) or (first_line or "the sign-in service refused the request")
+    hint = (
+        hint or _ERROR_HINTS.get(error) or (first_line or "the sign-in service refused the request")
+    )
     return MicrosoftSignInError(
-        account_name, error=error, code=code, description=first_line, hint=hint.format(account=account_name)
+        account_name,
+        error=error,
+        code=code,
+        description=first_line,
+        hint=hint.format(account=account_name),
     )
 
 
@@ -284,7 +301,19 @@ def read_sign_ins() -> dict[str, SignIn]:
     found: dict[str, SignIn] = {}
     for name, entry in (data.get("accounts") or {}).items():
         try:
-            found[name] = SignIn(account=name, **{k: str(entry[k]) for k in ("home_account_id", "username", "authority", "client_id", "signed_in_at")})
+            found[name] = SignIn(
+                account=name,
+                **{
+                    k: str(entry[k])
+                    for k in (
+                        "home_account_id",
+                        "username",
+                        "authority",
+                        "client_id",
+                        "signed_in_at",
+                    )
+                },
+            )
         except (KeyError, TypeError):
             continue
     return found
@@ -296,8 +325,11 @@ def _record_sign_in(sign_in: SignIn) -> None:
     document = {
         "accounts": {
             name: {
-                "home_account_id": s.home_account_id, "username": s.username, "authority": s.authority,
-                "client_id": s.client_id, "signed_in_at": s.signed_in_at,
+                "home_account_id": s.home_account_id,
+                "username": s.username,
+                "authority": s.authority,
+                "client_id": s.client_id,
+                "signed_in_at": s.signed_in_at,
             }
             for name, s in sorted(entries.items())
         }
@@ -314,7 +346,9 @@ class PinnedSession(requests.Session):
     configured for the sign-in service or Graph (a TLS-inspecting proxy, a test service) would
     be silently ignored on machines that set them; proxies from the environment still apply."""
 
-    def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
+    def merge_environment_settings(
+        self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> Any:
         settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
         if self.verify is not True:
             settings["verify"] = self.verify
@@ -362,10 +396,18 @@ def token_cache() -> TokenCacheFile:
 
 
 def _private_key_and_certificate(pem: str) -> tuple[str, str | None]:
-    key = re.search(r"-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----.+?-----END (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----", pem, re.S)
+    key = re.search(
+        r"-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----.+?-----END (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----",
+        pem,
+        re.S,
+    )
     cert = re.search(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", pem, re.S)
     if key is None:
-        raise ConfigError(["certificate_file/_env: no PEM private key found (expected the private key, optionally followed by its certificate)"])
+        raise ConfigError(
+            [
+                "certificate_file/_env: no PEM private key found (expected the private key, optionally followed by its certificate)"
+            ]
+        )
     return key.group(0), cert.group(0) if cert else None
 
 
@@ -376,17 +418,32 @@ def _client_credential(microsoft: MicrosoftAuth) -> tuple[Any, str]:
         return secret, hashlib.sha256(secret.encode()).hexdigest()
     if microsoft.certificate is not None:
         key, certificate = _private_key_and_certificate(microsoft.certificate.reveal())
-        thumbprint = (microsoft.certificate_thumbprint or "").replace(":", "").replace(" ", "").upper()
+        thumbprint = (
+            (microsoft.certificate_thumbprint or "").replace(":", "").replace(" ", "").upper()
+        )
         if certificate is not None:
             from cryptography import x509
             from cryptography.hazmat.primitives import hashes
 
-            actual = x509.load_pem_x509_certificate(certificate.encode()).fingerprint(hashes.SHA1()).hex().upper()  # noqa: S303 - the thumbprint Entra ID shows is SHA-1
+            actual = (
+                x509.load_pem_x509_certificate(certificate.encode())
+                .fingerprint(hashes.SHA1())  # noqa: S303 - the thumbprint Entra ID shows is SHA-1
+                .hex()
+                .upper()
+            )
             if thumbprint != actual:
-                raise ConfigError([f"certificate_thumbprint: {thumbprint} does not match the certificate in certificate_file ({actual})"])
+                raise ConfigError(
+                    [
+                        f"certificate_thumbprint: {thumbprint} does not match the certificate in certificate_file ({actual})"
+                    ]
+                )
         # With the certificate at hand msal signs with PS256 and names the key by its SHA-256
         # thumbprint; a bare key falls back to the SHA-1 thumbprint Entra ID displays.
-        credential = {"private_key": key, "public_certificate": certificate} if certificate else {"private_key": key, "thumbprint": thumbprint}
+        credential = (
+            {"private_key": key, "public_certificate": certificate}
+            if certificate
+            else {"private_key": key, "thumbprint": thumbprint}
+        )
         return credential, hashlib.sha256((key + thumbprint).encode()).hexdigest()
     raise ConfigError(["app-only access needs client_secret_file/_env or certificate_file/_env"])
 
@@ -396,7 +453,9 @@ def _instance_discovery(microsoft: MicrosoftAuth) -> bool | None:
     return None if host in _KNOWN_AUTHORITY_HOSTS else False
 
 
-def application(microsoft: MicrosoftAuth, *, confidential: bool, account_name: str, timeout: float = 60.0) -> tuple[Any, threading.Lock]:
+def application(
+    microsoft: MicrosoftAuth, *, confidential: bool, account_name: str, timeout: float = 60.0
+) -> tuple[Any, threading.Lock]:
     """The process's msal application for this authority and client (built on first use)."""
     credential: Any = None
     fingerprint = ""
@@ -418,7 +477,9 @@ def application(microsoft: MicrosoftAuth, *, confidential: bool, account_name: s
     }
     try:
         if confidential:
-            app = msal.ConfidentialClientApplication(microsoft.client_id, client_credential=credential, **options)
+            app = msal.ConfidentialClientApplication(
+                microsoft.client_id, client_credential=credential, **options
+            )
         else:
             app = msal.PublicClientApplication(microsoft.client_id, **options)
     except requests.RequestException as err:
@@ -428,7 +489,10 @@ def application(microsoft: MicrosoftAuth, *, confidential: bool, account_name: s
     except ValueError as err:
         # msal could not read the tenant's OpenID configuration: a wrong tenant or host.
         raise MicrosoftSignInError(
-            account_name, error="invalid_authority", code=None, description=str(err)[:300],
+            account_name,
+            error="invalid_authority",
+            code=None,
+            description=str(err)[:300],
             hint=f"the authority {microsoft.authority} answered no OpenID configuration: check tenant_id and authority_host",
         ) from err
     with registry.lock:
@@ -445,7 +509,9 @@ def default_scopes(resource: str, *, delegated: bool) -> list[str]:
     return [f"{resource}/Mail.Read"] if delegated else [f"{resource}/.default"]
 
 
-def acquire_token(microsoft: MicrosoftAuth, *, scopes: Sequence[str], delegated: bool, account_name: str) -> str:
+def acquire_token(
+    microsoft: MicrosoftAuth, *, scopes: Sequence[str], delegated: bool, account_name: str
+) -> str:
     """An access token for ``scopes``: app-only (client credentials, from msal's cache while it
     is valid) or, when ``delegated``, from the refresh token stored by ``relmon accounts login``.
 
@@ -469,24 +535,40 @@ def acquire_token(microsoft: MicrosoftAuth, *, scopes: Sequence[str], delegated:
             cache.save_if_changed()
     if "access_token" not in result:
         raise error_from_result(result, account_name)
-    logger.debug("microsoft_token", account=account_name, source=result.get("token_source"), delegated=delegated)
+    logger.debug(
+        "microsoft_token",
+        account=account_name,
+        source=result.get("token_source"),
+        delegated=delegated,
+    )
     return str(result["access_token"])
 
 
-def _silent(app: Any, microsoft: MicrosoftAuth, *, scopes: Sequence[str], account_name: str) -> dict[str, Any]:
+def _silent(
+    app: Any, microsoft: MicrosoftAuth, *, scopes: Sequence[str], account_name: str
+) -> dict[str, Any]:
     sign_in = read_sign_ins().get(account_name)
     not_signed_in = {
         "error": "not_signed_in",
         "error_description": f"no stored sign-in; run `relmon accounts login {account_name}`",
     }
-    if sign_in is None or sign_in.client_id != microsoft.client_id or sign_in.authority.lower() != microsoft.authority.lower():
+    if (
+        sign_in is None
+        or sign_in.client_id != microsoft.client_id
+        or sign_in.authority.lower() != microsoft.authority.lower()
+    ):
         return not_signed_in
-    accounts = [a for a in app.get_accounts() if a.get("home_account_id") == sign_in.home_account_id]
+    accounts = [
+        a for a in app.get_accounts() if a.get("home_account_id") == sign_in.home_account_id
+    ]
     if not accounts:
         return not_signed_in
     result = app.acquire_token_silent_with_error(list(scopes), account=accounts[0])
     if result is None:
-        return {"error": "invalid_grant", "error_description": "no refresh token is stored for this sign-in"}
+        return {
+            "error": "invalid_grant",
+            "error_description": "no refresh token is stored for this sign-in",
+        }
     return dict(result)
 
 
@@ -496,7 +578,9 @@ def drop_token(microsoft: MicrosoftAuth, token: str) -> None:
     cache = token_cache()
     with cache.lock:
         cache.reload_if_changed()
-        rejected = list(cache.cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN, query={"secret": token}))
+        rejected = list(
+            cache.cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN, query={"secret": token})
+        )
         for entry in rejected:
             cache.cache.remove_at(entry)
         cache.save_if_changed()
@@ -510,12 +594,20 @@ def drop_token(microsoft: MicrosoftAuth, token: str) -> None:
 def _delegated_settings(account: Account) -> tuple[MicrosoftAuth, list[str]]:
     if account.kind == "graph" and account.graph is not None:
         if account.graph.auth != "delegated":
-            raise ConfigError([f"account {account.name!r} uses app-only access (auth = \"app\"); it needs no sign-in"])
+            raise ConfigError(
+                [
+                    f'account {account.name!r} uses app-only access (auth = "app"); it needs no sign-in'
+                ]
+            )
         resource = "{0.scheme}://{0.netloc}".format(urlsplit(account.graph.graph_url))
         return account.graph.microsoft, default_scopes(resource, delegated=True)
     if account.kind == "imap" and account.imap is not None and account.imap.microsoft is not None:
         return account.imap.microsoft, [account.imap.oauth_scope or IMAP_DELEGATED_SCOPE]
-    raise ConfigError([f"account {account.name!r} does not sign in with Microsoft (only delegated Graph accounts and IMAP accounts with oauth_provider = \"microsoft\" do)"])
+    raise ConfigError(
+        [
+            f'account {account.name!r} does not sign in with Microsoft (only delegated Graph accounts and IMAP accounts with oauth_provider = "microsoft" do)'
+        ]
+    )
 
 
 def login_device_code(account: Account, *, echo: Callable[[str], None]) -> str:
@@ -536,7 +628,12 @@ def login_device_code(account: Account, *, echo: Callable[[str], None]) -> str:
         ) from err
     if "user_code" not in flow:
         raise error_from_result(flow, account.name)
-    echo(str(flow.get("message") or f"Open {flow.get('verification_uri')} and enter the code {flow['user_code']}"))
+    echo(
+        str(
+            flow.get("message")
+            or f"Open {flow.get('verification_uri')} and enter the code {flow['user_code']}"
+        )
+    )
     # Polling holds no lock: the daemon may refresh other accounts' tokens meanwhile.
     try:
         result = app.acquire_token_by_device_flow(flow)
@@ -547,7 +644,9 @@ def login_device_code(account: Account, *, echo: Callable[[str], None]) -> str:
     if "access_token" not in result:
         raise error_from_result(result, account.name)
     claims = result.get("id_token_claims") or {}
-    username = str(claims.get("preferred_username") or claims.get("upn") or claims.get("email") or "")
+    username = str(
+        claims.get("preferred_username") or claims.get("upn") or claims.get("email") or ""
+    )
     with app_lock, cache.lock:
         cache.save_if_changed()
         accounts = app.get_accounts(username=username) if username else []
@@ -555,22 +654,29 @@ def login_device_code(account: Account, *, echo: Callable[[str], None]) -> str:
             accounts = app.get_accounts()
     if not accounts:
         raise MicrosoftSignInError(
-            account.name, error="no_account", code=None, description="",
+            account.name,
+            error="no_account",
+            code=None,
+            description="",
             hint="the sign-in returned no account; make sure the app may request the openid and profile scopes",
         )
     home_account_id = str(accounts[0]["home_account_id"])
     username = username or str(accounts[0].get("username") or "")
     _record_sign_in(
         SignIn(
-            account=account.name, home_account_id=home_account_id, username=username,
-            authority=microsoft.authority, client_id=microsoft.client_id,
+            account=account.name,
+            home_account_id=home_account_id,
+            username=username,
+            authority=microsoft.authority,
+            client_id=microsoft.client_id,
             signed_in_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
     )
     expected = account.address or (account.imap.username if account.imap else None)
     if expected and username and expected.casefold() != username.casefold():
-        echo(f"note: signed in as {username}, but the account's address is {expected}; "
-             "relmon reads the mailbox of the person who signed in")
+        echo(
+            f"note: signed in as {username}, but the account's address is {expected}; "
+            "relmon reads the mailbox of the person who signed in"
+        )
     logger.info("microsoft_signed_in", account=account.name, username=username)
     return username
-

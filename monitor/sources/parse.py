@@ -36,17 +36,46 @@ from monitor.sources.mime import (
 MAX_TEXT_BYTES = 512 * 1024
 #: Headers relmon keeps for noise detection (lower-case names).
 NOISE_HEADERS = (
-    "auto-submitted", "x-autoreply", "x-autorespond", "x-autoresponder", "precedence", "list-id",
-    "list-unsubscribe", "feedback-id", "return-path", "x-relmon-alert", "x-auto-response-suppress",
+    "auto-submitted",
+    "x-autoreply",
+    "x-autorespond",
+    "x-autoresponder",
+    "precedence",
+    "list-id",
+    "list-unsubscribe",
+    "feedback-id",
+    "return-path",
+    "x-relmon-alert",
+    "x-auto-response-suppress",
 )
 
 _CHARSET_ALIASES = {
-    "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030", "gb_2312-80": "gb18030",
-    "ks_c_5601-1987": "cp949", "ks_c_5601": "cp949", "euc-kr": "cp949",
-    "iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252", "us-ascii": "utf-8", "ascii": "utf-8",
-    "x-unknown": "utf-8", "unknown-8bit": "utf-8", "unknown": "utf-8", "default": "utf-8", "x-user-defined": "cp1252",
-    "iso-8859-8-i": "iso-8859-8", "windows-874": "cp874", "x-mac-roman": "mac_roman", "utf8": "utf-8",
-    "cp-850": "cp850", "shift-jis": "shift_jis", "x-sjis": "shift_jis", "big5-hkscs": "big5hkscs",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "cp936": "gb18030",
+    "gb_2312-80": "gb18030",
+    "ks_c_5601-1987": "cp949",
+    "ks_c_5601": "cp949",
+    "euc-kr": "cp949",
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "us-ascii": "utf-8",
+    "ascii": "utf-8",
+    "x-unknown": "utf-8",
+    "unknown-8bit": "utf-8",
+    "unknown": "utf-8",
+    "default": "utf-8",
+    "x-user-defined": "cp1252",
+    "iso-8859-8-i": "iso-8859-8",
+    "windows-874": "cp874",
+    "x-mac-roman": "mac_roman",
+    "utf8": "utf-8",
+    "cp-850": "cp850",
+    "shift-jis": "shift_jis",
+    "x-sjis": "shift_jis",
+    "big5-hkscs": "big5hkscs",
 }
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 _MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
@@ -282,7 +311,9 @@ def envelope_from(
             continue
         text, truncated = decode_part(part, payload)
         if truncated:
-            notes.append(f"text part {part.path} longer than {MAX_TEXT_BYTES // 1024} KB; read in part")
+            notes.append(
+                f"text part {part.path} longer than {MAX_TEXT_BYTES // 1024} KB; read in part"
+            )
         if part.content_type == "text/calendar":
             method = part.method
             if method is None:
@@ -302,7 +333,9 @@ def envelope_from(
         message_id=(message_ids(_raw(block, "message-id")) or (None,))[0],
         in_reply_to=message_ids(_raw(block, "in-reply-to")),
         references=message_ids(_raw(block, "references")),
-        date_header=None if _raw(block, "date") is None else _FOLD.sub(" ", str(_raw(block, "date"))).strip(),
+        date_header=None
+        if _raw(block, "date") is None
+        else _FOLD.sub(" ", str(_raw(block, "date"))).strip(),
         received_at=received_date(block),
         delivered_at=as_utc(delivered_at) if delivered_at else None,
         sender=senders[0] if senders else None,
@@ -356,13 +389,27 @@ def parse_raw(raw: bytes, *, delivered_at: datetime | None = None) -> Envelope |
         )
     header_end, body_start = find_header_end(raw, start)
     if header_end - start > 4 * 1024 * 1024:
-        return Quarantined("header_too_large", f"header section is {header_end - start} bytes", key=f"sha256:{digest}")
+        return Quarantined(
+            "header_too_large",
+            f"header section is {header_end - start} bytes",
+            key=f"sha256:{digest}",
+        )
     block = parse_headers(raw[start:header_end])
     if not block.keys():
-        return Quarantined("no_header_section", "no header fields could be read", key=f"sha256:{digest}")
+        return Quarantined(
+            "no_header_section", "no header fields could be read", key=f"sha256:{digest}"
+        )
     if block.get("content-type") is None and block.get("mime-version") is None:
         structure = Structure(content_type="text/plain")
-        structure.parts.append(Part(path="1", content_type="text/plain", size=len(raw) - body_start, start=body_start, end=len(raw)))
+        structure.parts.append(
+            Part(
+                path="1",
+                content_type="text/plain",
+                size=len(raw) - body_start,
+                start=body_start,
+                end=len(raw),
+            )
+        )
     else:
         structure = structure_of(raw, block, body_start)
     payloads = {

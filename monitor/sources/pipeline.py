@@ -30,8 +30,12 @@ def excluded(message: Message, privacy: Privacy) -> str | None:
     return None
 
 
-def from_envelope(envelope: Envelope, analyzer: TextAnalyzer, privacy: Privacy) -> Message | Quarantined:
-    result = normalise(envelope, analyzer, snippet_chars=privacy.snippet_chars if privacy.store_snippets else 0)
+def from_envelope(
+    envelope: Envelope, analyzer: TextAnalyzer, privacy: Privacy
+) -> Message | Quarantined:
+    result = normalise(
+        envelope, analyzer, snippet_chars=privacy.snippet_chars if privacy.store_snippets else 0
+    )
     if isinstance(result, Quarantined):
         return result
     return result.message
@@ -55,5 +59,7 @@ def from_raw(
         logger.warning("message_unreadable", where=where, error=type(err).__name__)
         return Quarantined("parser_limit", f"{type(err).__name__} while parsing")
     except Exception as err:  # noqa: BLE001 - one broken message must never stop the ingest
-        logger.warning("message_unreadable", where=where, error=type(err).__name__, detail=str(err)[:200])
+        logger.warning(
+            "message_unreadable", where=where, error=type(err).__name__, detail=str(err)[:200]
+        )
         return Quarantined("parser_error", f"{type(err).__name__}: {str(err)[:300]}")

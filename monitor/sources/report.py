@@ -16,14 +16,23 @@ class FolderSync:
     quarantined: int = 0
     excluded: int = 0
     seconds: float = 0.0
-    resynced: str | None = None  # why the folder was read again from scratch (UIDVALIDITY, delta reset)
+    resynced: str | None = (
+        None  # why the folder was read again from scratch (UIDVALIDITY, delta reset)
+    )
     error: str | None = None  # this folder failed; the others went on
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "account": self.account, "folder": self.folder, "new": self.new, "known": self.known,
-            "changed": self.changed, "expunged": self.expunged, "quarantined": self.quarantined,
-            "excluded": self.excluded, "seconds": round(self.seconds, 3), "resynced": self.resynced,
+            "account": self.account,
+            "folder": self.folder,
+            "new": self.new,
+            "known": self.known,
+            "changed": self.changed,
+            "expunged": self.expunged,
+            "quarantined": self.quarantined,
+            "excluded": self.excluded,
+            "seconds": round(self.seconds, 3),
+            "resynced": self.resynced,
             "error": self.error,
         }
 
@@ -47,10 +56,17 @@ class AccountSync:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "account": self.account, "kind": self.kind, "seconds": round(self.seconds, 3),
-            "error": self.error, "error_kind": self.error_kind, "escalated": self.escalated,
+            "account": self.account,
+            "kind": self.kind,
+            "seconds": round(self.seconds, 3),
+            "error": self.error,
+            "error_kind": self.error_kind,
+            "escalated": self.escalated,
             "folders": [f.as_dict() for f in self.folders],
-            "totals": {n: self.total(n) for n in ("new", "known", "changed", "expunged", "quarantined", "excluded")},
+            "totals": {
+                n: self.total(n)
+                for n in ("new", "known", "changed", "expunged", "quarantined", "excluded")
+            },
         }
 
 

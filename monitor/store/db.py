@@ -116,7 +116,9 @@ class Store:
         with reading(self.engine) as connection:
             if not sa.inspect(connection).has_table("alembic_version"):
                 return None
-            value: str | None = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+            value: str | None = connection.execute(
+                sa.text("SELECT version_num FROM alembic_version")
+            ).scalar()
             return value
 
     def upgrade(self) -> tuple[str | None, str | None]:
@@ -128,7 +130,9 @@ class Store:
 
         with self.engine.begin() as connection:
             if self.dialect == "postgresql":
-                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+                connection.execute(
+                    sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK}
+                )
             command.upgrade(self._alembic(connection), "head")
         after = self.current_revision()
         if after != before:

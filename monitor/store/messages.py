@@ -116,7 +116,15 @@ def message_row(message: Message, directory: Directory, now: datetime) -> dict[s
 
 # Fields a later copy of a message may fill in when the first copy lacked them (a Graph Sent
 # Items copy has no headers; an IMAP copy of the same message does).
-_FILLABLE = ("message_id", "gm_thread", "conversation_id", "language", "sentiment", "away_until", "snippet")
+_FILLABLE = (
+    "message_id",
+    "gm_thread",
+    "conversation_id",
+    "language",
+    "sentiment",
+    "away_until",
+    "snippet",
+)
 
 
 def _merge(existing: sa.Row[Any], row: dict[str, Any]) -> dict[str, Any]:
@@ -194,7 +202,9 @@ def save_items(
 
     ids: dict[str, int] = {}
     for chunk in chunks(keys):
-        for key, ident in connection.execute(sa.select(messages.c.key, messages.c.id).where(messages.c.key.in_(chunk))):
+        for key, ident in connection.execute(
+            sa.select(messages.c.key, messages.c.id).where(messages.c.key.in_(chunk))
+        ):
             ids[key] = ident
 
     sighting_rows = [
@@ -224,24 +234,32 @@ def save_items(
 
 
 def get_meta(connection: sa.Connection, name: str) -> str | None:
-    value: str | None = connection.execute(sa.select(meta.c.value).where(meta.c.name == name)).scalar()
+    value: str | None = connection.execute(
+        sa.select(meta.c.value).where(meta.c.name == name)
+    ).scalar()
     return value
 
 
 def set_meta(connection: sa.Connection, name: str, value: str) -> None:
     if connection.dialect.name == "postgresql":
         statement = postgresql.insert(meta).values(name=name, value=value)
-        connection.execute(statement.on_conflict_do_update(index_elements=["name"], set_={"value": value}))
+        connection.execute(
+            statement.on_conflict_do_update(index_elements=["name"], set_={"value": value})
+        )
     else:
         statement_lite = sqlite.insert(meta).values(name=name, value=value)
-        connection.execute(statement_lite.on_conflict_do_update(index_elements=["name"], set_={"value": value}))
+        connection.execute(
+            statement_lite.on_conflict_do_update(index_elements=["name"], set_={"value": value})
+        )
 
 
 def _mailbox_list(value: Any) -> tuple[Mailbox, ...]:
     return tuple(Mailbox(address=a, name=n) for a, n in (value or []))
 
 
-def reattribute(engine: sa.Engine, directory: Directory, fingerprint: str, *, force: bool = False) -> int:
+def reattribute(
+    engine: sa.Engine, directory: Directory, fingerprint: str, *, force: bool = False
+) -> int:
     """Recompute direction and client of every stored message after the configuration changed.
 
     Returns how many messages changed. Cheap when nothing changed: one meta lookup.
@@ -252,20 +270,41 @@ def reattribute(engine: sa.Engine, directory: Directory, fingerprint: str, *, fo
         changed = 0
         updates: list[dict[str, Any]] = []
         query = sa.select(
-            messages.c.id, messages.c.from_addr, messages.c.from_name, messages.c.to_addrs, messages.c.cc_addrs,
-            messages.c.direction, messages.c.client, messages.c.counterpart,
+            messages.c.id,
+            messages.c.from_addr,
+            messages.c.from_name,
+            messages.c.to_addrs,
+            messages.c.cc_addrs,
+            messages.c.direction,
+            messages.c.client,
+            messages.c.counterpart,
         )
         for row in connection.execute(query).all():
             sender = Mailbox(row.from_addr, row.from_name) if row.from_addr else None
-            attribution = directory.attribute(sender, _mailbox_list(row.to_addrs), _mailbox_list(row.cc_addrs))
-            if (attribution.direction.value, attribution.client, attribution.counterpart) != (row.direction, row.client, row.counterpart):
+            attribution = directory.attribute(
+                sender, _mailbox_list(row.to_addrs), _mailbox_list(row.cc_addrs)
+            )
+            if (attribution.direction.value, attribution.client, attribution.counterpart) != (
+                row.direction,
+                row.client,
+                row.counterpart,
+            ):
                 updates.append(
-                    {"ident": row.id, "direction": attribution.direction.value, "client": attribution.client, "counterpart": attribution.counterpart}
+                    {
+                        "ident": row.id,
+                        "direction": attribution.direction.value,
+                        "client": attribution.client,
+                        "counterpart": attribution.counterpart,
+                    }
                 )
         statement = (
             sa.update(messages)
             .where(messages.c.id == sa.bindparam("ident"))
-            .values(direction=sa.bindparam("direction"), client=sa.bindparam("client"), counterpart=sa.bindparam("counterpart"))
+            .values(
+                direction=sa.bindparam("direction"),
+                client=sa.bindparam("client"),
+                counterpart=sa.bindparam("counterpart"),
+            )
         )
         for chunk in chunks(updates):
             connection.execute(statement, chunk)
@@ -281,9 +320,19 @@ def rethread(engine: sa.Engine, *, force: bool = False) -> int:
             return 0
         rows = connection.execute(
             sa.select(
-                messages.c.id, messages.c.key, messages.c.date, messages.c.message_id, messages.c.in_reply_to,
-                messages.c.refs, messages.c.subject, messages.c.from_addr, messages.c.to_addrs, messages.c.cc_addrs,
-                messages.c.gm_thread, messages.c.conversation_id, messages.c.thread_id,
+                messages.c.id,
+                messages.c.key,
+                messages.c.date,
+                messages.c.message_id,
+                messages.c.in_reply_to,
+                messages.c.refs,
+                messages.c.subject,
+                messages.c.from_addr,
+                messages.c.to_addrs,
+                messages.c.cc_addrs,
+                messages.c.gm_thread,
+                messages.c.conversation_id,
+                messages.c.thread_id,
             )
         ).all()
         inputs = [
@@ -294,15 +343,29 @@ def rethread(engine: sa.Engine, *, force: bool = False) -> int:
                 in_reply_to=tuple(row.in_reply_to or ()),
                 references=tuple(row.refs or ()),
                 subject=row.subject,
-                participants=frozenset([row.from_addr, *(a for a, _ in row.to_addrs or []), *(a for a, _ in row.cc_addrs or [])]),
+                participants=frozenset(
+                    [
+                        row.from_addr,
+                        *(a for a, _ in row.to_addrs or []),
+                        *(a for a, _ in row.cc_addrs or []),
+                    ]
+                ),
                 gm_thread=row.gm_thread,
                 conversation_id=row.conversation_id,
             )
             for row in rows
         ]
         threads = assign_threads(inputs)
-        updates = [{"ident": row.id, "thread": threads[row.key]} for row in rows if row.thread_id != threads[row.key]]
-        statement = sa.update(messages).where(messages.c.id == sa.bindparam("ident")).values(thread_id=sa.bindparam("thread"))
+        updates = [
+            {"ident": row.id, "thread": threads[row.key]}
+            for row in rows
+            if row.thread_id != threads[row.key]
+        ]
+        statement = (
+            sa.update(messages)
+            .where(messages.c.id == sa.bindparam("ident"))
+            .values(thread_id=sa.bindparam("thread"))
+        )
         for chunk in chunks(updates):
             connection.execute(statement, chunk)
         set_meta(connection, THREADS_DIRTY, "0")
@@ -318,8 +381,12 @@ def purge_before(engine: sa.Engine, before: datetime) -> dict[str, int]:
         old = sa.select(messages.c.id).where(messages.c.date < before).scalar_subquery()
         seen = connection.execute(sa.delete(sightings).where(sightings.c.message.in_(old))).rowcount
         gone = connection.execute(sa.delete(messages).where(messages.c.date < before)).rowcount
-        broken = connection.execute(sa.delete(quarantine).where(quarantine.c.first_seen < before)).rowcount
-        mailed = connection.execute(sa.delete(outbox).where(outbox.c.state == "sent", outbox.c.sent_at < before)).rowcount
+        broken = connection.execute(
+            sa.delete(quarantine).where(quarantine.c.first_seen < before)
+        ).rowcount
+        mailed = connection.execute(
+            sa.delete(outbox).where(outbox.c.state == "sent", outbox.c.sent_at < before)
+        ).rowcount
         if gone:
             set_meta(connection, THREADS_DIRTY, "1")
     return {"messages": gone, "sightings": seen, "quarantine": broken, "emails": mailed}

@@ -20,10 +20,26 @@ from monitor.store.db import reading
 from monitor.store.schema import messages, quarantine, sightings
 
 _RECORD_COLUMNS = (
-    messages.c.key, messages.c.date, messages.c.direction, messages.c.client, messages.c.thread_id,
-    messages.c.from_addr, messages.c.subject, messages.c.noise, messages.c.needs_reply, messages.c.to_addrs,
-    messages.c.cc_addrs, messages.c.sentiment, messages.c.language, messages.c.friction, messages.c.pressure, messages.c.basics,
-    messages.c.questions, messages.c.own_chars, messages.c.away_until, messages.c.evidence,
+    messages.c.key,
+    messages.c.date,
+    messages.c.direction,
+    messages.c.client,
+    messages.c.thread_id,
+    messages.c.from_addr,
+    messages.c.subject,
+    messages.c.noise,
+    messages.c.needs_reply,
+    messages.c.to_addrs,
+    messages.c.cc_addrs,
+    messages.c.sentiment,
+    messages.c.language,
+    messages.c.friction,
+    messages.c.pressure,
+    messages.c.basics,
+    messages.c.questions,
+    messages.c.own_chars,
+    messages.c.away_until,
+    messages.c.evidence,
 )
 
 
@@ -112,14 +128,19 @@ class Correspondent:
         self.last = when if self.last is None or when > self.last else self.last
 
 
-def suggest_clients(engine: sa.Engine, directory: Directory, *, as_of: datetime, limit: int = 20) -> list[Correspondent]:
+def suggest_clients(
+    engine: sa.Engine, directory: Directory, *, as_of: datetime, limit: int = 20
+) -> list[Correspondent]:
     """Unassigned external correspondents ranked by two-way traffic (then by volume).
 
     Noise is ignored: a newsletter that writes every day is not a relationship.
     """
-    query = (
-        sa.select(messages.c.date, messages.c.from_addr, messages.c.to_addrs, messages.c.cc_addrs)
-        .where(messages.c.date <= as_of, messages.c.direction == Direction.OTHER.value, messages.c.noise.is_(None))
+    query = sa.select(
+        messages.c.date, messages.c.from_addr, messages.c.to_addrs, messages.c.cc_addrs
+    ).where(
+        messages.c.date <= as_of,
+        messages.c.direction == Direction.OTHER.value,
+        messages.c.noise.is_(None),
     )
     found: dict[str, Correspondent] = {}
 
@@ -139,7 +160,9 @@ def suggest_clients(engine: sa.Engine, directory: Directory, *, as_of: datetime,
         for row in connection.execute(query):
             sender_party = directory.party(row.from_addr)
             if sender_party.kind is PartyKind.EXTERNAL:
-                if any(directory.is_us(a) for a, _ in [*(row.to_addrs or []), *(row.cc_addrs or [])]):
+                if any(
+                    directory.is_us(a) for a, _ in [*(row.to_addrs or []), *(row.cc_addrs or [])]
+                ):
                     entry = bucket(row.from_addr)
                     entry.inbound += 1
                     entry.note(row.date)
@@ -157,10 +180,37 @@ def suggest_clients(engine: sa.Engine, directory: Directory, *, as_of: datetime,
 
 
 EXPORT_FIELDS = (
-    "key", "message_id", "date", "date_problem", "from", "from_name", "to", "cc", "subject", "direction",
-    "client", "counterpart", "thread_id", "in_reply_to", "references", "noise", "noise_reason", "needs_reply",
-    "language", "own_chars", "questions", "closing_only", "sentiment", "friction", "pressure", "basics", "away_until",
-    "has_attachments", "size", "seen_in", "notes",
+    "key",
+    "message_id",
+    "date",
+    "date_problem",
+    "from",
+    "from_name",
+    "to",
+    "cc",
+    "subject",
+    "direction",
+    "client",
+    "counterpart",
+    "thread_id",
+    "in_reply_to",
+    "references",
+    "noise",
+    "noise_reason",
+    "needs_reply",
+    "language",
+    "own_chars",
+    "questions",
+    "closing_only",
+    "sentiment",
+    "friction",
+    "pressure",
+    "basics",
+    "away_until",
+    "has_attachments",
+    "size",
+    "seen_in",
+    "notes",
 )
 
 
@@ -168,13 +218,19 @@ def export_messages(
     engine: sa.Engine, *, as_of: datetime, client: str | None = None
 ) -> Iterator[dict[str, Any]]:
     """One dict per message with its normalised fields (the ``relmon export`` row)."""
-    query = sa.select(messages).where(messages.c.date <= as_of).order_by(messages.c.date, messages.c.key)
+    query = (
+        sa.select(messages)
+        .where(messages.c.date <= as_of)
+        .order_by(messages.c.date, messages.c.key)
+    )
     if client is not None:
         query = query.where(messages.c.client == client)
     with reading(engine) as connection:
         places: dict[int, list[str]] = {}
         for message_id, account, folder in connection.execute(
-            sa.select(sightings.c.message, sightings.c.account, sightings.c.folder).order_by(sightings.c.id)
+            sa.select(sightings.c.message, sightings.c.account, sightings.c.folder).order_by(
+                sightings.c.id
+            )
         ):
             label = f"{account}:{folder}"
             bucket = places.setdefault(message_id, [])
@@ -216,7 +272,16 @@ def export_messages(
             }
 
 
-QUARANTINE_FIELDS = ("account", "folder", "location", "reason", "detail", "key", "size", "first_seen")
+QUARANTINE_FIELDS = (
+    "account",
+    "folder",
+    "location",
+    "reason",
+    "detail",
+    "key",
+    "size",
+    "first_seen",
+)
 
 
 def export_quarantine(engine: sa.Engine) -> Iterator[dict[str, Any]]:
@@ -228,4 +293,6 @@ def export_quarantine(engine: sa.Engine) -> Iterator[dict[str, Any]]:
 
 def quarantine_count(engine: sa.Engine) -> int:
     with reading(engine) as connection:
-        return int(connection.execute(sa.select(sa.func.count()).select_from(quarantine)).scalar_one())
+        return int(
+            connection.execute(sa.select(sa.func.count()).select_from(quarantine)).scalar_one()
+        )

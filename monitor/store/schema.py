@@ -25,7 +25,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r} refused by the store; make it aware UTC first")
+            raise ValueError(
+                f"naive datetime {value!r} refused by the store; make it aware UTC first"
+            )
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
@@ -95,10 +97,18 @@ sightings = sa.Table(
     "sightings",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("message", sa.Integer, sa.ForeignKey("messages.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column(
+        "message",
+        sa.Integer,
+        sa.ForeignKey("messages.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
     sa.Column("account", sa.String(200), nullable=False),
     sa.Column("folder", sa.String(1000), nullable=False),
-    sa.Column("location", sa.String(1000), nullable=False),  # IMAP "uidvalidity:uid", file name, Graph id
+    sa.Column(
+        "location", sa.String(1000), nullable=False
+    ),  # IMAP "uidvalidity:uid", file name, Graph id
     sa.Column("first_seen", UTCDateTime, nullable=False),
     sa.Column("expunged_at", UTCDateTime),
     sa.UniqueConstraint("account", "folder", "location", name="uq_sightings_place"),
@@ -168,7 +178,9 @@ alerts = sa.Table(
     sa.Column("client", sa.String(200), index=True),
     sa.Column("account", sa.String(200)),
     sa.Column("kind", sa.String(32), nullable=False),
-    sa.Column("owner", sa.String(320), nullable=False),  # who is told: the client's owner, or the operator
+    sa.Column(
+        "owner", sa.String(320), nullable=False
+    ),  # who is told: the client's owner, or the operator
     sa.Column("state", sa.String(16), nullable=False, index=True),
     sa.Column("severity", sa.String(16), nullable=False),
     sa.Column("opened_at", UTCDateTime, nullable=False),
@@ -187,9 +199,17 @@ alert_events = sa.Table(
     "alert_events",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("alert", sa.Integer, sa.ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column(
+        "alert",
+        sa.Integer,
+        sa.ForeignKey("alerts.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
     sa.Column("at", UTCDateTime, nullable=False),
-    sa.Column("event", sa.String(32), nullable=False),  # opened, worsened, acknowledged, notified, …
+    sa.Column(
+        "event", sa.String(32), nullable=False
+    ),  # opened, worsened, acknowledged, notified, …
     sa.Column("severity", sa.String(16)),
     sa.Column("state", sa.String(16), nullable=False),  # the alert's state after the event
     sa.Column("explanation", sa.Text),

@@ -26,27 +26,44 @@ class FolderState:
 
 def get_folder_state(connection: sa.Connection, account: str, folder: str) -> FolderState | None:
     row = connection.execute(
-        sa.select(folder_state).where(folder_state.c.account == account, folder_state.c.folder == folder)
+        sa.select(folder_state).where(
+            folder_state.c.account == account, folder_state.c.folder == folder
+        )
     ).first()
     if row is None:
         return None
     return FolderState(
-        account=row.account, folder=row.folder, uidvalidity=row.uidvalidity, last_uid=row.last_uid,
-        highestmodseq=row.highestmodseq, delta_link=row.delta_link, exists_count=row.exists_count,
+        account=row.account,
+        folder=row.folder,
+        uidvalidity=row.uidvalidity,
+        last_uid=row.last_uid,
+        highestmodseq=row.highestmodseq,
+        delta_link=row.delta_link,
+        exists_count=row.exists_count,
         synced_at=row.synced_at,
     )
 
 
 def folder_states(connection: sa.Connection, account: str) -> list[FolderState]:
-    rows = connection.execute(sa.select(folder_state.c.folder).where(folder_state.c.account == account)).scalars()
-    return [state for folder in rows if (state := get_folder_state(connection, account, folder)) is not None]
+    rows = connection.execute(
+        sa.select(folder_state.c.folder).where(folder_state.c.account == account)
+    ).scalars()
+    return [
+        state
+        for folder in rows
+        if (state := get_folder_state(connection, account, folder)) is not None
+    ]
 
 
 def put_folder_state(connection: sa.Connection, state: FolderState) -> None:
     """Write a folder's state; call it in the transaction that stored the messages it covers."""
     values: dict[str, Any] = {
-        "uidvalidity": state.uidvalidity, "last_uid": state.last_uid, "highestmodseq": state.highestmodseq,
-        "delta_link": state.delta_link, "exists_count": state.exists_count, "synced_at": state.synced_at,
+        "uidvalidity": state.uidvalidity,
+        "last_uid": state.last_uid,
+        "highestmodseq": state.highestmodseq,
+        "delta_link": state.delta_link,
+        "exists_count": state.exists_count,
+        "synced_at": state.synced_at,
     }
     updated = connection.execute(
         sa.update(folder_state)
@@ -55,39 +72,63 @@ def put_folder_state(connection: sa.Connection, state: FolderState) -> None:
     ).rowcount
     if not updated:
         connection.execute(
-            insert_ignoring_conflicts(connection, folder_state), [{"account": state.account, "folder": state.folder, **values}]
+            insert_ignoring_conflicts(connection, folder_state),
+            [{"account": state.account, "folder": state.folder, **values}],
         )
 
 
-def mark_expunged(connection: sa.Connection, account: str, folder: str, locations: list[str], now: datetime) -> int:
+def mark_expunged(
+    connection: sa.Connection, account: str, folder: str, locations: list[str], now: datetime
+) -> int:
     """Record that these messages were deleted on the server. History keeps them."""
     return _set_expunged(connection, account, folder, locations, now)
 
 
-def _set_expunged(connection: sa.Connection, account: str, folder: str, locations: list[str], when: datetime | None) -> int:
+def _set_expunged(
+    connection: sa.Connection,
+    account: str,
+    folder: str,
+    locations: list[str],
+    when: datetime | None,
+) -> int:
     """Set (a time) or clear (None) the expunged mark of these sightings; returns how many changed."""
     changed = 0
-    already = sightings.c.expunged_at.is_(None) if when is not None else sightings.c.expunged_at.is_not(None)
+    already = (
+        sightings.c.expunged_at.is_(None)
+        if when is not None
+        else sightings.c.expunged_at.is_not(None)
+    )
     for chunk in chunks(locations):
         changed += connection.execute(
             sa.update(sightings)
-            .where(sightings.c.account == account, sightings.c.folder == folder, sightings.c.location.in_(chunk), already)
+            .where(
+                sightings.c.account == account,
+                sightings.c.folder == folder,
+                sightings.c.location.in_(chunk),
+                already,
+            )
             .values(expunged_at=when)
         ).rowcount
     return changed
 
 
-def live_locations(connection: sa.Connection, account: str, folder: str, prefix: str = "") -> set[str]:
+def live_locations(
+    connection: sa.Connection, account: str, folder: str, prefix: str = ""
+) -> set[str]:
     """Locations in a folder not yet marked expunged (optionally those starting with ``prefix``)."""
     query = sa.select(sightings.c.location).where(
-        sightings.c.account == account, sightings.c.folder == folder, sightings.c.expunged_at.is_(None)
+        sightings.c.account == account,
+        sightings.c.folder == folder,
+        sightings.c.expunged_at.is_(None),
     )
     if prefix:
         query = query.where(sightings.c.location.startswith(prefix))
     return set(connection.execute(query).scalars())
 
 
-def known_locations(connection: sa.Connection, account: str, folder: str, locations: list[str]) -> set[str]:
+def known_locations(
+    connection: sa.Connection, account: str, folder: str, locations: list[str]
+) -> set[str]:
     """Which of ``locations`` this folder has recorded before: stored (expunged or not) or
     quarantined. A source that receives only changed properties of a message (a Graph delta
     update) needs to know whether it has the message itself."""
@@ -97,14 +138,18 @@ def known_locations(connection: sa.Connection, account: str, folder: str, locati
             found.update(
                 connection.execute(
                     sa.select(table.c.location).where(
-                        table.c.account == account, table.c.folder == folder, table.c.location.in_(chunk)
+                        table.c.account == account,
+                        table.c.folder == folder,
+                        table.c.location.in_(chunk),
                     )
                 ).scalars()
             )
     return found
 
 
-def revive_sightings(connection: sa.Connection, account: str, folder: str, locations: list[str]) -> int:
+def revive_sightings(
+    connection: sa.Connection, account: str, folder: str, locations: list[str]
+) -> int:
     """Clear the expunged mark of messages that are back (restored from Deleted Items)."""
     return _set_expunged(connection, account, folder, locations, None)
 
@@ -135,7 +180,9 @@ def record_attempt(
     consecutive failures, once; a success resets the count and clears the escalation.
     """
     with engine.begin() as connection:
-        row = connection.execute(sa.select(account_state).where(account_state.c.account == account)).first()
+        row = connection.execute(
+            sa.select(account_state).where(account_state.c.account == account)
+        ).first()
         failures = 0 if row is None else row.consecutive_failures
         escalated_at = None if row is None else row.escalated_at
         last_success = None if row is None else row.last_success
@@ -158,7 +205,9 @@ def record_attempt(
         if row is None:
             connection.execute(sa.insert(account_state).values(account=account, **values))
         else:
-            connection.execute(sa.update(account_state).where(account_state.c.account == account).values(**values))
+            connection.execute(
+                sa.update(account_state).where(account_state.c.account == account).values(**values)
+            )
     return AccountHealth(account=account, **values), newly_escalated  # type: ignore[arg-type]
 
 
@@ -166,9 +215,15 @@ def account_health(engine: sa.Engine) -> list[AccountHealth]:
     with engine.connect() as connection:
         return [
             AccountHealth(
-                account=row.account, consecutive_failures=row.consecutive_failures, last_error_kind=row.last_error_kind,
-                last_error=row.last_error, last_attempt=row.last_attempt, last_success=row.last_success,
+                account=row.account,
+                consecutive_failures=row.consecutive_failures,
+                last_error_kind=row.last_error_kind,
+                last_error=row.last_error,
+                last_attempt=row.last_attempt,
+                last_success=row.last_success,
                 escalated_at=row.escalated_at,
             )
-            for row in connection.execute(sa.select(account_state).order_by(account_state.c.account))
+            for row in connection.execute(
+                sa.select(account_state).order_by(account_state.c.account)
+            )
         ]

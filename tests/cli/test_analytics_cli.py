@@ -34,7 +34,9 @@ def test_health_lists_clients_worst_first_with_the_alerts_each_story_deserves(de
     rows = {row["name"]: row for row in data["clients"]}
     scores = [row["health"] for row in data["clients"]]
     assert scores == sorted(scores)
-    kinds = {name: {(a["kind"], a["severity"]) for a in row["alerts"]} for name, row in rows.items()}
+    kinds = {
+        name: {(a["kind"], a["severity"]) for a in row["alerts"]} for name, row in rows.items()
+    }
     assert ("silence", "critical") in kinds["Halden Marine"]
     assert ("checkin_due", "critical") in kinds["Halden Marine"]
     assert ("micromanagement", "critical") in kinds["Kestrel Retail Group"]
@@ -46,7 +48,13 @@ def test_health_lists_clients_worst_first_with_the_alerts_each_story_deserves(de
     assert rows["Falkenberg Maschinenbau GmbH"]["pattern"]["name"] == "in-the-dark"
     assert rows["Halden Marine"]["pattern"]["name"] == "laissez-faire"
     assert len(rows["Brightwater Energy"]["trend"]) == 30
-    assert set(rows["Brightwater Energy"]["components"]) == {"responsiveness", "engagement", "sentiment", "pressure", "balance"}
+    assert set(rows["Brightwater Energy"]["components"]) == {
+        "responsiveness",
+        "engagement",
+        "sentiment",
+        "pressure",
+        "balance",
+    }
 
 
 def test_health_as_of_answers_as_the_data_stood_then(demo_config) -> None:
@@ -66,16 +74,28 @@ def test_client_explains_every_alert_and_lists_recent_messages(demo_config) -> N
     assert set(findings) == {"silence", "checkin_due", "unanswered", "friction", "micromanagement"}
     unanswered = findings["unanswered"]
     assert unanswered["severity"] == "critical"
-    assert unanswered["explanation"].startswith("'RE: Revised rollout plan and change request CR-03' from helen.fairbairn@meridian-freight.example has waited")
+    assert unanswered["explanation"].startswith(
+        "'RE: Revised rollout plan and change request CR-03' from helen.fairbairn@meridian-freight.example has waited"
+    )
     assert unanswered["evidence"][0]["date"] == "2026-11-16T10:05:00Z"
     newest = data["timeline"][0]
-    assert {"date", "direction", "subject", "sentiment", "reply_gap_business_hours", "answered"} <= set(newest)
+    assert {
+        "date",
+        "direction",
+        "subject",
+        "sentiment",
+        "reply_gap_business_hours",
+        "answered",
+    } <= set(newest)
     waiting = [m for m in data["timeline"] if m["answered"] is False]
     assert [m["date"] for m in waiting] == ["2026-11-16T10:05:00Z"]
 
 
 def test_client_names_are_matched_without_case_and_unknown_ones_are_refused(demo_config) -> None:
-    assert run(demo_config, "client", "halden marine", "--json", "--as-of", NOW)["client"]["name"] == "Halden Marine"
+    assert (
+        run(demo_config, "client", "halden marine", "--json", "--as-of", NOW)["client"]["name"]
+        == "Halden Marine"
+    )
 
     result = CliRunner().invoke(cli, ["--config", str(demo_config), "client", "Initech"])
     assert result.exit_code == 1
@@ -83,9 +103,16 @@ def test_client_names_are_matched_without_case_and_unknown_ones_are_refused(demo
 
 
 def test_client_table_shows_why_alerts_fire(demo_config) -> None:
-    result = CliRunner().invoke(cli, ["--config", str(demo_config), "client", "Halden Marine", "--as-of", NOW], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        ["--config", str(demo_config), "client", "Halden Marine", "--as-of", NOW],
+        catch_exceptions=False,
+    )
 
-    assert "Halden Marine usually writes every 13 days; silent for 67 days (5.2× its norm)" in result.stdout
+    assert (
+        "Halden Marine usually writes every 13 days; silent for 67 days (5.2× its norm)"
+        in result.stdout
+    )
     assert "Check in by email or phone every few weeks" in result.stdout
 
 

@@ -45,7 +45,9 @@ def test_every_command_has_help_with_an_example(path: str, command: click.Comman
 
 @pytest.mark.parametrize(("path", "command"), COMMANDS, ids=[p for p, _ in COMMANDS])
 def test_every_command_is_documented_in_the_readme(path: str, command: click.Command) -> None:
-    assert f"`{path}" in (ROOT / "README.md").read_text(encoding="utf-8"), f"README does not document {path}"
+    assert f"`{path}" in (ROOT / "README.md").read_text(encoding="utf-8"), (
+        f"README does not document {path}"
+    )
 
 
 @pytest.fixture
@@ -59,34 +61,56 @@ def setup(tmp_path: Path) -> tuple[CliRunner, Path, Path]:
     messages = {
         "1.M1:2,S": email(date=datetime(2026, 6, 2, 9, 12, tzinfo=LONDON)),
         "2.M2:2,S": email(
-            frm=ALICE, to=DANA, subject="Re: Q3 roadmap review", message_id="roadmap-2@northwind-advisory.example",
-            in_reply_to="roadmap-1@acme-logistics.example", date=datetime(2026, 6, 2, 15, 40, tzinfo=LONDON),
+            frm=ALICE,
+            to=DANA,
+            subject="Re: Q3 roadmap review",
+            message_id="roadmap-2@northwind-advisory.example",
+            in_reply_to="roadmap-1@acme-logistics.example",
+            date=datetime(2026, 6, 2, 15, 40, tzinfo=LONDON),
             body="Hi Dana,\n\nThe revised plan is attached; the pilot moves to week 34.\n\nBest,\nAlice",
         ),
         "3.M3:2,S": email(
-            frm=DANA, to=ALICE, subject="Re: Q3 roadmap review", message_id="roadmap-3@acme-logistics.example",
-            in_reply_to="roadmap-2@northwind-advisory.example", references=["roadmap-1@acme-logistics.example", "roadmap-2@northwind-advisory.example"],
+            frm=DANA,
+            to=ALICE,
+            subject="Re: Q3 roadmap review",
+            message_id="roadmap-3@acme-logistics.example",
+            in_reply_to="roadmap-2@northwind-advisory.example",
+            references=["roadmap-1@acme-logistics.example", "roadmap-2@northwind-advisory.example"],
             date=datetime(2026, 6, 8, 10, 5, tzinfo=LONDON),
             body="Hi Alice,\n\nThe board asked whether week 34 still leaves time for the scanner training. Can you confirm?\n\nDana",
         ),
         "4.M4:2,S": email(
-            frm=DANA, to=ALICE, subject="Automatic reply: Invoice 2026-114", message_id="ooo@acme-logistics.example",
-            headers={"Auto-Submitted": "auto-replied"}, date=datetime(2026, 6, 9, 8, 0, tzinfo=LONDON),
+            frm=DANA,
+            to=ALICE,
+            subject="Automatic reply: Invoice 2026-114",
+            message_id="ooo@acme-logistics.example",
+            headers={"Auto-Submitted": "auto-replied"},
+            date=datetime(2026, 6, 9, 8, 0, tzinfo=LONDON),
             body="I am out of the office until 15 June with limited access to email.",
         ),
         "5.M5:2,S": email(
-            frm=JANA, to=BEN, subject="Frage zum Workshop", message_id="ws-1@mail.gmail.com",
+            frm=JANA,
+            to=BEN,
+            subject="Frage zum Workshop",
+            message_id="ws-1@mail.gmail.com",
             date=datetime(2026, 6, 10, 14, 0, tzinfo=LONDON),
             body="Hallo Herr Okafor,\n\nkönnen Sie mir erklären, was in der Discovery-Phase genau passiert?\n\nViele Grüße\nJana Becker",
         ),
         "6.M6:2,S": email(
-            frm=SAM, to=ALICE, subject="Data platform", message_id="lumen-1@lumen-analytics.example",
+            frm=SAM,
+            to=ALICE,
+            subject="Data platform",
+            message_id="lumen-1@lumen-analytics.example",
             date=datetime(2026, 6, 11, 9, 0, tzinfo=LONDON),
             body="Hi Alice,\n\nWould you be open to a call about our data platform next week?\n\nSam",
         ),
         "7.M7:2,S": email(
-            frm=ALICE, to=SAM, subject="Re: Data platform", message_id="lumen-2@northwind-advisory.example",
-            in_reply_to="lumen-1@lumen-analytics.example", date=datetime(2026, 6, 11, 12, 0, tzinfo=LONDON),
+            frm=ALICE,
+            to=SAM,
+            subject="Re: Data platform",
+            message_id="lumen-2@northwind-advisory.example",
+            in_reply_to="lumen-1@lumen-analytics.example",
+            date=datetime(2026, 6, 11, 12, 0, tzinfo=LONDON),
             body="Hi Sam,\n\nHappy to. Tuesday 14:00 works for me.\n\nAlice",
         ),
         "8.M8:2,S": b"This is not an email, just a stray note.\n",
@@ -109,12 +133,19 @@ def test_config_check_prints_the_configuration_and_passes(setup) -> None:
     assert code == 0
     data = json.loads(output)
     assert data["ok"] is True
-    assert [c["name"] for c in data["config"]["clients"]] == ["Acme Logistics", "Falkenberg Maschinenbau"]
+    assert [c["name"] for c in data["config"]["clients"]] == [
+        "Acme Logistics",
+        "Falkenberg Maschinenbau",
+    ]
 
 
 def test_config_check_fails_and_names_every_problem(tmp_path: Path) -> None:
     bad = tmp_path / "relmon.toml"
-    bad.write_text(CONFIG.replace('timezone = "Europe/London"', 'timezone = "Atlantis/Capital"').replace("owner = \"ben.okafor", "ownr = \"ben.okafor"))
+    bad.write_text(
+        CONFIG.replace('timezone = "Europe/London"', 'timezone = "Atlantis/Capital"').replace(
+            'owner = "ben.okafor', 'ownr = "ben.okafor'
+        )
+    )
 
     result = CliRunner().invoke(cli, ["--config", str(bad), "config", "check"])
 
@@ -158,7 +189,11 @@ def test_clients_shows_who_wrote_last_and_what_waits_for_us(setup) -> None:
     assert acme["last_inbound"]["subject"] == "Re: Q3 roadmap review"
     assert acme["waiting_on"] == "us"
     assert [a["key"] for a in acme["awaiting"]] == ["roadmap-3@acme-logistics.example"]
-    assert acme["awaiting"][0]["age_seconds"] == int((datetime(2026, 6, 20, 12, tzinfo=UTC) - datetime(2026, 6, 8, 9, 5, tzinfo=UTC)).total_seconds())
+    assert acme["awaiting"][0]["age_seconds"] == int(
+        (
+            datetime(2026, 6, 20, 12, tzinfo=UTC) - datetime(2026, 6, 8, 9, 5, tzinfo=UTC)
+        ).total_seconds()
+    )
     assert (falkenberg["inbound"], falkenberg["outbound"]) == (1, 0)
 
 
@@ -208,7 +243,12 @@ def test_export_writes_one_row_per_message_as_json_lines_and_csv(setup, tmp_path
     assert code == 0
     assert len(rows) == len(table) == 7
     ooo = next(r for r in rows if r["key"] == "ooo@acme-logistics.example")
-    assert (ooo["noise"], ooo["noise_reason"], ooo["direction"], ooo["client"]) == ("auto_reply", "Auto-Submitted: auto-replied", "inbound", "Acme Logistics")
+    assert (ooo["noise"], ooo["noise_reason"], ooo["direction"], ooo["client"]) == (
+        "auto_reply",
+        "Auto-Submitted: auto-replied",
+        "inbound",
+        "Acme Logistics",
+    )
     assert ooo["seen_in"] == ["alice:INBOX"]
     assert "limited access" not in jsonl  # no body text leaves the store by default
 
@@ -237,14 +277,19 @@ def test_db_upgrade_is_idempotent(setup) -> None:
 
 
 def test_python_dash_m_monitor_runs_the_cli() -> None:
-    result = subprocess.run([sys.executable, "-m", "monitor", "--version"], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "monitor", "--version"], capture_output=True, text=True, check=True
+    )
 
     assert result.stdout.startswith("relmon, version ")
 
 
 def test_sync_reads_configured_local_accounts_and_reports_per_folder(setup) -> None:
     runner, config, maildir = setup
-    config.write_text(config.read_text() + f'\n[[accounts]]\nname = "alice-archive"\nkind = "maildir"\naddress = "alice.marsh@northwind-advisory.example"\npath = "{maildir}"\n')
+    config.write_text(
+        config.read_text()
+        + f'\n[[accounts]]\nname = "alice-archive"\nkind = "maildir"\naddress = "alice.marsh@northwind-advisory.example"\npath = "{maildir}"\n'
+    )
 
     code, output = run(runner, config, "sync", "--json")
     again_code, again = run(runner, config, "sync", "--json")
@@ -252,7 +297,11 @@ def test_sync_reads_configured_local_accounts_and_reports_per_folder(setup) -> N
 
     assert code == 0 and again_code == 0, output
     first = json.loads(output)["accounts"][0]
-    assert (first["account"], first["totals"]["new"], first["totals"]["quarantined"]) == ("alice-archive", 7, 1)
+    assert (first["account"], first["totals"]["new"], first["totals"]["quarantined"]) == (
+        "alice-archive",
+        7,
+        1,
+    )
     assert json.loads(again)["accounts"][0]["totals"]["new"] == 0
     health = json.loads(accounts)["accounts"][0]
     assert (health["consecutive_failures"], health["needs_attention"]) == (0, False)

@@ -23,20 +23,40 @@ def test_demo_shows_every_client_with_counts_and_what_waits(monkeypatch, tmp_pat
     data = json.loads(result.output)
     clients = {c["name"]: c for c in data["clients"]}
     assert len(clients) >= 5
-    assert data["messages_read"] > data["messages_stored"] > 300  # copies in several mailboxes, stored once
+    assert (
+        data["messages_read"] > data["messages_stored"] > 300
+    )  # copies in several mailboxes, stored once
     assert all(c["inbound"] > 0 and c["outbound"] > 0 for c in clients.values())
     # Meridian's question of Monday 16 November has no answer; Brightwater's mail is all answered.
     assert [a["date"] for a in clients["Meridian Freight"]["awaiting"]] == ["2026-11-16T10:05:00Z"]
     assert clients["Brightwater Energy"]["awaiting"] == []
-    assert {n["kind"] for n in data["noise"]} == {"auto_reply", "bulk", "calendar_reply", "delivery_report", "read_receipt"}
+    assert {n["kind"] for n in data["noise"]} == {
+        "auto_reply",
+        "bulk",
+        "calendar_reply",
+        "delivery_report",
+        "read_receipt",
+    }
 
 
 def test_demo_prints_a_table_for_people(tmp_path) -> None:
-    result = CliRunner().invoke(cli, ["demo", "--keep", str(tmp_path / "demo")], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, ["demo", "--keep", str(tmp_path / "demo")], catch_exceptions=False
+    )
 
     assert result.exit_code == 0
     assert "Brightwater Energy" in result.output and "Awaiting our reply" in result.output
     assert (tmp_path / "demo" / "relmon.toml").exists()
-    kept = CliRunner().invoke(cli, ["--config", str(tmp_path / "demo" / "relmon.toml"), "clients", "--json", "--as-of", "2026-11-20T09:00Z"])
+    kept = CliRunner().invoke(
+        cli,
+        [
+            "--config",
+            str(tmp_path / "demo" / "relmon.toml"),
+            "clients",
+            "--json",
+            "--as-of",
+            "2026-11-20T09:00Z",
+        ],
+    )
     assert kept.exit_code == 0, kept.output
     assert len(json.loads(kept.output)["clients"]) == 7

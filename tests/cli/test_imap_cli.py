@@ -18,7 +18,11 @@ pytestmark = pytest.mark.live
 
 def write_config(server: Dovecot, tmp_path: Path, extra: str = "") -> Path:
     path = tmp_path / "relmon.toml"
-    path.write_text(CONFIG + server.account_toml(extra=extra) + f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n')
+    path.write_text(
+        CONFIG
+        + server.account_toml(extra=extra)
+        + f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n'
+    )
     return path
 
 
@@ -32,7 +36,9 @@ def test_relmon_sync_prints_counts_and_timing_per_folder(dovecot: Dovecot, tmp_p
     dovecot.set_flags("INBOX", uids[1:2], (b"\\Flagged",))
     dovecot.append("INBOX", client_mail(1, start=4))
 
-    table = runner.invoke(cli, ["--config", str(config), "sync", "--account", "alice-imap"], catch_exceptions=False)
+    table = runner.invoke(
+        cli, ["--config", str(config), "sync", "--account", "alice-imap"], catch_exceptions=False
+    )
 
     assert first.exit_code == 0
     data = json.loads(first.output)
@@ -43,23 +49,38 @@ def test_relmon_sync_prints_counts_and_timing_per_folder(dovecot: Dovecot, tmp_p
     assert table.exit_code == 0
     inbox_line = next(line for line in table.output.splitlines() if "INBOX" in line)
     cells = inbox_line.replace("│", " ").split()
-    assert cells[:6] == ["alice-imap", "INBOX", "1", "1", "1", "0"]  # new, changed, expunged, quarantined
+    assert cells[:6] == [
+        "alice-imap",
+        "INBOX",
+        "1",
+        "1",
+        "1",
+        "0",
+    ]  # new, changed, expunged, quarantined
 
 
-def test_relmon_sync_exits_1_and_says_why_when_the_password_is_wrong(dovecot: Dovecot, tmp_path: Path, monkeypatch) -> None:
+def test_relmon_sync_exits_1_and_says_why_when_the_password_is_wrong(
+    dovecot: Dovecot, tmp_path: Path, monkeypatch
+) -> None:
     config = write_config(dovecot, tmp_path)
     monkeypatch.setenv("RELMON_TEST_IMAP_PASSWORD", "wrong")
 
     result = CliRunner().invoke(cli, ["--config", str(config), "sync"], catch_exceptions=False)
 
     assert result.exit_code == 1
-    assert "auth error" in result.output and "rejected the username or password" in " ".join(result.output.split())
+    assert "auth error" in result.output and "rejected the username or password" in " ".join(
+        result.output.split()
+    )
 
 
 def test_accounts_test_lists_the_folders_it_will_sync(dovecot: Dovecot, tmp_path: Path) -> None:
     config = write_config(dovecot, tmp_path, extra='exclude = ["Archive"]\n')
 
-    result = CliRunner().invoke(cli, ["--config", str(config), "accounts", "test", "alice-imap", "--json"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        ["--config", str(config), "accounts", "test", "alice-imap", "--json"],
+        catch_exceptions=False,
+    )
 
     assert result.exit_code == 0
     data = json.loads(result.output)

@@ -70,6 +70,9 @@ def test_a_contact_address_matches_before_a_domain() -> None:
 
 
 def test_address_normalisation_lower_cases_and_strips_display_names() -> None:
-    assert normalise_address("Dana Whitfield <Dana.Whitfield@ACME-Logistics.example>") == "dana.whitfield@acme-logistics.example"
+    assert (
+        normalise_address("Dana Whitfield <Dana.Whitfield@ACME-Logistics.example>")
+        == "dana.whitfield@acme-logistics.example"
+    )
     with pytest.raises(ValueError, match="is not an email address"):
         normalise_address("dana at acme")

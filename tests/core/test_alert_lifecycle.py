@@ -20,7 +20,9 @@ def test_a_condition_opens_one_alert_and_notifies_once() -> None:
     alert = notified(alert, T0)
     again, more = step(alert, Severity.WARNING, T0 + DAY, cooldown=COOLDOWN)
 
-    assert [(e.kind, e.severity, e.notify) for e in events] == [(EventKind.OPENED, Severity.WARNING, True)]
+    assert [(e.kind, e.severity, e.notify) for e in events] == [
+        (EventKind.OPENED, Severity.WARNING, True)
+    ]
     assert more == ()
     assert again is not None and again.state is State.NOTIFIED
 
@@ -55,7 +57,9 @@ def test_a_snoozed_alert_stays_quiet_until_its_time_then_notifies() -> None:
 
     assert quiet == ()
     assert during is not None and during.state is State.SNOOZED
-    assert [(e.kind, e.severity, e.notify) for e in woke] == [(EventKind.SNOOZE_ENDED, Severity.CRITICAL, True)]
+    assert [(e.kind, e.severity, e.notify) for e in woke] == [
+        (EventKind.SNOOZE_ENDED, Severity.CRITICAL, True)
+    ]
     assert after is not None and after.state is State.OPEN
 
 

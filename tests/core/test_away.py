@@ -14,7 +14,11 @@ from monitor.core.model import Message, Noise
 from monitor.sources.pipeline import from_raw
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail" / "noise"
-CASES = [c for c in tomllib.loads((FIXTURES / "manifest.toml").read_text(encoding="utf-8"))["case"] if c["noise"] == "auto_reply"]
+CASES = [
+    c
+    for c in tomllib.loads((FIXTURES / "manifest.toml").read_text(encoding="utf-8"))["case"]
+    if c["noise"] == "auto_reply"
+]
 SENT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 

@@ -16,7 +16,9 @@ HELSINKI = ZoneInfo("Europe/Helsinki")
 ENGLAND = Holidays("GB", "ENG")
 
 
-def london(hours: str = "Mon-Fri 09:00-17:00", holidays: Holidays | None = ENGLAND) -> BusinessCalendar:
+def london(
+    hours: str = "Mon-Fri 09:00-17:00", holidays: Holidays | None = ENGLAND
+) -> BusinessCalendar:
     return BusinessCalendar(LONDON, parse_working_hours([hours]), holidays or frozenset())
 
 
@@ -30,14 +32,25 @@ def test_nights_and_weekends_do_not_count() -> None:
 
 
 def test_split_working_days_count_only_their_spans() -> None:
-    calendar = BusinessCalendar(LONDON, parse_working_hours(["Mon-Thu 09:00-12:30", "Mon-Thu 13:30-17:30", "Fri 09:00-13:00"]))
+    calendar = BusinessCalendar(
+        LONDON,
+        parse_working_hours(["Mon-Thu 09:00-12:30", "Mon-Thu 13:30-17:30", "Fri 09:00-13:00"]),
+    )
 
-    assert calendar.seconds(datetime(2026, 6, 4, 12, 0, tzinfo=LONDON), datetime(2026, 6, 5, 14, 0, tzinfo=LONDON)) == (0.5 + 4 + 4) * 3600
+    assert (
+        calendar.seconds(
+            datetime(2026, 6, 4, 12, 0, tzinfo=LONDON), datetime(2026, 6, 5, 14, 0, tzinfo=LONDON)
+        )
+        == (0.5 + 4 + 4) * 3600
+    )
 
 
 def test_a_pause_removes_only_its_working_time() -> None:
     calendar = london()
-    start, end = datetime(2026, 6, 1, 9, 0, tzinfo=LONDON), datetime(2026, 6, 5, 17, 0, tzinfo=LONDON)
+    start, end = (
+        datetime(2026, 6, 1, 9, 0, tzinfo=LONDON),
+        datetime(2026, 6, 5, 17, 0, tzinfo=LONDON),
+    )
     away = [(datetime(2026, 6, 2, 0, 0, tzinfo=LONDON), datetime(2026, 6, 4, 0, 0, tzinfo=LONDON))]
 
     assert calendar.seconds(start, end, away) == 3 * 8 * 3600
@@ -51,7 +64,10 @@ def test_the_same_instant_is_working_time_in_one_zone_and_not_in_another() -> No
     assert not helsinki.is_working(instant)
 
 
-@pytest.mark.parametrize("spring_or_autumn", [datetime(2026, 3, 27, 9, tzinfo=LONDON), datetime(2026, 10, 23, 9, tzinfo=LONDON)])
+@pytest.mark.parametrize(
+    "spring_or_autumn",
+    [datetime(2026, 3, 27, 9, tzinfo=LONDON), datetime(2026, 10, 23, 9, tzinfo=LONDON)],
+)
 def test_a_working_week_across_a_clock_change_is_still_five_days(spring_or_autumn) -> None:
     calendar = london(holidays=None)
 
@@ -82,7 +98,9 @@ def brute_force(calendar: BusinessCalendar, start: datetime, end: datetime, paus
     length=st.integers(0, 120 * 96),
     pauses=st.lists(st.tuples(st.integers(0, 500 * 96), st.integers(1, 30 * 96)), max_size=3),
 )
-def test_long_spans_measure_the_same_as_walking_every_working_interval(start, length, pauses) -> None:
+def test_long_spans_measure_the_same_as_walking_every_working_interval(
+    start, length, pauses
+) -> None:
     calendar = london()
     quarter = timedelta(minutes=15)
     begin = T0 + start * quarter
@@ -93,7 +111,11 @@ def test_long_spans_measure_the_same_as_walking_every_working_interval(start, le
 
 
 @settings(max_examples=60, deadline=None)
-@given(spans=st.lists(st.tuples(st.integers(0, 800 * 96), st.integers(0, 200 * 96)), min_size=2, max_size=6))
+@given(
+    spans=st.lists(
+        st.tuples(st.integers(0, 800 * 96), st.integers(0, 200 * 96)), min_size=2, max_size=6
+    )
+)
 def test_one_calendar_measures_spans_asked_in_any_order_alike(spans) -> None:
     # The calendar keeps running totals of whole days; an older span asked after a newer one
     # must not be measured against the wrong start.

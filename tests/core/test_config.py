@@ -34,15 +34,23 @@ def test_configuration_objects_are_frozen() -> None:
 
 
 def test_unknown_key_suggests_the_closest_known_one() -> None:
-    problems = problems_of(CONFIG.replace('timezone = "Europe/London"', 'time_zone = "Europe/London"'))
+    problems = problems_of(
+        CONFIG.replace('timezone = "Europe/London"', 'time_zone = "Europe/London"')
+    )
 
-    assert any(p.startswith("team.time_zone: unknown key; did you mean 'timezone'?") for p in problems)
+    assert any(
+        p.startswith("team.time_zone: unknown key; did you mean 'timezone'?") for p in problems
+    )
 
 
 def test_bad_timezone_names_the_key() -> None:
-    problems = problems_of(CONFIG.replace('timezone = "Europe/London"', 'timezone = "Europe/Lodnon"'))
+    problems = problems_of(
+        CONFIG.replace('timezone = "Europe/London"', 'timezone = "Europe/Lodnon"')
+    )
 
-    assert problems == ["team.timezone: unknown time zone 'Europe/Lodnon' (use an IANA name such as 'Europe/London')"]
+    assert problems == [
+        "team.timezone: unknown time zone 'Europe/Lodnon' (use an IANA name such as 'Europe/London')"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -55,7 +63,9 @@ def test_bad_timezone_names_the_key() -> None:
     ],
 )
 def test_bad_working_hours_are_refused(hours: str, expected: str) -> None:
-    problems = problems_of(CONFIG.replace('working_hours = "Mon-Fri 09:00-17:30"', f'working_hours = "{hours}"'))
+    problems = problems_of(
+        CONFIG.replace('working_hours = "Mon-Fri 09:00-17:30"', f'working_hours = "{hours}"')
+    )
 
     assert len(problems) == 1
     assert problems[0].startswith("team.working_hours: ")
@@ -63,7 +73,9 @@ def test_bad_working_hours_are_refused(hours: str, expected: str) -> None:
 
 
 def test_a_free_mail_domain_cannot_be_a_client_domain() -> None:
-    problems = problems_of(CONFIG.replace('domains = ["falkenberg-maschinenbau.example"]', 'domains = ["gmail.com"]'))
+    problems = problems_of(
+        CONFIG.replace('domains = ["falkenberg-maschinenbau.example"]', 'domains = ["gmail.com"]')
+    )
 
     assert problems == [
         "clients[1].domains[0]: 'gmail.com' is a free-mail domain and would match strangers; "
@@ -72,13 +84,23 @@ def test_a_free_mail_domain_cannot_be_a_client_domain() -> None:
 
 
 def test_the_same_domain_on_two_clients_is_refused() -> None:
-    problems = problems_of(CONFIG.replace('domains = ["falkenberg-maschinenbau.example"]', 'domains = ["Acme-Logistics.example"]'))
+    problems = problems_of(
+        CONFIG.replace(
+            'domains = ["falkenberg-maschinenbau.example"]', 'domains = ["Acme-Logistics.example"]'
+        )
+    )
 
-    assert problems == ["clients[1].domains[0]: 'acme-logistics.example' is already a domain of client 'Acme Logistics'"]
+    assert problems == [
+        "clients[1].domains[0]: 'acme-logistics.example' is already a domain of client 'Acme Logistics'"
+    ]
 
 
 def test_an_owner_outside_the_team_is_refused() -> None:
-    problems = problems_of(CONFIG.replace('owner = "ben.okafor@northwind-advisory.example"', 'owner = "ben.okafor@gmail.com"'))
+    problems = problems_of(
+        CONFIG.replace(
+            'owner = "ben.okafor@northwind-advisory.example"', 'owner = "ben.okafor@gmail.com"'
+        )
+    )
 
     assert len(problems) == 1
     assert problems[0].startswith("clients[1].owner: 'ben.okafor@gmail.com' is not a team address")
@@ -107,7 +129,9 @@ def test_invalid_toml_says_where(tmp_path: Path) -> None:
         load_config(path)
 
 
-def test_config_path_comes_from_flag_then_environment_then_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_config_path_comes_from_flag_then_environment_then_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from monitor.config import find_config_path
 
     monkeypatch.setenv("RELMON_CONFIG", str(tmp_path / "env.toml"))
@@ -120,11 +144,15 @@ def test_config_path_comes_from_flag_then_environment_then_home(tmp_path: Path, 
 
 
 def test_missing_configuration_file_explains_where_it_looked(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"no configuration file at .*nowhere\.toml .*relmon.example.toml"):
+    with pytest.raises(
+        ConfigError, match=r"no configuration file at .*nowhere\.toml .*relmon.example.toml"
+    ):
         load_config(tmp_path / "nowhere.toml")
 
 
-def test_inline_secrets_are_refused_and_file_wins_over_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_inline_secrets_are_refused_and_file_wins_over_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from monitor.config import _Problems, _Table
 
     problems = _Problems()
@@ -135,31 +163,46 @@ def test_inline_secrets_are_refused_and_file_wins_over_environment(tmp_path: Pat
     secret_file = tmp_path / "imap-password"
     secret_file.write_text("from-the-file\n")
     monkeypatch.setenv("RELMON_TEST_SECRET", "from-the-environment")
-    both = _Table({"password_file": str(secret_file), "password_env": "RELMON_TEST_SECRET"}, "accounts[0]", _Problems())
+    both = _Table(
+        {"password_file": str(secret_file), "password_env": "RELMON_TEST_SECRET"},
+        "accounts[0]",
+        _Problems(),
+    )
     secret = both.secret("password", None)
     assert secret is not None
     assert secret.reveal() == "from-the-file"
     assert "from-the" not in repr(secret)
 
-    only_env = _Table({"password_env": "RELMON_TEST_UNSET_VARIABLE"}, "accounts[0]", _Problems()).secret("password", None)
+    only_env = _Table(
+        {"password_env": "RELMON_TEST_UNSET_VARIABLE"}, "accounts[0]", _Problems()
+    ).secret("password", None)
     assert only_env is not None
-    with pytest.raises(SecretError, match=r"accounts\[0\]\.password_env: environment variable RELMON_TEST_UNSET_VARIABLE is not set"):
+    with pytest.raises(
+        SecretError,
+        match=r"accounts\[0\]\.password_env: environment variable RELMON_TEST_UNSET_VARIABLE is not set",
+    ):
         only_env.reveal()
 
 
-def test_relative_secret_files_are_found_among_systemd_credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_relative_secret_files_are_found_among_systemd_credentials(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from monitor.config import _Problems, _Table
 
     (tmp_path / "imap-password").write_text("s3cret")
     monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path))
 
-    secret = _Table({"password_file": "imap-password"}, "accounts[0]", _Problems()).secret("password", Path("/etc/relmon"))
+    secret = _Table({"password_file": "imap-password"}, "accounts[0]", _Problems()).secret(
+        "password", Path("/etc/relmon")
+    )
 
     assert secret is not None
     assert secret.reveal() == "s3cret"
 
 
-def test_default_store_lives_in_the_state_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_default_store_lives_in_the_state_directory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "state"))
 
     config = load_config_text(CONFIG)
@@ -183,19 +226,30 @@ def test_an_imap_account_uses_implicit_tls_and_a_password_reference() -> None:
 def test_plaintext_imap_needs_an_explicit_insecure_flag() -> None:
     problems = problems_of(CONFIG + IMAP + 'security = "plain"\npassword_env = "X"\n')
 
-    assert problems == ["accounts[0].security: plaintext IMAP sends the password unencrypted; set insecure = true to allow it"]
+    assert problems == [
+        "accounts[0].security: plaintext IMAP sends the password unencrypted; set insecure = true to allow it"
+    ]
 
 
 def test_graph_app_access_needs_mailboxes_and_a_credential() -> None:
     problems = problems_of(
-        CONFIG + '\n[[accounts]]\nname = "m365"\nkind = "graph"\ntenant_id = "northwind-advisory.example"\nclient_id = "8d6f0a52-1b8e-4a57-9a4e-2f1c0a7e3b11"\n'
+        CONFIG
+        + '\n[[accounts]]\nname = "m365"\nkind = "graph"\ntenant_id = "northwind-advisory.example"\nclient_id = "8d6f0a52-1b8e-4a57-9a4e-2f1c0a7e3b11"\n'
     )
 
-    assert "accounts[0]: app-only access needs client_secret_file/_env or certificate_file/_env" in problems
-    assert "accounts[0].mailboxes: app-only access reads the listed mailboxes; name at least one" in problems
+    assert (
+        "accounts[0]: app-only access needs client_secret_file/_env or certificate_file/_env"
+        in problems
+    )
+    assert (
+        "accounts[0].mailboxes: app-only access reads the listed mailboxes; name at least one"
+        in problems
+    )
 
 
 def test_an_unknown_account_kind_suggests_the_right_one() -> None:
     problems = problems_of(CONFIG + '\n[[accounts]]\nname = "x"\nkind = "imaps"\n')
 
-    assert problems[0].startswith("accounts[0].kind: unknown account kind 'imaps'; did you mean 'imap'?")
+    assert problems[0].startswith(
+        "accounts[0].kind: unknown account kind 'imaps'; did you mean 'imap'?"
+    )

@@ -34,11 +34,16 @@ def test_the_example_graph_account_is_valid_when_uncommented(tmp_path: Path) -> 
         if not line.startswith(("certificate_", "address"))
     ]
 
-    config = load_config_text(CONFIG + "\n" + "\n".join(lines) + '\n[store]\nurl = "sqlite:///:memory:"\n')
+    config = load_config_text(
+        CONFIG + "\n" + "\n".join(lines) + '\n[store]\nurl = "sqlite:///:memory:"\n'
+    )
 
     [account] = config.accounts
     assert account.kind == "graph" and account.graph is not None
-    assert account.graph.mailboxes == ("alice.marsh@northwind-advisory.example", "ben.okafor@northwind-advisory.example")
+    assert account.graph.mailboxes == (
+        "alice.marsh@northwind-advisory.example",
+        "ben.okafor@northwind-advisory.example",
+    )
     assert account.graph.ca_file == ca and account.graph.microsoft.ca_file == ca
     assert account.graph.max_concurrency == 4
 
@@ -47,9 +52,25 @@ def test_every_graph_key_is_documented_in_the_example() -> None:
     documented = {line.split("=")[0].strip() for line in example_graph_block() if "=" in line}
 
     assert {
-        "name", "kind", "auth", "tenant_id", "client_id", "client_secret_file", "certificate_file",
-        "certificate_thumbprint", "mailboxes", "address", "folders", "page_size", "max_concurrency",
-        "timeout_seconds", "poll_seconds", "graph_url", "authority_host", "ca_file", "authority_ca_file",
+        "name",
+        "kind",
+        "auth",
+        "tenant_id",
+        "client_id",
+        "client_secret_file",
+        "certificate_file",
+        "certificate_thumbprint",
+        "mailboxes",
+        "address",
+        "folders",
+        "page_size",
+        "max_concurrency",
+        "timeout_seconds",
+        "poll_seconds",
+        "graph_url",
+        "authority_host",
+        "ca_file",
+        "authority_ca_file",
         "failures_before_alert",
     } <= documented
 

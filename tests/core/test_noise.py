@@ -56,8 +56,14 @@ def test_each_auto_reply_header_rule(headers, reason, analyzer) -> None:
         ({"Precedence": "bulk"}, "Precedence: bulk"),
         ({"Precedence": "list"}, "Precedence: list"),
         ({"Precedence": "junk"}, "Precedence: junk"),
-        ({"List-Id": "Acme partner news <news.acme-logistics.example>"}, "List-Id: Acme partner news <news.acme-logistics.example>"),
-        ({"List-Unsubscribe": "<mailto:unsubscribe@acme-logistics.example>"}, "List-Unsubscribe header"),
+        (
+            {"List-Id": "Acme partner news <news.acme-logistics.example>"},
+            "List-Id: Acme partner news <news.acme-logistics.example>",
+        ),
+        (
+            {"List-Unsubscribe": "<mailto:unsubscribe@acme-logistics.example>"},
+            "List-Unsubscribe header",
+        ),
     ],
 )
 def test_each_bulk_rule(headers, reason, analyzer) -> None:
@@ -76,7 +82,10 @@ def test_x_auto_response_suppress_alone_is_not_an_auto_reply(analyzer) -> None:
 
 
 def test_relmons_own_alert_emails_are_noise(analyzer) -> None:
-    message = read(email(headers={"X-Relmon-Alert": "acme/silence/3", "Auto-Submitted": "auto-generated"}), analyzer)
+    message = read(
+        email(headers={"X-Relmon-Alert": "acme/silence/3", "Auto-Submitted": "auto-generated"}),
+        analyzer,
+    )
 
     assert message.noise is Noise.OWN_ALERT
 
@@ -96,7 +105,11 @@ def test_relmons_own_alert_emails_are_noise(analyzer) -> None:
     ],
 )
 def test_out_of_office_subjects_in_six_languages(subject: str) -> None:
-    verdict = classify_noise(NoiseSignals(headers={}, sender=DANA, subject=subject, own_text="Thank you for your message."))
+    verdict = classify_noise(
+        NoiseSignals(
+            headers={}, sender=DANA, subject=subject, own_text="Thank you for your message."
+        )
+    )
 
     assert verdict is not None
     assert verdict.kind is Noise.AUTO_REPLY
@@ -104,11 +117,20 @@ def test_out_of_office_subjects_in_six_languages(subject: str) -> None:
 
 @pytest.mark.parametrize(
     "subject",
-    ["Re: Out of office policy for the support team", "Out of office cover for August?", "Re: Automatic replenishment rules"],
+    [
+        "Re: Out of office policy for the support team",
+        "Out of office cover for August?",
+        "Re: Automatic replenishment rules",
+    ],
 )
 def test_subjects_that_merely_mention_absence_are_not_auto_replies(subject: str) -> None:
     verdict = classify_noise(
-        NoiseSignals(headers={}, sender=DANA, subject=subject, own_text="Could we agree who covers the warehouse desk while I'm away?")
+        NoiseSignals(
+            headers={},
+            sender=DANA,
+            subject=subject,
+            own_text="Could we agree who covers the warehouse desk while I'm away?",
+        )
     )
 
     assert verdict is None

@@ -18,7 +18,11 @@ from monitor.core.owntext import html_to_text, own_text
 from monitor.sources.parse import parse_raw
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mail" / "owntext"
-CASES = tomllib.loads((FIXTURES / "manifest.toml").read_text(encoding="utf-8"))["case"] if (FIXTURES / "manifest.toml").exists() else []
+CASES = (
+    tomllib.loads((FIXTURES / "manifest.toml").read_text(encoding="utf-8"))["case"]
+    if (FIXTURES / "manifest.toml").exists()
+    else []
+)
 
 
 def own_text_of(raw: bytes, analyzer) -> Normalised:

@@ -8,8 +8,18 @@ from monitor.core.health import RISK_SHOWING, Pattern, PatternFacts, classify
 
 # A client who writes every two or three weeks, asks little, never chases.
 QUIET = PatternFacts(
-    inbound=9, span_days=170, per_week=0.37, questions_per_message=0.4, basics_share=0.0, status_share=0.0,
-    chaser_share=0.0, messages_per_thread=2.5, sentiment=0.12, scored=8, client_reply_hours=30.0, friction_points=0.0,
+    inbound=9,
+    span_days=170,
+    per_week=0.37,
+    questions_per_message=0.4,
+    basics_share=0.0,
+    status_share=0.0,
+    chaser_share=0.0,
+    messages_per_thread=2.5,
+    sentiment=0.12,
+    scored=8,
+    client_reply_hours=30.0,
+    friction_points=0.0,
 )
 
 
@@ -36,7 +46,9 @@ def test_friction_below_the_warning_threshold_does_not_change_the_advice() -> No
 
 
 def test_a_micromanager_building_friction_keeps_its_own_advice() -> None:
-    chasing = replace(QUIET, inbound=80, per_week=4.5, status_share=0.3, chaser_share=0.2, friction_points=9.0)
+    chasing = replace(
+        QUIET, inbound=80, per_week=4.5, status_share=0.3, chaser_share=0.2, friction_points=9.0
+    )
 
     result = classify(chasing, friction_warning_points=4.0)
 

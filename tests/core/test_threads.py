@@ -10,18 +10,40 @@ from hypothesis import strategies as st
 from monitor.core.threads import ThreadInput, assign_threads, normalise_subject
 
 T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
-ACME = frozenset({"dana.whitfield@acme-logistics.example", "alice.marsh@northwind-advisory.example"})
+ACME = frozenset(
+    {"dana.whitfield@acme-logistics.example", "alice.marsh@northwind-advisory.example"}
+)
 OTHER = frozenset({"sam.reed@lumen-analytics.example", "alice.marsh@northwind-advisory.example"})
 
 
-def msg(key: str, hours: float, *, refs: tuple[str, ...] = (), subject: str = "Rollout plan", people=ACME, **kwargs) -> ThreadInput:
+def msg(
+    key: str,
+    hours: float,
+    *,
+    refs: tuple[str, ...] = (),
+    subject: str = "Rollout plan",
+    people=ACME,
+    **kwargs,
+) -> ThreadInput:
     return ThreadInput(
-        key=key, message_id=key, date=T0 + timedelta(hours=hours), references=refs, subject=subject, participants=people, **kwargs
+        key=key,
+        message_id=key,
+        date=T0 + timedelta(hours=hours),
+        references=refs,
+        subject=subject,
+        participants=people,
+        **kwargs,
     )
 
 
 def test_replies_join_their_parent_by_references() -> None:
-    threads = assign_threads([msg("a", 0), msg("b", 2, refs=("a",), subject="Re: Rollout plan"), msg("c", 30, subject="Invoice 2026-114")])
+    threads = assign_threads(
+        [
+            msg("a", 0),
+            msg("b", 2, refs=("a",), subject="Re: Rollout plan"),
+            msg("c", 30, subject="Invoice 2026-114"),
+        ]
+    )
 
     assert threads["a"] == threads["b"]
     assert threads["c"] != threads["a"]
@@ -46,7 +68,9 @@ def test_subject_fallback_needs_the_same_people_and_30_days() -> None:
             msg("a", 0, subject="Steering committee minutes"),
             msg("b", 24, subject="RE: Steering committee minutes"),  # no references, same people
             msg("c", 48, subject="Re: Steering committee minutes", people=OTHER),  # other people
-            msg("d", 24 * 45, subject="Re: Steering committee minutes"),  # same people, 6 weeks later
+            msg(
+                "d", 24 * 45, subject="Re: Steering committee minutes"
+            ),  # same people, 6 weeks later
         ]
     )
 
@@ -78,7 +102,9 @@ def test_conversation_id_does_not_merge_mail_that_references_contradict() -> Non
 
 
 def test_gmail_thread_ids_group_messages_without_references() -> None:
-    threads = assign_threads([msg("a", 0, gm_thread="1781"), msg("b", 5, subject="Something else", gm_thread="1781")])
+    threads = assign_threads(
+        [msg("a", 0, gm_thread="1781"), msg("b", 5, subject="Something else", gm_thread="1781")]
+    )
 
     assert threads["a"] == threads["b"]
 

@@ -50,7 +50,13 @@ def test_a_message_in_another_language_without_emoticons_stays_unscored(analyzer
 
 @pytest.mark.parametrize(
     "text",
-    ["siehe Abschnitte 7 und 8)", "Termin um 10:30)", "f(x) = y", "https://example.com/a:b", "Hinweis: (optional)"],
+    [
+        "siehe Abschnitte 7 und 8)",
+        "Termin um 10:30)",
+        "f(x) = y",
+        "https://example.com/a:b",
+        "Hinweis: (optional)",
+    ],
 )
 def test_brackets_times_and_links_are_not_emoticons(text: str) -> None:
     assert signs_of(text) == []
@@ -74,7 +80,12 @@ def test_an_emoji_vader_gives_no_tone_leaves_the_message_unscored(analyzer) -> N
 
 def test_a_spanish_title_in_an_english_sentence_does_not_make_it_spanish(analyzer) -> None:
     assert analyzer.languages.detect("I signed with Los Amigos de la Costa") == "en"
-    assert analyzer.languages.detect("I favorited a YouTube video -- El Ultimo de la Fila - Insurreccion") == "en"
+    assert (
+        analyzer.languages.detect(
+            "I favorited a YouTube video -- El Ultimo de la Fila - Insurreccion"
+        )
+        == "en"
+    )
 
 
 @pytest.mark.parametrize(
@@ -85,7 +96,9 @@ def test_a_spanish_title_in_an_english_sentence_does_not_make_it_spanish(analyze
         ("Nous avons rencontré la Banque de France ce matin.", "fr"),
     ],
 )
-def test_text_in_another_language_that_names_an_organisation_keeps_its_language(analyzer, text: str, language: str) -> None:
+def test_text_in_another_language_that_names_an_organisation_keeps_its_language(
+    analyzer, text: str, language: str
+) -> None:
     assert analyzer.languages.detect(text) == language
 
 
@@ -96,7 +109,10 @@ def test_text_in_another_language_that_names_an_organisation_keeps_its_language(
         ("How many times do we have to ask for the same numbers?", "challenge:how many times"),
         ("Can't you just send the file as it is?", "challenge:can't you"),
         ("Warum haben Sie die Zahlen nicht geprüft?", "challenge:warum haben sie"),
-        ("Pourquoi avez-vous modifié le périmètre sans nous prévenir ?", "challenge:pourquoi avez-vous"),
+        (
+            "Pourquoi avez-vous modifié le périmètre sans nous prévenir ?",
+            "challenge:pourquoi avez-vous",
+        ),
         ("为什么你们还没有发送报告？", "challenge:为什么你们"),
     ],
 )
@@ -128,7 +144,9 @@ def test_noise_carries_no_tone_and_no_cues(analyzer) -> None:
 
 
 def test_an_auto_reply_keeps_only_its_return_date(analyzer) -> None:
-    features = analyzer.analyse("I am out of the office and back on 8 June. Thanks!", date=_NOW, noise=Noise.AUTO_REPLY)
+    features = analyzer.analyse(
+        "I am out of the office and back on 8 June. Thanks!", date=_NOW, noise=Noise.AUTO_REPLY
+    )
 
     assert features.sentiment is None
     assert features.away_until is not None and features.away_until.isoformat() == "2026-06-08"

@@ -133,13 +133,19 @@ class FakeEntra(FakeService):
 
     def grants(self, grant_type: str | None = None) -> list[TokenRequest]:
         with self.lock:
-            return [r for r in self.token_requests if grant_type is None or r.grant_type == grant_type]
+            return [
+                r for r in self.token_requests if grant_type is None or r.grant_type == grant_type
+            ]
 
     # --- protocol ------------------------------------------------------------
 
     def handle(self, request: Request) -> Response:
         parts = [p for p in request.path.split("/") if p]
-        if len(parts) >= 2 and parts[1:] == ["v2.0", ".well-known", "openid-configuration"] and request.method == "GET":
+        if (
+            len(parts) >= 2
+            and parts[1:] == ["v2.0", ".well-known", "openid-configuration"]
+            and request.method == "GET"
+        ):
             return self._discovery(parts[0])
         if len(parts) == 4 and parts[1:3] == ["oauth2", "v2.0"] and request.method == "POST":
             tenant = parts[0]
@@ -155,35 +161,52 @@ class FakeEntra(FakeService):
         with self.lock:
             self.discovery_requests += 1
         if tenant not in (TENANT, TENANT_ID, "organizations", "common"):
-            return self._error(400, "invalid_tenant", 90002, f"Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID.")
+            return self._error(
+                400,
+                "invalid_tenant",
+                90002,
+                f"Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID.",
+            )
         base = f"{self.url}/{tenant}"
-        return Response(200, {
-            "token_endpoint": f"{base}/oauth2/v2.0/token",
-            "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
-            "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
-            "issuer": f"{self.url}/{TENANT_ID}/v2.0",
-            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
-            "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
-            "scopes_supported": ["openid", "profile", "email", "offline_access"],
-            "tenant_region_scope": "EU",
-        })
+        return Response(
+            200,
+            {
+                "token_endpoint": f"{base}/oauth2/v2.0/token",
+                "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+                "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
+                "issuer": f"{self.url}/{TENANT_ID}/v2.0",
+                "token_endpoint_auth_methods_supported": [
+                    "client_secret_post",
+                    "private_key_jwt",
+                    "client_secret_basic",
+                ],
+                "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+                "scopes_supported": ["openid", "profile", "email", "offline_access"],
+                "tenant_region_scope": "EU",
+            },
+        )
 
     def _error(self, status: int, error: str, code: int, message: str) -> Response:
         now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
         trace, correlation = str(uuid.uuid4()), str(uuid.uuid4())
-        return Response(status, {
-            "error": error,
-            "error_description": f"AADSTS{code}: {message} Trace ID: {trace} Correlation ID: {correlation} Timestamp: {now}",
-            "error_codes": [code],
-            "timestamp": now,
-            "trace_id": trace,
-            "correlation_id": correlation,
-            "error_uri": f"{self.url}/error?code={code}",
-        })
+        return Response(
+            status,
+            {
+                "error": error,
+                "error_description": f"AADSTS{code}: {message} Trace ID: {trace} Correlation ID: {correlation} Timestamp: {now}",
+                "error_codes": [code],
+                "timestamp": now,
+                "trace_id": trace,
+                "correlation_id": correlation,
+                "error_uri": f"{self.url}/error?code={code}",
+            },
+        )
 
     def _record(self, grant_type: str, client_id: str, response: Response) -> Response:
         with self.lock:
-            self.token_requests.append(TokenRequest(time.monotonic(), grant_type, client_id, response.status))
+            self.token_requests.append(
+                TokenRequest(time.monotonic(), grant_type, client_id, response.status)
+            )
         return response
 
     def _token(self, request: Request, tenant: str) -> Response:
@@ -192,10 +215,17 @@ class FakeEntra(FakeService):
         client_id = form.get("client_id", "")
         return self._record(grant, client_id, self._token_response(form, grant, client_id, tenant))
 
-    def _token_response(self, form: dict[str, str], grant: str, client_id: str, tenant: str) -> Response:
+    def _token_response(
+        self, form: dict[str, str], grant: str, client_id: str, tenant: str
+    ) -> Response:
         app = self.apps.get(client_id)
         if app is None:
-            return self._error(400, "unauthorized_client", 700016, f"Application with identifier '{client_id}' was not found in the directory '{TENANT}'.")
+            return self._error(
+                400,
+                "unauthorized_client",
+                700016,
+                f"Application with identifier '{client_id}' was not found in the directory '{TENANT}'.",
+            )
         scopes = tuple(form.get("scope", "").split())
         if grant == "client_credentials":
             problem = self._check_client(app, form, tenant)
@@ -206,64 +236,137 @@ class FakeEntra(FakeService):
             with self.lock:
                 issued = self.refresh_tokens.get(form.get("refresh_token", ""))
             if issued is None or issued.revoked:
-                return self._error(400, "invalid_grant", 50173, "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.")
+                return self._error(
+                    400,
+                    "invalid_grant",
+                    50173,
+                    "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.",
+                )
             if issued.expires_at < time.time():
-                return self._error(400, "invalid_grant", 700082, "The refresh token has expired due to inactivity.")
+                return self._error(
+                    400, "invalid_grant", 700082, "The refresh token has expired due to inactivity."
+                )
             with self.lock:
                 issued.revoked = True  # refresh tokens are replaced on every use
             return Response(200, self._issue(app, scopes, issued.username, refresh=True))
         if grant == "urn:ietf:params:oauth:grant-type:device_code":
             if not app.public_client_flows:
-                return self._error(401, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
+                return self._error(
+                    401,
+                    "invalid_client",
+                    7000218,
+                    "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+                )
             with self.lock:
                 code = self.device_codes.get(form.get("device_code", ""))
             if code is None:
-                return self._error(400, "expired_token", 70020, "The provided value for the input parameter 'device_code' is not valid.")
+                return self._error(
+                    400,
+                    "expired_token",
+                    70020,
+                    "The provided value for the input parameter 'device_code' is not valid.",
+                )
             if code.approved_by is None:
-                return self._error(400, "authorization_pending", 70016, "OAuth 2.0 device flow error. Authorization is pending. Continue polling.")
+                return self._error(
+                    400,
+                    "authorization_pending",
+                    70016,
+                    "OAuth 2.0 device flow error. Authorization is pending. Continue polling.",
+                )
             if not app.consented:
-                return self._error(400, "invalid_grant", 65001, f"The user or administrator has not consented to use the application with ID '{client_id}' named 'relmon'. Send an interactive authorization request for this user and resource.")
+                return self._error(
+                    400,
+                    "invalid_grant",
+                    65001,
+                    f"The user or administrator has not consented to use the application with ID '{client_id}' named 'relmon'. Send an interactive authorization request for this user and resource.",
+                )
             with self.lock:
                 self.device_codes.pop(form["device_code"], None)
             return Response(200, self._issue(app, code.scopes, code.approved_by, refresh=True))
-        return self._error(400, "unsupported_grant_type", 70003, f"The app requested an unsupported grant type '{grant}'.")
+        return self._error(
+            400,
+            "unsupported_grant_type",
+            70003,
+            f"The app requested an unsupported grant type '{grant}'.",
+        )
 
-    def _check_client(self, app: AppRegistration, form: dict[str, str], tenant: str) -> Response | None:
+    def _check_client(
+        self, app: AppRegistration, form: dict[str, str], tenant: str
+    ) -> Response | None:
         if "client_secret" in form:
             if app.secret is None or form["client_secret"] != app.secret:
-                return self._error(401, "invalid_client", 7000215, f"Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{app.client_id}'.")
+                return self._error(
+                    401,
+                    "invalid_client",
+                    7000215,
+                    f"Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{app.client_id}'.",
+                )
             if app.secret_expired:
-                return self._error(401, "invalid_client", 7000222, f"The provided client secret keys for app '{app.client_id}' are expired. Visit the Azure portal to create new keys for your app.")
+                return self._error(
+                    401,
+                    "invalid_client",
+                    7000222,
+                    f"The provided client secret keys for app '{app.client_id}' are expired. Visit the Azure portal to create new keys for your app.",
+                )
             return None
         assertion = form.get("client_assertion")
         if assertion:
             if app.certificate is None:
-                return self._error(401, "invalid_client", 700027, "Client assertion failed signature validation.")
+                return self._error(
+                    401, "invalid_client", 700027, "Client assertion failed signature validation."
+                )
             cert = x509.load_pem_x509_certificate(app.certificate)
             header = jwt.get_unverified_header(assertion)
             sha1 = _b64(cert.fingerprint(hashes.SHA1()))  # noqa: S303 - the x5t header is SHA-1 by definition
             sha256 = _b64(cert.fingerprint(hashes.SHA256()))
             # base64url with or without padding (msal keeps it)
-            if str(header.get("x5t", "")).rstrip("=") != sha1 and str(header.get("x5t#S256", "")).rstrip("=") != sha256:
-                return self._error(401, "invalid_client", 700027, "The certificate with identifier used to sign the client assertion is not registered on application.")
+            if (
+                str(header.get("x5t", "")).rstrip("=") != sha1
+                and str(header.get("x5t#S256", "")).rstrip("=") != sha256
+            ):
+                return self._error(
+                    401,
+                    "invalid_client",
+                    700027,
+                    "The certificate with identifier used to sign the client assertion is not registered on application.",
+                )
             try:
                 jwt.decode(
-                    assertion, cert.public_key(), algorithms=["RS256", "PS256"],  # type: ignore[arg-type]
-                    audience=f"{self.url}/{tenant}/oauth2/v2.0/token", issuer=app.client_id,
+                    assertion,
+                    cert.public_key(),
+                    algorithms=["RS256", "PS256"],  # type: ignore[arg-type]
+                    audience=f"{self.url}/{tenant}/oauth2/v2.0/token",
+                    issuer=app.client_id,
                 )
             except jwt.PyJWTError as err:
-                return self._error(401, "invalid_client", 700027, f"Client assertion failed signature validation ({type(err).__name__}).")
+                return self._error(
+                    401,
+                    "invalid_client",
+                    700027,
+                    f"Client assertion failed signature validation ({type(err).__name__}).",
+                )
             return None
-        return self._error(401, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
+        return self._error(
+            401,
+            "invalid_client",
+            7000218,
+            "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+        )
 
-    def _issue(self, app: AppRegistration, scopes: tuple[str, ...], username: str | None, *, refresh: bool) -> dict[str, object]:
+    def _issue(
+        self, app: AppRegistration, scopes: tuple[str, ...], username: str | None, *, refresh: bool
+    ) -> dict[str, object]:
         access = "eyJ0eXAiOiJKV1Qi." + secrets.token_urlsafe(24)
         now = time.time()
         with self.lock:
-            self.access_tokens[access] = IssuedToken(app.client_id, scopes, username, now + self.access_token_seconds)
+            self.access_tokens[access] = IssuedToken(
+                app.client_id, scopes, username, now + self.access_token_seconds
+            )
         body: dict[str, object] = {
             "token_type": "Bearer",
-            "scope": " ".join(s for s in scopes if s not in ("openid", "profile", "offline_access")),
+            "scope": " ".join(
+                s for s in scopes if s not in ("openid", "profile", "offline_access")
+            ),
             "expires_in": self.access_token_seconds,
             "ext_expires_in": self.access_token_seconds,
             "access_token": access,
@@ -272,14 +375,26 @@ class FakeEntra(FakeService):
             user = self.users[username.casefold()]
             rt = "0.AQkA" + secrets.token_urlsafe(32)
             with self.lock:
-                self.refresh_tokens[rt] = IssuedToken(app.client_id, scopes, username, now + 90 * 86400)
+                self.refresh_tokens[rt] = IssuedToken(
+                    app.client_id, scopes, username, now + 90 * 86400
+                )
             claims = {
-                "aud": app.client_id, "iss": f"{self.url}/{TENANT_ID}/v2.0", "iat": int(now), "nbf": int(now),
-                "exp": int(now) + 3600, "name": user.name, "oid": user.oid, "preferred_username": user.username,
-                "sub": _b64(user.oid.encode()), "tid": TENANT_ID, "ver": "2.0",
+                "aud": app.client_id,
+                "iss": f"{self.url}/{TENANT_ID}/v2.0",
+                "iat": int(now),
+                "nbf": int(now),
+                "exp": int(now) + 3600,
+                "name": user.name,
+                "oid": user.oid,
+                "preferred_username": user.username,
+                "sub": _b64(user.oid.encode()),
+                "tid": TENANT_ID,
+                "ver": "2.0",
             }
             body["refresh_token"] = rt
-            body["id_token"] = ".".join([_b64(b'{"typ":"JWT","alg":"none"}'), _b64(json.dumps(claims).encode()), ""])
+            body["id_token"] = ".".join(
+                [_b64(b'{"typ":"JWT","alg":"none"}'), _b64(json.dumps(claims).encode()), ""]
+            )
             body["client_info"] = _b64(json.dumps({"uid": user.oid, "utid": TENANT_ID}).encode())
         return body
 
@@ -287,16 +402,26 @@ class FakeEntra(FakeService):
         form = request.form()
         client_id = form.get("client_id", "")
         if client_id not in self.apps:
-            return self._error(400, "unauthorized_client", 700016, f"Application with identifier '{client_id}' was not found in the directory.")
+            return self._error(
+                400,
+                "unauthorized_client",
+                700016,
+                f"Application with identifier '{client_id}' was not found in the directory.",
+            )
         device = secrets.token_urlsafe(32)
         user_code = "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(9))
         with self.lock:
-            self.device_codes[device] = DeviceCode(client_id, tuple(form.get("scope", "").split()), user_code)
-        return Response(200, {
-            "user_code": user_code,
-            "device_code": device,
-            "verification_uri": "https://microsoft.com/devicelogin",
-            "expires_in": 900,
-            "interval": 1,
-            "message": f"To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code {user_code} to authenticate.",
-        })
+            self.device_codes[device] = DeviceCode(
+                client_id, tuple(form.get("scope", "").split()), user_code
+            )
+        return Response(
+            200,
+            {
+                "user_code": user_code,
+                "device_code": device,
+                "verification_uri": "https://microsoft.com/devicelogin",
+                "expires_in": 900,
+                "interval": 1,
+                "message": f"To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code {user_code} to authenticate.",
+            },
+        )

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from monitor.app.runtime import Runtime
 from monitor.config import Config, load_config_text
-from monitor.runtime import Runtime
 from monitor.sources import graph, msauth
 from monitor.sources.graph_http import RetryPolicy
 from tests.factories import CONFIG
@@ -72,7 +72,9 @@ def fake_graph(test_authority: TestAuthority, entra: FakeEntra) -> Iterator[Fake
 @pytest.fixture
 def quick_retries(monkeypatch: pytest.MonkeyPatch) -> RetryPolicy:
     """Backoff in tens of milliseconds; Retry-After from the server is still honoured."""
-    policy = RetryPolicy(attempts=4, base_seconds=0.05, max_backoff_seconds=0.2, max_retry_after_seconds=10)
+    policy = RetryPolicy(
+        attempts=4, base_seconds=0.05, max_backoff_seconds=0.2, max_retry_after_seconds=10
+    )
     monkeypatch.setattr(graph, "RETRY", policy)
     return policy
 
@@ -105,12 +107,19 @@ class World:
         extra: str = "",
     ) -> str:
         lines = [
-            "[[accounts]]", f'name = "{name}"', 'kind = "graph"', f'auth = "{auth}"',
-            f'tenant_id = "{TENANT}"', f'client_id = "{CLIENT_ID}"',
-            f'authority_host = "{self.entra.url}"', f'authority_ca_file = "{self.tls.ca_file}"',
-            f'graph_url = "{self.graph.url}/v1.0"', f'ca_file = "{self.tls.ca_file}"',
+            "[[accounts]]",
+            f'name = "{name}"',
+            'kind = "graph"',
+            f'auth = "{auth}"',
+            f'tenant_id = "{TENANT}"',
+            f'client_id = "{CLIENT_ID}"',
+            f'authority_host = "{self.entra.url}"',
+            f'authority_ca_file = "{self.tls.ca_file}"',
+            f'graph_url = "{self.graph.url}/v1.0"',
+            f'ca_file = "{self.tls.ca_file}"',
             f"folders = [{', '.join(repr(f).replace(chr(39), chr(34)) for f in folders)}]",
-            f"page_size = {page_size}", "timeout_seconds = 10",
+            f"page_size = {page_size}",
+            "timeout_seconds = 10",
         ]
         if auth == "app":
             self.monkeypatch.setenv("RELMON_TEST_GRAPH_SECRET", self.secret)
@@ -121,14 +130,22 @@ class World:
         return "\n".join(lines) + "\n" + extra + "\n"
 
     def config(self, store_url: str, *accounts: str, privacy: str = "") -> Config:
-        return load_config_text(CONFIG + "\n" + "\n".join(accounts) + f'\n[store]\nurl = "{store_url}"\n' + privacy)
+        return load_config_text(
+            CONFIG + "\n" + "\n".join(accounts) + f'\n[store]\nurl = "{store_url}"\n' + privacy
+        )
 
     def runtime(self, config: Config, analyzer: object) -> Runtime:
         return Runtime.open(config, analyzer=analyzer)  # type: ignore[arg-type]
 
 
 @pytest.fixture
-def world(entra: FakeEntra, fake_graph: FakeGraph, test_authority: TestAuthority, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
+def world(
+    entra: FakeEntra,
+    fake_graph: FakeGraph,
+    test_authority: TestAuthority,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> World:
     return World(entra, fake_graph, test_authority, tmp_path, monkeypatch)
 
 
@@ -146,35 +163,72 @@ CLIENT_ASKS = [
 ]
 
 
-def client_message(number: int, *, frm: tuple[str, str] = DANA, to: tuple[str, str] = ALICE, subject: str | None = None,
-                   text: str | None = None, at: datetime | None = None, headers: list[tuple[str, str]] | None = None,
-                   message_id: str | None = None, **extra: object) -> FakeMessage:
+def client_message(
+    number: int,
+    *,
+    frm: tuple[str, str] = DANA,
+    to: tuple[str, str] = ALICE,
+    subject: str | None = None,
+    text: str | None = None,
+    at: datetime | None = None,
+    headers: list[tuple[str, str]] | None = None,
+    message_id: str | None = None,
+    **extra: object,
+) -> FakeMessage:
     """A message from a client as it sits in a consultant's Inbox (with its internet headers)."""
     when = at or START + timedelta(hours=number * 7)
-    body = text or f"Hi {to[0].split()[0]},\n\n{CLIENT_ASKS[number % len(CLIENT_ASKS)]}\n\nBest regards,\n{frm[0]}"
+    body = (
+        text
+        or f"Hi {to[0].split()[0]},\n\n{CLIENT_ASKS[number % len(CLIENT_ASKS)]}\n\nBest regards,\n{frm[0]}"
+    )
     mid = message_id or f"<{number:04d}.{secrets.token_hex(4)}@acme-logistics.example>"
     standard = [
-        ("Received", f"from mail.acme-logistics.example by EUR03-VI1.mail.protection.outlook.com; {when.strftime('%a, %d %b %Y %H:%M:%S +0000')}"),
-        ("From", f"{frm[0]} <{frm[1]}>"), ("To", f"{to[0]} <{to[1]}>"),
-        ("Subject", subject or f"Rollout question {number}"), ("Message-ID", mid),
-        ("Content-Type", "multipart/alternative; boundary=\"_000_AM0PR\""), ("MIME-Version", "1.0"),
+        (
+            "Received",
+            f"from mail.acme-logistics.example by EUR03-VI1.mail.protection.outlook.com; {when.strftime('%a, %d %b %Y %H:%M:%S +0000')}",
+        ),
+        ("From", f"{frm[0]} <{frm[1]}>"),
+        ("To", f"{to[0]} <{to[1]}>"),
+        ("Subject", subject or f"Rollout question {number}"),
+        ("Message-ID", mid),
+        ("Content-Type", 'multipart/alternative; boundary="_000_AM0PR"'),
+        ("MIME-Version", "1.0"),
     ]
     extra.setdefault("conversation_id", f"AAQkAGI1ZjM5{secrets.token_hex(10)}=")
     return FakeMessage(
-        id="", internet_message_id=mid, subject=subject or f"Rollout question {number}", sender=frm, to=[to],
-        sent=when - timedelta(seconds=20), received=when, text=body, headers=standard + (headers or []), **extra,  # type: ignore[arg-type]
+        id="",
+        internet_message_id=mid,
+        subject=subject or f"Rollout question {number}",
+        sender=frm,
+        to=[to],
+        sent=when - timedelta(seconds=20),
+        received=when,
+        text=body,
+        headers=standard + (headers or []),
+        **extra,  # type: ignore[arg-type]
     )
 
 
-def sent_reply(original: FakeMessage, *, frm: tuple[str, str] = ALICE, text: str, at: datetime | None = None) -> FakeMessage:
+def sent_reply(
+    original: FakeMessage, *, frm: tuple[str, str] = ALICE, text: str, at: datetime | None = None
+) -> FakeMessage:
     """Our reply as Graph shows it in Sent Items: no internet headers; In-Reply-To and
     References only in the item's MAPI properties."""
     when = at or original.received + timedelta(hours=3)
     mid = f"<AM0PR03MB{secrets.token_hex(6).upper()}@AM0PR03MB.eurprd03.prod.outlook.com>"
     refs = [*original.references, original.internet_message_id]
     return FakeMessage(
-        id="", internet_message_id=mid, subject="RE: " + original.subject, sender=frm, to=[original.sender],
-        sent=when, received=when, text=f"{text}\n\nFrom: {original.sender[0]}\nSent: earlier\n\n{original.text}",
-        unique_text=text, conversation_id=original.conversation_id, in_reply_to=original.internet_message_id,
-        references=refs, headers=None,
+        id="",
+        internet_message_id=mid,
+        subject="RE: " + original.subject,
+        sender=frm,
+        to=[original.sender],
+        sent=when,
+        received=when,
+        text=f"{text}\n\nFrom: {original.sender[0]}\nSent: earlier\n\n{original.text}",
+        unique_text=text,
+        conversation_id=original.conversation_id,
+        in_reply_to=original.internet_message_id,
+        references=refs,
+        headers=None,
     )

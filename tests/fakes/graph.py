@@ -38,7 +38,14 @@ from urllib.parse import quote, unquote
 from tests.fakes.entra import FakeEntra
 from tests.fakes.https import FakeService, Request, Response
 
-WELL_KNOWN = {"inbox": "Inbox", "sentitems": "Sent Items", "deleteditems": "Deleted Items", "drafts": "Drafts", "archive": "Archive", "junkemail": "Junk Email"}
+WELL_KNOWN = {
+    "inbox": "Inbox",
+    "sentitems": "Sent Items",
+    "deleteditems": "Deleted Items",
+    "drafts": "Drafts",
+    "archive": "Archive",
+    "junkemail": "Junk Email",
+}
 _PAGE_DEFAULT = 10
 
 
@@ -68,7 +75,7 @@ class FakeMessage:
 
     def html(self, text: str) -> str:
         paragraphs = "".join(f"<p>{line}</p>" for line in text.split("\n\n"))
-        return f"<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\"></head><body>{paragraphs}</body></html>"
+        return f'<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"></head><body>{paragraphs}</body></html>'
 
 
 @dataclass
@@ -131,7 +138,9 @@ class FakeGraph(FakeService):
         self.forbidden: set[str] = set()
         self.faults: list[Fault] = []
         self.rounds: dict[str, RoundState] = {}
-        self.void_tokens: dict[tuple[str, str], str] = {}  # (mailbox, folder) -> "gone" | "syncStateNotFound"
+        self.void_tokens: dict[
+            tuple[str, str], str
+        ] = {}  # (mailbox, folder) -> "gone" | "syncStateNotFound"
         self.partial_updates = True
         self.foreign_next_link = False
         self.refuse_extended_properties = False  # a tenant that rejects the $expand in delta
@@ -156,7 +165,9 @@ class FakeGraph(FakeService):
         mailbox = self.mailboxes[address.casefold()]
         parent = self._root(mailbox)
         for part in path.split("/"):
-            existing = [f for f in mailbox.folders.values() if f.parent == parent.id and f.name == part]
+            existing = [
+                f for f in mailbox.folders.values() if f.parent == parent.id and f.name == part
+            ]
             if existing:
                 parent = existing[0]
                 continue
@@ -171,7 +182,11 @@ class FakeGraph(FakeService):
             return next(f for f in mailbox.folders.values() if f.name == WELL_KNOWN[name.lower()])
         folder = self._root(mailbox)
         for part in name.split("/"):
-            folder = next(f for f in mailbox.folders.values() if f.parent == folder.id and f.name.casefold() == part.casefold())
+            folder = next(
+                f
+                for f in mailbox.folders.values()
+                if f.parent == folder.id and f.name.casefold() == part.casefold()
+            )
         return folder
 
     def deliver(self, address: str, folder: str, message: FakeMessage) -> FakeMessage:
@@ -206,9 +221,27 @@ class FakeGraph(FakeService):
         with self.lock:
             self.void_tokens[(address.casefold(), self.folder(address, folder).id)] = how
 
-    def fail(self, mailbox: str | None, status: int, *, count: int = 1, retry_after: str | None = None, path_contains: str = "", code: str = "") -> None:
+    def fail(
+        self,
+        mailbox: str | None,
+        status: int,
+        *,
+        count: int = 1,
+        retry_after: str | None = None,
+        path_contains: str = "",
+        code: str = "",
+    ) -> None:
         with self.lock:
-            self.faults.append(Fault(mailbox.casefold() if mailbox else None, status, retry_after, count, path_contains, code))
+            self.faults.append(
+                Fault(
+                    mailbox.casefold() if mailbox else None,
+                    status,
+                    retry_after,
+                    count,
+                    path_contains,
+                    code,
+                )
+            )
 
     # --- inspection ----------------------------------------------------------
 
@@ -221,7 +254,9 @@ class FakeGraph(FakeService):
     @staticmethod
     def _id(hint: str) -> str:
         raw = f"{hint}:{secrets.token_hex(12)}".encode()
-        return "AAkALgAAAAAAHYQDEapmEc2byACqAC-EWg0A" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        return "AAkALgAAAAAAHYQDEapmEc2byACqAC-EWg0A" + base64.urlsafe_b64encode(
+            raw
+        ).decode().rstrip("=")
 
     def _root(self, mailbox: FakeMailbox) -> FakeFolder:
         return next(f for f in mailbox.folders.values() if f.parent is None)
@@ -233,11 +268,24 @@ class FakeGraph(FakeService):
             return next(f for f in mailbox.folders.values() if f.name == WELL_KNOWN[key.lower()])
         return mailbox.folders.get(key)
 
-    def _error(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
-        return Response(status, {"error": {"code": code, "message": message, "innerError": {
-            "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"), "request-id": secrets.token_hex(16),
-            "client-request-id": secrets.token_hex(16),
-        }}}, headers or {})
+    def _error(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> Response:
+        return Response(
+            status,
+            {
+                "error": {
+                    "code": code,
+                    "message": message,
+                    "innerError": {
+                        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+                        "request-id": secrets.token_hex(16),
+                        "client-request-id": secrets.token_hex(16),
+                    },
+                }
+            },
+            headers or {},
+        )
 
     # --- HTTP ----------------------------------------------------------------
 
@@ -247,7 +295,9 @@ class FakeGraph(FakeService):
         with self.lock:
             if mailbox_key:
                 self.in_flight[mailbox_key] = self.in_flight.get(mailbox_key, 0) + 1
-                self.max_in_flight[mailbox_key] = max(self.max_in_flight.get(mailbox_key, 0), self.in_flight[mailbox_key])
+                self.max_in_flight[mailbox_key] = max(
+                    self.max_in_flight.get(mailbox_key, 0), self.in_flight[mailbox_key]
+                )
         try:
             time.sleep(self.latency)
             response = self._respond(request, mailbox_key)
@@ -257,10 +307,18 @@ class FakeGraph(FakeService):
                     self.in_flight[mailbox_key] -= 1
         authorization = request.header("Authorization") or ""
         with self.lock:
-            self.requests.append(Recorded(
-                started, time.monotonic(), mailbox_key, request.path, request.raw_query,
-                request.header("Prefer") or "", response.status, authorization.removeprefix("Bearer ") or None,
-            ))
+            self.requests.append(
+                Recorded(
+                    started,
+                    time.monotonic(),
+                    mailbox_key,
+                    request.path,
+                    request.raw_query,
+                    request.header("Prefer") or "",
+                    response.status,
+                    authorization.removeprefix("Bearer ") or None,
+                )
+            )
         return response
 
     def _mailbox_of(self, path: str) -> str | None:
@@ -275,31 +333,63 @@ class FakeGraph(FakeService):
         if request.method != "GET":
             return self._error(405, "BadRequest", "Method not allowed.")
         authorization = request.header("Authorization") or ""
-        token = self.entra.validate(authorization.removeprefix("Bearer ").strip()) if authorization.startswith("Bearer ") else None
+        token = (
+            self.entra.validate(authorization.removeprefix("Bearer ").strip())
+            if authorization.startswith("Bearer ")
+            else None
+        )
         if token is None:
-            return self._error(401, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.",
-                               {"WWW-Authenticate": 'Bearer realm="", error="invalid_token"'})
+            return self._error(
+                401,
+                "InvalidAuthenticationToken",
+                "Access token has expired or is not yet valid.",
+                {"WWW-Authenticate": 'Bearer realm="", error="invalid_token"'},
+            )
         if mailbox_key is None:
             return self._error(400, "BadRequest", "Resource not found for the segment.")
         with self.lock:
             for fault in self.faults:
-                if fault.count > 0 and (fault.mailbox is None or fault.mailbox == mailbox_key) and fault.path_contains in request.path + "?" + request.raw_query:
+                if (
+                    fault.count > 0
+                    and (fault.mailbox is None or fault.mailbox == mailbox_key)
+                    and fault.path_contains in request.path + "?" + request.raw_query
+                ):
                     fault.count -= 1
                     headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
                     if fault.status == 429:
-                        return self._error(429, fault.code or "ApplicationThrottled", "Application is over its MailboxConcurrency limit.", headers)
-                    return self._error(fault.status, fault.code or "ServiceUnavailable", "The service is temporarily unavailable.", headers)
+                        return self._error(
+                            429,
+                            fault.code or "ApplicationThrottled",
+                            "Application is over its MailboxConcurrency limit.",
+                            headers,
+                        )
+                    return self._error(
+                        fault.status,
+                        fault.code or "ServiceUnavailable",
+                        "The service is temporarily unavailable.",
+                        headers,
+                    )
         if mailbox_key == "me":
             if token.username is None:
-                return self._error(400, "BadRequest", "/me request is only valid with delegated authentication flow.")
+                return self._error(
+                    400,
+                    "BadRequest",
+                    "/me request is only valid with delegated authentication flow.",
+                )
             mailbox_key = token.username.casefold()
         elif token.username is not None and token.username.casefold() != mailbox_key:
-            return self._error(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
+            return self._error(
+                403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."
+            )
         if mailbox_key in self.forbidden:
-            return self._error(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
+            return self._error(
+                403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."
+            )
         mailbox = self.mailboxes.get(mailbox_key)
         if mailbox is None:
-            return self._error(404, "ErrorInvalidUser", f"The requested user '{mailbox_key}' is invalid.")
+            return self._error(
+                404, "ErrorInvalidUser", f"The requested user '{mailbox_key}' is invalid."
+            )
         rest = re.sub(r"^/v1\.0/(?:users/[^/]+|users\('[^']+'\)|me)", "", request.path)
         return self._route(request, mailbox, rest)
 
@@ -319,33 +409,61 @@ class FakeGraph(FakeService):
             return self._folders(request, mailbox, self._root(mailbox))
         if lowered[:1] == ["mailfolders"] or lowered[0].startswith("mailfolders("):
             if lowered[0].startswith("mailfolders("):
-                key, tail = folder_key(segments[0][len("mailFolders"):]), lowered[1:]
+                key, tail = folder_key(segments[0][len("mailFolders") :]), lowered[1:]
             else:
                 key, tail = folder_key(segments[1]), lowered[2:]
             folder = self._find(mailbox, key)
             if folder is None:
-                return self._error(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+                return self._error(
+                    404, "ErrorItemNotFound", "The specified object was not found in the store."
+                )
             if not tail:
-                return Response(200, {
-                    "@odata.context": f"{self.url}/v1.0/$metadata#users('{mailbox.address}')/mailFolders/$entity",
-                    "id": folder.id, "displayName": folder.name, "parentFolderId": folder.parent,
-                    "childFolderCount": sum(1 for f in mailbox.folders.values() if f.parent == folder.id),
-                    "unreadItemCount": sum(1 for m in folder.messages.values() if not m.is_read),
-                    "totalItemCount": len(folder.messages), "isHidden": False,
-                })
+                return Response(
+                    200,
+                    {
+                        "@odata.context": f"{self.url}/v1.0/$metadata#users('{mailbox.address}')/mailFolders/$entity",
+                        "id": folder.id,
+                        "displayName": folder.name,
+                        "parentFolderId": folder.parent,
+                        "childFolderCount": sum(
+                            1 for f in mailbox.folders.values() if f.parent == folder.id
+                        ),
+                        "unreadItemCount": sum(
+                            1 for m in folder.messages.values() if not m.is_read
+                        ),
+                        "totalItemCount": len(folder.messages),
+                        "isHidden": False,
+                    },
+                )
             if tail == ["childfolders"]:
                 return self._folders(request, mailbox, folder)
             if tail == ["messages", "delta"]:
-                return self._delta(request, mailbox, folder, immutable=immutable, text=text, applied=applied)
+                return self._delta(
+                    request, mailbox, folder, immutable=immutable, text=text, applied=applied
+                )
         if lowered[:1] == ["messages"] and len(segments) == 2:
             for folder in mailbox.folders.values():
-                message = folder.messages.get(segments[1] if immutable else segments[1].removeprefix("MUT-"))
+                message = folder.messages.get(
+                    segments[1] if immutable else segments[1].removeprefix("MUT-")
+                )
                 if message is not None:
                     select = request.query.get("$select")
-                    body = self._render(message, select.split(",") if select else None, request.query.get("$expand"), immutable=immutable, text=text)
+                    body = self._render(
+                        message,
+                        select.split(",") if select else None,
+                        request.query.get("$expand"),
+                        immutable=immutable,
+                        text=text,
+                    )
                     return Response(200, body, applied)
-            return self._error(404, "ErrorItemNotFound", "The specified object was not found in the store.")
-        return self._error(400, "BadRequest", f"Resource not found for the segment '{segments[0] if segments else ''}'.")
+            return self._error(
+                404, "ErrorItemNotFound", "The specified object was not found in the store."
+            )
+        return self._error(
+            400,
+            "BadRequest",
+            f"Resource not found for the segment '{segments[0] if segments else ''}'.",
+        )
 
     @staticmethod
     def _prefer(request: Request) -> dict[str, str]:
@@ -363,8 +481,18 @@ class FakeGraph(FakeService):
         page = children[skip : skip + top]
         body: dict[str, Any] = {
             "@odata.context": f"{self.url}/v1.0/$metadata#users('{mailbox.address}')/mailFolders",
-            "value": [{"id": f.id, "displayName": f.name, "parentFolderId": f.parent, "childFolderCount": 0,
-                       "unreadItemCount": 0, "totalItemCount": len(f.messages), "isHidden": False} for f in page],
+            "value": [
+                {
+                    "id": f.id,
+                    "displayName": f.name,
+                    "parentFolderId": f.parent,
+                    "childFolderCount": 0,
+                    "unreadItemCount": 0,
+                    "totalItemCount": len(f.messages),
+                    "isHidden": False,
+                }
+                for f in page
+            ],
         }
         if skip + top < len(children):
             body["@odata.nextLink"] = f"{self.url}{request.path}?$top={top}&$skip={skip + top}"
@@ -372,7 +500,16 @@ class FakeGraph(FakeService):
 
     # delta ---------------------------------------------------------------------
 
-    def _delta(self, request: Request, mailbox: FakeMailbox, folder: FakeFolder, *, immutable: bool, text: bool, applied: dict[str, str]) -> Response:
+    def _delta(
+        self,
+        request: Request,
+        mailbox: FakeMailbox,
+        folder: FakeFolder,
+        *,
+        immutable: bool,
+        text: bool,
+        applied: dict[str, str],
+    ) -> Response:
         page_size = int(self._prefer(request).get("odata.maxpagesize", _PAGE_DEFAULT))
         skip = request.query.get("$skiptoken")
         delta = request.query.get("$deltatoken")
@@ -380,12 +517,27 @@ class FakeGraph(FakeService):
             void = self.void_tokens.get((mailbox.address, folder.id))
             if (skip or delta) and void:
                 self.void_tokens.pop((mailbox.address, folder.id), None)
-                for key in [k for k, v in self.rounds.items() if v.mailbox == mailbox.address and v.folder == folder.id]:
+                for key in [
+                    k
+                    for k, v in self.rounds.items()
+                    if v.mailbox == mailbox.address and v.folder == folder.id
+                ]:
                     del self.rounds[key]
                 if void == "gone":
                     location = f"{self.url}{request.path}?$deltatoken="
-                    return Response(410, {"error": {"code": "Gone", "message": "The sync state has expired; resynchronise."}}, {"Location": location})
-                return self._error(400, "syncStateNotFound", "The sync state generation is not found.")
+                    return Response(
+                        410,
+                        {
+                            "error": {
+                                "code": "Gone",
+                                "message": "The sync state has expired; resynchronise.",
+                            }
+                        },
+                        {"Location": location},
+                    )
+                return self._error(
+                    400, "syncStateNotFound", "The sync state generation is not found."
+                )
             if skip:
                 state = self.rounds.pop(skip, None)
                 if state is None:
@@ -393,49 +545,99 @@ class FakeGraph(FakeService):
             elif delta:
                 previous = self.rounds.pop(delta, None)
                 if previous is None:
-                    return self._error(400, "syncStateNotFound", "The sync state generation is not found.")
-                state = RoundState(mailbox.address, folder.id, previous.select, previous.expand, previous.until, folder.seq)
+                    return self._error(
+                        400, "syncStateNotFound", "The sync state generation is not found."
+                    )
+                state = RoundState(
+                    mailbox.address,
+                    folder.id,
+                    previous.select,
+                    previous.expand,
+                    previous.until,
+                    folder.seq,
+                )
             else:
                 if self.refuse_extended_properties and "$expand" in request.query:
-                    return self._error(400, "BadRequest", "Parsing OData Select and Expand failed: Property 'singleValueExtendedProperties' is not supported here.")
+                    return self._error(
+                        400,
+                        "BadRequest",
+                        "Parsing OData Select and Expand failed: Property 'singleValueExtendedProperties' is not supported here.",
+                    )
                 select = request.query.get("$select")
-                state = RoundState(mailbox.address, folder.id, select.split(",") if select else None,
-                                   request.query.get("$expand"), None, folder.seq)
+                state = RoundState(
+                    mailbox.address,
+                    folder.id,
+                    select.split(",") if select else None,
+                    request.query.get("$expand"),
+                    None,
+                    folder.seq,
+                )
             if state.pending is None:
                 state.pending = self._changes(folder, state, immutable=immutable, text=text)
             page, rest = state.pending[:page_size], state.pending[page_size:]
             state.pending = rest
             base = f"{self.url}/v1.0/users('{quote(mailbox.address)}')/mailFolders('{folder.id}')/messages/delta"
             host = "https://graph.contoso-attacker.example" if self.foreign_next_link else self.url
-            body: dict[str, Any] = {"@odata.context": f"{self.url}/v1.0/$metadata#Collection(message)", "value": page}
+            body: dict[str, Any] = {
+                "@odata.context": f"{self.url}/v1.0/$metadata#Collection(message)",
+                "value": page,
+            }
             token = secrets.token_urlsafe(18)
             if rest:
                 self.rounds[token] = state
                 body["@odata.nextLink"] = f"{base.replace(self.url, host)}?$skiptoken={token}"
             else:
-                self.rounds[token] = RoundState(mailbox.address, folder.id, state.select, state.expand, None, state.until)
+                self.rounds[token] = RoundState(
+                    mailbox.address, folder.id, state.select, state.expand, None, state.until
+                )
                 body["@odata.deltaLink"] = f"{base}?$deltatoken={token}"
         return Response(200, body, applied)
 
-    def _changes(self, folder: FakeFolder, state: RoundState, *, immutable: bool, text: bool) -> list[dict[str, Any]]:
+    def _changes(
+        self, folder: FakeFolder, state: RoundState, *, immutable: bool, text: bool
+    ) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         ordered = sorted(folder.messages.values(), key=lambda m: m.received)
         if state.since is None:
-            return [self._render(m, state.select, state.expand, immutable=immutable, text=text) for m in ordered if m.changed_at <= state.until]
+            return [
+                self._render(m, state.select, state.expand, immutable=immutable, text=text)
+                for m in ordered
+                if m.changed_at <= state.until
+            ]
         for message in ordered:
             if not (state.since < message.changed_at <= state.until):
                 continue
             if self._created_after(message, state.since):
-                items.append(self._render(message, state.select, state.expand, immutable=immutable, text=text))
+                items.append(
+                    self._render(
+                        message, state.select, state.expand, immutable=immutable, text=text
+                    )
+                )
             elif self.partial_updates:
-                items.append({"@odata.type": "#microsoft.graph.message", "@odata.etag": f'W/"{secrets.token_hex(8)}"',
-                              "id": self._public_id(message, immutable), "isRead": message.is_read, "parentFolderId": folder.id})
+                items.append(
+                    {
+                        "@odata.type": "#microsoft.graph.message",
+                        "@odata.etag": f'W/"{secrets.token_hex(8)}"',
+                        "id": self._public_id(message, immutable),
+                        "isRead": message.is_read,
+                        "parentFolderId": folder.id,
+                    }
+                )
             else:
-                items.append(self._render(message, state.select, state.expand, immutable=immutable, text=text))
+                items.append(
+                    self._render(
+                        message, state.select, state.expand, immutable=immutable, text=text
+                    )
+                )
         for message_id, seq in folder.deleted.items():
             if state.since < seq <= state.until:
-                items.append({"@odata.type": "#microsoft.graph.message", "id": message_id if immutable else "MUT-" + message_id,
-                              "@removed": {"reason": "deleted"}})
+                items.append(
+                    {
+                        "@odata.type": "#microsoft.graph.message",
+                        "id": message_id if immutable else "MUT-" + message_id,
+                        "@removed": {"reason": "deleted"},
+                    }
+                )
         return items
 
     @staticmethod
@@ -447,7 +649,15 @@ class FakeGraph(FakeService):
         # Without the ImmutableId preference an id depends on the folder: moving changes it.
         return message.id if immutable else "MUT-" + message.id
 
-    def _render(self, message: FakeMessage, select: list[str] | None, expand: str | None, *, immutable: bool, text: bool) -> dict[str, Any]:
+    def _render(
+        self,
+        message: FakeMessage,
+        select: list[str] | None,
+        expand: str | None,
+        *,
+        immutable: bool,
+        text: bool,
+    ) -> dict[str, Any]:
         def person(name_address: tuple[str, str]) -> dict[str, Any]:
             return {"emailAddress": {"name": name_address[0], "address": name_address[1]}}
 
@@ -457,7 +667,9 @@ class FakeGraph(FakeService):
             "@odata.etag": f'W/"CQAAABYAAAA{secrets.token_hex(6)}"',
             "id": self._public_id(message, immutable),
             "createdDateTime": message.received.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "lastModifiedDateTime": (message.received + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "lastModifiedDateTime": (message.received + timedelta(minutes=1)).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"
+            ),
             "changeKey": "CQAAABYAAAA" + secrets.token_hex(6),
             "categories": [],
             "receivedDateTime": message.received.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -468,7 +680,8 @@ class FakeGraph(FakeService):
             "bodyPreview": message.text.replace("\n", " ")[:255],
             "importance": "normal",
             "parentFolderId": message.folder_id,
-            "conversationId": message.conversation_id or "AAQkAGI1" + base64.urlsafe_b64encode(message.subject.encode()).decode()[:20],
+            "conversationId": message.conversation_id
+            or "AAQkAGI1" + base64.urlsafe_b64encode(message.subject.encode()).decode()[:20],
             "conversationIndex": "AQHS" + secrets.token_hex(8),
             "isDeliveryReceiptRequested": False,
             "isReadReceiptRequested": False,
@@ -476,7 +689,9 @@ class FakeGraph(FakeService):
             "isDraft": message.is_draft,
             "webLink": f"https://outlook.office365.com/owa/?ItemID={quote(message.id)}&exvsurl=1&viewmodel=ReadMessageItem",
             "inferenceClassification": "focused",
-            "body": {"contentType": "text", "content": message.text} if text else {"contentType": "html", "content": message.html(message.text)},
+            "body": {"contentType": "text", "content": message.text}
+            if text
+            else {"contentType": "html", "content": message.html(message.text)},
             "sender": person(message.sender),
             "from": person(message.sender),
             "toRecipients": [person(p) for p in message.to],
@@ -486,14 +701,22 @@ class FakeGraph(FakeService):
             "flag": {"flagStatus": "notFlagged"},
         }
         extra = {
-            "uniqueBody": {"contentType": "text", "content": unique} if text else {"contentType": "html", "content": message.html(unique)},
-            "internetMessageHeaders": [{"name": n, "value": v} for n, v in message.headers] if message.headers is not None else None,
+            "uniqueBody": {"contentType": "text", "content": unique}
+            if text
+            else {"contentType": "html", "content": message.html(unique)},
+            "internetMessageHeaders": [{"name": n, "value": v} for n, v in message.headers]
+            if message.headers is not None
+            else None,
         }
         if select is None:
             rendered = full
         else:
             wanted = {s.strip() for s in select}
-            rendered = {k: v for k, v in full.items() if k in wanted or k in ("id", "@odata.type", "@odata.etag")}
+            rendered = {
+                k: v
+                for k, v in full.items()
+                if k in wanted or k in ("id", "@odata.type", "@odata.etag")
+            }
             for name, value in extra.items():
                 if name == "uniqueBody" and self.omit_unique_body:
                     continue
@@ -508,6 +731,8 @@ class FakeGraph(FakeService):
                 "Integer 0x0E08": str(800 + len(message.text.encode())),
             }
             rendered["singleValueExtendedProperties"] = [
-                {"id": key, "value": value} for key, value in values.items() if value is not None and key.lower() in wanted_ids
+                {"id": key, "value": value}
+                for key, value in values.items()
+                if value is not None and key.lower() in wanted_ids
             ]
         return rendered

@@ -68,9 +68,12 @@ class FakeService:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 request = Request(
-                    method=self.command, path=parts.path,
+                    method=self.command,
+                    path=parts.path,
                     query=dict(parse_qsl(parts.query, keep_blank_values=True)),
-                    headers=dict(self.headers.items()), body=body, raw_query=parts.query,
+                    headers=dict(self.headers.items()),
+                    body=body,
+                    raw_query=parts.query,
                 )
                 response = service.handle(request)
                 payload = response.encoded()
@@ -88,7 +91,12 @@ class FakeService:
         server.daemon_threads = True
         server.socket = tls.server_context().wrap_socket(server.socket, server_side=True)
         self.server = server
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=type(self).__name__, daemon=True).start()
+        threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=type(self).__name__,
+            daemon=True,
+        ).start()
 
     @property
     def url(self) -> str:

@@ -50,7 +50,9 @@ PASSWORD = "correct horse battery staple"
 
 
 def _binary(name: str) -> str | None:
-    return shutil.which(name) or next((p for p in (f"/usr/sbin/{name}", f"/usr/bin/{name}") if os.path.exists(p)), None)
+    return shutil.which(name) or next(
+        (p for p in (f"/usr/sbin/{name}", f"/usr/bin/{name}") if os.path.exists(p)), None
+    )
 
 
 def dovecot_available() -> str | None:
@@ -69,8 +71,18 @@ def _mail_user() -> tuple[str, int, int]:
         entry = pwd.getpwnam(MAIL_USER)
     except KeyError:
         subprocess.run(
-            ["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", MAIL_USER],
-            check=True, capture_output=True,
+            [
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "--home-dir",
+                "/nonexistent",
+                "--shell",
+                "/usr/sbin/nologin",
+                MAIL_USER,
+            ],
+            check=True,
+            capture_output=True,
         )
         entry = pwd.getpwnam(MAIL_USER)
     return entry.pw_name, entry.pw_uid, entry.pw_gid
@@ -100,12 +112,17 @@ class Dovecot:
     # ------------------------------------------------------------------ life cycle
 
     def start(self) -> None:
-        check = subprocess.run([_binary("dovecot") or "dovecot", "-c", str(self.config), "-n"], capture_output=True, text=True)
+        check = subprocess.run(
+            [_binary("dovecot") or "dovecot", "-c", str(self.config), "-n"],
+            capture_output=True,
+            text=True,
+        )
         if check.returncode != 0:
             raise RuntimeError(f"dovecot rejected its test configuration:\n{check.stderr}")
         self.process = subprocess.Popen(
             [_binary("dovecot") or "dovecot", "-F", "-c", str(self.config)],
-            stdout=subprocess.DEVNULL, stderr=open(self.root / "dovecot.stderr", "wb"),  # noqa: SIM115
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.root / "dovecot.stderr", "wb"),  # noqa: SIM115
         )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -198,7 +215,10 @@ class Dovecot:
 
     def doveadm(self, *args: str) -> str:
         result = subprocess.run(
-            [_binary("doveadm") or "doveadm", "-c", str(self.config), *args], capture_output=True, text=True, check=False
+            [_binary("doveadm") or "doveadm", "-c", str(self.config), *args],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if result.returncode != 0:
             raise RuntimeError(f"doveadm {' '.join(args)} failed: {result.stderr.strip()}")
@@ -211,7 +231,9 @@ class Dovecot:
     def rebuild_folder(self, folder: str) -> None:
         """Throw away a folder's UID list and indexes (a restored backup, a migrated server):
         Dovecot gives the folder a new UIDVALIDITY and numbers its messages afresh."""
-        directory = self.maildir if folder == "INBOX" else self.maildir / f".{folder.replace('/', '.')}"
+        directory = (
+            self.maildir if folder == "INBOX" else self.maildir / f".{folder.replace('/', '.')}"
+        )
         for path in [directory / "dovecot-uidlist", *directory.glob("dovecot.index*")]:
             path.unlink(missing_ok=True)
         self.doveadm("force-resync", "-u", self.username, folder)
@@ -219,7 +241,9 @@ class Dovecot:
     def write_maildir(self, folder: str, messages: Iterable[tuple[bytes, float]]) -> int:
         """Write ``(raw, unix time)`` messages straight into the maildir (fast bulk loading for
         benchmarks); call :meth:`resync` afterwards. Returns how many were written."""
-        directory = self.maildir if folder == "INBOX" else self.maildir / f".{folder.replace('/', '.')}"
+        directory = (
+            self.maildir if folder == "INBOX" else self.maildir / f".{folder.replace('/', '.')}"
+        )
         for sub in ("cur", "new", "tmp"):
             (directory / sub).mkdir(parents=True, exist_ok=True)
         count = 0
@@ -242,7 +266,15 @@ class Dovecot:
 
     # ------------------------------------------------------------------ relmon configuration
 
-    def account_toml(self, name: str = "alice-imap", *, security: str = "plain", port: int | None = None, timeout: float = 10, extra: str = "") -> str:
+    def account_toml(
+        self,
+        name: str = "alice-imap",
+        *,
+        security: str = "plain",
+        port: int | None = None,
+        timeout: float = 10,
+        extra: str = "",
+    ) -> str:
         """An ``[[accounts]]`` entry for this server (password from $RELMON_TEST_IMAP_PASSWORD)."""
         os.environ["RELMON_TEST_IMAP_PASSWORD"] = self.password
         chosen = port or (self.tls_port if security == "tls" else self.port)
@@ -268,7 +300,13 @@ def _config_text(
     internal = "dovecot" if os.geteuid() == 0 else user
     login = "dovenull" if os.geteuid() == 0 else user
     mailboxes = ""
-    for name, use in (("Sent", "\\Sent"), ("Drafts", "\\Drafts"), ("Trash", "\\Trash"), ("Junk", "\\Junk"), ("Archive", "\\Archive")):
+    for name, use in (
+        ("Sent", "\\Sent"),
+        ("Drafts", "\\Drafts"),
+        ("Trash", "\\Trash"),
+        ("Junk", "\\Junk"),
+        ("Archive", "\\Archive"),
+    ):
         flag = f"    special_use = {use}\n" if special_use else ""
         mailboxes += f"  mailbox {name} {{\n{flag}    auto = subscribe\n  }}\n"
     if tls is None:
@@ -278,7 +316,11 @@ def _config_text(
         ssl = f"ssl = yes\nssl_cert = <{tls.cert_file}\nssl_key = <{tls.key_file}\nssl_min_protocol = TLSv1.2\n"
         imaps = f"  inet_listener imaps {{\n    address = 127.0.0.1\n    port = {tls_port}\n    ssl = yes\n  }}\n"
     mechanisms = "plain login" + (" xoauth2 oauthbearer" if oauth else "")
-    oauth_passdb = f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {oauth}\n}}\n" if oauth else ""
+    oauth_passdb = (
+        f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {oauth}\n}}\n"
+        if oauth
+        else ""
+    )
     return f"""# relmon test server: private configuration, nothing from /etc/dovecot
 instance_name = relmon-test-{uuid.uuid4().hex[:8]}
 base_dir = {root}/run
@@ -367,9 +409,27 @@ def start_dovecot(
     tls_port = free_port() if tls else None
     config = root / "dovecot.conf"
     config.write_text(
-        _config_text(root=root, port=port, tls_port=tls_port, tls=tls, mail_user=(name, uid, gid), special_use=special_use, oauth=oauth)
+        _config_text(
+            root=root,
+            port=port,
+            tls_port=tls_port,
+            tls=tls,
+            mail_user=(name, uid, gid),
+            special_use=special_use,
+            oauth=oauth,
+        )
     )
-    server = Dovecot(root=root, config=config, port=port, tls_port=tls_port, username=username, password=password, maildir=maildir, uid=uid, gid=gid)
+    server = Dovecot(
+        root=root,
+        config=config,
+        port=port,
+        tls_port=tls_port,
+        username=username,
+        password=password,
+        maildir=maildir,
+        uid=uid,
+        gid=gid,
+    )
     if os.geteuid() == 0:
         for path in [root / "mail", *(root / "mail").rglob("*")]:
             os.chown(path, uid, gid)

@@ -75,8 +75,12 @@ class FaultyProxy:
                 limit, self._cut_after = self._cut_after, None
                 self._sockets += [client, upstream]
             budget = [limit]
-            threading.Thread(target=self._pump, args=(upstream, client, budget), daemon=True).start()
-            threading.Thread(target=self._pump, args=(client, upstream, [None]), daemon=True).start()
+            threading.Thread(
+                target=self._pump, args=(upstream, client, budget), daemon=True
+            ).start()
+            threading.Thread(
+                target=self._pump, args=(client, upstream, [None]), daemon=True
+            ).start()
 
     def _pump(self, source: socket.socket, sink: socket.socket, budget: list[int | None]) -> None:
         try:

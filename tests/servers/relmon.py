@@ -73,8 +73,14 @@ class RelmonProcess:
 
     def __init__(self, config: Path, *, env: dict[str, str] | None = None) -> None:
         self.config = config
-        environment = {k: v for k, v in os.environ.items() if k not in ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID")}
-        environment.update({"PYTHONUNBUFFERED": "1", "RELMON_CORPORA": os.environ.get("RELMON_CORPORA", "")})
+        environment = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID")
+        }
+        environment.update(
+            {"PYTHONUNBUFFERED": "1", "RELMON_CORPORA": os.environ.get("RELMON_CORPORA", "")}
+        )
         environment.update(env or {})
         self.env = environment
         self.lines: list[str] = []
@@ -84,7 +90,10 @@ class RelmonProcess:
         self.lines = []
         self.process = subprocess.Popen(
             [sys.executable, "-m", "monitor", "--config", str(self.config), "run"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=self.env, cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=self.env,
+            cwd=ROOT,
         )
         threading.Thread(target=self._read, args=(self.process,), daemon=True).start()
         return self
@@ -109,10 +118,18 @@ class RelmonProcess:
         return out
 
     def events(self, name: str, **match: Any) -> list[dict[str, Any]]:
-        return [r for r in self.records() if r.get("event") == name and all(r.get(k) == v for k, v in match.items())]
+        return [
+            r
+            for r in self.records()
+            if r.get("event") == name and all(r.get(k) == v for k, v in match.items())
+        ]
 
     def wait_for(self, name: str, timeout: float = 30.0, **match: Any) -> dict[str, Any]:
-        return self.wait_until(lambda: (self.events(name, **match) or [None])[-1], f"log event {name} {match or ''}", timeout)
+        return self.wait_until(
+            lambda: (self.events(name, **match) or [None])[-1],
+            f"log event {name} {match or ''}",
+            timeout,
+        )
 
     def wait_until(self, probe: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
         deadline = time.monotonic() + timeout
@@ -125,7 +142,9 @@ class RelmonProcess:
                 found = probe()
                 if found:
                     return found
-                raise AssertionError(f"relmon exited ({self.process.returncode}) before {what}:\n{self.output[-4000:]}")
+                raise AssertionError(
+                    f"relmon exited ({self.process.returncode}) before {what}:\n{self.output[-4000:]}"
+                )
             time.sleep(0.05)
         raise AssertionError(f"no {what} within {timeout} s:\n{self.output[-4000:]}")
 

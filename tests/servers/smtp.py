@@ -33,7 +33,9 @@ class Inbox:
     """What the server received, and how it should answer."""
 
     messages: list[Received] = field(default_factory=list)
-    reject: dict[str, str] = field(default_factory=dict)  # recipient -> SMTP reply, e.g. "550 5.1.1 …"
+    reject: dict[str, str] = field(
+        default_factory=dict
+    )  # recipient -> SMTP reply, e.g. "550 5.1.1 …"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.reject:
@@ -42,7 +44,13 @@ class Inbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content or envelope.content))
+        self.messages.append(
+            Received(
+                envelope.mail_from,
+                list(envelope.rcpt_tos),
+                envelope.original_content or envelope.content,
+            )
+        )
         return "250 Message accepted for delivery"
 
     def message_ids(self) -> list[str]:
@@ -50,7 +58,9 @@ class Inbox:
 
 
 class SmtpServer:
-    def __init__(self, port: int | None = None, *, credentials: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self, port: int | None = None, *, credentials: tuple[str, str] | None = None
+    ) -> None:
         self.port = port or free_port()
         self.inbox = Inbox()
         self.controller: Controller | None = None
@@ -58,15 +68,21 @@ class SmtpServer:
         self.logins: list[str] = []
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
-        ok = isinstance(auth_data, LoginPassword) and self.credentials is not None and (
-            auth_data.login.decode(), auth_data.password.decode()
-        ) == self.credentials
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and self.credentials is not None
+            and (auth_data.login.decode(), auth_data.password.decode()) == self.credentials
+        )
         if ok:
             self.logins.append(auth_data.login.decode())
         return AuthResult(success=ok)
 
     def start(self) -> SmtpServer:
-        extra = {"authenticator": self._authenticate, "auth_required": True, "auth_require_tls": False} if self.credentials else {}
+        extra = (
+            {"authenticator": self._authenticate, "auth_required": True, "auth_require_tls": False}
+            if self.credentials
+            else {}
+        )
         self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, **extra)
         self.controller.start()
         return self
@@ -82,8 +98,10 @@ class SmtpServer:
         if self.credentials is not None:
             auth = f'username = "{self.credentials[0]}"\npassword_file = "{password_file}"\n'
         return (
-            '\n[alerts]\nfrom = "relmon@northwind-advisory.example"\noperator = ["it@northwind-advisory.example"]\n' + extra
-            + f'\n[smtp]\nhost = "127.0.0.1"\nport = {self.port}\nsecurity = "plain"\ntimeout_seconds = 5\n' + auth
+            '\n[alerts]\nfrom = "relmon@northwind-advisory.example"\noperator = ["it@northwind-advisory.example"]\n'
+            + extra
+            + f'\n[smtp]\nhost = "127.0.0.1"\nport = {self.port}\nsecurity = "plain"\ntimeout_seconds = 5\n'
+            + auth
         )
 
 

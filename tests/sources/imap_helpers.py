@@ -13,8 +13,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from monitor.app.runtime import Runtime
 from monitor.config import Account
-from monitor.runtime import Runtime
 from monitor.store.schema import folder_state, messages, quarantine, sightings
 from tests.factories import ALICE, BEN, DANA, RAJ, email, team_config
 from tests.servers.dovecot import Dovecot
@@ -22,17 +22,33 @@ from tests.servers.dovecot import Dovecot
 NOW = datetime(2026, 6, 20, 12, 0, tzinfo=UTC)
 
 
-def open_runtime(server: Dovecot, store_url: str, *, account_extra: str = "", extra: str = "", analyzer: Any = None, **toml: Any) -> tuple[Runtime, Account]:
+def open_runtime(
+    server: Dovecot,
+    store_url: str,
+    *,
+    account_extra: str = "",
+    extra: str = "",
+    analyzer: Any = None,
+    **toml: Any,
+) -> tuple[Runtime, Account]:
     config = team_config(store_url, extra=server.account_toml(extra=account_extra, **toml) + extra)
     runtime = Runtime.open(config, analyzer=analyzer)
     account = config.accounts[0]
     return runtime, account
 
 
-def client_mail(count: int, *, start: int = 0, attachment_every: int = 0, prefix: str = "thread") -> list[bytes]:
+def client_mail(
+    count: int, *, start: int = 0, attachment_every: int = 0, prefix: str = "thread"
+) -> list[bytes]:
     """Dana (Acme) writing to Alice: a realistic mix of plain, HTML and attachment mail."""
     found = []
-    topics = ["warehouse rollout", "Q3 roadmap", "carrier contract", "invoice 2231", "pilot site visit"]
+    topics = [
+        "warehouse rollout",
+        "Q3 roadmap",
+        "carrier contract",
+        "invoice 2231",
+        "pilot site visit",
+    ]
     for number in range(start, start + count):
         topic = topics[number % len(topics)]
         found.append(
@@ -46,8 +62,12 @@ def client_mail(count: int, *, start: int = 0, attachment_every: int = 0, prefix
                     "Could you confirm the next milestone by Friday? We are a little worried about the timeline.\n\n"
                     "Thanks,\nDana"
                 ),
-                html=f"<p>Hi Alice,</p><p>Update {number} on the {topic}.</p>" if number % 3 == 0 else None,
-                attachment=(b"%PDF-1.4 " + bytes(range(256)) * 400) if attachment_every and number % attachment_every == 0 else None,
+                html=f"<p>Hi Alice,</p><p>Update {number} on the {topic}.</p>"
+                if number % 3 == 0
+                else None,
+                attachment=(b"%PDF-1.4 " + bytes(range(256)) * 400)
+                if attachment_every and number % attachment_every == 0
+                else None,
                 date=datetime(2026, 6, 1, 9, 0, tzinfo=UTC) + timedelta(hours=number),
                 message_id=f"{prefix}-{number}@acme-logistics.example",
             )
@@ -58,7 +78,9 @@ def client_mail(count: int, *, start: int = 0, attachment_every: int = 0, prefix
 def our_replies(count: int, *, start: int = 0, prefix: str = "thread") -> list[bytes]:
     return [
         email(
-            frm=ALICE, to=DANA, subject=f"Re: update {number}",
+            frm=ALICE,
+            to=DANA,
+            subject=f"Re: update {number}",
             body="Hi Dana,\n\nConfirmed, we are on track for Friday.\n\nBest,\nAlice",
             date=datetime(2026, 6, 1, 10, 0, tzinfo=UTC) + timedelta(hours=number),
             message_id=f"reply-{number}@northwind-advisory.example",
@@ -73,13 +95,27 @@ def snapshot(runtime: Runtime) -> dict[str, Any]:
     with runtime.store.engine.connect() as connection:
         keys = sorted(connection.execute(sa.select(messages.c.key)).scalars())
         rows = connection.execute(
-            sa.select(messages.c.key, sightings.c.account, sightings.c.folder, sightings.c.location, sightings.c.expunged_at.is_(None))
-            .join(messages, messages.c.id == sightings.c.message)
+            sa.select(
+                messages.c.key,
+                sightings.c.account,
+                sightings.c.folder,
+                sightings.c.location,
+                sightings.c.expunged_at.is_(None),
+            ).join(messages, messages.c.id == sightings.c.message)
         ).all()
         states = connection.execute(
-            sa.select(folder_state.c.account, folder_state.c.folder, folder_state.c.uidvalidity, folder_state.c.last_uid, folder_state.c.highestmodseq, folder_state.c.exists_count)
+            sa.select(
+                folder_state.c.account,
+                folder_state.c.folder,
+                folder_state.c.uidvalidity,
+                folder_state.c.last_uid,
+                folder_state.c.highestmodseq,
+                folder_state.c.exists_count,
+            )
         ).all()
-        held = connection.execute(sa.select(quarantine.c.folder, quarantine.c.location, quarantine.c.reason)).all()
+        held = connection.execute(
+            sa.select(quarantine.c.folder, quarantine.c.location, quarantine.c.reason)
+        ).all()
     return {
         "messages": keys,
         "sightings": sorted(tuple(r) for r in rows),
@@ -94,7 +130,9 @@ def stored_messages(runtime: Runtime) -> list[sa.Row[Any]]:
 
 
 def places(runtime: Runtime, folder: str | None = None) -> list[sa.Row[Any]]:
-    query = sa.select(sightings, messages.c.message_id).join(messages, messages.c.id == sightings.c.message)
+    query = sa.select(sightings, messages.c.message_id).join(
+        messages, messages.c.id == sightings.c.message
+    )
     if folder is not None:
         query = query.where(sightings.c.folder == folder)
     with runtime.store.engine.connect() as connection:

@@ -33,17 +33,29 @@ def inbox_message(**changes) -> dict:
         "bodyPreview": "Hi Alice, could you send the revised rollout plan before Thursday's steering call?",
         "conversationId": "AAQkAGI1ZjM5ZDg3LTFmZTgtNDRmZS04YmUzLQAQAKo1",
         "isDraft": False,
-        "uniqueBody": {"contentType": "text", "content": "Hi Alice,\r\n\r\nCould you send the revised rollout plan before Thursday's steering call?\r\n\r\nThanks,\r\nDana\r\n"},
+        "uniqueBody": {
+            "contentType": "text",
+            "content": "Hi Alice,\r\n\r\nCould you send the revised rollout plan before Thursday's steering call?\r\n\r\nThanks,\r\nDana\r\n",
+        },
         "sender": person("Dana Whitfield", "dana.whitfield@acme-logistics.example"),
         "from": person("Dana Whitfield", "Dana.Whitfield@Acme-Logistics.example"),
         "toRecipients": [person("Alice Marsh", ALICE)],
-        "ccRecipients": [person("Raj Patel", "raj.patel@acme-logistics.example"), {"emailAddress": {"name": "All staff"}}],
+        "ccRecipients": [
+            person("Raj Patel", "raj.patel@acme-logistics.example"),
+            {"emailAddress": {"name": "All staff"}},
+        ],
         "internetMessageHeaders": [
-            {"name": "Received", "value": "from AM0PR03MB.eurprd03.prod.outlook.com; Tue, 2 Jun 2026 08:12:41 +0000"},
-            {"name": "Content-Type", "value": "multipart/alternative; boundary=\"_000_DB9PR\""},
+            {
+                "name": "Received",
+                "value": "from AM0PR03MB.eurprd03.prod.outlook.com; Tue, 2 Jun 2026 08:12:41 +0000",
+            },
+            {"name": "Content-Type", "value": 'multipart/alternative; boundary="_000_DB9PR"'},
             {"name": "Message-ID", "value": "<DB9PR08MB6587.roadmap@acme-logistics.example>"},
             {"name": "In-Reply-To", "value": "<AM0PR03MB.plan@northwind-advisory.example>"},
-            {"name": "References", "value": "<AM0PR03MB.kickoff@northwind-advisory.example> <AM0PR03MB.plan@northwind-advisory.example>"},
+            {
+                "name": "References",
+                "value": "<AM0PR03MB.kickoff@northwind-advisory.example> <AM0PR03MB.plan@northwind-advisory.example>",
+            },
         ],
     }
     message.update(changes)
@@ -54,12 +66,20 @@ def test_an_inbox_message_maps_to_an_envelope() -> None:
     envelope = envelope_from_graph(inbox_message(), mailbox=ALICE, folder="inbox")
 
     assert envelope.message_id == "DB9PR08MB6587.roadmap@acme-logistics.example"
-    assert envelope.sender is not None and envelope.sender.address == "dana.whitfield@acme-logistics.example"
-    assert [m.address for m in envelope.cc] == ["raj.patel@acme-logistics.example"]  # the nameless entry is skipped
+    assert (
+        envelope.sender is not None
+        and envelope.sender.address == "dana.whitfield@acme-logistics.example"
+    )
+    assert [m.address for m in envelope.cc] == [
+        "raj.patel@acme-logistics.example"
+    ]  # the nameless entry is skipped
     assert envelope.date == datetime(2026, 6, 2, 8, 12, 20, tzinfo=UTC)
     assert envelope.received_at == datetime(2026, 6, 2, 8, 12, 41, tzinfo=UTC)
     assert envelope.in_reply_to == ("AM0PR03MB.plan@northwind-advisory.example",)
-    assert envelope.references == ("AM0PR03MB.kickoff@northwind-advisory.example", "AM0PR03MB.plan@northwind-advisory.example")
+    assert envelope.references == (
+        "AM0PR03MB.kickoff@northwind-advisory.example",
+        "AM0PR03MB.plan@northwind-advisory.example",
+    )
     assert envelope.unique_body is not None and envelope.unique_body.startswith("Hi Alice")
     assert envelope.content_type == "multipart/alternative"
     assert envelope.conversation_id == "AAQkAGI1ZjM5ZDg3LTFmZTgtNDRmZS04YmUzLQAQAKo1"
@@ -67,10 +87,15 @@ def test_an_inbox_message_maps_to_an_envelope() -> None:
 
 def test_a_sent_items_copy_takes_threading_from_its_mapi_properties() -> None:
     message = inbox_message(
-        internetMessageHeaders=None, **{"from": person("Alice Marsh", ALICE)}, sender=person("Alice Marsh", ALICE),
+        internetMessageHeaders=None,
+        **{"from": person("Alice Marsh", ALICE)},
+        sender=person("Alice Marsh", ALICE),
         singleValueExtendedProperties=[
             {"id": "String 0x1042", "value": "<DB9PR08MB6587.roadmap@acme-logistics.example>"},
-            {"id": "String 0x1039", "value": "<AM0PR03MB.plan@northwind-advisory.example> <DB9PR08MB6587.roadmap@acme-logistics.example>"},
+            {
+                "id": "String 0x1039",
+                "value": "<AM0PR03MB.plan@northwind-advisory.example> <DB9PR08MB6587.roadmap@acme-logistics.example>",
+            },
             {"id": "String 0x1a", "value": "IPM.Note"},
             {"id": "Integer 0xe08", "value": "48211"},
         ],
@@ -86,7 +111,9 @@ def test_a_sent_items_copy_takes_threading_from_its_mapi_properties() -> None:
 
 
 def test_a_sent_items_copy_without_a_usable_from_is_the_mailbox_owners() -> None:
-    message = inbox_message(**{"from": {"emailAddress": {"name": "{ME}"}}}, sender={"emailAddress": {"name": "{ME}"}})
+    message = inbox_message(
+        **{"from": {"emailAddress": {"name": "{ME}"}}}, sender={"emailAddress": {"name": "{ME}"}}
+    )
 
     envelope = envelope_from_graph(message, mailbox=ALICE, folder="sentitems")
 
@@ -95,15 +122,25 @@ def test_a_sent_items_copy_without_a_usable_from_is_the_mailbox_owners() -> None
 
 
 def test_an_inbox_message_without_a_sender_address_is_quarantined(analyzer) -> None:
-    message = inbox_message(**{"from": {"emailAddress": {"name": "/O=EXCHANGELABS/OU=EXCHANGE ADMINISTRATIVE GROUP"}}}, sender=None)
+    message = inbox_message(
+        **{"from": {"emailAddress": {"name": "/O=EXCHANGELABS/OU=EXCHANGE ADMINISTRATIVE GROUP"}}},
+        sender=None,
+    )
 
-    result = from_envelope(envelope_from_graph(message, mailbox=ALICE, folder="inbox"), analyzer, Privacy())
+    result = from_envelope(
+        envelope_from_graph(message, mailbox=ALICE, folder="inbox"), analyzer, Privacy()
+    )
 
     assert isinstance(result, Quarantined) and result.reason == "no_sender"
 
 
 def test_an_html_unique_body_is_read_as_text() -> None:
-    message = inbox_message(uniqueBody={"contentType": "html", "content": "<html><body><p>Hi Alice,</p><p>Can we meet on <b>Tuesday</b>?</p></body></html>"})
+    message = inbox_message(
+        uniqueBody={
+            "contentType": "html",
+            "content": "<html><body><p>Hi Alice,</p><p>Can we meet on <b>Tuesday</b>?</p></body></html>",
+        }
+    )
 
     envelope = envelope_from_graph(message, mailbox=ALICE, folder="inbox")
 
@@ -120,29 +157,54 @@ def test_an_html_unique_body_is_read_as_text() -> None:
         ("IPM.Note", None),
     ],
 )
-def test_the_exchange_message_class_marks_reports_and_meeting_responses(analyzer, message_class: str, noise: str | None) -> None:
+def test_the_exchange_message_class_marks_reports_and_meeting_responses(
+    analyzer, message_class: str, noise: str | None
+) -> None:
     message = inbox_message(
-        internetMessageHeaders=[], singleValueExtendedProperties=[{"id": "String 0x001A", "value": message_class}],
-        subject="Steering call", uniqueBody={"contentType": "text", "content": "See you on Thursday, can you bring the plan?"},
+        internetMessageHeaders=[],
+        singleValueExtendedProperties=[{"id": "String 0x001A", "value": message_class}],
+        subject="Steering call",
+        uniqueBody={
+            "contentType": "text",
+            "content": "See you on Thursday, can you bring the plan?",
+        },
     )
 
-    result = from_envelope(envelope_from_graph(message, mailbox=ALICE, folder="inbox"), analyzer, Privacy())
+    result = from_envelope(
+        envelope_from_graph(message, mailbox=ALICE, folder="inbox"), analyzer, Privacy()
+    )
 
     assert isinstance(result, Message)
     assert result.noise == noise
 
 
 def test_list_headers_make_bulk_noise(analyzer) -> None:
-    headers = [*inbox_message()["internetMessageHeaders"], {"name": "List-Unsubscribe", "value": "<mailto:leave@news.acme-logistics.example>"}]
+    headers = [
+        *inbox_message()["internetMessageHeaders"],
+        {"name": "List-Unsubscribe", "value": "<mailto:leave@news.acme-logistics.example>"},
+    ]
 
-    result = from_envelope(envelope_from_graph(inbox_message(internetMessageHeaders=headers), mailbox=ALICE, folder="inbox"), analyzer, Privacy())
+    result = from_envelope(
+        envelope_from_graph(
+            inbox_message(internetMessageHeaders=headers), mailbox=ALICE, folder="inbox"
+        ),
+        analyzer,
+        Privacy(),
+    )
 
     assert isinstance(result, Message) and result.noise == "bulk"
 
 
 def test_a_delta_update_with_only_changed_properties_is_not_a_complete_message() -> None:
     assert is_complete(inbox_message())
-    assert not is_complete({"@odata.type": "#microsoft.graph.message", "id": "AAkAL", "isRead": True, "parentFolderId": "AAMkAGI1"})
+    assert not is_complete(
+        {
+            "@odata.type": "#microsoft.graph.message",
+            "id": "AAkAL",
+            "isRead": True,
+            "parentFolderId": "AAMkAGI1",
+        }
+    )
 
 
 def test_a_missing_unique_body_with_a_preview_asks_for_the_body() -> None:

@@ -20,40 +20,68 @@ def read(choices) -> list[tuple[str, str]]:
 
 def test_special_use_folders_are_read_or_skipped_by_their_attribute() -> None:
     listed = [
-        folder("INBOX"), folder("Gesendet", b"\\Sent"), folder("Papierkorb", b"\\Trash"),
-        folder("Spam", b"\\Junk"), folder("Entwürfe", b"\\Drafts"), folder("Kunden/Acme"), folder("Archiv", b"\\Archive"),
+        folder("INBOX"),
+        folder("Gesendet", b"\\Sent"),
+        folder("Papierkorb", b"\\Trash"),
+        folder("Spam", b"\\Junk"),
+        folder("Entwürfe", b"\\Drafts"),
+        folder("Kunden/Acme"),
+        folder("Archiv", b"\\Archive"),
     ]
 
     choices = choose_folders(listed, gmail=False)
 
-    assert read(choices) == [("INBOX", "inbox"), ("Gesendet", "sent"), ("Archiv", "other"), ("Kunden/Acme", "other")]
+    assert read(choices) == [
+        ("INBOX", "inbox"),
+        ("Gesendet", "sent"),
+        ("Archiv", "other"),
+        ("Kunden/Acme", "other"),
+    ]
     assert {c.name: c.skipped for c in choices if c.skipped} == {
-        "Entwürfe": "drafts (not sent)", "Papierkorb": "deleted mail", "Spam": "junk mail",
+        "Entwürfe": "drafts (not sent)",
+        "Papierkorb": "deleted mail",
+        "Spam": "junk mail",
     }
 
 
 def test_exchange_folders_without_attributes_are_recognised_by_name() -> None:
     listed = [
-        folder("INBOX"), folder("Sent Items"), folder("Deleted Items"), folder("Junk Email"), folder("Drafts"),
-        folder("Projects/Sent"), folder("Clients"),
+        folder("INBOX"),
+        folder("Sent Items"),
+        folder("Deleted Items"),
+        folder("Junk Email"),
+        folder("Drafts"),
+        folder("Projects/Sent"),
+        folder("Clients"),
     ]
 
     choices = choose_folders(listed, gmail=False)
 
-    assert read(choices) == [("INBOX", "inbox"), ("Sent Items", "sent"), ("Clients", "other"), ("Projects/Sent", "other")]
+    assert read(choices) == [
+        ("INBOX", "inbox"),
+        ("Sent Items", "sent"),
+        ("Clients", "other"),
+        ("Projects/Sent", "other"),
+    ]
     assert next(c for c in choices if c.name == "Sent Items").found_by == "name"
 
 
 def test_name_fallback_is_not_used_when_the_server_marks_a_sent_folder() -> None:
-    choices = choose_folders([folder("INBOX"), folder("Sent"), folder("Outbox Copies", b"\\Sent")], gmail=False)
+    choices = choose_folders(
+        [folder("INBOX"), folder("Sent"), folder("Outbox Copies", b"\\Sent")], gmail=False
+    )
 
     assert [(c.name, c.role) for c in choices if c.role == "sent"] == [("Outbox Copies", "sent")]
 
 
 def test_gmail_all_mail_replaces_inbox_sent_and_labels() -> None:
     listed = [
-        folder("INBOX"), folder("[Gmail]", b"\\Noselect"), folder("[Gmail]/All Mail", b"\\All"),
-        folder("[Gmail]/Sent Mail", b"\\Sent"), folder("[Gmail]/Spam", b"\\Junk"), folder("[Gmail]/Important", b"\\Important"),
+        folder("INBOX"),
+        folder("[Gmail]", b"\\Noselect"),
+        folder("[Gmail]/All Mail", b"\\All"),
+        folder("[Gmail]/Sent Mail", b"\\Sent"),
+        folder("[Gmail]/Spam", b"\\Junk"),
+        folder("[Gmail]/Important", b"\\Important"),
         folder("Clients/Acme"),
     ]
 
@@ -64,7 +92,12 @@ def test_gmail_all_mail_replaces_inbox_sent_and_labels() -> None:
 
 
 def test_configured_patterns_choose_among_the_readable_folders() -> None:
-    listed = [folder("INBOX"), folder("Sent", b"\\Sent"), folder("Клиенты/Ромашка"), folder("Personal")]
+    listed = [
+        folder("INBOX"),
+        folder("Sent", b"\\Sent"),
+        folder("Клиенты/Ромашка"),
+        folder("Personal"),
+    ]
 
     choices = choose_folders(listed, gmail=False, wanted=lambda name: name != "Personal")
 
@@ -72,7 +105,14 @@ def test_configured_patterns_choose_among_the_readable_folders() -> None:
 
 
 def state(**values) -> FolderState:
-    base = {"account": "alice", "folder": "INBOX", "uidvalidity": 7, "last_uid": 120, "highestmodseq": 900, "exists_count": 118}
+    base = {
+        "account": "alice",
+        "folder": "INBOX",
+        "uidvalidity": 7,
+        "last_uid": 120,
+        "highestmodseq": 900,
+        "exists_count": 118,
+    }
     return FolderState(**{**base, **values})
 
 
@@ -95,12 +135,18 @@ def test_only_a_new_uidvalidity_asks_for_a_full_resync() -> None:
 
 
 def test_uid_searches_are_split_into_windows() -> None:
-    assert list(uid_windows(1, 120_000, 50_000)) == [(1, 50_000), (50_001, 100_000), (100_001, 120_000)]
+    assert list(uid_windows(1, 120_000, 50_000)) == [
+        (1, 50_000),
+        (50_001, 100_000),
+        (100_001, 120_000),
+    ]
     assert list(uid_windows(5, 4)) == []
 
 
 def test_text_parts_are_fetched_once_per_layout() -> None:
-    groups = text_part_groups([(1, ["1"]), (2, ["1.1", "1.2"]), (3, ["1"]), (4, []), (5, ["1.1", "1.2"])])
+    groups = text_part_groups(
+        [(1, ["1"]), (2, ["1.1", "1.2"]), (3, ["1"]), (4, []), (5, ["1.1", "1.2"])]
+    )
 
     assert groups == {("1",): [1, 3], ("1.1", "1.2"): [2, 5]}
 
@@ -108,38 +154,142 @@ def test_text_parts_are_fetched_once_per_layout() -> None:
 def test_bodystructure_of_a_reply_with_html_and_a_pdf() -> None:
     body = (
         [
-            ([(b"TEXT", b"PLAIN", (b"CHARSET", b"utf-8"), None, None, b"QUOTED-PRINTABLE", 812, 20, None, None, None, None),
-              (b"TEXT", b"HTML", (b"CHARSET", b"utf-8"), None, None, b"BASE64", 2210, 29, None, None, None, None)],
-             b"ALTERNATIVE", (b"BOUNDARY", b"alt"), None, None, None),
-            (b"APPLICATION", b"PDF", (b"NAME", b"plan.pdf"), None, None, b"BASE64", 402112, None, (b"ATTACHMENT", (b"FILENAME", b"plan.pdf")), None, None),
+            (
+                [
+                    (
+                        b"TEXT",
+                        b"PLAIN",
+                        (b"CHARSET", b"utf-8"),
+                        None,
+                        None,
+                        b"QUOTED-PRINTABLE",
+                        812,
+                        20,
+                        None,
+                        None,
+                        None,
+                        None,
+                    ),
+                    (
+                        b"TEXT",
+                        b"HTML",
+                        (b"CHARSET", b"utf-8"),
+                        None,
+                        None,
+                        b"BASE64",
+                        2210,
+                        29,
+                        None,
+                        None,
+                        None,
+                        None,
+                    ),
+                ],
+                b"ALTERNATIVE",
+                (b"BOUNDARY", b"alt"),
+                None,
+                None,
+                None,
+            ),
+            (
+                b"APPLICATION",
+                b"PDF",
+                (b"NAME", b"plan.pdf"),
+                None,
+                None,
+                b"BASE64",
+                402112,
+                None,
+                (b"ATTACHMENT", (b"FILENAME", b"plan.pdf")),
+                None,
+                None,
+            ),
         ],
-        b"MIXED", (b"BOUNDARY", b"mix"), None, None, None,
+        b"MIXED",
+        (b"BOUNDARY", b"mix"),
+        None,
+        None,
+        None,
     )
 
     structure = structure_from_bodystructure(body)
 
     assert structure.content_type == "multipart/mixed"
     assert [(p.path, p.content_type, p.encoding) for p in structure.parts] == [
-        ("1.1", "text/plain", "quoted-printable"), ("1.2", "text/html", "base64"), ("2", "application/pdf", "base64"),
+        ("1.1", "text/plain", "quoted-printable"),
+        ("1.2", "text/html", "base64"),
+        ("2", "application/pdf", "base64"),
     ]
     assert [p.path for p in structure.text_parts()] == ["1.1", "1.2"]
-    assert structure.parts[2].is_attachment and structure.parts[2].filename == "plan.pdf" and structure.has_attachments
+    assert (
+        structure.parts[2].is_attachment
+        and structure.parts[2].filename == "plan.pdf"
+        and structure.has_attachments
+    )
 
 
 def test_bodystructure_of_a_delivery_report_keeps_its_report_type() -> None:
     body = (
         [
-            (b"TEXT", b"PLAIN", (b"CHARSET", b"us-ascii"), None, None, b"7BIT", 300, 8, None, None, None, None),
-            (b"MESSAGE", b"DELIVERY-STATUS", None, None, None, b"7BIT", 400, None, None, None, None),
-            (b"MESSAGE", b"RFC822", None, None, None, b"7BIT", 900, (None,) * 10, (b"TEXT", b"PLAIN", None, None, None, b"7BIT", 10, 1), 30, None, None, None, None),
+            (
+                b"TEXT",
+                b"PLAIN",
+                (b"CHARSET", b"us-ascii"),
+                None,
+                None,
+                b"7BIT",
+                300,
+                8,
+                None,
+                None,
+                None,
+                None,
+            ),
+            (
+                b"MESSAGE",
+                b"DELIVERY-STATUS",
+                None,
+                None,
+                None,
+                b"7BIT",
+                400,
+                None,
+                None,
+                None,
+                None,
+            ),
+            (
+                b"MESSAGE",
+                b"RFC822",
+                None,
+                None,
+                None,
+                b"7BIT",
+                900,
+                (None,) * 10,
+                (b"TEXT", b"PLAIN", None, None, None, b"7BIT", 10, 1),
+                30,
+                None,
+                None,
+                None,
+                None,
+            ),
         ],
-        b"REPORT", (b"REPORT-TYPE", b"delivery-status", b"BOUNDARY", b"r"), None, None, None,
+        b"REPORT",
+        (b"REPORT-TYPE", b"delivery-status", b"BOUNDARY", b"r"),
+        None,
+        None,
+        None,
     )
 
     structure = structure_from_bodystructure(body)
 
     assert structure.report_type == "delivery-status"
-    assert [p.content_type for p in structure.parts] == ["text/plain", "message/delivery-status", "message/rfc822"]
+    assert [p.content_type for p in structure.parts] == [
+        "text/plain",
+        "message/delivery-status",
+        "message/rfc822",
+    ]
     assert [p.path for p in structure.text_parts()] == ["1"]
 
 

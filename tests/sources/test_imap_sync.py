@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from monitor.jobs import check_account, sync_account
+from monitor.app.sync import check_account, sync_account
 from monitor.sources import imap
 from monitor.sources.imap_mime import structure_from_bodystructure
 from monitor.sources.mime import find_header_end, parse_headers, structure_of
@@ -37,7 +37,9 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'relmon.db'}"
 
 
-def test_first_sync_stores_inbox_and_sent_with_direction_and_places(dovecot: Dovecot, store_url: str, analyzer) -> None:
+def test_first_sync_stores_inbox_and_sent_with_direction_and_places(
+    dovecot: Dovecot, store_url: str, analyzer
+) -> None:
     """GIVEN Dana's five messages in Alice's Inbox and Alice's two replies in Sent, one of
     them also filed in the Inbox (Alice copied herself)
     WHEN relmon syncs the account for the first time
@@ -61,7 +63,11 @@ def test_first_sync_stores_inbox_and_sent_with_direction_and_places(dovecot: Dov
     assert directions["reply-0@northwind-advisory.example"] == "outbound"
     assert all(row.client == "Acme Logistics" for row in rows)
     assert all(row.sentiment is not None for row in rows if row.direction == "inbound")
-    reply_places = [(p.folder, p.location.split(":")[1]) for p in places(runtime) if p.message_id == "reply-0@northwind-advisory.example"]
+    reply_places = [
+        (p.folder, p.location.split(":")[1])
+        for p in places(runtime)
+        if p.message_id == "reply-0@northwind-advisory.example"
+    ]
     assert sorted(reply_places) == [("INBOX", "6"), ("Sent", "1")]
     with runtime.store.engine.connect() as connection:
         state = {row.folder: row for row in connection.execute(sa.select(folder_state))}
@@ -69,7 +75,9 @@ def test_first_sync_stores_inbox_and_sent_with_direction_and_places(dovecot: Dov
     assert state["INBOX"].highestmodseq is not None  # Dovecot has CONDSTORE
 
 
-def test_sync_reads_text_parts_only_and_never_marks_mail_read(dovecot: Dovecot, sqlite_url: str, analyzer, monkeypatch) -> None:
+def test_sync_reads_text_parts_only_and_never_marks_mail_read(
+    dovecot: Dovecot, sqlite_url: str, analyzer, monkeypatch
+) -> None:
     """Attachments are never fetched, every fetch is a PEEK, and the mail stays unread."""
     dovecot.append("INBOX", client_mail(6, attachment_every=2))
     runtime, account = open_runtime(dovecot, sqlite_url, analyzer=analyzer)
@@ -87,17 +95,29 @@ def test_sync_reads_text_parts_only_and_never_marks_mail_read(dovecot: Dovecot, 
     assert result.error is None and result.total("new") == 6
     client = dovecot.client()
     client.select_folder("INBOX", readonly=True)
-    structures = {uid: structure_from_bodystructure(data[b"BODYSTRUCTURE"]) for uid, data in client.fetch(client.search("ALL"), ["BODYSTRUCTURE"]).items()}
+    structures = {
+        uid: structure_from_bodystructure(data[b"BODYSTRUCTURE"])
+        for uid, data in client.fetch(client.search("ALL"), ["BODYSTRUCTURE"]).items()
+    }
     sections = [(uid, item) for uid, item in requested if item.startswith(("BODY[", "BODY.PEEK["))]
     assert sections and all(item.startswith("BODY.PEEK[") for _, item in sections)
-    read_parts = {(uid, item[len("BODY.PEEK[") :].split("]")[0]) for uid, item in sections} - {(uid, "HEADER") for uid in structures}
-    parts = {(uid, part.path): part for uid, structure in structures.items() for part in structure.parts}
-    assert read_parts and all(parts[key].content_type.startswith("text/") and not parts[key].is_attachment for key in read_parts)
+    read_parts = {(uid, item[len("BODY.PEEK[") :].split("]")[0]) for uid, item in sections} - {
+        (uid, "HEADER") for uid in structures
+    }
+    parts = {
+        (uid, part.path): part for uid, structure in structures.items() for part in structure.parts
+    }
+    assert read_parts and all(
+        parts[key].content_type.startswith("text/") and not parts[key].is_attachment
+        for key in read_parts
+    )
     assert sum(1 for part in parts.values() if part.is_attachment) == 3
     assert client.search(["SEEN"]) == []
 
 
-def test_unchanged_folder_costs_the_same_few_commands_whatever_its_size(dovecot: Dovecot, sqlite_url: str, analyzer) -> None:
+def test_unchanged_folder_costs_the_same_few_commands_whatever_its_size(
+    dovecot: Dovecot, sqlite_url: str, analyzer
+) -> None:
     """A pass over unchanged folders sends one EXAMINE per folder, for 10 or 400 messages."""
     dovecot.append("Archive", client_mail(10, prefix="small"))
     dovecot.append("INBOX", client_mail(400, prefix="large"))
@@ -115,7 +135,9 @@ def test_unchanged_folder_costs_the_same_few_commands_whatever_its_size(dovecot:
     assert sum(sent.values()) <= folders + 6
 
 
-def test_new_mail_is_fetched_on_the_next_pass_and_nothing_else(dovecot: Dovecot, sqlite_url: str, analyzer) -> None:
+def test_new_mail_is_fetched_on_the_next_pass_and_nothing_else(
+    dovecot: Dovecot, sqlite_url: str, analyzer
+) -> None:
     dovecot.append("INBOX", client_mail(20))
     runtime, account = open_runtime(dovecot, sqlite_url, analyzer=analyzer)
     sync_account(runtime, account, now=NOW)
@@ -132,7 +154,9 @@ def test_new_mail_is_fetched_on_the_next_pass_and_nothing_else(dovecot: Dovecot,
     assert len(stored_messages(runtime)) == 22
 
 
-def test_flag_only_change_is_counted_without_fetching_anything(dovecot: Dovecot, sqlite_url: str, analyzer) -> None:
+def test_flag_only_change_is_counted_without_fetching_anything(
+    dovecot: Dovecot, sqlite_url: str, analyzer
+) -> None:
     uids = dovecot.append("INBOX", client_mail(8))
     runtime, account = open_runtime(dovecot, sqlite_url, analyzer=analyzer)
     sync_account(runtime, account, now=NOW)
@@ -152,7 +176,9 @@ def test_flag_only_change_is_counted_without_fetching_anything(dovecot: Dovecot,
     assert next(f for f in again.folders if f.folder == "INBOX").changed == 0
 
 
-def test_expunged_message_stays_in_history_with_its_place_marked(dovecot: Dovecot, store_url: str, analyzer) -> None:
+def test_expunged_message_stays_in_history_with_its_place_marked(
+    dovecot: Dovecot, store_url: str, analyzer
+) -> None:
     uids = dovecot.append("INBOX", client_mail(6))
     runtime, account = open_runtime(dovecot, store_url, analyzer=analyzer)
     sync_account(runtime, account, now=NOW)
@@ -172,7 +198,9 @@ def test_expunged_message_stays_in_history_with_its_place_marked(dovecot: Doveco
 
 
 @pytest.mark.parametrize("how", ["new UIDVALIDITY, same UIDs", "indexes rebuilt, UIDs renumbered"])
-def test_uidvalidity_change_resyncs_without_duplicates(dovecot: Dovecot, store_url: str, analyzer, how: str) -> None:
+def test_uidvalidity_change_resyncs_without_duplicates(
+    dovecot: Dovecot, store_url: str, analyzer, how: str
+) -> None:
     """GIVEN a synced Inbox WHEN the server starts a new UIDVALIDITY THEN the folder is read
     again: every message is recognised (by Message-ID), none stored twice, old places closed."""
     uids = dovecot.append("INBOX", client_mail(12))
@@ -209,7 +237,9 @@ def test_sent_is_found_by_special_use(dovecot: Dovecot, sqlite_url: str, analyze
     assert {"Trash", "Junk", "Drafts"}.isdisjoint(check.folders)
 
 
-def test_sent_is_found_by_name_when_the_server_marks_no_special_folders(dovecot_factory, sqlite_url: str, analyzer) -> None:
+def test_sent_is_found_by_name_when_the_server_marks_no_special_folders(
+    dovecot_factory, sqlite_url: str, analyzer
+) -> None:
     """Exchange Online sends no SPECIAL-USE attributes: folders are recognised by name."""
     server = dovecot_factory(special_use=False)
     server.append("Sent", our_replies(2))
@@ -222,14 +252,21 @@ def test_sent_is_found_by_name_when_the_server_marks_no_special_folders(dovecot_
 
     assert "sent = 'Sent' (by its name" in check.detail
     assert [f.folder for f in result.folders] == ["INBOX", "Sent", "Archive"]
-    assert {row.message_id for row in stored_messages(runtime)} == {"reply-0@northwind-advisory.example", "reply-1@northwind-advisory.example"}
+    assert {row.message_id for row in stored_messages(runtime)} == {
+        "reply-0@northwind-advisory.example",
+        "reply-1@northwind-advisory.example",
+    }
 
 
-def test_non_ascii_folder_names_are_read_and_stored_as_text(dovecot: Dovecot, store_url: str, analyzer) -> None:
+def test_non_ascii_folder_names_are_read_and_stored_as_text(
+    dovecot: Dovecot, store_url: str, analyzer
+) -> None:
     names = ["Kunden/Müller & Söhne", "Клиенты", "客户/进行中"]
     for number, name in enumerate(names):
         dovecot.append(name, client_mail(1, start=number, prefix="intl"))
-    runtime, account = open_runtime(dovecot, store_url, analyzer=analyzer, account_extra='exclude = ["Клиенты*"]\n')
+    runtime, account = open_runtime(
+        dovecot, store_url, analyzer=analyzer, account_extra='exclude = ["Клиенты*"]\n'
+    )
 
     result = sync_account(runtime, account, now=NOW)
 
@@ -241,10 +278,27 @@ def test_non_ascii_folder_names_are_read_and_stored_as_text(dovecot: Dovecot, st
     assert all(f.new == 0 for f in sync_account(runtime, account, now=NOW).folders)
 
 
-def test_include_patterns_limit_the_folders_read(dovecot: Dovecot, sqlite_url: str, analyzer) -> None:
+def test_include_patterns_limit_the_folders_read(
+    dovecot: Dovecot, sqlite_url: str, analyzer
+) -> None:
     dovecot.append("Clients/Acme", client_mail(2, prefix="acme"))
-    dovecot.append("Personal", [email(frm="Mum <mum@example.org>", to=ALICE, subject="Sunday", message_id="mum-1@example.org")])
-    runtime, account = open_runtime(dovecot, sqlite_url, analyzer=analyzer, account_extra='include = ["INBOX", "Sent", "Clients/*"]\n')
+    dovecot.append(
+        "Personal",
+        [
+            email(
+                frm="Mum <mum@example.org>",
+                to=ALICE,
+                subject="Sunday",
+                message_id="mum-1@example.org",
+            )
+        ],
+    )
+    runtime, account = open_runtime(
+        dovecot,
+        sqlite_url,
+        analyzer=analyzer,
+        account_extra='include = ["INBOX", "Sent", "Clients/*"]\n',
+    )
 
     result = sync_account(runtime, account, now=NOW)
 
@@ -252,9 +306,13 @@ def test_include_patterns_limit_the_folders_read(dovecot: Dovecot, sqlite_url: s
     assert "mum-1@example.org" not in {row.message_id for row in stored_messages(runtime)}
 
 
-def test_privacy_excluded_folders_are_never_read(dovecot: Dovecot, sqlite_url: str, analyzer) -> None:
+def test_privacy_excluded_folders_are_never_read(
+    dovecot: Dovecot, sqlite_url: str, analyzer
+) -> None:
     dovecot.append("HR/Reviews", client_mail(1, prefix="hr"))
-    runtime, account = open_runtime(dovecot, sqlite_url, analyzer=analyzer, extra='\n[privacy]\nexclude_folders = ["HR/*"]\n')
+    runtime, account = open_runtime(
+        dovecot, sqlite_url, analyzer=analyzer, extra='\n[privacy]\nexclude_folders = ["HR/*"]\n'
+    )
 
     result = sync_account(runtime, account, now=NOW)
 
@@ -267,7 +325,9 @@ def test_imap_structure_matches_the_structure_read_from_the_raw_message(dovecot:
         email(),
         email(html="<p>Hello</p>", message_id="alt@x"),
         email(html="<p>Hello</p>", attachment=b"%PDF" * 100, message_id="mixed@x"),
-        email(attachment=b"data" * 50, message_id="att@x", charset="iso-8859-1", body="Grüße aus Köln"),
+        email(
+            attachment=b"data" * 50, message_id="att@x", charset="iso-8859-1", body="Grüße aus Köln"
+        ),
     ]
     uids = dovecot.append("INBOX", samples)
     client = dovecot.client()
@@ -279,31 +339,52 @@ def test_imap_structure_matches_the_structure_read_from_the_raw_message(dovecot:
         local = structure_of(raw, parse_headers(raw[:header_end]), body_start)
         remote = structure_from_bodystructure(fetched[uid][b"BODYSTRUCTURE"])
         assert remote.content_type == local.content_type
-        assert [(p.path, p.content_type, p.charset, p.encoding, p.disposition, p.filename) for p in remote.parts] == [
-            (p.path, p.content_type, p.charset, p.encoding, p.disposition, p.filename) for p in local.parts
+        assert [
+            (p.path, p.content_type, p.charset, p.encoding, p.disposition, p.filename)
+            for p in remote.parts
+        ] == [
+            (p.path, p.content_type, p.charset, p.encoding, p.disposition, p.filename)
+            for p in local.parts
         ]
         assert [p.path for p in remote.text_parts()] == [p.path for p in local.text_parts()]
 
 
-def test_unreadable_message_is_quarantined_and_the_sync_goes_on(dovecot: Dovecot, sqlite_url: str, analyzer) -> None:
-    dovecot.append("INBOX", [b"Subject: no sender here\r\nDate: Tue, 02 Jun 2026 09:12:00 +0100\r\nMessage-ID: <nosender@x>\r\n\r\nhello\r\n", *client_mail(2)])
+def test_unreadable_message_is_quarantined_and_the_sync_goes_on(
+    dovecot: Dovecot, sqlite_url: str, analyzer
+) -> None:
+    dovecot.append(
+        "INBOX",
+        [
+            b"Subject: no sender here\r\nDate: Tue, 02 Jun 2026 09:12:00 +0100\r\nMessage-ID: <nosender@x>\r\n\r\nhello\r\n",
+            *client_mail(2),
+        ],
+    )
     runtime, account = open_runtime(dovecot, sqlite_url, analyzer=analyzer)
 
     result = sync_account(runtime, account, now=NOW)
 
     inbox = next(f for f in result.folders if f.folder == "INBOX")
     assert (inbox.new, inbox.quarantined) == (2, 1)
-    assert snapshot(runtime)["quarantine"] == [("INBOX", f"{dovecot.client().select_folder('INBOX')[b'UIDVALIDITY']}:1", "no_sender")]
+    assert snapshot(runtime)["quarantine"] == [
+        ("INBOX", f"{dovecot.client().select_folder('INBOX')[b'UIDVALIDITY']}:1", "no_sender")
+    ]
 
 
-def test_large_pass_analysed_in_worker_processes_matches_analysis_in_process(dovecot: Dovecot, tmp_path: Path, analyzer, monkeypatch) -> None:
+def test_large_pass_analysed_in_worker_processes_matches_analysis_in_process(
+    dovecot: Dovecot, tmp_path: Path, analyzer, monkeypatch
+) -> None:
     """The pipeline that overlaps fetching and analysis stores exactly what a plain pass stores."""
     dovecot.append("INBOX", client_mail(120, attachment_every=7))
     dovecot.append("Sent", our_replies(40))
     monkeypatch.setattr(imap, "PARALLEL_FROM", 10)
     results = {}
     for workers in (0, 2):
-        runtime, account = open_runtime(dovecot, f"sqlite:///{tmp_path / f'w{workers}.db'}", analyzer=analyzer, account_extra="batch_size = 25\n")
+        runtime, account = open_runtime(
+            dovecot,
+            f"sqlite:///{tmp_path / f'w{workers}.db'}",
+            analyzer=analyzer,
+            account_extra="batch_size = 25\n",
+        )
         outcome = imap.sync_imap(runtime, account, now=NOW, workers=workers)
         assert outcome.total("new") == 160
         with runtime.store.engine.connect() as connection:
@@ -315,7 +396,9 @@ def test_large_pass_analysed_in_worker_processes_matches_analysis_in_process(dov
     assert results["snap0"] == results["snap2"]
 
 
-def test_wrong_folder_is_reported_on_that_folder_and_the_others_go_on(dovecot: Dovecot, sqlite_url: str, analyzer, monkeypatch) -> None:
+def test_wrong_folder_is_reported_on_that_folder_and_the_others_go_on(
+    dovecot: Dovecot, sqlite_url: str, analyzer, monkeypatch
+) -> None:
     dovecot.append("INBOX", client_mail(2))
     dovecot.append("Sent", our_replies(1))
     runtime, account = open_runtime(dovecot, sqlite_url, analyzer=analyzer)
@@ -336,7 +419,9 @@ def test_wrong_folder_is_reported_on_that_folder_and_the_others_go_on(dovecot: D
     assert by_folder["Sent"].new == 1
 
 
-def test_our_reply_in_sent_joins_the_client_thread_after_sync(dovecot: Dovecot, sqlite_url: str, analyzer) -> None:
+def test_our_reply_in_sent_joins_the_client_thread_after_sync(
+    dovecot: Dovecot, sqlite_url: str, analyzer
+) -> None:
     dovecot.append("INBOX", client_mail(1))
     dovecot.append("Sent", our_replies(1))
     runtime, account = open_runtime(dovecot, sqlite_url, analyzer=analyzer)

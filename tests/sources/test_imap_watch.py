@@ -44,8 +44,12 @@ class Signals:
         raise AssertionError(f"no signal for {folder!r} within {timeout} s (got {self.folders})")
 
 
-def account_for(server: Dovecot, *, port: int | None = None, extra: str = "", timeout: float = 10) -> Account:
-    return team_config(extra=server.account_toml(port=port, timeout=timeout, extra=extra)).accounts[0]
+def account_for(
+    server: Dovecot, *, port: int | None = None, extra: str = "", timeout: float = 10
+) -> Account:
+    return team_config(extra=server.account_toml(port=port, timeout=timeout, extra=extra)).accounts[
+        0
+    ]
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 8.0) -> None:
@@ -77,7 +81,9 @@ def test_idle_is_renewed_before_the_server_would_drop_it(dovecot: Dovecot) -> No
     """Each renewal ends the IDLE, proves the connection with NOOP and idles again; mail that
     arrives after several renewals is still seen on the same connection."""
     signals = Signals()
-    watcher = ImapWatcher(account_for(dovecot), on_change=signals.change, renew_seconds=0.3, poll_seconds=60)
+    watcher = ImapWatcher(
+        account_for(dovecot), on_change=signals.change, renew_seconds=0.3, poll_seconds=60
+    )
     watcher.start()
     try:
         wait_until(lambda: watcher.status.mode == "idle")
@@ -92,7 +98,13 @@ def test_idle_is_renewed_before_the_server_would_drop_it(dovecot: Dovecot) -> No
 def test_dropped_connection_is_reconnected_and_all_folders_signalled(dovecot: Dovecot) -> None:
     proxy = FaultyProxy((dovecot.host, dovecot.port))
     signals = Signals()
-    watcher = ImapWatcher(account_for(dovecot, port=proxy.port), on_change=signals.change, retry_base=0.1, retry_cap=0.5, poll_seconds=60)
+    watcher = ImapWatcher(
+        account_for(dovecot, port=proxy.port),
+        on_change=signals.change,
+        retry_base=0.1,
+        retry_cap=0.5,
+        poll_seconds=60,
+    )
     watcher.start()
     try:
         wait_until(lambda: watcher.status.mode == "idle")
@@ -114,8 +126,12 @@ def test_stalled_idle_is_detected_and_restarted(dovecot: Dovecot) -> None:
     proxy = FaultyProxy((dovecot.host, dovecot.port))
     signals = Signals()
     watcher = ImapWatcher(
-        account_for(dovecot, port=proxy.port, timeout=1), on_change=signals.change,
-        stall_seconds=1.0, retry_base=0.1, retry_cap=0.5, poll_seconds=60,
+        account_for(dovecot, port=proxy.port, timeout=1),
+        on_change=signals.change,
+        stall_seconds=1.0,
+        retry_base=0.1,
+        retry_cap=0.5,
+        poll_seconds=60,
     )
     watcher.start()
     try:
@@ -125,7 +141,9 @@ def test_stalled_idle_is_detected_and_restarted(dovecot: Dovecot) -> None:
         wait_until(lambda: watcher.status.stalls >= 1, timeout=6)
         proxy.speak()
         proxy.drop_all()
-        wait_until(lambda: watcher.status.reconnects >= 1 and watcher.status.mode == "idle", timeout=8)
+        wait_until(
+            lambda: watcher.status.reconnects >= 1 and watcher.status.mode == "idle", timeout=8
+        )
         signals.folders.clear()
         dovecot.append("INBOX", client_mail(1))
         signals.wait_for("INBOX")
@@ -136,7 +154,9 @@ def test_stalled_idle_is_detected_and_restarted(dovecot: Dovecot) -> None:
 
 def test_polling_is_used_when_idle_is_turned_off(dovecot: Dovecot) -> None:
     signals = Signals()
-    watcher = ImapWatcher(account_for(dovecot, extra="idle = false\n"), on_change=signals.change, poll_seconds=0.3)
+    watcher = ImapWatcher(
+        account_for(dovecot, extra="idle = false\n"), on_change=signals.change, poll_seconds=0.3
+    )
     watcher.start()
     try:
         wait_until(lambda: watcher.status.mode == "poll")
@@ -164,7 +184,9 @@ def test_wrong_password_is_reported_once_and_retried_slowly(dovecot: Dovecot, mo
     account = account_for(dovecot)
     monkeypatch.setenv("RELMON_TEST_IMAP_PASSWORD", "not-the-password")
     signals = Signals()
-    watcher = ImapWatcher(account, on_change=signals.change, on_error=signals.error, auth_retry_seconds=0.5)
+    watcher = ImapWatcher(
+        account, on_change=signals.change, on_error=signals.error, auth_retry_seconds=0.5
+    )
     watcher.start()
     try:
         time.sleep(2.0)

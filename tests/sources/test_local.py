@@ -13,7 +13,13 @@ from tests.factories import ALICE, DANA, email
 
 
 def mbox_entry(raw: bytes, when: str = "Tue Jun  2 08:12:00 2026") -> bytes:
-    return b"From dana.whitfield@acme-logistics.example " + when.encode() + b"\n" + raw.replace(b"\r\n", b"\n") + b"\n"
+    return (
+        b"From dana.whitfield@acme-logistics.example "
+        + when.encode()
+        + b"\n"
+        + raw.replace(b"\r\n", b"\n")
+        + b"\n"
+    )
 
 
 def test_a_maildir_tree_with_subfolders_is_found_folder_by_folder(tmp_path: Path) -> None:
@@ -21,7 +27,9 @@ def test_a_maildir_tree_with_subfolders_is_found_folder_by_folder(tmp_path: Path
         for sub in ("cur", "new", "tmp"):
             (tmp_path / folder / sub).mkdir(parents=True, exist_ok=True)
     (tmp_path / "cur" / "1780390320.M1P1.mx:2,S").write_bytes(email())
-    (tmp_path / ".Sent" / "cur" / "1780400000.M2P1.mx:2,S").write_bytes(email(frm=ALICE, to=DANA, message_id="sent@x"))
+    (tmp_path / ".Sent" / "cur" / "1780400000.M2P1.mx:2,S").write_bytes(
+        email(frm=ALICE, to=DANA, message_id="sent@x")
+    )
 
     folders = {f.name: f for f in discover(tmp_path)}
 
@@ -32,10 +40,14 @@ def test_a_maildir_tree_with_subfolders_is_found_folder_by_folder(tmp_path: Path
 
 
 def test_an_mbox_file_yields_every_message_and_unescapes_from_lines(tmp_path: Path) -> None:
-    body = "Hi Alice,\n\nFrom what I heard the board liked it.\n>From the minutes: approved.\n\nDana"
+    body = (
+        "Hi Alice,\n\nFrom what I heard the board liked it.\n>From the minutes: approved.\n\nDana"
+    )
     mbox = tmp_path / "acme.mbox"
     mbox.write_bytes(
-        mbox_entry(email(body=body.replace("\nFrom ", "\n>From ").replace("\n>From the", "\n>>From the")))
+        mbox_entry(
+            email(body=body.replace("\nFrom ", "\n>From ").replace("\n>From the", "\n>>From the"))
+        )
         + mbox_entry(email(message_id="second@acme-logistics.example"), "Wed Jun  3 10:00:00 2026")
     )
 

@@ -37,7 +37,10 @@ def test_a_plain_client_message_is_normalised(analyzer) -> None:
 
 
 def test_addresses_are_lower_cased_and_groups_skipped(analyzer) -> None:
-    raw = email(frm="Dana Whitfield <Dana.Whitfield@ACME-Logistics.example>", to="undisclosed-recipients:;, Alice <ALICE.MARSH@northwind-advisory.example>")
+    raw = email(
+        frm="Dana Whitfield <Dana.Whitfield@ACME-Logistics.example>",
+        to="undisclosed-recipients:;, Alice <ALICE.MARSH@northwind-advisory.example>",
+    )
 
     message = read(raw, analyzer)
 
@@ -49,7 +52,10 @@ def test_addresses_are_lower_cased_and_groups_skipped(analyzer) -> None:
 @pytest.mark.parametrize(
     ("raw_value", "decoded"),
     [
-        ("=?UTF-8?B?UmU6IEFuZ2Vib3Qgw7xiZXIgZGllIFByb3plc3NhbmFseXNl?=", "Re: Angebot über die Prozessanalyse"),
+        (
+            "=?UTF-8?B?UmU6IEFuZ2Vib3Qgw7xiZXIgZGllIFByb3plc3NhbmFseXNl?=",
+            "Re: Angebot über die Prozessanalyse",
+        ),
         ("=?ISO-8859-1?Q?R=E9union_de_lancement_=E0_Lyon?=", "Réunion de lancement à Lyon"),
         ("=?koi8-r?B?5MXMz9fPyiDP1N7F1A==?=", "Деловой отчет"),
         ("=?ISO-2022-JP?B?GyRCJTclOSVGJWAbKEI=?=", "システム"),
@@ -57,8 +63,14 @@ def test_addresses_are_lower_cased_and_groups_skipped(analyzer) -> None:
         ("=?Big5?B?sU2u17Zpq9c=?=", "專案進度"),
         ("=?windows-1252?Q?=93Quoted=94_status?=", "“Quoted” status"),
         # A multibyte character split across two encoded words must survive.
-        ("=?UTF-8?B?UHLD?= =?UTF-8?B?pHNlbnRhdGlvbiBmw7w=?= =?UTF-8?B?ciBkZW4gVm9yc3RhbmQ=?=", "Präsentation für den Vorstand"),
-        ("=?UTF-8?Q?Kickoff_=E2=80=93?=\r\n =?UTF-8?Q?_Helsinki_office?=", "Kickoff – Helsinki office"),
+        (
+            "=?UTF-8?B?UHLD?= =?UTF-8?B?pHNlbnRhdGlvbiBmw7w=?= =?UTF-8?B?ciBkZW4gVm9yc3RhbmQ=?=",
+            "Präsentation für den Vorstand",
+        ),
+        (
+            "=?UTF-8?Q?Kickoff_=E2=80=93?=\r\n =?UTF-8?Q?_Helsinki_office?=",
+            "Kickoff – Helsinki office",
+        ),
         ("Status: =?utf-8?q?f=C3=A4llig?= morgen", "Status: fällig morgen"),
         ("=?x-unknown-charset?Q?Plan?=", "Plan"),
     ],
@@ -68,7 +80,10 @@ def test_encoded_word_headers_are_decoded_in_many_charsets(raw_value: str, decod
 
 
 def test_raw_utf8_headers_are_read_as_utf8(analyzer) -> None:
-    raw = email(subject="Rückfrage zur Kostenschätzung", frm="Jürgen Müller <j.mueller@falkenberg-maschinenbau.example>")
+    raw = email(
+        subject="Rückfrage zur Kostenschätzung",
+        frm="Jürgen Müller <j.mueller@falkenberg-maschinenbau.example>",
+    )
 
     message = read(raw, analyzer)
 
@@ -97,7 +112,12 @@ def test_a_missing_date_falls_back_to_the_delivery_time_and_is_flagged(analyzer)
 
 
 def test_an_unparseable_date_falls_back_to_the_received_header(analyzer) -> None:
-    raw = email(date="Thursday", headers={"Received": "from mx.acme-logistics.example by mx.northwind-advisory.example; Thu, 4 Jun 2026 10:00:00 +0200"})
+    raw = email(
+        date="Thursday",
+        headers={
+            "Received": "from mx.acme-logistics.example by mx.northwind-advisory.example; Thu, 4 Jun 2026 10:00:00 +0200"
+        },
+    )
 
     message = read(raw, analyzer)
 
@@ -105,7 +125,9 @@ def test_an_unparseable_date_falls_back_to_the_received_header(analyzer) -> None
     assert message.date_problem is DateProblem.UNPARSEABLE
 
 
-@pytest.mark.parametrize("bad", ["Mon, 01 Jan 1970 00:00:00 +0000", "Sat, 12 Jun 2094 10:00:00 +0000"])
+@pytest.mark.parametrize(
+    "bad", ["Mon, 01 Jan 1970 00:00:00 +0000", "Sat, 12 Jun 2094 10:00:00 +0000"]
+)
 def test_an_implausible_date_is_replaced_by_the_delivery_time(analyzer, bad: str) -> None:
     raw = email(date=bad, headers={"Received": "from a by b; Fri, 5 Jun 2026 09:30:00 +0000"})
 
@@ -124,10 +146,13 @@ def test_minus_zero_offset_means_utc_not_a_naive_time(analyzer) -> None:
 def test_a_message_without_message_id_gets_a_stable_content_hash(analyzer) -> None:
     first = read(email(message_id=None), analyzer)
     copy_in_another_mailbox = read(
-        b"Received: from mx by mailbox-two; Tue, 2 Jun 2026 08:13:00 +0000\r\nX-Folder: Sent\r\n" + email(message_id=None),
+        b"Received: from mx by mailbox-two; Tue, 2 Jun 2026 08:13:00 +0000\r\nX-Folder: Sent\r\n"
+        + email(message_id=None),
         analyzer,
     )
-    different = read(email(message_id=None, body="Hi Alice,\n\nPlease ignore my last note.\n\nDana"), analyzer)
+    different = read(
+        email(message_id=None, body="Hi Alice,\n\nPlease ignore my last note.\n\nDana"), analyzer
+    )
 
     assert first.key.startswith("sha256:")
     assert first.key == copy_in_another_mailbox.key
@@ -139,8 +164,13 @@ def test_html_only_message_is_read_through_its_text(analyzer) -> None:
         body="",
         html="<html><body><p>Hi Alice,</p><p>The <b>signed</b> change request is attached &amp; filed.</p>"
         "<script>alert(1)</script></body></html>",
-    ).replace(b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n\r\n", b"Content-Type: text/plain; charset=utf-8\r\n\r\n")
-    result = from_raw(raw, analyzer=analyzer, privacy=Privacy(store_snippets=True, snippet_chars=200))
+    ).replace(
+        b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n\r\n",
+        b"Content-Type: text/plain; charset=utf-8\r\n\r\n",
+    )
+    result = from_raw(
+        raw, analyzer=analyzer, privacy=Privacy(store_snippets=True, snippet_chars=200)
+    )
 
     assert isinstance(result, Message)
     assert result.snippet is not None
@@ -158,12 +188,23 @@ def test_no_body_text_is_kept_unless_snippets_are_enabled(analyzer) -> None:
         (b"", "empty"),
         (b"   \r\n\r\n", "empty"),
         (b"Hello Alice, this is not a message at all.\nJust text.\n", "no_header_section"),
-        (b"To: alice.marsh@northwind-advisory.example\r\nSubject: who sent this?\r\nDate: Tue, 02 Jun 2026 09:12:00 +0100\r\n\r\nbody\r\n", "no_sender"),
-        (b"From: Dana <not an address>\r\nSubject: x\r\nDate: Tue, 02 Jun 2026 09:12:00 +0100\r\n\r\nbody\r\n", "no_sender"),
-        (b"From: dana.whitfield@acme-logistics.example\r\nSubject: when?\r\n\r\nno date anywhere\r\n", "no_date"),
+        (
+            b"To: alice.marsh@northwind-advisory.example\r\nSubject: who sent this?\r\nDate: Tue, 02 Jun 2026 09:12:00 +0100\r\n\r\nbody\r\n",
+            "no_sender",
+        ),
+        (
+            b"From: Dana <not an address>\r\nSubject: x\r\nDate: Tue, 02 Jun 2026 09:12:00 +0100\r\n\r\nbody\r\n",
+            "no_sender",
+        ),
+        (
+            b"From: dana.whitfield@acme-logistics.example\r\nSubject: when?\r\n\r\nno date anywhere\r\n",
+            "no_date",
+        ),
     ],
 )
-def test_unreadable_input_is_quarantined_with_a_specific_reason(analyzer, raw: bytes, reason: str) -> None:
+def test_unreadable_input_is_quarantined_with_a_specific_reason(
+    analyzer, raw: bytes, reason: str
+) -> None:
     result = from_raw(raw, analyzer=analyzer, privacy=Privacy())
 
     assert isinstance(result, Quarantined)
@@ -181,7 +222,9 @@ def test_cr_only_line_endings_are_understood(analyzer) -> None:
 
 
 def test_a_missing_closing_boundary_keeps_the_text_and_notes_it(analyzer) -> None:
-    raw = email(html="<p>Hi Alice, the plan is attached.</p>").replace(b"------=_Part_4471_1130519.1780000000000--\r\n", b"")
+    raw = email(html="<p>Hi Alice, the plan is attached.</p>").replace(
+        b"------=_Part_4471_1130519.1780000000000--\r\n", b""
+    )
 
     message = read(raw, analyzer)
 
@@ -195,7 +238,17 @@ def test_endlessly_nested_multiparts_stop_at_a_depth_limit(analyzer) -> None:
     body = b"Hi Alice, the innermost part.\r\n"
     for level in range(depth):
         boundary = f"level{level}".encode()
-        body = b'Content-Type: multipart/mixed; boundary="' + boundary + b'"\r\n\r\n--' + boundary + b"\r\n" + (b"Content-Type: text/plain\r\n\r\n" + body if level == 0 else body) + b"\r\n--" + boundary + b"--\r\n"
+        body = (
+            b'Content-Type: multipart/mixed; boundary="'
+            + boundary
+            + b'"\r\n\r\n--'
+            + boundary
+            + b"\r\n"
+            + (b"Content-Type: text/plain\r\n\r\n" + body if level == 0 else body)
+            + b"\r\n--"
+            + boundary
+            + b"--\r\n"
+        )
     message = read(head + body, analyzer)
 
     assert any("nesting deeper than" in note for note in message.notes)
@@ -222,7 +275,9 @@ def test_a_20_mb_attachment_costs_no_more_than_its_raw_size_once(analyzer) -> No
     assert result.has_attachments
     assert result.text.own_chars > 0
     # Parsing on top of the raw bytes already in memory: far below one more copy.
-    assert peak < 0.1 * raw_size, f"parsing allocated {peak / 1e6:.1f} MB for a {raw_size / 1e6:.1f} MB message"
+    assert peak < 0.1 * raw_size, (
+        f"parsing allocated {peak / 1e6:.1f} MB for a {raw_size / 1e6:.1f} MB message"
+    )
 
 
 def test_reading_a_large_message_file_holds_it_in_memory_once(analyzer, tmp_path) -> None:
@@ -249,10 +304,14 @@ def test_reading_a_large_message_file_holds_it_in_memory_once(analyzer, tmp_path
 
 
 def test_an_encoded_name_cannot_smuggle_in_a_second_address(analyzer) -> None:
-    raw = email(frm="=?UTF-8?Q?Dana=E2=80=AE=0D=0ABcc:_evil@attacker.example?= <dana.whitfield@acme-logistics.example>")
+    raw = email(
+        frm="=?UTF-8?Q?Dana=E2=80=AE=0D=0ABcc:_evil@attacker.example?= <dana.whitfield@acme-logistics.example>"
+    )
 
     message = read(raw, analyzer)
 
     assert message.sender is not None
     assert message.sender.address == "dana.whitfield@acme-logistics.example"
-    assert "evil@attacker.example" in message.sender.name  # shown as a name, never used as an address
+    assert (
+        "evil@attacker.example" in message.sender.name
+    )  # shown as a name, never used as an address

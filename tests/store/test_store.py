@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from monitor.app.runtime import Runtime
+from monitor.app.sync import ingest_paths
 from monitor.config import Privacy
 from monitor.core.model import Direction, Message, Quarantined
-from monitor.jobs import ingest_paths
-from monitor.runtime import Runtime
 from monitor.sources.pipeline import from_raw
 from monitor.store.messages import Item, save_items
 from monitor.store.schema import messages, metadata, quarantine, sightings
@@ -34,12 +34,19 @@ def conversation() -> dict[str, bytes]:
     return {
         "1780390320.M1P1.mx:2,S": email(message_id="plan-1@acme-logistics.example"),
         "1780400000.M2P1.mx:2,RS": email(
-            frm=ALICE, to=DANA, subject="Re: Q3 roadmap review", message_id="plan-2@northwind-advisory.example",
-            in_reply_to="plan-1@acme-logistics.example", date=datetime(2026, 6, 2, 14, 30, tzinfo=UTC),
+            frm=ALICE,
+            to=DANA,
+            subject="Re: Q3 roadmap review",
+            message_id="plan-2@northwind-advisory.example",
+            in_reply_to="plan-1@acme-logistics.example",
+            date=datetime(2026, 6, 2, 14, 30, tzinfo=UTC),
             body="Hi Dana,\n\nAttached is the revised plan; the warehouse pilot moves to week 34.\n\nBest,\nAlice",
         ),
         "1780410000.M3P1.mx:2,": email(
-            frm=SAM, to=ALICE, subject="Intro call", message_id="intro@lumen-analytics.example",
+            frm=SAM,
+            to=ALICE,
+            subject="Intro call",
+            message_id="intro@lumen-analytics.example",
             body="Hi Alice,\n\nWould you have 30 minutes next week to talk about our data platform project?\n\nSam",
         ),
     }
@@ -64,7 +71,9 @@ def test_migrations_build_exactly_the_schema_the_code_queries(store) -> None:
 
 def test_datetimes_come_back_aware_and_in_utc(store_url, analyzer, tmp_path) -> None:
     runtime = runtime_for(store_url, analyzer)
-    ingest_paths(runtime, [write_maildir(tmp_path / "Maildir", conversation())], account="alice", now=NOW)
+    ingest_paths(
+        runtime, [write_maildir(tmp_path / "Maildir", conversation())], account="alice", now=NOW
+    )
 
     with runtime.store.engine.connect() as connection:
         dates = connection.execute(sa.select(messages.c.date, messages.c.first_seen)).all()
@@ -76,7 +85,9 @@ def test_datetimes_come_back_aware_and_in_utc(store_url, analyzer, tmp_path) -> 
     runtime.close()
 
 
-def test_ingesting_the_same_maildir_twice_leaves_the_message_count_unchanged(store_url, analyzer, tmp_path) -> None:
+def test_ingesting_the_same_maildir_twice_leaves_the_message_count_unchanged(
+    store_url, analyzer, tmp_path
+) -> None:
     runtime = runtime_for(store_url, analyzer)
     maildir = write_maildir(tmp_path / "Maildir", conversation())
 
@@ -93,11 +104,18 @@ def test_ingesting_the_same_maildir_twice_leaves_the_message_count_unchanged(sto
     runtime.close()
 
 
-def test_one_message_in_two_mailboxes_is_stored_once_and_seen_in_both(store_url, analyzer, tmp_path) -> None:
+def test_one_message_in_two_mailboxes_is_stored_once_and_seen_in_both(
+    store_url, analyzer, tmp_path
+) -> None:
     runtime = runtime_for(store_url, analyzer)
     # Dana writes to Alice and Ben; both mailboxes hold the message, Alice's also her reply.
-    shared = email(to=[ALICE, BEN], message_id="kickoff@acme-logistics.example", subject="Kick-off agenda")
-    alice = write_maildir(tmp_path / "alice", {"1.M1:2,S": shared, "2.M2:2,S": conversation()["1780400000.M2P1.mx:2,RS"]})
+    shared = email(
+        to=[ALICE, BEN], message_id="kickoff@acme-logistics.example", subject="Kick-off agenda"
+    )
+    alice = write_maildir(
+        tmp_path / "alice",
+        {"1.M1:2,S": shared, "2.M2:2,S": conversation()["1780400000.M2P1.mx:2,RS"]},
+    )
     ben = write_maildir(tmp_path / "ben", {"9.M9:2,S": shared})
 
     ingest_paths(runtime, [alice], account="alice", now=NOW)
@@ -106,14 +124,23 @@ def test_one_message_in_two_mailboxes_is_stored_once_and_seen_in_both(store_url,
     assert report.total("known") == 1
     assert count(runtime.store, messages) == 2
     with runtime.store.engine.connect() as connection:
-        seen = connection.execute(
-            sa.select(sightings.c.account).join(messages, messages.c.id == sightings.c.message).where(messages.c.key == "kickoff@acme-logistics.example").order_by(sightings.c.account)
-        ).scalars().all()
+        seen = (
+            connection.execute(
+                sa.select(sightings.c.account)
+                .join(messages, messages.c.id == sightings.c.message)
+                .where(messages.c.key == "kickoff@acme-logistics.example")
+                .order_by(sightings.c.account)
+            )
+            .scalars()
+            .all()
+        )
     assert seen == ["alice", "ben"]
     runtime.close()
 
 
-def test_an_unreadable_message_is_quarantined_once_and_the_rest_is_stored(store_url, analyzer, tmp_path) -> None:
+def test_an_unreadable_message_is_quarantined_once_and_the_rest_is_stored(
+    store_url, analyzer, tmp_path
+) -> None:
     runtime = runtime_for(store_url, analyzer)
     files = conversation() | {"1780420000.M4P1.mx:2,S": b"this file is not an email\n"}
     maildir = write_maildir(tmp_path / "Maildir", files)
@@ -125,19 +152,32 @@ def test_an_unreadable_message_is_quarantined_once_and_the_rest_is_stored(store_
     assert count(runtime.store, quarantine) == 1
     with runtime.store.engine.connect() as connection:
         row = connection.execute(sa.select(quarantine)).one()
-    assert (row.account, row.folder, row.location, row.reason) == ("alice", "INBOX", "1780420000.M4P1.mx", "no_header_section")
+    assert (row.account, row.folder, row.location, row.reason) == (
+        "alice",
+        "INBOX",
+        "1780420000.M4P1.mx",
+        "no_header_section",
+    )
     runtime.close()
 
 
-def test_adding_a_client_reattributes_messages_already_stored(store_url, analyzer, tmp_path) -> None:
+def test_adding_a_client_reattributes_messages_already_stored(
+    store_url, analyzer, tmp_path
+) -> None:
     runtime = runtime_for(store_url, analyzer)
-    ingest_paths(runtime, [write_maildir(tmp_path / "Maildir", conversation())], account="alice", now=NOW)
+    ingest_paths(
+        runtime, [write_maildir(tmp_path / "Maildir", conversation())], account="alice", now=NOW
+    )
     runtime.close()
 
     extra = '\n[[clients]]\nname = "Lumen Analytics"\ndomains = ["lumen-analytics.example"]\nowner = "alice.marsh@northwind-advisory.example"\n'
     runtime = runtime_for(store_url, analyzer, extra)
     with runtime.store.engine.connect() as connection:
-        row = connection.execute(sa.select(messages.c.direction, messages.c.client).where(messages.c.key == "intro@lumen-analytics.example")).one()
+        row = connection.execute(
+            sa.select(messages.c.direction, messages.c.client).where(
+                messages.c.key == "intro@lumen-analytics.example"
+            )
+        ).one()
 
     assert (Direction(row.direction), row.client) == (Direction.INBOUND, "Lumen Analytics")
     runtime.close()
@@ -145,7 +185,9 @@ def test_adding_a_client_reattributes_messages_already_stored(store_url, analyze
 
 def test_threads_are_assigned_across_mailboxes_after_ingest(store_url, analyzer, tmp_path) -> None:
     runtime = runtime_for(store_url, analyzer)
-    ingest_paths(runtime, [write_maildir(tmp_path / "Maildir", conversation())], account="alice", now=NOW)
+    ingest_paths(
+        runtime, [write_maildir(tmp_path / "Maildir", conversation())], account="alice", now=NOW
+    )
 
     with runtime.store.engine.connect() as connection:
         threads = dict(connection.execute(sa.select(messages.c.key, messages.c.thread_id)).all())
@@ -163,13 +205,30 @@ def test_a_later_copy_fills_in_what_the_first_copy_lacked(store, analyzer) -> No
 
     with_conversation = replace(plain, conversation_id="AAQkADAwATM0MDAAMS1")
     with store.engine.begin() as connection:
-        save_items(connection, account="graph", folder="Inbox", items=[Item("AAMk1", plain)], directory=directory, now=NOW)
+        save_items(
+            connection,
+            account="graph",
+            folder="Inbox",
+            items=[Item("AAMk1", plain)],
+            directory=directory,
+            now=NOW,
+        )
     with store.engine.begin() as connection:
-        result = save_items(connection, account="imap", folder="INBOX", items=[Item("7:1", with_conversation)], directory=directory, now=NOW)
+        result = save_items(
+            connection,
+            account="imap",
+            folder="INBOX",
+            items=[Item("7:1", with_conversation)],
+            directory=directory,
+            now=NOW,
+        )
 
     assert (result.new, result.known) == (0, 1)
     with store.engine.connect() as connection:
-        assert connection.execute(sa.select(messages.c.conversation_id)).scalar_one() == "AAQkADAwATM0MDAAMS1"
+        assert (
+            connection.execute(sa.select(messages.c.conversation_id)).scalar_one()
+            == "AAQkADAwATM0MDAAMS1"
+        )
 
 
 def test_two_writers_saving_the_same_message_at_once_store_one_row(store, analyzer) -> None:
@@ -183,7 +242,14 @@ def test_two_writers_saving_the_same_message_at_once_store_one_row(store, analyz
         try:
             barrier.wait()
             with store.engine.begin() as connection:
-                save_items(connection, account=account, folder="INBOX", items=[Item("1:1", parsed)], directory=directory, now=NOW)
+                save_items(
+                    connection,
+                    account=account,
+                    folder="INBOX",
+                    items=[Item("1:1", parsed)],
+                    directory=directory,
+                    now=NOW,
+                )
         except BaseException as err:  # noqa: BLE001 - reported below
             errors.append(err)
 
@@ -202,13 +268,22 @@ def test_quarantine_rows_keep_the_place_and_the_reason(store) -> None:
     directory = team_config().directory()
     with store.engine.begin() as connection:
         save_items(
-            connection, account="alice", folder="INBOX", items=[Item("17:4", Quarantined("no_sender", "no From header"), size=311)],
-            directory=directory, now=NOW,
+            connection,
+            account="alice",
+            folder="INBOX",
+            items=[Item("17:4", Quarantined("no_sender", "no From header"), size=311)],
+            directory=directory,
+            now=NOW,
         )
 
     with store.engine.connect() as connection:
         row = connection.execute(sa.select(quarantine)).one()
-    assert (row.location, row.reason, row.detail, row.size) == ("17:4", "no_sender", "no From header", 311)
+    assert (row.location, row.reason, row.detail, row.size) == (
+        "17:4",
+        "no_sender",
+        "no From header",
+        311,
+    )
 
 
 def test_the_store_knows_its_newest_migration(store) -> None:

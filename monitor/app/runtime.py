@@ -16,7 +16,13 @@ class Runtime:
     only reading mail needs it, so query commands never pay for it.
     """
 
-    def __init__(self, config: Config, store: Store, directory: Directory, analyzer: TextAnalyzer | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        directory: Directory,
+        analyzer: TextAnalyzer | None = None,
+    ) -> None:
         self.config = config
         self.store = store
         self.directory = directory

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from monitor.app.evaluation import Evaluation, prepare
+from monitor.app.runtime import Runtime
 from monitor.clock import zone
 from monitor.core.analysis import ClientReport, analyse, day_ends
 from monitor.core.backtest import run as run_backtest
@@ -13,8 +15,6 @@ from monitor.core.gaps import GapStats
 from monitor.core.health import COMMON_ADVICE
 from monitor.core.model import Direction
 from monitor.core.records import Record
-from monitor.evaluation import Evaluation, prepare
-from monitor.runtime import Runtime
 from monitor.store.queries import load_records, suggest_clients
 
 TREND_DAYS = 30
@@ -23,7 +23,12 @@ TREND_DAYS = 30
 def message_ref(record: Record | None) -> dict[str, Any] | None:
     if record is None:
         return None
-    return {"key": record.key, "date": record.date, "from": record.sender, "subject": record.subject}
+    return {
+        "key": record.key,
+        "date": record.date,
+        "from": record.sender,
+        "subject": record.subject,
+    }
 
 
 def _hours(seconds: float | None) -> float | None:
@@ -125,7 +130,13 @@ def _trend(evaluation: Evaluation, client: str, days: Sequence[datetime]) -> lis
     points = []
     for day in days:
         report = analyse(history, day)
-        points.append({"date": day.astimezone(history.context.ours.zone).date(), "health": report.health.score, "sentiment_30d": report.sentiment.mean_30})
+        points.append(
+            {
+                "date": day.astimezone(history.context.ours.zone).date(),
+                "health": report.health.score,
+                "sentiment_30d": report.sentiment.mean_30,
+            }
+        )
     return points
 
 
@@ -137,7 +148,11 @@ def health_row(report: ClientReport, trend: list[dict[str, Any]]) -> dict[str, A
         "health": report.health.score,
         "components": report.health.components,
         "trend": trend,
-        "pattern": {"name": report.pattern.pattern.value, "advice": report.pattern.advice, "reasons": list(report.pattern.reasons)},
+        "pattern": {
+            "name": report.pattern.pattern.value,
+            "advice": report.pattern.advice,
+            "reasons": list(report.pattern.reasons),
+        },
         "last_inbound": message_ref(report.last_inbound),
         "last_outbound": message_ref(report.last_outbound),
         "awaiting": {
@@ -149,7 +164,11 @@ def health_row(report: ClientReport, trend: list[dict[str, Any]]) -> dict[str, A
         "reply_gap_90d": _gap_stats(report.ours_90),
         "client_reply_gap_30d": _gap_stats(report.theirs_30),
         "client_reply_gap_90d": _gap_stats(report.theirs_90),
-        "cadence": {"days": report.cadence.days, "source": report.cadence.source, "samples": report.cadence.samples},
+        "cadence": {
+            "days": report.cadence.days,
+            "source": report.cadence.source,
+            "samples": report.cadence.samples,
+        },
         "silent_days": round(report.silent_days, 1) if report.silent_days is not None else None,
         "away_until": report.away_until,
         "sentiment": {
@@ -169,15 +188,22 @@ def _worst_first(row: dict[str, Any]) -> tuple[int, float, str]:
     return (1 if score is None else 0, score if score is not None else 101, row["name"])
 
 
-def health(runtime: Runtime, as_of: datetime, *, trend_days: int = TREND_DAYS) -> list[dict[str, Any]]:
+def health(
+    runtime: Runtime, as_of: datetime, *, trend_days: int = TREND_DAYS
+) -> list[dict[str, Any]]:
     """One row per client, worst first."""
     evaluation = prepare(runtime, as_of)
     days = day_ends(as_of, trend_days, zone(runtime.config.team.timezone))
-    rows = [health_row(evaluation.report(name, as_of), _trend(evaluation, name, days)) for name in evaluation.histories]
+    rows = [
+        health_row(evaluation.report(name, as_of), _trend(evaluation, name, days))
+        for name in evaluation.histories
+    ]
     return sorted(rows, key=_worst_first)
 
 
-def client_detail(runtime: Runtime, name: str, as_of: datetime, *, timeline: int = 40) -> dict[str, Any]:
+def client_detail(
+    runtime: Runtime, name: str, as_of: datetime, *, timeline: int = 40
+) -> dict[str, Any]:
     """Everything about one client: measures, a timeline of recent messages, why each alert fires."""
     client = runtime.config.client(name)
     if client is None:
@@ -198,9 +224,13 @@ def client_detail(runtime: Runtime, name: str, as_of: datetime, *, timeline: int
             "sentiment": r.sentiment,
             "language": r.language,
             "needs_reply": r.needs_reply and r.direction is Direction.INBOUND and not r.cc_only,
-            "reply_gap_business_hours": _hours(answered[r.key].business_seconds) if r.key in answered else None,
+            "reply_gap_business_hours": _hours(answered[r.key].business_seconds)
+            if r.key in answered
+            else None,
             "answered": (answered[r.key].end is not None) if r.key in answered else None,
-            "client_reply_gap_business_hours": _hours(client_waits[r.key].business_seconds) if r.key in client_waits else None,
+            "client_reply_gap_business_hours": _hours(client_waits[r.key].business_seconds)
+            if r.key in client_waits
+            else None,
             "cues": [*r.friction, *r.pressure, *r.basics],
         }
         for r in reversed(recent)
@@ -218,7 +248,9 @@ def backtest(runtime: Runtime, as_of: datetime, since: datetime | None) -> dict[
     """Replay the stored history day by day with the current thresholds."""
     evaluation = prepare(runtime, as_of)
     tz = zone(runtime.config.team.timezone)
-    first = min((h.records[0].date for h in evaluation.histories.values() if h.records), default=as_of)
+    first = min(
+        (h.records[0].date for h in evaluation.histories.values() if h.records), default=as_of
+    )
     start = since or max(first, as_of - timedelta(days=365))
     count = max(1, (as_of.astimezone(tz).date() - start.astimezone(tz).date()).days + 1)
     days = day_ends(as_of, count, tz)
@@ -229,9 +261,24 @@ def backtest(runtime: Runtime, as_of: datetime, since: datetime | None) -> dict[
         clients.append(
             {
                 "name": name,
-                "alerts": {kind: sum(1 for f in fired if f.kind.value == kind) for kind in ("silence", "checkin_due", "unanswered", "friction", "micromanagement")},
+                "alerts": {
+                    kind: sum(1 for f in fired if f.kind.value == kind)
+                    for kind in (
+                        "silence",
+                        "checkin_due",
+                        "unanswered",
+                        "friction",
+                        "micromanagement",
+                    )
+                },
                 "fired": [
-                    {"date": f.day.astimezone(tz).date(), "kind": f.kind.value, "severity": f.severity.value, "event": f.event.value, "explanation": f.explanation}
+                    {
+                        "date": f.day.astimezone(tz).date(),
+                        "kind": f.kind.value,
+                        "severity": f.severity.value,
+                        "event": f.event.value,
+                        "explanation": f.explanation,
+                    }
                     for f in fired
                 ],
             }

@@ -13,13 +13,13 @@ from datetime import datetime, time
 
 import sqlalchemy as sa
 
+from monitor.app.runtime import Runtime
 from monitor.clock import zone
 from monitor.config import Client, Config
 from monitor.core.addresses import Directory, PartyKind
 from monitor.core.analysis import ClientContext, ClientHistory, ClientReport, analyse
 from monitor.core.calendar import NO_HOLIDAYS, BusinessCalendar, Interval
 from monitor.core.records import Record
-from monitor.runtime import Runtime
 from monitor.store.db import reading
 from monitor.store.queries import load_records
 from monitor.store.schema import messages
@@ -68,7 +68,9 @@ def owner_away(runtime: Runtime, as_of: datetime) -> dict[str, list[Interval]]:
             aliases[alias] = member.address
     tz = zone(config.team.timezone)
     query = sa.select(messages.c.from_addr, messages.c.date, messages.c.away_until).where(
-        messages.c.noise == "auto_reply", messages.c.away_until.is_not(None), messages.c.date <= as_of
+        messages.c.noise == "auto_reply",
+        messages.c.away_until.is_not(None),
+        messages.c.date <= as_of,
     )
     found: dict[str, list[Interval]] = {}
     with reading(runtime.store.engine) as connection:
@@ -95,11 +97,21 @@ class Evaluation:
         return [analyse(history, now or self.as_of) for history in self.histories.values()]
 
 
-def prepare(runtime: Runtime, as_of: datetime, *, clients: Sequence[Client] | None = None, records: Sequence[Record] | None = None) -> Evaluation:
+def prepare(
+    runtime: Runtime,
+    as_of: datetime,
+    *,
+    clients: Sequence[Client] | None = None,
+    records: Sequence[Record] | None = None,
+) -> Evaluation:
     """Load the records once and build each client's history."""
     config = runtime.config
     chosen = list(clients) if clients is not None else list(config.clients)
-    loaded = list(records) if records is not None else load_records(runtime.store.engine, as_of=as_of, directory=runtime.directory)
+    loaded = (
+        list(records)
+        if records is not None
+        else load_records(runtime.store.engine, as_of=as_of, directory=runtime.directory)
+    )
     by_client: dict[str, list[Record]] = {c.name: [] for c in chosen}
     for record in loaded:
         if record.client in by_client:
@@ -108,7 +120,9 @@ def prepare(runtime: Runtime, as_of: datetime, *, clients: Sequence[Client] | No
     histories = {}
     for client in chosen:
         histories[client.name] = ClientHistory.build(
-            context(config, runtime.directory, client), by_client[client.name], owner_away=away.get(client.owner, ())
+            context(config, runtime.directory, client),
+            by_client[client.name],
+            owner_away=away.get(client.owner, ()),
         )
     return Evaluation(histories=histories, as_of=as_of)
 
