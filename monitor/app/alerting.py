@@ -11,7 +11,7 @@ from typing import Any
 import structlog
 
 from monitor.app.runtime import Runtime
-from monitor.clock import iso, zone
+from monitor.clock import iso
 from monitor.config import Config
 from monitor.core.records import Record
 
@@ -34,7 +34,7 @@ def _quiet_until(config: Config, owner: str, now: datetime) -> datetime:
     quiet = config.alerts.quiet_hours
     if quiet is None:
         return now
-    tz = zone(config.owner_zone(owner))
+    tz = config.owner_tz(owner)
     local = now.astimezone(tz)
     minutes = local.hour * 60 + local.minute
     start, end = quiet
@@ -70,7 +70,7 @@ def evaluate_alerts(runtime: Runtime, *, now: datetime) -> AlertsReport:
     for client in config.clients:
         history = evaluation.histories[client.name]
         report = analyse(history, now)
-        tz = zone(config.owner_zone(client.owner))
+        tz = config.owner_tz(client.owner)
 
         def renderer(
             note: Notification,
@@ -236,7 +236,7 @@ def send_digests(runtime: Runtime, *, now: datetime) -> int:
     owners = sorted({c.owner for c in config.clients})
     queued = 0
     for owner in owners:
-        tz = zone(config.owner_zone(owner))
+        tz = config.owner_tz(owner)
         local = now.astimezone(tz)
         if local.hour < config.alerts.digest_hour:
             continue

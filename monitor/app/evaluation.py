@@ -14,7 +14,6 @@ from datetime import datetime, time
 import sqlalchemy as sa
 
 from monitor.app.runtime import Runtime
-from monitor.clock import zone
 from monitor.config import Client, Config
 from monitor.core.addresses import Directory, PartyKind
 from monitor.core.analysis import ClientContext, ClientHistory, ClientReport, analyse
@@ -27,14 +26,14 @@ from monitor.store.schema import messages
 
 def team_calendar(config: Config) -> BusinessCalendar:
     team = config.team
-    return BusinessCalendar(zone(team.timezone), team.working_hours, team.holidays or NO_HOLIDAYS)
+    return BusinessCalendar(team.tz, team.working_hours, team.holidays or NO_HOLIDAYS)
 
 
 def client_calendar(config: Config, client: Client) -> BusinessCalendar:
     """The client's own calendar where configured; the team's where not."""
     team = team_calendar(config)
     return BusinessCalendar(
-        zone(client.timezone) if client.timezone else team.zone,
+        client.tz if client.tz is not None else team.zone,
         client.working_hours or team.hours,
         client.holidays or (team.holidays if not client.timezone else NO_HOLIDAYS),
     )
@@ -66,7 +65,7 @@ def owner_away(runtime: Runtime, as_of: datetime) -> dict[str, list[Interval]]:
         aliases[member.address] = member.address
         for alias in member.aliases:
             aliases[alias] = member.address
-    tz = zone(config.team.timezone)
+    tz = config.team.tz
     query = sa.select(messages.c.from_addr, messages.c.date, messages.c.away_until).where(
         messages.c.noise == "auto_reply",
         messages.c.away_until.is_not(None),
@@ -135,7 +134,7 @@ def evaluate(runtime: Runtime, as_of: datetime) -> list[ClientReport]:
 def sparkline_days(as_of: datetime, config: Config, count: int = 30) -> list[datetime]:
     from monitor.core.analysis import day_ends
 
-    return day_ends(as_of, count, zone(config.team.timezone))
+    return day_ends(as_of, count, config.team.tz)
 
 
 __all__ = ["Evaluation", "evaluate", "prepare", "sparkline_days"]

@@ -8,7 +8,6 @@ from typing import Any
 
 from monitor.app.evaluation import Evaluation, prepare
 from monitor.app.runtime import Runtime
-from monitor.clock import zone
 from monitor.core.analysis import ClientReport, analyse, day_ends
 from monitor.core.backtest import run as run_backtest
 from monitor.core.gaps import GapStats
@@ -193,7 +192,7 @@ def health(
 ) -> list[dict[str, Any]]:
     """One row per client, worst first."""
     evaluation = prepare(runtime, as_of)
-    days = day_ends(as_of, trend_days, zone(runtime.config.team.timezone))
+    days = day_ends(as_of, trend_days, runtime.config.team.tz)
     rows = [
         health_row(evaluation.report(name, as_of), _trend(evaluation, name, days))
         for name in evaluation.histories
@@ -210,7 +209,7 @@ def client_detail(
         raise KeyError(name)
     evaluation = prepare(runtime, as_of, clients=[client])
     report = evaluation.report(client.name, as_of)
-    days = day_ends(as_of, TREND_DAYS, zone(runtime.config.team.timezone))
+    days = day_ends(as_of, TREND_DAYS, runtime.config.team.tz)
     row = health_row(report, _trend(evaluation, client.name, days))
     answered = {g.start.key: g for g in report.gaps.ours}
     client_waits = {g.start.key: g for g in report.gaps.theirs}
@@ -247,7 +246,7 @@ def client_detail(
 def backtest(runtime: Runtime, as_of: datetime, since: datetime | None) -> dict[str, Any]:
     """Replay the stored history day by day with the current thresholds."""
     evaluation = prepare(runtime, as_of)
-    tz = zone(runtime.config.team.timezone)
+    tz = runtime.config.team.tz
     first = min(
         (h.records[0].date for h in evaluation.histories.values() if h.records), default=as_of
     )

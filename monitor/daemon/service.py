@@ -37,7 +37,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.app import alerting, sync
 from monitor.app.runtime import Runtime
-from monitor.clock import utcnow, zone
+from monitor.clock import utcnow
 from monitor.config import Account, Config, load_config
 from monitor.daemon.metrics import Metrics, serve
 from monitor.daemon.notify import Notifier, watchdog_interval
@@ -205,7 +205,7 @@ class Service:
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(workers)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
-            timezone=zone(config.team.timezone),
+            timezone=config.team.tz,
         )
         daemon = config.daemon
         self._add(
@@ -228,7 +228,7 @@ class Service:
         self._add(
             "purge",
             self._purge,
-            CronTrigger(hour=daemon.purge_hour, minute=30, timezone=zone(config.team.timezone)),
+            CronTrigger(hour=daemon.purge_hour, minute=30, timezone=config.team.tz),
         )
         self._schedule_accounts(config)
         self.scheduler.start()

@@ -1,0 +1,53 @@
+"""``[thresholds]`` (and each client's ``[clients.thresholds]``) and ``[lexicon]``."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from monitor.config.reading import Problems, Table
+from monitor.core.cues import CATEGORIES as CUE_CATEGORIES
+from monitor.core.detectors import Thresholds
+
+#: (warning, critical) pairs: a warning above its critical threshold is a problem.
+ORDERED_PAIRS = (
+    ("silence_warning_ratio", "silence_critical_ratio"),
+    ("checkin_warning_days", "checkin_critical_days"),
+    ("unanswered_warning_hours", "unanswered_critical_hours"),
+    ("friction_warning_points", "friction_critical_points"),
+    ("micromanagement_warning_ratio", "micromanagement_critical_ratio"),
+    ("micromanagement_warning_points", "micromanagement_critical_points"),
+)
+
+
+def parse_thresholds(table: Table, base: Thresholds, problems: Problems) -> Thresholds:
+    """Thresholds from a [thresholds] table, each key optional, on top of ``base``."""
+    # Whole numbers and floats by field name: mypy cannot tie each name to its field's type.
+    values: dict[str, Any] = {}
+    for name in Thresholds.names():
+        default = getattr(base, name)
+        if isinstance(default, int) and not isinstance(default, bool):
+            values[name] = table.integer(name, default, minimum=1)
+        else:
+            values[name] = table.number(name, float(default), minimum=0.0)
+    table.done()
+    result = replace(base, **values)
+    for low, high in ORDERED_PAIRS:
+        if getattr(result, low) > getattr(result, high):
+            problems.add(
+                f"{table.where}.{low}",
+                f"the warning threshold ({getattr(result, low)}) is above the critical one ({getattr(result, high)})",
+            )
+    return result
+
+
+def parse_lexicon(root: Table) -> dict[str, tuple[str, ...]]:
+    """Extra cue terms per category, added to the built-in lexicons."""
+    lexicon_t = root.table("lexicon")
+    extra_cues: dict[str, tuple[str, ...]] = {}
+    for category in CUE_CATEGORIES:
+        terms = lexicon_t.strings(category)
+        if terms:
+            extra_cues[category] = tuple(terms)
+    lexicon_t.done()
+    return extra_cues
