@@ -253,3 +253,34 @@ def test_an_unknown_account_kind_suggests_the_right_one() -> None:
     assert problems[0].startswith(
         "accounts[0].kind: unknown account kind 'imaps'; did you mean 'imap'?"
     )
+
+
+def test_time_zones_are_resolved_while_reading_and_keep_their_names() -> None:
+    from zoneinfo import ZoneInfo
+
+    config = load_config_text(
+        CONFIG.replace(
+            'address = "ben.okafor@northwind-advisory.example"\n',
+            'address = "ben.okafor@northwind-advisory.example"\ntimezone = "America/New_York"\n',
+        ).replace(
+            'owner = "alice.marsh@northwind-advisory.example"\n',
+            'owner = "alice.marsh@northwind-advisory.example"\ntimezone = "Europe/Berlin"\n',
+        )
+    )
+    acme = config.client("Acme Logistics")
+    falkenberg = config.client("Falkenberg Maschinenbau")
+
+    assert config.team.timezone == "Europe/London"
+    assert config.team.tz == ZoneInfo("Europe/London")
+    assert acme is not None and acme.timezone == "Europe/Berlin"
+    assert acme.tz == ZoneInfo("Europe/Berlin")
+    assert falkenberg is not None and falkenberg.tz is None
+    assert config.owner_tz("ben.okafor@northwind-advisory.example") == ZoneInfo("America/New_York")
+    assert config.owner_tz("alice.marsh@northwind-advisory.example") == ZoneInfo("Europe/London")
+    assert config.owner_zone("ben.okafor@northwind-advisory.example") == "America/New_York"
+
+
+def test_the_known_account_kinds_are_the_kinds_with_a_settings_parser() -> None:
+    from monitor.config import ACCOUNT_KINDS, SETTINGS_PARSERS
+
+    assert ACCOUNT_KINDS == tuple(SETTINGS_PARSERS) == ("maildir", "mbox", "imap", "graph")
