@@ -29,7 +29,7 @@ def parse_alerts(table: Table, smtp_t: Table, base: Path | None, problems: Probl
         digest_hour = 8
     smtp: Smtp | None = None
     if smtp_t.data:
-        smtp = _parse_smtp(smtp_t, base)
+        smtp = _parse_smtp(smtp_t, base, problems)
         if sender is None:
             problems.add(
                 f"{table.where}.from",
@@ -74,11 +74,18 @@ def _quiet_hours(table: Table, problems: Problems) -> tuple[int, int] | None:
     )
 
 
-def _parse_smtp(smtp_t: Table, base: Path | None) -> Smtp:
+def _parse_smtp(smtp_t: Table, base: Path | None, problems: Problems) -> Smtp:
     host = smtp_t.text("host", required=True) or ""
     security = choice(smtp_t, "security", IMAP_SECURITY, "starttls")
     port = smtp_t.integer("port", _SMTP_PORTS[security], minimum=1)
     username = smtp_t.text("username")
+    insecure = smtp_t.flag("insecure", False)
+    if security == "plain" and username and not insecure:
+        problems.add(
+            f"{smtp_t.where}.security",
+            "plaintext SMTP sends the password unencrypted; use tls or starttls, "
+            "or set insecure = true to allow it",
+        )
     password = smtp_t.secret("password", base, required=bool(username))
     return Smtp(
         host=host,

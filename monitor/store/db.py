@@ -65,11 +65,42 @@ def create_engine(url: str) -> sa.Engine:
     if url.startswith("sqlite"):
         path = sa.engine.make_url(url).database
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            _private_sqlite_files(Path(path))
         engine = sa.create_engine(url, connect_args={"timeout": 30})
         _sqlite_setup(engine)
         return engine
     return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def _owner_only(path: Path, mode: int) -> None:
+    """Take group and other permissions off ``path``, saying so when it had any."""
+    current = path.stat().st_mode & 0o777
+    if current & 0o077:
+        path.chmod(mode)
+        logger.warning("permissions_tightened", path=str(path), was=oct(current), now=oct(mode))
+
+
+def _private_sqlite_files(path: Path) -> None:
+    """The database, its WAL and shared-memory files 0600; relmon's state directory 0700.
+
+    Mail metadata is sensitive, and outside systemd (which sets ``UMask=0077``) a default umask
+    would leave the files readable by every local user. SQLite creates ``-wal`` and ``-shm`` with
+    the permissions of the database file, so creating that one 0600 covers the others; files and
+    a state directory left open by an earlier version are tightened, with a log line. A folder
+    the user chose for the database is theirs: it is created 0700 but never changed.
+    """
+    from monitor.config.paths import state_directory
+
+    folder = path.parent
+    if not folder.exists():
+        folder.mkdir(parents=True, mode=0o700)
+    elif folder.resolve() == state_directory().resolve():
+        _owner_only(folder, 0o700)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists():
+            _owner_only(file, 0o600)
 
 
 class Store:

@@ -284,3 +284,27 @@ def test_the_known_account_kinds_are_the_kinds_with_a_settings_parser() -> None:
     from monitor.config import ACCOUNT_KINDS, SETTINGS_PARSERS
 
     assert ACCOUNT_KINDS == tuple(SETTINGS_PARSERS) == ("maildir", "mbox", "imap", "graph")
+
+
+SMTP_WITH_LOGIN = (
+    '\n[alerts]\nfrom = "relmon@northwind-advisory.example"\n'
+    '\n[smtp]\nhost = "smtp.northwind-advisory.example"\nsecurity = "plain"\n'
+    'username = "relmon"\npassword_env = "RELMON_SMTP_PASSWORD"\n'
+)
+
+
+def test_an_smtp_password_is_never_sent_in_plain_text_without_insecure() -> None:
+    problems = problems_of(CONFIG + SMTP_WITH_LOGIN)
+
+    assert problems == [
+        "smtp.security: plaintext SMTP sends the password unencrypted; use tls or starttls, "
+        "or set insecure = true to allow it"
+    ]
+
+
+def test_plaintext_smtp_is_accepted_for_a_relay_without_login_or_when_declared_insecure() -> None:
+    relay = SMTP_WITH_LOGIN.replace('username = "relmon"\npassword_env = "RELMON_SMTP_PASSWORD"\n', "")
+    declared = SMTP_WITH_LOGIN + "insecure = true\n"
+
+    assert load_config_text(CONFIG + relay).alerts.smtp is not None
+    assert load_config_text(CONFIG + declared).alerts.smtp is not None

@@ -1,0 +1,80 @@
+"""A SQLite store is readable by its owner only: mail metadata is as private as the mail."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import structlog
+import structlog.testing
+
+from monitor.store.db import Store
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture(autouse=True)
+def open_umask():
+    """The umask of an interactive shell, not systemd's 0077: the files must not rely on it."""
+    import os
+
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def write_something(store: Store) -> None:
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE IF NOT EXISTS probe (x INTEGER)")
+        connection.exec_driver_sql("INSERT INTO probe VALUES (1)")
+
+
+def test_a_new_database_and_its_wal_files_are_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "state" / "relmon.db"
+    store = Store.open(f"sqlite:///{path}")
+    try:
+        write_something(store)
+        with store.engine.connect() as reader:
+            reader.execute(sa.text("SELECT count(*) FROM probe")).scalar_one()
+            wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
+            assert wal.exists() and shm.exists()
+            assert (mode(path), mode(wal), mode(shm)) == (0o600, 0o600, 0o600)
+        assert mode(path.parent) == 0o700
+    finally:
+        store.close()
+
+
+def test_database_files_left_readable_are_tightened_when_opened_with_a_log_line(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "relmon.db"
+    Store.open(f"sqlite:///{path}").close()
+    path.chmod(0o644)
+
+    with structlog.testing.capture_logs() as logs:
+        Store.open(f"sqlite:///{path}").close()
+
+    assert mode(path) == 0o600
+    assert [
+        (e["event"], e["path"], e["was"]) for e in logs if e["event"] == "permissions_tightened"
+    ] == [("permissions_tightened", str(path), "0o644")]
+
+
+def test_the_state_directory_is_made_owner_only_but_a_chosen_folder_is_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state, chosen = tmp_path / "state", tmp_path / "shared-folder"
+    state.mkdir(mode=0o755)
+    chosen.mkdir(mode=0o755)
+    monkeypatch.setenv("STATE_DIRECTORY", str(state))
+
+    Store.open(f"sqlite:///{state / 'relmon.db'}").close()
+    Store.open(f"sqlite:///{chosen / 'relmon.db'}").close()
+
+    assert mode(state) == 0o700
+    assert mode(chosen) == 0o755
+    assert mode(chosen / "relmon.db") == 0o600
