@@ -303,7 +303,9 @@ def test_an_smtp_password_is_never_sent_in_plain_text_without_insecure() -> None
 
 
 def test_plaintext_smtp_is_accepted_for_a_relay_without_login_or_when_declared_insecure() -> None:
-    relay = SMTP_WITH_LOGIN.replace('username = "relmon"\npassword_env = "RELMON_SMTP_PASSWORD"\n', "")
+    relay = SMTP_WITH_LOGIN.replace(
+        'username = "relmon"\npassword_env = "RELMON_SMTP_PASSWORD"\n', ""
+    )
     declared = SMTP_WITH_LOGIN + "insecure = true\n"
 
     assert load_config_text(CONFIG + relay).alerts.smtp is not None
