@@ -92,7 +92,7 @@ def away(history: ClientHistory, window: Window, last_inbound: Record | None) ->
     now = window.now
     since_90 = window.since(90)
     recent_senders = [r.sender for r in window.inbound if r.date >= since_90]
-    main_contacts = set()
+    main_contacts: set[str] = set()
     if last_inbound is not None:
         main_contacts.add(last_inbound.sender)
     if recent_senders:

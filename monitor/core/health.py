@@ -159,7 +159,7 @@ COMMON_ADVICE = (
 
 @dataclass(frozen=True)
 class PatternFacts:
-    inbound: int  # client messages, last 90 days
+    inbound: int  # client messages, last 180 days
     span_days: float  # how far back the client's history goes
     per_week: float
     questions_per_message: float

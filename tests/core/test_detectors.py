@@ -306,7 +306,8 @@ def test_thresholds_hold_every_detectors_keys_with_its_defaults() -> None:
 
 
 def test_each_warning_threshold_is_paired_with_its_critical_one_of_the_same_detector() -> None:
-    assert len(THRESHOLD_PAIRS) == 6
+    assert THRESHOLD_PAIRS[0] == ("silence_warning_ratio", "silence_critical_ratio")
+    assert len(set(THRESHOLD_PAIRS)) == len(THRESHOLD_PAIRS)
     for entry in DETECTORS.values():
         for warning, critical in entry.pairs:
             assert {warning, critical} <= set(entry.threshold_defaults())

@@ -9,9 +9,11 @@ Defaults are chosen so that a normal relationship raises nothing: alert fatigue 
 of comparable tools complain about most. A cadence that cannot be learned yet raises no silence
 alert; a single grumpy sentence raises no friction alert.
 
-One module per kind, each ending in its :class:`Detector` entry. Registering a kind takes a
-member of :class:`Kind`, its entry in :data:`DETECTORS` and its thresholds among the bases of
-:class:`Thresholds`; configuration, alert emails, the CLI and the views read the registry.
+One module per kind, each ending in its :class:`Detector` entry. Registering a kind takes three
+lines: a member of :class:`Kind` (in ``base.py``), its entry at the end of :data:`DETECTORS`,
+and its thresholds dataclass first among the bases of :class:`Thresholds`. Configuration
+(threshold keys, :data:`THRESHOLD_PAIRS`), alert emails (the title), the backtest and the
+views (:data:`KINDS`) read the registry, so nothing else changes.
 """
 
 from __future__ import annotations
