@@ -25,7 +25,7 @@ from email.policy import SMTP
 from email.utils import format_datetime
 from typing import Any
 
-from monitor.core.detectors import counted
+from monitor.core.detectors import DETECTORS, counted
 from monitor.sparkline import sparkline
 
 ALERT_HEADER = "X-Relmon-Alert"
@@ -72,11 +72,7 @@ class AlertMail:
 
 
 KIND_TITLES = {
-    "silence": "has gone quiet",
-    "checkin_due": "is due a check-in",
-    "unanswered": "is waiting for our reply",
-    "friction": "shows friction",
-    "micromanagement": "is micromanaging",
+    **{kind.value: detector.title for kind, detector in DETECTORS.items()},
     "account": "needs attention",
 }
 

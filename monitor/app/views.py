@@ -10,6 +10,7 @@ from monitor.app.evaluation import Evaluation, prepare
 from monitor.app.runtime import Runtime
 from monitor.core.analysis import ClientReport, analyse, day_ends
 from monitor.core.backtest import run as run_backtest
+from monitor.core.detectors import KINDS
 from monitor.core.gaps import GapStats
 from monitor.core.health import COMMON_ADVICE
 from monitor.core.model import Direction
@@ -260,16 +261,7 @@ def backtest(runtime: Runtime, as_of: datetime, since: datetime | None) -> dict[
         clients.append(
             {
                 "name": name,
-                "alerts": {
-                    kind: sum(1 for f in fired if f.kind.value == kind)
-                    for kind in (
-                        "silence",
-                        "checkin_due",
-                        "unanswered",
-                        "friction",
-                        "micromanagement",
-                    )
-                },
+                "alerts": {kind.value: sum(1 for f in fired if f.kind is kind) for kind in KINDS},
                 "fired": [
                     {
                         "date": f.day.astimezone(tz).date(),

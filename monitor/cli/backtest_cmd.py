@@ -16,8 +16,9 @@ from monitor.cli.common import (
     query_options,
 )
 from monitor.cli.render import severity_style, table
+from monitor.core import detectors
 
-KINDS = ("silence", "checkin_due", "unanswered", "friction", "micromanagement")
+KINDS = tuple(kind.value for kind in detectors.KINDS)
 
 
 def register(cli: click.Group) -> None:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from monitor.core import alerts
 from monitor.core.analysis import ClientHistory, analyse
-from monitor.core.detectors import Kind, Severity
+from monitor.core.detectors import KINDS, Kind, Severity
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def run(
         cooldown = timedelta(
             days=(cooldown_days or {}).get(client, history.context.thresholds.cooldown_days)
         )
-        state: dict[Kind, alerts.AlertView | None] = dict.fromkeys(Kind)
+        state: dict[Kind, alerts.AlertView | None] = dict.fromkeys(KINDS)
         for day in days:
             report = analyse(history, day)
             for finding in report.findings:

@@ -159,7 +159,7 @@ COMMON_ADVICE = (
 
 @dataclass(frozen=True)
 class PatternFacts:
-    inbound: int  # client messages, last 90 days
+    inbound: int  # client messages, last 180 days
     span_days: float  # how far back the client's history goes
     per_week: float
     questions_per_message: float
@@ -185,21 +185,13 @@ class PatternResult:
         return f"{ADVICE[self.pattern]} {self.note}" if self.note else ADVICE[self.pattern]
 
 
-def classify(facts: PatternFacts, *, friction_warning_points: float) -> PatternResult:
-    """The client's pattern over half a year, with its reasons; a calm pattern whose client is
-    building friction now (at least ``friction_warning_points``) says so in its advice."""
-    if facts.inbound < 6 or facts.span_days < 30:
-        return PatternResult(
-            Pattern.UNKNOWN,
-            (f"{facts.inbound} client messages over {facts.span_days:.0f} days",),
-            {},
-        )
-    pressure = facts.status_share + facts.chaser_share
+def _scores(facts: PatternFacts, pressure: float) -> dict[str, float]:
+    """How well the client fits each pattern, 0–1."""
     calm = 1.0 - min(1.0, pressure / 0.3)
     content = 1.0 - min(1.0, facts.friction_points / 6.0)
     # Writes rarely: full marks at one message every three weeks, none at one a week.
     rarity = max(0.0, min(1.0, (1.0 - facts.per_week) / (1.0 - 0.35)))
-    scores = {
+    return {
         Pattern.MICROMANAGER.value: min(1.0, facts.per_week / 4.0) * min(1.0, pressure / 0.3),
         Pattern.IN_THE_DARK.value: 0.7 * min(1.0, facts.basics_share / 0.3)
         + 0.3
@@ -224,36 +216,57 @@ def classify(facts: PatternFacts, *, friction_warning_points: float) -> PatternR
             * content
         ),
     }
-    # On a tie the more specific pattern wins: its advice is the more useful one.
-    priority = [
-        Pattern.MICROMANAGER.value,
-        Pattern.IN_THE_DARK.value,
-        Pattern.LAISSEZ_FAIRE.value,
-        Pattern.SAVVY.value,
-    ]
-    best = max(scores, key=lambda name: (round(scores[name], 2), -priority.index(name)))
-    pattern = Pattern(best)
-    reasons = {
-        Pattern.MICROMANAGER: (
+
+
+def _reasons(pattern: Pattern, facts: PatternFacts, pressure: float) -> tuple[str, ...]:
+    """The figures that made the client ``pattern``, in words."""
+    if pattern is Pattern.MICROMANAGER:
+        return (
             f"{facts.per_week:.1f} messages a week",
             f"{pressure:.0%} of them status requests or chasers",
-        ),
-        Pattern.IN_THE_DARK: (
+        )
+    if pattern is Pattern.IN_THE_DARK:
+        return (
             f"{facts.basics_share:.0%} ask about basics",
             f"{facts.questions_per_message:.1f} questions a message",
             f"{facts.messages_per_thread:.1f} messages a conversation",
-        ),
-        Pattern.LAISSEZ_FAIRE: (
+        )
+    if pattern is Pattern.LAISSEZ_FAIRE:
+        return (
             f"{facts.per_week:.1f} messages a week",
             f"{facts.questions_per_message:.1f} questions a message",
-        ),
-        Pattern.SAVVY: (
-            f"tone {facts.sentiment:+.2f}" if facts.sentiment is not None else "tone not scored",
-            f"answers us in {facts.client_reply_hours:.0f} business hours"
-            if facts.client_reply_hours is not None
-            else "reply time unknown",
-        ),
-    }[pattern]
+        )
+    return (
+        f"tone {facts.sentiment:+.2f}" if facts.sentiment is not None else "tone not scored",
+        f"answers us in {facts.client_reply_hours:.0f} business hours"
+        if facts.client_reply_hours is not None
+        else "reply time unknown",
+    )
+
+
+#: On a tie the more specific pattern wins: its advice is the more useful one.
+_PRIORITY = [
+    Pattern.MICROMANAGER.value,
+    Pattern.IN_THE_DARK.value,
+    Pattern.LAISSEZ_FAIRE.value,
+    Pattern.SAVVY.value,
+]
+
+
+def classify(facts: PatternFacts, *, friction_warning_points: float) -> PatternResult:
+    """The client's pattern over half a year, with its reasons; a calm pattern whose client is
+    building friction now (at least ``friction_warning_points``) says so in its advice."""
+    if facts.inbound < 6 or facts.span_days < 30:
+        return PatternResult(
+            Pattern.UNKNOWN,
+            (f"{facts.inbound} client messages over {facts.span_days:.0f} days",),
+            {},
+        )
+    pressure = facts.status_share + facts.chaser_share
+    scores = _scores(facts, pressure)
+    best = max(scores, key=lambda name: (round(scores[name], 2), -_PRIORITY.index(name)))
+    pattern = Pattern(best)
+    reasons = _reasons(pattern, facts, pressure)
     note = None
     if pattern in CALM_PATTERNS and facts.friction_points >= friction_warning_points:
         reasons += (f"but {facts.friction_points:g} friction points in the last 30 days",)

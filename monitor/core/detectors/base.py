@@ -1,0 +1,130 @@
+"""What every detector shares: the alert kinds, severities, the finding, the wording, the entry.
+
+A detector is a pure function from one client's facts at ``now`` (see :mod:`monitor.core.facts`)
+and the thresholds to a :class:`Finding`. Its :class:`Detector` entry is what the rest of relmon
+reads: configuration reads the threshold keys and their defaults, the alert emails the title,
+the CLI and the views the kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, TypeAlias
+
+from monitor.core.records import Record
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+    from monitor.core.detectors import Thresholds
+    from monitor.core.facts import ClientFacts
+
+
+class Kind(StrEnum):
+    """The alert kinds, in the order detectors run and reports list them."""
+
+    SILENCE = "silence"
+    CHECKIN_DUE = "checkin_due"
+    UNANSWERED = "unanswered"
+    FRICTION = "friction"
+    MICROMANAGEMENT = "micromanagement"
+
+
+class Severity(StrEnum):
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return 1 if self is Severity.WARNING else 2
+
+
+#: A figure behind a finding, as stored with the alert and shown in its email and in JSON.
+Figure: TypeAlias = float | int | str | list[str] | None
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: Kind
+    severity: Severity | None
+    explanation: str
+    figures: dict[str, Figure] = field(default_factory=dict)
+    evidence: tuple[Record, ...] = ()
+
+    @property
+    def firing(self) -> bool:
+        return self.severity is not None
+
+
+@dataclass(frozen=True)
+class Detector:
+    """A registered alert kind: how it is judged, its thresholds, and how an alert is titled."""
+
+    kind: Kind
+    #: The finding for one client's facts; takes the whole :class:`Thresholds`, reads its own keys.
+    detect: Callable[[ClientFacts, Thresholds], Finding]
+    #: A frozen dataclass of the detector's threshold keys with their defaults; ``Thresholds``
+    #: inherits from it, so the keys are settable in ``[thresholds]`` and per client.
+    thresholds: type[DataclassInstance]
+    #: (warning, critical) key pairs: configuration rejects a warning above its critical.
+    pairs: tuple[tuple[str, str], ...]
+    #: What follows the client's name in an alert's headline: "Acme has gone quiet".
+    title: str
+
+    def threshold_defaults(self) -> dict[str, float]:
+        """The detector's threshold keys with their defaults, in declaration order."""
+        defaults = {f.name: f.default for f in fields(self.thresholds)}
+        return {name: value for name, value in defaults.items() if isinstance(value, int | float)}
+
+
+# --------------------------------------------------------------------------- wording
+
+
+def counted(count: int, noun: str) -> str:
+    """``counted(1, "message")`` → "1 message", ``counted(3, "message")`` → "3 messages"."""
+    return f"{count} {noun}{'s' if count != 1 else ''}"
+
+
+def days_text(value: float) -> str:
+    if value < 1:
+        return counted(round(value * 24), "hour")
+    return counted(round(value), "day")
+
+
+def hours_text(seconds: float) -> str:
+    hours = seconds / 3600
+    if hours < 1:
+        return f"{round(seconds / 60)} business minutes"
+    return f"{hours:.1f} business hours" if hours < 10 else f"{round(hours)} business hours"
+
+
+def day_month(moment: datetime | date) -> str:
+    return f"{moment.day} {moment.strftime('%b')}"
+
+
+def quoted(subject: str, limit: int = 60) -> str:
+    text = " ".join(subject.split()) or "(no subject)"
+    return "'" + (text if len(text) <= limit else text[: limit - 1] + "…") + "'"
+
+
+def terms(items: Sequence[tuple[Record, tuple[str, ...]]], limit: int = 3) -> str:
+    """The distinct cue terms of ``items`` ("escalation:unacceptable" → 'unacceptable'), quoted."""
+    seen: list[str] = []
+    for _, cues in items:
+        for cue in cues:
+            term = cue.split(":", 1)[1]
+            if term not in seen:
+                seen.append(term)
+    shown = ", ".join(f"'{t}'" for t in seen[:limit])
+    return shown + (" …" if len(seen) > limit else "")
+
+
+def severity_between(value: float, warning: float, critical: float) -> Severity | None:
+    if value >= critical:
+        return Severity.CRITICAL
+    if value >= warning:
+        return Severity.WARNING
+    return None

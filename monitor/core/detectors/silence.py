@@ -1,0 +1,105 @@
+"""``silence``: the client is quiet far beyond its own cadence.
+
+"Acme usually writes every 6 days; silent for 27 days (4.5× its norm); last message: 'Re: Q3
+roadmap', 2 May." A cadence that cannot be learned yet raises nothing; a contact who said when
+they are back pauses the clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from monitor.core.detectors.base import (
+    Detector,
+    Finding,
+    Kind,
+    Severity,
+    day_month,
+    days_text,
+    quoted,
+)
+from monitor.core.records import Record
+
+if TYPE_CHECKING:
+    from monitor.core.facts import ClientFacts
+
+
+@dataclass(frozen=True)
+class SilenceThresholds:
+    silence_warning_ratio: float = 3.0  # silent for this many times the usual gap …
+    silence_critical_ratio: float = 5.0
+    silence_min_days: float = 10.0  # … and never less than this many days
+
+
+def judge(
+    client: str,
+    *,
+    last_inbound: Record | None,
+    cadence_days: float | None,
+    silent_days: float,
+    away_until: date | None,
+    now: datetime,
+    thresholds: SilenceThresholds,
+) -> Finding:
+    """The client is quiet far beyond its own cadence."""
+    if last_inbound is None:
+        return Finding(Kind.SILENCE, None, f"No message from {client} yet.")
+    last = f"last message: {quoted(last_inbound.subject)}, {day_month(last_inbound.date)}"
+    if away_until is not None and away_until >= now.date():
+        return Finding(
+            Kind.SILENCE,
+            None,
+            f"{client}'s contact is away until {day_month(away_until)}; silence paused ({last}).",
+        )
+    if cadence_days is None:
+        return Finding(
+            Kind.SILENCE,
+            None,
+            f"{client}'s usual rhythm is not known yet (too little history); silent for {days_text(silent_days)}, {last}.",
+            figures={"silent_days": round(silent_days, 1)},
+        )
+    ratio = silent_days / cadence_days
+    floor = thresholds.silence_min_days
+    severity = None
+    if silent_days >= max(floor, thresholds.silence_critical_ratio * cadence_days):
+        severity = Severity.CRITICAL
+    elif silent_days >= max(floor, thresholds.silence_warning_ratio * cadence_days):
+        severity = Severity.WARNING
+    explanation = (
+        f"{client} usually writes every {days_text(cadence_days)}; silent for {days_text(silent_days)} "
+        f"({ratio:.1f}× its norm); {last}."
+    )
+    return Finding(
+        Kind.SILENCE,
+        severity,
+        explanation,
+        figures={
+            "cadence_days": cadence_days,
+            "silent_days": round(silent_days, 1),
+            "ratio": round(ratio, 2),
+        },
+        evidence=(last_inbound,),
+    )
+
+
+def detect(facts: ClientFacts, thresholds: SilenceThresholds) -> Finding:
+    return judge(
+        facts.client,
+        last_inbound=facts.last_inbound,
+        cadence_days=facts.clocks.cadence.days,
+        silent_days=facts.clocks.silent_days or 0.0,
+        away_until=facts.away.until,
+        now=facts.now,
+        thresholds=thresholds,
+    )
+
+
+DETECTOR = Detector(
+    kind=Kind.SILENCE,
+    detect=detect,
+    thresholds=SilenceThresholds,
+    pairs=(("silence_warning_ratio", "silence_critical_ratio"),),
+    title="has gone quiet",
+)

@@ -1,0 +1,191 @@
+"""Everything the detectors, health and pattern read about one client at ``now``: its facts.
+
+:func:`gather` runs the fact builders in order, each a pure function of the client's
+:class:`~monitor.core.history.ClientHistory` at ``now`` and the facts before it:
+
+1. :func:`away`: who on the client's side is away (pausing the silence and check-in clocks),
+   and whether the owner is (pausing our reply clock);
+2. :func:`gap_facts`: reply gaps both ways, what awaits our reply, chasers;
+3. :func:`clocks`: the client's cadence, how long it has been silent, how long since we wrote;
+4. :func:`~monitor.core.tone.sentiment`, :func:`~monitor.core.tone.friction` and
+   :func:`~monitor.core.tone.pressure`: tone, friction and pressure over their windows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from monitor.core import cadence as cadence_mod
+from monitor.core import gaps as gaps_mod
+from monitor.core import tone
+from monitor.core.cadence import Cadence
+from monitor.core.calendar import Interval
+from monitor.core.gaps import Gap, Gaps, GapStats
+from monitor.core.history import ClientHistory, Window
+from monitor.core.records import Record
+from monitor.core.tone import FrictionFacts, PressureFacts, SentimentSummary
+
+
+@dataclass(frozen=True)
+class Away:
+    intervals: tuple[Interval, ...]  # when the client's main contacts are away: clocks paused
+    until: date | None  # the client's contact is away until (and clocks are paused)
+    owner_until: date | None  # the owner's own out-of-office: our reply clock is paused
+
+
+@dataclass(frozen=True)
+class GapFacts:
+    gaps: Gaps
+    ours_30: GapStats
+    ours_90: GapStats
+    answered: tuple[Gap, ...]  # the client's replies to us; an open wait is "waiting on them"
+    theirs_30: GapStats
+    theirs_90: GapStats
+
+    @property
+    def waiting(self) -> list[tuple[Record, float, float]]:
+        """What awaits our reply: (message, business seconds, wall seconds), oldest first."""
+        return [(g.start, g.business_seconds, g.wall_seconds) for g in self.gaps.awaiting]
+
+
+@dataclass(frozen=True)
+class Clocks:
+    cadence: Cadence
+    silent_days: float | None  # since the client last wrote, away time excluded; None: never
+    quiet_days: float  # since we last wrote (or since the first message), away time excluded
+
+
+@dataclass(frozen=True)
+class ClientFacts:
+    client: str
+    now: datetime
+    window: Window
+    first: Record | None  # the first counted message up to now, however long ago
+    last_inbound: Record | None
+    last_outbound: Record | None
+    away: Away
+    gaps: GapFacts
+    clocks: Clocks
+    sentiment: SentimentSummary
+    friction: FrictionFacts
+    pressure: PressureFacts
+
+    @property
+    def has_history(self) -> bool:
+        return self.first is not None
+
+
+def _away_seconds(start: datetime, end: datetime, intervals: Iterable[Interval]) -> float:
+    total = 0.0
+    for low, high in intervals:
+        a, b = max(low, start), min(high, end)
+        if a < b:
+            total += (b - a).total_seconds()
+    return total
+
+
+def away(history: ClientHistory, window: Window, last_inbound: Record | None) -> Away:
+    """The client's contact (its latest or most frequent correspondent) pauses the silence and
+    check-in clocks; the owner's own out-of-office pauses our reply clock."""
+    now = window.now
+    since_90 = window.since(90)
+    recent_senders = [r.sender for r in window.inbound if r.date >= since_90]
+    main_contacts: set[str] = set()
+    if last_inbound is not None:
+        main_contacts.add(last_inbound.sender)
+    if recent_senders:
+        main_contacts.add(max(set(recent_senders), key=recent_senders.count))
+    intervals = tuple(interval for interval, who in history.client_away if who in main_contacts)
+    current = [high for low, high in intervals if low <= now < high]
+    owner_until = max((high for low, high in history.owner_away if low <= now < high), default=None)
+    return Away(
+        intervals=intervals,
+        until=max(current).date() if current else None,
+        owner_until=owner_until.date() if owner_until else None,
+    )
+
+
+def gap_facts(history: ClientHistory, window: Window, away: Away) -> GapFacts:
+    """Reply gaps both ways over the window, with their 30- and 90-day statistics."""
+    ctx, now = history.context, window.now
+    gaps = gaps_mod.compute(
+        window.records,
+        now,
+        ours=ctx.ours,
+        theirs=ctx.theirs,
+        owner_away=history.owner_away,
+        client_away=list(away.intervals),
+    )
+    # The client's side counts answered messages only: an open wait is "waiting on the client".
+    answered = tuple(g for g in gaps.theirs if not g.open)
+    return GapFacts(
+        gaps=gaps,
+        ours_30=gaps_mod.stats(gaps_mod.window(gaps.ours, now, 30)),
+        ours_90=gaps_mod.stats(gaps_mod.window(gaps.ours, now, 90)),
+        answered=answered,
+        theirs_30=gaps_mod.stats(gaps_mod.window(answered, now, 30)),
+        theirs_90=gaps_mod.stats(gaps_mod.window(answered, now, 90)),
+    )
+
+
+def _days_since(moment: datetime, now: datetime, pauses: Sequence[Interval]) -> float:
+    paused = _away_seconds(moment, now, pauses)
+    return max(0.0, ((now - moment).total_seconds() - paused) / 86400)
+
+
+def clocks(
+    history: ClientHistory,
+    window: Window,
+    away: Away,
+    *,
+    first: Record | None,
+    last_inbound: Record | None,
+    last_outbound: Record | None,
+) -> Clocks:
+    """The client's cadence and the two clocks measured against it: its silence and ours."""
+    ctx, now = history.context, window.now
+    learned = cadence_mod.learn(
+        window.counted, now, ctx.theirs.zone, configured_days=ctx.cadence_days
+    )
+    silent_days = None
+    if last_inbound is not None:
+        silent_days = _days_since(last_inbound.date, now, away.intervals)
+    quiet_days = 0.0
+    if last_outbound is not None:
+        quiet_days = _days_since(last_outbound.date, now, away.intervals)
+    elif first is not None:
+        quiet_days = (now - first.date).total_seconds() / 86400
+    return Clocks(cadence=learned, silent_days=silent_days, quiet_days=quiet_days)
+
+
+def gather(history: ClientHistory, now: datetime) -> ClientFacts:
+    """Every fact about one client at ``now``, from the records dated up to ``now``."""
+    window = history.at(now)
+    first = history.first_counted(now)
+    last_inbound = history.last_inbound(now)
+    last_outbound = history.last_outbound(now)
+    away_facts = away(history, window, last_inbound)
+    gaps = gap_facts(history, window, away_facts)
+    return ClientFacts(
+        client=history.context.name,
+        now=now,
+        window=window,
+        first=first,
+        last_inbound=last_inbound,
+        last_outbound=last_outbound,
+        away=away_facts,
+        gaps=gaps,
+        clocks=clocks(
+            history,
+            window,
+            away_facts,
+            first=first,
+            last_inbound=last_inbound,
+            last_outbound=last_outbound,
+        ),
+        sentiment=tone.sentiment(window),
+        friction=tone.friction(window, history),
+        pressure=tone.pressure(window, history.context, gaps.gaps.chasers),
+    )

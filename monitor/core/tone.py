@@ -1,0 +1,222 @@
+"""The client's tone, the friction it is building and the pressure it puts on us, at ``now``.
+
+Three fact builders over the inbound mail of one :class:`~monitor.core.history.Window`:
+
+- :func:`sentiment`: the client's mean tone over 30 and 90 days, its trend and the sentences
+  that moved it most;
+- :func:`friction`: escalation words, pointed reminders and questions, negative messages and
+  new senior people copied in, over the friction window, against the client's usual tone;
+- :func:`pressure`: inbound volume against the client's own baseline, chasers, status
+  requests and after-hours mail, over the micromanagement window.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from monitor.core.gaps import Chaser
+from monitor.core.history import ClientContext, ClientHistory, Window
+from monitor.core.records import Record
+from monitor.core.sentiment import NEGATIVE_MESSAGE
+
+_SENIOR_LOCAL = re.compile(
+    r"(?:^|[._-])(?:ceo|cfo|coo|cto|cio|cmo|md|vp|svp|evp|chief|director|head|president|partner|board|"
+    r"gf|geschaeftsfuehrer|geschaeftsfuehrung|vorstand|dg|pdg|toimitusjohtaja|zongjingli)(?:$|[._-])",
+    re.IGNORECASE,
+)
+
+
+def mean(values: Sequence[float]) -> float | None:
+    return round(statistics.fmean(values), 3) if values else None
+
+
+# --------------------------------------------------------------------------- sentiment
+
+
+@dataclass(frozen=True)
+class SentimentSummary:
+    mean_30: float | None
+    scored_30: int
+    mean_90: float | None
+    scored_90: int
+    unscored_30: int  # client messages in a language VADER does not read
+    trend: float | None  # 30-day mean minus the mean of the 90 days before
+    evidence: tuple[
+        tuple[Record, int, float, str | None], ...
+    ]  # (message, sentence, compound, text)
+
+
+def sentiment(window: Window) -> SentimentSummary:
+    """The client's tone over 30 days (and 90), its trend, and the sentences that moved it."""
+    inbound = window.inbound
+    since_30, since_90 = window.since(30), window.since(90)
+    scored_30 = [r for r in inbound if r.date >= since_30 and r.sentiment is not None]
+    scored_90 = [r for r in inbound if r.date >= since_90 and r.sentiment is not None]
+    before = [
+        r
+        for r in inbound
+        if since_30 - timedelta(days=90) <= r.date < since_30 and r.sentiment is not None
+    ]
+    mean_30 = mean([r.sentiment for r in scored_30 if r.sentiment is not None])
+    mean_before = mean([r.sentiment for r in before if r.sentiment is not None])
+    moving = sorted(
+        ((r, index, compound, text) for r in scored_30 for index, compound, text in r.evidence),
+        key=lambda item: item[2],
+    )
+    return SentimentSummary(
+        mean_30=mean_30,
+        scored_30=len(scored_30),
+        mean_90=mean([r.sentiment for r in scored_90 if r.sentiment is not None]),
+        scored_90=len(scored_90),
+        unscored_30=sum(1 for r in inbound if r.date >= since_30 and r.sentiment is None),
+        trend=round(mean_30 - mean_before, 3)
+        if mean_30 is not None and mean_before is not None
+        else None,
+        evidence=tuple(item for item in moving if item[2] < 0)[:3]
+        + tuple(item for item in reversed(moving) if item[2] > 0)[:2],
+    )
+
+
+# --------------------------------------------------------------------------- friction
+
+
+@dataclass(frozen=True)
+class FrictionFacts:
+    window_days: int
+    messages: int  # inbound messages in the window
+    sentiment_now: float | None  # mean over the window (scored messages)
+    sentiment_usual: float | None  # mean over the 180 days before the window
+    escalation: tuple[tuple[Record, tuple[str, ...]], ...]  # messages with escalation words
+    pressure_phrases: tuple[tuple[Record, tuple[str, ...]], ...]
+    challenges: tuple[tuple[Record, tuple[str, ...]], ...]  # pointed questions ("why did you …")
+    negative: tuple[Record, ...]  # messages with sentiment ≤ NEGATIVE_MESSAGE (−0.3)
+    senior_copied: tuple[tuple[Record, str], ...]  # (message, new senior address)
+
+    def points(self) -> float:
+        score = (
+            2.0 * len(self.escalation)
+            + 1.0 * len(self.pressure_phrases)
+            + 1.0 * len(self.challenges)
+        )
+        score += sum(2.0 if (r.sentiment or 0) <= -0.6 else 1.0 for r in self.negative)
+        score += 2.0 * len(self.senior_copied)
+        if (
+            self.sentiment_now is not None
+            and self.sentiment_usual is not None
+            and self.sentiment_usual - self.sentiment_now >= 0.3
+        ):
+            score += 1.0
+        return score
+
+    def contributing(self) -> set[str]:
+        return {r.key for r in self.records()}
+
+    def records(self) -> list[Record]:
+        """Every message that adds to the points, once each, in date order."""
+        cued = [*self.escalation, *self.pressure_phrases, *self.challenges, *self.senior_copied]
+        unique = {r.key: r for r in [*(r for r, _ in cued), *self.negative]}
+        return sorted(unique.values(), key=lambda r: r.date)
+
+
+def _with_cues(
+    records: Sequence[Record], category: str
+) -> tuple[tuple[Record, tuple[str, ...]], ...]:
+    """The records with friction cues of ``category``, each with those cues."""
+    prefix = f"{category}:"
+    found = ((r, tuple(c for c in r.friction if c.startswith(prefix))) for r in records)
+    return tuple((r, cues) for r, cues in found if cues)
+
+
+def _senior_copied(recent: Sequence[Record], history: ClientHistory) -> list[tuple[Record, str]]:
+    """Client-side addresses first seen in ``recent`` that look senior (by title or local part)."""
+    senior: list[tuple[Record, str]] = []
+    for record in recent:
+        for address in sorted(record.recipients | {record.sender}):
+            first_seen = history.first_seen.get(address)
+            if (
+                first_seen is None
+                or first_seen < record.date
+                or not history.context.is_client_address(address)
+            ):
+                continue
+            mentions_senior = any(c.startswith("senior:") for c in record.friction)
+            if mentions_senior or _SENIOR_LOCAL.search(address.split("@")[0]):
+                senior.append((record, address))
+    return senior
+
+
+def friction(window: Window, history: ClientHistory) -> FrictionFacts:
+    """Friction cues over the friction window, judged against the client's tone before it."""
+    window_days = history.context.thresholds.friction_window_days
+    window_start = window.now - timedelta(days=window_days)
+    inbound = window.inbound
+    recent = [r for r in inbound if r.date >= window_start]
+    # A contact is only "new" against history from before the window.
+    history_before = any(r.date < window_start for r in window.counted)
+    senior = _senior_copied(recent, history) if history_before else []
+    return FrictionFacts(
+        window_days=window_days,
+        messages=len(recent),
+        sentiment_now=mean([r.sentiment for r in recent if r.sentiment is not None]),
+        sentiment_usual=mean(
+            [r.sentiment for r in inbound if r.date < window_start and r.sentiment is not None]
+        ),
+        escalation=_with_cues(recent, "escalation"),
+        pressure_phrases=_with_cues(recent, "pressure_phrase"),
+        challenges=_with_cues(recent, "challenge"),
+        negative=tuple(
+            r for r in recent if r.sentiment is not None and r.sentiment <= NEGATIVE_MESSAGE
+        ),
+        senior_copied=tuple(senior),
+    )
+
+
+# --------------------------------------------------------------------------- pressure
+
+
+@dataclass(frozen=True)
+class PressureFacts:
+    window_days: int
+    inbound: tuple[Record, ...]  # inbound messages in the window
+    baseline: float | None  # usual inbound messages per window, from the client's own history
+    chasers: tuple[Record, ...]
+    status_requests: tuple[tuple[Record, tuple[str, ...]], ...]
+    after_hours: tuple[Record, ...]
+
+    @property
+    def ratio(self) -> float | None:
+        if self.baseline is None:
+            return None
+        return len(self.inbound) / max(self.baseline, 1.0)
+
+    def points(self) -> float:
+        return len(self.chasers) + len(self.status_requests) + 0.5 * len(self.after_hours)
+
+
+def pressure(window: Window, context: ClientContext, chasers: Sequence[Chaser]) -> PressureFacts:
+    """Inbound volume over the micromanagement window against the client's own baseline (the
+    same window's worth of its mail over up to 180 days before, once three windows are known),
+    with the chasers, status requests and after-hours messages in the window."""
+    window_days = context.thresholds.micromanagement_window_days
+    pressure_start = window.now - timedelta(days=window_days)
+    inbound = window.inbound
+    in_window = tuple(r for r in inbound if r.date >= pressure_start)
+    earlier = [r for r in inbound if r.date < pressure_start]
+    baseline = None
+    if earlier:
+        span = min(180.0, (pressure_start - earlier[0].date).total_seconds() / 86400)
+        if span >= 3 * window_days:
+            previous = [r for r in earlier if r.date >= pressure_start - timedelta(days=span)]
+            baseline = len(previous) / span * window_days
+    return PressureFacts(
+        window_days=window_days,
+        inbound=in_window,
+        baseline=round(baseline, 1) if baseline is not None else None,
+        chasers=tuple(c.record for c in chasers if c.record.date >= pressure_start),
+        status_requests=tuple((r, r.pressure) for r in in_window if r.pressure),
+        after_hours=tuple(r for r in in_window if not context.theirs.is_working(r.date)),
+    )
