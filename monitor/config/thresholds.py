@@ -7,17 +7,9 @@ from typing import Any
 
 from monitor.config.reading import Problems, Table
 from monitor.core.cues import CATEGORIES as CUE_CATEGORIES
-from monitor.core.detectors import Thresholds
+from monitor.core.detectors import THRESHOLD_PAIRS, Thresholds
 
 #: (warning, critical) pairs: a warning above its critical threshold is a problem.
-ORDERED_PAIRS = (
-    ("silence_warning_ratio", "silence_critical_ratio"),
-    ("checkin_warning_days", "checkin_critical_days"),
-    ("unanswered_warning_hours", "unanswered_critical_hours"),
-    ("friction_warning_points", "friction_critical_points"),
-    ("micromanagement_warning_ratio", "micromanagement_critical_ratio"),
-    ("micromanagement_warning_points", "micromanagement_critical_points"),
-)
 
 
 def parse_thresholds(table: Table, base: Thresholds, problems: Problems) -> Thresholds:
@@ -32,7 +24,7 @@ def parse_thresholds(table: Table, base: Thresholds, problems: Problems) -> Thre
             values[name] = table.number(name, float(default), minimum=0.0)
     table.done()
     result = replace(base, **values)
-    for low, high in ORDERED_PAIRS:
+    for low, high in THRESHOLD_PAIRS:
         if getattr(result, low) > getattr(result, high):
             problems.add(
                 f"{table.where}.{low}",
