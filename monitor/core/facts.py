@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -86,6 +87,13 @@ def _away_seconds(start: datetime, end: datetime, intervals: Iterable[Interval])
     return total
 
 
+def _most_frequent(senders: Sequence[str]) -> str:
+    """The sender of most of ``senders`` (in date order); of equals, the one who wrote last."""
+    counts = Counter(senders)
+    last = {sender: index for index, sender in enumerate(senders)}
+    return max(counts, key=lambda sender: (counts[sender], last[sender]))
+
+
 def away(history: ClientHistory, window: Window, last_inbound: Record | None) -> Away:
     """The client's contact (its latest or most frequent correspondent) pauses the silence and
     check-in clocks; the owner's own out-of-office pauses our reply clock."""
@@ -96,7 +104,7 @@ def away(history: ClientHistory, window: Window, last_inbound: Record | None) ->
     if last_inbound is not None:
         main_contacts.add(last_inbound.sender)
     if recent_senders:
-        main_contacts.add(max(set(recent_senders), key=recent_senders.count))
+        main_contacts.add(_most_frequent(recent_senders))
     intervals = tuple(interval for interval, who in history.client_away if who in main_contacts)
     current = [high for low, high in intervals if low <= now < high]
     owner_until = max((high for low, high in history.owner_away if low <= now < high), default=None)

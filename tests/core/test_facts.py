@@ -8,6 +8,7 @@ import pytest
 
 from monitor.core import tone
 from tests.core.records import (
+    DANA,
     LONDON,
     RAJ,
     at,
@@ -18,6 +19,8 @@ from tests.core.records import (
     out_of_office,
     reply,
 )
+
+LENA = "lena.fischer@acme-logistics.example"  # accounts payable: writes once, about an invoice
 
 
 def test_an_out_of_office_with_a_return_date_pauses_the_clocks_until_then() -> None:
@@ -50,6 +53,23 @@ def test_the_latest_correspondents_out_of_office_pauses_the_clocks_too() -> None
     facts = facts_at("Wed 2026-06-10 09:00", *weekly_from_raj, from_dana, away)
 
     assert facts.away.until == date(2026, 6, 15)
+
+
+@pytest.mark.parametrize(("latest", "paused"), [(DANA, True), (RAJ, False)])
+def test_two_equally_frequent_correspondents_are_told_apart_by_who_wrote_last(
+    latest: str, paused: bool
+) -> None:
+    earlier = RAJ if latest == DANA else DANA
+    mail = [
+        *every(14, "Mon 2026-03-02 09:00", 3, needs_reply=False, sender=earlier),
+        *every(14, "Tue 2026-03-03 09:00", 3, needs_reply=False, sender=latest),
+        inbound("Fri 2026-05-22 09:00", "Invoice 2026-041", sender=LENA, needs_reply=False),
+    ]
+    dana_away = out_of_office("Tue 2026-05-26 08:00", back=date(2026, 6, 15))
+
+    facts = facts_at("Wed 2026-06-10 09:00", *mail, dana_away)
+
+    assert (facts.away.until == date(2026, 6, 15)) is paused
 
 
 def test_the_owners_out_of_office_pauses_our_reply_clock() -> None:
