@@ -86,9 +86,9 @@ class Store:
             if migrate:
                 store.upgrade()
         except sa.exc.OperationalError as err:
-            raise StoreError(f"cannot open the database at {_safe_url(url)}: {err.orig}") from err
+            raise StoreError(f"cannot open the database at {safe_url(url)}: {err.orig}") from err
         except sa.exc.ArgumentError as err:
-            raise StoreError(f"invalid database URL {_safe_url(url)}: {err}") from err
+            raise StoreError(f"invalid database URL {safe_url(url)}: {err}") from err
         return store
 
     @property
@@ -143,7 +143,7 @@ class Store:
         self.engine.dispose()
 
 
-def _safe_url(url: str) -> str:
+def safe_url(url: str) -> str:
     """The URL without its password, for messages and logs."""
     try:
         return sa.engine.make_url(normalise_url(url)).render_as_string(hide_password=True)
