@@ -54,24 +54,24 @@ def status(app: App, as_json: bool) -> None:
     import sqlalchemy as sa
 
     from monitor.store import Store
-    from monitor.store.db import HEAD
 
     store = Store.open(app.config.store.connect_url(), migrate=False)
     try:
         with store.engine.connect() as connection:
             connection.execute(sa.text("SELECT 1"))
         current = store.current_revision()
+        head = store.head_revision()
     finally:
         store.close()
-    ok = current == HEAD
+    ok = current == head
     if as_json:
         emit_json(
-            {"schema": "relmon/db-status/v1", "ok": ok, "revision": current, "expected": HEAD}
+            {"schema": "relmon/db-status/v1", "ok": ok, "revision": current, "expected": head}
         )
     else:
         click.echo(
             f"database answers; schema {current or 'empty'}"
-            + ("" if ok else f", expected {HEAD}: run relmon db upgrade")
+            + ("" if ok else f", expected {head}: run relmon db upgrade")
         )
     if not ok:
         raise SystemExit(1)
