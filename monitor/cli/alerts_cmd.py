@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import getpass
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+from rich.console import Console
 
 from monitor.cli.common import (
     App,
@@ -20,6 +22,9 @@ from monitor.cli.common import (
 )
 from monitor.cli.render import severity_style, table
 from monitor.clock import parse_duration
+
+if TYPE_CHECKING:
+    from monitor.alerts.store import StoredAlert
 
 
 def _row(alert: Any) -> dict[str, Any]:
@@ -84,29 +89,38 @@ def alerts_group(
         emit_json({"schema": "relmon/alerts/v1", "alerts": rows, "outbox": delivery})
         return
     out = console()
-    tz = runtime.config.team.tz
+    _print_alerts(out, stored, runtime.config.team.tz, show_all=show_all)
+    _print_delivery(out, delivery)
+
+
+def _print_alerts(out: Console, stored: list[StoredAlert], tz: Any, *, show_all: bool) -> None:
+    """The alerts as a table, or a line saying there are none."""
     if not stored:
         out.print("No open alerts." if not show_all else "No alerts.")
-    else:
-        grid = table(
-            ("id", "client", "kind", "severity", "state", "since", "explanation"),
-            overflow="fold",
+        return
+    grid = table(
+        ("id", "client", "kind", "severity", "state", "since", "explanation"),
+        overflow="fold",
+    )
+    for alert in stored:
+        style = severity_style(alert.severity.value)
+        state = alert.state.value + (
+            f" until {short_date(alert.snoozed_until, tz)}" if alert.snoozed_until else ""
         )
-        for alert in stored:
-            style = severity_style(alert.severity.value)
-            state = alert.state.value + (
-                f" until {short_date(alert.snoozed_until, tz)}" if alert.snoozed_until else ""
-            )
-            grid.add_row(
-                str(alert.id),
-                alert.client or f"account {alert.account}",
-                alert.kind,
-                f"[{style}]{alert.severity.value}[/]",
-                state,
-                short_date(alert.opened_at, tz),
-                alert.explanation,
-            )
-        out.print(grid)
+        grid.add_row(
+            str(alert.id),
+            alert.client or f"account {alert.account}",
+            alert.kind,
+            f"[{style}]{alert.severity.value}[/]",
+            state,
+            short_date(alert.opened_at, tz),
+            alert.explanation,
+        )
+    out.print(grid)
+
+
+def _print_delivery(out: Console, delivery: Mapping[str, object]) -> None:
+    """Emails waiting to be sent and those that could not be delivered."""
     if delivery["pending"]:
         out.print(f"{delivery['pending']} email(s) waiting to be sent.")
     failed = delivery["failed"]
