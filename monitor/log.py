@@ -31,6 +31,23 @@ def configure(
     if json is None:
         json = not (hasattr(stream, "isatty") and stream.isatty())
 
+    shared, renderer = _processors(json=json, stream=stream)
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=False,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+    )
+    _route_standard_library(formatter, stream=stream, level=level)
+    _configured = True
+
+
+def _processors(*, json: bool, stream: TextIO) -> tuple[list[Any], Any]:
+    """The processors every line goes through, and the renderer at the end."""
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
@@ -51,17 +68,11 @@ def configure(
             colors=stream.isatty() if hasattr(stream, "isatty") else False,
             exception_formatter=structlog.dev.RichTracebackFormatter(show_locals=False),
         )
+    return shared, renderer
 
-    structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=False,
-    )
-    formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=shared,
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
-    )
+
+def _route_standard_library(formatter: logging.Formatter, *, stream: TextIO, level: str) -> None:
+    """One handler on the root logger, so that libraries log through the same processors."""
     handler = logging.StreamHandler(stream)
     handler.setFormatter(formatter)
     root = logging.getLogger()
@@ -80,7 +91,6 @@ def configure(
         "mail.log",
     ):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
-    _configured = True
 
 
 def ensure_configured() -> None:

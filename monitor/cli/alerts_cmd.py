@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import getpass
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+from rich.console import Console
 
 from monitor.cli.common import (
     App,
@@ -20,6 +22,9 @@ from monitor.cli.common import (
 )
 from monitor.cli.render import severity_style, table
 from monitor.clock import parse_duration
+
+if TYPE_CHECKING:
+    from monitor.alerts.store import StoredAlert
 
 
 def _row(alert: Any) -> dict[str, Any]:
@@ -50,221 +55,239 @@ def _who() -> str:
         return "cli"
 
 
-def register(cli: click.Group) -> None:
-    @cli.group("alerts", invoke_without_command=True)
-    @click.option("--all", "show_all", is_flag=True, help="Include resolved alerts.")
-    @click.option("--client", help="Only this client's alerts.")
-    @json_option
-    @pass_app
-    @click.pass_context
-    @fail_cleanly
-    def alerts_group(
-        ctx: click.Context, app: App, show_all: bool, client: str | None, as_json: bool
-    ) -> None:
-        """Alerts: open ones by default, with their state and why they fired.
+@click.group("alerts", invoke_without_command=True)
+@click.option("--all", "show_all", is_flag=True, help="Include resolved alerts.")
+@click.option("--client", help="Only this client's alerts.")
+@json_option
+@pass_app
+@click.pass_context
+@fail_cleanly
+def alerts_group(
+    ctx: click.Context, app: App, show_all: bool, client: str | None, as_json: bool
+) -> None:
+    """Alerts: open ones by default, with their state and why they fired.
 
-        Also lists emails that could not be delivered. `relmon alerts send` evaluates and
-        delivers; the daemon does this on its own schedule.
+    Also lists emails that could not be delivered. `relmon alerts send` evaluates and
+    delivers; the daemon does this on its own schedule.
 
-        \b
-        Example:
-            relmon alerts
-            relmon alerts --all --client "Acme Logistics" --json
-        """
-        if ctx.invoked_subcommand is not None:
-            return
-        from monitor.alerts.outbox import problems
-        from monitor.alerts.store import events_of, listing
+    \b
+    Example:
+        relmon alerts
+        relmon alerts --all --client "Acme Logistics" --json
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from monitor.alerts.outbox import problems
+    from monitor.alerts.store import events_of, listing
 
-        runtime = app.runtime()
-        name = named_client(runtime.config, client).name if client is not None else None
-        stored = listing(runtime.store.engine, include_resolved=show_all, client=name)
-        delivery = problems(runtime.store.engine)
-        if as_json:
-            rows = [{**_row(a), "events": events_of(runtime.store.engine, a.id)} for a in stored]
-            emit_json({"schema": "relmon/alerts/v1", "alerts": rows, "outbox": delivery})
-            return
-        out = console()
-        tz = runtime.config.team.tz
-        if not stored:
-            out.print("No open alerts." if not show_all else "No alerts.")
-        else:
-            grid = table(
-                ("id", "client", "kind", "severity", "state", "since", "explanation"),
-                overflow="fold",
-            )
-            for alert in stored:
-                style = severity_style(alert.severity.value)
-                state = alert.state.value + (
-                    f" until {short_date(alert.snoozed_until, tz)}" if alert.snoozed_until else ""
-                )
-                grid.add_row(
-                    str(alert.id),
-                    alert.client or f"account {alert.account}",
-                    alert.kind,
-                    f"[{style}]{alert.severity.value}[/]",
-                    state,
-                    short_date(alert.opened_at, tz),
-                    alert.explanation,
-                )
-            out.print(grid)
-        if delivery["pending"]:
-            out.print(f"{delivery['pending']} email(s) waiting to be sent.")
-        failed = delivery["failed"]
-        assert isinstance(failed, list)
-        for item in failed:
-            out.print(
-                f"[red]undelivered[/red] {item['subject']!r} to {', '.join(item['recipients'])}: {item['error']}"
-            )
+    runtime = app.runtime()
+    name = named_client(runtime.config, client).name if client is not None else None
+    stored = listing(runtime.store.engine, include_resolved=show_all, client=name)
+    delivery = problems(runtime.store.engine)
+    if as_json:
+        rows = [{**_row(a), "events": events_of(runtime.store.engine, a.id)} for a in stored]
+        emit_json({"schema": "relmon/alerts/v1", "alerts": rows, "outbox": delivery})
+        return
+    out = console()
+    _print_alerts(out, stored, runtime.config.team.tz, show_all=show_all)
+    _print_delivery(out, delivery)
 
-    def _act(app: App, alert_id: int, action: str, until: datetime | None = None) -> None:
-        from monitor.alerts.store import act
 
-        runtime = app.runtime()
-        try:
-            alert = act(runtime.store.engine, alert_id, action, app.now, by=_who(), until=until)
-        except KeyError:
-            raise click.ClickException(f"no alert {alert_id}") from None
-        except ValueError as err:
-            raise click.ClickException(str(err)) from err
-        suffix = (
-            f" until {short_date(alert.snoozed_until, runtime.config.team.tz)}"
-            if alert.snoozed_until
-            else ""
+def _print_alerts(out: Console, stored: list[StoredAlert], tz: Any, *, show_all: bool) -> None:
+    """The alerts as a table, or a line saying there are none."""
+    if not stored:
+        out.print("No open alerts." if not show_all else "No alerts.")
+        return
+    grid = table(
+        ("id", "client", "kind", "severity", "state", "since", "explanation"),
+        overflow="fold",
+    )
+    for alert in stored:
+        style = severity_style(alert.severity.value)
+        state = alert.state.value + (
+            f" until {short_date(alert.snoozed_until, tz)}" if alert.snoozed_until else ""
         )
-        click.echo(
-            f"alert {alert.id} ({alert.client or alert.account}, {alert.kind}) is now {alert.state.value}{suffix}"
+        grid.add_row(
+            str(alert.id),
+            alert.client or f"account {alert.account}",
+            alert.kind,
+            f"[{style}]{alert.severity.value}[/]",
+            state,
+            short_date(alert.opened_at, tz),
+            alert.explanation,
+        )
+    out.print(grid)
+
+
+def _print_delivery(out: Console, delivery: Mapping[str, object]) -> None:
+    """Emails waiting to be sent and those that could not be delivered."""
+    if delivery["pending"]:
+        out.print(f"{delivery['pending']} email(s) waiting to be sent.")
+    failed = delivery["failed"]
+    assert isinstance(failed, list)
+    for item in failed:
+        out.print(
+            f"[red]undelivered[/red] {item['subject']!r} to {', '.join(item['recipients'])}: {item['error']}"
         )
 
-    @alerts_group.command("ack")
-    @click.argument("alert_id", type=int)
-    @pass_app
-    @fail_cleanly
-    def ack(app: App, alert_id: int) -> None:
-        """Acknowledge an alert: no more reminders unless it gets worse.
 
-        \b
-        Example:
-            relmon alerts ack 12
-        """
-        _act(app, alert_id, "ack")
+def _act(app: App, alert_id: int, action: str, until: datetime | None = None) -> None:
+    from monitor.alerts.store import act
 
-    @alerts_group.command("snooze")
-    @click.argument("alert_id", type=int)
-    @click.argument("duration")
-    @pass_app
-    @fail_cleanly
-    def snooze(app: App, alert_id: int, duration: str) -> None:
-        """Silence an alert for a while (e.g. 3d, 12h, 2w); it reminds again afterwards if still true.
+    runtime = app.runtime()
+    try:
+        alert = act(runtime.store.engine, alert_id, action, app.now, by=_who(), until=until)
+    except KeyError:
+        raise click.ClickException(f"no alert {alert_id}") from None
+    except ValueError as err:
+        raise click.ClickException(str(err)) from err
+    suffix = (
+        f" until {short_date(alert.snoozed_until, runtime.config.team.tz)}"
+        if alert.snoozed_until
+        else ""
+    )
+    click.echo(
+        f"alert {alert.id} ({alert.client or alert.account}, {alert.kind}) is now {alert.state.value}{suffix}"
+    )
 
-        \b
-        Example:
-            relmon alerts snooze 12 3d
-        """
-        try:
-            span = parse_duration(duration)
-        except ValueError as err:
-            raise click.BadParameter(str(err)) from err
-        _act(app, alert_id, "snooze", until=app.now + span)
 
-    @alerts_group.command("resolve")
-    @click.argument("alert_id", type=int)
-    @pass_app
-    @fail_cleanly
-    def resolve(app: App, alert_id: int) -> None:
-        """Close an alert by hand; it re-opens only after the cool-down if the condition returns.
+@alerts_group.command("ack")
+@click.argument("alert_id", type=int)
+@pass_app
+@fail_cleanly
+def ack(app: App, alert_id: int) -> None:
+    """Acknowledge an alert: no more reminders unless it gets worse.
 
-        \b
-        Example:
-            relmon alerts resolve 12
-        """
-        _act(app, alert_id, "resolve")
+    \b
+    Example:
+        relmon alerts ack 12
+    """
+    _act(app, alert_id, "ack")
 
-    @alerts_group.command("send")
-    @json_option
-    @pass_app
-    @fail_cleanly
-    def send(app: App, as_json: bool) -> None:
-        """Evaluate every client now, queue due digests, and deliver what is due — once.
 
-        \b
-        Example:
-            relmon alerts send
-        """
-        from monitor.app.alerting import send_alerts
+@alerts_group.command("snooze")
+@click.argument("alert_id", type=int)
+@click.argument("duration")
+@pass_app
+@fail_cleanly
+def snooze(app: App, alert_id: int, duration: str) -> None:
+    """Silence an alert for a while (e.g. 3d, 12h, 2w); it reminds again afterwards if still true.
 
-        result = send_alerts(app.runtime(), now=app.now)
-        if as_json:
-            emit_json(
-                {
-                    "schema": "relmon/alerts-send/v1",
-                    "events": result.events,
-                    "digests": result.digests,
-                    "sent": result.sent,
-                    "retried": result.retried,
-                    "failed": result.failed,
-                    "delivery": result.delivery,
-                }
-            )
-        else:
-            for event in result.events:
-                who = event.get("client") or f"account {event.get('account')}"
-                click.echo(
-                    f"alert {event['alert']}: {who} {event['kind']} {event['event']} ({event['severity'] or 'cleared'})"
-                )
+    \b
+    Example:
+        relmon alerts snooze 12 3d
+    """
+    try:
+        span = parse_duration(duration)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from err
+    _act(app, alert_id, "snooze", until=app.now + span)
+
+
+@alerts_group.command("resolve")
+@click.argument("alert_id", type=int)
+@pass_app
+@fail_cleanly
+def resolve(app: App, alert_id: int) -> None:
+    """Close an alert by hand; it re-opens only after the cool-down if the condition returns.
+
+    \b
+    Example:
+        relmon alerts resolve 12
+    """
+    _act(app, alert_id, "resolve")
+
+
+@alerts_group.command("send")
+@json_option
+@pass_app
+@fail_cleanly
+def send(app: App, as_json: bool) -> None:
+    """Evaluate every client now, queue due digests, and deliver what is due — once.
+
+    \b
+    Example:
+        relmon alerts send
+    """
+    from monitor.app.alerting import send_alerts
+
+    result = send_alerts(app.runtime(), now=app.now)
+    if as_json:
+        emit_json(
+            {
+                "schema": "relmon/alerts-send/v1",
+                "events": result.events,
+                "digests": result.digests,
+                "sent": result.sent,
+                "retried": result.retried,
+                "failed": result.failed,
+                "delivery": result.delivery,
+            }
+        )
+    else:
+        for event in result.events:
+            who = event.get("client") or f"account {event.get('account')}"
             click.echo(
-                f"{result.digests} digest(s) queued; {result.sent} email(s) sent, {result.retried} to retry, {result.failed} failed"
+                f"alert {event['alert']}: {who} {event['kind']} {event['event']} ({event['severity'] or 'cleared'})"
             )
-            if result.delivery:
-                click.echo(f"not delivered: {result.delivery}")
-        if result.failed:
-            raise SystemExit(1)
-
-    @alerts_group.command("test-email")
-    @click.argument("address")
-    @pass_app
-    @fail_cleanly
-    def test_email(app: App, address: str) -> None:
-        """Send a test email through the configured SMTP server, now.
-
-        \b
-        Example:
-            relmon alerts test-email alice.marsh@northwind-advisory.example
-        """
-        from monitor.alerts.render import test_email as build
-        from monitor.alerts.store import enqueue
-        from monitor.app.alerting import deliver
-        from monitor.core.addresses import normalise_address
-
-        runtime = app.runtime()
-        sender = runtime.config.alerts.sender
-        if sender is None or runtime.config.alerts.smtp is None:
-            raise click.ClickException(
-                "alert emails are not configured: set [alerts] from and [smtp] in the configuration"
-            )
-        try:
-            recipient = normalise_address(address)
-        except ValueError as err:
-            raise click.BadParameter(str(err)) from err
-        message = build(
-            recipient=recipient,
-            sender=sender,
-            sender_name=runtime.config.alerts.sender_name,
-            when=app.now,
+        click.echo(
+            f"{result.digests} digest(s) queued; {result.sent} email(s) sent, {result.retried} to retry, {result.failed} failed"
         )
-        with runtime.store.engine.begin() as connection:
-            enqueue(
-                connection,
-                message,
-                kind="test",
-                recipients=[recipient],
-                now=app.now,
-                not_before=app.now,
-            )
-        result = deliver(runtime, now=app.now)
-        if result.sent:
-            click.echo(f"sent a test email to {recipient}")
-        else:
-            raise click.ClickException(
-                f"the test email was not delivered: {result.delivery or 'see relmon alerts for the error'}"
-            )
+        if result.delivery:
+            click.echo(f"not delivered: {result.delivery}")
+    if result.failed:
+        raise SystemExit(1)
+
+
+@alerts_group.command("test-email")
+@click.argument("address")
+@pass_app
+@fail_cleanly
+def test_email(app: App, address: str) -> None:
+    """Send a test email through the configured SMTP server, now.
+
+    \b
+    Example:
+        relmon alerts test-email alice.marsh@northwind-advisory.example
+    """
+    from monitor.alerts.render import test_email as build
+    from monitor.alerts.store import enqueue
+    from monitor.app.alerting import deliver
+    from monitor.core.addresses import normalise_address
+
+    runtime = app.runtime()
+    sender = runtime.config.alerts.sender
+    if sender is None or runtime.config.alerts.smtp is None:
+        raise click.ClickException(
+            "alert emails are not configured: set [alerts] from and [smtp] in the configuration"
+        )
+    try:
+        recipient = normalise_address(address)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from err
+    message = build(
+        recipient=recipient,
+        sender=sender,
+        sender_name=runtime.config.alerts.sender_name,
+        when=app.now,
+    )
+    with runtime.store.engine.begin() as connection:
+        enqueue(
+            connection,
+            message,
+            kind="test",
+            recipients=[recipient],
+            now=app.now,
+            not_before=app.now,
+        )
+    result = deliver(runtime, now=app.now)
+    if result.sent:
+        click.echo(f"sent a test email to {recipient}")
+    else:
+        raise click.ClickException(
+            f"the test email was not delivered: {result.delivery or 'see relmon alerts for the error'}"
+        )
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(alerts_group)

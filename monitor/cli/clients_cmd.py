@@ -57,66 +57,70 @@ def clients_table(rows: list[dict[str, Any]], tz: Any) -> Table:
     return grid
 
 
+@click.group("clients", invoke_without_command=True)
+@query_options
+@pass_app
+@click.pass_context
+@fail_cleanly
+def clients(ctx: click.Context, app: App, as_json: bool, as_of: datetime | None) -> None:
+    """Configured clients with message counts, last contact, and what waits for our reply.
+
+    Noise (auto-replies, newsletters, bounces, receipts) is counted apart and never as contact.
+
+    \b
+    Example:
+        relmon clients
+        relmon clients --as-of 2026-06-30 --json
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from monitor.app.views import client_overview
+
+    when = as_of or app.now
+    rows = client_overview(app.runtime(), when)
+    if as_json:
+        emit_json({"schema": "relmon/clients/v1", "as_of": when, "clients": rows})
+        return
+    console().print(clients_table(rows, app.config.team.tz))
+
+
+@clients.command("suggest")
+@query_options
+@click.option("--limit", default=20, show_default=True, help="How many to show.")
+@pass_app
+@fail_cleanly
+def suggest(app: App, as_json: bool, as_of: datetime | None, limit: int) -> None:
+    """External domains and addresses that match no client, ranked by two-way traffic.
+
+    A domain we write to and hear back from is probably a client (or should be excluded);
+    add it to [[clients]] in the configuration.
+
+    \b
+    Example:
+        relmon clients suggest --limit 10
+    """
+    from monitor.app.views import suggestions
+
+    when = as_of or app.now
+    rows = suggestions(app.runtime(), when, limit)
+    if as_json:
+        emit_json({"schema": "relmon/clients-suggest/v1", "as_of": when, "suggestions": rows})
+        return
+    grid = table(("domain or address", "from them", "from us", "people", "first", "last"))
+    for row in rows:
+        people = ", ".join(row["people"][:3]) + (
+            f" +{len(row['people']) - 3}" if len(row["people"]) > 3 else ""
+        )
+        grid.add_row(
+            row["name"],
+            str(row["inbound"]),
+            str(row["outbound"]),
+            people,
+            short_date(row["first"]),
+            short_date(row["last"]),
+        )
+    console().print(grid)
+
+
 def register(cli: click.Group) -> None:
-    @cli.group("clients", invoke_without_command=True)
-    @query_options
-    @pass_app
-    @click.pass_context
-    @fail_cleanly
-    def clients(ctx: click.Context, app: App, as_json: bool, as_of: datetime | None) -> None:
-        """Configured clients with message counts, last contact, and what waits for our reply.
-
-        Noise (auto-replies, newsletters, bounces, receipts) is counted apart and never as contact.
-
-        \b
-        Example:
-            relmon clients
-            relmon clients --as-of 2026-06-30 --json
-        """
-        if ctx.invoked_subcommand is not None:
-            return
-        from monitor.app.views import client_overview
-
-        when = as_of or app.now
-        rows = client_overview(app.runtime(), when)
-        if as_json:
-            emit_json({"schema": "relmon/clients/v1", "as_of": when, "clients": rows})
-            return
-        console().print(clients_table(rows, app.config.team.tz))
-
-    @clients.command("suggest")
-    @query_options
-    @click.option("--limit", default=20, show_default=True, help="How many to show.")
-    @pass_app
-    @fail_cleanly
-    def suggest(app: App, as_json: bool, as_of: datetime | None, limit: int) -> None:
-        """External domains and addresses that match no client, ranked by two-way traffic.
-
-        A domain we write to and hear back from is probably a client (or should be excluded);
-        add it to [[clients]] in the configuration.
-
-        \b
-        Example:
-            relmon clients suggest --limit 10
-        """
-        from monitor.app.views import suggestions
-
-        when = as_of or app.now
-        rows = suggestions(app.runtime(), when, limit)
-        if as_json:
-            emit_json({"schema": "relmon/clients-suggest/v1", "as_of": when, "suggestions": rows})
-            return
-        grid = table(("domain or address", "from them", "from us", "people", "first", "last"))
-        for row in rows:
-            people = ", ".join(row["people"][:3]) + (
-                f" +{len(row['people']) - 3}" if len(row["people"]) > 3 else ""
-            )
-            grid.add_row(
-                row["name"],
-                str(row["inbound"]),
-                str(row["outbound"]),
-                people,
-                short_date(row["first"]),
-                short_date(row["last"]),
-            )
-        console().print(grid)
+    cli.add_command(clients)

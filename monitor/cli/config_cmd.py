@@ -67,80 +67,88 @@ def describe(config: Config) -> dict[str, Any]:
 
 
 def _mask_url(url: str) -> str:
-    from monitor.store.db import _safe_url
+    from monitor.store.db import safe_url
 
-    return _safe_url(url)
+    return safe_url(url)
 
 
-def register(cli: click.Group) -> None:
-    @cli.group("config")
-    def config_group() -> None:
-        """Inspect the configuration file."""
+@click.group("config")
+def config_group() -> None:
+    """Inspect the configuration file."""
 
-    @config_group.command("check")
-    @json_option
-    @pass_app
-    def check(app: App, as_json: bool) -> None:
-        """Validate the configuration and print it resolved, secrets masked.
 
-        Exits with status 1 and lists every problem (with its key) when anything is wrong,
-        including secrets that cannot be read from their file or environment variable.
+@config_group.command("check")
+@json_option
+@pass_app
+def check(app: App, as_json: bool) -> None:
+    """Validate the configuration and print it resolved, secrets masked.
 
-        \b
-        Example:
-            relmon --config /etc/relmon/relmon.toml config check
-        """
-        try:
-            config = app.config
-        except ConfigError as err:
-            if as_json:
-                emit_json(
-                    {
-                        "schema": "relmon/config-check/v1",
-                        "ok": False,
-                        "path": str(err.path or find_config_path(app.config_path)),
-                        "problems": err.problems,
-                    }
-                )
-                raise SystemExit(1) from err
-            raise click.ClickException(str(err)) from err
-        problems: list[str] = []
-        for _key, secret in config.secrets():
-            try:
-                secret.reveal()
-            except SecretError as err:
-                problems.extend(err.problems)
+    Exits with status 1 and lists every problem (with its key) when anything is wrong,
+    including secrets that cannot be read from their file or environment variable.
+
+    \b
+    Example:
+        relmon --config /etc/relmon/relmon.toml config check
+    """
+    try:
+        config = app.config
+    except ConfigError as err:
         if as_json:
             emit_json(
                 {
                     "schema": "relmon/config-check/v1",
-                    "ok": not problems,
-                    "problems": problems,
-                    "config": describe(config),
+                    "ok": False,
+                    "path": str(err.path or find_config_path(app.config_path)),
+                    "problems": err.problems,
                 }
             )
-        else:
-            out = console()
-            data = describe(config)
-            out.print(f"[bold]Configuration[/bold] {data['path']}")
-            team = data["team"]
-            out.print(
-                f"  team {team['name']!r}: domains {', '.join(team['domains']) or '—'}; timezone {team['timezone']}; hours {', '.join(team['working_hours'])}; holidays {team['holidays'] or '—'}"
-            )
-            for member in team["members"]:
-                out.print(f"    member {member['name']} <{member['address']}>")
-            for client in data["clients"]:
-                where = ", ".join(client["domains"] + client["addresses"])
-                out.print(f"  client {client['name']!r} ({where}) owner {client['owner']}")
-            for account in data["accounts"]:
-                out.print(
-                    f"  account {account['name']!r} kind {account['kind']} {account['address'] or ''} {account['path'] or ''}"
-                )
-            out.print(f"  store {data['store']['url']}")
-            for key, shown in data["secrets"].items():
-                out.print(f"  secret {key}: {shown}")
-            if problems:
-                for problem in problems:
-                    out.print(f"[red]problem[/red] {problem}")
-        if problems:
-            raise SystemExit(1)
+            raise SystemExit(1) from err
+        raise click.ClickException(str(err)) from err
+    problems: list[str] = []
+    for _key, secret in config.secrets():
+        try:
+            secret.reveal()
+        except SecretError as err:
+            problems.extend(err.problems)
+    if as_json:
+        emit_json(
+            {
+                "schema": "relmon/config-check/v1",
+                "ok": not problems,
+                "problems": problems,
+                "config": describe(config),
+            }
+        )
+    else:
+        _print_config(describe(config), problems)
+    if problems:
+        raise SystemExit(1)
+
+
+def _print_config(data: dict[str, Any], problems: list[str]) -> None:
+    """The resolved configuration for a reader, then any problems."""
+    out = console()
+    out.print(f"[bold]Configuration[/bold] {data['path']}")
+    team = data["team"]
+    out.print(
+        f"  team {team['name']!r}: domains {', '.join(team['domains']) or '—'}; timezone {team['timezone']}; hours {', '.join(team['working_hours'])}; holidays {team['holidays'] or '—'}"
+    )
+    for member in team["members"]:
+        out.print(f"    member {member['name']} <{member['address']}>")
+    for client in data["clients"]:
+        where = ", ".join(client["domains"] + client["addresses"])
+        out.print(f"  client {client['name']!r} ({where}) owner {client['owner']}")
+    for account in data["accounts"]:
+        out.print(
+            f"  account {account['name']!r} kind {account['kind']} {account['address'] or ''} {account['path'] or ''}"
+        )
+    out.print(f"  store {data['store']['url']}")
+    for key, shown in data["secrets"].items():
+        out.print(f"  secret {key}: {shown}")
+    if problems:
+        for problem in problems:
+            out.print(f"[red]problem[/red] {problem}")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(config_group)

@@ -6,11 +6,13 @@ import shutil
 import tempfile
 import time
 import tomllib
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+from rich.console import Console
 
 from monitor.cli.common import (
     App,
@@ -22,6 +24,9 @@ from monitor.cli.common import (
     short_date,
 )
 from monitor.config import Config, parse_config
+
+if TYPE_CHECKING:
+    from monitor.app.sync import IngestReport
 
 DEMO = Path(__file__).resolve().parent.parent / "demo"
 
@@ -76,109 +81,121 @@ def demo_config(store_url: str) -> tuple[Config, dict[str, Any]]:
     return parse_config(document, None), data
 
 
-def register(cli: click.Group) -> None:
-    @cli.command("demo")
-    @query_options
-    @click.option(
-        "--keep",
-        type=click.Path(file_okay=False, path_type=Path),
-        help="Keep the demo database in this directory (default: a temporary one, removed afterwards).",
-    )
-    @click.option(
-        "--outbox-dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        help="Write the alert emails relmon would send here, one .eml file each.",
-    )
-    @pass_app
-    @fail_cleanly
-    def demo(
-        app: App, as_json: bool, as_of: datetime | None, keep: Path | None, outbox_dir: Path | None
-    ) -> None:
-        """Run relmon on a sample consultancy mailbox: no configuration, offline, under a minute.
+@click.command("demo")
+@query_options
+@click.option(
+    "--keep",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep the demo database in this directory (default: a temporary one, removed afterwards).",
+)
+@click.option(
+    "--outbox-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the alert emails relmon would send here, one .eml file each.",
+)
+@pass_app
+@fail_cleanly
+def demo(
+    app: App, as_json: bool, as_of: datetime | None, keep: Path | None, outbox_dir: Path | None
+) -> None:
+    """Run relmon on a sample consultancy mailbox: no configuration, offline, under a minute.
 
-        Builds a throw-away SQLite database from three consultants' mailboxes shipped with
-        relmon (fictional clients, May–November 2026), then shows per client who wrote last,
-        what waits for whose reply, and which messages were noise. Answers as of the sample's
-        own "now" unless --as-of is given.
+    Builds a throw-away SQLite database from three consultants' mailboxes shipped with
+    relmon (fictional clients, May–November 2026), then shows per client who wrote last,
+    what waits for whose reply, and which messages were noise. Answers as of the sample's
+    own "now" unless --as-of is given.
 
-        \b
-        Example:
-            relmon demo
-            relmon demo --keep ./demo-db && relmon --config ./demo-db/relmon.toml clients
-            relmon demo --outbox-dir ./alert-emails
-        """
-        from monitor.app.runtime import Runtime
-        from monitor.app.sync import ingest_paths
-        from monitor.app.views import client_overview, health
+    \b
+    Example:
+        relmon demo
+        relmon demo --keep ./demo-db && relmon --config ./demo-db/relmon.toml clients
+        relmon demo --outbox-dir ./alert-emails
+    """
+    started = time.perf_counter()
+    run = _run(as_of, keep, outbox_dir)
+    elapsed = time.perf_counter() - started
+    read = sum(r.total("read") for r in run.reports)
+    stored = sum(r.total("new") for r in run.reports)
+    if as_json:
+        emit_json(
+            {
+                "schema": "relmon/demo/v1",
+                "as_of": run.when,
+                "mailboxes": [a.name for a in run.config.accounts],
+                "messages_read": read,
+                "messages_stored": stored,
+                "clients": run.rows,
+                "health": run.health_rows,
+                "noise": run.noise,
+                "emails": run.emails,
+            }
+        )
+        return
+    _print(run.config, run.rows, run.health_rows, run.noise, run.when, read, stored, elapsed)
+    if outbox_dir is not None:
+        console().print(
+            f"Wrote {len(run.emails)} alert email(s) to {outbox_dir}: "
+            + ", ".join(e["file"] for e in run.emails)
+        )
 
-        started = time.perf_counter()
-        workdir = Path(tempfile.mkdtemp(prefix="relmon-demo-")) if keep is None else keep
-        workdir.mkdir(parents=True, exist_ok=True)
+
+@dataclass
+class _Run:
+    """What one demo run read and found."""
+
+    config: Config
+    when: datetime
+    reports: list[IngestReport]
+    rows: list[dict[str, Any]]
+    health_rows: list[dict[str, Any]]
+    noise: list[dict[str, Any]]
+    emails: list[dict[str, Any]]
+
+
+def _run(as_of: datetime | None, keep: Path | None, outbox_dir: Path | None) -> _Run:
+    """Ingest the sample into a fresh database (removed afterwards unless kept) and read it back."""
+    from monitor.app.runtime import Runtime
+    from monitor.app.sync import ingest_paths
+    from monitor.app.views import client_overview, health
+    from monitor.store.reports import noise_summary
+
+    workdir = Path(tempfile.mkdtemp(prefix="relmon-demo-")) if keep is None else keep
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        config, sample = demo_config(f"sqlite:///{workdir / 'relmon.db'}")
+        reference = sample["reference_time"]
+        when = as_of or (reference if reference.tzinfo else reference.replace(tzinfo=UTC))
+        runtime = Runtime.open(config)
         try:
-            config, sample = demo_config(f"sqlite:///{workdir / 'relmon.db'}")
-            reference = sample["reference_time"]
-            when = as_of or (reference if reference.tzinfo else reference.replace(tzinfo=UTC))
-            runtime = Runtime.open(config)
-            try:
-                reports = [
-                    ingest_paths(runtime, [account.path], account=account.name, now=when)
-                    for account in config.accounts
-                    if account.path is not None
-                ]
-                rows = client_overview(runtime, when)
-                health_rows = health(runtime, when)
-                noise = _noise_summary(runtime, when)
-                emails = _compose_alerts(runtime, when, outbox_dir)
-                if keep is not None:
-                    _write_config(keep, config)
-            finally:
-                runtime.close()
+            reports = [
+                ingest_paths(runtime, [account.path], account=account.name, now=when)
+                for account in config.accounts
+                if account.path is not None
+            ]
+            rows = client_overview(runtime, when)
+            health_rows = health(runtime, when)
+            noise = noise_summary(runtime.store.engine, when)
+            emails = _compose_alerts(runtime, when, outbox_dir)
+            if keep is not None:
+                _write_config(keep, config)
         finally:
-            if keep is None:
-                shutil.rmtree(workdir, ignore_errors=True)
-        elapsed = time.perf_counter() - started
-        read = sum(r.total("read") for r in reports)
-        stored = sum(r.total("new") for r in reports)
-        if as_json:
-            emit_json(
-                {
-                    "schema": "relmon/demo/v1",
-                    "as_of": when,
-                    "mailboxes": [a.name for a in config.accounts],
-                    "messages_read": read,
-                    "messages_stored": stored,
-                    "clients": rows,
-                    "health": health_rows,
-                    "noise": noise,
-                    "emails": emails,
-                }
-            )
-            return
-        _print(config, rows, health_rows, noise, when, read, stored, elapsed)
-        if outbox_dir is not None:
-            console().print(
-                f"Wrote {len(emails)} alert email(s) to {outbox_dir}: "
-                + ", ".join(e["file"] for e in emails)
-            )
+            runtime.close()
+    finally:
+        if keep is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return _Run(config, when, reports, rows, health_rows, noise, emails)
 
 
 def _compose_alerts(runtime: Any, when: datetime, outbox_dir: Path | None) -> list[dict[str, Any]]:
     """Run the alert lifecycle as the daemon would at ``when`` and write the queued emails."""
     import re
 
-    import sqlalchemy as sa
-
     from monitor.app.alerting import evaluate_alerts, send_digests
-    from monitor.store.schema import outbox
+    from monitor.store.reports import queued_emails
 
     evaluate_alerts(runtime, now=when)
     send_digests(runtime, now=when)
-    with runtime.store.engine.connect() as connection:
-        rows = connection.execute(
-            sa.select(
-                outbox.c.id, outbox.c.kind, outbox.c.subject, outbox.c.recipients, outbox.c.raw
-            ).order_by(outbox.c.id)
-        ).all()
+    rows = queued_emails(runtime.store.engine)
     written = []
     if outbox_dir is not None:
         outbox_dir.mkdir(parents=True, exist_ok=True)
@@ -191,25 +208,6 @@ def _compose_alerts(runtime: Any, when: datetime, outbox_dir: Path | None) -> li
             {"file": name, "kind": row.kind, "subject": row.subject, "recipients": row.recipients}
         )
     return written
-
-
-def _noise_summary(runtime: Any, when: datetime) -> list[dict[str, Any]]:
-    import sqlalchemy as sa
-
-    from monitor.store.db import reading
-    from monitor.store.schema import messages
-
-    query = (
-        sa.select(messages.c.noise, messages.c.client, sa.func.count())
-        .where(messages.c.noise.is_not(None), messages.c.date <= when)
-        .group_by(messages.c.noise, messages.c.client)
-        .order_by(messages.c.noise, messages.c.client)
-    )
-    with reading(runtime.store.engine) as connection:
-        return [
-            {"kind": kind, "client": client, "count": count}
-            for kind, client, count in connection.execute(query)
-        ]
 
 
 def _write_config(directory: Path, config: Config) -> None:
@@ -259,7 +257,6 @@ def _print(
 ) -> None:
     from monitor.cli.clients_cmd import clients_table
     from monitor.cli.health_cmd import health_table
-    from monitor.cli.render import severity_style, table
 
     out = console()
     out.print(
@@ -268,19 +265,35 @@ def _print(
     )
     out.print()
     out.print(clients_table(rows, config.team.tz))
+    _print_waiting(out, rows, config.team.tz)
+    out.print()
+    out.print("[bold]Health[/bold], worst first")
+    out.print(health_table(health_rows, config.team.tz))
+    _print_alerts(out, health_rows)
+    _print_noise(out, noise)
+    out.print()
+    out.print(
+        f"[dim]Done in {elapsed:.1f} s. Try `relmon demo --json`, or `relmon demo --keep DIR` and then "
+        '`relmon --config DIR/relmon.toml client "Orchard Health Partners" --as-of 2026-11-20T09:00Z`.[/dim]'
+    )
+
+
+def _print_waiting(out: Console, rows: list[dict[str, Any]], tz: Any) -> None:
+    from monitor.cli.render import table
+
     waiting = [(row["name"], a) for row in rows for a in row["awaiting"]]
     if waiting:
         out.print()
         out.print("[bold]Awaiting our reply[/bold]")
         grid = table(("client", "since", "from", "subject"))
         for client, item in waiting:
-            grid.add_row(
-                client, short_date(item["date"], config.team.tz), item["from"], item["subject"][:70]
-            )
+            grid.add_row(client, short_date(item["date"], tz), item["from"], item["subject"][:70])
         out.print(grid)
-    out.print()
-    out.print("[bold]Health[/bold], worst first")
-    out.print(health_table(health_rows, config.team.tz))
+
+
+def _print_alerts(out: Console, health_rows: list[dict[str, Any]]) -> None:
+    from monitor.cli.render import severity_style
+
     firing = [(row, alert) for row in health_rows for alert in row["alerts"]]
     if firing:
         out.print()
@@ -291,6 +304,9 @@ def _print(
                 f"  [{style}]{alert['severity']:<8}[/] {alert['kind']:<16} {alert['explanation']}"
             )
             out.print(f"           [dim]{row['pattern']['name']}: {row['pattern']['advice']}[/dim]")
+
+
+def _print_noise(out: Console, noise: list[dict[str, Any]]) -> None:
     if noise:
         out.print()
         out.print("[bold]Noise filtered out[/bold] (never counted as contact, reply or sentiment)")
@@ -303,8 +319,7 @@ def _print(
                 f"{kind.replace('_', ' ')}: {count}" for kind, count in sorted(totals.items())
             )
         )
-    out.print()
-    out.print(
-        f"[dim]Done in {elapsed:.1f} s. Try `relmon demo --json`, or `relmon demo --keep DIR` and then "
-        '`relmon --config DIR/relmon.toml client "Orchard Health Partners" --as-of 2026-11-20T09:00Z`.[/dim]'
-    )
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(demo)

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import click
+from rich.console import Console
 from rich.table import Table
 
 from monitor.cli.common import (
@@ -67,63 +68,69 @@ def health_table(rows: list[dict[str, Any]], tz: Any) -> Table:
     return table
 
 
-def register(cli: click.Group) -> None:
-    @cli.command("health")
-    @query_options
-    @pass_app
-    @fail_cleanly
-    def health(app: App, as_json: bool, as_of: datetime | None) -> None:
-        """How healthy is each client, worst first, and which alerts would be open.
+@click.command("health")
+@query_options
+@pass_app
+@fail_cleanly
+def health(app: App, as_json: bool, as_of: datetime | None) -> None:
+    """How healthy is each client, worst first, and which alerts would be open.
 
-        Health 0–100 from responsiveness, engagement, sentiment, pressure and balance, with a
-        30-day trend; last message each way; client messages awaiting our reply; our median
-        reply gap over 30 days in business time; the client's tone over 30 days; its pattern.
+    Health 0–100 from responsiveness, engagement, sentiment, pressure and balance, with a
+    30-day trend; last message each way; client messages awaiting our reply; our median
+    reply gap over 30 days in business time; the client's tone over 30 days; its pattern.
 
-        \b
-        Example:
-            relmon health
-            relmon health --as-of 2026-09-30 --json
-        """
-        from monitor.app.views import health as health_rows
+    \b
+    Example:
+        relmon health
+        relmon health --as-of 2026-09-30 --json
+    """
+    from monitor.app.views import health as health_rows
 
-        when = as_of or app.now
-        rows = health_rows(app.runtime(), when)
-        if as_json:
-            emit_json({"schema": "relmon/health/v1", "as_of": when, "clients": rows})
-            return
-        console().print(health_table(rows, app.config.team.tz))
+    when = as_of or app.now
+    rows = health_rows(app.runtime(), when)
+    if as_json:
+        emit_json({"schema": "relmon/health/v1", "as_of": when, "clients": rows})
+        return
+    console().print(health_table(rows, app.config.team.tz))
 
-    @cli.command("client")
-    @click.argument("name")
-    @query_options
-    @click.option(
-        "--timeline", default=40, show_default=True, help="How many recent messages to list."
-    )
-    @pass_app
-    @fail_cleanly
-    def client(app: App, name: str, as_json: bool, as_of: datetime | None, timeline: int) -> None:
-        """One client in depth: the measures, a timeline of recent messages, why each alert fires.
 
-        \b
-        Example:
-            relmon client "Acme Logistics"
-            relmon client acme --as-of 2026-10-01 --json
-        """
-        from monitor.app.views import client_detail
+@click.command("client")
+@click.argument("name")
+@query_options
+@click.option("--timeline", default=40, show_default=True, help="How many recent messages to list.")
+@pass_app
+@fail_cleanly
+def client(app: App, name: str, as_json: bool, as_of: datetime | None, timeline: int) -> None:
+    """One client in depth: the measures, a timeline of recent messages, why each alert fires.
 
-        runtime = app.runtime()
-        when = as_of or app.now
-        data = client_detail(
-            runtime, named_client(runtime.config, name).name, when, timeline=timeline
-        )
-        if as_json:
-            emit_json({"schema": "relmon/client/v1", "as_of": when, "client": data})
-            return
-        print_client(data, app.config.team.tz, when)
+    \b
+    Example:
+        relmon client "Acme Logistics"
+        relmon client acme --as-of 2026-10-01 --json
+    """
+    from monitor.app.views import client_detail
+
+    runtime = app.runtime()
+    when = as_of or app.now
+    data = client_detail(runtime, named_client(runtime.config, name).name, when, timeline=timeline)
+    if as_json:
+        emit_json({"schema": "relmon/client/v1", "as_of": when, "client": data})
+        return
+    print_client(data, app.config.team.tz, when)
 
 
 def print_client(data: dict[str, Any], tz: Any, when: datetime) -> None:
     out = console()
+    _print_summary(out, data, tz, when)
+    _print_gaps_and_tone(out, data, tz)
+    out.print()
+    _print_alerts(out, data)
+    out.print()
+    out.print(_timeline_table(data, tz))
+
+
+def _print_summary(out: Console, data: dict[str, Any], tz: Any, when: datetime) -> None:
+    """The header, health, pattern and cadence lines."""
     score = data["health"]
     out.print(f"[bold]{data['name']}[/bold] — owner {data['owner']} — as of {short_date(when, tz)}")
     components = ", ".join(
@@ -146,6 +153,10 @@ def print_client(data: dict[str, Any], tz: Any, when: datetime) -> None:
         f"Writes {cadence_text}; silent for {data['silent_days'] if data['silent_days'] is not None else '—'} days"
         + (f"; away until {data['away_until']}" if data["away_until"] else "")
     )
+
+
+def _print_gaps_and_tone(out: Console, data: dict[str, Any], tz: Any) -> None:
+    """Reply gaps both ways, then the tone with the sentences behind it."""
     for label, key in (("Our reply gap", "reply_gap"), ("Client reply gap", "client_reply_gap")):
         parts = []
         for days in (30, 90):
@@ -164,14 +175,18 @@ def print_client(data: dict[str, Any], tz: Any, when: datetime) -> None:
         out.print(
             f"  {item['compound']:+.2f} in {item['message']['subject']!r} ({short_date(item['message']['date'], tz)}), sentence {item['sentence'] + 1}: {text}"
         )
-    out.print()
+
+
+def _print_alerts(out: Console, data: dict[str, Any]) -> None:
     out.print("[bold]Alerts[/bold]")
     for finding in data["findings"]:
         severity = finding["severity"]
         label = f"[{severity_style(severity)}]{severity}[/]" if severity else "[green]ok[/green]"
         out.print(f"  {finding['kind']:<16} {label}  {finding['explanation']}")
     out.print(f"  [dim]{data['advice_common']}[/dim]")
-    out.print()
+
+
+def _timeline_table(data: dict[str, Any], tz: Any) -> Table:
     table = Table(title="Recent messages", show_edge=False, pad_edge=False)
     for name in ("date", "dir", "from", "subject", "tone", "reply gap", "note"):
         table.add_column(name)
@@ -195,4 +210,9 @@ def print_client(data: dict[str, Any], tz: Any, when: datetime) -> None:
             gap_text,
             note,
         )
-    out.print(table)
+    return table
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(health)
+    cli.add_command(client)

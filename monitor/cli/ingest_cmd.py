@@ -49,64 +49,64 @@ def print_report(report: IngestReport) -> None:
     console().print(table)
 
 
+@click.command("ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--account",
+    default="local",
+    show_default=True,
+    help="Label stored with every message read, e.g. the mailbox owner.",
+)
+@json_option
+@pass_app
+@fail_cleanly
+def ingest(app: App, paths: tuple[Path, ...], account: str, as_json: bool) -> None:
+    """Read maildir trees, mbox files or message files into the store.
+
+    Reading the same mail twice, or the same message from two mailboxes, stores it once.
+    Messages that cannot be read are quarantined with their reason (see
+    `relmon export --quarantined`); the ingest goes on.
+
+    \b
+    Example:
+        relmon ingest ~/Maildir --account alice
+        relmon ingest archive-2025.mbox sent-2025.mbox --account alice
+    """
+    from monitor.app.sync import ingest_paths
+
+    runtime = app.runtime()
+    show_progress = sys.stdout.isatty() and not as_json
+    if show_progress:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            transient=True,
+        ) as progress:
+            task = progress.add_task("ingesting", total=None)
+
+            def advance(count: int) -> None:
+                progress.advance(task, count)
+
+            report = ingest_paths(runtime, paths, account=account, now=app.now, progress=advance)
+    else:
+        report = ingest_paths(runtime, paths, account=account, now=app.now)
+    if as_json:
+        emit_json(
+            {
+                "schema": "relmon/ingest/v1",
+                "folders": [f.as_dict() for f in report.folders],
+                "totals": {
+                    n: report.total(n) for n in ("read", "new", "known", "quarantined", "excluded")
+                },
+                "seconds": round(report.seconds, 3),
+            }
+        )
+    else:
+        print_report(report)
+
+
 def register(cli: click.Group) -> None:
-    @cli.command("ingest")
-    @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-    @click.option(
-        "--account",
-        default="local",
-        show_default=True,
-        help="Label stored with every message read, e.g. the mailbox owner.",
-    )
-    @json_option
-    @pass_app
-    @fail_cleanly
-    def ingest(app: App, paths: tuple[Path, ...], account: str, as_json: bool) -> None:
-        """Read maildir trees, mbox files or message files into the store.
-
-        Reading the same mail twice, or the same message from two mailboxes, stores it once.
-        Messages that cannot be read are quarantined with their reason (see
-        `relmon export --quarantined`); the ingest goes on.
-
-        \b
-        Example:
-            relmon ingest ~/Maildir --account alice
-            relmon ingest archive-2025.mbox sent-2025.mbox --account alice
-        """
-        from monitor.app.sync import ingest_paths
-
-        runtime = app.runtime()
-        show_progress = sys.stdout.isatty() and not as_json
-        if show_progress:
-            with Progress(
-                SpinnerColumn(),
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                transient=True,
-            ) as progress:
-                task = progress.add_task("ingesting", total=None)
-
-                def advance(count: int) -> None:
-                    progress.advance(task, count)
-
-                report = ingest_paths(
-                    runtime, paths, account=account, now=app.now, progress=advance
-                )
-        else:
-            report = ingest_paths(runtime, paths, account=account, now=app.now)
-        if as_json:
-            emit_json(
-                {
-                    "schema": "relmon/ingest/v1",
-                    "folders": [f.as_dict() for f in report.folders],
-                    "totals": {
-                        n: report.total(n)
-                        for n in ("read", "new", "known", "quarantined", "excluded")
-                    },
-                    "seconds": round(report.seconds, 3),
-                }
-            )
-        else:
-            print_report(report)
+    cli.add_command(ingest)

@@ -160,6 +160,25 @@ _NOT_PROSE = re.compile(
 
 def _script(text: str) -> str | None:
     """A language told by its script, when the text is mostly in one."""
+    letters, counts = _script_counts(text)
+    if not letters:
+        return None
+    if counts["kana"] / letters > 0.1:
+        return "ja"
+    if (counts["han"] + counts["kana"]) / letters > 0.3:
+        return "zh"
+    if counts["ko"] / letters > 0.3:
+        return "ko"
+    if counts["cyrillic"] / letters > 0.5:
+        return "uk" if counts["uk"] else "ru"
+    for name in ("el", "ar", "he", "hi", "th"):
+        if counts[name] / letters > 0.5:
+            return name
+    return None
+
+
+def _script_counts(text: str) -> tuple[int, Counter[str]]:
+    """Letters in the opening, and how many of them each script of interest has."""
     counts: Counter[str] = Counter()
     letters = 0
     for char in text[:3000]:
@@ -187,20 +206,7 @@ def _script(text: str) -> str | None:
             counts["hi"] += 1
         elif 0x0E00 <= code <= 0x0E7F:
             counts["th"] += 1
-    if not letters:
-        return None
-    if counts["kana"] / letters > 0.1:
-        return "ja"
-    if (counts["han"] + counts["kana"]) / letters > 0.3:
-        return "zh"
-    if counts["ko"] / letters > 0.3:
-        return "ko"
-    if counts["cyrillic"] / letters > 0.5:
-        return "uk" if counts["uk"] else "ru"
-    for name in ("el", "ar", "he", "hi", "th"):
-        if counts[name] / letters > 0.5:
-            return name
-    return None
+    return letters, counts
 
 
 def _words(text: str) -> list[str]:
@@ -256,26 +262,7 @@ class LanguageDetector:
             words = _words(text[:6000])
         if not words:
             return None
-        scores: dict[str, float] = {}
-        distinct: dict[str, set[str]] = {}
-        for word in words:
-            for lang, weights in _WEIGHTS.items():
-                weight = weights.get(word)
-                if weight:
-                    distinct.setdefault(lang, set()).add(word)
-                    # One-letter words ("a", "e", "o", "s", "i") are frequent everywhere and
-                    # come from tokenising contractions: weak evidence.
-                    scores[lang] = scores.get(lang, 0.0) + (
-                        weight * 0.3 if len(word) == 1 else weight
-                    )
-                elif "'" in word:
-                    # French and Italian elisions: "l'équipe", "d'accord", "aujourd'hui".
-                    head = word.split("'", 1)[0]
-                    if head in ("l", "d", "j", "n", "qu", "c", "s", "m", "t") and lang in (
-                        "fr",
-                        "it",
-                    ):
-                        scores[lang] = scores.get(lang, 0.0) + 0.5
+        scores, distinct = _function_words(words)
         if self.english_vocabulary:
             hits = sum(1 for w in words if w.isascii() and w in self.english_vocabulary)
             if hits:
@@ -289,44 +276,74 @@ class LanguageDetector:
             votes = Counter(_SHORT[w] for w in words if w in _SHORT)
             if votes:
                 return votes.most_common(1)[0][0]
-        ranked = sorted(scores.items(), key=lambda item: -item[1])[:2]
-        best, top = ranked[0] if ranked else ("", 0.0)
-        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-        # Enough evidence, and clearly ahead of the next language.
-        # Two different function words at least: "em" three times is not Portuguese.
-        varied = len(distinct.get(best, ())) >= 2 or best == "en"
-        if (
-            top >= 1.5
-            and varied
-            and not (len(words) >= 8 and top < 0.08 * len(words))
-            and top > runner_up * 1.15
-        ):
-            return best
-        # Too little to tell by function words. Short, informal English ("Yay. Another good phone
-        # interview.", "I need a Jayne hat.") often has none: plain ASCII text is English unless
-        # another language shows two different function words of its own and leads.
-        # Nearly all ASCII: a name or loanword ("André", "clichés") does not make it French.
-        letters = "".join(words)
-        if sum(ch.isascii() for ch in letters) >= 0.9 * len(letters):
-            english = distinct.get("en", set())
-            rivals = [
-                lang
-                for lang, found in distinct.items()
-                if lang != "en" and len(found - english) >= 2
-            ]
-            if scores.get("en", 0.0) >= top or (
-                len(words) <= 12
-                and not any(scores[lang] > scores.get("en", 0.0) for lang in rivals)
-            ):
-                return "en"
-            # Longer text with a few English function words and no other language showing two
-            # of its own ("a", "in", "to" against a stray Polish "co").
-            if (
-                len(english) >= 2
-                and not rivals
-                and all(
-                    len(found) < len(english) for lang, found in distinct.items() if lang != "en"
-                )
-            ):
-                return "en"
-        return None
+        return _verdict(words, scores, distinct)
+
+
+def _function_words(words: list[str]) -> tuple[dict[str, float], dict[str, set[str]]]:
+    """Each language's score from its function words, and which different ones it showed."""
+    scores: dict[str, float] = {}
+    distinct: dict[str, set[str]] = {}
+    for word in words:
+        for lang, weights in _WEIGHTS.items():
+            weight = weights.get(word)
+            if weight:
+                distinct.setdefault(lang, set()).add(word)
+                # One-letter words ("a", "e", "o", "s", "i") are frequent everywhere and
+                # come from tokenising contractions: weak evidence.
+                scores[lang] = scores.get(lang, 0.0) + (weight * 0.3 if len(word) == 1 else weight)
+            elif "'" in word:
+                # French and Italian elisions: "l'équipe", "d'accord", "aujourd'hui".
+                head = word.split("'", 1)[0]
+                if head in ("l", "d", "j", "n", "qu", "c", "s", "m", "t") and lang in (
+                    "fr",
+                    "it",
+                ):
+                    scores[lang] = scores.get(lang, 0.0) + 0.5
+    return scores, distinct
+
+
+def _verdict(
+    words: list[str], scores: dict[str, float], distinct: dict[str, set[str]]
+) -> str | None:
+    """The leading language when the evidence is enough and clear; else plain English or none."""
+    ranked = sorted(scores.items(), key=lambda item: -item[1])[:2]
+    best, top = ranked[0] if ranked else ("", 0.0)
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    # Enough evidence, and clearly ahead of the next language.
+    # Two different function words at least: "em" three times is not Portuguese.
+    varied = len(distinct.get(best, ())) >= 2 or best == "en"
+    if (
+        top >= 1.5
+        and varied
+        and not (len(words) >= 8 and top < 0.08 * len(words))
+        and top > runner_up * 1.15
+    ):
+        return best
+    return "en" if _ascii_english(words, scores, distinct, top) else None
+
+
+def _ascii_english(
+    words: list[str], scores: dict[str, float], distinct: dict[str, set[str]], top: float
+) -> bool:
+    """Too little to tell by function words. Short, informal English ("Yay. Another good phone
+    interview.", "I need a Jayne hat.") often has none: plain ASCII text is English unless
+    another language shows two different function words of its own and leads."""
+    # Nearly all ASCII: a name or loanword ("André", "clichés") does not make it French.
+    letters = "".join(words)
+    if sum(ch.isascii() for ch in letters) < 0.9 * len(letters):
+        return False
+    english = distinct.get("en", set())
+    rivals = [
+        lang for lang, found in distinct.items() if lang != "en" and len(found - english) >= 2
+    ]
+    if scores.get("en", 0.0) >= top or (
+        len(words) <= 12 and not any(scores[lang] > scores.get("en", 0.0) for lang in rivals)
+    ):
+        return True
+    # Longer text with a few English function words and no other language showing two
+    # of its own ("a", "in", "to" against a stray Polish "co").
+    return (
+        len(english) >= 2
+        and not rivals
+        and all(len(found) < len(english) for lang, found in distinct.items() if lang != "en")
+    )

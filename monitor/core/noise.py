@@ -12,7 +12,7 @@ ordinary mail too.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from monitor.core.model import Noise
@@ -121,10 +121,18 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 
 def classify_noise(signals: NoiseSignals) -> NoiseVerdict | None:
     """Why this message is noise, or ``None`` if it is a real message from a person."""
-    headers = signals.headers
-    if ALERT_HEADER in headers:
-        return NoiseVerdict(Noise.OWN_ALERT, "relmon alert email (X-Relmon-Alert)")
+    # Surest first: what machines declare (structure, headers), then senders, subjects, text.
+    for check in _CHECKS:
+        verdict = check(signals)
+        if verdict is not None:
+            return verdict
+    return None
 
+
+def _by_structure(signals: NoiseSignals) -> NoiseVerdict | None:
+    """relmon's own alerts, delivery and read reports, calendar replies."""
+    if ALERT_HEADER in signals.headers:
+        return NoiseVerdict(Noise.OWN_ALERT, "relmon alert email (X-Relmon-Alert)")
     if signals.content_type == "multipart/report" or signals.report_type:
         report = (signals.report_type or "").lower()
         if report == "disposition-notification":
@@ -134,11 +142,15 @@ def classify_noise(signals: NoiseSignals) -> NoiseVerdict | None:
         return NoiseVerdict(
             Noise.DELIVERY_REPORT, f"multipart/report; report-type={report or 'unknown'}"
         )
-
     method = (signals.calendar_method or "").upper()
     if method in ("REPLY", "COUNTER"):
         return NoiseVerdict(Noise.CALENDAR_REPLY, f"text/calendar; method={method}")
+    return None
 
+
+def _by_auto_headers(signals: NoiseSignals) -> NoiseVerdict | None:
+    """Auto-Submitted and the X-Auto* headers of autoresponders."""
+    headers = signals.headers
     auto_submitted = _header(headers, "auto-submitted")
     if auto_submitted and auto_submitted.split(";")[0].strip().lower() != "no":
         value = auto_submitted.split(";")[0].strip().lower()
@@ -154,7 +166,12 @@ def classify_noise(signals: NoiseSignals) -> NoiseVerdict | None:
     for name in ("x-autoreply", "x-autorespond", "x-autoresponder"):
         if name in headers:
             return NoiseVerdict(Noise.AUTO_REPLY, f"{name.title()} header")
+    return None
 
+
+def _by_bulk_headers(signals: NoiseSignals) -> NoiseVerdict | None:
+    """Precedence, mailing-list and bulk-sender headers."""
+    headers = signals.headers
     precedence = (_header(headers, "precedence") or "").lower()
     if precedence == "auto_reply":
         return NoiseVerdict(Noise.AUTO_REPLY, "Precedence: auto_reply")
@@ -166,26 +183,40 @@ def classify_noise(signals: NoiseSignals) -> NoiseVerdict | None:
         return NoiseVerdict(Noise.BULK, "List-Unsubscribe header")
     if "feedback-id" in headers:
         return NoiseVerdict(Noise.BULK, "Feedback-ID header (bulk sender)")
+    return None
 
-    subject = signals.subject
+
+def _by_sender(signals: NoiseSignals) -> NoiseVerdict | None:
+    """Bounces: a failure subject from a mailer daemon or the null sender, or any daemon mail."""
     sender = signals.sender or ""
-    return_path = (_header(headers, "return-path") or "").strip()
-    if _BOUNCE_SUBJECT.search(subject) and (_DAEMON_SENDER.match(sender) or return_path == "<>"):
+    return_path = (_header(signals.headers, "return-path") or "").strip()
+    if _BOUNCE_SUBJECT.search(signals.subject) and (
+        _DAEMON_SENDER.match(sender) or return_path == "<>"
+    ):
         return NoiseVerdict(
             Noise.DELIVERY_REPORT, f"delivery failure notice from {sender or 'null sender'}"
         )
     if _DAEMON_SENDER.match(sender):
         return NoiseVerdict(Noise.DELIVERY_REPORT, f"sent by {sender}")
+    return None
 
+
+def _by_subject(signals: NoiseSignals) -> NoiseVerdict | None:
+    """Read receipts and calendar responses (when short), out-of-office subjects."""
+    subject = signals.subject
     short_text = len(signals.own_text) < 400
     if _READ_RECEIPT_SUBJECT.match(subject) and short_text:
         return NoiseVerdict(Noise.READ_RECEIPT, "read-receipt subject")
+    method = (signals.calendar_method or "").upper()
     if _CALENDAR_SUBJECT.match(subject) and (short_text or method):
         return NoiseVerdict(Noise.CALENDAR_REPLY, "calendar response subject")
-
     if _OOO_SUBJECT.match(subject) or _OOO_SUBJECT_SUFFIX.search(subject):
         return NoiseVerdict(Noise.AUTO_REPLY, "out-of-office subject")
+    return None
 
+
+def _by_text(signals: NoiseSignals) -> NoiseVerdict | None:
+    """A short text that reads as an out-of-office reply."""
     text = signals.own_text
     if 0 < len(text) <= 1500:
         head = text[:600]
@@ -195,3 +226,13 @@ def classify_noise(signals: NoiseSignals) -> NoiseVerdict | None:
         if len(weak) >= 3 and "?" not in text:
             return NoiseVerdict(Noise.AUTO_REPLY, "out-of-office text")
     return None
+
+
+_CHECKS: tuple[Callable[[NoiseSignals], NoiseVerdict | None], ...] = (
+    _by_structure,
+    _by_auto_headers,
+    _by_bulk_headers,
+    _by_sender,
+    _by_subject,
+    _by_text,
+)

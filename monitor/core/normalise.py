@@ -99,21 +99,37 @@ def content_key(envelope: Envelope) -> str:
     return "sha256:" + digest.hexdigest()[:40]
 
 
+def _no_sender(envelope: Envelope, key: str) -> Quarantined:
+    if (envelope.sender_header or "").strip() == "<>":
+        return Quarantined(
+            "null_sender",
+            "From: <> (the null sender bounces use); nothing to attribute",
+            key=key,
+        )
+    shown = f" (From: {envelope.sender_header!r})" if envelope.sender_header else ""
+    what = "From header has no usable address" if envelope.sender_header else "no From header"
+    return Quarantined("no_sender", f"{what}{shown}", key=key)
+
+
+def _own_text(envelope: Envelope) -> str:
+    """What the sender wrote: Exchange's unique body, else the plain or the HTML text, quoted
+    history and signature removed."""
+    if envelope.unique_body is not None:
+        return own_text(envelope.unique_body).text
+    if envelope.plain is not None and envelope.plain.strip():
+        return own_text(envelope.plain).text
+    if envelope.html is not None:
+        return own_text(html_to_text(envelope.html)).text
+    return ""
+
+
 def normalise(
     envelope: Envelope, analyzer: TextAnalyzer, *, snippet_chars: int = 0
 ) -> Normalised | Quarantined:
     """Normalise one message; a message that cannot be placed or attributed is quarantined."""
     key = envelope.message_id or content_key(envelope)
     if envelope.sender is None:
-        if (envelope.sender_header or "").strip() == "<>":
-            return Quarantined(
-                "null_sender",
-                "From: <> (the null sender bounces use); nothing to attribute",
-                key=key,
-            )
-        shown = f" (From: {envelope.sender_header!r})" if envelope.sender_header else ""
-        what = "From header has no usable address" if envelope.sender_header else "no From header"
-        return Quarantined("no_sender", f"{what}{shown}", key=key)
+        return _no_sender(envelope, key)
     date, problem = _date(envelope)
     if date is None:
         return Quarantined(
@@ -121,16 +137,7 @@ def normalise(
             f"Date header is {problem.value if problem else 'missing'} and no delivery time is known",
             key=key,
         )
-
-    if envelope.unique_body is not None:
-        text = own_text(envelope.unique_body).text
-    elif envelope.plain is not None and envelope.plain.strip():
-        text = own_text(envelope.plain).text
-    elif envelope.html is not None:
-        text = own_text(html_to_text(envelope.html)).text
-    else:
-        text = ""
-
+    text = _own_text(envelope)
     verdict = classify_noise(
         NoiseSignals(
             headers=envelope.headers,
@@ -171,12 +178,17 @@ def normalise(
         notes=envelope.notes,
         snippet=text[:snippet_chars] if snippet_chars > 0 and text else None,
     )
-    if snippet_chars <= 0 and any(s.text for s in features.evidence):
-        # Evidence sentences are body text: kept only when snippets are allowed.
-        message = replace(
-            message,
-            text=replace(
-                features, evidence=tuple(replace(s, text=None) for s in features.evidence)
-            ),
-        )
+    if snippet_chars <= 0:
+        message = _without_sentences(message)
     return Normalised(message, text)
+
+
+def _without_sentences(message: Message) -> Message:
+    """Evidence sentences are body text: kept only when snippets are allowed."""
+    features = message.text
+    if not any(s.text for s in features.evidence):
+        return message
+    return replace(
+        message,
+        text=replace(features, evidence=tuple(replace(s, text=None) for s in features.evidence)),
+    )

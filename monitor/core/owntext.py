@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from html import unescape
-from html.parser import HTMLParser
 
-# A line the HTML converter emits where an HTML quote container starts: everything from here on
-# is history. A private-use character cannot collide with real text.
-QUOTE_MARK = "\ue000"
+from monitor.core.htmltext import QUOTE_MARK, html_to_text
+
+__all__ = ["QUOTE_MARK", "OwnText", "html_to_text", "own_text", "strip_quotes", "strip_signature"]
+
 
 _WROTE_VERBS = (
     r"wrote|writes|schrieb|a\s+écrit|a\s+ecrit|escribió|escribio|kirjoitti|ha\s+scritto|schreef|"
@@ -276,6 +275,14 @@ def _sign_off_name(lines: list[str]) -> int | None:
 
 def strip_signature(lines: list[str]) -> tuple[list[str], list[str]]:
     removed: list[str] = []
+    lines = _cut_at_markers(lines, removed)
+    lines = _cut_sign_off(lines, removed)
+    lines = _cut_contact_block(lines, removed)
+    return lines, removed
+
+
+def _cut_at_markers(lines: list[str], removed: list[str]) -> list[str]:
+    """Cut at a signature delimiter, a mobile signature, a disclaimer; noted in ``removed``."""
     # RFC 3676 "-- " delimiter, or a mobile signature: cut from the last one that leaves content.
     for index in range(len(lines) - 1, 0, -1):
         if _SIG_DELIMITER.match(lines[index]) and any(line.strip() for line in lines[:index]):
@@ -292,25 +299,31 @@ def strip_signature(lines: list[str]) -> tuple[list[str], list[str]]:
             lines = lines[:index]
             removed.append("disclaimer")
             break
-    # A valediction near the end followed only by a short signature block.
+    return lines
+
+
+def _cut_sign_off(lines: list[str], removed: list[str]) -> list[str]:
+    """Cut at a valediction near the end followed only by a short signature block, or else at
+    a sign-off name."""
     tail_start = max(0, len(lines) - 14)
-    signed = False
     for index in range(tail_start, len(lines)):
         stripped = lines[index].strip()
         if len(stripped) > 45 or not _VALEDICTION.match(stripped):
             continue
         before = [line for line in lines[:index] if line.strip()]
         if before and _looks_like_signature_tail(lines[index + 1 :]):
-            lines = lines[:index]
             removed.append("valediction")
-            signed = True
-            break
-    if not signed:
-        cut = _sign_off_name(lines)
-        if cut is not None:
-            lines = lines[:cut]
-            removed.append("sign_off")
-    # A bare contact block at the very end (name, title, phone, URL) without a valediction.
+            return lines[:index]
+    cut = _sign_off_name(lines)
+    if cut is not None:
+        removed.append("sign_off")
+        return lines[:cut]
+    return lines
+
+
+def _cut_contact_block(lines: list[str], removed: list[str]) -> list[str]:
+    """Cut a bare contact block at the very end (name, title, phone, URL) without a valediction."""
+    lines = list(lines)
     while lines and not lines[-1].strip():
         lines.pop()
     trailing = 0
@@ -326,7 +339,7 @@ def strip_signature(lines: list[str]) -> tuple[list[str], list[str]]:
     if trailing and trailing < len([line for line in lines if line.strip()]):
         lines = lines[: len(lines) - trailing]
         removed.append("contact_block")
-    return lines, removed
+    return lines
 
 
 def own_text(text: str) -> OwnText:
@@ -337,108 +350,3 @@ def own_text(text: str) -> OwnText:
     body = "\n".join(line.rstrip() for line in lines)
     body = re.sub(r"\n{3,}", "\n\n", body).strip()
     return OwnText(body, tuple(removed + sig_removed))
-
-
-# --------------------------------------------------------------------------- HTML
-
-
-_BLOCK = frozenset(
-    "address article aside blockquote br dd div dl dt fieldset figcaption figure footer form h1 h2 h3 "
-    "h4 h5 h6 header hr li main nav ol p pre section table tbody td tfoot th thead tr ul".split()
-)
-_SKIP = frozenset({"script", "style", "head", "title", "template", "noscript", "xml"})
-_QUOTE_CONTAINER_CLASSES = (
-    "gmail_quote",
-    "yahoo_quoted",
-    "moz-cite-prefix",
-    "protonmail_quote",
-    "zmail_extra",
-)
-_QUOTE_CONTAINER_IDS = (
-    "divrplyfwdmsg",
-    "appendonsend",
-    "x_divrplyfwdmsg",
-    "mail-editor-reference-message-container",
-    "reply-intro",
-    "isforwardcontent",
-)
-
-
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.lines: list[str] = []
-        self.current: list[str] = []
-        self.quote_depth = 0
-        self.skip_depth = 0
-        self.stack: list[str] = []
-        self.quote_marked = False
-
-    def _flush(self) -> None:
-        text = re.sub(r"[ \t\u00a0\u200b]+", " ", "".join(self.current)).strip()
-        self.current = []
-        if text:
-            prefix = "> " * self.quote_depth
-            self.lines.append(prefix + text)
-        elif self.lines and self.lines[-1] != "":
-            self.lines.append("")
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP:
-            self.skip_depth += 1
-            return
-        if tag in _BLOCK:
-            self._flush()
-        attributes = {k.lower(): (v or "") for k, v in attrs}
-        classes = attributes.get("class", "").lower()
-        ident = attributes.get("id", "").lower()
-        if (
-            not self.quote_marked
-            and self.quote_depth == 0
-            and (
-                any(name in classes for name in _QUOTE_CONTAINER_CLASSES)
-                or ident in _QUOTE_CONTAINER_IDS
-            )
-        ):
-            self.lines.append(QUOTE_MARK)
-            self.quote_marked = True
-        if tag == "blockquote":
-            self.quote_depth += 1
-        if tag not in ("br", "hr", "img", "meta", "link", "input", "wbr"):
-            self.stack.append(tag)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BLOCK:
-            self._flush()
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP:
-            self.skip_depth = max(0, self.skip_depth - 1)
-            return
-        if tag in _BLOCK:
-            self._flush()
-        if tag == "blockquote":
-            self.quote_depth = max(0, self.quote_depth - 1)
-
-    def handle_data(self, data: str) -> None:
-        if self.skip_depth:
-            return
-        self.current.append(data.replace("\n", " "))
-
-    def text(self) -> str:
-        self._flush()
-        return "\n".join(self.lines).strip()
-
-
-def html_to_text(html: str) -> str:
-    """Readable text from an HTML body; quotes become ``>`` lines, quote containers a cut mark."""
-    parser = _TextExtractor()
-    try:
-        parser.feed(html)
-        parser.close()
-    except (
-        AssertionError,
-        ValueError,
-    ):  # pragma: no cover - HTMLParser is lenient; belt and braces
-        return unescape(re.sub(r"<[^>]+>", " ", html))
-    return parser.text()

@@ -102,11 +102,8 @@ def _same_people(a: frozenset[str], b: frozenset[str]) -> bool:
     return shared >= 2 or (shared >= 1 and (a <= b or b <= a))
 
 
-def assign_threads(messages: Iterable[ThreadInput]) -> dict[str, str]:
-    """Thread id per message key. A thread id is stable: derived from its earliest message."""
-    ordered = sorted(messages, key=lambda m: (m.date, m.key))
-    links = _UnionFind()
-    node = {m.key: "k:" + m.key for m in ordered}
+def _link_by_headers(ordered: list[ThreadInput], links: _UnionFind, node: dict[str, str]) -> None:
+    """Join each message with the ids it names: its own, its references, its Gmail thread."""
     for message in ordered:
         me = node[message.key]
         links.find(me)
@@ -117,7 +114,10 @@ def assign_threads(messages: Iterable[ThreadInput]) -> dict[str, str]:
         if message.gm_thread:
             links.union(me, "g:" + message.gm_thread)
 
-    # conversationId and subject fallback only for messages that carry no references themselves.
+
+def _link_by_fallbacks(ordered: list[ThreadInput], links: _UnionFind, node: dict[str, str]) -> None:
+    """Join a message that carries no reference headers itself to an earlier one of the same
+    conversationId, and to one of the same subject within SUBJECT_WINDOW, among the same people."""
     by_conversation: dict[str, list[ThreadInput]] = {}
     by_subject: dict[str, list[ThreadInput]] = {}
     for message in ordered:
@@ -143,6 +143,14 @@ def assign_threads(messages: Iterable[ThreadInput]) -> dict[str, str]:
                     break
         same_subject.append(message)
 
+
+def assign_threads(messages: Iterable[ThreadInput]) -> dict[str, str]:
+    """Thread id per message key. A thread id is stable: derived from its earliest message."""
+    ordered = sorted(messages, key=lambda m: (m.date, m.key))
+    links = _UnionFind()
+    node = {m.key: "k:" + m.key for m in ordered}
+    _link_by_headers(ordered, links, node)
+    _link_by_fallbacks(ordered, links, node)
     first_of_root: dict[str, str] = {}
     for message in ordered:  # earliest first, so the first seen names the thread
         first_of_root.setdefault(links.find(node[message.key]), message.key)

@@ -11,42 +11,20 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import html
+import re
 import sys
 import tomllib
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 from typing import Any
+
+from monitor.demo.quoting import Built, addr_of, html_body, quoted_history
 
 HERE = Path(__file__).parent
 THREADS = HERE / "sample_threads.toml"
 MAILBOXES = HERE / "mail"
 
-_MONTHS = {
-    "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(),
-    "de": "Jan. Feb. März Apr. Mai Juni Juli Aug. Sept. Okt. Nov. Dez.".split(),
-    "fr": "janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.".split(),
-    "es": "ene feb mar abr may jun jul ago sept oct nov dic".split(),
-    "fi": "tammik. helmik. maalisk. huhtik. toukok. kesäk. heinäk. elok. syysk. lokak. marrask. jouluk.".split(),
-}
-_WEEKDAYS = {
-    "en": "Mon Tue Wed Thu Fri Sat Sun".split(),
-    "de": "Mo. Di. Mi. Do. Fr. Sa. So.".split(),
-    "fr": "lun. mar. mer. jeu. ven. sam. dim.".split(),
-    "es": "lun mar mié jue vie sáb dom".split(),
-    "fi": "ma ti ke to pe la su".split(),
-    "zh": "周一 周二 周三 周四 周五 周六 周日".split(),
-}
-_LONG_WEEKDAYS = {
-    "en": "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split(),
-    "de": "Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag".split(),
-}
-_LONG_MONTHS = {
-    "en": "January February March April May June July August September October November December".split(),
-    "de": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember".split(),
-}
 _REPLY_PREFIX = {
     ("outlook", "de"): "AW: ",
     ("outlook", "fr"): "RE : ",
@@ -55,122 +33,6 @@ _REPLY_PREFIX = {
     ("outlook", "zh"): "答复: ",
     ("outlook", "en"): "RE: ",
 }
-_OUTLOOK_LABELS = {
-    "en": ("From", "Sent", "To", "Cc", "Subject"),
-    "de": ("Von", "Gesendet", "An", "Cc", "Betreff"),
-    "fr": ("De", "Envoyé", "À", "Cc", "Objet"),
-    "es": ("De", "Enviado el", "Para", "CC", "Asunto"),
-    "fi": ("Lähettäjä", "Lähetetty", "Vastaanottaja", "Kopio", "Aihe"),
-    "zh": ("发件人", "发送时间", "收件人", "抄送", "主题"),
-}
-
-
-@dataclass
-class Built:
-    mid: str
-    refs: list[str]
-    subject: str
-    sender: str
-    to: list[str]
-    cc: list[str]
-    date: datetime
-    text: str  # what a reader sees: own text plus quoted history
-    lang: str
-    raw: bytes = b""
-    mailboxes: set[str] = field(default_factory=set)
-
-
-def _name(address: str) -> str:
-    name, addr = parseaddr(address)
-    return name or addr
-
-
-def _addr(address: str) -> str:
-    return parseaddr(address)[1].lower()
-
-
-def _attribution(parent: Built, style: str, lang: str) -> str:
-    when = parent.date
-    name, addr = parseaddr(parent.sender)
-    who = f"{name} <{addr}>" if name else addr
-    day = when.day
-    month = when.month - 1
-    hm = when.strftime("%H:%M")
-    weekday = when.weekday()
-    if style == "apple":
-        return {
-            "de": f"Am {when:%d.%m.%Y} um {hm} schrieb {who}:",
-            "fr": f"Le {day} {_MONTHS['fr'][month]} {when.year} à {hm}, {who} a écrit :",
-            "es": f"El {day} {_MONTHS['es'][month]} {when.year}, a las {hm}, {who} escribió:",
-            "fi": f"{day}.{month + 1}.{when.year} kello {when.strftime('%H.%M')} {who} kirjoitti:",
-            "zh": f"{when.year}年{month + 1}月{day}日 {hm}，{who} 写道：",
-        }.get(lang, f"On {day} {_MONTHS['en'][month]} {when.year}, at {hm}, {who} wrote:")
-    return {
-        "de": f"Am {_WEEKDAYS['de'][weekday]}, {day}. {_MONTHS['de'][month]} {when.year} um {hm} Uhr schrieb {who}:",
-        "fr": f"Le {_WEEKDAYS['fr'][weekday]} {day} {_MONTHS['fr'][month]} {when.year} à {hm}, {who} a écrit :",
-        "es": f"El {_WEEKDAYS['es'][weekday]}, {day} {_MONTHS['es'][month]} {when.year} a las {hm}, {name or addr} (<{addr}>) escribió:",
-        "fi": f"{_WEEKDAYS['fi'][weekday]} {day}. {_MONTHS['fi'][month]} {when.year} klo {when.strftime('%H.%M')} {name or addr} (<{addr}>) kirjoitti:",
-        "zh": f"{who} 于{when.year}年{month + 1}月{day}日{_WEEKDAYS['zh'][weekday]} {hm}写道：",
-    }.get(
-        lang,
-        f"On {_WEEKDAYS['en'][weekday]}, {day} {_MONTHS['en'][month]} {when.year} at {hm}, {who} wrote:",
-    )
-
-
-def _outlook_header(parent: Built, lang: str) -> str:
-    labels = _OUTLOOK_LABELS.get(lang, _OUTLOOK_LABELS["en"])
-    when = parent.date
-    if lang in _LONG_WEEKDAYS:
-        sent = (
-            f"{_LONG_WEEKDAYS[lang][when.weekday()]}, {when.day}. {_LONG_MONTHS[lang][when.month - 1]} {when.year} {when:%H:%M}"
-            if lang == "de"
-            else f"{_LONG_WEEKDAYS[lang][when.weekday()]}, {_LONG_MONTHS[lang][when.month - 1]} {when.day}, {when.year} {when:%I:%M %p}"
-        )
-    else:
-        sent = when.strftime("%Y-%m-%d %H:%M")
-    lines = [
-        "________________________________",
-        f"{labels[0]}: {_name(parent.sender)} <{_addr(parent.sender)}>",
-        f"{labels[1]}: {sent}",
-        f"{labels[2]}: {'; '.join(_name(a) for a in parent.to)}",
-    ]
-    if parent.cc:
-        lines.append(f"{labels[3]}: {'; '.join(_name(a) for a in parent.cc)}")
-    lines.append(f"{labels[4]}: {parent.subject}")
-    return "\n".join(lines)
-
-
-def _quote(parent: Built, style: str, lang: str) -> str:
-    if style == "outlook":
-        return _outlook_header(parent, lang) + "\n\n" + parent.text
-    quoted = "\n".join(("> " + line) if line else ">" for line in parent.text.split("\n"))
-    return _attribution(parent, style, lang) + "\n\n" + quoted
-
-
-def _html(own: str, quote: str | None, style: str, parent: Built | None, lang: str) -> str:
-    def paragraphs(text: str) -> str:
-        return "".join(
-            f"<p>{html.escape(block).replace(chr(10), '<br>')}</p>"
-            for block in text.split("\n\n")
-            if block.strip()
-        )
-
-    body = f'<div dir="ltr">{paragraphs(own)}</div>'
-    if quote is not None and parent is not None:
-        if style == "outlook":
-            body += (
-                '<div id="appendonsend"></div><hr style="display:inline-block;width:98%">'
-                f'<div id="divRplyFwdMsg" dir="ltr"><font face="Calibri, sans-serif" color="#000000">'
-                f"{html.escape(_outlook_header(parent, lang)).replace(chr(10), '<br>')}</font></div>"
-                f"<div>{paragraphs(parent.text)}</div>"
-            )
-        else:
-            body += (
-                f'<br><div class="gmail_quote"><div dir="ltr" class="gmail_attr">{html.escape(_attribution(parent, style, lang))}<br></div>'
-                f'<blockquote class="gmail_quote" style="margin:0px 0px 0px 0.8ex;border-left:1px solid rgb(204,204,204);padding-left:1ex">'
-                f"{paragraphs(parent.text)}</blockquote></div>"
-            )
-    return f'<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"></head><body>{body}</body></html>'
 
 
 def _qp(text: str) -> str:
@@ -230,8 +92,30 @@ def _render(
     style = message.get("style", "gmail")
     lang = message.get("lang", "en")
     boundary = "b1_" + hashlib.sha1(built.mid.encode(), usedforsecurity=False).hexdigest()[:20]
-    extra: list[tuple[str, str]] = []
     text = own if quote is None else f"{own}\n\n{quote}"
+    headers = _headers(built, _noise_headers(built, kind, style), _MAILERS.get(style, ""))
+    report = _report(built, kind, own)
+    if report is not None:
+        content_type, second = report
+        return _multipart(headers, boundary, content_type, own, second)
+    if message.get("html") or (style == "outlook" and quote is not None):
+        return _multipart(
+            headers,
+            boundary,
+            "multipart/alternative",
+            text,
+            f"Content-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n{_qp(html_body(own, quote, style, parent, lang))}",
+        )
+    headers += [
+        "Content-Type: text/plain; charset=utf-8",
+        "Content-Transfer-Encoding: quoted-printable",
+    ]
+    return ("\n".join(headers) + "\n\n" + _qp(text) + "\n").encode("utf-8")
+
+
+def _noise_headers(built: Built, kind: str, style: str) -> list[tuple[str, str]]:
+    """The headers autoresponders and newsletter senders add."""
+    extra: list[tuple[str, str]] = []
     if kind == "auto_reply":
         if style == "outlook":
             extra += [("Auto-Submitted", "auto-generated"), ("X-Auto-Response-Suppress", "All")]
@@ -242,7 +126,7 @@ def _render(
                 ("Precedence", "bulk"),
             ]
     if kind == "newsletter":
-        domain = _addr(built.sender).split("@")[1]
+        domain = addr_of(built.sender).split("@")[1]
         extra += [
             ("List-Id", f"<news.{domain}>"),
             (
@@ -251,19 +135,23 @@ def _render(
             ),
             ("Precedence", "bulk"),
         ]
-    headers = _headers(built, extra, _MAILERS.get(style, ""))
+    return extra
 
-    def multipart(content_type: str, *bodies: str) -> bytes:
-        """Headers plus a multipart body; the first part is always the readable text."""
-        headers.append(f'Content-Type: {content_type}; boundary="{boundary}"')
-        parts = [
-            f"--{boundary}\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n{_qp(bodies[0])}"
-        ]
-        parts += [f"--{boundary}\n{body}" for body in bodies[1:]]
-        return ("\n".join(headers) + "\n\n" + "\n".join([*parts, f"--{boundary}--"]) + "\n").encode(
-            "utf-8"
-        )
 
+def _multipart(headers: list[str], boundary: str, content_type: str, *bodies: str) -> bytes:
+    """Headers plus a multipart body; the first part is always the readable text."""
+    headers.append(f'Content-Type: {content_type}; boundary="{boundary}"')
+    parts = [
+        f"--{boundary}\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n{_qp(bodies[0])}"
+    ]
+    parts += [f"--{boundary}\n{body}" for body in bodies[1:]]
+    return ("\n".join(headers) + "\n\n" + "\n".join([*parts, f"--{boundary}--"]) + "\n").encode(
+        "utf-8"
+    )
+
+
+def _report(built: Built, kind: str, own: str) -> tuple[str, str] | None:
+    """(content type, machine-readable second part) of a bounce, read receipt or calendar reply."""
     if kind == "bounce":
         failed = next(
             (
@@ -273,42 +161,29 @@ def _render(
             ),
             "unknown@invalid",
         )
-        return multipart(
+        return (
             "multipart/report; report-type=delivery-status",
-            own,
-            f"Content-Type: message/delivery-status\n\nReporting-MTA: dns; {_addr(built.sender).split('@')[1]}\n\n"
+            f"Content-Type: message/delivery-status\n\nReporting-MTA: dns; {addr_of(built.sender).split('@')[1]}\n\n"
             f"Final-Recipient: rfc822; {failed.strip('<>.,')}\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 user unknown",
         )
     if kind == "read_receipt":
-        return multipart(
+        return (
             "multipart/report; report-type=disposition-notification",
-            own,
-            f"Content-Type: message/disposition-notification\n\nFinal-Recipient: rfc822; {_addr(built.sender)}\n"
+            f"Content-Type: message/disposition-notification\n\nFinal-Recipient: rfc822; {addr_of(built.sender)}\n"
             f"Original-Message-ID: <{built.refs[-1] if built.refs else built.mid}>\nDisposition: manual-action/MDN-sent-manually; displayed",
         )
     if kind == "calendar_reply":
         stamp = built.date.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
         ics = (
             "BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nPRODID:Microsoft Exchange Server 2010\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\n"
-            f"ATTENDEE;PARTSTAT=ACCEPTED:mailto:{_addr(built.sender)}\r\nUID:{hashlib.sha1(built.subject.encode(), usedforsecurity=False).hexdigest()}\r\n"
+            f"ATTENDEE;PARTSTAT=ACCEPTED:mailto:{addr_of(built.sender)}\r\nUID:{hashlib.sha1(built.subject.encode(), usedforsecurity=False).hexdigest()}\r\n"
             f"DTSTAMP:{stamp}\r\nSUMMARY:{built.subject.split(':', 1)[-1].strip()}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
         )
-        return multipart(
+        return (
             "multipart/alternative",
-            own,
             f'Content-Type: text/calendar; charset="utf-8"; method=REPLY\nContent-Transfer-Encoding: 7bit\n\n{ics}',
         )
-    if message.get("html") or (style == "outlook" and quote is not None):
-        return multipart(
-            "multipart/alternative",
-            text,
-            f"Content-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n{_qp(_html(own, quote, style, parent, lang))}",
-        )
-    headers += [
-        "Content-Type: text/plain; charset=utf-8",
-        "Content-Transfer-Encoding: quoted-printable",
-    ]
-    return ("\n".join(headers) + "\n\n" + _qp(text) + "\n").encode("utf-8")
+    return None
 
 
 def build(threads_path: Path = THREADS) -> tuple[dict[str, Any], dict[str, bytes]]:
@@ -322,73 +197,78 @@ def build(threads_path: Path = THREADS) -> tuple[dict[str, Any], dict[str, bytes
             parent: Built | None = None
             if index > 0:
                 parent = built_thread[message.get("reply_to", index - 1)]
-            date = message["date"]
-            sender = message["from"]
-            seed = f"{thread['id']}/{index}/{sender}/{date.isoformat()}"
-            digest = hashlib.sha1(seed.encode(), usedforsecurity=False).hexdigest()
-            domain = _addr(sender).split("@")[1]
-            mid = f"{digest[:12]}.{digest[12:20]}@{'mail.gmail.com' if domain == 'gmail.com' else domain}"
-            style = message.get("style", "gmail")
-            lang = message.get("lang", "en")
-            if "subject" in message:
-                subject = message["subject"]
-            elif parent is not None:
-                base = parent.subject
-                prefix = _REPLY_PREFIX.get((style, lang), "Re: ")
-                if message.get("kind") == "auto_reply":
-                    prefix = {
-                        "de": "Automatische Antwort: ",
-                        "fr": "Réponse automatique : ",
-                        "es": "Respuesta automática: ",
-                        "fi": "Automaattinen vastaus: ",
-                        "zh": "自动回复: ",
-                    }.get(lang, "Automatic reply: ")
-                import re as _re
-
-                stripped = _re.sub(
-                    r"^(?:(?:re|aw|sv|vs|答复|fw|wg)\s*:\s*)+", "", base, flags=_re.IGNORECASE
-                )
-                subject = prefix + stripped
-            else:
-                subject = "(no subject)"
-            own = message["body"].strip("\n")
-            quote = None
-            if (
-                parent is not None
-                and message.get("quote", True)
-                and message.get("kind", "") in ("", None)
-            ):
-                quote = _quote(parent, style, lang)
-            built = Built(
-                mid=mid,
-                refs=[*(parent.refs if parent else []), parent.mid] if parent else [],
-                subject=subject,
-                sender=sender,
-                to=list(message.get("to", [])),
-                cc=list(message.get("cc", [])),
-                date=date,
-                text=own if quote is None else f"{own}\n\n{quote}",
-                lang=lang,
-            )
-            built.raw = _render(built, message, own, quote, parent)
+            built = _build_message(thread["id"], index, message, parent)
             built_thread.append(built)
-            people = {_addr(a) for a in [sender, *built.to, *built.cc]}
+            people = {addr_of(a) for a in [built.sender, *built.to, *built.cc]}
             owners = [a for a in people if a in members] or [next(iter(members))]
             for address in owners:
                 boxes[address].append(built)
-    out: dict[str, bytes] = {}
-    for address, items in boxes.items():
-        items.sort(key=lambda b: (b.date.astimezone(UTC), b.mid))
-        chunks = []
-        for item in items:
-            envelope = f"From {_addr(item.sender)} {item.date.astimezone(UTC):%a %b %d %H:%M:%S %Y}\n".encode()
-            body = b"\n".join(
-                (b">" + line) if line.startswith(b"From ") else line
-                for line in item.raw.split(b"\n")
-            )
-            chunks.append(envelope + body.rstrip(b"\n") + b"\n\n")
-        out[address.split("@")[0]] = b"".join(chunks)
-    return data, out
+    return data, {address.split("@")[0]: _mbox(items) for address, items in boxes.items()}
+
+
+def _build_message(
+    thread_id: str, index: int, message: dict[str, Any], parent: Built | None
+) -> Built:
+    """One message of a thread, with its identity, subject, quoted history and raw bytes."""
+    date = message["date"]
+    sender = message["from"]
+    seed = f"{thread_id}/{index}/{sender}/{date.isoformat()}"
+    digest = hashlib.sha1(seed.encode(), usedforsecurity=False).hexdigest()
+    domain = addr_of(sender).split("@")[1]
+    mid = f"{digest[:12]}.{digest[12:20]}@{'mail.gmail.com' if domain == 'gmail.com' else domain}"
+    style = message.get("style", "gmail")
+    lang = message.get("lang", "en")
+    own = message["body"].strip("\n")
+    quote = None
+    if parent is not None and message.get("quote", True) and message.get("kind", "") in ("", None):
+        quote = quoted_history(parent, style, lang)
+    built = Built(
+        mid=mid,
+        refs=[*(parent.refs if parent else []), parent.mid] if parent else [],
+        subject=_subject(message, parent, style, lang),
+        sender=sender,
+        to=list(message.get("to", [])),
+        cc=list(message.get("cc", [])),
+        date=date,
+        text=own if quote is None else f"{own}\n\n{quote}",
+        lang=lang,
+    )
+    built.raw = _render(built, message, own, quote, parent)
+    return built
+
+
+def _subject(message: dict[str, Any], parent: Built | None, style: str, lang: str) -> str:
+    """The message's own subject, or the parent's with the reply prefix of the sender's client."""
+    if "subject" in message:
+        return str(message["subject"])
+    if parent is None:
+        return "(no subject)"
+    prefix = _REPLY_PREFIX.get((style, lang), "Re: ")
+    if message.get("kind") == "auto_reply":
+        prefix = {
+            "de": "Automatische Antwort: ",
+            "fr": "Réponse automatique : ",
+            "es": "Respuesta automática: ",
+            "fi": "Automaattinen vastaus: ",
+            "zh": "自动回复: ",
+        }.get(lang, "Automatic reply: ")
+    stripped = re.sub(
+        r"^(?:(?:re|aw|sv|vs|答复|fw|wg)\s*:\s*)+", "", parent.subject, flags=re.IGNORECASE
+    )
+    return prefix + stripped
+
+
+def _mbox(items: list[Built]) -> bytes:
+    """An mbox of the messages, oldest first, with "From " lines in bodies escaped."""
+    items.sort(key=lambda b: (b.date.astimezone(UTC), b.mid))
+    chunks = []
+    for item in items:
+        envelope = f"From {addr_of(item.sender)} {item.date.astimezone(UTC):%a %b %d %H:%M:%S %Y}\n".encode()
+        body = b"\n".join(
+            (b">" + line) if line.startswith(b"From ") else line for line in item.raw.split(b"\n")
+        )
+        chunks.append(envelope + body.rstrip(b"\n") + b"\n\n")
+    return b"".join(chunks)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -242,48 +242,12 @@ class GraphClient:
             gate.wait_turn(self.should_stop)
             token = self.current_token()
             headers = {"Authorization": f"Bearer {token}", "Prefer": ", ".join(preferences)}
-            try:
-                with gate.slots:
-                    if self.should_stop():
-                        raise Stopped
-                    self.requests += 1
-                    response = self.session.get(
-                        url, headers=headers, timeout=self.settings.timeout_seconds
-                    )
-            except (requests.ConnectionError, requests.Timeout) as err:
-                if attempt >= self.policy.attempts:
-                    raise TransientError(
-                        f"mailbox {mailbox}: Graph unreachable after {attempt} tries: {type(err).__name__}"
-                    ) from err
-                delay = self.policy.backoff(attempt)
-                logger.info(
-                    "graph_retry",
-                    mailbox=mailbox,
-                    reason=type(err).__name__,
-                    wait=round(delay, 2),
-                    attempt=attempt,
-                )
-                wait_seconds(delay, self.should_stop)
-                continue
-            except requests.RequestException as err:  # TLS errors, invalid URLs: no point retrying
-                raise TransientError(
-                    f"mailbox {mailbox}: Graph request failed: {type(err).__name__}: {err}"
-                ) from err
-
+            response = self._send(url, headers, gate, mailbox=mailbox, attempt=attempt)
+            if response is None:
+                continue  # a network error, waited out
             status = response.status_code
             if status == 200:
-                try:
-                    body = response.json()
-                except ValueError as err:
-                    raise TransientError(
-                        f"mailbox {mailbox}: Graph answered 200 without JSON"
-                    ) from err
-                if not isinstance(body, dict):
-                    raise TransientError(
-                        f"mailbox {mailbox}: Graph answered an unexpected JSON document"
-                    )
-                return body
-
+                return _json_of(response, mailbox)
             code, message = _error_of(response)
             if status == 401:
                 if refreshed:
@@ -297,36 +261,72 @@ class GraphClient:
                 attempt -= 1  # the refresh is not a retry of a failing server
                 continue
             if status in (429, 503) or status >= 500:
-                told = retry_after_seconds(response.headers.get("Retry-After"))
-                delay = told if told is not None else self.policy.backoff(attempt)
-                if attempt >= self.policy.attempts or delay > self.policy.max_retry_after_seconds:
-                    raise TransientError(
-                        f"mailbox {mailbox}: Graph {'throttled' if status == 429 else 'unavailable'} "
-                        f"({status} {code or ''}) after {attempt} tries; next pass will retry".replace(
-                            " )", ")"
-                        )
-                    )
-                if status in (429, 503):
-                    gate.hold_off(delay)  # every request to this mailbox waits, not just this one
-                logger.info(
-                    "graph_retry",
-                    mailbox=mailbox,
-                    status=status,
-                    code=code,
-                    wait=round(delay, 2),
-                    retry_after=told is not None,
-                    attempt=attempt,
-                )
-                wait_seconds(delay, self.should_stop)
+                self._wait_to_retry(response, gate, mailbox=mailbox, code=code, attempt=attempt)
                 continue
-            text = f"mailbox {mailbox}: Graph {status} {code or ''}: {message}".replace(" :", ":")
-            if status == 410 or (400 <= status < 500 and code and _RESET_CODES.match(code)):
-                raise DeltaReset(text, status=status, code=code)
-            if status == 403:
-                raise GraphForbidden(text, status=status, code=code)
-            if status == 404:
-                raise GraphNotFound(text, status=status, code=code)
-            raise GraphError(text, status=status, code=code)
+            raise _status_error(mailbox, status, code, message)
+
+    def _send(
+        self, url: str, headers: dict[str, str], gate: MailboxGate, *, mailbox: str, attempt: int
+    ) -> requests.Response | None:
+        """One request through the mailbox's gate; ``None`` after waiting out a network error."""
+        try:
+            with gate.slots:
+                if self.should_stop():
+                    raise Stopped
+                self.requests += 1
+                return self.session.get(url, headers=headers, timeout=self.settings.timeout_seconds)
+        except (requests.ConnectionError, requests.Timeout) as err:
+            if attempt >= self.policy.attempts:
+                raise TransientError(
+                    f"mailbox {mailbox}: Graph unreachable after {attempt} tries: {type(err).__name__}"
+                ) from err
+            delay = self.policy.backoff(attempt)
+            logger.info(
+                "graph_retry",
+                mailbox=mailbox,
+                reason=type(err).__name__,
+                wait=round(delay, 2),
+                attempt=attempt,
+            )
+            wait_seconds(delay, self.should_stop)
+            return None
+        except requests.RequestException as err:  # TLS errors, invalid URLs: no point retrying
+            raise TransientError(
+                f"mailbox {mailbox}: Graph request failed: {type(err).__name__}: {err}"
+            ) from err
+
+    def _wait_to_retry(
+        self,
+        response: requests.Response,
+        gate: MailboxGate,
+        *,
+        mailbox: str,
+        code: str | None,
+        attempt: int,
+    ) -> None:
+        """Wait as a throttled or failing server asks, or give up when that is too long."""
+        status = response.status_code
+        told = retry_after_seconds(response.headers.get("Retry-After"))
+        delay = told if told is not None else self.policy.backoff(attempt)
+        if attempt >= self.policy.attempts or delay > self.policy.max_retry_after_seconds:
+            raise TransientError(
+                f"mailbox {mailbox}: Graph {'throttled' if status == 429 else 'unavailable'} "
+                f"({status} {code or ''}) after {attempt} tries; next pass will retry".replace(
+                    " )", ")"
+                )
+            )
+        if status in (429, 503):
+            gate.hold_off(delay)  # every request to this mailbox waits, not just this one
+        logger.info(
+            "graph_retry",
+            mailbox=mailbox,
+            status=status,
+            code=code,
+            wait=round(delay, 2),
+            retry_after=told is not None,
+            attempt=attempt,
+        )
+        wait_seconds(delay, self.should_stop)
 
     def pages(
         self, url: str, *, mailbox: str, prefer: Iterable[str] = ()
@@ -339,6 +339,29 @@ class GraphClient:
             yield from (v for v in page.get("value") or [] if isinstance(v, Mapping))
             link = page.get("@odata.nextLink")
             next_url = link if isinstance(link, str) else None
+
+
+def _json_of(response: requests.Response, mailbox: str) -> dict[str, Any]:
+    """The JSON object of a 200 answer."""
+    try:
+        body = response.json()
+    except ValueError as err:
+        raise TransientError(f"mailbox {mailbox}: Graph answered 200 without JSON") from err
+    if not isinstance(body, dict):
+        raise TransientError(f"mailbox {mailbox}: Graph answered an unexpected JSON document")
+    return body
+
+
+def _status_error(mailbox: str, status: int, code: str | None, message: str) -> GraphError:
+    """The typed error for a status that is not retried."""
+    text = f"mailbox {mailbox}: Graph {status} {code or ''}: {message}".replace(" :", ":")
+    if status == 410 or (400 <= status < 500 and code and _RESET_CODES.match(code)):
+        return DeltaReset(text, status=status, code=code)
+    if status == 403:
+        return GraphForbidden(text, status=status, code=code)
+    if status == 404:
+        return GraphNotFound(text, status=status, code=code)
+    return GraphError(text, status=status, code=code)
 
 
 def _error_of(response: requests.Response) -> tuple[str | None, str]:

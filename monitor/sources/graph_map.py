@@ -212,12 +212,10 @@ def _body(value: Any) -> tuple[str | None, str | None]:
     return content, None
 
 
-def envelope_from_graph(message: Mapping[str, Any], *, mailbox: str, folder: str) -> Envelope:
-    """The envelope of one complete Graph message read from ``folder`` of ``mailbox``."""
-    headers = _headers(message)
-    properties = extended_properties(message)
-    notes: list[str] = []
-
+def _sender(
+    message: Mapping[str, Any], mailbox: str, folder: str, notes: list[str]
+) -> tuple[Mailbox | None, str | None]:
+    """The sender and the From header as shown (display name and address)."""
     sender = _mailbox(message.get("from")) or _mailbox(message.get("sender"))
     if sender is None and folder.lower() in SENT_FOLDERS:
         # A Sent Items copy with an unusable From (seen as a bare display name): it is ours.
@@ -228,12 +226,13 @@ def envelope_from_graph(message: Mapping[str, Any], *, mailbox: str, folder: str
     if isinstance(raw_from, Mapping) and isinstance(raw_from.get("emailAddress"), Mapping):
         email = raw_from["emailAddress"]
         sender_header = f"{email.get('name') or ''} <{email.get('address') or ''}>".strip()[:200]
+    return sender, sender_header
 
-    in_reply_to = message_ids(headers.get("in-reply-to")) or message_ids(
-        properties.get(IN_REPLY_TO)
-    )
-    references = message_ids(headers.get("references")) or message_ids(properties.get(REFERENCES))
 
+def _kind(
+    headers: Mapping[str, str], properties: Mapping[str, str]
+) -> tuple[str | None, str | None, str | None]:
+    """(content type, report type, calendar method) from the headers and the message class."""
     content_type, report_type = _content_type(headers.get("content-type"))
     class_type, class_report, calendar_method = _from_message_class(properties.get(MESSAGE_CLASS))
     if (
@@ -242,7 +241,13 @@ def envelope_from_graph(message: Mapping[str, Any], *, mailbox: str, folder: str
         and class_type
     ):
         content_type, report_type = class_type, report_type or class_report
+    return content_type, report_type, calendar_method
 
+
+def _texts(
+    message: Mapping[str, Any], notes: list[str]
+) -> tuple[str | None, str | None, str | None]:
+    """(plain, html, unique body): the preview stands in when there is no body at all."""
     unique_plain, unique_html = _body(message.get("uniqueBody"))
     unique_body: str | None = None
     if unique_plain is not None:
@@ -253,7 +258,21 @@ def envelope_from_graph(message: Mapping[str, Any], *, mailbox: str, folder: str
     if unique_body is None and plain is None and html is None and message.get("bodyPreview"):
         plain = str(message["bodyPreview"])
         notes.append("graph: text from the 255-character preview (no body available)")
+    return plain, html, unique_body
 
+
+def envelope_from_graph(message: Mapping[str, Any], *, mailbox: str, folder: str) -> Envelope:
+    """The envelope of one complete Graph message read from ``folder`` of ``mailbox``."""
+    headers = _headers(message)
+    properties = extended_properties(message)
+    notes: list[str] = []
+    sender, sender_header = _sender(message, mailbox, folder, notes)
+    in_reply_to = message_ids(headers.get("in-reply-to")) or message_ids(
+        properties.get(IN_REPLY_TO)
+    )
+    references = message_ids(headers.get("references")) or message_ids(properties.get(REFERENCES))
+    content_type, report_type, calendar_method = _kind(headers, properties)
+    plain, html, unique_body = _texts(message, notes)
     sent = _datetime(message.get("sentDateTime"))
     received = _datetime(message.get("receivedDateTime"))
     size_text = properties.get(MESSAGE_SIZE, "")

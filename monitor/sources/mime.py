@@ -196,55 +196,7 @@ def _walk(
     default = "message/rfc822" if parent_type == "multipart/digest" else "text/plain"
     content_type = _content_type(block, default)
     if content_type.startswith("multipart/"):
-        if content_type == "multipart/report" and structure.report_type is None:
-            structure.report_type = (_param(block, "report-type") or "").lower() or None
-        boundary = _param(block, "boundary")
-        if depth >= MAX_DEPTH:
-            structure.notes.append(
-                f"MIME nesting deeper than {MAX_DEPTH} levels at part {path or '1'}; inner parts ignored"
-            )
-            return
-        split = _split(raw, start, end, boundary.encode("latin-1", "replace")) if boundary else None
-        if split is None:
-            what = "has no boundary parameter" if not boundary else "boundary never appears"
-            structure.notes.append(
-                f"{content_type} at part {path or '1'} {what}; read as plain text"
-            )
-            structure.parts.append(
-                Part(
-                    path=path or "1",
-                    content_type="text/plain",
-                    encoding=_encoding(block),
-                    size=end - start,
-                    start=start,
-                    end=end,
-                )
-            )
-            return
-        children, closed = split
-        if not closed:
-            structure.notes.append(f"{content_type} at part {path or '1'} has no closing boundary")
-        for number, (child_start, child_end) in enumerate(children, 1):
-            if len(structure.parts) >= MAX_PARTS:
-                structure.notes.append(f"more than {MAX_PARTS} MIME parts; the rest ignored")
-                return
-            header_end, body_start = find_header_end(raw, child_start, child_end)
-            child_block = (
-                parse_headers(raw[child_start:header_end])
-                if header_end > child_start
-                else HeaderBlock()
-            )
-            child_path = f"{path}.{number}" if path else str(number)
-            _walk(
-                raw,
-                child_block,
-                body_start,
-                child_end,
-                child_path,
-                depth + 1,
-                content_type,
-                structure,
-            )
+        _walk_multipart(raw, block, start, end, path, depth, content_type, structure)
         return
     charset = _param(block, "charset")
     structure.parts.append(
@@ -261,6 +213,59 @@ def _walk(
             end=end,
         )
     )
+
+
+def _walk_multipart(
+    raw: bytes,
+    block: HeaderBlock,
+    start: int,
+    end: int,
+    path: str,
+    depth: int,
+    content_type: str,
+    structure: Structure,
+) -> None:
+    """A multipart's children, each walked in turn; without a usable boundary, one text part."""
+    if content_type == "multipart/report" and structure.report_type is None:
+        structure.report_type = (_param(block, "report-type") or "").lower() or None
+    boundary = _param(block, "boundary")
+    if depth >= MAX_DEPTH:
+        structure.notes.append(
+            f"MIME nesting deeper than {MAX_DEPTH} levels at part {path or '1'}; inner parts ignored"
+        )
+        return
+    split = _split(raw, start, end, boundary.encode("latin-1", "replace")) if boundary else None
+    if split is None:
+        what = "has no boundary parameter" if not boundary else "boundary never appears"
+        structure.notes.append(f"{content_type} at part {path or '1'} {what}; read as plain text")
+        structure.parts.append(
+            Part(
+                path=path or "1",
+                content_type="text/plain",
+                encoding=_encoding(block),
+                size=end - start,
+                start=start,
+                end=end,
+            )
+        )
+        return
+    children, closed = split
+    if not closed:
+        structure.notes.append(f"{content_type} at part {path or '1'} has no closing boundary")
+    for number, (child_start, child_end) in enumerate(children, 1):
+        if len(structure.parts) >= MAX_PARTS:
+            structure.notes.append(f"more than {MAX_PARTS} MIME parts; the rest ignored")
+            return
+        header_end, body_start = find_header_end(raw, child_start, child_end)
+        child_block = (
+            parse_headers(raw[child_start:header_end])
+            if header_end > child_start
+            else HeaderBlock()
+        )
+        child_path = f"{path}.{number}" if path else str(number)
+        _walk(
+            raw, child_block, body_start, child_end, child_path, depth + 1, content_type, structure
+        )
 
 
 def _encoding(block: HeaderBlock) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -287,6 +289,25 @@ def test_quarantine_rows_keep_the_place_and_the_reason(store) -> None:
 
 
 def test_the_store_knows_its_newest_migration(store) -> None:
-    from monitor.store.db import HEAD
+    from monitor.store.db import newest_revision
 
-    assert store.head_revision() == HEAD
+    assert newest_revision() == store.head_revision()
+
+
+def test_a_current_store_opens_without_loading_alembic(tmp_path: Path) -> None:
+    """GIVEN a store already at the newest migration, WHEN a new process opens it, THEN
+    Alembic is not imported (it costs a noticeable part of a CLI call)."""
+    from monitor.store import Store
+
+    store_url = f"sqlite:///{tmp_path / 'relmon.db'}"
+    Store.open(store_url).close()
+    code = (
+        "import sys; from monitor.store import Store; "
+        f"Store.open({store_url!r}).close(); "
+        "print(any(m == 'alembic' or m.startswith('alembic.') for m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+
+    assert result.stdout.strip() == "False"
