@@ -9,6 +9,17 @@ from monitor.config.model import Store
 from monitor.config.paths import state_directory
 from monitor.config.reading import Problems, Table
 
+_AUTHORITY_PASSWORD = re.compile(r"^([a-z0-9+]+://[^/@:]*):[^/@]+@", re.IGNORECASE)
+_QUERY_SECRET = re.compile(
+    r"([?&](?:password|passwd|pwd|sslpassword|secret|token|access_token|api_key)=)[^&#]*",
+    re.IGNORECASE,
+)
+
+
+def masked_url(url: str) -> str:
+    """``url`` with any password, in the authority or the query, shown as ``***``."""
+    return _QUERY_SECRET.sub(r"\1***", _AUTHORITY_PASSWORD.sub(r"\1:***@", url))
+
 
 def parse_store(root: Table, base: Path | None, problems: Problems) -> Store:
     store_t = root.table("store")
@@ -16,9 +27,10 @@ def parse_store(root: Table, base: Path | None, problems: Problems) -> Store:
     if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", url):
         problems.add(
             "store.url",
-            f"unsupported database URL {url!r}; use sqlite:///path or postgresql+psycopg://…",
+            f"unsupported database URL {masked_url(url)!r}; "
+            "use sqlite:///path or postgresql+psycopg://…",
         )
-    elif re.match(r"^[a-z+]+://[^/@]*:[^/@]+@", url):
+    elif masked_url(url) != url:
         problems.add(
             "store.url",
             "the URL carries a password; give it with store.password_file or store.password_env instead",

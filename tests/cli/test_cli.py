@@ -163,6 +163,26 @@ def test_config_check_masks_secrets_and_reports_unreadable_ones(tmp_path: Path) 
     assert shown == "******** (from env $RELMON_IMAP_PASSWORD)"
 
 
+@pytest.mark.parametrize("as_json", [False, True])
+def test_config_check_never_prints_a_password_given_in_the_store_url(
+    tmp_path: Path, as_json: bool
+) -> None:
+    config = tmp_path / "relmon.toml"
+    config.write_text(
+        CONFIG
+        + '\n[store]\nurl = "postgresql://relmon@db.internal/relmon'
+        + '?sslmode=require&password=hunter2"\n'
+    )
+
+    result = CliRunner().invoke(
+        cli, ["--config", str(config), "config", "check", *(["--json"] if as_json else [])]
+    )
+
+    assert result.exit_code == 1
+    assert "hunter2" not in result.output
+    assert "store.url: the URL carries a password" in result.output
+
+
 def test_ingest_reports_per_folder_counts_and_is_idempotent(setup) -> None:
     runner, config, maildir = setup
 

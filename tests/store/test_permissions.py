@@ -78,3 +78,12 @@ def test_the_state_directory_is_made_owner_only_but_a_chosen_folder_is_left_alon
     assert mode(state) == 0o700
     assert mode(chosen) == 0o755
     assert mode(chosen / "relmon.db") == 0o600
+
+
+def test_messages_name_the_database_without_any_password() -> None:
+    from monitor.store.db import safe_url
+
+    shown = safe_url("postgresql://relmon:hunter2@db.internal/relmon?sslmode=require&PWD=hunter2")
+
+    assert "hunter2" not in shown
+    assert shown == "postgresql+psycopg://relmon:***@db.internal/relmon?PWD=***&sslmode=require"
