@@ -37,6 +37,7 @@ import contextvars
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import quote
 
 import structlog
@@ -55,7 +56,7 @@ from monitor.sources.graph_http import (
 )
 from monitor.sources.report import AccountCheck, AccountSync, FolderSync
 from monitor.sources.sink import MailSink
-from monitor.sources.source import OnChange, SourceContext, Watcher
+from monitor.sources.source import OnChange, SourceContext, SourceType, Watcher
 
 logger = structlog.get_logger()
 __all__ = ["GraphSource", "folder_label", "mailboxes_of", "resolve_folder"]
@@ -70,7 +71,7 @@ _CAPABILITIES = ["delta", "immutable-ids", "unique-body"]
 class GraphSource:
     """A Microsoft 365 account read through Graph (see the module documentation)."""
 
-    settings_type = GraphSettings
+    settings_type: ClassVar[type[object] | None] = GraphSettings
 
     def __init__(self, account: Account, context: SourceContext) -> None:
         self.account = account
@@ -237,3 +238,7 @@ def _readable_folders(
             except SourceError as err:
                 problems.append(f"{label}: {err}")
     return readable, problems
+
+
+if TYPE_CHECKING:  # mypy proves the class is a kind of source
+    _source_type: SourceType = GraphSource

@@ -35,6 +35,7 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
 
 import structlog
 from imapclient import IMAPClient
@@ -61,7 +62,7 @@ from monitor.sources.imap_folder import FolderContext, WorkersFailed, sync_folde
 from monitor.sources.imap_folders import FolderChoice, choose_folders, listed
 from monitor.sources.report import AccountCheck, AccountSync, FolderSync
 from monitor.sources.sink import MailSink
-from monitor.sources.source import OnChange, SourceContext, Watcher
+from monitor.sources.source import OnChange, SourceContext, SourceType, Watcher
 
 logger = structlog.get_logger()
 __all__ = [
@@ -128,7 +129,7 @@ class _Pass:
 class ImapSource:
     """An IMAP account (see the module documentation)."""
 
-    settings_type = ImapSettings
+    settings_type: ClassVar[type[object] | None] = ImapSettings
 
     def __init__(self, account: Account, context: SourceContext) -> None:
         self.account = account
@@ -303,3 +304,7 @@ def _logout(client: IMAPClient) -> None:
 def _drop(client: IMAPClient) -> None:
     with contextlib.suppress(Exception):  # the socket is already unusable
         client.shutdown()
+
+
+if TYPE_CHECKING:  # mypy proves the class is a kind of source
+    _source_type: SourceType = ImapSource

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 import structlog
 
@@ -16,7 +17,7 @@ from monitor.sources.local import LocalFolder, LocalMessage, discover, read_fold
 from monitor.sources.pipeline import excluded, from_raw
 from monitor.sources.report import AccountCheck, AccountSync, FolderSync
 from monitor.sources.sink import FolderWrite, Item, MailSink
-from monitor.sources.source import OnChange, SourceContext, Watcher
+from monitor.sources.source import OnChange, SourceContext, SourceType, Watcher
 
 logger = structlog.get_logger()
 #: Messages stored per transaction.
@@ -113,7 +114,7 @@ def ingest_folder(
 class LocalSource:
     """A configured maildir or mbox account: an ingest of its path, reported like a sync."""
 
-    settings_type = None
+    settings_type: ClassVar[type[object] | None] = None
 
     def __init__(self, account: Account, context: SourceContext) -> None:
         self.account = account
@@ -165,3 +166,7 @@ class LocalSource:
             f"{len(folders)} folders at {account.path}",
             folders=folders,
         )
+
+
+if TYPE_CHECKING:  # mypy proves the class is a kind of source
+    _source_type: SourceType = LocalSource

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-from monitor.config import Account
 from monitor.errors import ConfigError
-from monitor.sources.source import MailSource, SourceContext, SourceType
+
+if TYPE_CHECKING:  # the configuration may read the kinds from here: no import back into it
+    from monitor.config import Account
+    from monitor.sources.source import MailSource, SourceContext, SourceType
 
 
 @dataclass(frozen=True)
@@ -23,7 +25,7 @@ class Registration:
     name: str  # the SourceType in that module
 
     def load(self) -> SourceType:
-        return cast(SourceType, getattr(importlib.import_module(self.module), self.name))
+        return cast("SourceType", getattr(importlib.import_module(self.module), self.name))
 
 
 SOURCES: dict[str, Registration] = {
