@@ -244,20 +244,20 @@ def run_relmon(server, tmp: Path, label: str) -> dict:
 
 def incremental(server, tmp: Path, label: str, passes: int = 15) -> float:
     from monitor.app.runtime import Runtime
+    from monitor.app.sync import sync_source
     from monitor.config import load_config_text
     from monitor.core.text import TextAnalyzer
-    from monitor.sources.imap import sync_imap
 
     database = tmp / f"{label}.db"
     os.environ["RELMON_TEST_IMAP_PASSWORD"] = server.password
     config = load_config_text(account_config(server, database, extra='include = ["INBOX"]\n'))
     runtime = Runtime.open(config, analyzer=TextAnalyzer.load())
     account = config.accounts[0]
-    sync_imap(runtime, account, now=datetime.now(UTC))
+    sync_source(runtime, account, now=datetime.now(UTC))
     timings = []
     for _ in range(passes):
         started = time.perf_counter()
-        result = sync_imap(runtime, account, now=datetime.now(UTC))
+        result = sync_source(runtime, account, now=datetime.now(UTC))
         timings.append(time.perf_counter() - started)
         assert result.total("new") == 0
     runtime.close()

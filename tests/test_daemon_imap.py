@@ -122,7 +122,8 @@ def test_a_new_client_message_past_the_threshold_mails_one_alert_and_a_wrong_pas
     daemon.wait_for("account_synced", account="alice-imap", timeout=60)
     failed = daemon.wait_for("account_sync_failed", account="ben-imap", timeout=60)
     assert failed["error_kind"] == "auth"
-    time.sleep(3)
+    # The evaluation that follows the first syncs finds nothing to say.
+    assert daemon.wait_for("alerts_evaluated", timeout=30)["transitions"] == 0
     assert smtp_server.inbox.messages == [], "an answered history raises nothing"
 
     dovecot.append("INBOX", [overdue_question(now)])
@@ -218,9 +219,11 @@ def stuck_sync(dovecot, smtp_server, tmp_path, relmon_processes):
         daemon = RelmonProcess(config)
         relmon_processes.append(daemon.start())
         daemon.wait_for("account_synced", account="alice-imap", timeout=60)
+        connections = proxy.connections
         proxy.go_silent()
         dovecot.append("INBOX", [overdue_question(datetime.now(UTC))])
-        time.sleep(12)  # the next poll is now waiting on a server that says nothing
+        # The next poll (10 s) connects, and now waits on a server that says nothing.
+        daemon.wait_until(lambda: proxy.connections > connections, "the next poll", timeout=30)
         assert len(daemon.events("account_synced", account="alice-imap")) == 1
         return daemon
 

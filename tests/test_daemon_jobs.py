@@ -7,13 +7,14 @@ import io
 import json
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.app.runtime import Runtime
 from monitor.config import load_config_text
+from monitor.daemon.clock import Clock
 from monitor.daemon.notify import Notifier
 from monitor.daemon.service import Service
 from monitor.log import configure
@@ -23,9 +24,13 @@ from tests.factories import CONFIG
 @pytest.fixture
 def service(tmp_path):
     config = load_config_text(CONFIG + f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n')
-    svc = Service(config_path=None, notifier=Notifier(address=""))
+    # The service's time stands still at the start: whatever it schedules is relative to that
+    # instant, and retries are spread by exactly nothing.
+    start = datetime.now(UTC).replace(microsecond=0)
+    clock = Clock(now=lambda: start, jitter=lambda low, high: 1.0)
+    svc = Service(config_path=None, notifier=Notifier(address=""), clock=clock)
     svc.runtime = Runtime.open(config)
-    svc._start_scheduler(config)
+    svc.start_scheduler(config)
     try:
         yield svc
     finally:
@@ -53,18 +58,16 @@ def test_a_failing_job_is_logged_with_its_traceback_and_pushed_back(service) -> 
         runs.append(datetime.now(UTC))
         raise KeyError("retention_days")
 
-    service._add("purge-test", purge_with_a_bug, IntervalTrigger(seconds=1), first=True)
-    wait_for(lambda: runs and "job_failed" in stream.getvalue())
-    time.sleep(1.5)  # an interval of 1 s would have run it again by now
+    service.jobs.add("purge-test", purge_with_a_bug, IntervalTrigger(seconds=1), first=True)
+    pushed_back = service.clock.now() + timedelta(seconds=30)
+    wait_for(lambda: service.scheduler.get_job("purge-test").next_run_time == pushed_back)
 
-    assert len(runs) == 1
+    assert len(runs) == 1  # the next run is 30 s after the failure, not the interval's 1 s
     failed = [json.loads(line) for line in stream.getvalue().splitlines() if '"job_failed"' in line]
     assert [r["job"] for r in failed] == ["purge-test"], stream.getvalue()
     record = failed[0]
-    assert record["failures"] == 1 and record["retry_in"] >= 20
+    assert record["failures"] == 1 and record["retry_in"] == 30
     assert record["exception"][0]["exc_type"] == "KeyError"
-    job = service.scheduler.get_job("purge-test")
-    assert (job.next_run_time - datetime.now(UTC)).total_seconds() > 20
 
 
 def test_a_job_asked_to_run_while_running_runs_once_more_right_after_never_alongside(
@@ -88,13 +91,14 @@ def test_a_job_asked_to_run_while_running_runs_once_more_right_after_never_along
         with lock:
             active -= 1
 
-    service._add("sync:slow", slow_sync, IntervalTrigger(hours=1), first=True)
+    service.jobs.add("sync:slow", slow_sync, IntervalTrigger(hours=1), first=True)
     assert inside.wait(5)
     for _ in range(3):  # new mail signalled three times while the pass runs
-        service._run_soon("sync:slow")
+        service.wake(account="slow")
     release.set()
-    wait_for(lambda: runs == 2)
-    time.sleep(0.5)
+    # The second run has finished and nothing asked for a third: none can come within the hour.
+    wait_for(lambda: runs == 2 and not service.jobs.running and not service.jobs.again)
+
     assert runs == 2 and most == 1
 
 
@@ -105,9 +109,8 @@ def test_no_evaluation_runs_while_a_sync_is_half_done_and_one_follows_the_last_s
     unanswered. Evaluation waits for the syncs, then runs once they are all done."""
     stream = io.StringIO()
     configure(level="info", json=True, stream=stream)
-    wait_for(
-        lambda: service._jobs["evaluate"].last_ok is not None
-    )  # the one at start (no accounts)
+    evaluations = service.jobs.states["evaluate"]
+    wait_for(lambda: evaluations.last_ok is not None)  # the one at start (no accounts)
     stream.truncate(0)
     stream.seek(0)
     inside = threading.Event()
@@ -117,14 +120,65 @@ def test_no_evaluation_runs_while_a_sync_is_half_done_and_one_follows_the_last_s
         inside.set()
         release.wait(5)
 
-    service._add(
+    service.jobs.add(
         "sync:alice-imap", first_sync_of_a_big_mailbox, IntervalTrigger(hours=1), first=True
     )
     assert inside.wait(5)
-    service._run_soon("evaluate")  # the evaluation timer fires meanwhile
-    time.sleep(0.5)
+    before = evaluations.last_ok
+    service.run_soon("evaluate")  # the evaluation timer fires meanwhile
+    wait_for(lambda: evaluations.last_ok != before)  # it ran, and left the work for later
     assert '"alerts_evaluated"' not in stream.getvalue()
 
     release.set()
     wait_for(lambda: '"alerts_evaluated"' in stream.getvalue())
     assert stream.getvalue().count('"alerts_evaluated"') == 1
+
+
+class SteppedClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.seconds = 1_000_000.0
+
+    def step(self, seconds: float) -> None:
+        self.seconds += seconds
+
+    def clock(self) -> Clock:
+        return Clock(
+            now=lambda: datetime.fromtimestamp(self.seconds, UTC),
+            monotonic=lambda: self.seconds,
+            wall=lambda: self.seconds,
+        )
+
+
+def test_the_watchdog_is_fed_only_while_the_scheduler_beats() -> None:
+    """GIVEN a watchdog interval of 2 s
+    WHEN the scheduler's heartbeat stops
+    THEN keep-alives continue for four intervals and ten seconds of grace, then stop, so
+    systemd restarts a hung scheduler."""
+    stepped = SteppedClock()
+    service = Service(config_path=None, notifier=Notifier(address=""), clock=stepped.clock())
+    service._beat()
+
+    stepped.step(17)
+    alive_after_17 = service._alive(2.0)
+    stepped.step(2)
+    alive_after_19 = service._alive(2.0)
+    service._beat()
+
+    assert alive_after_17 and not alive_after_19
+    assert service._alive(2.0)
+
+
+def test_sync_lag_is_the_time_since_the_last_good_sync() -> None:
+    stepped = SteppedClock()
+    service = Service(config_path=None, notifier=Notifier(address=""), clock=stepped.clock())
+    service._synced_at["alice-imap"] = stepped.seconds
+
+    stepped.step(90)
+    service._beat()
+
+    lag = service.metrics.registry.get_sample_value(
+        "relmon_sync_lag_seconds", {"account": "alice-imap"}
+    )
+    assert lag == 90

@@ -1,7 +1,8 @@
 """``[[accounts]]``: the monitored mailboxes.
 
-Each account kind reads its own settings through :data:`SETTINGS_PARSERS`; the known kinds are
-that table's keys. A new kind of mailbox is one parser here and one entry in the table.
+The known kinds are the mail sources' registry (:mod:`monitor.sources.registry`). A kind with
+settings of its own (a server, credentials) reads them through :data:`SETTINGS_PARSERS`; a kind
+without any needs nothing here.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from monitor.config.imap import parse_imap
 from monitor.config.model import Account, GraphSettings, ImapSettings
 from monitor.config.paths import resolve_path
 from monitor.config.reading import Problems, Table, did_you_mean, one_address
+from monitor.sources.registry import kinds
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ SETTINGS_PARSERS: dict[str, SettingsParser] = {
     "imap": _imap,
     "graph": _graph,
 }
-ACCOUNT_KINDS = tuple(SETTINGS_PARSERS)
+ACCOUNT_KINDS = kinds()
 
 
 def parse_accounts(root: Table, base: Path | None, problems: Problems) -> list[Account]:
@@ -79,7 +81,7 @@ def parse_account(table: Table, base: Path | None, problems: Problems, seen: set
         problems.add(f"{where}.name", f"account {name!r} is configured twice")
     seen.add(name)
     kind = table.text("kind", required=True) or ""
-    if kind and kind not in SETTINGS_PARSERS:
+    if kind and kind not in ACCOUNT_KINDS:
         extra = did_you_mean(kind, ACCOUNT_KINDS)
         problems.add(
             f"{where}.kind",

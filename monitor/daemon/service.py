@@ -11,47 +11,39 @@ time with status 0 (a second signal exits at once). SIGHUP reloads the configura
 one is rejected with a log line and the old one kept. systemd hears READY=1 once migrations ran
 and the accounts were checked, STATUS= after each job, WATCHDOG=1 while the scheduler is alive,
 and STOPPING=1 on the way out.
+
+The guarded jobs are :mod:`monitor.daemon.jobs`, the account checks and watchers
+:mod:`monitor.daemon.accounts`. Time comes from one :class:`~monitor.daemon.clock.Clock` and
+the scheduler from ``scheduler_factory``, both injectable.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
-import random
 import signal
 import sys
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from types import FrameType
-from typing import Any
 
 import structlog
-from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.app import alerting, sync
 from monitor.app.runtime import Runtime
-from monitor.clock import utcnow
 from monitor.config import Account, Config, load_config
+from monitor.daemon.accounts import Watchers, check_accounts
+from monitor.daemon.clock import Clock
+from monitor.daemon.jobs import MAX_BACKOFF, Jobs, Scheduler, build_scheduler
 from monitor.daemon.metrics import Metrics, serve
 from monitor.daemon.notify import Notifier, watchdog_interval
 from monitor.errors import ConfigError, RelmonError
 
 logger = structlog.get_logger()
-#: The longest a failing job is pushed back.
-MAX_BACKOFF = 3600.0
-
-
-@dataclass
-class _JobState:
-    failures: int = 0
-    last_ok: float | None = None
 
 
 @dataclass
@@ -59,29 +51,30 @@ class Service:
     config_path: str | None
     notifier: Notifier = field(default_factory=Notifier)
     metrics: Metrics = field(default_factory=Metrics)
-    now: Callable[[], datetime] = utcnow
+    clock: Clock = field(default_factory=Clock)
+    scheduler_factory: Callable[[Config], Scheduler] = build_scheduler
     runtime: Runtime | None = None
-    scheduler: BackgroundScheduler | None = None
+    jobs: Jobs | None = None
+    watchers: Watchers = field(default_factory=Watchers)
     _stop: threading.Event = field(default_factory=threading.Event)
     _reload: threading.Event = field(default_factory=threading.Event)
     _signals: int = 0
-    _jobs: dict[str, _JobState] = field(default_factory=dict)
-    _running: set[str] = field(default_factory=set)  # jobs running now
-    _again: set[str] = field(default_factory=set)  # jobs asked to run while they were running
     _account_failures: dict[str, int] = field(default_factory=dict)  # consecutive failed syncs
     _evaluate_due: bool = True  # new mail (or a start) since the last evaluation
-    _watchers: dict[str, Any] = field(default_factory=dict)
-    _heartbeat: float = field(default_factory=time.monotonic)
+    _heartbeat: float = 0.0  # Clock.monotonic() of the scheduler's last heartbeat
     _synced_at: dict[str, float] = field(
         default_factory=dict
-    )  # account -> time.time() of the last good sync
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    )  # account -> wall time of last good sync
 
     # ------------------------------------------------------------------ lifecycle
 
     @property
     def stopping(self) -> bool:
         return self._stop.is_set()
+
+    @property
+    def scheduler(self) -> Scheduler | None:
+        return self.jobs.scheduler if self.jobs is not None else None
 
     def run(self) -> int:
         """Start, serve until told to stop, stop cleanly. Returns the exit status."""
@@ -92,9 +85,9 @@ class Service:
             return 78  # EX_CONFIG: systemd's RestartPreventExitStatus can keep it from looping
         self._install_signals()
         self.runtime = Runtime.open(config)  # applies pending migrations
-        if not self._check_accounts():
+        if not check_accounts(self.runtime, self._stop):
             return self._shutdown()  # told to stop while still starting
-        self._start_scheduler(config)
+        self.start_scheduler(config)
         if config.daemon.metrics_address:
             serve(self.metrics, config.daemon.metrics_address, self.healthy)
             logger.info("metrics_listening", address=config.daemon.metrics_address)
@@ -106,13 +99,16 @@ class Service:
             if self._reload.is_set():
                 self._reload.clear()
                 self.reload()
-            if (
-                interval is not None
-                and time.monotonic() - self._heartbeat < 4 * max(interval, 1.0) + 10
-            ):
+            if interval is not None and self._alive(interval):
                 # Only while the scheduler proves it is alive: a hung scheduler gets restarted.
                 self.notifier.send(WATCHDOG=1)
         return self._shutdown()
+
+    def _alive(self, interval: float) -> bool:
+        return self.clock.monotonic() - self._heartbeat < 4 * max(interval, 1.0) + 10
+
+    def __post_init__(self) -> None:
+        self._heartbeat = self.clock.monotonic()
 
     def stop(self) -> None:
         self._stop.set()
@@ -136,27 +132,24 @@ class Service:
     def _shutdown(self) -> int:
         self.notifier.send(STOPPING=1, STATUS="stopping: finishing the current batch")
         assert self.runtime is not None
-        deadline = time.monotonic() + self.runtime.config.daemon.stop_seconds
-        for watcher in self._watchers.values():
-            watcher.stop(timeout=0)
-        if self.scheduler is not None:
-            self.scheduler.pause()
+        stop_seconds = self.runtime.config.daemon.stop_seconds
+        deadline = self.clock.monotonic() + stop_seconds
+        self.watchers.stop_all()
+        if self.jobs is not None:
+            scheduler = self.jobs.scheduler
+            scheduler.pause()
             finished = threading.Event()
 
             def wait_for_jobs() -> None:
-                assert self.scheduler is not None
-                self.scheduler.shutdown(wait=True)
+                scheduler.shutdown(wait=True)
                 finished.set()
 
             threading.Thread(target=wait_for_jobs, daemon=True).start()
-            if not finished.wait(max(0.0, deadline - time.monotonic())):
+            if not finished.wait(max(0.0, deadline - self.clock.monotonic())):
                 # A job is stuck (a server that stopped answering mid-command). What it has not
                 # committed is rolled back by the database and fetched again next time.
-                logger.warning(
-                    "daemon_stop_timeout",
-                    waited=self.runtime.config.daemon.stop_seconds,
-                    running=sorted(self._running),
-                )
+                running = sorted(self.jobs.running)
+                logger.warning("daemon_stop_timeout", waited=stop_seconds, running=running)
                 logger.info("daemon_stopped")
                 sys.stdout.flush()
                 os._exit(0)  # the stuck worker thread would otherwise hold up interpreter exit
@@ -167,7 +160,7 @@ class Service:
     def reload(self) -> None:
         """SIGHUP: take a new configuration, or keep the old one when the new one is invalid."""
         assert self.runtime is not None
-        self.notifier.send(RELOADING=1, MONOTONIC_USEC=int(time.monotonic() * 1e6))
+        self.notifier.send(RELOADING=1, MONOTONIC_USEC=int(self.clock.monotonic() * 1e6))
         try:
             config = load_config(self.config_path)
         except ConfigError as err:
@@ -187,7 +180,7 @@ class Service:
                 "config_reload_store_unchanged",
                 reason="a new store URL takes effect at the next start",
             )
-            config = _with_store(config, old.config)
+            config = replace(config, store=old.config.store)
         self.runtime = Runtime(
             config=config, store=old.store, directory=config.directory(), analyzer=None
         )
@@ -200,214 +193,127 @@ class Service:
 
     # ------------------------------------------------------------------ scheduling
 
-    def _start_scheduler(self, config: Config) -> None:
-        workers = max(4, len(config.accounts) + 4)
-        self.scheduler = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(workers)},
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
-            timezone=config.team.tz,
+    def start_scheduler(self, config: Config) -> Jobs:
+        jobs = self.jobs = Jobs(
+            self.scheduler_factory(config),
+            clock=self.clock,
+            metrics=self.metrics,
+            stopping=lambda: self.stopping,
+            after=self._after,
         )
         daemon = config.daemon
-        self._add(
-            "heartbeat",
-            self._beat,
-            IntervalTrigger(seconds=max(1.0, (watchdog_interval() or 10.0) / 2)),
-        )
+        beat = max(1.0, (watchdog_interval() or 10.0) / 2)
+        jobs.add("heartbeat", self._beat, IntervalTrigger(seconds=beat))
         # The first evaluation follows the first syncs (see _sync), not the start: mid-sync, the
         # Inbox may be in while the Sent folder is not, and every client would look unanswered.
-        self._add(
-            "evaluate",
-            self._evaluate,
-            IntervalTrigger(minutes=daemon.evaluate_minutes),
-            first=not config.accounts,
-        )
-        self._add(
+        every = IntervalTrigger(minutes=daemon.evaluate_minutes)
+        jobs.add("evaluate", self._evaluate, every, first=not config.accounts)
+        jobs.add(
             "deliver", self._deliver, IntervalTrigger(seconds=daemon.deliver_seconds), first=True
         )
-        self._add("digests", self._digests, IntervalTrigger(minutes=5), first=True)
-        self._add(
-            "purge",
-            self._purge,
-            CronTrigger(hour=daemon.purge_hour, minute=30, timezone=config.team.tz),
-        )
+        jobs.add("digests", self._digests, IntervalTrigger(minutes=5), first=True)
+        nightly = CronTrigger(hour=daemon.purge_hour, minute=30, timezone=config.team.tz)
+        jobs.add("purge", self._purge, nightly)
         self._schedule_accounts(config)
-        self.scheduler.start()
-
-    def _add(
-        self, name: str, work: Callable[[], None], trigger: Any, *, first: bool = False
-    ) -> None:
-        assert self.scheduler is not None
-        self._jobs.setdefault(name, _JobState())
-        # A first run now for the jobs that should not wait a whole interval after start.
-        first_run: dict[str, Any] = {"next_run_time": self.now()} if first else {}
-        self.scheduler.add_job(
-            self._guarded(name, work),
-            trigger,
-            id=name,
-            name=name,
-            replace_existing=True,
-            **first_run,
-        )
+        jobs.scheduler.start()
+        return jobs
 
     def _schedule_accounts(self, config: Config) -> None:
-        assert self.scheduler is not None
+        assert self.jobs is not None and self.runtime is not None
         wanted = {f"sync:{a.name}": a for a in config.accounts}
-        for job in self.scheduler.get_jobs():
-            if job.id.startswith("sync:") and job.id not in wanted:
-                job.remove()
-        for name in list(self._watchers):
-            if f"sync:{name}" not in wanted:
-                self._watchers.pop(name).stop(timeout=0)
+        self.jobs.remove_except("sync:", set(wanted))
+        self.watchers.keep_only({a.name for a in config.accounts})
         for job_id, account in wanted.items():
-            every = _interval(account)
+            source = sync.source_of(self.runtime, account, now=self.clock.now())
+            every = source.poll_seconds
             jitter = every * config.daemon.sync_jitter
-            self._add(
-                job_id,
-                functools.partial(self._sync, account.name),
-                IntervalTrigger(seconds=every, jitter=jitter),
-                first=True,
-            )
-            self._watch(account)
+            work = functools.partial(self._sync, account.name)
+            self.jobs.add(job_id, work, IntervalTrigger(seconds=every, jitter=jitter), first=True)
+            # New mail between passes starts a sync at once, where the source can tell.
+            on_change = functools.partial(self._changed, account.name)
+            self.watchers.replace(account.name, source.watch(on_change))
 
-    def _watch(self, account: Account) -> None:
-        """IMAP IDLE where the account allows it: new mail starts a sync at once."""
-        if account.kind != "imap" or account.imap is None or not account.imap.idle:
-            return
-        previous = self._watchers.pop(account.name, None)
-        if previous is not None:
-            previous.stop(timeout=0)
-        from monitor.sources.imap_watch import ImapWatcher
-
-        name = account.name
-
-        def on_change(_folder: str) -> None:
-            self.wake(account=name)
-
-        watcher = ImapWatcher(account, on_change=on_change)
-        self._watchers[account.name] = watcher
-        watcher.start()
+    def _changed(self, account: str, _folder: str) -> None:
+        self.wake(account=account)
 
     def wake(self, *, account: str) -> None:
         """Sync this account now (called from a watcher thread); if a pass is running, once more
         right after it, since the new mail may have arrived after it listed the folder."""
-        self._run_soon(f"sync:{account}")
+        self.run_soon(f"sync:{account}")
 
-    def _run_soon(self, job_id: str, delay: float = 0.0) -> None:
-        if self.scheduler is None or self.stopping:
-            return
-        with self._lock:
-            if delay == 0.0 and job_id in self._running:
-                # APScheduler would skip a run while one is going; run again right after it.
-                self._again.add(job_id)
-                return
-        with contextlib.suppress(LookupError):  # removed by a reload in the meantime
-            self.scheduler.modify_job(job_id, next_run_time=self.now() + timedelta(seconds=delay))
-
-    def _guarded(self, name: str, work: Callable[[], None]) -> Callable[[], None]:
-        def run() -> None:
-            if self.stopping:
-                return
-            structlog.contextvars.clear_contextvars()
-            structlog.contextvars.bind_contextvars(job=name)
-            state = self._jobs.setdefault(name, _JobState())
-            started = time.monotonic()
-            with self._lock:
-                self._running.add(name)
-                self._again.discard(name)
-            failed = False
-            try:
-                work()
-                state.failures = 0
-                state.last_ok = time.monotonic()
-            except Exception:
-                failed = True
-                state.failures += 1
-                delay = min(MAX_BACKOFF, 30.0 * 2 ** (state.failures - 1)) * random.uniform(
-                    0.8, 1.2
-                )
-                logger.exception("job_failed", failures=state.failures, retry_in=round(delay))
-                self.metrics.errors.labels(kind="job").inc()
-                self._run_soon(name, delay)
-            finally:
-                self.metrics.job_seconds.labels(job=name.split(":")[0]).observe(
-                    time.monotonic() - started
-                )
-                structlog.contextvars.clear_contextvars()
-                with self._lock:
-                    self._running.discard(name)
-                    again = name in self._again and not failed
-                    self._again.discard(name)
-            if again:
-                self._run_soon(name)
-            if name.startswith("sync:"):
-                self._after_sync()
-
-        return run
+    def run_soon(self, job_id: str, delay: float = 0.0) -> None:
+        if self.jobs is not None:
+            self.jobs.run_soon(job_id, delay)
 
     # ------------------------------------------------------------------ the jobs
 
     def _beat(self) -> None:
-        self._heartbeat = time.monotonic()
-        assert self.runtime is not None
+        self._heartbeat = self.clock.monotonic()
         for account, last in list(self._synced_at.items()):
-            self.metrics.sync_lag.labels(account=account).set(time.time() - last)
+            self.metrics.sync_lag.labels(account=account).set(self.clock.wall() - last)
 
     def _sync(self, name: str) -> None:
-        assert self.runtime is not None
+        assert self.runtime is not None and self.jobs is not None
         runtime = self.runtime
         account = runtime.config.account(name)
         if account is None:
             return
         result = sync.sync_account(
-            runtime, account, now=self.now(), should_stop=lambda: self.stopping
+            runtime, account, now=self.clock.now(), should_stop=lambda: self.stopping
         )
         if result.error_kind is None:
-            self._synced_at[name] = time.time()
+            self._synced_at[name] = self.clock.wall()
             self.metrics.last_sync.labels(account=name).set(self._synced_at[name])
             self.metrics.sync_lag.labels(account=name).set(0)
             self._account_failures[name] = 0
         else:
-            self.metrics.errors.labels(kind=result.error_kind).inc()
-            failures = self._account_failures[name] = self._account_failures.get(name, 0) + 1
-            # Failing accounts back off: a bad password is not retried in a tight loop.
-            delay = min(MAX_BACKOFF, _interval(account) * 2 ** min(failures, 6))
-            with self._lock:
-                self._again.discard(f"sync:{name}")
-            self._run_soon(f"sync:{name}", delay)
+            self.metrics.errors.labels(kind=result.error_kind.value).inc()
+            self._back_off(runtime, account)
         new = result.total("new")
         if new:
             self.metrics.ingested.labels(account=name).inc(new)
-        with self._lock:
+        with self.jobs.lock:
             self._evaluate_due = self._evaluate_due or bool(new)
         self.notifier.status(self.status_line())
 
-    def _after_sync(self) -> None:
-        """When the last running sync has finished and mail came in: evaluate."""
-        with self._lock:
-            evaluate = self._evaluate_due and not self._syncs_running()
-        if evaluate:
-            self._run_soon("evaluate")
+    def _back_off(self, runtime: Runtime, account: Account) -> None:
+        """Failing accounts back off: a bad password is not retried in a tight loop."""
+        assert self.jobs is not None
+        name = account.name
+        failures = self._account_failures[name] = self._account_failures.get(name, 0) + 1
+        every = sync.source_of(runtime, account, now=self.clock.now()).poll_seconds
+        delay = min(MAX_BACKOFF, every * 2 ** min(failures, 6))
+        with self.jobs.lock:
+            self.jobs.again.discard(f"sync:{name}")
+        self.run_soon(f"sync:{name}", delay)
 
-    def _syncs_running(self) -> bool:
-        return any(job.startswith("sync:") for job in self._running)
+    def _after(self, job: str) -> None:
+        """When the last running sync has finished and mail came in: evaluate."""
+        if not job.startswith("sync:"):
+            return
+        assert self.jobs is not None
+        with self.jobs.lock:
+            evaluate = self._evaluate_due and not self.jobs.any_running("sync:")
+        if evaluate:
+            self.run_soon("evaluate")
 
     def _evaluate(self) -> None:
-        assert self.runtime is not None
-        with self._lock:
-            if self._syncs_running():
+        assert self.runtime is not None and self.jobs is not None
+        with self.jobs.lock:
+            if self.jobs.any_running("sync:"):
                 # Half-synced mail gives false alerts; the last sync to finish calls us again.
                 self._evaluate_due = True
                 return
             self._evaluate_due = False
-        result = alerting.evaluate_alerts(self.runtime, now=self.now())
+        result = alerting.evaluate_alerts(self.runtime, now=self.clock.now())
         logger.info("alerts_evaluated", transitions=len(result.events))
         self._alert_metrics()
         if result.events:
-            self._run_soon("deliver")
+            self.run_soon("deliver")
 
     def _deliver(self) -> None:
         assert self.runtime is not None
-        result = alerting.deliver(self.runtime, now=self.now())
+        result = alerting.deliver(self.runtime, now=self.clock.now())
         if result.failed:
             self.metrics.errors.labels(kind="delivery").inc(result.failed)
         if result.sent or result.failed or result.retried:
@@ -422,9 +328,9 @@ class Service:
 
     def _digests(self) -> None:
         assert self.runtime is not None
-        queued = alerting.send_digests(self.runtime, now=self.now())
+        queued = alerting.send_digests(self.runtime, now=self.clock.now())
         if queued:
-            self._run_soon("deliver")
+            self.run_soon("deliver")
 
     def _purge(self) -> None:
         assert self.runtime is not None
@@ -433,25 +339,19 @@ class Service:
             return
         from monitor.store.messages import purge_before
 
-        counts = purge_before(self.runtime.store.engine, self.now() - timedelta(days=days))
+        before = self.clock.now() - timedelta(days=days)
+        counts = purge_before(self.runtime.store.engine, before)
         logger.info("retention_purged", retention_days=days, **counts)
 
     # ------------------------------------------------------------------ reporting
 
     def _alert_metrics(self) -> None:
-        import sqlalchemy as sa
-
         from monitor.alerts.outbox import problems
-        from monitor.store.schema import alerts
+        from monitor.store.status import open_alert_counts
 
         assert self.runtime is not None
         engine = self.runtime.store.engine
-        with engine.connect() as connection:
-            counts = connection.execute(
-                sa.select(alerts.c.kind, alerts.c.severity, sa.func.count())
-                .where(alerts.c.state != "resolved")
-                .group_by(alerts.c.kind, alerts.c.severity)
-            ).all()
+        counts = open_alert_counts(engine)
         self.metrics.open_alerts.clear()
         for kind, severity, count in counts:
             self.metrics.open_alerts.labels(kind=kind, severity=severity).set(count)
@@ -473,65 +373,16 @@ class Service:
         return "; ".join(parts)
 
     def healthy(self) -> tuple[bool, str]:
-        import sqlalchemy as sa
+        from monitor.store.status import ping
 
-        if self.runtime is None or self.scheduler is None or not self.scheduler.running:
+        scheduler = self.scheduler
+        if self.runtime is None or scheduler is None or not scheduler.running:
             return False, "scheduler not running"
         try:
-            with self.runtime.store.engine.connect() as connection:
-                connection.execute(sa.text("SELECT 1"))
+            ping(self.runtime.store.engine)
         except Exception as err:  # noqa: BLE001 - reported, not raised
             return False, f"database does not answer: {type(err).__name__}"
         return True, "ok"
-
-    def _check_accounts(self) -> bool:
-        """Log in to every account (all at once, so one slow server does not hold up the rest)
-        and say what is wrong with each that fails. False if told to stop meanwhile."""
-        assert self.runtime is not None
-        runtime = self.runtime
-
-        def check(account: Account) -> None:
-            result = sync.check_account(runtime, account)
-            if result.ok:
-                logger.info(
-                    "account_checked",
-                    account=account.name,
-                    kind=account.kind,
-                    folders=len(result.folders),
-                )
-            else:
-                logger.warning(
-                    "account_check_failed",
-                    account=account.name,
-                    kind=account.kind,
-                    detail=result.detail,
-                )
-
-        threads = [
-            threading.Thread(target=check, args=(a,), name=f"check-{a.name}", daemon=True)
-            for a in runtime.config.accounts
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            while thread.is_alive():
-                if self._stop.wait(0.1):
-                    return False
-        return True
-
-
-def _interval(account: Account) -> float:
-    if account.imap is not None:
-        return float(account.imap.poll_seconds)
-    if account.graph is not None:
-        return float(account.graph.poll_seconds)
-    return 300.0
-
-
-def _with_store(config: Config, old: Config) -> Config:
-    from dataclasses import replace
-
-    return replace(config, store=old.store)
 
 
 __all__ = ["RelmonError", "Service"]

@@ -3,6 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
+
+from monitor.errors import AuthError, ConfigError, FolderError, IngestError, TransientError
+
+
+class ErrorKind(StrEnum):
+    """Why an account's pass failed, which decides what happens next."""
+
+    AUTH = "auth"  # credentials: counted, escalated to the operator after a few
+    FOLDER = "folder"  # a configured folder or path is missing: configuration, no retry
+    CONFIG = "config"  # the configuration cannot work: fix the file
+    TRANSIENT = "transient"  # network, timeouts, throttling: back off and retry
+    INTERNAL = "internal"  # a bug: logged with its traceback
+
+    @classmethod
+    def of(cls, err: BaseException) -> ErrorKind:
+        if isinstance(err, AuthError):
+            return cls.AUTH
+        if isinstance(err, FolderError | IngestError):
+            return cls.FOLDER
+        if isinstance(err, ConfigError):
+            return cls.CONFIG
+        if isinstance(err, TransientError | OSError | TimeoutError):
+            return cls.TRANSIENT
+        return cls.INTERNAL
 
 
 @dataclass
@@ -44,7 +69,7 @@ class AccountSync:
     folders: list[FolderSync] = field(default_factory=list)
     seconds: float = 0.0
     error: str | None = None  # the account as a whole failed (login, network)
-    error_kind: str | None = None  # "auth", "transient", "folder", "config", "internal"
+    error_kind: ErrorKind | None = None
     escalated: bool = False  # this failure raised the operator alert (N consecutive failures)
 
     def total(self, name: str) -> int:
@@ -60,7 +85,7 @@ class AccountSync:
             "kind": self.kind,
             "seconds": round(self.seconds, 3),
             "error": self.error,
-            "error_kind": self.error_kind,
+            "error_kind": self.error_kind.value if self.error_kind else None,
             "escalated": self.escalated,
             "folders": [f.as_dict() for f in self.folders],
             "totals": {

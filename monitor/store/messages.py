@@ -9,7 +9,6 @@ so a crash either keeps a batch and its state or neither.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -19,6 +18,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from monitor.core.addresses import Directory
 from monitor.core.model import Mailbox, Message, Quarantined
 from monitor.core.threads import ThreadInput, assign_threads
+from monitor.sources.sink import Item as Item  # re-exported: where writers found it first
+from monitor.sources.sink import SaveResult
 from monitor.store.schema import messages, meta, quarantine, sightings
 
 #: Set in the transaction that adds messages; cleared by :func:`rethread`.
@@ -26,30 +27,6 @@ THREADS_DIRTY = "threads_dirty"
 ATTRIBUTION = "attribution_fingerprint"
 T = TypeVar("T")
 _CHUNK = 500  # rows per statement: well under SQLite's bound-parameter limit
-
-
-@dataclass(frozen=True, slots=True)
-class Item:
-    """One message read from one place."""
-
-    location: str  # unique within (account, folder): IMAP "uidvalidity:uid", file name, Graph id
-    result: Message | Quarantined
-    size: int = 0
-
-
-@dataclass(slots=True)
-class SaveResult:
-    new: int = 0  # messages not stored before
-    known: int = 0  # already stored (seen elsewhere, or read again)
-    quarantined: int = 0
-    excluded: int = 0
-
-    def __iadd__(self, other: SaveResult) -> SaveResult:
-        self.new += other.new
-        self.known += other.known
-        self.quarantined += other.quarantined
-        self.excluded += other.excluded
-        return self
 
 
 def chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
@@ -161,52 +138,17 @@ def save_items(
     batch = list(items)
     good = [(item, item.result) for item in batch if isinstance(item.result, Message)]
     bad = [(item, item.result) for item in batch if isinstance(item.result, Quarantined)]
-
     if bad:
-        rows = [
-            {
-                "account": account,
-                "folder": folder,
-                "location": item.location[:1000],
-                "key": q.key,
-                "reason": q.reason,
-                "detail": q.detail[:2000],
-                "size": item.size,
-                "first_seen": now,
-            }
-            for item, q in bad
-        ]
-        for part in chunks(rows):
-            connection.execute(insert_ignoring_conflicts(connection, quarantine), part)
+        _quarantine(connection, account, folder, bad, now)
         result.quarantined += len(bad)
-
     if not good:
         return result
 
     rows_by_key: dict[str, dict[str, Any]] = {}
     for _, message in good:
         rows_by_key.setdefault(message.key, message_row(message, directory, now))
-    keys = list(rows_by_key)
-    existing: dict[str, sa.Row[Any]] = {}
-    for chunk in chunks(keys):
-        for row in connection.execute(sa.select(messages).where(messages.c.key.in_(chunk))):
-            existing[row.key] = row
-
-    fresh = [row for key, row in rows_by_key.items() if key not in existing]
-    for part in chunks(fresh):
-        connection.execute(insert_ignoring_conflicts(connection, messages), part)
-    for key, row in existing.items():
-        update = _merge(row, rows_by_key[key])
-        if update:
-            connection.execute(sa.update(messages).where(messages.c.id == row.id).values(**update))
-
-    ids: dict[str, int] = {}
-    for chunk in chunks(keys):
-        for key, ident in connection.execute(
-            sa.select(messages.c.key, messages.c.id).where(messages.c.key.in_(chunk))
-        ):
-            ids[key] = ident
-
+    fresh = _upsert_messages(connection, rows_by_key)
+    ids = _message_ids(connection, list(rows_by_key))
     sighting_rows = [
         {
             "message": ids[message.key],
@@ -231,6 +173,59 @@ def save_items(
     if fresh:
         set_meta(connection, THREADS_DIRTY, "1")
     return result
+
+
+def _quarantine(
+    connection: sa.Connection,
+    account: str,
+    folder: str,
+    bad: Sequence[tuple[Item, Quarantined]],
+    now: datetime,
+) -> None:
+    rows = [
+        {
+            "account": account,
+            "folder": folder,
+            "location": item.location[:1000],
+            "key": q.key,
+            "reason": q.reason,
+            "detail": q.detail[:2000],
+            "size": item.size,
+            "first_seen": now,
+        }
+        for item, q in bad
+    ]
+    for part in chunks(rows):
+        connection.execute(insert_ignoring_conflicts(connection, quarantine), part)
+
+
+def _upsert_messages(
+    connection: sa.Connection, rows_by_key: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Insert the messages not stored yet, fill in what stored copies lacked; returns the rows
+    inserted."""
+    existing: dict[str, sa.Row[Any]] = {}
+    for chunk in chunks(list(rows_by_key)):
+        for row in connection.execute(sa.select(messages).where(messages.c.key.in_(chunk))):
+            existing[row.key] = row
+    fresh = [row for key, row in rows_by_key.items() if key not in existing]
+    for part in chunks(fresh):
+        connection.execute(insert_ignoring_conflicts(connection, messages), part)
+    for key, row in existing.items():
+        update = _merge(row, rows_by_key[key])
+        if update:
+            connection.execute(sa.update(messages).where(messages.c.id == row.id).values(**update))
+    return fresh
+
+
+def _message_ids(connection: sa.Connection, keys: list[str]) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for chunk in chunks(keys):
+        for key, ident in connection.execute(
+            sa.select(messages.c.key, messages.c.id).where(messages.c.key.in_(chunk))
+        ):
+            ids[key] = ident
+    return ids
 
 
 def get_meta(connection: sa.Connection, name: str) -> str | None:

@@ -8,20 +8,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from monitor.sources.sink import FolderState as FolderState  # re-exported
 from monitor.store.messages import chunks, insert_ignoring_conflicts
 from monitor.store.schema import account_state, folder_state, quarantine, sightings
-
-
-@dataclass(frozen=True)
-class FolderState:
-    account: str
-    folder: str
-    uidvalidity: int | None = None
-    last_uid: int | None = None
-    highestmodseq: int | None = None
-    delta_link: str | None = None
-    exists_count: int | None = None
-    synced_at: datetime | None = None
 
 
 def get_folder_state(connection: sa.Connection, account: str, folder: str) -> FolderState | None:

@@ -280,10 +280,12 @@ def test_time_zones_are_resolved_while_reading_and_keep_their_names() -> None:
     assert config.owner_zone("ben.okafor@northwind-advisory.example") == "America/New_York"
 
 
-def test_the_known_account_kinds_are_the_kinds_with_a_settings_parser() -> None:
+def test_the_known_account_kinds_are_the_registered_mail_sources() -> None:
     from monitor.config import ACCOUNT_KINDS, SETTINGS_PARSERS
+    from monitor.sources.registry import SOURCES
 
-    assert ACCOUNT_KINDS == tuple(SETTINGS_PARSERS) == ("maildir", "mbox", "imap", "graph")
+    assert ACCOUNT_KINDS == tuple(SOURCES) == ("maildir", "mbox", "imap", "graph")
+    assert set(SETTINGS_PARSERS) <= set(ACCOUNT_KINDS)
 
 
 SMTP_WITH_LOGIN = (

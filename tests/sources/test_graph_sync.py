@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from monitor.app.sync import sync_account
-from monitor.sources.graph import sync_graph
+from monitor.app.sync import sync_source as sync_graph
 from monitor.store.schema import folder_state, messages, sightings
 from monitor.store.sources import account_health
 from tests.fakes.fixtures import ALICE, BEN, CHLOE, DANA, RAJ, World, client_message, sent_reply

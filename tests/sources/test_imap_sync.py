@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from monitor.app.sync import check_account, sync_account
-from monitor.sources import imap
+from monitor.app.sync import check_account, sync_account, sync_source
+from monitor.sources import imap, imap_folder
 from monitor.sources.imap_mime import structure_from_bodystructure
 from monitor.sources.mime import find_header_end, parse_headers, structure_of
 from monitor.store.schema import folder_state, messages
@@ -385,7 +385,7 @@ def test_large_pass_analysed_in_worker_processes_matches_analysis_in_process(
             analyzer=analyzer,
             account_extra="batch_size = 25\n",
         )
-        outcome = imap.sync_imap(runtime, account, now=NOW, workers=workers)
+        outcome = sync_source(runtime, account, now=NOW, workers=workers)
         assert outcome.total("new") == 160
         with runtime.store.engine.connect() as connection:
             columns = [c for c in messages.c if c.name not in ("id", "thread_id")]
@@ -402,14 +402,14 @@ def test_wrong_folder_is_reported_on_that_folder_and_the_others_go_on(
     dovecot.append("INBOX", client_mail(2))
     dovecot.append("Sent", our_replies(1))
     runtime, account = open_runtime(dovecot, sqlite_url, analyzer=analyzer)
-    original = imap._examine
+    original = imap_folder.examine
 
     def refuse_inbox(client, folder):
         if folder == "INBOX":
             client.select_folder("No Such Folder", readonly=True)
         return original(client, folder)
 
-    monkeypatch.setattr(imap, "_examine", refuse_inbox)
+    monkeypatch.setattr(imap_folder, "examine", refuse_inbox)
 
     result = sync_account(runtime, account, now=NOW)
 
