@@ -306,6 +306,7 @@ class Config:
     extra_cues: dict[str, tuple[str, ...]] = field(default_factory=dict)
     alerts: Alerts = field(default_factory=Alerts)
     daemon: Daemon = field(default_factory=Daemon)
+    webhooks: tuple[Webhook, ...] = ()  # [[webhooks]]: signed HTTP POSTs of alerts
 
     def member(self, address: str) -> Member | None:
         return next(
@@ -364,6 +365,8 @@ class Config:
             yield self.store.password.key, self.store.password
         if self.alerts.smtp is not None and self.alerts.smtp.password is not None:
             yield self.alerts.smtp.password.key, self.alerts.smtp.password
+        for hook in self.webhooks:
+            yield hook.secret.key, hook.secret
         for account in self.accounts:
             microsoft = None
             if account.imap is not None:
@@ -848,6 +851,7 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
         stop_seconds=daemon_t.number("stop_seconds", 8.0, minimum=1.0),
     )
     daemon_t.done()
+    webhooks = _parse_webhooks(root, base, problems)
 
     root.done()
     if problems.items:
@@ -864,6 +868,7 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
         extra_cues=extra_cues,
         alerts=alerts,
         daemon=daemon,
+        webhooks=webhooks,
     )
 
 
@@ -1235,3 +1240,43 @@ def load_config_text(text: str, path: Path | None = None) -> Config:
     except tomllib.TOMLDecodeError as err:
         raise ConfigError([f"not valid TOML: {err}"], str(path) if path else None) from err
     return parse_config(data, path)
+
+
+# --------------------------------------------------------------------------- webhooks
+
+_WEBHOOK_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """``[[webhooks]]``: every alert, digest and operator notification POSTed as signed JSON."""
+
+    name: str  # the channel is "webhook:NAME" in the outbox
+    url: str
+    secret: Secret  # the HMAC-SHA256 key for the signature header
+    timeout_seconds: float = 10.0
+
+
+def _parse_webhooks(root: _Table, base: Path | None, problems: _Problems) -> tuple[Webhook, ...]:
+    from urllib.parse import urlsplit
+
+    found: list[Webhook] = []
+    for table in root.tables("webhooks"):
+        name = table.text("name", required=True) or ""
+        if name and not _WEBHOOK_NAME.match(name):
+            problems.add(f"{table.where}.name", f"{name!r}: use a-z, 0-9, - and _ (up to 40)")
+        elif name in {hook.name for hook in found}:
+            problems.add(f"{table.where}.name", f"a second webhook named {name!r}")
+        url = table.text("url", required=True) or ""
+        parts = urlsplit(url)
+        local = parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1", "::1")
+        if url and not (parts.scheme == "https" and parts.hostname) and not local:
+            problems.add(
+                f"{table.where}.url", "must be an https:// URL (http:// only to localhost)"
+            )
+        secret = table.secret("secret", base)
+        timeout = table.number("timeout_seconds", 10.0, minimum=1.0)
+        table.done()
+        if name and url and secret is not None:
+            found.append(Webhook(name=name, url=url, secret=secret, timeout_seconds=timeout))
+    return tuple(found)

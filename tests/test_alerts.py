@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from monitor.alerts.email_channel import EmailChannel
 from monitor.alerts.outbox import dispatch
 from monitor.alerts.store import act, listing
 from monitor.app.alerting import deliver, evaluate_alerts, send_alerts, send_digests
@@ -323,8 +324,11 @@ def test_a_crash_after_sending_redelivers_the_same_message_id(
     with pytest.raises(KeyboardInterrupt):
         dispatch(
             engine,
-            SentThenCrashed(),
-            sender="relmon@northwind-advisory.example",
+            {
+                "email": EmailChannel(
+                    "relmon@northwind-advisory.example", transport=SentThenCrashed()
+                )
+            },
             now=utc("Thu 2026-06-04 10:30"),
             max_attempts=5,
         )
@@ -366,9 +370,11 @@ def test_two_workers_never_send_the_same_email(tmp_path, analyzer, smtp_server) 
     workers = [
         threading.Thread(
             target=dispatch,
-            args=(s.runtime.store.engine, Slow()),
+            args=(
+                s.runtime.store.engine,
+                {"email": EmailChannel("relmon@x.example", transport=Slow())},
+            ),
             kwargs={
-                "sender": "relmon@x.example",
                 "now": utc("Thu 2026-06-04 10:31"),
                 "max_attempts": 5,
                 "worker": name,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import getpass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,6 +20,9 @@ from monitor.cli.common import (
 )
 from monitor.cli.render import severity_style, table
 from monitor.clock import parse_duration
+
+if TYPE_CHECKING:
+    from monitor.alerts.store import Action
 
 
 def _row(alert: Any) -> dict[str, Any]:
@@ -117,7 +120,7 @@ def register(cli: click.Group) -> None:
                 f"[red]undelivered[/red] {item['subject']!r} to {', '.join(item['recipients'])}: {item['error']}"
             )
 
-    def _act(app: App, alert_id: int, action: str, until: datetime | None = None) -> None:
+    def _act(app: App, alert_id: int, action: Action, until: datetime | None = None) -> None:
         from monitor.alerts.store import act
 
         runtime = app.runtime()
@@ -147,7 +150,9 @@ def register(cli: click.Group) -> None:
         Example:
             relmon alerts ack 12
         """
-        _act(app, alert_id, "ack")
+        from monitor.alerts.store import Action
+
+        _act(app, alert_id, Action.ACK)
 
     @alerts_group.command("snooze")
     @click.argument("alert_id", type=int)
@@ -165,7 +170,9 @@ def register(cli: click.Group) -> None:
             span = parse_duration(duration)
         except ValueError as err:
             raise click.BadParameter(str(err)) from err
-        _act(app, alert_id, "snooze", until=app.now + span)
+        from monitor.alerts.store import Action
+
+        _act(app, alert_id, Action.SNOOZE, until=app.now + span)
 
     @alerts_group.command("resolve")
     @click.argument("alert_id", type=int)
@@ -178,7 +185,9 @@ def register(cli: click.Group) -> None:
         Example:
             relmon alerts resolve 12
         """
-        _act(app, alert_id, "resolve")
+        from monitor.alerts.store import Action
+
+        _act(app, alert_id, Action.RESOLVE)
 
     @alerts_group.command("send")
     @json_option
@@ -231,6 +240,8 @@ def register(cli: click.Group) -> None:
         Example:
             relmon alerts test-email alice.marsh@northwind-advisory.example
         """
+        from monitor.alerts.channel import OutboxKind
+        from monitor.alerts.email_channel import outgoing
         from monitor.alerts.render import test_email as build
         from monitor.alerts.store import enqueue
         from monitor.app.alerting import deliver
@@ -252,15 +263,9 @@ def register(cli: click.Group) -> None:
             sender_name=runtime.config.alerts.sender_name,
             when=app.now,
         )
+        item = outgoing(message, kind=OutboxKind.TEST, recipients=[recipient], not_before=app.now)
         with runtime.store.engine.begin() as connection:
-            enqueue(
-                connection,
-                message,
-                kind="test",
-                recipients=[recipient],
-                now=app.now,
-                not_before=app.now,
-            )
+            enqueue(connection, item, now=app.now)
         result = deliver(runtime, now=app.now)
         if result.sent:
             click.echo(f"sent a test email to {recipient}")

@@ -166,19 +166,13 @@ def _compose_alerts(runtime: Any, when: datetime, outbox_dir: Path | None) -> li
     """Run the alert lifecycle as the daemon would at ``when`` and write the queued emails."""
     import re
 
-    import sqlalchemy as sa
-
+    from monitor.alerts.email_channel import EMAIL
+    from monitor.alerts.outbox import queued
     from monitor.app.alerting import evaluate_alerts, send_digests
-    from monitor.store.schema import outbox
 
     evaluate_alerts(runtime, now=when)
     send_digests(runtime, now=when)
-    with runtime.store.engine.connect() as connection:
-        rows = connection.execute(
-            sa.select(
-                outbox.c.id, outbox.c.kind, outbox.c.subject, outbox.c.recipients, outbox.c.raw
-            ).order_by(outbox.c.id)
-        ).all()
+    rows = queued(runtime.store.engine, EMAIL)
     written = []
     if outbox_dir is not None:
         outbox_dir.mkdir(parents=True, exist_ok=True)
@@ -186,9 +180,14 @@ def _compose_alerts(runtime: Any, when: datetime, outbox_dir: Path | None) -> li
         slug = re.sub(r"[^a-z0-9]+", "-", row.subject.lower()).strip("-")[:60]
         name = f"{number:02d}-{row.kind}-{slug}.eml"
         if outbox_dir is not None:
-            (outbox_dir / name).write_bytes(row.raw)
+            (outbox_dir / name).write_bytes(row.payload)
         written.append(
-            {"file": name, "kind": row.kind, "subject": row.subject, "recipients": row.recipients}
+            {
+                "file": name,
+                "kind": row.kind.value,
+                "subject": row.subject,
+                "recipients": row.recipients,
+            }
         )
     return written
 
