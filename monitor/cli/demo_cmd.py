@@ -6,9 +6,10 @@ import shutil
 import tempfile
 import time
 import tomllib
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -22,6 +23,9 @@ from monitor.cli.common import (
     short_date,
 )
 from monitor.config import Config, parse_config
+
+if TYPE_CHECKING:
+    from monitor.app.rows import ClientRow, HealthRow
 
 DEMO = Path(__file__).resolve().parent.parent / "demo"
 
@@ -248,8 +252,8 @@ def _write_config(directory: Path, config: Config) -> None:
 
 def _print(
     config: Config,
-    rows: list[dict[str, Any]],
-    health_rows: list[dict[str, Any]],
+    rows: Sequence[ClientRow],
+    health_rows: Sequence[HealthRow],
     noise: list[dict[str, Any]],
     when: datetime,
     read: int,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.table import Table
@@ -21,8 +22,11 @@ from monitor.cli.common import (
 from monitor.cli.render import day_time, health_style, hours, severity_style, signed
 from monitor.sparkline import sparkline
 
+if TYPE_CHECKING:
+    from monitor.app.rows import ClientDetail, HealthRow
 
-def health_table(rows: list[dict[str, Any]], tz: Any) -> Table:
+
+def health_table(rows: Sequence[HealthRow], tz: Any) -> Table:
     table = Table(show_edge=False, pad_edge=False)
     for name, justify in (
         ("client", "left"),
@@ -122,7 +126,7 @@ def register(cli: click.Group) -> None:
         print_client(data, app.config.team.tz, when)
 
 
-def print_client(data: dict[str, Any], tz: Any, when: datetime) -> None:
+def print_client(data: ClientDetail, tz: Any, when: datetime) -> None:
     out = console()
     score = data["health"]
     out.print(f"[bold]{data['name']}[/bold] — owner {data['owner']} — as of {short_date(when, tz)}")
@@ -146,10 +150,13 @@ def print_client(data: dict[str, Any], tz: Any, when: datetime) -> None:
         f"Writes {cadence_text}; silent for {data['silent_days'] if data['silent_days'] is not None else '—'} days"
         + (f"; away until {data['away_until']}" if data["away_until"] else "")
     )
-    for label, key in (("Our reply gap", "reply_gap"), ("Client reply gap", "client_reply_gap")):
+    gaps = (
+        ("Our reply gap", data["reply_gap_30d"], data["reply_gap_90d"]),
+        ("Client reply gap", data["client_reply_gap_30d"], data["client_reply_gap_90d"]),
+    )
+    for label, *windows in gaps:
         parts = []
-        for days in (30, 90):
-            stats = data[f"{key}_{days}d"]
+        for days, stats in zip((30, 90), windows, strict=True):
             parts.append(
                 f"{days}d median {hours(stats['median_business_hours'])} biz / {hours(stats['median_wall_hours'])} wall, p90 {hours(stats['p90_business_hours'])} biz (n={stats['count']})"
             )
@@ -175,22 +182,22 @@ def print_client(data: dict[str, Any], tz: Any, when: datetime) -> None:
     table = Table(title="Recent messages", show_edge=False, pad_edge=False)
     for name in ("date", "dir", "from", "subject", "tone", "reply gap", "note"):
         table.add_column(name)
-    for item in data["timeline"]:
-        gap = item["reply_gap_business_hours"]
-        if item["answered"] is False:
+    for entry in data["timeline"]:
+        gap = entry["reply_gap_business_hours"]
+        if entry["answered"] is False:
             gap_text = f"[red]waiting {hours(gap)}[/red]"
         else:
             gap_text = hours(gap) if gap is not None else ""
-        note = item["noise"] or ", ".join(c.split(":", 1)[1] for c in item["cues"][:3])
-        if item["sentiment"] is not None:
-            tone = signed(item["sentiment"])
+        note = entry["noise"] or ", ".join(c.split(":", 1)[1] for c in entry["cues"][:3])
+        if entry["sentiment"] is not None:
+            tone = signed(entry["sentiment"])
         else:  # unscored: say in which language, unless it is noise, which is never scored
-            tone = f"({item['language']})" if item["language"] and not item["noise"] else ""
+            tone = f"({entry['language']})" if entry["language"] and not entry["noise"] else ""
         table.add_row(
-            short_date(item["date"], tz),
-            "in" if item["direction"] == "inbound" else "out",
-            item["from"],
-            item["subject"][:60],
+            short_date(entry["date"], tz),
+            "in" if entry["direction"] == "inbound" else "out",
+            entry["from"],
+            entry["subject"][:60],
             tone,
             gap_text,
             note,
