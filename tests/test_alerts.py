@@ -462,6 +462,30 @@ def test_an_account_whose_credentials_stopped_working_alerts_the_operator_once(
     assert "invalid credentials" in received.message.get_body(("plain",)).get_content()
 
 
+def test_the_trend_is_computed_once_per_client_and_only_when_an_email_needs_it(
+    scenario, smtp_server, monkeypatch
+) -> None:
+    import monitor.app.notifications as notifications
+
+    calls: list[datetime] = []
+    real = notifications.analyse
+
+    def counting(history, now):
+        calls.append(now)
+        return real(history, now)
+
+    monkeypatch.setattr(notifications, "analyse", counting)
+    scenario.client_writes("Mon 2026-06-01 10:00", "Revised rollout dates", QUESTION)
+
+    send_alerts(scenario.runtime, now=utc("Wed 2026-06-03 10:30"))  # a warning: digest only
+    quiet = len(calls)
+    send_alerts(scenario.runtime, now=utc("Thu 2026-06-04 10:30"))  # critical: one email
+
+    assert quiet == 0
+    assert len(calls) == 30  # one health score per day of the trend line, once
+    assert len(smtp_server.inbox.messages) == 2
+
+
 def test_every_transition_is_recorded_with_its_time(scenario, smtp_server) -> None:
     scenario.client_writes("Mon 2026-06-01 10:00", "Revised rollout dates", QUESTION)
     send_alerts(scenario.runtime, now=utc("Wed 2026-06-03 10:30"))
