@@ -146,13 +146,20 @@ def _failed(
         logger.error(
             "alert_email_failed",
             outbox=item.id,
+            channel=item.channel,
             message_id=item.identity,
             attempts=attempts,
             error=str(err),
             permanent=err.permanent,
         )
     else:
-        logger.warning("alert_email_retry", outbox=item.id, attempts=attempts, error=str(err))
+        logger.warning(
+            "alert_email_retry",
+            outbox=item.id,
+            channel=item.channel,
+            attempts=attempts,
+            error=str(err),
+        )
     return give_up
 
 
@@ -180,8 +187,9 @@ def _sent(engine: sa.Engine, item: OutboxItem, now: datetime) -> None:
             ).scalars()
             mark_notified(connection, sorted(set(carried)), now, how=Route.DIGEST)
     logger.info(
-        "alert_email_sent",
+        "alert_email_sent",  # the name predates channels: kept for dashboards that count it
         outbox=item.id,
+        channel=item.channel,
         kind=item.kind.value,
         message_id=item.identity,
         recipients=len(item.recipients),
