@@ -20,11 +20,6 @@ class Route(StrEnum):
     DIGEST = "digest"
 
 
-#: The old names, kept for callers that compare with them.
-IMMEDIATE = Route.IMMEDIATE
-DIGEST = Route.DIGEST
-
-
 class Action(StrEnum):
     """What an owner can do to an alert."""
 

@@ -17,8 +17,6 @@ import sqlalchemy as sa
 
 from monitor.alerts.channel import OutboxState, Outgoing
 from monitor.alerts.model import (
-    DIGEST,
-    IMMEDIATE,
     Action,
     Condition,
     Recorded,
@@ -33,8 +31,6 @@ from monitor.core.detectors import Severity
 from monitor.store.schema import alert_events, alerts, outbox
 
 __all__ = [
-    "DIGEST",
-    "IMMEDIATE",
     "Action",
     "Condition",
     "EventRow",
