@@ -19,6 +19,7 @@ from monitor.store import Store
 pytest_plugins = [
     "tests.fakes.fixtures",
     "tests.servers.smtp",
+    "tests.servers.webhook",
     "tests.servers.dovecot",
     "tests.servers.relmon",
 ]

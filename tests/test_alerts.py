@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from monitor.alerts.email_channel import EmailChannel
 from monitor.alerts.outbox import dispatch
 from monitor.alerts.store import act, listing
 from monitor.app.alerting import deliver, evaluate_alerts, send_alerts, send_digests
@@ -323,8 +324,11 @@ def test_a_crash_after_sending_redelivers_the_same_message_id(
     with pytest.raises(KeyboardInterrupt):
         dispatch(
             engine,
-            SentThenCrashed(),
-            sender="relmon@northwind-advisory.example",
+            {
+                "email": EmailChannel(
+                    "relmon@northwind-advisory.example", transport=SentThenCrashed()
+                )
+            },
             now=utc("Thu 2026-06-04 10:30"),
             max_attempts=5,
         )
@@ -366,9 +370,11 @@ def test_two_workers_never_send_the_same_email(tmp_path, analyzer, smtp_server) 
     workers = [
         threading.Thread(
             target=dispatch,
-            args=(s.runtime.store.engine, Slow()),
+            args=(
+                s.runtime.store.engine,
+                {"email": EmailChannel("relmon@x.example", transport=Slow())},
+            ),
             kwargs={
-                "sender": "relmon@x.example",
                 "now": utc("Thu 2026-06-04 10:31"),
                 "max_attempts": 5,
                 "worker": name,
@@ -454,6 +460,30 @@ def test_an_account_whose_credentials_stopped_working_alerts_the_operator_once(
     assert received.recipients == ["it@northwind-advisory.example"]
     assert received.message["Subject"] == "relmon: account ben-imap needs attention"
     assert "invalid credentials" in received.message.get_body(("plain",)).get_content()
+
+
+def test_the_trend_is_computed_once_per_client_and_only_when_an_email_needs_it(
+    scenario, smtp_server, monkeypatch
+) -> None:
+    import monitor.app.notifications as notifications
+
+    calls: list[datetime] = []
+    real = notifications.analyse
+
+    def counting(history, now):
+        calls.append(now)
+        return real(history, now)
+
+    monkeypatch.setattr(notifications, "analyse", counting)
+    scenario.client_writes("Mon 2026-06-01 10:00", "Revised rollout dates", QUESTION)
+
+    send_alerts(scenario.runtime, now=utc("Wed 2026-06-03 10:30"))  # a warning: digest only
+    quiet = len(calls)
+    send_alerts(scenario.runtime, now=utc("Thu 2026-06-04 10:30"))  # critical: one email
+
+    assert quiet == 0
+    assert len(calls) == 30  # one health score per day of the trend line, once
+    assert len(smtp_server.inbox.messages) == 2
 
 
 def test_every_transition_is_recorded_with_its_time(scenario, smtp_server) -> None:

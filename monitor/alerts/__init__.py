@@ -1,1 +1,2 @@
-"""Alerts: the stored lifecycle, the outbox, email rendering and SMTP delivery."""
+"""Alerts: the stored lifecycle, the outbox, and the channels that deliver it (email over SMTP,
+a signed webhook)."""

@@ -28,6 +28,9 @@ from typing import Any
 from monitor.core.detectors import DETECTORS, counted
 from monitor.sparkline import sparkline
 
+#: Raw JSON as the detectors wrote it (an alert's figures and evidence): the wire data of alerts.
+JSONObject = dict[str, Any]
+
 ALERT_HEADER = "X-Relmon-Alert"
 _BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -62,7 +65,7 @@ class AlertMail:
     event: str  # opened, reopened, worsened, snooze_ended, test
     explanation: str
     evidence: tuple[EvidenceLine, ...] = ()
-    figures: dict[str, Any] = field(default_factory=dict)
+    figures: JSONObject = field(default_factory=dict)
     pattern: str | None = None
     advice: str | None = None
     common_advice: str | None = None
@@ -128,7 +131,7 @@ def _when(value: datetime, tz: tzinfo) -> str:
     return value.astimezone(tz).strftime("%a %d %b %Y %H:%M")
 
 
-def _figures(figures: dict[str, Any]) -> list[tuple[str, str]]:
+def _figures(figures: JSONObject) -> list[tuple[str, str]]:
     shown = []
     for key, value in figures.items():
         if value is None or value == [] or isinstance(value, dict):

@@ -13,17 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from monitor.alerts.channel import DeliveryError
 from monitor.config import Smtp
 
-
-class DeliveryError(Exception):
-    def __init__(self, message: str, *, permanent: bool, stop: bool = False) -> None:
-        super().__init__(message)
-        self.permanent = permanent
-        self.stop = stop  # nothing else can be delivered either (credentials, configuration)
+__all__ = ["DeliveryError", "SmtpTransport", "Transport"]
 
 
 class Transport(Protocol):
+    """The socket layer under the email channel: one message to its envelope recipients."""
+
     def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> None: ...
 
 

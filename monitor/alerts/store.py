@@ -1,107 +1,59 @@
 """Alerts in the store: the lifecycle of :mod:`monitor.core.alerts` applied and recorded.
 
 Each evaluation of a client runs in one transaction: the alert rows, an event row for every
-transition (with its time and the evidence at that moment), and the outbox rows of the emails
-those transitions cause are committed together or not at all.
+transition (with its time and the evidence at that moment), and the outbox rows of the
+notifications those transitions cause are committed together or not at all. :func:`apply`
+records the transitions and returns them; the application renders the ones that notify and
+:func:`enqueue` writes them, inside the same transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from typing import Any
+from typing import TypedDict
 
 import sqlalchemy as sa
 
+from monitor.alerts.channel import OutboxState, Outgoing
+from monitor.alerts.model import (
+    Action,
+    Condition,
+    Recorded,
+    Route,
+    StoredAlert,
+    Transition,
+)
+from monitor.alerts.render import JSONObject
 from monitor.core import alerts as lifecycle
-from monitor.core.alerts import AlertView, Event, State
+from monitor.core.alerts import AlertView, Event, EventKind, State
 from monitor.core.detectors import Severity
 from monitor.store.schema import alert_events, alerts, outbox
 
-#: Which route a notification takes: critical now, warnings in the owner's daily digest.
-IMMEDIATE = "immediate"
-DIGEST = "digest"
+__all__ = [
+    "Action",
+    "Condition",
+    "EventRow",
+    "Recorded",
+    "Route",
+    "StoredAlert",
+    "Transition",
+    "act",
+    "apply",
+    "enqueue",
+    "events_of",
+    "get",
+    "latest",
+    "listing",
+    "mark_notified",
+]
 
 
-@dataclass(frozen=True)
-class StoredAlert:
-    id: int
-    client: str | None
-    account: str | None
-    kind: str
-    owner: str
-    state: State
-    severity: Severity
-    opened_at: datetime
-    changed_at: datetime
-    resolved_at: datetime | None
-    snoozed_until: datetime | None
-    explanation: str
-    figures: dict[str, Any]
-    evidence: list[dict[str, Any]]
-    pattern: str | None
-    advice: str | None
-
-    @property
-    def view(self) -> AlertView:
-        return AlertView(
-            state=self.state,
-            severity=self.severity,
-            opened_at=self.opened_at,
-            changed_at=self.changed_at,
-            resolved_at=self.resolved_at,
-            snoozed_until=self.snoozed_until,
-        )
-
-    @classmethod
-    def from_row(cls, row: Any) -> StoredAlert:
-        return cls(
-            id=row.id,
-            client=row.client,
-            account=row.account,
-            kind=row.kind,
-            owner=row.owner,
-            state=State(row.state),
-            severity=Severity(row.severity),
-            opened_at=row.opened_at,
-            changed_at=row.changed_at,
-            resolved_at=row.resolved_at,
-            snoozed_until=row.snoozed_until,
-            explanation=row.explanation,
-            figures=row.figures or {},
-            evidence=row.evidence or [],
-            pattern=row.pattern,
-            advice=row.advice,
-        )
-
-
-@dataclass(frozen=True)
-class Condition:
-    """What a detector says about one (client or account, kind) right now."""
-
-    kind: str
-    owner: str
-    severity: Severity | None
-    explanation: str
-    figures: dict[str, Any]
-    evidence: list[dict[str, Any]]
-    pattern: str | None = None
-    advice: str | None = None
-
-
-@dataclass(frozen=True)
-class Notification:
-    """A transition that should reach a person, handed to the renderer."""
-
-    alert: StoredAlert
-    event_id: int
-    event: Event
-    first: bool  # the alert's first email (its Message-ID is the thread root)
-
-
-Renderer = Callable[[Notification], tuple[EmailMessage, list[str], datetime] | None]
+_ACTED = {
+    Action.ACK: Recorded.ACKNOWLEDGED,
+    Action.SNOOZE: Recorded.SNOOZED,
+    Action.RESOLVE: Recorded.RESOLVED_BY_HAND,
+}
 
 
 def latest(
@@ -124,65 +76,110 @@ def _record_event(
     connection: sa.Connection,
     alert_id: int,
     at: datetime,
-    event: str,
+    event: EventKind | Recorded,
     severity: Severity | None,
     state: State,
     *,
     explanation: str | None = None,
-    figures: dict[str, Any] | None = None,
-    evidence: list[dict[str, Any]] | None = None,
+    figures: JSONObject | None = None,
+    evidence: list[JSONObject] | None = None,
     by: str = "relmon",
-    route: str | None = None,
+    route: Route | None = None,
 ) -> int:
     result = connection.execute(
         sa.insert(alert_events).values(
             alert=alert_id,
             at=at,
-            event=event,
+            event=event.value,
             severity=severity.value if severity else None,
             state=state.value,
             explanation=explanation,
             figures=figures,
             evidence=evidence,
             by=by,
-            route=route,
+            route=route.value if route else None,
         )
     )
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
 def enqueue(
-    connection: sa.Connection,
-    message: EmailMessage,
-    *,
-    kind: str,
-    recipients: Sequence[str],
-    now: datetime,
-    not_before: datetime,
-    alert: int | None = None,
-) -> int | None:
-    """Add an email to the outbox (inside the caller's transaction); once per Message-ID."""
-    message_id = str(message["Message-ID"])
+    connection: sa.Connection, item: Outgoing, *, now: datetime, alert: int | None = None
+) -> int:
+    """Add a rendered notification to the outbox (inside the caller's transaction); once per
+    identity, so evaluating the same transition twice never queues it twice."""
     exists = connection.execute(
-        sa.select(outbox.c.id).where(outbox.c.message_id == message_id)
+        sa.select(outbox.c.id).where(outbox.c.message_id == item.identity)
     ).scalar()
     if exists is not None:
         return int(exists)
     result = connection.execute(
         sa.insert(outbox).values(
-            message_id=message_id,
-            kind=kind,
+            message_id=item.identity,
+            channel=item.channel,
+            kind=item.kind.value,
             alert=alert,
-            recipients=list(recipients),
-            subject=str(message["Subject"]),
-            raw=message.as_bytes(),
+            recipients=list(item.recipients),
+            subject=item.subject,
+            payload=item.payload,
             created_at=now,
-            not_before=not_before,
-            state="pending",
+            not_before=item.not_before,
+            state=OutboxState.PENDING.value,
             attempts=0,
         )
     )
     return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def _store_view(
+    connection: sa.Connection,
+    previous: StoredAlert | None,
+    view: AlertView,
+    condition: Condition,
+    *,
+    client: str | None,
+    account: str | None,
+) -> StoredAlert:
+    """Write an alert's new state: a new row, or an update (descriptions only while firing)."""
+    values: dict[str, object] = {
+        "state": view.state.value,
+        "severity": view.severity.value,
+        "opened_at": view.opened_at,
+        "changed_at": view.changed_at,
+        "resolved_at": view.resolved_at,
+        "snoozed_until": view.snoozed_until,
+    }
+    descriptive = {
+        "explanation": condition.explanation,
+        "figures": condition.figures,
+        "evidence": condition.evidence,
+        "pattern": condition.pattern,
+        "advice": condition.advice,
+        "owner": condition.owner,
+    }
+    new_alert = previous is None or (
+        previous.state is State.RESOLVED and view.state is not State.RESOLVED
+    )
+    if new_alert:
+        insert = sa.insert(alerts).values(
+            client=client, account=account, kind=condition.kind, **values, **descriptive
+        )
+        alert_id = int(connection.execute(insert).inserted_primary_key[0])  # type: ignore[index]
+    else:
+        assert previous is not None
+        alert_id = previous.id
+        if condition.severity is not None:
+            values.update(descriptive)
+        connection.execute(sa.update(alerts).where(alerts.c.id == alert_id).values(**values))
+    return StoredAlert.from_row(
+        connection.execute(sa.select(alerts).where(alerts.c.id == alert_id)).one()
+    )
+
+
+def _route(event: Event) -> Route | None:
+    if not event.notify:
+        return None
+    return Route.IMMEDIATE if event.severity is Severity.CRITICAL else Route.DIGEST
 
 
 def apply(
@@ -193,11 +190,11 @@ def apply(
     account: str | None,
     now: datetime,
     cooldown: timedelta,
-    render: Renderer | None,
-) -> list[tuple[StoredAlert, Event]]:
-    """Run the lifecycle for every condition of one client (or account); record and enqueue."""
+) -> list[Transition]:
+    """Run the lifecycle for every condition of one client (or account) and record it; the
+    transitions come back so the caller can notify, still inside this transaction."""
     current = latest(connection, client=client, account=account)
-    happened: list[tuple[StoredAlert, Event]] = []
+    happened: list[Transition] = []
     for condition in conditions:
         previous = current.get(condition.kind)
         view, events = lifecycle.step(
@@ -205,58 +202,14 @@ def apply(
         )
         if view is None:
             continue
-        values = {
-            "state": view.state.value,
-            "severity": view.severity.value,
-            "opened_at": view.opened_at,
-            "changed_at": view.changed_at,
-            "resolved_at": view.resolved_at,
-            "snoozed_until": view.snoozed_until,
-        }
-        descriptive = {
-            "explanation": condition.explanation,
-            "figures": condition.figures,
-            "evidence": condition.evidence,
-            "pattern": condition.pattern,
-            "advice": condition.advice,
-            "owner": condition.owner,
-        }
-        new_alert = previous is None or (
-            previous.state is State.RESOLVED and view.state is not State.RESOLVED
-        )
-        if new_alert:
-            alert_id = int(
-                connection.execute(
-                    sa.insert(alerts).values(
-                        client=client, account=account, kind=condition.kind, **values, **descriptive
-                    )
-                ).inserted_primary_key[0]  # type: ignore[index]
-            )
-        else:
-            assert previous is not None
-            alert_id = previous.id
-            if condition.severity is None:
-                connection.execute(
-                    sa.update(alerts).where(alerts.c.id == alert_id).values(**values)
-                )
-            else:
-                connection.execute(
-                    sa.update(alerts).where(alerts.c.id == alert_id).values(**values, **descriptive)
-                )
-        stored = StoredAlert.from_row(
-            connection.execute(sa.select(alerts).where(alerts.c.id == alert_id)).one()
-        )
+        stored = _store_view(connection, previous, view, condition, client=client, account=account)
         for event in events:
-            route = (
-                (IMMEDIATE if event.severity is Severity.CRITICAL else DIGEST)
-                if event.notify
-                else None
-            )
+            route = _route(event)
             event_id = _record_event(
                 connection,
-                alert_id,
+                stored.id,
                 now,
-                event.kind.value,
+                event.kind,
                 event.severity,
                 stored.state,
                 explanation=condition.explanation,
@@ -264,21 +217,7 @@ def apply(
                 evidence=condition.evidence,
                 route=route,
             )
-            happened.append((stored, event))
-            if route == IMMEDIATE and render is not None:
-                first = event.kind in (lifecycle.EventKind.OPENED, lifecycle.EventKind.REOPENED)
-                rendered = render(Notification(stored, event_id, event, first))
-                if rendered is not None:
-                    message, recipients, not_before = rendered
-                    enqueue(
-                        connection,
-                        message,
-                        kind="operator" if account else "alert",
-                        recipients=recipients,
-                        now=now,
-                        not_before=not_before,
-                        alert=alert_id,
-                    )
+            happened.append(Transition(stored, event, event_id, route))
     return happened
 
 
@@ -287,34 +226,33 @@ def get(connection: sa.Connection, alert_id: int) -> StoredAlert | None:
     return StoredAlert.from_row(row) if row is not None else None
 
 
+def _acted(found: StoredAlert, action: Action, now: datetime, until: datetime | None) -> AlertView:
+    if action is Action.ACK:
+        return lifecycle.acknowledge(found.view, now)
+    if action is Action.SNOOZE:
+        assert until is not None
+        return lifecycle.snooze(found.view, until, now)
+    if found.state is State.RESOLVED:
+        raise ValueError(f"alert {found.id} is already resolved")
+    return lifecycle.resolve(found.view, now)
+
+
 def act(
     engine: sa.Engine,
     alert_id: int,
-    action: str,
+    action: Action,
     now: datetime,
     *,
     by: str,
     until: datetime | None = None,
 ) -> StoredAlert:
     """An owner's acknowledgement, snooze or resolution; raises ``KeyError``/``ValueError``."""
+    action = Action(action)  # a plain "ack" from a script is welcome too
     with engine.begin() as connection:
         found = get(connection, alert_id)
         if found is None:
             raise KeyError(alert_id)
-        if action == "ack":
-            view = lifecycle.acknowledge(found.view, now)
-            event = "acknowledged"
-        elif action == "snooze":
-            assert until is not None
-            view = lifecycle.snooze(found.view, until, now)
-            event = "snoozed"
-        elif action == "resolve":
-            if found.state is State.RESOLVED:
-                raise ValueError(f"alert {alert_id} is already resolved")
-            view = lifecycle.resolve(found.view, now)
-            event = "resolved_by_hand"
-        else:  # pragma: no cover - the CLI offers only these
-            raise ValueError(action)
+        view = _acted(found, action, now, until)
         connection.execute(
             sa.update(alerts)
             .where(alerts.c.id == alert_id)
@@ -329,7 +267,7 @@ def act(
             connection,
             alert_id,
             now,
-            event,
+            _ACTED[action],
             found.severity,
             view.state,
             by=by,
@@ -341,7 +279,7 @@ def act(
 
 
 def mark_notified(
-    connection: sa.Connection, alert_ids: Sequence[int], now: datetime, *, how: str
+    connection: sa.Connection, alert_ids: Sequence[int], now: datetime, *, how: Route
 ) -> None:
     """The owner has been told: open alerts become notified (an acknowledgement is kept)."""
     for alert_id in alert_ids:
@@ -355,7 +293,9 @@ def mark_notified(
                 .where(alerts.c.id == alert_id)
                 .values(state=view.state.value, changed_at=now)
             )
-        _record_event(connection, alert_id, now, "notified", found.severity, view.state, route=how)
+        _record_event(
+            connection, alert_id, now, Recorded.NOTIFIED, found.severity, view.state, route=how
+        )
 
 
 def listing(
@@ -370,7 +310,18 @@ def listing(
         return [StoredAlert.from_row(row) for row in connection.execute(query)]
 
 
-def events_of(engine: sa.Engine, alert_id: int) -> list[dict[str, Any]]:
+class EventRow(TypedDict):
+    """One recorded event of an alert, as ``relmon alerts --json`` shows it."""
+
+    at: datetime
+    event: str
+    severity: str | None
+    state: str
+    by: str | None
+    route: str | None
+
+
+def events_of(engine: sa.Engine, alert_id: int) -> list[EventRow]:
     with engine.connect() as connection:
         rows = connection.execute(
             sa.select(alert_events)
@@ -378,13 +329,13 @@ def events_of(engine: sa.Engine, alert_id: int) -> list[dict[str, Any]]:
             .order_by(alert_events.c.id)
         )
         return [
-            {
-                "at": row.at,
-                "event": row.event,
-                "severity": row.severity,
-                "state": row.state,
-                "by": row.by,
-                "route": row.route,
-            }
+            EventRow(
+                at=row.at,
+                event=row.event,
+                severity=row.severity,
+                state=row.state,
+                by=row.by,
+                route=row.route,
+            )
             for row in rows
         ]

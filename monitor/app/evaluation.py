@@ -11,17 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 
-import sqlalchemy as sa
-
 from monitor.app.runtime import Runtime
 from monitor.config import Client, Config
 from monitor.core.addresses import Directory, PartyKind
 from monitor.core.analysis import ClientContext, ClientHistory, ClientReport, analyse
 from monitor.core.calendar import NO_HOLIDAYS, BusinessCalendar, Interval
 from monitor.core.records import Record
-from monitor.store.db import reading
+from monitor.store.alerting import away_replies
 from monitor.store.queries import load_records
-from monitor.store.schema import messages
 
 
 def team_calendar(config: Config) -> BusinessCalendar:
@@ -66,19 +63,13 @@ def owner_away(runtime: Runtime, as_of: datetime) -> dict[str, list[Interval]]:
         for alias in member.aliases:
             aliases[alias] = member.address
     tz = config.team.tz
-    query = sa.select(messages.c.from_addr, messages.c.date, messages.c.away_until).where(
-        messages.c.noise == "auto_reply",
-        messages.c.away_until.is_not(None),
-        messages.c.date <= as_of,
-    )
     found: dict[str, list[Interval]] = {}
-    with reading(runtime.store.engine) as connection:
-        for sender, sent, until in connection.execute(query):
-            if not runtime.directory.is_us(sender):
-                continue
-            back = datetime.combine(until, time(0), tzinfo=tz)
-            if back > sent:
-                found.setdefault(aliases.get(sender, sender), []).append((sent, back))
+    for sender, sent, until in away_replies(runtime.store.engine, as_of):
+        if not runtime.directory.is_us(sender):
+            continue
+        back = datetime.combine(until, time(0), tzinfo=tz)
+        if back > sent:
+            found.setdefault(aliases.get(sender, sender), []).append((sent, back))
     return found
 
 

@@ -1,16 +1,34 @@
-"""Answers to the CLI's questions as plain data: the same dicts feed tables and ``--json``."""
+"""Answers to the CLI's questions as plain data: the same rows feed tables and ``--json``.
+
+The rows are the TypedDicts of :mod:`monitor.app.rows`, which also document them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Literal
 
 from monitor.app.evaluation import Evaluation, prepare
+from monitor.app.rows import (
+    AwaitingMessage,
+    BacktestClient,
+    BacktestResult,
+    ClientDetail,
+    ClientRow,
+    FindingRow,
+    GapStatsRow,
+    HealthRow,
+    MessageRef,
+    SentimentEvidence,
+    SuggestionRow,
+    TimelineEntry,
+    TrendPoint,
+)
 from monitor.app.runtime import Runtime
 from monitor.core.analysis import ClientReport, analyse, day_ends
 from monitor.core.backtest import run as run_backtest
-from monitor.core.detectors import KINDS
+from monitor.core.detectors import KINDS, Finding
 from monitor.core.gaps import GapStats
 from monitor.core.health import COMMON_ADVICE
 from monitor.core.model import Direction
@@ -20,9 +38,13 @@ from monitor.store.queries import load_records, suggest_clients
 TREND_DAYS = 30
 
 
-def message_ref(record: Record | None) -> dict[str, Any] | None:
+def message_ref(record: Record | None) -> MessageRef | None:
     if record is None:
         return None
+    return _ref(record)
+
+
+def _ref(record: Record) -> MessageRef:
     return {
         "key": record.key,
         "date": record.date,
@@ -35,7 +57,7 @@ def _hours(seconds: float | None) -> float | None:
     return round(seconds / 3600, 2) if seconds is not None else None
 
 
-def _gap_stats(stats: GapStats) -> dict[str, Any]:
+def _gap_stats(stats: GapStats) -> GapStatsRow:
     return {
         "count": stats.count,
         "median_business_hours": _hours(stats.median_business),
@@ -45,7 +67,7 @@ def _gap_stats(stats: GapStats) -> dict[str, Any]:
     }
 
 
-def waiting_on(report: ClientReport) -> str | None:
+def waiting_on(report: ClientReport) -> Literal["us", "client"] | None:
     """Who owes the next message: ``"us"`` when a client message waits for our reply."""
     if report.gaps.awaiting:
         return "us"
@@ -55,22 +77,22 @@ def waiting_on(report: ClientReport) -> str | None:
     return None
 
 
-def awaiting(report: ClientReport) -> list[dict[str, Any]]:
+def awaiting(report: ClientReport) -> list[AwaitingMessage]:
     return [
-        {
-            **(message_ref(gap.start) or {}),
-            "age_seconds": round(gap.wall_seconds),
-            "business_seconds": round(gap.business_seconds),
-        }
+        AwaitingMessage(
+            **_ref(gap.start),
+            age_seconds=round(gap.wall_seconds),
+            business_seconds=round(gap.business_seconds),
+        )
         for gap in sorted(report.gaps.awaiting, key=lambda g: -g.wall_seconds)
     ]
 
 
-def client_overview(runtime: Runtime, as_of: datetime) -> list[dict[str, Any]]:
+def client_overview(runtime: Runtime, as_of: datetime) -> list[ClientRow]:
     """Per configured client: counts, last messages each way, messages awaiting our reply."""
     records = load_records(runtime.store.engine, as_of=as_of, directory=runtime.directory)
     evaluation = prepare(runtime, as_of, records=records)
-    rows = []
+    rows: list[ClientRow] = []
     for client in runtime.config.clients:
         report = evaluation.report(client.name)
         mine = [r for r in records if r.client == client.name]
@@ -93,12 +115,12 @@ def client_overview(runtime: Runtime, as_of: datetime) -> list[dict[str, Any]]:
     return rows
 
 
-def suggestions(runtime: Runtime, as_of: datetime, limit: int) -> list[dict[str, Any]]:
+def suggestions(runtime: Runtime, as_of: datetime, limit: int) -> list[SuggestionRow]:
     found = suggest_clients(runtime.store.engine, runtime.directory, as_of=as_of, limit=limit)
     return [
         {
             "name": c.name,
-            "kind": c.kind,
+            "kind": "domain" if c.kind == "domain" else "address",
             "inbound": c.inbound,
             "outbound": c.outbound,
             "two_way": c.two_way,
@@ -113,8 +135,8 @@ def suggestions(runtime: Runtime, as_of: datetime, limit: int) -> list[dict[str,
 # --------------------------------------------------------------------------- health
 
 
-def finding_dict(finding: Any, *, evidence: bool = True) -> dict[str, Any]:
-    data: dict[str, Any] = {
+def finding_dict(finding: Finding, *, evidence: bool = True) -> FindingRow:
+    data: FindingRow = {
         "kind": finding.kind.value,
         "severity": finding.severity.value if finding.severity else None,
         "explanation": finding.explanation,
@@ -125,9 +147,9 @@ def finding_dict(finding: Any, *, evidence: bool = True) -> dict[str, Any]:
     return data
 
 
-def _trend(evaluation: Evaluation, client: str, days: Sequence[datetime]) -> list[dict[str, Any]]:
+def _trend(evaluation: Evaluation, client: str, days: Sequence[datetime]) -> list[TrendPoint]:
     history = evaluation.histories[client]
-    points = []
+    points: list[TrendPoint] = []
     for day in days:
         report = analyse(history, day)
         points.append(
@@ -140,7 +162,7 @@ def _trend(evaluation: Evaluation, client: str, days: Sequence[datetime]) -> lis
     return points
 
 
-def health_row(report: ClientReport, trend: list[dict[str, Any]]) -> dict[str, Any]:
+def health_row(report: ClientReport, trend: list[TrendPoint]) -> HealthRow:
     oldest = max(report.gaps.awaiting, key=lambda g: g.business_seconds, default=None)
     return {
         "name": report.client,
@@ -183,14 +205,12 @@ def health_row(report: ClientReport, trend: list[dict[str, Any]]) -> dict[str, A
     }
 
 
-def _worst_first(row: dict[str, Any]) -> tuple[int, float, str]:
+def _worst_first(row: HealthRow) -> tuple[int, float, str]:
     score = row["health"]
     return (1 if score is None else 0, score if score is not None else 101, row["name"])
 
 
-def health(
-    runtime: Runtime, as_of: datetime, *, trend_days: int = TREND_DAYS
-) -> list[dict[str, Any]]:
+def health(runtime: Runtime, as_of: datetime, *, trend_days: int = TREND_DAYS) -> list[HealthRow]:
     """One row per client, worst first."""
     evaluation = prepare(runtime, as_of)
     days = day_ends(as_of, trend_days, runtime.config.team.tz)
@@ -203,7 +223,7 @@ def health(
 
 def client_detail(
     runtime: Runtime, name: str, as_of: datetime, *, timeline: int = 40
-) -> dict[str, Any]:
+) -> ClientDetail:
     """Everything about one client: measures, a timeline of recent messages, why each alert fires."""
     client = runtime.config.client(name)
     if client is None:
@@ -212,39 +232,46 @@ def client_detail(
     report = evaluation.report(client.name, as_of)
     days = day_ends(as_of, TREND_DAYS, runtime.config.team.tz)
     row = health_row(report, _trend(evaluation, client.name, days))
-    answered = {g.start.key: g for g in report.gaps.ours}
-    client_waits = {g.start.key: g for g in report.gaps.theirs}
     history = evaluation.histories[client.name]
     recent = history.window(as_of - timedelta(days=365), as_of)[-timeline:]
-    row["timeline"] = [
-        {
-            **(message_ref(r) or {}),
-            "direction": r.direction.value,
-            "noise": r.noise,
-            "sentiment": r.sentiment,
-            "language": r.language,
-            "needs_reply": r.needs_reply and r.direction is Direction.INBOUND and not r.cc_only,
-            "reply_gap_business_hours": _hours(answered[r.key].business_seconds)
+    return ClientDetail(
+        **row,
+        timeline=_timeline(report, recent),
+        findings=[finding_dict(f) for f in report.findings],
+        sentiment_evidence=[
+            SentimentEvidence(message=_ref(record), sentence=index, compound=compound, text=text)
+            for record, index, compound, text in report.sentiment.evidence
+        ],
+        advice_common=COMMON_ADVICE,
+    )
+
+
+def _timeline(report: ClientReport, recent: Sequence[Record]) -> list[TimelineEntry]:
+    """Recent messages, newest first, with the reply gaps they opened."""
+    answered = {g.start.key: g for g in report.gaps.ours}
+    client_waits = {g.start.key: g for g in report.gaps.theirs}
+    return [
+        TimelineEntry(
+            **_ref(r),
+            direction=r.direction.value,
+            noise=r.noise,
+            sentiment=r.sentiment,
+            language=r.language,
+            needs_reply=r.needs_reply and r.direction is Direction.INBOUND and not r.cc_only,
+            reply_gap_business_hours=_hours(answered[r.key].business_seconds)
             if r.key in answered
             else None,
-            "answered": (answered[r.key].end is not None) if r.key in answered else None,
-            "client_reply_gap_business_hours": _hours(client_waits[r.key].business_seconds)
+            answered=(answered[r.key].end is not None) if r.key in answered else None,
+            client_reply_gap_business_hours=_hours(client_waits[r.key].business_seconds)
             if r.key in client_waits
             else None,
-            "cues": [*r.friction, *r.pressure, *r.basics],
-        }
+            cues=[*r.friction, *r.pressure, *r.basics],
+        )
         for r in reversed(recent)
     ]
-    row["findings"] = [finding_dict(f) for f in report.findings]
-    row["sentiment_evidence"] = [
-        {"message": message_ref(record), "sentence": index, "compound": compound, "text": text}
-        for record, index, compound, text in report.sentiment.evidence
-    ]
-    row["advice_common"] = COMMON_ADVICE
-    return row
 
 
-def backtest(runtime: Runtime, as_of: datetime, since: datetime | None) -> dict[str, Any]:
+def backtest(runtime: Runtime, as_of: datetime, since: datetime | None) -> BacktestResult:
     """Replay the stored history day by day with the current thresholds."""
     evaluation = prepare(runtime, as_of)
     tz = runtime.config.team.tz
@@ -255,7 +282,7 @@ def backtest(runtime: Runtime, as_of: datetime, since: datetime | None) -> dict[
     count = max(1, (as_of.astimezone(tz).date() - start.astimezone(tz).date()).days + 1)
     days = day_ends(as_of, count, tz)
     result = run_backtest(list(evaluation.histories.values()), days)
-    clients = []
+    clients: list[BacktestClient] = []
     for name in evaluation.histories:
         fired = [f for f in result.fired if f.client == name]
         clients.append(

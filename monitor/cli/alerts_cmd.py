@@ -24,7 +24,7 @@ from monitor.cli.render import severity_style, table
 from monitor.clock import parse_duration
 
 if TYPE_CHECKING:
-    from monitor.alerts.store import StoredAlert
+    from monitor.alerts.store import Action, StoredAlert
 
 
 def _row(alert: Any) -> dict[str, Any]:
@@ -131,7 +131,7 @@ def _print_delivery(out: Console, delivery: Mapping[str, object]) -> None:
         )
 
 
-def _act(app: App, alert_id: int, action: str, until: datetime | None = None) -> None:
+def _act(app: App, alert_id: int, action: Action, until: datetime | None = None) -> None:
     from monitor.alerts.store import act
 
     runtime = app.runtime()
@@ -162,7 +162,9 @@ def ack(app: App, alert_id: int) -> None:
     Example:
         relmon alerts ack 12
     """
-    _act(app, alert_id, "ack")
+    from monitor.alerts.store import Action
+
+    _act(app, alert_id, Action.ACK)
 
 
 @alerts_group.command("snooze")
@@ -181,7 +183,9 @@ def snooze(app: App, alert_id: int, duration: str) -> None:
         span = parse_duration(duration)
     except ValueError as err:
         raise click.BadParameter(str(err)) from err
-    _act(app, alert_id, "snooze", until=app.now + span)
+    from monitor.alerts.store import Action
+
+    _act(app, alert_id, Action.SNOOZE, until=app.now + span)
 
 
 @alerts_group.command("resolve")
@@ -195,7 +199,9 @@ def resolve(app: App, alert_id: int) -> None:
     Example:
         relmon alerts resolve 12
     """
-    _act(app, alert_id, "resolve")
+    from monitor.alerts.store import Action
+
+    _act(app, alert_id, Action.RESOLVE)
 
 
 @alerts_group.command("send")
@@ -250,6 +256,8 @@ def test_email(app: App, address: str) -> None:
     Example:
         relmon alerts test-email alice.marsh@northwind-advisory.example
     """
+    from monitor.alerts.channel import OutboxKind
+    from monitor.alerts.email_channel import outgoing
     from monitor.alerts.render import test_email as build
     from monitor.alerts.store import enqueue
     from monitor.app.alerting import deliver
@@ -271,15 +279,9 @@ def test_email(app: App, address: str) -> None:
         sender_name=runtime.config.alerts.sender_name,
         when=app.now,
     )
+    item = outgoing(message, kind=OutboxKind.TEST, recipients=[recipient], not_before=app.now)
     with runtime.store.engine.begin() as connection:
-        enqueue(
-            connection,
-            message,
-            kind="test",
-            recipients=[recipient],
-            now=app.now,
-            not_before=app.now,
-        )
+        enqueue(connection, item, now=app.now)
     result = deliver(runtime, now=app.now)
     if result.sent:
         click.echo(f"sent a test email to {recipient}")

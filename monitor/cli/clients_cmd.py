@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.table import Table
@@ -20,8 +21,11 @@ from monitor.cli.common import (
 from monitor.cli.render import table
 from monitor.clock import humanize_age
 
+if TYPE_CHECKING:
+    from monitor.app.rows import ClientRow
 
-def clients_table(rows: list[dict[str, Any]], tz: Any) -> Table:
+
+def clients_table(rows: Sequence[ClientRow], tz: Any) -> Table:
     grid = table(
         (
             "client",

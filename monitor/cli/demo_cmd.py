@@ -6,6 +6,7 @@ import shutil
 import tempfile
 import time
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from monitor.cli.common import (
 from monitor.config import Config, parse_config
 
 if TYPE_CHECKING:
+    from monitor.app.rows import ClientRow, HealthRow
     from monitor.app.sync import IngestReport
 
 DEMO = Path(__file__).resolve().parent.parent / "demo"
@@ -146,8 +148,8 @@ class _Run:
     config: Config
     when: datetime
     reports: list[IngestReport]
-    rows: list[dict[str, Any]]
-    health_rows: list[dict[str, Any]]
+    rows: Sequence[ClientRow]
+    health_rows: Sequence[HealthRow]
     noise: list[dict[str, Any]]
     emails: list[dict[str, Any]]
 
@@ -190,22 +192,28 @@ def _compose_alerts(runtime: Any, when: datetime, outbox_dir: Path | None) -> li
     """Run the alert lifecycle as the daemon would at ``when`` and write the queued emails."""
     import re
 
+    from monitor.alerts.email_channel import EMAIL
+    from monitor.alerts.outbox import queued
     from monitor.app.alerting import evaluate_alerts, send_digests
-    from monitor.store.reports import queued_emails
 
     evaluate_alerts(runtime, now=when)
     send_digests(runtime, now=when)
-    rows = queued_emails(runtime.store.engine)
+    rows = queued(runtime.store.engine, EMAIL)
     written = []
     if outbox_dir is not None:
         outbox_dir.mkdir(parents=True, exist_ok=True)
     for number, row in enumerate(rows, 1):
         slug = re.sub(r"[^a-z0-9]+", "-", row.subject.lower()).strip("-")[:60]
-        name = f"{number:02d}-{row.kind}-{slug}.eml"
+        name = f"{number:02d}-{row.kind.value}-{slug}.eml"
         if outbox_dir is not None:
-            (outbox_dir / name).write_bytes(row.raw)
+            (outbox_dir / name).write_bytes(row.payload)
         written.append(
-            {"file": name, "kind": row.kind, "subject": row.subject, "recipients": row.recipients}
+            {
+                "file": name,
+                "kind": row.kind.value,
+                "subject": row.subject,
+                "recipients": row.recipients,
+            }
         )
     return written
 
@@ -247,8 +255,8 @@ def _write_config(directory: Path, config: Config) -> None:
 
 def _print(
     config: Config,
-    rows: list[dict[str, Any]],
-    health_rows: list[dict[str, Any]],
+    rows: Sequence[ClientRow],
+    health_rows: Sequence[HealthRow],
     noise: list[dict[str, Any]],
     when: datetime,
     read: int,
@@ -278,7 +286,7 @@ def _print(
     )
 
 
-def _print_waiting(out: Console, rows: list[dict[str, Any]], tz: Any) -> None:
+def _print_waiting(out: Console, rows: Sequence[ClientRow], tz: Any) -> None:
     from monitor.cli.render import table
 
     waiting = [(row["name"], a) for row in rows for a in row["awaiting"]]
@@ -291,7 +299,7 @@ def _print_waiting(out: Console, rows: list[dict[str, Any]], tz: Any) -> None:
         out.print(grid)
 
 
-def _print_alerts(out: Console, health_rows: list[dict[str, Any]]) -> None:
+def _print_alerts(out: Console, health_rows: Sequence[HealthRow]) -> None:
     from monitor.cli.render import severity_style
 
     firing = [(row, alert) for row in health_rows for alert in row["alerts"]]

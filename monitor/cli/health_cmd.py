@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -22,8 +23,11 @@ from monitor.cli.common import (
 from monitor.cli.render import day_time, health_style, hours, severity_style, signed
 from monitor.sparkline import sparkline
 
+if TYPE_CHECKING:
+    from monitor.app.rows import ClientDetail, HealthRow
 
-def health_table(rows: list[dict[str, Any]], tz: Any) -> Table:
+
+def health_table(rows: Sequence[HealthRow], tz: Any) -> Table:
     table = Table(show_edge=False, pad_edge=False)
     for name, justify in (
         ("client", "left"),
@@ -119,7 +123,7 @@ def client(app: App, name: str, as_json: bool, as_of: datetime | None, timeline:
     print_client(data, app.config.team.tz, when)
 
 
-def print_client(data: dict[str, Any], tz: Any, when: datetime) -> None:
+def print_client(data: ClientDetail, tz: Any, when: datetime) -> None:
     out = console()
     _print_summary(out, data, tz, when)
     _print_gaps_and_tone(out, data, tz)
@@ -129,7 +133,7 @@ def print_client(data: dict[str, Any], tz: Any, when: datetime) -> None:
     out.print(_timeline_table(data, tz))
 
 
-def _print_summary(out: Console, data: dict[str, Any], tz: Any, when: datetime) -> None:
+def _print_summary(out: Console, data: ClientDetail, tz: Any, when: datetime) -> None:
     """The header, health, pattern and cadence lines."""
     score = data["health"]
     out.print(f"[bold]{data['name']}[/bold] — owner {data['owner']} — as of {short_date(when, tz)}")
@@ -155,12 +159,15 @@ def _print_summary(out: Console, data: dict[str, Any], tz: Any, when: datetime) 
     )
 
 
-def _print_gaps_and_tone(out: Console, data: dict[str, Any], tz: Any) -> None:
+def _print_gaps_and_tone(out: Console, data: ClientDetail, tz: Any) -> None:
     """Reply gaps both ways, then the tone with the sentences behind it."""
-    for label, key in (("Our reply gap", "reply_gap"), ("Client reply gap", "client_reply_gap")):
+    gaps = (
+        ("Our reply gap", data["reply_gap_30d"], data["reply_gap_90d"]),
+        ("Client reply gap", data["client_reply_gap_30d"], data["client_reply_gap_90d"]),
+    )
+    for label, *windows in gaps:
         parts = []
-        for days in (30, 90):
-            stats = data[f"{key}_{days}d"]
+        for days, stats in zip((30, 90), windows, strict=True):
             parts.append(
                 f"{days}d median {hours(stats['median_business_hours'])} biz / {hours(stats['median_wall_hours'])} wall, p90 {hours(stats['p90_business_hours'])} biz (n={stats['count']})"
             )
@@ -177,7 +184,7 @@ def _print_gaps_and_tone(out: Console, data: dict[str, Any], tz: Any) -> None:
         )
 
 
-def _print_alerts(out: Console, data: dict[str, Any]) -> None:
+def _print_alerts(out: Console, data: ClientDetail) -> None:
     out.print("[bold]Alerts[/bold]")
     for finding in data["findings"]:
         severity = finding["severity"]
@@ -186,7 +193,7 @@ def _print_alerts(out: Console, data: dict[str, Any]) -> None:
     out.print(f"  [dim]{data['advice_common']}[/dim]")
 
 
-def _timeline_table(data: dict[str, Any], tz: Any) -> Table:
+def _timeline_table(data: ClientDetail, tz: Any) -> Table:
     table = Table(title="Recent messages", show_edge=False, pad_edge=False)
     for name in ("date", "dir", "from", "subject", "tone", "reply gap", "note"):
         table.add_column(name)

@@ -39,6 +39,7 @@ from monitor.config.model import (
     Smtp,
     Store,
     Team,
+    Webhook,
 )
 from monitor.config.paths import default_config_path, find_config_path, state_directory
 from monitor.config.reading import Problems, Table
@@ -71,6 +72,7 @@ __all__ = [
     "Store",
     "Table",
     "Team",
+    "Webhook",
     "default_config_path",
     "find_config_path",
     "load_config",

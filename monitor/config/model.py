@@ -176,6 +176,16 @@ class Store:
 
 
 @dataclass(frozen=True)
+class Webhook:
+    """``[[webhooks]]``: every alert, digest and operator notification POSTed as signed JSON."""
+
+    name: str  # the channel is "webhook:NAME" in the outbox
+    url: str
+    secret: Secret  # the HMAC-SHA256 key for the signature header
+    timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
 class Smtp:
     host: str
     port: int
@@ -229,6 +239,7 @@ class Config:
     extra_cues: dict[str, tuple[str, ...]] = field(default_factory=dict)
     alerts: Alerts = field(default_factory=Alerts)
     daemon: Daemon = field(default_factory=Daemon)
+    webhooks: tuple[Webhook, ...] = ()  # [[webhooks]]: signed HTTP POSTs of alerts
 
     def member(self, address: str) -> Member | None:
         return next(
@@ -292,6 +303,8 @@ class Config:
             yield self.store.password.key, self.store.password
         if self.alerts.smtp is not None and self.alerts.smtp.password is not None:
             yield self.alerts.smtp.password.key, self.alerts.smtp.password
+        for hook in self.webhooks:
+            yield hook.secret.key, hook.secret
         for account in self.accounts:
             microsoft = None
             if account.imap is not None:

@@ -220,17 +220,21 @@ alert_events = sa.Table(
     sa.Column("digest", sa.Integer),  # the outbox row of the digest that carried it
 )
 
-# Emails to send, written in the same transaction as what caused them.
+# Notifications to deliver, written in the same transaction as what caused them: each row names
+# its channel ("email", "webhook:NAME") and holds that channel's rendered payload.
 outbox = sa.Table(
     "outbox",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    # The row's identity, once per channel: an email's Message-ID, a webhook's idempotency key.
     sa.Column("message_id", sa.String(300), nullable=False, unique=True),
+    sa.Column("channel", sa.String(64), nullable=False, server_default="email"),
     sa.Column("kind", sa.String(16), nullable=False),  # alert, digest, operator, test
     sa.Column("alert", sa.Integer, sa.ForeignKey("alerts.id", ondelete="SET NULL")),
     sa.Column("recipients", sa.JSON, nullable=False),
     sa.Column("subject", sa.Text, nullable=False),
-    sa.Column("raw", sa.LargeBinary, nullable=False),  # the complete RFC 5322 message
+    # What the channel sends: the complete RFC 5322 message, the JSON body of a webhook.
+    sa.Column("payload", sa.LargeBinary, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("not_before", UTCDateTime, nullable=False),  # quiet hours, retry backoff
     sa.Column("state", sa.String(16), nullable=False, index=True),  # pending, sending, sent, failed

@@ -1,0 +1,66 @@
+"""Each owner's daily digest of warnings, at their local digest hour.
+
+Once per owner and local day (a restart never makes a second one), and skipped when there is
+nothing to say. The digest row, the link from each carried event to it, and the day's record
+are written in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, tzinfo
+
+import sqlalchemy as sa
+
+from monitor.alerts.channel import Channel, DigestNote
+from monitor.alerts.render import DigestEntry
+from monitor.app.channels import channels_for, enqueue_all
+from monitor.app.runtime import Runtime
+from monitor.store.alerting import digest_done, link_digest, pending_warnings, record_digest
+
+
+def _digest(
+    connection: sa.Connection,
+    channels: Sequence[Channel],
+    owner: str,
+    day: date,
+    tz: tzinfo,
+    now: datetime,
+) -> int:
+    """Queue one owner's digest for ``day`` if it is due and has something to say; 1 if so."""
+    if digest_done(connection, owner, day):
+        return 0
+    pending = pending_warnings(connection, owner)
+    outbox_id = None
+    queued = 0
+    if pending and channels:
+        entries = tuple(
+            DigestEntry(w.alert_id, w.client, w.kind, w.severity, w.explanation, w.opened_at)
+            for w in pending
+        )
+        note = DigestNote(entries=entries, owner=owner, day=day.isoformat(), when=now, tz=tz)
+        rows = enqueue_all(connection, (c.digest(note) for c in channels), now=now)
+        # The first channel's row (email, when configured) carries the events: its delivery
+        # marks the alerts notified.
+        outbox_id = rows[0] if rows else None
+        if outbox_id is not None:
+            link_digest(connection, [w.alert_id for w in pending], outbox_id)
+        queued = 1
+    record_digest(connection, owner, day, outbox_id, now)
+    return queued
+
+
+def send_digests(runtime: Runtime, *, now: datetime) -> int:
+    """Each owner's daily digest of warnings, at their local digest hour; once a day, skipped
+    when there is nothing to say. Returns how many digests were queued."""
+    config = runtime.config
+    channels = channels_for(config, delivering=False)
+    queued = 0
+    for owner in sorted({c.owner for c in config.clients}):
+        tz = config.owner_tz(owner)
+        local = now.astimezone(tz)
+        if local.hour < config.alerts.digest_hour:
+            continue
+        with runtime.store.engine.begin() as connection:
+            queued += _digest(connection, channels, owner, local.date(), tz, now)
+    return queued

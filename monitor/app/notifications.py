@@ -1,0 +1,97 @@
+"""Rendering a client's alert notifications: what the owner reads, built once per client.
+
+The lifecycle (:func:`monitor.alerts.store.apply`) hands back transitions; for those that notify
+at once, the client's report and its health trend (thirty daily analyses) are turned into an
+:class:`~monitor.alerts.channel.AlertNote` that every channel renders. The trend is computed at
+most once per client and evaluation, and only when some transition needs it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import time as clock_time
+from functools import cached_property
+
+from monitor.alerts.channel import AlertNote
+from monitor.alerts.render import AlertMail, EvidenceLine
+from monitor.alerts.store import Transition
+from monitor.config import Config
+from monitor.core.analysis import ClientHistory, ClientReport, analyse, day_ends
+from monitor.core.health import COMMON_ADVICE
+
+TREND_DAYS = 30
+
+
+def quiet_until(config: Config, owner: str, now: datetime) -> datetime:
+    """When a critical alert may be delivered: now, or the end of the owner's quiet hours."""
+    quiet = config.alerts.quiet_hours
+    if quiet is None:
+        return now
+    tz = config.owner_tz(owner)
+    local = now.astimezone(tz)
+    minutes = local.hour * 60 + local.minute
+    start, end = quiet
+    inside = start <= minutes < end if start < end else (minutes >= start or minutes < end)
+    if not inside:
+        return now
+    day = local.date() if minutes < end else local.date() + timedelta(days=1)
+    return datetime.combine(day, clock_time(end // 60, end % 60), tzinfo=tz).astimezone(UTC)
+
+
+@dataclass
+class ClientFacts:
+    """One client at the evaluation's instant, as its notifications describe it."""
+
+    history: ClientHistory
+    report: ClientReport
+    owner: str
+    tz: tzinfo  # the owner's zone
+    now: datetime
+
+    @cached_property
+    def trend(self) -> tuple[int | None, ...]:
+        """Health at the end of each of the last thirty days, in the owner's zone."""
+        days = day_ends(self.now, TREND_DAYS, self.tz)
+        return tuple(analyse(self.history, day).health.score for day in days)
+
+
+def _evidence(transition: Transition) -> tuple[EvidenceLine, ...]:
+    return tuple(
+        EvidenceLine(
+            datetime.fromisoformat(str(e["date"]).replace("Z", "+00:00")),
+            str(e["from"]),
+            str(e["subject"]),
+        )
+        for e in transition.alert.evidence
+    )
+
+
+def alert_note(transition: Transition, facts: ClientFacts, config: Config) -> AlertNote:
+    """What every channel says about a client alert's transition."""
+    alert, event, report = transition.alert, transition.event, facts.report
+    content = AlertMail(
+        alert_id=alert.id,
+        event_id=transition.event_id,
+        client=alert.client or "",
+        kind=alert.kind,
+        severity=(event.severity or alert.severity).value,
+        event=event.kind.value,
+        explanation=alert.explanation,
+        evidence=_evidence(transition),
+        figures=alert.figures,
+        pattern=report.pattern.pattern.value,
+        advice=report.pattern.advice,
+        common_advice=COMMON_ADVICE,
+        health=report.health.score,
+        trend=facts.trend,
+        components=report.health.components,
+    )
+    return AlertNote(
+        content=content,
+        owner=facts.owner,
+        when=facts.now,
+        tz=facts.tz,
+        first=transition.first,
+        not_before=quiet_until(config, facts.owner, facts.now),
+    )

@@ -1,0 +1,309 @@
+"""The rows :mod:`monitor.app.views` answers with: what tables print and ``--json`` emits.
+
+They are TypedDicts, so the JSON output is exactly these dicts in this key order, and mypy checks
+every key a command reads. The documented ones carry their meaning in a :class:`Doc`, and
+``docs/json.md``'s tables are generated from them (:mod:`monitor.app.jsondoc`; a test fails when
+the page is out of date).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
+
+
+@dataclass(frozen=True)
+class Doc:
+    """A field's meaning in ``docs/json.md``; ``type`` overrides the type named from the hint."""
+
+    meaning: str = ""
+    type: str | None = None
+
+
+#: Detector figures: kind-specific numbers, as the detectors wrote them (raw JSON).
+Figures = dict[str, Any]
+
+MessageRef = TypedDict(
+    "MessageRef",
+    {
+        "key": Annotated[
+            str,
+            Doc(
+                "relmon's identity of the message: its Message-ID without `<>`, or `sha256:…` "
+                "when it has none"
+            ),
+        ],
+        "date": Annotated[
+            datetime,
+            Doc(
+                "the message's date (the Date header, or the delivery time when that was "
+                "missing or impossible)"
+            ),
+        ],
+        "from": Annotated[str, Doc("sender address")],
+        "subject": Annotated[str, Doc("decoded subject")],
+    },
+)
+
+
+class AwaitingMessage(MessageRef):
+    age_seconds: int
+    business_seconds: int
+
+
+class ClientRow(TypedDict):
+    """``relmon clients --json``: one entry per configured client."""
+
+    name: Annotated[str, Doc("as configured")]
+    owner: Annotated[str, Doc("as configured")]
+    domains: Annotated[list[str], Doc("as configured")]
+    addresses: Annotated[list[str], Doc("as configured")]
+    inbound: Annotated[
+        int, Doc("client → us and us → client messages up to `as_of`, noise excluded")
+    ]
+    outbound: Annotated[
+        int, Doc("client → us and us → client messages up to `as_of`, noise excluded")
+    ]
+    noise: Annotated[
+        int,
+        Doc("the client's noise (auto-replies, newsletters, bounces, receipts, calendar replies)"),
+    ]
+    last_inbound: Annotated[MessageRef | None, Doc("the newest message each way")]
+    last_outbound: Annotated[MessageRef | None, Doc("the newest message each way")]
+    waiting_on: Annotated[
+        Literal["us", "client"] | None,
+        Doc(
+            '`"us"` when a client message awaits our reply; `"client"` when our message is '
+            "the newest"
+        ),
+    ]
+    awaiting: Annotated[
+        list[AwaitingMessage],
+        Doc(
+            "client messages that need a reply and have none from us in their conversation: "
+            "message reference plus `age_seconds` (wall-clock) and `business_seconds` (the "
+            "team's working time, owner's absence excluded), oldest first"
+        ),
+    ]
+
+
+class SuggestionRow(TypedDict):
+    """``relmon clients suggest --json``: an unassigned correspondent."""
+
+    name: Annotated[str, Doc("an external domain, or an address for free-mail senders")]
+    kind: Annotated[Literal["domain", "address"], Doc()]
+    inbound: Annotated[int, Doc("messages from them to us, and from us to them (noise excluded)")]
+    outbound: Annotated[int, Doc("messages from them to us, and from us to them (noise excluded)")]
+    two_way: Annotated[int, Doc("`min(inbound, outbound)`: the ranking key")]
+    people: Annotated[list[str], Doc("the addresses seen")]
+    first: Annotated[datetime | None, Doc("first and last message", type="instant")]
+    last: Annotated[datetime | None, Doc("first and last message", type="instant")]
+
+
+class GapStatsRow(TypedDict):
+    count: int
+    median_business_hours: float | None
+    p90_business_hours: float | None
+    median_wall_hours: float | None
+    p90_wall_hours: float | None
+
+
+class TrendPoint(TypedDict):
+    date: date
+    health: int | None
+    sentiment_30d: float | None
+
+
+class PatternRow(TypedDict):
+    name: str
+    advice: str
+    reasons: list[str]
+
+
+class AwaitingSummary(TypedDict):
+    count: int
+    oldest_business_hours: float | None
+    oldest_age_seconds: int | None
+
+
+class CadenceRow(TypedDict):
+    days: float | None
+    source: str
+    samples: int
+
+
+class SentimentRow(TypedDict):
+    mean_30d: float | None
+    scored_30d: int
+    mean_90d: float | None
+    scored_90d: int
+    unscored_30d: int
+    trend: float | None
+
+
+class FindingRow(TypedDict):
+    kind: str
+    severity: str | None
+    explanation: str
+    figures: Figures
+    evidence: NotRequired[list[MessageRef | None]]
+
+
+_GAPS_OURS = "our reply gaps that started in the window (open ones at their current age)"
+_GAPS_THEIRS = "the client's reply gaps (answered ones)"
+
+
+class HealthRow(TypedDict):
+    """``relmon health --json``: one entry per configured client."""
+
+    name: Annotated[str, Doc()]
+    owner: Annotated[str, Doc()]
+    health: Annotated[int | None, Doc("null: no history at all", type="integer 0–100 or null")]
+    components: Annotated[
+        dict[str, int | None],
+        Doc(
+            "`responsiveness`, `engagement`, `sentiment`, `pressure`, `balance`: integer 0–100 "
+            "or null when it cannot be computed"
+        ),
+    ]
+    trend: Annotated[
+        list[TrendPoint],
+        Doc(
+            "the last 30 days, oldest first: `date` (team-local), `health`, `sentiment_30d` "
+            "(the 30-day mean as it stood that day)"
+        ),
+    ]
+    pattern: Annotated[
+        PatternRow,
+        Doc(
+            "`name` (`laissez-faire`, `micromanager`, `in-the-dark`, `savvy`, `unknown`), "
+            "`advice`, `reasons` (list of strings)"
+        ),
+    ]
+    last_inbound: Annotated[MessageRef | None, Doc()]
+    last_outbound: Annotated[MessageRef | None, Doc()]
+    awaiting: Annotated[
+        AwaitingSummary,
+        Doc("`count`, `oldest_business_hours`, `oldest_age_seconds` (null when nothing waits)"),
+    ]
+    reply_gap_30d: Annotated[GapStatsRow, Doc(_GAPS_OURS)]
+    reply_gap_90d: Annotated[GapStatsRow, Doc(_GAPS_OURS)]
+    client_reply_gap_30d: Annotated[GapStatsRow, Doc(_GAPS_THEIRS)]
+    client_reply_gap_90d: Annotated[GapStatsRow, Doc(_GAPS_THEIRS)]
+    cadence: Annotated[
+        CadenceRow,
+        Doc(
+            "`days` (number or null: unknown), `source` (`learned`, `configured`, `unknown`), "
+            "`samples`"
+        ),
+    ]
+    silent_days: Annotated[
+        float | None, Doc("days since the client last wrote (its contact's absence excluded)")
+    ]
+    away_until: Annotated[
+        date | None,
+        Doc("the client's contact is away until then (silence and check-in clocks paused)"),
+    ]
+    sentiment: Annotated[
+        SentimentRow,
+        Doc(
+            "`mean_30d`, `mean_90d` (number or null: nothing scored), `scored_30d`, "
+            "`scored_90d`, `unscored_30d` (messages in languages VADER does not read), `trend` "
+            "(30-day mean minus the mean of the 90 days before)"
+        ),
+    ]
+    alerts: Annotated[
+        list[FindingRow],
+        Doc(
+            "alerts that would be open: `kind`, `severity` (`warning` or `critical`), "
+            "`explanation`, `figures`"
+        ),
+    ]
+
+
+class TimelineEntry(MessageRef):
+    direction: str
+    noise: str | None
+    sentiment: float | None
+    language: str | None
+    needs_reply: bool
+    reply_gap_business_hours: float | None
+    answered: bool | None
+    client_reply_gap_business_hours: float | None
+    cues: list[str]
+
+
+class SentimentEvidence(TypedDict):
+    message: MessageRef
+    sentence: int
+    compound: float
+    text: str | None
+
+
+class ClientDetail(HealthRow):
+    """``relmon client NAME --json``: the client's health entry plus these."""
+
+    timeline: Annotated[
+        list[TimelineEntry],
+        Doc(
+            "recent messages, newest first: message reference plus `direction`, `noise`, "
+            "`sentiment`, `language`, `needs_reply`, `reply_gap_business_hours` and `answered` "
+            "(for client messages that needed a reply), `client_reply_gap_business_hours`, "
+            "`cues`"
+        ),
+    ]
+    findings: Annotated[
+        list[FindingRow],
+        Doc(
+            "all five kinds, firing or not: `kind`, `severity` (null when all is well), "
+            "`explanation`, `figures` (kind-specific numbers), `evidence` (message references)"
+        ),
+    ]
+    sentiment_evidence: Annotated[
+        list[SentimentEvidence],
+        Doc(
+            "sentences that moved the tone: `message` (reference), `sentence` (index in the "
+            "own text), `compound`, `text` (null unless `privacy.store_snippets`)"
+        ),
+    ]
+    advice_common: Annotated[
+        str, Doc("the expectation-management advice that applies to every client")
+    ]
+
+
+class FiredRow(TypedDict):
+    date: date
+    kind: str
+    severity: str
+    event: str
+    explanation: str
+
+
+class BacktestClient(TypedDict):
+    name: str
+    alerts: dict[str, int]
+    fired: list[FiredRow]
+
+
+class BacktestTotals(TypedDict):
+    alerts: int
+    per_client_per_month: float
+
+
+class BacktestResult(TypedDict):
+    """``relmon backtest --json``."""
+
+    since: Annotated[datetime, Doc("first and last replayed day ends")]
+    until: Annotated[datetime, Doc("first and last replayed day ends")]
+    days: Annotated[int, Doc("days replayed")]
+    clients: Annotated[
+        list[BacktestClient],
+        Doc(
+            "per client: `name`, `alerts` (count per kind: `silence`, `checkin_due`, "
+            "`unanswered`, `friction`, `micromanagement`), `fired` (list of `date`, `kind`, "
+            "`severity`, `event` (`opened`, `reopened`, `worsened`, `snooze_ended`), "
+            "`explanation`)"
+        ),
+    ]
+    totals: Annotated[BacktestTotals, Doc("`alerts`, `per_client_per_month`")]

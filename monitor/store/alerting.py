@@ -1,0 +1,91 @@
+"""Queries the application's alerting needs beyond the lifecycle itself: digests, away replies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from monitor.core.alerts import State
+from monitor.store.db import reading
+from monitor.store.messages import insert_ignoring_conflicts
+from monitor.store.schema import alert_events, alerts, digests, messages
+
+_DIGEST = "digest"  # alert_events.route of warnings that wait for the daily digest
+
+
+@dataclass(frozen=True)
+class PendingWarning:
+    """An owner's active warning whose transition no digest has carried yet."""
+
+    alert_id: int
+    client: str
+    kind: str
+    severity: str
+    explanation: str
+    opened_at: datetime
+
+
+def digest_done(connection: sa.Connection, owner: str, day: date) -> bool:
+    """Whether the owner's digest for ``day`` was made (sent, or skipped with nothing to say)."""
+    query = sa.select(digests.c.owner).where(digests.c.owner == owner, digests.c.day == day)
+    return connection.execute(query).first() is not None
+
+
+def pending_warnings(connection: sa.Connection, owner: str) -> list[PendingWarning]:
+    """The owner's open or notified warnings with digest-routed events not yet carried, by id."""
+    rows = connection.execute(
+        sa.select(alerts)
+        .join(alert_events, alert_events.c.alert == alerts.c.id)
+        .where(
+            alerts.c.owner == owner,
+            alerts.c.client.is_not(None),
+            alerts.c.state.in_([State.OPEN.value, State.NOTIFIED.value]),
+            alerts.c.severity == "warning",
+            alert_events.c.route == _DIGEST,
+            alert_events.c.digest.is_(None),
+        )
+        .order_by(alerts.c.id)
+    ).all()
+    found: dict[int, PendingWarning] = {}
+    for row in rows:
+        found[row.id] = PendingWarning(
+            row.id, row.client, row.kind, row.severity, row.explanation, row.opened_at
+        )
+    return list(found.values())
+
+
+def link_digest(connection: sa.Connection, alert_ids: Sequence[int], outbox_id: int) -> None:
+    """The digest in outbox row ``outbox_id`` carries these alerts' waiting events."""
+    connection.execute(
+        sa.update(alert_events)
+        .where(
+            alert_events.c.alert.in_(list(alert_ids)),
+            alert_events.c.route == _DIGEST,
+            alert_events.c.digest.is_(None),
+        )
+        .values(digest=outbox_id)
+    )
+
+
+def record_digest(
+    connection: sa.Connection, owner: str, day: date, outbox_id: int | None, now: datetime
+) -> None:
+    """Once per owner and local day, so a restart never makes a second digest."""
+    connection.execute(
+        insert_ignoring_conflicts(connection, digests),
+        [{"owner": owner, "day": day, "outbox": outbox_id, "created_at": now}],
+    )
+
+
+def away_replies(engine: sa.Engine, as_of: datetime) -> list[tuple[str, datetime, date]]:
+    """(sender, sent, back on) of every stored out-of-office reply that states its return date."""
+    query = sa.select(messages.c.from_addr, messages.c.date, messages.c.away_until).where(
+        messages.c.noise == "auto_reply",
+        messages.c.away_until.is_not(None),
+        messages.c.date <= as_of,
+    )
+    with reading(engine) as connection:
+        return [(row[0], row[1], row[2]) for row in connection.execute(query)]
