@@ -18,6 +18,7 @@ depends_on = None
 TS = sa.DateTime(timezone=True)
 
 
+# One migration is one reviewable step: its tables read best whole, in the order they are made.
 def upgrade() -> None:
     op.create_table(
         "messages",
