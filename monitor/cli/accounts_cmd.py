@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import TypedDict
+
 import click
 
 from monitor.cli.common import (
@@ -15,6 +18,19 @@ from monitor.cli.common import (
     short_date,
 )
 from monitor.cli.render import table
+
+
+class AccountRow(TypedDict):
+    """One account in `relmon accounts` (schema relmon/accounts/v1)."""
+
+    name: str
+    kind: str
+    address: str | None
+    last_success: datetime | None
+    consecutive_failures: int
+    last_error_kind: str | None
+    last_error: str | None
+    needs_attention: bool
 
 
 @click.group("accounts", invoke_without_command=True)
@@ -38,7 +54,7 @@ def accounts(ctx: click.Context, app: App, as_json: bool) -> None:
 
     runtime = app.runtime()
     health = {h.account: h for h in account_health(runtime.store.engine)}
-    rows = []
+    rows: list[AccountRow] = []
     for account in runtime.config.accounts:
         state = health.get(account.name)
         rows.append(

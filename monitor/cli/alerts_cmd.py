@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import getpass
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from monitor.alerts.store import Action, StoredAlert
 
 
-def _row(alert: Any) -> dict[str, Any]:
+def _row(alert: StoredAlert) -> dict[str, Any]:
     return {
         "id": alert.id,
         "client": alert.client,
@@ -93,7 +93,7 @@ def alerts_group(
     _print_delivery(out, delivery)
 
 
-def _print_alerts(out: Console, stored: list[StoredAlert], tz: Any, *, show_all: bool) -> None:
+def _print_alerts(out: Console, stored: list[StoredAlert], tz: tzinfo, *, show_all: bool) -> None:
     """The alerts as a table, or a line saying there are none."""
     if not stored:
         out.print("No open alerts." if not show_all else "No alerts.")

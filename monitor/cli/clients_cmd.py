@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from monitor.app.rows import ClientRow
 
 
-def clients_table(rows: Sequence[ClientRow], tz: Any) -> Table:
+def clients_table(rows: Sequence[ClientRow], tz: tzinfo) -> Table:
     grid = table(
         (
             "client",

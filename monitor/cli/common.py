@@ -8,9 +8,9 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -21,6 +21,9 @@ from monitor.errors import RelmonError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+if TYPE_CHECKING:
+    from monitor.app.runtime import Runtime
+
 
 @dataclass
 class App:
@@ -29,7 +32,7 @@ class App:
     config_path: str | None = None
     log_level: str | None = None  # as given with --log-level
     _config: Config | None = None
-    _runtime: Any = None
+    _runtime: Runtime | None = None
     now: datetime = field(default_factory=utcnow)  # read once per invocation
 
     @property
@@ -38,7 +41,7 @@ class App:
             self._config = load_config(self.config_path)
         return self._config
 
-    def runtime(self) -> Any:
+    def runtime(self) -> Runtime:
         """Configuration, migrated store and text analyzer (imported late: the analyzer is slow)."""
         if self._runtime is None:
             from monitor.app.runtime import Runtime
@@ -154,7 +157,7 @@ def console() -> Console:
     )
 
 
-def short_date(value: datetime | None, tz: Any = None) -> str:
+def short_date(value: datetime | None, tz: tzinfo | None = None) -> str:
     if value is None:
         return "—"
     local = value.astimezone(tz) if tz is not None else value

@@ -8,7 +8,7 @@ import time
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,7 @@ from monitor.config import Config, parse_config
 
 if TYPE_CHECKING:
     from monitor.app.rows import ClientRow, HealthRow
+    from monitor.app.runtime import Runtime
     from monitor.app.sync import IngestReport
 
 DEMO = Path(__file__).resolve().parent.parent / "demo"
@@ -188,7 +189,9 @@ def _run(as_of: datetime | None, keep: Path | None, outbox_dir: Path | None) -> 
     return _Run(config, when, reports, rows, health_rows, noise, emails)
 
 
-def _compose_alerts(runtime: Any, when: datetime, outbox_dir: Path | None) -> list[dict[str, Any]]:
+def _compose_alerts(
+    runtime: Runtime, when: datetime, outbox_dir: Path | None
+) -> list[dict[str, Any]]:
     """Run the alert lifecycle as the daemon would at ``when`` and write the queued emails."""
     import re
 
@@ -286,7 +289,7 @@ def _print(
     )
 
 
-def _print_waiting(out: Console, rows: Sequence[ClientRow], tz: Any) -> None:
+def _print_waiting(out: Console, rows: Sequence[ClientRow], tz: tzinfo) -> None:
     from monitor.cli.render import table
 
     waiting = [(row["name"], a) for row in rows for a in row["awaiting"]]

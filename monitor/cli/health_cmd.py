@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from monitor.app.rows import ClientDetail, HealthRow
 
 
-def health_table(rows: Sequence[HealthRow], tz: Any) -> Table:
+def health_table(rows: Sequence[HealthRow], tz: tzinfo) -> Table:
     table = Table(show_edge=False, pad_edge=False)
     for name, justify in (
         ("client", "left"),
@@ -123,7 +123,7 @@ def client(app: App, name: str, as_json: bool, as_of: datetime | None, timeline:
     print_client(data, app.config.team.tz, when)
 
 
-def print_client(data: ClientDetail, tz: Any, when: datetime) -> None:
+def print_client(data: ClientDetail, tz: tzinfo, when: datetime) -> None:
     out = console()
     _print_summary(out, data, tz, when)
     _print_gaps_and_tone(out, data, tz)
@@ -133,7 +133,7 @@ def print_client(data: ClientDetail, tz: Any, when: datetime) -> None:
     out.print(_timeline_table(data, tz))
 
 
-def _print_summary(out: Console, data: ClientDetail, tz: Any, when: datetime) -> None:
+def _print_summary(out: Console, data: ClientDetail, tz: tzinfo, when: datetime) -> None:
     """The header, health, pattern and cadence lines."""
     score = data["health"]
     out.print(f"[bold]{data['name']}[/bold] — owner {data['owner']} — as of {short_date(when, tz)}")
@@ -159,7 +159,7 @@ def _print_summary(out: Console, data: ClientDetail, tz: Any, when: datetime) ->
     )
 
 
-def _print_gaps_and_tone(out: Console, data: ClientDetail, tz: Any) -> None:
+def _print_gaps_and_tone(out: Console, data: ClientDetail, tz: tzinfo) -> None:
     """Reply gaps both ways, then the tone with the sentences behind it."""
     gaps = (
         ("Our reply gap", data["reply_gap_30d"], data["reply_gap_90d"]),
@@ -193,7 +193,7 @@ def _print_alerts(out: Console, data: ClientDetail) -> None:
     out.print(f"  [dim]{data['advice_common']}[/dim]")
 
 
-def _timeline_table(data: ClientDetail, tz: Any) -> Table:
+def _timeline_table(data: ClientDetail, tz: tzinfo) -> Table:
     table = Table(title="Recent messages", show_edge=False, pad_edge=False)
     for name in ("date", "dir", "from", "subject", "tone", "reply gap", "note"):
         table.add_column(name)
