@@ -96,7 +96,11 @@ class SmtpServer:
         """The [alerts] and [smtp] tables that send through this server."""
         auth = ""
         if self.credentials is not None:
-            auth = f'username = "{self.credentials[0]}"\npassword_file = "{password_file}"\n'
+            # A test server on loopback without TLS: the login is declared insecure on purpose.
+            auth = (
+                f'username = "{self.credentials[0]}"\npassword_file = "{password_file}"\n'
+                "insecure = true\n"
+            )
         return (
             '\n[alerts]\nfrom = "relmon@northwind-advisory.example"\noperator = ["it@northwind-advisory.example"]\n'
             + extra
