@@ -52,11 +52,11 @@ def _digest(value: str, length: int) -> str:
 
 
 def canonical_id(value: str) -> str:
-    """A message id as stored: itself when it fits, else ``<sha256-HEX@hashed.invalid>``, the
+    """A message id as stored: itself when it fits, else ``sha256-HEX@hashed.invalid``, the
     same for the same id wherever it is read (Message-ID, In-Reply-To, References)."""
     if len(value) <= MAX_ID_CHARS and not _BAD_IN_ID.search(value):
         return value
-    return f"<sha256-{_digest(value, 40)}@hashed.invalid>"
+    return f"sha256-{_digest(value, 40)}@hashed.invalid"
 
 
 def canonical_ids(values: Iterable[str]) -> tuple[str, ...]:

@@ -72,7 +72,7 @@ def save_items(
         if isinstance(item.result, Quarantined):
             bad.append((item, item.result))
             continue
-        row = message_row(item.result, directory, now, sent=sent)
+        row = message_row(item.result, directory, now, sent=sent or item.sent)
         problem = row_problem(messages, row)
         if problem is not None:
             bad.append((item, Quarantined("store_refused", problem, key=_fitting_key(row))))
@@ -160,12 +160,12 @@ def _store(
     for part in chunks(fresh):
         connection.execute(insert_ignoring_conflicts(connection, messages), part)
     merged: set[str] = set()
-    for _, row in accepted:
+    for item, row in accepted:
         stored_row = existing.get(row["key"])
         if stored_row is None or row["key"] in merged:
             continue
         merged.add(row["key"])
-        update = merge(stored_row, row, sent=sent)
+        update = merge(stored_row, row, sent=sent or item.sent)
         if update:
             connection.execute(
                 sa.update(messages).where(messages.c.id == stored_row.id).values(**update)

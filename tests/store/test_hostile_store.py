@@ -115,7 +115,7 @@ def test_a_reply_to_a_hashed_message_id_threads_to_it(store, analyzer) -> None:
         analyzer,
     )
 
-    assert question.message_id is not None and question.message_id.endswith("@hashed.invalid>")
+    assert question.message_id is not None and question.message_id.endswith("@hashed.invalid")
     assert answer.in_reply_to == (question.message_id,)
 
 
@@ -358,3 +358,42 @@ def test_a_reply_forged_from_the_consultant_resolves_nothing(
     resolved = evaluate_alerts(scenario.runtime, now=at("Thu 2026-06-04 12:30").astimezone(UTC))
     assert "resolved" in [e["event"] for e in resolved.events]
     scenario.close()
+
+
+def test_a_message_the_server_marks_sent_is_ours_and_stays_ours(store_url, analyzer) -> None:
+    """GIVEN Gmail's All Mail, where only the \\Sent label tells our mail from a forgery, WHEN
+    our labelled reply and an unlabelled "From: Alice" are stored and the configuration later
+    changes, THEN only the labelled one is ours, before and after re-attribution."""
+    runtime = Runtime.open(team_config(store_url), analyzer=analyzer)
+    ours = email(
+        frm="Alice Marsh <alice.marsh@northwind-advisory.example>",
+        to="Dana Whitfield <dana.whitfield@acme-logistics.example>",
+        subject="Re: Q3 roadmap review",
+        message_id="ours@northwind-advisory.example",
+    )
+    forged = email(
+        frm="Alice Marsh <alice.marsh@northwind-advisory.example>",
+        to="Dana Whitfield <dana.whitfield@acme-logistics.example>",
+        subject="Re: Q3 roadmap review",
+        message_id="forged@bulk-relay.example",
+    )
+    save(
+        runtime.store,
+        [
+            Item("1:1", parsed(ours, analyzer), sent=True),
+            Item("1:2", parsed(forged, analyzer)),
+        ],
+        folder="[Gmail]/All Mail",
+        directory=runtime.directory,
+    )
+    runtime.close()
+
+    extra = '\n[[clients]]\nname = "Lumen Analytics"\ndomains = ["lumen-analytics.example"]\nowner = "alice.marsh@northwind-advisory.example"\n'
+    runtime = Runtime.open(team_config(store_url, extra), analyzer=analyzer)  # re-attributes
+    directions = {row.key: row.direction for row in rows(runtime.store, messages)}
+
+    assert directions == {
+        "ours@northwind-advisory.example": "outbound",
+        "forged@bulk-relay.example": "other",
+    }
+    runtime.close()
