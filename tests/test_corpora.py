@@ -31,6 +31,7 @@ SPECIFIC = {
     "no_date",
     "header_too_large",
     "unreadable_file",
+    "message_id_conflict",  # notmuch's "duplicate" folder: other messages reusing an id
 }
 
 

@@ -23,6 +23,7 @@ from monitor.sources.local_source import FolderReport, ingest_folder
 from monitor.sources.registry import open_source
 from monitor.sources.report import AccountCheck, AccountSync, ErrorKind
 from monitor.sources.source import MailSource, SourceContext
+from monitor.store.guard import describe_error, is_store_error
 from monitor.store.messages import rethread
 from monitor.store.sink import StoreSink
 from monitor.store.sources import record_attempt
@@ -129,11 +130,13 @@ def sync_account(
     try:
         result = sync_source(runtime, account, now=now, should_stop=should_stop)
     except Exception as err:
-        kind = ErrorKind.of(err)
+        # A database error's text holds the statement and its values (subjects, addresses):
+        # what is recorded, logged and mailed to the operator is its content-free description.
+        kind = ErrorKind.STORE if is_store_error(err) else ErrorKind.of(err)
         result = AccountSync(
             account=account.name,
             kind=account.kind,
-            error=str(err) or type(err).__name__,
+            error=describe_error(err),
             error_kind=kind,
         )
         if kind is ErrorKind.INTERNAL:
@@ -204,6 +207,7 @@ def check_account(runtime: Runtime, account: Account) -> AccountCheck:
     try:
         return source_of(runtime, account, now=utcnow()).check()
     except Exception as err:  # noqa: BLE001 - the check reports, it does not crash
+        kind = ErrorKind.STORE if is_store_error(err) else ErrorKind.of(err)
         return AccountCheck(
-            account.name, account.kind, False, f"{ErrorKind.of(err).value} error: {err}"
+            account.name, account.kind, False, f"{kind.value} error: {describe_error(err)}"
         )

@@ -73,7 +73,7 @@ def demo_config(store_url: str) -> tuple[Config, dict[str, Any]]:
                 "name": m["address"].split("@")[0].split(".")[0],
                 "kind": "mbox",
                 "address": m["address"],
-                "path": str(DEMO / "mail" / f"{m['address'].split('@')[0]}.mbox"),
+                "path": str(DEMO / "mail" / m["address"].split("@")[0]),
             }
             for m in team["members"]
         ],

@@ -61,6 +61,54 @@ def normalise_domain(value: str) -> str:
     return text
 
 
+#: Names of Sent folders (the last path component, compared case-insensitively): IMAP servers
+#: without SPECIAL-USE and Exchange name them in the mailbox's language; Graph's well-known
+#: ``sentitems``; maildir and mbox exports ("Sent", ".Sent", "sent-2025.mbox").
+SENT_FOLDER_NAMES: frozenset[str] = frozenset(
+    {
+        "sent",
+        "sent items",
+        "sent messages",
+        "sent mail",
+        "sentitems",
+        "gesendet",
+        "gesendete elemente",
+        "gesendete objekte",
+        "éléments envoyés",
+        "elementos enviados",
+        "enviados",
+        "posta inviata",
+        "elementi inviati",
+        "verzonden items",
+        "lähetetyt",
+        "lähetetyt kohteet",
+        "skickat",
+        "skickade objekt",
+        "sendt",
+        "sendte elementer",
+        "已发送",
+        "已发送邮件",
+        "寄件備份",
+        "送信済みアイテム",
+        "отправленные",
+    }
+)
+_FOLDER_SEPARATORS = re.compile(r"[/\\]")
+_WORD_SEPARATORS = re.compile(r"[-_.\s]+")
+
+
+def is_sent_folder(folder: str) -> bool:
+    """Whether a folder, by its name, is one of a mailbox's Sent folders: where a message from
+    us is known to be ours."""
+    leaf = _FOLDER_SEPARATORS.split(folder.strip())[-1].casefold()
+    for suffix in (".mbox", ".mbx"):
+        leaf = leaf.removesuffix(suffix)
+    if "." in leaf and not leaf.startswith("."):
+        leaf = leaf.rsplit(".", 1)[1]  # IMAP hierarchy "INBOX.Sent"
+    words = [w for w in _WORD_SEPARATORS.split(leaf) if w]
+    return " ".join(words) in SENT_FOLDER_NAMES or (bool(words) and words[0] == "sent")
+
+
 def domain_of(address: str) -> str:
     return address.rpartition("@")[2]
 
@@ -145,13 +193,25 @@ class Directory:
         return self.party(address).kind is PartyKind.US
 
     def attribute(
-        self, sender: Mailbox | None, to: Iterable[Mailbox], cc: Iterable[Mailbox]
+        self,
+        sender: Mailbox | None,
+        to: Iterable[Mailbox],
+        cc: Iterable[Mailbox],
+        *,
+        sender_verified: bool = True,
     ) -> Attribution:
-        """Direction and client of a message from its addresses (DESIGN.md, "direction")."""
+        """Direction and client of a message from its addresses (DESIGN.md, "direction").
+
+        ``sender_verified``: the message was seen in one of our Sent folders. A From: header
+        naming us proves nothing (anyone can write it): without that sighting the message is
+        nobody's, never our reply.
+        """
         recipients = [*to, *cc]
         if sender is None:
             return Attribution(Direction.OTHER, None, None)
         source = self.party(sender.address)
+        if source.kind is PartyKind.US and not sender_verified:
+            return Attribution(Direction.OTHER, None, None)
         if source.kind is PartyKind.CLIENT:
             # Received in a monitored mailbox, so it reached us (perhaps as Bcc).
             return Attribution(Direction.INBOUND, source.client, sender.address)

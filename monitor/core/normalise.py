@@ -17,6 +17,14 @@ from monitor.core.dates import parse_date
 from monitor.core.model import DateProblem, Mailbox, Message, Quarantined
 from monitor.core.noise import NoiseSignals, classify_noise
 from monitor.core.owntext import html_to_text, own_text
+from monitor.core.sanitise import (
+    MAX_NAME_CHARS,
+    canonical_id,
+    canonical_ids,
+    clean_text,
+    cut_subject,
+    fit_address,
+)
 from monitor.core.text import TextAnalyzer
 
 #: A Date more than this far after the delivery time is not believed.
@@ -123,11 +131,84 @@ def _own_text(envelope: Envelope) -> str:
     return ""
 
 
+def _mailbox(mailbox: Mailbox) -> Mailbox | None:
+    address = fit_address(mailbox.address)
+    if address is None:
+        return None
+    name = clean_text(mailbox.name)[:MAX_NAME_CHARS]
+    if address == mailbox.address and name == mailbox.name:
+        return mailbox
+    return Mailbox(address, name)
+
+
+def _mailboxes(found: tuple[Mailbox, ...], notes: list[str], field: str) -> tuple[Mailbox, ...]:
+    kept = []
+    for mailbox in found:
+        fitted = _mailbox(mailbox)
+        if fitted is None:
+            notes.append(f"{field}: an address with an impossible domain left out")
+            continue
+        if fitted.address != mailbox.address:
+            notes.append(f"{field}: an address over 320 characters kept as a hash at its domain")
+        kept.append(fitted)
+    return tuple(kept)
+
+
+def sanitised(envelope: Envelope) -> Envelope | Quarantined:
+    """The envelope with every value a store can hold (see :mod:`monitor.core.sanitise`); a
+    sender address no store could hold quarantines the message."""
+    notes: list[str] = []
+    sender = envelope.sender
+    if sender is not None:
+        fitted = _mailbox(sender)
+        if fitted is None:
+            return Quarantined(
+                "address_too_long",
+                "the From address's domain is longer than any domain name can be",
+            )
+        if fitted.address != sender.address:
+            notes.append("From: an address over 320 characters kept as a hash at its domain")
+        sender = fitted
+    subject, cut = cut_subject(envelope.subject)
+    if cut is not None:
+        notes.append(cut)
+    message_id = canonical_id(envelope.message_id) if envelope.message_id else None
+    if message_id != envelope.message_id:
+        notes.append("Message-ID too long or malformed: kept as a hash")
+    return replace(
+        envelope,
+        message_id=message_id,
+        sender=sender,
+        subject=subject,
+        to=_mailboxes(envelope.to, notes, "To"),
+        cc=_mailboxes(envelope.cc, notes, "Cc"),
+        in_reply_to=canonical_ids(envelope.in_reply_to),
+        references=canonical_ids(envelope.references),
+        sender_header=clean_text(envelope.sender_header) if envelope.sender_header else None,
+        headers={name: clean_text(value) for name, value in envelope.headers.items()},
+        notes=(*envelope.notes, *notes) if notes else envelope.notes,
+    )
+
+
+def _keyed(envelope: Envelope) -> tuple[Envelope, str] | Quarantined:
+    """The envelope made to fit the store, and the message's key."""
+    # The content hash reads the envelope as it came, so that a message without Message-ID
+    # keeps the key it was stored under before values were made to fit.
+    hashed = None if envelope.message_id else content_key(envelope)
+    fitted = sanitised(envelope)
+    if isinstance(fitted, Quarantined):
+        return replace(fitted, key=hashed or canonical_id(envelope.message_id or ""))
+    return fitted, fitted.message_id or hashed or content_key(fitted)
+
+
 def normalise(
     envelope: Envelope, analyzer: TextAnalyzer, *, snippet_chars: int = 0
 ) -> Normalised | Quarantined:
     """Normalise one message; a message that cannot be placed or attributed is quarantined."""
-    key = envelope.message_id or content_key(envelope)
+    keyed = _keyed(envelope)
+    if isinstance(keyed, Quarantined):
+        return keyed
+    envelope, key = keyed
     if envelope.sender is None:
         return _no_sender(envelope, key)
     date, problem = _date(envelope)
@@ -176,11 +257,21 @@ def normalise(
         gm_thread=envelope.gm_thread,
         conversation_id=envelope.conversation_id,
         notes=envelope.notes,
-        snippet=text[:snippet_chars] if snippet_chars > 0 and text else None,
+        snippet=clean_text(text[:snippet_chars]) if snippet_chars > 0 and text else None,
     )
-    if snippet_chars <= 0:
-        message = _without_sentences(message)
+    message = _without_sentences(message) if snippet_chars <= 0 else _clean_sentences(message)
     return Normalised(message, text)
+
+
+def _clean_sentences(message: Message) -> Message:
+    """Evidence sentence texts a store can hold (no NUL, no control characters)."""
+    features = message.text
+    if not any(s.text and clean_text(s.text) != s.text for s in features.evidence):
+        return message
+    evidence = tuple(
+        replace(s, text=clean_text(s.text) if s.text else None) for s in features.evidence
+    )
+    return replace(message, text=replace(features, evidence=evidence))
 
 
 def _without_sentences(message: Message) -> Message:

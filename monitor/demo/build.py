@@ -187,10 +187,12 @@ def _report(built: Built, kind: str, own: str) -> tuple[str, str] | None:
 
 
 def build(threads_path: Path = THREADS) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """Parse the threads file; returns (its data, mbox bytes per team member's local part)."""
+    """Parse the threads file; returns (its data, mbox bytes per mailbox folder): each team
+    member's mail as ``LOCAL/INBOX`` and what the member sent as ``LOCAL/Sent``, as a mail
+    client exports it (relmon believes a message is ours only when it is in a Sent folder)."""
     data = tomllib.loads(threads_path.read_text(encoding="utf-8"))
     members = {m["address"].lower(): m for m in data["team"]["members"]}
-    boxes: dict[str, list[Built]] = {address: [] for address in members}
+    boxes: dict[str, list[Built]] = {}
     for thread in data["threads"]:
         built_thread: list[Built] = []
         for index, message in enumerate(thread["messages"]):
@@ -202,8 +204,9 @@ def build(threads_path: Path = THREADS) -> tuple[dict[str, Any], dict[str, bytes
             people = {addr_of(a) for a in [built.sender, *built.to, *built.cc]}
             owners = [a for a in people if a in members] or [next(iter(members))]
             for address in owners:
-                boxes[address].append(built)
-    return data, {address.split("@")[0]: _mbox(items) for address, items in boxes.items()}
+                folder = "Sent" if addr_of(built.sender).lower() == address else "INBOX"
+                boxes.setdefault(f"{address.split('@')[0]}/{folder}", []).append(built)
+    return data, {name: _mbox(items) for name, items in sorted(boxes.items())}
 
 
 def _build_message(
@@ -284,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     stale = []
     for name, content in boxes.items():
         path = MAILBOXES / f"{name}.mbox"
+        path.parent.mkdir(exist_ok=True)
         if args.check:
             if not path.exists() or path.read_bytes() != content:
                 stale.append(path.name)

@@ -59,7 +59,7 @@ from monitor.sources.imap_fetch import (
     unchanged,
 )
 from monitor.sources.imap_folder import FolderContext, WorkersFailed, sync_folder
-from monitor.sources.imap_folders import FolderChoice, choose_folders, listed
+from monitor.sources.imap_folders import SENT, FolderChoice, choose_folders, listed
 from monitor.sources.report import AccountCheck, AccountSync, FolderSync
 from monitor.sources.sink import MailSink
 from monitor.sources.source import OnChange, SourceContext, SourceType, Watcher
@@ -209,6 +209,7 @@ class ImapSource:
             gmail="X-GM-EXT-1" in caps,
             workers=state.workers,
             parallel_from=PARALLEL_FROM,
+            sent_folders=frozenset(c.name for c in choices if c.role == SENT),
         )
         for choice in choices:
             if choice.skipped or choice.name in state.done:

@@ -52,6 +52,7 @@ class Fetched:
     size: int
     internaldate: datetime | None
     gm_thread: str | None = None
+    sent: bool = False  # Gmail's \Sent label: the server's word that we sent it
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,8 +107,16 @@ def search_uids(
 def _header_items(gmail: bool) -> list[str]:
     items = ["UID", "RFC822.SIZE", "INTERNALDATE", "BODYSTRUCTURE", "BODY.PEEK[HEADER]"]
     if gmail:
-        items.append("X-GM-THRID")
+        items += ["X-GM-THRID", "X-GM-LABELS"]
     return items
+
+
+def _labelled_sent(labels: Any) -> bool:
+    """Whether Gmail's labels of a message include ``\\Sent`` (All Mail holds sent mail too)."""
+    if not isinstance(labels, tuple | list):
+        return False
+    names = (v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in labels)
+    return any(name.casefold() == "\\sent" for name in names)
 
 
 def _body_key(section: str) -> bytes:
@@ -137,6 +145,7 @@ def _headed(uid: int, data: Mapping[bytes, Any], cap: int, payloads: dict[str, b
         if isinstance(internal, datetime) and internal.tzinfo is not None
         else None,
         gm_thread=str(thread) if thread is not None else None,
+        sent=_labelled_sent(data.get(b"X-GM-LABELS")),
     )
 
 

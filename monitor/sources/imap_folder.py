@@ -57,6 +57,7 @@ class FolderContext:
     gmail: bool
     workers: int | None
     parallel_from: int  # fewer new messages than this are analysed in-process
+    sent_folders: frozenset[str] = frozenset()  # the folders the server marks \Sent
 
     def analysis(self, expected: int) -> Analysis:
         if self.workers == 0 or expected < self.parallel_from:
@@ -202,12 +203,12 @@ def _fetch_and_store(
     """Fetch in batches while earlier batches are analysed, and store each in UID order."""
     settings = ctx.settings
     analysis = ctx.analysis(len(uids))
-    in_flight: deque[tuple[list[int], Future[list[Analysed]]]] = deque()
+    in_flight: deque[tuple[list[int], set[int], Future[list[Analysed]]]] = deque()
     limit = 1 + (getattr(analysis, "workers", 1) if analysis.parallel else 0)
     progress = _Progress(last_uid=state.last_uid or 0, count=state.exists_count or 0)
 
     def store_oldest() -> None:
-        batch_uids, future = in_flight.popleft()
+        batch_uids, sent_uids, future = in_flight.popleft()
         try:
             analysed = future.result()
         except BrokenProcessPool as err:
@@ -215,7 +216,8 @@ def _fetch_and_store(
             raise WorkersFailed(
                 f"account {ctx.account.name!r}: an analysis worker died; the pass resumes with analysis in-process"
             ) from err
-        _store(ctx, folder, uidvalidity, analysed, batch_uids, report, progress)
+        sent = folder in ctx.sent_folders
+        _store(ctx, folder, uidvalidity, analysed, batch_uids, report, progress, sent_uids, sent)
 
     try:
         for start in range(0, len(uids), settings.batch_size):
@@ -225,12 +227,13 @@ def _fetch_and_store(
             fetched = fetch_batch(client, batch, settings, gmail=ctx.gmail)
             while len(in_flight) >= limit:
                 store_oldest()
-            in_flight.append((batch, analysis.submit(fetched, ctx.source.privacy)))
+            labelled = {f.uid for f in fetched if f.sent}
+            in_flight.append((batch, labelled, analysis.submit(fetched, ctx.source.privacy)))
             del fetched
         while in_flight:
             store_oldest()
     finally:
-        for _, future in in_flight:
+        for _, _, future in in_flight:
             future.cancel()
 
 
@@ -242,6 +245,8 @@ def _store(
     batch_uids: list[int],
     report: FolderSync,
     progress: _Progress,
+    sent_uids: set[int],
+    sent_folder: bool,
 ) -> None:
     items = []
     for entry in analysed:
@@ -249,7 +254,12 @@ def _store(
             report.excluded += 1
             continue
         items.append(
-            Item(location=location(uidvalidity, entry.uid), result=entry.result, size=entry.size)
+            Item(
+                location=location(uidvalidity, entry.uid),
+                result=entry.result,
+                size=entry.size,
+                sent=sent_folder or entry.uid in sent_uids,
+            )
         )
     progress.last_uid = max(progress.last_uid, *batch_uids)
     progress.count += len(batch_uids)

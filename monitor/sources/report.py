@@ -15,6 +15,7 @@ class ErrorKind(StrEnum):
     FOLDER = "folder"  # a configured folder or path is missing: configuration, no retry
     CONFIG = "config"  # the configuration cannot work: fix the file
     TRANSIENT = "transient"  # network, timeouts, throttling: back off and retry
+    STORE = "store"  # the database failed or refused a write: logged without values
     INTERNAL = "internal"  # a bug: logged with its traceback
 
     @classmethod

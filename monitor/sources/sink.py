@@ -27,6 +27,9 @@ class Item:
     location: str  # unique within (account, folder): IMAP "uidvalidity:uid", file name, Graph id
     result: Message | Quarantined
     size: int = 0
+    #: The server says this copy is in our sent mail (an IMAP folder marked \Sent, Gmail's
+    #: \Sent label): a sender of ours is believed. Folders named like Sent count anyway.
+    sent: bool = False
 
 
 @dataclass(slots=True)

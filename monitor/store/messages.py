@@ -3,125 +3,49 @@
 A batch is written in one transaction (bulk statements, not a commit per row), idempotently:
 the same batch written twice, or by two workers at once on PostgreSQL, leaves the same rows.
 Source state (IMAP UIDs, Graph delta links) is written by the caller inside the same transaction,
-so a crash either keeps a batch and its state or neither.
+so a crash either keeps a batch and its state or neither. A message the database refuses, or
+one reusing a stored Message-ID without being a copy of that message, is quarantined alone
+(savepoints), and the rest of its batch is stored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from monitor.core.addresses import Directory
-from monitor.core.model import Mailbox, Message, Quarantined
+from monitor.core.addresses import Directory, is_sent_folder
+from monitor.core.model import Mailbox, Quarantined
 from monitor.core.threads import ThreadInput, assign_threads
 from monitor.sources.sink import Item as Item  # re-exported: where writers found it first
 from monitor.sources.sink import SaveResult
+from monitor.store.bulk import (
+    chunks,
+    ids_by_key,
+    insert_ignoring_conflicts,
+    quarantine_items,
+    stored_by_key,
+)
+from monitor.store.guard import describe_error, row_problem
+from monitor.store.rows import conflict, merge, message_row
 from monitor.store.schema import messages, meta, quarantine, sightings
+
+__all__ = [
+    "Item",
+    "chunks",
+    "insert_ignoring_conflicts",
+    "message_row",
+    "reattribute",
+    "rethread",
+    "save_items",
+]
 
 #: Set in the transaction that adds messages; cleared by :func:`rethread`.
 THREADS_DIRTY = "threads_dirty"
 ATTRIBUTION = "attribution_fingerprint"
-T = TypeVar("T")
-_CHUNK = 500  # rows per statement: well under SQLite's bound-parameter limit
-
-
-def chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
-    """``items`` in slices small enough for one statement's parameters."""
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
-
-
-def insert_ignoring_conflicts(connection: sa.Connection, table: sa.Table) -> Any:
-    """``INSERT … ON CONFLICT DO NOTHING`` in the connection's dialect."""
-    if connection.dialect.name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
-    if connection.dialect.name == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing()
-    raise NotImplementedError(connection.dialect.name)  # pragma: no cover
-
-
-def _mailboxes(items: Sequence[Mailbox]) -> list[list[str]]:
-    return [[m.address, m.name] for m in items]
-
-
-def message_row(message: Message, directory: Directory, now: datetime) -> dict[str, Any]:
-    attribution = directory.attribute(message.sender, message.to, message.cc)
-    text = message.text
-    return {
-        "key": message.key,
-        "message_id": message.message_id,
-        "date": message.date,
-        "date_problem": message.date_problem.value if message.date_problem else None,
-        "from_addr": message.sender.address if message.sender else "",
-        "from_name": (message.sender.name if message.sender else "")[:320],
-        "to_addrs": _mailboxes(message.to),
-        "cc_addrs": _mailboxes(message.cc),
-        "subject": message.subject,
-        "in_reply_to": list(message.in_reply_to),
-        "refs": list(message.references[-50:]),
-        "gm_thread": message.gm_thread,
-        "conversation_id": message.conversation_id,
-        "thread_id": None,
-        "noise": message.noise.value if message.noise else None,
-        "noise_reason": (message.noise_reason or "")[:400] or None,
-        "needs_reply": message.needs_reply,
-        "has_attachments": message.has_attachments,
-        "size": message.size,
-        "language": text.language,
-        "own_chars": text.own_chars,
-        "questions": text.questions,
-        "closing_only": text.closing_only,
-        "sentiment": text.sentiment,
-        "sentences": text.sentences,
-        "evidence": [[s.index, round(s.compound, 4), s.text] for s in text.evidence],
-        "friction": list(text.friction),
-        "pressure": list(text.pressure),
-        "basics": list(text.basics),
-        "away_until": text.away_until,
-        "notes": list(message.notes),
-        "snippet": message.snippet,
-        "direction": attribution.direction.value,
-        "client": attribution.client,
-        "counterpart": attribution.counterpart,
-        "first_seen": now,
-    }
-
-
-# Fields a later copy of a message may fill in when the first copy lacked them (a Graph Sent
-# Items copy has no headers; an IMAP copy of the same message does).
-_FILLABLE = (
-    "message_id",
-    "gm_thread",
-    "conversation_id",
-    "language",
-    "sentiment",
-    "away_until",
-    "snippet",
-)
-
-
-def _merge(existing: sa.Row[Any], row: dict[str, Any]) -> dict[str, Any]:
-    update: dict[str, Any] = {}
-    for name in _FILLABLE:
-        if getattr(existing, name) is None and row.get(name) is not None:
-            update[name] = row[name]
-    if existing.noise is None and row["noise"] is not None:
-        # Any copy that proves the message automatic makes it noise (headers can be missing
-        # on one copy, never added on another).
-        update.update(noise=row["noise"], noise_reason=row["noise_reason"], needs_reply=False)
-    if not existing.friction and row["friction"]:
-        update["friction"] = row["friction"]
-    if not existing.pressure and row["pressure"]:
-        update["pressure"] = row["pressure"]
-    if not existing.in_reply_to and row["in_reply_to"]:
-        update["in_reply_to"] = row["in_reply_to"]
-    if not existing.refs and row["refs"]:
-        update["refs"] = row["refs"]
-    return update
 
 
 def save_items(
@@ -133,99 +57,143 @@ def save_items(
     directory: Directory,
     now: datetime,
 ) -> SaveResult:
-    """Store a batch inside the caller's transaction."""
-    result = SaveResult()
-    batch = list(items)
-    good = [(item, item.result) for item in batch if isinstance(item.result, Message)]
-    bad = [(item, item.result) for item in batch if isinstance(item.result, Quarantined)]
-    if bad:
-        _quarantine(connection, account, folder, bad, now)
-        result.quarantined += len(bad)
-    if not good:
-        return result
+    """Store a batch inside the caller's transaction.
 
-    rows_by_key: dict[str, dict[str, Any]] = {}
-    for _, message in good:
-        rows_by_key.setdefault(message.key, message_row(message, directory, now))
-    fresh = _upsert_messages(connection, rows_by_key)
-    ids = _message_ids(connection, list(rows_by_key))
+    A message the store cannot hold, or one that takes a stored message's identity without
+    being a copy of it, is quarantined on its own, with a reason and no content; the rest of
+    the batch is stored. A batch the database refuses is tried again message by message, each
+    in its own savepoint, so one bad row never loses its neighbours.
+    """
+    result = SaveResult()
+    sent = is_sent_folder(folder)
+    good: list[_Good] = []
+    bad: list[tuple[Item, Quarantined]] = []
+    for item in items:
+        if isinstance(item.result, Quarantined):
+            bad.append((item, item.result))
+            continue
+        row = message_row(item.result, directory, now, sent=sent or item.sent)
+        problem = row_problem(messages, row)
+        if problem is not None:
+            bad.append((item, Quarantined("store_refused", problem, key=_fitting_key(row))))
+        else:
+            good.append((item, row))
+    if good:
+        try:
+            with connection.begin_nested():
+                result += _store(connection, account, folder, good, sent, now, bad)
+        except _REFUSED:
+            for one in good:
+                result += _store_alone(connection, account, folder, one, sent, now, bad)
+    if bad:
+        quarantine_items(connection, account, folder, bad, now)
+        result.quarantined += len(bad)
+    return result
+
+
+_Good = tuple[Item, dict[str, Any]]
+#: What the database raises for a row it cannot hold (a value too long, a NUL, a constraint).
+_REFUSED = (sa.exc.DataError, sa.exc.IntegrityError)
+
+
+def _fitting_key(row: dict[str, Any]) -> str | None:
+    key: str = row["key"]
+    return key if len(key) <= 512 and "\x00" not in key else None
+
+
+def _store_alone(
+    connection: sa.Connection,
+    account: str,
+    folder: str,
+    one: _Good,
+    sent: bool,
+    now: datetime,
+    bad: list[tuple[Item, Quarantined]],
+) -> SaveResult:
+    """One message of a refused batch, in its own savepoint; quarantined if refused again."""
+    conflicts: list[tuple[Item, Quarantined]] = []
+    try:
+        with connection.begin_nested():
+            saved = _store(connection, account, folder, [one], sent, now, conflicts)
+    except _REFUSED as err:
+        refused = Quarantined("store_refused", describe_error(err), key=_fitting_key(one[1]))
+        bad.append((one[0], refused))
+        return SaveResult()
+    bad.extend(conflicts)
+    return saved
+
+
+def _copy_of_stored(
+    one: _Good,
+    existing: dict[str, sa.Row[Any]],
+    first: dict[str, dict[str, Any]],
+    bad: list[tuple[Item, Quarantined]],
+) -> bool:
+    """Whether the message is new or a copy of the stored one (or of the batch's first) with
+    its key; a message that only takes the key is put in ``bad`` as a conflict."""
+    item, row = one
+    stored = existing.get(row["key"]) or first.setdefault(row["key"], row)
+    why = None if stored is row else conflict(stored, row)
+    if why is not None:
+        detail = f"the Message-ID of a stored message, from {why}: ignored, the stored one kept"
+        bad.append((item, Quarantined("message_id_conflict", detail, key=row["key"])))
+    return why is None
+
+
+def _store(
+    connection: sa.Connection,
+    account: str,
+    folder: str,
+    good: Sequence[_Good],
+    sent: bool,
+    now: datetime,
+    bad: list[tuple[Item, Quarantined]],
+) -> SaveResult:
+    """Write messages and their sightings; a message that conflicts with the stored one of its
+    key goes to ``bad`` instead."""
+    result = SaveResult()
+    keys = list(dict.fromkeys(row["key"] for _, row in good))
+    existing = stored_by_key(connection, keys)
+    first: dict[str, dict[str, Any]] = {}
+    accepted = [one for one in good if _copy_of_stored(one, existing, first, bad)]
+    fresh = [row for key, row in first.items() if key not in existing]
+    for part in chunks(fresh):
+        connection.execute(insert_ignoring_conflicts(connection, messages), part)
+    merged: set[str] = set()
+    for item, row in accepted:
+        stored_row = existing.get(row["key"])
+        if stored_row is None or row["key"] in merged:
+            continue
+        merged.add(row["key"])
+        update = merge(stored_row, row, sent=sent or item.sent)
+        if update:
+            connection.execute(
+                sa.update(messages).where(messages.c.id == stored_row.id).values(**update)
+            )
+    ids = ids_by_key(connection, list({row["key"] for _, row in accepted}))
     sighting_rows = [
         {
-            "message": ids[message.key],
+            "message": ids[row["key"]],
             "account": account,
-            "folder": folder,
+            "folder": folder[:1000],
             "location": item.location[:1000],
             "first_seen": now,
             "expunged_at": None,
         }
-        for item, message in good
+        for item, row in accepted
     ]
     for part in chunks(sighting_rows):
         connection.execute(insert_ignoring_conflicts(connection, sightings), part)
-
     new_keys = {row["key"] for row in fresh}
-    for _, message in good:
-        if message.key in new_keys:
+    for _, row in accepted:
+        if row["key"] in new_keys:
             result.new += 1
-            new_keys.discard(message.key)
+            new_keys.discard(row["key"])
         else:
             result.known += 1
     if fresh:
         set_meta(connection, THREADS_DIRTY, "1")
     return result
-
-
-def _quarantine(
-    connection: sa.Connection,
-    account: str,
-    folder: str,
-    bad: Sequence[tuple[Item, Quarantined]],
-    now: datetime,
-) -> None:
-    rows = [
-        {
-            "account": account,
-            "folder": folder,
-            "location": item.location[:1000],
-            "key": q.key,
-            "reason": q.reason,
-            "detail": q.detail[:2000],
-            "size": item.size,
-            "first_seen": now,
-        }
-        for item, q in bad
-    ]
-    for part in chunks(rows):
-        connection.execute(insert_ignoring_conflicts(connection, quarantine), part)
-
-
-def _upsert_messages(
-    connection: sa.Connection, rows_by_key: dict[str, dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Insert the messages not stored yet, fill in what stored copies lacked; returns the rows
-    inserted."""
-    existing: dict[str, sa.Row[Any]] = {}
-    for chunk in chunks(list(rows_by_key)):
-        for row in connection.execute(sa.select(messages).where(messages.c.key.in_(chunk))):
-            existing[row.key] = row
-    fresh = [row for key, row in rows_by_key.items() if key not in existing]
-    for part in chunks(fresh):
-        connection.execute(insert_ignoring_conflicts(connection, messages), part)
-    for key, row in existing.items():
-        update = _merge(row, rows_by_key[key])
-        if update:
-            connection.execute(sa.update(messages).where(messages.c.id == row.id).values(**update))
-    return fresh
-
-
-def _message_ids(connection: sa.Connection, keys: list[str]) -> dict[str, int]:
-    ids: dict[str, int] = {}
-    for chunk in chunks(keys):
-        for key, ident in connection.execute(
-            sa.select(messages.c.key, messages.c.id).where(messages.c.key.in_(chunk))
-        ):
-            ids[key] = ident
-    return ids
 
 
 def get_meta(connection: sa.Connection, name: str) -> str | None:
@@ -252,6 +220,28 @@ def _mailbox_list(value: Any) -> tuple[Mailbox, ...]:
     return tuple(Mailbox(address=a, name=n) for a, n in (value or []))
 
 
+def _sent_messages(connection: sa.Connection) -> set[int]:
+    """The messages seen in one of our Sent folders: where a sender of ours is believed."""
+    folders = connection.execute(sa.select(sightings.c.folder).distinct()).scalars().all()
+    sent = [f for f in folders if is_sent_folder(f)]
+    found: set[int] = set()
+    for chunk in chunks(sent):
+        found.update(
+            connection.execute(
+                sa.select(sightings.c.message).where(sightings.c.folder.in_(chunk)).distinct()
+            ).scalars()
+        )
+    return found
+
+
+def _was_ours(row: Any) -> bool:
+    """Whether the stored attribution already took the sender as us: a sender of ours was
+    believed when the message was stored (a Sent folder, a Sent label), and stays believed."""
+    if row.direction in ("outbound", "internal"):
+        return True
+    return row.direction == "other" and row.counterpart not in (None, row.from_addr)
+
+
 def reattribute(
     engine: sa.Engine, directory: Directory, fingerprint: str, *, force: bool = False
 ) -> int:
@@ -274,10 +264,14 @@ def reattribute(
             messages.c.client,
             messages.c.counterpart,
         )
+        sent = _sent_messages(connection)
         for row in connection.execute(query).all():
             sender = Mailbox(row.from_addr, row.from_name) if row.from_addr else None
             attribution = directory.attribute(
-                sender, _mailbox_list(row.to_addrs), _mailbox_list(row.cc_addrs)
+                sender,
+                _mailbox_list(row.to_addrs),
+                _mailbox_list(row.cc_addrs),
+                sender_verified=row.id in sent or _was_ours(row),
             )
             if (attribution.direction.value, attribution.client, attribution.counterpart) != (
                 row.direction,
@@ -370,7 +364,7 @@ def rethread(engine: sa.Engine, *, force: bool = False) -> int:
 def purge_before(engine: sa.Engine, before: datetime) -> dict[str, int]:
     """Delete what is older than the retention period: messages dated before ``before`` (their
     sightings go with them), quarantine entries first seen before it, and sent emails."""
-    from monitor.store.schema import outbox, quarantine, sightings
+    from monitor.store.schema import outbox, sightings
 
     with engine.begin() as connection:
         old = sa.select(messages.c.id).where(messages.c.date < before).scalar_subquery()

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from monitor.core.sanitise import clean_text
 from monitor.sources.sink import FolderState as FolderState  # re-exported
 from monitor.store.messages import chunks, insert_ignoring_conflicts
 from monitor.store.schema import account_state, folder_state, quarantine, sightings
@@ -186,7 +187,7 @@ def record_attempt(
         values = {
             "consecutive_failures": failures,
             "last_error_kind": error_kind,
-            "last_error": (error or "")[:2000] or None,
+            "last_error": clean_text(error or "")[:2000] or None,
             "last_attempt": now,
             "last_success": last_success,
             "escalated_at": escalated_at,

@@ -115,8 +115,13 @@ def setup(tmp_path: Path) -> tuple[CliRunner, Path, Path]:
         ),
         "8.M8:2,S": b"This is not an email, just a stray note.\n",
     }
+    # Our own mail is in the Sent folder (Maildir++ ".Sent"), as a mail client keeps it.
+    sent = maildir / ".Sent"
+    for sub in ("cur", "new", "tmp"):
+        (sent / sub).mkdir(parents=True)
     for name, raw in messages.items():
-        (maildir / "cur" / name).write_bytes(raw)
+        ours = raw.startswith(f"From: {ALICE}".encode())
+        (sent if ours else maildir).joinpath("cur", name).write_bytes(raw)
     return CliRunner(), config, maildir
 
 

@@ -302,3 +302,18 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap() -> None:
     assert delays == [0.5, 2.0, 3.0, 2.5, 5.0, 5.0]
     backoff.reset()
     assert backoff.failures == 0
+
+
+def test_gmail_says_which_messages_of_all_mail_we_sent() -> None:
+    """On Gmail, All Mail holds sent and received mail alike; the \\Sent label tells them apart."""
+    from monitor.sources.imap_fetch import _headed, _header_items
+
+    def fetched(labels: tuple) -> bool:
+        data = {b"BODY[HEADER]": b"From: a@b.example\r\n\r\n", b"X-GM-LABELS": labels}
+        return _headed(7, data, 65536, {}).sent
+
+    assert "X-GM-LABELS" in _header_items(gmail=True)
+    assert "X-GM-LABELS" not in _header_items(gmail=False)
+    assert fetched((b"\\Sent", b"\\Important")) is True
+    assert fetched(("\\Inbox", "Clients/Acme")) is False
+    assert fetched(()) is False

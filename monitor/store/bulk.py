@@ -1,0 +1,76 @@
+"""Bulk statements the store's writers share: chunks of rows, inserts that ignore rows
+already there, rows looked up by key, quarantine rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from monitor.core.model import Quarantined
+from monitor.core.sanitise import clean_text
+from monitor.sources.sink import Item
+from monitor.store.schema import messages, quarantine
+
+T = TypeVar("T")
+_CHUNK = 500  # rows per statement: well under SQLite's bound-parameter limit
+
+
+def chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    """``items`` in slices small enough for one statement's parameters."""
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def insert_ignoring_conflicts(connection: sa.Connection, table: sa.Table) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING`` in the connection's dialect."""
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    if connection.dialect.name == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    raise NotImplementedError(connection.dialect.name)  # pragma: no cover
+
+
+def quarantine_items(
+    connection: sa.Connection,
+    account: str,
+    folder: str,
+    bad: Sequence[tuple[Item, Quarantined]],
+    now: datetime,
+) -> None:
+    rows = [
+        {
+            "account": account,
+            "folder": folder[:1000],
+            "location": item.location[:1000],
+            "key": q.key if q.key is None or len(q.key) <= 512 else q.key[:512],
+            "reason": q.reason[:64],
+            "detail": clean_text(q.detail)[:2000],
+            "size": item.size,
+            "first_seen": now,
+        }
+        for item, q in bad
+    ]
+    for part in chunks(rows):
+        connection.execute(insert_ignoring_conflicts(connection, quarantine), part)
+
+
+def stored_by_key(connection: sa.Connection, keys: list[str]) -> dict[str, sa.Row[Any]]:
+    found: dict[str, sa.Row[Any]] = {}
+    for chunk in chunks(keys):
+        for row in connection.execute(sa.select(messages).where(messages.c.key.in_(chunk))):
+            found[row.key] = row
+    return found
+
+
+def ids_by_key(connection: sa.Connection, keys: list[str]) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for chunk in chunks(keys):
+        for key, ident in connection.execute(
+            sa.select(messages.c.key, messages.c.id).where(messages.c.key.in_(chunk))
+        ):
+            ids[key] = ident
+    return ids
