@@ -9,17 +9,23 @@ not fail the test; memory is the ``tracemalloc`` peak of a second run.
 from __future__ import annotations
 
 import gc
+import json
 import time
 import tracemalloc
+import types
 from datetime import UTC, datetime
 
 import pytest
+from click.testing import CliRunner
 
+from monitor.cli import cli
 from monitor.config import Privacy
 from monitor.core.model import Message, Quarantined
 from monitor.core.text import TextAnalyzer
+from monitor.sources import pipeline
+from monitor.sources.mime import MAX_PARAM_HEADER
 from monitor.sources.pipeline import from_raw
-from tests.hostile import BY_NAME, CORPUS
+from tests.hostile import BY_NAME, CONFIG, CORPUS, write_maildir
 
 MAX_CPU_SECONDS = 1.0
 MAX_PEAK_MB = 100.0
@@ -96,8 +102,6 @@ def test_an_encoded_word_in_a_codec_that_is_no_charset_still_gives_the_subject(
 def test_a_part_header_with_thousands_of_rfc2231_continuations_is_read_once_and_noted(
     analyzer: TextAnalyzer,
 ) -> None:
-    from monitor.sources.mime import MAX_PARAM_HEADER
-
     raw = BY_NAME["rfc2231-part-params-800k"].build()
     started = time.process_time()
     result = _read(raw, "rfc2231-part-params-800k", analyzer)
@@ -108,3 +112,28 @@ def test_a_part_header_with_thousands_of_rfc2231_continuations_is_read_once_and_
     cut = [note for note in result.notes if note.startswith("content-type of part 2 is ")]
     assert len(cut) == 1, result.notes
     assert f"parameters read from the first {MAX_PARAM_HEADER}" not in cut[0]  # cut at a ';'
+
+
+def test_a_message_past_its_time_budget_is_stored_with_what_was_computed_and_flagged(
+    tmp_path, monkeypatch
+) -> None:
+    config = tmp_path / "relmon.toml"
+    config.write_text(CONFIG + f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n')
+    write_maildir(tmp_path / "Maildir", ["identity-genuine-question"])
+    ticks = iter(range(1000))  # every look at the clock: 1.25 s later (a 2 s budget)
+    monkeypatch.setattr(
+        pipeline, "time", types.SimpleNamespace(monotonic=lambda: 1.25 * next(ticks))
+    )
+    runner = CliRunner()
+
+    ingest = runner.invoke(
+        cli, ["--config", str(config), "ingest", str(tmp_path / "Maildir"), "--account", "alice"]
+    )
+    exported = runner.invoke(cli, ["--config", str(config), "export", "--json"])
+
+    assert ingest.exit_code == 0, ingest.output
+    [row] = [json.loads(line) for line in exported.stdout.splitlines()]
+    assert row["language"] == "en"  # computed within the budget
+    assert row["sentiment"] is None and row["friction"] == [] and row["needs_reply"]
+    [note] = [n for n in row["notes"] if n.startswith("analysis_budget: ")]
+    assert note.endswith("over 2 s; skipped sentiment, cues, closing check")
