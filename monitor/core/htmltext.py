@@ -12,6 +12,8 @@ from html.parser import HTMLParser
 # A line the HTML converter emits where an HTML quote container starts: everything from here on
 # is history. A private-use character cannot collide with real text.
 QUOTE_MARK = "\ue000"
+#: An HTML body is read up to this many characters (text parts are already cut at 512 KB).
+MAX_HTML_CHARS = 512 * 1024
 
 _BLOCK = frozenset(
     "address article aside blockquote br dd div dl dt fieldset figcaption figure footer form h1 h2 h3 "
@@ -102,11 +104,21 @@ class _TextExtractor(HTMLParser):
 
 
 def html_to_text(html: str) -> str:
-    """Readable text from an HTML body; quotes become ``>`` lines, quote containers a cut mark."""
+    """Readable text from an HTML body; quotes become ``>`` lines, quote containers a cut mark.
+
+    At most :data:`MAX_HTML_CHARS` are read. Markup left open at the end (``<!--``, ``<b `,
+    often where a body was cut short) is text to the parser, which rescans the rest of the
+    input for every ``<`` in it: that tail is handed over as text at once instead, so the
+    conversion stays linear in the size of the HTML.
+    """
+    html = html[:MAX_HTML_CHARS]
+    tail = html.find("<", html.rfind(">") + 1)
     parser = _TextExtractor()
     try:
-        parser.feed(html)
+        parser.feed(html if tail < 0 else html[:tail])
         parser.close()
+        if tail >= 0:
+            parser.handle_data(unescape(html[tail:]))
     except (
         AssertionError,
         ValueError,

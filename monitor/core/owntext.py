@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from monitor.core.bounds import bound_text
 from monitor.core.htmltext import QUOTE_MARK, html_to_text
 
 __all__ = ["QUOTE_MARK", "OwnText", "html_to_text", "own_text", "strip_quotes", "strip_signature"]
@@ -37,19 +38,19 @@ _HEADER_NAMES = {
     "cc": r"Cc|Kopie|Cc\s*:|CC",
 }
 _FROM_LINE = re.compile(
-    rf"^\s*\*?(?:{_HEADER_NAMES['from']})\s*\*?\s*[:：]\s*\*?\s*\S", re.IGNORECASE
+    rf"^\s*\*?(?:{_HEADER_NAMES['from']})\s*(?:\*\s*)?[:：]\s*(?:\*\s*)?\S", re.IGNORECASE
 )
 _OTHER_HEADER = re.compile(
     rf"^\s*\*?(?:{_HEADER_NAMES['sent']}|{_HEADER_NAMES['to']}|{_HEADER_NAMES['subject']}|{_HEADER_NAMES['cc']})"
-    r"\s*\*?\s*[:：]",
+    r"\s*(?:\*\s*)?[:：]",
     re.IGNORECASE,
 )
 
 _ORIGINAL_MESSAGE = re.compile(
-    r"^\s*[-_=*\s]*(?:Original\s+Message|Ursprüngliche\s+Nachricht|Originalnachricht|"
+    r"^[-_=*\s]*(?:Original\s+Message|Ursprüngliche\s+Nachricht|Originalnachricht|"
     r"Message\s+d'origine|Message\s+original|Mensaje\s+original|Alkuperäinen\s+viesti|原始邮件|原始郵件|"
     r"Oorspronkelijk\s+bericht|Messaggio\s+originale|Ursprungligt\s+meddelande|Mensagem\s+original|"
-    r"Opprinnelig\s+melding|Oprindelig\s+meddelelse|Wiadomość\s+oryginalna)\s*[-_=*\s]*$",
+    r"Opprinnelig\s+melding|Oprindelig\s+meddelelse|Wiadomość\s+oryginalna)[-_=*\s]*$",
     re.IGNORECASE,
 )
 _FORWARDED = re.compile(
@@ -89,7 +90,7 @@ _VALEDICTION = re.compile(
     re.IGNORECASE,
 )
 _DISCLAIMER = re.compile(
-    r"^\s*(?:this\s+(?:e-?mail|message)\s+(?:and\s+any\s+(?:files|attachments?)\s+(?:transmitted\s+with\s+it\s+)?)?(?:is|are|may\s+contain|contains)\s+"
+    r"^(?:this\s+(?:e-?mail|message)\s+(?:and\s+any\s+(?:files|attachments?)\s+(?:transmitted\s+with\s+it\s+)?)?(?:is|are|may\s+contain|contains)\s+"
     r"(?:confidential|intended|privileged)|confidentiality\s+(?:notice|note)|disclaimer\s*:|legal\s+notice|aviso\s+legal|"
     r"avis\s+de\s+confidentialité|rechtlicher\s+hinweis|vertraulichkeitshinweis|luottamuksellisuus|免责声明|保密声明|"
     r"diese\s+e-?mail\s+(?:enthält|kann|ist)|ce\s+(?:message|courriel|mail)\s+(?:et\s+(?:ses|toutes\s+les)\s+pièces\s+jointes\s+)?"
@@ -295,7 +296,7 @@ def _cut_at_markers(lines: list[str], removed: list[str]) -> list[str]:
             removed.append("mobile_signature")
             break
     for index, line in enumerate(lines):
-        if _DISCLAIMER.match(line) and any(other.strip() for other in lines[:index]):
+        if _DISCLAIMER.match(line.lstrip()) and any(other.strip() for other in lines[:index]):
             lines = lines[:index]
             removed.append("disclaimer")
             break
@@ -343,8 +344,9 @@ def _cut_contact_block(lines: list[str], removed: list[str]) -> list[str]:
 
 
 def own_text(text: str) -> OwnText:
-    """The sender's own words from a plain-text body (or the output of :func:`html_to_text`)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    """The sender's own words from a plain-text body (or the output of :func:`html_to_text`),
+    read within the bounds of :func:`~monitor.core.bounds.bound_text`."""
+    text = bound_text(text.replace("\r\n", "\n").replace("\r", "\n"))
     lines, removed = strip_quotes(text)
     lines, sig_removed = strip_signature(lines)
     body = "\n".join(line.rstrip() for line in lines)

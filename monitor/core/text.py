@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from monitor.core.away import return_date
+from monitor.core.bounds import MAX_ANALYSED_CHARS, allows
 from monitor.core.cues import Lexicon
 from monitor.core.language import LanguageDetector
 from monitor.core.model import Noise, TextFeatures
-from monitor.core.sentiment import Scorer, score
+from monitor.core.sentiment import LinearVader, Scorer, score
 
 _GREETING = re.compile(
     r"^\s*(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening)|hallo|hi\s+zusammen|liebe[rs]?|"
@@ -107,9 +108,7 @@ class TextAnalyzer:
 
     @classmethod
     def load(cls, extra_cues: Mapping[str, Iterable[str]] | None = None) -> TextAnalyzer:
-        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-        vader = SentimentIntensityAnalyzer()
+        vader = LinearVader()
         vocabulary = frozenset(word for word in vader.lexicon if word.isalpha())
         return cls(
             languages=LanguageDetector.load(vocabulary),
@@ -118,21 +117,39 @@ class TextAnalyzer:
         )
 
     def analyse(self, text: str, *, date: datetime, noise: Noise | None = None) -> TextFeatures:
-        """Features of own text; ``noise`` is the message's noise kind, if it is noise."""
+        """Features of own text; ``noise`` is the message's noise kind, if it is noise.
+
+        At most :data:`~monitor.core.bounds.MAX_ANALYSED_CHARS` are read; each step runs only
+        while the message's time budget (:mod:`monitor.core.bounds`) allows it.
+        """
         if not text.strip():
             return TextFeatures(language=None, own_chars=0)
-        language = self.languages.detect(text)
+        own_chars = len(text)
+        text = text[:MAX_ANALYSED_CHARS]
+        language = self.languages.detect(text) if allows("language") else None
         if noise is not None:
             # Noise says nothing about the relationship: no tone, no cues. Of an auto-reply
             # only its return date matters.
-            away = return_date(text, date) if noise is Noise.AUTO_REPLY else None
-            return TextFeatures(language=language, own_chars=len(text), away_until=away)
-        scored = score(text, language, self.sentiment) if self.sentiment is not None else None
-        cues = self.lexicon.find(text, language) if self.lexicon is not None else None
+            away = (
+                return_date(text, date)
+                if noise is Noise.AUTO_REPLY and allows("return date")
+                else None
+            )
+            return TextFeatures(language=language, own_chars=own_chars, away_until=away)
+        scored = (
+            score(text, language, self.sentiment)
+            if self.sentiment is not None and allows("sentiment")
+            else None
+        )
+        cues = (
+            self.lexicon.find(text, language)
+            if self.lexicon is not None and allows("cues")
+            else None
+        )
         negative = scored is not None and scored.compound is not None and scored.compound <= -0.05
         return TextFeatures(
             language=language,
-            own_chars=len(text),
+            own_chars=own_chars,
             sentiment=scored.compound if scored else None,
             sentences=scored.sentences if scored else 0,
             evidence=scored.evidence if scored else (),
@@ -140,7 +157,8 @@ class TextAnalyzer:
             pressure=cues.pressure if cues else (),
             basics=cues.basics if cues else (),
             questions=len(_QUESTION.findall(text)),
-            closing_only=is_closing_only(text)
+            closing_only=allows("closing check")
+            and is_closing_only(text)
             and not negative
             and not (cues and (cues.friction or cues.pressure)),
         )

@@ -46,6 +46,12 @@ _CHARSET_ALIASES = {
     "x-sjis": "shift_jis",
     "big5-hkscs": "big5hkscs",
 }
+#: Codecs Python knows that are no text charset of mail (labels such as ``idna`` or
+#: ``punycode`` in a hostile or broken message): the text is read as UTF-8, like an unknown label.
+_NOT_MAIL_CHARSETS = frozenset(
+    {"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape", "rot-13"}
+    | {"base64", "hex", "quopri", "uu", "zlib", "bz2"}
+)
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 _MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
 _FOLD = re.compile(r"\r?\n[ \t]*")
@@ -64,9 +70,10 @@ def codec_for(charset: str | None) -> str:
     label = charset.strip().strip('"').lower().split("*")[0]
     label = _CHARSET_ALIASES.get(label, label)
     try:
-        return codecs.lookup(label).name
+        name = codecs.lookup(label).name
     except LookupError:
         return "utf-8"
+    return "utf-8" if name in _NOT_MAIL_CHARSETS else name
 
 
 def decode_bytes(data: bytes, charset: str | None) -> str:
@@ -74,10 +81,13 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
     codec = codec_for(charset)
     try:
         return data.decode(codec)
-    except UnicodeDecodeError:
+    except UnicodeError:
         if codec == "utf-8":
             return data.decode("cp1252", errors="replace")
-        return data.decode(codec, errors="replace")
+        try:
+            return data.decode(codec, errors="replace")
+        except UnicodeError:  # a codec that refuses "replace": read the bytes as UTF-8
+            return data.decode("utf-8", errors="replace")
     except LookupError:  # pragma: no cover - codec_for only returns known codecs
         return data.decode("utf-8", errors="replace")
 

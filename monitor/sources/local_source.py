@@ -83,6 +83,7 @@ def ingest_folder(
     *,
     account: str,
     progress: Callable[[int], None] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> FolderReport:
     """Read one local folder into the sink; one unreadable message never stops it."""
     report = FolderReport(account=account, folder=folder.name, kind=folder.kind)
@@ -92,6 +93,8 @@ def ingest_folder(
         return report
     batch: list[Item] = []
     for local in read_folder(folder):
+        if should_stop():  # shutting down: store what was read, leave the rest for next time
+            break
         report.read += 1
         result, size = _read_one(local, context, f"{account}/{folder.name}/{local.location}")
         local.raw = None  # let a large message go before the next one is read
@@ -138,7 +141,9 @@ class LocalSource:
         for folder in self._folders():
             if should_stop():
                 break
-            report = ingest_folder(sink, folder, self.context, account=account.name)
+            report = ingest_folder(
+                sink, folder, self.context, account=account.name, should_stop=should_stop
+            )
             result.folders.append(
                 FolderSync(
                     account=account.name,

@@ -17,6 +17,8 @@ from email.policy import compat32
 
 MAX_DEPTH = 24  # nested multiparts deeper than this are not followed
 MAX_PARTS = 500
+#: Parameters of a Content-Type or Content-Disposition are read from this many characters.
+MAX_PARAM_HEADER = 16 * 1024
 _HEADER_PARSER = BytesHeaderParser(policy=compat32)
 _FIELD_LINE = re.compile(rb"^[\x21-\x39\x3b-\x7e]+[ \t]*:")
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
@@ -146,11 +148,53 @@ def _split(
     return children, closed
 
 
-def _param(block: HeaderBlock, name: str, header: str = "content-type") -> str | None:
-    try:
-        value = block.get_param(name, header=header)
-    except (ValueError, TypeError, IndexError):  # malformed parameters: treat as absent
-        return None
+class _Params:
+    """The parameters of one part's headers, each header parsed once.
+
+    The standard parser copies the rest of the value for every parameter it reads, so a header
+    with thousands of RFC 2231 continuations costs time quadratic in its length, once for each
+    parameter asked for. Here each header is parsed once, and only up to
+    :data:`MAX_PARAM_HEADER` characters (cut at a ``;``); real values are far shorter.
+    """
+
+    def __init__(self, block: HeaderBlock, path: str, notes: list[str]) -> None:
+        self.block = block
+        self.path = path
+        self.notes = notes
+        self.parsed: dict[str, dict[str, str]] = {}
+
+    def get(self, name: str, header: str = "content-type") -> str | None:
+        if header not in self.parsed:
+            self.parsed[header] = self._parse(header)
+        return self.parsed[header].get(name)
+
+    def _parse(self, header: str) -> dict[str, str]:
+        raw = self.block.get(header)
+        if raw is None:
+            return {}
+        value = str(raw)
+        if len(value) > MAX_PARAM_HEADER:
+            cut = value.rfind(";", 0, MAX_PARAM_HEADER)
+            value = value[: cut if cut > 0 else MAX_PARAM_HEADER]
+            self.notes.append(
+                f"{header} of part {self.path} is {len(str(raw))} characters; "
+                f"parameters read from the first {len(value)}"
+            )
+        one = HeaderBlock()
+        one[header] = value
+        try:
+            params = one.get_params(header=header) or []
+        except (ValueError, TypeError, IndexError):  # malformed parameters: treat as absent
+            return {}
+        found: dict[str, str] = {}
+        for key, item in params:
+            text = _param_text(item)
+            if text is not None:
+                found.setdefault(key.lower(), text)
+        return found
+
+
+def _param_text(value: object) -> str | None:
     if isinstance(value, tuple):  # RFC 2231 encoded parameter
         try:
             from email.utils import collapse_rfc2231_value
@@ -178,8 +222,8 @@ def _disposition(block: HeaderBlock) -> str | None:
     return str(raw).split(";")[0].strip().lower() or None
 
 
-def _filename(block: HeaderBlock) -> str | None:
-    name = _param(block, "filename", "content-disposition") or _param(block, "name")
+def _filename(params: _Params) -> str | None:
+    name = params.get("filename", "content-disposition") or params.get("name")
     return name or None
 
 
@@ -198,7 +242,8 @@ def _walk(
     if content_type.startswith("multipart/"):
         _walk_multipart(raw, block, start, end, path, depth, content_type, structure)
         return
-    charset = _param(block, "charset")
+    params = _Params(block, path or "1", structure.notes)
+    charset = params.get("charset")
     structure.parts.append(
         Part(
             path=path or "1",
@@ -206,9 +251,9 @@ def _walk(
             charset=charset.strip().lower() if charset else None,
             encoding=_encoding(block),
             disposition=_disposition(block),
-            filename=_filename(block),
+            filename=_filename(params),
             size=end - start,
-            method=(_param(block, "method") or "").upper() or None,
+            method=(params.get("method") or "").upper() or None,
             start=start,
             end=end,
         )
@@ -226,9 +271,10 @@ def _walk_multipart(
     structure: Structure,
 ) -> None:
     """A multipart's children, each walked in turn; without a usable boundary, one text part."""
+    params = _Params(block, path or "1", structure.notes)
     if content_type == "multipart/report" and structure.report_type is None:
-        structure.report_type = (_param(block, "report-type") or "").lower() or None
-    boundary = _param(block, "boundary")
+        structure.report_type = (params.get("report-type") or "").lower() or None
+    boundary = params.get("boundary")
     if depth >= MAX_DEPTH:
         structure.notes.append(
             f"MIME nesting deeper than {MAX_DEPTH} levels at part {path or '1'}; inner parts ignored"
