@@ -25,7 +25,8 @@ from monitor.alerts.channel import Channel, DeliveryError, OutboxItem, OutboxKin
 from monitor.alerts.model import Route
 from monitor.alerts.store import mark_notified
 from monitor.faults import crash_point
-from monitor.store.schema import alert_events, outbox
+from monitor.store import alerts as alert_rows
+from monitor.store import outbox as rows
 
 logger = structlog.get_logger()
 CLAIM = timedelta(minutes=10)
@@ -50,42 +51,14 @@ class DispatchReport:
 
 
 def claim(engine: sa.Engine, row_id: int, worker: str, now: datetime) -> bool:
-    with engine.begin() as connection:
-        changed = connection.execute(
-            sa.update(outbox)
-            .where(
-                outbox.c.id == row_id,
-                sa.or_(
-                    outbox.c.state == OutboxState.PENDING.value,
-                    sa.and_(
-                        outbox.c.state == OutboxState.SENDING.value, outbox.c.claimed_until < now
-                    ),
-                ),
-            )
-            .values(state=OutboxState.SENDING.value, claimed_by=worker, claimed_until=now + CLAIM)
-        ).rowcount
-    return changed == 1
+    return rows.claim(engine, row_id, worker, now, CLAIM)
 
 
 def due(
     engine: sa.Engine, now: datetime, limit: int, channels: Sequence[str] | None = None
 ) -> list[tuple[int, str]]:
     """Rows due now (through ``channels``, when given), oldest first, with their channel."""
-    query = (
-        sa.select(outbox.c.id, outbox.c.channel)
-        .where(
-            sa.or_(
-                sa.and_(outbox.c.state == OutboxState.PENDING.value, outbox.c.not_before <= now),
-                sa.and_(outbox.c.state == OutboxState.SENDING.value, outbox.c.claimed_until < now),
-            )
-        )
-        .order_by(outbox.c.id)
-        .limit(limit)
-    )
-    if channels is not None:
-        query = query.where(outbox.c.channel.in_(list(channels)))
-    with engine.connect() as connection:
-        return [(row.id, row.channel) for row in connection.execute(query)]
+    return rows.due(engine, now, limit, channels)
 
 
 def _item(row: sa.Row[Any]) -> OutboxItem:
@@ -103,17 +76,12 @@ def _item(row: sa.Row[Any]) -> OutboxItem:
 
 
 def _claimed(engine: sa.Engine, row_id: int) -> OutboxItem:
-    with engine.connect() as connection:
-        return _item(connection.execute(sa.select(outbox).where(outbox.c.id == row_id)).one())
+    return _item(rows.get(engine, row_id))
 
 
 def queued(engine: sa.Engine, channel: str | None = None) -> list[OutboxItem]:
     """Every row in the outbox (of one channel), oldest first: the demo writes them to files."""
-    query = sa.select(outbox).order_by(outbox.c.id)
-    if channel is not None:
-        query = query.where(outbox.c.channel == channel)
-    with engine.connect() as connection:
-        return [_item(row) for row in connection.execute(query)]
+    return [_item(row) for row in rows.rows(engine, channel)]
 
 
 def _failed(
@@ -128,20 +96,16 @@ def _failed(
     """Record a failed attempt: retried after a backoff, or given up. True when given up."""
     attempts = item.attempts + 1
     give_up = err.permanent or attempts >= max_attempts
-    with engine.begin() as connection:
-        connection.execute(
-            sa.update(outbox)
-            .where(outbox.c.id == item.id, outbox.c.claimed_by == worker)
-            .values(
-                state=(OutboxState.FAILED if give_up else OutboxState.PENDING).value,
-                attempts=attempts,
-                last_error=str(err)[:2000],
-                last_attempt_at=now,
-                claimed_by=None,
-                claimed_until=None,
-                not_before=now if give_up else now + backoff(attempts),
-            )
-        )
+    rows.record_failure(
+        engine,
+        item.id,
+        worker,
+        give_up=give_up,
+        attempts=attempts,
+        error=str(err),
+        now=now,
+        retry_at=now if give_up else now + backoff(attempts),
+    )
     if give_up:
         logger.error(
             "alert_email_failed",
@@ -166,26 +130,12 @@ def _failed(
 def _sent(engine: sa.Engine, item: OutboxItem, now: datetime) -> None:
     """Record the delivery, and that the owners of what it carried have been told."""
     with engine.begin() as connection:
-        connection.execute(
-            sa.update(outbox)
-            .where(outbox.c.id == item.id)
-            .values(
-                state=OutboxState.SENT.value,
-                sent_at=now,
-                attempts=item.attempts + 1,
-                last_attempt_at=now,
-                claimed_by=None,
-                claimed_until=None,
-                last_error=None,
-            )
-        )
+        rows.record_sent(connection, item.id, item.attempts + 1, now)
         if item.kind in (OutboxKind.ALERT, OutboxKind.OPERATOR) and item.alert is not None:
             mark_notified(connection, [item.alert], now, how=Route.IMMEDIATE)
         elif item.kind is OutboxKind.DIGEST:
-            carried = connection.execute(
-                sa.select(alert_events.c.alert).where(alert_events.c.digest == item.id)
-            ).scalars()
-            mark_notified(connection, sorted(set(carried)), now, how=Route.DIGEST)
+            carried = alert_rows.carried_by(connection, item.id)
+            mark_notified(connection, carried, now, how=Route.DIGEST)
     logger.info(
         "alert_email_sent",  # the name predates channels: kept for dashboards that count it
         outbox=item.id,
@@ -234,27 +184,10 @@ def dispatch(
 
 def problems(engine: sa.Engine) -> dict[str, object]:
     """Outbox depth and failures, for the CLI and metrics."""
-    with engine.connect() as connection:
-        counts: dict[str, int] = dict(
-            connection.execute(
-                sa.select(outbox.c.state, sa.func.count()).group_by(outbox.c.state)
-            ).all()
-        )
-        failed = connection.execute(
-            sa.select(
-                outbox.c.id,
-                outbox.c.subject,
-                outbox.c.recipients,
-                outbox.c.last_error,
-                outbox.c.attempts,
-            )
-            .where(outbox.c.state == OutboxState.FAILED.value)
-            .order_by(outbox.c.id.desc())
-            .limit(20)
-        ).all()
+    counts, failed = rows.counts(engine)
     return {
-        "pending": int(counts.get("pending", 0)) + int(counts.get("sending", 0)),
-        "sent": int(counts.get("sent", 0)),
+        "pending": counts.get(OutboxState.PENDING, 0) + counts.get(OutboxState.SENDING, 0),
+        "sent": counts.get(OutboxState.SENT, 0),
         "failed": [
             {
                 "id": r.id,

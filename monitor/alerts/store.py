@@ -28,7 +28,8 @@ from monitor.alerts.render import JSONObject
 from monitor.core import alerts as lifecycle
 from monitor.core.alerts import AlertView, Event, EventKind, State
 from monitor.core.detectors import Severity
-from monitor.store.schema import alert_events, alerts, outbox
+from monitor.store import alerts as rows
+from monitor.store import outbox as outbox_rows
 
 __all__ = [
     "Action",
@@ -60,14 +61,8 @@ def latest(
     connection: sa.Connection, *, client: str | None = None, account: str | None = None
 ) -> dict[str, StoredAlert]:
     """Per kind, the newest alert of a client (or account): active, or the last resolved one."""
-    query = sa.select(alerts).order_by(alerts.c.id)
-    query = (
-        query.where(alerts.c.client == client)
-        if client is not None
-        else query.where(alerts.c.account == account)
-    )
     found: dict[str, StoredAlert] = {}
-    for row in connection.execute(query):
+    for row in rows.of_subject(connection, client=client, account=account):
         found[row.kind] = StoredAlert.from_row(row)
     return found
 
@@ -86,21 +81,21 @@ def _record_event(
     by: str = "relmon",
     route: Route | None = None,
 ) -> int:
-    result = connection.execute(
-        sa.insert(alert_events).values(
-            alert=alert_id,
-            at=at,
-            event=event.value,
-            severity=severity.value if severity else None,
-            state=state.value,
-            explanation=explanation,
-            figures=figures,
-            evidence=evidence,
-            by=by,
-            route=route.value if route else None,
-        )
+    return rows.add_event(
+        connection,
+        {
+            "alert": alert_id,
+            "at": at,
+            "event": event.value,
+            "severity": severity.value if severity else None,
+            "state": state.value,
+            "explanation": explanation,
+            "figures": figures,
+            "evidence": evidence,
+            "by": by,
+            "route": route.value if route else None,
+        },
     )
-    return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
 def enqueue(
@@ -108,27 +103,22 @@ def enqueue(
 ) -> int:
     """Add a rendered notification to the outbox (inside the caller's transaction); once per
     identity, so evaluating the same transition twice never queues it twice."""
-    exists = connection.execute(
-        sa.select(outbox.c.id).where(outbox.c.message_id == item.identity)
-    ).scalar()
-    if exists is not None:
-        return int(exists)
-    result = connection.execute(
-        sa.insert(outbox).values(
-            message_id=item.identity,
-            channel=item.channel,
-            kind=item.kind.value,
-            alert=alert,
-            recipients=list(item.recipients),
-            subject=item.subject,
-            payload=item.payload,
-            created_at=now,
-            not_before=item.not_before,
-            state=OutboxState.PENDING.value,
-            attempts=0,
-        )
+    return outbox_rows.add(
+        connection,
+        {
+            "message_id": item.identity,
+            "channel": item.channel,
+            "kind": item.kind.value,
+            "alert": alert,
+            "recipients": list(item.recipients),
+            "subject": item.subject,
+            "payload": item.payload,
+            "created_at": now,
+            "not_before": item.not_before,
+            "state": OutboxState.PENDING.value,
+            "attempts": 0,
+        },
     )
-    return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
 def _store_view(
@@ -161,19 +151,19 @@ def _store_view(
         previous.state is State.RESOLVED and view.state is not State.RESOLVED
     )
     if new_alert:
-        insert = sa.insert(alerts).values(
-            client=client, account=account, kind=condition.kind, **values, **descriptive
+        alert_id = rows.insert(
+            connection,
+            {"client": client, "account": account, "kind": condition.kind, **values, **descriptive},
         )
-        alert_id = int(connection.execute(insert).inserted_primary_key[0])  # type: ignore[index]
     else:
         assert previous is not None
         alert_id = previous.id
         if condition.severity is not None:
             values.update(descriptive)
-        connection.execute(sa.update(alerts).where(alerts.c.id == alert_id).values(**values))
-    return StoredAlert.from_row(
-        connection.execute(sa.select(alerts).where(alerts.c.id == alert_id)).one()
-    )
+        rows.update(connection, alert_id, values)
+    stored = get(connection, alert_id)
+    assert stored is not None
+    return stored
 
 
 def _route(event: Event) -> Route | None:
@@ -222,7 +212,7 @@ def apply(
 
 
 def get(connection: sa.Connection, alert_id: int) -> StoredAlert | None:
-    row = connection.execute(sa.select(alerts).where(alerts.c.id == alert_id)).first()
+    row = rows.get(connection, alert_id)
     return StoredAlert.from_row(row) if row is not None else None
 
 
@@ -253,15 +243,15 @@ def act(
         if found is None:
             raise KeyError(alert_id)
         view = _acted(found, action, now, until)
-        connection.execute(
-            sa.update(alerts)
-            .where(alerts.c.id == alert_id)
-            .values(
-                state=view.state.value,
-                changed_at=now,
-                resolved_at=view.resolved_at,
-                snoozed_until=view.snoozed_until,
-            )
+        rows.update(
+            connection,
+            alert_id,
+            {
+                "state": view.state.value,
+                "changed_at": now,
+                "resolved_at": view.resolved_at,
+                "snoozed_until": view.snoozed_until,
+            },
         )
         _record_event(
             connection,
@@ -288,11 +278,7 @@ def mark_notified(
             continue
         view = lifecycle.notified(found.view, now)
         if view.state is not found.state:
-            connection.execute(
-                sa.update(alerts)
-                .where(alerts.c.id == alert_id)
-                .values(state=view.state.value, changed_at=now)
-            )
+            rows.update(connection, alert_id, {"state": view.state.value, "changed_at": now})
         _record_event(
             connection, alert_id, now, Recorded.NOTIFIED, found.severity, view.state, route=how
         )
@@ -301,13 +287,8 @@ def mark_notified(
 def listing(
     engine: sa.Engine, *, include_resolved: bool = False, client: str | None = None
 ) -> list[StoredAlert]:
-    query = sa.select(alerts).order_by(alerts.c.id)
-    if not include_resolved:
-        query = query.where(alerts.c.state != State.RESOLVED.value)
-    if client is not None:
-        query = query.where(alerts.c.client == client)
-    with engine.connect() as connection:
-        return [StoredAlert.from_row(row) for row in connection.execute(query)]
+    found = rows.listing(engine, include_resolved=include_resolved, client=client)
+    return [StoredAlert.from_row(row) for row in found]
 
 
 class EventRow(TypedDict):
@@ -322,20 +303,14 @@ class EventRow(TypedDict):
 
 
 def events_of(engine: sa.Engine, alert_id: int) -> list[EventRow]:
-    with engine.connect() as connection:
-        rows = connection.execute(
-            sa.select(alert_events)
-            .where(alert_events.c.alert == alert_id)
-            .order_by(alert_events.c.id)
+    return [
+        EventRow(
+            at=row.at,
+            event=row.event,
+            severity=row.severity,
+            state=row.state,
+            by=row.by,
+            route=row.route,
         )
-        return [
-            EventRow(
-                at=row.at,
-                event=row.event,
-                severity=row.severity,
-                state=row.state,
-                by=row.by,
-                route=row.route,
-            )
-            for row in rows
-        ]
+        for row in rows.events(engine, alert_id)
+    ]
