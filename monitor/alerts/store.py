@@ -58,12 +58,20 @@ _ACTED = {
 
 
 def latest(
-    connection: sa.Connection, *, client: str | None = None, account: str | None = None
+    connection: sa.Connection,
+    *,
+    client: str | None = None,
+    account: str | None = None,
+    lock: bool = False,
 ) -> dict[str, StoredAlert]:
-    """Per kind, the newest alert of a client (or account): active, or the last resolved one."""
+    """Per kind, the alert of a client (or account) the lifecycle continues from: the active
+    one, else the last resolved one. ``lock`` holds their rows until the transaction ends."""
     found: dict[str, StoredAlert] = {}
-    for row in rows.of_subject(connection, client=client, account=account):
-        found[row.kind] = StoredAlert.from_row(row)
+    for row in rows.of_subject(connection, client=client, account=account, lock=lock):
+        alert = StoredAlert.from_row(row)
+        kept = found.get(alert.kind)
+        if kept is None or not kept.state.active or alert.state.active:
+            found[alert.kind] = alert
     return found
 
 
@@ -121,17 +129,14 @@ def enqueue(
     )
 
 
-def _store_view(
-    connection: sa.Connection,
-    previous: StoredAlert | None,
-    view: AlertView,
-    condition: Condition,
-    *,
-    client: str | None,
-    account: str | None,
-) -> StoredAlert:
-    """Write an alert's new state: a new row, or an update (descriptions only while firing)."""
-    values: dict[str, object] = {
+# How often a new alert may lose the race to another process before evaluation gives up. Each
+# loss means another process committed an alert of this (client, kind) just now, and the next
+# try continues from it, so a second loss needs a third process to resolve it in between.
+_RACES = 3
+
+
+def _values(view: AlertView) -> dict[str, object]:
+    return {
         "state": view.state.value,
         "severity": view.severity.value,
         "opened_at": view.opened_at,
@@ -139,7 +144,10 @@ def _store_view(
         "resolved_at": view.resolved_at,
         "snoozed_until": view.snoozed_until,
     }
-    descriptive = {
+
+
+def _descriptive(condition: Condition) -> dict[str, object]:
+    return {
         "explanation": condition.explanation,
         "figures": condition.figures,
         "evidence": condition.evidence,
@@ -147,23 +155,52 @@ def _store_view(
         "advice": condition.advice,
         "owner": condition.owner,
     }
-    new_alert = previous is None or (
+
+
+def _opens(previous: StoredAlert | None, view: AlertView) -> bool:
+    """Whether the lifecycle's new state is a new alert (a first one, or one re-opening)."""
+    return previous is None or (
         previous.state is State.RESOLVED and view.state is not State.RESOLVED
     )
-    if new_alert:
-        alert_id = rows.insert(
-            connection,
-            {"client": client, "account": account, "kind": condition.kind, **values, **descriptive},
+
+
+def _transition(
+    connection: sa.Connection,
+    previous: StoredAlert | None,
+    condition: Condition,
+    *,
+    client: str | None,
+    account: str | None,
+    now: datetime,
+    cooldown: timedelta,
+) -> tuple[StoredAlert | None, tuple[Event, ...]]:
+    """Step one (client or account, kind) and write its new state: an update of the locked
+    alert (descriptions only while firing), or a new alert. A new alert can lose a race with
+    another process opening the same one; the lifecycle then continues from the winner's alert,
+    which this transaction reads once that one has committed, so the transition happens once."""
+    for _ in range(_RACES):
+        view, events = lifecycle.step(
+            previous.view if previous else None, condition.severity, now, cooldown=cooldown
         )
-    else:
-        assert previous is not None
-        alert_id = previous.id
-        if condition.severity is not None:
-            values.update(descriptive)
-        rows.update(connection, alert_id, values)
-    stored = get(connection, alert_id)
-    assert stored is not None
-    return stored
+        if view is None:
+            return None, ()
+        values = _values(view)
+        if not _opens(previous, view):
+            assert previous is not None
+            if condition.severity is not None:
+                values.update(_descriptive(condition))
+            rows.update(connection, previous.id, values)
+            return get(connection, previous.id), events
+        subject = {"client": client, "account": account, "kind": condition.kind}
+        opened = rows.open_alert(connection, {**subject, **values, **_descriptive(condition)})
+        if opened is not None:
+            return get(connection, opened), events
+        row = rows.current(connection, client=client, account=account, kind=condition.kind)
+        previous = StoredAlert.from_row(row) if row is not None else None
+    raise RuntimeError(
+        f"alert {condition.kind} of {client or account}: opened and resolved by other processes"
+        f" {_RACES} times during one evaluation"
+    )
 
 
 def _route(event: Event) -> Route | None:
@@ -183,16 +220,22 @@ def apply(
 ) -> list[Transition]:
     """Run the lifecycle for every condition of one client (or account) and record it; the
     transitions come back so the caller can notify, still inside this transaction."""
-    current = latest(connection, client=client, account=account)
+    # Every alert of this client stays locked until the transaction ends: a second process
+    # evaluating the same client waits here, then sees what this one wrote.
+    current = latest(connection, client=client, account=account, lock=True)
     happened: list[Transition] = []
     for condition in conditions:
-        previous = current.get(condition.kind)
-        view, events = lifecycle.step(
-            previous.view if previous else None, condition.severity, now, cooldown=cooldown
+        stored, events = _transition(
+            connection,
+            current.get(condition.kind),
+            condition,
+            client=client,
+            account=account,
+            now=now,
+            cooldown=cooldown,
         )
-        if view is None:
+        if stored is None:
             continue
-        stored = _store_view(connection, previous, view, condition, client=client, account=account)
         for event in events:
             route = _route(event)
             event_id = _record_event(
@@ -211,8 +254,8 @@ def apply(
     return happened
 
 
-def get(connection: sa.Connection, alert_id: int) -> StoredAlert | None:
-    row = rows.get(connection, alert_id)
+def get(connection: sa.Connection, alert_id: int, *, lock: bool = False) -> StoredAlert | None:
+    row = rows.get(connection, alert_id, lock=lock)
     return StoredAlert.from_row(row) if row is not None else None
 
 
@@ -239,7 +282,7 @@ def act(
     """An owner's acknowledgement, snooze or resolution; raises ``KeyError``/``ValueError``."""
     action = Action(action)  # a plain "ack" from a script is welcome too
     with engine.begin() as connection:
-        found = get(connection, alert_id)
+        found = get(connection, alert_id, lock=True)
         if found is None:
             raise KeyError(alert_id)
         view = _acted(found, action, now, until)
@@ -273,7 +316,7 @@ def mark_notified(
 ) -> None:
     """The owner has been told: open alerts become notified (an acknowledgement is kept)."""
     for alert_id in alert_ids:
-        found = get(connection, alert_id)
+        found = get(connection, alert_id, lock=True)
         if found is None:
             continue
         view = lifecycle.notified(found.view, now)

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from monitor.store.messages import insert_ignoring_conflicts
 from monitor.store.schema import outbox
 
 Row = sa.Row[Any]
@@ -16,14 +17,14 @@ PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 
 
 def add(connection: sa.Connection, values: Mapping[str, object]) -> int:
-    """A row, once per identity (``message_id``): the id of the row that holds it."""
-    exists = connection.execute(
-        sa.select(outbox.c.id).where(outbox.c.message_id == values["message_id"])
-    ).scalar()
-    if exists is not None:
-        return int(exists)
-    result = connection.execute(sa.insert(outbox).values(**values))
-    return int(result.inserted_primary_key[0])  # type: ignore[index]
+    """A row, once per identity (``message_id``): the id of the row that holds it. Two
+    processes adding the same identity at once get the one row."""
+    insert = insert_ignoring_conflicts(connection, outbox).values(**values)
+    found = connection.execute(insert.returning(outbox.c.id)).scalar()
+    if found is None:
+        query = sa.select(outbox.c.id).where(outbox.c.message_id == values["message_id"])
+        found = connection.execute(query).scalar_one()
+    return int(found)
 
 
 def claim(engine: sa.Engine, row_id: int, worker: str, now: datetime, hold: timedelta) -> bool:
