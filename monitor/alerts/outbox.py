@@ -2,10 +2,17 @@
 
 Claiming is a conditional UPDATE that must change exactly one row, so two workers (two daemon
 replicas on one PostgreSQL, or the daemon and a `relmon alerts send`) never send the same row.
-A claim expires: a row claimed by a worker that died is picked up again later, and since its
-identity (an email's Message-ID, a webhook's idempotency key) is derived from the alert and the
-transition, a receiver that already got it sees the same notification again, not a new one.
-Claims, retries and backoff are the same for every channel.
+A claim holds for :data:`CLAIM` from the moment that row is claimed, by the database's clock
+(not from the start of the delivery loop, and not by the worker's own clock, which may be
+wrong): a row is claimed just before it is sent, and no other worker can take it while the
+claim holds. It expires only so that a row claimed by a worker that died is sent later.
+
+The guarantee (docs/delivery.md): each notification is sent at most once, except that a crash
+between the receiver's acceptance and the commit that records it sends it again when the claim
+expires. Its identity (an email's Message-ID, a webhook's idempotency key) is derived from the
+alert and the transition, so the receiver sees the same notification again, which mail
+programs collapse, not a new one. A crash before sending loses nothing: the row is sent once
+when the claim expires. Claims, retries and backoff are the same for every channel.
 """
 
 from __future__ import annotations
@@ -29,6 +36,8 @@ from monitor.store import alerts as alert_rows
 from monitor.store import outbox as rows
 
 logger = structlog.get_logger()
+# Far longer than one send takes (an SMTP conversation times out after timeout_seconds per
+# step), and short enough that a row a dead worker claimed goes out the same hour.
 CLAIM = timedelta(minutes=10)
 
 
@@ -50,8 +59,9 @@ class DispatchReport:
     stopped: str | None = None  # why delivery stopped early (credentials, server unreachable)
 
 
-def claim(engine: sa.Engine, row_id: int, worker: str, now: datetime) -> bool:
-    return rows.claim(engine, row_id, worker, now, CLAIM)
+def claim(engine: sa.Engine, row_id: int, worker: str, hold: timedelta = CLAIM) -> bool:
+    """Take one row for ``worker`` for ``hold`` from now, by the database's clock."""
+    return rows.claim(engine, row_id, worker, hold)
 
 
 def due(
@@ -154,15 +164,17 @@ def dispatch(
     max_attempts: int,
     worker: str | None = None,
     limit: int = 200,
+    hold: timedelta = CLAIM,
 ) -> DispatchReport:
     """Send every due row of these channels once; failures are recorded and retried later or
     given up. A channel that says nothing more can be sent (credentials, an unreachable
-    server) is left alone for the rest of this run; the others go on."""
+    server) is left alone for the rest of this run; the others go on. ``now`` is the worker's
+    time, for what is due and what is recorded; claims go by the database's clock."""
     report = DispatchReport()
     worker = worker or worker_name()
     stopped: set[str] = set()
     for row_id, channel in due(engine, now, limit, list(channels)):
-        if channel in stopped or not claim(engine, row_id, worker, now):
+        if channel in stopped or not claim(engine, row_id, worker, hold):
             continue  # the channel gave up for this run, or another worker has the row
         item = _claimed(engine, row_id)
         crash_point("outbox-claimed")

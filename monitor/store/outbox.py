@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from monitor.clock import as_utc
 from monitor.store.messages import insert_ignoring_conflicts
 from monitor.store.schema import outbox
 
@@ -27,9 +28,27 @@ def add(connection: sa.Connection, values: Mapping[str, object]) -> int:
     return int(found)
 
 
-def claim(engine: sa.Engine, row_id: int, worker: str, now: datetime, hold: timedelta) -> bool:
-    """Take a pending row, or one whose claim has expired, for ``worker``; True if taken."""
+def database_now(connection: sa.Connection) -> datetime:
+    """The database's clock: on PostgreSQL the server's, on SQLite the clock of the machine that
+    holds the file. Every worker sharing the database shares this one clock, whatever its own
+    says, so claims are timed by it."""
+    if connection.dialect.name == "postgresql":
+        value = connection.execute(sa.select(sa.func.clock_timestamp())).scalar_one()
+    else:
+        text = connection.execute(
+            sa.select(sa.func.strftime("%Y-%m-%d %H:%M:%f", "now"))
+        ).scalar_one()
+        value = datetime.fromisoformat(str(text))
+    return as_utc(value)
+
+
+def claim(engine: sa.Engine, row_id: int, worker: str, hold: timedelta) -> bool:
+    """Take a pending row, or one whose claim has expired, for ``worker`` and ``hold`` from
+    now, by the database's clock; True if taken. Each row's claim runs from its own claiming,
+    so neither a long delivery loop nor a worker whose clock is wrong can let a second worker
+    take a row while it is being sent."""
     with engine.begin() as connection:
+        now = database_now(connection)
         changed = connection.execute(
             sa.update(outbox)
             .where(
@@ -47,21 +66,24 @@ def claim(engine: sa.Engine, row_id: int, worker: str, now: datetime, hold: time
 def due(
     engine: sa.Engine, now: datetime, limit: int, channels: Sequence[str] | None
 ) -> list[tuple[int, str]]:
-    """Rows due now (through ``channels``, when given), oldest first, with their channel."""
-    query = (
-        sa.select(outbox.c.id, outbox.c.channel)
-        .where(
-            sa.or_(
-                sa.and_(outbox.c.state == PENDING, outbox.c.not_before <= now),
-                sa.and_(outbox.c.state == SENDING, outbox.c.claimed_until < now),
-            )
-        )
-        .order_by(outbox.c.id)
-        .limit(limit)
-    )
-    if channels is not None:
-        query = query.where(outbox.c.channel.in_(list(channels)))
+    """Rows due at ``now`` (through ``channels``, when given), oldest first, with their channel:
+    pending ones whose time has come by ``now``, and those whose claim has expired by the
+    database's clock."""
     with engine.connect() as connection:
+        expired = database_now(connection)
+        query = (
+            sa.select(outbox.c.id, outbox.c.channel)
+            .where(
+                sa.or_(
+                    sa.and_(outbox.c.state == PENDING, outbox.c.not_before <= now),
+                    sa.and_(outbox.c.state == SENDING, outbox.c.claimed_until < expired),
+                )
+            )
+            .order_by(outbox.c.id)
+            .limit(limit)
+        )
+        if channels is not None:
+            query = query.where(outbox.c.channel.in_(list(channels)))
         return [(row.id, row.channel) for row in connection.execute(query)]
 
 
