@@ -97,6 +97,7 @@ class SmtpServer:
         auth = ""
         if self.credentials is not None:
             auth = f'username = "{self.credentials[0]}"\npassword_file = "{password_file}"\n'
+            auth += "insecure = true\n"  # a loopback test server without TLS
         return (
             '\n[alerts]\nfrom = "relmon@northwind-advisory.example"\noperator = ["it@northwind-advisory.example"]\n'
             + extra
