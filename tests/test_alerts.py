@@ -21,6 +21,7 @@ from monitor.config import Privacy
 from monitor.core.model import Message, Noise
 from monitor.sources.pipeline import from_raw
 from monitor.store.schema import alert_events, outbox
+from tests.claims import let_claims_expire
 from tests.factories import ALICE, BEN, email
 from tests.scenario import Scenario, at
 from tests.servers.smtp import SmtpServer
@@ -333,8 +334,9 @@ def test_a_crash_after_sending_redelivers_the_same_message_id(
             max_attempts=5,
         )
     too_soon = deliver(
-        s.runtime, now=utc("Thu 2026-06-04 10:35")
-    )  # the dead worker's claim still holds
+        s.runtime, now=utc("Thu 2026-06-04 10:45")
+    )  # the dead worker's claim still holds, whatever the time says
+    let_claims_expire(engine)  # ten minutes by the database's clock
     after_claim = deliver(s.runtime, now=utc("Thu 2026-06-04 10:45"))
     s.close()
 

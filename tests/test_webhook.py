@@ -14,6 +14,7 @@ from monitor.app.alerting import deliver, evaluate_alerts, send_alerts
 from monitor.config import load_config_text
 from monitor.errors import ConfigError
 from monitor.store.schema import alert_events, outbox
+from tests.claims import let_claims_expire
 from tests.factories import CONFIG
 from tests.scenario import Scenario, at
 
@@ -158,6 +159,7 @@ def test_a_crash_after_the_receiver_answered_resends_one_identity_that_it_drops(
             max_attempts=5,
         )
     webhook_server.clock = utc(CRITICAL) + timedelta(minutes=15)
+    assert let_claims_expire(scenario.runtime.store.engine) == 1
     after_claim = deliver(scenario.runtime, now=utc(CRITICAL) + timedelta(minutes=15))
 
     assert after_claim.sent == 2  # the email, and the webhook row again after its claim expired

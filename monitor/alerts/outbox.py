@@ -2,10 +2,17 @@
 
 Claiming is a conditional UPDATE that must change exactly one row, so two workers (two daemon
 replicas on one PostgreSQL, or the daemon and a `relmon alerts send`) never send the same row.
-A claim expires: a row claimed by a worker that died is picked up again later, and since its
-identity (an email's Message-ID, a webhook's idempotency key) is derived from the alert and the
-transition, a receiver that already got it sees the same notification again, not a new one.
-Claims, retries and backoff are the same for every channel.
+A claim holds for :data:`CLAIM` from the moment that row is claimed, by the database's clock
+(not from the start of the delivery loop, and not by the worker's own clock, which may be
+wrong): a row is claimed just before it is sent, and no other worker can take it while the
+claim holds. It expires only so that a row claimed by a worker that died is sent later.
+
+The guarantee (docs/delivery.md): each notification is sent at most once, except that a crash
+between the receiver's acceptance and the commit that records it sends it again when the claim
+expires. Its identity (an email's Message-ID, a webhook's idempotency key) is derived from the
+alert and the transition, so the receiver sees the same notification again, which mail
+programs collapse, not a new one. A crash before sending loses nothing: the row is sent once
+when the claim expires. Claims, retries and backoff are the same for every channel.
 """
 
 from __future__ import annotations
@@ -25,9 +32,12 @@ from monitor.alerts.channel import Channel, DeliveryError, OutboxItem, OutboxKin
 from monitor.alerts.model import Route
 from monitor.alerts.store import mark_notified
 from monitor.faults import crash_point
-from monitor.store.schema import alert_events, outbox
+from monitor.store import alerts as alert_rows
+from monitor.store import outbox as rows
 
 logger = structlog.get_logger()
+# Far longer than one send takes (an SMTP conversation times out after timeout_seconds per
+# step), and short enough that a row a dead worker claimed goes out the same hour.
 CLAIM = timedelta(minutes=10)
 
 
@@ -49,43 +59,16 @@ class DispatchReport:
     stopped: str | None = None  # why delivery stopped early (credentials, server unreachable)
 
 
-def claim(engine: sa.Engine, row_id: int, worker: str, now: datetime) -> bool:
-    with engine.begin() as connection:
-        changed = connection.execute(
-            sa.update(outbox)
-            .where(
-                outbox.c.id == row_id,
-                sa.or_(
-                    outbox.c.state == OutboxState.PENDING.value,
-                    sa.and_(
-                        outbox.c.state == OutboxState.SENDING.value, outbox.c.claimed_until < now
-                    ),
-                ),
-            )
-            .values(state=OutboxState.SENDING.value, claimed_by=worker, claimed_until=now + CLAIM)
-        ).rowcount
-    return changed == 1
+def claim(engine: sa.Engine, row_id: int, worker: str, hold: timedelta = CLAIM) -> bool:
+    """Take one row for ``worker`` for ``hold`` from now, by the database's clock."""
+    return rows.claim(engine, row_id, worker, hold)
 
 
 def due(
     engine: sa.Engine, now: datetime, limit: int, channels: Sequence[str] | None = None
 ) -> list[tuple[int, str]]:
     """Rows due now (through ``channels``, when given), oldest first, with their channel."""
-    query = (
-        sa.select(outbox.c.id, outbox.c.channel)
-        .where(
-            sa.or_(
-                sa.and_(outbox.c.state == OutboxState.PENDING.value, outbox.c.not_before <= now),
-                sa.and_(outbox.c.state == OutboxState.SENDING.value, outbox.c.claimed_until < now),
-            )
-        )
-        .order_by(outbox.c.id)
-        .limit(limit)
-    )
-    if channels is not None:
-        query = query.where(outbox.c.channel.in_(list(channels)))
-    with engine.connect() as connection:
-        return [(row.id, row.channel) for row in connection.execute(query)]
+    return rows.due(engine, now, limit, channels)
 
 
 def _item(row: sa.Row[Any]) -> OutboxItem:
@@ -103,17 +86,12 @@ def _item(row: sa.Row[Any]) -> OutboxItem:
 
 
 def _claimed(engine: sa.Engine, row_id: int) -> OutboxItem:
-    with engine.connect() as connection:
-        return _item(connection.execute(sa.select(outbox).where(outbox.c.id == row_id)).one())
+    return _item(rows.get(engine, row_id))
 
 
 def queued(engine: sa.Engine, channel: str | None = None) -> list[OutboxItem]:
     """Every row in the outbox (of one channel), oldest first: the demo writes them to files."""
-    query = sa.select(outbox).order_by(outbox.c.id)
-    if channel is not None:
-        query = query.where(outbox.c.channel == channel)
-    with engine.connect() as connection:
-        return [_item(row) for row in connection.execute(query)]
+    return [_item(row) for row in rows.rows(engine, channel)]
 
 
 def _failed(
@@ -128,20 +106,16 @@ def _failed(
     """Record a failed attempt: retried after a backoff, or given up. True when given up."""
     attempts = item.attempts + 1
     give_up = err.permanent or attempts >= max_attempts
-    with engine.begin() as connection:
-        connection.execute(
-            sa.update(outbox)
-            .where(outbox.c.id == item.id, outbox.c.claimed_by == worker)
-            .values(
-                state=(OutboxState.FAILED if give_up else OutboxState.PENDING).value,
-                attempts=attempts,
-                last_error=str(err)[:2000],
-                last_attempt_at=now,
-                claimed_by=None,
-                claimed_until=None,
-                not_before=now if give_up else now + backoff(attempts),
-            )
-        )
+    rows.record_failure(
+        engine,
+        item.id,
+        worker,
+        give_up=give_up,
+        attempts=attempts,
+        error=str(err),
+        now=now,
+        retry_at=now if give_up else now + backoff(attempts),
+    )
     if give_up:
         logger.error(
             "alert_email_failed",
@@ -166,26 +140,12 @@ def _failed(
 def _sent(engine: sa.Engine, item: OutboxItem, now: datetime) -> None:
     """Record the delivery, and that the owners of what it carried have been told."""
     with engine.begin() as connection:
-        connection.execute(
-            sa.update(outbox)
-            .where(outbox.c.id == item.id)
-            .values(
-                state=OutboxState.SENT.value,
-                sent_at=now,
-                attempts=item.attempts + 1,
-                last_attempt_at=now,
-                claimed_by=None,
-                claimed_until=None,
-                last_error=None,
-            )
-        )
+        rows.record_sent(connection, item.id, item.attempts + 1, now)
         if item.kind in (OutboxKind.ALERT, OutboxKind.OPERATOR) and item.alert is not None:
             mark_notified(connection, [item.alert], now, how=Route.IMMEDIATE)
         elif item.kind is OutboxKind.DIGEST:
-            carried = connection.execute(
-                sa.select(alert_events.c.alert).where(alert_events.c.digest == item.id)
-            ).scalars()
-            mark_notified(connection, sorted(set(carried)), now, how=Route.DIGEST)
+            carried = alert_rows.carried_by(connection, item.id)
+            mark_notified(connection, carried, now, how=Route.DIGEST)
     logger.info(
         "alert_email_sent",  # the name predates channels: kept for dashboards that count it
         outbox=item.id,
@@ -204,15 +164,17 @@ def dispatch(
     max_attempts: int,
     worker: str | None = None,
     limit: int = 200,
+    hold: timedelta = CLAIM,
 ) -> DispatchReport:
     """Send every due row of these channels once; failures are recorded and retried later or
     given up. A channel that says nothing more can be sent (credentials, an unreachable
-    server) is left alone for the rest of this run; the others go on."""
+    server) is left alone for the rest of this run; the others go on. ``now`` is the worker's
+    time, for what is due and what is recorded; claims go by the database's clock."""
     report = DispatchReport()
     worker = worker or worker_name()
     stopped: set[str] = set()
     for row_id, channel in due(engine, now, limit, list(channels)):
-        if channel in stopped or not claim(engine, row_id, worker, now):
+        if channel in stopped or not claim(engine, row_id, worker, hold):
             continue  # the channel gave up for this run, or another worker has the row
         item = _claimed(engine, row_id)
         crash_point("outbox-claimed")
@@ -234,27 +196,10 @@ def dispatch(
 
 def problems(engine: sa.Engine) -> dict[str, object]:
     """Outbox depth and failures, for the CLI and metrics."""
-    with engine.connect() as connection:
-        counts: dict[str, int] = dict(
-            connection.execute(
-                sa.select(outbox.c.state, sa.func.count()).group_by(outbox.c.state)
-            ).all()
-        )
-        failed = connection.execute(
-            sa.select(
-                outbox.c.id,
-                outbox.c.subject,
-                outbox.c.recipients,
-                outbox.c.last_error,
-                outbox.c.attempts,
-            )
-            .where(outbox.c.state == OutboxState.FAILED.value)
-            .order_by(outbox.c.id.desc())
-            .limit(20)
-        ).all()
+    counts, failed = rows.counts(engine)
     return {
-        "pending": int(counts.get("pending", 0)) + int(counts.get("sending", 0)),
-        "sent": int(counts.get("sent", 0)),
+        "pending": counts.get(OutboxState.PENDING, 0) + counts.get(OutboxState.SENDING, 0),
+        "sent": counts.get(OutboxState.SENT, 0),
         "failed": [
             {
                 "id": r.id,

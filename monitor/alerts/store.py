@@ -28,7 +28,8 @@ from monitor.alerts.render import JSONObject
 from monitor.core import alerts as lifecycle
 from monitor.core.alerts import AlertView, Event, EventKind, State
 from monitor.core.detectors import Severity
-from monitor.store.schema import alert_events, alerts, outbox
+from monitor.store import alerts as rows
+from monitor.store import outbox as outbox_rows
 
 __all__ = [
     "Action",
@@ -57,18 +58,20 @@ _ACTED = {
 
 
 def latest(
-    connection: sa.Connection, *, client: str | None = None, account: str | None = None
+    connection: sa.Connection,
+    *,
+    client: str | None = None,
+    account: str | None = None,
+    lock: bool = False,
 ) -> dict[str, StoredAlert]:
-    """Per kind, the newest alert of a client (or account): active, or the last resolved one."""
-    query = sa.select(alerts).order_by(alerts.c.id)
-    query = (
-        query.where(alerts.c.client == client)
-        if client is not None
-        else query.where(alerts.c.account == account)
-    )
+    """Per kind, the alert of a client (or account) the lifecycle continues from: the active
+    one, else the last resolved one. ``lock`` holds their rows until the transaction ends."""
     found: dict[str, StoredAlert] = {}
-    for row in connection.execute(query):
-        found[row.kind] = StoredAlert.from_row(row)
+    for row in rows.of_subject(connection, client=client, account=account, lock=lock):
+        alert = StoredAlert.from_row(row)
+        kept = found.get(alert.kind)
+        if kept is None or not kept.state.active or alert.state.active:
+            found[alert.kind] = alert
     return found
 
 
@@ -86,21 +89,21 @@ def _record_event(
     by: str = "relmon",
     route: Route | None = None,
 ) -> int:
-    result = connection.execute(
-        sa.insert(alert_events).values(
-            alert=alert_id,
-            at=at,
-            event=event.value,
-            severity=severity.value if severity else None,
-            state=state.value,
-            explanation=explanation,
-            figures=figures,
-            evidence=evidence,
-            by=by,
-            route=route.value if route else None,
-        )
+    return rows.add_event(
+        connection,
+        {
+            "alert": alert_id,
+            "at": at,
+            "event": event.value,
+            "severity": severity.value if severity else None,
+            "state": state.value,
+            "explanation": explanation,
+            "figures": figures,
+            "evidence": evidence,
+            "by": by,
+            "route": route.value if route else None,
+        },
     )
-    return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
 def enqueue(
@@ -108,40 +111,32 @@ def enqueue(
 ) -> int:
     """Add a rendered notification to the outbox (inside the caller's transaction); once per
     identity, so evaluating the same transition twice never queues it twice."""
-    exists = connection.execute(
-        sa.select(outbox.c.id).where(outbox.c.message_id == item.identity)
-    ).scalar()
-    if exists is not None:
-        return int(exists)
-    result = connection.execute(
-        sa.insert(outbox).values(
-            message_id=item.identity,
-            channel=item.channel,
-            kind=item.kind.value,
-            alert=alert,
-            recipients=list(item.recipients),
-            subject=item.subject,
-            payload=item.payload,
-            created_at=now,
-            not_before=item.not_before,
-            state=OutboxState.PENDING.value,
-            attempts=0,
-        )
+    return outbox_rows.add(
+        connection,
+        {
+            "message_id": item.identity,
+            "channel": item.channel,
+            "kind": item.kind.value,
+            "alert": alert,
+            "recipients": list(item.recipients),
+            "subject": item.subject,
+            "payload": item.payload,
+            "created_at": now,
+            "not_before": item.not_before,
+            "state": OutboxState.PENDING.value,
+            "attempts": 0,
+        },
     )
-    return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
-def _store_view(
-    connection: sa.Connection,
-    previous: StoredAlert | None,
-    view: AlertView,
-    condition: Condition,
-    *,
-    client: str | None,
-    account: str | None,
-) -> StoredAlert:
-    """Write an alert's new state: a new row, or an update (descriptions only while firing)."""
-    values: dict[str, object] = {
+# How often a new alert may lose the race to another process before evaluation gives up. Each
+# loss means another process committed an alert of this (client, kind) just now, and the next
+# try continues from it, so a second loss needs a third process to resolve it in between.
+_RACES = 3
+
+
+def _values(view: AlertView) -> dict[str, object]:
+    return {
         "state": view.state.value,
         "severity": view.severity.value,
         "opened_at": view.opened_at,
@@ -149,7 +144,10 @@ def _store_view(
         "resolved_at": view.resolved_at,
         "snoozed_until": view.snoozed_until,
     }
-    descriptive = {
+
+
+def _descriptive(condition: Condition) -> dict[str, object]:
+    return {
         "explanation": condition.explanation,
         "figures": condition.figures,
         "evidence": condition.evidence,
@@ -157,22 +155,51 @@ def _store_view(
         "advice": condition.advice,
         "owner": condition.owner,
     }
-    new_alert = previous is None or (
+
+
+def _opens(previous: StoredAlert | None, view: AlertView) -> bool:
+    """Whether the lifecycle's new state is a new alert (a first one, or one re-opening)."""
+    return previous is None or (
         previous.state is State.RESOLVED and view.state is not State.RESOLVED
     )
-    if new_alert:
-        insert = sa.insert(alerts).values(
-            client=client, account=account, kind=condition.kind, **values, **descriptive
+
+
+def _transition(
+    connection: sa.Connection,
+    previous: StoredAlert | None,
+    condition: Condition,
+    *,
+    client: str | None,
+    account: str | None,
+    now: datetime,
+    cooldown: timedelta,
+) -> tuple[StoredAlert | None, tuple[Event, ...]]:
+    """Step one (client or account, kind) and write its new state: an update of the locked
+    alert (descriptions only while firing), or a new alert. A new alert can lose a race with
+    another process opening the same one; the lifecycle then continues from the winner's alert,
+    which this transaction reads once that one has committed, so the transition happens once."""
+    for _ in range(_RACES):
+        view, events = lifecycle.step(
+            previous.view if previous else None, condition.severity, now, cooldown=cooldown
         )
-        alert_id = int(connection.execute(insert).inserted_primary_key[0])  # type: ignore[index]
-    else:
-        assert previous is not None
-        alert_id = previous.id
-        if condition.severity is not None:
-            values.update(descriptive)
-        connection.execute(sa.update(alerts).where(alerts.c.id == alert_id).values(**values))
-    return StoredAlert.from_row(
-        connection.execute(sa.select(alerts).where(alerts.c.id == alert_id)).one()
+        if view is None:
+            return None, ()
+        values = _values(view)
+        if not _opens(previous, view):
+            assert previous is not None
+            if condition.severity is not None:
+                values.update(_descriptive(condition))
+            rows.update(connection, previous.id, values)
+            return get(connection, previous.id), events
+        subject = {"client": client, "account": account, "kind": condition.kind}
+        opened = rows.open_alert(connection, {**subject, **values, **_descriptive(condition)})
+        if opened is not None:
+            return get(connection, opened), events
+        row = rows.current(connection, client=client, account=account, kind=condition.kind)
+        previous = StoredAlert.from_row(row) if row is not None else None
+    raise RuntimeError(
+        f"alert {condition.kind} of {client or account}: opened and resolved by other processes"
+        f" {_RACES} times during one evaluation"
     )
 
 
@@ -193,16 +220,22 @@ def apply(
 ) -> list[Transition]:
     """Run the lifecycle for every condition of one client (or account) and record it; the
     transitions come back so the caller can notify, still inside this transaction."""
-    current = latest(connection, client=client, account=account)
+    # Every alert of this client stays locked until the transaction ends: a second process
+    # evaluating the same client waits here, then sees what this one wrote.
+    current = latest(connection, client=client, account=account, lock=True)
     happened: list[Transition] = []
     for condition in conditions:
-        previous = current.get(condition.kind)
-        view, events = lifecycle.step(
-            previous.view if previous else None, condition.severity, now, cooldown=cooldown
+        stored, events = _transition(
+            connection,
+            current.get(condition.kind),
+            condition,
+            client=client,
+            account=account,
+            now=now,
+            cooldown=cooldown,
         )
-        if view is None:
+        if stored is None:
             continue
-        stored = _store_view(connection, previous, view, condition, client=client, account=account)
         for event in events:
             route = _route(event)
             event_id = _record_event(
@@ -221,8 +254,8 @@ def apply(
     return happened
 
 
-def get(connection: sa.Connection, alert_id: int) -> StoredAlert | None:
-    row = connection.execute(sa.select(alerts).where(alerts.c.id == alert_id)).first()
+def get(connection: sa.Connection, alert_id: int, *, lock: bool = False) -> StoredAlert | None:
+    row = rows.get(connection, alert_id, lock=lock)
     return StoredAlert.from_row(row) if row is not None else None
 
 
@@ -249,19 +282,19 @@ def act(
     """An owner's acknowledgement, snooze or resolution; raises ``KeyError``/``ValueError``."""
     action = Action(action)  # a plain "ack" from a script is welcome too
     with engine.begin() as connection:
-        found = get(connection, alert_id)
+        found = get(connection, alert_id, lock=True)
         if found is None:
             raise KeyError(alert_id)
         view = _acted(found, action, now, until)
-        connection.execute(
-            sa.update(alerts)
-            .where(alerts.c.id == alert_id)
-            .values(
-                state=view.state.value,
-                changed_at=now,
-                resolved_at=view.resolved_at,
-                snoozed_until=view.snoozed_until,
-            )
+        rows.update(
+            connection,
+            alert_id,
+            {
+                "state": view.state.value,
+                "changed_at": now,
+                "resolved_at": view.resolved_at,
+                "snoozed_until": view.snoozed_until,
+            },
         )
         _record_event(
             connection,
@@ -283,16 +316,12 @@ def mark_notified(
 ) -> None:
     """The owner has been told: open alerts become notified (an acknowledgement is kept)."""
     for alert_id in alert_ids:
-        found = get(connection, alert_id)
+        found = get(connection, alert_id, lock=True)
         if found is None:
             continue
         view = lifecycle.notified(found.view, now)
         if view.state is not found.state:
-            connection.execute(
-                sa.update(alerts)
-                .where(alerts.c.id == alert_id)
-                .values(state=view.state.value, changed_at=now)
-            )
+            rows.update(connection, alert_id, {"state": view.state.value, "changed_at": now})
         _record_event(
             connection, alert_id, now, Recorded.NOTIFIED, found.severity, view.state, route=how
         )
@@ -301,13 +330,8 @@ def mark_notified(
 def listing(
     engine: sa.Engine, *, include_resolved: bool = False, client: str | None = None
 ) -> list[StoredAlert]:
-    query = sa.select(alerts).order_by(alerts.c.id)
-    if not include_resolved:
-        query = query.where(alerts.c.state != State.RESOLVED.value)
-    if client is not None:
-        query = query.where(alerts.c.client == client)
-    with engine.connect() as connection:
-        return [StoredAlert.from_row(row) for row in connection.execute(query)]
+    found = rows.listing(engine, include_resolved=include_resolved, client=client)
+    return [StoredAlert.from_row(row) for row in found]
 
 
 class EventRow(TypedDict):
@@ -322,20 +346,14 @@ class EventRow(TypedDict):
 
 
 def events_of(engine: sa.Engine, alert_id: int) -> list[EventRow]:
-    with engine.connect() as connection:
-        rows = connection.execute(
-            sa.select(alert_events)
-            .where(alert_events.c.alert == alert_id)
-            .order_by(alert_events.c.id)
+    return [
+        EventRow(
+            at=row.at,
+            event=row.event,
+            severity=row.severity,
+            state=row.state,
+            by=row.by,
+            route=row.route,
         )
-        return [
-            EventRow(
-                at=row.at,
-                event=row.event,
-                severity=row.severity,
-                state=row.state,
-                by=row.by,
-                route=row.route,
-            )
-            for row in rows
-        ]
+        for row in rows.events(engine, alert_id)
+    ]

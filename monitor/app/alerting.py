@@ -4,6 +4,9 @@ For every client, in one transaction: the lifecycle runs (:func:`monitor.alerts.
 and each transition that notifies at once is rendered by every channel and written to the
 outbox. Warnings wait for the owner's digest (:mod:`monitor.app.digests`). Delivery is separate
 and may run in another process: :func:`deliver` hands due outbox rows to their channels.
+
+Any number of processes may evaluate and deliver at once on one database (docs/delivery.md):
+a client's evaluation holds its alerts' rows, so a second one waits and repeats nothing.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Each owner's daily digest of warnings, at their local digest hour.
 
-Once per owner and local day (a restart never makes a second one), and skipped when there is
-nothing to say. The digest row, the link from each carried event to it, and the day's record
-are written in one transaction.
+Once per owner and local day (a restart never makes a second one, nor does a second process
+running at the same moment), and skipped when there is nothing to say. The day's record, the
+digest row and the link from each carried event to it are written in one transaction; the
+warnings come from the alerts themselves, one entry per alert.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from monitor.alerts.channel import Channel, DigestNote
 from monitor.alerts.render import DigestEntry
 from monitor.app.channels import channels_for, enqueue_all
 from monitor.app.runtime import Runtime
-from monitor.store.alerting import digest_done, link_digest, pending_warnings, record_digest
+from monitor.store.alerting import claim_digest, link_digest, pending_warnings, record_digest
 
 
 def _digest(
@@ -28,7 +29,7 @@ def _digest(
     now: datetime,
 ) -> int:
     """Queue one owner's digest for ``day`` if it is due and has something to say; 1 if so."""
-    if digest_done(connection, owner, day):
+    if not claim_digest(connection, owner, day, now):
         return 0
     pending = pending_warnings(connection, owner)
     outbox_id = None
@@ -45,8 +46,8 @@ def _digest(
         outbox_id = rows[0] if rows else None
         if outbox_id is not None:
             link_digest(connection, [w.alert_id for w in pending], outbox_id)
+            record_digest(connection, owner, day, outbox_id)
         queued = 1
-    record_digest(connection, owner, day, outbox_id, now)
     return queued
 
 

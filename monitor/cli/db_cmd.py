@@ -51,14 +51,12 @@ def status(app: App, as_json: bool) -> None:
     Example:
         relmon db status
     """
-    import sqlalchemy as sa
-
     from monitor.store import Store
+    from monitor.store.status import ping
 
     store = Store.open(app.config.store.connect_url(), migrate=False)
     try:
-        with store.engine.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
+        ping(store.engine)
         current = store.current_revision()
         head = store.head_revision()
     finally:

@@ -28,10 +28,15 @@ class PendingWarning:
     opened_at: datetime
 
 
-def digest_done(connection: sa.Connection, owner: str, day: date) -> bool:
-    """Whether the owner's digest for ``day`` was made (sent, or skipped with nothing to say)."""
-    query = sa.select(digests.c.owner).where(digests.c.owner == owner, digests.c.day == day)
-    return connection.execute(query).first() is not None
+def claim_digest(connection: sa.Connection, owner: str, day: date, now: datetime) -> bool:
+    """Take the owner's digest for ``day``, once: False when it was made already (sent, or
+    skipped with nothing to say) or another process is making it. The day's row is written
+    first, so a second process trying at the same moment waits here for the first to commit
+    and then finds it done, and a restart never makes a second digest."""
+    insert = insert_ignoring_conflicts(connection, digests).values(
+        owner=owner, day=day, outbox=None, created_at=now
+    )
+    return connection.execute(insert.returning(digests.c.owner)).first() is not None
 
 
 def pending_warnings(connection: sa.Connection, owner: str) -> list[PendingWarning]:
@@ -70,13 +75,13 @@ def link_digest(connection: sa.Connection, alert_ids: Sequence[int], outbox_id: 
     )
 
 
-def record_digest(
-    connection: sa.Connection, owner: str, day: date, outbox_id: int | None, now: datetime
-) -> None:
-    """Once per owner and local day, so a restart never makes a second digest."""
+def record_digest(connection: sa.Connection, owner: str, day: date, outbox_id: int) -> None:
+    """The owner's digest for ``day`` (claimed in this transaction) is in outbox row
+    ``outbox_id``."""
     connection.execute(
-        insert_ignoring_conflicts(connection, digests),
-        [{"owner": owner, "day": day, "outbox": outbox_id, "created_at": now}],
+        sa.update(digests)
+        .where(digests.c.owner == owner, digests.c.day == day)
+        .values(outbox=outbox_id)
     )
 
 

@@ -168,6 +168,8 @@ account_state = sa.Table(
 
 # --------------------------------------------------------------------------- alerts
 
+OPEN_ALERT = "state <> 'resolved'"
+
 # One row per alert: a (client, kind) condition from its opening to its resolution. A new row
 # when a resolved condition re-opens after the cool-down. Operator alerts (an account whose
 # credentials stopped working) have `account` set and no client.
@@ -192,6 +194,19 @@ alerts = sa.Table(
     sa.Column("evidence", sa.JSON, nullable=False),
     sa.Column("pattern", sa.String(32)),
     sa.Column("advice", sa.Text),
+    # At most one alert not resolved per (client, kind) and per (account, kind), whatever
+    # number of processes evaluate at once (migration 0008).
+    *(
+        sa.Index(
+            f"uq_alerts_open_{subject}",
+            subject,
+            "kind",
+            unique=True,
+            sqlite_where=sa.text(OPEN_ALERT),
+            postgresql_where=sa.text(OPEN_ALERT),
+        )
+        for subject in ("client", "account")
+    ),
 )
 
 # Every transition, with its time and the evidence at that moment.

@@ -1,0 +1,170 @@
+"""Outbox rows: the SQL under :mod:`monitor.alerts.outbox` (claims, attempts, deliveries)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from monitor.clock import as_utc
+from monitor.store.messages import insert_ignoring_conflicts
+from monitor.store.schema import outbox
+
+Row = sa.Row[Any]
+
+PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+
+
+def add(connection: sa.Connection, values: Mapping[str, object]) -> int:
+    """A row, once per identity (``message_id``): the id of the row that holds it. Two
+    processes adding the same identity at once get the one row."""
+    insert = insert_ignoring_conflicts(connection, outbox).values(**values)
+    found = connection.execute(insert.returning(outbox.c.id)).scalar()
+    if found is None:
+        query = sa.select(outbox.c.id).where(outbox.c.message_id == values["message_id"])
+        found = connection.execute(query).scalar_one()
+    return int(found)
+
+
+def database_now(connection: sa.Connection) -> datetime:
+    """The database's clock: on PostgreSQL the server's, on SQLite the clock of the machine that
+    holds the file. Every worker sharing the database shares this one clock, whatever its own
+    says, so claims are timed by it."""
+    if connection.dialect.name == "postgresql":
+        value = connection.execute(sa.select(sa.func.clock_timestamp())).scalar_one()
+    else:
+        text = connection.execute(
+            sa.select(sa.func.strftime("%Y-%m-%d %H:%M:%f", "now"))
+        ).scalar_one()
+        value = datetime.fromisoformat(str(text))
+    return as_utc(value)
+
+
+def claim(engine: sa.Engine, row_id: int, worker: str, hold: timedelta) -> bool:
+    """Take a pending row, or one whose claim has expired, for ``worker`` and ``hold`` from
+    now, by the database's clock; True if taken. Each row's claim runs from its own claiming,
+    so neither a long delivery loop nor a worker whose clock is wrong can let a second worker
+    take a row while it is being sent."""
+    with engine.begin() as connection:
+        now = database_now(connection)
+        changed = connection.execute(
+            sa.update(outbox)
+            .where(
+                outbox.c.id == row_id,
+                sa.or_(
+                    outbox.c.state == PENDING,
+                    sa.and_(outbox.c.state == SENDING, outbox.c.claimed_until < now),
+                ),
+            )
+            .values(state=SENDING, claimed_by=worker, claimed_until=now + hold)
+        ).rowcount
+    return changed == 1
+
+
+def due(
+    engine: sa.Engine, now: datetime, limit: int, channels: Sequence[str] | None
+) -> list[tuple[int, str]]:
+    """Rows due at ``now`` (through ``channels``, when given), oldest first, with their channel:
+    pending ones whose time has come by ``now``, and those whose claim has expired by the
+    database's clock."""
+    with engine.connect() as connection:
+        expired = database_now(connection)
+        query = (
+            sa.select(outbox.c.id, outbox.c.channel)
+            .where(
+                sa.or_(
+                    sa.and_(outbox.c.state == PENDING, outbox.c.not_before <= now),
+                    sa.and_(outbox.c.state == SENDING, outbox.c.claimed_until < expired),
+                )
+            )
+            .order_by(outbox.c.id)
+            .limit(limit)
+        )
+        if channels is not None:
+            query = query.where(outbox.c.channel.in_(list(channels)))
+        return [(row.id, row.channel) for row in connection.execute(query)]
+
+
+def get(engine: sa.Engine, row_id: int) -> Row:
+    with engine.connect() as connection:
+        return connection.execute(sa.select(outbox).where(outbox.c.id == row_id)).one()
+
+
+def rows(engine: sa.Engine, channel: str | None) -> list[Row]:
+    """Every row (of one channel), oldest first."""
+    query = sa.select(outbox).order_by(outbox.c.id)
+    if channel is not None:
+        query = query.where(outbox.c.channel == channel)
+    with engine.connect() as connection:
+        return list(connection.execute(query))
+
+
+def record_failure(
+    engine: sa.Engine,
+    row_id: int,
+    worker: str,
+    *,
+    give_up: bool,
+    attempts: int,
+    error: str,
+    now: datetime,
+    retry_at: datetime,
+) -> None:
+    """A failed attempt by the worker holding the claim: pending again from ``retry_at``, or
+    failed for good."""
+    with engine.begin() as connection:
+        connection.execute(
+            sa.update(outbox)
+            .where(outbox.c.id == row_id, outbox.c.claimed_by == worker)
+            .values(
+                state=FAILED if give_up else PENDING,
+                attempts=attempts,
+                last_error=error[:2000],
+                last_attempt_at=now,
+                claimed_by=None,
+                claimed_until=None,
+                not_before=retry_at,
+            )
+        )
+
+
+def record_sent(connection: sa.Connection, row_id: int, attempts: int, now: datetime) -> None:
+    connection.execute(
+        sa.update(outbox)
+        .where(outbox.c.id == row_id)
+        .values(
+            state=SENT,
+            sent_at=now,
+            attempts=attempts,
+            last_attempt_at=now,
+            claimed_by=None,
+            claimed_until=None,
+            last_error=None,
+        )
+    )
+
+
+def counts(engine: sa.Engine) -> tuple[dict[str, int], list[Any]]:
+    """Rows per state, and the newest twenty given up."""
+    with engine.connect() as connection:
+        by_state: dict[str, int] = {
+            str(state): int(count)
+            for state, count in connection.execute(
+                sa.select(outbox.c.state, sa.func.count()).group_by(outbox.c.state)
+            ).all()
+        }
+        failed = connection.execute(
+            sa.select(
+                outbox.c.id,
+                outbox.c.subject,
+                outbox.c.recipients,
+                outbox.c.last_error,
+                outbox.c.attempts,
+            )
+            .where(outbox.c.state == FAILED)
+            .order_by(outbox.c.id.desc())
+            .limit(20)
+        ).all()
+    return by_state, list(failed)

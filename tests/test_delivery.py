@@ -1,0 +1,169 @@
+"""The delivery guarantee of docs/delivery.md, half by half.
+
+Each notification is sent at most once, except that a crash between the mail server's
+acceptance and the commit that records it sends it again, with the same Message-ID. A crash
+before sending loses nothing: the email goes out exactly once. And a second worker never takes
+a row while another is sending it, even when the workers' clocks disagree by eleven minutes or
+a delivery loop has been running for longer than a claim lasts.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.alerts import render
+from monitor.alerts.channel import OutboxKind
+from monitor.alerts.email_channel import EmailChannel, outgoing
+from monitor.alerts.outbox import dispatch
+from monitor.alerts.store import enqueue
+from monitor.clock import utcnow
+from monitor.store import Store
+from monitor.store.db import create_engine
+from tests.claims import let_claims_expire
+from tests.factories import CONFIG, email
+
+pytestmark = pytest.mark.live
+
+SENDER = "relmon@northwind-advisory.example"
+OWNER = "alice.marsh@northwind-advisory.example"
+QUESTION = "Hi Alice,\n\nCould you confirm the revised rollout dates and the budget change before Thursday?\n\nThanks,\nDana"
+
+
+class Recording:
+    """A transport that keeps the Message-ID of every email it is given, and can run something
+    (another worker) while it is in the middle of sending."""
+
+    def __init__(self, sent: list[str], during_first_send=None) -> None:
+        self.sent = sent
+        self.during_first_send = during_first_send
+
+    def send(self, raw: bytes, sender: str, recipients) -> None:
+        if self.during_first_send is not None:
+            meanwhile, self.during_first_send = self.during_first_send, None
+            meanwhile()
+        self.sent.append(raw.split(b"Message-ID: ")[1].split(b"\r\n")[0].decode())
+
+
+def queue_test_emails(store: Store, count: int, when: datetime) -> None:
+    with store.engine.begin() as connection:
+        for n in range(count):
+            message = render.test_email(
+                recipient=OWNER,
+                sender=SENDER,
+                sender_name="relmon",
+                when=when + timedelta(seconds=n),
+            )
+            item = outgoing(message, kind=OutboxKind.TEST, recipients=[OWNER], not_before=when)
+            enqueue(connection, item, now=when)
+
+
+@pytest.mark.parametrize(
+    "first_clock, second_clock",
+    [(timedelta(0), timedelta(minutes=11)), (timedelta(minutes=-11), timedelta(0))],
+    ids=["second-worker-11-min-ahead", "first-worker-11-min-behind"],
+)
+def test_two_workers_whose_clocks_differ_by_eleven_minutes_never_send_an_email_twice(
+    store_url, first_clock, second_clock
+) -> None:
+    """GIVEN eight emails in the outbox and two workers whose clocks are eleven minutes apart
+    (or, the same thing to the first worker's claims, a delivery loop that began eleven minutes
+    ago)
+    WHEN the second worker delivers while the first is sending its first email
+    THEN the second sends the seven others, never the one being sent, and nothing goes twice."""
+    store = Store.open(store_url)
+    real = utcnow()
+    queue_test_emails(store, 8, real - timedelta(hours=1))
+    sent: list[str] = []
+
+    def second_worker() -> None:
+        dispatch(
+            store.engine,
+            {"email": EmailChannel(SENDER, transport=Recording(sent))},
+            now=real + second_clock,
+            max_attempts=5,
+            worker="second",
+        )
+
+    first = dispatch(
+        store.engine,
+        {"email": EmailChannel(SENDER, transport=Recording(sent, second_worker))},
+        now=real + first_clock,
+        max_attempts=5,
+        worker="first",
+    )
+    store.close()
+
+    assert first.sent == 1
+    assert len(sent) == 8 and len(set(sent)) == 8, sent
+
+
+def crash_setup(tmp_path: Path, store_url: str, smtp_server) -> list[str]:
+    """A question Acme has waited ten days for (a critical alert), ingested; the command
+    line that runs relmon on it."""
+    config = tmp_path / "relmon.toml"
+    config.write_text(CONFIG + smtp_server.config() + f'\n[store]\nurl = "{store_url}"\n')
+    maildir = tmp_path / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    (maildir / "cur" / "1.M1:2,S").write_bytes(
+        email(
+            date=datetime.now(UTC) - timedelta(days=10),
+            subject="Revised rollout dates",
+            body=QUESTION,
+        )
+    )
+    command = [sys.executable, "-m", "monitor", "--config", str(config)]
+    subprocess.run([*command, "ingest", str(maildir)], check=True, capture_output=True)
+    return command
+
+
+def send(command: list[str], crash_at: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "RELMON_CRASH_AT": crash_at} if crash_at else None
+    return subprocess.run(
+        [*command, "alerts", "send"], env=env, capture_output=True, text=True, check=not crash_at
+    )
+
+
+def test_a_crash_after_claiming_and_before_sending_delivers_the_email_exactly_once(
+    tmp_path, store_url, smtp_server
+) -> None:
+    command = crash_setup(tmp_path, store_url, smtp_server)
+    engine = create_engine(store_url)
+
+    crashed = send(command, crash_at="outbox-claimed")
+    received = len(smtp_server.inbox.messages)
+    while_claimed = send(command)  # the dead worker's claim holds: nobody knows it is dead
+    expired = let_claims_expire(engine)  # ten minutes later, by the database's clock
+    after_claim = send(command)
+    again = send(command)
+    engine.dispose()
+
+    assert crashed.returncode == 137 and received == 0
+    assert "0 email(s) sent" in while_claimed.stdout and expired == 1
+    assert "1 email(s) sent" in after_claim.stdout and "0 email(s) sent" in again.stdout
+    assert len(smtp_server.inbox.messages) == 1
+
+
+def test_a_crash_between_acceptance_and_commit_sends_the_same_message_id_again(
+    tmp_path, store_url, smtp_server
+) -> None:
+    command = crash_setup(tmp_path, store_url, smtp_server)
+    engine = create_engine(store_url)
+
+    crashed = send(command, crash_at="outbox-sent")
+    accepted = list(smtp_server.inbox.message_ids())
+    expired = let_claims_expire(engine)
+    after_claim = send(command)
+    again = send(command)
+    engine.dispose()
+
+    assert crashed.returncode == 137 and len(accepted) == 1 and expired == 1
+    assert "1 email(s) sent" in after_claim.stdout and "0 email(s) sent" in again.stdout
+    # Twice on the wire, once in the owner's mailbox: mail programs collapse one Message-ID.
+    assert smtp_server.inbox.message_ids() == accepted * 2
