@@ -17,12 +17,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor.core.addresses import Directory
 from monitor.core.model import Mailbox, Message, Quarantined
-from monitor.core.threads import ThreadInput, assign_threads
 from monitor.sources.sink import Item as Item  # re-exported: where writers found it first
 from monitor.sources.sink import SaveResult
 from monitor.store.schema import messages, meta, quarantine, sightings
 
-#: Set in the transaction that adds messages; cleared by :func:`rethread`.
+#: Set in the transaction that adds messages; cleared by :func:`~monitor.store.conversations.rethread`.
 THREADS_DIRTY = "threads_dirty"
 ATTRIBUTION = "attribution_fingerprint"
 T = TypeVar("T")
@@ -104,6 +103,9 @@ _FILLABLE = (
 )
 
 
+_THREADING = {"message_id", "gm_thread", "conversation_id", "in_reply_to", "refs"}
+
+
 def _merge(existing: sa.Row[Any], row: dict[str, Any]) -> dict[str, Any]:
     update: dict[str, Any] = {}
     for name in _FILLABLE:
@@ -121,6 +123,8 @@ def _merge(existing: sa.Row[Any], row: dict[str, Any]) -> dict[str, Any]:
         update["in_reply_to"] = row["in_reply_to"]
     if not existing.refs and row["refs"]:
         update["refs"] = row["refs"]
+    if update.keys() & _THREADING:
+        update["thread_id"] = None  # to be threaded again (see store/conversations.py)
     return update
 
 
@@ -308,65 +312,6 @@ def reattribute(
     return changed
 
 
-def rethread(engine: sa.Engine, *, force: bool = False) -> int:
-    """Recompute conversation ids over all messages; returns how many changed."""
-    with engine.begin() as connection:
-        if not force and get_meta(connection, THREADS_DIRTY) != "1":
-            return 0
-        rows = connection.execute(
-            sa.select(
-                messages.c.id,
-                messages.c.key,
-                messages.c.date,
-                messages.c.message_id,
-                messages.c.in_reply_to,
-                messages.c.refs,
-                messages.c.subject,
-                messages.c.from_addr,
-                messages.c.to_addrs,
-                messages.c.cc_addrs,
-                messages.c.gm_thread,
-                messages.c.conversation_id,
-                messages.c.thread_id,
-            )
-        ).all()
-        inputs = [
-            ThreadInput(
-                key=row.key,
-                date=row.date,
-                message_id=row.message_id,
-                in_reply_to=tuple(row.in_reply_to or ()),
-                references=tuple(row.refs or ()),
-                subject=row.subject,
-                participants=frozenset(
-                    [
-                        row.from_addr,
-                        *(a for a, _ in row.to_addrs or []),
-                        *(a for a, _ in row.cc_addrs or []),
-                    ]
-                ),
-                gm_thread=row.gm_thread,
-                conversation_id=row.conversation_id,
-            )
-            for row in rows
-        ]
-        threads = assign_threads(inputs)
-        updates = [
-            {"ident": row.id, "thread": threads[row.key]}
-            for row in rows
-            if row.thread_id != threads[row.key]
-        ]
-        statement = (
-            sa.update(messages)
-            .where(messages.c.id == sa.bindparam("ident"))
-            .values(thread_id=sa.bindparam("thread"))
-        )
-        for chunk in chunks(updates):
-            connection.execute(statement, chunk)
-        set_meta(connection, THREADS_DIRTY, "0")
-    return len(updates)
-
-
 def purge_before(engine: sa.Engine, before: datetime) -> dict[str, int]:
     """Delete what is older than the retention period: messages dated before ``before`` (their
     sightings go with them), quarantine entries first seen before it, and sent emails."""
@@ -383,5 +328,6 @@ def purge_before(engine: sa.Engine, before: datetime) -> dict[str, int]:
             sa.delete(outbox).where(outbox.c.state == "sent", outbox.c.sent_at < before)
         ).rowcount
         if gone:
-            set_meta(connection, THREADS_DIRTY, "1")
+            # A thread may have been named after a message now gone: rebuild them all.
+            set_meta(connection, THREADS_DIRTY, "full")
     return {"messages": gone, "sightings": seen, "quarantine": broken, "emails": mailed}

@@ -1,0 +1,172 @@
+"""Re-threading: which conversation each stored message belongs to.
+
+After a sync only the new or changed messages (``thread_id`` NULL) and the messages that can
+share a conversation with them are read, not the whole store: a thread depends only on the
+messages it can link to, by an id one of them names (Message-ID, References, In-Reply-To), a
+Gmail thread, a Graph conversationId or a normalised subject
+(:func:`monitor.core.threads.assign_threads`). The closure under those links is found with
+narrow scans that keep only the matching rows, and threading it alone gives each of its
+messages what threading the whole store would: every message that could link to one of them
+is in it. A full rebuild stays available (``force``), and runs after a purge, which removes
+messages a thread may have been named after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from monitor.core.threads import ThreadInput, assign_threads, normalise_subject, subject_links
+from monitor.store.messages import THREADS_DIRTY, chunks, get_meta, set_meta
+from monitor.store.schema import messages
+
+#: The THREADS_DIRTY value that asks for a full rebuild (set by a purge).
+FULL = "full"  # the value purge_before sets
+_SCAN_ROWS = 2000  # rows fetched at a time by a scan
+
+_LINK_COLUMNS = (
+    messages.c.id,
+    messages.c.message_id,
+    messages.c.in_reply_to,
+    messages.c.refs,
+    messages.c.subject,
+    messages.c.gm_thread,
+    messages.c.conversation_id,
+)
+_THREAD_COLUMNS = (
+    messages.c.id,
+    messages.c.key,
+    messages.c.date,
+    messages.c.message_id,
+    messages.c.in_reply_to,
+    messages.c.refs,
+    messages.c.subject,
+    messages.c.from_addr,
+    messages.c.to_addrs,
+    messages.c.cc_addrs,
+    messages.c.gm_thread,
+    messages.c.conversation_id,
+    messages.c.thread_id,
+)
+
+
+@dataclass
+class _Links:
+    """What a set of messages can link by."""
+
+    ids: set[str] = field(default_factory=set)
+    gmail: set[str] = field(default_factory=set)
+    conversations: set[str] = field(default_factory=set)
+    subjects: set[str] = field(default_factory=set)
+
+    def add(self, row: Any) -> None:
+        if row.message_id:
+            self.ids.add(row.message_id)
+        self.ids.update(row.in_reply_to or ())
+        self.ids.update(row.refs or ())
+        if row.gm_thread:
+            self.gmail.add(row.gm_thread)
+        if row.conversation_id:
+            self.conversations.add(row.conversation_id)
+        subject = normalise_subject(row.subject or "")
+        if subject_links(subject):
+            self.subjects.add(subject)
+
+    def shares(self, row: Any) -> bool:
+        if row.message_id in self.ids or row.gm_thread in self.gmail:
+            return True
+        if row.conversation_id in self.conversations:
+            return True
+        if any(ref in self.ids for ref in (*(row.in_reply_to or ()), *(row.refs or ()))):
+            return True
+        return bool(self.subjects) and normalise_subject(row.subject or "") in self.subjects
+
+
+def rethread(engine: sa.Engine, *, force: bool = False) -> int:
+    """Give new and changed messages their conversation, and every message whose conversation
+    they change its new one; returns how many messages changed thread. ``force``: rethread the
+    whole store."""
+    with engine.begin() as connection:
+        full = force or get_meta(connection, THREADS_DIRTY) == FULL
+        rows: Sequence[sa.Row[Any]]
+        if full:
+            rows = list(connection.execute(sa.select(*_THREAD_COLUMNS)))
+        else:
+            rows = _rows(connection, _affected(connection))
+        changed = _assign(connection, rows)
+        set_meta(connection, THREADS_DIRTY, "0")
+    return changed
+
+
+def _affected(connection: sa.Connection) -> set[int]:
+    """The unthreaded messages and every message that can share a conversation with them."""
+    unthreaded = messages.c.thread_id.is_(None)
+    seeds = connection.execute(sa.select(*_LINK_COLUMNS).where(unthreaded)).all()
+    found = {row.id for row in seeds}
+    if not found:
+        return found
+    links = _Links()
+    for row in seeds:
+        links.add(row)
+    while True:  # until a whole scan adds nothing
+        grown = False
+        scan = connection.execute(
+            sa.select(*_LINK_COLUMNS)
+            .where(messages.c.thread_id.is_not(None))
+            .execution_options(yield_per=_SCAN_ROWS)
+        )
+        for row in scan:
+            if row.id not in found and links.shares(row):
+                found.add(row.id)
+                links.add(row)
+                grown = True
+        if not grown:
+            return found
+
+
+def _rows(connection: sa.Connection, ids: Iterable[int]) -> list[sa.Row[Any]]:
+    rows: list[sa.Row[Any]] = []
+    for chunk in chunks(sorted(ids)):
+        rows.extend(connection.execute(sa.select(*_THREAD_COLUMNS).where(messages.c.id.in_(chunk))))
+    return rows
+
+
+def _assign(connection: sa.Connection, rows: Sequence[sa.Row[Any]]) -> int:
+    if not rows:
+        return 0
+    threads = assign_threads(
+        ThreadInput(
+            key=row.key,
+            date=row.date,
+            message_id=row.message_id,
+            in_reply_to=tuple(row.in_reply_to or ()),
+            references=tuple(row.refs or ()),
+            subject=row.subject,
+            participants=frozenset(
+                [
+                    row.from_addr,
+                    *(a for a, _ in row.to_addrs or []),
+                    *(a for a, _ in row.cc_addrs or []),
+                ]
+            ),
+            gm_thread=row.gm_thread,
+            conversation_id=row.conversation_id,
+        )
+        for row in rows
+    )
+    updates = [
+        {"ident": row.id, "thread": threads[row.key]}
+        for row in rows
+        if row.thread_id != threads[row.key]
+    ]
+    statement = (
+        sa.update(messages)
+        .where(messages.c.id == sa.bindparam("ident"))
+        .values(thread_id=sa.bindparam("thread"))
+    )
+    for chunk in chunks(updates):
+        connection.execute(statement, chunk)
+    return len(updates)
