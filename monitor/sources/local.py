@@ -10,7 +10,7 @@ import fnmatch
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -142,6 +142,29 @@ def discover(path: Path, *, skip: tuple[str, ...] = DEFAULT_SKIP) -> list[LocalF
             # Loose files beside cur/ and new/ are not proper maildir content, but they are mail.
             folders.append(LocalFolder(name=label, kind="files", path=current, files=tuple(loose)))
     return folders
+
+
+def folder_bytes(folder: LocalFolder) -> int:
+    """The bytes a folder's messages take on disk (what a progress bar counts): a stat per
+    file, nothing read."""
+    if folder.kind == "mbox":
+        paths: Iterable[Path] = (folder.path,)
+    elif folder.kind == "maildir":
+        paths = (
+            Path(entry.path)
+            for sub in ("new", "cur")
+            if (folder.path / sub).is_dir()
+            for entry in os.scandir(folder.path / sub)
+        )
+    else:
+        paths = folder.files
+    total = 0
+    for path in paths:
+        try:
+            total += path.stat().st_size
+        except OSError:
+            continue
+    return total
 
 
 def _read(path: Path, max_bytes: int) -> tuple[bytes | None, int, str | None]:
