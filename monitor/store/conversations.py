@@ -13,6 +13,7 @@ messages a thread may have been named after.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,8 +31,9 @@ _SCAN_ROWS = 2000  # rows fetched at a time by a scan
 _LINK_COLUMNS = (
     messages.c.id,
     messages.c.message_id,
-    messages.c.in_reply_to,
-    messages.c.refs,
+    # As their JSON text, decoded only for rows not found yet (the scan's main cost).
+    sa.cast(messages.c.in_reply_to, sa.Text).label("in_reply_to"),
+    sa.cast(messages.c.refs, sa.Text).label("refs"),
     messages.c.subject,
     messages.c.gm_thread,
     messages.c.conversation_id,
@@ -61,12 +63,13 @@ class _Links:
     gmail: set[str] = field(default_factory=set)
     conversations: set[str] = field(default_factory=set)
     subjects: set[str] = field(default_factory=set)
+    _tails: tuple[str, ...] | None = None
 
     def add(self, row: Any) -> None:
         if row.message_id:
             self.ids.add(row.message_id)
-        self.ids.update(row.in_reply_to or ())
-        self.ids.update(row.refs or ())
+        self.ids.update(_ids(row.in_reply_to))
+        self.ids.update(_ids(row.refs))
         if row.gm_thread:
             self.gmail.add(row.gm_thread)
         if row.conversation_id:
@@ -80,9 +83,24 @@ class _Links:
             return True
         if row.conversation_id in self.conversations:
             return True
-        if any(ref in self.ids for ref in (*(row.in_reply_to or ()), *(row.refs or ()))):
+        if not self.ids.isdisjoint(_ids(row.refs)) or not self.ids.isdisjoint(
+            _ids(row.in_reply_to)
+        ):
             return True
-        return bool(self.subjects) and normalise_subject(row.subject or "") in self.subjects
+        if not self.subjects or not row.subject:
+            return False
+        # A normalised subject is a tail of the folded subject with its white space collapsed:
+        # a cheap test first, the regular expressions only for a likely match.
+        if self._tails is None or len(self._tails) != len(self.subjects):
+            self._tails = tuple(self.subjects)
+        if not " ".join(row.subject.split()).casefold().endswith(self._tails):
+            return False
+        return normalise_subject(row.subject) in self.subjects
+
+
+def _ids(text: str | None) -> list[str]:
+    found = json.loads(text) if text else []
+    return [value for value in found if isinstance(value, str)]
 
 
 def rethread(engine: sa.Engine, *, force: bool = False) -> int:
@@ -102,19 +120,23 @@ def rethread(engine: sa.Engine, *, force: bool = False) -> int:
 
 
 def _affected(connection: sa.Connection) -> set[int]:
-    """The unthreaded messages and every message that can share a conversation with them."""
+    """The unthreaded messages and every message that can share a conversation with them.
+
+    A scan finds the stored messages that share a link with those found so far; each one found
+    brings its whole stored thread at once (an indexed lookup: a thread is linked together, so
+    it would be found anyway, one scan per step of its chain). Scans go on until one adds
+    nothing, usually the second.
+    """
     unthreaded = messages.c.thread_id.is_(None)
     seeds = connection.execute(sa.select(*_LINK_COLUMNS).where(unthreaded)).all()
     found = {row.id for row in seeds}
-    if not found:
-        return found
     links = _Links()
     for row in seeds:
         links.add(row)
-    while True:  # until a whole scan adds nothing
-        grown = False
+    while found:
+        threads: set[str] = set()
         scan = connection.execute(
-            sa.select(*_LINK_COLUMNS)
+            sa.select(*_LINK_COLUMNS, messages.c.thread_id)
             .where(messages.c.thread_id.is_not(None))
             .execution_options(yield_per=_SCAN_ROWS)
         )
@@ -122,9 +144,17 @@ def _affected(connection: sa.Connection) -> set[int]:
             if row.id not in found and links.shares(row):
                 found.add(row.id)
                 links.add(row)
-                grown = True
-        if not grown:
-            return found
+                threads.add(row.thread_id)
+        if not threads:
+            break
+        for chunk in chunks(sorted(threads)):
+            for row in connection.execute(
+                sa.select(*_LINK_COLUMNS).where(messages.c.thread_id.in_(chunk))
+            ):
+                if row.id not in found:
+                    found.add(row.id)
+                    links.add(row)
+    return found
 
 
 def _rows(connection: sa.Connection, ids: Iterable[int]) -> list[sa.Row[Any]]:
