@@ -31,6 +31,7 @@ SPECIFIC = {
     "no_date",
     "header_too_large",
     "unreadable_file",
+    "too_large",
 }
 
 
