@@ -5,20 +5,23 @@
    ``relmon ingest`` does; the child's peak resident size is printed (target: under 300 MB).
    The mail is realistic: factories' people and clients, threads of replies, text bodies
    from the public VADER ground truth (../shared/data) when present, 15% with attachments of
-   50 KB to 1 MB and 1% with 5 to 20 MB ones.
+   50 KB to 1 MB and 1% with 5 to 20 MB ones; in the middle, one message of ``--huge-mb``
+   MB (default 600) whose attachment is base64 on one line, as broken exporters write it.
 2. ``rethread``: a store of ``--store`` messages (written directly, without analysis) is
    threaded once; then a small sync of 20 messages arrives and is re-threaded, incrementally
    and by a full rebuild, each in its own child process: seconds and the peak RSS added.
 
 Each figure is the median of ``--runs`` runs (each in a fresh process).
 
-    nice -n 10 python bench/memory.py [--gb 2] [--store 100000] [--runs 3] [--only mbox|rethread]
+    nice -n 10 python bench/memory.py [--gb 2] [--huge-mb 600] [--store 100000] [--runs 3]
+        [--only mbox|rethread]
     python bench/memory.py --code /path/to/other/checkout   # the same measures of other code
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import random
 import resource
@@ -31,6 +34,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 ROOT = Path(__file__).resolve().parent.parent
 GROUND_TRUTH = ROOT.parent / "shared" / "data" / "vader-groundtruth"
@@ -99,13 +103,44 @@ def _bytes(noise: bytes, rng: random.Random, size: int) -> bytes:
     return (noise[start:] + noise * (size // len(noise) + 1))[:size]
 
 
-def write_mbox(path: Path, total_bytes: int) -> int:
+ENVELOPE = b"From bench@bench.example Mon Jan  6 09:00:00 2025\n"
+
+
+def write_mbox(path: Path, total_bytes: int, huge_bytes: int) -> int:
+    """The mail of :func:`messages`, with one message of ``huge_bytes`` in the middle whose
+    attachment is base64 on a single line (written piece by piece)."""
     count = 0
     with open(path, "wb") as handle:
-        for raw in messages(total_bytes):
-            handle.write(b"From bench@bench.example Mon Jan  6 09:00:00 2025\n" + raw + b"\n")
+        for raw in messages(total_bytes - huge_bytes):
+            handle.write(ENVELOPE + raw + b"\n")
             count += 1
+            if huge_bytes and handle.tell() >= (total_bytes - huge_bytes) // 2:
+                _write_huge(handle, huge_bytes)
+                count += 1
+                huge_bytes = 0
     return count
+
+
+def _write_huge(handle: BinaryIO, size: int) -> None:
+    sys.path.insert(0, str(ROOT))
+    from tests.factories import ALICE, DANA, email
+
+    head = email(
+        frm=DANA,
+        to=ALICE,
+        subject="Full warehouse export",
+        message_id="huge@bench.example",
+        attachment=b"placeholder",
+        attachment_name="export.csv",
+    ).replace(b"\r\n", b"\n")
+    before, _, after = head.partition(base64.b64encode(b"placeholder"))
+    handle.write(ENVELOPE + before)
+    piece = base64.b64encode(random.Random(3).randbytes(3 * 1024 * 1024 // 4 * 4))
+    remaining = size - len(before) - len(after)
+    while remaining > 0:
+        handle.write(piece[: min(len(piece), remaining)])
+        remaining -= len(piece)
+    handle.write(after + b"\n")
 
 
 def peak_mb() -> float:
@@ -251,12 +286,12 @@ def median(runs: list[dict[str, float]], name: str) -> float:
     return statistics.median(run[name] for run in runs)
 
 
-def bench_mbox(code: Path, gigabytes: float, runs: int) -> None:
+def bench_mbox(code: Path, gigabytes: float, huge_mb: int, runs: int) -> None:
     scratch = Path(tempfile.mkdtemp(prefix="relmon-bench-memory-"))
     try:
         mbox = scratch / "archive.mbox"
         started = time.perf_counter()
-        count = write_mbox(mbox, int(gigabytes * 1024 * MB))
+        count = write_mbox(mbox, int(gigabytes * 1024 * MB), huge_mb * MB)
         size = mbox.stat().st_size
         print(
             f"mbox: {size / MB:.0f} MB, {count} messages, written in "
@@ -299,6 +334,7 @@ def bench_rethread(code: Path, size: int, runs: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gb", type=float, default=2.0)
+    parser.add_argument("--huge-mb", type=int, default=600, help="the one-line message, MB")
     parser.add_argument("--store", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", choices=("mbox", "rethread"))
@@ -319,7 +355,7 @@ def main() -> None:
     if args.only in (None, "rethread"):
         bench_rethread(args.code, args.store, args.runs)
     if args.only in (None, "mbox"):
-        bench_mbox(args.code, args.gb, args.runs)
+        bench_mbox(args.code, args.gb, args.huge_mb, args.runs)
 
 
 if __name__ == "__main__":
