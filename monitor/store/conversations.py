@@ -27,6 +27,8 @@ from monitor.store.schema import messages
 #: The THREADS_DIRTY value that asks for a full rebuild (set by a purge).
 FULL = "full"  # the value purge_before sets
 _SCAN_ROWS = 2000  # rows fetched at a time by a scan
+#: Unthreaded messages threaded per round (and transaction).
+ROUND = 5000
 
 _LINK_COLUMNS = (
     messages.c.id,
@@ -106,21 +108,30 @@ def _ids(text: str | None) -> list[str]:
 def rethread(engine: sa.Engine, *, force: bool = False) -> int:
     """Give new and changed messages their conversation, and every message whose conversation
     they change its new one; returns how many messages changed thread. ``force``: rethread the
-    whole store."""
+    whole store.
+
+    Unthreaded messages are taken ROUND at a time, each round in its own transaction, so a
+    first ingest of a large archive is threaded in bounded memory too. Threading some of them
+    first is what a sync of those alone would have done, and gives the same threads.
+    """
     with engine.begin() as connection:
-        full = force or get_meta(connection, THREADS_DIRTY) == FULL
-        rows: Sequence[sa.Row[Any]]
-        if full:
-            rows = list(connection.execute(sa.select(*_THREAD_COLUMNS)))
-        else:
-            rows = _rows(connection, _affected(connection))
-        changed = _assign(connection, rows)
-        set_meta(connection, THREADS_DIRTY, "0")
-    return changed
+        if force or get_meta(connection, THREADS_DIRTY) == FULL:
+            changed = _assign(connection, list(connection.execute(sa.select(*_THREAD_COLUMNS))))
+            set_meta(connection, THREADS_DIRTY, "0")
+            return changed
+    changed = 0
+    while True:
+        with engine.begin() as connection:
+            affected = _affected(connection, ROUND)
+            if not affected:
+                set_meta(connection, THREADS_DIRTY, "0")
+                return changed
+            changed += _assign(connection, _rows(connection, affected))
 
 
-def _affected(connection: sa.Connection) -> set[int]:
-    """The unthreaded messages and every message that can share a conversation with them.
+def _affected(connection: sa.Connection, limit: int) -> set[int]:
+    """Up to ``limit`` unthreaded messages and every message that can share a conversation
+    with them.
 
     A scan finds the stored messages that share a link with those found so far; each one found
     brings its whole stored thread at once (an indexed lookup: a thread is linked together, so
@@ -128,7 +139,9 @@ def _affected(connection: sa.Connection) -> set[int]:
     nothing, usually the second.
     """
     unthreaded = messages.c.thread_id.is_(None)
-    seeds = connection.execute(sa.select(*_LINK_COLUMNS).where(unthreaded)).all()
+    seeds = connection.execute(
+        sa.select(*_LINK_COLUMNS).where(unthreaded).order_by(messages.c.id).limit(limit)
+    ).all()
     found = {row.id for row in seeds}
     links = _Links()
     for row in seeds:
