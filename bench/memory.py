@@ -9,7 +9,8 @@
    MB (default 600) whose attachment is base64 on one line, as broken exporters write it.
 2. ``rethread``: a store of ``--store`` messages (written directly, without analysis) is
    threaded once; then a small sync of 20 messages arrives and is re-threaded, incrementally
-   and by a full rebuild, each in its own child process: seconds and the peak RSS added.
+   and by a full rebuild, each in its own child process: seconds and the peak RSS added. Last,
+   the whole store re-threaded as after a first ingest (every message without a thread).
 
 Each figure is the median of ``--runs`` runs (each in a fresh process).
 
@@ -224,6 +225,24 @@ def _rethread(engine, *, full: bool) -> int:  # type: ignore[no-untyped-def]
     return int(rethread(engine, force=full))
 
 
+def child_first_ingest(database: Path) -> None:
+    """Re-threading a store none of whose messages has a thread yet (after a first ingest)."""
+    import sqlalchemy as sa
+
+    from monitor.store import Store
+    from monitor.store.schema import messages
+
+    store = Store.open(f"sqlite:///{database}")
+    with store.engine.begin() as connection:
+        connection.execute(sa.update(messages).values(thread_id=None))
+    before = peak_mb()
+    started = time.perf_counter()
+    changed = _rethread(store.engine, full=False)
+    seconds = time.perf_counter() - started
+    store.close()
+    print(json.dumps({"seconds": seconds, "added_mb": peak_mb() - before, "changed": changed}))
+
+
 def child_small_sync(database: Path, full: bool) -> None:
     """A sync of 20 new messages (replies to stored threads), then re-threading."""
     import dataclasses
@@ -327,6 +346,15 @@ def bench_rethread(code: Path, size: int, runs: int) -> None:
                 f"{median(results, 'seconds'):.2f} s, +{median(results, 'added_mb'):.0f} MB peak RSS, "
                 f"{median(results, 'changed'):.0f} changed"
             )
+        results = []
+        for _ in range(runs):
+            copy = scratch / "copy.db"
+            shutil.copyfile(base, copy)
+            results.append(run_child(code, "first", str(copy)))
+        print(
+            f"rethread of {size} messages none of which has a thread yet (a first ingest): "
+            f"{median(results, 'seconds'):.2f} s, +{median(results, 'added_mb'):.0f} MB peak RSS"
+        )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -349,6 +377,8 @@ def main() -> None:
         elif kind == "store":
             child_build_store(Path(rest[0]), int(rest[1]))
             print("{}")
+        elif kind == "first":
+            child_first_ingest(Path(rest[0]))
         else:
             child_small_sync(Path(rest[0]), rest[1] == "full")
         return
