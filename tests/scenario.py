@@ -19,7 +19,8 @@ from monitor.config import Privacy
 from monitor.core.analysis import ClientReport
 from monitor.core.model import Message
 from monitor.sources.pipeline import from_raw
-from monitor.store.messages import Item, rethread, save_items
+from monitor.store.conversations import rethread
+from monitor.store.messages import Item, save_items
 from tests.factories import ALICE, DANA, email, team_config
 
 LONDON = ZoneInfo("Europe/London")

@@ -32,6 +32,7 @@ SPECIFIC = {
     "header_too_large",
     "unreadable_file",
     "message_id_conflict",  # notmuch's "duplicate" folder: other messages reusing an id
+    "too_large",
 }
 
 

@@ -23,8 +23,8 @@ from monitor.sources.local_source import FolderReport, ingest_folder
 from monitor.sources.registry import open_source
 from monitor.sources.report import AccountCheck, AccountSync, ErrorKind
 from monitor.sources.source import MailSource, SourceContext
+from monitor.store.conversations import rethread
 from monitor.store.guard import describe_error, is_store_error
-from monitor.store.messages import rethread
 from monitor.store.sink import StoreSink
 from monitor.store.sources import record_attempt
 

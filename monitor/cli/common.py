@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+import sqlalchemy as sa
 from rich.console import Console
 
 from monitor.clock import iso, parse_instant, utcnow
@@ -76,7 +77,8 @@ def named_account(config: Config, name: str) -> Account:
 
 
 def fail_cleanly(func: F) -> F:
-    """Turn relmon's domain errors into a clean message and exit status 1 at the CLI edge."""
+    """Turn relmon's domain errors, and a database or disk failing under the command (locked,
+    damaged, unreachable, full), into one clear line and exit status 1 at the CLI edge."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -84,8 +86,25 @@ def fail_cleanly(func: F) -> F:
             return func(*args, **kwargs)
         except RelmonError as err:
             raise click.ClickException(str(err)) from err
+        except (OSError, MemoryError, sa.exc.DBAPIError) as err:
+            from monitor.cli.failures import describe
+
+            explained = describe(err, _store_url())
+            if explained is None:  # pragma: no cover - describe knows each of these kinds
+                raise
+            raise click.ClickException(explained) from err
 
     return wrapper  # type: ignore[return-value]
+
+
+def _store_url() -> str | None:
+    """The store of this invocation, if its configuration is loaded (never loaded here)."""
+    context = click.get_current_context(silent=True)
+    app = context.find_object(App) if context is not None else None
+    if app is None or app._config is None:
+        return None
+    url: str = app._config.store.url
+    return url
 
 
 def _parse_as_of(ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:

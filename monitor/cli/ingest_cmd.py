@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
+    DownloadColumn,
     Progress,
     SpinnerColumn,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 from rich.table import Table
 
 from monitor.cli.common import App, console, emit_json, fail_cleanly, json_option, pass_app
 
 if TYPE_CHECKING:
+    from monitor.app.runtime import Runtime
     from monitor.app.sync import IngestReport
 
 
@@ -75,22 +78,8 @@ def ingest(app: App, paths: tuple[Path, ...], account: str, as_json: bool) -> No
     from monitor.app.sync import ingest_paths
 
     runtime = app.runtime()
-    show_progress = sys.stdout.isatty() and not as_json
-    if show_progress:
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            transient=True,
-        ) as progress:
-            task = progress.add_task("ingesting", total=None)
-
-            def advance(count: int) -> None:
-                progress.advance(task, count)
-
-            report = ingest_paths(runtime, paths, account=account, now=app.now, progress=advance)
+    if sys.stdout.isatty() and not as_json:
+        report = _ingest_with_progress(runtime, paths, account, app.now)
     else:
         report = ingest_paths(runtime, paths, account=account, now=app.now)
     if as_json:
@@ -106,6 +95,36 @@ def ingest(app: App, paths: tuple[Path, ...], account: str, as_json: bool) -> No
         )
     else:
         print_report(report)
+
+
+def _ingest_with_progress(
+    runtime: Runtime, paths: tuple[Path, ...], account: str, now: datetime
+) -> IngestReport:
+    """The ingest under a progress bar whose total is the bytes of the mail found (a stat per
+    file: counting messages would mean reading them)."""
+    from monitor.app.sync import ingest_paths
+    from monitor.sources.local import LocalFolder, folder_bytes
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("ingesting", total=None)
+
+        def found(folders: list[LocalFolder]) -> None:
+            progress.update(task, total=sum(folder_bytes(f) for f in folders))
+
+        def advance(size: int) -> None:
+            progress.advance(task, size)
+
+        return ingest_paths(
+            runtime, paths, account=account, now=now, on_folders=found, progress=advance
+        )
 
 
 def register(cli: click.Group) -> None:

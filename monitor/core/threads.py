@@ -58,6 +58,11 @@ def normalise_subject(subject: str) -> str:
     return re.sub(r"\s+", " ", text).strip().casefold()
 
 
+def subject_links(subject: str) -> bool:
+    """Whether a normalised subject says enough to join messages without references."""
+    return subject not in _TRIVIAL_SUBJECTS and len(subject) >= 3
+
+
 @dataclass(frozen=True, slots=True)
 class ThreadInput:
     key: str
@@ -131,7 +136,7 @@ def _link_by_fallbacks(ordered: list[ThreadInput], links: _UnionFind, node: dict
                         links.union(node[message.key], node[earlier.key])
                         break
             candidates.append(message)
-        if subject in _TRIVIAL_SUBJECTS or len(subject) < 3:
+        if not subject_links(subject):
             continue
         same_subject = by_subject.setdefault(subject, [])
         if not has_refs:

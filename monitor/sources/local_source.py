@@ -13,7 +13,15 @@ import structlog
 from monitor.config import Account
 from monitor.core.model import Message, Quarantined
 from monitor.errors import FolderError
-from monitor.sources.local import LocalFolder, LocalMessage, discover, read_folder
+from monitor.sources.local import (
+    MAX_MESSAGE_BYTES,
+    TOO_LARGE,
+    Known,
+    LocalFolder,
+    LocalMessage,
+    discover,
+    read_folder,
+)
 from monitor.sources.pipeline import excluded, from_raw
 from monitor.sources.report import AccountCheck, AccountSync, FolderSync
 from monitor.sources.sink import FolderWrite, Item, MailSink
@@ -54,19 +62,19 @@ class FolderReport:
         }
 
 
-def _read_one(
-    local: LocalMessage, context: SourceContext, where: str
-) -> tuple[Message | Quarantined, int]:
+def _read_one(local: LocalMessage, context: SourceContext, where: str) -> Message | Quarantined:
     if local.raw is None:
-        return Quarantined("unreadable_file", local.error or "cannot read the file"), 0
-    result = from_raw(
+        error = local.error or "cannot read the file"
+        if error.startswith(TOO_LARGE):
+            return Quarantined(TOO_LARGE, error)
+        return Quarantined("unreadable_file", error)
+    return from_raw(
         local.raw,
         analyzer=context.analyzer(),
         privacy=context.privacy,
         delivered_at=local.delivered_at,
         where=where,
     )
-    return result, len(local.raw)
 
 
 def _save(sink: MailSink, report: FolderReport, items: list[Item]) -> None:
@@ -74,6 +82,17 @@ def _save(sink: MailSink, report: FolderReport, items: list[Item]) -> None:
     report.new += saved.new
     report.known += saved.known
     report.quarantined += saved.quarantined
+
+
+def _known_in(sink: MailSink, folder: str, pending: list[Item]) -> Known:
+    """Whether a location is stored already, or waiting in the batch being built."""
+
+    def known(location: str) -> bool:
+        if any(item.location == location for item in pending):
+            return True
+        return bool(sink.known_locations(folder, [location]))
+
+    return known
 
 
 def ingest_folder(
@@ -84,34 +103,58 @@ def ingest_folder(
     account: str,
     progress: Callable[[int], None] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    max_bytes: int = MAX_MESSAGE_BYTES,
 ) -> FolderReport:
-    """Read one local folder into the sink; one unreadable message never stops it."""
+    """Read one local folder into the sink; one unreadable message never stops it.
+
+    Mail stored on an earlier pass is recognised by its place before it is parsed, and never
+    analysed again. ``progress`` is told the bytes of each message read (or skipped).
+    """
     report = FolderReport(account=account, folder=folder.name, kind=folder.kind)
     started = time.perf_counter()
     if context.privacy.excluded_folder(folder.name):
         report.skipped = "excluded by privacy.exclude_folders"
         return report
     batch: list[Item] = []
-    for local in read_folder(folder):
+    known = _known_in(sink, folder.name, batch)
+    for local in read_folder(folder, max_bytes=max_bytes, known=known):
         if should_stop():  # shutting down: store what was read, leave the rest for next time
             break
         report.read += 1
-        result, size = _read_one(local, context, f"{account}/{folder.name}/{local.location}")
-        local.raw = None  # let a large message go before the next one is read
-        if isinstance(result, Message) and excluded(result, context.privacy):
-            report.excluded += 1
+        if local.known:
+            report.known += 1
         else:
-            batch.append(Item(location=local.location, result=result, size=size))
+            _analyse_into(
+                batch, local, context, report, f"{account}/{folder.name}/{local.location}"
+            )
+        local.raw = None  # let a large message go before the next one is read
         if len(batch) >= BATCH:
             _save(sink, report, batch)
-            batch = []
+            batch.clear()
         if progress is not None:
-            progress(1)
+            progress(max(local.size, 1))
     if batch:
         _save(sink, report, batch)
     report.seconds = time.perf_counter() - started
     logger.info("folder_ingested", **report.as_dict())
     return report
+
+
+def _analyse_into(
+    batch: list[Item], local: LocalMessage, context: SourceContext, report: FolderReport, where: str
+) -> None:
+    """The guard around one message: whatever it does, it ends up stored, quarantined or
+    excluded, and the next message is read."""
+    try:
+        result = _read_one(local, context, where)
+    except MemoryError:
+        local.raw = None
+        logger.warning("message_too_large", where=where, size=local.size)
+        result = Quarantined(TOO_LARGE, f"out of memory analysing {local.size} bytes")
+    if isinstance(result, Message) and excluded(result, context.privacy):
+        report.excluded += 1
+        return
+    batch.append(Item(location=local.location, result=result, size=local.size))
 
 
 class LocalSource:

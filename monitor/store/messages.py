@@ -19,7 +19,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor.core.addresses import Directory, is_sent_folder
 from monitor.core.model import Mailbox, Quarantined
-from monitor.core.threads import ThreadInput, assign_threads
 from monitor.sources.sink import Item as Item  # re-exported: where writers found it first
 from monitor.sources.sink import SaveResult
 from monitor.store.bulk import (
@@ -39,11 +38,10 @@ __all__ = [
     "insert_ignoring_conflicts",
     "message_row",
     "reattribute",
-    "rethread",
     "save_items",
 ]
 
-#: Set in the transaction that adds messages; cleared by :func:`rethread`.
+#: Set in the transaction that adds messages; cleared by :func:`~monitor.store.conversations.rethread`.
 THREADS_DIRTY = "threads_dirty"
 ATTRIBUTION = "attribution_fingerprint"
 
@@ -302,65 +300,6 @@ def reattribute(
     return changed
 
 
-def rethread(engine: sa.Engine, *, force: bool = False) -> int:
-    """Recompute conversation ids over all messages; returns how many changed."""
-    with engine.begin() as connection:
-        if not force and get_meta(connection, THREADS_DIRTY) != "1":
-            return 0
-        rows = connection.execute(
-            sa.select(
-                messages.c.id,
-                messages.c.key,
-                messages.c.date,
-                messages.c.message_id,
-                messages.c.in_reply_to,
-                messages.c.refs,
-                messages.c.subject,
-                messages.c.from_addr,
-                messages.c.to_addrs,
-                messages.c.cc_addrs,
-                messages.c.gm_thread,
-                messages.c.conversation_id,
-                messages.c.thread_id,
-            )
-        ).all()
-        inputs = [
-            ThreadInput(
-                key=row.key,
-                date=row.date,
-                message_id=row.message_id,
-                in_reply_to=tuple(row.in_reply_to or ()),
-                references=tuple(row.refs or ()),
-                subject=row.subject,
-                participants=frozenset(
-                    [
-                        row.from_addr,
-                        *(a for a, _ in row.to_addrs or []),
-                        *(a for a, _ in row.cc_addrs or []),
-                    ]
-                ),
-                gm_thread=row.gm_thread,
-                conversation_id=row.conversation_id,
-            )
-            for row in rows
-        ]
-        threads = assign_threads(inputs)
-        updates = [
-            {"ident": row.id, "thread": threads[row.key]}
-            for row in rows
-            if row.thread_id != threads[row.key]
-        ]
-        statement = (
-            sa.update(messages)
-            .where(messages.c.id == sa.bindparam("ident"))
-            .values(thread_id=sa.bindparam("thread"))
-        )
-        for chunk in chunks(updates):
-            connection.execute(statement, chunk)
-        set_meta(connection, THREADS_DIRTY, "0")
-    return len(updates)
-
-
 def purge_before(engine: sa.Engine, before: datetime) -> dict[str, int]:
     """Delete what is older than the retention period: messages dated before ``before`` (their
     sightings go with them), quarantine entries first seen before it, and sent emails."""
@@ -377,5 +316,6 @@ def purge_before(engine: sa.Engine, before: datetime) -> dict[str, int]:
             sa.delete(outbox).where(outbox.c.state == "sent", outbox.c.sent_at < before)
         ).rowcount
         if gone:
-            set_meta(connection, THREADS_DIRTY, "1")
+            # A thread may have been named after a message now gone: rebuild them all.
+            set_meta(connection, THREADS_DIRTY, "full")
     return {"messages": gone, "sightings": seen, "quarantine": broken, "emails": mailed}

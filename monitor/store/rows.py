@@ -85,6 +85,8 @@ _FILLABLE = (
     "away_until",
     "snippet",
 )
+# Fields that decide a message's conversation: when a later copy changes one, it is threaded again.
+_THREADING = {"message_id", "gm_thread", "conversation_id", "in_reply_to", "refs"}
 
 
 def merge(existing: sa.Row[Any], row: dict[str, Any], *, sent: bool) -> dict[str, Any]:
@@ -109,6 +111,8 @@ def merge(existing: sa.Row[Any], row: dict[str, Any], *, sent: bool) -> dict[str
         update["in_reply_to"] = row["in_reply_to"]
     if not existing.refs and row["refs"]:
         update["refs"] = row["refs"]
+    if update.keys() & _THREADING:
+        update["thread_id"] = None  # to be threaded again (see store/conversations.py)
     return update
 
 

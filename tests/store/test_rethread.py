@@ -1,0 +1,170 @@
+"""Re-threading after a sync touches only the new or changed messages and the conversations they
+can join, and gives every message the thread a full rebuild would."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from monitor.config import Privacy
+from monitor.core.model import Message
+from monitor.sources.pipeline import from_raw
+from monitor.store import conversations
+from monitor.store.conversations import rethread
+from monitor.store.messages import Item, purge_before, save_items
+from monitor.store.schema import messages
+from tests.factories import ALICE, BEN, DANA, JANA, RAJ, SAM, email, team_config
+
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+PEOPLE = (DANA, RAJ, JANA, SAM)
+SUBJECTS = ("Q3 roadmap review", "Invoice 4471", "Pallet count", "hello", "Warehouse move")
+
+
+_MADE: list[tuple[str, Message]] = []
+
+
+def mail(analyzer) -> tuple[tuple[str, Message], ...]:  # type: ignore[no-untyped-def]
+    if not _MADE:
+        _MADE.extend(_make(analyzer))
+    return tuple(_MADE)
+
+
+def _make(analyzer) -> list[tuple[str, Message]]:  # type: ignore[no-untyped-def]
+    """About 90 messages of 12 conversations: reply chains, replies that lost their headers
+    (joined by subject among the same people, within 30 days or not), Gmail and Graph thread
+    ids, the same subject among other people, and second copies that bring the references
+    their first copy lacked (a merge changes a stored message's links)."""
+    rng = random.Random(12)
+    made: list[tuple[str, Message]] = []
+    for topic in range(12):
+        client = PEOPLE[topic % len(PEOPLE)]
+        us = ALICE if topic % 3 else BEN
+        subject = SUBJECTS[topic % len(SUBJECTS)]
+        when = START + timedelta(days=rng.randint(0, 120))
+        ids: list[str] = []
+        for step in range(rng.randint(3, 9)):
+            when += timedelta(days=rng.choice((0, 1, 3, 12, 40)), minutes=rng.randint(1, 600))
+            frm, to = (client, us) if step % 2 == 0 else (us, client)
+            mid = f"t{topic}-{step}@mail.example"
+            keeps_headers = step == 0 or rng.random() < 0.6
+            parent = rng.choice(ids) if ids else None
+            raw = email(
+                frm=frm,
+                to=to,
+                subject=("Re: " if step else "") + subject,
+                date=when,
+                message_id=mid,
+                in_reply_to=parent if keeps_headers else None,
+                references=ids[-3:] if keeps_headers and parent else None,
+                body=f"Step {step} of topic {topic}.\n\nRegards",
+            )
+            message = from_raw(raw, analyzer=analyzer, privacy=Privacy())
+            assert isinstance(message, Message)
+            if topic % 4 == 1:
+                message = dataclasses.replace(message, gm_thread=f"{1700 + topic}")
+            if topic % 4 == 2 and not keeps_headers:
+                message = dataclasses.replace(message, conversation_id=f"AAQk{topic}")
+            made.append((f"inbox:{topic}:{step}", message))
+            if parent and not keeps_headers and rng.random() < 0.5:
+                # The same message in Sent, with its headers: stored later, merged in.
+                copy = dataclasses.replace(
+                    message, in_reply_to=(parent,), references=tuple(ids[-3:])
+                )
+                made.append((f"sent:{topic}:{step}", copy))
+            ids.append(mid)
+    return made
+
+
+def threads_of(engine: sa.Engine) -> dict[str, str | None]:
+    with engine.connect() as connection:
+        return dict(connection.execute(sa.select(messages.c.key, messages.c.thread_id)).all())
+
+
+def store_in_batches(engine, items, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+    directory = team_config().directory()
+    position = 0
+    while position < len(items):
+        size = rng.choice((1, 2, 5, 17))
+        batch = items[position : position + size]
+        position += size
+        for folder in ("INBOX", "Sent"):
+            chosen = [Item(loc, m) for loc, m in batch if loc.startswith(folder.lower())]
+            if not chosen:
+                continue
+            with engine.begin() as connection:
+                save_items(
+                    connection,
+                    account="alice",
+                    folder=folder,
+                    items=chosen,
+                    directory=directory,
+                    now=NOW,
+                )
+        rethread(engine)
+
+
+@pytest.mark.parametrize("order", range(4))
+def test_threads_after_each_small_sync_equal_a_full_rebuild(
+    store, analyzer, order: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GIVEN the same mail stored in a random order, in random small batches
+    WHEN the store is re-threaded incrementally after each batch (in rounds of a few
+    messages for some orders)
+    THEN every message has the thread a full rebuild gives it."""
+    if order % 2:
+        monkeypatch.setattr(conversations, "ROUND", 3)
+    rng = random.Random(order)
+    items = list(mail(analyzer))
+    rng.shuffle(items)
+
+    store_in_batches(store.engine, items, rng)
+    incremental = threads_of(store.engine)
+    rethread(store.engine, force=True)
+    full = threads_of(store.engine)
+
+    assert None not in incremental.values()
+    assert len(set(full.values())) >= 12
+    assert incremental == full
+
+
+def test_a_small_sync_threads_only_the_conversation_it_touches(
+    store, analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GIVEN a threaded store
+    WHEN one message arrives
+    THEN re-threading reads the messages of the conversations it can join, not the store."""
+    items = list(mail(analyzer))
+    store_in_batches(store.engine, items[:-1], random.Random(1))
+    threaded: list[int] = []
+    real = conversations.assign_threads
+
+    def counting(inputs):  # type: ignore[no-untyped-def]
+        given = list(inputs)
+        threaded.append(len(given))
+        return real(given)
+
+    monkeypatch.setattr(conversations, "assign_threads", counting)
+
+    store_in_batches(store.engine, items[-1:], random.Random(1))
+
+    thread = threads_of(store.engine)[items[-1][1].key]
+    same = [key for key, value in threads_of(store.engine).items() if value == thread]
+    assert threaded and threaded[0] < len(items) / 3
+    assert threaded[0] >= len(same)
+
+
+def test_a_purge_rebuilds_every_thread(store, analyzer) -> None:
+    items = list(mail(analyzer))
+    store_in_batches(store.engine, items, random.Random(3))
+
+    purge_before(store.engine, START + timedelta(days=60))
+    rethread(store.engine)
+    after_purge = threads_of(store.engine)
+    rethread(store.engine, force=True)
+
+    assert after_purge == threads_of(store.engine)
