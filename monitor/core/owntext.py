@@ -14,79 +14,52 @@ from dataclasses import dataclass
 
 from monitor.core.bounds import bound_text
 from monitor.core.htmltext import QUOTE_MARK, html_to_text
+from monitor.core.quoting import TABLES, alternatives
 
 __all__ = ["QUOTE_MARK", "OwnText", "html_to_text", "own_text", "strip_quotes", "strip_signature"]
 
 
-_WROTE_VERBS = (
-    r"wrote|writes|schrieb|a\s+écrit|a\s+ecrit|escribió|escribio|kirjoitti|ha\s+scritto|schreef|"
-    r"escreveu|skrev|napisał|napisal|написал|написала|写道|寫道|が書きました|작성"
-)
+def _all(field: str) -> str:
+    return alternatives([phrase for table in TABLES for phrase in getattr(table, field)])
+
+
 # "On Mon, 2 Mar 2026 at 10:15, Max <max@x> wrote:" and its translations; also Chinese
 # "Li Wei <li@x> 于2026年3月2日周一 10:15写道：" and Finnish "… (<matti@x>) kirjoitti:".
-_ATTRIBUTION = re.compile(rf"(?:{_WROTE_VERBS})\s*[:：]\s*$", re.IGNORECASE)
+_ATTRIBUTION = re.compile(rf"(?:{_all('wrote')})\s*[:：]\s*$", re.IGNORECASE)
 _ATTRIBUTION_START = re.compile(
-    r"^\s*(?:On|Am|Le|El|Op|Il|Em|Den|På|Dne|W\s+dniu|在|Le\s+\w+\.?)\b", re.IGNORECASE
+    rf"^\s*(?:{_all('attribution_starts')})(?:\b|(?<=[\u4e00-\u9fff]))", re.IGNORECASE
+)
+# Gmail in some locales: "2017-04-24 13:48 GMT+02:00 Anna Berg <anna.berg@x>:" (no verb).
+_ISO_ATTRIBUTION = re.compile(
+    r"^\s*\d{4}-\d{2}-\d{2}\s+\d{1,2}:\d{2}\s+(?:GMT|UTC)?[+-]?[\d:]{0,5}\s+[^<>\n]{0,120}<[^<>\s]+@[^<>\s]+>\s*[:：]\s*$",
+    re.IGNORECASE,
 )
 
-_HEADER_NAMES = {
-    "from": r"From|Von|De|Lähettäjä|Lähettäjä|发件人|發件人|寄件者|Van|Da|Från|Fra|Od|От",
-    "sent": r"Sent|Date|Gesendet|Datum|Envoyé|Envoye|Date\s+d'envoi|Enviado|Enviado\s+el|Fecha|"
-    r"Lähetetty|Päivämäärä|发送时间|發送時間|日期|时间|Verzonden|Inviato|Data|Skickat|Sendt|Wysłano|Отправлено",
-    "to": r"To|An|À|A|Para|Vastaanottaja|收件人|收件者|Aan|Till|Til|Do|Кому",
-    "subject": r"Subject|Betreff|Objet|Asunto|Aihe|主题|主題|Onderwerp|Oggetto|Ämne|Emne|Temat|Тема",
-    "cc": r"Cc|Kopie|Cc\s*:|CC",
-}
-_FROM_LINE = re.compile(
-    rf"^\s*\*?(?:{_HEADER_NAMES['from']})\s*(?:\*\s*)?[:：]\s*(?:\*\s*)?\S", re.IGNORECASE
-)
+_FIELD = r"\s*(?:\*\s*)?[:：]"
+# Header lines may be indented with tabs, which a mangled quoted-printable body shows as "=09".
+_LEAD = r"^(?:\s|=09|=20)*"
+_FROM_LINE = re.compile(rf"{_LEAD}\*?(?:{_all('from_')}){_FIELD}\s*(?:\*\s*)?\S", re.IGNORECASE)
 _OTHER_HEADER = re.compile(
-    rf"^\s*\*?(?:{_HEADER_NAMES['sent']}|{_HEADER_NAMES['to']}|{_HEADER_NAMES['subject']}|{_HEADER_NAMES['cc']})"
-    r"\s*(?:\*\s*)?[:：]",
+    rf"{_LEAD}\*?(?:{_all('sent')}|{_all('to')}|{_all('subject')}|{_all('cc')}){_FIELD}",
     re.IGNORECASE,
 )
+# A Lotus Notes reply header has no "From:" line: NAME / DATE TIME / To: / cc: / Subject:.
+_TO_LINE = re.compile(rf"{_LEAD}(?:{_all('to')}){_FIELD}", re.IGNORECASE)
+_CC_OR_SUBJECT = re.compile(rf"{_LEAD}(?:{_all('cc')}|{_all('subject')}){_FIELD}", re.IGNORECASE)
+_DATE_OR_TIME = re.compile(r"\b\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{1,2}:\d{2}(?::\d{2})?\b")
 
-_ORIGINAL_MESSAGE = re.compile(
-    r"^[-_=*\s]*(?:Original\s+Message|Ursprüngliche\s+Nachricht|Originalnachricht|"
-    r"Message\s+d'origine|Message\s+original|Mensaje\s+original|Alkuperäinen\s+viesti|原始邮件|原始郵件|"
-    r"Oorspronkelijk\s+bericht|Messaggio\s+originale|Ursprungligt\s+meddelande|Mensagem\s+original|"
-    r"Opprinnelig\s+melding|Oprindelig\s+meddelelse|Wiadomość\s+oryginalna)[-_=*\s]*$",
-    re.IGNORECASE,
-)
-_FORWARDED = re.compile(
-    r"^\s*(?:[-_=*]{2,}\s*(?:Forwarded\s+message|Weitergeleitete\s+Nachricht|Message\s+transféré|"
-    r"Mensaje\s+reenviado|Välitetty\s+viesti|转发的邮件|轉寄的郵件|Doorgestuurd\s+bericht|"
-    r"Messaggio\s+inoltrato|Vidarebefordrat\s+meddelande|Mensagem\s+encaminhada)\s*[-_=*]*|"
-    r"Begin\s+forwarded\s+message\s*:|Anfang\s+der\s+weitergeleiteten\s+Nachricht\s*:|"
-    r"Début\s+du\s+message\s+(?:réexpédié|transféré)\s*:|Inicio\s+del\s+mensaje\s+reenviado\s*:|"
-    r"Välitetty\s+viesti\s+alkaa\s*:|Forwarded\s+message\s*:)\s*$",
-    re.IGNORECASE,
-)
+_BANNER = re.compile(rf"^[-_=*\s]*(?:{_all('banners')})[-_=*\s:]*$", re.IGNORECASE)
+# "----- Forwarded by Jeff Dasovich/NA/Enron on 04/04/2001 11:04 PM -----": a dashed banner
+# followed by anything.
+_DASHED_BANNER = re.compile(rf"^\s*[-_=*]{{2,}}\s*(?:{_all('banners')})\b", re.IGNORECASE)
+_FORWARD_INTRO = re.compile(rf"^\s*(?:{_all('forward_intros')})\s*$", re.IGNORECASE)
 _SEPARATOR = re.compile(r"^\s*(?:_{10,}|-{10,}|={10,})\s*$")
 _QUOTED = re.compile(r"^\s*(?:>|&gt;|\|(?=\s))")
 _SIG_DELIMITER = re.compile(r"^(?:--|__)\s*$")
-_MOBILE = re.compile(
-    r"^\s*(?:Sent\s+from\s+(?:my\s+)?\w[\w\s]{0,30}|Sent\s+from\s+Outlook.*|Get\s+Outlook\s+for\s+\w+.*|"
-    r"Sent\s+via\s+\w.*|Von\s+meinem\s+\w[\w\s]{0,25}\s+gesendet|Gesendet\s+von\s+meinem\s+\w.*|"
-    r"Envoyé\s+de\s+mon\s+\w.*|Enviado\s+desde\s+mi\s+\w.*|Enviado\s+do\s+meu\s+\w.*|"
-    r"Lähetetty\s+\w+(?:sta|stä|lta|ltä)\b.*|Lähetetty\s+(?:iPhonesta|Androidista|mobiilista).*|"
-    r"发自我的\w.*|從我的\w.*傳送|来自\w+的\s*\w+|Inviato\s+da\s+\w.*|Verzonden\s+vanaf\s+\w.*)\s*$",
-    re.IGNORECASE,
-)
+# A mobile footer is a line of its own: the phrase and a few more words, no sentence.
+_MOBILE = re.compile(rf"^\s*(?:{_all('mobile')})[^.!?\n]{{0,40}}$", re.IGNORECASE)
 _VALEDICTION = re.compile(
-    r"^\s*(?:(?:best|kind|warm|warmest|many|with\s+best|with\s+kind|all\s+the\s+best)\s+(?:regards|wishes|thanks)|"
-    r"regards|best|cheers|sincerely|yours\s+sincerely|yours\s+truly|yours|thanks|thank\s+you|many\s+thanks|"
-    r"thanks\s+again|thanks\s+and\s+regards|talk\s+soon|speak\s+soon|take\s+care|br|"
-    r"mit\s+freundlichen\s+grüßen|mit\s+freundlichen\s+grüssen|freundliche\s+grüße|freundliche\s+grüsse|"
-    r"viele\s+grüße|viele\s+grüsse|beste\s+grüße|beste\s+grüsse|schöne\s+grüße|liebe\s+grüße|herzliche\s+grüße|"
-    r"grüße|gruß|mfg|lg|vg|danke|vielen\s+dank|"
-    r"cordialement|bien\s+cordialement|bien\s+à\s+vous|salutations|sincères\s+salutations|merci|"
-    r"merci\s+beaucoup|bonne\s+journée|à\s+bientôt|"
-    r"saludos|un\s+saludo|saludos\s+cordiales|atentamente|un\s+abrazo|gracias|muchas\s+gracias|"
-    r"ystävällisin\s+terveisin|terveisin|parhain\s+terveisin|t\.|kiitos|kiittäen|"
-    r"此致|敬礼|祝好|顺祝商祺|谢谢|多谢|祝一切顺利|"
-    r"met\s+vriendelijke\s+groet|groeten|cordiali\s+saluti|saluti|med\s+vänliga\s+hälsningar|hälsningar|"
-    r"med\s+venlig\s+hilsen|mvh)\s*[,.!:：，。]*\s*(?:[A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*)?)?\s*$",
+    rf"^\s*(?:{_all('valedictions')})\s*[,.!:：，。]*\s*(?:[A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*)?)?\s*$",
     re.IGNORECASE,
 )
 _DISCLAIMER = re.compile(
@@ -168,6 +141,36 @@ def _outlook_block(lines: list[str], index: int) -> bool:
     return others >= 2
 
 
+def _headers_without_from(lines: list[str], index: int) -> int | None:
+    """Where a Lotus Notes reply header starts when ``index`` is its "To:" line: "To:" followed
+    by "cc:" or "Subject:", headed by the sender's name and the date (one or two lines)."""
+    if not _TO_LINE.match(lines[index]) or len(lines[index]) > 2000:
+        return None
+    fields = 0
+    for line in lines[index + 1 : index + 16]:  # a long "To:" list wraps over many lines
+        if _CC_OR_SUBJECT.match(line):
+            fields += 1
+        elif not line.strip() and not fields:
+            break
+    if not fields:
+        return None
+    above: list[int] = []
+    position = index - 1
+    while position >= 0 and index - position <= 5 and len(above) < 2:
+        line = lines[position].strip()
+        if line:
+            if len(line) > 100 or line[-1] in ".!?:;," or _QUOTED.match(line):
+                break
+            above.append(position)
+        elif above:
+            break
+        position -= 1
+    dated = [p for p in above if _DATE_OR_TIME.search(lines[p])]
+    if not dated:
+        return index if fields >= 2 else None
+    return min(above) if len(above) == 2 and min(dated) == min(above) + 1 else min(dated)
+
+
 def strip_quotes(text: str) -> tuple[list[str], list[str]]:
     """Cut quoted history and forwarded blocks; returns (own lines, what was removed)."""
     lines = text.split("\n")
@@ -179,11 +182,16 @@ def strip_quotes(text: str) -> tuple[list[str], list[str]]:
         if line.strip() == QUOTE_MARK:
             removed.append("html_quote")
             break
-        if _ORIGINAL_MESSAGE.match(line) and line.strip():
-            removed.append("original_message")
-            break
-        if _FORWARDED.match(line):
+        if line.strip() and (_BANNER.match(line) or _DASHED_BANNER.match(line)):
             removed.append("forwarded")
+            break
+        if _FORWARD_INTRO.match(line) or _ISO_ATTRIBUTION.match(line):
+            removed.append("forwarded" if _FORWARD_INTRO.match(line) else "quote")
+            break
+        start = _headers_without_from(lines, index)
+        if start is not None:
+            out = out[: len(out) - (index - start)] if index > start else out
+            removed.append("notes_header")
             break
         if _SEPARATOR.match(line) and index + 1 < len(lines):
             following = next(
