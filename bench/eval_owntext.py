@@ -10,17 +10,20 @@ offsets in its ``.ann`` file; relmon reads the same body text the annotators saw
 Gold label of each non-blank line, by the zone holding its first non-blank character:
 
 - **quoted**: from the first ``Header`` zone on, everything, as the data's README prescribes
-  (quoted replies, forwarded messages, answers interleaved below a quote);
+  (quoted replies, forwarded messages, answers interleaved below a quote); and any line the
+  sender's client marked as a quote with ``>`` (RFC 3676 §4.5), which the annotators left in
+  ``Body`` when no reply header came before it;
 - **signature**: a ``Body/Signature`` zone (name block, address, phone, disclaimer), and the
   lines below a signature separator (a line ``--`` or ``-- ``, RFC 3676 §4.3): the sender's mail
   client marked them so, yet the ASF annotators left many in ``Body`` (mailing-list footers such
   as Nabble's "View this message in context", company disclaimers). ``--as-annotated`` scores
   the zones exactly as annotated instead;
 - **own**: everything else in a ``Body`` zone before the first header: the body, its greeting
-  (``Body/Intro``, which the curtness cue reads), a P.S., attachment lines;
+  (``Body/Intro``, which the curtness cue reads), a P.S.;
 - **not scored**: ``Body/Outro``, the sign-off ("Thanks,\\nKate"). The person wrote it, and
   relmon cuts it with the signature block it usually heads; it carries neither the message
-  nor anybody's quoted words, so neither keeping nor cutting it counts. Blank lines and lines
+  nor anybody's quoted words, so neither keeping nor cutting it counts. The same holds for
+  ``Body/Attachments``, the file list a client appends (" - budget.xls"). Blank lines and lines
   in no zone (annotation left unfinished: one ASF test message has 500 such lines) are not
   scored either.
 
@@ -89,11 +92,11 @@ def label(name: str, annotation: dict[str, object], as_annotated: bool = False) 
             continue
         first = start + len(line) - len(line.lstrip())
         zone = _zone_at(spans, first) or ""
-        if first >= first_header:
+        if first >= first_header or (line.lstrip().startswith(">") and not as_annotated):
             gold.append(QUOTED)
         elif zone.startswith("Body/Signature") or below_separator:
             gold.append(SIGNATURE)
-        elif not zone or zone.startswith("Body/Outro"):
+        elif not zone or zone.startswith(("Body/Outro", "Body/Attachments")):
             gold.append(None)
         else:
             gold.append(OWN)
@@ -210,7 +213,7 @@ def main() -> int:
     parser.add_argument(
         "--as-annotated",
         action="store_true",
-        help="score the zones as annotated (lines below a '-- ' separator count as own)",
+        help="score the zones as annotated ('>' lines and lines below '-- ' may count as own)",
     )
     args = parser.parse_args()
     if not QUAGGA.exists():

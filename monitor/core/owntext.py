@@ -222,16 +222,43 @@ def strip_quotes(text: str) -> tuple[list[str], list[str]]:
     return out, removed
 
 
+_POSTSCRIPT = re.compile(r"^\s*p\.?\s?s\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?)]\s*$")
+
+
+def _is_prose(line: str) -> bool:
+    """A line of a sentence rather than a name, title or address: many words, most of them in
+    lower case, or a few that end like a sentence ("Please bring the figures.")."""
+    words = line.split()
+    lower = sum(word[0].islower() for word in words)
+    return (
+        len(words) >= 4
+        and 2 * lower >= len(words)
+        and (len(words) >= 6 or bool(_SENTENCE_END.search(line)))
+    )
+
+
 def _looks_like_signature_tail(lines: list[str]) -> bool:
-    """Lines after a valediction: a name, a title, contact details; short and few."""
+    """Lines after a valediction: a name, a title, contact details; short and few, no
+    sentence and no P.S."""
     content = [line for line in lines if line.strip()]
     if len(content) > 10:
         return False
-    return all(len(line.strip()) <= 90 for line in content)
+    return all(
+        len(line.strip()) <= 90 and not _is_prose(line) and not _POSTSCRIPT.match(line)
+        for line in content
+    )
 
 
 _CONTACT_DETAIL = re.compile(
     r"https?://\S+|www\.\S+|\S+@\S+\.\w+|\+?\d[\d\s().\-/]{6,}\d", re.IGNORECASE
+)
+
+
+# What says who the sender is: a phone number, a mail address, a labelled field, "Title | Org".
+_PERSONAL_DETAIL = re.compile(
+    r"\S+@\S+\.\w+|\+?\d[\d\s().\-/]{6,}\d|\s\|\s|^\s*(?:tel|phone|mobile|mob|fax|m|t|p|e)\s*[.:]",
+    re.IGNORECASE,
 )
 
 
@@ -277,6 +304,8 @@ def _sign_off_name(lines: list[str]) -> int | None:
             continue
         if not _looks_like_signature_tail(lines[position + 1 :]):
             continue
+        if len(lines[position].split()) == 1 and _is_name(rest[0]) and first not in rest[0]:
+            continue  # a heading ("FYI", "Logistics") above the real sign-off name
         if rest[0].strip().startswith(first) or any(_CONTACT_LINE.search(line) for line in rest):
             return position
     return None
@@ -345,6 +374,12 @@ def _cut_contact_block(lines: list[str], removed: list[str]) -> list[str]:
     # "T: +44 20 7946 0734"); "Just posted a photo http://…" is prose with a link.
     if trailing == 1 and len(_CONTACT_DETAIL.sub("", lines[-1]).strip()) > 12:
         trailing = 0
+    block = lines[len(lines) - trailing :]
+    if trailing and not any(_PERSONAL_DETAIL.search(line) for line in block):
+        trailing = 0  # links alone are what the sender shares, not who the sender is
+    above = lines[len(lines) - trailing - 1].strip() if trailing < len(lines) else ""
+    if trailing and _is_prose(above) and not _SENTENCE_END.search(above):
+        trailing = 0  # a sentence wrapped before its phone number or link: "call me on\n+44 …"
     if trailing and trailing < len([line for line in lines if line.strip()]):
         lines = lines[: len(lines) - trailing]
         removed.append("contact_block")
