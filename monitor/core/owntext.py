@@ -29,9 +29,11 @@ _ATTRIBUTION = re.compile(rf"(?:{_all('wrote')})\s*[:：]\s*$", re.IGNORECASE)
 _ATTRIBUTION_START = re.compile(
     rf"^\s*(?:{_all('attribution_starts')})(?:\b|(?<=[\u4e00-\u9fff]))", re.IGNORECASE
 )
+# The verb before the name: "Am 31.05.17 um 09:43 schrieb Max Muster:", "Op … schreef …:".
+_VERB_BEFORE_NAME = re.compile(rf"(?:{_all('wrote')})\b[^\n]{{0,160}}[:：]\s*$", re.IGNORECASE)
 # Gmail in some locales: "2017-04-24 13:48 GMT+02:00 Anna Berg <anna.berg@x>:" (no verb).
 _ISO_ATTRIBUTION = re.compile(
-    r"^\s*\d{4}-\d{2}-\d{2}\s+\d{1,2}:\d{2}\s+(?:GMT|UTC)?[+-]?[\d:]{0,5}\s+[^<>\n]{0,120}<[^<>\s]+@[^<>\s]+>\s*[:：]\s*$",
+    r"^\s*\d{4}-\d{2}-\d{2}\s+\d{1,2}:\d{2}\s+(?:GMT|UTC)?[+-]?[\d:]{0,5}\s+[^<>\n]{0,120}<[^<>\s@]+@[^<>\s]+>\s*[:：]\s*$",
     re.IGNORECASE,
 )
 
@@ -106,6 +108,12 @@ def _is_attribution(lines: list[str], index: int) -> int:
         or re.search(r"\d", line)
     ):
         return 1
+    if (
+        _VERB_BEFORE_NAME.search(line)
+        and re.search(r"\d", line)
+        and (_ATTRIBUTION_START.match(line) or "@" in line)
+    ):
+        return 1  # "Am 31.05.17 um 09:43 schrieb Max Muster:"
     if index + 1 < len(lines) and _ATTRIBUTION_START.match(line):
         joined = line + " " + lines[index + 1].strip()
         if len(joined) <= 400 and _ATTRIBUTION.search(joined):
