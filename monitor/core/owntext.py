@@ -57,6 +57,7 @@ _DASHED_BANNER = re.compile(rf"^\s*[-_=*]{{2,}}\s*(?:{_all('banners')})\b", re.I
 _FORWARD_INTRO = re.compile(rf"^\s*(?:{_all('forward_intros')})\s*$", re.IGNORECASE)
 _SEPARATOR = re.compile(r"^\s*(?:_{10,}|-{10,}|={10,})\s*$")
 _QUOTED = re.compile(r"^\s*(?:>|&gt;|\|(?=\s))")
+_SENTENCE_END = re.compile(r"[.!?)]\s*$")
 _SIG_DELIMITER = re.compile(r"^(?:--|__)\s*$")
 # A mobile footer is a line of its own: the phrase and a few more words, no sentence.
 _MOBILE = re.compile(rf"^\s*(?:{_all('mobile')})[^.!?\n]{{0,40}}$", re.IGNORECASE)
@@ -179,6 +180,20 @@ def _headers_without_from(lines: list[str], index: int) -> int | None:
     return min(above) if len(above) == 2 and min(dated) == min(above) + 1 else min(dated)
 
 
+def _wrapped_into_quote(lines: list[str], index: int) -> bool:
+    """A fragment of a quoted sentence that a client re-wrapped without its ">": short, in
+    lower case, between two quoted lines, the first of which stops mid-sentence."""
+    if index == 0 or index + 1 >= len(lines):
+        return False
+    line, before = lines[index].strip(), lines[index - 1].rstrip()
+    return (
+        0 < len(line) <= 40
+        and not line[0].isupper()
+        and bool(_QUOTED.match(before) and _QUOTED.match(lines[index + 1]))
+        and not _SENTENCE_END.search(before)
+    )
+
+
 def strip_quotes(text: str) -> tuple[list[str], list[str]]:
     """Cut quoted history and forwarded blocks; returns (own lines, what was removed)."""
     lines = text.split("\n")
@@ -220,7 +235,7 @@ def strip_quotes(text: str) -> tuple[list[str], list[str]]:
                 continue
             removed.append("quote")
             break
-        if _QUOTED.match(line):
+        if _QUOTED.match(line) or _wrapped_into_quote(lines, index):
             if "quoted_lines" not in removed:
                 removed.append("quoted_lines")
             index += 1
@@ -231,7 +246,6 @@ def strip_quotes(text: str) -> tuple[list[str], list[str]]:
 
 
 _POSTSCRIPT = re.compile(r"^\s*p\.?\s?s\b", re.IGNORECASE)
-_SENTENCE_END = re.compile(r"[.!?)]\s*$")
 
 
 def _is_prose(line: str) -> bool:

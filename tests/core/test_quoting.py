@@ -305,3 +305,17 @@ def test_own_text_of_a_crafted_header_line_takes_linear_time(line: str) -> None:
     started = time.process_time()
     own_text(f"Hi Alice,\n\nCan you confirm?\n{line}\ncc: x\nSubject: y\nThanks,\nDana")
     assert time.process_time() - started < 0.5
+
+
+def test_a_quoted_sentence_rewrapped_without_its_marker_stays_quoted() -> None:
+    body = (
+        "Opening a ticket now.\n\n"
+        "On Thu, 9 Feb 2017 at 16:53, Joel Berg <joel.berg@northwind-advisory.example> wrote:\n"
+        "> Ah, then this is unexpected behaviour. Can you open a ticket\n"
+        "for\n"
+        "> this? In that scenario the export handler would continue\n"
+        "to send\n"
+        "> data until the stream is closed.\n"
+    )
+
+    assert own_text(body).text == "Opening a ticket now."
