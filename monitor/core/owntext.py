@@ -318,6 +318,9 @@ def _sign_off_name(lines: list[str]) -> int | None:
     for position in content[-12:]:
         if position == content[0] or not _is_name(lines[position]):
             continue
+        if _VALEDICTION.match(lines[position]):
+            continue  # "Thanks." is a closing word, weighed by the valediction rule
+
         first = lines[position].split()[0]
         rest = [line for line in lines[position + 1 :] if line.strip()]
         if not rest:
@@ -371,6 +374,9 @@ def _cut_sign_off(lines: list[str], removed: list[str]) -> list[str]:
         if len(stripped) > 45 or not _VALEDICTION.match(stripped):
             continue
         before = [line for line in lines[:index] if line.strip()]
+        after = [line for line in lines[index + 1 :] if line.strip()]
+        if not after and stripped[-1:] in ".!":
+            break  # a closing sentence ("Thanks.") with no name or signature below it
         if before and _looks_like_signature_tail(lines[index + 1 :]):
             removed.append("valediction")
             return lines[:index]

@@ -319,3 +319,15 @@ def test_a_quoted_sentence_rewrapped_without_its_marker_stays_quoted() -> None:
     )
 
     assert own_text(body).text == "Opening a ticket now."
+
+
+def test_a_last_thank_you_with_no_signature_below_is_own_text() -> None:
+    body = "We have never been closer to an agreement, we need these people on board.\nThanks.\n"
+
+    assert own_text(body).text.endswith("on board.\nThanks.")
+
+
+def test_a_thank_you_above_a_name_is_still_a_sign_off() -> None:
+    body = "We need these people on board.\n\nThanks,\nDana Whitfield\n"
+
+    assert own_text(body).text == "We need these people on board."
