@@ -9,7 +9,7 @@ module with a ``TABLE`` and list it in ``TABLES``, with a real example in
 
 from __future__ import annotations
 
-__all__ = ["TABLES", "Table", "alternatives"]
+__all__ = ["TABLES", "Table", "alternatives", "pattern"]
 
 
 from monitor.core.quoting import de, en, es, fi, fr, it, nl, other, pt, zh
@@ -27,3 +27,8 @@ TABLES: tuple[Table, ...] = (
     pt.TABLE,
     other.TABLE,
 )
+
+
+def pattern(field: str) -> str:
+    """One alternation of a field's phrases across every language table ("wrote", "schrieb", …)."""
+    return alternatives([phrase for table in TABLES for phrase in getattr(table, field)])
