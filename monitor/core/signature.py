@@ -61,6 +61,11 @@ def _is_prose(line: str) -> bool:
     )
 
 
+def _continues_sentence(line: str) -> bool:
+    """The line above runs on into the next: a sentence that has not ended yet."""
+    return _is_prose(line) and not SENTENCE_END.search(line)
+
+
 def _looks_like_signature_tail(lines: list[str]) -> bool:
     """Lines after a valediction: a name, a title, contact details; short and few, no
     sentence and no P.S."""
@@ -121,6 +126,8 @@ def _sign_off_name(lines: list[str]) -> int | None:
             continue
         if _VALEDICTION.match(lines[position]):
             continue  # "Thanks." is a closing word, weighed by the valediction rule
+        if _continues_sentence(lines[position - 1]):
+            continue  # "… the spreadsheets from\nAccounts Receivable."
 
         first = lines[position].split()[0]
         rest = [line for line in lines[position + 1 :] if line.strip()]
@@ -207,7 +214,7 @@ def _cut_contact_block(lines: list[str], removed: list[str]) -> list[str]:
     if trailing and not any(_PERSONAL_DETAIL.search(line) for line in block):
         trailing = 0  # links alone are what the sender shares, not who the sender is
     above = lines[len(lines) - trailing - 1].strip() if trailing < len(lines) else ""
-    if trailing and _is_prose(above) and not SENTENCE_END.search(above):
+    if trailing and _continues_sentence(above):
         trailing = 0  # a sentence wrapped before its phone number or link: "call me on\n+44 …"
     if trailing and trailing < len([line for line in lines if line.strip()]):
         lines = lines[: len(lines) - trailing]

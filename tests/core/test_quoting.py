@@ -331,3 +331,13 @@ def test_a_thank_you_above_a_name_is_still_a_sign_off() -> None:
     body = "We need these people on board.\n\nThanks,\nDana Whitfield\n"
 
     assert own_text(body).text == "We need these people on board."
+
+
+def test_a_sentence_wrapped_before_its_last_capitalised_words_is_not_a_sign_off() -> None:
+    body = (
+        "In an effort to bring in revenue I researched the outstanding invoices.\n"
+        "There is $600,000 to collect; attached are the spreadsheets from\n"
+        "Accounts Receivable.\n"
+    )
+
+    assert own_text(body).text.endswith("spreadsheets from\nAccounts Receivable.")
