@@ -2,9 +2,12 @@
 
 Every text measure (sentiment, cues, needs-reply) reads own text only, so that our own words
 quoted back in a client's reply never count as the client's. The rules cover the reply styles of
-Gmail, Outlook and Apple Mail in English, German, French, Spanish, Finnish and Chinese (plus a
-few neighbours), ``>`` quoting (including answers interleaved with the quote), and HTML quotes
-(``<blockquote>``, Gmail's ``gmail_quote``, Outlook's ``divRplyFwdMsg``).
+Gmail, Outlook, Apple Mail and Lotus Notes (forward banners, reply headers without "From:") in
+the languages of :mod:`monitor.core.quoting`, whose tables hold every phrase; ``>`` quoting
+(including answers interleaved with the quote), and HTML quotes (``<blockquote>``, Gmail's
+``gmail_quote``, Outlook's ``divRplyFwdMsg``). A signature needs a closing word or a name block
+at the end: a heading, a shared link or a sentence ending in a phone number is own text.
+``bench/eval_owntext.py`` measures the result line by line against human zone labels.
 """
 
 from __future__ import annotations
@@ -14,102 +17,48 @@ from dataclasses import dataclass
 
 from monitor.core.bounds import bound_text
 from monitor.core.htmltext import QUOTE_MARK, html_to_text
+from monitor.core.quoting import pattern
+from monitor.core.signature import SENTENCE_END, strip_signature
 
 __all__ = ["QUOTE_MARK", "OwnText", "html_to_text", "own_text", "strip_quotes", "strip_signature"]
 
 
-_WROTE_VERBS = (
-    r"wrote|writes|schrieb|a\s+écrit|a\s+ecrit|escribió|escribio|kirjoitti|ha\s+scritto|schreef|"
-    r"escreveu|skrev|napisał|napisal|написал|написала|写道|寫道|が書きました|작성"
-)
 # "On Mon, 2 Mar 2026 at 10:15, Max <max@x> wrote:" and its translations; also Chinese
 # "Li Wei <li@x> 于2026年3月2日周一 10:15写道：" and Finnish "… (<matti@x>) kirjoitti:".
-_ATTRIBUTION = re.compile(rf"(?:{_WROTE_VERBS})\s*[:：]\s*$", re.IGNORECASE)
+_ATTRIBUTION = re.compile(rf"(?:{pattern('wrote')})\s*[:：]\s*$", re.IGNORECASE)
 _ATTRIBUTION_START = re.compile(
-    r"^\s*(?:On|Am|Le|El|Op|Il|Em|Den|På|Dne|W\s+dniu|在|Le\s+\w+\.?)\b", re.IGNORECASE
+    rf"^\s*(?:{pattern('attribution_starts')})(?:\b|(?<=[\u4e00-\u9fff]))", re.IGNORECASE
+)
+# The verb before the name: "Am 31.05.17 um 09:43 schrieb Max Muster:", "Op … schreef …:".
+_VERB_BEFORE_NAME = re.compile(rf"(?:{pattern('wrote')})\b[^\n]{{0,160}}[:：]\s*$", re.IGNORECASE)
+# Gmail in some locales: "2017-04-24 13:48 GMT+02:00 Anna Berg <anna.berg@x>:" (no verb).
+_ISO_ATTRIBUTION = re.compile(
+    r"^\s*\d{4}-\d{2}-\d{2}\s+\d{1,2}:\d{2}\s+(?:GMT|UTC)?[+-]?[\d:]{0,5}\s+[^<>\n]{0,120}<[^<>\s@]+@[^<>\s]+>\s*[:：]\s*$",
+    re.IGNORECASE,
 )
 
-_HEADER_NAMES = {
-    "from": r"From|Von|De|Lähettäjä|Lähettäjä|发件人|發件人|寄件者|Van|Da|Från|Fra|Od|От",
-    "sent": r"Sent|Date|Gesendet|Datum|Envoyé|Envoye|Date\s+d'envoi|Enviado|Enviado\s+el|Fecha|"
-    r"Lähetetty|Päivämäärä|发送时间|發送時間|日期|时间|Verzonden|Inviato|Data|Skickat|Sendt|Wysłano|Отправлено",
-    "to": r"To|An|À|A|Para|Vastaanottaja|收件人|收件者|Aan|Till|Til|Do|Кому",
-    "subject": r"Subject|Betreff|Objet|Asunto|Aihe|主题|主題|Onderwerp|Oggetto|Ämne|Emne|Temat|Тема",
-    "cc": r"Cc|Kopie|Cc\s*:|CC",
-}
-_FROM_LINE = re.compile(
-    rf"^\s*\*?(?:{_HEADER_NAMES['from']})\s*(?:\*\s*)?[:：]\s*(?:\*\s*)?\S", re.IGNORECASE
-)
+_FIELD = r"\s*(?:\*\s*)?[:：]"
+# Header lines may be indented with tabs, which a mangled quoted-printable body shows as "=09".
+_LEAD = r"^(?:\s|=09|=20)*"
+_FROM_LINE = re.compile(rf"{_LEAD}\*?(?:{pattern('from_')}){_FIELD}\s*(?:\*\s*)?\S", re.IGNORECASE)
 _OTHER_HEADER = re.compile(
-    rf"^\s*\*?(?:{_HEADER_NAMES['sent']}|{_HEADER_NAMES['to']}|{_HEADER_NAMES['subject']}|{_HEADER_NAMES['cc']})"
-    r"\s*(?:\*\s*)?[:：]",
+    rf"{_LEAD}\*?(?:{pattern('sent')}|{pattern('to')}|{pattern('subject')}|{pattern('cc')}){_FIELD}",
     re.IGNORECASE,
 )
+# A Lotus Notes reply header has no "From:" line: NAME / DATE TIME / To: / cc: / Subject:.
+_TO_LINE = re.compile(rf"{_LEAD}(?:{pattern('to')}){_FIELD}", re.IGNORECASE)
+_CC_OR_SUBJECT = re.compile(
+    rf"{_LEAD}(?:{pattern('cc')}|{pattern('subject')}){_FIELD}", re.IGNORECASE
+)
+_DATE_OR_TIME = re.compile(r"\b\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{1,2}:\d{2}(?::\d{2})?\b")
 
-_ORIGINAL_MESSAGE = re.compile(
-    r"^[-_=*\s]*(?:Original\s+Message|Ursprüngliche\s+Nachricht|Originalnachricht|"
-    r"Message\s+d'origine|Message\s+original|Mensaje\s+original|Alkuperäinen\s+viesti|原始邮件|原始郵件|"
-    r"Oorspronkelijk\s+bericht|Messaggio\s+originale|Ursprungligt\s+meddelande|Mensagem\s+original|"
-    r"Opprinnelig\s+melding|Oprindelig\s+meddelelse|Wiadomość\s+oryginalna)[-_=*\s]*$",
-    re.IGNORECASE,
-)
-_FORWARDED = re.compile(
-    r"^\s*(?:[-_=*]{2,}\s*(?:Forwarded\s+message|Weitergeleitete\s+Nachricht|Message\s+transféré|"
-    r"Mensaje\s+reenviado|Välitetty\s+viesti|转发的邮件|轉寄的郵件|Doorgestuurd\s+bericht|"
-    r"Messaggio\s+inoltrato|Vidarebefordrat\s+meddelande|Mensagem\s+encaminhada)\s*[-_=*]*|"
-    r"Begin\s+forwarded\s+message\s*:|Anfang\s+der\s+weitergeleiteten\s+Nachricht\s*:|"
-    r"Début\s+du\s+message\s+(?:réexpédié|transféré)\s*:|Inicio\s+del\s+mensaje\s+reenviado\s*:|"
-    r"Välitetty\s+viesti\s+alkaa\s*:|Forwarded\s+message\s*:)\s*$",
-    re.IGNORECASE,
-)
+_BANNER = re.compile(rf"^[-_=*\s]*(?:{pattern('banners')})[-_=*\s:]*$", re.IGNORECASE)
+# "----- Forwarded by Jeff Dasovich/NA/Enron on 04/04/2001 11:04 PM -----": a dashed banner
+# followed by anything.
+_DASHED_BANNER = re.compile(rf"^\s*[-_=*]{{2,}}\s*(?:{pattern('banners')})\b", re.IGNORECASE)
+_FORWARD_INTRO = re.compile(rf"^\s*(?:{pattern('forward_intros')})\s*$", re.IGNORECASE)
 _SEPARATOR = re.compile(r"^\s*(?:_{10,}|-{10,}|={10,})\s*$")
 _QUOTED = re.compile(r"^\s*(?:>|&gt;|\|(?=\s))")
-_SIG_DELIMITER = re.compile(r"^(?:--|__)\s*$")
-_MOBILE = re.compile(
-    r"^\s*(?:Sent\s+from\s+(?:my\s+)?\w[\w\s]{0,30}|Sent\s+from\s+Outlook.*|Get\s+Outlook\s+for\s+\w+.*|"
-    r"Sent\s+via\s+\w.*|Von\s+meinem\s+\w[\w\s]{0,25}\s+gesendet|Gesendet\s+von\s+meinem\s+\w.*|"
-    r"Envoyé\s+de\s+mon\s+\w.*|Enviado\s+desde\s+mi\s+\w.*|Enviado\s+do\s+meu\s+\w.*|"
-    r"Lähetetty\s+\w+(?:sta|stä|lta|ltä)\b.*|Lähetetty\s+(?:iPhonesta|Androidista|mobiilista).*|"
-    r"发自我的\w.*|從我的\w.*傳送|来自\w+的\s*\w+|Inviato\s+da\s+\w.*|Verzonden\s+vanaf\s+\w.*)\s*$",
-    re.IGNORECASE,
-)
-_VALEDICTION = re.compile(
-    r"^\s*(?:(?:best|kind|warm|warmest|many|with\s+best|with\s+kind|all\s+the\s+best)\s+(?:regards|wishes|thanks)|"
-    r"regards|best|cheers|sincerely|yours\s+sincerely|yours\s+truly|yours|thanks|thank\s+you|many\s+thanks|"
-    r"thanks\s+again|thanks\s+and\s+regards|talk\s+soon|speak\s+soon|take\s+care|br|"
-    r"mit\s+freundlichen\s+grüßen|mit\s+freundlichen\s+grüssen|freundliche\s+grüße|freundliche\s+grüsse|"
-    r"viele\s+grüße|viele\s+grüsse|beste\s+grüße|beste\s+grüsse|schöne\s+grüße|liebe\s+grüße|herzliche\s+grüße|"
-    r"grüße|gruß|mfg|lg|vg|danke|vielen\s+dank|"
-    r"cordialement|bien\s+cordialement|bien\s+à\s+vous|salutations|sincères\s+salutations|merci|"
-    r"merci\s+beaucoup|bonne\s+journée|à\s+bientôt|"
-    r"saludos|un\s+saludo|saludos\s+cordiales|atentamente|un\s+abrazo|gracias|muchas\s+gracias|"
-    r"ystävällisin\s+terveisin|terveisin|parhain\s+terveisin|t\.|kiitos|kiittäen|"
-    r"此致|敬礼|祝好|顺祝商祺|谢谢|多谢|祝一切顺利|"
-    r"met\s+vriendelijke\s+groet|groeten|cordiali\s+saluti|saluti|med\s+vänliga\s+hälsningar|hälsningar|"
-    r"med\s+venlig\s+hilsen|mvh)\s*[,.!:：，。]*\s*(?:[A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*)?)?\s*$",
-    re.IGNORECASE,
-)
-_DISCLAIMER = re.compile(
-    r"^(?:this\s+(?:e-?mail|message)\s+(?:and\s+any\s+(?:files|attachments?)\s+(?:transmitted\s+with\s+it\s+)?)?(?:is|are|may\s+contain|contains)\s+"
-    r"(?:confidential|intended|privileged)|confidentiality\s+(?:notice|note)|disclaimer\s*:|legal\s+notice|aviso\s+legal|"
-    r"avis\s+de\s+confidentialité|rechtlicher\s+hinweis|vertraulichkeitshinweis|luottamuksellisuus|免责声明|保密声明|"
-    r"diese\s+e-?mail\s+(?:enthält|kann|ist)|ce\s+(?:message|courriel|mail)\s+(?:et\s+(?:ses|toutes\s+les)\s+pièces\s+jointes\s+)?"
-    r"(?:est|sont|peut|contient)|este\s+(?:mensaje|correo)\s+(?:y\s+sus\s+(?:anexos|archivos\s+adjuntos)\s+)?(?:es|puede|contiene|van)|"
-    r"tämä\s+(?:sähköposti|viesti)\s+(?:voi\s+sisältää|on\s+luottamuksellinen|liitteineen)|本邮件.*(?:保密|机密)|"
-    r".{0,80}\bis\s+registered\s+in\s+(?:england|scotland|ireland)|registered\s+office\s*:|"
-    r"sitz\s+der\s+gesellschaft|amtsgericht\s+\w+|handelsregister|registergericht|geschäftsführ(?:er|ung)\s*:|"
-    r"y-tunnus|siret|rcs\s+\w+|cif\s*:|company\s+(?:registration|number|no\.?)\s*:?)",
-    re.IGNORECASE,
-)
-# A sign-off name: "Dana", "Grace Whitmore", "J.-P. Martin", or a short name in CJK script.
-_NAME_LINE = re.compile(
-    r"^\s*(?:[^\W\d_][\w'’.\-]*(?:\s+[^\W\d_][\w'’.\-]*){0,3}|[\u4e00-\u9fff]{2,4})\s*$"
-)
-_CONTACT_LINE = re.compile(
-    r"(?:\+?\d[\d\s().\-/]{6,}\d|https?://|www\.|\S+@\S+\.\w+|\s\|\s|^\s*(?:tel|phone|mobile|mob|fax|m|t|p|e)"
-    r"\s*[.:]|^\s*\[[^\]]*(?:logo|image)[^\]]*\]\s*$)",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +82,12 @@ def _is_attribution(lines: list[str], index: int) -> int:
         or re.search(r"\d", line)
     ):
         return 1
+    if (
+        _VERB_BEFORE_NAME.search(line)
+        and re.search(r"\d", line)
+        and (_ATTRIBUTION_START.match(line) or "@" in line)
+    ):
+        return 1  # "Am 31.05.17 um 09:43 schrieb Max Muster:"
     if index + 1 < len(lines) and _ATTRIBUTION_START.match(line):
         joined = line + " " + lines[index + 1].strip()
         if len(joined) <= 400 and _ATTRIBUTION.search(joined):
@@ -168,6 +123,50 @@ def _outlook_block(lines: list[str], index: int) -> bool:
     return others >= 2
 
 
+def _headers_without_from(lines: list[str], index: int) -> int | None:
+    """Where a Lotus Notes reply header starts when ``index`` is its "To:" line: "To:" followed
+    by "cc:" or "Subject:", headed by the sender's name and the date (one or two lines)."""
+    if not _TO_LINE.match(lines[index]) or len(lines[index]) > 2000:
+        return None
+    fields = 0
+    for line in lines[index + 1 : index + 16]:  # a long "To:" list wraps over many lines
+        if _CC_OR_SUBJECT.match(line):
+            fields += 1
+        elif not line.strip() and not fields:
+            break
+    if not fields:
+        return None
+    above: list[int] = []
+    position = index - 1
+    while position >= 0 and index - position <= 5 and len(above) < 2:
+        line = lines[position].strip()
+        if line:
+            if len(line) > 100 or line[-1] in ".!?:;," or _QUOTED.match(line):
+                break
+            above.append(position)
+        elif above:
+            break
+        position -= 1
+    dated = [p for p in above if _DATE_OR_TIME.search(lines[p])]
+    if not dated:
+        return index if fields >= 2 else None
+    return min(above) if len(above) == 2 and min(dated) == min(above) + 1 else min(dated)
+
+
+def _wrapped_into_quote(lines: list[str], index: int) -> bool:
+    """A fragment of a quoted sentence that a client re-wrapped without its ">": short, in
+    lower case, between two quoted lines, the first of which stops mid-sentence."""
+    if index == 0 or index + 1 >= len(lines):
+        return False
+    line, before = lines[index].strip(), lines[index - 1].rstrip()
+    return (
+        0 < len(line) <= 40
+        and not line[0].isupper()
+        and bool(_QUOTED.match(before) and _QUOTED.match(lines[index + 1]))
+        and not SENTENCE_END.search(before)
+    )
+
+
 def strip_quotes(text: str) -> tuple[list[str], list[str]]:
     """Cut quoted history and forwarded blocks; returns (own lines, what was removed)."""
     lines = text.split("\n")
@@ -179,11 +178,16 @@ def strip_quotes(text: str) -> tuple[list[str], list[str]]:
         if line.strip() == QUOTE_MARK:
             removed.append("html_quote")
             break
-        if _ORIGINAL_MESSAGE.match(line) and line.strip():
-            removed.append("original_message")
-            break
-        if _FORWARDED.match(line):
+        if line.strip() and (_BANNER.match(line) or _DASHED_BANNER.match(line)):
             removed.append("forwarded")
+            break
+        if _FORWARD_INTRO.match(line) or _ISO_ATTRIBUTION.match(line):
+            removed.append("forwarded" if _FORWARD_INTRO.match(line) else "quote")
+            break
+        start = _headers_without_from(lines, index)
+        if start is not None:
+            out = out[: len(out) - (index - start)] if index > start else out
+            removed.append("notes_header")
             break
         if _SEPARATOR.match(line) and index + 1 < len(lines):
             following = next(
@@ -204,7 +208,7 @@ def strip_quotes(text: str) -> tuple[list[str], list[str]]:
                 continue
             removed.append("quote")
             break
-        if _QUOTED.match(line):
+        if _QUOTED.match(line) or _wrapped_into_quote(lines, index):
             if "quoted_lines" not in removed:
                 removed.append("quoted_lines")
             index += 1
@@ -212,135 +216,6 @@ def strip_quotes(text: str) -> tuple[list[str], list[str]]:
         out.append(line)
         index += 1
     return out, removed
-
-
-def _looks_like_signature_tail(lines: list[str]) -> bool:
-    """Lines after a valediction: a name, a title, contact details; short and few."""
-    content = [line for line in lines if line.strip()]
-    if len(content) > 10:
-        return False
-    return all(len(line.strip()) <= 90 for line in content)
-
-
-_CONTACT_DETAIL = re.compile(
-    r"https?://\S+|www\.\S+|\S+@\S+\.\w+|\+?\d[\d\s().\-/]{6,}\d", re.IGNORECASE
-)
-
-
-def _is_contact_line(line: str) -> bool:
-    """A signature line: phone, web or mail address, or "Title | Company", with little prose.
-
-    A sentence that ends with a link ("The deck is here: https://…") is not a signature.
-    """
-    text = line.strip()
-    if not text or len(text) > 100 or not _CONTACT_LINE.search(text):
-        return False
-    rest = _CONTACT_DETAIL.sub("", text).strip()
-    if re.search(r"[.!?](?:\s|$)", rest) and not re.match(
-        r"^(?:tel|phone|mobile|mob|fax|m|t|p|e)\s*[.:]", rest, re.IGNORECASE
-    ):
-        return False
-    return len(rest) <= 45
-
-
-def _is_name(line: str) -> bool:
-    stripped = line.strip()
-    if not stripped or len(stripped) > 40 or not _NAME_LINE.match(stripped):
-        return False
-    words = stripped.split()
-    # Every word capitalised (names are), or a CJK name.
-    return all(w[0].isupper() or "\u4e00" <= w[0] <= "\u9fff" for w in words)
-
-
-def _sign_off_name(lines: list[str]) -> int | None:
-    """Where a sign-off name starts the signature: "Grace" followed by "Grace Whitmore, Head
-    of …", or a lone first name as the last line."""
-    content = [i for i, line in enumerate(lines) if line.strip()]
-    if len(content) < 2:
-        return None
-    for position in content[-12:]:
-        if position == content[0] or not _is_name(lines[position]):
-            continue
-        first = lines[position].split()[0]
-        rest = [line for line in lines[position + 1 :] if line.strip()]
-        if not rest:
-            if len(lines[position].split()) <= 2:
-                return position
-            continue
-        if not _looks_like_signature_tail(lines[position + 1 :]):
-            continue
-        if rest[0].strip().startswith(first) or any(_CONTACT_LINE.search(line) for line in rest):
-            return position
-    return None
-
-
-def strip_signature(lines: list[str]) -> tuple[list[str], list[str]]:
-    removed: list[str] = []
-    lines = _cut_at_markers(lines, removed)
-    lines = _cut_sign_off(lines, removed)
-    lines = _cut_contact_block(lines, removed)
-    return lines, removed
-
-
-def _cut_at_markers(lines: list[str], removed: list[str]) -> list[str]:
-    """Cut at a signature delimiter, a mobile signature, a disclaimer; noted in ``removed``."""
-    # RFC 3676 "-- " delimiter, or a mobile signature: cut from the last one that leaves content.
-    for index in range(len(lines) - 1, 0, -1):
-        if _SIG_DELIMITER.match(lines[index]) and any(line.strip() for line in lines[:index]):
-            lines = lines[:index]
-            removed.append("signature")
-            break
-    for index, line in enumerate(lines):
-        if _MOBILE.match(line) and any(other.strip() for other in lines[:index]):
-            lines = lines[:index]
-            removed.append("mobile_signature")
-            break
-    for index, line in enumerate(lines):
-        if _DISCLAIMER.match(line.lstrip()) and any(other.strip() for other in lines[:index]):
-            lines = lines[:index]
-            removed.append("disclaimer")
-            break
-    return lines
-
-
-def _cut_sign_off(lines: list[str], removed: list[str]) -> list[str]:
-    """Cut at a valediction near the end followed only by a short signature block, or else at
-    a sign-off name."""
-    tail_start = max(0, len(lines) - 14)
-    for index in range(tail_start, len(lines)):
-        stripped = lines[index].strip()
-        if len(stripped) > 45 or not _VALEDICTION.match(stripped):
-            continue
-        before = [line for line in lines[:index] if line.strip()]
-        if before and _looks_like_signature_tail(lines[index + 1 :]):
-            removed.append("valediction")
-            return lines[:index]
-    cut = _sign_off_name(lines)
-    if cut is not None:
-        removed.append("sign_off")
-        return lines[:cut]
-    return lines
-
-
-def _cut_contact_block(lines: list[str], removed: list[str]) -> list[str]:
-    """Cut a bare contact block at the very end (name, title, phone, URL) without a valediction."""
-    lines = list(lines)
-    while lines and not lines[-1].strip():
-        lines.pop()
-    trailing = 0
-    for line in reversed(lines):
-        if _is_contact_line(line):
-            trailing += 1
-        else:
-            break
-    # One line alone counts only when it is nothing but contact details ("www.acme.example",
-    # "T: +44 20 7946 0734"); "Just posted a photo http://…" is prose with a link.
-    if trailing == 1 and len(_CONTACT_DETAIL.sub("", lines[-1]).strip()) > 12:
-        trailing = 0
-    if trailing and trailing < len([line for line in lines if line.strip()]):
-        lines = lines[: len(lines) - trailing]
-        removed.append("contact_block")
-    return lines
 
 
 def own_text(text: str) -> OwnText:

@@ -1,0 +1,258 @@
+"""How well relmon finds a sender's own text, measured line by line against human zone labels.
+
+Data: the Quagga email-zoning gold sets (Repke & Krestel, ECIR 2018), read from
+``../shared/data/quagga`` (or ``$RELMON_CORPORA/quagga``; GPL, never copied into the repository):
+a selection of CMU-Enron messages and an ASF mailing-list corpus, each with a train and a test
+split. Each message body comes with zones (``Body``, ``Body/Intro``, ``Body/Outro``,
+``Body/Signature``, ``Header`` = the header of a quoted or forwarded message) as character
+offsets in its ``.ann`` file; relmon reads the same body text the annotators saw.
+
+Gold label of each non-blank line, by the zone holding its first non-blank character:
+
+- **quoted**: from the first ``Header`` zone on, everything, as the data's README prescribes
+  (quoted replies, forwarded messages, answers interleaved below a quote); and any line the
+  sender's client marked as a quote with ``>`` (RFC 3676 §4.5), which the annotators left in
+  ``Body`` when no reply header came before it;
+- **signature**: a ``Body/Signature`` zone (name block, address, phone, disclaimer), and the
+  lines below a signature separator (a line ``--`` or ``-- ``, RFC 3676 §4.3): the sender's mail
+  client marked them so, yet the ASF annotators left many in ``Body`` (mailing-list footers such
+  as Nabble's "View this message in context", company disclaimers). ``--as-annotated`` scores
+  the zones exactly as annotated instead;
+- **own**: everything else in a ``Body`` zone before the first header: the body, its greeting
+  (``Body/Intro``, which the curtness cue reads), a P.S.;
+- **not scored**: ``Body/Outro``, the sign-off ("Thanks,\\nKate"). The person wrote it, and
+  relmon cuts it with the signature block it usually heads; it carries neither the message
+  nor anybody's quoted words, so neither keeping nor cutting it counts. The same holds for
+  ``Body/Attachments``, the file list a client appends (" - budget.xls"). Blank lines and lines
+  in no zone (annotation left unfinished: one ASF test message has 500 such lines) are not
+  scored either.
+
+Own text is the positive class. Per split: line accuracy, precision and recall of own lines
+(pooled over all lines), and "lost": the share of messages with own text in which at least
+one own line was cut. Next to relmon: the trivial baseline that drops lines starting with ``>``.
+
+Targets (test splits): line accuracy ≥ 0.95 on both, lost ≤ 2%.
+
+    python bench/eval_owntext.py                   # test splits (the figures to report)
+    python bench/eval_owntext.py --split train --errors 20   # develop: show wrong lines
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+CORPORA = Path(os.environ.get("RELMON_CORPORA", ROOT.parent / "shared" / "data"))
+QUAGGA = CORPORA / "quagga" / "Datasets"
+SPLITS = {"Enron": QUAGGA / "Enron" / "annotated_all", "ASF": QUAGGA / "ASF"}
+TARGET_ACCURACY = 0.95
+TARGET_LOST = 0.02
+
+OWN, QUOTED, SIGNATURE = "own", "quoted", "signature"
+
+
+@dataclass(frozen=True)
+class Labelled:
+    name: str
+    lines: list[str]
+    gold: list[str | None]  # OWN, QUOTED, SIGNATURE, or None (blank line, sign-off)
+
+
+def _zone_at(spans: list[tuple[int, int, str]], position: int) -> str | None:
+    """The most specific zone type holding ``position`` (the longest type name wins)."""
+    best: str | None = None
+    for start, end, kind in spans:
+        if start <= position < end and (best is None or len(kind) > len(best)):
+            best = kind
+    return best
+
+
+def label(name: str, annotation: dict[str, object], as_annotated: bool = False) -> Labelled:
+    text = str(annotation["text"])
+    denotations = annotation["denotations"]
+    assert isinstance(denotations, list)
+    spans = [(int(d["start"]), int(d["end"]), str(d["type"])) for d in denotations]
+    first_header = min((s for s, _, kind in spans if kind == "Header"), default=len(text) + 1)
+    lines = text.split("\n")
+    gold: list[str | None] = []
+    offset = 0
+    below_separator = False
+    for line in lines:
+        start, offset = offset, offset + len(line) + 1
+        below_separator = below_separator or (line.rstrip() == "--" and not as_annotated)
+        if not line.strip():
+            gold.append(None)
+            continue
+        first = start + len(line) - len(line.lstrip())
+        zone = _zone_at(spans, first) or ""
+        if first >= first_header or (line.lstrip().startswith(">") and not as_annotated):
+            gold.append(QUOTED)
+        elif zone.startswith("Body/Signature") or below_separator:
+            gold.append(SIGNATURE)
+        elif not zone or zone.startswith(("Body/Outro", "Body/Attachments")):
+            gold.append(None)
+        else:
+            gold.append(OWN)
+    return Labelled(name, lines, gold)
+
+
+def load(corpus: str, split: str, as_annotated: bool = False) -> list[Labelled]:
+    folder = SPLITS[corpus] / split
+    out = []
+    for path in sorted(folder.glob("*.ann")):
+        annotation = json.loads(path.read_text(encoding="utf-8"))
+        out.append(label(f"{corpus}/{split}/{path.stem}", annotation, as_annotated))
+    return out
+
+
+def kept_by_relmon(lines: list[str]) -> list[bool]:
+    """Which input lines survive in relmon's own text: its output lines are input lines, in
+    order, so each is matched to the next input line with the same content."""
+    from monitor.core.owntext import own_text
+
+    wanted = [line.strip() for line in own_text("\n".join(lines)).text.split("\n")]
+    wanted = [line for line in wanted if line]
+    kept = [False] * len(lines)
+    position = 0
+    for target in wanted:
+        for index in range(position, len(lines)):
+            if lines[index].strip() == target:
+                kept[index] = True
+                position = index + 1
+                break
+    return kept
+
+
+def kept_by_baseline(lines: list[str]) -> list[bool]:
+    """The trivial baseline: drop lines starting with ``>``."""
+    return [not line.lstrip().startswith(">") for line in lines]
+
+
+@dataclass
+class Score:
+    lines: int = 0
+    right: int = 0
+    true_own: int = 0  # own lines kept
+    kept: int = 0  # scored lines kept
+    own: int = 0  # own lines
+    messages: int = 0  # messages with own text
+    lost: int = 0  # of those, messages with at least one own line cut
+
+    def add(self, gold: list[str | None], kept: list[bool]) -> None:
+        scored = [(g, k) for g, k in zip(gold, kept, strict=True) if g is not None]
+        self.lines += len(scored)
+        self.right += sum((g == OWN) == k for g, k in scored)
+        self.true_own += sum(g == OWN and k for g, k in scored)
+        self.kept += sum(k for _, k in scored)
+        own = sum(g == OWN for g, _ in scored)
+        self.own += own
+        if own:
+            self.messages += 1
+            self.lost += any(g == OWN and not k for g, k in scored)
+
+    @property
+    def accuracy(self) -> float:
+        return self.right / self.lines if self.lines else 0.0
+
+    @property
+    def precision(self) -> float:
+        return self.true_own / self.kept if self.kept else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.true_own / self.own if self.own else 0.0
+
+    @property
+    def lost_share(self) -> float:
+        return self.lost / self.messages if self.messages else 0.0
+
+
+SYSTEMS: dict[str, Callable[[list[str]], list[bool]]] = {
+    "relmon": kept_by_relmon,
+    "drop '>' lines": kept_by_baseline,
+}
+
+
+def evaluate(
+    split: str, as_annotated: bool = False
+) -> Iterator[tuple[str, int, dict[str, Score], list[str]]]:
+    """Per corpus: the message count, a score per system, and relmon's wrong lines."""
+    for corpus in SPLITS:
+        messages = load(corpus, split, as_annotated)
+        scores = {name: Score() for name in SYSTEMS}
+        errors: list[str] = []
+        for message in messages:
+            for name, system in SYSTEMS.items():
+                kept = system(message.lines)
+                scores[name].add(message.gold, kept)
+                if name == "relmon":
+                    errors.extend(_errors(message, kept))
+        yield corpus, len(messages), scores, errors
+
+
+def _errors(message: Labelled, kept: list[bool]) -> Iterator[str]:
+    for index, (gold, keep) in enumerate(zip(message.gold, kept, strict=True)):
+        if gold is not None and (gold == OWN) != keep:
+            what = "lost own" if gold == OWN else f"kept {gold}"
+            yield f"{message.name}:{index + 1}: {what}: {message.lines[index].strip()[:100]}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--split", choices=("train", "test"), default="test")
+    parser.add_argument("--errors", type=int, default=0, help="show this many wrong lines a corpus")
+    parser.add_argument(
+        "--as-annotated",
+        action="store_true",
+        help="score the zones as annotated ('>' lines and lines below '-- ' may count as own)",
+    )
+    args = parser.parse_args()
+    if not QUAGGA.exists():
+        print(f"quagga data not found at {QUAGGA}", file=sys.stderr)
+        return 2
+
+    header = (
+        f"{'split':<12} {'msgs':>5} {'lines':>6} {'system':<15} | {'accuracy':>8} "
+        f"{'precision':>9} {'recall':>6} | {'lost':>6}"
+    )
+    print(header)
+    print("-" * len(header))
+    missed = []
+    for corpus, count, scores, errors in evaluate(args.split, args.as_annotated):
+        for name, score in scores.items():
+            print(
+                f"{corpus + ' ' + args.split:<12} {count:>5} {score.lines:>6} {name:<15} | "
+                f"{score.accuracy:>8.3f} {score.precision:>9.3f} {score.recall:>6.3f} | "
+                f"{score.lost_share:>6.1%}"
+            )
+        relmon = scores["relmon"]
+        if relmon.accuracy < TARGET_ACCURACY:
+            missed.append(f"{corpus} accuracy {relmon.accuracy:.3f} < {TARGET_ACCURACY}")
+        if relmon.lost_share > TARGET_LOST:
+            missed.append(f"{corpus} lost {relmon.lost_share:.1%} > {TARGET_LOST:.0%}")
+        for line in errors[: args.errors]:
+            print("   ", line)
+    print()
+    print(
+        "lines: non-blank lines scored (sign-off lines excluded); accuracy over them; precision "
+        "and recall of own lines;\nlost: share of messages with own text in which at least one "
+        "own line was cut."
+    )
+    print(
+        f"targets (accuracy ≥ {TARGET_ACCURACY}, lost ≤ {TARGET_LOST:.0%}): "
+        + ("met" if not missed else "missed: " + "; ".join(missed))
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

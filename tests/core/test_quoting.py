@@ -1,0 +1,343 @@
+"""Quoted history, forwards and signatures in the forms real clients send, one language at a time.
+
+Each language table in ``monitor/core/quoting`` has a realistic reply here: an Outlook header
+block, an attribution line with the date first or the verb at the end, and a mobile footer.
+All people, companies and addresses are fictional.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from monitor.core.owntext import own_text
+from monitor.core.quoting import TABLES
+
+OUTLOOK_BLOCKS = {
+    "en": (
+        "From: Alice Marsh <alice.marsh@northwind-advisory.example>\n"
+        "Sent: Monday, 1 June 2026 09:12\nTo: Dana Whitfield\nSubject: Pilot planning\n"
+    ),
+    "de": (
+        "Von: Alice Marsh <alice.marsh@northwind-advisory.example>\n"
+        "Gesendet: Montag, 1. Juni 2026 09:12\nAn: Jonas Keller\nBetreff: Pilotplanung\n"
+    ),
+    "fr": (
+        "De : Alice Marsh <alice.marsh@northwind-advisory.example>\n"
+        "Envoyé : lundi 1 juin 2026 09:12\nÀ : Claire Dubois\nObjet : Planning du pilote\n"
+    ),
+    "es": (
+        "De: Alice Marsh <alice.marsh@northwind-advisory.example>\n"
+        "Enviado el: lunes, 1 de junio de 2026 9:12\nPara: Lucía Romero\nAsunto: Plan piloto\n"
+    ),
+    "fi": (
+        "Lähettäjä: Alice Marsh <alice.marsh@northwind-advisory.example>\n"
+        "Lähetetty: maanantai 1. kesäkuuta 2026 9.12\nVastaanottaja: Matti Virtanen\n"
+        "Aihe: Pilotin aikataulu\n"
+    ),
+    "zh": (
+        "发件人: Alice Marsh <alice.marsh@northwind-advisory.example>\n"
+        "发送时间: 2026年6月1日 9:12\n收件人: 李伟\n主题: 试点计划\n"
+    ),
+    "nl": (
+        "Van: Alice Marsh <alice.marsh@northwind-advisory.example>\n"
+        "Verzonden: maandag 1 juni 2026 09:12\nAan: Sanne de Vries\nOnderwerp: Pilotplanning\n"
+    ),
+    "it": (
+        "Da: Alice Marsh <alice.marsh@northwind-advisory.example>\n"
+        "Inviato: lunedì 1 giugno 2026 09:12\nA: Giulia Rossi\nOggetto: Piano pilota\n"
+    ),
+    "pt": (
+        "De: Alice Marsh <alice.marsh@northwind-advisory.example>\n"
+        "Enviado: segunda-feira, 1 de junho de 2026 09:12\nPara: João Silva\n"
+        "Assunto: Plano piloto\n"
+    ),
+    "other": (
+        "Från: Alice Marsh <alice.marsh@northwind-advisory.example>\n"
+        "Skickat: den 1 juni 2026 09:12\nTill: Erik Lindqvist\nÄmne: Pilotplanering\n"
+    ),
+}
+
+ATTRIBUTIONS = {
+    "en": "On Mon, 1 Jun 2026 at 09:12, Alice Marsh <alice.marsh@northwind-advisory.example> wrote:",
+    "de": "Am 31.05.17 um 09:43 schrieb Alice Marsh:",
+    "fr": "Le lun. 1 juin 2026 à 09:12, Alice Marsh <alice.marsh@northwind-advisory.example> a écrit :",
+    "es": "El lun, 1 jun 2026 a las 9:12, Alice Marsh (<alice.marsh@northwind-advisory.example>) escribió:",
+    "fi": "Alice Marsh (<alice.marsh@northwind-advisory.example>) kirjoitti ma 1.6.2026 klo 9.12:\n"
+    "Alice Marsh kirjoitti:",
+    "zh": "在 2026年6月1日 09:12，Alice Marsh <alice.marsh@northwind-advisory.example> 写道：",
+    "nl": "Op ma 1 jun. 2026 om 09:12 schreef Alice Marsh <alice.marsh@northwind-advisory.example>:",
+    "it": "Il giorno lun 1 giu 2026 alle ore 09:12 Alice Marsh <alice.marsh@northwind-advisory.example> ha scritto:",
+    "pt": "Em seg., 1 de jun. de 2026 às 09:12, Alice Marsh <alice.marsh@northwind-advisory.example> escreveu:",
+    "other": "Den 1 juni 2026 09:12 skrev Alice Marsh <alice.marsh@northwind-advisory.example>:",
+}
+
+MOBILE_FOOTERS = {
+    "en": "Sent from my iPhone",
+    "de": "Von meinem iPhone gesendet",
+    "fr": "Envoyé de mon iPhone",
+    "es": "Enviado desde mi iPhone",
+    "fi": "Lähetetty iPhonesta",
+    "zh": "发自我的iPhone",
+    "nl": "Verzonden vanaf mijn iPhone",
+    "it": "Inviato da iPhone",
+    "pt": "Enviado do meu iPhone",
+}
+
+NEW_TEXT = "The scanners arrived this morning, so week 34 works for us."
+OLD_TEXT = "Can the pilot start in week 34, or do you need more time?"
+
+
+def test_every_language_table_has_its_examples_here() -> None:
+    languages = {table.language for table in TABLES}
+    assert languages == set(OUTLOOK_BLOCKS) == set(ATTRIBUTIONS)
+    assert languages - {"other"} == set(MOBILE_FOOTERS)
+
+
+@pytest.mark.parametrize("language", sorted(OUTLOOK_BLOCKS))
+def test_an_outlook_header_block_starts_quoted_history(language: str) -> None:
+    body = f"Hi Alice,\n\n{NEW_TEXT}\n\n{OUTLOOK_BLOCKS[language]}\n{OLD_TEXT}\n"
+
+    result = own_text(body)
+
+    assert NEW_TEXT in result.text
+    assert OLD_TEXT not in result.text
+    assert "alice.marsh@" not in result.text
+
+
+@pytest.mark.parametrize("language", sorted(ATTRIBUTIONS))
+def test_an_attribution_line_starts_quoted_history(language: str) -> None:
+    attribution = ATTRIBUTIONS[language].split("\n")[0]
+    body = f"Hi Alice,\n\n{NEW_TEXT}\n\n{attribution}\n\n{OLD_TEXT}\n\nAlice\n"
+
+    result = own_text(body)
+
+    assert NEW_TEXT in result.text
+    assert OLD_TEXT not in result.text
+    assert attribution not in result.text
+
+
+def test_a_finnish_attribution_with_only_the_verb_at_the_end_starts_quoted_history() -> None:
+    body = f"Hei Alice,\n\n{NEW_TEXT}\n\nAlice Marsh kirjoitti:\n> {OLD_TEXT}\n"
+
+    result = own_text(body)
+
+    assert NEW_TEXT in result.text and OLD_TEXT not in result.text
+    assert "kirjoitti" not in result.text
+
+
+def test_gmails_iso_date_attribution_without_a_verb_starts_quoted_history() -> None:
+    body = (
+        f"Hallo Alice,\n\n{NEW_TEXT}\n\n"
+        "2017-04-24 13:48 GMT+02:00 Alice Marsh <alice.marsh@northwind-advisory.example>:\n\n"
+        f"{OLD_TEXT}\n"
+    )
+
+    result = own_text(body)
+
+    assert NEW_TEXT in result.text
+    assert OLD_TEXT not in result.text and "GMT+02:00" not in result.text
+
+
+@pytest.mark.parametrize("language", sorted(MOBILE_FOOTERS))
+def test_a_mobile_footer_is_not_own_text(language: str) -> None:
+    body = f"{NEW_TEXT}\n\n{MOBILE_FOOTERS[language]}\n"
+
+    result = own_text(body)
+
+    assert result.text == NEW_TEXT
+    assert "mobile_signature" in result.removed
+
+
+def test_a_sentence_that_starts_like_a_mobile_footer_stays() -> None:
+    body = "Sent from my desk at the depot: the pallets are loaded and leave at 14:00.\n"
+
+    assert own_text(body).text == body.strip()
+
+
+def test_a_lotus_notes_forward_banner_starts_quoted_history() -> None:
+    body = (
+        "Sara, can you look at the credit terms before Friday?\n\n"
+        "----- Forwarded by Jeff Marsh/HOU/NWA on 04/04/2001 11:04 PM -----\n\n"
+        "\tTom Baker@NWA\n\t04/04/2001 05:20 PM\n\t\t\n"
+        "\t\t To: Jeff Marsh/HOU/NWA@NWA\n\t\t cc: \n\t\t Subject: Credit terms\n\n"
+        "The counterparty wants 60 days instead of 30.\n"
+    )
+
+    result = own_text(body)
+
+    assert result.text == "Sara, can you look at the credit terms before Friday?"
+    assert "forwarded" in result.removed
+
+
+def test_a_lotus_notes_banner_wrapped_over_two_lines_starts_quoted_history() -> None:
+    body = (
+        "FYI - see below.\n\n"
+        "---------------------- Forwarded by Kate Hill/PDX/NWA on 02/05/2001\n"
+        "08:43 AM ---------------------------\n"
+        "please check fees on the following trades, thanks\n"
+    )
+
+    assert own_text(body).text == "FYI - see below."
+
+
+def test_a_lotus_notes_reply_header_without_from_starts_quoted_history() -> None:
+    body = (
+        "Can't remember at this point what the question was!  Thanks for following up.\n\n\n\n"
+        "Rebecca Ford\n07/26/2000 05:20 PM\nTo: Sally Beck/HOU/NWA@NWA\ncc:  \n"
+        "Subject: Question\n\nHi Sally,\n\nDid you still need to ask me something?\n"
+    )
+
+    result = own_text(body)
+
+    assert result.text.startswith("Can't remember at this point")
+    assert "Rebecca Ford" not in result.text and "Did you still need" not in result.text
+    assert "notes_header" in result.removed
+
+
+def test_a_lotus_notes_header_with_name_and_date_on_one_line_and_a_long_to_list() -> None:
+    body = (
+        "512927 has also been changed to the .005 broker fee.\n\n\n"
+        "Stephanie Piwetz   02/05/2001 06:37 AM\n\n"
+        "To: Kate Hill/PDX/NWA@NWA, Tom Baker/HOU/NWA@NWA, Mark Greene/HOU/NWA@NWA, Ann \n"
+        "Lee/HOU/NWA@NWA, Bob Stone/HOU/NWA@NWA\ncc:  \n\nSubject: bro fees with Bloomberg\n\n"
+        "please check fees on the following trades,  thanks\n"
+    )
+
+    result = own_text(body)
+
+    assert result.text == "512927 has also been changed to the .005 broker fee."
+
+
+def test_a_to_line_in_prose_is_not_a_reply_header() -> None:
+    body = (
+        "Here is the distribution we agreed:\n\nTo: the steering group, every Monday\n"
+        "Subject: the pilot's weekly figures\n\nLet me know if anyone is missing.\n"
+    )
+
+    assert own_text(body).text == body.strip()
+
+
+def test_a_one_word_heading_followed_by_a_phone_line_is_not_a_sign_off() -> None:
+    body = (
+        "Hi Alice,\n\nHere are the details for Thursday's site visit.\n\n"
+        "Security\n+44 20 7946 0734\n\n"
+        "Please call that number from the gate and they will let you in.\n"
+        "Parking is behind the warehouse, bays 14 to 20 are ours.\n"
+        "Bring your safety boots; we have hard hats and vests for everyone.\n"
+        "The walk-through starts at 10:00 sharp and takes about two hours.\n"
+        "Lunch is in the canteen afterwards.\n\nSee you then,\nDana\n"
+    )
+
+    text = own_text(body).text
+
+    assert "Security\n+44 20 7946 0734" in text
+    assert "Lunch is in the canteen afterwards." in text
+
+
+def test_a_wrapped_sentence_ending_in_a_phone_number_is_kept() -> None:
+    body = (
+        "Hi Alice,\n\nThe courier confirmed the pallets leave Rotterdam on Monday. If anything\n"
+        "changes over the weekend, the duty manager can be reached on\n+31 10 555 0199\n"
+    )
+
+    assert own_text(body).text.endswith("the duty manager can be reached on\n+31 10 555 0199")
+
+
+def test_a_link_shared_on_the_last_line_is_kept() -> None:
+    body = (
+        "You can set this per collection, see the reference guide:\n"
+        "https://solr.apache.org/guide/collections-api.html\n"
+    )
+
+    assert own_text(body).text == body.strip()
+
+
+def test_a_postscript_below_the_sign_off_is_kept() -> None:
+    body = (
+        "The contract is signed and on its way.\n\nThanks,\nDana\n\n"
+        "P.S. Our external candidates did very well in the interviews.\n"
+    )
+
+    text = own_text(body).text
+
+    assert "The contract is signed" in text
+    assert "P.S. Our external candidates did very well" in text
+
+
+def test_a_heading_above_the_real_sign_off_name_is_kept() -> None:
+    body = (
+        "Tana -\n\nFYI\n\nMark\nSenior Counsel, NWA\nPhone:     713-555-8897\n"
+        "E-Mail:      mark.greene@northwind-advisory.example\n"
+    )
+
+    text = own_text(body).text
+
+    assert "FYI" in text
+    assert "Senior Counsel" not in text and "713-555-8897" not in text
+
+
+def test_a_real_name_block_is_still_cut() -> None:
+    body = (
+        "The revised schedule is attached.\n\nSara Shackleton\nNorthwind Advisory Corp.\n"
+        "1400 Smith Street, EB 3801a\nHouston, Texas  77002\n713-555-5620 (phone)\n"
+        "sara.shackleton@northwind-advisory.example\n"
+    )
+
+    assert own_text(body).text == "The revised schedule is attached."
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "To:" + " " * 48_000,
+        "Am 1" + " schrieb" * 6_000 + " x",
+        "----- Forwarded by" + "-" * 48_000 + "x",
+        "2017-04-24 13:48 GMT+02:00 <" + "a@" * 500 + " x",
+        "Sent from my" + " " * 48_000 + "x.",
+        "P.S." + " 713-555" * 6_000,
+        "=09" * 16_000 + "To:",
+    ],
+    ids=["to", "verbs", "banner", "iso-date", "mobile", "phone-run", "qp-tabs"],
+)
+def test_own_text_of_a_crafted_header_line_takes_linear_time(line: str) -> None:
+    started = time.process_time()
+    own_text(f"Hi Alice,\n\nCan you confirm?\n{line}\ncc: x\nSubject: y\nThanks,\nDana")
+    assert time.process_time() - started < 0.5
+
+
+def test_a_quoted_sentence_rewrapped_without_its_marker_stays_quoted() -> None:
+    body = (
+        "Opening a ticket now.\n\n"
+        "On Thu, 9 Feb 2017 at 16:53, Joel Berg <joel.berg@northwind-advisory.example> wrote:\n"
+        "> Ah, then this is unexpected behaviour. Can you open a ticket\n"
+        "for\n"
+        "> this? In that scenario the export handler would continue\n"
+        "to send\n"
+        "> data until the stream is closed.\n"
+    )
+
+    assert own_text(body).text == "Opening a ticket now."
+
+
+def test_a_last_thank_you_with_no_signature_below_is_own_text() -> None:
+    body = "We have never been closer to an agreement, we need these people on board.\nThanks.\n"
+
+    assert own_text(body).text.endswith("on board.\nThanks.")
+
+
+def test_a_thank_you_above_a_name_is_still_a_sign_off() -> None:
+    body = "We need these people on board.\n\nThanks,\nDana Whitfield\n"
+
+    assert own_text(body).text == "We need these people on board."
+
+
+def test_a_sentence_wrapped_before_its_last_capitalised_words_is_not_a_sign_off() -> None:
+    body = (
+        "In an effort to bring in revenue I researched the outstanding invoices.\n"
+        "There is $600,000 to collect; attached are the spreadsheets from\n"
+        "Accounts Receivable.\n"
+    )
+
+    assert own_text(body).text.endswith("spreadsheets from\nAccounts Receivable.")
