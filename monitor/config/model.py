@@ -48,6 +48,9 @@ class Team:
     tz: tzinfo = field(repr=False, compare=False)  # ``timezone``, resolved
     working_hours: WorkingHours
     holidays: Holidays | None
+    #: The authserv-ids our own receiving servers write in Authentication-Results: a message
+    #: from one of us that such a server authenticated is ours, as a Sent-folder copy is.
+    trusted_authserv_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -283,6 +286,7 @@ class Config:
             client_domains={domain: c.name for c in self.clients for domain in c.domains},
             client_addresses={address: c.name for c in self.clients for address in c.addresses},
             freemail=self.freemail_domains,
+            trusted_authserv_ids=self.team.trusted_authserv_ids,
         )
 
     def attribution_fingerprint(self) -> str:

@@ -51,6 +51,12 @@ def parse_team(root: Table, freemail: set[str], problems: Problems) -> Team:
         DEFAULT_WORKING_HOURS if raw_hours is None else raw_hours, "team.working_hours", problems
     )
     holidays = check_holidays(team_t.text("holidays"), "team.holidays", problems)
+    trusted = each(
+        team_t.strings("trusted_authserv_ids"),
+        "team.trusted_authserv_ids",
+        _authserv_id,
+        problems,
+    )
     members = [_parse_member(member_t, problems) for member_t in team_t.tables("members")]
     team = Team(
         name=team_t.text("name", "Our team") or "Our team",
@@ -61,6 +67,7 @@ def parse_team(root: Table, freemail: set[str], problems: Problems) -> Team:
         tz=tz,
         working_hours=hours or parse_working_hours([DEFAULT_WORKING_HOURS]),
         holidays=holidays,
+        trusted_authserv_ids=tuple(dict.fromkeys(trusted)),
     )
     team_t.done()
     if not domains and not addresses and not members:
@@ -68,6 +75,18 @@ def parse_team(root: Table, freemail: set[str], problems: Problems) -> Team:
             "team", "name at least one of team.domains, team.addresses or [[team.members]]"
         )
     return team
+
+
+def _authserv_id(value: str) -> str:
+    """The authserv-id a receiving server writes first in Authentication-Results: its host
+    name (``mx.google.com``, ``mx.northwind-advisory.example``)."""
+    try:
+        return normalise_domain(value)
+    except ValueError as err:
+        raise ValueError(
+            f"{value!r} is not an authserv-id: the host name your receiving server writes first "
+            "in Authentication-Results"
+        ) from err
 
 
 def _parse_member(member_t: Table, problems: Problems) -> Member:

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from monitor.core.model import Direction, Mailbox
+from monitor.core.model import Direction, Mailbox, Message
+from monitor.core.provenance import server_vouches
 
 # Domains where anybody can have an address: a client is never recognised by these.
 FREEMAIL_DOMAINS: frozenset[str] = frozenset(
@@ -147,8 +148,11 @@ class Directory:
         client_domains: Mapping[str, str],
         client_addresses: Mapping[str, str],
         freemail: Iterable[str] = FREEMAIL_DOMAINS,
+        trusted_authserv_ids: Iterable[str] = (),
     ) -> None:
         self.us_domains = frozenset(us_domains)
+        #: Our receiving servers, by the authserv-id they write in Authentication-Results.
+        self.trusted_authserv_ids = frozenset(trusted_authserv_ids)
         self.us_addresses = frozenset(us_addresses)
         self.client_domains = dict(client_domains)
         self.client_addresses = dict(client_addresses)
@@ -192,6 +196,17 @@ class Directory:
     def is_us(self, address: str) -> bool:
         return self.party(address).kind is PartyKind.US
 
+    def server_vouches(self, message: Message) -> bool:
+        """Whether our own server authenticated the sender, one of us, of ``message``: the
+        proof beside a Sent folder that a message From: us is ours (see
+        :mod:`monitor.core.provenance`)."""
+        sender = message.sender
+        if sender is None or not self.trusted_authserv_ids or not self.is_us(sender.address):
+            return False
+        return server_vouches(
+            message.trace, sender.address, self.trusted_authserv_ids, self.us_domains
+        )
+
     def attribute(
         self,
         sender: Mailbox | None,
@@ -202,9 +217,9 @@ class Directory:
     ) -> Attribution:
         """Direction and client of a message from its addresses (DESIGN.md, "direction").
 
-        ``sender_verified``: the message was seen in one of our Sent folders. A From: header
-        naming us proves nothing (anyone can write it): without that sighting the message is
-        nobody's, never our reply.
+        ``sender_verified``: the message was seen in one of our Sent folders, or our own server
+        vouched for its sender (:meth:`server_vouches`). A From: header naming us proves nothing
+        (anyone can write it): without either proof the message is nobody's, never our reply.
         """
         recipients = [*to, *cc]
         if sender is None:

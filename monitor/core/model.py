@@ -97,6 +97,9 @@ class Message:
     conversation_id: str | None = None  # Microsoft Graph conversationId
     notes: tuple[str, ...] = ()  # what was odd but survivable while parsing
     snippet: str | None = None  # only with privacy.store_snippets
+    #: Received and Authentication-Results fields, top first, bounded: read to tell whether our
+    #: own server vouches for the sender (see :mod:`monitor.core.provenance`); never stored.
+    trace: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
     @property
     def participants(self) -> frozenset[str]:

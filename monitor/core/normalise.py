@@ -63,6 +63,7 @@ class Envelope:
     conversation_id: str | None = None
     notes: tuple[str, ...] = ()
     hash_basis: bytes = b""  # body bytes for the content hash of a message without Message-ID
+    trace: tuple[tuple[str, str], ...] = ()  # Received/Authentication-Results, top first
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +118,11 @@ def _no_sender(envelope: Envelope, key: str) -> Quarantined:
     shown = f" (From: {envelope.sender_header!r})" if envelope.sender_header else ""
     what = "From header has no usable address" if envelope.sender_header else "no From header"
     return Quarantined("no_sender", f"{what}{shown}", key=key)
+
+
+def _no_date(problem: DateProblem | None, key: str) -> Quarantined:
+    what = problem.value if problem else "missing"
+    return Quarantined("no_date", f"Date header is {what} and no delivery time is known", key=key)
 
 
 def _own_text(envelope: Envelope) -> str:
@@ -213,11 +219,7 @@ def normalise(
         return _no_sender(envelope, key)
     date, problem = _date(envelope)
     if date is None:
-        return Quarantined(
-            "no_date",
-            f"Date header is {problem.value if problem else 'missing'} and no delivery time is known",
-            key=key,
-        )
+        return _no_date(problem, key)
     text = _own_text(envelope)
     verdict = classify_noise(
         NoiseSignals(
@@ -258,6 +260,7 @@ def normalise(
         conversation_id=envelope.conversation_id,
         notes=envelope.notes,
         snippet=clean_text(text[:snippet_chars]) if snippet_chars > 0 and text else None,
+        trace=envelope.trace,
     )
     message = _without_sentences(message) if snippet_chars <= 0 else _clean_sentences(message)
     return Normalised(message, text)

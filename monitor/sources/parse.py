@@ -19,6 +19,7 @@ from monitor.clock import as_utc
 from monitor.core.dates import parse_date
 from monitor.core.model import Quarantined
 from monitor.core.normalise import Envelope
+from monitor.core.provenance import keep_trace
 from monitor.sources.decoding import (
     MAX_TEXT_BYTES,
     codec_for,
@@ -188,6 +189,7 @@ def envelope_from(
         gm_thread=gm_thread,
         notes=tuple(notes),
         hash_basis=hash_basis,
+        trace=keep_trace(block.raw_items()),
     )
 
 

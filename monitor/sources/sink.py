@@ -28,7 +28,8 @@ class Item:
     result: Message | Quarantined
     size: int = 0
     #: The server says this copy is in our sent mail (an IMAP folder marked \Sent, Gmail's
-    #: \Sent label): a sender of ours is believed. Folders named like Sent count anyway.
+    #: \Sent label), or the store found that our own server authenticated its sender: a sender
+    #: of ours is believed. Folders named like Sent count anyway.
     sent: bool = False
 
 

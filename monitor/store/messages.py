@@ -11,6 +11,7 @@ one reusing a stored Message-ID without being a copy of that message, is quarant
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -70,7 +71,10 @@ def save_items(
         if isinstance(item.result, Quarantined):
             bad.append((item, item.result))
             continue
-        row = message_row(item.result, directory, now, sent=sent or item.sent)
+        message = item.result
+        if not item.sent and not sent and directory.server_vouches(message):
+            item = replace(item, sent=True)  # our server authenticated the sender: as good as Sent
+        row = message_row(message, directory, now, sent=sent or item.sent)
         problem = row_problem(messages, row)
         if problem is not None:
             bad.append((item, Quarantined("store_refused", problem, key=_fitting_key(row))))
