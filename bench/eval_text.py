@@ -274,6 +274,7 @@ def evaluate_politeness(limit: int = 0) -> list[PolitenessRow]:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     from monitor.core.owntext import own_text
+    from monitor.core.sentiment import NEGATIVE_MESSAGE, DomainVader
     from monitor.core.text import TextAnalyzer
 
     train = _trainer()
@@ -282,17 +283,28 @@ def evaluate_politeness(limit: int = 0) -> list[PolitenessRow]:
         requests = requests[:limit]
     vader = SentimentIntensityAnalyzer()
     analyzer = TextAnalyzer.load()
-    plain, sentiment, points = [], [], []
+    domain = TextAnalyzer(analyzer.languages, DomainVader.load("en"), analyzer.lexicon)
+    plain, sentiment, work, points = [], [], [], []
     for request in requests:
         plain.append(-float(vader.polarity_scores(request.text)["compound"]))
-        features = analyzer.analyse(own_text(request.text).text, date=NOW)
+        own = own_text(request.text).text
+        features = analyzer.analyse(own, date=NOW)
         sentiment.append(-(features.sentiment or 0.0))
+        work.append(-(domain.analyse(own, date=NOW).sentiment or 0.0))
         points.append(message_points(features))
     rows = [
         _rule("plain VADER (compound <= -0.05)", plain, 0.05, requests),
         _rule("relmon sentiment (<= -0.05)", sentiment, 0.05, requests),
+        _rule("relmon sentiment, work words neutral", work, 0.05, requests),
         _rule("friction points of a message (>= 1)", points, 1.0, requests),
     ]
+    top_cut = sorted(r.score for r in requests)[(3 * len(requests)) // 4]
+    polite = [i for i, r in enumerate(requests) if r.score >= top_cut]
+    for name, scores in (("plain VADER", plain), ("relmon", sentiment), ("work words", work)):
+        negative = sum(scores[i] >= -NEGATIVE_MESSAGE for i in polite) / len(polite)
+        print(
+            f"most polite quarter read as negative (<= {NEGATIVE_MESSAGE}), {name}: {negative:.1%}"
+        )
     try:
         import sklearn  # noqa: F401
     except ImportError:
