@@ -59,6 +59,8 @@ class TextFeatures:
     language: str | None = None
     own_chars: int = 0
     sentiment: float | None = None  # VADER compound, sentence by sentence; None = unscored
+    # P(people rate it among the least polite quarter), monitor/core/politeness.py; None = unscored
+    impoliteness: float | None = None
     sentences: int = 0
     evidence: tuple[Sentence, ...] = ()
     friction: tuple[str, ...] = ()  # cue ids matched, e.g. "escalation:unacceptable"

@@ -12,7 +12,10 @@ emoji, such as 👍). A message in another language without them stays unscored.
 from __future__ import annotations
 
 import re
+import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from vaderSentiment.vaderSentiment import (
@@ -36,6 +39,8 @@ SCORED_LANGUAGES = frozenset({"en"})
 WHOLE_TEXT_MAX_CHARS = 16 * 1024
 #: At most this many emoticons and emoji are read from a text in another language.
 MAX_SIGNS = 60
+#: Where the per-language tone overrides live (``tone.<language>.toml``).
+TONE_DIR = Path(__file__).resolve().parent.parent / "lexicon"
 #: A message at or below this score counts as a negative message for friction.
 NEGATIVE_MESSAGE = -0.3
 
@@ -207,3 +212,31 @@ class LinearVader(SentimentIntensityAnalyzer):  # type: ignore[misc]
             if n_gram in BOOSTER_DICT:
                 valence = valence + BOOSTER_DICT[n_gram]
         return valence
+
+
+def work_words(language: str = "en", directory: Path = TONE_DIR) -> frozenset[str]:
+    """The words of ``tone.<language>.toml`` that describe work, not feelings ("error",
+    "fails", "broken"), chosen from data by bench/work_words.py; none for a language without one."""
+    path = directory / f"tone.{language}.toml"
+    if not path.exists():
+        return frozenset()
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return frozenset(str(t).casefold() for t in data.get("work", {}).get("terms", []))
+
+
+class DomainVader(LinearVader):
+    """VADER for business mail: words that describe work carry no valence, so "What error do
+    you get?" is a question, not a complaint. Everything else — affect words, intensifiers,
+    negation, emoji — is VADER's own; with no work words it scores exactly as VADER does."""
+
+    def __init__(self, neutral: Iterable[str] = ()) -> None:
+        super().__init__()
+        #: VADER's whole lexicon, for uses that need every word (language detection).
+        self.general = dict(self.lexicon)
+        self.neutral = frozenset(neutral)
+        for word in self.neutral:
+            self.lexicon.pop(word, None)
+
+    @classmethod
+    def load(cls, language: str = "en") -> DomainVader:
+        return cls(work_words(language))

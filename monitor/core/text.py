@@ -16,6 +16,7 @@ from monitor.core.bounds import MAX_ANALYSED_CHARS, allows
 from monitor.core.cues import Lexicon
 from monitor.core.language import LanguageDetector
 from monitor.core.model import Noise, TextFeatures
+from monitor.core.politeness import PolitenessModel
 from monitor.core.sentiment import LinearVader, Scorer, score
 
 _GREETING = re.compile(
@@ -105,6 +106,7 @@ class TextAnalyzer:
     languages: LanguageDetector
     sentiment: Scorer | None = None
     lexicon: Lexicon | None = None
+    politeness: PolitenessModel | None = None
 
     @classmethod
     def load(cls, extra_cues: Mapping[str, Iterable[str]] | None = None) -> TextAnalyzer:
@@ -114,6 +116,7 @@ class TextAnalyzer:
             languages=LanguageDetector.load(vocabulary),
             sentiment=vader,
             lexicon=Lexicon.load(extra_cues),
+            politeness=PolitenessModel.load(vader.lexicon),
         )
 
     def analyse(self, text: str, *, date: datetime, noise: Noise | None = None) -> TextFeatures:
@@ -146,11 +149,19 @@ class TextAnalyzer:
             if self.lexicon is not None and allows("cues")
             else None
         )
+        impolite = (
+            round(self.politeness.impoliteness(text), 4)
+            if self.politeness is not None
+            and language == self.politeness.language
+            and allows("politeness")
+            else None
+        )
         negative = scored is not None and scored.compound is not None and scored.compound <= -0.05
         return TextFeatures(
             language=language,
             own_chars=own_chars,
             sentiment=scored.compound if scored else None,
+            impoliteness=impolite,
             sentences=scored.sentences if scored else 0,
             evidence=scored.evidence if scored else (),
             friction=cues.friction if cues else (),

@@ -1,0 +1,185 @@
+"""How impolite a message's own text reads: a linear model over politeness strategies.
+
+The features are the politeness strategies of Danescu-Niculescu-Mizil et al. (ACL 2013) —
+gratitude, deference, greeting, apologising, "please", indirect openers, direct questions and
+starts, counterfactual and indicative modals, first and second person, hedges, factuality,
+positive and negative words — read from ``monitor/lexicon/politeness.<language>.toml``, plus a
+few plain signs (a question, "!!", shouting) and, weighted small, word unigrams and bigrams of a
+limited vocabulary. The weights are data (``monitor/lexicon/politeness.v<N>.json``), trained by
+``bench/train_politeness.py`` on human-rated requests. Scoring is a dot product and a logistic:
+no parser, no run-time dependency beyond the standard library.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+
+LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicon"
+MODEL_FILE = LEXICON_DIR / "politeness.v1.json"
+#: VADER valence at or beyond which a word counts as a positive (negative) lexicon word.
+LEXICON_VALENCE = 1.5
+#: At most this much of a text is read: requests are short; a long message's opening says how
+#: it addresses the reader.
+MAX_CHARS = 4000
+WHERE = ("anywhere", "start", "not_start", "text_start", "question")
+#: Prefix of word n-gram features: "w:please", "w:what_is".
+NGRAM = "w:"
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|\?")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_SHOUT = re.compile(r"\b[A-Z]{4,}\b")
+_MARKS = re.compile(r"[!?]{2,}")
+
+
+@dataclass(frozen=True, slots=True)
+class Strategy:
+    name: str
+    where: str
+    words: frozenset[str]  # single-word terms
+    phrases: tuple[str, ...]  # multi-word terms, as " a b "
+    within: int = 1
+
+    def found(self, tokens: list[str], padded: str, first: bool) -> bool:
+        if self.where == "text_start" and not first:
+            return False
+        if self.where in ("start", "text_start"):
+            return bool(self.words.intersection(tokens[: self.within])) or any(
+                padded.startswith(p) for p in self.phrases
+            )
+        if self.where == "question" and "?" not in tokens:
+            return False
+        if self.where == "not_start":
+            return bool(self.words.intersection(tokens[1:])) or any(
+                padded.find(p) > 0 for p in self.phrases
+            )
+        return bool(self.words.intersection(tokens)) or any(p in padded for p in self.phrases)
+
+
+def load_strategies(language: str = "en", directory: Path = LEXICON_DIR) -> tuple[Strategy, ...]:
+    """The strategies of ``politeness.<language>.toml``; a clear error names a bad entry."""
+    path = directory / f"politeness.{language}.toml"
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    out = []
+    for name, table in data.items():
+        where = table.get("where", "anywhere")
+        if where not in WHERE:
+            raise ValueError(f"{path.name}: strategy {name!r} has unknown where={where!r}")
+        terms = [" ".join(_TOKEN.findall(t.casefold())) for t in table.get("terms", [])]
+        out.append(
+            Strategy(
+                name=name,
+                where=where,
+                words=frozenset(t for t in terms if t and " " not in t),
+                phrases=tuple(f" {t} " for t in terms if " " in t),
+                within=int(table.get("within", 1)),
+            )
+        )
+    return tuple(out)
+
+
+def sentences(text: str) -> list[list[str]]:
+    """Lower-cased word tokens of each sentence."""
+    lowered = text[:MAX_CHARS].replace("\u2019", "'").casefold()
+    out = []
+    for piece in _SENTENCE.split(lowered):
+        tokens = _TOKEN.findall(piece)
+        if tokens:
+            out.append(tokens)
+    return out
+
+
+@dataclass(frozen=True)
+class Features:
+    """Builds the feature set of a text: strategy names, plain signs, and word n-grams."""
+
+    strategies: tuple[Strategy, ...]
+    positive: frozenset[str] = frozenset()
+    negative: frozenset[str] = frozenset()
+
+    @classmethod
+    def load(cls, valence: Mapping[str, float], language: str = "en") -> Features:
+        """``valence``: a word → valence lexicon (VADER's) for the positive/negative features."""
+        return cls(
+            load_strategies(language),
+            positive=frozenset(w for w, v in valence.items() if v >= LEXICON_VALENCE),
+            negative=frozenset(w for w, v in valence.items() if v <= -LEXICON_VALENCE),
+        )
+
+    def strategy_names(self) -> list[str]:
+        signs = ["question", "marks", "shouting", "positive", "negative"]
+        return [s.name for s in self.strategies] + signs
+
+    def of(self, text: str, *, ngrams: bool = True) -> set[str]:
+        """The names of the features present in ``text`` (all binary)."""
+        found: set[str] = set()
+        parsed = sentences(text)
+        words: set[str] = set()
+        for index, tokens in enumerate(parsed):
+            padded = f" {' '.join(tokens)} "
+            for strategy in self.strategies:
+                if strategy.name not in found and strategy.found(tokens, padded, index == 0):
+                    found.add(strategy.name)
+            words.update(tokens)
+            if ngrams:
+                found.update(NGRAM + t for t in tokens)
+                found.update(f"{NGRAM}{a}_{b}" for a, b in pairwise(tokens))
+        head = text[:MAX_CHARS]
+        if "?" in head:
+            found.add("question")
+        if _MARKS.search(head):
+            found.add("marks")
+        if _SHOUT.search(head):
+            found.add("shouting")
+        if words & self.positive:
+            found.add("positive")
+        if words & self.negative:
+            found.add("negative")
+        return found
+
+
+@dataclass(frozen=True)
+class PolitenessModel:
+    """A logistic model of impoliteness: P(impolite) = σ(intercept + Σ weights of features)."""
+
+    features: Features
+    weights: Mapping[str, float]
+    intercept: float
+    version: int
+    language: str = "en"
+
+    @classmethod
+    def load(cls, valence: Mapping[str, float], path: Path = MODEL_FILE) -> PolitenessModel:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        version = int(data["version"])
+        language = str(data.get("language", "en"))
+        return cls(
+            features=Features.load(valence, language),
+            weights={str(k): float(v) for k, v in data["weights"].items()},
+            intercept=float(data["intercept"]),
+            version=version,
+            language=language,
+        )
+
+    def logit(self, text: str) -> float:
+        present = self.features.of(text)
+        return self.intercept + sum(self.weights.get(name, 0.0) for name in present)
+
+    def impoliteness(self, text: str) -> float:
+        """The probability that people would rate ``text`` among the least polite quarter."""
+        z = self.logit(text)
+        if z < -30:
+            return 0.0
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def explain(self, text: str, top: int = 3) -> list[tuple[str, float]]:
+        """The features that pushed ``text`` most towards impolite, strongest first."""
+        present = self.features.of(text)
+        pushes = [(name, self.weights[name]) for name in present if self.weights.get(name, 0) > 0]
+        return sorted(pushes, key=lambda item: -item[1])[:top]

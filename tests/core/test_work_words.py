@@ -1,0 +1,32 @@
+"""Tone for business mail: words that describe work carry no valence; affect is VADER's own."""
+
+from __future__ import annotations
+
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from monitor.core.sentiment import DomainVader, work_words
+
+
+def test_a_technical_question_about_an_error_is_not_read_as_negative() -> None:
+    text = "What exactly fails? What error do you get?"
+    assert SentimentIntensityAnalyzer().polarity_scores(text)["compound"] < -0.3
+    assert DomainVader.load("en").polarity_scores(text)["compound"] == 0.0
+
+
+def test_anger_about_a_failure_still_reads_negative() -> None:
+    text = "This failure is awful and we are furious about it."
+    assert DomainVader.load("en").polarity_scores(text)["compound"] < -0.5
+
+
+def test_without_work_words_it_scores_exactly_as_vader() -> None:
+    vader, domain = SentimentIntensityAnalyzer(), DomainVader()
+    for text in ["The build fails with an error :(", "Great work, thanks!!", "not bad at all"]:
+        assert domain.polarity_scores(text) == vader.polarity_scores(text)
+
+
+def test_work_words_come_from_the_language_lexicon_and_keep_the_whole_vader_lexicon() -> None:
+    words = work_words("en")
+    assert {"error", "fails", "broken"} <= words
+    assert work_words("xx") == frozenset()
+    domain = DomainVader(words)
+    assert "error" in domain.general and "error" not in domain.lexicon
