@@ -48,6 +48,9 @@ class Team:
     tz: tzinfo = field(repr=False, compare=False)  # ``timezone``, resolved
     working_hours: WorkingHours
     holidays: Holidays | None
+    # Mailing lists and distribution groups, ours or clients': mail sent to them never waits
+    # for our reply.
+    lists: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -283,6 +286,7 @@ class Config:
             client_domains={domain: c.name for c in self.clients for domain in c.domains},
             client_addresses={address: c.name for c in self.clients for address in c.addresses},
             freemail=self.freemail_domains,
+            lists=self.team.lists,
         )
 
     def attribution_fingerprint(self) -> str:

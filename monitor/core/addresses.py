@@ -147,12 +147,14 @@ class Directory:
         client_domains: Mapping[str, str],
         client_addresses: Mapping[str, str],
         freemail: Iterable[str] = FREEMAIL_DOMAINS,
+        lists: Iterable[str] = (),
     ) -> None:
         self.us_domains = frozenset(us_domains)
         self.us_addresses = frozenset(us_addresses)
         self.client_domains = dict(client_domains)
         self.client_addresses = dict(client_addresses)
         self.freemail = frozenset(freemail)
+        self.lists = frozenset(lists)  # mailing lists and distribution groups, ours or clients'
         self._cache: dict[str, Party] = {}
 
     def _domain_match(self, domain: str, table: Mapping[str, str] | frozenset[str]) -> str | None:
@@ -191,6 +193,9 @@ class Directory:
 
     def is_us(self, address: str) -> bool:
         return self.party(address).kind is PartyKind.US
+
+    def is_list(self, address: str) -> bool:
+        return address in self.lists
 
     def attribute(
         self,
