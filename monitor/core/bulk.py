@@ -186,9 +186,15 @@ _VERP_ENCODED = re.compile(r"[+-][^@]*=[^@=]+$")
 
 # Footer phrases, as the footer says them (not as a person asks to be taken off a list).
 _TAKE_OFF = (
-    r"(?:\w+ly\s+)?[\"']?(?:unsubscribe[ds]?|(?:be|get)\s+unsubscribed|removed?|(?:be|get)\s+removed|"
+    r"(?:\w+ly\s+)?[\"']?(?:unsubscribe[ds]?|(?:be|get)\s+unsubscribed|removed|(?:be|get)\s+removed|"
     r"opt(?:ed)?[- ]?out|be\s+(?:excluded|eliminated)|(?:be|get)\s+deleted|(?:be|get)\s+taken\s+(?:off|out)|be\s+deleted|get\s+out\s+of|"
     r"stop\s+receiving|no\s+longer\s+receive)[\"']?"
+)
+# What a footer offers to stop: mail, not goods or excuses ("we do not wish to receive the pallets").
+_MAILINGS = (
+    r"(?:(?:any|these|this|our|such|further|future|more|similar|the)\s+){0,3}(?:\w+\s+)?"
+    r"(?:e-?mails?|mails?|mailings?|messages?|offers?|newsletters?|communications?|notices?|"
+    r"information|promotions?|updates?)\b"
 )
 _FOOTER = re.compile(
     r"(?:"
@@ -198,15 +204,19 @@ _FOOTER = re.compile(
     r"please\s+click\s+here\s+to|click\s+(?:here|below)\s+to)\s+" + _TAKE_OFF + r"(?!\w)"
     r"(?=[\s\S]{0,80}?(?:\blist|mailing|database|e-?mails?\b|address|future|receiv|mailto|https?:|www\.|@|"
     r"click|\bhere\b|subject|newsletter|communications?|offers|\bcall\b|\bphone|\breply|\bsend)|\W*$)|"
+    # "to easily remove your address from the list": a bare "remove" needs the list it is from.
+    r"\bremove\s+(?:your(?:self)?|you)\b(?=[\s\S]{0,60}?(?:\blist|mailing|database|e-?mails?\b|address))|"
     r"(?:leave|exit|be\s+taken\s+off)\s+(?:this|our|the)\s+(?:mailing\s+|e-?mail\s+)?list|"
-    r"(?:wish|want|like|prefer)\s+not\s+to\s+(?:receive|get)|"
-    r"(?:not|n't)\s+(?:wish|want|like)\s+to\s+(?:get|receive)\s+(?:any\s+)?(?:more|further|future)|"
-    r"not\s+interested\s+in\s+(?:future|further|receiving)|no\s+(?:further|more)\s+(?:e-?mails|mailings)|"
+    r"(?:(?:wish|want|like|prefer)\s+not|(?:no\s+longer|not|n't)\s+(?:wish|want|like))\s+to\s+(?:receive|get)\s+"
+    + _MAILINGS
+    + r"|not\s+interested\s+in\s+(?:receiving\s+)?(?:future|further)\s+(?:offers|e-?mails|mailings|messages)|"
+    r"for\s+no\s+(?:further|more)\s+(?:e-?mails|mailings)|"
+    r"this\s+is\s+a\s+one[- ]time\s+mailing|you\s+will\s+not\s+be\s+e-?mailed\s+again|"
+    r"(?:sent|mailed)\s+in\s+compliance\s+with|cannot\s+be\s+considered\s+spam|"
     r"(?:for|request)\s+removal[\s:]{0,5}(?:https?:|mailto:|www\.|\S+@)|"
     # A link whose path says what it does.
     r"(?:https?://|www\.)[^\s\"'<>]*?(?:unsubscribe|opt-?out|opt_out|/remove\.(?:php|html?|asp|cgi|jsp))|"
     r"unsubscribe\s+(?:here|link|instructions|below|now|at\s+any\s+time|anytime)|"
-    r"(?:no\s+longer|do\s+not|don'?t|not)\s+(?:wish|want|like)\s+to\s+receive|"
     r"you\s+(?:are\s+)?receiv(?:ed|ing)\s+this\s+(?:e-?mail|message|newsletter|mailing|communication|because)|"
     r"(?:this|the)\s+(?:e-?mail|message|newsletter|mailing)\s+(?:was|has\s+been|is(?:\s+being)?)\s+sent\s+to\s+"
     r"(?:you\s+because|our\s+(?:subscribers|members|customers)|\S+@)|"
@@ -278,7 +288,9 @@ def verp_return_path(return_path: str | None, sender: str | None) -> bool:
     return bool(_VERP_ENCODED.search(local)) and not domain.endswith(sender_domain or "\0")
 
 
-_FIRST_PERSON = re.compile(r"\b(?:i|i'?d|i'?m|i'?ll|me|my)\b[^.!?\n]*$", re.IGNORECASE)
+_FIRST_PERSON = re.compile(
+    r"\b(?:i|i'?d|i'?m|i'?ll|me|my|we|we'?d|we'?re)\b[^.!?\n]*$", re.IGNORECASE
+)
 
 
 def unsubscribe_footer(body: str) -> bool:

@@ -234,3 +234,20 @@ def test_srs_forwarding_return_path_is_not_verp(analyzer) -> None:
     headers = {"Return-Path": "<SRS0=x7Qa=ZB=acme-logistics.example=dana@forward.example>"}
 
     assert read(email(headers=headers), analyzer).noise is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Hi Alice,\n\nPlease ask Raj to remove the pallets listed here before Friday: "
+        "https://acme-logistics.example/dock/7\n\nDana",
+        "Hi Alice,\n\nWe do not wish to receive the goods in this condition again.\n"
+        "Photos: https://acme-logistics.example/claims/88\n\nDana",
+        "Alice,\n\nNo more e-mails about this until Monday, please. "
+        "Everything is in https://acme-logistics.example/q3\n\nDana",
+        "Hi Alice,\n\nI'd like to be removed from the weekly status mailing list; "
+        "the monthly summary is enough.\n\nDana",
+    ],
+)
+def test_a_client_who_writes_remove_or_receive_is_still_a_person(body, analyzer) -> None:
+    assert read(email(body=body), analyzer).noise is None
