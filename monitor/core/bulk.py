@@ -215,7 +215,7 @@ _FOOTER = re.compile(
     r"(?:sent|mailed)\s+in\s+compliance\s+with|cannot\s+be\s+considered\s+spam|"
     r"(?:for|request)\s+removal[\s:]{0,5}(?:https?:|mailto:|www\.|\S+@)|"
     # A link whose path says what it does.
-    r"(?:https?://|www\.)[^\s\"'<>]*?(?:unsubscribe|opt-?out|opt_out|/remove\.(?:php|html?|asp|cgi|jsp))|"
+    r"(?:https?://|www\.)[^\s\"'<>]{0,200}?(?:unsubscribe|opt-?out|opt_out|/remove\.(?:php|html?|asp|cgi|jsp))|"
     r"unsubscribe\s+(?:here|link|instructions|below|now|at\s+any\s+time|anytime)|"
     r"you\s+(?:are\s+)?receiv(?:ed|ing)\s+this\s+(?:e-?mail|message|newsletter|mailing|communication|because)|"
     r"(?:this|the)\s+(?:e-?mail|message|newsletter|mailing)\s+(?:was|has\s+been|is(?:\s+being)?)\s+sent\s+to\s+"

@@ -128,6 +128,10 @@ def _own_text(envelope: Envelope) -> str:
     return ""
 
 
+#: How much of each end of a long body the bulk-mail rules read.
+_FOOTER_READ = 64 * 1024
+
+
 def _signals(envelope: Envelope, text: str, *, null_sender: bool) -> NoiseSignals:
     plain = envelope.plain if envelope.plain is not None and envelope.plain.strip() else None
     html_only = plain is None and envelope.html is not None
@@ -137,6 +141,8 @@ def _signals(envelope: Envelope, text: str, *, null_sender: bool) -> NoiseSignal
         body = html_to_text(envelope.html)
     else:
         body = ""
+    if len(body) > 2 * _FOOTER_READ:  # a footer sits at the start or the end; keep both
+        body = body[:_FOOTER_READ] + "\n" + body[-_FOOTER_READ:]
     # Footers are read in the sender's part only: a newsletter quoted in a reply or forwarded by
     # a person leaves that message a person's.
     body = "\n".join(strip_quotes(bound_text(body.replace("\r\n", "\n").replace("\r", "\n")))[0])
