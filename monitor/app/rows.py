@@ -228,6 +228,7 @@ class TimelineEntry(MessageRef):
     sentiment: float | None
     language: str | None
     needs_reply: bool
+    reply_reason: str | None
     reply_gap_business_hours: float | None
     answered: bool | None
     client_reply_gap_business_hours: float | None
@@ -248,7 +249,9 @@ class ClientDetail(HealthRow):
         list[TimelineEntry],
         Doc(
             "recent messages, newest first: message reference plus `direction`, `noise`, "
-            "`sentiment`, `language`, `needs_reply`, `reply_gap_business_hours` and `answered` "
+            "`sentiment`, `language`, `needs_reply`, `reply_reason` (why a client message that "
+            "asks for something waits for no reply from us: `not_addressed_to_us`, `cc_only`, "
+            "`to_a_list`; null otherwise), `reply_gap_business_hours` and `answered` "
             "(for client messages that needed a reply), `client_reply_gap_business_hours`, "
             "`cues`"
         ),

@@ -257,7 +257,8 @@ def _timeline(report: ClientReport, recent: Sequence[Record]) -> list[TimelineEn
             noise=r.noise,
             sentiment=r.sentiment,
             language=r.language,
-            needs_reply=r.needs_reply and r.direction is Direction.INBOUND and not r.cc_only,
+            needs_reply=r.waits_for_us and r.direction is Direction.INBOUND,
+            reply_reason=_reply_reason(r),
             reply_gap_business_hours=_hours(answered[r.key].business_seconds)
             if r.key in answered
             else None,
@@ -269,6 +270,13 @@ def _timeline(report: ClientReport, recent: Sequence[Record]) -> list[TimelineEn
         )
         for r in reversed(recent)
     ]
+
+
+def _reply_reason(record: Record) -> str | None:
+    """Why a client message that asks for something waits for no reply from us."""
+    if record.direction is not Direction.INBOUND or not record.needs_reply:
+        return None
+    return record.reply_reason or ("cc_only" if record.cc_only else None)
 
 
 def backtest(runtime: Runtime, as_of: datetime, since: datetime | None) -> BacktestResult:

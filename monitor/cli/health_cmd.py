@@ -193,6 +193,14 @@ def _print_alerts(out: Console, data: ClientDetail) -> None:
     out.print(f"  [dim]{data['advice_common']}[/dim]")
 
 
+#: How ``relmon client`` explains a client message that waits for no reply from us.
+_NO_REPLY_NOTES = {
+    "not_addressed_to_us": "no reply expected: none of us in To",
+    "cc_only": "no reply expected: we are only in Cc",
+    "to_a_list": "no reply expected: sent to a list",
+}
+
+
 def _timeline_table(data: ClientDetail, tz: tzinfo) -> Table:
     table = Table(title="Recent messages", show_edge=False, pad_edge=False)
     for name in ("date", "dir", "from", "subject", "tone", "reply gap", "note"):
@@ -204,6 +212,9 @@ def _timeline_table(data: ClientDetail, tz: tzinfo) -> Table:
         else:
             gap_text = hours(gap) if gap is not None else ""
         note = item["noise"] or ", ".join(c.split(":", 1)[1] for c in item["cues"][:3])
+        if item["reply_reason"]:
+            reason = _NO_REPLY_NOTES.get(item["reply_reason"], item["reply_reason"])
+            note = f"{reason}; {note}" if note else reason
         if item["sentiment"] is not None:
             tone = signed(item["sentiment"])
         else:  # unscored: say in which language, unless it is noise, which is never scored

@@ -51,6 +51,9 @@ class Team:
     #: The authserv-ids our own receiving servers write in Authentication-Results: a message
     #: from one of us that such a server authenticated is ours, as a Sent-folder copy is.
     trusted_authserv_ids: tuple[str, ...] = ()
+    # Mailing lists and distribution groups, ours or clients': mail sent to them never waits
+    # for our reply.
+    lists: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -287,6 +290,7 @@ class Config:
             client_addresses={address: c.name for c in self.clients for address in c.addresses},
             freemail=self.freemail_domains,
             trusted_authserv_ids=self.team.trusted_authserv_ids,
+            lists=self.team.lists,
         )
 
     def attribution_fingerprint(self) -> str:

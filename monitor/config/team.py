@@ -42,6 +42,7 @@ def parse_team(root: Table, freemail: set[str], problems: Problems) -> Team:
                 f"{domain!r} is a free-mail domain; list your personal addresses in team.addresses instead",
             )
     addresses = each(team_t.strings("addresses"), "team.addresses", normalise_address, problems)
+    lists = each(team_t.strings("lists"), "team.lists", normalise_address, problems)
     timezone = team_t.text("timezone", "UTC")
     tz = check_zone(timezone, "team.timezone", problems)
     if timezone is None or tz is None:
@@ -68,6 +69,7 @@ def parse_team(root: Table, freemail: set[str], problems: Problems) -> Team:
         working_hours=hours or parse_working_hours([DEFAULT_WORKING_HOURS]),
         holidays=holidays,
         trusted_authserv_ids=tuple(dict.fromkeys(trusted)),
+        lists=tuple(lists),
     )
     team_t.done()
     if not domains and not addresses and not members:

@@ -149,6 +149,7 @@ class Directory:
         client_addresses: Mapping[str, str],
         freemail: Iterable[str] = FREEMAIL_DOMAINS,
         trusted_authserv_ids: Iterable[str] = (),
+        lists: Iterable[str] = (),
     ) -> None:
         self.us_domains = frozenset(us_domains)
         #: Our receiving servers, by the authserv-id they write in Authentication-Results.
@@ -157,6 +158,7 @@ class Directory:
         self.client_domains = dict(client_domains)
         self.client_addresses = dict(client_addresses)
         self.freemail = frozenset(freemail)
+        self.lists = frozenset(lists)  # mailing lists and distribution groups, ours or clients'
         self._cache: dict[str, Party] = {}
 
     def _domain_match(self, domain: str, table: Mapping[str, str] | frozenset[str]) -> str | None:
@@ -206,6 +208,9 @@ class Directory:
         return server_vouches(
             message.trace, sender.address, self.trusted_authserv_ids, self.us_domains
         )
+
+    def is_list(self, address: str) -> bool:
+        return address in self.lists
 
     def attribute(
         self,

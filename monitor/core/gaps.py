@@ -122,7 +122,7 @@ def compute(
                 if waiting_for_them is not None:
                     their_gaps.append(_gap(waiting_for_them, record, theirs, client_away))
                     waiting_for_them = None
-                if record.needs_reply and not record.cc_only:
+                if record.waits_for_us:
                     if waiting_for_us is None:
                         waiting_for_us = record
                     else:

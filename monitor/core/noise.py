@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from monitor.core import bulk
 from monitor.core.model import Noise
 
 #: Header relmon puts on its own alert emails, so they are recognised if they come back.
@@ -30,6 +31,16 @@ class NoiseSignals:
     report_type: str | None = None  # from multipart/report
     calendar_method: str | None = None  # from text/calendar
     content_type: str = "text/plain"
+    # The whole decoded text (plain, else HTML as text), read for footers at ingest, never stored.
+    body: str = ""
+    html_only: bool = False
+    # In-Reply-To or References present. A "Re:" or "Fw:" subject alone is no proof (mass mail
+    # fakes both); a forwarded newsletter is cut from ``body`` with the rest of the history.
+    is_reply: bool = False
+    attached_message: bool = False  # a message/rfc822 part (bounces and abuse reports carry one)
+    null_sender: bool = (
+        False  # From: <> in any form ("MAILER-DAEMON <>", "Mail Delivery System <>")
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +85,43 @@ _BOUNCE_SUBJECT = re.compile(
     r"mail\s+delivery\s+(?:failed|failure|system)|returned\s+mail|failure\s+notice|delivery\s+failure|"
     r"message\s+not\s+delivered|delivery\s+delayed|warning:\s+could\s+not\s+send|"
     r"unzustellbar|nicht\s+zustellbar|non\s+remis|échec\s+de\s+(?:la\s+)?remise|no\s+se\s+puede\s+entregar|"
-    r"no\s+entregado|toimitus\s+epäonnistui|ei\s+voitu\s+toimittaa|退信|未送达|无法投递|系统退信)",
+    r"no\s+entregado|toimitus\s+epäonnistui|ei\s+voitu\s+toimittaa|退信|未送达|无法投递|系统退信|"
+    r"returned\s+mail|non[-\s]?deliver(?:able|y)|delivery\s+(?:status|notification|problem|report)|"
+    r"could\s+not\s+be\s+delivered|mail\s+(?:system\s+)?error|delayed\s+mail|rejected\s+mail|"
+    r"übermittlungsstatus|zustellungsbericht|unzustellbare|nicht\s+zugestellt|"
+    r"rapport\s+de\s+non-?remise|notification\s+d'état\s+de\s+(?:la\s+)?distribution|"
+    r"non\s+distribu|notificación\s+de\s+estado\s+de\s+(?:la\s+)?entrega|mensaje\s+no\s+entregado|"
+    r"onbestelbaar|niet\s+bezorgd|non\s+recapitabile|mancato\s+recapito|"
+    r"não\s+(?:foi\s+)?entregue|falha\s+na\s+entrega|"
+    r"toimitusraportti|palautettu\s+viesti|"
+    r"邮件投递失败|投递失败|退回|配信エラー|メールエラー|エラー通知|不達|返送|送信エラー|"
+    r"недоставленн|не\s+доставлен)",
     re.IGNORECASE,
 )
+#: Subjects that only say "mail" (a Japanese carrier's bounce): a bounce from a daemon or the
+#: null sender, never alone.
+_BARE_SUBJECT = re.compile(r"^\s*(?:mail|e-?mail|message)?\s*$", re.IGNORECASE)
+_ABUSE_SUBJECT = re.compile(
+    r"^\s*(?:complaint\s+about\s+message\s+from|abuse\s+report\b|email\s+feedback\s+report|"
+    r"\[spamcop\b|spam\s+report\b|fbl\s+report)",
+    re.IGNORECASE,
+)
+#: Headers of mailing-list servers: their posts and notices (subscription, moderation).
+LIST_SERVER_HEADERS = (
+    "list-post",
+    "list-subscribe",
+    "list-help",
+    "list-owner",
+    "list-archive",
+    "x-ml-server",
+    "x-ml-name",
+    "x-mailman-version",
+    "x-beenthere",
+    "mailing-list",
+    "x-mailing-list",
+)
 _DAEMON_SENDER = re.compile(
-    r"^(?:mailer-daemon|postmaster|mail-daemon|mailerdaemon|mdaemon|"
+    r"^(?:mailer[-_.]?daemon|post[-_.]?master|mail[-_.]?daemon|mdaemon|mail[-_.]?delivery[-_.]?(?:system|subsystem)|"
     r"microsoftexchange[0-9a-f]*)(?:@|$)",
     re.IGNORECASE,
 )
@@ -181,23 +224,77 @@ def _by_bulk_headers(signals: NoiseSignals) -> NoiseVerdict | None:
         return NoiseVerdict(Noise.BULK, f"List-Id: {_header(headers, 'list-id')}"[:200])
     if "list-unsubscribe" in headers:
         return NoiseVerdict(Noise.BULK, "List-Unsubscribe header")
-    if "feedback-id" in headers:
-        return NoiseVerdict(Noise.BULK, "Feedback-ID header (bulk sender)")
+    service = bulk.service_header(headers)
+    if service is not None:
+        return NoiseVerdict(Noise.BULK, f"{_title(service)} header (bulk-mail service)")
+    for name in LIST_SERVER_HEADERS:
+        if name in headers:
+            return NoiseVerdict(Noise.BULK, f"{_title(name)} header (mailing-list server)")
     return None
 
 
+def _title(name: str) -> str:
+    return "-".join(
+        part.upper() if part in ("id", "ml", "mc", "ses") else part.title()
+        for part in name.split("-")
+    )
+
+
 def _by_sender(signals: NoiseSignals) -> NoiseVerdict | None:
-    """Bounces: a failure subject from a mailer daemon or the null sender, or any daemon mail."""
+    """Bounces and system notices: the null sender in any form, mailer daemons and postmasters,
+    a failure subject from a daemon, a no-reply address or with the returned message attached."""
     sender = signals.sender or ""
-    return_path = (_header(signals.headers, "return-path") or "").strip()
-    if _BOUNCE_SUBJECT.search(signals.subject) and (
-        _DAEMON_SENDER.match(sender) or return_path == "<>"
-    ):
+    if signals.null_sender:
+        if _OOO_SUBJECT.match(signals.subject):
+            return NoiseVerdict(Noise.AUTO_REPLY, "out-of-office reply from the null sender")
+        return NoiseVerdict(Noise.DELIVERY_REPORT, "null sender (From: <>), a system notice")
+    daemon = bool(_DAEMON_SENDER.match(sender))
+    machine = daemon or bulk.no_reply_sender(sender) or _null_return_path(signals)
+    subject = signals.subject
+    # A person forwarding a bounce writes "Fwd:"; a daemon's own failure notice may say "Re:".
+    bounce_like = machine or (signals.attached_message and not signals.is_reply)
+    if _BOUNCE_SUBJECT.search(subject) and bounce_like:
         return NoiseVerdict(
             Noise.DELIVERY_REPORT, f"delivery failure notice from {sender or 'null sender'}"
         )
-    if _DAEMON_SENDER.match(sender):
+    if _ABUSE_SUBJECT.match(subject) and (machine or signals.attached_message):
+        return NoiseVerdict(Noise.DELIVERY_REPORT, "abuse report with the reported message")
+    if _BARE_SUBJECT.match(subject) and machine:
+        return NoiseVerdict(Noise.DELIVERY_REPORT, f"notice without a subject from {sender}")
+    if daemon:
         return NoiseVerdict(Noise.DELIVERY_REPORT, f"sent by {sender}")
+    return None
+
+
+def _null_return_path(signals: NoiseSignals) -> bool:
+    return (_header(signals.headers, "return-path") or "").replace(" ", "") == "<>"
+
+
+def _by_null_return_path(signals: NoiseSignals) -> NoiseVerdict | None:
+    """Only notifications travel with a null Return-Path (RFC 5321 4.5.5): people's mail never."""
+    if _null_return_path(signals):
+        return NoiseVerdict(Noise.DELIVERY_REPORT, "Return-Path: <> (a system notice)")
+    return None
+
+
+def _by_bulk_mail(signals: NoiseSignals) -> NoiseVerdict | None:
+    """Newsletters and mass mail without list headers (see :mod:`monitor.core.bulk`)."""
+    headers = signals.headers
+    if bulk.bulk_mailer(headers.get("x-mailer")):
+        return NoiseVerdict(Noise.BULK, f"bulk mailer: X-Mailer {headers['x-mailer'][:80]}")
+    if bulk.verp_return_path(headers.get("return-path"), signals.sender):
+        return NoiseVerdict(Noise.BULK, "bounce-handling (VERP) Return-Path")
+    if bulk.no_reply_sender(signals.sender):
+        return NoiseVerdict(Noise.BULK, f"no-reply or newsletter sender {signals.sender}")
+    if bulk.AD_SUBJECT.match(signals.subject):
+        return NoiseVerdict(Noise.BULK, "advertising label in the subject")
+    if signals.is_reply:
+        return None
+    if bulk.unsubscribe_footer(signals.body):
+        return NoiseVerdict(Noise.BULK, "unsubscribe footer")
+    hints = bulk.weak_hints(headers, signals.body, html_only=signals.html_only)
+    if len(hints) >= 2:
+        return NoiseVerdict(Noise.BULK, "bulk mail: " + ", ".join(hints))
     return None
 
 
@@ -234,5 +331,7 @@ _CHECKS: tuple[Callable[[NoiseSignals], NoiseVerdict | None], ...] = (
     _by_bulk_headers,
     _by_sender,
     _by_subject,
+    _by_null_return_path,
     _by_text,
+    _by_bulk_mail,
 )

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from monitor.clock import EPOCH
+from monitor.core.bounds import bound_text
 from monitor.core.dates import parse_date
 from monitor.core.model import DateProblem, Mailbox, Message, Quarantined
 from monitor.core.noise import NoiseSignals, classify_noise
-from monitor.core.owntext import html_to_text, own_text
+from monitor.core.owntext import html_to_text, own_text, strip_quotes
 from monitor.core.sanitise import (
     MAX_NAME_CHARS,
     canonical_id,
@@ -50,6 +51,7 @@ class Envelope:
         None  # from the source: INTERNALDATE, mbox From_ line, file name
     )
     sender_header: str | None = None  # the raw From value, for the quarantine reason
+    null_sender: bool = False  # From: <> in any form (a bounce or system notice), not an error
     headers: Mapping[str, str] = field(default_factory=dict)  # noise-relevant headers
     content_type: str = "text/plain"
     report_type: str | None = None
@@ -58,6 +60,7 @@ class Envelope:
     html: str | None = None
     unique_body: str | None = None  # text already without quoted history (Graph uniqueBody)
     has_attachments: bool = False
+    attached_message: bool = False  # a message/rfc822 part: bounces and abuse reports carry one
     size: int = 0
     gm_thread: str | None = None
     conversation_id: str | None = None
@@ -109,12 +112,6 @@ def content_key(envelope: Envelope) -> str:
 
 
 def _no_sender(envelope: Envelope, key: str) -> Quarantined:
-    if (envelope.sender_header or "").strip() == "<>":
-        return Quarantined(
-            "null_sender",
-            "From: <> (the null sender bounces use); nothing to attribute",
-            key=key,
-        )
     shown = f" (From: {envelope.sender_header!r})" if envelope.sender_header else ""
     what = "From header has no usable address" if envelope.sender_header else "no From header"
     return Quarantined("no_sender", f"{what}{shown}", key=key)
@@ -135,6 +132,40 @@ def _own_text(envelope: Envelope) -> str:
     if envelope.html is not None:
         return own_text(html_to_text(envelope.html)).text
     return ""
+
+
+#: How much of each end of a long body the bulk-mail rules read.
+_FOOTER_READ = 64 * 1024
+
+
+def _signals(envelope: Envelope, text: str, *, null_sender: bool) -> NoiseSignals:
+    plain = envelope.plain if envelope.plain is not None and envelope.plain.strip() else None
+    html_only = plain is None and envelope.html is not None
+    if plain is not None:
+        body = plain
+    elif envelope.html is not None:
+        body = html_to_text(envelope.html)
+    else:
+        body = ""
+    if len(body) > 2 * _FOOTER_READ:  # a footer sits at the start or the end; keep both
+        body = body[:_FOOTER_READ] + "\n" + body[-_FOOTER_READ:]
+    # Footers are read in the sender's part only: a newsletter quoted in a reply or forwarded by
+    # a person leaves that message a person's.
+    body = "\n".join(strip_quotes(bound_text(body.replace("\r\n", "\n").replace("\r", "\n")))[0])
+    return NoiseSignals(
+        headers=envelope.headers,
+        sender=envelope.sender.address if envelope.sender is not None else None,
+        subject=envelope.subject,
+        own_text=text,
+        report_type=envelope.report_type,
+        calendar_method=envelope.calendar_method,
+        content_type=envelope.content_type,
+        body=body,
+        html_only=html_only,
+        is_reply=bool(envelope.in_reply_to or envelope.references),
+        attached_message=envelope.attached_message,
+        null_sender=null_sender,
+    )
 
 
 def _mailbox(mailbox: Mailbox) -> Mailbox | None:
@@ -215,23 +246,14 @@ def normalise(
     if isinstance(keyed, Quarantined):
         return keyed
     envelope, key = keyed
-    if envelope.sender is None:
+    null_sender = envelope.sender is None and envelope.null_sender
+    if envelope.sender is None and not null_sender:
         return _no_sender(envelope, key)
     date, problem = _date(envelope)
     if date is None:
         return _no_date(problem, key)
     text = _own_text(envelope)
-    verdict = classify_noise(
-        NoiseSignals(
-            headers=envelope.headers,
-            sender=envelope.sender.address,
-            subject=envelope.subject,
-            own_text=text,
-            report_type=envelope.report_type,
-            calendar_method=envelope.calendar_method,
-            content_type=envelope.content_type,
-        )
-    )
+    verdict = classify_noise(_signals(envelope, text, null_sender=null_sender))
     features = analyzer.analyse(
         text, date=date, noise=verdict.kind if verdict is not None else None
     )

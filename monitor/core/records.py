@@ -21,6 +21,9 @@ class Record:
     needs_reply: bool = False
     recipients: frozenset[str] = field(default_factory=frozenset)  # To and Cc addresses
     cc_only: bool = False  # inbound with us only in Cc: for our information, no reply expected
+    # Why an inbound message waits for no reply from us although it asks for something:
+    # "not_addressed_to_us", "cc_only", "to_a_list" (monitor.core.addressing); None: it may.
+    reply_reason: str | None = None
     sentiment: float | None = None
     language: str | None = None
     friction: tuple[str, ...] = ()
@@ -30,6 +33,11 @@ class Record:
     own_chars: int = 0
     away_until: dt.date | None = None
     evidence: tuple[tuple[int, float, str | None], ...] = ()
+
+    @property
+    def waits_for_us(self) -> bool:
+        """An inbound message that asks for something and is addressed to one of us."""
+        return self.needs_reply and not self.cc_only and self.reply_reason is None
 
     @property
     def counts(self) -> bool:

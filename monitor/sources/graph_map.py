@@ -30,7 +30,7 @@ from monitor.clock import as_utc
 from monitor.core.model import Mailbox
 from monitor.core.normalise import Envelope
 from monitor.core.owntext import html_to_text
-from monitor.sources.parse import NOISE_HEADERS, decode_header_text, message_ids
+from monitor.sources.parse import decode_header_text, is_noise_header, message_ids
 
 #: Message properties relmon reads (``id`` always comes back).
 SELECT = (
@@ -162,13 +162,13 @@ def _datetime(value: Any) -> datetime | None:
 
 def _headers(message: Mapping[str, Any]) -> dict[str, str]:
     """Lower-case header name to its first value, for the headers relmon reads."""
-    wanted = {*NOISE_HEADERS, "in-reply-to", "references", "content-type", "message-id"}
+    wanted = {"in-reply-to", "references", "content-type", "message-id"}
     found: dict[str, str] = {}
     for item in message.get("internetMessageHeaders") or []:
         if not isinstance(item, Mapping):
             continue
         name = str(item.get("name") or "").strip().lower()
-        if name in wanted and name not in found:
+        if (name in wanted or is_noise_header(name)) and name not in found:
             found[name] = str(item.get("value") or "")
     return found
 
@@ -292,7 +292,7 @@ def envelope_from_graph(message: Mapping[str, Any], *, mailbox: str, folder: str
         headers={
             name: decode_header_text(value)
             for name, value in headers.items()
-            if name in NOISE_HEADERS
+            if is_noise_header(name)
         },
         content_type=content_type or "text/plain",
         report_type=report_type,

@@ -16,6 +16,7 @@ from datetime import datetime
 from email.message import Message as HeaderBlock
 
 from monitor.clock import as_utc
+from monitor.core import bulk
 from monitor.core.dates import parse_date
 from monitor.core.model import Quarantined
 from monitor.core.normalise import Envelope
@@ -47,6 +48,7 @@ __all__ = [
     "decode_header_text",
     "decode_part",
     "envelope_from",
+    "is_noise_header",
     "maildir_delivery_time",
     "message_ids",
     "parse_mailboxes",
@@ -67,7 +69,43 @@ NOISE_HEADERS = (
     "return-path",
     "x-relmon-alert",
     "x-auto-response-suppress",
+    "x-mailer",
+    "list-post",
+    "list-subscribe",
+    "list-help",
+    "list-owner",
+    "list-archive",
+    "x-ml-server",
+    "x-ml-name",
+    "x-mailman-version",
+    "x-beenthere",
+    "mailing-list",
+    "x-mailing-list",
 )
+
+#: Report parts that make a message a report in whatever container it comes (RFC 6522 says
+#: multipart/report; abuse desks and old MTAs send them inside multipart/mixed).
+_REPORT_PARTS = {
+    "message/feedback-report": "feedback-report",
+    "message/delivery-status": "delivery-status",
+    "message/global-delivery-status": "delivery-status",
+    "message/disposition-notification": "disposition-notification",
+}
+
+
+#: The null sender in any dress: ``<>``, ``MAILER-DAEMON <>``, ``"Mail Delivery System" <>``.
+_NULL_SENDER = re.compile(r"^[^<>@]*<\s*>[^<>@]*$")
+
+
+def is_null_sender(sender_header: str | None) -> bool:
+    """Whether a From header is the null sender that bounces and system notices use."""
+    return bool(sender_header) and bool(_NULL_SENDER.match((sender_header or "").strip()))
+
+
+def is_noise_header(name: str) -> bool:
+    """Whether relmon keeps a header (lower-case name) for noise detection."""
+    return name in NOISE_HEADERS or bulk.is_noise_header(name)
+
 
 _MAILDIR_TIME = re.compile(r"^(\d{9,10})\.")
 
@@ -111,11 +149,22 @@ def _raw(block: HeaderBlock, name: str) -> str | None:
 
 def _header_map(block: HeaderBlock) -> dict[str, str]:
     found: dict[str, str] = {}
-    for name in NOISE_HEADERS:
-        value = _raw(block, name)
-        if value is not None:
-            found[name] = decode_header_text(value)
+    for key, value in block.raw_items():
+        name = key.lower()
+        if name not in found and is_noise_header(name):
+            found[name] = decode_header_text(str(value))
     return found
+
+
+def _report_type(structure: Structure) -> str | None:
+    """multipart/report's type, or the report a part of another container carries."""
+    if structure.report_type:
+        return structure.report_type
+    for part in structure.parts:
+        found = _REPORT_PARTS.get(part.content_type)
+        if found is not None:
+            return found
+    return None
 
 
 def _texts(
@@ -175,16 +224,18 @@ def envelope_from(
         delivered_at=as_utc(delivered_at) if delivered_at else None,
         sender=senders[0] if senders else None,
         sender_header=None if raw_from is None else decode_header_text(str(raw_from))[:200],
+        null_sender=not senders and raw_from is not None and is_null_sender(unfold(str(raw_from))),
         to=parse_mailboxes(_raw_all(block, "to")),
         cc=parse_mailboxes(_raw_all(block, "cc")),
         subject=decode_header_text(_raw(block, "subject")),
         headers=_header_map(block),
         content_type=structure.content_type,
-        report_type=structure.report_type,
+        report_type=_report_type(structure),
         calendar_method=calendar_method,
         plain=plain,
         html=html,
         has_attachments=structure.has_attachments,
+        attached_message=any(p.content_type == "message/rfc822" for p in structure.parts),
         size=size,
         gm_thread=gm_thread,
         notes=tuple(notes),

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from monitor.core.addresses import Directory, PartyKind, domain_of
+from monitor.core.addressing import ReplyReason, why_not_for_us
 from monitor.core.model import Direction
 from monitor.core.records import Record
 from monitor.store.db import reading
@@ -44,11 +45,11 @@ _RECORD_COLUMNS = (
 
 
 def _record(row: Any, directory: Directory | None = None) -> Record:
-    cc_only = False
+    reason = None
     if directory is not None and row.direction == Direction.INBOUND.value:
-        to_us = any(directory.is_us(a) for a, _ in row.to_addrs or [])
-        cc_us = any(directory.is_us(a) for a, _ in row.cc_addrs or [])
-        cc_only = cc_us and not to_us
+        reason = why_not_for_us(
+            (a for a, _ in row.to_addrs or []), (a for a, _ in row.cc_addrs or []), directory
+        )
     return Record(
         key=row.key,
         date=row.date,
@@ -60,7 +61,8 @@ def _record(row: Any, directory: Directory | None = None) -> Record:
         noise=row.noise,
         needs_reply=bool(row.needs_reply),
         recipients=frozenset(a for a, _ in [*(row.to_addrs or []), *(row.cc_addrs or [])]),
-        cc_only=cc_only,
+        cc_only=reason is ReplyReason.CC_ONLY,
+        reply_reason=reason.value if reason is not None else None,
         sentiment=row.sentiment,
         language=row.language,
         friction=tuple(row.friction or ()),

@@ -134,3 +134,120 @@ def test_subjects_that_merely_mention_absence_are_not_auto_replies(subject: str)
     )
 
     assert verdict is None
+
+
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [
+        ({"Feedback-ID": "2291734:campaign-88:stellar:sendgrid"}, "Feedback-ID header"),
+        ({"List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}, "List-Unsubscribe-Post header"),
+        ({"X-Campaign": "spring-2026-eu"}, "X-Campaign header"),
+        ({"X-Mailgun-Variables": '{"campaign": "q2"}'}, "X-Mailgun-Variables header"),
+        ({"X-SES-Configuration-Set": "newsletters"}, "X-SES-Configuration-Set header"),
+        ({"X-MC-User": "8a1f0c7d2e9b4a6f"}, "X-MC-User header"),
+    ],
+)
+def test_headers_that_bulk_mail_services_add(headers, reason, analyzer) -> None:
+    message = read(email(headers=headers, subject="Spring offers for Acme customers"), analyzer)
+
+    assert message.noise is Noise.BULK
+    assert message.noise_reason.startswith(reason)
+
+
+def test_an_ses_relay_header_alone_leaves_a_person_a_person(analyzer) -> None:
+    # Amazon WorkMail relays people's own mail through SES.
+    message = read(email(headers={"X-SES-Outgoing": "2026.06.02-54.240.1.1"}), analyzer)
+
+    assert message.noise is None
+
+
+@pytest.mark.parametrize(
+    "sender",
+    [
+        "MAILER-DAEMON <>",
+        '"Mail Delivery System" <>',
+        "<>",
+        "Mail Delivery Subsystem <>",
+    ],
+)
+def test_the_null_sender_in_every_form_is_a_delivery_report_not_quarantined(
+    sender, analyzer
+) -> None:
+    raw = email(frm=sender, subject="Undelivered Mail Returned to Sender", body="Bounce.")
+
+    message = read(raw, analyzer)
+
+    assert message.noise is Noise.DELIVERY_REPORT
+    assert message.sender is None
+    assert not message.needs_reply
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Unzustellbar: Q3 roadmap review",
+        "Non remis : Q3 roadmap review",
+        "Mensaje no entregado: Q3 roadmap review",
+        "Onbestelbaar: Q3 roadmap review",
+        "Mancato recapito: Q3 roadmap review",
+        "Não entregue: Q3 roadmap review",
+        "メールエラー通知",
+        "邮件投递失败",
+        "Mail",
+    ],
+)
+def test_bounce_subjects_in_more_languages_from_a_machine(subject, analyzer) -> None:
+    raw = email(frm="no-reply@mx.acme-logistics.example", subject=subject, body="Failed.")
+
+    message = read(raw, analyzer)
+
+    assert message.noise is Noise.DELIVERY_REPORT
+
+
+def test_a_person_whose_subject_is_mail_is_a_person(analyzer) -> None:
+    message = read(email(subject="Mail"), analyzer)
+
+    assert message.noise is None
+
+
+def test_a_reply_that_quotes_a_newsletter_footer_is_a_person(analyzer) -> None:
+    body = (
+        "Yes, let's discuss the Rotterdam change on Thursday.\n\nDana\n\n"
+        "On Tue, 17 Mar 2026 at 07:02, Northwind Freight <team@northwind.example> wrote:\n"
+        "> New Rotterdam hub from 1 April.\n"
+        "> You are receiving this email because you signed up. Unsubscribe here:\n"
+        "> https://northwind.example/u/8f3a\n"
+    )
+    raw = email(subject="Re: March update", body=body, in_reply_to="nl-1@northwind.example")
+
+    assert read(raw, analyzer).noise is None
+
+
+@pytest.mark.parametrize(
+    "subject", ["ADV: Lowest rates of the year", "(광고) 봄 신상품 안내", "[AD] Spring sale"]
+)
+def test_subjects_labelled_as_advertising(subject, analyzer) -> None:
+    assert read(email(subject=subject), analyzer).noise is Noise.BULK
+
+
+def test_srs_forwarding_return_path_is_not_verp(analyzer) -> None:
+    headers = {"Return-Path": "<SRS0=x7Qa=ZB=acme-logistics.example=dana@forward.example>"}
+
+    assert read(email(headers=headers), analyzer).noise is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Hi Alice,\n\nPlease ask Raj to remove the pallets listed here before Friday: "
+        "https://acme-logistics.example/dock/7\n\nDana",
+        "Hi Alice,\n\nWe do not wish to receive the goods in this condition again.\n"
+        "Photos: https://acme-logistics.example/claims/88\n\nDana",
+        "Alice,\n\nNo more e-mails about this until Monday, please. "
+        "Everything is in https://acme-logistics.example/q3\n\nDana",
+        "Hi Alice,\n\nI'd like to be removed from the weekly status mailing list; "
+        "the monthly summary is enough.\n\nDana",
+    ],
+)
+def test_a_client_who_writes_remove_or_receive_is_still_a_person(body, analyzer) -> None:
+    assert read(email(body=body), analyzer).noise is None

@@ -1,0 +1,319 @@
+"""Bulk mail that carries no list headers: newsletters, marketing and mass mail.
+
+Most newsletters and marketing mail carry no ``List-Id`` or ``Precedence`` header. What gives
+them away, surest first:
+
+- headers that bulk-mail services add (``Feedback-ID``, ``List-Unsubscribe-Post``, campaign ids,
+  ``X-Mailgun-*``, ``X-SES-*``, ``X-MC-User`` …);
+- a bulk mailer's ``X-Mailer``;
+- a VERP or bounce-handling ``Return-Path`` (``bounces+1234-abcd=example.com@mail.sender``);
+- a no-reply or newsletter sender address;
+- an unsubscribe footer in the body (read at ingest, never stored).
+
+An unsubscribe footer counts only in a message that is not a reply or a forward and only in the
+instructional form a footer has ("to unsubscribe, click …", "you are receiving this email
+because …", with a link or address near it or at the end of the text). A person who asks to be
+taken off a list, or forwards a newsletter, is still a person writing.
+
+Weaker hints (an HTML-only body, many links, the word "unsubscribe" or "opt-out" anywhere) count
+only two together, and never in a reply. Missing recipients (Bcc) and the word "remove" are no
+hints at all: people write both.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+#: Headers only bulk-mail services and campaign tools add (exact lower-case names).
+SERVICE_HEADERS: frozenset[str] = frozenset(
+    {
+        "list-unsubscribe",
+        "list-unsubscribe-post",
+        "feedback-id",
+        "x-campaign",
+        "x-campaignid",
+        "x-campaign-id",
+        "x-campaignname",
+        "x-mc-user",  # Mailchimp / Mandrill
+        "x-mailchimp-campaign",
+        "x-sg-eid",  # SendGrid
+        "x-sg-id",
+        "x-sfmc-stack",  # Salesforce Marketing Cloud
+        "x-csa-complaints",  # Certified Senders Alliance members
+        "x-marketoid",
+        "x-mktmailer",
+        "x-msfbl",  # SparkPost
+        "x-rpcampaign",
+        "x-emarsys-identify",
+        "x-hubspot-mid",
+        "x-newsletter",
+        "x-newsletter-id",
+        "x-mailing-id",
+        "x-remove-address",
+        "x-complaints-to",
+        "x-abuse-reports-to",
+        "x-listmember",
+        "x-list-unsubscribe",
+    }
+)
+#: Header name prefixes of bulk-mail services.
+SERVICE_HEADER_PREFIXES: tuple[str, ...] = (
+    "x-mailgun-",
+    "x-mailjet-",
+    "x-campaign",
+    "x-mc-",
+    "x-sendgrid-",
+    "x-sg-",
+    "x-cmail-",  # Campaign Monitor
+    "x-ems-",
+    "x-sib-",  # Brevo (Sendinblue)
+    "x-mailerlite-",
+    "x-klaviyo-",
+    "x-ses-configuration-set",
+)
+#: Headers that also appear on mail a person sends through the same service (Amazon WorkMail
+#: relays through SES): a hint, not proof.
+WEAK_HEADERS: frozenset[str] = frozenset({"x-ses-outgoing", "x-precedence-ref"})
+
+#: ``X-Mailer`` values of mass-mailing software (matched at the start, case-insensitively).
+BULK_MAILERS: tuple[str, ...] = (
+    "mailchimp",
+    "mailgun",
+    "sendgrid",
+    "phplist",
+    "phpmailer",
+    "getresponse",
+    "http://getresponse",
+    "aweber",
+    "constant contact",
+    "campaign monitor",
+    "mailjet",
+    "sendinblue",
+    "acymailing",
+    "mailpoet",
+    "newsletter",
+    "mass mail",
+    "massmail",
+    "mass mailer",
+    "super mass mailer",
+    "group mail",
+    "groupmail",
+    "bulk mailer",
+    "bulkmail",
+    "quicksender",
+    "atlas mailer",
+    "mailking",
+    "send-safe",
+    "sendsafe",
+    "aureate",
+    "worldmerge",
+    "dynamicmail",
+    "mach5 mailer",
+    "advanced mass sender",
+    "emailer pro",
+    "stealth mass",
+    "express mailer",
+    "mailloop",
+    "listmail",
+    "mailwizz",
+    "mautic",
+    "sendy",
+    "interspire",
+    "oempro",
+    "lyris",
+    "listserv",
+    "ecircle",
+    "emarsys",
+    "exacttarget",
+    "salesforce marketing",
+    "marketo",
+    "hubspot",
+    "eloqua",
+    "pardot",
+)
+
+#: Local parts of no-reply and newsletter senders (whole local part, separators ignored).
+NO_REPLY_LOCAL: frozenset[str] = frozenset(
+    {
+        "noreply",
+        "donotreply",
+        "dontreply",
+        "doreplynot",
+        "replynot",
+        "nepasrepondre",
+        "nichtantworten",
+        "keineantwort",
+        "noresponder",
+        "newsletter",
+        "newsletters",
+        "news",
+        "marketing",
+        "mailings",
+        "mailing",
+        "campaign",
+        "campaigns",
+        "promotions",
+        "promo",
+        "offers",
+        "deals",
+        "announcements",
+        "announce",
+        "bulletin",
+        "digest",
+        "updates",
+        "bounce",
+        "bounces",
+        "mailer",
+        "notification",
+        "notifications",
+        "notify",
+        "alerts",
+    }
+)
+_LOCAL_PREFIX = re.compile(
+    r"^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|newsletter|bounces?)[-_.+]", re.IGNORECASE
+)
+
+#: A bounce-handling or VERP Return-Path local part (not SRS forwarding or BATV signing, which
+#: rewrite a person's own mail).
+_VERP_TOKEN = re.compile(
+    r"(?:^|[-_.+])(?:bounces?|bnc|return|mailer-?bounces?|verp)(?:[-_.+=]|\d|$)",
+    re.IGNORECASE,
+)
+_PERSON_REWRITE = re.compile(r"^(?:srs[01][=+-]|prvs=|btv1=|msprvs\d?=)", re.IGNORECASE)
+_VERP_ENCODED = re.compile(r"[+-][^@]*=[^@=]+$")
+
+# Footer phrases, as the footer says them (not as a person asks to be taken off a list).
+_TAKE_OFF = (
+    r"(?:\w+ly\s+)?[\"']?(?:unsubscribe[ds]?|(?:be|get)\s+unsubscribed|removed|(?:be|get)\s+removed|"
+    r"opt(?:ed)?[- ]?out|be\s+(?:excluded|eliminated)|(?:be|get)\s+deleted|(?:be|get)\s+taken\s+(?:off|out)|be\s+deleted|get\s+out\s+of|"
+    r"stop\s+receiving|no\s+longer\s+receive)[\"']?"
+)
+# What a footer offers to stop: mail, not goods or excuses ("we do not wish to receive the pallets").
+_MAILINGS = (
+    r"(?:(?:any|these|this|our|such|further|future|more|similar|the)\s+){0,3}(?:\w+\s+)?"
+    r"(?:e-?mails?|mails?|mailings?|messages?|offers?|newsletters?|communications?|notices?|"
+    r"information|promotions?|updates?)\b"
+)
+_FOOTER = re.compile(
+    r"(?:"
+    # "to be removed from our list", "you may opt-out of our database here", "if you would
+    # like to be removed richey@…": the taking-off, then what from, a link or an address.
+    r"(?:\bto|\bwish(?:\s+not)?\s+to|like\s+to|want\s+to|prefer\s+to|\byou\s+(?:can|may)(?:\s+always)?|"
+    r"please\s+click\s+here\s+to|click\s+(?:here|below)\s+to)\s+" + _TAKE_OFF + r"(?!\w)"
+    r"(?=[\s\S]{0,80}?(?:\blist|mailing|database|e-?mails?\b|address|future|receiv|mailto|https?:|www\.|@|"
+    r"click|\bhere\b|subject|newsletter|communications?|offers|\bcall\b|\bphone|\breply|\bsend)|\W*$)|"
+    # "to easily remove your address from the list": a bare "remove" needs the list it is from.
+    r"\bremove\s+(?:your(?:self)?|you)\b(?=[\s\S]{0,60}?(?:\blist|mailing|database|e-?mails?\b|address))|"
+    r"(?:leave|exit|be\s+taken\s+off)\s+(?:this|our|the)\s+(?:mailing\s+|e-?mail\s+)?list|"
+    r"(?:(?:wish|want|like|prefer)\s+not|(?:no\s+longer|not|n't)\s+(?:wish|want|like))\s+to\s+(?:receive|get)\s+"
+    + _MAILINGS
+    + r"|not\s+interested\s+in\s+(?:receiving\s+)?(?:future|further)\s+(?:offers|e-?mails|mailings|messages)|"
+    r"for\s+no\s+(?:further|more)\s+(?:e-?mails|mailings)|"
+    r"this\s+is\s+a\s+one[- ]time\s+mailing|you\s+will\s+not\s+be\s+e-?mailed\s+again|"
+    r"(?:sent|mailed)\s+in\s+compliance\s+with|cannot\s+be\s+considered\s+spam|"
+    r"(?:for|request)\s+removal[\s:]{0,5}(?:https?:|mailto:|www\.|\S+@)|"
+    # A link whose path says what it does.
+    r"(?:https?://|www\.)[^\s\"'<>]{0,200}?(?:unsubscribe|opt-?out|opt_out|/remove\.(?:php|html?|asp|cgi|jsp))|"
+    r"unsubscribe\s+(?:here|link|instructions|below|now|at\s+any\s+time|anytime)|"
+    r"you\s+(?:are\s+)?receiv(?:ed|ing)\s+this\s+(?:e-?mail|message|newsletter|mailing|communication|because)|"
+    r"(?:this|the)\s+(?:e-?mail|message|newsletter|mailing)\s+(?:was|has\s+been|is(?:\s+being)?)\s+sent\s+to\s+"
+    r"(?:you\s+because|our\s+(?:subscribers|members|customers)|\S+@)|"
+    r"(?:you|your\s+(?:e-?mail\s+)?address)\s+(?:have\s+|has\s+|were\s+|was\s+)?(?:opted[- ]?in|"
+    r"subscribed\s+to|signed\s+up\s+(?:to|for)|appears?\s+(?:in|on)\s+(?:a|an|our)\s+(?:subscription|mailing))|"
+    r"(?:manage|update)\s+(?:your\s+)?(?:e-?mail\s+|subscription\s+|communication\s+)?(?:preferences|subscriptions?)|"
+    r"(?:reply|respond)\s+with\s+[\"']?remove|[\"']?remove[\"']?\s+(?:in|as)\s+(?:the\s+)?subject|"
+    r"mailto:[^\s>]*(?:remove|unsubscribe)|"
+    r"newsletter\s+(?:abbestellen|abmelden)|vom\s+newsletter\s+abmelden|hier\s+abmelden|"
+    r"se\s+d[ée]sabonner|d[ée]sinscri(?:re|ption|vez)|d[ée]sabonnez|"
+    r"darse\s+de\s+baja|dar(?:te|se)?\s+de\s+baja|cancelar\s+(?:la\s+)?suscripci[óo]n|"
+    r"peru(?:uta)?\s+tilau[ks]|tilauksen\s+peruminen|"
+    r"退订|取消订阅|退訂|取消訂閱|配信停止|配信解除|購読解除|수신\s*거부|"
+    r"afmelden\s+voor|uitschrijven|annulla\s+(?:l')?iscrizione|disiscriviti|"
+    r"descadastr|cancelar\s+(?:a\s+)?inscri[çc][ãa]o"
+    r")",
+    re.IGNORECASE,
+)
+_NEAR_LINK = re.compile(r"https?://|www\.|@|click|\[link\]|<", re.IGNORECASE)
+_WEAK_WORDS = re.compile(r"\b(?:unsubscribe|opt[- ]?out)\b", re.IGNORECASE)
+_CLICK_HERE = re.compile(r"\bclick\s+(?:here|below|on\s+this\s+link)\b", re.IGNORECASE)
+#: Subject labels that laws require on advertising (US states' "ADV:", Korea's "(광고)",
+#: Japan's "未承諾広告").
+AD_SUBJECT = re.compile(
+    r"^\s*(?:[\[(]?\s*(?:adv|ad|광고|広告)\s*[\])]|adv\s*:|未承諾広告)", re.IGNORECASE
+)
+_LINK = re.compile(r"https?://", re.IGNORECASE)
+
+
+def service_header(headers: Mapping[str, str]) -> str | None:
+    """The first header only a bulk-mail service adds, if any."""
+    for name in headers:
+        if name in SERVICE_HEADERS or name.startswith(SERVICE_HEADER_PREFIXES):
+            return name
+    return None
+
+
+def is_noise_header(name: str) -> bool:
+    """Whether a header (lower-case name) is one bulk detection reads."""
+    return (
+        name in SERVICE_HEADERS or name in WEAK_HEADERS or name.startswith(SERVICE_HEADER_PREFIXES)
+    )
+
+
+def bulk_mailer(x_mailer: str | None) -> bool:
+    value = (x_mailer or "").strip().lower()
+    return bool(value) and value.startswith(BULK_MAILERS)
+
+
+def no_reply_sender(address: str | None) -> bool:
+    local = (address or "").partition("@")[0].lower()
+    if not local:
+        return False
+    squeezed = re.sub(r"[-_.+]", "", local)
+    return squeezed in NO_REPLY_LOCAL or bool(_LOCAL_PREFIX.match(local))
+
+
+def verp_return_path(return_path: str | None, sender: str | None) -> bool:
+    """A Return-Path a bulk sender's bounce handling writes, not a person's own address."""
+    address = (return_path or "").strip().strip("<>").strip().lower()
+    if "@" not in address or address == (sender or "").lower():
+        return False
+    local, _, domain = address.rpartition("@")
+    if _PERSON_REWRITE.match(local):
+        return False
+    if _VERP_TOKEN.search(local):
+        return True
+    sender_domain = (sender or "").rpartition("@")[2].lower()
+    return bool(_VERP_ENCODED.search(local)) and not domain.endswith(sender_domain or "\0")
+
+
+_FIRST_PERSON = re.compile(
+    r"\b(?:i|i'?d|i'?m|i'?ll|me|my|we|we'?d|we'?re)\b[^.!?\n]*$", re.IGNORECASE
+)
+
+
+def unsubscribe_footer(body: str) -> bool:
+    """An instructional unsubscribe or "why you get this" footer, not a person's own request
+    ("I'd like to be removed from your list")."""
+    for match in _FOOTER.finditer(body):
+        if _FIRST_PERSON.search(body, max(0, match.start() - 40), match.start()):
+            continue
+        near = body[max(0, match.start() - 200) : match.end() + 200]
+        if _NEAR_LINK.search(near) or match.start() >= 0.6 * len(body):
+            return True
+    return False
+
+
+def weak_hints(headers: Mapping[str, str], body: str, *, html_only: bool) -> list[str]:
+    """Hints that need company: each alone is found in people's mail too."""
+    hints = [name for name in WEAK_HEADERS if name in headers]
+    if html_only:
+        hints.append("HTML-only body")
+    if _WEAK_WORDS.search(body):
+        hints.append("unsubscribe wording")
+    if _CLICK_HERE.search(body):
+        hints.append("click-here wording")
+    if len(_LINK.findall(body, 0, 200_000)) >= 8:
+        hints.append("many links")
+    return hints
