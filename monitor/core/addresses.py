@@ -62,38 +62,37 @@ def normalise_domain(value: str) -> str:
     return text
 
 
-#: Names of Sent folders (the last path component, compared case-insensitively): IMAP servers
+#: Names of Sent folders, the likeliest first (the last path component, compared case-insensitively): IMAP servers
 #: without SPECIAL-USE and Exchange name them in the mailbox's language; Graph's well-known
 #: ``sentitems``; maildir and mbox exports ("Sent", ".Sent", "sent-2025.mbox").
-SENT_FOLDER_NAMES: frozenset[str] = frozenset(
-    {
-        "sent",
-        "sent items",
-        "sent messages",
-        "sent mail",
-        "sentitems",
-        "gesendet",
-        "gesendete elemente",
-        "gesendete objekte",
-        "éléments envoyés",
-        "elementos enviados",
-        "enviados",
-        "posta inviata",
-        "elementi inviati",
-        "verzonden items",
-        "lähetetyt",
-        "lähetetyt kohteet",
-        "skickat",
-        "skickade objekt",
-        "sendt",
-        "sendte elementer",
-        "已发送",
-        "已发送邮件",
-        "寄件備份",
-        "送信済みアイテム",
-        "отправленные",
-    }
+SENT_FOLDERS: tuple[str, ...] = (
+    "sent",
+    "sent items",
+    "sent messages",
+    "sent mail",
+    "sentitems",
+    "gesendet",
+    "gesendete elemente",
+    "gesendete objekte",
+    "éléments envoyés",
+    "elementos enviados",
+    "enviados",
+    "posta inviata",
+    "elementi inviati",
+    "verzonden items",
+    "lähetetyt",
+    "lähetetyt kohteet",
+    "skickat",
+    "skickade objekt",
+    "sendt",
+    "sendte elementer",
+    "已发送",
+    "已发送邮件",
+    "寄件備份",
+    "送信済みアイテム",
+    "отправленные",
 )
+SENT_FOLDER_NAMES: frozenset[str] = frozenset(SENT_FOLDERS)
 _FOLDER_SEPARATORS = re.compile(r"[/\\]")
 _WORD_SEPARATORS = re.compile(r"[-_.\s]+")
 

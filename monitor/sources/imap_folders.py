@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from monitor.core.addresses import SENT_FOLDERS
+
 INBOX = "inbox"
 SENT = "sent"
 ALL = "all"
@@ -37,33 +39,7 @@ SKIPPED_ROLES = {"junk": "junk mail", "trash": "deleted mail", "drafts": "drafts
 #: Usual names when a server has no SPECIAL-USE attributes (compared case-insensitively, on the
 #: last path component). Exchange Online names these folders in the mailbox's language.
 FALLBACK_NAMES: dict[str, tuple[str, ...]] = {
-    SENT: (
-        "sent",
-        "sent items",
-        "sent messages",
-        "sent mail",
-        "sent-mail",
-        "gesendet",
-        "gesendete elemente",
-        "gesendete objekte",
-        "éléments envoyés",
-        "elementos enviados",
-        "enviados",
-        "posta inviata",
-        "elementi inviati",
-        "verzonden items",
-        "lähetetyt",
-        "lähetetyt kohteet",
-        "skickat",
-        "skickade objekt",
-        "sendt",
-        "sendte elementer",
-        "已发送",
-        "已发送邮件",
-        "寄件備份",
-        "送信済みアイテム",
-        "отправленные",
-    ),
+    SENT: (*SENT_FOLDERS, "sent-mail"),
     "junk": (
         "junk",
         "junk e-mail",

@@ -19,6 +19,7 @@ from monitor.clock import as_utc
 from monitor.core import bulk
 from monitor.core.dates import parse_date
 from monitor.core.model import Quarantined
+from monitor.core.noise import LIST_SERVER_HEADERS
 from monitor.core.normalise import Envelope
 from monitor.core.provenance import keep_trace
 from monitor.sources.decoding import (
@@ -70,17 +71,7 @@ NOISE_HEADERS = (
     "x-relmon-alert",
     "x-auto-response-suppress",
     "x-mailer",
-    "list-post",
-    "list-subscribe",
-    "list-help",
-    "list-owner",
-    "list-archive",
-    "x-ml-server",
-    "x-ml-name",
-    "x-mailman-version",
-    "x-beenthere",
-    "mailing-list",
-    "x-mailing-list",
+    *LIST_SERVER_HEADERS,
 )
 
 #: Report parts that make a message a report in whatever container it comes (RFC 6522 says
