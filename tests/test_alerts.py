@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -22,7 +21,8 @@ from monitor.core.model import Message, Noise
 from monitor.sources.pipeline import from_raw
 from monitor.store.schema import alert_events, outbox
 from tests.claims import let_claims_expire
-from tests.factories import ALICE, BEN, email
+from tests.crashes import crash_setup
+from tests.factories import ALICE, BEN
 from tests.scenario import Scenario, at
 from tests.servers.smtp import SmtpServer
 
@@ -266,25 +266,7 @@ def test_a_rejected_recipient_is_a_permanent_failure_not_retried_forever(
 def test_the_process_killed_between_commit_and_send_delivers_the_email_once_after_restart(
     tmp_path, smtp_server
 ) -> None:
-    from tests.factories import CONFIG
-
-    config = tmp_path / "relmon.toml"
-    config.write_text(
-        CONFIG + smtp_server.config() + f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n'
-    )
-    maildir = tmp_path / "Maildir"
-    for sub in ("cur", "new", "tmp"):
-        (maildir / sub).mkdir(parents=True)
-    # A question that has waited ten days: critical now, whatever today is (and no check-in due).
-    (maildir / "cur" / "1.M1:2,S").write_bytes(
-        email(
-            date=datetime.now(UTC) - timedelta(days=10),
-            subject="Revised rollout dates",
-            body=QUESTION,
-        )
-    )
-    command = [sys.executable, "-m", "monitor", "--config", str(config)]
-    subprocess.run([*command, "ingest", str(maildir)], check=True, capture_output=True)
+    command = crash_setup(tmp_path, f"sqlite:///{tmp_path / 'relmon.db'}", smtp_server)
 
     crashed = subprocess.run(
         [*command, "alerts", "send"],

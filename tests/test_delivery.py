@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -26,7 +24,7 @@ from monitor.clock import utcnow
 from monitor.store import Store
 from monitor.store.db import create_engine
 from tests.claims import let_claims_expire
-from tests.factories import CONFIG, email
+from tests.crashes import crash_setup
 
 pytestmark = pytest.mark.live
 
@@ -101,26 +99,6 @@ def test_two_workers_whose_clocks_differ_by_eleven_minutes_never_send_an_email_t
 
     assert first.sent == 1
     assert len(sent) == 8 and len(set(sent)) == 8, sent
-
-
-def crash_setup(tmp_path: Path, store_url: str, smtp_server) -> list[str]:
-    """A question Acme has waited ten days for (a critical alert), ingested; the command
-    line that runs relmon on it."""
-    config = tmp_path / "relmon.toml"
-    config.write_text(CONFIG + smtp_server.config() + f'\n[store]\nurl = "{store_url}"\n')
-    maildir = tmp_path / "Maildir"
-    for sub in ("cur", "new", "tmp"):
-        (maildir / sub).mkdir(parents=True)
-    (maildir / "cur" / "1.M1:2,S").write_bytes(
-        email(
-            date=datetime.now(UTC) - timedelta(days=10),
-            subject="Revised rollout dates",
-            body=QUESTION,
-        )
-    )
-    command = [sys.executable, "-m", "monitor", "--config", str(config)]
-    subprocess.run([*command, "ingest", str(maildir)], check=True, capture_output=True)
-    return command
 
 
 def send(command: list[str], crash_at: str | None = None) -> subprocess.CompletedProcess[str]:

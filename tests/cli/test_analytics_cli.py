@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-import pytest
 from click.testing import CliRunner
 
 from monitor.cli import cli
+from tests.cli.helpers import run_json
 
 NOW = "2026-11-20T09:00Z"
 
 
-@pytest.fixture(scope="module")
-def demo_config(tmp_path_factory) -> Path:
-    directory = tmp_path_factory.mktemp("demo")
-    result = CliRunner().invoke(cli, ["demo", "--keep", str(directory)], catch_exceptions=False)
-    assert result.exit_code == 0
-    return directory / "relmon.toml"
-
-
-def run(config: Path, *args: str) -> dict:
-    result = CliRunner().invoke(cli, ["--config", str(config), *args], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+run = run_json
 
 
 def test_health_lists_clients_worst_first_with_the_alerts_each_story_deserves(demo_config) -> None:

@@ -3,32 +3,17 @@ really print: a field added to one without the other fails here."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import get_type_hints
 
-import pytest
-from click.testing import CliRunner
-
 from monitor.app import jsondoc, rows
-from monitor.cli import cli
+from tests.cli.helpers import run_json
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = "2026-11-20T09:00Z"
 
 
-@pytest.fixture(scope="module")
-def demo_config(tmp_path_factory) -> Path:
-    directory = tmp_path_factory.mktemp("demo")
-    result = CliRunner().invoke(cli, ["demo", "--keep", str(directory)], catch_exceptions=False)
-    assert result.exit_code == 0
-    return directory / "relmon.toml"
-
-
-def run(config: Path, *args: str) -> dict:
-    result = CliRunner().invoke(cli, ["--config", str(config), *args], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+run = run_json
 
 
 def keys(row_type: type) -> list[str]:
