@@ -159,7 +159,10 @@ class HealthRow(TypedDict):
 
     name: Annotated[str, Doc()]
     owner: Annotated[str, Doc()]
-    health: Annotated[int | None, Doc("null: no history at all", type="integer 0–100 or null")]
+    health: Annotated[
+        int | None,
+        Doc("null: too little history (fewer than three messages)", type="integer 0–100 or null"),
+    ]
     components: Annotated[
         dict[str, int | None],
         Doc(

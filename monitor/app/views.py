@@ -205,9 +205,16 @@ def health_row(report: ClientReport, trend: list[TrendPoint]) -> HealthRow:
     }
 
 
-def _worst_first(row: HealthRow) -> tuple[int, float, str]:
+#: Open alerts rank a client before its score does: critical, then warning, then none.
+_ALERT_RANK = {"critical": 0, "warning": 1}
+
+
+def _worst_first(row: HealthRow) -> tuple[int, int, float, str]:
+    """Worst open alert first, whatever the health (a client with too little history for a
+    score still has its alerts); then the lowest score; then clients without one."""
+    rank = min((_ALERT_RANK.get(a["severity"] or "", 2) for a in row["alerts"]), default=2)
     score = row["health"]
-    return (1 if score is None else 0, score if score is not None else 101, row["name"])
+    return (rank, 1 if score is None else 0, score if score is not None else 101, row["name"])
 
 
 def health(runtime: Runtime, as_of: datetime, *, trend_days: int = TREND_DAYS) -> list[HealthRow]:

@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from monitor.app.rows import ClientDetail, HealthRow
 
 
+#: What the health column says of a client with fewer than three messages: no score yet.
+TOO_LITTLE = "too little history"
+
+
 def health_table(rows: Sequence[HealthRow], tz: tzinfo) -> Table:
     table = Table(show_edge=False, pad_edge=False)
     for name, justify in (
@@ -59,7 +63,7 @@ def health_table(rows: Sequence[HealthRow], tz: tzinfo) -> Table:
         )
         table.add_row(
             row["name"],
-            f"[{health_style(score)}]{score if score is not None else '—'}[/]",
+            f"[{health_style(score)}]{score if score is not None else TOO_LITTLE}[/]",
             trend,
             day_time(row["last_inbound"]["date"], tz) if row["last_inbound"] else "—",
             day_time(row["last_outbound"]["date"], tz) if row["last_outbound"] else "—",
@@ -141,7 +145,7 @@ def _print_summary(out: Console, data: ClientDetail, tz: tzinfo, when: datetime)
         f"{k} {v if v is not None else '—'}" for k, v in data["components"].items()
     )
     out.print(
-        f"Health [{health_style(score)}]{score if score is not None else '—'}[/] ({components})  {sparkline([p['health'] for p in data['trend']], 0, 100)}"
+        f"Health [{health_style(score)}]{score if score is not None else TOO_LITTLE}[/] ({components})  {sparkline([p['health'] for p in data['trend']], 0, 100)}"
     )
     pattern = data["pattern"]
     out.print(f"Pattern: [bold]{pattern['name']}[/bold] ({'; '.join(pattern['reasons'])})")

@@ -33,7 +33,7 @@ WEAKEST_PLUS = 50
 
 @dataclass(frozen=True)
 class Health:
-    score: int | None  # None: no history at all
+    score: int | None  # None: too little history (fewer than three messages)
     components: dict[str, int | None]
 
 
