@@ -30,6 +30,7 @@ from monitor.core.analysis import ClientHistory, ClientReport, analyse
 from monitor.core.detectors import Severity
 from monitor.core.records import Record
 from monitor.faults import crash_point
+from monitor.store.alerting import mark_evaluated
 from monitor.store.sources import AccountHealth, account_health
 
 __all__ = [
@@ -182,6 +183,7 @@ def evaluate_alerts(runtime: Runtime, *, now: datetime) -> AlertsReport:
     for account in config.accounts:
         state = health.get(account.name)
         result.events += _evaluate_account(runtime, account.name, state, channels, now)
+    mark_evaluated(runtime.store.engine, now)
     return result
 
 

@@ -225,6 +225,15 @@ class HealthRow(TypedDict):
     ]
 
 
+class AlertsFreshness(TypedDict):
+    """``relmon alerts --json``'s ``evaluated``: whether the stored alerts reflect the stored mail."""
+
+    at: datetime | None
+    newest_mail_stored_at: datetime | None
+    stale: bool
+    would_fire: int | None
+
+
 class TimelineEntry(MessageRef):
     direction: str
     noise: str | None

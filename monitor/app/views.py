@@ -11,6 +11,7 @@ from typing import Literal
 
 from monitor.app.evaluation import Evaluation, prepare
 from monitor.app.rows import (
+    AlertsFreshness,
     AwaitingMessage,
     BacktestClient,
     BacktestResult,
@@ -33,6 +34,7 @@ from monitor.core.gaps import GapStats
 from monitor.core.health import COMMON_ADVICE
 from monitor.core.model import Direction
 from monitor.core.records import Record
+from monitor.store.alerting import evaluation_lag
 from monitor.store.queries import load_records, suggest_clients
 
 TREND_DAYS = 30
@@ -226,6 +228,25 @@ def health(runtime: Runtime, as_of: datetime, *, trend_days: int = TREND_DAYS) -
         for name in evaluation.histories
     ]
     return sorted(rows, key=_worst_first)
+
+
+def alerts_freshness(runtime: Runtime, as_of: datetime, client: str | None) -> AlertsFreshness:
+    """Whether alerts were evaluated since the newest mail was stored; when not, how many
+    conditions would fire now (what ``relmon health`` lists), evaluated without storing or
+    sending anything."""
+    evaluated, stored = evaluation_lag(runtime.store.engine)
+    stale = stored is not None and (evaluated is None or evaluated < stored)
+    would_fire = None
+    if stale:
+        evaluation = prepare(runtime, as_of)
+        names = [client] if client is not None else list(evaluation.histories)
+        would_fire = sum(len(evaluation.report(name, as_of).firing) for name in names)
+    return {
+        "at": evaluated,
+        "newest_mail_stored_at": stored,
+        "stale": stale,
+        "would_fire": would_fire,
+    }
 
 
 def client_detail(

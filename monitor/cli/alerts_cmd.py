@@ -25,6 +25,7 @@ from monitor.clock import parse_duration
 
 if TYPE_CHECKING:
     from monitor.alerts.store import Action, StoredAlert
+    from monitor.app.rows import AlertsFreshness
 
 
 def _row(alert: StoredAlert) -> dict[str, Any]:
@@ -68,7 +69,8 @@ def alerts_group(
     """Alerts: open ones by default, with their state and why they fired.
 
     Also lists emails that could not be delivered. `relmon alerts send` evaluates and
-    delivers; the daemon does this on its own schedule.
+    delivers; the daemon does this on its own schedule. When mail was stored since the last
+    evaluation, says so and how many conditions would fire now (nothing is sent).
 
     \b
     Example:
@@ -79,18 +81,48 @@ def alerts_group(
         return
     from monitor.alerts.outbox import problems
     from monitor.alerts.store import events_of, listing
+    from monitor.app.views import alerts_freshness
 
     runtime = app.runtime()
     name = named_client(runtime.config, client).name if client is not None else None
     stored = listing(runtime.store.engine, include_resolved=show_all, client=name)
     delivery = problems(runtime.store.engine)
+    freshness = alerts_freshness(runtime, app.now, name)
     if as_json:
         rows = [{**_row(a), "events": events_of(runtime.store.engine, a.id)} for a in stored]
-        emit_json({"schema": "relmon/alerts/v1", "alerts": rows, "outbox": delivery})
+        emit_json(
+            {
+                "schema": "relmon/alerts/v1",
+                "alerts": rows,
+                "outbox": delivery,
+                "evaluated": freshness,
+            }
+        )
         return
     out = console()
-    _print_alerts(out, stored, runtime.config.team.tz, show_all=show_all)
+    if freshness["stale"] and not stored:
+        out.print(_not_raised_yet(freshness))
+    else:
+        _print_alerts(out, stored, runtime.config.team.tz, show_all=show_all)
+        if freshness["stale"]:
+            out.print(f"[yellow]Not up to date:[/yellow] {_not_raised_yet(freshness)}")
     _print_delivery(out, delivery)
+
+
+def _not_raised_yet(freshness: AlertsFreshness) -> str:
+    """Why the stored alerts lag the mail, and what would fire now."""
+    never = freshness["at"] is None
+    head = (
+        "No alerts raised yet"
+        if never
+        else "Alerts were last evaluated before the newest mail was stored"
+    )
+    count = freshness["would_fire"] or 0
+    fire = f"{count} condition{'s' if count != 1 else ''} would fire now"
+    return (
+        f"{head}: alerts are raised by `relmon run` or `relmon alerts send` "
+        f"({fire}; see `relmon health`)."
+    )
 
 
 def _print_alerts(out: Console, stored: list[StoredAlert], tz: tzinfo, *, show_all: bool) -> None:

@@ -10,9 +10,10 @@ import sqlalchemy as sa
 
 from monitor.core.alerts import State
 from monitor.store.db import reading
-from monitor.store.messages import insert_ignoring_conflicts
+from monitor.store.messages import get_meta, insert_ignoring_conflicts, set_meta
 from monitor.store.schema import alert_events, alerts, digests, messages
 
+_EVALUATED = "alerts_evaluated_at"  # meta: when alerts were last evaluated
 _DIGEST = "digest"  # alert_events.route of warnings that wait for the daily digest
 
 
@@ -94,3 +95,17 @@ def away_replies(engine: sa.Engine, as_of: datetime) -> list[tuple[str, datetime
     )
     with reading(engine) as connection:
         return [(row[0], row[1], row[2]) for row in connection.execute(query)]
+
+
+def mark_evaluated(engine: sa.Engine, now: datetime) -> None:
+    """Remember that every client's alerts were evaluated at ``now``."""
+    with engine.begin() as connection:
+        set_meta(connection, _EVALUATED, now.isoformat())
+
+
+def evaluation_lag(engine: sa.Engine) -> tuple[datetime | None, datetime | None]:
+    """(when alerts were last evaluated, when the newest message was stored); None: never."""
+    with reading(engine) as connection:
+        evaluated = get_meta(connection, _EVALUATED)
+        stored = connection.execute(sa.select(sa.func.max(messages.c.first_seen))).scalar()
+    return (datetime.fromisoformat(evaluated) if evaluated else None), stored
