@@ -59,12 +59,28 @@ pass_app = click.make_pass_decorator(App)
 
 
 def named_client(config: Config, name: str) -> Client:
-    """The configured client of that name (any case), or an error listing them."""
+    """The configured client ``name`` means: its exact name (any case), else the one name it
+    begins, else the one name it is part of (``acme`` for "Acme Logistics"). Several candidates,
+    or none, are an error that lists them."""
     found = config.client(name)
-    if found is None:
-        known = ", ".join(c.name for c in config.clients) or "none configured"
-        raise click.ClickException(f"no client named {name!r} (known: {known})")
-    return found
+    if found is not None:
+        return found
+    wanted = name.strip().casefold()
+    if wanted:
+        names = [(c.name.casefold(), c) for c in config.clients]
+        for candidates in (
+            [c for folded, c in names if folded.startswith(wanted)],
+            [c for folded, c in names if wanted in folded],
+        ):
+            if len(candidates) == 1:
+                return candidates[0]
+            if candidates:
+                listed = ", ".join(c.name for c in candidates)
+                raise click.ClickException(
+                    f"{name!r} matches {len(candidates)} clients ({listed}); give more of the name"
+                )
+    known = ", ".join(c.name for c in config.clients) or "none configured"
+    raise click.ClickException(f"no client named {name!r} (known: {known})")
 
 
 def named_account(config: Config, name: str) -> Account:
