@@ -14,6 +14,7 @@ from monitor.cli.common import (
     console,
     emit_json,
     fail_cleanly,
+    no_clients_hint,
     pass_app,
     query_options,
     short_date,
@@ -84,6 +85,9 @@ def clients(ctx: click.Context, app: App, as_json: bool, as_of: datetime | None)
     rows = client_overview(app.runtime(), when)
     if as_json:
         emit_json({"schema": "relmon/clients/v1", "as_of": when, "clients": rows})
+        return
+    if not app.config.clients:
+        click.echo(no_clients_hint(app.config))
         return
     console().print(clients_table(rows, app.config.team.tz))
 

@@ -83,6 +83,25 @@ def named_client(config: Config, name: str) -> Client:
     raise click.ClickException(f"no client named {name!r} (known: {known})")
 
 
+def no_clients_hint(config: Config) -> str:
+    """What to do when no client is configured, instead of an empty table."""
+    where = str(config.path) if config.path is not None else "the configuration"
+    return (
+        f"No clients are configured yet. Add one to {where}, for example:\n\n"
+        "  [[clients]]\n"
+        '  name = "Acme Logistics"\n'
+        '  domains = ["acme-logistics.example"]\n'
+        f'  owner = "{_an_owner(config)}"\n\n'
+        "`relmon clients suggest` lists the outside domains we exchange the most mail with,\n"
+        "the likeliest clients; `relmon config check` checks the result."
+    )
+
+
+def _an_owner(config: Config) -> str:
+    members = config.team.members
+    return members[0].address if members else "you@your-firm.example"
+
+
 def named_account(config: Config, name: str) -> Account:
     """The configured account of that name, or an error listing them."""
     found = config.account(name)
