@@ -114,6 +114,12 @@ def suggest(app: App, as_json: bool, as_of: datetime | None, limit: int) -> None
     if as_json:
         emit_json({"schema": "relmon/clients-suggest/v1", "as_of": when, "suggestions": rows})
         return
+    if not rows:
+        click.echo(
+            "Every outside domain and address in the stored mail belongs to a client"
+            " (or no mail is stored yet: `relmon sync` reads the configured mailboxes)."
+        )
+        return
     grid = table(("domain or address", "from them", "from us", "people", "first", "last"))
     for row in rows:
         people = ", ".join(row["people"][:3]) + (

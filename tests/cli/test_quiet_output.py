@@ -93,3 +93,12 @@ def test_a_stored_sentence_is_printed_as_written_even_with_brackets(
 
     assert ": We [really] need [bold]this[/bold] fixed." in out
     assert out.count(NOT_STORED) == 1  # the other sentences are still not stored
+
+
+def test_suggest_with_nothing_to_suggest_says_why_instead_of_an_empty_table(tmp_path) -> None:
+    out = invoke(_without_clients(tmp_path), "clients", "suggest").stdout
+
+    assert out == (
+        "Every outside domain and address in the stored mail belongs to a client"
+        " (or no mail is stored yet: `relmon sync` reads the configured mailboxes).\n"
+    )
