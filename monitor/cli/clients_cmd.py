@@ -14,6 +14,7 @@ from monitor.cli.common import (
     console,
     emit_json,
     fail_cleanly,
+    no_clients_hint,
     pass_app,
     query_options,
     short_date,
@@ -85,6 +86,9 @@ def clients(ctx: click.Context, app: App, as_json: bool, as_of: datetime | None)
     if as_json:
         emit_json({"schema": "relmon/clients/v1", "as_of": when, "clients": rows})
         return
+    if not app.config.clients:
+        click.echo(no_clients_hint(app.config))
+        return
     console().print(clients_table(rows, app.config.team.tz))
 
 
@@ -109,6 +113,12 @@ def suggest(app: App, as_json: bool, as_of: datetime | None, limit: int) -> None
     rows = suggestions(app.runtime(), when, limit)
     if as_json:
         emit_json({"schema": "relmon/clients-suggest/v1", "as_of": when, "suggestions": rows})
+        return
+    if not rows:
+        click.echo(
+            "Every outside domain and address in the stored mail belongs to a client"
+            " (or no mail is stored yet: `relmon sync` reads the configured mailboxes)."
+        )
         return
     grid = table(("domain or address", "from them", "from us", "people", "first", "last"))
     for row in rows:

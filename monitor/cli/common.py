@@ -59,12 +59,47 @@ pass_app = click.make_pass_decorator(App)
 
 
 def named_client(config: Config, name: str) -> Client:
-    """The configured client of that name (any case), or an error listing them."""
+    """The configured client ``name`` means: its exact name (any case), else the one name it
+    begins, else the one name it is part of (``acme`` for "Acme Logistics"). Several candidates,
+    or none, are an error that lists them."""
     found = config.client(name)
-    if found is None:
-        known = ", ".join(c.name for c in config.clients) or "none configured"
-        raise click.ClickException(f"no client named {name!r} (known: {known})")
-    return found
+    if found is not None:
+        return found
+    wanted = name.strip().casefold()
+    if wanted:
+        names = [(c.name.casefold(), c) for c in config.clients]
+        for candidates in (
+            [c for folded, c in names if folded.startswith(wanted)],
+            [c for folded, c in names if wanted in folded],
+        ):
+            if len(candidates) == 1:
+                return candidates[0]
+            if candidates:
+                listed = ", ".join(c.name for c in candidates)
+                raise click.ClickException(
+                    f"{name!r} matches {len(candidates)} clients ({listed}); give more of the name"
+                )
+    known = ", ".join(c.name for c in config.clients) or "none configured"
+    raise click.ClickException(f"no client named {name!r} (known: {known})")
+
+
+def no_clients_hint(config: Config) -> str:
+    """What to do when no client is configured, instead of an empty table."""
+    where = str(config.path) if config.path is not None else "the configuration"
+    return (
+        f"No clients are configured yet. Add one to {where}, for example:\n\n"
+        "  [[clients]]\n"
+        '  name = "Acme Logistics"\n'
+        '  domains = ["acme-logistics.example"]\n'
+        f'  owner = "{_an_owner(config)}"\n\n'
+        "`relmon clients suggest` lists the outside domains we exchange the most mail with,\n"
+        "the likeliest clients; `relmon config check` checks the result."
+    )
+
+
+def _an_owner(config: Config) -> str:
+    members = config.team.members
+    return members[0].address if members else "you@your-firm.example"
 
 
 def named_account(config: Config, name: str) -> Account:

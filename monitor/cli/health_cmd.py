@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from monitor.cli.common import (
@@ -16,6 +17,7 @@ from monitor.cli.common import (
     emit_json,
     fail_cleanly,
     named_client,
+    no_clients_hint,
     pass_app,
     query_options,
     short_date,
@@ -99,6 +101,9 @@ def health(app: App, as_json: bool, as_of: datetime | None) -> None:
     if as_json:
         emit_json({"schema": "relmon/health/v1", "as_of": when, "clients": rows})
         return
+    if not app.config.clients:
+        click.echo(no_clients_hint(app.config))
+        return
     console().print(health_table(rows, app.config.team.tz))
 
 
@@ -181,10 +186,15 @@ def _print_gaps_and_tone(out: Console, data: ClientDetail, tz: tzinfo) -> None:
         f"Tone: 30d {signed(sentiment['mean_30d'])} (n={sentiment['scored_30d']}, {sentiment['unscored_30d']} unscored), "
         f"90d {signed(sentiment['mean_90d'])}, trend {signed(sentiment['trend'])}"
     )
-    for item in data["sentiment_evidence"]:
-        text = item["text"] or "(sentence text not stored; enable privacy.store_snippets)"
+    evidence = data["sentiment_evidence"]
+    for item in evidence:
+        text = f": {escape(item['text'])}" if item["text"] else ""
         out.print(
-            f"  {item['compound']:+.2f} in {item['message']['subject']!r} ({short_date(item['message']['date'], tz)}), sentence {item['sentence'] + 1}: {text}"
+            f"  {item['compound']:+.2f} in {item['message']['subject']!r} ({short_date(item['message']['date'], tz)}), sentence {item['sentence'] + 1}{text}"
+        )
+    if any(not item["text"] for item in evidence):  # said once, not on every sentence
+        out.print(
+            "  [dim](sentence text not stored; enable privacy.store_snippets to see it)[/dim]"
         )
 
 
