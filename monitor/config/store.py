@@ -10,8 +10,13 @@ from monitor.config.paths import state_directory
 from monitor.config.reading import Problems, Table
 
 _AUTHORITY_PASSWORD = re.compile(r"^([a-z0-9+]+://[^/@:]*):[^/@]+@", re.IGNORECASE)
+#: Query parameters that carry a secret (libpq's and common drivers' names): refused in the
+#: configuration, masked wherever a URL is shown.
+SECRET_PARAMETERS = frozenset(
+    {"password", "passwd", "pwd", "sslpassword", "secret", "token", "access_token", "api_key"}
+)
 _QUERY_SECRET = re.compile(
-    r"([?&](?:password|passwd|pwd|sslpassword|secret|token|access_token|api_key)=)[^&#]*",
+    rf"([?&](?:{'|'.join(sorted(SECRET_PARAMETERS))})=)[^&#]*",
     re.IGNORECASE,
 )
 

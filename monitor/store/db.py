@@ -219,18 +219,14 @@ class Store:
         self.engine.dispose()
 
 
-#: Query parameters that carry a secret (libpq's and common drivers' names), masked in output.
-SECRET_PARAMETERS = frozenset(
-    {"password", "passwd", "pwd", "sslpassword", "secret", "token", "access_token", "api_key"}
-)
-
-
 def safe_url(url: str) -> str:
     """The URL without its password, in the authority or the query, for messages and logs."""
     try:
         parsed = sa.engine.make_url(normalise_url(url))
     except sa.exc.ArgumentError:
         return "<unparseable URL>"
+    from monitor.config.store import SECRET_PARAMETERS
+
     hidden = {key: "***" for key in parsed.query if key.casefold() in SECRET_PARAMETERS}
     rendered = parsed.update_query_dict(hidden).render_as_string(hide_password=True)
     return rendered.replace("%2A%2A%2A", "***")
