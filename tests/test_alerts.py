@@ -74,9 +74,9 @@ def test_exactly_one_email_per_transition(scenario, smtp_server) -> None:
     text = message.get_body(("plain",)).get_content()
     assert text.startswith("CRITICAL: Acme Logistics is waiting for our reply (worse than before)")
     assert (
-        "'Revised rollout dates' from dana.whitfield@acme-logistics.example has waited 26 business hours"
-        in text
-    )  # Mon 7.5 + Tue 8.5 + Wed 8.5 + Thu 1.5
+        "'Revised rollout dates' from dana.whitfield@acme-logistics.example has waited 3.1 working "
+        "days (3 days)" in text
+    )  # Mon 7.5 + Tue 8.5 + Wed 8.5 + Thu 1.5 = 26 hours of 8.5-hour working days
     html = message.get_body(("html",)).get_content()
     assert (
         "<script" not in html and "http://" not in html and "https://" not in html

@@ -233,7 +233,8 @@ def test_a_monthly_client_is_not_silent_after_10_days_a_weekly_one_is_after_3_we
     assert quiet_weekly.cadence.days == 7.0
     assert quiet_weekly.finding(Kind.SILENCE).severity is Severity.WARNING
     assert quiet_weekly.finding(Kind.SILENCE).explanation.startswith(
-        "Acme Logistics usually writes every 7 days; silent for 22 days (3.1× its norm)"
+        "Acme Logistics usually writes every 7 days (its rhythm over the last 180 days); "
+        "silent for 22 days (3.1× its norm)"
     )
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 
 from monitor.core import cadence as cadence_mod
 from monitor.core import gaps as gaps_mod
@@ -44,6 +44,11 @@ class GapFacts:
     answered: tuple[Gap, ...]  # the client's replies to us; an open wait is "waiting on them"
     theirs_30: GapStats
     theirs_90: GapStats
+    #: Our usual reply time over 90 days: answered messages only, so that a message still
+    #: waiting is judged against the norm and never part of it.
+    usual_90: GapStats
+    #: The length of one of the team's working days (seconds), the unit working time is told in.
+    working_day: float
 
     @property
     def waiting(self) -> list[tuple[Record, float, float]]:
@@ -62,6 +67,7 @@ class Clocks:
 class ClientFacts:
     client: str
     now: datetime
+    zone: tzinfo  # the team's time zone: dates in explanations are the team's dates
     window: Window
     first: Record | None  # the first counted message up to now, however long ago
     last_inbound: Record | None
@@ -135,6 +141,8 @@ def gap_facts(history: ClientHistory, window: Window, away: Away) -> GapFacts:
         answered=answered,
         theirs_30=gaps_mod.stats(gaps_mod.window(answered, now, 30)),
         theirs_90=gaps_mod.stats(gaps_mod.window(answered, now, 90)),
+        usual_90=gaps_mod.stats(g for g in gaps_mod.window(gaps.ours, now, 90) if not g.open),
+        working_day=ctx.ours.day_seconds(),
     )
 
 
@@ -179,6 +187,7 @@ def gather(history: ClientHistory, now: datetime) -> ClientFacts:
     return ClientFacts(
         client=history.context.name,
         now=now,
+        zone=history.context.ours.zone,
         window=window,
         first=first,
         last_inbound=last_inbound,

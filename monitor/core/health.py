@@ -222,7 +222,7 @@ def _reasons(pattern: Pattern, facts: PatternFacts, pressure: float) -> tuple[st
     """The figures that made the client ``pattern``, in words."""
     if pattern is Pattern.MICROMANAGER:
         return (
-            f"{facts.per_week:.1f} messages a week",
+            f"{facts.per_week:.1f} messages a week over 180 days",
             f"{pressure:.0%} of them status requests or chasers",
         )
     if pattern is Pattern.IN_THE_DARK:
@@ -233,12 +233,12 @@ def _reasons(pattern: Pattern, facts: PatternFacts, pressure: float) -> tuple[st
         )
     if pattern is Pattern.LAISSEZ_FAIRE:
         return (
-            f"{facts.per_week:.1f} messages a week",
+            f"{facts.per_week:.1f} messages a week over 180 days",
             f"{facts.questions_per_message:.1f} questions a message",
         )
     return (
         f"tone {facts.sentiment:+.2f}" if facts.sentiment is not None else "tone not scored",
-        f"answers us in {facts.client_reply_hours:.0f} business hours"
+        f"answers us in {facts.client_reply_hours:.0f} working hours (median)"
         if facts.client_reply_hours is not None
         else "reply time unknown",
     )

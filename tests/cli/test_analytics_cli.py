@@ -96,8 +96,8 @@ def test_client_table_shows_why_alerts_fire(demo_config) -> None:
     )
 
     assert (
-        "Halden Marine usually writes every 13 days; silent for 67 days (5.2× its norm)"
-        in result.stdout
+        "Halden Marine usually writes every 13 days (its rhythm over the last 180 days); "
+        "silent for 67 days (5.2× its norm)" in result.stdout
     )
     assert "Check in by email or phone every few weeks" in result.stdout
 

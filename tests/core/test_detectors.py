@@ -72,8 +72,8 @@ def test_silence_explains_itself_against_the_clients_own_norm() -> None:
     finding = quiet(27.0)
 
     assert finding.explanation == (
-        "Acme Logistics usually writes every 6 days; silent for 27 days (4.5× its norm); "
-        "last message: 'Re: Q3 roadmap', 2 May."
+        "Acme Logistics usually writes every 6 days (its rhythm over the last 180 days); "
+        "silent for 27 days (4.5× its norm); last message: 'Re: Q3 roadmap', 2 May."
     )
     assert finding.figures == {"cadence_days": 6.0, "silent_days": 27.0, "ratio": 4.5}
     assert finding.evidence == (ROADMAP,)
@@ -189,7 +189,7 @@ def test_the_oldest_waiting_message_is_named_with_how_many_more_wait() -> None:
 
     assert finding.explanation.startswith(
         "'Customs paperwork for the Rotterdam shipment' from dana.whitfield@acme-logistics.example "
-        "has waited 25 business hours for our reply (since 1 Jun) (and 1 more)"
+        "has waited 2.9 working days (2.3 days) for our reply (since 1 Jun) (and 1 more)"
     )
     assert finding.evidence == (older, newer)
 

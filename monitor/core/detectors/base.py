@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from enum import StrEnum
 from typing import TYPE_CHECKING, TypeAlias
 
+from monitor.core import durations
 from monitor.core.records import Record
 
 if TYPE_CHECKING:
@@ -89,20 +90,21 @@ def counted(count: int, noun: str) -> str:
 
 
 def days_text(value: float) -> str:
-    if value < 1:
-        return counted(round(value * 24), "hour")
-    return counted(round(value), "day")
+    """Calendar days in words ("13 days", "5 hours"): :func:`monitor.core.durations.calendar_days`."""
+    return durations.calendar_days(value)
 
 
-def hours_text(seconds: float) -> str:
-    hours = seconds / 3600
-    if hours < 1:
-        return f"{round(seconds / 60)} business minutes"
-    return f"{hours:.1f} business hours" if hours < 10 else f"{round(hours)} business hours"
+def hours_text(seconds: float, day_seconds: float = durations.DEFAULT_WORKING_DAY) -> str:
+    """Working time in words ("4.6 working hours", "3.9 working days"), in working days of
+    ``day_seconds``: :func:`monitor.core.durations.working`."""
+    return durations.working(seconds, day_seconds)
 
 
-def day_month(moment: datetime | date) -> str:
-    return f"{moment.day} {moment.strftime('%b')}"
+def day_month(
+    moment: datetime | date, now: datetime | date | None = None, zone: tzinfo | None = None
+) -> str:
+    """ "27 Sep", with the year when it is not ``now``'s ("27 Sep 2001"), read in ``zone``."""
+    return durations.day(moment, now if now is not None else moment, zone)
 
 
 def quoted(subject: str, limit: int = 60) -> str:

@@ -7,7 +7,7 @@ is the reminder. A contact who said when they are back pauses the clock.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from monitor.core.detectors.base import (
@@ -40,6 +40,7 @@ def judge(
     has_history: bool,
     now: datetime,
     thresholds: CheckinThresholds,
+    zone: tzinfo | None = None,
 ) -> Finding:
     """We have not written to the client for longer than its check-in interval."""
     if not has_history:
@@ -48,14 +49,14 @@ def judge(
         return Finding(
             Kind.CHECKIN_DUE,
             None,
-            f"{client}'s contact is away until {day_month(away_until)}; check-in clock paused.",
+            f"{client}'s contact is away until {day_month(away_until, now, zone)}; check-in clock paused.",
         )
     if last_outbound is None:
         explanation = f"We have never written to {client} in the history relmon holds."
     else:
         explanation = (
             f"We last wrote to {client} {days_text(quiet_days)} ago ({quoted(last_outbound.subject)}, "
-            f"{day_month(last_outbound.date)}); check-in interval {days_text(thresholds.checkin_warning_days)}."
+            f"{day_month(last_outbound.date, now, zone)}); check-in interval {days_text(thresholds.checkin_warning_days)}."
         )
     severity = severity_between(
         quiet_days, thresholds.checkin_warning_days, thresholds.checkin_critical_days
@@ -81,6 +82,7 @@ def detect(facts: ClientFacts, thresholds: CheckinThresholds) -> Finding:
         has_history=facts.has_history,
         now=facts.now,
         thresholds=thresholds,
+        zone=facts.zone,
     )
 
 

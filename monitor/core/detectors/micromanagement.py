@@ -52,7 +52,11 @@ def _explanation(client: str, facts: PressureFacts) -> str:
     count = len(facts.inbound)
     volume = f"{client} wrote {counted(count, 'message')} in the last {facts.window_days} days"
     if ratio is not None and facts.baseline is not None:
-        volume += f", {ratio:.1f}× its usual {facts.baseline:.0f}"
+        # One window per statement: the baseline is named as a count per the same window.
+        volume += (
+            f", {ratio:.1f}× the {facts.baseline:.0f} it usually writes in {facts.window_days} "
+            "days (its mail of up to 180 days before)"
+        )
     parts = [volume]
     if facts.chasers:
         parts.append(f"{counted(len(facts.chasers), 'chaser')} before we replied")

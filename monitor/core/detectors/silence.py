@@ -8,9 +8,10 @@ they are back pauses the clock.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING
 
+from monitor.core.cadence import LEARNING_DAYS
 from monitor.core.detectors.base import (
     Detector,
     Finding,
@@ -33,6 +34,13 @@ class SilenceThresholds:
     silence_min_days: float = 10.0  # … and never less than this many days
 
 
+#: Where the usual rhythm comes from, named with its window (one window per statement).
+_WHERE_FROM = {
+    "learned": f" (its rhythm over the last {LEARNING_DAYS} days)",
+    "configured": " (as configured)",
+}
+
+
 def judge(
     client: str,
     *,
@@ -42,16 +50,22 @@ def judge(
     away_until: date | None,
     now: datetime,
     thresholds: SilenceThresholds,
+    zone: tzinfo | None = None,
+    cadence_source: str = "learned",
 ) -> Finding:
-    """The client is quiet far beyond its own cadence."""
+    """The client is quiet far beyond its own cadence; dates read in ``zone`` (the team's),
+    with the year when it is not the current one."""
     if last_inbound is None:
         return Finding(Kind.SILENCE, None, f"No message from {client} yet.")
-    last = f"last message: {quoted(last_inbound.subject)}, {day_month(last_inbound.date)}"
+    last = (
+        f"last message: {quoted(last_inbound.subject)}, {day_month(last_inbound.date, now, zone)}"
+    )
     if away_until is not None and away_until >= now.date():
         return Finding(
             Kind.SILENCE,
             None,
-            f"{client}'s contact is away until {day_month(away_until)}; silence paused ({last}).",
+            f"{client}'s contact is away until {day_month(away_until, now, zone)}; silence "
+            f"paused ({last}).",
         )
     if cadence_days is None:
         return Finding(
@@ -68,8 +82,8 @@ def judge(
     elif silent_days >= max(floor, thresholds.silence_warning_ratio * cadence_days):
         severity = Severity.WARNING
     explanation = (
-        f"{client} usually writes every {days_text(cadence_days)}; silent for {days_text(silent_days)} "
-        f"({ratio:.1f}× its norm); {last}."
+        f"{client} usually writes every {days_text(cadence_days)}{_WHERE_FROM.get(cadence_source, '')}; "
+        f"silent for {days_text(silent_days)} ({ratio:.1f}× its norm); {last}."
     )
     return Finding(
         Kind.SILENCE,
@@ -93,6 +107,8 @@ def detect(facts: ClientFacts, thresholds: SilenceThresholds) -> Finding:
         away_until=facts.away.until,
         now=facts.now,
         thresholds=thresholds,
+        zone=facts.zone,
+        cadence_source=facts.clocks.cadence.source,
     )
 
 

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING
 
+from monitor.core import durations
 from monitor.core.detectors.base import (
     Detector,
     Finding,
     Kind,
     day_month,
-    hours_text,
     quoted,
     severity_between,
 )
@@ -32,36 +32,60 @@ class UnansweredThresholds:
     unanswered_critical_hours: float = 24.0
 
 
+@dataclass(frozen=True)
+class Usual:
+    """Our usual reply time to the client: the median of the replies we sent over ``days``
+    (answered messages only: the message being judged is never part of its own norm)."""
+
+    median_seconds: float | None
+    count: int
+    days: int = 90
+
+
+def _usual_text(client: str, usual: Usual | None, day_seconds: float) -> str:
+    if usual is None or not usual.median_seconds:
+        return ""
+    return (
+        f"; over the last {usual.days} days we answered {client} in "
+        f"{durations.working(usual.median_seconds, day_seconds)} (median of {usual.count} "
+        f"{'reply' if usual.count == 1 else 'replies'})"
+    )
+
+
 def judge(
     client: str,
     *,
     waiting: Sequence[tuple[Record, float, float]],  # (message, business seconds, wall seconds)
-    median_reply_seconds: float | None,
+    usual: Usual | None,
     owner_away_until: date | None,
     thresholds: UnansweredThresholds,
+    now: datetime | None = None,
+    zone: tzinfo | None = None,
+    day_seconds: float = durations.DEFAULT_WORKING_DAY,
 ) -> Finding:
-    """A client message has waited beyond the reply SLA (in business hours)."""
+    """A client message has waited beyond the reply SLA (in business hours), told in working
+    days of the team's own day beside the calendar time, against our usual reply time."""
     if not waiting:
         return Finding(Kind.UNANSWERED, None, f"Nothing from {client} is waiting for our reply.")
     oldest, business, wall = max(waiting, key=lambda w: w[1])
     severity = severity_between(
         business / 3600, thresholds.unanswered_warning_hours, thresholds.unanswered_critical_hours
     )
-    usual = (
-        f"; we usually answer {client} within {hours_text(median_reply_seconds)}"
-        if median_reply_seconds
-        else ""
-    )
+    today = now if now is not None else oldest.date
     others = f" (and {len(waiting) - 1} more)" if len(waiting) > 1 else ""
     away = (
-        f"; the owner is away until {day_month(owner_away_until)}, which pauses the clock"
+        f"; the owner is away until {day_month(owner_away_until, today, zone)}, which pauses "
+        "the clock"
         if owner_away_until
         else ""
     )
     explanation = (
-        f"{quoted(oldest.subject)} from {oldest.sender} has waited {hours_text(business)} for our reply "
-        f"(since {day_month(oldest.date)}){others}{usual}{away}."
+        f"{quoted(oldest.subject)} from {oldest.sender} has waited "
+        f"{durations.waited(business, wall, day_seconds)} for our reply "
+        f"(since {day_month(oldest.date, today, zone)}){others}"
+        f"{_usual_text(client, usual, day_seconds)}{away}."
     )
+    median = usual.median_seconds if usual is not None else None
     return Finding(
         Kind.UNANSWERED,
         severity,
@@ -70,6 +94,10 @@ def judge(
             "waiting": len(waiting),
             "oldest_business_hours": round(business / 3600, 1),
             "oldest_wall_hours": round(wall / 3600, 1),
+            "oldest_working_days": durations.working_days(business, day_seconds),
+            "working_day_hours": round(day_seconds / 3600, 2),
+            "usual_business_hours": round(median / 3600, 1) if median else None,
+            "usual_replies_90d": usual.count if usual is not None else 0,
             "sla_warning_hours": thresholds.unanswered_warning_hours,
             "sla_critical_hours": thresholds.unanswered_critical_hours,
         },
@@ -78,12 +106,16 @@ def judge(
 
 
 def detect(facts: ClientFacts, thresholds: UnansweredThresholds) -> Finding:
+    usual = facts.gaps.usual_90
     return judge(
         facts.client,
         waiting=facts.gaps.waiting,
-        median_reply_seconds=facts.gaps.ours_90.median_business,
+        usual=Usual(median_seconds=usual.median_business, count=usual.count),
         owner_away_until=facts.away.owner_until,
         thresholds=thresholds,
+        now=facts.now,
+        zone=facts.zone,
+        day_seconds=facts.gaps.working_day,
     )
 
 
