@@ -86,6 +86,10 @@ class ClientRow(TypedDict):
             "team's working time, owner's absence excluded), oldest first"
         ),
     ]
+    working_day_hours: Annotated[
+        float,
+        Doc("the length of one of the team's working days: the unit working time is told in"),
+    ]
 
 
 class SuggestionRow(TypedDict):
@@ -125,6 +129,8 @@ class AwaitingSummary(TypedDict):
     count: int
     oldest_business_hours: float | None
     oldest_age_seconds: int | None
+    oldest_working_days: float | None
+    oldest_text: str | None
 
 
 class CadenceRow(TypedDict):
@@ -188,7 +194,19 @@ class HealthRow(TypedDict):
     last_outbound: Annotated[MessageRef | None, Doc()]
     awaiting: Annotated[
         AwaitingSummary,
-        Doc("`count`, `oldest_business_hours`, `oldest_age_seconds` (null when nothing waits)"),
+        Doc(
+            "`count`, `oldest_business_hours`, `oldest_age_seconds` (calendar time), "
+            "`oldest_working_days` (in days of `working_day_hours`), `oldest_text` (both "
+            'clocks in words, as the terminal prints it: "3.9 working days (4 days)"); '
+            "null when nothing waits"
+        ),
+    ]
+    working_day_hours: Annotated[
+        float,
+        Doc(
+            "the length of one of the team's working days (from `team.working_hours`): the "
+            "unit of every `working_days` figure"
+        ),
     ]
     reply_gap_30d: Annotated[GapStatsRow, Doc(_GAPS_OURS)]
     reply_gap_90d: Annotated[GapStatsRow, Doc(_GAPS_OURS)]

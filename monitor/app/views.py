@@ -27,6 +27,7 @@ from monitor.app.rows import (
     TrendPoint,
 )
 from monitor.app.runtime import Runtime
+from monitor.core import durations
 from monitor.core.analysis import ClientReport, analyse, day_ends
 from monitor.core.backtest import run as run_backtest
 from monitor.core.detectors import KINDS, Finding
@@ -112,6 +113,9 @@ def client_overview(runtime: Runtime, as_of: datetime) -> list[ClientRow]:
                 "last_outbound": message_ref(report.last_outbound),
                 "waiting_on": waiting_on(report),
                 "awaiting": awaiting(report),
+                "working_day_hours": round(
+                    evaluation.histories[client.name].context.ours.day_seconds() / 3600, 2
+                ),
             }
         )
     return rows
@@ -164,8 +168,14 @@ def _trend(evaluation: Evaluation, client: str, days: Sequence[datetime]) -> lis
     return points
 
 
-def health_row(report: ClientReport, trend: list[TrendPoint]) -> HealthRow:
+def health_row(
+    report: ClientReport,
+    trend: list[TrendPoint],
+    working_day: float = durations.DEFAULT_WORKING_DAY,
+) -> HealthRow:
+    """``working_day``: seconds in one of the team's working days, the unit of working time."""
     oldest = max(report.gaps.awaiting, key=lambda g: g.business_seconds, default=None)
+    day = working_day
     return {
         "name": report.client,
         "owner": report.owner,
@@ -183,7 +193,14 @@ def health_row(report: ClientReport, trend: list[TrendPoint]) -> HealthRow:
             "count": len(report.gaps.awaiting),
             "oldest_business_hours": _hours(oldest.business_seconds) if oldest else None,
             "oldest_age_seconds": round(oldest.wall_seconds) if oldest else None,
+            "oldest_working_days": durations.working_days(oldest.business_seconds, day)
+            if oldest
+            else None,
+            "oldest_text": durations.waited(oldest.business_seconds, oldest.wall_seconds, day)
+            if oldest
+            else None,
         },
+        "working_day_hours": round(day / 3600, 2),
         "reply_gap_30d": _gap_stats(report.ours_30),
         "reply_gap_90d": _gap_stats(report.ours_90),
         "client_reply_gap_30d": _gap_stats(report.theirs_30),
@@ -224,7 +241,11 @@ def health(runtime: Runtime, as_of: datetime, *, trend_days: int = TREND_DAYS) -
     evaluation = prepare(runtime, as_of)
     days = day_ends(as_of, trend_days, runtime.config.team.tz)
     rows = [
-        health_row(evaluation.report(name, as_of), _trend(evaluation, name, days))
+        health_row(
+            evaluation.report(name, as_of),
+            _trend(evaluation, name, days),
+            evaluation.histories[name].context.ours.day_seconds(),
+        )
         for name in evaluation.histories
     ]
     return sorted(rows, key=_worst_first)
@@ -259,8 +280,10 @@ def client_detail(
     evaluation = prepare(runtime, as_of, clients=[client])
     report = evaluation.report(client.name, as_of)
     days = day_ends(as_of, TREND_DAYS, runtime.config.team.tz)
-    row = health_row(report, _trend(evaluation, client.name, days))
     history = evaluation.histories[client.name]
+    row = health_row(
+        report, _trend(evaluation, client.name, days), history.context.ours.day_seconds()
+    )
     recent = history.window(as_of - timedelta(days=365), as_of)[-timeline:]
     return ClientDetail(
         **row,

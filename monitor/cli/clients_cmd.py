@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
 import click
@@ -20,7 +20,7 @@ from monitor.cli.common import (
     short_date,
 )
 from monitor.cli.render import table
-from monitor.clock import humanize_age
+from monitor.core import durations
 
 if TYPE_CHECKING:
     from monitor.app.rows import ClientRow
@@ -44,8 +44,11 @@ def clients_table(rows: Sequence[ClientRow], tz: tzinfo) -> Table:
     for row in rows:
         awaiting = row["awaiting"]
         if awaiting:
-            oldest = max(a["age_seconds"] for a in awaiting)
-            waiting = f"{len(awaiting)} (oldest {humanize_age(timedelta(seconds=oldest))})"
+            oldest = max(awaiting, key=lambda a: a["age_seconds"])
+            wait = durations.waited(
+                oldest["business_seconds"], oldest["age_seconds"], row["working_day_hours"] * 3600
+            )
+            waiting = f"{len(awaiting)}, oldest {wait}"
         else:
             waiting = "—"
         grid.add_row(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sys
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
@@ -22,89 +22,75 @@ from monitor.cli.common import (
     query_options,
     short_date,
 )
-from monitor.cli.render import day_time, health_style, hours, severity_style, signed
+from monitor.cli.health_table import TOO_LITTLE, health_table
+from monitor.cli.health_view import CRITICAL_EXIT, print_health, wanted_owner
+from monitor.cli.render import health_style, hours, severity_style, signed
 from monitor.sparkline import sparkline
 
 if TYPE_CHECKING:
-    from monitor.app.rows import ClientDetail, HealthRow
-
-
-#: What the health column says of a client with fewer than three messages: no score yet.
-TOO_LITTLE = "too little history"
-
-
-def health_table(rows: Sequence[HealthRow], tz: tzinfo) -> Table:
-    table = Table(show_edge=False, pad_edge=False)
-    for name, justify in (
-        ("client", "left"),
-        ("health", "right"),
-        ("trend", "left"),
-        ("last in", "left"),
-        ("last out", "left"),
-        ("awaiting", "left"),
-        ("reply 30d", "right"),
-        ("tone 30d", "right"),
-        ("pattern", "left"),
-        ("alerts", "left"),
-    ):
-        table.add_column(name, justify=justify, no_wrap=name != "alerts")  # type: ignore[arg-type]
-    for row in rows:
-        score = row["health"]
-        # Every other day of the 30-day history keeps the sparklines short.
-        trend = sparkline([p["health"] for p in row["trend"][1::2]], 0, 100)
-        tone = sparkline([p["sentiment_30d"] for p in row["trend"][1::2]], -1, 1)
-        waiting = row["awaiting"]
-        waiting_text = (
-            f"{waiting['count']}, {hours(waiting['oldest_business_hours'])}"
-            if waiting["count"]
-            else "—"
-        )
-        alerts = (
-            " ".join(f"[{severity_style(a['severity'])}]{a['kind']}[/]" for a in row["alerts"])
-            or "—"
-        )
-        table.add_row(
-            row["name"],
-            f"[{health_style(score)}]{score if score is not None else TOO_LITTLE}[/]",
-            trend,
-            day_time(row["last_inbound"]["date"], tz) if row["last_inbound"] else "—",
-            day_time(row["last_outbound"]["date"], tz) if row["last_outbound"] else "—",
-            waiting_text,
-            hours(row["reply_gap_30d"]["median_business_hours"]),
-            f"{signed(row['sentiment']['mean_30d'])} {tone}",
-            row["pattern"]["name"],
-            alerts,
-        )
-    return table
+    from monitor.app.rows import ClientDetail
 
 
 @click.command("health")
 @query_options
+@click.option(
+    "--owner",
+    metavar="NAME",
+    help="Only the clients this consultant owns (address, name or the part before @).",
+)
+@click.option("--mine", is_flag=True, help="Only my clients: the owner named by $RELMON_OWNER.")
+@click.option(
+    "--wide",
+    is_flag=True,
+    help="Every column at its full width, however wide the terminal (for `less -S`).",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Exit with status 3 when any client shown has a critical alert (for scripts and monitoring).",
+)
 @pass_app
 @fail_cleanly
-def health(app: App, as_json: bool, as_of: datetime | None) -> None:
+def health(
+    app: App,
+    as_json: bool,
+    as_of: datetime | None,
+    owner: str | None,
+    mine: bool,
+    wide: bool,
+    check: bool,
+) -> None:
     """How healthy is each client, worst first, and which alerts would be open.
 
     Health 0–100 from responsiveness, engagement, sentiment, pressure and balance, with a
-    30-day trend; last message each way; client messages awaiting our reply; our median
-    reply gap over 30 days in business time; the client's tone over 30 days; its pattern.
+    30-day trend; client messages awaiting our reply (working time, and calendar time in
+    brackets); our median reply time over 30 days; the client's tone over 30 days; its
+    pattern. A narrow terminal shows the most important columns and names the rest.
+
+    Exit status: 0, or with --check 3 when a client shown has a critical alert.
 
     \b
     Example:
         relmon health
+        relmon health --mine            # RELMON_OWNER=ben.okafor@northwind-advisory.example
+        relmon health --owner chloe --check || echo "a client needs attention"
         relmon health --as-of 2026-09-30 --json
     """
     from monitor.app.views import health as health_rows
 
     when = as_of or app.now
+    wanted = wanted_owner(app.config, owner, mine)
     rows = health_rows(app.runtime(), when)
+    if wanted is not None:
+        rows = [row for row in rows if wanted.owns(row["owner"])]
     if as_json:
         emit_json({"schema": "relmon/health/v1", "as_of": when, "clients": rows})
-        return
-    if not app.config.clients:
+    elif not app.config.clients:
         click.echo(no_clients_hint(app.config))
-        return
-    console().print(health_table(rows, app.config.team.tz))
+    else:
+        print_health(app.config, rows, when, wanted, wide=wide)
+    if check and any(a["severity"] == "critical" for row in rows for a in row["alerts"]):
+        sys.exit(CRITICAL_EXIT)
 
 
 @click.command("client")
@@ -243,6 +229,9 @@ def _timeline_table(data: ClientDetail, tz: tzinfo) -> Table:
             note,
         )
     return table
+
+
+__all__ = ["TOO_LITTLE", "client", "health", "health_table", "print_client", "register"]
 
 
 def register(cli: click.Group) -> None:

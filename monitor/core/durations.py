@@ -26,7 +26,7 @@ DAY = 86400.0
 DEFAULT_WORKING_DAY = 8 * HOUR
 
 
-def _number(value: float) -> str:
+def number(value: float) -> str:
     """One decimal under ten ("3.9", "4" rather than "4.0"), whole numbers from ten up."""
     if value >= 9.95:
         return str(round(value))
@@ -35,8 +35,8 @@ def _number(value: float) -> str:
 
 
 def _unit(value: float, singular: str) -> str:
-    number = _number(value)
-    return f"{number} {singular}" if number == "1" else f"{number} {singular}s"
+    text = number(value)
+    return f"{text} {singular}" if text == "1" else f"{text} {singular}s"
 
 
 def working_days(seconds: float, day_seconds: float = DEFAULT_WORKING_DAY) -> float:
@@ -122,3 +122,9 @@ def moment(value: datetime, now: datetime, zone: tzinfo) -> str:
     """An instant with its day, time and zone: "19 Nov 21:37 GMT" ("… 2025" in another year)."""
     local = value.astimezone(zone)
     return f"{day(local, now, zone)} {local.strftime('%H:%M')} {zone_label(value, zone)}"
+
+
+def full(value: datetime, zone: tzinfo) -> str:
+    """An instant in full, for headings and emails: "Fri 20 Nov 2026 09:00 GMT"."""
+    local = value.astimezone(zone)
+    return f"{local.strftime('%a')} {local.day} {local.strftime('%b %Y %H:%M')} {zone_label(value, zone)}"

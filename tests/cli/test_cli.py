@@ -242,7 +242,7 @@ def test_clients_table_is_readable_text(setup) -> None:
 
     assert code == 0
     assert "Acme Logistics" in output and "Falkenberg Maschinenbau" in output
-    assert "1 (oldest 12d 14h)" in output  # Dana has waited since 8 June 10:05
+    assert "1, oldest 9.9 working days (13 days)" in output  # Dana has waited since 8 June 10:05
 
 
 def test_clients_suggest_ranks_two_way_correspondents_first(setup) -> None:
