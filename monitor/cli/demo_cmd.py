@@ -267,7 +267,7 @@ def _print(
     elapsed: float,
 ) -> None:
     from monitor.cli.clients_cmd import clients_table
-    from monitor.cli.health_cmd import health_table
+    from monitor.cli.health_table import Reading, health_layout
 
     out = console()
     out.print(
@@ -279,7 +279,10 @@ def _print(
     _print_waiting(out, rows, config.team.tz)
     out.print()
     out.print("[bold]Health[/bold], worst first")
-    out.print(health_table(health_rows, config.team.tz))
+    layout = health_layout(health_rows, Reading(config.team.tz, when), out.width)
+    out.print(layout.table)
+    if layout.left_out:
+        out.print(f"[dim]Left out at {out.width} columns: {', '.join(layout.left_out)}.[/dim]")
     _print_alerts(out, health_rows)
     _print_noise(out, noise)
     out.print()

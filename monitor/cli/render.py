@@ -1,4 +1,7 @@
-"""Small renderers shared by the table commands: hours, dates, severities."""
+"""Small renderers shared by the table commands: dates, severities, styles.
+
+Durations are told by :mod:`monitor.core.durations`, never here.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +10,6 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from rich.table import Table
-
-
-def hours(value: float | None) -> str:
-    if value is None:
-        return "—"
-    if value < 1:
-        return f"{round(value * 60)}m"
-    if value < 48:
-        return f"{value:.1f}h" if value < 10 else f"{round(value)}h"
-    return f"{value / 24:.1f}d"
 
 
 def severity_style(severity: str | None) -> str:

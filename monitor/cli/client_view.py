@@ -1,0 +1,184 @@
+"""What ``relmon client NAME`` prints: one client in depth, every figure with its window named.
+
+One statement, one window: "over the last 30 days" or "over 90 days" is said with the figure it
+belongs to. One measure, one name: the client's tone is "tone" both as a score out of 100 (a
+component of health) and as a mean from −1 to +1. Working time is told in working days of the
+team's day, with calendar time beside it; times carry their zone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from monitor.cli.common import console
+from monitor.cli.health_table import TOO_LITTLE
+from monitor.cli.render import health_style, severity_style, signed
+from monitor.core import durations
+from monitor.core.detectors import counted
+from monitor.sparkline import sparkline
+
+if TYPE_CHECKING:
+    from monitor.app.rows import ClientDetail, GapStatsRow
+
+#: The health components as the terminal names them: the sentiment component is the tone score.
+COMPONENT_NAMES = {"sentiment": "tone"}
+#: How ``relmon client`` explains a client message that waits for no reply from us.
+_NO_REPLY_NOTES = {
+    "not_addressed_to_us": "no reply expected: none of us in To",
+    "cc_only": "no reply expected: we are only in Cc",
+    "to_a_list": "no reply expected: sent to a list",
+}
+
+
+def print_client(data: ClientDetail, tz: tzinfo, when: datetime) -> None:
+    out = console()
+    _print_summary(out, data, tz, when)
+    _print_gaps_and_tone(out, data, tz, when)
+    out.print()
+    _print_alerts(out, data)
+    out.print()
+    out.print(_timeline_table(data, tz, when))
+    out.print(Text(f"Times are {_zone_name(tz)} ({durations.zone_label(when, tz)}).", style="dim"))
+
+
+def _zone_name(tz: tzinfo) -> str:
+    return str(getattr(tz, "key", tz))
+
+
+def _print_summary(out: Console, data: ClientDetail, tz: tzinfo, when: datetime) -> None:
+    """The header, health, pattern and cadence lines."""
+    score = data["health"]
+    out.print(
+        f"[bold]{escape(data['name'])}[/bold] — owner {data['owner']} — as of "
+        f"{durations.full(when, tz)}"
+    )
+    components = ", ".join(
+        f"{COMPONENT_NAMES.get(k, k)} {v if v is not None else '—'}"
+        for k, v in data["components"].items()
+    )
+    shown = f"{score}/100" if score is not None else TOO_LITTLE
+    out.print(
+        f"Health [{health_style(score)}]{shown}[/] (scores out of 100: {components})  "
+        f"{sparkline([p['health'] for p in data['trend']], 0, 100)} over 30 days"
+    )
+    pattern = data["pattern"]
+    out.print(f"Pattern: [bold]{pattern['name']}[/bold] ({'; '.join(pattern['reasons'])})")
+    out.print(f"  {pattern['advice']}")
+    out.print()
+    out.print(_cadence_line(data, when))
+
+
+def _cadence_line(data: ClientDetail, when: datetime) -> str:
+    cadence = data["cadence"]
+    days = cadence["days"]
+    if days is None:
+        rhythm = f"Usual rhythm not known yet ({cadence['samples']} gaps between contacts so far)"
+    elif cadence["source"] == "configured":
+        rhythm = f"Writes every {durations.calendar_days(days)} (as configured)"
+    else:
+        rhythm = (
+            f"Usually writes every {durations.calendar_days(days)} (its rhythm over the last "
+            "180 days)"
+        )
+    silent = data["silent_days"]
+    silence = (
+        f"silent for {durations.calendar_days(silent)}" if silent is not None else "never wrote"
+    )
+    away = data["away_until"]
+    until = f"; away until {durations.day(away, when)}" if away else ""
+    return f"{rhythm}; {silence}{until}"
+
+
+def _gap_line(label: str, days: int, stats: GapStatsRow, day_seconds: float, note: str = "") -> str:
+    median = stats["median_business_hours"]
+    if median is None:
+        return f"{label} over the last {days} days: none"
+    wall = stats["median_wall_hours"] or 0.0
+    p90 = stats["p90_business_hours"] or 0.0
+    return (
+        f"{label} over the last {days} days: median "
+        f"{durations.waited(median * 3600, wall * 3600, day_seconds)}, slowest tenth "
+        f"{durations.working(p90 * 3600, day_seconds)} ({counted(stats['count'], 'message')}"
+        f"{note})"
+    )
+
+
+def _print_gaps_and_tone(out: Console, data: ClientDetail, tz: tzinfo, when: datetime) -> None:
+    """Reply times both ways, then the tone with the sentences behind it."""
+    day_seconds = data["working_day_hours"] * 3600
+    for label, windows in (
+        ("Our reply time", ((30, data["reply_gap_30d"]), (90, data["reply_gap_90d"]))),
+        (
+            "The client's reply time",
+            ((30, data["client_reply_gap_30d"]), (90, data["client_reply_gap_90d"])),
+        ),
+    ):
+        # Our figures count a message still waiting at its age; the alert's "usual" never does.
+        note = ", any still waiting at its age" if label.startswith("Our") else ""
+        for days, stats in windows:
+            out.print(_gap_line(label, days, stats, day_seconds, note))
+    sentiment = data["sentiment"]
+    out.print(
+        f"Tone (−1 to +1) over the last 30 days: {signed(sentiment['mean_30d'])} "
+        f"({sentiment['scored_30d']} messages scored, {sentiment['unscored_30d']} in languages "
+        f"not scored); over the last 90 days {signed(sentiment['mean_90d'])}; change against "
+        f"the 90 days before {signed(sentiment['trend'])}"
+    )
+    evidence = data["sentiment_evidence"]
+    for item in evidence:
+        text = f": {escape(item['text'])}" if item["text"] else ""
+        out.print(
+            f"  {item['compound']:+.2f} in {escape(repr(item['message']['subject']))} "
+            f"({durations.moment(item['message']['date'], when, tz)}), sentence "
+            f"{item['sentence'] + 1}{text}"
+        )
+    if any(not item["text"] for item in evidence):  # said once, not on every sentence
+        out.print(
+            "  [dim](sentence text not stored; enable privacy.store_snippets to see it)[/dim]"
+        )
+
+
+def _print_alerts(out: Console, data: ClientDetail) -> None:
+    out.print("[bold]Alerts[/bold]")
+    for finding in data["findings"]:
+        severity = finding["severity"]
+        label = f"[{severity_style(severity)}]{severity}[/]" if severity else "[green]ok[/green]"
+        out.print(f"  {finding['kind']:<16} {label}  {escape(finding['explanation'])}")
+    out.print(f"  [dim]{data['advice_common']}[/dim]")
+
+
+def _timeline_table(data: ClientDetail, tz: tzinfo, when: datetime) -> Table:
+    table = Table(title="Recent messages", show_edge=False, pad_edge=False)
+    for name in ("date", "dir", "from", "subject", "tone", "our reply", "note"):
+        table.add_column(name)
+    day_seconds = data["working_day_hours"] * 3600
+    for item in data["timeline"]:
+        gap = item["reply_gap_business_hours"]
+        gap_text = durations.working(gap * 3600, day_seconds) if gap is not None else ""
+        if item["answered"] is False:
+            gap_text = f"[red]waiting {gap_text}[/red]"
+        note = item["noise"] or ", ".join(c.split(":", 1)[1] for c in item["cues"][:3])
+        if item["reply_reason"]:
+            reason = _NO_REPLY_NOTES.get(item["reply_reason"], item["reply_reason"])
+            note = f"{reason}; {note}" if note else reason
+        if item["sentiment"] is not None:
+            tone = signed(item["sentiment"])
+        else:  # unscored: say in which language, unless it is noise, which is never scored
+            tone = f"({item['language']})" if item["language"] and not item["noise"] else ""
+        local = item["date"].astimezone(tz)
+        table.add_row(
+            f"{durations.day(local, when, tz)} {local:%H:%M}",
+            "in" if item["direction"] == "inbound" else "out",
+            item["from"],
+            escape(item["subject"][:60]),
+            tone,
+            gap_text,
+            escape(note),
+        )
+    return table

@@ -1,0 +1,85 @@
+"""`relmon client` on the demo: each figure with its window and unit, one name per measure, dates
+with their year and zone, and help examples that work as printed."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from monitor.cli import cli
+
+NOW = "2026-11-20T09:00Z"
+
+
+def invoke(config: Path, *args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(
+        cli,
+        ["--config", str(config), *args],
+        env={"COLUMNS": "200", **(env or {})},
+        catch_exceptions=False,
+    )
+
+
+def examples(command: str) -> list[list[str]]:
+    """The example command lines of a command's help, comments and shell plumbing left off."""
+    text = CliRunner().invoke(cli, [command, "--help"]).stdout
+    found = []
+    for line in text.split("Example:")[1].splitlines():
+        line = line.strip()
+        if not line.startswith("relmon "):
+            continue
+        line = re.split(r"\s+(?:#|\|\||\|)", line)[0]
+        found.append(shlex.split(line)[1:])
+    return found
+
+
+@pytest.mark.parametrize("command", ["client", "health"])
+def test_the_help_examples_work_on_the_demo(demo_config, command) -> None:
+    lines = examples(command)
+
+    assert len(lines) >= 3
+    for args in lines:
+        result = invoke(
+            demo_config,
+            *args,
+            env={"RELMON_OWNER": "ben.okafor@northwind-advisory.example"},
+        )
+        # --check answers 3 when something is critical, as it is on the demo today.
+        assert result.exit_code == (3 if "--check" in args else 0), (args, result.output)
+        assert result.stdout.strip()
+
+
+def test_every_duration_names_its_unit_and_its_window(demo_config) -> None:
+    out = invoke(demo_config, "client", "meridian", "--as-of", NOW).stdout
+
+    assert "Our reply time over the last 30 days: median 2.1 working days (2.1 days)" in out
+    assert "Our reply time over the last 90 days: median 4.6 working hours" in out
+    assert "The client's reply time over the last 90 days: median 7.3 working days" in out
+    assert (
+        "Usually writes every 14 days (its rhythm over the last 180 days); silent for 4 days" in out
+    )
+    assert "waiting 3.9 working days" in out  # the timeline's open wait
+    for internal in (" biz", " wall", "p90", "n=", "(learned)"):
+        assert internal not in out
+
+
+def test_tone_has_one_name_whether_a_score_or_a_mean(demo_config) -> None:
+    out = invoke(demo_config, "client", "orchard", "--as-of", NOW).stdout
+
+    assert "scores out of 100: responsiveness" in out
+    assert re.search(r"\btone \d+,", out)  # the health component
+    assert "sentiment " not in out.split("Alerts")[0]
+    assert "Tone (−1 to +1) over the last 30 days: +0.14" in out
+
+
+def test_dates_of_another_year_show_it_and_times_name_their_zone(demo_config) -> None:
+    out = invoke(demo_config, "client", "halden", "--as-of", "2027-02-01").stdout
+
+    assert "as of Mon 1 Feb 2027 23:59 GMT" in out
+    assert "14 Sep 2026 08:11" in out  # Halden's last message, in the timeline
+    assert "'Re: Recommendations – timing', 14 Sep 2026" in out  # and in the silence alert
+    assert out.rstrip().endswith("Times are Europe/London (GMT).")
