@@ -25,6 +25,7 @@ from email.policy import SMTP
 from email.utils import format_datetime
 from typing import Any
 
+from monitor.core import durations
 from monitor.core.detectors import DETECTORS, counted
 from monitor.sparkline import sparkline
 
@@ -128,7 +129,8 @@ def subject_for(mail: AlertMail) -> str:
 
 
 def _when(value: datetime, tz: tzinfo) -> str:
-    return value.astimezone(tz).strftime("%a %d %b %Y %H:%M")
+    """In the owner's zone, named: "Mon 16 Nov 2026 10:05 GMT" (the CLI's format)."""
+    return durations.full(value, tz)
 
 
 def _figures(figures: JSONObject) -> list[tuple[str, str]]:
