@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
+from rich.text import Text
 
 from monitor.cli.common import (
     App,
@@ -92,7 +93,16 @@ def clients(ctx: click.Context, app: App, as_json: bool, as_of: datetime | None)
     if not app.config.clients:
         click.echo(no_clients_hint(app.config))
         return
-    console().print(clients_table(rows, app.config.team.tz))
+    out = console()
+    out.print(clients_table(rows, app.config.team.tz))
+    zone = app.config.team
+    out.print(
+        Text(
+            f"Times are {zone.timezone} ({durations.zone_label(when, zone.tz)}); waits in "
+            f"working time ({zone.working_hours}), calendar time in brackets.",
+            style="dim",
+        )
+    )
 
 
 @clients.command("suggest")

@@ -83,3 +83,13 @@ def test_dates_of_another_year_show_it_and_times_name_their_zone(demo_config) ->
     assert "14 Sep 2026 08:11" in out  # Halden's last message, in the timeline
     assert "'Re: Recommendations – timing', 14 Sep 2026" in out  # and in the silence alert
     assert out.rstrip().endswith("Times are Europe/London (GMT).")
+
+
+def test_the_clients_table_names_its_time_zone_and_its_clocks(demo_config) -> None:
+    out = invoke(demo_config, "clients", "--as-of", NOW).stdout
+
+    assert "1, oldest 3.9 working days (4 days)" in out  # Meridian
+    assert out.rstrip().endswith(
+        "Times are Europe/London (GMT); waits in working time (Mon-Fri 09:00-17:30), calendar "
+        "time in brackets."
+    )
