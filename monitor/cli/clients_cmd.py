@@ -7,7 +7,7 @@ from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
+from rich.markup import escape
 from rich.text import Text
 
 from monitor.cli.common import (
@@ -20,50 +20,76 @@ from monitor.cli.common import (
     query_options,
     short_date,
 )
+from monitor.cli.fitting import Layout, Plain, fitted, terminal_width
 from monitor.cli.render import table
 from monitor.core import durations
 
 if TYPE_CHECKING:
-    from monitor.app.rows import ClientRow
+    from monitor.app.rows import ClientRow, MessageRef
 
 
-def clients_table(rows: Sequence[ClientRow], tz: tzinfo) -> Table:
-    grid = table(
-        (
-            "client",
-            "owner",
-            "in",
-            "out",
-            "noise",
-            "last inbound",
-            "last outbound",
-            "waiting on",
-            "awaiting reply",
-        ),
-        right=("in", "out", "noise"),
+#: The clients table's columns, in print order; ``_PRIORITY`` keeps the most telling.
+_COLUMNS = {
+    "client": Plain("client", fold=16),
+    "owner": Plain("owner"),
+    "in": Plain("in", justify="right"),
+    "out": Plain("out", justify="right"),
+    "noise": Plain("noise", justify="right"),
+    "last inbound": Plain("last inbound"),
+    "last outbound": Plain("last outbound"),
+    "waiting on": Plain("waiting on", fold=6),
+    "awaiting reply": Plain("awaiting reply", fold=14),
+}
+_PRIORITY = (
+    "client",
+    "awaiting reply",
+    "waiting on",
+    "last inbound",
+    "last outbound",
+    "owner",
+    "in",
+    "out",
+    "noise",
+)
+
+
+def _waiting(row: ClientRow) -> str:
+    awaiting = row["awaiting"]
+    if not awaiting:
+        return "—"
+    oldest = max(awaiting, key=lambda a: a["age_seconds"])
+    wait = durations.waited(
+        oldest["business_seconds"], oldest["age_seconds"], row["working_day_hours"] * 3600
     )
+    return f"{len(awaiting)}, oldest {wait}"
+
+
+def _when(ref: MessageRef | None, tz: tzinfo, now: datetime) -> str:
+    if ref is None:
+        return "—"
+    local = ref["date"].astimezone(tz)
+    return f"{durations.day(local, now, tz)} {local:%H:%M}"
+
+
+def clients_layout(
+    rows: Sequence[ClientRow], tz: tzinfo, now: datetime, width: int | None
+) -> Layout:
+    """The clients table for ``width`` terminal columns (``None``: every column, unfolded)."""
+    cells: dict[str, list[str]] = {name: [] for name in _COLUMNS}
     for row in rows:
-        awaiting = row["awaiting"]
-        if awaiting:
-            oldest = max(awaiting, key=lambda a: a["age_seconds"])
-            wait = durations.waited(
-                oldest["business_seconds"], oldest["age_seconds"], row["working_day_hours"] * 3600
-            )
-            waiting = f"{len(awaiting)}, oldest {wait}"
-        else:
-            waiting = "—"
-        grid.add_row(
-            row["name"],
-            row["owner"].split("@")[0],
-            str(row["inbound"]),
-            str(row["outbound"]),
-            str(row["noise"]),
-            short_date(row["last_inbound"]["date"], tz) if row["last_inbound"] else "—",
-            short_date(row["last_outbound"]["date"], tz) if row["last_outbound"] else "—",
-            row["waiting_on"] or "—",
-            waiting,
-        )
-    return grid
+        for name, value in (
+            ("client", escape(row["name"])),
+            ("owner", row["owner"].split("@")[0]),
+            ("in", str(row["inbound"])),
+            ("out", str(row["outbound"])),
+            ("noise", str(row["noise"])),
+            ("last inbound", _when(row["last_inbound"], tz, now)),
+            ("last outbound", _when(row["last_outbound"], tz, now)),
+            ("waiting on", row["waiting_on"] or "—"),
+            ("awaiting reply", _waiting(row)),
+        ):
+            cells[name].append(value)
+    return fitted(_COLUMNS, _PRIORITY, cells, width)
 
 
 @click.group("clients", invoke_without_command=True)
@@ -94,7 +120,8 @@ def clients(ctx: click.Context, app: App, as_json: bool, as_of: datetime | None)
         click.echo(no_clients_hint(app.config))
         return
     out = console()
-    out.print(clients_table(rows, app.config.team.tz))
+    layout = clients_layout(rows, app.config.team.tz, when, terminal_width(out))
+    out.print(layout.table)
     zone = app.config.team
     out.print(
         Text(
@@ -103,6 +130,8 @@ def clients(ctx: click.Context, app: App, as_json: bool, as_of: datetime | None)
             style="dim",
         )
     )
+    if layout.left_out:
+        out.print(Text(f"Left out at this width: {', '.join(layout.left_out)}.", style="dim"))
 
 
 @clients.command("suggest")

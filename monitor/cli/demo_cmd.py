@@ -266,7 +266,7 @@ def _print(
     stored: int,
     elapsed: float,
 ) -> None:
-    from monitor.cli.clients_cmd import clients_table
+    from monitor.cli.clients_cmd import clients_layout
     from monitor.cli.health_table import Reading, health_layout
 
     out = console()
@@ -275,7 +275,10 @@ def _print(
         f"{stored} stored once each, {len(config.clients)} clients; as of {short_date(when, config.team.tz)} ({config.team.timezone})"
     )
     out.print()
-    out.print(clients_table(rows, config.team.tz))
+    clients = clients_layout(rows, config.team.tz, when, out.width)
+    out.print(clients.table)
+    if clients.left_out:
+        out.print(f"[dim]Left out at {out.width} columns: {', '.join(clients.left_out)}.[/dim]")
     _print_waiting(out, rows, config.team.tz)
     out.print()
     out.print("[bold]Health[/bold], worst first")

@@ -1,9 +1,8 @@
 """The ``relmon health`` table: readable at any width from 80 columns up.
 
-Each column has a priority and the narrowest width it stays readable at. Columns whose text can
-wrap (names, alerts, waits) fold onto several lines; the others keep their natural width. When
-even the narrowest layout is wider than the terminal, the least important columns are left out,
-and the footer names them (``--wide`` shows every column at its natural width).
+Columns whose text can wrap (names, alerts, waits) fold onto several lines; the least important
+columns are left out when even the narrowest layout is too wide, and the footer names them
+(``--wide`` shows every column at its natural width). :mod:`monitor.cli.fitting` does the fitting.
 """
 
 from __future__ import annotations
@@ -14,8 +13,8 @@ from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Literal
 
 from rich.table import Table
-from rich.text import Text
 
+from monitor.cli.fitting import Layout, fitted
 from monitor.cli.render import health_style, severity_style, signed
 from monitor.core import durations
 from monitor.sparkline import sparkline
@@ -26,8 +25,6 @@ if TYPE_CHECKING:
 #: What the health column says of a client with fewer than three messages: no score yet.
 TOO_LITTLE = "too little history"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-#: What rich puts between two columns with ``show_edge=False, pad_edge=False``: " │ ".
-SEPARATOR = 3
 
 
 @dataclass(frozen=True)
@@ -123,67 +120,10 @@ PRIORITY = (
 )
 
 
-def _natural(column: Column, cells: Sequence[str]) -> int:
-    """The width a column takes unwrapped: its longest cell, or its header."""
-    return max([Text.from_markup(c).cell_len for c in cells] + [len(column.header)])
-
-
-def _narrowest(column: Column, cells: Sequence[str]) -> int:
-    natural = _natural(column, cells)
-    if column.fold is None:
-        return natural
-    # Never narrower than a word: folding inside "Maschinenbau" reads worse than one column less.
-    words = [*column.header.split(), *(w for c in cells for w in Text.from_markup(c).plain.split())]
-    return min(natural, max(column.fold, *(len(w) for w in words)))
-
-
-def fit(cells: dict[str, list[str]], width: int | None) -> dict[str, int | None]:
-    """The columns that fit ``width``, most important kept, each with its text width (``None``:
-    its natural width). Room left over goes to the folded columns, most important first."""
-    if width is None:
-        return dict.fromkeys(PRIORITY)
-    kept = list(PRIORITY)
-    narrowest = {name: _narrowest(COLUMNS[name], cells[name]) for name in kept}
-
-    def needed(names: Sequence[str]) -> int:
-        return sum(narrowest[n] for n in names) + SEPARATOR * (len(names) - 1)
-
-    while len(kept) > 1 and needed(kept) > width:
-        kept.pop()
-    room = max(0, width - needed(kept))
-    widths: dict[str, int | None] = {}
-    for name in kept:
-        grow = min(room, _natural(COLUMNS[name], cells[name]) - narrowest[name])
-        widths[name] = narrowest[name] + grow
-        room -= grow
-    return widths
-
-
-@dataclass(frozen=True)
-class Layout:
-    table: Table
-    left_out: tuple[str, ...]  # headers of the columns that did not fit
-
-
 def health_layout(rows: Sequence[HealthRow], reading: Reading, width: int | None) -> Layout:
     """The table for ``width`` columns (``None``: every column, at its natural width)."""
     cells = {name: [c.cell(row, reading) for row in rows] for name, c in COLUMNS.items()}
-    widths = fit(cells, width)
-    shown = [name for name in COLUMNS if name in widths]
-    table = Table(show_edge=False, pad_edge=False, expand=False)
-    for name in shown:
-        column = COLUMNS[name]
-        table.add_column(
-            column.header,
-            justify=column.justify,
-            no_wrap=column.fold is None,
-            width=widths[name],
-            overflow="fold",
-        )
-    for index in range(len(rows)):
-        table.add_row(*(cells[name][index] for name in shown))
-    left_out = tuple(COLUMNS[name].header for name in PRIORITY if name not in widths)
-    return Layout(table, left_out)
+    return fitted(COLUMNS, PRIORITY, cells, width)
 
 
 def health_table(rows: Sequence[HealthRow], tz: tzinfo, now: datetime | None = None) -> Table:

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.text import Text
 
 from monitor.cli.common import console
+from monitor.cli.fitting import terminal_width
 from monitor.cli.health_table import Reading, health_layout
 from monitor.core import durations
 
@@ -137,10 +138,6 @@ def _footer(
     return lines
 
 
-def _width(out: Console) -> int:
-    return out.width if out.is_terminal else int(os.environ.get("COLUMNS") or out.width)
-
-
 def print_health(
     config: Config,
     rows: Sequence[HealthRow],
@@ -152,7 +149,7 @@ def print_health(
     """The heading, the table at the terminal's width (every column with ``wide``), the footer."""
     out = console()
     zone = owner.zone if owner is not None else config.team.tz
-    width = None if wide else _width(out)
+    width = None if wide else terminal_width(out)
     layout = health_layout(rows, Reading(zone, when), width)
     if wide:  # as wide as the table needs, for `less -S` or a wide window
         out = Console(

@@ -185,3 +185,17 @@ def test_health_json_states_working_time_with_its_unit(demo_config) -> None:
     assert meridian["awaiting"]["oldest_working_days"] == 3.9
     assert meridian["awaiting"]["oldest_text"] == "3.9 working days (4 days)"
     assert meridian["awaiting"]["oldest_business_hours"] == pytest.approx(33.0, abs=0.5)
+
+
+def test_the_clients_table_fits_80_columns_and_names_what_it_left_out(demo_config) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["--config", str(demo_config), "clients", "--as-of", NOW],
+        env={"COLUMNS": "80"},
+        catch_exceptions=False,
+    )
+
+    assert max(len(line.rstrip()) for line in result.stdout.splitlines()) <= 80
+    assert "…" not in result.stdout
+    assert "Left out at this width: owner, in, out, noise." in result.stdout
+    assert "Falkenberg" in result.stdout and "Maschinenbau GmbH" in result.stdout
