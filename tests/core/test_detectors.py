@@ -248,7 +248,10 @@ def test_a_drop_in_tone_against_the_clients_usual_adds_a_point() -> None:
 
     assert steady.points() == 2.0
     assert dropped.points() == 3.0
-    assert "tone -0.10 vs +0.20 usually" in friction.judge(ACME, dropped, DEFAULTS).explanation
+    assert (
+        "tone -0.10 vs +0.20 over the 180 days before"
+        in friction.judge(ACME, dropped, DEFAULTS).explanation
+    )
 
 
 # --------------------------------------------------------------------------- micromanagement

@@ -35,7 +35,10 @@ def _detail(facts: FrictionFacts) -> str:
     parts: list[str] = []
     if facts.sentiment_now is not None:
         usual = (
-            f" vs {facts.sentiment_usual:+.2f} usually" if facts.sentiment_usual is not None else ""
+            # One window per statement: the norm is the 180 days before the friction window.
+            f" vs {facts.sentiment_usual:+.2f} over the 180 days before"
+            if facts.sentiment_usual is not None
+            else ""
         )
         parts.append(f"tone {facts.sentiment_now:+.2f}{usual}")
     if facts.escalation:
