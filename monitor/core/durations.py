@@ -84,16 +84,6 @@ def waited(
     return f"{work} ({calendar(wall_seconds)})"
 
 
-def compact_working(seconds: float, day_seconds: float = DEFAULT_WORKING_DAY) -> str:
-    """Working time for a narrow table cell, units still named: "3.9 wd", "5.5 wh", "40 wmin".
-
-    Tables that use it say in their key what the abbreviations mean."""
-    text = working(seconds, day_seconds)
-    number, unit = text.split(" ", 1)
-    short = {"working minute": "wmin", "working hour": "wh", "working day": "wd"}
-    return f"{number} {short[unit.rstrip('s')]}"
-
-
 # --------------------------------------------------------------------------- moments
 
 

@@ -54,12 +54,6 @@ def test_calendar_time_names_its_unit() -> None:
     assert durations.calendar_days(13.0) == "13 days"
 
 
-def test_compact_working_time_keeps_a_named_unit() -> None:
-    assert durations.compact_working(33 * HOUR, WORKING_DAY) == "3.9 wd"
-    assert durations.compact_working(3 * HOUR, WORKING_DAY) == "3 wh"
-    assert durations.compact_working(0, WORKING_DAY) == "0 wmin"
-
-
 def test_a_date_of_another_year_shows_its_year() -> None:
     now = datetime(2026, 11, 20, 9, tzinfo=UTC)
 
