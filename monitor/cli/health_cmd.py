@@ -28,7 +28,11 @@ from monitor.cli.health_view import CRITICAL_EXIT, print_health, wanted_owner
     metavar="NAME",
     help="Only the clients this consultant owns (address, name or the part before @).",
 )
-@click.option("--mine", is_flag=True, help="Only my clients: the owner named by $RELMON_OWNER.")
+@click.option(
+    "--mine",
+    is_flag=True,
+    help="Only my clients: the owner named by $RELMON_OWNER (or the team's only member).",
+)
 @click.option(
     "--wide",
     is_flag=True,
@@ -52,7 +56,7 @@ def health(
 ) -> None:
     """How healthy is each client, worst first, and which alerts would be open.
 
-    Health 0–100 from responsiveness, engagement, sentiment, pressure and balance, with a
+    Health 0–100 from responsiveness, engagement, tone, pressure and balance, with a
     30-day trend; client messages awaiting our reply (working time, and calendar time in
     brackets); our median reply time over 30 days; the client's tone over 30 days; its
     pattern. A narrow terminal shows the most important columns and names the rest.

@@ -94,6 +94,9 @@ def wanted_owner(config: Config, owner: str | None, mine: bool) -> Owner | None:
         raise click.UsageError("--owner and --mine both name an owner: give one")
     if mine:
         me = os.environ.get(OWNER_ENV, "").strip()
+        owners = sorted(_known_owners(config))
+        if not me and len(owners) == 1:  # a firm of one: "mine" can only mean that owner
+            me = owners[0]
         if not me:
             raise click.UsageError(
                 f"--mine needs to know who you are: set {OWNER_ENV} to your address "

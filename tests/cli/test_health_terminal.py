@@ -141,6 +141,34 @@ def test_mine_without_an_owner_in_the_environment_says_how_to_set_one(demo_confi
     assert "set RELMON_OWNER to your address" in result.output
 
 
+FIRM_OF_ONE = """
+[team]
+name = "Marsh Consulting"
+domains = ["marsh-consulting.example"]
+timezone = "Europe/London"
+working_hours = "Mon-Fri 09:00-17:30"
+
+[[team.members]]
+name = "Alice Marsh"
+address = "alice@marsh-consulting.example"
+
+[[clients]]
+name = "Acme Logistics"
+domains = ["acme-logistics.example"]
+owner = "alice@marsh-consulting.example"
+"""
+
+
+def test_mine_in_a_firm_of_one_needs_no_environment(tmp_path) -> None:
+    config = tmp_path / "relmon.toml"
+    config.write_text(FIRM_OF_ONE + f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n')
+
+    result = health(config, "--mine", env={"RELMON_OWNER": ""})
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Health of Alice Marsh's 1 client, worst first")
+
+
 def test_an_owner_nobody_is_called_lists_the_owners(demo_config) -> None:
     result = health(demo_config, "--owner", "dave")
 
