@@ -61,8 +61,14 @@ def _health(row: HealthRow, _: Reading) -> str:
 
 
 def _alerts(row: HealthRow, _: Reading) -> str:
-    shown = [f"[{severity_style(a['severity'])}]{a['kind']}[/]" for a in row["alerts"]]
-    return " ".join(shown) or "—"
+    """The open alerts by severity, the severity in words as well as in colour (a pipe, a
+    screen reader or a monochrome terminal shows no colour)."""
+    groups = []
+    for severity in ("critical", "warning"):
+        kinds = [a["kind"] for a in row["alerts"] if a["severity"] == severity]
+        if kinds:
+            groups.append(f"[{severity_style(severity)}]{severity}: {' '.join(kinds)}[/]")
+    return " ".join(groups) or "—"
 
 
 def _awaiting(row: HealthRow, _: Reading) -> str:

@@ -78,9 +78,11 @@ def test_health_fits_the_terminal_and_keeps_what_matters_whole(demo_config, colu
     waits = " ".join(" ".join(column(body(lines), at("awaiting our reply"))).split())
     assert "1, oldest 3.9 working days (4 days)" in waits  # Meridian, since Monday 10:05
     assert "1, oldest 0 working minutes (11 hours)" in waits  # Kestrel, since 21:37 last night
-    alerts = " ".join(column(body(lines), at("alerts")))
+    alerts = " ".join(" ".join(column(body(lines), at("alerts"))).split())
     for kind in ("silence", "checkin_due", "micromanagement", "friction", "unanswered"):
         assert kind in alerts
+    # The severity in words too: a pipe or a monochrome terminal shows no colour.
+    assert alerts.startswith("critical: silence checkin_due critical: micromanagement")
 
 
 def test_a_narrow_terminal_names_the_columns_it_left_out(demo_config) -> None:
