@@ -51,6 +51,7 @@ def context(config: Config, directory: Directory, client: Client) -> ClientConte
         thresholds=client.thresholds,
         cadence_days=client.cadence_days,
         is_client_address=is_client_address,
+        owner_zone=config.owner_tz(client.owner),
     )
 
 

@@ -67,7 +67,7 @@ class Clocks:
 class ClientFacts:
     client: str
     now: datetime
-    zone: tzinfo  # the team's time zone: dates in explanations are the team's dates
+    zone: tzinfo  # the owner's time zone: dates in explanations are the owner's dates
     window: Window
     first: Record | None  # the first counted message up to now, however long ago
     last_inbound: Record | None
@@ -187,7 +187,7 @@ def gather(history: ClientHistory, now: datetime) -> ClientFacts:
     return ClientFacts(
         client=history.context.name,
         now=now,
-        zone=history.context.ours.zone,
+        zone=history.context.reader_zone,
         window=window,
         first=first,
         last_inbound=last_inbound,

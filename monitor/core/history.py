@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, tzinfo
 
 from monitor.core.calendar import BusinessCalendar, Interval
 from monitor.core.detectors import Thresholds
@@ -32,6 +32,13 @@ class ClientContext:
     thresholds: Thresholds = field(default_factory=Thresholds)
     cadence_days: float | None = None  # configured instead of learned
     is_client_address: Callable[[str], bool] = _always_client
+    #: The owner's time zone: the dates in the owner's alerts are the owner's dates (the team's
+    #: zone when the owner has none of their own).
+    owner_zone: tzinfo | None = None
+
+    @property
+    def reader_zone(self) -> tzinfo:
+        return self.owner_zone if self.owner_zone is not None else self.ours.zone
 
 
 @dataclass(frozen=True)

@@ -133,3 +133,22 @@ def test_working_time_always_names_a_unit(seconds: float) -> None:
 
     assert float(number) >= 0
     assert unit.startswith("working ")
+
+
+def test_an_alert_dates_its_evidence_in_the_owners_zone() -> None:
+    """GIVEN a question sent at 23:30 London time on Monday, WHEN its owner works from Helsinki,
+    THEN the alert says it waits since Tuesday: the owner's date, not the team's."""
+    from dataclasses import replace
+
+    from monitor.core.analysis import analyse
+    from monitor.core.history import ClientHistory
+    from tests.core.records import context
+
+    question = inbound("Mon 2026-06-01 23:30", "Customs paperwork for the Rotterdam shipment")
+    helsinki = replace(context(), owner_zone=ZoneInfo("Europe/Helsinki"))
+
+    in_london = analyse_at("Thu 2026-06-04 17:00", question).finding(Kind.UNANSWERED)
+    in_helsinki = analyse(ClientHistory.build(helsinki, [question]), at("Thu 2026-06-04 17:00"))
+
+    assert "(since 1 Jun)" in in_london.explanation
+    assert "(since 2 Jun)" in in_helsinki.finding(Kind.UNANSWERED).explanation
