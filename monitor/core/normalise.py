@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from monitor.clock import EPOCH
 from monitor.core.bounds import bound_text
 from monitor.core.dates import parse_date
-from monitor.core.model import DateProblem, Mailbox, Message, Quarantined
+from monitor.core.model import DateProblem, Mailbox, Message, Quarantined, TextFeatures
 from monitor.core.noise import NoiseSignals, classify_noise
 from monitor.core.owntext import html_to_text, own_text, strip_quotes
 from monitor.core.sanitise import (
@@ -258,9 +258,7 @@ def normalise(
         text, date=date, noise=verdict.kind if verdict is not None else None
     )
     invitation = (envelope.calendar_method or "") in ("REQUEST", "CANCEL", "PUBLISH")
-    needs_reply = (
-        verdict is None and not features.closing_only and bool(text.strip()) and not invitation
-    )
+    needs_reply = reply_expected(verdict is not None, features, text) and not invitation
     message = Message(
         key=key,
         message_id=envelope.message_id,
@@ -288,15 +286,25 @@ def normalise(
     return Normalised(message, text)
 
 
-def _clean_sentences(message: Message) -> Message:
+def reply_expected(noise: bool, features: TextFeatures, text: str) -> bool:
+    """A person's message with something in it beyond a short closing waits for an answer
+    (whether it waits for *ours* is decided from its recipients, :mod:`monitor.core.addressing`)."""
+    return not noise and not features.closing_only and bool(text.strip())
+
+
+def clean_evidence(features: TextFeatures) -> TextFeatures:
     """Evidence sentence texts a store can hold (no NUL, no control characters)."""
-    features = message.text
     if not any(s.text and clean_text(s.text) != s.text for s in features.evidence):
-        return message
+        return features
     evidence = tuple(
         replace(s, text=clean_text(s.text) if s.text else None) for s in features.evidence
     )
-    return replace(message, text=replace(features, evidence=evidence))
+    return replace(features, evidence=evidence)
+
+
+def _clean_sentences(message: Message) -> Message:
+    features = clean_evidence(message.text)
+    return message if features is message.text else replace(message, text=features)
 
 
 def _without_sentences(message: Message) -> Message:
