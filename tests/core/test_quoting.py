@@ -341,3 +341,21 @@ def test_a_sentence_wrapped_before_its_last_capitalised_words_is_not_a_sign_off(
     )
 
     assert own_text(body).text.endswith("spreadsheets from\nAccounts Receivable.")
+
+
+def test_the_last_item_of_a_list_is_not_a_sign_off_name() -> None:
+    body = (
+        "Lunch on Thursday is from Kelly's:\n\n"
+        "Chicken Fried Steak or Meat Loaf\n"
+        "Mashed Potatoes/Corn/Green Beans\n"
+        "Assorted Desserts\n"
+        "Iced Tea\n"
+    )
+
+    assert own_text(body).text.endswith("Assorted Desserts\nIced Tea")
+
+
+def test_a_name_below_a_finished_sentence_is_still_a_sign_off() -> None:
+    body = "The counts for Leeds are in the shared sheet now.\nDana\n"
+
+    assert own_text(body).text == "The counts for Leeds are in the shared sheet now."
