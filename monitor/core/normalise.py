@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from monitor.clock import EPOCH
+from monitor.core import bulk
 from monitor.core.bounds import bound_text
 from monitor.core.dates import parse_date
 from monitor.core.model import DateProblem, Mailbox, Message, Quarantined, TextFeatures
@@ -162,6 +163,7 @@ def _signals(envelope: Envelope, text: str, *, null_sender: bool) -> NoiseSignal
         content_type=envelope.content_type,
         body=body,
         html_only=html_only,
+        html_refs=bulk.html_refs(envelope.html),
         is_reply=bool(envelope.in_reply_to or envelope.references),
         attached_message=envelope.attached_message,
         null_sender=null_sender,
