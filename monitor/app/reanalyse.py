@@ -8,13 +8,18 @@ into a new database.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import structlog
+
 from monitor.app.runtime import Runtime
 from monitor.core.rejudge import rejudge
 from monitor.store import reanalyse as stored
+
+logger = structlog.get_logger()
 
 RESYNC = (
     "to judge them again from the mail itself, point store.url at a new database and run "
@@ -61,6 +66,17 @@ class ReanalyseReport:
 
 def reanalyse(runtime: Runtime, *, dry_run: bool = False, batch: int = 500) -> ReanalyseReport:
     """Judge every stored message again; with ``dry_run``, count what would change."""
+    started = time.perf_counter()
     judge = partial(rejudge, analyzer=runtime.analyzer)
     tally = stored.reanalyse(runtime.store.engine, judge, batch=batch, dry_run=dry_run)
-    return ReanalyseReport(tally, dry_run, runtime.config.privacy.store_snippets)
+    report = ReanalyseReport(tally, dry_run, runtime.config.privacy.store_snippets)
+    logger.info(
+        "store_reanalysed",
+        dry_run=dry_run,
+        messages=tally.messages,
+        text_judged=tally.text_judged,
+        changed=tally.changed,
+        new_noise=sum(tally.new_noise.values()),
+        seconds=round(time.perf_counter() - started, 3),
+    )
+    return report
