@@ -254,7 +254,9 @@ def normalise(
     date, problem = _date(envelope)
     if date is None:
         return _no_date(problem, key)
-    text = _own_text(envelope)
+    # Control characters are no words; the analysis reads the text as a snippet would keep it,
+    # so `relmon db reanalyse` re-derives the same judgements from a stored snippet.
+    text = clean_text(_own_text(envelope))
     verdict = classify_noise(_signals(envelope, text, null_sender=null_sender))
     features = analyzer.analyse(
         text, date=date, noise=verdict.kind if verdict is not None else None

@@ -17,6 +17,7 @@ from monitor.store.messages import Item, save_items
 from monitor.store.reanalyse import reanalyse
 from monitor.store.rows import judgement_columns
 from monitor.store.schema import messages
+from tests.conftest import corpus
 from tests.factories import ALICE, DANA, RAJ, email, team_config
 
 NOW = datetime(2026, 6, 10, 9, 0, tzinfo=UTC)
@@ -176,3 +177,39 @@ def test_a_dry_run_counts_the_changes_and_writes_nothing(store, analyzer) -> Non
     assert unchanged.snippet == LOTUS_REPLY
     assert dry.changed == real.changed == 1
     assert again.changed == 0
+
+
+def test_real_mail_stored_with_whole_snippets_is_judged_again_exactly_as_ingest_judged_it(
+    store, analyzer
+) -> None:
+    """GIVEN real mail of many forms (Enron people, list mail, spam with control characters and
+    odd charsets) stored with snippets long enough for the whole own text
+    WHEN the store is re-analysed under the same rules
+    THEN not one judged column changes: ingest and re-analysis cannot drift apart."""
+    folders = {
+        corpus("quagga") / "Datasets" / "Enron" / "annotated_all" / "train": "*.txt",
+        corpus("spamassassin") / "easy_ham": "0001*",
+        corpus("spamassassin") / "spam": "000*",
+    }
+    whole = Privacy(store_snippets=True, snippet_chars=100_000)
+    items = []
+    for folder, pattern in folders.items():
+        for path in sorted(folder.glob(pattern))[:120]:
+            message = from_raw(path.read_bytes(), analyzer=analyzer, privacy=whole)
+            if isinstance(message, Message):
+                items.append(Item(f"{folder.name}/{path.name}", message))
+    with store.engine.begin() as connection:
+        save_items(
+            connection,
+            account="alice",
+            folder="INBOX",
+            items=items,
+            directory=team_config().directory(),
+            now=NOW,
+        )
+
+    tally = reanalyse(store.engine, partial(rejudge, analyzer=analyzer), dry_run=True)
+
+    assert tally.messages >= 200
+    assert tally.text_judged == tally.messages
+    assert tally.changed == 0, dict(tally.groups)
