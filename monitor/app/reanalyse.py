@@ -58,6 +58,7 @@ class ReanalyseReport:
             "text_judged": tally.text_judged,
             "text_not_stored": tally.text_not_stored,
             "changed": tally.changed,
+            "skipped": tally.skipped,
             "changed_by": {group: tally.groups[group] for group in stored.GROUPS},
             "new_noise": dict(sorted(tally.new_noise.items())),
             "limits": self.limits,

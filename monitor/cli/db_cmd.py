@@ -127,6 +127,10 @@ def _print_reanalyse(done: dict[str, object]) -> None:
         click.echo(
             "  now noise: " + ", ".join(f"{kind} {count}" for kind, count in new_noise.items())
         )
+    if done["skipped"]:
+        click.echo(
+            f"  {done['skipped']} changed by a sync meanwhile: left as they are for the next run"
+        )
     limits = done["limits"]
     assert isinstance(limits, list)
     for limit in limits:

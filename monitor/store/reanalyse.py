@@ -1,10 +1,12 @@
 """Stored messages judged again: read a batch, judge each message, write what changed.
 
 The judging itself is pure (:mod:`monitor.core.rejudge`) and passed in; the columns it yields are
-made by :func:`monitor.store.rows.judgement_columns`, the function ingest writes with. Each batch
-is one transaction that locks its rows (``FOR UPDATE`` on PostgreSQL, the write lock on SQLite),
-so a sync storing a later copy of the same message at the same time cannot be overwritten with a
-judgement of the older row.
+made by :func:`monitor.store.rows.judgement_columns`, the function ingest writes with. A batch is
+read and judged without the write lock (the text analysis is the slow part, and a sync must not
+wait for it), then written in one transaction that locks the rows (``FOR UPDATE`` on PostgreSQL,
+the write lock on SQLite) and skips any row a sync changed in between (a later copy that filled
+in what the first lacked): it is judged again at the next run, never overwritten with a
+judgement of its older self.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import sqlalchemy as sa
 
 from monitor.core.model import Noise, Sentence, TextFeatures
 from monitor.core.rejudge import Rejudged, Stored
+from monitor.store.db import reading
 from monitor.store.rows import judgement_columns
 from monitor.store.schema import messages
 
@@ -49,6 +52,7 @@ class Tally:
     changed: int = 0  # messages with at least one column changed
     groups: Counter[str] = field(default_factory=Counter)  # changed messages per column group
     new_noise: Counter[str] = field(default_factory=Counter)  # newly noise, per kind
+    skipped: int = 0  # changed by a sync while being judged: left for the next run
 
 
 def _features(row: Any) -> TextFeatures:
@@ -105,6 +109,35 @@ def _count(tally: Tally, row: Any, judged: Rejudged, update: dict[str, Any]) -> 
         tally.new_noise[judged.noise.value] += 1
 
 
+def _judged(
+    engine: sa.Engine, after: int, batch: int, judge: Callable[[Stored], Rejudged]
+) -> list[tuple[Any, Rejudged]]:
+    """The next ``batch`` messages after id ``after``, each with its new judgement; read without
+    the write lock, so a sync goes on while the slow part (the text analysis) runs."""
+    with reading(engine) as connection, connection.begin():
+        query = sa.select(*_READ).where(messages.c.id > after).order_by(messages.c.id)
+        rows = connection.execute(query.limit(batch)).all()
+    return [(row, judge(stored(row))) for row in rows]
+
+
+def _write(engine: sa.Engine, updates: list[tuple[Any, dict[str, Any]]]) -> int:
+    """Write the updates of rows no sync changed since they were read (those are judged again
+    at the next run); the number skipped."""
+    if not updates:
+        return 0
+    skipped = 0
+    with engine.begin() as connection:
+        ids = [row.id for row, _ in updates]
+        query = sa.select(*_READ).where(messages.c.id.in_(ids)).with_for_update()
+        now = {row.id: row for row in connection.execute(query)}
+        for row, update in updates:
+            if now.get(row.id) != row:
+                skipped += 1
+                continue
+            connection.execute(sa.update(messages).where(messages.c.id == row.id).values(**update))
+    return skipped
+
+
 def reanalyse(
     engine: sa.Engine,
     judge: Callable[[Stored], Rejudged],
@@ -113,21 +146,19 @@ def reanalyse(
     dry_run: bool = False,
 ) -> Tally:
     """Judge every stored message again with ``judge``; write the changed columns unless
-    ``dry_run``. One transaction per ``batch`` messages."""
+    ``dry_run``, one transaction per ``batch`` messages."""
     tally = Tally()
     last = 0
     while True:
-        with engine.begin() as connection:
-            query = sa.select(*_READ).where(messages.c.id > last).order_by(messages.c.id)
-            rows = connection.execute(query.limit(batch).with_for_update()).all()
-            for row in rows:
-                judged = judge(stored(row))
-                update = _changes(row, judged)
-                _count(tally, row, judged, update)
-                if update and not dry_run:
-                    connection.execute(
-                        sa.update(messages).where(messages.c.id == row.id).values(**update)
-                    )
-        if len(rows) < batch:
+        judged = _judged(engine, last, batch, judge)
+        updates = []
+        for row, judgement in judged:
+            update = _changes(row, judgement)
+            _count(tally, row, judgement, update)
+            if update:
+                updates.append((row, update))
+        if not dry_run:
+            tally.skipped += _write(engine, updates)
+        if len(judged) < batch:
             return tally
-        last = rows[-1].id
+        last = judged[-1][0].id

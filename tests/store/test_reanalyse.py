@@ -213,3 +213,33 @@ def test_real_mail_stored_with_whole_snippets_is_judged_again_exactly_as_ingest_
     assert tally.messages >= 200
     assert tally.text_judged == tally.messages
     assert tally.changed == 0, dict(tally.groups)
+
+
+def test_a_message_a_sync_changes_while_it_is_judged_is_left_to_the_next_run(
+    store, analyzer
+) -> None:
+    """GIVEN a Lotus Notes reply stored as earlier rules judged it
+    WHEN a later copy with its References is merged in while the message is being judged
+    THEN the merge stands, the stale judgement is not written, and the next run writes it."""
+    raw = email(frm=DANA, to=RAJ, subject="Re: Leeds pallet counts", body=LOTUS_REPLY)
+    message = _store(store.engine, raw, "1", SNIPPETS, analyzer)
+    _as_earlier_rules_left_it(store.engine, message.key, LOTUS_REPLY, analyzer)
+
+    def judge_while_a_copy_arrives(stored):  # type: ignore[no-untyped-def]
+        with store.engine.begin() as connection:
+            connection.execute(
+                sa.update(messages)
+                .where(messages.c.key == message.key)
+                .values(refs=["counts-1@acme-logistics.example"], thread_id=None)
+            )
+        return rejudge(stored, analyzer)
+
+    racing = reanalyse(store.engine, judge_while_a_copy_arrives)
+    merged = _row(store.engine, message.key)
+    later = reanalyse(store.engine, partial(rejudge, analyzer=analyzer))
+
+    assert (racing.changed, racing.skipped) == (1, 1)
+    assert merged.refs == ["counts-1@acme-logistics.example"]
+    assert merged.snippet == LOTUS_REPLY
+    assert (later.changed, later.skipped) == (1, 0)
+    assert _row(store.engine, message.key).friction == []
