@@ -359,3 +359,12 @@ def test_a_name_below_a_finished_sentence_is_still_a_sign_off() -> None:
     body = "The counts for Leeds are in the shared sheet now.\nDana\n"
 
     assert own_text(body).text == "The counts for Leeds are in the shared sheet now."
+
+
+@pytest.mark.parametrize(
+    "closing", ["With regards,", "Kindest regards,", "Thanks and best regards,"]
+)
+def test_a_longer_english_closing_goes_with_the_name_below_it(closing: str) -> None:
+    body = f"I merged the fix for the plugin; please verify my commit.\n\n{closing}\nRobert\n"
+
+    assert own_text(body).text == "I merged the fix for the plugin; please verify my commit."
