@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from monitor.core.addresses import Directory
-from monitor.core.model import Mailbox, Message
+from monitor.core.model import Mailbox, Message, TextFeatures
 
 #: Two copies of one message may carry dates this far apart (a Graph sentDateTime against the
 #: Date header, clocks rounded differently); a forgery reusing an id is rarely that close.
@@ -27,13 +27,34 @@ def _mailboxes(items: Sequence[Mailbox]) -> list[list[str]]:
     return [[m.address, m.name] for m in items]
 
 
+def _text_columns(text: TextFeatures) -> dict[str, Any]:
+    """The columns derived from a message's own text (the text itself is never stored)."""
+    return {
+        "language": text.language,
+        "own_chars": text.own_chars,
+        "questions": text.questions,
+        "closing_only": text.closing_only,
+        "sentiment": text.sentiment,
+        "sentences": text.sentences,
+        "evidence": [[s.index, round(s.compound, 4), s.text] for s in text.evidence],
+        "friction": list(text.friction),
+        "pressure": list(text.pressure),
+        "basics": list(text.basics),
+        "impoliteness": text.impoliteness,
+        "tone": text.tone,
+        "curtness": text.curtness,
+        "courtesy": text.courtesy,
+        "friction_evidence": (text.friction_excerpt or text.friction_evidence or "")[:120] or None,
+        "away_until": text.away_until,
+    }
+
+
 def message_row(
     message: Message, directory: Directory, now: datetime, *, sent: bool = True
 ) -> dict[str, Any]:
     """The row of ``message``; ``sent``: it was seen in one of our Sent folders, so a sender
     of ours is believed (see :meth:`Directory.attribute`)."""
     attribution = directory.attribute(message.sender, message.to, message.cc, sender_verified=sent)
-    text = message.text
     return {
         "key": message.key,
         "message_id": message.message_id,
@@ -54,17 +75,7 @@ def message_row(
         "needs_reply": message.needs_reply,
         "has_attachments": message.has_attachments,
         "size": message.size,
-        "language": text.language,
-        "own_chars": text.own_chars,
-        "questions": text.questions,
-        "closing_only": text.closing_only,
-        "sentiment": text.sentiment,
-        "sentences": text.sentences,
-        "evidence": [[s.index, round(s.compound, 4), s.text] for s in text.evidence],
-        "friction": list(text.friction),
-        "pressure": list(text.pressure),
-        "basics": list(text.basics),
-        "away_until": text.away_until,
+        **_text_columns(message.text),
         "notes": list(message.notes),
         "snippet": message.snippet,
         "direction": attribution.direction.value,
@@ -82,6 +93,11 @@ _FILLABLE = (
     "conversation_id",
     "language",
     "sentiment",
+    "impoliteness",
+    "tone",
+    "curtness",
+    "courtesy",
+    "friction_evidence",
     "away_until",
     "snippet",
 )
