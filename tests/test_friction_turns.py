@@ -125,3 +125,23 @@ def test_friction_cues_are_stored_with_each_client_message(tmp_path, analyzer) -
     assert record.courtesy is False
     assert record.friction_evidence == "you need to"  # the cue term: no snippets stored
     assert record.tone is not None
+
+
+def test_relmon_client_shows_the_friction_messages_and_the_alerts_explanation(
+    tmp_path, analyzer
+) -> None:
+    from monitor.app.views import client_detail
+
+    s = Scenario(tmp_path, analyzer)
+    s.weekly_history("2026-01-05 10:00", 20, every_days=7)
+    for when in ("2026-06-01 09:10", "2026-06-03 16:40"):
+        s.client_writes(when, "Pilot plan", "Alice,\n\nYou need to further explain why.\n\nDana")
+    when = at("2026-06-03 18:00")
+    finding = s.report("Acme Logistics", when).finding(Kind.FRICTION)
+    detail = client_detail(s.runtime, "Acme Logistics", when)
+    s.close()
+
+    (shown,) = [f for f in detail["findings"] if f["kind"] == "friction"]
+    assert shown["explanation"] == finding.explanation  # the alert email says the same
+    assert [e["evidence"] for e in detail["friction_evidence"]] == ["you need to"] * 2
+    assert all(e["courtesy"] is False for e in detail["friction_evidence"])
