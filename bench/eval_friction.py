@@ -3,11 +3,11 @@
 Ten client timelines of a year each are built from real rated text, the Wikipedia requests of
 the Stanford Politeness Corpus (../shared/data/politeness, Apache-2.0): polite periods from the
 top half, curt periods from the bottom quartile, technical questions from the polite half that
-plain VADER reads as negative, our own curt words quoted back under a polite reply, and one
-hostile outburst. Each client message is wrapped as mail is written (a greeting and thanks where
-that client usually writes them), reduced to its own text by relmon's quote stripping, analysed
-by relmon's text analyzer and replayed day by day by ``monitor.core.backtest`` — the same
-analysis ``relmon backtest`` runs on a store, without MIME parsing or a database.
+plain VADER reads as negative, our own curt words quoted back under a polite reply, a client
+that is always terse, and one hostile outburst. Each client message is written as mail (a
+greeting and thanks where that client usually writes them) with our answer three hours later,
+one mbox per client; the mail is ingested into a fresh SQLite store as `relmon ingest` does and
+replayed day by day by the function behind `relmon backtest --json`.
 
 A friction alert is correct when it fires during a friction episode or within 14 days after it;
 every other friction alert is a false alarm. The requests are drawn with a seed (default 2027)
@@ -24,8 +24,10 @@ import csv
 import os
 import random
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -132,8 +134,6 @@ def _text_for(client: Client, day: int, rng: random.Random, pools: Pools) -> tup
 
 
 def timeline(client: Client, rng: random.Random, pools: Pools) -> list[tuple[datetime, str]]:
-    from monitor.core.owntext import own_text
-
     mail: list[tuple[datetime, str]] = []
     for day in range(DAYS):
         moment = START + timedelta(days=day)
@@ -141,7 +141,7 @@ def timeline(client: Client, rng: random.Random, pools: Pools) -> list[tuple[dat
             continue
         body, _ = _text_for(client, day, rng, pools)
         when = moment.replace(hour=rng.randint(8, 15), minute=rng.randint(0, 59))
-        mail.append((when, own_text(body).text))
+        mail.append((when, body))
     if client.outburst_day is not None:
         when = (START + timedelta(days=client.outburst_day)).replace(hour=11)
         outburst = clean(pools.hostile.pop()) + " This is unacceptable."
@@ -153,58 +153,64 @@ def timeline(client: Client, rng: random.Random, pools: Pools) -> list[tuple[dat
     return sorted(mail)
 
 
-def records(client: Client, mail: list[tuple[datetime, str]], analyzer: object) -> list[object]:
-    from monitor.core.model import Direction
-    from monitor.core.records import Record
+def slug(client: Client) -> str:
+    return client.name.lower().replace(" ", "-")
 
-    out: list[object] = []
-    sender = f"dana@{client.name.lower().replace(' ', '-')}.example"
-    for index, (when, text) in enumerate(mail):
-        f = analyzer.analyse(text, date=when)  # type: ignore[attr-defined]
-        thread = f"t{index}"
-        common = {"client": client.name, "thread": thread, "subject": f"Request {index}"}
-        out.append(
-            Record(
-                key=f"<{index}@{sender}>",
-                date=when,
-                direction=Direction.INBOUND,
-                sender=sender,
-                needs_reply=True,
-                recipients=frozenset({US}),
-                sentiment=f.sentiment,
-                impoliteness=f.impoliteness,
-                tone=f.tone,
-                curtness=f.curtness,
-                courtesy=f.courtesy,
-                friction_evidence=f.friction_evidence,
-                language=f.language,
-                friction=f.friction,
-                pressure=f.pressure,
-                questions=f.questions,
-                own_chars=f.own_chars,
-                **common,
+
+def message(
+    sender: str, to: str, when: datetime, subject: str, body: str, mid: str, **extra: str
+) -> str:
+    headers = [
+        f"From: {sender}",
+        f"To: {to}",
+        f"Subject: {subject}",
+        f"Date: {format_datetime(when)}",
+        f"Message-ID: <{mid}>",
+        *(f"{name}: {value}" for name, value in extra.items()),
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=utf-8",
+        "Content-Transfer-Encoding: 8bit",
+    ]
+    stuffed = "\n".join(
+        (">" + line) if line.startswith("From ") else line for line in body.splitlines()
+    )
+    envelope = sender.split("<")[-1].rstrip(">")
+    return (
+        f"From {envelope} {when:%a %b %d %H:%M:%S %Y}\n" + "\n".join(headers) + f"\n\n{stuffed}\n\n"
+    )
+
+
+def write_mbox(client: Client, mail: list[tuple[datetime, str]], folder: Path) -> None:
+    """The client's year as one mbox: each client message and our answer three hours later."""
+    sender = f"Dana <dana@{slug(client)}.example>"
+    parts = []
+    for index, (when, body) in enumerate(mail):
+        mid = f"{index}@{slug(client)}.example"
+        parts.append(message(sender, US, when, f"Request {index}", body, mid))
+        parts.append(
+            message(
+                US,
+                sender,
+                when + timedelta(hours=3),
+                f"Re: Request {index}",
+                "Hi Dana,\n\nDone, see the page.\n\nAlice",
+                f"r{index}.{slug(client)}@northwind-advisory.example",
+                **{"In-Reply-To": f"<{mid}>", "References": f"<{mid}>"},
             )
         )
-        out.append(
-            Record(
-                key=f"<r{index}@northwind-advisory.example>",
-                date=when + timedelta(hours=3),
-                direction=Direction.OUTBOUND,
-                sender=US,
-                recipients=frozenset({sender}),
-                **common,
-            )
-        )
-    return out
+    (folder / f"{slug(client)}.mbox").write_text("".join(parts), encoding="utf-8")
 
 
-def history(client: Client, recs: list[object]) -> object:
-    from monitor.core.calendar import BusinessCalendar, parse_working_hours
-    from monitor.core.history import ClientContext, ClientHistory
-
-    calendar = BusinessCalendar(ZONE, parse_working_hours(["Mon-Fri 09:00-17:30"]))
-    context = ClientContext(name=client.name, owner=US, ours=calendar, theirs=calendar)
-    return ClientHistory.build(context, recs)  # type: ignore[arg-type]
+def config_text(database: Path) -> str:
+    clients = "".join(
+        f'[[clients]]\nname = "{c.name}"\ndomains = ["{slug(c)}.example"]\nowner = "{US}"\n'
+        for c in CLIENTS
+    )
+    return (
+        '[team]\ndomains = ["northwind-advisory.example"]\ntimezone = "Europe/London"\n'
+        f'working_hours = "Mon-Fri 09:00-17:30"\n[[team.members]]\nname = "Alice Marsh"\n'
+        f'address = "{US}"\n{clients}[store]\nurl = "sqlite:///{database}"\n'
+    )
 
 
 def score(client: Client, fired: list[date]) -> tuple[int, int, int]:
@@ -221,22 +227,33 @@ def main() -> int:
     if not (CORPORA / "politeness").exists():
         print(f"politeness corpus not found under {CORPORA}", file=sys.stderr)
         return 2
-    from monitor.core.analysis import day_ends
-    from monitor.core.backtest import run
-    from monitor.core.detectors import Kind
+    from monitor.app.runtime import Runtime
+    from monitor.app.sync import ingest_paths
+    from monitor.app.views import backtest
+    from monitor.config import load_config_text
     from monitor.core.text import TextAnalyzer
 
     rng = random.Random(args.seed)
     pools = load_pools(rng)
-    analyzer = TextAnalyzer.load()
-    days = day_ends(START + timedelta(days=DAYS), DAYS, ZONE)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "mail"
+        folder.mkdir()
+        counts = {}
+        for client in CLIENTS:
+            mail = timeline(client, rng, pools)
+            counts[client.name] = len(mail)
+            write_mbox(client, mail, folder)
+        config = load_config_text(config_text(Path(tmp) / "relmon.db"))
+        runtime = Runtime.open(config, analyzer=TextAnalyzer.load())
+        until = START + timedelta(days=DAYS)
+        ingest_paths(runtime, [folder], account="bench", now=until)
+        result = backtest(runtime, until, START)  # what `relmon backtest --json` prints
+        runtime.close()
     rows = []
-    for client in CLIENTS:
-        mail = timeline(client, rng, pools)
-        result = run([history(client, records(client, mail, analyzer))], days)  # type: ignore[list-item]
-        fired = [f for f in result.fired if f.kind is Kind.FRICTION]
-        dates = [f.day.astimezone(ZONE).date() for f in fired]
-        rows.append((client, len(mail), *score(client, dates), fired))
+    for client, entry in zip(CLIENTS, result["clients"], strict=True):
+        fired = [f for f in entry["fired"] if f["kind"] == "friction"]
+        dates = [f["date"] for f in fired]
+        rows.append((client, counts[client.name], *score(client, dates), fired))
     return report(rows)
 
 
@@ -267,7 +284,7 @@ def report(rows: list[tuple[Client, int, int, int, int, list[object]]]) -> int:
     )
     for client, *_, fired in rows:
         for f in fired:
-            print(f"  {client.name}: {f.day:%Y-%m-%d} {f.severity.value}: {f.explanation}")  # type: ignore[attr-defined]
+            print(f"  {client.name}: {f['date']} {f['severity']}: {f['explanation']}")  # type: ignore[index]
     return 0
 
 
