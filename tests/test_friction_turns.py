@@ -145,3 +145,22 @@ def test_relmon_client_shows_the_friction_messages_and_the_alerts_explanation(
     assert shown["explanation"] == finding.explanation  # the alert email says the same
     assert [e["evidence"] for e in detail["friction_evidence"]] == ["you need to"] * 2
     assert all(e["courtesy"] is False for e in detail["friction_evidence"])
+
+
+def test_a_later_copy_with_the_text_fills_in_the_friction_cues(tmp_path, analyzer) -> None:
+    """A copy without a body (a headers-only fetch) is stored first; the full copy of the same
+    message read later from another folder fills in what the first lacked."""
+    from tests.factories import DANA, email
+
+    s = Scenario(tmp_path, analyzer)
+    common = {"frm": DANA, "subject": "Pilot plan", "message_id": "curt-1@acme-logistics.example"}
+    date = at("2026-06-01 09:10")
+    s.add(email(body="", date=date, **common))
+    s.add(email(body="Alice,\n\nYou need to explain why.\n\nDana", date=date, **common), "Archive")
+    records = s.evaluation(datetime(2026, 6, 2, tzinfo=UTC)).histories["Acme Logistics"].records
+    s.close()
+
+    (record,) = records
+    assert record.impoliteness is not None
+    assert record.curtness == 1.0 and record.courtesy is False
+    assert record.friction_evidence == "you need to"
