@@ -10,9 +10,10 @@ one mbox per client; the mail is ingested into a fresh SQLite store as `relmon i
 replayed day by day by the function behind `relmon backtest --json`.
 
 A friction alert is correct when it fires during a friction episode or within 14 days after it;
-every other friction alert is a false alarm. The requests are drawn with a seed (default 2027)
-that was not used while the detector was built. Note: the politeness model was trained on these
-same requests, so its per-message scores are in-sample here.
+every other friction alert is a false alarm. The requests are drawn with a seed; the default,
+2027, was looked at while the detector's rules were shaped, so run other seeds (--seed 11, 5,
+99) for figures the rules never saw. Note: the politeness model was trained on these same
+requests, so its per-message scores are in-sample here: expect new text to do worse.
 
     python bench/eval_friction.py [--seed 2027]
 """

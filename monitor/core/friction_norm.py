@@ -30,8 +30,9 @@ RECENT_MAX = 10  # the last this many scored messages in the recent window
 NORM_MIN = 6  # scored messages the 90 days must hold to be a norm
 #: A message at or above this strength counts as frictional.
 FRICTIONAL = 0.35
-#: A message at or above this strength, with a hostile sign, is an outburst.
-HOSTILE = 0.7
+#: A message at or above this strength, with escalation words, is an outburst. Lower reaches
+#: more real outbursts and also the odd polite technical message that names a cancellation.
+HOSTILE = 0.62
 #: A client whose norm has at most this share of frictional messages is warm.
 WARM_RATE = 0.15
 #: The chance of the recent count under the client's own rate, below which it is a turn.
