@@ -147,6 +147,27 @@ def test_relmon_client_shows_the_friction_messages_and_the_alerts_explanation(
     assert all(e["courtesy"] is False for e in detail["friction_evidence"])
 
 
+def test_relmon_client_prints_each_friction_message_with_what_drove_it(
+    tmp_path, analyzer, capsys
+) -> None:
+    from monitor.app.views import client_detail
+    from monitor.cli.health_cmd import print_client
+
+    s = Scenario(tmp_path, analyzer)
+    s.weekly_history("2026-01-05 10:00", 20, every_days=7)
+    for when in ("2026-06-01 09:10", "2026-06-03 16:40"):
+        s.client_writes(when, "Pilot plan", "Alice,\n\nYou need to further explain why.\n\nDana")
+    when = at("2026-06-03 18:00")
+    detail = client_detail(s.runtime, "Acme Logistics", when)
+    s.close()
+
+    print_client(detail, when.tzinfo, when)
+    printed = " ".join(capsys.readouterr().out.split())
+
+    assert "in 'Pilot plan' (3 Jun): 'you need to' (impolite" in printed
+    assert "no greeting or thanks" in printed
+
+
 def test_a_later_copy_with_the_text_fills_in_the_friction_cues(tmp_path, analyzer) -> None:
     """A copy without a body (a headers-only fetch) is stored first; the full copy of the same
     message read later from another folder fills in what the first lacked."""
