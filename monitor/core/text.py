@@ -132,7 +132,7 @@ class TextAnalyzer:
             return None
         if not self.tone.neutral.intersection(_WORDS.findall(text.casefold())):
             return sentiment
-        return score(text, language, self.tone, keep_text=False).compound
+        return score(text, language, self.tone, keep_text=False, evidence=0).compound
 
     def _curt(self, text: str, language: str | None) -> dict[str, Any]:
         """The curtness fields of :class:`TextFeatures`; all ``None`` when unscored."""
