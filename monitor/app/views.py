@@ -18,6 +18,7 @@ from monitor.app.rows import (
     ClientDetail,
     ClientRow,
     FindingRow,
+    FrictionEvidence,
     GapStatsRow,
     HealthRow,
     MessageRef,
@@ -270,8 +271,28 @@ def client_detail(
             SentimentEvidence(message=_ref(record), sentence=index, compound=compound, text=text)
             for record, index, compound, text in report.sentiment.evidence
         ],
+        friction_evidence=_friction_evidence(report),
         advice_common=COMMON_ADVICE,
     )
+
+
+def _friction_evidence(report: ClientReport) -> list[FrictionEvidence]:
+    """The recent messages the friction alert reads as curt or impolite, oldest first."""
+    norm = report.friction.norm
+    if norm is None:
+        return []
+    return [
+        FrictionEvidence(
+            message=_ref(r),
+            strength=value,
+            impoliteness=r.impoliteness,
+            curtness=r.curtness,
+            tone=r.tone,
+            courtesy=r.courtesy,
+            evidence=r.friction_evidence,
+        )
+        for r, value in norm.frictional
+    ]
 
 
 def _timeline(report: ClientReport, recent: Sequence[Record]) -> list[TimelineEntry]:

@@ -298,12 +298,15 @@ def reply_expected(noise: bool, features: TextFeatures, text: str) -> bool:
 
 def clean_evidence(features: TextFeatures) -> TextFeatures:
     """Evidence sentence texts a store can hold (no NUL, no control characters)."""
-    if not any(s.text and clean_text(s.text) != s.text for s in features.evidence):
+    excerpt = clean_text(features.friction_excerpt) if features.friction_excerpt else None
+    if excerpt == features.friction_excerpt and not any(
+        s.text and clean_text(s.text) != s.text for s in features.evidence
+    ):
         return features
     evidence = tuple(
         replace(s, text=clean_text(s.text) if s.text else None) for s in features.evidence
     )
-    return replace(features, evidence=evidence)
+    return replace(features, evidence=evidence, friction_excerpt=excerpt)
 
 
 def _clean_sentences(message: Message) -> Message:
@@ -312,11 +315,16 @@ def _clean_sentences(message: Message) -> Message:
 
 
 def _without_sentences(message: Message) -> Message:
-    """Evidence sentences are body text: kept only when snippets are allowed."""
+    """Evidence sentences and the friction excerpt are body text: kept only when snippets are
+    allowed (the friction evidence's cue term comes from the lexicon and stays)."""
     features = message.text
-    if not any(s.text for s in features.evidence):
+    if not any(s.text for s in features.evidence) and features.friction_excerpt is None:
         return message
     return replace(
         message,
-        text=replace(features, evidence=tuple(replace(s, text=None) for s in features.evidence)),
+        text=replace(
+            features,
+            evidence=tuple(replace(s, text=None) for s in features.evidence),
+            friction_excerpt=None,
+        ),
     )

@@ -29,8 +29,18 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "noise": ("noise", "noise_reason"),
     "needs_reply": ("needs_reply",),
     "own_text": ("own_chars", "snippet"),
-    "tone": ("language", "sentiment", "sentences", "evidence"),
-    "cues": ("friction", "pressure", "basics", "questions", "closing_only", "away_until"),
+    "tone": ("language", "sentiment", "sentences", "evidence", "tone", "impoliteness"),
+    "cues": (
+        "friction",
+        "pressure",
+        "basics",
+        "questions",
+        "closing_only",
+        "away_until",
+        "curtness",
+        "courtesy",
+        "friction_evidence",
+    ),
 }
 _JUDGED = tuple(name for names in GROUPS.values() for name in names)
 _READ = (
@@ -70,6 +80,11 @@ def _features(row: Any) -> TextFeatures:
         questions=row.questions,
         closing_only=row.closing_only,
         away_until=row.away_until,
+        impoliteness=row.impoliteness,
+        tone=row.tone,
+        curtness=row.curtness,
+        courtesy=row.courtesy,
+        friction_evidence=row.friction_evidence,
     )
 
 

@@ -50,6 +50,11 @@ def judgement_columns(
         "friction": list(text.friction),
         "pressure": list(text.pressure),
         "basics": list(text.basics),
+        "impoliteness": text.impoliteness,
+        "tone": text.tone,
+        "curtness": text.curtness,
+        "courtesy": text.courtesy,
+        "friction_evidence": (text.friction_excerpt or text.friction_evidence or "")[:120] or None,
         "away_until": text.away_until,
         "snippet": snippet,
     }
@@ -97,6 +102,11 @@ _FILLABLE = (
     "conversation_id",
     "language",
     "sentiment",
+    "impoliteness",
+    "tone",
+    "curtness",
+    "courtesy",
+    "friction_evidence",
     "away_until",
     "snippet",
 )

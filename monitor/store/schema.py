@@ -82,6 +82,12 @@ messages = sa.Table(
     sa.Column("friction", sa.JSON, nullable=False),  # cue ids
     sa.Column("pressure", sa.JSON, nullable=False),
     sa.Column("basics", sa.JSON, nullable=False, server_default="[]"),
+    # Friction cues of own text (migration 0009); NULL = unscored (another language, or older).
+    sa.Column("impoliteness", sa.Float),
+    sa.Column("tone", sa.Float),  # VADER with work words at no valence
+    sa.Column("curtness", sa.Float),
+    sa.Column("courtesy", sa.Boolean),  # greets or thanks
+    sa.Column("friction_evidence", sa.String(120)),  # cue term, or its excerpt with snippets
     sa.Column("away_until", sa.Date),
     sa.Column("notes", sa.JSON, nullable=False),
     sa.Column("snippet", sa.Text),

@@ -243,3 +243,38 @@ def test_a_message_a_sync_changes_while_it_is_judged_is_left_to_the_next_run(
     assert merged.snippet == LOTUS_REPLY
     assert (later.changed, later.skipped) == (1, 0)
     assert _row(store.engine, message.key).friction == []
+
+
+def test_a_message_stored_before_friction_was_scored_gets_its_politeness_and_curtness(
+    store, analyzer
+) -> None:
+    """GIVEN a curt client message stored whole by a version that kept no impoliteness,
+    curtness or courtesy
+    WHEN the store is re-analysed
+    THEN those columns are filled in as ingest fills them today."""
+    body = "Why is the Leeds report still missing? You need to explain this today."
+    raw = email(frm=DANA, to=RAJ, subject="Leeds report", body=body)
+    message = _store(store.engine, raw, "1", SNIPPETS, analyzer)
+    today = _row(store.engine, message.key)
+    assert today.curtness is not None and today.curtness > 0
+    with store.engine.begin() as connection:
+        connection.execute(
+            sa.update(messages)
+            .where(messages.c.key == message.key)
+            .values(
+                impoliteness=None, tone=None, curtness=None, courtesy=None, friction_evidence=None
+            )
+        )
+
+    tally = reanalyse(store.engine, partial(rejudge, analyzer=analyzer))
+
+    again = _row(store.engine, message.key)
+    assert tally.groups["tone"] == 1 and tally.groups["cues"] == 1
+    assert (again.impoliteness, again.tone, again.curtness, again.courtesy) == (
+        today.impoliteness,
+        today.tone,
+        today.curtness,
+        today.courtesy,
+    )
+    assert again.friction_evidence is not None
+    assert again.friction_evidence == today.friction_evidence
