@@ -97,10 +97,14 @@ def prepare(
     """Load the records once and build each client's history."""
     config = runtime.config
     chosen = list(clients) if clients is not None else list(config.clients)
+    # One client's question reads that client's records only, not the whole store.
+    only = chosen[0].name if len(chosen) == 1 else None
     loaded = (
         list(records)
         if records is not None
-        else load_records(runtime.store.engine, as_of=as_of, directory=runtime.directory)
+        else load_records(
+            runtime.store.engine, as_of=as_of, client=only, directory=runtime.directory
+        )
     )
     by_client: dict[str, list[Record]] = {c.name: [] for c in chosen}
     for record in loaded:
