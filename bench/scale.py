@@ -231,22 +231,24 @@ def child_sync100(config_path: str, run: int) -> None:
 
 
 def measured(command: list[str], env: dict[str, str]) -> dict[str, float]:
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True
-    )
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    out = process.stdout.read() if process.stdout else ""
-    err = process.stderr.read() if process.stderr else ""
+    """Wall seconds, CPU seconds and peak RSS (MB) of ``command`` in a fresh process."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        # Output to files, not pipes: a child whose output fills a pipe nobody reads yet waits.
+        process = subprocess.Popen(command, stdout=out, stderr=err, env=env, text=True)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        text, problem = out.read(), err.read()
     if status != 0:
-        raise SystemExit(f"{command} failed:\n{err[-3000:]}")
+        raise SystemExit(f"{command} failed:\n{problem[-3000:]}")
     figures = {
         "seconds": seconds,
         "cpu": usage.ru_utime + usage.ru_stime,
         "rss_mb": usage.ru_maxrss / 1024,
     }
-    last = out.strip().splitlines()[-1] if out.strip() else ""
+    last = text.strip().splitlines()[-1] if text.strip() else ""
     if last.startswith("{") and '"seconds"' in last:
         figures.update({f"inner_{k}": v for k, v in json.loads(last).items()})
     return figures
