@@ -11,7 +11,7 @@ minutes. Then, each in a fresh process, with the child's peak resident size:
 - a sync of 100 new messages (replies in stored conversations) followed by the evaluation pass
   the daemon runs after it (re-threading and alert evaluation included).
 
-Each figure is the median of ``--runs`` runs. The targets (issue: "health in under a second at a
+Each figure is the median of ``--runs`` runs. The targets ("health in under a second at a
 million messages") are printed beside the figures measured at the largest size.
 
     nice -n 10 python bench/scale.py [--sizes 10000 100000] [--runs 3] [--pg URL]
