@@ -276,3 +276,21 @@ digests = sa.Table(
     sa.Column("outbox", sa.Integer),
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
+
+# What each threaded message can be linked by (a Message-ID it has or names, its Gmail thread,
+# its Graph conversation, its normalised subject), each as a short digest, so re-threading after
+# a sync finds the stored messages a new one links to by index instead of reading every row.
+# Kept by re-threading itself (monitor/store/conversations.py), which sees every new or
+# changed message.
+message_links = sa.Table(
+    "message_links",
+    metadata,
+    sa.Column(
+        "message",
+        sa.Integer,
+        sa.ForeignKey("messages.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("link", sa.String(32), nullable=False, index=True),
+)
