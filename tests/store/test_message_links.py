@@ -33,6 +33,10 @@ def _unlinked(engine: sa.Engine) -> int:
         )
 
 
+#: The revision just before the link index.
+_BEFORE_LINKS = "0009"
+
+
 def test_a_store_from_before_the_index_fills_it_once_and_keeps_its_threads(
     store_url, analyzer
 ) -> None:
@@ -43,7 +47,7 @@ def test_a_store_from_before_the_index_fills_it_once_and_keeps_its_threads(
     items = list(mail(analyzer))
     old = Store(create_engine(store_url))
     with old.engine.begin() as connection:
-        command.upgrade(old._alembic(connection), "0008")
+        command.upgrade(old._alembic(connection), _BEFORE_LINKS)
         save_items(
             connection,
             account="alice",
