@@ -41,7 +41,7 @@ def print_client(data: ClientDetail, tz: tzinfo, when: datetime) -> None:
     _print_summary(out, data, tz, when)
     _print_gaps_and_tone(out, data, tz, when)
     out.print()
-    _print_alerts(out, data)
+    _print_alerts(out, data, tz, when)
     out.print()
     out.print(_timeline_table(data, tz, when))
     out.print(Text(f"Times are {_zone_name(tz)} ({durations.zone_label(when, tz)}).", style="dim"))
@@ -144,13 +144,29 @@ def _print_gaps_and_tone(out: Console, data: ClientDetail, tz: tzinfo, when: dat
         )
 
 
-def _print_alerts(out: Console, data: ClientDetail) -> None:
+def _print_alerts(out: Console, data: ClientDetail, tz: tzinfo, when: datetime) -> None:
     out.print("[bold]Alerts[/bold]")
     for finding in data["findings"]:
         severity = finding["severity"]
         label = f"[{severity_style(severity)}]{severity}[/]" if severity else "[green]ok[/green]"
         out.print(f"  {finding['kind']:<16} {label}  {escape(finding['explanation'])}")
+    _print_friction_evidence(out, data, tz, when)
     out.print(f"  [dim]{data['advice_common']}[/dim]")
+
+
+def _print_friction_evidence(out: Console, data: ClientDetail, tz: tzinfo, when: datetime) -> None:
+    """The messages behind the friction judgement, with the features that drove each."""
+    for item in data["friction_evidence"]:
+        features = [f"impolite {item['impoliteness']:.2f}"] if item["impoliteness"] else []
+        if item["curtness"]:
+            features.append(f"curt {item['curtness']:.2f}")
+        if item["courtesy"] is False:
+            features.append("no greeting or thanks")
+        cue = f": '{escape(item['evidence'])}'" if item["evidence"] else ""
+        out.print(
+            f"    friction {item['strength']:.2f} in {escape(repr(item['message']['subject']))} "
+            f"({durations.day(item['message']['date'], when, tz)}){cue} ({', '.join(features)})"
+        )
 
 
 def _timeline_table(data: ClientDetail, tz: tzinfo, when: datetime) -> Table:

@@ -48,8 +48,9 @@ def test_the_help_examples_work_on_the_demo(demo_config, command) -> None:
             *args,
             env={"RELMON_OWNER": "ben.okafor@northwind-advisory.example"},
         )
-        # --check answers 3 when something is critical, as it is on the demo today.
-        assert result.exit_code == (3 if "--check" in args else 0), (args, result.output)
+        # --check answers 3 when something is critical (it depends on today's date here).
+        allowed = (0, 3) if "--check" in args else (0,)
+        assert result.exit_code in allowed, (args, result.output)
         assert result.stdout.strip()
 
 
