@@ -32,6 +32,8 @@ from monitor.sparkline import sparkline
 JSONObject = dict[str, Any]
 
 ALERT_HEADER = "X-Relmon-Alert"
+#: How an owner acts on an alert from the email itself (monitor.core.replycommand).
+REPLY_HINT = 'Reply "ack", "snooze 3d" or "resolve" on the first line to act on this alert.'
 _BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -178,9 +180,10 @@ def _text(mail: AlertMail, tz: tzinfo) -> str:
         lines.append(mail.common_advice)
     lines += [
         "",
-        f"Acknowledge: relmon alerts ack {mail.alert_id}    Snooze: relmon alerts snooze {mail.alert_id} 3d",
+        REPLY_HINT,
+        f"(or: relmon alerts ack {mail.alert_id} / snooze {mail.alert_id} 3d / resolve {mail.alert_id})",
         "-- ",
-        "Sent automatically by relmon. Replies are not read.",
+        "Sent automatically by relmon.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -241,8 +244,8 @@ def _html(mail: AlertMail, tz: tzinfo) -> str:
         )
     parts.append(
         '<tr><td style="padding:12px;font-size:12px;color:#666;">'
-        f"Acknowledge: <code>relmon alerts ack {mail.alert_id}</code> &middot; Snooze: <code>relmon alerts snooze {mail.alert_id} 3d</code><br>"
-        "Sent automatically by relmon. Replies are not read.</td></tr></table></body></html>"
+        f"{html.escape(REPLY_HINT)}<br>(or: <code>relmon alerts ack {mail.alert_id}</code>)<br>"
+        "Sent automatically by relmon.</td></tr></table></body></html>"
     )
     return "".join(parts)
 

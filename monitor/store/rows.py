@@ -67,6 +67,7 @@ def message_row(
         "away_until": text.away_until,
         "notes": list(message.notes),
         "snippet": message.snippet,
+        "reply_command": message.reply_command,
         "direction": attribution.direction.value,
         "client": attribution.client,
         "counterpart": attribution.counterpart,
