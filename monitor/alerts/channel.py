@@ -29,6 +29,7 @@ class OutboxKind(StrEnum):
     OPERATOR = "operator"  # an account whose credentials stopped working
     DIGEST = "digest"  # an owner's daily digest of warnings
     TEST = "test"  # `relmon alerts test-email`
+    WEEKLY = "weekly"  # an owner's weekly portfolio report
 
 
 class OutboxState(StrEnum):
