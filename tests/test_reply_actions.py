@@ -11,6 +11,7 @@ Microsoft Graph's Sent Items through the fake Graph service).
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 from structlog.testing import capture_logs
 
 from monitor.alerts.store import events_of, get, listing
-from monitor.app.alerting import send_alerts
+from monitor.app.alerting import send_alerts, send_digests
 from monitor.app.runtime import Runtime
 from monitor.app.sync import sync_account
 from monitor.core.alerts import State
@@ -103,6 +104,31 @@ def test_an_ack_in_the_owners_sent_folder_acknowledges_the_alert_once(
     assert (outcome.outcome, outcome.alert, outcome.account) == ("applied", alert_id, "alice-imap")
     reply = stored_reply(runtime)
     assert (reply.noise, reply.needs_reply, reply.reply_command) == ("alert_reply", False, "ack")
+
+
+@pytest.mark.live
+def test_the_next_digest_confirms_what_a_reply_did_once(imap_world, dovecot: Dovecot) -> None:
+    """GIVEN Alice's "snooze 2 days" reply applied on Thursday, WHEN Friday's digest is made
+    (no warning waits: the reply alone makes it worth sending), THEN it says what the reply did,
+    and Saturday's digest does not say it again."""
+    runtime, account, alert_id, message_id = imap_world
+    replied = THURSDAY + timedelta(minutes=20)
+    dovecot.append("Sent", [reply_to_alert(message_id, "snooze 2 days", at=replied)])
+    sync_account(runtime, account, now=replied + timedelta(minutes=5))
+
+    friday = send_digests(runtime, now=THURSDAY + timedelta(days=1))
+    saturday = send_digests(runtime, now=THURSDAY + timedelta(days=2))
+
+    assert (friday, saturday) == (1, 0)
+    with runtime.store.engine.connect() as connection:
+        (digest,) = connection.execute(
+            sa.select(outbox.c.payload).where(outbox.c.kind == "digest")
+        ).scalars()
+    text = message_from_bytes(digest, policy=policy.default).get_body(("plain",)).get_content()
+    assert (
+        f"Done: Your reply snoozed alert {alert_id} "
+        "(Acme Logistics is waiting for our reply) for 2 days; seen Thu 04 Jun 10:55"
+    ) in text
 
 
 @pytest.mark.live

@@ -69,6 +69,7 @@ class DigestNote:
     day: str  # the owner's local date, ISO
     when: datetime
     tz: tzinfo
+    done: tuple[str, ...] = ()  # the owner's replies that acted on alerts, confirmed here
 
 
 @dataclass(frozen=True)

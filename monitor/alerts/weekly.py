@@ -11,16 +11,49 @@ from __future__ import annotations
 import hashlib
 import html
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
 from email.message import EmailMessage
-from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from monitor.alerts.render import ALERT_HEADER, KIND_TITLES, _base, clean, domain_of
 from monitor.core.replycommand import ReplyCommand, Verb
+from monitor.store.replies import AppliedReply
+from monitor.store.weekly import WeekEvent
 
-if TYPE_CHECKING:
-    from monitor.app.weekly import WeeklyClient, WeeklyReport
+
+@dataclass(frozen=True)
+class WeeklyClient:
+    """One client as the weekly report shows it."""
+
+    name: str
+    owner: str
+    health: int | None
+    health_week_ago: int | None
+    weekly_health: tuple[int | None, ...]  # at the end of each of the last WEEKS weeks
+    inbound: tuple[int, ...]  # client messages per week, the same weeks
+    outbound: tuple[int, ...]  # our messages per week
+    pattern: str
+    alerts: tuple[tuple[str, str], ...]  # (kind, severity) firing now
+    awaiting: int
+    oldest_waiting_hours: float | None
+    last_inbound: datetime | None
+    last_outbound: datetime | None
+
+
+@dataclass(frozen=True)
+class WeeklyReport:
+    owner: str | None  # None: every client (a lead's view)
+    week: date  # the Monday of the owner's local week
+    now: datetime
+    tz: tzinfo
+    clients: tuple[WeeklyClient, ...]  # worst first
+    events: tuple[WeekEvent, ...] = ()
+    replies: tuple[AppliedReply, ...] = ()  # owner's replies that acted, confirmed here
+    base_url: str | None = None
+    team: str = ""
+    weekdays: tuple[date, ...] = field(default=())  # the first day of each charted week
+
 
 _E = html.escape
 # Blue / orange / vermillion of the Okabe–Ito palette: told apart with every common colour
@@ -60,11 +93,19 @@ def _title(report: WeeklyReport) -> str:
     return f"relmon weekly report for {who}: week of {report.week:%d %b %Y}"
 
 
-def _reply_text(command: str) -> str:
-    parsed = ReplyCommand.decode(command)
+def reply_sentence(reply: AppliedReply, tz: tzinfo) -> str:
+    """How an email confirms an owner's reply that acted on an alert."""
+    parsed = ReplyCommand.decode(reply.command)
+    done, extra = ("acknowledged" if parsed.verb is Verb.ACK else "resolved"), ""
     if parsed.verb is Verb.SNOOZE and parsed.snooze is not None:
-        return f"snoozed for {parsed.snooze.days or 1} day(s)"
-    return {Verb.ACK: "acknowledged", Verb.RESOLVE: "resolved"}.get(parsed.verb, parsed.verb)
+        days = max(1, round(parsed.snooze.total_seconds() / 86400))
+        done, extra = "snoozed", f" for {days} day{'s' if days != 1 else ''}"
+    what = KIND_TITLES.get(reply.kind, reply.kind)
+    when = reply.at.astimezone(tz).strftime("%a %d %b %H:%M")
+    return (
+        f"Your reply {done} alert {reply.alert_id} ({clean(reply.client, 80)} {what}){extra};"
+        f" seen {when}"
+    )
 
 
 def _changes(report: WeeklyReport) -> list[str]:
@@ -76,11 +117,7 @@ def _changes(report: WeeklyReport) -> list[str]:
         by = f" by {clean(event.by, 80)}" if event.by and event.by != "relmon" else ""
         when = event.at.astimezone(report.tz).strftime("%a %d %b")
         lines.append(f"{when}: {clean(event.client, 80)} {what}: alert {word}{by}")
-    for reply in report.replies:
-        lines.append(
-            f"Your reply {_reply_text(reply.command)} alert {reply.alert_id} "
-            f"({clean(reply.client, 80)}, {KIND_TITLES.get(reply.kind, reply.kind)})"
-        )
+    lines += [reply_sentence(reply, report.tz) for reply in report.replies]
     for client in report.clients:
         change = _change(client)
         if (

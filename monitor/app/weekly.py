@@ -9,7 +9,7 @@ the same report as a standalone page.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta, tzinfo
 
 import structlog
@@ -17,51 +17,18 @@ import structlog
 from monitor.alerts.channel import OutboxKind
 from monitor.alerts.email_channel import email_channel, outgoing
 from monitor.alerts.store import enqueue
-from monitor.alerts.weekly import weekly_email
+from monitor.alerts.weekly import WeeklyClient, WeeklyReport, weekly_email
 from monitor.app.runtime import Runtime
 from monitor.app.views import health_row
 from monitor.config import Config
 from monitor.core.analysis import ClientHistory, analyse
-from monitor.store.replies import AppliedReply, confirm, unconfirmed
-from monitor.store.weekly import WeekEvent, claim_weekly, record_weekly, week_events, weekly_done
+from monitor.store.replies import confirm, unconfirmed
+from monitor.store.weekly import claim_weekly, record_weekly, week_events, weekly_done
 
 logger = structlog.get_logger()
 
 #: Weeks shown in the report's charts, the current one last.
 WEEKS = 8
-
-
-@dataclass(frozen=True)
-class WeeklyClient:
-    """One client as the weekly report shows it."""
-
-    name: str
-    owner: str
-    health: int | None
-    health_week_ago: int | None
-    weekly_health: tuple[int | None, ...]  # at the end of each of the last WEEKS weeks
-    inbound: tuple[int, ...]  # client messages per week, the same weeks
-    outbound: tuple[int, ...]  # our messages per week
-    pattern: str
-    alerts: tuple[tuple[str, str], ...]  # (kind, severity) firing now
-    awaiting: int
-    oldest_waiting_hours: float | None
-    last_inbound: datetime | None
-    last_outbound: datetime | None
-
-
-@dataclass(frozen=True)
-class WeeklyReport:
-    owner: str | None  # None: every client (a lead's view)
-    week: date  # the Monday of the owner's local week
-    now: datetime
-    tz: tzinfo
-    clients: tuple[WeeklyClient, ...]  # worst first
-    events: tuple[WeekEvent, ...] = ()
-    replies: tuple[AppliedReply, ...] = ()  # owner's replies that acted, confirmed here
-    base_url: str | None = None
-    team: str = ""
-    weekdays: tuple[date, ...] = field(default=())  # the first day of each charted week
 
 
 def _base_url(config: Config) -> str | None:
