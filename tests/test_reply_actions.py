@@ -25,7 +25,7 @@ from monitor.app.sync import sync_account
 from monitor.core.alerts import State
 from monitor.store.replies import outcomes
 from monitor.store.schema import messages, outbox
-from tests.factories import ALICE, DANA, email, team_config
+from tests.factories import ALICE, BEN, email, team_config
 from tests.fakes.fixtures import World, client_message
 from tests.fakes.graph import FakeMessage
 from tests.servers.dovecot import Dovecot
@@ -157,14 +157,14 @@ def test_the_same_text_arriving_in_the_inbox_from_a_forged_sender_changes_nothin
     imap_world, dovecot: Dovecot
 ) -> None:
     """GIVEN the alert emailed to Alice, WHEN "resolve" arrives in her Inbox claiming to be
-    from her (a forgery from outside), and "ack" arrives from Dana, THEN the alert is as it was,
-    and each attempt is logged once."""
+    from her (a forgery from outside), and "ack" arrives from Ben, who does not own it, THEN the alert
+    is as it was, and each attempt is logged once."""
     runtime, account, alert_id, message_id = imap_world
     before = get_alert(runtime, alert_id)
     arrived = THURSDAY + timedelta(minutes=20)
     forged = reply_to_alert(message_id, "resolve", at=arrived, ident="forged")
-    stranger = reply_to_alert(message_id, "ack", at=arrived, frm=DANA, ident="dana")
-    dovecot.append("INBOX", [forged, stranger])
+    colleague = reply_to_alert(message_id, "ack", at=arrived, frm=BEN, ident="ben")
+    dovecot.append("INBOX", [forged, colleague])
 
     with capture_logs() as logs:
         sync_account(runtime, account, now=arrived + timedelta(minutes=5))
@@ -177,7 +177,7 @@ def test_the_same_text_arriving_in_the_inbox_from_a_forged_sender_changes_nothin
     ]
     ignored = [log for log in logs if log["event"] == "alert_reply_ignored"]
     assert sorted((log["reason"], log["sender"]) for log in ignored) == [
-        ("not_owner", "dana.whitfield@acme-logistics.example"),
+        ("not_owner", "ben.okafor@northwind-advisory.example"),
         ("unproven", "alice.marsh@northwind-advisory.example"),
     ]
 
@@ -238,3 +238,27 @@ def stored_reply(runtime: Runtime):
         return connection.execute(
             sa.select(messages).where(messages.c.reply_command.is_not(None))
         ).one()
+
+
+def test_a_client_message_naming_an_alert_in_in_reply_to_still_counts_as_client_mail(
+    tmp_path: Path, analyzer
+) -> None:
+    """Only we receive alert emails; a client's message that names one in In-Reply-To (a
+    forgery, or a mistake) is still the client's question and is never hidden as noise."""
+    from tests.scenario import Scenario
+
+    scenario = Scenario(tmp_path, analyzer, extra_config=ALERTS)
+    scenario.add(
+        email(
+            subject="Re: invoice",
+            body="Resolve\n\nWe are still waiting for the corrected invoice. Can you send it today?",
+            date=MONDAY,
+            in_reply_to="relmon.alert.1@northwind-advisory.example",
+        )
+    )
+
+    with scenario.runtime.store.engine.connect() as connection:
+        row = connection.execute(sa.select(messages)).one()
+    scenario.close()
+    assert (row.direction, row.client) == ("inbound", "Acme Logistics")
+    assert (row.noise, row.reply_command, row.needs_reply) == (None, None, True)

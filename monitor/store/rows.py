@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from monitor.core.addresses import Directory
-from monitor.core.model import Mailbox, Message
+from monitor.core.model import Direction, Mailbox, Message, Noise
 
 #: Two copies of one message may carry dates this far apart (a Graph sentDateTime against the
 #: Date header, clocks rounded differently); a forgery reusing an id is rarely that close.
@@ -72,6 +72,21 @@ def message_row(
         "client": attribution.client,
         "counterpart": attribution.counterpart,
         "first_seen": now,
+    } | _client_mail_kept(message, attribution.direction)
+
+
+def _client_mail_kept(message: Message, direction: Direction) -> dict[str, Any]:
+    """A client's message naming a relmon alert in In-Reply-To is still the client's: only we
+    receive alert emails, so such a message is a forgery or a mistake, and must not make a
+    client's words noise (the fields that undo it; nothing otherwise)."""
+    if message.noise is not Noise.ALERT_REPLY or direction is not Direction.INBOUND:
+        return {}
+    text = message.text
+    return {
+        "noise": None,
+        "noise_reason": None,
+        "reply_command": None,
+        "needs_reply": text.own_chars > 0 and not text.closing_only,
     }
 
 
