@@ -157,8 +157,8 @@ def test_the_same_text_arriving_in_the_inbox_from_a_forged_sender_changes_nothin
     imap_world, dovecot: Dovecot
 ) -> None:
     """GIVEN the alert emailed to Alice, WHEN "resolve" arrives in her Inbox claiming to be
-    from her (a forgery from outside), and "ack" arrives from Ben, who does not own it, THEN the alert
-    is as it was, and each attempt is logged once."""
+    from her (a forgery from outside), and "ack" arrives from Ben, who does not own it, THEN
+    the alert is as it was, and each attempt is logged once."""
     runtime, account, alert_id, message_id = imap_world
     before = get_alert(runtime, alert_id)
     arrived = THURSDAY + timedelta(minutes=20)
