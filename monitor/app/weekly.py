@@ -18,6 +18,7 @@ from monitor.alerts.channel import OutboxKind
 from monitor.alerts.email_channel import email_channel, outgoing
 from monitor.alerts.store import enqueue
 from monitor.alerts.weekly import WeeklyClient, WeeklyReport, weekly_email
+from monitor.app.evaluation import Evaluation, prepare
 from monitor.app.runtime import Runtime
 from monitor.app.views import health_row
 from monitor.config import Config
@@ -82,13 +83,14 @@ def week_start(now: datetime, tz: tzinfo) -> date:
     return local - timedelta(days=local.weekday())
 
 
-def build_report(runtime: Runtime, *, owner: str | None, now: datetime) -> WeeklyReport:
-    """The report as it stands at ``now``: the owner's clients (every client when None)."""
-    from monitor.app.evaluation import prepare
-
+def build_report(
+    runtime: Runtime, *, owner: str | None, now: datetime, evaluation: Evaluation | None = None
+) -> WeeklyReport:
+    """The report as it stands at ``now``: the owner's clients (every client when None).
+    ``evaluation``: the histories loaded at ``now`` already (one load serves every owner)."""
     config = runtime.config
     tz = config.owner_tz(owner) if owner is not None else config.team.tz
-    evaluation = prepare(runtime, now)
+    evaluation = evaluation or prepare(runtime, now)
     clients = [
         _client(evaluation.histories[c.name], c.owner, now)
         for c in config.clients
@@ -132,11 +134,13 @@ def send_weekly_reports(runtime: Runtime, *, now: datetime) -> int:
     if channel is None or not config.reports.weekly:
         return 0
     queued = 0
+    evaluation: Evaluation | None = None  # loaded once, when a first report is due
     for owner in sorted({c.owner for c in config.clients}):
         week = _due(config, owner, now)
         if week is None or weekly_done(runtime.store.engine, owner, week):
             continue
-        report = build_report(runtime, owner=owner, now=now)
+        evaluation = evaluation or prepare(runtime, now)
+        report = build_report(runtime, owner=owner, now=now, evaluation=evaluation)
         with runtime.store.engine.begin() as connection:
             if not claim_weekly(connection, owner, week, now):
                 continue
