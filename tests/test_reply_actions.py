@@ -22,6 +22,7 @@ from monitor.alerts.store import events_of, get, listing
 from monitor.app.alerting import send_alerts, send_digests
 from monitor.app.runtime import Runtime
 from monitor.app.sync import sync_account
+from monitor.config import Privacy
 from monitor.core.alerts import State
 from monitor.store.replies import outcomes
 from monitor.store.schema import messages, outbox
@@ -31,6 +32,7 @@ from tests.fakes.graph import FakeMessage
 from tests.servers.dovecot import Dovecot
 
 RELMON = "relmon@northwind-advisory.example"
+ALICE_ADDRESS = "alice.marsh@northwind-advisory.example"
 ALERTS = f'\n[alerts]\nfrom = "{RELMON}"\n'
 MONDAY = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)  # 10:00 in London
 THURSDAY = datetime(2026, 6, 4, 9, 30, tzinfo=UTC)
@@ -262,3 +264,45 @@ def test_a_client_message_naming_an_alert_in_in_reply_to_still_counts_as_client_
     scenario.close()
     assert (row.direction, row.client) == ("inbound", "Acme Logistics")
     assert (row.noise, row.reply_command, row.needs_reply) == (None, None, True)
+
+
+def test_a_reply_gmail_labels_sent_in_all_mail_acts(tmp_path: Path, analyzer) -> None:
+    """GIVEN Alice's Google Workspace mailbox, read through All Mail (where Gmail's Sent label,
+    not a folder, says she sent a message), WHEN her "resolve" reply is read there, THEN the
+    alert is resolved; the same reply read from a colleague's All Mail without the label
+    would not be hers."""
+    from monitor.app.replies import apply_replies
+    from monitor.core.model import Message
+    from monitor.sources.pipeline import from_raw
+    from monitor.store.messages import Item, save_items
+    from tests.scenario import Scenario
+
+    gmail = (
+        '\n[[accounts]]\nname = "alice"\nkind = "imap"\nhost = "imap.gmail.com"\n'
+        f'username = "{ALICE_ADDRESS}"\npassword_env = "RELMON_TEST_GMAIL_PASSWORD"\n'
+    )
+    scenario = Scenario(tmp_path, analyzer, extra_config=gmail + ALERTS)
+    runtime = scenario.runtime
+    scenario.add(email(subject="Revised rollout dates", body=QUESTION, date=MONDAY))
+    send_alerts(runtime, now=THURSDAY)
+    (alert,) = listing(runtime.store.engine)
+    replied = THURSDAY + timedelta(minutes=20)
+    raw = reply_to_alert(alert_email_id(runtime), "resolve", at=replied)
+    message = from_raw(raw, analyzer=analyzer, privacy=Privacy())
+    assert isinstance(message, Message)
+    with runtime.store.engine.begin() as connection:
+        save_items(
+            connection,
+            account="alice",
+            folder="[Gmail]/All Mail",
+            items=[Item("7:4121", message, sent=True)],
+            directory=runtime.directory,
+            now=replied,
+        )
+
+    applied = apply_replies(runtime, now=replied + timedelta(minutes=5))
+
+    resolved = get_alert(runtime, alert.id)
+    scenario.close()
+    assert [a.outcome for a in applied] == ["applied"]
+    assert resolved.state is State.RESOLVED

@@ -72,8 +72,8 @@ def _owner_addresses(config: Config, owner: str) -> set[str]:
 
 def _proof(config: Config, candidate: ReplyCandidate, owner: set[str]) -> str | None:
     """The account whose Sent folder, in the owner's own mailbox, holds the reply."""
-    for account, folder in candidate.places:
-        if is_sent_folder(folder) and _mailbox_of(config, account, folder) in owner:
+    for account, folder, sent in candidate.places:
+        if (sent or is_sent_folder(folder)) and _mailbox_of(config, account, folder) in owner:
             return account
     return None
 

@@ -29,7 +29,7 @@ class ReplyCandidate:
     date: datetime
     command: str
     judged: str | None  # None: never judged; UNPROVEN: judged before, to be judged again
-    places: tuple[tuple[str, str], ...]  # (account, folder) of every sighting
+    places: tuple[tuple[str, str, bool], ...]  # (account, folder, a Sent place) of each sighting
 
 
 def candidates(connection: sa.Connection, since: datetime) -> list[ReplyCandidate]:
@@ -53,13 +53,13 @@ def candidates(connection: sa.Connection, since: datetime) -> list[ReplyCandidat
         .order_by(messages.c.date, messages.c.id)
     )
     found = connection.execute(query).all()
-    places: dict[int, list[tuple[str, str]]] = {row.id: [] for row in found}
+    places: dict[int, list[tuple[str, str, bool]]] = {row.id: [] for row in found}
     if places:
-        seen = sa.select(sightings.c.message, sightings.c.account, sightings.c.folder).where(
-            sightings.c.message.in_(list(places))
-        )
-        for message, account, folder in connection.execute(seen):
-            places[message].append((account, folder))
+        seen = sa.select(
+            sightings.c.message, sightings.c.account, sightings.c.folder, sightings.c.sent
+        ).where(sightings.c.message.in_(list(places)))
+        for message, account, folder, sent in connection.execute(seen):
+            places[message].append((account, folder, bool(sent)))
     return [
         ReplyCandidate(
             key=row.key,

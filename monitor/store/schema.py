@@ -113,6 +113,8 @@ sightings = sa.Table(
     ),  # IMAP "uidvalidity:uid", file name, Graph id
     sa.Column("first_seen", UTCDateTime, nullable=False),
     sa.Column("expunged_at", UTCDateTime),
+    # A Sent place of the mailbox (folder name, IMAP \Sent, Gmail's Sent label; migration 0011).
+    sa.Column("sent", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.UniqueConstraint("account", "folder", "location", name="uq_sightings_place"),
 )
 

@@ -21,7 +21,7 @@ def reply(judged: str | None = None) -> ReplyCandidate:
         date=NOW - timedelta(hours=1),
         command="ack",
         judged=judged,
-        places=(("alice-imap", "Sent"),),
+        places=(("alice-imap", "Sent", True),),
     )
 
 

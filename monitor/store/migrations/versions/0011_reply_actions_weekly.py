@@ -1,6 +1,7 @@
 """Acting on alerts by replying to their emails, and the weekly portfolio report.
 
-``messages.reply_command`` holds the command of an owner's reply to an alert email;
+``messages.reply_command`` holds the command of an owner's reply to an alert email, and
+``sightings.sent`` marks the places that are a mailbox's Sent (where only its owner's mail is);
 ``reply_actions`` records, once per reply, what came of it; ``weekly_reports`` makes each
 owner's weekly report once per week, as ``digests`` does for the daily digest.
 
@@ -26,6 +27,11 @@ TS = sa.DateTime(timezone=True)
 def upgrade() -> None:
     with op.batch_alter_table("messages") as batch:
         batch.add_column(sa.Column("reply_command", sa.String(32)))
+    # Places stored before this revision were not marked; their folder names still tell.
+    with op.batch_alter_table("sightings") as batch:
+        batch.add_column(
+            sa.Column("sent", sa.Boolean, nullable=False, server_default=sa.false())
+        )
     op.create_table(
         "reply_actions",
         sa.Column("key", sa.String(512), nullable=False),
@@ -53,5 +59,7 @@ def downgrade() -> None:
     op.drop_table("weekly_reports")
     op.drop_index("ix_reply_actions_outcome", table_name="reply_actions")
     op.drop_table("reply_actions")
+    with op.batch_alter_table("sightings") as batch:
+        batch.drop_column("sent")
     with op.batch_alter_table("messages") as batch:
         batch.drop_column("reply_command")
