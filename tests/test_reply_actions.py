@@ -306,3 +306,21 @@ def test_a_reply_gmail_labels_sent_in_all_mail_acts(tmp_path: Path, analyzer) ->
     scenario.close()
     assert [a.outcome for a in applied] == ["applied"]
     assert resolved.state is State.RESOLVED
+
+
+@pytest.mark.live
+def test_a_snooze_read_after_it_would_have_ended_changes_nothing_and_holds_up_nothing(
+    imap_world, dovecot: Dovecot
+) -> None:
+    """GIVEN Alice's "snooze 12h" reply, first read two days later (relmon was stopped), and her
+    "ack" sent after it, THEN the snooze is recorded as elapsed and the "ack" applies."""
+    runtime, account, alert_id, message_id = imap_world
+    replied = THURSDAY + timedelta(minutes=20)
+    late = reply_to_alert(message_id, "snooze 12h", at=replied)
+    ack = reply_to_alert(message_id, "ack", at=replied + timedelta(days=2), ident="r2")
+    dovecot.append("Sent", [late, ack])
+
+    sync_account(runtime, account, now=replied + timedelta(days=2, minutes=5))
+
+    assert get_alert(runtime, alert_id).state is State.ACKNOWLEDGED
+    assert [o.outcome for o in outcomes(runtime.store.engine)] == ["snooze_elapsed", "applied"]

@@ -47,7 +47,7 @@ _ACTIONS = {Verb.ACK: Action.ACK, Verb.SNOOZE: Action.SNOOZE, Verb.RESOLVE: Acti
 class ReplyOutcome:
     key: str
     alert_id: int | None
-    outcome: str  # applied, unproven, not_owner, unknown_alert, already_resolved
+    outcome: str  # applied, unproven, not_owner, unknown_alert, already_resolved, snooze_elapsed
 
 
 def _mailbox_of(config: Config, account_name: str, folder: str) -> str | None:
@@ -104,6 +104,10 @@ def _apply_one(
     ours = ref is not None and sender is not None and ref.domain == domain_of(sender).casefold()
     alert = get(connection, ref.alert_id, lock=True) if ours and ref is not None else None
     outcome, account = _judge(config, candidate, alert)
+    command = ReplyCommand.decode(candidate.command)
+    until = candidate.date + command.snooze if command.snooze is not None else None
+    if outcome == APPLIED and until is not None and until <= now:
+        outcome = "snooze_elapsed"  # read after the snooze it asked for had ended: nothing to do
     values = {
         "alert": alert.id if alert is not None else None,
         "owner": alert.owner if alert is not None else None,
@@ -116,8 +120,6 @@ def _apply_one(
     if not record(connection, candidate, values):
         return None
     if outcome == APPLIED and alert is not None:
-        command = ReplyCommand.decode(candidate.command)
-        until = candidate.date + command.snooze if command.snooze is not None else None
         act_on(
             connection,
             alert.id,
@@ -138,8 +140,12 @@ def apply_replies(runtime: Runtime, *, now: datetime) -> list[ReplyOutcome]:
         waiting = candidates(connection, now - RECHECK)
     done: list[ReplyOutcome] = []
     for candidate in waiting:
-        with engine.begin() as connection:
-            result = _apply_one(connection, config, candidate, now)
+        try:
+            with engine.begin() as connection:
+                result = _apply_one(connection, config, candidate, now)
+        except Exception:  # one reply that cannot be applied never holds up the others
+            logger.exception("alert_reply_failed", alert_reply=candidate.key)
+            continue
         if result is None:
             continue
         done.append(result)
