@@ -106,6 +106,12 @@ def test_an_ack_in_the_owners_sent_folder_acknowledges_the_alert_once(
     assert (outcome.outcome, outcome.alert, outcome.account) == ("applied", alert_id, "alice-imap")
     reply = stored_reply(runtime)
     assert (reply.noise, reply.needs_reply, reply.reply_command) == ("alert_reply", False, "ack")
+    with runtime.store.engine.connect() as connection:
+        (mailed,) = connection.execute(
+            sa.select(outbox.c.payload).where(outbox.c.kind == "alert")
+        ).scalars()
+    footer = message_from_bytes(mailed, policy=policy.default).get_body(("plain",)).get_content()
+    assert 'Reply "ack", "snooze 3d" or "resolve" on the first line' in footer
 
 
 @pytest.mark.live
