@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from email.message import EmailMessage
-from urllib.parse import quote
 
 from monitor.alerts.render import ALERT_HEADER, KIND_TITLES, _base, clean, domain_of
 from monitor.core.replycommand import ReplyCommand, Verb
@@ -39,6 +38,7 @@ class WeeklyClient:
     oldest_waiting_hours: float | None
     last_inbound: datetime | None
     last_outbound: datetime | None
+    link: str | None = None  # the client's dashboard page, when the dashboard has an address
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,6 @@ class WeeklyReport:
     clients: tuple[WeeklyClient, ...]  # worst first
     events: tuple[WeekEvent, ...] = ()
     replies: tuple[AppliedReply, ...] = ()  # owner's replies that acted, confirmed here
-    base_url: str | None = None
     team: str = ""
     weekdays: tuple[date, ...] = field(default=())  # the first day of each charted week
 
@@ -82,10 +81,6 @@ def _change(client: WeeklyClient) -> str:
         return ""
     delta = now - before
     return "±0" if delta == 0 else f"{'▲' if delta > 0 else '▼'}{abs(delta)}"
-
-
-def client_link(base_url: str | None, name: str) -> str | None:
-    return f"{base_url}/clients/{quote(name, safe='')}" if base_url else None
 
 
 def _title(report: WeeklyReport) -> str:
@@ -142,9 +137,8 @@ def _text(report: WeeklyReport) -> str:
             f"{client.awaiting} awaiting our reply; {client.pattern}"
             + (f"; open: {alerts}" if alerts else "")
         )
-        link = client_link(report.base_url, client.name)
-        if link:
-            out.append(f"  {link}")
+        if client.link:
+            out.append(f"  {client.link}")
     changes = _changes(report)
     out += ["", "This week:"] + ([f"- {line}" for line in changes] or ["- nothing changed"])
     out += ["", "-- ", "Sent automatically by relmon every week. Replies are not read."]
@@ -179,9 +173,8 @@ def _volume(client: WeeklyClient) -> str:
 
 def _row(report: WeeklyReport, client: WeeklyClient) -> str:
     name = _E(clean(client.name, 80))
-    link = client_link(report.base_url, client.name)
-    if link:
-        name = f'<a href="{_E(link)}" style="color:#0b57d0;">{name}</a>'
+    if client.link:
+        name = f'<a href="{_E(client.link)}" style="color:#0b57d0;">{name}</a>'
     score = "&mdash;" if client.health is None else str(client.health)
     alerts = "<br>".join(
         f"<b>{_E(sev)}</b> {_E(KIND_TITLES.get(kind, kind))}" for kind, sev in client.alerts

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta, tzinfo
+from urllib.parse import quote
 
 import structlog
 
@@ -39,6 +40,12 @@ def _base_url(config: Config) -> str | None:
     return str(url).rstrip("/") if url else None
 
 
+def client_link(config: Config, name: str) -> str | None:
+    """A client's page in the dashboard, or None without ``[web] base_url``."""
+    base = _base_url(config)
+    return f"{base}/clients/{quote(name, safe='')}" if base else None
+
+
 def _per_week(dates: list[datetime], ends: list[datetime]) -> tuple[int, ...]:
     counts = []
     for end in ends:
@@ -47,7 +54,7 @@ def _per_week(dates: list[datetime], ends: list[datetime]) -> tuple[int, ...]:
     return tuple(counts)
 
 
-def _client(history: ClientHistory, owner: str, now: datetime) -> WeeklyClient:
+def _client(history: ClientHistory, owner: str, now: datetime, link: str | None) -> WeeklyClient:
     ends = [now - timedelta(days=7 * n) for n in range(WEEKS - 1, -1, -1)]
     report = analyse(history, now)
     row = health_row(report, [])
@@ -66,6 +73,7 @@ def _client(history: ClientHistory, owner: str, now: datetime) -> WeeklyClient:
         oldest_waiting_hours=row["awaiting"]["oldest_business_hours"],
         last_inbound=report.last_inbound.date if report.last_inbound else None,
         last_outbound=report.last_outbound.date if report.last_outbound else None,
+        link=link,
     )
 
 
@@ -92,7 +100,7 @@ def build_report(
     tz = config.owner_tz(owner) if owner is not None else config.team.tz
     evaluation = evaluation or prepare(runtime, now)
     clients = [
-        _client(evaluation.histories[c.name], c.owner, now)
+        _client(evaluation.histories[c.name], c.owner, now, client_link(config, c.name))
         for c in config.clients
         if owner is None or c.owner == owner
     ]
@@ -104,7 +112,6 @@ def build_report(
         tz=tz,
         clients=tuple(sorted(clients, key=_worst_first)),
         events=tuple(week_events(runtime.store.engine, owner, start, now)),
-        base_url=_base_url(config),
         team=config.team.name,
         weekdays=tuple(
             (now - timedelta(days=7 * n)).astimezone(tz).date() - timedelta(days=6)
