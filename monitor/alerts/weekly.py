@@ -172,24 +172,25 @@ def _volume(client: WeeklyClient) -> str:
 
 
 def _row(report: WeeklyReport, client: WeeklyClient) -> str:
+    """One client: name, pattern, open alerts and what waits in the first cell (so the table
+    stays three columns wide on a phone), health with its weeks, this week's messages."""
     name = _E(clean(client.name, 80))
     if client.link:
         name = f'<a href="{_E(client.link)}" style="color:#0b57d0;">{name}</a>'
     score = "&mdash;" if client.health is None else str(client.health)
-    alerts = "<br>".join(
-        f"<b>{_E(sev)}</b> {_E(KIND_TITLES.get(kind, kind))}" for kind, sev in client.alerts
-    )
-    waiting = (
-        f"{client.awaiting} (oldest {client.oldest_waiting_hours:.0f} business h)"
-        if client.awaiting and client.oldest_waiting_hours is not None
-        else str(client.awaiting)
-    )
+    notes = [f"<b>{_E(sev)}</b>: {_E(KIND_TITLES.get(kind, kind))}" for kind, sev in client.alerts]
+    if client.awaiting:
+        oldest = client.oldest_waiting_hours
+        age = f", oldest {oldest:.0f} business h" if oldest is not None else ""
+        notes.append(f"{client.awaiting} awaiting our reply{age}")
+    small = '<div style="font-size:12px;color:#444;">'
     cell = 'style="padding:6px 8px;border-top:1px solid #ddd;vertical-align:top;"'
     return (
-        f'<tr><td {cell}><b>{name}</b><br><span style="font-size:12px;color:#555;">{_E(client.pattern)}</span></td>'
-        f'<td {cell}><span style="display:inline-block;width:10px;height:10px;background:{_colour(client.health)};"></span> '
+        f"<tr><td {cell}><b>{name}</b>{small}{_E(client.pattern)}</div>"
+        + "".join(f"{small}{note}</div>" for note in notes)
+        + f'</td><td {cell}><span style="display:inline-block;width:10px;height:10px;background:{_colour(client.health)};"></span> '
         f"<b>{score}</b> {_E(_change(client))}{_bars(client.weekly_health)}</td>"
-        f"<td {cell}>{_volume(client)}</td><td {cell}>{_E(waiting)}</td><td {cell}>{alerts or 'none'}</td></tr>"
+        f"<td {cell}>{_volume(client)}</td></tr>"
     )
 
 
@@ -197,13 +198,7 @@ def report_html(report: WeeklyReport) -> str:
     """The report as one HTML document with inline styles only (an email body or a page)."""
     head = "".join(
         f'<th style="text-align:left;padding:6px 8px;font-size:12px;color:#555;">{h}</th>'
-        for h in (
-            "Client",
-            f"Health, last {len(report.weekdays)} weeks",
-            "This week",
-            "Awaiting us",
-            "Open alerts",
-        )
+        for h in ("Client, open alerts", f"Health, {len(report.weekdays)} weeks", "This week")
     )
     changes = (
         "".join(f"<li>{_E(line)}</li>" for line in _changes(report)) or "<li>nothing changed</li>"
