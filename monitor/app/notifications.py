@@ -16,6 +16,7 @@ from functools import cached_property
 from monitor.alerts.channel import AlertNote
 from monitor.alerts.render import AlertMail, EvidenceLine
 from monitor.alerts.store import Transition
+from monitor.app.evaluation import team_calendar
 from monitor.config import Config
 from monitor.core.analysis import ClientHistory, ClientReport, analyse, day_ends
 from monitor.core.health import COMMON_ADVICE
@@ -86,6 +87,8 @@ def alert_note(transition: Transition, facts: ClientFacts, config: Config) -> Al
         health=report.health.score,
         trend=facts.trend,
         components=report.health.components,
+        raised_at=facts.now,
+        day_hours=team_calendar(config).day_seconds() / 3600,
     )
     return AlertNote(
         content=content,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 from monitor.core.alerts import State
 from monitor.store.db import reading
 from monitor.store.messages import get_meta, insert_ignoring_conflicts, set_meta
-from monitor.store.schema import alert_events, alerts, digests, messages
+from monitor.store.schema import alert_events, alerts, digests, messages, meta
 
 _EVALUATED = "alerts_evaluated_at"  # meta: when alerts were last evaluated
 _DIGEST = "digest"  # alert_events.route of warnings that wait for the daily digest
@@ -109,3 +110,52 @@ def evaluation_lag(engine: sa.Engine) -> tuple[datetime | None, datetime | None]
         evaluated = get_meta(connection, _EVALUATED)
         stored = connection.execute(sa.select(sa.func.max(messages.c.first_seen))).scalar()
     return (datetime.fromisoformat(evaluated) if evaluated else None), stored
+
+
+_STARTED = "alerts_started_at"  # meta: the installation's first evaluation
+_LIVE = "alerts_live_at"  # meta: when `relmon alerts go-live` ended the dry run
+
+
+def _claim_meta(connection: sa.Connection, name: str, value: str) -> bool:
+    """Write a meta row once; True for the one process that wrote it."""
+    insert = insert_ignoring_conflicts(connection, meta).values(name=name, value=value)
+    return connection.execute(insert.returning(meta.c.name)).first() is not None
+
+
+def _first_evaluated(client: str) -> str:
+    return "client_first_evaluated:" + hashlib.sha256(client.encode()).hexdigest()[:32]
+
+
+def first_evaluation(connection: sa.Connection, client: str, now: datetime) -> bool:
+    """True exactly once per client, for the evaluation that first sees it (in this
+    transaction): a second process evaluating the same new client at once waits here for the
+    first to commit, then finds it seen."""
+    return _claim_meta(connection, _first_evaluated(client), now.isoformat())
+
+
+def never_evaluated(engine: sa.Engine, clients: Sequence[str]) -> set[str]:
+    """The clients whose alerts have never been evaluated."""
+    names = {_first_evaluated(client): client for client in clients}
+    with reading(engine) as connection:
+        seen = connection.execute(sa.select(meta.c.name).where(meta.c.name.in_(list(names))))
+        return set(clients) - {names[row.name] for row in seen}
+
+
+def delivery_started(engine: sa.Engine, now: datetime) -> tuple[datetime, datetime | None]:
+    """(the installation's first evaluation, recorded at ``now`` if this is it; when it went
+    live, None while it has not)."""
+    with engine.begin() as connection:
+        _claim_meta(connection, _STARTED, now.isoformat())
+        started = get_meta(connection, _STARTED)
+        live = get_meta(connection, _LIVE)
+    assert started is not None
+    return datetime.fromisoformat(started), (datetime.fromisoformat(live) if live else None)
+
+
+def go_live(engine: sa.Engine, now: datetime) -> datetime:
+    """End the dry run: notifications are sent from now on. Idempotent: the first time holds."""
+    with engine.begin() as connection:
+        _claim_meta(connection, _LIVE, now.isoformat())
+        live = get_meta(connection, _LIVE)
+    assert live is not None
+    return datetime.fromisoformat(live)

@@ -103,6 +103,8 @@ class SmtpServer:
             )
         return (
             '\n[alerts]\nfrom = "relmon@northwind-advisory.example"\noperator = ["it@northwind-advisory.example"]\n'
+            # Steady state: these tests are about delivery, not about the first run.
+            + 'dry_run = false\nfirst_run = "alerts"\n'
             + extra
             + f'\n[smtp]\nhost = "127.0.0.1"\nport = {self.port}\nsecurity = "plain"\ntimeout_seconds = 5\n'
             + auth
