@@ -18,7 +18,7 @@ from datetime import datetime, tzinfo
 
 from monitor.alerts.advice import Situation, Waiting, next_step, pattern_note
 from monitor.alerts.figures import figure_lines
-from monitor.alerts.render import KIND_TITLES, AlertMail, clean
+from monitor.alerts.render import KIND_TITLES, AlertMail, EvidenceLine, clean
 from monitor.sparkline import sparkline
 
 COMMANDS = "Acknowledge: relmon alerts ack {id}    Snooze: relmon alerts snooze {id} 3d"
@@ -31,6 +31,11 @@ def stamp(value: datetime, tz: tzinfo) -> str:
     """A moment in the owner's zone, with the year and the zone's name."""
     local = value.astimezone(tz)
     return local.strftime("%a %d %b %Y %H:%M ") + (local.tzname() or "")
+
+
+def _from(line: EvidenceLine) -> str:
+    address = clean(line.sender, 80)
+    return f"{clean(line.name, 60)}, {address}" if line.name else address
 
 
 def headline(mail: AlertMail) -> str:
@@ -46,7 +51,7 @@ def _situation(mail: AlertMail, tz: tzinfo) -> Situation:
         kind=mail.kind,
         pattern=mail.pattern,
         figures=mail.figures,
-        oldest=Waiting(clean(oldest.sender, 80), clean(oldest.subject, 120), stamp(oldest.date, tz))
+        oldest=Waiting(clean(oldest.who, 80), clean(oldest.subject, 120), stamp(oldest.date, tz))
         if oldest
         else None,
         day_hours=mail.day_hours,
@@ -71,7 +76,7 @@ def _text_section(mail: AlertMail, tz: tzinfo) -> list[str]:
         lines += ["", "Messages behind this alert:"]
         for line in mail.evidence:
             lines.append(f"  {stamp(line.date, tz)}")
-            lines.append(f"    {clean(line.subject, 120)} ({clean(line.sender, 80)})")
+            lines.append(f"    {clean(line.subject, 120)} ({_from(line)})")
     if mail.raised_at is not None:
         lines += ["", f"Raised {stamp(mail.raised_at, tz)}."]
     lines += [COMMANDS.format(id=mail.alert_id), ""]
@@ -126,7 +131,7 @@ def _html_section(mail: AlertMail, tz: tzinfo) -> list[str]:
         rows = "".join(
             f'<div style="margin:0 0 8px;"><div style="color:#555;font-size:13px;">'
             f"{e(stamp(line.date, tz))}</div><div>{e(clean(line.subject, 120))}</div>"
-            f'<div style="color:#555;font-size:13px;">{e(clean(line.sender, 80))}</div></div>'
+            f'<div style="color:#555;font-size:13px;">{e(_from(line))}</div></div>'
             for line in mail.evidence
         )
         parts.append(

@@ -50,6 +50,12 @@ class EvidenceLine:
     date: datetime
     sender: str
     subject: str
+    name: str = ""  # the sender's display name, when the message gave one
+
+    @property
+    def who(self) -> str:
+        """The sender as a person reads it: the name, or the address without one."""
+        return self.name or self.sender
 
 
 @dataclass(frozen=True)

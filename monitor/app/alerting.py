@@ -25,7 +25,7 @@ from monitor.app.channels import channels_for, enqueue_all
 from monitor.app.digests import send_digests
 from monitor.app.evaluation import prepare
 from monitor.app.firstrun import dry_run, enqueue_summary, summary_entry
-from monitor.app.notifications import ClientFacts, alert_note
+from monitor.app.notifications import ClientFacts, alert_note, evidence_keys
 from monitor.app.runtime import Runtime
 from monitor.clock import iso
 from monitor.config import Client, Config
@@ -33,7 +33,7 @@ from monitor.core.analysis import ClientHistory, ClientReport, analyse
 from monitor.core.detectors import Severity
 from monitor.core.records import Record
 from monitor.faults import crash_point
-from monitor.store.alerting import first_evaluation, mark_evaluated, never_evaluated
+from monitor.store.alerting import first_evaluation, mark_evaluated, never_evaluated, sender_names
 from monitor.store.alerts import carry
 from monitor.store.sources import AccountHealth, account_health
 
@@ -109,7 +109,8 @@ def _notify(
     immediate = [t for t in transitions if t.route is Route.IMMEDIATE]
     if not immediate:
         return
-    notes = [alert_note(t, facts, config) for t in immediate]
+    names = sender_names(connection, evidence_keys(immediate))
+    notes = [alert_note(t, facts, config, names) for t in immediate]
     for channel in channels:
         if isinstance(channel, EmailChannel):
             rows = enqueue_all(

@@ -159,3 +159,12 @@ def go_live(engine: sa.Engine, now: datetime) -> datetime:
         live = get_meta(connection, _LIVE)
     assert live is not None
     return datetime.fromisoformat(live)
+
+
+def sender_names(connection: sa.Connection, keys: Sequence[str]) -> dict[str, str]:
+    """The display name each of these stored messages came from, by message key (names that
+    are empty are left out)."""
+    if not keys:
+        return {}
+    query = sa.select(messages.c.key, messages.c.from_name).where(messages.c.key.in_(list(keys)))
+    return {str(row.key): str(row.from_name) for row in connection.execute(query) if row.from_name}
