@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from monitor.alerts.figures import DEFAULT_DAY_HOURS, calendar_days, working_time
+from monitor.core.health import RISK_SHOWING
 
 #: Patterns of clients who seldom show friction or pressure.
 CALM = frozenset({"laissez-faire", "savvy"})
@@ -115,10 +116,16 @@ def next_step(situation: Situation) -> str | None:
     return advise(situation) if advise else None
 
 
-def pattern_note(pattern: str | None, advice: str | None, kinds: Sequence[str]) -> str | None:
-    """The pattern's general advice, unless the alerts at hand contradict its description."""
+def pattern_note(
+    pattern: str | None, advice: str | None, kinds: Sequence[str]
+) -> tuple[str, str] | None:
+    """(a label, the advice) of the client's pattern, unless the alerts at hand contradict its
+    description. A calm client whose friction is building now is not described as one that
+    "rarely complains": only what that change means is said."""
     if not pattern or not advice or pattern == "unknown":
         return None
     if pattern in CALM and any(k in ("friction", "micromanagement") for k in kinds):
         return None  # "rarely complains" next to a complaint: the next step says what it means
-    return advice
+    if pattern in CALM and RISK_SHOWING in advice:
+        return f"usually {pattern}", RISK_SHOWING
+    return pattern, advice

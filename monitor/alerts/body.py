@@ -58,7 +58,7 @@ def _situation(mail: AlertMail, tz: tzinfo) -> Situation:
     )
 
 
-def _advice(mails: Sequence[AlertMail]) -> tuple[str | None, str | None]:
+def _advice(mails: Sequence[AlertMail]) -> tuple[tuple[str, str] | None, str | None]:
     """The pattern's advice (when it fits these alerts) and the advice common to every client."""
     first = mails[0]
     note = pattern_note(first.pattern, first.advice, [m.kind for m in mails])
@@ -95,7 +95,7 @@ def text(mails: Sequence[AlertMail], tz: tzinfo) -> str:
         lines.append("")
     note, common = _advice(mails)
     if note:
-        lines.append(f"About this client ({first.pattern}): {note}")
+        lines.append(f"About this client ({note[0]}): {note[1]}")
     if common:
         lines.append(common)
     lines += ["-- ", FOOTER]
@@ -184,7 +184,7 @@ def html_body(mails: Sequence[AlertMail], tz: tzinfo) -> str:
     note, common = _advice(mails)
     advice = []
     if note:
-        advice.append(f"<b>About this client ({e(first.pattern or '')}):</b> {e(note)}")
+        advice.append(f"<b>About this client ({e(note[0])}):</b> {e(note[1])}")
     if common:
         advice.append(e(common))
     if advice:

@@ -32,8 +32,10 @@ FIRST_DAY = timedelta(days=1)
 
 def holding(setting: bool | None, started: datetime, live: datetime | None, now: datetime) -> bool:
     """Whether notifications are held at ``now``: ``setting`` is ``[alerts] dry_run`` (None: the
-    first day), ``started`` the first evaluation, ``live`` when `go-live` ended the dry run."""
-    if setting is False or (live is not None and live <= now):
+    first day), ``started`` the first evaluation, ``live`` when `go-live` ended the dry run.
+    Going live is a switch, not a moment: an evaluation dated before it (a clock behind the
+    one that recorded it) does not start holding again."""
+    if setting is False or live is not None:
         return False
     return setting is True or now < started + FIRST_DAY
 
