@@ -110,7 +110,7 @@ def test_a_client_added_later_is_summarised_alone_while_the_others_alert_as_usua
     s.close()
 
     new = smtp_server.inbox.messages[before:]
-    assert [m.message["Subject"] for m in new] == ["relmon now watches 1 client: 1 need attention"]
+    assert [m.message["Subject"] for m in new] == ["relmon now watches 1 client: 1 needs attention"]
     text = new[0].message.get_body(("plain",)).get_content()
     assert "Harbour Board" in text and "Acme" not in text
 

@@ -47,7 +47,7 @@ def _lines(clients: Sequence[SummaryClient], digest_hour: int) -> tuple[str, lis
     )
     lines: list[str] = []
     for entry in needing:
-        lines.append(clean(entry.client, 100))
+        lines.append("* " + clean(entry.client, 100))
         for alert in entry.alerts:
             what = KIND_TITLES.get(alert.kind, alert.kind)
             lines.append(f"  {alert.severity.upper()}: {what} (alert {alert.alert_id})")
@@ -59,7 +59,7 @@ def _lines(clients: Sequence[SummaryClient], digest_hour: int) -> tuple[str, lis
         "",
         "From now on you hear of each change when it happens: critical alerts at once, "
         f"warnings in a daily digest at {digest_hour:02d}:00.",
-        "See everything: relmon alerts    Acknowledge one: relmon alerts ack ID",
+        "See everything: relmon alerts; acknowledge one: relmon alerts ack ID",
     ]
     return head, lines
 
@@ -76,7 +76,10 @@ def summary_email(
     digest_hour: int,
 ) -> EmailMessage:
     needing = sum(1 for c in clients if c.alerts)
-    subject = f"relmon now watches {counted(len(clients), 'client')}: {needing} need attention"
+    subject = (
+        f"relmon now watches {counted(len(clients), 'client')}: "
+        f"{needing} need{'s' if needing == 1 else ''} attention"
+    )
     message = _base(
         sender,
         sender_name,
