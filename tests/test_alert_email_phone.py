@@ -177,6 +177,12 @@ def _render(browser, html: str, width: int, name: str, tmp_path: Path) -> dict:
     )
     browser.get(page.as_uri())
     measured = browser.execute_script(_MEASURE)
+    # The whole email in one picture: as tall as its content.
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600},
+    )
     SHOTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(SHOTS / f"{name}-{width}.png"))
     return measured

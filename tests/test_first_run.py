@@ -175,3 +175,26 @@ def test_a_dry_run_holds_for_the_first_day_or_until_go_live() -> None:
     assert not holding(True, started, hour_later, day_later)
     assert not holding(None, started, day_later, hour_later)  # live, whatever the clock says
     assert not holding(False, started, None, hour_later)
+
+
+def test_clients_alerted_on_before_the_summary_existed_are_not_new(
+    tmp_path, analyzer, smtp_server
+) -> None:
+    """GIVEN a store whose alerts were evaluated before first runs were recorded
+    WHEN relmon evaluates again with the first-run summary on
+    THEN a client with alerts is not new: a change alerts as usual, no summary."""
+    old = _scenario(tmp_path, analyzer, smtp_server.config(), clients="")
+    _history(old)
+    send_alerts(old.runtime, now=utc("Mon 2026-06-01 10:00"))
+    with old.runtime.store.engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM meta WHERE name LIKE 'client_first_evaluated:%'")
+    old.close()
+    before = len(smtp_server.inbox.messages)
+    s = _scenario(tmp_path, analyzer, smtp_server.config("dry_run = false\n", steady=False), "")
+    s.client_writes("Mon 2026-06-01 11:00", "Pilot go-live date", QUESTION.replace("Mia", "Dana"))
+
+    send_alerts(s.runtime, now=utc("Thu 2026-06-04 12:00"))
+    s.close()
+
+    subjects = [m.message["Subject"] for m in smtp_server.inbox.messages[before:]]
+    assert subjects and not any("now watches" in str(subject) for subject in subjects)

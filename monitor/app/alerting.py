@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from monitor.alerts.channel import Channel, OperatorNote
 from monitor.alerts.email_channel import EMAIL, EmailChannel
 from monitor.alerts.outbox import dispatch, waiting
-from monitor.alerts.store import Condition, Route, Transition, apply
+from monitor.alerts.store import Condition, Route, Transition, apply, latest
 from monitor.app.channels import channels_for, enqueue_all
 from monitor.app.digests import send_digests
 from monitor.app.evaluation import prepare
@@ -33,7 +33,13 @@ from monitor.core.analysis import ClientHistory, ClientReport, analyse
 from monitor.core.detectors import Severity
 from monitor.core.records import Record
 from monitor.faults import crash_point
-from monitor.store.alerting import first_evaluation, mark_evaluated, never_evaluated, sender_names
+from monitor.store.alerting import (
+    adopt_earlier_evaluations,
+    first_evaluation,
+    mark_evaluated,
+    never_evaluated,
+    sender_names,
+)
 from monitor.store.alerts import carry
 from monitor.store.sources import AccountHealth, account_health
 
@@ -171,7 +177,8 @@ def _evaluate_new(
                 continue
             report = analyse(histories[client.name], now)
             happened = _apply_client(connection, client, report, now)
-            entries.append((summary_entry(client.name, happened), happened))
+            active = [a for a in latest(connection, client=client.name).values() if a.state.active]
+            entries.append((summary_entry(client.name, active), happened))
             events += [_event(t, ("client", client.name)) for t in happened]
         if entries and email is not None:
             enqueue_summary(
@@ -186,12 +193,11 @@ def _evaluate_clients(
     """Every client: the new ones (never evaluated) summarised per owner, the others alerting."""
     config = runtime.config
     channels = channels_for(config, delivering=False)
-    summarise = config.alerts.first_run == "summary"
-    new = (
-        never_evaluated(runtime.store.engine, [c.name for c in config.clients])
-        if summarise
-        else set()
-    )
+    names = [c.name for c in config.clients]
+    new: set[str] = set()
+    if config.alerts.first_run == "summary":
+        adopt_earlier_evaluations(runtime.store.engine, names, now)
+        new = never_evaluated(runtime.store.engine, names)
     events: list[dict[str, object]] = []
     owners: dict[str, list[Client]] = {}
     for client in config.clients:

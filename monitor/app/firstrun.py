@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from monitor.alerts.channel import OutboxKind
 from monitor.alerts.email_channel import EmailChannel, outgoing
-from monitor.alerts.store import Transition, enqueue
+from monitor.alerts.store import StoredAlert, Transition, enqueue
 from monitor.alerts.summary import SummaryAlert, SummaryClient, summary_email
 from monitor.config import Config
 from monitor.store.alerting import delivery_started
@@ -51,16 +51,13 @@ def dry_run(config: Config, engine: sa.Engine, now: datetime) -> datetime | None
     return started + FIRST_DAY
 
 
-def summary_entry(client: str, transitions: Sequence[Transition]) -> SummaryClient:
-    """A new client as its owner's summary lists it: its alerts that would have notified."""
-    alerts = {
-        t.alert.id: SummaryAlert(
-            t.alert.id, t.alert.kind, t.alert.severity.value, t.alert.explanation
-        )
-        for t in transitions
-        if t.route is not None
-    }
-    return SummaryClient(client, tuple(alerts.values()))
+def summary_entry(client: str, active: Sequence[StoredAlert]) -> SummaryClient:
+    """A new client as its owner's summary lists it: its alerts now open, worst first."""
+    ordered = sorted(active, key=lambda a: (-a.severity.rank, a.id))
+    return SummaryClient(
+        client,
+        tuple(SummaryAlert(a.id, a.kind, a.severity.value, a.explanation) for a in ordered),
+    )
 
 
 def enqueue_summary(

@@ -133,12 +133,30 @@ def first_evaluation(connection: sa.Connection, client: str, now: datetime) -> b
     return _claim_meta(connection, _first_evaluated(client), now.isoformat())
 
 
+def adopt_earlier_evaluations(engine: sa.Engine, clients: Sequence[str], now: datetime) -> None:
+    """A store whose alerts were evaluated before first evaluations were recorded per client
+    (an upgrade): its clients are not new, so they are recorded as evaluated, once."""
+    with engine.begin() as connection:
+        if get_meta(connection, _EVALUATED) is None:
+            return
+        recorded = connection.execute(
+            sa.select(meta.c.name).where(meta.c.name.like("client_first_evaluated:%")).limit(1)
+        ).first()
+        if recorded is None:
+            for client in clients:
+                _claim_meta(connection, _first_evaluated(client), now.isoformat())
+
+
 def never_evaluated(engine: sa.Engine, clients: Sequence[str]) -> set[str]:
-    """The clients whose alerts have never been evaluated."""
+    """The clients whose alerts have never been evaluated: neither recorded as evaluated nor
+    holding an alert (a store from before the first evaluation was recorded)."""
     names = {_first_evaluated(client): client for client in clients}
     with reading(engine) as connection:
         seen = connection.execute(sa.select(meta.c.name).where(meta.c.name.in_(list(names))))
-        return set(clients) - {names[row.name] for row in seen}
+        alerted = connection.execute(
+            sa.select(alerts.c.client).where(alerts.c.client.in_(list(clients))).distinct()
+        )
+        return set(clients) - {names[row.name] for row in seen} - set(alerted.scalars())
 
 
 def delivery_started(engine: sa.Engine, now: datetime) -> tuple[datetime, datetime | None]:
