@@ -203,3 +203,31 @@ def test_the_alert_email_reads_on_a_phone_without_sideways_scrolling(
     assert measured["smallest"] >= 12, measured  # footnotes; body text is 16 px
     # A line of text is never squeezed into a column a few words wide.
     assert measured["narrowest"] >= min(300, width * 0.75), measured
+
+
+@pytest.fixture(scope="module")
+def demo_emails(tmp_path_factory) -> list[Path]:
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+
+    out = tmp_path_factory.mktemp("demo-outbox")
+    result = CliRunner().invoke(cli, ["demo", "--outbox-dir", str(out)])
+    assert result.exit_code == 0, result.output
+    return sorted(out.glob("*.eml"))
+
+
+def test_every_email_of_the_demo_reads_on_a_phone(browser, demo_emails, tmp_path) -> None:
+    """The emails the demo's sample firm produces, end to end through the real pipeline."""
+    import email
+    from email.policy import default
+
+    for path in demo_emails:
+        message = email.message_from_bytes(path.read_bytes(), policy=default)
+        html = message.get_body(("html",)).get_content()
+
+        measured = _render(browser, html, 390, "demo-" + path.stem[:24], tmp_path)
+
+        assert measured["width"] == 390 and measured["scroll"] <= 390, (path.name, measured)
+        assert measured["overflowing"] == [], (path.name, measured)
+    assert len(demo_emails) >= 3
