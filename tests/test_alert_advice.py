@@ -87,7 +87,10 @@ def test_another_alert_of_a_calm_client_whose_friction_builds_says_what_changed(
     text = body.text([mail], LONDON)
 
     assert "positive; the risk is complacency" not in text
-    assert f"About this client (usually savvy): {RISK_SHOWING}" in text
+    assert (
+        "About this client (until now savvy): Over half a year this client was clear, prompt "
+        f"and positive. {RISK_SHOWING}"
+    ) in text
 
 
 def test_an_unanswered_alert_says_who_waits_since_when_and_asks_for_a_reply() -> None:

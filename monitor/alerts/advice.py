@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from monitor.alerts.figures import DEFAULT_DAY_HOURS, calendar_days, working_time
-from monitor.core.health import RISK_SHOWING
+from monitor.core.health import RISK_SHOWING, UNTIL_NOW, Pattern
 
 #: Patterns of clients who seldom show friction or pressure.
 CALM = frozenset({"laissez-faire", "savvy"})
@@ -127,5 +127,6 @@ def pattern_note(
     if pattern in CALM and any(k in ("friction", "micromanagement") for k in kinds):
         return None  # "rarely complains" next to a complaint: the next step says what it means
     if pattern in CALM and RISK_SHOWING in advice:
-        return f"usually {pattern}", RISK_SHOWING
+        # Whatever the stored advice says (older versions kept the description), say what was.
+        return f"until now {pattern}", f"{UNTIL_NOW[Pattern(pattern)]} {RISK_SHOWING}"
     return pattern, advice
