@@ -163,3 +163,20 @@ def test_the_date_header_is_replaced_without_touching_the_message_id() -> None:
     assert later.replace(b"Fri, 05 Jun 2026 07:00:00", b"") == raw.replace(
         b"Thu, 04 Jun 2026 21:00:00", b""
     )
+
+
+def test_an_email_about_two_alerts_still_leaves_while_one_needs_attention(
+    scenario, smtp_server
+) -> None:
+    scenario.weekly_history("Mon 2026-02-02 10:00", 11)
+    evaluate_alerts(scenario.runtime, now=utc("Mon 2026-06-01 10:00"))
+    silence = next(a for a in listing(scenario.runtime.store.engine) if a.kind == "silence")
+    until = utc("Mon 2026-06-08 10:00")
+    engine = scenario.runtime.store.engine
+    act(engine, silence.id, Action.SNOOZE, utc("Mon 2026-06-01 10:05"), by="alice", until=until)
+
+    result = deliver(scenario.runtime, now=utc("Mon 2026-06-01 10:10"))
+
+    assert result.sent == 1 and result.superseded == 0
+    (received,) = smtp_server.inbox.messages
+    assert "has gone quiet" in _text(received) and "is due a check-in" in _text(received)

@@ -157,8 +157,9 @@ def _about(connection: sa.Connection, item: OutboxItem) -> list[int]:
 
 def superseded(engine: sa.Engine, item: OutboxItem) -> bool:
     """Whether every alert this row tells of was acknowledged, snoozed or resolved since it was
-    written (an email held by quiet hours, retried, or waiting for a dry run to end)."""
-    if item.kind not in (OutboxKind.ALERT, OutboxKind.SUMMARY):
+    written (an email held by quiet hours, retried, or waiting for a dry run to end). A
+    first-run summary is always sent: it also tells the owner what relmon now watches."""
+    if item.kind is not OutboxKind.ALERT:
         return False
     with engine.connect() as connection:
         about = _about(connection, item)
