@@ -167,3 +167,20 @@ def test_one_email_lists_each_alert_of_the_client_once_with_the_advice_once() ->
     assert "CRITICAL: Acme Logistics is due a check-in" in text
     assert text.count("About this client (laissez-faire)") == 1
     assert text.count(COMMON_ADVICE) == 1
+
+
+def test_health_names_what_pulls_it_down_not_every_component() -> None:
+    from dataclasses import replace
+
+    mail = replace(
+        _mail("unanswered", UNANSWERED, pattern=Pattern.SAVVY),
+        health=38,
+        trend=(60, 55, 38),
+        components={"responsiveness": 20, "engagement": 35, "sentiment": 80, "balance": None},
+    )
+
+    text = body.text([mail], LONDON)
+
+    assert "Health 38/100, last 30 days:" in text
+    assert "Weakest: responsiveness 20/100, engagement 35/100." in text
+    assert "sentiment 80" not in text and "balance" not in text

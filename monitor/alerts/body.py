@@ -91,7 +91,10 @@ def text(mails: Sequence[AlertMail], tz: tzinfo) -> str:
         lines += _text_section(mail, tz)
     first = mails[0]
     if first.health is not None:
+        low = weakest(first)
         lines.append(f"Health {first.health}/100, last 30 days: {sparkline(first.trend)}")
+        if low:
+            lines.append(low[0].upper() + low[1:] + ".")
         lines.append("")
     note, common = _advice(mails)
     if note:
@@ -100,6 +103,15 @@ def text(mails: Sequence[AlertMail], tz: tzinfo) -> str:
         lines.append(common)
     lines += ["-- ", FOOTER]
     return "\n".join(lines) + "\n"
+
+
+def weakest(mail: AlertMail) -> str:
+    """The health components that pull the score down, in words: "weakest: responsiveness
+    20/100, engagement 35/100"; empty when none is below 60."""
+    low = sorted(
+        ((v, k) for k, v in mail.components.items() if v is not None and v < 60), key=lambda p: p
+    )[:2]
+    return ("weakest: " + ", ".join(f"{k} {v}/100" for v, k in low)) if low else ""
 
 
 def _cell(content: str, style: str = "") -> str:
@@ -162,7 +174,7 @@ def _health_html(mail: AlertMail) -> str:
         f'<div style="font-weight:bold;">Health {mail.health}/100</div>'
         f'<table role="presentation" cellpadding="0" cellspacing="0" style="height:32px;margin:4px 0;">'
         f"<tr>{bars}</tr></table>"
-        '<div style="font-size:13px;color:#555;">The last 30 days.</div>'
+        f'<div style="font-size:13px;color:#555;">The last 30 days. {e(weakest(mail).capitalize())}</div>'
     )
 
 
