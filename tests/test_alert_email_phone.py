@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from monitor.alerts.render import AlertMail, EvidenceLine, client_email
+from monitor.alerts.render import AlertMail, DigestEntry, EvidenceLine, client_email, digest_email
 from monitor.alerts.summary import SummaryAlert, SummaryClient, summary_email
 from monitor.core.health import ADVICE, COMMON_ADVICE, Pattern
 
@@ -188,12 +188,47 @@ def _render(browser, html: str, width: int, name: str, tmp_path: Path) -> dict:
     return measured
 
 
+def _digest() -> str:
+    entries = [
+        DigestEntry(
+            51,
+            "Harbour Board",
+            "unanswered",
+            "warning",
+            "'Berth schedule for the pilot – revised draft with the Antwerp slots' from "
+            "mia.holt@harbour-board.example has waited 2 working days for our reply.",
+            datetime(2026, 6, 3, 10, 30, tzinfo=UTC),
+        ),
+        DigestEntry(
+            52,
+            "Falkenberg Maschinenbau",
+            "checkin_due",
+            "warning",
+            "We last wrote to Falkenberg Maschinenbau 23 days ago; check-in interval 21 days.",
+            datetime(2026, 6, 3, 10, 30, tzinfo=UTC),
+        ),
+    ]
+    message = digest_email(
+        entries,
+        owner=OWNER,
+        day="2026-06-04",
+        sender=SENDER,
+        sender_name="relmon",
+        when=datetime(2026, 6, 4, 7, 0, tzinfo=UTC),
+        tz=LONDON,
+    )
+    return str(message.get_body(("html",)).get_content())
+
+
+PAGES = {"two-alerts": _two_alerts, "first-run-summary": _summary, "daily-digest": _digest}
+
+
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("name", ["two-alerts", "first-run-summary"])
+@pytest.mark.parametrize("name", sorted(PAGES))
 def test_the_alert_email_reads_on_a_phone_without_sideways_scrolling(
     browser, tmp_path, name: str, width: int
 ) -> None:
-    html = _two_alerts() if name == "two-alerts" else _summary()
+    html = PAGES[name]()
 
     measured = _render(browser, html, width, name, tmp_path)
 

@@ -249,8 +249,13 @@ def digest_email(
     ]
     message.set_content("\n".join(text) + "\n")
     message.add_alternative(
-        '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="margin:0;padding:16px;font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;color:#222;">'
-        f'<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:640px;border-collapse:collapse;">'
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
+        '<body style="margin:0;padding:8px;font-family:Segoe UI,Helvetica,Arial,sans-serif;'
+        'font-size:16px;color:#222;">'
+        '<table role="presentation" cellpadding="0" cellspacing="0" '
+        'style="width:100%;max-width:640px;border-collapse:collapse;table-layout:fixed;'
+        'overflow-wrap:anywhere;">'
         f'<tr><td style="padding:8px 12px;background:#8a5a00;color:#fff;font-weight:bold;">{html.escape(subject)}</td></tr>'
         + "".join(rows)
         + '<tr><td style="padding:12px;font-size:12px;color:#666;">Sent automatically by relmon. Replies are not read.</td></tr></table></body></html>',
