@@ -86,7 +86,7 @@ def _text_section(mail: AlertMail, tz: tzinfo) -> list[str]:
 def text(mails: Sequence[AlertMail], tz: tzinfo) -> str:
     lines: list[str] = []
     if len(mails) > 1:
-        lines += [f"{len(mails)} alerts about {mails[0].client}:", ""]
+        lines += [f"{len(mails)} alerts about {clean(mails[0].client, 100)}:", ""]
     for mail in mails:
         lines += _text_section(mail, tz)
     first = mails[0]
@@ -108,9 +108,7 @@ def text(mails: Sequence[AlertMail], tz: tzinfo) -> str:
 def weakest(mail: AlertMail) -> str:
     """The health components that pull the score down, in words: "weakest: responsiveness
     20/100, engagement 35/100"; empty when none is below 60."""
-    low = sorted(
-        ((v, k) for k, v in mail.components.items() if v is not None and v < 60), key=lambda p: p
-    )[:2]
+    low = sorted((v, k) for k, v in mail.components.items() if v is not None and v < 60)[:2]
     return ("weakest: " + ", ".join(f"{k} {v}/100" for v, k in low)) if low else ""
 
 
