@@ -198,3 +198,24 @@ def test_clients_alerted_on_before_the_summary_existed_are_not_new(
 
     subjects = [m.message["Subject"] for m in smtp_server.inbox.messages[before:]]
     assert subjects and not any("now watches" in str(subject) for subject in subjects)
+
+
+def test_a_dry_run_does_not_list_an_email_its_owner_has_already_handled(
+    tmp_path, analyzer, smtp_server
+) -> None:
+    from monitor.alerts.store import Action, act
+
+    alerts = smtp_server.config('dry_run = true\nfirst_run = "alerts"\n', steady=False)
+    s = _scenario(tmp_path, analyzer, alerts)
+    _history(s)
+    send_alerts(s.runtime, now=utc("Mon 2026-06-01 10:00"))
+    harbour = next(a for a in listing(s.runtime.store.engine) if a.client == "Harbour Board")
+    act(s.runtime.store.engine, harbour.id, Action.ACK, utc("Mon 2026-06-01 10:05"), by="alice")
+
+    held = send_alerts(s.runtime, now=utc("Tue 2026-06-09 10:00"))  # true: past the first day
+    s.close()
+
+    subjects = [h["subject"] for h in held.held]
+    assert subjects == ["relmon: Acme Logistics: 2 alerts (has gone quiet; is due a check-in)"]
+    assert held.held[0]["due"] == "2026-06-09T09:00:00Z"
+    assert smtp_server.inbox.messages == []

@@ -232,9 +232,12 @@ def dispatch(
     return report
 
 
-def waiting(engine: sa.Engine, now: datetime) -> list[OutboxItem]:
-    """Rows that would be sent at ``now``: what a dry run holds."""
-    return [_item(rows.get(engine, row_id)) for row_id, _ in due(engine, now, 500)]
+def waiting(engine: sa.Engine) -> list[tuple[OutboxItem, datetime]]:
+    """Rows waiting to be sent, with the time each is due, that still have something to say
+    (not superseded): what a dry run holds."""
+    pending = [row for row in rows.rows(engine, None) if row.state == OutboxState.PENDING]
+    found = [(_item(row), row.not_before) for row in pending]
+    return [(item, due_at) for item, due_at in found if not superseded(engine, item)]
 
 
 def problems(engine: sa.Engine) -> dict[str, object]:

@@ -283,8 +283,13 @@ def _held(runtime: Runtime, now: datetime, until: datetime) -> AlertsReport:
     """A dry run's delivery: what would be sent, and nothing sent."""
     result = AlertsReport()
     result.held = [
-        {"subject": item.subject, "recipients": list(item.recipients), "channel": item.channel}
-        for item in waiting(runtime.store.engine, now)
+        {
+            "subject": item.subject,
+            "recipients": list(item.recipients),
+            "channel": item.channel,
+            "due": iso(max(due_at, now)),
+        }
+        for item, due_at in waiting(runtime.store.engine)
     ]
     end = (
         "`relmon alerts go-live`"
