@@ -90,6 +90,9 @@ def test_the_first_evaluation_sends_one_summary_per_owner_instead_of_a_burst(
     assert "Harbour Board" in text and "is waiting for our reply" in text
     ben = by_owner[BEN_ADDRESS].get_body(("plain",)).get_content()
     assert ben.startswith("relmon now watches 1 client for you; none needs attention today.")
+    assert (
+        by_owner[BEN_ADDRESS]["Subject"] == "relmon now watches 1 client: nothing needs attention"
+    )
     # The summary told the owners: the alerts it carries are notified, none left to re-send.
     assert states[("Acme Logistics", "silence")] == "notified"
     assert states[("Harbour Board", "unanswered")] == "notified"
@@ -110,7 +113,9 @@ def test_a_client_added_later_is_summarised_alone_while_the_others_alert_as_usua
     s.close()
 
     new = smtp_server.inbox.messages[before:]
-    assert [m.message["Subject"] for m in new] == ["relmon now watches 1 client: 1 needs attention"]
+    assert [m.message["Subject"] for m in new] == [
+        "relmon now also watches 1 client: 1 needs attention"
+    ]
     text = new[0].message.get_body(("plain",)).get_content()
     assert "Harbour Board" in text and "Acme" not in text
 

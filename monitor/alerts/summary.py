@@ -38,9 +38,13 @@ def summary_message_id(owner: str, clients: Sequence[str], when: datetime, sende
     return f"<relmon.summary.{digest}.{when.strftime('%Y%m%d%H%M%S')}@{domain_of(sender)}>"
 
 
-def _lines(clients: Sequence[SummaryClient], digest_hour: int) -> tuple[str, list[str]]:
+def _watches(clients: Sequence[SummaryClient], also: bool) -> str:
+    return f"relmon now {'also ' if also else ''}watches {counted(len(clients), 'client')}"
+
+
+def _lines(clients: Sequence[SummaryClient], digest_hour: int, also: bool) -> tuple[str, list[str]]:
     needing = [c for c in clients if c.alerts]
-    head = f"relmon now watches {counted(len(clients), 'client')} for you; " + (
+    head = f"{_watches(clients, also)} for you; " + (
         f"{len(needing)} need{'s' if len(needing) == 1 else ''} attention:"
         if needing
         else "none needs attention today."
@@ -74,12 +78,16 @@ def summary_email(
     when: datetime,
     tz: tzinfo,
     digest_hour: int,
+    also: bool = False,
 ) -> EmailMessage:
+    """``also``: the owner has other clients relmon already watched (a client added later)."""
     needing = sum(1 for c in clients if c.alerts)
-    subject = (
-        f"relmon now watches {counted(len(clients), 'client')}: "
+    attention = (
         f"{needing} need{'s' if needing == 1 else ''} attention"
+        if needing
+        else "nothing needs attention"
     )
+    subject = f"{_watches(clients, also)}: {attention}"
     message = _base(
         sender,
         sender_name,
@@ -90,7 +98,7 @@ def summary_email(
         summary_message_id(owner, [c.client for c in clients], when, sender),
     )
     message[ALERT_HEADER] = "summary"
-    head, lines = _lines(clients, digest_hour)
+    head, lines = _lines(clients, digest_hour, also)
     raised = f"As of {stamp(when, tz)}."
     message.set_content("\n".join([head, "", *lines, "", raised, "-- ", FOOTER]) + "\n")
     paragraphs = "".join(

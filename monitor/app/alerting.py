@@ -181,8 +181,15 @@ def _evaluate_new(
             entries.append((summary_entry(client.name, active), happened))
             events += [_event(t, ("client", client.name)) for t in happened]
         if entries and email is not None:
+            watched = {c.name for c in runtime.config.clients if c.owner == owner}
             enqueue_summary(
-                connection, email, runtime.config, owner=owner, entries=entries, now=now
+                connection,
+                email,
+                runtime.config,
+                owner=owner,
+                entries=entries,
+                now=now,
+                also=bool(watched - {c.name for c in clients}),
             )
     return events
 

@@ -68,6 +68,7 @@ def enqueue_summary(
     owner: str,
     entries: Sequence[tuple[SummaryClient, Sequence[Transition]]],
     now: datetime,
+    also: bool = False,
 ) -> int:
     """One summary email to ``owner`` in the outbox, carrying every event it tells of."""
     cc = [a for a in channel.copy_to if a != owner]
@@ -80,6 +81,7 @@ def enqueue_summary(
         when=now,
         tz=config.owner_tz(owner),
         digest_hour=config.alerts.digest_hour,
+        also=also,
     )
     item = outgoing(message, kind=OutboxKind.SUMMARY, recipients=[owner, *cc], not_before=now)
     row = enqueue(connection, item, now=now)
