@@ -184,7 +184,9 @@ def _render(browser, html: str, width: int, name: str, tmp_path: Path) -> dict:
         {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600},
     )
     SHOTS.mkdir(exist_ok=True)
-    browser.save_screenshot(str(SHOTS / f"{name}-{width}.png"))
+    shot = SHOTS / f"{name}-{width}.png"
+    browser.save_screenshot(str(shot))
+    print(f"screenshot: {shot}")
     return measured
 
 
