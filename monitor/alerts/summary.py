@@ -68,6 +68,18 @@ def _lines(clients: Sequence[SummaryClient], digest_hour: int, also: bool) -> tu
     return head, lines
 
 
+def _paragraph(line: str) -> str:
+    """One line of the text as HTML: indented as in the text, a client's name ("* ") bold."""
+    indent = (len(line) - len(line.lstrip())) * 6
+    content = html.escape(line.strip()) or "&nbsp;"
+    if line.startswith("* "):
+        content = f"<b>{html.escape(line[2:])}</b>"
+    return (
+        f'<div style="margin:0 0 4px;padding-left:{indent}px;overflow-wrap:anywhere;">'
+        f"{content}</div>"
+    )
+
+
 def summary_email(
     clients: Sequence[SummaryClient],
     *,
@@ -101,11 +113,7 @@ def summary_email(
     head, lines = _lines(clients, digest_hour, also)
     raised = f"As of {stamp(when, tz)}."
     message.set_content("\n".join([head, "", *lines, "", raised, "-- ", FOOTER]) + "\n")
-    paragraphs = "".join(
-        f'<div style="margin:0 0 4px;padding-left:{(len(line) - len(line.lstrip())) * 6}px;'
-        f'overflow-wrap:anywhere;">{html.escape(line.strip()) or "&nbsp;"}</div>'
-        for line in lines
-    )
+    paragraphs = "".join(_paragraph(line) for line in lines)
     message.add_alternative(
         '<!DOCTYPE html><html><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
