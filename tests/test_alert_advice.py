@@ -136,6 +136,9 @@ def test_figures_are_stated_against_their_baseline_in_words() -> None:
         "Tone of recent messages: negative (-0.41 on a scale of -1 to +1); "
         "usually positive (+0.22 on a scale of -1 to +1)"
     )
+    assert figure_lines(
+        "friction", {"recent_scored": 6, "recent_frictional": 4, "usual_frictional_share": 0.08}
+    ) == ["4 of its last 6 messages read as curt or impolite; usually 8% of its messages (90 days)"]
     assert "3 chasers (a second message before we replied)" in figure_lines(
         "micromanagement", {"messages": 14, "chasers": 3}
     )

@@ -98,8 +98,22 @@ _COUNTS = (
 )
 
 
+def _norm(f: Figures) -> list[str]:
+    """The client's own norm: how many recent messages read as curt or impolite, against the
+    share of its messages that did over the 90 days before."""
+    if not f.get("recent_scored"):
+        return []
+    line = (
+        f"{f.get('recent_frictional') or 0} of its last {_plural(f['recent_scored'], 'message')}"
+        " read as curt or impolite"
+    )
+    if f.get("usual_frictional_share") is not None:
+        line += f"; usually {round(100 * f['usual_frictional_share'])}% of its messages (90 days)"
+    return [line]
+
+
 def _friction(f: Figures, day_hours: float) -> list[str]:
-    lines = []
+    lines = _norm(f)
     if f.get("sentiment_now") is not None:
         line = f"Tone of recent messages: {tone(f['sentiment_now'])}"
         if f.get("sentiment_usual") is not None:
