@@ -38,8 +38,11 @@ class Secret:
 
     def describe(self) -> str:
         """Where the secret comes from, masked, for ``relmon config check``."""
-        source = f"file {self.file}" if self.file is not None else f"env ${self.env}"
-        return f"******** (from {source})"
+        return f"******** (from {self.source()})"
+
+    def source(self) -> str:
+        """Where the value is read from: ``file PATH`` or ``env $NAME``."""
+        return f"file {self.file}" if self.file is not None else f"env ${self.env}"
 
     def __repr__(self) -> str:
         return f"Secret({self.describe()})"
