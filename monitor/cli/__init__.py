@@ -54,6 +54,7 @@ def _register() -> None:
         health_cmd,
         ingest_cmd,
         run_cmd,
+        service_cmd,
         sync_cmd,
     )
 
@@ -61,6 +62,7 @@ def _register() -> None:
         config_cmd,
         db_cmd,
         run_cmd,
+        service_cmd,
         accounts_cmd,
         sync_cmd,
         ingest_cmd,

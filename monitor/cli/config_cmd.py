@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -79,7 +80,7 @@ def _mask_url(url: str) -> str:
 
 @click.group("config")
 def config_group() -> None:
-    """Inspect the configuration file."""
+    """Inspect the configuration file, or print the example to start one from."""
 
 
 @config_group.command("check")
@@ -154,6 +155,37 @@ def _print_config(data: dict[str, Any], problems: list[str]) -> None:
         out.print(f"  secret {key}: {shown}")
     if not problems:
         out.print("[green]ok[/green]: no problems")
+
+
+@config_group.command("example")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write it to this file (never over an existing one) instead of printing it.",
+)
+def example(output: str | None) -> None:
+    """Print the example configuration, every key explained, to start a relmon.toml from.
+
+    It ships inside the package, so an installed relmon has it without the repository.
+
+    \b
+    Example:
+        relmon config example -o ~/.config/relmon/relmon.toml
+        relmon config example | less
+    """
+    from monitor.config.examples import EXAMPLE_CONFIG, shipped_text
+
+    text = shipped_text(EXAMPLE_CONFIG)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    target = Path(output).expanduser()
+    if target.exists():
+        raise click.ClickException(f"{target} exists already; it was left as it is")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    click.echo(f"Wrote {target}; edit it, then run `relmon --config {target} config check`.")
 
 
 def register(cli: click.Group) -> None:

@@ -49,7 +49,9 @@ class Secret:
 
 
 def resolve_secret_path(value: str, base: Path | None) -> Path:
-    """A secret file's path: absolute as given, else a systemd credential, else next to the file."""
+    """A secret file's path: absolute as given, else a systemd credential, else in
+    ``credentials/`` next to the file (where the unit's ``LoadCredential=`` lines read from, so
+    ``relmon config check`` run by hand finds what the service will get), else next to the file."""
     path = Path(value).expanduser()
     if path.is_absolute():
         return path
@@ -57,4 +59,6 @@ def resolve_secret_path(value: str, base: Path | None) -> Path:
     creds = os.environ.get("CREDENTIALS_DIRECTORY")
     if creds and (Path(creds) / path).exists():
         return Path(creds) / path
+    if base is not None and (base / "credentials" / path).exists():
+        return base / "credentials" / path
     return (base / path) if base else path
