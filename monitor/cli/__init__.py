@@ -47,6 +47,7 @@ def _register() -> None:
         alerts_cmd,
         backtest_cmd,
         clients_cmd,
+        completion,
         config_cmd,
         db_cmd,
         demo_cmd,
@@ -72,6 +73,7 @@ def _register() -> None:
         backtest_cmd,
         export_cmd,
         demo_cmd,
+        completion,
     ):
         module.register(cli)
 
