@@ -54,12 +54,14 @@ def _register() -> None:
         export_cmd,
         health_cmd,
         ingest_cmd,
+        init_cmd,
         run_cmd,
         service_cmd,
         sync_cmd,
     )
 
     for module in (
+        init_cmd,
         config_cmd,
         db_cmd,
         run_cmd,

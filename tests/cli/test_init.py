@@ -1,0 +1,122 @@
+"""`relmon init`: from three answers and one mailbox to a commented configuration with its
+clients filled in, which `relmon config check` accepts."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from monitor.cli import cli
+from tests.factories import email
+
+ROOT = Path(__file__).resolve().parents[2]
+ALICE_MAIL = ROOT / "monitor/demo/mail/alice.marsh"  # Inbox and Sent as mbox files
+ANSWERS = [
+    "--domain",
+    "northwind-advisory.example",
+    "--timezone",
+    "Europe/London",
+    "--name",
+    "Alice Marsh",
+    "--address",
+    "alice.marsh@northwind-advisory.example",
+]
+
+
+@pytest.fixture(autouse=True)
+def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """relmon's database goes to the default state directory, here a temporary one."""
+    folder = tmp_path / "state"
+    monkeypatch.setenv("XDG_STATE_HOME", str(folder))
+    monkeypatch.delenv("STATE_DIRECTORY", raising=False)
+    monkeypatch.delenv("RELMON_CONFIG", raising=False)
+    return folder
+
+
+def test_init_turns_alices_mailbox_into_a_configuration_that_config_check_accepts(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "relmon.toml"
+
+    made = CliRunner().invoke(
+        cli, ["init", *ANSWERS, "--mailbox", str(ALICE_MAIL), "-o", str(target)]
+    )
+    check = CliRunner().invoke(cli, ["--config", str(target), "config", "check"])
+
+    assert made.exit_code == 0, made.output
+    assert check.exit_code == 0, check.output
+    data = tomllib.loads(target.read_text())
+    assert data["team"]["domains"] == ["northwind-advisory.example"]
+    assert data["accounts"][0]["kind"] == "mbox"
+    clients = {c["name"]: c for c in data["clients"]}
+    assert clients["Brightwater Energy"]["domains"] == ["brightwater-energy.example"]
+    assert {c["owner"] for c in clients.values()} == {"alice.marsh@northwind-advisory.example"}
+    assert "northwind-advisory.example" not in {
+        d for c in clients.values() for d in c.get("domains", [])
+    }
+    assert "# 28 messages in, 28 out" in target.read_text()  # why each client was suggested
+
+
+def test_init_asks_for_what_it_was_not_given(tmp_path: Path) -> None:
+    target = tmp_path / "relmon.toml"
+    answers = "\n".join(
+        [
+            "northwind-advisory.example",
+            str(ALICE_MAIL),
+            "Europe/London",
+            "Alice Marsh",
+            "alice.marsh@northwind-advisory.example",
+        ]
+    )
+
+    made = CliRunner().invoke(cli, ["init", "-o", str(target)], input=answers + "\n")
+
+    assert made.exit_code == 0, made.output
+    assert "Your team's mail domain" in made.output
+    assert "Brightwater Energy" in target.read_text()
+
+
+def test_init_never_replaces_an_existing_configuration(tmp_path: Path) -> None:
+    target = tmp_path / "relmon.toml"
+    target.write_text("# mine\n")
+
+    made = CliRunner().invoke(
+        cli, ["init", *ANSWERS, "--mailbox", str(ALICE_MAIL), "-o", str(target)]
+    )
+
+    assert made.exit_code == 1 and "exists already" in made.output
+    assert target.read_text() == "# mine\n"
+
+
+def test_init_refuses_a_time_zone_that_does_not_exist(tmp_path: Path) -> None:
+    answers = [a if a != "Europe/London" else "Europe/Londn" for a in ANSWERS]
+
+    made = CliRunner().invoke(
+        cli, ["init", *answers, "--mailbox", str(ALICE_MAIL), "-o", str(tmp_path / "r.toml")]
+    )
+
+    assert made.exit_code == 2 and "unknown time zone 'Europe/Londn'" in made.output
+    assert not (tmp_path / "r.toml").exists()
+
+
+def test_a_young_maildir_gives_a_valid_configuration_that_says_no_client_is_known_yet(
+    tmp_path: Path,
+) -> None:
+    maildir = tmp_path / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    (maildir / "new" / "1").write_bytes(email())  # one message from Dana, never answered
+    target = tmp_path / "relmon.toml"
+
+    made = CliRunner().invoke(cli, ["init", *ANSWERS, "--mailbox", str(maildir), "-o", str(target)])
+    check = CliRunner().invoke(cli, ["--config", str(target), "config", "check"])
+
+    assert made.exit_code == 0, made.output
+    assert check.exit_code == 0, check.output
+    data = tomllib.loads(target.read_text())
+    assert data["accounts"][0]["kind"] == "maildir"
+    assert "clients" not in data
+    assert "# No client yet" in target.read_text()
