@@ -3,9 +3,10 @@ read-only as its unprivileged user with every capability dropped, reads a secret
 documented way, syncs a mailbox, answers /healthz and its HEALTHCHECK, and stops cleanly on
 SIGTERM. A secret the image's user cannot read stops it at start with status 78.
 
-Where the base image cannot be pulled (no registry on the test machines), a stand-in of the same
-Debian release is built from Debian packages and tagged with the base's name
-(tests/container/standin-base.sh, cached under /var/cache/relmon-test). On these machines podman
+The test machines reach no container registry, so unless the base image is there already (or
+RELMON_TEST_PULL_BASE=1 lets it be pulled), a stand-in of the same Debian release is built from
+Debian packages and tagged with the base's name (tests/container/standin-base.sh, its root file
+system cached under /var/cache/relmon-test: about a minute the first time on a machine). On these machines podman
 needs chroot isolation, the host's network, runc and explicit ulimits; the build also sees the
 host's CA bundle and pip configuration, so that pip reaches the package index the way the host
 does. None of that is part of the image."""
