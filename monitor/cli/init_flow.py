@@ -10,7 +10,7 @@ import click
 
 from monitor.app.first_setup import Answers, base_config, checked, client_blocks, mailbox_kind
 from monitor.cli.common import App, console
-from monitor.config import find_config_path
+from monitor.config import Config, find_config_path
 from monitor.config.validation import machine_problems
 from monitor.errors import ConfigError, RelmonError
 
@@ -83,7 +83,7 @@ def _answers(options: dict[str, Any]) -> Answers:
     )
 
 
-def _read(text: str, target: Path) -> Any:
+def _read(text: str, target: Path) -> Config:
     try:
         return checked(text, target)
     except ConfigError as err:
