@@ -34,6 +34,9 @@ class Answers:
     kind: str  # "maildir", "mbox" or "imap"
     imap_username: str | None = None
     password_file: str | None = None  # IMAP: a file or a systemd credential name
+    imap_port: int | None = None
+    imap_security: str = "tls"
+    ca_file: str | None = None
 
 
 def mailbox_kind(path: Path) -> str:
@@ -76,10 +79,14 @@ def base_config(answers: Answers) -> str:
     if answers.kind == "imap":
         lines += [
             f"host = {q(answers.mailbox)}",
+            *([f"port = {answers.imap_port}"] if answers.imap_port else []),
+            f"security = {q(answers.imap_security)}",
             f"username = {q(answers.imap_username or answers.address)}",
             "# The password is never written here: a file (or a systemd credential of that name).",
             f"password_file = {q(answers.password_file or 'imap-password')}",
         ]
+        if answers.ca_file:
+            lines.append(f"ca_file = {q(str(Path(answers.ca_file).expanduser().resolve()))}")
     else:
         lines.append(f"path = {q(str(Path(answers.mailbox).expanduser().resolve()))}")
     return "\n".join(lines) + "\n"

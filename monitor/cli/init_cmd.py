@@ -54,6 +54,19 @@ def _zone(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
 @click.option("--address", prompt="The mailbox owner's address", help="Their mail address.")
 @click.option("--team-name", help="How alerts name the team (default: from the domain).")
 @click.option("--imap-user", help="IMAP login (default: the address).")
+@click.option("--imap-port", type=int, help="IMAP port (default: 993, or 143 with starttls).")
+@click.option(
+    "--imap-security",
+    type=click.Choice(["tls", "starttls"]),
+    default="tls",
+    show_default=True,
+    help="Implicit TLS or STARTTLS; certificates are always verified.",
+)
+@click.option(
+    "--ca-file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="IMAP: verify the server against this CA instead of the system's.",
+)
 @click.option(
     "--password-file",
     default="imap-password",

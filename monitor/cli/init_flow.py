@@ -39,9 +39,9 @@ def run_init(app: App, options: dict[str, Any]) -> None:
         raise click.ClickException(f"cannot read the mailbox: {err}") from err
     finally:
         runtime.close()
-    for result in results:
-        if result.error:
-            out.print(f"[yellow]the mailbox could not be read[/yellow]: {result.error}")
+    failed = [result.error for result in results if result.error]
+    for error in failed:
+        out.print(f"[red]the mailbox could not be read[/red]: {error}", highlight=False)
     text = base + client_blocks(rows, answers.address)
     final = _read(text, target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -52,10 +52,16 @@ def run_init(app: App, options: dict[str, Any]) -> None:
     for problem in problems:
         out.print(f"[red]problem[/red] {problem}", highlight=False)
     hint = "" if app.config_path == str(target) else f" --config {target}"
-    out.print(
-        f"Next: review the clients, then `relmon{hint} config check` and `relmon{hint} health`."
-    )
-    if problems:
+    if failed:
+        out.print(
+            f"Fix the mailbox's settings in {target}, then `relmon{hint} sync` and "
+            f"`relmon{hint} clients suggest` list the clients to add."
+        )
+    else:
+        out.print(
+            f"Next: review the clients, then `relmon{hint} config check` and `relmon{hint} health`."
+        )
+    if problems or failed:
         raise SystemExit(1)
 
 
@@ -80,6 +86,9 @@ def _answers(options: dict[str, Any]) -> Answers:
         kind=kind,
         imap_username=options["imap_user"],
         password_file=options["password_file"],
+        imap_port=options["imap_port"],
+        imap_security=str(options["imap_security"]),
+        ca_file=options["ca_file"],
     )
 
 

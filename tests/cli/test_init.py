@@ -120,3 +120,84 @@ def test_a_young_maildir_gives_a_valid_configuration_that_says_no_client_is_know
     assert data["accounts"][0]["kind"] == "maildir"
     assert "clients" not in data
     assert "# No client yet" in target.read_text()
+
+
+@pytest.mark.live
+def test_init_reads_an_imap_mailbox_over_verified_tls(dovecot_factory, tmp_path: Path) -> None:
+    """GIVEN Alice's mailbox on an IMAP server with a certificate from a private CA: Dana's
+    questions in the Inbox and Alice's answers in Sent
+    WHEN relmon init is pointed at the server, with the password in a file
+    THEN Acme is suggested as a client and the configuration passes config check."""
+    from tests.fakes.tls import make_authority
+    from tests.servers.dovecot import Tls
+    from tests.sources.imap_helpers import client_mail, our_replies
+
+    authority = make_authority(tmp_path / "ca")
+    server = dovecot_factory(tls=Tls(cert_file=authority.cert_file, key_file=authority.key_file))
+    server.append("INBOX", client_mail(4))
+    server.append("Sent", our_replies(3))
+    secret = tmp_path / "imap-password"
+    secret.write_text(server.password)
+    target = tmp_path / "relmon.toml"
+
+    made = CliRunner().invoke(
+        cli,
+        [
+            "init",
+            *ANSWERS,
+            "--mailbox",
+            server.host,
+            "--imap-user",
+            server.username,
+            "--imap-port",
+            str(server.tls_port),
+            "--ca-file",
+            str(authority.ca_file),
+            "--password-file",
+            str(secret),
+            "-o",
+            str(target),
+        ],
+    )
+    check = CliRunner().invoke(cli, ["--config", str(target), "config", "check"])
+
+    assert made.exit_code == 0, made.output
+    assert check.exit_code == 0, check.output
+    data = tomllib.loads(target.read_text())
+    assert data["accounts"][0]["kind"] == "imap" and data["accounts"][0]["security"] == "tls"
+    assert server.password not in target.read_text()
+    acme = [c for c in data["clients"] if c.get("domains") == ["acme-logistics.example"]]
+    assert acme and acme[0]["name"] == "Acme Logistics"
+
+
+@pytest.mark.live
+def test_init_says_so_and_fails_when_the_mailbox_cannot_be_read(
+    dovecot_factory, tmp_path: Path
+) -> None:
+    server = dovecot_factory()  # no TLS at all: relmon refuses to log in without it
+    secret = tmp_path / "imap-password"
+    secret.write_text(server.password)
+    target = tmp_path / "relmon.toml"
+
+    made = CliRunner().invoke(
+        cli,
+        [
+            "init",
+            *ANSWERS,
+            "--mailbox",
+            server.host,
+            "--imap-port",
+            str(server.port),
+            "--imap-security",
+            "starttls",
+            "--password-file",
+            str(secret),
+            "-o",
+            str(target),
+        ],
+    )
+
+    assert made.exit_code == 1
+    assert "the mailbox could not be read" in made.output
+    assert "clients suggest`" in made.output  # what to do once the settings are fixed
+    assert target.exists()  # the answers are kept
