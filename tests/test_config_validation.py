@@ -180,3 +180,20 @@ def test_a_relative_sqlite_path_lives_in_the_state_directory_when_systemd_gives_
 
     assert under_systemd == f"sqlite:///{state / 'relmon.db'}"
     assert by_hand == f"sqlite:///{etc / 'relmon.db'}"
+
+
+def test_a_bare_secret_name_is_found_in_credentials_next_to_the_configuration(
+    tmp_path: Path, maildir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
+    config = write(tmp_path, maildir=maildir, secret=False)
+    missing = CliRunner().invoke(cli, ["--config", str(config), "config", "check"])
+    (tmp_path / "credentials").mkdir(mode=0o700)
+    (tmp_path / "credentials" / "smtp-password").write_text("quokka-17-Pa55")
+
+    found = load_checked_config(config)
+
+    said = " ".join(missing.output.split())  # as read, whatever the terminal's width
+    assert "nor is there a credential 'smtp-password' in $CREDENTIALS_DIRECTORY" in said
+    assert found.alerts.smtp is not None and found.alerts.smtp.password is not None
+    assert found.alerts.smtp.password.reveal() == "quokka-17-Pa55"

@@ -20,14 +20,24 @@ class Secret:
     key: str
     file: Path | None = None
     env: str | None = None
+    credential: bool = False  # ``file`` was a bare name: a systemd credential's, first of all
 
     def reveal(self) -> str:
         if self.file is not None:
             try:
                 return self.file.read_text(encoding="utf-8").rstrip("\r\n")
             except OSError as err:
+                looked = (
+                    f" (nor is there a credential {self.file.name!r} in $CREDENTIALS_DIRECTORY"
+                    " or in credentials/ next to the configuration)"
+                    if self.credential
+                    else ""
+                )
                 raise SecretError(
-                    [f"{self.key}_file: cannot read {str(self.file)!r}: {err.strerror or err}"]
+                    [
+                        f"{self.key}_file: cannot read {str(self.file)!r}: "
+                        f"{err.strerror or err}{looked}"
+                    ]
                 ) from err
         if self.env is not None:
             value = os.environ.get(self.env)
