@@ -47,25 +47,20 @@ def _register() -> None:
         alerts_cmd,
         backtest_cmd,
         clients_cmd,
-        completion,
         config_cmd,
         db_cmd,
         demo_cmd,
         export_cmd,
         health_cmd,
         ingest_cmd,
-        init_cmd,
         run_cmd,
-        service_cmd,
         sync_cmd,
     )
 
     for module in (
-        init_cmd,
         config_cmd,
         db_cmd,
         run_cmd,
-        service_cmd,
         accounts_cmd,
         sync_cmd,
         ingest_cmd,
@@ -75,12 +70,22 @@ def _register() -> None:
         backtest_cmd,
         export_cmd,
         demo_cmd,
-        completion,
     ):
         module.register(cli)
 
 
 _register()
+
+
+def _register_setup() -> None:
+    """First setup and the shell around relmon: init, install-service, completion."""
+    from monitor.cli import completion, init_cmd, service_cmd
+
+    for module in (init_cmd, service_cmd, completion):
+        module.register(cli)
+
+
+_register_setup()
 
 
 def main() -> None:
