@@ -99,6 +99,7 @@ def test_the_readme_systemd_steps_leave_a_checked_configuration_and_a_verified_u
             ["bash", "-euo", "pipefail", "-c", command],
             cwd=firm,
             env=env,
+            stdin=subprocess.DEVNULL,  # as in a script: nothing asked, the printf lines write them
             capture_output=True,
             text=True,
             timeout=120,
@@ -123,7 +124,13 @@ def test_the_check_in_the_readme_steps_fails_until_the_credentials_are_written(
 ) -> None:
     root = tmp_path / "root"
     install = next(line for line in readme_block("### systemd") if "install-service" in line)
-    subprocess.run(["bash", "-c", under(root, install)], cwd=firm, check=True, timeout=120)
+    subprocess.run(
+        ["bash", "-c", under(root, install)],
+        cwd=firm,
+        stdin=subprocess.DEVNULL,
+        check=True,
+        timeout=120,
+    )
 
     result = CliRunner().invoke(
         cli, ["--config", str(root / "etc/relmon/relmon.toml"), "config", "check"]
@@ -217,3 +224,23 @@ def test_a_missing_configuration_points_at_init_and_the_shipped_example(tmp_path
 
     assert result.exit_code == 1
     assert "relmon config example" in result.output and "relmon init" in result.output
+
+
+def test_install_service_asks_for_the_missing_secrets_and_writes_them_for_root_alone(
+    tmp_path: Path, firm: Path
+) -> None:
+    root = tmp_path / "root"
+
+    result = CliRunner().invoke(
+        cli,
+        ["install-service", "--root", str(root), "--from", str(firm / "relmon.toml"), "--ask"],
+        input="imap-Pa55-kestrel\n\n",  # the IMAP password; the SMTP one skipped for now
+    )
+
+    assert result.exit_code == 0, result.output
+    credentials = root / "etc/relmon/credentials"
+    assert (credentials / "imap-password").read_text() == "imap-Pa55-kestrel"
+    assert (credentials / "imap-password").stat().st_mode & 0o777 == 0o600
+    assert not (credentials / "smtp-password").exists()
+    assert "printf '%s' '…' > /etc/relmon/credentials/smtp-password" in result.output
+    assert "imap-Pa55-kestrel" not in result.output

@@ -116,3 +116,11 @@ def _verify(unit: Path) -> tuple[str | None, bool]:
     if result.returncode != 0 or ours:
         return "\n".join(ours) or result.stderr.strip() or f"exit status {result.returncode}", True
     return None, True
+
+
+def write_credential(path: Path, value: str) -> None:
+    """A secret for ``LoadCredential=``: root's alone (0600) from the first byte."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        out.write(value)
+    path.chmod(0o600)

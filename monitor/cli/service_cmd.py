@@ -30,7 +30,15 @@ import click
     help="The relmon the unit starts (default: the one running this command).",
 )
 @click.option("--no-verify", is_flag=True, help="Skip `systemd-analyze verify`.")
-def install_service(source: str | None, root: str, executable: str | None, no_verify: bool) -> None:
+@click.option(
+    "--ask/--no-ask",
+    default=None,
+    help="Ask for each secret still missing and write it to the credentials folder (mode "
+    "0600); default: ask when run on a terminal.",
+)
+def install_service(
+    source: str | None, root: str, executable: str | None, no_verify: bool, ask: bool | None
+) -> None:
     """Install relmon as a systemd service: configuration, credentials folder and unit.
 
     Writes /etc/relmon/relmon.toml (unless it exists), /etc/relmon/credentials (mode 0700)
@@ -43,7 +51,7 @@ def install_service(source: str | None, root: str, executable: str | None, no_ve
     Example:
         /opt/relmon/bin/relmon install-service --from relmon.toml
     """
-    from monitor.app.service_install import install
+    from monitor.app.service_install import install, write_credential
     from monitor.config.examples import EXAMPLE_CONFIG, SERVICE_UNIT, shipped_text
 
     config_text = (
@@ -69,9 +77,22 @@ def install_service(source: str | None, root: str, executable: str | None, no_ve
             f"systemd-analyze verify refused the unit:\n{done.verify_problems}"
         )
     click.echo("verified       " + ("systemd-analyze verify: ok" if done.verified else "skipped"))
-    if done.missing:
+    missing = list(done.missing)
+    if missing and (ask if ask is not None else sys.stdin.isatty()):
+        for name in list(missing):
+            value = click.prompt(
+                f"{name} (not shown; empty to skip)",
+                default="",
+                hide_input=True,
+                show_default=False,
+            )
+            if value:
+                write_credential(done.credentials_dir / name, value)
+                click.echo(f"credential     {done.credentials_dir / name} (mode 0600)")
+                missing.remove(name)
+    if missing:
         click.echo("\nWrite each secret the configuration names (no trailing newline needed):")
-        for name in done.missing:
+        for name in missing:
             click.echo(f"  printf '%s' '…' > {Path('/etc/relmon/credentials') / name}")
     click.echo(
         "\nThen check the configuration and start the service:\n"
