@@ -51,7 +51,7 @@ def install_service(
     Example:
         /opt/relmon/bin/relmon install-service --from relmon.toml
     """
-    from monitor.app.service_install import install, write_credential
+    from monitor.app.service_install import install
     from monitor.config.examples import EXAMPLE_CONFIG, SERVICE_UNIT, shipped_text
 
     config_text = (
@@ -79,17 +79,7 @@ def install_service(
     click.echo("verified       " + ("systemd-analyze verify: ok" if done.verified else "skipped"))
     missing = list(done.missing)
     if missing and (ask if ask is not None else sys.stdin.isatty()):
-        for name in list(missing):
-            value = click.prompt(
-                f"{name} (not shown; empty to skip)",
-                default="",
-                hide_input=True,
-                show_default=False,
-            )
-            if value:
-                write_credential(done.credentials_dir / name, value)
-                click.echo(f"credential     {done.credentials_dir / name} (mode 0600)")
-                missing.remove(name)
+        missing = _ask_for(missing, done.credentials_dir)
     if missing:
         click.echo("\nWrite each secret the configuration names (no trailing newline needed):")
         for name in missing:
@@ -99,6 +89,23 @@ def install_service(
         f"  {relmon} --config /etc/relmon/relmon.toml config check\n"
         "  systemctl daemon-reload && systemctl enable --now relmon"
     )
+
+
+def _ask_for(names: list[str], folder: Path) -> list[str]:
+    """Ask for each credential (input hidden) and write it; the names left unanswered."""
+    from monitor.app.service_install import write_credential
+
+    left = []
+    for name in names:
+        value = click.prompt(
+            f"{name} (not shown; empty to skip)", default="", hide_input=True, show_default=False
+        )
+        if value:
+            write_credential(folder / name, value)
+            click.echo(f"credential     {folder / name} (mode 0600)")
+        else:
+            left.append(name)
+    return left
 
 
 def register(cli: click.Group) -> None:
