@@ -15,6 +15,7 @@ from monitor.config.model import Config
 from monitor.config.paths import find_config_path
 from monitor.config.privacy import parse_privacy
 from monitor.config.reading import Problems, Table
+from monitor.config.reports import parse_reports
 from monitor.config.store import parse_store
 from monitor.config.team import parse_freemail, parse_team
 from monitor.config.thresholds import parse_lexicon, parse_thresholds
@@ -40,6 +41,7 @@ def parse_config(data: Mapping[str, object], path: Path | None = None) -> Config
     alerts = parse_alerts(root.table("alerts"), root.table("smtp"), base, problems)
     daemon = parse_daemon(root, problems)
     webhooks = parse_webhooks(root, base, problems)
+    reports = parse_reports(root, problems)
     root.done()
     if problems.items:
         raise ConfigError(problems.items, str(path) if path else None)
@@ -56,6 +58,7 @@ def parse_config(data: Mapping[str, object], path: Path | None = None) -> Config
         alerts=alerts,
         daemon=daemon,
         webhooks=webhooks,
+        reports=reports,
     )
 
 
