@@ -20,6 +20,7 @@ from monitor.cli.common import (
     pass_app,
     short_date,
 )
+from monitor.cli.completion import complete_alert_id, complete_client
 from monitor.cli.render import severity_style, table
 from monitor.clock import parse_duration
 
@@ -58,7 +59,7 @@ def _who() -> str:
 
 @click.group("alerts", invoke_without_command=True)
 @click.option("--all", "show_all", is_flag=True, help="Include resolved alerts.")
-@click.option("--client", help="Only this client's alerts.")
+@click.option("--client", help="Only this client's alerts.", shell_complete=complete_client)
 @json_option
 @pass_app
 @click.pass_context
@@ -184,7 +185,7 @@ def _act(app: App, alert_id: int, action: Action, until: datetime | None = None)
 
 
 @alerts_group.command("ack")
-@click.argument("alert_id", type=int)
+@click.argument("alert_id", type=int, shell_complete=complete_alert_id)
 @pass_app
 @fail_cleanly
 def ack(app: App, alert_id: int) -> None:
@@ -200,7 +201,7 @@ def ack(app: App, alert_id: int) -> None:
 
 
 @alerts_group.command("snooze")
-@click.argument("alert_id", type=int)
+@click.argument("alert_id", type=int, shell_complete=complete_alert_id)
 @click.argument("duration")
 @pass_app
 @fail_cleanly
@@ -221,7 +222,7 @@ def snooze(app: App, alert_id: int, duration: str) -> None:
 
 
 @alerts_group.command("resolve")
-@click.argument("alert_id", type=int)
+@click.argument("alert_id", type=int, shell_complete=complete_alert_id)
 @pass_app
 @fail_cleanly
 def resolve(app: App, alert_id: int) -> None:

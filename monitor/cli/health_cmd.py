@@ -17,6 +17,7 @@ from monitor.cli.common import (
     pass_app,
     query_options,
 )
+from monitor.cli.completion import complete_client
 from monitor.cli.health_table import TOO_LITTLE, health_table
 from monitor.cli.health_view import CRITICAL_EXIT, print_health, wanted_owner
 
@@ -89,7 +90,7 @@ def health(
 
 
 @click.command("client")
-@click.argument("name")
+@click.argument("name", shell_complete=complete_client)
 @query_options
 @click.option("--timeline", default=40, show_default=True, help="How many recent messages to list.")
 @pass_app

@@ -41,6 +41,17 @@ def of_subject(
     return list(connection.execute(query.with_for_update() if lock else query))
 
 
+def unresolved(connection: sa.Connection) -> list[Row]:
+    """Alerts not yet resolved (id, client, kind, state), newest first: what a person acting
+    on an alert picks from (shell completion of alert ids)."""
+    query = (
+        sa.select(alerts.c.id, alerts.c.client, alerts.c.kind, alerts.c.state)
+        .where(alerts.c.state != State.RESOLVED.value)
+        .order_by(alerts.c.id.desc())
+    )
+    return list(connection.execute(query))
+
+
 def current(
     connection: sa.Connection, *, client: str | None, account: str | None, kind: str
 ) -> Row | None:
