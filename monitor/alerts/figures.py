@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from monitor.core import durations
+
 Figures = Mapping[str, Any]
 
 #: A working day's length when the calendar does not say (8 hours).
@@ -27,19 +29,14 @@ def _plural(value: float, unit: str) -> str:
 
 def working_time(hours: float, day_hours: float = DEFAULT_DAY_HOURS) -> str:
     """Business time in the working days of the calendar it was measured on, or in working
-    hours below one day: "3.5 working days", "6 working hours", "20 working minutes"."""
-    if hours < 1:
-        return _plural(round(hours * 60), "working minute")
-    if hours < day_hours:
-        return _plural(round(hours, 1) if hours < 10 else round(hours), "working hour")
-    return _plural(round(hours / day_hours * 2) / 2, "working day")
+    hours below one day: "3.9 working days", "6 working hours", "20 working minutes" (the
+    product's one duration formatter, :mod:`monitor.core.durations`)."""
+    return durations.working(hours * 3600, day_hours * 3600)
 
 
 def calendar_days(days: float) -> str:
-    """Wall time: "27 days", "1 day", "18 hours" below a day."""
-    if days < 1:
-        return _plural(max(1, round(days * 24)), "hour")
-    return _plural(round(days), "day")
+    """Wall time: "27 days", "1 day", "18 hours" below two days."""
+    return durations.calendar_days(days)
 
 
 def tone(value: float) -> str:
@@ -81,6 +78,13 @@ def _unanswered(f: Figures, day_hours: float) -> list[str]:
     if wall != business:
         oldest += f" ({wall} on the calendar)"
     lines = [oldest]
+    usual = f.get("usual_business_hours")
+    if usual is not None:
+        replies = f.get("usual_replies_90d", 0)
+        lines.append(
+            f"We usually answer within {working_time(usual, day_hours)} "
+            f"(the median of {replies} replies over the last 90 days)"
+        )
     if f.get("waiting", 1) > 1:
         lines.insert(0, f"{f['waiting']} client messages are waiting for our reply")
     lines.append(
