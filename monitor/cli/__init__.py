@@ -55,6 +55,7 @@ def _register() -> None:
         ingest_cmd,
         run_cmd,
         sync_cmd,
+        web_cmd,
     )
 
     for module in (
@@ -70,6 +71,7 @@ def _register() -> None:
         backtest_cmd,
         export_cmd,
         demo_cmd,
+        web_cmd,
     ):
         module.register(cli)
 

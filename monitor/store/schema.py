@@ -270,3 +270,12 @@ digests = sa.Table(
     sa.Column("outbox", sa.Integer),
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
+
+# Dashboard passwords: one argon2 hash per team member address (``relmon web passwd``).
+web_users = sa.Table(
+    "web_users",
+    metadata,
+    sa.Column("address", sa.String(320), primary_key=True),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("changed_at", UTCDateTime, nullable=False),
+)

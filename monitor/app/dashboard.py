@@ -1,0 +1,262 @@
+"""What the dashboard's pages show, as plain data: the portfolio, one client's year, the alerts
+and the operations page. The web layer filters these by who is signed in and renders them.
+
+Each answer is built from the same evaluation the CLI uses (:mod:`monitor.app.evaluation`) and
+the same rows (:func:`monitor.app.views.health_row`), so the dashboard and ``relmon health``
+never disagree.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from monitor.alerts.store import StoredAlert, events_of, listing
+from monitor.app.evaluation import Evaluation, prepare
+from monitor.app.rows import FindingRow, HealthRow, TrendPoint
+from monitor.app.runtime import Runtime
+from monitor.app.views import finding_dict, health_row
+from monitor.config import Client
+from monitor.core.analysis import analyse
+from monitor.core.gaps import Gap
+from monitor.core.health import COMMON_ADVICE
+from monitor.core.history import HISTORY_DAYS, ClientHistory
+from monitor.core.model import Direction
+from monitor.store.queries import load_records
+
+#: The portfolio's trend: one health score a week over 90 days.
+TREND_WEEKS = 13
+YEAR_WEEKS = 53
+_RANK = {"critical": 0, "warning": 1}
+
+
+def client_slug(name: str) -> str:
+    """A client's stable address in the dashboard: "Acme Logistics" → ``acme-logistics``.
+
+    Built from the configured name alone, so links in emails stay valid across restarts."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
+    slug = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
+    return slug or "client"
+
+
+def client_by_slug(clients: Sequence[Client], slug: str) -> Client | None:
+    return next((c for c in clients if client_slug(c.name) == slug), None)
+
+
+def client_url(base_url: str | None, name: str) -> str | None:
+    """The absolute link to a client's page, when ``[web] base_url`` is set."""
+    return f"{base_url}/clients/{client_slug(name)}" if base_url else None
+
+
+@dataclass(frozen=True)
+class PortfolioEntry:
+    slug: str
+    row: HealthRow  # ``trend`` holds one point a week
+    alerts: list[StoredAlert]  # stored alerts not resolved, worst first
+
+    @property
+    def rank(self) -> tuple[int, int, float, str]:
+        severities = [a.severity.value for a in self.alerts] + [
+            a["severity"] or "" for a in self.row["alerts"]
+        ]
+        worst = min((_RANK.get(s, 2) for s in severities), default=2)
+        score = self.row["health"]
+        return (worst, score is None, score if score is not None else 101.0, self.row["name"])
+
+
+def week_ends(as_of: datetime, weeks: int) -> list[datetime]:
+    """``weeks`` instants a week apart, the last one ``as_of`` (oldest first)."""
+    return [as_of - timedelta(days=7 * back) for back in range(weeks - 1, -1, -1)]
+
+
+def _trend(history: ClientHistory, days: Sequence[datetime]) -> list[TrendPoint]:
+    points: list[TrendPoint] = []
+    for day in days:
+        report = analyse(history, day)
+        points.append(
+            {
+                "date": day.astimezone(history.context.ours.zone).date(),
+                "health": report.health.score,
+                "sentiment_30d": report.sentiment.mean_30,
+            }
+        )
+    return points
+
+
+def _open_alerts(runtime: Runtime) -> dict[str, list[StoredAlert]]:
+    found: dict[str, list[StoredAlert]] = {}
+    for alert in listing(runtime.store.engine):
+        if alert.client is not None:
+            found.setdefault(alert.client, []).append(alert)
+    for alerts in found.values():
+        alerts.sort(key=lambda a: (-a.severity.rank, a.opened_at))
+    return found
+
+
+def portfolio(runtime: Runtime, as_of: datetime) -> list[PortfolioEntry]:
+    """Every configured client, worst first: open alerts, then the lowest health."""
+    evaluation = prepare(runtime, as_of)
+    days = week_ends(as_of, TREND_WEEKS)
+    stored = _open_alerts(runtime)
+    entries = [
+        PortfolioEntry(
+            slug=client_slug(name),
+            row=health_row(evaluation.report(name, as_of), _trend(history, days)),
+            alerts=stored.get(name, []),
+        )
+        for name, history in evaluation.histories.items()
+    ]
+    return sorted(entries, key=lambda e: e.rank)
+
+
+# --------------------------------------------------------------------------- one client
+
+
+@dataclass(frozen=True)
+class MessagePoint:
+    """One counted message on the timeline: when, which way, its tone (None: unscored)."""
+
+    date: datetime
+    inbound: bool
+    sentiment: float | None
+    subject: str
+
+
+@dataclass(frozen=True)
+class GapPoint:
+    start: datetime
+    business_hours: float
+    open: bool
+    subject: str
+
+
+@dataclass(frozen=True)
+class AlertMark:
+    id: int
+    kind: str
+    severity: str
+    state: str
+    opened_at: datetime
+    resolved_at: datetime | None
+    explanation: str
+    events: list[dict[str, object]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ClientYear:
+    """Everything the client page draws and lists."""
+
+    slug: str
+    client: Client
+    as_of: datetime
+    start: datetime
+    row: HealthRow
+    weekly_health: list[TrendPoint]
+    messages: list[MessagePoint]
+    ours: list[GapPoint]
+    theirs: list[GapPoint]
+    weeks: list[tuple[date, int, int]]  # (week start, inbound, outbound)
+    away: list[tuple[datetime, datetime, str]]  # (from, until, who): out-of-office periods
+    findings: list[FindingRow]
+    alerts: list[AlertMark]
+    advice_common: str = COMMON_ADVICE
+
+
+def _client_evaluation(runtime: Runtime, client: Client, as_of: datetime) -> Evaluation:
+    """Only this client's mail: a client page never reads the whole store."""
+    since = as_of - timedelta(days=365 + HISTORY_DAYS)
+    records = load_records(
+        runtime.store.engine,
+        as_of=as_of,
+        client=client.name,
+        since=since,
+        directory=runtime.directory,
+    )
+    return prepare(runtime, as_of, clients=[client], records=records)
+
+
+def _gaps(gaps: Sequence[Gap], start: datetime) -> list[GapPoint]:
+    return [
+        GapPoint(g.start.date, g.business_seconds / 3600, g.open, g.start.subject)
+        for g in gaps
+        if g.start.date >= start
+    ]
+
+
+def _weeks(history: ClientHistory, start: datetime, as_of: datetime) -> list[tuple[date, int, int]]:
+    zone = history.context.ours.zone
+    first = start.astimezone(zone).date()
+    first -= timedelta(days=first.weekday())
+    counts: dict[date, list[int]] = {}
+    day = first
+    while day <= as_of.astimezone(zone).date():
+        counts[day] = [0, 0]
+        day += timedelta(days=7)
+    for record in history.window(start, as_of):
+        if not record.counts:
+            continue
+        local = record.date.astimezone(zone).date()
+        week = counts.get(local - timedelta(days=local.weekday()))
+        if week is not None:
+            week[0 if record.direction is Direction.INBOUND else 1] += 1
+    return [(week, inbound, outbound) for week, (inbound, outbound) in counts.items()]
+
+
+def _away(
+    history: ClientHistory, start: datetime, owner: str
+) -> list[tuple[datetime, datetime, str]]:
+    periods = [(since, until, who) for (since, until), who in history.client_away]
+    periods += [(since, until, owner) for since, until in history.owner_away]
+    return sorted(p for p in periods if p[1] >= start)
+
+
+def _alert_marks(runtime: Runtime, client: str, start: datetime) -> list[AlertMark]:
+    marks = []
+    for alert in listing(runtime.store.engine, include_resolved=True, client=client):
+        if alert.resolved_at is not None and alert.resolved_at < start:
+            continue
+        marks.append(
+            AlertMark(
+                id=alert.id,
+                kind=alert.kind,
+                severity=alert.severity.value,
+                state=alert.state.value,
+                opened_at=alert.opened_at,
+                resolved_at=alert.resolved_at,
+                explanation=alert.explanation,
+                events=[dict(e) for e in events_of(runtime.store.engine, alert.id)],
+            )
+        )
+    return sorted(marks, key=lambda m: m.opened_at, reverse=True)
+
+
+def client_year(runtime: Runtime, client: Client, as_of: datetime) -> ClientYear:
+    """One client's year: weekly health, every message's tone, reply gaps both ways, weekly
+    volume, out-of-office periods and alerts; its measures and why each alert fires or not."""
+    evaluation = _client_evaluation(runtime, client, as_of)
+    history = evaluation.histories[client.name]
+    report = evaluation.report(client.name, as_of)
+    start = as_of - timedelta(days=365)
+    weekly = _trend(history, week_ends(as_of, YEAR_WEEKS))
+    return ClientYear(
+        slug=client_slug(client.name),
+        client=client,
+        as_of=as_of,
+        start=start,
+        row=health_row(report, weekly[-TREND_WEEKS:]),
+        weekly_health=weekly,
+        messages=[
+            MessagePoint(r.date, r.direction is Direction.INBOUND, r.sentiment, r.subject)
+            for r in history.window(start, as_of)
+            if r.counts
+        ],
+        ours=_gaps(report.gaps.ours, start),
+        theirs=_gaps(report.gaps.theirs, start),
+        weeks=_weeks(history, start, as_of),
+        away=_away(history, start, client.owner),
+        findings=[finding_dict(f) for f in report.findings],
+        alerts=_alert_marks(runtime, client.name, start),
+    )

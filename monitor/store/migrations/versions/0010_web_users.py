@@ -1,0 +1,34 @@
+"""Dashboard sign-in: a password hash per team member, and the key that signs session cookies.
+
+``web_users`` holds one argon2 hash per member address, set by ``relmon web passwd``; no
+password is ever stored in the clear. Members without a row sign in only through a trusted
+proxy header, if one is configured.
+
+Revision ID: 0010
+Revises: 0008
+Create Date: 2026-12-03
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010"
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "web_users",
+        sa.Column("address", sa.String(320), primary_key=True),
+        sa.Column("password_hash", sa.Text, nullable=False),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("address", name="pk_web_users"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("web_users")
