@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from monitor.alerts.store import StoredAlert, events_of, listing
@@ -55,10 +55,10 @@ def client_url(base_url: str | None, name: str) -> str | None:
 class PortfolioEntry:
     slug: str
     row: HealthRow  # ``trend`` holds one point a week
-    alerts: list[StoredAlert]  # stored alerts not resolved, worst first
+    alerts: list[StoredAlert] = field(default_factory=list)  # not resolved, worst first
 
     @property
-    def rank(self) -> tuple[int, int, float, str]:
+    def rank(self) -> tuple[int, bool, float, str]:
         severities = [a.severity.value for a in self.alerts] + [
             a["severity"] or "" for a in self.row["alerts"]
         ]
@@ -86,7 +86,8 @@ def _trend(history: ClientHistory, days: Sequence[datetime]) -> list[TrendPoint]
     return points
 
 
-def _open_alerts(runtime: Runtime) -> dict[str, list[StoredAlert]]:
+def open_alerts(runtime: Runtime) -> dict[str, list[StoredAlert]]:
+    """Per client, its stored alerts not resolved, worst first."""
     found: dict[str, list[StoredAlert]] = {}
     for alert in listing(runtime.store.engine):
         if alert.client is not None:
@@ -96,20 +97,31 @@ def _open_alerts(runtime: Runtime) -> dict[str, list[StoredAlert]]:
     return found
 
 
-def portfolio(runtime: Runtime, as_of: datetime) -> list[PortfolioEntry]:
-    """Every configured client, worst first: open alerts, then the lowest health."""
+def portfolio_figures(runtime: Runtime, as_of: datetime) -> list[PortfolioEntry]:
+    """Every configured client's health row with a weekly 90-day trend: the costly part of the
+    portfolio, which depends on the mail and the clock but not on alerts acted upon."""
     evaluation = prepare(runtime, as_of)
     days = week_ends(as_of, TREND_WEEKS)
-    stored = _open_alerts(runtime)
-    entries = [
+    return [
         PortfolioEntry(
             slug=client_slug(name),
             row=health_row(evaluation.report(name, as_of), _trend(history, days)),
-            alerts=stored.get(name, []),
         )
         for name, history in evaluation.histories.items()
     ]
+
+
+def with_alerts(
+    figures: Sequence[PortfolioEntry], stored: Mapping[str, list[StoredAlert]]
+) -> list[PortfolioEntry]:
+    """The portfolio worst first: the figures with the stored alerts as they are now."""
+    entries = [replace(e, alerts=stored.get(e.row["name"], [])) for e in figures]
     return sorted(entries, key=lambda e: e.rank)
+
+
+def portfolio(runtime: Runtime, as_of: datetime) -> list[PortfolioEntry]:
+    """Every configured client, worst first: open alerts, then the lowest health."""
+    return with_alerts(portfolio_figures(runtime, as_of), open_alerts(runtime))
 
 
 # --------------------------------------------------------------------------- one client

@@ -77,6 +77,15 @@ def version(engine: sa.Engine) -> tuple[int, ...]:
     return tuple(int(value) for value in row)
 
 
+def mail_version(engine: sa.Engine) -> tuple[int, ...]:
+    """Changes whenever a message is stored or purged: figures built before are stale."""
+    with reading(engine) as connection:
+        row = connection.execute(
+            sa.select(sa.func.coalesce(sa.func.max(messages.c.id), 0), sa.func.count())
+        ).one()
+    return tuple(int(value) for value in row)
+
+
 def alerts_since(engine: sa.Engine, since: datetime) -> list[Row]:
     """Alerts open now, or changed since ``since``: newest first."""
     with reading(engine) as connection:

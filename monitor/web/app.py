@@ -8,6 +8,7 @@ Handlers that read the store are plain functions, which Starlette runs in a thre
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -32,12 +33,15 @@ from monitor.web.security import (
 HERE = Path(__file__).resolve().parent
 
 
-def create_app(runtime: Runtime, clock: Callable[[], datetime]) -> ASGIApp:
+def create_app(runtime: Runtime, clock: Callable[[], datetime], *, warm: bool = False) -> ASGIApp:
     """The dashboard over ``runtime``'s store; ``clock`` gives "now" (fixed in tests and with
-    ``--as-of``)."""
+    ``--as-of``). ``warm`` builds the portfolio's figures in a thread at once, so the first
+    person to look does not wait for them."""
     web = runtime.config.web
     key = web.secret.reveal() if web.secret is not None else signing_key(runtime.store.engine)
     pages = Pages(runtime, clock, SignInLimit(web.login_attempts))
+    if warm:
+        threading.Thread(target=pages.figures.refresh, name="relmon-web-warm", daemon=True).start()
     routes = [
         Route("/", pages.portfolio, name="portfolio"),
         Route("/login", pages.login_form, methods=["GET"], name="login"),

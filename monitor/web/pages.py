@@ -7,10 +7,9 @@ A client, alert or page someone may not see answers 404, exactly as if it did no
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlencode
 
 import structlog
@@ -28,55 +27,33 @@ from monitor.app.dashboard import (
     client_by_slug,
     client_slug,
     client_year,
-    portfolio,
+    open_alerts,
+    portfolio_figures,
+    with_alerts,
 )
 from monitor.app.runtime import Runtime
 from monitor.clock import parse_duration
 from monitor.config.model import Member
 from monitor.store import web as web_store
 from monitor.web import charts
+from monitor.web.cache import PageCache, Refreshing
 from monitor.web.filters import template_filters
 from monitor.web.security import Session, SignInLimit, check_password
 
 logger = structlog.get_logger()
-T = TypeVar("T")
 NOT_FOUND = HTTPException(404)
-
-
-class PageCache:
-    """Answers kept for the minute and the store version they were built at: a page is rebuilt
-    when the clock turns a minute or anything new is stored, never in between."""
-
-    def __init__(self, runtime: Runtime, clock: Callable[[], datetime]) -> None:
-        self.runtime, self.clock = runtime, clock
-        self._kept: dict[str, tuple[object, Any]] = {}
-        self._locks: dict[str, threading.Lock] = {}
-        self._guard = threading.Lock()
-
-    def now(self) -> datetime:
-        return self.clock().replace(second=0, microsecond=0)
-
-    def get(self, key: str, build: Callable[[datetime], T]) -> T:
-        with self._guard:
-            lock = self._locks.setdefault(key, threading.Lock())
-        with lock:  # one build per key at a time: the others wait and share it
-            now = self.now()
-            stamp = (now, web_store.version(self.runtime.store.engine))
-            kept = self._kept.get(key)
-            if kept is not None and kept[0] == stamp:
-                value: T = kept[1]
-                return value
-            value = build(now)
-            if len(self._kept) > 256:
-                self._kept.clear()
-            self._kept[key] = (stamp, value)
-            return value
 
 
 class Pages:
     def __init__(self, runtime: Runtime, clock: Callable[[], datetime], limit: SignInLimit) -> None:
         self.runtime, self.config, self.clock, self.limit = runtime, runtime.config, clock, limit
-        self.cache = PageCache(runtime, clock)
+        engine = runtime.store.engine
+        self.cache = PageCache(clock, lambda: web_store.version(engine))
+        self.figures = Refreshing(
+            lambda now: portfolio_figures(runtime, now),
+            clock,
+            lambda: web_store.mail_version(engine),
+        )
         self.env = Environment(
             loader=PackageLoader("monitor.web", "templates"),
             autoescape=select_autoescape(default=True),
@@ -192,8 +169,9 @@ class Pages:
         member = self._signed_in(request)
         if isinstance(member, Response):
             return member
-        entries = self.cache.get("portfolio", lambda now: portfolio(self.runtime, now))
-        mine = [e for e in entries if e.row["name"] in self.visible(member)]
+        visible = self.visible(member)
+        figures = [e for e in self.figures.get() if e.row["name"] in visible]
+        mine = with_alerts(figures, open_alerts(self.runtime))
         query = request.query_params
         shown = _filtered(mine, query)
         context = {
@@ -205,7 +183,7 @@ class Pages:
             "kinds": sorted({a.kind for e in mine for a in e.alerts}),
             "query": query,
             "spark": charts.sparkline,
-            "now": self.cache.now(),
+            "now": self.figures.built_at(),
         }
         return self._page(request, "portfolio.html", context)
 

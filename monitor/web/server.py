@@ -23,7 +23,7 @@ def server(runtime: Runtime, listen: str, clock: Callable[[], datetime] = utcnow
     applies ``[web] trusted_proxies`` itself, the same way in tests as in production."""
     host, _, port = listen.rpartition(":")
     config = uvicorn.Config(
-        create_app(runtime, clock),
+        create_app(runtime, clock, warm=True),
         host=host.strip("[]") or "127.0.0.1",
         port=int(port),
         proxy_headers=False,
