@@ -10,7 +10,9 @@ Each page is requested through Starlette's test client in-process, so the figure
 server's time (routing, data, rendering), not the network's. Reported:
 
 - the first build of the portfolio's figures (what a cold start pays once, before serving);
-- the portfolio as a consultant and as the lead, median and p95 of 30 requests;
+- the portfolio as a consultant and as the lead, median and p95 of 30 requests (a page
+  already rendered for this person and store is served again), and the lead's portfolio
+  rendered anew, each request right after an alert event was stored;
 - a client page built cold (a different client each time, nothing cached), median and p95
   of 30 clients, and the same pages again from the cache.
 
@@ -139,6 +141,19 @@ def timed(call: Callable[[], object], times: int) -> list[float]:
     return found
 
 
+def timed_after(
+    change: Callable[[], object], call: Callable[[], object], times: int
+) -> list[float]:
+    """Like :func:`timed`, each request right after ``change`` (not timed) made it stale."""
+    found = []
+    for _ in range(times):
+        change()
+        started = time.perf_counter()
+        call()
+        found.append((time.perf_counter() - started) * 1000)
+    return found
+
+
 def report(name: str, samples: list[float], target: float | None) -> None:
     median = statistics.median(samples)
     p95 = sorted(samples)[max(0, round(0.95 * len(samples)) - 1)]
@@ -198,6 +213,24 @@ def main() -> int:
     lead.get("/")  # the first request builds the figures (a served dashboard warms at start)
     report("portfolio, consultant (50 clients)", timed(lambda: consultant.get("/"), 30), 200)
     report(f"portfolio, lead ({args.clients} clients)", timed(lambda: lead.get("/"), 30), 200)
+
+    def alert_event() -> None:
+        import sqlalchemy as sa
+
+        from monitor.store.schema import alert_events
+
+        with runtime.store.engine.begin() as connection:
+            connection.execute(
+                sa.insert(alert_events).values(
+                    alert=1, at=NOW, event="notified", state="open", by="relmon"
+                )
+            )
+
+    report(
+        "portfolio, lead, rendered anew after a change",
+        timed_after(alert_event, lambda: lead.get("/"), 30),
+        200,
+    )
     slugs = iter(
         [f"/clients/client-{n:03d}" for n in range(0, args.clients, max(1, args.clients // 30))]
     )

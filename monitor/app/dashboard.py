@@ -29,7 +29,8 @@ from monitor.store.queries import load_records
 
 #: The portfolio's trend: one health score a week over 90 days.
 TREND_WEEKS = 13
-YEAR_WEEKS = 53
+#: The client page's year: one health score a fortnight (each is a full evaluation).
+YEAR_POINTS = 27
 _RANK = {"critical": 0, "warning": 1}
 
 
@@ -67,9 +68,9 @@ class PortfolioEntry:
         return (worst, score is None, score if score is not None else 101.0, self.row["name"])
 
 
-def week_ends(as_of: datetime, weeks: int) -> list[datetime]:
-    """``weeks`` instants a week apart, the last one ``as_of`` (oldest first)."""
-    return [as_of - timedelta(days=7 * back) for back in range(weeks - 1, -1, -1)]
+def week_ends(as_of: datetime, weeks: int, every: int = 7) -> list[datetime]:
+    """``weeks`` instants ``every`` days apart, the last one ``as_of`` (oldest first)."""
+    return [as_of - timedelta(days=every * back) for back in range(weeks - 1, -1, -1)]
 
 
 def _trend(history: ClientHistory, days: Sequence[datetime]) -> list[TrendPoint]:
@@ -97,10 +98,23 @@ def open_alerts(runtime: Runtime) -> dict[str, list[StoredAlert]]:
     return found
 
 
-def portfolio_figures(runtime: Runtime, as_of: datetime) -> list[PortfolioEntry]:
-    """Every configured client's health row with a weekly 90-day trend: the costly part of the
-    portfolio, which depends on the mail and the clock but not on alerts acted upon."""
-    evaluation = prepare(runtime, as_of)
+def portfolio_figures(
+    runtime: Runtime, as_of: datetime, clients: Sequence[Client] | None = None
+) -> list[PortfolioEntry]:
+    """Each client's health row with a weekly 90-day trend (every configured client unless
+    ``clients`` is given): the costly part of the portfolio, which depends on the mail and the
+    clock but not on alerts acted upon."""
+    chosen = list(runtime.config.clients if clients is None else clients)
+    records = None
+    if len(chosen) < len(runtime.config.clients):  # a few clients: read only their mail
+        records = [
+            record
+            for client in chosen
+            for record in load_records(
+                runtime.store.engine, as_of=as_of, client=client.name, directory=runtime.directory
+            )
+        ]
+    evaluation = prepare(runtime, as_of, clients=chosen, records=records)
     days = week_ends(as_of, TREND_WEEKS)
     return [
         PortfolioEntry(
@@ -252,13 +266,13 @@ def client_year(runtime: Runtime, client: Client, as_of: datetime) -> ClientYear
     history = evaluation.histories[client.name]
     report = evaluation.report(client.name, as_of)
     start = as_of - timedelta(days=365)
-    weekly = _trend(history, week_ends(as_of, YEAR_WEEKS))
+    weekly = _trend(history, week_ends(as_of, YEAR_POINTS, every=14))
     return ClientYear(
         slug=client_slug(client.name),
         client=client,
         as_of=as_of,
         start=start,
-        row=health_row(report, weekly[-TREND_WEEKS:]),
+        row=health_row(report, weekly[-7:]),  # the last 90 days, a point a fortnight
         weekly_health=weekly,
         messages=[
             MessagePoint(r.date, r.direction is Direction.INBOUND, r.sentiment, r.subject)

@@ -91,6 +91,7 @@ messages = sa.Table(
     sa.Column("counterpart", sa.String(320)),
     sa.Column("first_seen", UTCDateTime, nullable=False),
     sa.Index("ix_messages_client_date", "client", "date"),
+    sa.Index("ix_messages_noise", "noise"),  # out-of-office lookups (migration 0010)
 )
 
 sightings = sa.Table(

@@ -86,6 +86,19 @@ def mail_version(engine: sa.Engine) -> tuple[int, ...]:
     return tuple(int(value) for value in row)
 
 
+def client_versions(engine: sa.Engine) -> dict[str, tuple[int, int]]:
+    """Per client, what changes when one of its messages is stored or purged."""
+    query = sa.select(messages.c.client, sa.func.max(messages.c.id), sa.func.count()).group_by(
+        messages.c.client
+    )
+    with reading(engine) as connection:
+        return {
+            str(client): (int(newest), int(count))
+            for client, newest, count in connection.execute(query)
+            if client is not None
+        }
+
+
 def alerts_since(engine: sa.Engine, since: datetime) -> list[Row]:
     """Alerts open now, or changed since ``since``: newest first."""
     with reading(engine) as connection:

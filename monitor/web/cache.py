@@ -4,7 +4,8 @@ portfolio's figures rebuilt in the background rather than while someone waits.""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -102,3 +103,53 @@ class Refreshing(Generic[T]):
             logger.exception("web.refresh_failed")
         finally:
             self._building.release()
+
+
+@dataclass(frozen=True)
+class _Kept(Generic[T]):
+    value: T
+    version: object
+    expires: datetime
+
+
+class ClientFigures(Generic[T]):
+    """Per-client figures, rebuilt only for the clients whose mail changed or whose figures
+    expired: new mail for one client costs one client's evaluation, not the whole portfolio's.
+
+    Expiry is spread over ``max_age`` by the client's name, so the clients built together at
+    start do not all fall due again at the same moment."""
+
+    def __init__(
+        self,
+        clients: Sequence[str],
+        build: Callable[[datetime, list[str]], Mapping[str, T]],
+        versions: Callable[[], Mapping[str, object]],
+        max_age: timedelta = timedelta(minutes=15),
+    ) -> None:
+        self.clients, self.build, self.versions, self.max_age = (
+            list(clients),
+            build,
+            versions,
+            max_age,
+        )
+        self._kept: dict[str, _Kept[T]] = {}
+
+    def _lifetime(self, name: str) -> timedelta:
+        return self.max_age * (0.5 + (zlib.crc32(name.encode()) % 1000) / 2000)
+
+    def __call__(self, now: datetime) -> list[T]:
+        versions = self.versions()
+        due = [
+            name
+            for name in self.clients
+            if (kept := self._kept.get(name)) is None
+            or kept.version != versions.get(name)
+            or now >= kept.expires
+        ]
+        if due:
+            built = self.build(now, due)
+            for name in due:
+                self._kept[name] = _Kept(
+                    built[name], versions.get(name), now + self._lifetime(name)
+                )
+        return [self._kept[name].value for name in self.clients]

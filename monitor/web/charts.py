@@ -7,6 +7,7 @@ blue circle, ours an orange square. Each chart has a title and a description for
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
@@ -34,6 +35,11 @@ def _svg(markup: str) -> Markup:
 
 def sparkline(points: Sequence[int | None], *, label: str = "Health") -> Markup:
     """A small line of health scores (0–100); a gap where a week had no score."""
+    return _sparkline(tuple(points), label)
+
+
+@functools.lru_cache(maxsize=4096)
+def _sparkline(points: tuple[int | None, ...], label: str) -> Markup:
     width, height = 104, 26
     known = [(i, p) for i, p in enumerate(points) if p is not None]
     if not known:
@@ -145,8 +151,8 @@ def health_panel(year: ClientYear, axis: _Axis) -> Markup:
         )
         + _alert_marks(year, axis, bottom)
     )
-    desc = f"Weekly health score over the year; {len(year.alerts)} alert(s) and {len(year.away)} away period(s) marked."
-    return _panel("Health, weekly", desc, height, body, axis)
+    desc = f"Health score every two weeks over the year; {len(year.alerts)} alert(s) and {len(year.away)} away period(s) marked."
+    return _panel("Health, fortnightly", desc, height, body, axis)
 
 
 def _at(day: date, year: ClientYear) -> datetime:
@@ -244,7 +250,10 @@ def timeline(year: ClientYear) -> list[tuple[str, Markup]]:
     """The client page's four panels over one shared year, each with its caption."""
     axis = _Axis(year.start, year.as_of)
     return [
-        ("Health, weekly (0–100), with alerts and out-of-office periods", health_panel(year, axis)),
+        (
+            "Health every two weeks (0–100), with alerts and out-of-office periods",
+            health_panel(year, axis),
+        ),
         ("Tone per message (−1 to +1)", tone_panel(year, axis)),
         ("Reply gaps in business hours: ours above, the client's below", gaps_panel(year, axis)),
         ("Messages per week: in (client → us), out (us → client)", volume_panel(year, axis)),

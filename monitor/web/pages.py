@@ -36,7 +36,7 @@ from monitor.clock import parse_duration
 from monitor.config.model import Member
 from monitor.store import web as web_store
 from monitor.web import charts
-from monitor.web.cache import PageCache, Refreshing
+from monitor.web.cache import ClientFigures, PageCache, Refreshing
 from monitor.web.filters import template_filters
 from monitor.web.security import Session, SignInLimit, check_password
 
@@ -50,10 +50,16 @@ class Pages:
         engine = runtime.store.engine
         self.cache = PageCache(clock, lambda: web_store.version(engine))
         self.figures = Refreshing(
-            lambda now: portfolio_figures(runtime, now),
+            ClientFigures(
+                [c.name for c in self.config.clients],
+                self._figures,
+                lambda: web_store.client_versions(engine),
+            ),
             clock,
             lambda: web_store.mail_version(engine),
+            max_age=timedelta(minutes=1),
         )
+        self._rendered: dict[tuple[str, str, str], tuple[object, bytes]] = {}
         self.env = Environment(
             loader=PackageLoader("monitor.web", "templates"),
             autoescape=select_autoescape(default=True),
@@ -63,6 +69,10 @@ class Pages:
         self.env.filters.update(template_filters(self.config.team.tz))
 
     # ------------------------------------------------------------------ plumbing
+
+    def _figures(self, now: datetime, names: list[str]) -> dict[str, PortfolioEntry]:
+        clients = [c for c in self.config.clients if c.name in set(names)]
+        return {e.row["name"]: e for e in portfolio_figures(self.runtime, now, clients)}
 
     def exception_handlers(self) -> Mapping[Any, Callable[..., Any]]:
         return {404: self._not_found, 403: self._forbidden}
@@ -169,14 +179,21 @@ class Pages:
         member = self._signed_in(request)
         if isinstance(member, Response):
             return member
+        every = self.figures.get()
+        # The same page for the same person, figures and store is served as rendered before.
+        key = (member.address, self._session(request).csrf, request.url.query)
+        stamp = (id(every), web_store.version(self.runtime.store.engine))
+        kept = self._rendered.get(key)
+        if kept is not None and kept[0] == stamp:
+            return HTMLResponse(kept[1], headers={"cache-control": "no-store"})
         visible = self.visible(member)
-        figures = [e for e in self.figures.get() if e.row["name"] in visible]
-        mine = with_alerts(figures, open_alerts(self.runtime))
+        mine = with_alerts(
+            [e for e in every if e.row["name"] in visible], open_alerts(self.runtime)
+        )
         query = request.query_params
-        shown = _filtered(mine, query)
         context = {
             "title": "Portfolio",
-            "entries": shown,
+            "entries": _filtered(mine, query),
             "total": len(mine),
             "owners": sorted({e.row["owner"] for e in mine}),
             "patterns": sorted({e.row["pattern"]["name"] for e in mine}),
@@ -185,7 +202,11 @@ class Pages:
             "spark": charts.sparkline,
             "now": self.figures.built_at(),
         }
-        return self._page(request, "portfolio.html", context)
+        response = self._page(request, "portfolio.html", context)
+        if len(self._rendered) > 512:
+            self._rendered.clear()
+        self._rendered[key] = (stamp, bytes(response.body))
+        return response
 
     def client(self, request: Request) -> Response:
         member = self._signed_in(request)

@@ -7,7 +7,7 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
-from monitor.web.cache import PageCache, Refreshing
+from monitor.web.cache import ClientFigures, PageCache, Refreshing
 
 T0 = datetime(2026, 11, 20, 9, 0, 10, tzinfo=UTC)
 
@@ -81,3 +81,24 @@ def test_figures_are_rebuilt_when_they_grow_old_even_without_new_mail() -> None:
 
     assert _wait_for(lambda: figures.built_at() == T0 + timedelta(minutes=6))
     assert len(builds) == 2
+
+
+def test_new_mail_for_one_client_rebuilds_that_client_alone() -> None:
+    versions = {"Acme": (10, 3), "Brightwater": (12, 5), "Halden": (7, 2)}
+    built: list[list[str]] = []
+
+    def build(now: datetime, names: list[str]) -> dict[str, str]:
+        built.append(names)
+        return {name: f"{name} at {versions[name]}" for name in names}
+
+    figures = ClientFigures(["Acme", "Brightwater", "Halden"], build, lambda: dict(versions))
+    figures(T0)
+    versions["Brightwater"] = (13, 6)
+    after_mail = figures(T0 + timedelta(minutes=1))
+    figures(T0 + timedelta(minutes=2))
+    much_later = figures(T0 + timedelta(minutes=16))
+
+    assert built[:2] == [["Acme", "Brightwater", "Halden"], ["Brightwater"]]
+    assert len(built) == 3  # nothing changed at minute 2; at minute 16 all have expired
+    assert after_mail == ["Acme at (10, 3)", "Brightwater at (13, 6)", "Halden at (7, 2)"]
+    assert much_later == after_mail

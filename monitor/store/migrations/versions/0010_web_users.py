@@ -1,8 +1,11 @@
-"""Dashboard sign-in: a password hash per team member, and the key that signs session cookies.
+"""Dashboard sign-in: a password hash per team member; and an index on messages.noise.
 
 ``web_users`` holds one argon2 hash per member address, set by ``relmon web passwd``; no
 password is ever stored in the clear. Members without a row sign in only through a trusted
 proxy header, if one is configured.
+
+The index serves the out-of-office lookup every evaluation makes (``noise = 'auto_reply'``
+with a return date): without it each client page scanned every stored message.
 
 Revision ID: 0010
 Revises: 0008
@@ -28,7 +31,9 @@ def upgrade() -> None:
         sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("address", name="pk_web_users"),
     )
+    op.create_index("ix_messages_noise", "messages", ["noise"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_messages_noise", table_name="messages")
     op.drop_table("web_users")
