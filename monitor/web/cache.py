@@ -70,6 +70,7 @@ class Refreshing(Generic[T]):
     ) -> None:
         self.build, self.clock, self.version, self.max_age = build, clock, version, max_age
         self._built: _Built[T] | None = None
+        self.generation = 0  # counts builds: what was derived from an older one is stale
         self._building = threading.Lock()
 
     def refresh(self) -> T:
@@ -81,6 +82,7 @@ class Refreshing(Generic[T]):
         version, now = self.version(), self.clock()
         built = _Built(self.build(now), version, now)
         self._built = built
+        self.generation += 1
         return built.value
 
     def get(self) -> T:

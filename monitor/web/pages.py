@@ -60,6 +60,8 @@ class Pages:
             max_age=timedelta(minutes=1),
         )
         self._rendered: dict[tuple[str, str, str], tuple[object, bytes]] = {}
+        self._rows: dict[object, str] = {}
+        self._rows_of = -1
         self.env = Environment(
             loader=PackageLoader("monitor.web", "templates"),
             autoescape=select_autoescape(default=True),
@@ -182,7 +184,7 @@ class Pages:
         every = self.figures.get()
         # The same page for the same person, figures and store is served as rendered before.
         key = (member.address, self._session(request).csrf, request.url.query)
-        stamp = (id(every), web_store.version(self.runtime.store.engine))
+        stamp = (self.figures.generation, web_store.version(self.runtime.store.engine))
         kept = self._rendered.get(key)
         if kept is not None and kept[0] == stamp:
             return HTMLResponse(kept[1], headers={"cache-control": "no-store"})
@@ -193,13 +195,12 @@ class Pages:
         query = request.query_params
         context = {
             "title": "Portfolio",
-            "entries": _filtered(mine, query),
+            "rows": [self._row(e) for e in _filtered(mine, query)],
             "total": len(mine),
             "owners": sorted({e.row["owner"] for e in mine}),
             "patterns": sorted({e.row["pattern"]["name"] for e in mine}),
             "kinds": sorted({a.kind for e in mine for a in e.alerts}),
             "query": query,
-            "spark": charts.sparkline,
             "now": self.figures.built_at(),
         }
         response = self._page(request, "portfolio.html", context)
@@ -207,6 +208,18 @@ class Pages:
             self._rendered.clear()
         self._rendered[key] = (stamp, bytes(response.body))
         return response
+
+    def _row(self, entry: PortfolioEntry) -> str:
+        """One client's portfolio row, rendered once per build of the figures and state of
+        its alerts: after an alert changes, only that client's row is rendered again."""
+        if self._rows_of != self.figures.generation or len(self._rows) > 20_000:
+            self._rows, self._rows_of = {}, self.figures.generation
+        key = (entry.row["name"], tuple((a.id, a.state, a.severity) for a in entry.alerts))
+        html = self._rows.get(key)
+        if html is None:
+            template = self.env.get_template("portfolio_row.html")
+            html = self._rows[key] = template.render(e=entry, spark=charts.sparkline)
+        return html
 
     def client(self, request: Request) -> Response:
         member = self._signed_in(request)

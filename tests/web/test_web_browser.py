@@ -85,6 +85,17 @@ def _shoot(driver, name: str, width: int) -> Path:
     return path
 
 
+def _submit(driver, element) -> None:
+    """Click, then wait for the next page to replace this one."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(page))
+
+
 def _text(driver) -> str:
     from selenium.webdriver.common.by import By
 
@@ -101,7 +112,7 @@ def test_a_consultant_signs_in_sees_her_clients_acknowledges_an_alert_and_signs_
     assert "/login" in browser.current_url
     browser.find_element(By.NAME, "email").send_keys(ALICE)
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
+    _submit(browser, browser.find_element(By.CSS_SELECTOR, "form[action='/login'] button"))
 
     portfolio = _text(browser)
     assert "Halden Marine" in portfolio and "Brightwater Energy" in portfolio
@@ -109,7 +120,7 @@ def test_a_consultant_signs_in_sees_her_clients_acknowledges_an_alert_and_signs_
     for width in (390, 1440):
         assert _shoot(browser, "portfolio", width).stat().st_size > 10_000
 
-    browser.find_element(By.LINK_TEXT, "Halden Marine").click()
+    _submit(browser, browser.find_element(By.LINK_TEXT, "Halden Marine"))
     assert browser.current_url.endswith("/clients/halden-marine")
     assert len(browser.find_elements(By.CSS_SELECTOR, "svg.panel")) == 4
     assert "Why each alert fires, or not" in _text(browser)
@@ -119,12 +130,12 @@ def test_a_consultant_signs_in_sees_her_clients_acknowledges_an_alert_and_signs_
     browser.get(server + "/alerts")
     first = browser.find_element(By.CSS_SELECTOR, "li.alert")
     assert "Halden Marine" in first.text
-    first.find_element(By.NAME, "ack").click()
+    _submit(browser, first.find_element(By.NAME, "ack"))
     assert "is now acknowledged" in _text(browser)
     for width in (390, 1440):
         _shoot(browser, "alerts", width)
 
-    browser.find_element(By.CSS_SELECTOR, "form.signout button").click()
+    _submit(browser, browser.find_element(By.CSS_SELECTOR, "form.signout button"))
     assert "/login" in browser.current_url
     browser.get(server + "/alerts")
     assert "/login" in browser.current_url
@@ -136,7 +147,7 @@ def test_a_consultant_cannot_open_another_owners_client_by_its_address(server, b
     browser.get(server + "/login")
     browser.find_element(By.NAME, "email").send_keys(ALICE)
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
+    _submit(browser, browser.find_element(By.CSS_SELECTOR, "form[action='/login'] button"))
 
     browser.get(server + "/clients/kestrel-retail-group")
 
@@ -151,12 +162,12 @@ def test_a_form_without_its_csrf_token_is_refused(server, browser):
     if "/login" in browser.current_url:
         browser.find_element(By.NAME, "email").send_keys(ALICE)
         browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-        browser.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
+        _submit(browser, browser.find_element(By.CSS_SELECTOR, "form[action='/login'] button"))
         browser.get(server + "/alerts")
     before = browser.find_elements(By.CSS_SELECTOR, "li.alert")[-1].text.splitlines()[0]
     form = browser.find_elements(By.CSS_SELECTOR, "li.alert")[-1].find_element(By.TAG_NAME, "form")
     browser.execute_script("arguments[0].querySelector('input[name=csrf]').remove()", form)
-    form.find_element(By.CSS_SELECTOR, "button").click()
+    _submit(browser, form.find_element(By.CSS_SELECTOR, "button"))
 
     assert "This form has expired" in _text(browser)
     browser.get(server + "/alerts")
