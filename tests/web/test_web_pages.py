@@ -64,12 +64,17 @@ def test_a_consultant_sees_only_the_clients_she_owns_worst_first(client):
     assert names[0] == "Halden Marine"  # two critical alerts open
 
 
-def test_a_lead_sees_every_client(client):
+def test_a_lead_sees_every_client_with_its_trend_alerts_and_waiting_replies(client):
     sign_in(client, CHLOE)
 
-    names = _portfolio_names(client.get("/").text)
+    html = client.get("/").text
+    names = _portfolio_names(html)
 
     assert set(names) == EVERYONE
+    assert html.count('<svg class="spark"') == len(EVERYONE)
+    assert "Health over 13 weeks" in html
+    assert "critical: micromanagement" in html  # Kestrel's stored alert, with its severity
+    assert re.search(r'data-label="Awaiting reply">\d+, oldest \d', html)
 
 
 def test_the_portfolio_filters_by_owner_pattern_alert_kind_and_name(client):
