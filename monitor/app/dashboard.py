@@ -8,8 +8,6 @@ never disagree.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -20,6 +18,7 @@ from monitor.app.rows import FindingRow, HealthRow, TrendPoint
 from monitor.app.runtime import Runtime
 from monitor.app.views import finding_dict, health_row
 from monitor.config import Client
+from monitor.config.web import client_slug as client_slug  # re-exported for the pages and links
 from monitor.core.analysis import analyse
 from monitor.core.gaps import Gap
 from monitor.core.health import COMMON_ADVICE
@@ -32,15 +31,6 @@ TREND_WEEKS = 13
 #: The client page's year: one health score a fortnight (each is a full evaluation).
 YEAR_POINTS = 27
 _RANK = {"critical": 0, "warning": 1}
-
-
-def client_slug(name: str) -> str:
-    """A client's stable address in the dashboard: "Acme Logistics" → ``acme-logistics``.
-
-    Built from the configured name alone, so links in emails stay valid across restarts."""
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
-    slug = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
-    return slug or "client"
 
 
 def client_by_slug(clients: Sequence[Client], slug: str) -> Client | None:

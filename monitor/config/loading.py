@@ -18,7 +18,7 @@ from monitor.config.reading import Problems, Table
 from monitor.config.store import parse_store
 from monitor.config.team import parse_freemail, parse_team
 from monitor.config.thresholds import parse_lexicon, parse_thresholds
-from monitor.config.web import parse_web
+from monitor.config.web import check_slugs, parse_web
 from monitor.config.webhooks import parse_webhooks
 from monitor.core.detectors import Thresholds
 from monitor.errors import ConfigError
@@ -42,6 +42,7 @@ def parse_config(data: Mapping[str, object], path: Path | None = None) -> Config
     daemon = parse_daemon(root, problems)
     webhooks = parse_webhooks(root, base, problems)
     web = parse_web(root, base, problems)
+    check_slugs(clients, problems)
     root.done()
     if problems.items:
         raise ConfigError(problems.items, str(path) if path else None)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from monitor.config.model import Web
+from monitor.config.model import Client, Web
 from monitor.config.reading import Problems, Table
 
 _HOST_PORT = re.compile(r"^(?:\[[0-9a-fA-F:]+\]|[\w.-]+):\d{1,5}$")
@@ -51,3 +53,25 @@ def parse_web(root: Table, base: Path | None, problems: Problems) -> Web:
     )
     web_t.done()
     return web
+
+
+def client_slug(name: str) -> str:
+    """A client's stable address in the dashboard: "Acme Logistics" → ``acme-logistics``.
+
+    Made from the configured name alone, so links in emails stay valid across restarts."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
+    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-") or "client"
+
+
+def check_slugs(clients: Sequence[Client], problems: Problems) -> None:
+    """Two clients whose names make the same dashboard address would share one page."""
+    seen: dict[str, str] = {}
+    for index, client in enumerate(clients):
+        slug = client_slug(client.name)
+        if slug in seen:
+            problems.add(
+                f"clients[{index}].name",
+                f"{client.name!r} has the same dashboard address (/clients/{slug}) as "
+                f"{seen[slug]!r}; make the names differ in more than punctuation or case",
+            )
+        seen.setdefault(slug, client.name)

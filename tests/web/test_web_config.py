@@ -81,3 +81,14 @@ def test_client_addresses_are_stable_slugs_of_their_names() -> None:
         "https://relmon.example.com/clients/acme-logistics"
     )
     assert client_url(None, "Acme Logistics") is None
+
+
+def test_two_clients_that_would_share_a_dashboard_address_are_refused() -> None:
+    text = CONFIG + (
+        '\n[[clients]]\nname = "ACME logistics!"\ndomains = ["acme-logistics.example.org"]\n'
+        'owner = "ben.okafor@northwind-advisory.example"\n'
+    )
+
+    problems = _problems(text)
+
+    assert any("/clients/acme-logistics" in p and "'Acme Logistics'" in p for p in problems)
