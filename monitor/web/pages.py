@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import structlog
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -48,6 +48,9 @@ class Pages:
     def __init__(self, runtime: Runtime, clock: Callable[[], datetime], limit: SignInLimit) -> None:
         self.runtime, self.config, self.clock, self.limit = runtime, runtime.config, clock, limit
         engine = runtime.store.engine
+        # Behind a proxy that serves the dashboard below a path (base_url
+        # "https://intranet.example/relmon"), links and redirects carry that path.
+        self.root = urlsplit(self.config.web.base_url or "").path.rstrip("/")
         self.cache = PageCache(clock, lambda: web_store.version(engine))
         self.figures = Refreshing(
             ClientFigures(
@@ -110,15 +113,20 @@ class Pages:
             user=user,
             csrf=self._session(request).csrf if hasattr(request.state, "session") else "",
             team=self.config.team.name,
+            root=self.root,
             **context,
         )
         return HTMLResponse(html, status_code=status, headers={"cache-control": "no-store"})
+
+    def _redirect(self, path: str) -> RedirectResponse:
+        """To a page of ours, under ``base_url``'s path when a proxy serves us below one."""
+        return RedirectResponse(self.root + path, status_code=303)
 
     def _signed_in(self, request: Request) -> Member | RedirectResponse:
         member = self.user(request)
         if member is None:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
+            return self._redirect("/login?" + urlencode({"next": target}))
         return member
 
     async def _form(self, request: Request) -> dict[str, str]:
@@ -133,7 +141,7 @@ class Pages:
 
     def login_form(self, request: Request) -> Response:
         if self.user(request) is not None:
-            return RedirectResponse("/", status_code=303)
+            return self._redirect("/")
         return self._page(request, "login.html", {"next": _local(request.query_params.get("next"))})
 
     async def login(self, request: Request) -> Response:
@@ -163,13 +171,13 @@ class Pages:
         session = self._session(request)
         session.user, session.csrf, session.changed = member.address, Session().csrf, True
         logger.info("web.signed_in", user=member.address)
-        return RedirectResponse(target, status_code=303)
+        return self._redirect(target)
 
     async def logout(self, request: Request) -> Response:
         await self._form(request)
         session = self._session(request)
         session.user, session.csrf, session.changed = None, Session().csrf, True
-        return RedirectResponse("/login", status_code=303)
+        return self._redirect("/login")
 
     def healthz(self, request: Request) -> Response:
         web_store.version(self.runtime.store.engine)
@@ -218,7 +226,9 @@ class Pages:
         html = self._rows.get(key)
         if html is None:
             template = self.env.get_template("portfolio_row.html")
-            html = self._rows[key] = template.render(e=entry, spark=charts.sparkline)
+            html = self._rows[key] = template.render(
+                e=entry, spark=charts.sparkline, root=self.root
+            )
         return html
 
     def client(self, request: Request) -> Response:
@@ -288,7 +298,7 @@ class Pages:
             raise HTTPException(400, str(err)) from err
         logger.info("web.alert_acted", alert=alert_id, action=chosen.value, user=member.address)
         message = f"Alert {done.id} ({done.client}, {done.kind}) is now {done.state.value}."
-        return RedirectResponse("/alerts?" + urlencode({"done": message}), status_code=303)
+        return self._redirect("/alerts?" + urlencode({"done": message}))
 
     def operations(self, request: Request) -> Response:
         member = self._signed_in(request)

@@ -208,3 +208,21 @@ def test_web_passwd_sets_a_members_password_and_refuses_strangers(demo_store, tm
     stored = password_hash(runtime.store.engine, BEN)
     runtime.close()
     assert stored is not None and stored.startswith("$argon2id$") and PASSWORD not in stored
+
+
+def test_below_a_proxy_path_every_link_and_redirect_carries_that_path(demo_store, tmp_path):
+    web = 'base_url = "https://intranet.example/relmon"\n'
+    runtime = open_runtime(web_config(demo_store, tmp_path, web))
+    with TestClient(create_app(runtime, lambda: NOW), follow_redirects=False) as client:
+        to_login = client.get("/alerts")
+        login = client.get("/login").text
+        signed = sign_in(client, ALICE)
+        page = client.get("/").text
+    runtime.close()
+
+    assert to_login.headers["location"] == "/relmon/login?next=%2Falerts"
+    assert 'action="/relmon/login"' in login
+    assert signed.headers["location"] == "/relmon/"
+    assert 'href="/relmon/clients/halden-marine"' in page
+    assert 'href="/relmon/static/relmon.css"' in page
+    assert not re.search(r'(?:href|action)="/(?!relmon/)', page)
