@@ -297,7 +297,8 @@ class Pages:
         except ValueError as err:
             raise HTTPException(400, str(err)) from err
         logger.info("web.alert_acted", alert=alert_id, action=chosen.value, user=member.address)
-        message = f"Alert {done.id} ({done.client}, {done.kind}) is now {done.state.value}."
+        subject = done.client or f"account {done.account}"
+        message = f"Alert {done.id} ({subject}, {done.kind}) is now {done.state.value}."
         return self._redirect("/alerts?" + urlencode({"done": message}))
 
     def operations(self, request: Request) -> Response:
