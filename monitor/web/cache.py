@@ -92,7 +92,9 @@ class Refreshing(Generic[T]):
                 return self._built.value if self._built is not None else self._rebuild()
         stale = self.version() != built.version or self.clock() - built.at >= self.max_age
         if stale and self._building.acquire(blocking=False):
-            threading.Thread(target=self._in_background, name="relmon-web-refresh").start()
+            threading.Thread(
+                target=self._in_background, name="relmon-web-refresh", daemon=True
+            ).start()
         return built.value
 
     def built_at(self) -> datetime | None:
