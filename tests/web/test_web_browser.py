@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.conftest import ALICE, PASSWORD, open_runtime, web_config
+from tests.web.conftest import ALICE, CHLOE, PASSWORD, open_runtime, web_config
 
 pytestmark = pytest.mark.slow
 
@@ -172,3 +172,21 @@ def test_a_form_without_its_csrf_token_is_refused(server, browser):
     assert "This form has expired" in _text(browser)
     browser.get(server + "/alerts")
     assert browser.find_elements(By.CSS_SELECTOR, "li.alert")[-1].text.splitlines()[0] == before
+
+
+def test_the_lead_sees_every_client_and_the_operations_page(server, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.delete_all_cookies()
+    browser.get(server + "/login")
+    browser.find_element(By.NAME, "email").send_keys(CHLOE)
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    _submit(browser, browser.find_element(By.CSS_SELECTOR, "form[action='/login'] button"))
+
+    assert "Kestrel Retail Group" in _text(browser) and "Halden Marine" in _text(browser)
+    for width in (390, 1440):
+        _shoot(browser, "portfolio-lead", width)
+    browser.get(server + "/operations")
+    assert "Outbox" in _text(browser) and "Quarantined messages" in _text(browser)
+    for width in (390, 1440):
+        _shoot(browser, "operations", width)
