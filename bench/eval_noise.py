@@ -22,6 +22,9 @@ only; the Enron test split is what the ≤ 1% target is read on.
 Before the rules for bulk mail without list headers and for null senders (d66e283): spam 74 of
 500 (14.8%) noise; sisimai 287 of 318 noise with 24 quarantined for their sender form; Enron
 person-to-person test 0 of 159; easy_ham 1,696 of 2,500 (1 of 804 without list headers).
+Counting the links and remote images behind an HTML body as bulk hints: spam 406 -> 414 of 500,
+the rest unchanged. Most spam still missed is plain text typed to look personal (advance-fee
+letters, "a cry for help") with no trait of mass mail that a person's mail lacks.
 
     python bench/eval_noise.py [--split test|train] [--show NAME]
 """

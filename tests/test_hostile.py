@@ -136,4 +136,6 @@ def test_a_message_past_its_time_budget_is_stored_with_what_was_computed_and_fla
     assert row["language"] == "en"  # computed within the budget
     assert row["sentiment"] is None and row["friction"] == [] and row["needs_reply"]
     [note] = [n for n in row["notes"] if n.startswith("analysis_budget: ")]
-    assert note.endswith("over 2 s; skipped sentiment, cues, politeness, closing check")
+    assert note.endswith(
+        "over 2 s; skipped sentiment, cues, politeness, tone, curtness, closing check"
+    )

@@ -401,7 +401,9 @@ def test_pointed_questions_from_the_client_make_friction(tmp_path, analyzer) -> 
     assert (
         "pointed questions ('why did you', 'how many times', 'can't you' …)" in finding.explanation
     )
-    assert finding.severity is Severity.WARNING
+    # Four points warn; three curt messages in a week from a client that never wrote so
+    # are also a turn against its own norm, and the two together are critical.
+    assert finding.severity is Severity.CRITICAL
 
 
 def test_a_steady_friendly_client_raises_nothing_over_a_year_of_backtest(

@@ -36,8 +36,22 @@ def client_calendar(config: Config, client: Client) -> BusinessCalendar:
     )
 
 
-def context(config: Config, directory: Directory, client: Client) -> ClientContext:
+def _shared(
+    calendar: BusinessCalendar, known: dict[BusinessCalendar, BusinessCalendar]
+) -> BusinessCalendar:
+    """One calendar object per distinct calendar: each keeps its working days and answers, so
+    clients that share a calendar work them out once."""
+    return known.setdefault(calendar, calendar)
+
+
+def context(
+    config: Config,
+    directory: Directory,
+    client: Client,
+    calendars: dict[BusinessCalendar, BusinessCalendar] | None = None,
+) -> ClientContext:
     name = client.name
+    known = calendars if calendars is not None else {}
 
     def is_client_address(address: str) -> bool:
         party = directory.party(address)
@@ -46,8 +60,8 @@ def context(config: Config, directory: Directory, client: Client) -> ClientConte
     return ClientContext(
         name=name,
         owner=client.owner,
-        ours=team_calendar(config),
-        theirs=client_calendar(config, client),
+        ours=_shared(team_calendar(config), known),
+        theirs=_shared(client_calendar(config, client), known),
         thresholds=client.thresholds,
         cadence_days=client.cadence_days,
         is_client_address=is_client_address,
@@ -97,10 +111,14 @@ def prepare(
     """Load the records once and build each client's history."""
     config = runtime.config
     chosen = list(clients) if clients is not None else list(config.clients)
+    # One client's question reads that client's records only, not the whole store.
+    only = chosen[0].name if len(chosen) == 1 else None
     loaded = (
         list(records)
         if records is not None
-        else load_records(runtime.store.engine, as_of=as_of, directory=runtime.directory)
+        else load_records(
+            runtime.store.engine, as_of=as_of, client=only, directory=runtime.directory
+        )
     )
     by_client: dict[str, list[Record]] = {c.name: [] for c in chosen}
     for record in loaded:
@@ -108,9 +126,10 @@ def prepare(
             by_client[record.client].append(record)
     away = owner_away(runtime, as_of)
     histories = {}
+    calendars: dict[BusinessCalendar, BusinessCalendar] = {}
     for client in chosen:
         histories[client.name] = ClientHistory.build(
-            context(config, runtime.directory, client),
+            context(config, runtime.directory, client, calendars),
             by_client[client.name],
             owner_away=away.get(client.owner, ()),
         )

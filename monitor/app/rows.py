@@ -254,6 +254,16 @@ class SentimentEvidence(TypedDict):
     text: str | None
 
 
+class FrictionEvidence(TypedDict):
+    message: MessageRef
+    strength: float
+    impoliteness: float | None
+    curtness: float | None
+    tone: float | None
+    courtesy: bool | None
+    evidence: str | None
+
+
 class ClientDetail(HealthRow):
     """``relmon client NAME --json``: the client's health entry plus these."""
 
@@ -280,6 +290,16 @@ class ClientDetail(HealthRow):
         Doc(
             "sentences that moved the tone: `message` (reference), `sentence` (index in the "
             "own text), `compound`, `text` (null unless `privacy.store_snippets`)"
+        ),
+    ]
+    friction_evidence: Annotated[
+        list[FrictionEvidence],
+        Doc(
+            "the client's recent English messages (14 days) that read as curt or impolite, "
+            "as the friction alert judges them: `message` (reference), `strength` (0–1), "
+            "`impoliteness` (politeness model), `curtness`, `tone` (work words at no valence), "
+            "`courtesy` (greets or thanks), `evidence` (the strongest curt cue's term; its "
+            "excerpt only with `privacy.store_snippets`)"
         ),
     ]
     advice_common: Annotated[

@@ -18,6 +18,7 @@ from monitor.app.rows import (
     ClientDetail,
     ClientRow,
     FindingRow,
+    FrictionEvidence,
     GapStatsRow,
     HealthRow,
     MessageRef,
@@ -27,7 +28,7 @@ from monitor.app.rows import (
     TrendPoint,
 )
 from monitor.app.runtime import Runtime
-from monitor.core.analysis import ClientReport, analyse, day_ends
+from monitor.core.analysis import ClientReport, DayHealth, day_ends, health_at
 from monitor.core.backtest import run as run_backtest
 from monitor.core.detectors import KINDS, Finding
 from monitor.core.gaps import GapStats
@@ -149,19 +150,23 @@ def finding_dict(finding: Finding, *, evidence: bool = True) -> FindingRow:
     return data
 
 
-def _trend(evaluation: Evaluation, client: str, days: Sequence[datetime]) -> list[TrendPoint]:
+def _trend(
+    evaluation: Evaluation, client: str, days: Sequence[datetime], report: ClientReport
+) -> list[TrendPoint]:
+    """Health and tone at each of ``days``; the last day is ``report``'s instant, whose full
+    report is already there."""
     history = evaluation.histories[client]
-    points: list[TrendPoint] = []
-    for day in days:
-        report = analyse(history, day)
-        points.append(
-            {
-                "date": day.astimezone(history.context.ours.zone).date(),
-                "health": report.health.score,
-                "sentiment_30d": report.sentiment.mean_30,
-            }
-        )
-    return points
+    zone = history.context.ours.zone
+    known = DayHealth(report.now, report.health.score, report.sentiment.mean_30)
+    points = [known if day == report.now else health_at(history, day) for day in days]
+    return [
+        {
+            "date": point.now.astimezone(zone).date(),
+            "health": point.score,
+            "sentiment_30d": point.sentiment_30,
+        }
+        for point in points
+    ]
 
 
 def health_row(report: ClientReport, trend: list[TrendPoint]) -> HealthRow:
@@ -223,10 +228,10 @@ def health(runtime: Runtime, as_of: datetime, *, trend_days: int = TREND_DAYS) -
     """One row per client, worst first."""
     evaluation = prepare(runtime, as_of)
     days = day_ends(as_of, trend_days, runtime.config.team.tz)
-    rows = [
-        health_row(evaluation.report(name, as_of), _trend(evaluation, name, days))
-        for name in evaluation.histories
-    ]
+    rows = []
+    for name in evaluation.histories:
+        report = evaluation.report(name, as_of)
+        rows.append(health_row(report, _trend(evaluation, name, days, report)))
     return sorted(rows, key=_worst_first)
 
 
@@ -259,7 +264,7 @@ def client_detail(
     evaluation = prepare(runtime, as_of, clients=[client])
     report = evaluation.report(client.name, as_of)
     days = day_ends(as_of, TREND_DAYS, runtime.config.team.tz)
-    row = health_row(report, _trend(evaluation, client.name, days))
+    row = health_row(report, _trend(evaluation, client.name, days, report))
     history = evaluation.histories[client.name]
     recent = history.window(as_of - timedelta(days=365), as_of)[-timeline:]
     return ClientDetail(
@@ -270,8 +275,28 @@ def client_detail(
             SentimentEvidence(message=_ref(record), sentence=index, compound=compound, text=text)
             for record, index, compound, text in report.sentiment.evidence
         ],
+        friction_evidence=_friction_evidence(report),
         advice_common=COMMON_ADVICE,
     )
+
+
+def _friction_evidence(report: ClientReport) -> list[FrictionEvidence]:
+    """The recent messages the friction alert reads as curt or impolite, oldest first."""
+    norm = report.friction.norm
+    if norm is None:
+        return []
+    return [
+        FrictionEvidence(
+            message=_ref(r),
+            strength=value,
+            impoliteness=r.impoliteness,
+            curtness=r.curtness,
+            tone=r.tone,
+            courtesy=r.courtesy,
+            evidence=r.friction_evidence,
+        )
+        for r, value in norm.frictional
+    ]
 
 
 def _timeline(report: ClientReport, recent: Sequence[Record]) -> list[TimelineEntry]:

@@ -204,7 +204,23 @@ def _print_alerts(out: Console, data: ClientDetail) -> None:
         severity = finding["severity"]
         label = f"[{severity_style(severity)}]{severity}[/]" if severity else "[green]ok[/green]"
         out.print(f"  {finding['kind']:<16} {label}  {finding['explanation']}")
+    _print_friction_evidence(out, data)
     out.print(f"  [dim]{data['advice_common']}[/dim]")
+
+
+def _print_friction_evidence(out: Console, data: ClientDetail) -> None:
+    """The messages behind the friction judgement, with the features that drove each."""
+    for item in data["friction_evidence"]:
+        features = [f"impolite {item['impoliteness']:.2f}"] if item["impoliteness"] else []
+        if item["curtness"]:
+            features.append(f"curt {item['curtness']:.2f}")
+        if item["courtesy"] is False:
+            features.append("no greeting or thanks")
+        cue = f": '{escape(item['evidence'])}'" if item["evidence"] else ""
+        out.print(
+            f"    friction {item['strength']:.2f} in {item['message']['subject']!r} "
+            f"({item['message']['date']:%-d %b}){cue} ({', '.join(features)})"
+        )
 
 
 #: How ``relmon client`` explains a client message that waits for no reply from us.

@@ -188,11 +188,30 @@ def analyse(history: ClientHistory, now: datetime) -> ClientReport:
     )
 
 
+@dataclass(frozen=True)
+class DayHealth:
+    """What a trend draws for one day: the health score and the client's 30-day tone."""
+
+    now: datetime
+    score: int | None
+    sentiment_30: float | None
+
+
+def health_at(history: ClientHistory, now: datetime) -> DayHealth:
+    """Health and tone at ``now``, as :func:`analyse` gives them, without the pattern and the
+    rest of the report that a trend point does not show."""
+    ctx = history.context
+    facts = gather(history, now)
+    findings = detectors.detect_all(facts, ctx.thresholds)
+    health = _health(facts, findings, ctx.thresholds, enough=history.count_until(now) >= 3)
+    return DayHealth(now=now, score=health.score, sentiment_30=facts.sentiment.mean_30)
+
+
 def health_history(
     history: ClientHistory, days: Sequence[datetime]
 ) -> list[tuple[datetime, int | None]]:
     """Health at each of ``days`` (end-of-day instants), for trends and sparklines."""
-    return [(day, analyse(history, day).health.score) for day in days]
+    return [(day, health_at(history, day).score) for day in days]
 
 
 def day_ends(now: datetime, count: int, zone: tzinfo) -> list[datetime]:
@@ -214,9 +233,11 @@ __all__ = [
     "ClientContext",
     "ClientHistory",
     "ClientReport",
+    "DayHealth",
     "SentimentSummary",
     "analyse",
     "day_ends",
+    "health_at",
     "health_history",
     "pattern_facts",
 ]

@@ -15,8 +15,9 @@ instructional form a footer has ("to unsubscribe, click …", "you are receiving
 because …", with a link or address near it or at the end of the text). A person who asks to be
 taken off a list, or forwards a newsletter, is still a person writing.
 
-Weaker hints (an HTML-only body, many links, the word "unsubscribe" or "opt-out" anywhere) count
-only two together, and never in a reply. Missing recipients (Bcc) and the word "remove" are no
+Weaker hints (an HTML-only body, many links in the text or behind the HTML, three or more images
+fetched from the web, the word "unsubscribe" or "opt-out" anywhere) count only two together, and
+never in a reply. Missing recipients (Bcc) and the word "remove" are no
 hints at all: people write both.
 """
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 #: Headers only bulk-mail services and campaign tools add (exact lower-case names).
 SERVICE_HEADERS: frozenset[str] = frozenset(
@@ -305,8 +307,45 @@ def unsubscribe_footer(body: str) -> bool:
     return False
 
 
-def weak_hints(headers: Mapping[str, str], body: str, *, html_only: bool) -> list[str]:
+# A link or an image the reader's client fetches from the web. Each tag is read for at most 600
+# characters and ends at the next "<", so a crafted run of "<a" costs linear time.
+_REMOTE_LINK = re.compile(r"<a\s[^<>]{0,600}?\bhref\s*=\s*[\"']?\s*https?://", re.IGNORECASE)
+_REMOTE_IMAGE = re.compile(r"<img\s[^<>]{0,600}?\bsrc\s*=\s*[\"']?\s*https?://", re.IGNORECASE)
+_HTML_READ = 200_000
+MANY_LINKS = 8
+MANY_IMAGES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class HtmlRefs:
+    """What an HTML body fetches or points to on the web: the link targets its text hides."""
+
+    links: int = 0
+    images: int = 0
+
+
+NO_REFS = HtmlRefs()
+
+
+def html_refs(html: str | None) -> HtmlRefs:
+    """Remote links and images in the first 200,000 characters of an HTML body.
+
+    Newsletters are built of linked images; a person's client sends the images it shows as
+    attachments (``cid:``) and links a few pages at most.
+    """
+    if not html:
+        return NO_REFS
+    return HtmlRefs(
+        links=len(_REMOTE_LINK.findall(html, 0, _HTML_READ)),
+        images=len(_REMOTE_IMAGE.findall(html, 0, _HTML_READ)),
+    )
+
+
+def weak_hints(
+    headers: Mapping[str, str], body: str, *, html_only: bool, refs: HtmlRefs | None = None
+) -> list[str]:
     """Hints that need company: each alone is found in people's mail too."""
+    refs = refs or NO_REFS
     hints = [name for name in WEAK_HEADERS if name in headers]
     if html_only:
         hints.append("HTML-only body")
@@ -314,6 +353,8 @@ def weak_hints(headers: Mapping[str, str], body: str, *, html_only: bool) -> lis
         hints.append("unsubscribe wording")
     if _CLICK_HERE.search(body):
         hints.append("click-here wording")
-    if len(_LINK.findall(body, 0, 200_000)) >= 8:
+    if max(len(_LINK.findall(body, 0, _HTML_READ)), refs.links) >= MANY_LINKS:
         hints.append("many links")
+    if refs.images >= MANY_IMAGES:
+        hints.append("remote images")
     return hints

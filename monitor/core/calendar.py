@@ -146,6 +146,11 @@ class BusinessCalendar:
     _running: _RunningTotals = field(
         default_factory=_RunningTotals, compare=False, hash=False, repr=False
     )
+    # Answers to :meth:`seconds`, memoised: a trend asks for the same closed reply gap once per
+    # day it draws, and a gap's working time depends only on its ends and the pauses.
+    _answers: dict[tuple[datetime, datetime, tuple[Interval, ...]], float] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     def intervals(self, start: datetime, end: datetime) -> Iterator[Interval]:
         """Working intervals overlapping [start, end), clipped to it, in order (aware UTC)."""
@@ -211,12 +216,17 @@ class BusinessCalendar:
 
     def seconds(self, start: datetime, end: datetime, pauses: Iterable[Interval] = ()) -> float:
         """Working seconds in [start, end), not counting the ``pauses`` (e.g. an owner away)."""
+        key = (start, end, tuple(pauses))
+        known = self._answers.get(key)
+        if known is not None:
+            return known
         total = self._plain_seconds(start, end)
-        for begin, finish in _merge(pauses):
+        for begin, finish in _merge(key[2]):
             low, high = max(begin, start), min(finish, end)
             if low < high:
                 total -= self._plain_seconds(low, high)
-        return max(0.0, total)
+        answer = self._answers[key] = max(0.0, total)
+        return answer
 
     def is_working(self, instant: datetime) -> bool:
         return any(True for _ in self.intervals(instant, instant + timedelta(seconds=1)))

@@ -61,6 +61,12 @@ class TextFeatures:
     sentiment: float | None = None  # VADER compound, sentence by sentence; None = unscored
     # P(people rate it among the least polite quarter), monitor/core/politeness.py; None = unscored
     impoliteness: float | None = None
+    # VADER with work words ("error", "fails") at no valence: the tone friction reads; None = unscored
+    tone: float | None = None
+    curtness: float | None = None  # 0–1: orders, bare questions, shouting; None = unscored
+    courtesy: bool | None = None  # it greets or thanks; None = unscored
+    friction_evidence: str | None = None  # the strongest curt cue's term: "you need to"
+    friction_excerpt: str | None = None  # the text from that cue on: kept only with snippets
     sentences: int = 0
     evidence: tuple[Sentence, ...] = ()
     friction: tuple[str, ...] = ()  # cue ids matched, e.g. "escalation:unacceptable"

@@ -34,6 +34,7 @@ class NoiseSignals:
     # The whole decoded text (plain, else HTML as text), read for footers at ingest, never stored.
     body: str = ""
     html_only: bool = False
+    html_refs: bulk.HtmlRefs = bulk.NO_REFS  # remote links and images of the HTML body
     # In-Reply-To or References present. A "Re:" or "Fw:" subject alone is no proof (mass mail
     # fakes both); a forwarded newsletter is cut from ``body`` with the rest of the history.
     is_reply: bool = False
@@ -292,7 +293,9 @@ def _by_bulk_mail(signals: NoiseSignals) -> NoiseVerdict | None:
         return None
     if bulk.unsubscribe_footer(signals.body):
         return NoiseVerdict(Noise.BULK, "unsubscribe footer")
-    hints = bulk.weak_hints(headers, signals.body, html_only=signals.html_only)
+    hints = bulk.weak_hints(
+        headers, signals.body, html_only=signals.html_only, refs=signals.html_refs
+    )
     if len(hints) >= 2:
         return NoiseVerdict(Noise.BULK, "bulk mail: " + ", ".join(hints))
     return None

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from monitor.clock import EPOCH
+from monitor.core import bulk
 from monitor.core.bounds import bound_text
 from monitor.core.dates import parse_date
-from monitor.core.model import DateProblem, Mailbox, Message, Quarantined
+from monitor.core.model import DateProblem, Mailbox, Message, Quarantined, TextFeatures
 from monitor.core.noise import NoiseSignals, classify_noise
 from monitor.core.owntext import html_to_text, own_text, strip_quotes
 from monitor.core.sanitise import (
@@ -162,6 +163,7 @@ def _signals(envelope: Envelope, text: str, *, null_sender: bool) -> NoiseSignal
         content_type=envelope.content_type,
         body=body,
         html_only=html_only,
+        html_refs=bulk.html_refs(envelope.html),
         is_reply=bool(envelope.in_reply_to or envelope.references),
         attached_message=envelope.attached_message,
         null_sender=null_sender,
@@ -252,15 +254,15 @@ def normalise(
     date, problem = _date(envelope)
     if date is None:
         return _no_date(problem, key)
-    text = _own_text(envelope)
+    # Control characters are no words; the analysis reads the text as a snippet would keep it,
+    # so `relmon db reanalyse` re-derives the same judgements from a stored snippet.
+    text = clean_text(_own_text(envelope))
     verdict = classify_noise(_signals(envelope, text, null_sender=null_sender))
     features = analyzer.analyse(
         text, date=date, noise=verdict.kind if verdict is not None else None
     )
     invitation = (envelope.calendar_method or "") in ("REQUEST", "CANCEL", "PUBLISH")
-    needs_reply = (
-        verdict is None and not features.closing_only and bool(text.strip()) and not invitation
-    )
+    needs_reply = reply_expected(verdict is not None, features, text) and not invitation
     message = Message(
         key=key,
         message_id=envelope.message_id,
@@ -288,23 +290,41 @@ def normalise(
     return Normalised(message, text)
 
 
-def _clean_sentences(message: Message) -> Message:
+def reply_expected(noise: bool, features: TextFeatures, text: str) -> bool:
+    """A person's message with something in it beyond a short closing waits for an answer
+    (whether it waits for *ours* is decided from its recipients, :mod:`monitor.core.addressing`)."""
+    return not noise and not features.closing_only and bool(text.strip())
+
+
+def clean_evidence(features: TextFeatures) -> TextFeatures:
     """Evidence sentence texts a store can hold (no NUL, no control characters)."""
-    features = message.text
-    if not any(s.text and clean_text(s.text) != s.text for s in features.evidence):
-        return message
+    excerpt = clean_text(features.friction_excerpt) if features.friction_excerpt else None
+    if excerpt == features.friction_excerpt and not any(
+        s.text and clean_text(s.text) != s.text for s in features.evidence
+    ):
+        return features
     evidence = tuple(
         replace(s, text=clean_text(s.text) if s.text else None) for s in features.evidence
     )
-    return replace(message, text=replace(features, evidence=evidence))
+    return replace(features, evidence=evidence, friction_excerpt=excerpt)
+
+
+def _clean_sentences(message: Message) -> Message:
+    features = clean_evidence(message.text)
+    return message if features is message.text else replace(message, text=features)
 
 
 def _without_sentences(message: Message) -> Message:
-    """Evidence sentences are body text: kept only when snippets are allowed."""
+    """Evidence sentences and the friction excerpt are body text: kept only when snippets are
+    allowed (the friction evidence's cue term comes from the lexicon and stays)."""
     features = message.text
-    if not any(s.text for s in features.evidence):
+    if not any(s.text for s in features.evidence) and features.friction_excerpt is None:
         return message
     return replace(
         message,
-        text=replace(features, evidence=tuple(replace(s, text=None) for s in features.evidence)),
+        text=replace(
+            features,
+            evidence=tuple(replace(s, text=None) for s in features.evidence),
+            friction_excerpt=None,
+        ),
     )

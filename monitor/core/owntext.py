@@ -20,7 +20,15 @@ from monitor.core.htmltext import QUOTE_MARK, html_to_text
 from monitor.core.quoting import pattern
 from monitor.core.signature import SENTENCE_END, strip_signature
 
-__all__ = ["QUOTE_MARK", "OwnText", "html_to_text", "own_text", "strip_quotes", "strip_signature"]
+__all__ = [
+    "QUOTE_MARK",
+    "OwnText",
+    "html_to_text",
+    "own_text",
+    "recut_quotes",
+    "strip_quotes",
+    "strip_signature",
+]
 
 
 # "On Mon, 2 Mar 2026 at 10:15, Max <max@x> wrote:" and its translations; also Chinese
@@ -227,3 +235,14 @@ def own_text(text: str) -> OwnText:
     body = "\n".join(line.rstrip() for line in lines)
     body = re.sub(r"\n{3,}", "\n\n", body).strip()
     return OwnText(body, tuple(removed + sig_removed))
+
+
+def recut_quotes(own: str) -> str:
+    """``own`` (own text cut by earlier rules) without the quoted history today's rules find.
+
+    Only quotes are cut again: quote stripping leaves own text as it is, while the signature
+    rules, run a second time, would take the last line of a text already without its sign-off
+    (a name, "FYI") for one. Lines the earlier rules dropped cannot come back from here.
+    """
+    lines, _ = strip_quotes(bound_text(own.replace("\r\n", "\n").replace("\r", "\n")))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(line.rstrip() for line in lines)).strip()

@@ -25,6 +25,11 @@ class Record:
     # "not_addressed_to_us", "cc_only", "to_a_list" (monitor.core.addressing); None: it may.
     reply_reason: str | None = None
     sentiment: float | None = None
+    impoliteness: float | None = None  # P(among the least polite quarter); None = unscored
+    tone: float | None = None  # sentiment with work words at no valence; None = unscored
+    curtness: float | None = None
+    courtesy: bool | None = None  # greets or thanks
+    friction_evidence: str | None = None  # the strongest curt cue ("you need to") or its excerpt
     language: str | None = None
     friction: tuple[str, ...] = ()
     pressure: tuple[str, ...] = ()

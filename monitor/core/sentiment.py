@@ -130,6 +130,11 @@ def score(
     pieces = sentences_of(text)
     if not pieces:
         return Scored(None, 0, ())
+    if evidence == 0 and len(pieces) <= WHOLE_TEXT_SENTENCES:
+        # Only the score is wanted, and a short text is read whole: no sentence one by one.
+        whole = "\n".join(line for line in text.split("\n") if not _GREETING.match(line))
+        if len(whole) <= WHOLE_TEXT_MAX_CHARS:
+            return Scored(round(scorer.polarity_scores(whole)["compound"], 4), len(pieces), ())
     compounds = [scorer.polarity_scores(piece)["compound"] for piece in pieces]
     strongest = sorted(range(len(pieces)), key=lambda i: -abs(compounds[i]))[:evidence]
     kept = tuple(

@@ -115,6 +115,13 @@ def _is_name(line: str) -> bool:
     return all(w[0].isupper() or "\u4e00" <= w[0] <= "\u9fff" for w in words)
 
 
+def _set_apart(above: str) -> bool:
+    """A lone name at the end signs off when something sets it apart from the text: a blank
+    line, a finished sentence or a comma above it. Directly under an unfinished line it is the
+    last item of a list ("Assorted Desserts" / "Iced Tea")."""
+    return not above.strip() or bool(re.search(r"[.!?,:;)…。！？，]\s*$", above))
+
+
 def _sign_off_name(lines: list[str]) -> int | None:
     """Where a sign-off name starts the signature: "Grace" followed by "Grace Whitmore, Head
     of …", or a lone first name as the last line."""
@@ -132,7 +139,7 @@ def _sign_off_name(lines: list[str]) -> int | None:
         first = lines[position].split()[0]
         rest = [line for line in lines[position + 1 :] if line.strip()]
         if not rest:
-            if len(lines[position].split()) <= 2:
+            if len(lines[position].split()) <= 2 and _set_apart(lines[position - 1]):
                 return position
             continue
         if not _looks_like_signature_tail(lines[position + 1 :]):

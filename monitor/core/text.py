@@ -10,14 +10,16 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from monitor.core.away import return_date
 from monitor.core.bounds import MAX_ANALYSED_CHARS, allows
 from monitor.core.cues import Lexicon
+from monitor.core.curtness import CurtnessLexicon
 from monitor.core.language import LanguageDetector
 from monitor.core.model import Noise, TextFeatures
 from monitor.core.politeness import PolitenessModel
-from monitor.core.sentiment import LinearVader, Scorer, score
+from monitor.core.sentiment import SCORED_LANGUAGES, DomainVader, LinearVader, Scorer, score
 
 _GREETING = re.compile(
     r"^\s*(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening)|hallo|hi\s+zusammen|liebe[rs]?|"
@@ -107,6 +109,8 @@ class TextAnalyzer:
     sentiment: Scorer | None = None
     lexicon: Lexicon | None = None
     politeness: PolitenessModel | None = None
+    tone: DomainVader | None = None
+    curtness: CurtnessLexicon | None = None
 
     @classmethod
     def load(cls, extra_cues: Mapping[str, Iterable[str]] | None = None) -> TextAnalyzer:
@@ -117,7 +121,34 @@ class TextAnalyzer:
             sentiment=vader,
             lexicon=Lexicon.load(extra_cues),
             politeness=PolitenessModel.load(vader.lexicon),
+            tone=DomainVader.load("en"),
+            curtness=CurtnessLexicon.load("en"),
         )
+
+    def _tone(self, text: str, language: str | None, sentiment: float | None) -> float | None:
+        """The message's tone read as business mail: VADER's score again with the work words
+        at no valence, computed only when the text has one (otherwise it is the sentiment)."""
+        if self.tone is None or sentiment is None or language not in SCORED_LANGUAGES:
+            return None
+        if not self.tone.neutral.intersection(_WORDS.findall(text.casefold())):
+            return sentiment
+        return score(text, language, self.tone, keep_text=False, evidence=0).compound
+
+    def _curt(self, text: str, language: str | None) -> dict[str, Any]:
+        """The curtness fields of :class:`TextFeatures`; all ``None`` when unscored."""
+        curt = (
+            self.curtness.read(text, language)
+            if self.curtness is not None and allows("curtness")
+            else None
+        )
+        if curt is None:
+            return {}
+        return {
+            "curtness": curt.curtness,
+            "courtesy": curt.courtesy,
+            "friction_evidence": curt.evidence,
+            "friction_excerpt": curt.excerpt,
+        }
 
     def analyse(self, text: str, *, date: datetime, noise: Noise | None = None) -> TextFeatures:
         """Features of own text; ``noise`` is the message's noise kind, if it is noise.
@@ -157,11 +188,14 @@ class TextAnalyzer:
             else None
         )
         negative = scored is not None and scored.compound is not None and scored.compound <= -0.05
+        sentiment = scored.compound if scored else None
         return TextFeatures(
             language=language,
             own_chars=own_chars,
-            sentiment=scored.compound if scored else None,
+            sentiment=sentiment,
             impoliteness=impolite,
+            tone=self._tone(text, language, sentiment) if allows("tone") else None,
+            **self._curt(text, language),
             sentences=scored.sentences if scored else 0,
             evidence=scored.evidence if scored else (),
             friction=cues.friction if cues else (),

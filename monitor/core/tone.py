@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from monitor.core import friction_norm
+from monitor.core.friction_norm import NormFacts
 from monitor.core.gaps import Chaser
 from monitor.core.history import ClientContext, ClientHistory, Window
 from monitor.core.records import Record
@@ -95,6 +97,8 @@ class FrictionFacts:
     challenges: tuple[tuple[Record, tuple[str, ...]], ...]  # pointed questions ("why did you …")
     negative: tuple[Record, ...]  # messages with sentiment ≤ NEGATIVE_MESSAGE (−0.3)
     senior_copied: tuple[tuple[Record, str], ...]  # (message, new senior address)
+    #: The recent messages against the client's own 90-day norm (monitor/core/friction_norm.py)
+    norm: NormFacts | None = None
 
     def points(self) -> float:
         score = (
@@ -102,14 +106,11 @@ class FrictionFacts:
             + 1.0 * len(self.pressure_phrases)
             + 1.0 * len(self.challenges)
         )
-        score += sum(2.0 if (r.sentiment or 0) <= -0.6 else 1.0 for r in self.negative)
         score += 2.0 * len(self.senior_copied)
-        if (
-            self.sentiment_now is not None
-            and self.sentiment_usual is not None
-            and self.sentiment_usual - self.sentiment_now >= 0.3
-        ):
-            score += 1.0
+        # Negative tone is not counted here as a number of messages, nor a drop in the mean
+        # tone: a technical client writes many negative-sounding questions, and a count knows
+        # nothing of its volume or its usual tone. Tone enters each message's friction strength,
+        # judged against the client's own norm (friction_norm.py).
         return score
 
     def contributing(self) -> set[str]:
@@ -118,7 +119,8 @@ class FrictionFacts:
     def records(self) -> list[Record]:
         """Every message that adds to the points, once each, in date order."""
         cued = [*self.escalation, *self.pressure_phrases, *self.challenges, *self.senior_copied]
-        unique = {r.key: r for r in [*(r for r, _ in cued), *self.negative]}
+        norm = self.norm.records() if self.norm is not None else []
+        unique = {r.key: r for r in [*(r for r, _ in cued), *self.negative, *norm]}
         return sorted(unique.values(), key=lambda r: r.date)
 
 
@@ -155,6 +157,7 @@ def friction(window: Window, history: ClientHistory) -> FrictionFacts:
     window_start = window.now - timedelta(days=window_days)
     inbound = window.inbound
     recent = [r for r in inbound if r.date >= window_start]
+    cued = [r for r in recent if not friction_norm.reads_polite(r)]
     # A contact is only "new" against history from before the window.
     history_before = any(r.date < window_start for r in window.counted)
     senior = _senior_copied(recent, history) if history_before else []
@@ -165,14 +168,30 @@ def friction(window: Window, history: ClientHistory) -> FrictionFacts:
         sentiment_usual=mean(
             [r.sentiment for r in inbound if r.date < window_start and r.sentiment is not None]
         ),
-        escalation=_with_cues(recent, "escalation"),
+        escalation=_with_cues(cued, "escalation"),
         pressure_phrases=_with_cues(recent, "pressure_phrase"),
-        challenges=_with_cues(recent, "challenge"),
+        challenges=_with_cues(cued, "challenge"),
+        # Negative tone read as business mail, in messages that also read as curt or impolite:
+        # a technical question about an error is not a negative message, however many come.
         negative=tuple(
-            r for r in recent if r.sentiment is not None and r.sentiment <= NEGATIVE_MESSAGE
+            r
+            for r in recent
+            if (t := _tone(r)) is not None and t <= NEGATIVE_MESSAGE and _curt_or_unscored(r)
         ),
         senior_copied=tuple(senior),
+        norm=friction_norm.assess(inbound, window.now),
     )
+
+
+def _curt_or_unscored(record: Record) -> bool:
+    value = friction_norm.strength(record)
+    return value is None or value >= friction_norm.FRICTIONAL
+
+
+def _tone(record: Record) -> float | None:
+    """Tone read as business mail ("error", "fails" at no valence); VADER's sentiment for a
+    message stored before tone was kept."""
+    return record.tone if record.tone is not None else record.sentiment
 
 
 # --------------------------------------------------------------------------- pressure

@@ -4,8 +4,8 @@ After a sync only the new or changed messages (``thread_id`` NULL) and the messa
 share a conversation with them are read, not the whole store: a thread depends only on the
 messages it can link to, by an id one of them names (Message-ID, References, In-Reply-To), a
 Gmail thread, a Graph conversationId or a normalised subject
-(:func:`monitor.core.threads.assign_threads`). The closure under those links is found with
-narrow scans that keep only the matching rows, and threading it alone gives each of its
+(:func:`monitor.core.threads.assign_threads`). The closure under those links is found through
+the ``message_links`` table (each message's links as indexed digests, kept here), and threading it alone gives each of its
 messages what threading the whole store would: every message that could link to one of them
 is in it. A full rebuild stays available (``force``), and runs after a purge, which removes
 messages a thread may have been named after.
@@ -13,20 +13,19 @@ messages a thread may have been named after.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
 from monitor.core.threads import ThreadInput, assign_threads, normalise_subject, subject_links
 from monitor.store.messages import THREADS_DIRTY, chunks, get_meta, set_meta
-from monitor.store.schema import messages
+from monitor.store.schema import message_links, messages
 
 #: The THREADS_DIRTY value that asks for a full rebuild (set by a purge).
 FULL = "full"  # the value purge_before sets
-_SCAN_ROWS = 2000  # rows fetched at a time by a scan
 #: Unthreaded messages threaded per round (and transaction).
 ROUND = 5000
 
@@ -57,52 +56,10 @@ _THREAD_COLUMNS = (
 )
 
 
-@dataclass
-class _Links:
-    """What a set of messages can link by."""
-
-    ids: set[str] = field(default_factory=set)
-    gmail: set[str] = field(default_factory=set)
-    conversations: set[str] = field(default_factory=set)
-    subjects: set[str] = field(default_factory=set)
-    _tails: tuple[str, ...] | None = None
-
-    def add(self, row: Any) -> None:
-        if row.message_id:
-            self.ids.add(row.message_id)
-        self.ids.update(_ids(row.in_reply_to))
-        self.ids.update(_ids(row.refs))
-        if row.gm_thread:
-            self.gmail.add(row.gm_thread)
-        if row.conversation_id:
-            self.conversations.add(row.conversation_id)
-        subject = normalise_subject(row.subject or "")
-        if subject_links(subject):
-            self.subjects.add(subject)
-
-    def shares(self, row: Any) -> bool:
-        if row.message_id in self.ids or row.gm_thread in self.gmail:
-            return True
-        if row.conversation_id in self.conversations:
-            return True
-        if not self.ids.isdisjoint(_ids(row.refs)) or not self.ids.isdisjoint(
-            _ids(row.in_reply_to)
-        ):
-            return True
-        if not self.subjects or not row.subject:
-            return False
-        # A normalised subject is a tail of the folded subject with its white space collapsed:
-        # a cheap test first, the regular expressions only for a likely match.
-        if self._tails is None or len(self._tails) != len(self.subjects):
-            self._tails = tuple(self.subjects)
-        if not " ".join(row.subject.split()).casefold().endswith(self._tails):
-            return False
-        return normalise_subject(row.subject) in self.subjects
-
-
-def _ids(text: str | None) -> list[str]:
-    found = json.loads(text) if text else []
-    return [value for value in found if isinstance(value, str)]
+def _ids(value: str | list[Any] | None) -> list[str]:
+    """Message-IDs from a JSON list, as its text (the scans' cast) or decoded."""
+    found = json.loads(value) if isinstance(value, str) else value or []
+    return [item for item in found if isinstance(item, str)]
 
 
 def rethread(engine: sa.Engine, *, force: bool = False) -> int:
@@ -116,7 +73,10 @@ def rethread(engine: sa.Engine, *, force: bool = False) -> int:
     """
     with engine.begin() as connection:
         if force or get_meta(connection, THREADS_DIRTY) == FULL:
-            changed = _assign(connection, list(connection.execute(sa.select(*_THREAD_COLUMNS))))
+            rows: list[sa.Row[Any]] = list(connection.execute(sa.select(*_THREAD_COLUMNS)))
+            connection.execute(sa.delete(message_links))
+            _keep_links(connection, rows)
+            changed = _assign(connection, rows)
             set_meta(connection, THREADS_DIRTY, "0")
             return changed
     changed = 0
@@ -129,45 +89,81 @@ def rethread(engine: sa.Engine, *, force: bool = False) -> int:
             changed += _assign(connection, _rows(connection, affected))
 
 
+def _link_keys(row: Any) -> set[str]:
+    """The digests of what ``row`` can be linked by: two messages share a conversation link
+    exactly when they share a digest (each kind of link hashed apart from the others)."""
+    values = [("id", value) for value in _ids(row.in_reply_to) + _ids(row.refs)]
+    if row.message_id:
+        values.append(("id", row.message_id))
+    if row.gm_thread:
+        values.append(("gmail", row.gm_thread))
+    if row.conversation_id:
+        values.append(("conversation", row.conversation_id))
+    subject = normalise_subject(row.subject or "")
+    if subject and subject_links(subject):
+        values.append(("subject", subject))
+    return {
+        hashlib.blake2b(f"{kind}\0{value}".encode(), digest_size=16).hexdigest()
+        for kind, value in values
+    }
+
+
+def _keep_links(connection: sa.Connection, rows: Sequence[Any]) -> dict[int, set[str]]:
+    """Write ``rows``' links afresh (a changed message may link by other things now)."""
+    keys = {row.id: _link_keys(row) for row in rows}
+    for chunk in chunks(sorted(keys)):
+        connection.execute(sa.delete(message_links).where(message_links.c.message.in_(chunk)))
+    links = [{"message": ident, "link": link} for ident, found in keys.items() for link in found]
+    for chunk in chunks(links):
+        connection.execute(sa.insert(message_links), chunk)
+    return keys
+
+
 def _affected(connection: sa.Connection, limit: int) -> set[int]:
     """Up to ``limit`` unthreaded messages and every message that can share a conversation
     with them.
 
-    A scan finds the stored messages that share a link with those found so far; each one found
-    brings its whole stored thread at once (an indexed lookup: a thread is linked together, so
-    it would be found anyway, one scan per step of its chain). Scans go on until one adds
-    nothing, usually the second.
+    The threaded messages that share a link with those found so far are looked up by their
+    link digests (an indexed lookup); each one found brings its whole stored thread at once,
+    and every message found brings its own links into the next lookup, until one adds nothing.
     """
-    unthreaded = messages.c.thread_id.is_(None)
     seeds = connection.execute(
-        sa.select(*_LINK_COLUMNS).where(unthreaded).order_by(messages.c.id).limit(limit)
+        sa.select(*_LINK_COLUMNS)
+        .where(messages.c.thread_id.is_(None))
+        .order_by(messages.c.id)
+        .limit(limit)
     ).all()
     found = {row.id for row in seeds}
-    links = _Links()
-    for row in seeds:
-        links.add(row)
-    while found:
-        threads: set[str] = set()
-        scan = connection.execute(
-            sa.select(*_LINK_COLUMNS, messages.c.thread_id)
-            .where(messages.c.thread_id.is_not(None))
-            .execution_options(yield_per=_SCAN_ROWS)
-        )
-        for row in scan:
-            if row.id not in found and links.shares(row):
-                found.add(row.id)
-                links.add(row)
-                threads.add(row.thread_id)
-        if not threads:
-            break
+    pending: set[str] = set()
+    for keys in _keep_links(connection, seeds).values():
+        pending |= keys
+    asked: set[str] = set()
+    while pending:
+        asked |= pending
+        threads = _linked_threads(connection, sorted(pending), found)
+        pending = set()
         for chunk in chunks(sorted(threads)):
             for row in connection.execute(
                 sa.select(*_LINK_COLUMNS).where(messages.c.thread_id.in_(chunk))
             ):
                 if row.id not in found:
                     found.add(row.id)
-                    links.add(row)
+                    pending |= _link_keys(row) - asked
     return found
+
+
+def _linked_threads(connection: sa.Connection, keys: Sequence[str], found: set[int]) -> set[str]:
+    """The threads of the threaded messages not in ``found`` that have one of ``keys``."""
+    threads: set[str] = set()
+    for chunk in chunks(keys):
+        for ident, thread in connection.execute(
+            sa.select(messages.c.id, messages.c.thread_id)
+            .join(message_links, message_links.c.message == messages.c.id)
+            .where(message_links.c.link.in_(chunk), messages.c.thread_id.is_not(None))
+        ):
+            if ident not in found:
+                threads.add(thread)
+    return threads
 
 
 def _rows(connection: sa.Connection, ids: Iterable[int]) -> list[sa.Row[Any]]:

@@ -33,6 +33,11 @@ _RECORD_COLUMNS = (
     messages.c.to_addrs,
     messages.c.cc_addrs,
     messages.c.sentiment,
+    messages.c.impoliteness,
+    messages.c.tone,
+    messages.c.curtness,
+    messages.c.courtesy,
+    messages.c.friction_evidence,
     messages.c.language,
     messages.c.friction,
     messages.c.pressure,
@@ -64,6 +69,11 @@ def _record(row: Any, directory: Directory | None = None) -> Record:
         cc_only=reason is ReplyReason.CC_ONLY,
         reply_reason=reason.value if reason is not None else None,
         sentiment=row.sentiment,
+        impoliteness=row.impoliteness,
+        tone=row.tone,
+        curtness=row.curtness,
+        courtesy=row.courtesy,
+        friction_evidence=row.friction_evidence,
         language=row.language,
         friction=tuple(row.friction or ()),
         pressure=tuple(row.pressure or ()),
@@ -205,6 +215,11 @@ EXPORT_FIELDS = (
     "questions",
     "closing_only",
     "sentiment",
+    "impoliteness",
+    "tone",
+    "curtness",
+    "courtesy",
+    "friction_evidence",
     "friction",
     "pressure",
     "basics",
@@ -216,6 +231,8 @@ EXPORT_FIELDS = (
 )
 
 
+# One flat mapping of every export column, in EXPORT_FIELDS order: split up, the columns and
+# their order would be read in two places.
 def export_messages(
     engine: sa.Engine, *, as_of: datetime, client: str | None = None
 ) -> Iterator[dict[str, Any]]:
@@ -263,6 +280,11 @@ def export_messages(
                 "questions": row.questions,
                 "closing_only": row.closing_only,
                 "sentiment": row.sentiment,
+                "impoliteness": row.impoliteness,
+                "tone": row.tone,
+                "curtness": row.curtness,
+                "courtesy": row.courtesy,
+                "friction_evidence": row.friction_evidence,
                 "friction": row.friction,
                 "pressure": row.pressure,
                 "basics": row.basics,

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from monitor.core.addresses import Directory
-from monitor.core.model import Mailbox, Message
+from monitor.core.model import Mailbox, Message, Noise, TextFeatures
 
 #: Two copies of one message may carry dates this far apart (a Graph sentDateTime against the
 #: Date header, clocks rounded differently); a forgery reusing an id is rarely that close.
@@ -27,13 +27,45 @@ def _mailboxes(items: Sequence[Mailbox]) -> list[list[str]]:
     return [[m.address, m.name] for m in items]
 
 
+def judgement_columns(
+    noise: Noise | None,
+    noise_reason: str | None,
+    needs_reply: bool,
+    text: TextFeatures,
+    snippet: str | None,
+) -> dict[str, Any]:
+    """The columns that hold relmon's judgement of a message: written at ingest and again by
+    ``relmon db reanalyse``, from this one function so the two never differ."""
+    return {
+        "noise": noise.value if noise else None,
+        "noise_reason": (noise_reason or "")[:400] or None,
+        "needs_reply": needs_reply,
+        "language": text.language,
+        "own_chars": text.own_chars,
+        "questions": text.questions,
+        "closing_only": text.closing_only,
+        "sentiment": text.sentiment,
+        "sentences": text.sentences,
+        "evidence": [[s.index, round(s.compound, 4), s.text] for s in text.evidence],
+        "friction": list(text.friction),
+        "pressure": list(text.pressure),
+        "basics": list(text.basics),
+        "impoliteness": text.impoliteness,
+        "tone": text.tone,
+        "curtness": text.curtness,
+        "courtesy": text.courtesy,
+        "friction_evidence": (text.friction_excerpt or text.friction_evidence or "")[:120] or None,
+        "away_until": text.away_until,
+        "snippet": snippet,
+    }
+
+
 def message_row(
     message: Message, directory: Directory, now: datetime, *, sent: bool = True
 ) -> dict[str, Any]:
     """The row of ``message``; ``sent``: it was seen in one of our Sent folders, so a sender
     of ours is believed (see :meth:`Directory.attribute`)."""
     attribution = directory.attribute(message.sender, message.to, message.cc, sender_verified=sent)
-    text = message.text
     return {
         "key": message.key,
         "message_id": message.message_id,
@@ -49,24 +81,12 @@ def message_row(
         "gm_thread": message.gm_thread,
         "conversation_id": message.conversation_id,
         "thread_id": None,
-        "noise": message.noise.value if message.noise else None,
-        "noise_reason": (message.noise_reason or "")[:400] or None,
-        "needs_reply": message.needs_reply,
+        **judgement_columns(
+            message.noise, message.noise_reason, message.needs_reply, message.text, message.snippet
+        ),
         "has_attachments": message.has_attachments,
         "size": message.size,
-        "language": text.language,
-        "own_chars": text.own_chars,
-        "questions": text.questions,
-        "closing_only": text.closing_only,
-        "sentiment": text.sentiment,
-        "sentences": text.sentences,
-        "evidence": [[s.index, round(s.compound, 4), s.text] for s in text.evidence],
-        "friction": list(text.friction),
-        "pressure": list(text.pressure),
-        "basics": list(text.basics),
-        "away_until": text.away_until,
         "notes": list(message.notes),
-        "snippet": message.snippet,
         "direction": attribution.direction.value,
         "client": attribution.client,
         "counterpart": attribution.counterpart,
@@ -82,6 +102,11 @@ _FILLABLE = (
     "conversation_id",
     "language",
     "sentiment",
+    "impoliteness",
+    "tone",
+    "curtness",
+    "courtesy",
+    "friction_evidence",
     "away_until",
     "snippet",
 )

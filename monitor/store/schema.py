@@ -82,6 +82,12 @@ messages = sa.Table(
     sa.Column("friction", sa.JSON, nullable=False),  # cue ids
     sa.Column("pressure", sa.JSON, nullable=False),
     sa.Column("basics", sa.JSON, nullable=False, server_default="[]"),
+    # Friction cues of own text (migration 0009); NULL = unscored (another language, or older).
+    sa.Column("impoliteness", sa.Float),
+    sa.Column("tone", sa.Float),  # VADER with work words at no valence
+    sa.Column("curtness", sa.Float),
+    sa.Column("courtesy", sa.Boolean),  # greets or thanks
+    sa.Column("friction_evidence", sa.String(120)),  # cue term, or its excerpt with snippets
     sa.Column("away_until", sa.Date),
     sa.Column("notes", sa.JSON, nullable=False),
     sa.Column("snippet", sa.Text),
@@ -270,6 +276,24 @@ digests = sa.Table(
     sa.Column("day", sa.Date, primary_key=True),
     sa.Column("outbox", sa.Integer),
     sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+# What each threaded message can be linked by (a Message-ID it has or names, its Gmail thread,
+# its Graph conversation, its normalised subject), each as a short digest, so re-threading after
+# a sync finds the stored messages a new one links to by index instead of reading every row.
+# Kept by re-threading itself (monitor/store/conversations.py), which sees every new or
+# changed message.
+message_links = sa.Table(
+    "message_links",
+    metadata,
+    sa.Column(
+        "message",
+        sa.Integer,
+        sa.ForeignKey("messages.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("link", sa.String(32), nullable=False, index=True),
 )
 
 # Dashboard passwords: one argon2 hash per team member address (``relmon web passwd``).

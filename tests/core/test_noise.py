@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import tomllib
 from pathlib import Path
 
@@ -251,3 +252,22 @@ def test_srs_forwarding_return_path_is_not_verp(analyzer) -> None:
 )
 def test_a_client_who_writes_remove_or_receive_is_still_a_person(body, analyzer) -> None:
     assert read(email(body=body), analyzer).noise is None
+
+
+def test_remote_links_and_images_are_counted_in_linear_time_on_crafted_html() -> None:
+    from monitor.core.bulk import html_refs
+
+    crafted = "<a " * 70_000 + "<img " * 70_000
+    started = time.process_time()
+    refs = html_refs(crafted)
+
+    assert time.process_time() - started < 0.5
+    assert (refs.links, refs.images) == (0, 0)
+
+
+def test_images_a_client_attaches_are_not_remote_images() -> None:
+    from monitor.core.bulk import html_refs
+
+    html = '<p>Photos of the damaged pallets:</p><img src="cid:image001.jpg@01DA">' * 4
+
+    assert html_refs(html).images == 0

@@ -341,3 +341,30 @@ def test_a_sentence_wrapped_before_its_last_capitalised_words_is_not_a_sign_off(
     )
 
     assert own_text(body).text.endswith("spreadsheets from\nAccounts Receivable.")
+
+
+def test_the_last_item_of_a_list_is_not_a_sign_off_name() -> None:
+    body = (
+        "Lunch on Thursday is from Kelly's:\n\n"
+        "Chicken Fried Steak or Meat Loaf\n"
+        "Mashed Potatoes/Corn/Green Beans\n"
+        "Assorted Desserts\n"
+        "Iced Tea\n"
+    )
+
+    assert own_text(body).text.endswith("Assorted Desserts\nIced Tea")
+
+
+def test_a_name_below_a_finished_sentence_is_still_a_sign_off() -> None:
+    body = "The counts for Leeds are in the shared sheet now.\nDana\n"
+
+    assert own_text(body).text == "The counts for Leeds are in the shared sheet now."
+
+
+@pytest.mark.parametrize(
+    "closing", ["With regards,", "Kindest regards,", "Thanks and best regards,"]
+)
+def test_a_longer_english_closing_goes_with_the_name_below_it(closing: str) -> None:
+    body = f"I merged the fix for the plugin; please verify my commit.\n\n{closing}\nRobert\n"
+
+    assert own_text(body).text == "I merged the fix for the plugin; please verify my commit."

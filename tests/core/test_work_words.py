@@ -30,3 +30,15 @@ def test_work_words_come_from_the_language_lexicon_and_keep_the_whole_vader_lexi
     assert work_words("xx") == frozenset()
     domain = DomainVader(words)
     assert "error" in domain.general and "error" not in domain.lexicon
+
+
+def test_the_score_alone_is_the_same_score_without_its_sentences() -> None:
+    from monitor.core.sentiment import DomainVader, score
+
+    vader = DomainVader.load("en")
+    for text in (
+        "Hi Alice,\n\nWhat exactly fails? What error do you get?\n\nThanks, Dana",
+        "This is unacceptable. The export is broken again and nobody told us.",
+        "Great work on the pilot, the board loved it!",
+    ):
+        assert score(text, "en", vader, evidence=0).compound == score(text, "en", vader).compound

@@ -9,10 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from monitor.core import friction_norm
 from monitor.core.detectors.base import (
     Detector,
+    Figure,
     Finding,
     Kind,
+    Severity,
     counted,
     day_month,
     severity_between,
@@ -21,6 +24,7 @@ from monitor.core.detectors.base import (
 
 if TYPE_CHECKING:
     from monitor.core.facts import ClientFacts
+    from monitor.core.friction_norm import NormFacts
     from monitor.core.tone import FrictionFacts
 
 
@@ -53,8 +57,30 @@ def _detail(facts: FrictionFacts) -> str:
     return "; ".join(parts) if parts else "no friction cues"
 
 
+def _norm_severity(norm: NormFacts | None) -> Severity | None:
+    """A turn against the client's own norm warns (critical when far beyond it); one hostile
+    message from a warm client warns."""
+    if norm is None:
+        return None
+    if norm.critical:
+        return Severity.CRITICAL
+    if norm.turn or norm.outburst is not None:
+        return Severity.WARNING
+    return None
+
+
+def explanation(client: str, facts: FrictionFacts) -> str:
+    """What the alert email and ``relmon client`` both say about the client's friction."""
+    cues = f"{client}, last {facts.window_days} days ({facts.messages} messages): {_detail(facts)}."
+    norm = facts.norm
+    if norm is None or not (norm.frictional or norm.outburst):
+        return cues
+    return f"{friction_norm.explain(client, norm)}. {cues}"
+
+
 def judge(client: str, facts: FrictionFacts, thresholds: FrictionThresholds) -> Finding:
-    """Friction building: escalation words, pointed reminders, negative tone, senior people copied."""
+    """Friction building: cues (escalation words, pointed reminders, negative tone, senior
+    people copied) and a turn against the client's own norm, whichever is worse."""
     points = facts.points()
     contributing = facts.contributing()
     severity = severity_between(
@@ -62,16 +88,19 @@ def judge(client: str, facts: FrictionFacts, thresholds: FrictionThresholds) -> 
     )
     if len(contributing) < 2:
         severity = None  # one grumpy message is not a pattern
-    explanation = (
-        f"{client}, last {facts.window_days} days ({facts.messages} messages): {_detail(facts)}."
-    )
+    norm_severity = _norm_severity(facts.norm)
+    if norm_severity is not None and severity is not None:
+        severity = Severity.CRITICAL  # explicit cues and a turn against the norm agree
+    elif norm_severity is not None:
+        severity = norm_severity
     evidence = facts.records()
     return Finding(
         Kind.FRICTION,
         severity,
-        explanation,
+        explanation(client, facts),
         figures={
             "points": round(points, 1),
+            **_norm_figures(facts.norm),
             "messages": facts.messages,
             "sentiment_now": facts.sentiment_now,
             "sentiment_usual": facts.sentiment_usual,
@@ -83,6 +112,17 @@ def judge(client: str, facts: FrictionFacts, thresholds: FrictionThresholds) -> 
         },
         evidence=tuple(evidence),
     )
+
+
+def _norm_figures(norm: NormFacts | None) -> dict[str, Figure]:
+    if norm is None:
+        return {}
+    return {
+        "recent_scored": len(norm.recent),
+        "recent_frictional": len(norm.frictional),
+        "usual_frictional_share": round(norm.norm_rate, 2) if norm.norm_rate is not None else None,
+        "unscored_messages": norm.unscored,
+    }
 
 
 def detect(facts: ClientFacts, thresholds: FrictionThresholds) -> Finding:

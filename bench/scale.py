@@ -1,0 +1,378 @@
+"""How relmon's answers scale with the size of the store: health, client, a small sync.
+
+Builds stores of ``--sizes`` messages (default 10,000 and 100,000) over 500 clients and 20
+consultants across one year, in relmon's own stored shape: messages normalised and analysed the
+way a sync stores them (direction, client, thread, tone, cues, noise), written through the store
+layer (``save_items``, then re-threading), without parsing raw mail, so a large store is built in
+minutes. Then, each in a fresh process, with the child's peak resident size:
+
+- ``relmon health`` and ``relmon health --json``;
+- ``relmon client NAME`` for the busiest client;
+- a sync of 100 new messages (replies in stored conversations) followed by the evaluation pass
+  the daemon runs after it (re-threading and alert evaluation included).
+
+Each figure is the median of ``--runs`` runs. The targets ("health in under a second at a
+million messages") are printed beside the figures measured at the largest size.
+
+    nice -n 10 python bench/scale.py [--sizes 10000 100000] [--runs 3] [--pg URL]
+    python bench/scale.py --code /path/to/other/checkout   # the same measures of other code
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+START = datetime(2025, 9, 1, 8, 0, tzinfo=UTC)
+YEAR_DAYS = 365
+AS_OF = START + timedelta(days=YEAR_DAYS)
+CLIENTS = 500
+CONSULTANTS = 20
+TARGETS = {  # at 1,000,000 messages
+    "health": 1.0,
+    "health_json": 1.0,
+    "client": 0.5,
+    "sync100": 2.0,
+}
+RSS_TARGET_MB = 500.0
+FRICTION = ("escalation:unacceptable", "pressure:per my last email", "tone:disappointed")
+PRESSURE = ("status:any update", "status:checking in", "status:by eod")
+BASICS = ("basics:can you explain", "basics:what does")
+
+
+def config_text(url: str) -> str:
+    lines = [
+        "[team]",
+        'name = "Northwind Advisory"',
+        'domains = ["northwind-advisory.example"]',
+        'timezone = "Europe/London"',
+        'working_hours = "Mon-Fri 09:00-17:30"',
+    ]
+    for n in range(CONSULTANTS):
+        lines += ["[[team.members]]", f'name = "Consultant {n}"', f'address = "{_us(n)}"']
+    for n in range(CLIENTS):
+        lines += [
+            "[[clients]]",
+            f'name = "Client {n:03d}"',
+            f'domains = ["client{n:03d}.example"]',
+            f'owner = "{_us(n % CONSULTANTS)}"',
+        ]
+    lines += ["[store]", f'url = "{url}"']
+    return "\n".join(lines) + "\n"
+
+
+def _us(n: int) -> str:
+    return f"consultant{n}@northwind-advisory.example"
+
+
+def _weights(rng: random.Random) -> list[float]:
+    """Clients' shares of the mail: a few busy ones, a long tail (Zipf-like)."""
+    weights = [1.0 / (rank + 1) ** 0.8 for rank in range(CLIENTS)]
+    rng.shuffle(weights)
+    return weights
+
+
+def _features(rng: random.Random, inbound: bool):  # type: ignore[no-untyped-def]
+    from monitor.core.model import TextFeatures
+
+    roll = rng.random()
+    return TextFeatures(
+        language="en",
+        own_chars=rng.randint(80, 2400),
+        sentiment=round(rng.uniform(-0.6, 0.9), 3) if roll > 0.05 else None,
+        sentences=rng.randint(1, 12),
+        friction=(rng.choice(FRICTION),) if inbound and roll < 0.04 else (),
+        pressure=(rng.choice(PRESSURE),) if inbound and 0.04 <= roll < 0.12 else (),
+        basics=(rng.choice(BASICS),) if inbound and 0.12 <= roll < 0.16 else (),
+        questions=rng.randint(0, 3) if inbound else rng.randint(0, 1),
+        closing_only=inbound and 0.16 <= roll < 0.2,
+    )
+
+
+def conversations(size: int, seed: int = 11):  # type: ignore[no-untyped-def]
+    """``size`` messages in conversations of 2 to 8 between a client's people and its owner,
+    dates spread over the year, about 5% of inbound mail auto-replies."""
+    from monitor.core.model import Mailbox, Message, Noise
+
+    rng = random.Random(seed)
+    weights = _weights(rng)
+    made = 0
+    number = 0
+    while made < size:
+        client = rng.choices(range(CLIENTS), weights)[0]
+        number += 1
+        length = min(size - made, rng.randint(2, 8))
+        when = START + timedelta(minutes=rng.randint(0, (YEAR_DAYS - 12) * 24 * 60))
+        contact = Mailbox(f"person{rng.randint(0, 4)}@client{client:03d}.example", "Person")
+        owner = Mailbox(_us(client % CONSULTANTS), "Consultant")
+        subject = f"Project {number} plan"
+        previous: list[str] = []
+        for turn in range(length):
+            inbound = turn % 2 == 0
+            key = f"c{number}.{turn}@bench.example"
+            auto = inbound and rng.random() < 0.05
+            yield (
+                not inbound,
+                Message(
+                    key=key,
+                    message_id=key,
+                    date=when,
+                    sender=contact if inbound else owner,
+                    to=(owner if inbound else contact,),
+                    subject=("Re: " if turn else "") + subject,
+                    in_reply_to=tuple(previous[-1:]),
+                    references=tuple(previous),
+                    noise=Noise.AUTO_REPLY if auto else None,
+                    needs_reply=inbound and not auto,
+                    size=rng.randint(2000, 20000),
+                    text=_features(rng, inbound),
+                ),
+            )
+            previous.append(key)
+            when += timedelta(minutes=rng.randint(20, 3 * 24 * 60))
+            made += 1
+
+
+def child_build(url: str, size: int, config_path: str) -> None:
+    from monitor.config import load_config
+    from monitor.sources.sink import Item
+    from monitor.store import Store
+    from monitor.store.conversations import rethread
+    from monitor.store.messages import save_items
+
+    config = load_config(config_path)
+    store = Store.open(url)
+    directory = config.directory()
+    batches: dict[bool, list[Item]] = {True: [], False: []}
+    started = time.perf_counter()
+
+    def flush(sent: bool) -> None:
+        with store.engine.begin() as connection:
+            save_items(
+                connection,
+                account="bench",
+                folder="Sent" if sent else "INBOX",
+                items=batches[sent],
+                directory=directory,
+                now=AS_OF,
+            )
+        batches[sent] = []
+
+    for sent, message in conversations(size):
+        batches[sent].append(Item(message.key, message, sent=sent))
+        if len(batches[sent]) >= 2000:
+            flush(sent)
+    for sent in (True, False):
+        if batches[sent]:
+            flush(sent)
+    rethread(store.engine)
+    store.close()
+    # The daemon has evaluated the store before the next sync: its first-evaluation alerts are
+    # not part of what a small sync costs.
+    from monitor.app.alerting import evaluate_alerts
+    from monitor.app.runtime import Runtime
+
+    runtime = Runtime.open(config)
+    evaluate_alerts(runtime, now=AS_OF)
+    runtime.close()
+    print(json.dumps({"seconds": time.perf_counter() - started}))
+
+
+def child_sync100(config_path: str, run: int) -> None:
+    """100 new messages (replies in stored conversations, as one sync brings them), then the
+    re-threading and the evaluation pass the daemon runs after a sync."""
+    import dataclasses
+
+    from monitor.app.alerting import evaluate_alerts
+    from monitor.app.runtime import Runtime
+    from monitor.config import load_config
+    from monitor.sources.sink import Item
+    from monitor.store.conversations import rethread
+    from monitor.store.messages import save_items
+
+    started = time.perf_counter()
+    cpu = time.process_time()
+    runtime = Runtime.open(load_config(config_path))
+    now = AS_OF + timedelta(days=run + 1)
+    items = []
+    for n, (sent, message) in enumerate(conversations(100, seed=1000 + run)):
+        moved = dataclasses.replace(
+            message,
+            key=f"new{run}.{n}.{message.key}",
+            message_id=f"new{run}.{n}.{message.key}",
+            date=now - timedelta(hours=2, minutes=n),
+            in_reply_to=(f"c{n + 1}.0@bench.example",),
+            references=(f"c{n + 1}.0@bench.example",),
+        )
+        items.append(Item(moved.key, moved, sent=sent))
+    with runtime.store.engine.begin() as connection:
+        save_items(
+            connection,
+            account="bench",
+            folder="INBOX",
+            items=items,
+            directory=runtime.directory,
+            now=now,
+        )
+    rethread(runtime.store.engine)
+    evaluate_alerts(runtime, now=now)
+    runtime.close()
+    print(json.dumps({"seconds": time.perf_counter() - started, "cpu": time.process_time() - cpu}))
+
+
+def measured(command: list[str], env: dict[str, str]) -> dict[str, float]:
+    """Wall seconds, CPU seconds and peak RSS (MB) of ``command`` in a fresh process."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        # Output to files, not pipes: a child whose output fills a pipe nobody reads yet waits.
+        process = subprocess.Popen(command, stdout=out, stderr=err, env=env, text=True)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        text, problem = out.read(), err.read()
+    if status != 0:
+        raise SystemExit(f"{command} failed:\n{problem[-3000:]}")
+    figures = {
+        "seconds": seconds,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "rss_mb": usage.ru_maxrss / 1024,
+    }
+    last = text.strip().splitlines()[-1] if text.strip() else ""
+    if last.startswith("{") and '"seconds"' in last:
+        figures.update({f"inner_{k}": v for k, v in json.loads(last).items()})
+    return figures
+
+
+def busiest_client(url: str) -> str:
+    import sqlalchemy as sa
+
+    from monitor.store.schema import messages
+
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        row = connection.execute(
+            sa.select(messages.c.client, sa.func.count())
+            .where(messages.c.client.is_not(None))
+            .group_by(messages.c.client)
+            .order_by(sa.func.count().desc())
+            .limit(1)
+        ).one()
+    engine.dispose()
+    return str(row[0])
+
+
+def bench_store(code: Path, url: str, label: str, size: int, runs: int, workdir: Path) -> list:  # type: ignore[type-arg]
+    config = workdir / f"relmon-{label}-{size}.toml"
+    config.write_text(config_text(url))
+    env = {**os.environ, "PYTHONPATH": str(code), "RELMON_CONFIG": str(config)}
+    me = [sys.executable, __file__, "--code", str(code)]
+    built = measured([*me, "--child", "build", url, str(size), str(config)], env)
+    print(f"# {label} {size:,}: built in {built['seconds']:.1f} s", file=sys.stderr)
+    name = busiest_client(url)
+    relmon = [sys.executable, "-m", "monitor", "--config", str(config)]
+    as_of = ["--as-of", AS_OF.isoformat()]
+    commands = {
+        "health": [*relmon, "health", *as_of],
+        "health_json": [*relmon, "health", "--json", *as_of],
+        "client": [*relmon, "client", name, *as_of],
+    }
+    rows = []
+    for what, command in commands.items():
+        runs_of = [measured(command, env) for _ in range(runs)]
+        rows.append(_row(label, size, what, runs_of))
+        print(f"# {rows[-1]}", file=sys.stderr)
+    syncs = [measured([*me, "--child", "sync100", str(config), str(n)], env) for n in range(runs)]
+    rows.append(_row(label, size, "sync100", syncs))
+    print(f"# {rows[-1]}", file=sys.stderr)
+    return rows
+
+
+def _row(label: str, size: int, what: str, runs: list[dict[str, float]]) -> dict[str, object]:
+    return {
+        "store": label,
+        "size": size,
+        "what": what,
+        "seconds": statistics.median(r["seconds"] for r in runs),
+        "cpu": statistics.median(r["cpu"] for r in runs),
+        "rss_mb": statistics.median(r["rss_mb"] for r in runs),
+    }
+
+
+def pg_url(base: str, size: int) -> str:
+    """A fresh database for one store size on the server ``base`` points at."""
+    import sqlalchemy as sa
+
+    name = f"relmon_scale_{size}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+        connection.execute(sa.text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
+def print_table(rows: list[dict[str, object]]) -> None:
+    largest = max(int(r["size"]) for r in rows)  # type: ignore[call-overload]
+    print(
+        f"{'store':<10} {'messages':>10} {'measure':<12} {'median s':>9} {'cpu s':>7} "
+        f"{'RSS MB':>7}  target at 1M"
+    )
+    for row in rows:
+        target = TARGETS[str(row["what"])]
+        verdict = ""
+        if row["size"] == largest:
+            fast = float(row["seconds"]) < target  # type: ignore[arg-type]
+            small = float(row["rss_mb"]) < RSS_TARGET_MB  # type: ignore[arg-type]
+            verdict = "met" if fast and small else "MISSED"
+            verdict += f" at {largest:,}"
+        print(
+            f"{row['store']:<10} {row['size']:>10,} {row['what']:<12} {row['seconds']:>9.2f} "
+            f"{row['cpu']:>7.2f} {row['rss_mb']:>7.0f}  < {target} s, < {RSS_TARGET_MB:.0f} MB "
+            f"{verdict}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--pg", help="also on PostgreSQL: a URL whose user may create databases")
+    parser.add_argument("--code", type=Path, default=ROOT)
+    parser.add_argument("--child", nargs="+")
+    args = parser.parse_args()
+    sys.path.insert(0, str(args.code))
+    if args.child:
+        kind, *rest = args.child
+        if kind == "build":
+            child_build(rest[0], int(rest[1]), rest[2])
+        else:
+            child_sync100(rest[0], int(rest[1]))
+        return
+    rows: list[dict[str, object]] = []
+    with tempfile.TemporaryDirectory(prefix="relmon-scale-") as scratch:
+        workdir = Path(scratch)
+        for size in args.sizes:
+            url = f"sqlite:///{workdir}/scale-{size}.db"
+            rows += bench_store(args.code, url, "sqlite", size, args.runs, workdir)
+            if args.pg:
+                rows += bench_store(
+                    args.code, pg_url(args.pg, size), "postgresql", size, args.runs, workdir
+                )
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()
