@@ -29,6 +29,7 @@ class OutboxKind(StrEnum):
     OPERATOR = "operator"  # an account whose credentials stopped working
     DIGEST = "digest"  # an owner's daily digest of warnings
     TEST = "test"  # `relmon alerts test-email`
+    WEEKLY = "weekly"  # an owner's weekly portfolio report
 
 
 class OutboxState(StrEnum):
@@ -68,6 +69,7 @@ class DigestNote:
     day: str  # the owner's local date, ISO
     when: datetime
     tz: tzinfo
+    done: tuple[str, ...] = ()  # the owner's replies that acted on alerts, confirmed here
 
 
 @dataclass(frozen=True)

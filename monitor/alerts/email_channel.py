@@ -93,6 +93,7 @@ class EmailChannel:
             cc=cc,
             when=note.when,
             tz=note.tz,
+            done=note.done,
         )
         return outgoing(
             message, kind=OutboxKind.DIGEST, recipients=[note.owner, *cc], not_before=note.when

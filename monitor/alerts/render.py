@@ -1,13 +1,12 @@
 """Alert emails: plain text and HTML that read well in Gmail and Outlook, and cannot be abused.
 
-Everything that comes from mail (subjects, names, addresses) is untrusted: control characters
-and bidirectional overrides are removed, lengths are capped, HTML is escaped, and headers are set
-as plain strings on a fresh :class:`~email.message.EmailMessage`, which refuses line breaks.
-The HTML has no external images, scripts or stylesheets; styles are inline.
-
-Every alert email carries ``Auto-Submitted: auto-generated`` (RFC 3834) so that auto-responders
-stay quiet, ``X-Auto-Response-Suppress: All`` for Exchange, and ``X-Relmon-Alert`` so that
-relmon recognises its own mail if it turns up in a monitored mailbox.
+Everything that comes from mail (subjects, names, addresses) is untrusted: control characters and
+bidirectional overrides are removed, lengths are capped, HTML is escaped, and headers are set as
+plain strings on a fresh :class:`~email.message.EmailMessage`, which refuses line breaks. The
+HTML has no external images, scripts or stylesheets; styles are inline. Every alert email carries
+``Auto-Submitted: auto-generated`` (RFC 3834) so that auto-responders stay quiet,
+``X-Auto-Response-Suppress: All`` for Exchange, and ``X-Relmon-Alert`` so that relmon
+recognises its own mail if it turns up in a monitored mailbox.
 """
 
 from __future__ import annotations
@@ -32,6 +31,7 @@ from monitor.sparkline import sparkline
 JSONObject = dict[str, Any]
 
 ALERT_HEADER = "X-Relmon-Alert"
+REPLY_HINT = 'Reply "ack", "snooze 3d" or "resolve" on the first line to act on this alert.'
 _BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -91,11 +91,8 @@ def alert_root_id(alert_id: int, sender: str) -> str:
 
 def alert_message_id(alert_id: int, event_id: int, sender: str, *, first: bool) -> str:
     """Derived from the alert and the transition: a re-delivery after a crash is the same email."""
-    return (
-        alert_root_id(alert_id, sender)
-        if first
-        else f"<relmon.alert.{alert_id}.{event_id}@{domain_of(sender)}>"
-    )
+    later = f"<relmon.alert.{alert_id}.{event_id}@{domain_of(sender)}>"
+    return alert_root_id(alert_id, sender) if first else later
 
 
 def _base(
@@ -178,9 +175,10 @@ def _text(mail: AlertMail, tz: tzinfo) -> str:
         lines.append(mail.common_advice)
     lines += [
         "",
-        f"Acknowledge: relmon alerts ack {mail.alert_id}    Snooze: relmon alerts snooze {mail.alert_id} 3d",
+        REPLY_HINT,
+        f"(or: relmon alerts ack {mail.alert_id} / snooze {mail.alert_id} 3d / resolve {mail.alert_id})",
         "-- ",
-        "Sent automatically by relmon. Replies are not read.",
+        "Sent automatically by relmon.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -241,8 +239,8 @@ def _html(mail: AlertMail, tz: tzinfo) -> str:
         )
     parts.append(
         '<tr><td style="padding:12px;font-size:12px;color:#666;">'
-        f"Acknowledge: <code>relmon alerts ack {mail.alert_id}</code> &middot; Snooze: <code>relmon alerts snooze {mail.alert_id} 3d</code><br>"
-        "Sent automatically by relmon. Replies are not read.</td></tr></table></body></html>"
+        f"{html.escape(REPLY_HINT)}<br>(or: <code>relmon alerts ack {mail.alert_id}</code>)<br>"
+        "Sent automatically by relmon.</td></tr></table></body></html>"
     )
     return "".join(parts)
 
@@ -305,6 +303,7 @@ def digest_email(
     cc: Sequence[str] = (),
     when: datetime,
     tz: tzinfo,
+    done: Sequence[str] = (),  # the owner's replies that acted on alerts, confirmed here
 ) -> EmailMessage:
     count = len(entries)
     subject = f"relmon daily digest: {counted(count, 'warning')} ({day})"
@@ -325,6 +324,11 @@ def digest_email(
             f' <span style="color:#777;font-size:12px;">(alert {entry.alert_id})</span><br>'
             f'<span style="font-size:13px;line-height:1.45;">{html.escape(clean(entry.explanation, 600))}</span></td></tr>'
         )
+    text += [f"Done: {clean(line, 300)}" for line in done]
+    rows += [
+        f'<tr><td style="padding:8px 12px;border-top:1px solid #ddd;">Done: {html.escape(clean(line, 300))}</td></tr>'
+        for line in done
+    ]
     text += [
         "",
         "Acknowledge one: relmon alerts ack ID; see all: relmon alerts",

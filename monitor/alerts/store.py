@@ -40,6 +40,7 @@ __all__ = [
     "StoredAlert",
     "Transition",
     "act",
+    "act_on",
     "apply",
     "enqueue",
     "events_of",
@@ -280,35 +281,49 @@ def act(
     until: datetime | None = None,
 ) -> StoredAlert:
     """An owner's acknowledgement, snooze or resolution; raises ``KeyError``/``ValueError``."""
-    action = Action(action)  # a plain "ack" from a script is welcome too
     with engine.begin() as connection:
-        found = get(connection, alert_id, lock=True)
-        if found is None:
-            raise KeyError(alert_id)
-        view = _acted(found, action, now, until)
-        rows.update(
-            connection,
-            alert_id,
-            {
-                "state": view.state.value,
-                "changed_at": now,
-                "resolved_at": view.resolved_at,
-                "snoozed_until": view.snoozed_until,
-            },
-        )
-        _record_event(
-            connection,
-            alert_id,
-            now,
-            _ACTED[action],
-            found.severity,
-            view.state,
-            by=by,
-            figures={"until": until.isoformat()} if until else None,
-        )
-        updated = get(connection, alert_id)
-        assert updated is not None
-        return updated
+        return act_on(connection, alert_id, action, now, by=by, until=until)
+
+
+def act_on(
+    connection: sa.Connection,
+    alert_id: int,
+    action: Action,
+    now: datetime,
+    *,
+    by: str,
+    until: datetime | None = None,
+) -> StoredAlert:
+    """:func:`act` inside the caller's transaction (a reply's record and its effect commit
+    together)."""
+    action = Action(action)  # a plain "ack" from a script is welcome too
+    found = get(connection, alert_id, lock=True)
+    if found is None:
+        raise KeyError(alert_id)
+    view = _acted(found, action, now, until)
+    rows.update(
+        connection,
+        alert_id,
+        {
+            "state": view.state.value,
+            "changed_at": now,
+            "resolved_at": view.resolved_at,
+            "snoozed_until": view.snoozed_until,
+        },
+    )
+    _record_event(
+        connection,
+        alert_id,
+        now,
+        _ACTED[action],
+        found.severity,
+        view.state,
+        by=by,
+        figures={"until": until.isoformat()} if until else None,
+    )
+    updated = get(connection, alert_id)
+    assert updated is not None
+    return updated
 
 
 def mark_notified(

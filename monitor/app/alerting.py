@@ -24,6 +24,7 @@ from monitor.app.digests import send_digests
 from monitor.app.evaluation import prepare
 from monitor.app.notifications import ClientFacts, alert_note
 from monitor.app.runtime import Runtime
+from monitor.app.weekly import send_weekly_reports
 from monitor.clock import iso
 from monitor.config import Client
 from monitor.core.analysis import ClientHistory, ClientReport, analyse
@@ -48,6 +49,7 @@ NOT_CONFIGURED = "alert emails are not configured ([alerts] from and [smtp])"
 class AlertsReport:
     events: list[dict[str, object]] = field(default_factory=list)  # transitions that happened
     digests: int = 0
+    weekly: int = 0  # weekly portfolio reports queued
     sent: int = 0
     retried: int = 0
     failed: int = 0
@@ -216,6 +218,7 @@ def send_alerts(
     """`relmon alerts send`: evaluate, queue due digests, deliver — once."""
     result = evaluate_alerts(runtime, now=now)
     result.digests = send_digests(runtime, now=now)
+    result.weekly = send_weekly_reports(runtime, now=now)
     crash_point("alerts-committed")
     delivered = deliver(runtime, now=now, channels=channels)
     result.sent, result.retried, result.failed, result.delivery = (

@@ -3,7 +3,8 @@
 Once per owner and local day (a restart never makes a second one, nor does a second process
 running at the same moment), and skipped when there is nothing to say. The day's record, the
 digest row and the link from each carried event to it are written in one transaction; the
-warnings come from the alerts themselves, one entry per alert.
+warnings come from the alerts themselves, one entry per alert; the owner's replies that acted
+on alerts since the last email are confirmed in it (and make a digest worth sending).
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ import sqlalchemy as sa
 
 from monitor.alerts.channel import Channel, DigestNote
 from monitor.alerts.render import DigestEntry
+from monitor.alerts.weekly import reply_sentence
 from monitor.app.channels import channels_for, enqueue_all
 from monitor.app.runtime import Runtime
 from monitor.store.alerting import claim_digest, link_digest, pending_warnings, record_digest
+from monitor.store.replies import confirm, unconfirmed
 
 
 def _digest(
@@ -32,14 +35,18 @@ def _digest(
     if not claim_digest(connection, owner, day, now):
         return 0
     pending = pending_warnings(connection, owner)
+    replies = unconfirmed(connection, owner)
     outbox_id = None
     queued = 0
-    if pending and channels:
+    if (pending or replies) and channels:
         entries = tuple(
             DigestEntry(w.alert_id, w.client, w.kind, w.severity, w.explanation, w.opened_at)
             for w in pending
         )
-        note = DigestNote(entries=entries, owner=owner, day=day.isoformat(), when=now, tz=tz)
+        done = tuple(reply_sentence(r, tz) for r in replies)
+        note = DigestNote(
+            entries=entries, owner=owner, day=day.isoformat(), when=now, tz=tz, done=done
+        )
         rows = enqueue_all(connection, (c.digest(note) for c in channels), now=now)
         # The first channel's row (email, when configured) carries the events: its delivery
         # marks the alerts notified.
@@ -47,6 +54,7 @@ def _digest(
         if outbox_id is not None:
             link_digest(connection, [w.alert_id for w in pending], outbox_id)
             record_digest(connection, owner, day, outbox_id)
+            confirm(connection, [r.key for r in replies], outbox_id)
         queued = 1
     return queued
 

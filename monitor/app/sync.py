@@ -147,6 +147,7 @@ def sync_account(
         structlog.contextvars.unbind_contextvars("account")
     if result.error_kind is None:
         rethread(runtime.store.engine)
+        _act_on_replies(runtime, now=now)
     _record(runtime, account, result, now=now)
     result.seconds = time.perf_counter() - started
     logger.info(
@@ -158,6 +159,17 @@ def sync_account(
         error_kind=result.error_kind.value if result.error_kind else None,
     )
     return result
+
+
+def _act_on_replies(runtime: Runtime, *, now: datetime) -> None:
+    """Owners' replies to alert emails that this sync brought in ("ack", "snooze 3d"); a
+    failure here is logged and never fails the sync (the replies wait for the next one)."""
+    from monitor.app.replies import apply_replies
+
+    try:
+        apply_replies(runtime, now=now)
+    except Exception:  # the mail is stored; acting on replies is retried next sync
+        logger.exception("alert_replies_failed")
 
 
 def _record(runtime: Runtime, account: Account, result: AccountSync, *, now: datetime) -> None:

@@ -53,6 +53,7 @@ def _register() -> None:
         export_cmd,
         health_cmd,
         ingest_cmd,
+        report_cmd,
         run_cmd,
         sync_cmd,
         web_cmd,
@@ -70,6 +71,7 @@ def _register() -> None:
         alerts_cmd,
         backtest_cmd,
         export_cmd,
+        report_cmd,
         demo_cmd,
         web_cmd,
     ):

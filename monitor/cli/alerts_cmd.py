@@ -241,7 +241,7 @@ def resolve(app: App, alert_id: int) -> None:
 @pass_app
 @fail_cleanly
 def send(app: App, as_json: bool) -> None:
-    """Evaluate every client now, queue due digests, and deliver what is due — once.
+    """Evaluate every client now, queue due digests and weekly reports, and deliver what is due — once.
 
     \b
     Example:
@@ -256,6 +256,7 @@ def send(app: App, as_json: bool) -> None:
                 "schema": "relmon/alerts-send/v1",
                 "events": result.events,
                 "digests": result.digests,
+                "weekly": result.weekly,
                 "sent": result.sent,
                 "retried": result.retried,
                 "failed": result.failed,
@@ -269,7 +270,7 @@ def send(app: App, as_json: bool) -> None:
                 f"alert {event['alert']}: {who} {event['kind']} {event['event']} ({event['severity'] or 'cleared'})"
             )
         click.echo(
-            f"{result.digests} digest(s) queued; {result.sent} email(s) sent, {result.retried} to retry, {result.failed} failed"
+            f"{result.digests} digest(s) and {result.weekly} weekly report(s) queued; {result.sent} email(s) sent, {result.retried} to retry, {result.failed} failed"
         )
         if result.delivery:
             click.echo(f"not delivered: {result.delivery}")

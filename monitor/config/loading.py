@@ -15,6 +15,7 @@ from monitor.config.model import Config
 from monitor.config.paths import find_config_path
 from monitor.config.privacy import parse_privacy
 from monitor.config.reading import Problems, Table
+from monitor.config.reports import parse_reports
 from monitor.config.store import parse_store
 from monitor.config.team import parse_freemail, parse_team
 from monitor.config.thresholds import parse_lexicon, parse_thresholds
@@ -43,6 +44,7 @@ def parse_config(data: Mapping[str, object], path: Path | None = None) -> Config
     webhooks = parse_webhooks(root, base, problems)
     web = parse_web(root, base, problems)
     check_slugs(clients, problems)
+    reports = parse_reports(root, problems)
     root.done()
     if problems.items:
         raise ConfigError(problems.items, str(path) if path else None)
@@ -60,6 +62,7 @@ def parse_config(data: Mapping[str, object], path: Path | None = None) -> Config
         daemon=daemon,
         webhooks=webhooks,
         web=web,
+        reports=reports,
     )
 
 

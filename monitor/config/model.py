@@ -252,6 +252,18 @@ class Web:
 
 
 @dataclass(frozen=True)
+class Reports:
+    """``[reports]``: the weekly portfolio email; off unless ``weekly`` names a day and time."""
+
+    weekly_day: int | None = None  # Monday is 0, in each owner's own time zone
+    weekly_minute: int = 8 * 60  # minutes after local midnight
+
+    @property
+    def weekly(self) -> bool:
+        return self.weekly_day is not None
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path | None
     team: Team
@@ -266,6 +278,7 @@ class Config:
     daemon: Daemon = field(default_factory=Daemon)
     webhooks: tuple[Webhook, ...] = ()  # [[webhooks]]: signed HTTP POSTs of alerts
     web: Web = field(default_factory=Web)
+    reports: Reports = field(default_factory=Reports)  # [reports]: the weekly portfolio email
 
     def member(self, address: str) -> Member | None:
         return next(

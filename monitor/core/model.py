@@ -23,6 +23,9 @@ class Noise(StrEnum):
     READ_RECEIPT = "read_receipt"
     CALENDAR_REPLY = "calendar_reply"  # accepted / declined / tentative
     OWN_ALERT = "own_alert"  # relmon's own alert emails found in a monitored mailbox
+    ALERT_REPLY = (
+        "alert_reply"  # an owner's reply to a relmon alert email: internal, not client mail
+    )
 
 
 class DateProblem(StrEnum):
@@ -105,6 +108,9 @@ class Message:
     conversation_id: str | None = None  # Microsoft Graph conversationId
     notes: tuple[str, ...] = ()  # what was odd but survivable while parsing
     snippet: str | None = None  # only with privacy.store_snippets
+    #: A reply to a relmon alert email: its command ("ack", "snooze:SECONDS", "resolve"), read
+    #: from the first line of the own text (monitor.core.replycommand); None for other mail.
+    reply_command: str | None = None
     #: Received and Authentication-Results fields, top first, bounded: read to tell whether our
     #: own server vouches for the sender (see :mod:`monitor.core.provenance`); never stored.
     trace: tuple[tuple[str, str], ...] = field(default=(), repr=False)

@@ -16,9 +16,10 @@ from monitor.clock import EPOCH
 from monitor.core import bulk
 from monitor.core.bounds import bound_text
 from monitor.core.dates import parse_date
-from monitor.core.model import DateProblem, Mailbox, Message, Quarantined, TextFeatures
-from monitor.core.noise import NoiseSignals, classify_noise
+from monitor.core.model import DateProblem, Mailbox, Message, Noise, Quarantined, TextFeatures
+from monitor.core.noise import NoiseSignals, NoiseVerdict, classify_noise
 from monitor.core.owntext import html_to_text, own_text, strip_quotes
+from monitor.core.replycommand import alert_answered, parse_command
 from monitor.core.sanitise import (
     MAX_NAME_CHARS,
     canonical_id,
@@ -258,6 +259,12 @@ def normalise(
     # so `relmon db reanalyse` re-derives the same judgements from a stored snippet.
     text = clean_text(_own_text(envelope))
     verdict = classify_noise(_signals(envelope, text, null_sender=null_sender))
+    command = None
+    if alert_answered(envelope.in_reply_to) is not None:
+        # An owner answering relmon: never client mail, whatever it says.
+        parsed = parse_command(text)
+        command = parsed.encode() if parsed is not None else None
+        verdict = verdict or NoiseVerdict(Noise.ALERT_REPLY, "a reply to a relmon alert email")
     features = analyzer.analyse(
         text, date=date, noise=verdict.kind if verdict is not None else None
     )
@@ -285,6 +292,7 @@ def normalise(
         notes=envelope.notes,
         snippet=clean_text(text[:snippet_chars]) if snippet_chars > 0 and text else None,
         trace=envelope.trace,
+        reply_command=command,
     )
     message = _without_sentences(message) if snippet_chars <= 0 else _clean_sentences(message)
     return Normalised(message, text)

@@ -332,7 +332,12 @@ class Service:
 
     def _digests(self) -> None:
         assert self.runtime is not None
-        queued = alerting.send_digests(self.runtime, now=self.clock.now())
+        from monitor.app.weekly import send_weekly_reports
+
+        now = self.clock.now()
+        queued = alerting.send_digests(self.runtime, now=now)
+        # The weekly report is due at a local time too; the same five-minute check serves it.
+        queued += send_weekly_reports(self.runtime, now=now)
         if queued:
             self.run_soon("deliver")
 

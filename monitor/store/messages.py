@@ -67,6 +67,7 @@ def save_items(
     sent = is_sent_folder(folder)
     good: list[_Good] = []
     bad: list[tuple[Item, Quarantined]] = []
+    vouched: set[str] = set()  # locations believed by our server's word, not a Sent place
     for item in items:
         if isinstance(item.result, Quarantined):
             bad.append((item, item.result))
@@ -74,6 +75,7 @@ def save_items(
         message = item.result
         if not item.sent and not sent and directory.server_vouches(message):
             item = replace(item, sent=True)  # our server authenticated the sender: as good as Sent
+            vouched.add(item.location)
         row = message_row(message, directory, now, sent=sent or item.sent)
         problem = row_problem(messages, row)
         if problem is not None:
@@ -83,10 +85,10 @@ def save_items(
     if good:
         try:
             with connection.begin_nested():
-                result += _store(connection, account, folder, good, sent, now, bad)
+                result += _store(connection, account, folder, good, sent, now, bad, vouched)
         except _REFUSED:
             for one in good:
-                result += _store_alone(connection, account, folder, one, sent, now, bad)
+                result += _store_alone(connection, account, folder, one, sent, now, bad, vouched)
     if bad:
         quarantine_items(connection, account, folder, bad, now)
         result.quarantined += len(bad)
@@ -111,12 +113,13 @@ def _store_alone(
     sent: bool,
     now: datetime,
     bad: list[tuple[Item, Quarantined]],
+    vouched: set[str],
 ) -> SaveResult:
     """One message of a refused batch, in its own savepoint; quarantined if refused again."""
     conflicts: list[tuple[Item, Quarantined]] = []
     try:
         with connection.begin_nested():
-            saved = _store(connection, account, folder, [one], sent, now, conflicts)
+            saved = _store(connection, account, folder, [one], sent, now, conflicts, vouched)
     except _REFUSED as err:
         refused = Quarantined("store_refused", describe_error(err), key=_fitting_key(one[1]))
         bad.append((one[0], refused))
@@ -150,6 +153,7 @@ def _store(
     sent: bool,
     now: datetime,
     bad: list[tuple[Item, Quarantined]],
+    vouched: set[str],
 ) -> SaveResult:
     """Write messages and their sightings; a message that conflicts with the stored one of its
     key goes to ``bad`` instead."""
@@ -181,6 +185,9 @@ def _store(
             "location": item.location[:1000],
             "first_seen": now,
             "expunged_at": None,
+            # A Sent place of this mailbox (by name, IMAP's \Sent, Gmail's Sent label): where
+            # its owner's own mail is (an owner's reply to an alert acts only from there).
+            "sent": (sent or item.sent) and item.location not in vouched,
         }
         for item, row in accepted
     ]

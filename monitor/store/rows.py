@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from monitor.core.addresses import Directory
-from monitor.core.model import Mailbox, Message, Noise, TextFeatures
+from monitor.core.model import Direction, Mailbox, Message, Noise, TextFeatures
 
 #: Two copies of one message may carry dates this far apart (a Graph sentDateTime against the
 #: Date header, clocks rounded differently); a forgery reusing an id is rarely that close.
@@ -87,10 +87,26 @@ def message_row(
         "has_attachments": message.has_attachments,
         "size": message.size,
         "notes": list(message.notes),
+        "reply_command": message.reply_command,
         "direction": attribution.direction.value,
         "client": attribution.client,
         "counterpart": attribution.counterpart,
         "first_seen": now,
+    } | _client_mail_kept(message, attribution.direction)
+
+
+def _client_mail_kept(message: Message, direction: Direction) -> dict[str, Any]:
+    """A client's message naming a relmon alert in In-Reply-To is still the client's: only we
+    receive alert emails, so such a message is a forgery or a mistake, and must not make a
+    client's words noise (the fields that undo it; nothing otherwise)."""
+    if message.noise is not Noise.ALERT_REPLY or direction is not Direction.INBOUND:
+        return {}
+    text = message.text
+    return {
+        "noise": None,
+        "noise_reason": None,
+        "reply_command": None,
+        "needs_reply": text.own_chars > 0 and not text.closing_only,
     }
 
 

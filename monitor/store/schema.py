@@ -91,6 +91,8 @@ messages = sa.Table(
     sa.Column("away_until", sa.Date),
     sa.Column("notes", sa.JSON, nullable=False),
     sa.Column("snippet", sa.Text),
+    # A reply to a relmon alert: the command it gives ("ack", "snooze:SECONDS", "resolve").
+    sa.Column("reply_command", sa.String(32)),
     # Attribution: derived from the configuration, recomputed when it changes.
     sa.Column("direction", sa.String(16), nullable=False, index=True),
     sa.Column("client", sa.String(200), index=True),
@@ -118,6 +120,8 @@ sightings = sa.Table(
     ),  # IMAP "uidvalidity:uid", file name, Graph id
     sa.Column("first_seen", UTCDateTime, nullable=False),
     sa.Column("expunged_at", UTCDateTime),
+    # A Sent place of the mailbox (folder name, IMAP \Sent, Gmail's Sent label; migration 0011).
+    sa.Column("sent", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.UniqueConstraint("account", "folder", "location", name="uq_sightings_place"),
 )
 
@@ -274,6 +278,35 @@ digests = sa.Table(
     metadata,
     sa.Column("owner", sa.String(320), primary_key=True),
     sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("outbox", sa.Integer),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+# One row per owner's reply to an alert email that gave a command (keyed by the reply's message
+# key, so a reply acts once however often it is read): what came of it, and which later email
+# confirmed it to the owner.
+reply_actions = sa.Table(
+    "reply_actions",
+    metadata,
+    sa.Column("key", sa.String(512), primary_key=True),
+    sa.Column("alert", sa.Integer),
+    sa.Column("owner", sa.String(320)),
+    sa.Column("command", sa.String(32), nullable=False),
+    # applied; unproven (not seen in the owner's own Sent folder, re-checked while recent);
+    # not_owner, unknown_alert, already_resolved (final)
+    sa.Column("outcome", sa.String(32), nullable=False, index=True),
+    sa.Column("account", sa.String(200)),  # the mailbox whose Sent folder proved it
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("confirmed_in", sa.Integer),  # the outbox row of the email that confirmed it
+)
+
+# One weekly portfolio report per owner and local week (its Monday), so a restart never sends
+# a second one.
+weekly_reports = sa.Table(
+    "weekly_reports",
+    metadata,
+    sa.Column("owner", sa.String(320), primary_key=True),
+    sa.Column("week", sa.Date, primary_key=True),
     sa.Column("outbox", sa.Integer),
     sa.Column("created_at", UTCDateTime, nullable=False),
 )

@@ -12,8 +12,9 @@ from monitor.sources.sink import Item
 from monitor.store import Store
 from monitor.store.conversations import rethread
 from monitor.store.db import create_engine
-from monitor.store.messages import THREADS_DIRTY, get_meta, save_items
-from monitor.store.schema import message_links, messages
+from monitor.store.messages import THREADS_DIRTY, get_meta, set_meta
+from monitor.store.rows import message_row
+from monitor.store.schema import message_links, messages, sightings
 from tests.factories import team_config
 from tests.store.test_rethread import NOW, mail, store_in_batches, threads_of
 
@@ -37,6 +38,44 @@ def _unlinked(engine: sa.Engine) -> int:
 _BEFORE_LINKS = "0009"
 
 
+def _save_as_then(connection: sa.Connection, items: list[Item]) -> None:
+    """Store messages as a version at ``_BEFORE_LINKS`` did: today's rows, without the columns
+    later revisions added (today's code writes those)."""
+    written: dict[str, set[str]] = {}
+
+    def then(table: sa.Table) -> sa.Table:
+        names = {c["name"] for c in sa.inspect(connection).get_columns(table.name)}
+        written[table.name] = names
+        return sa.Table(
+            table.name,
+            sa.MetaData(),
+            *(
+                sa.Column(c.name, c.type, primary_key=c.primary_key)
+                for c in table.c
+                if c.name in names
+            ),
+        )
+
+    old_messages, old_sightings = then(messages), then(sightings)
+    directory = team_config().directory()
+    ids: dict[str, int] = {}
+    for item in items:
+        row = message_row(item.result, directory, NOW, sent=False)
+        if row["key"] not in ids:  # a later copy of a stored message adds only its place
+            kept = {k: v for k, v in row.items() if k in written["messages"]}
+            inserted = connection.execute(sa.insert(old_messages).values(kept))
+            ids[row["key"]] = inserted.inserted_primary_key[0]
+        place = {
+            "message": ids[row["key"]],
+            "account": "alice",
+            "folder": "INBOX",
+            "location": item.location,
+            "first_seen": NOW,
+        }
+        connection.execute(sa.insert(old_sightings).values(place))
+    set_meta(connection, THREADS_DIRTY, "1")
+
+
 def test_a_store_from_before_the_index_fills_it_once_and_keeps_its_threads(
     store_url, analyzer
 ) -> None:
@@ -48,14 +87,7 @@ def test_a_store_from_before_the_index_fills_it_once_and_keeps_its_threads(
     old = Store(create_engine(store_url))
     with old.engine.begin() as connection:
         command.upgrade(old._alembic(connection), _BEFORE_LINKS)
-        save_items(
-            connection,
-            account="alice",
-            folder="INBOX",
-            items=[Item(location, message) for location, message in items[:-1]],
-            directory=team_config().directory(),
-            now=NOW,
-        )
+        _save_as_then(connection, [Item(location, message) for location, message in items[:-1]])
     old.close()
 
     store = Store.open(store_url)

@@ -8,7 +8,7 @@ The index serves the out-of-office lookup every evaluation makes (``noise = 'aut
 with a return date): without it each client page scanned every stored message.
 
 Revision ID: 0010
-Revises: 0012
+Revises: 0011
 Create Date: 2026-12-03
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,162 @@
+"""The weekly portfolio report: each owner's clients worst first, what changed this week.
+
+Each owner gets one email a week, at ``[reports] weekly`` (e.g. "monday 08:00") in their own
+time zone, through the outbox like every other notification: the week's record, the outbox row
+and the confirmation of the owner's replies are written in one transaction, so a restart or a
+second process never makes a second report for the same week. ``relmon report --html`` writes
+the same report as a standalone page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta, tzinfo
+
+import structlog
+
+from monitor.alerts.channel import OutboxKind
+from monitor.alerts.email_channel import email_channel, outgoing
+from monitor.alerts.store import enqueue
+from monitor.alerts.weekly import WeeklyClient, WeeklyReport, weekly_email
+from monitor.app.evaluation import Evaluation, prepare
+from monitor.app.runtime import Runtime
+from monitor.app.views import health_row
+from monitor.config import Config
+from monitor.config.web import client_slug
+from monitor.core.analysis import ClientHistory, analyse
+from monitor.store.replies import confirm, unconfirmed
+from monitor.store.weekly import claim_weekly, record_weekly, week_events, weekly_done
+
+logger = structlog.get_logger()
+
+#: Weeks shown in the report's charts, the current one last.
+WEEKS = 8
+
+
+def _base_url(config: Config) -> str | None:
+    """The dashboard's address, for links, when ``[web] base_url`` is set."""
+    return config.web.base_url
+
+
+def client_link(config: Config, name: str) -> str | None:
+    """A client's page in the dashboard (its stable slug), or None without ``[web] base_url``."""
+    base = _base_url(config)
+    return f"{base}/clients/{client_slug(name)}" if base else None
+
+
+def _per_week(dates: list[datetime], ends: list[datetime]) -> tuple[int, ...]:
+    counts = []
+    for end in ends:
+        start = end - timedelta(days=7)
+        counts.append(sum(1 for d in dates if start < d <= end))
+    return tuple(counts)
+
+
+def _client(history: ClientHistory, owner: str, now: datetime, link: str | None) -> WeeklyClient:
+    ends = [now - timedelta(days=7 * n) for n in range(WEEKS - 1, -1, -1)]
+    report = analyse(history, now)
+    row = health_row(report, [])
+    weekly = (*(analyse(history, end).health.score for end in ends[:-1]), report.health.score)
+    return WeeklyClient(
+        name=report.client,
+        owner=owner,
+        health=report.health.score,
+        health_week_ago=weekly[-2] if len(weekly) > 1 else None,
+        weekly_health=weekly,
+        inbound=_per_week([r.date for r in history.inbound], ends),
+        outbound=_per_week([r.date for r in history.outbound], ends),
+        pattern=report.pattern.pattern.value,
+        alerts=tuple((a["kind"], a["severity"] or "") for a in row["alerts"]),
+        awaiting=row["awaiting"]["count"],
+        oldest_waiting_hours=row["awaiting"]["oldest_business_hours"],
+        last_inbound=report.last_inbound.date if report.last_inbound else None,
+        last_outbound=report.last_outbound.date if report.last_outbound else None,
+        link=link,
+    )
+
+
+_RANK = {"critical": 0, "warning": 1}
+
+
+def _worst_first(client: WeeklyClient) -> tuple[int, int, int, str]:
+    rank = min((_RANK.get(severity, 2) for _, severity in client.alerts), default=2)
+    score = client.health
+    return (rank, 1 if score is None else 0, score if score is not None else 101, client.name)
+
+
+def week_start(now: datetime, tz: tzinfo) -> date:
+    local = now.astimezone(tz).date()
+    return local - timedelta(days=local.weekday())
+
+
+def build_report(
+    runtime: Runtime, *, owner: str | None, now: datetime, evaluation: Evaluation | None = None
+) -> WeeklyReport:
+    """The report as it stands at ``now``: the owner's clients (every client when None).
+    ``evaluation``: the histories loaded at ``now`` already (one load serves every owner)."""
+    config = runtime.config
+    tz = config.owner_tz(owner) if owner is not None else config.team.tz
+    evaluation = evaluation or prepare(runtime, now)
+    clients = [
+        _client(evaluation.histories[c.name], c.owner, now, client_link(config, c.name))
+        for c in config.clients
+        if owner is None or c.owner == owner
+    ]
+    start = now - timedelta(days=7)
+    return WeeklyReport(
+        owner=owner,
+        week=week_start(now, tz),
+        now=now,
+        tz=tz,
+        clients=tuple(sorted(clients, key=_worst_first)),
+        events=tuple(week_events(runtime.store.engine, owner, start, now)),
+        team=config.team.name,
+        weekdays=tuple(
+            (now - timedelta(days=7 * n)).astimezone(tz).date() - timedelta(days=6)
+            for n in range(WEEKS - 1, -1, -1)
+        ),
+    )
+
+
+def _due(config: Config, owner: str, now: datetime) -> date | None:
+    """The week whose report is due for ``owner`` at ``now``, or None before its time."""
+    reports = config.reports
+    if reports.weekly_day is None:
+        return None
+    tz = config.owner_tz(owner)
+    monday = week_start(now, tz)
+    minute = reports.weekly_minute
+    due = datetime.combine(
+        monday + timedelta(days=reports.weekly_day), time(minute // 60, minute % 60), tzinfo=tz
+    )
+    return monday if now.astimezone(tz) >= due else None
+
+
+def send_weekly_reports(runtime: Runtime, *, now: datetime) -> int:
+    """Queue each owner's weekly report when it is due and not made yet; returns how many."""
+    config = runtime.config
+    channel = email_channel(config, delivering=False)
+    if channel is None or not config.reports.weekly:
+        return 0
+    queued = 0
+    evaluation: Evaluation | None = None  # loaded once, when a first report is due
+    for owner in sorted({c.owner for c in config.clients}):
+        week = _due(config, owner, now)
+        if week is None or weekly_done(runtime.store.engine, owner, week):
+            continue
+        evaluation = evaluation or prepare(runtime, now)
+        report = build_report(runtime, owner=owner, now=now, evaluation=evaluation)
+        with runtime.store.engine.begin() as connection:
+            if not claim_weekly(connection, owner, week, now):
+                continue
+            report = replace(report, week=week, replies=tuple(unconfirmed(connection, owner)))
+            message = weekly_email(
+                report, sender=channel.sender, sender_name=channel.sender_name, recipient=owner
+            )
+            item = outgoing(message, kind=OutboxKind.WEEKLY, recipients=[owner], not_before=now)
+            outbox_id = enqueue(connection, item, now=now)
+            record_weekly(connection, owner, week, outbox_id)
+            confirm(connection, [r.key for r in report.replies], outbox_id)
+        queued += 1
+        logger.info("weekly_report_queued", owner=owner, week=week.isoformat())
+    return queued

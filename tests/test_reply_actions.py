@@ -1,0 +1,332 @@
+"""An owner acts on an alert by replying to its email ("ack", "snooze 3d", "resolve"): relmon
+sees the reply in the owner's own Sent folder and applies it once. Nothing that merely arrives
+claiming to be from the owner can do it.
+
+Dana Whitfield (Acme Logistics) asks Alice a question on Monday and nobody answers; on Thursday
+the alert is critical and relmon emails Alice. Alice answers the alert email from her mail
+program; her reply sits in her Sent folder, which relmon reads (a real Dovecot over IMAP, or
+Microsoft Graph's Sent Items through the fake Graph service).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from structlog.testing import capture_logs
+
+from monitor.alerts.store import events_of, get, listing
+from monitor.app.alerting import send_alerts, send_digests
+from monitor.app.runtime import Runtime
+from monitor.app.sync import sync_account
+from monitor.config import Privacy
+from monitor.core.alerts import State
+from monitor.store.replies import outcomes
+from monitor.store.schema import messages, outbox
+from tests.factories import ALICE, BEN, email, team_config
+from tests.fakes.fixtures import World, client_message
+from tests.fakes.graph import FakeMessage
+from tests.servers.dovecot import Dovecot
+
+RELMON = "relmon@northwind-advisory.example"
+ALICE_ADDRESS = "alice.marsh@northwind-advisory.example"
+ALERTS = f'\n[alerts]\nfrom = "{RELMON}"\n'
+MONDAY = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)  # 10:00 in London
+THURSDAY = datetime(2026, 6, 4, 9, 30, tzinfo=UTC)
+QUESTION = (
+    "Hi Alice,\n\nCould you confirm the revised rollout dates and the budget change before "
+    "Thursday?\n\nThanks,\nDana"
+)
+
+
+def alert_email_id(runtime: Runtime) -> str:
+    """The Message-ID of the (only) alert email relmon queued."""
+    with runtime.store.engine.connect() as connection:
+        ids = connection.execute(
+            sa.select(outbox.c.message_id).where(outbox.c.kind == "alert")
+        ).scalars()
+        (found,) = list(ids)
+    return found.strip("<>")
+
+
+def reply_to_alert(
+    alert_id: str, body: str, *, at: datetime, frm: str = ALICE, ident: str = "r1"
+) -> bytes:
+    """Alice's reply to relmon's alert email, as her mail program writes it."""
+    return email(
+        frm=frm,
+        to=f"relmon <{RELMON}>",
+        subject="Re: relmon: Acme Logistics is waiting for our reply",
+        body=f"{body}\n\nOn Thu, 4 Jun 2026 at 10:30, relmon <{RELMON}> wrote:\n"
+        "> CRITICAL: Acme Logistics is waiting for our reply\n",
+        date=at,
+        message_id=f"{ident}.{at:%H%M}@northwind-advisory.example",
+        in_reply_to=alert_id,
+    )
+
+
+@pytest.fixture
+def imap_world(dovecot: Dovecot, tmp_path: Path, analyzer):
+    """Alice's mailbox on Dovecot; an unanswered question from Dana; a critical alert mailed."""
+    config = team_config(f"sqlite:///{tmp_path / 'relmon.db'}", dovecot.account_toml() + ALERTS)
+    runtime = Runtime.open(config, analyzer=analyzer)
+    account = config.accounts[0]
+    dovecot.append("INBOX", [email(subject="Revised rollout dates", body=QUESTION, date=MONDAY)])
+    dovecot.create_folder("Sent")
+    sync_account(runtime, account, now=MONDAY + timedelta(minutes=5))
+    send_alerts(runtime, now=THURSDAY)
+    (alert,) = listing(runtime.store.engine)
+    assert alert.severity.value == "critical"
+    yield runtime, account, alert.id, alert_email_id(runtime)
+    runtime.close()
+
+
+@pytest.mark.live
+def test_an_ack_in_the_owners_sent_folder_acknowledges_the_alert_once(
+    imap_world, dovecot: Dovecot
+) -> None:
+    """GIVEN the alert emailed to Alice, WHEN her "ack" reply is APPENDed to her Sent folder
+    and relmon syncs (twice), THEN the alert is acknowledged once, by reply, and the reply
+    itself counts in no measure."""
+    runtime, account, alert_id, message_id = imap_world
+    replied = THURSDAY + timedelta(minutes=20)
+    dovecot.append("Sent", [reply_to_alert(message_id, "Ack", at=replied)], flags=(b"\\Seen",))
+
+    sync_account(runtime, account, now=replied + timedelta(minutes=5))
+    sync_account(runtime, account, now=replied + timedelta(minutes=10))
+
+    alert = get_alert(runtime, alert_id)
+    events = [e for e in events_of(runtime.store.engine, alert_id) if e["event"] == "acknowledged"]
+    assert alert.state is State.ACKNOWLEDGED
+    assert [e["by"] for e in events] == ["alice.marsh@northwind-advisory.example (by reply)"]
+    (outcome,) = outcomes(runtime.store.engine)
+    assert (outcome.outcome, outcome.alert, outcome.account) == ("applied", alert_id, "alice-imap")
+    reply = stored_reply(runtime)
+    assert (reply.noise, reply.needs_reply, reply.reply_command) == ("alert_reply", False, "ack")
+    with runtime.store.engine.connect() as connection:
+        (mailed,) = connection.execute(
+            sa.select(outbox.c.payload).where(outbox.c.kind == "alert")
+        ).scalars()
+    footer = message_from_bytes(mailed, policy=policy.default).get_body(("plain",)).get_content()
+    assert 'Reply "ack", "snooze 3d" or "resolve" on the first line' in footer
+
+
+@pytest.mark.live
+def test_the_next_digest_confirms_what_a_reply_did_once(imap_world, dovecot: Dovecot) -> None:
+    """GIVEN Alice's "snooze 2 days" reply applied on Thursday, WHEN Friday's digest is made
+    (no warning waits: the reply alone makes it worth sending), THEN it says what the reply did,
+    and Saturday's digest does not say it again."""
+    runtime, account, alert_id, message_id = imap_world
+    replied = THURSDAY + timedelta(minutes=20)
+    dovecot.append("Sent", [reply_to_alert(message_id, "snooze 2 days", at=replied)])
+    sync_account(runtime, account, now=replied + timedelta(minutes=5))
+
+    friday = send_digests(runtime, now=THURSDAY + timedelta(days=1))
+    saturday = send_digests(runtime, now=THURSDAY + timedelta(days=2))
+
+    assert (friday, saturday) == (1, 0)
+    with runtime.store.engine.connect() as connection:
+        (digest,) = connection.execute(
+            sa.select(outbox.c.payload).where(outbox.c.kind == "digest")
+        ).scalars()
+    text = message_from_bytes(digest, policy=policy.default).get_body(("plain",)).get_content()
+    assert (
+        f"Done: Your reply snoozed alert {alert_id} "
+        "(Acme Logistics is waiting for our reply) for 2 days; seen Thu 04 Jun 10:55"
+    ) in text
+
+
+@pytest.mark.live
+def test_snooze_and_resolve_replies_are_applied(imap_world, dovecot: Dovecot) -> None:
+    runtime, account, alert_id, message_id = imap_world
+    replied = THURSDAY + timedelta(minutes=20)
+    dovecot.append("Sent", [reply_to_alert(message_id, "snooze 3d", at=replied)])
+
+    sync_account(runtime, account, now=replied + timedelta(minutes=5))
+    snoozed = get_alert(runtime, alert_id)
+    dovecot.append(
+        "Sent",
+        [reply_to_alert(message_id, "Resolved.", at=replied + timedelta(hours=1), ident="r2")],
+    )
+    sync_account(runtime, account, now=replied + timedelta(hours=1, minutes=5))
+    resolved = get_alert(runtime, alert_id)
+
+    assert snoozed.state is State.SNOOZED
+    assert snoozed.snoozed_until == replied + timedelta(days=3)
+    assert resolved.state is State.RESOLVED
+    assert [o.outcome for o in outcomes(runtime.store.engine)] == ["applied", "applied"]
+
+
+@pytest.mark.live
+def test_the_same_text_arriving_in_the_inbox_from_a_forged_sender_changes_nothing(
+    imap_world, dovecot: Dovecot
+) -> None:
+    """GIVEN the alert emailed to Alice, WHEN "resolve" arrives in her Inbox claiming to be
+    from her (a forgery from outside), and "ack" arrives from Ben, who does not own it, THEN
+    the alert is as it was, and each attempt is logged once."""
+    runtime, account, alert_id, message_id = imap_world
+    before = get_alert(runtime, alert_id)
+    arrived = THURSDAY + timedelta(minutes=20)
+    forged = reply_to_alert(message_id, "resolve", at=arrived, ident="forged")
+    colleague = reply_to_alert(message_id, "ack", at=arrived, frm=BEN, ident="ben")
+    dovecot.append("INBOX", [forged, colleague])
+
+    with capture_logs() as logs:
+        sync_account(runtime, account, now=arrived + timedelta(minutes=5))
+        sync_account(runtime, account, now=arrived + timedelta(minutes=10))
+
+    after = get_alert(runtime, alert_id)
+    assert (after.state, after.resolved_at) == (before.state, None)
+    assert [e["event"] for e in events_of(runtime.store.engine, alert_id)] == [
+        e["event"] for e in events_of(runtime.store.engine, alert_id) if e["by"] == "relmon"
+    ]
+    ignored = [log for log in logs if log["event"] == "alert_reply_ignored"]
+    assert sorted((log["reason"], log["sender"]) for log in ignored) == [
+        ("not_owner", "ben.okafor@northwind-advisory.example"),
+        ("unproven", "alice.marsh@northwind-advisory.example"),
+    ]
+
+
+@pytest.mark.usefixtures("quick_retries")
+def test_an_outlook_reply_in_sent_items_acts_through_graph(
+    world: World, tmp_path: Path, analyzer
+) -> None:
+    """GIVEN Alice's mailbox read through Microsoft Graph, WHEN her Outlook reply "snooze 2d"
+    sits in Sent Items (no internet headers; In-Reply-To only as a MAPI property), THEN the
+    alert is snoozed for two days."""
+    alice = ("Alice Marsh", "alice.marsh@northwind-advisory.example")
+    store_url = f"sqlite:///{tmp_path / 'relmon.db'}"
+    config = world.config(store_url, world.account_toml(mailboxes=(alice[1],)), ALERTS)
+    runtime = world.runtime(config, analyzer)
+    account = config.accounts[0]
+    world.graph.deliver(alice[1], "inbox", client_message(0, text=QUESTION, at=MONDAY))
+    sync_account(runtime, account, now=MONDAY + timedelta(minutes=5))
+    send_alerts(runtime, now=THURSDAY)
+    (alert,) = listing(runtime.store.engine)
+    replied = THURSDAY + timedelta(minutes=20)
+    world.graph.deliver(
+        alice[1],
+        "sentitems",
+        FakeMessage(
+            id="",
+            internet_message_id="<AM0PR03MB7A1B2C@AM0PR03MB.eurprd03.prod.outlook.com>",
+            subject="RE: relmon: Acme Logistics is waiting for our reply",
+            sender=alice,
+            to=[("relmon", RELMON)],
+            sent=replied,
+            received=replied,
+            text="snooze 2d\n\nFrom: relmon\nSent: Thursday\n\nCRITICAL: Acme Logistics",
+            unique_text="snooze 2d",
+            in_reply_to=f"<{alert_email_id(runtime)}>",
+            references=[f"<{alert_email_id(runtime)}>"],
+            headers=None,
+        ),
+    )
+
+    sync_account(runtime, account, now=replied + timedelta(minutes=5))
+
+    snoozed = get_alert(runtime, alert.id)
+    runtime.close()
+    assert snoozed.state is State.SNOOZED
+    assert snoozed.snoozed_until == replied + timedelta(days=2)
+
+
+def get_alert(runtime: Runtime, alert_id: int):
+    with runtime.store.engine.connect() as connection:
+        found = get(connection, alert_id)
+    assert found is not None
+    return found
+
+
+def stored_reply(runtime: Runtime):
+    with runtime.store.engine.connect() as connection:
+        return connection.execute(
+            sa.select(messages).where(messages.c.reply_command.is_not(None))
+        ).one()
+
+
+def test_a_client_message_naming_an_alert_in_in_reply_to_still_counts_as_client_mail(
+    tmp_path: Path, analyzer
+) -> None:
+    """Only we receive alert emails; a client's message that names one in In-Reply-To (a
+    forgery, or a mistake) is still the client's question and is never hidden as noise."""
+    from tests.scenario import Scenario
+
+    scenario = Scenario(tmp_path, analyzer, extra_config=ALERTS)
+    scenario.add(
+        email(
+            subject="Re: invoice",
+            body="Resolve\n\nWe are still waiting for the corrected invoice. Can you send it today?",
+            date=MONDAY,
+            in_reply_to="relmon.alert.1@northwind-advisory.example",
+        )
+    )
+
+    with scenario.runtime.store.engine.connect() as connection:
+        row = connection.execute(sa.select(messages)).one()
+    scenario.close()
+    assert (row.direction, row.client) == ("inbound", "Acme Logistics")
+    assert (row.noise, row.reply_command, row.needs_reply) == (None, None, True)
+
+
+def test_a_reply_gmail_labels_sent_in_all_mail_acts(tmp_path: Path, analyzer) -> None:
+    """GIVEN Alice's Google Workspace mailbox, read through All Mail (where Gmail's Sent label,
+    not a folder, says she sent a message), WHEN her "resolve" reply is read there, THEN the
+    alert is resolved; the same reply read from a colleague's All Mail without the label
+    would not be hers."""
+    from monitor.app.replies import apply_replies
+    from monitor.core.model import Message
+    from monitor.sources.pipeline import from_raw
+    from monitor.store.messages import Item, save_items
+    from tests.scenario import Scenario
+
+    gmail = (
+        '\n[[accounts]]\nname = "alice"\nkind = "imap"\nhost = "imap.gmail.com"\n'
+        f'username = "{ALICE_ADDRESS}"\npassword_env = "RELMON_TEST_GMAIL_PASSWORD"\n'
+    )
+    scenario = Scenario(tmp_path, analyzer, extra_config=gmail + ALERTS)
+    runtime = scenario.runtime
+    scenario.add(email(subject="Revised rollout dates", body=QUESTION, date=MONDAY))
+    send_alerts(runtime, now=THURSDAY)
+    (alert,) = listing(runtime.store.engine)
+    replied = THURSDAY + timedelta(minutes=20)
+    raw = reply_to_alert(alert_email_id(runtime), "resolve", at=replied)
+    message = from_raw(raw, analyzer=analyzer, privacy=Privacy())
+    assert isinstance(message, Message)
+    with runtime.store.engine.begin() as connection:
+        save_items(
+            connection,
+            account="alice",
+            folder="[Gmail]/All Mail",
+            items=[Item("7:4121", message, sent=True)],
+            directory=runtime.directory,
+            now=replied,
+        )
+
+    applied = apply_replies(runtime, now=replied + timedelta(minutes=5))
+
+    resolved = get_alert(runtime, alert.id)
+    scenario.close()
+    assert [a.outcome for a in applied] == ["applied"]
+    assert resolved.state is State.RESOLVED
+
+
+@pytest.mark.live
+def test_a_snooze_read_after_it_would_have_ended_changes_nothing_and_holds_up_nothing(
+    imap_world, dovecot: Dovecot
+) -> None:
+    """GIVEN Alice's "snooze 12h" reply, first read two days later (relmon was stopped), and her
+    "ack" sent after it, THEN the snooze is recorded as elapsed and the "ack" applies."""
+    runtime, account, alert_id, message_id = imap_world
+    replied = THURSDAY + timedelta(minutes=20)
+    late = reply_to_alert(message_id, "snooze 12h", at=replied)
+    ack = reply_to_alert(message_id, "ack", at=replied + timedelta(days=2), ident="r2")
+    dovecot.append("Sent", [late, ack])
+
+    sync_account(runtime, account, now=replied + timedelta(days=2, minutes=5))
+
+    assert get_alert(runtime, alert_id).state is State.ACKNOWLEDGED
+    assert [o.outcome for o in outcomes(runtime.store.engine)] == ["snooze_elapsed", "applied"]
