@@ -33,7 +33,8 @@ from tests.servers.dovecot import Dovecot
 
 RELMON = "relmon@northwind-advisory.example"
 ALICE_ADDRESS = "alice.marsh@northwind-advisory.example"
-ALERTS = f'\n[alerts]\nfrom = "{RELMON}"\n'
+# Alerts go out at once (no dry run, no first-run summary): this is about replying to one.
+ALERTS = f'\n[alerts]\nfrom = "{RELMON}"\ndry_run = false\nfirst_run = "alerts"\n'
 MONDAY = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)  # 10:00 in London
 THURSDAY = datetime(2026, 6, 4, 9, 30, tzinfo=UTC)
 QUESTION = (

@@ -172,7 +172,8 @@ def test_a_webhook_alone_delivers_without_email_and_carries_the_digest(
     tmp_path, analyzer, webhook_server, secret_file
 ) -> None:
     webhook_server.clock = utc("Wed 2026-06-03 10:30")
-    s = Scenario(tmp_path, analyzer, extra_config=webhook_server.config(secret_file))
+    steady = '\n[alerts]\ndry_run = false\nfirst_run = "alerts"\n'  # not a first run
+    s = Scenario(tmp_path, analyzer, extra_config=steady + webhook_server.config(secret_file))
     s.client_writes("Mon 2026-06-01 10:00", "Revised rollout dates", QUESTION)
 
     result = send_alerts(s.runtime, now=utc("Wed 2026-06-03 10:30"))  # a warning: digest

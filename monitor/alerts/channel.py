@@ -30,6 +30,7 @@ class OutboxKind(StrEnum):
     DIGEST = "digest"  # an owner's daily digest of warnings
     TEST = "test"  # `relmon alerts test-email`
     WEEKLY = "weekly"  # an owner's weekly portfolio report
+    SUMMARY = "summary"  # the first evaluation of new clients: one per owner
 
 
 class OutboxState(StrEnum):
@@ -37,6 +38,7 @@ class OutboxState(StrEnum):
     SENDING = "sending"  # claimed by a worker until ``claimed_until``
     SENT = "sent"
     FAILED = "failed"  # given up: a permanent error, or too many attempts
+    SUPERSEDED = "superseded"  # not sent: its alerts were handled before it could be
 
 
 class DeliveryError(Exception):

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
+from email.utils import format_datetime
 
 from monitor.alerts import render
 from monitor.alerts.channel import (
@@ -25,6 +26,16 @@ from monitor.alerts.smtp import SmtpTransport, Transport
 from monitor.config import Config
 
 EMAIL = "email"
+_HEADER_END = b"\r\n\r\n"
+
+
+def dated(payload: bytes, when: datetime) -> bytes:
+    """The rendered email with its Date header set to ``when``; nothing else changes, so the
+    Message-ID (and what a re-delivery collapses into) stays the same."""
+    head, sep, rest = payload.partition(_HEADER_END)
+    date = b"Date: " + format_datetime(when).encode("ascii")
+    lines = [date if line.lower().startswith(b"date:") else line for line in head.split(b"\r\n")]
+    return b"\r\n".join(lines) + sep + rest
 
 
 def outgoing(
@@ -82,6 +93,27 @@ class EmailChannel:
             not_before=note.not_before,
         )
 
+    def client_alerts(self, notes: Sequence[AlertNote]) -> Outgoing:
+        """One email for several alerts of one client and evaluation (all to the same owner)."""
+        lead = notes[0]
+        cc = self._cc(lead.owner)
+        message = render.client_email(
+            [note.content for note in notes],
+            sender=self.sender,
+            sender_name=self.sender_name,
+            recipients=[lead.owner],
+            cc=cc,
+            when=lead.when,
+            tz=lead.tz,
+            first=lead.first,
+        )
+        return outgoing(
+            message,
+            kind=OutboxKind.ALERT,
+            recipients=[lead.owner, *cc],
+            not_before=min(note.not_before for note in notes),
+        )
+
     def digest(self, note: DigestNote) -> Outgoing | None:
         cc = self._cc(note.owner)
         message = render.digest_email(
@@ -119,7 +151,9 @@ class EmailChannel:
 
     def send(self, item: OutboxItem, *, now: datetime) -> None:
         assert self.transport is not None, "only deliverable channels are given rows to send"
-        self.transport.send(item.payload, self.sender, item.recipients)
+        # The Date is when it leaves: an email held by quiet hours or retried for a day says
+        # so, and its body says when the alert was raised.
+        self.transport.send(dated(item.payload, now), self.sender, item.recipients)
 
 
 def email_channel(

@@ -31,6 +31,7 @@ import structlog
 from monitor.alerts.channel import Channel, DeliveryError, OutboxItem, OutboxKind, OutboxState
 from monitor.alerts.model import Route
 from monitor.alerts.store import mark_notified
+from monitor.core.alerts import State
 from monitor.faults import crash_point
 from monitor.store import alerts as alert_rows
 from monitor.store import outbox as rows
@@ -56,6 +57,7 @@ class DispatchReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    superseded: int = 0  # not sent: the owner handled its alerts first
     stopped: str | None = None  # why delivery stopped early (credentials, server unreachable)
 
 
@@ -65,10 +67,15 @@ def claim(engine: sa.Engine, row_id: int, worker: str, hold: timedelta = CLAIM) 
 
 
 def due(
-    engine: sa.Engine, now: datetime, limit: int, channels: Sequence[str] | None = None
+    engine: sa.Engine,
+    now: datetime,
+    limit: int,
+    channels: Sequence[str] | None = None,
+    only: Sequence[int] | None = None,
 ) -> list[tuple[int, str]]:
-    """Rows due now (through ``channels``, when given), oldest first, with their channel."""
-    return rows.due(engine, now, limit, channels)
+    """Rows due now (through ``channels``, of ``only`` these rows, when given), oldest first,
+    with their channel."""
+    return rows.due(engine, now, limit, channels, only)
 
 
 def _item(row: sa.Row[Any]) -> OutboxItem:
@@ -137,11 +144,36 @@ def _failed(
     return give_up
 
 
+#: Alert states in which an owner has handled the alert: an email about it that has not left
+#: yet says nothing the owner needs (the lifecycle re-opens an alert that gets worse).
+HANDLED = frozenset({State.ACKNOWLEDGED.value, State.SNOOZED.value, State.RESOLVED.value})
+
+
+def _about(connection: sa.Connection, item: OutboxItem) -> list[int]:
+    """The alerts an alert email or a summary tells of."""
+    carried = list(alert_rows.carried_by(connection, item.id))
+    return carried or ([item.alert] if item.alert is not None else [])
+
+
+def superseded(engine: sa.Engine, item: OutboxItem) -> bool:
+    """Whether every alert this row tells of was acknowledged, snoozed or resolved since it was
+    written (an email held by quiet hours, retried, or waiting for a dry run to end). A
+    first-run summary is always sent: it also tells the owner what relmon now watches."""
+    if item.kind is not OutboxKind.ALERT:
+        return False
+    with engine.connect() as connection:
+        about = _about(connection, item)
+        found = alert_rows.states(connection, about)
+    return bool(about) and all(found.get(a, State.RESOLVED.value) in HANDLED for a in about)
+
+
 def _sent(engine: sa.Engine, item: OutboxItem, now: datetime) -> None:
     """Record the delivery, and that the owners of what it carried have been told."""
     with engine.begin() as connection:
         rows.record_sent(connection, item.id, item.attempts + 1, now)
-        if item.kind in (OutboxKind.ALERT, OutboxKind.OPERATOR) and item.alert is not None:
+        if item.kind in (OutboxKind.ALERT, OutboxKind.SUMMARY):
+            mark_notified(connection, _about(connection, item), now, how=Route.IMMEDIATE)
+        elif item.kind is OutboxKind.OPERATOR and item.alert is not None:
             mark_notified(connection, [item.alert], now, how=Route.IMMEDIATE)
         elif item.kind is OutboxKind.DIGEST:
             carried = alert_rows.carried_by(connection, item.id)
@@ -165,6 +197,7 @@ def dispatch(
     worker: str | None = None,
     limit: int = 200,
     hold: timedelta = CLAIM,
+    only: Sequence[int] | None = None,
 ) -> DispatchReport:
     """Send every due row of these channels once; failures are recorded and retried later or
     given up. A channel that says nothing more can be sent (credentials, an unreachable
@@ -173,11 +206,16 @@ def dispatch(
     report = DispatchReport()
     worker = worker or worker_name()
     stopped: set[str] = set()
-    for row_id, channel in due(engine, now, limit, list(channels)):
+    for row_id, channel in due(engine, now, limit, list(channels), only):
         if channel in stopped or not claim(engine, row_id, worker, hold):
             continue  # the channel gave up for this run, or another worker has the row
         item = _claimed(engine, row_id)
         crash_point("outbox-claimed")
+        if superseded(engine, item):
+            rows.record_superseded(engine, item.id, worker, now)
+            logger.info("alert_email_superseded", outbox=item.id, channel=item.channel)
+            report.superseded += 1
+            continue
         try:
             channels[item.channel].send(item, now=now)
         except DeliveryError as err:
@@ -192,6 +230,14 @@ def dispatch(
         _sent(engine, item, now)
         report.sent += 1
     return report
+
+
+def waiting(engine: sa.Engine) -> list[tuple[OutboxItem, datetime]]:
+    """Rows waiting to be sent, with the time each is due, that still have something to say
+    (not superseded): what a dry run holds."""
+    pending = [row for row in rows.rows(engine, None) if row.state == OutboxState.PENDING]
+    found = [(_item(row), row.not_before) for row in pending]
+    return [(item, due_at) for item, due_at in found if not superseded(engine, item)]
 
 
 def problems(engine: sa.Engine) -> dict[str, object]:

@@ -25,7 +25,6 @@ from email.utils import format_datetime
 from typing import Any
 
 from monitor.core.detectors import DETECTORS, counted
-from monitor.sparkline import sparkline
 
 #: Raw JSON as the detectors wrote it (an alert's figures and evidence): the wire data of alerts.
 JSONObject = dict[str, Any]
@@ -51,6 +50,12 @@ class EvidenceLine:
     date: datetime
     sender: str
     subject: str
+    name: str = ""  # the sender's display name, when the message gave one
+
+    @property
+    def who(self) -> str:
+        """The sender as a person reads it: the name, or the address without one."""
+        return self.name or self.sender
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,8 @@ class AlertMail:
     health: int | None = None
     trend: tuple[int | None, ...] = ()
     components: dict[str, int | None] = field(default_factory=dict)
+    raised_at: datetime | None = None  # the evaluation that raised it; the Date is the sending
+    day_hours: float = 8.0  # the length of a working day, for business time in working days
 
 
 KIND_TITLES = {
@@ -125,128 +132,20 @@ def subject_for(mail: AlertMail) -> str:
 
 
 def _when(value: datetime, tz: tzinfo) -> str:
-    return value.astimezone(tz).strftime("%a %d %b %Y %H:%M")
+    local = value.astimezone(tz)
+    return local.strftime("%a %d %b %Y %H:%M ") + (local.tzname() or "")
 
 
-def _figures(figures: JSONObject) -> list[tuple[str, str]]:
-    shown = []
-    for key, value in figures.items():
-        if value is None or value == [] or isinstance(value, dict):
-            continue
-        text = (
-            ", ".join(clean(v, 80) for v in value) if isinstance(value, list) else clean(value, 80)
-        )
-        shown.append((key.replace("_", " "), text))
-    return shown
+def subject_of(mails: Sequence[AlertMail]) -> str:
+    """One alert: its stable subject. Several of one client: the client and what each says."""
+    if len(mails) == 1:
+        return subject_for(mails[0])
+    what = "; ".join(KIND_TITLES.get(m.kind, m.kind) for m in mails)
+    return f"relmon: {clean(mails[0].client, 80)}: {len(mails)} alerts ({what})"
 
 
-def _text(mail: AlertMail, tz: tzinfo) -> str:
-    lines = [
-        f"{mail.severity.upper()}: {clean(mail.client, 100)} {KIND_TITLES.get(mail.kind, mail.kind)}"
-        + (" (worse than before)" if mail.event == "worsened" else ""),
-        "",
-        clean(mail.explanation, 1200),
-        "",
-    ]
-    if mail.evidence:
-        lines.append("Evidence:")
-        for line in mail.evidence:
-            lines.append(
-                f"  {_when(line.date, tz)}  {clean(line.sender, 80)}  {clean(line.subject, 120)}"
-            )
-        lines.append("")
-    figures = _figures(mail.figures)
-    if figures:
-        lines.append("Figures: " + "; ".join(f"{k} {v}" for k, v in figures))
-        lines.append("")
-    if mail.health is not None:
-        lines.append(f"Health {mail.health}/100, last 30 days: {sparkline(mail.trend)}")
-        if mail.components:
-            lines.append(
-                "  "
-                + ", ".join(
-                    f"{k} {v if v is not None else '—'}" for k, v in mail.components.items()
-                )
-            )
-        lines.append("")
-    if mail.advice:
-        lines.append(f"How to handle this client ({mail.pattern}): {mail.advice}")
-    if mail.common_advice:
-        lines.append(mail.common_advice)
-    lines += [
-        "",
-        REPLY_HINT,
-        f"(or: relmon alerts ack {mail.alert_id} / snooze {mail.alert_id} 3d / resolve {mail.alert_id})",
-        "-- ",
-        "Sent automatically by relmon.",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-_COLOURS = {"critical": "#b3261e", "warning": "#8a5a00"}
-
-
-def _html(mail: AlertMail, tz: tzinfo) -> str:
-    e = html.escape
-    colour = _COLOURS.get(mail.severity, "#333333")
-    parts = [
-        '<!DOCTYPE html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">'
-        '</head><body style="margin:0;padding:16px;font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;color:#222;">',
-        '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:640px;border-collapse:collapse;">',
-        f'<tr><td style="padding:8px 12px;background:{colour};color:#fff;font-weight:bold;font-size:15px;">'
-        f"{e(mail.severity.upper())} &middot; {e(clean(mail.client, 100))} {e(KIND_TITLES.get(mail.kind, mail.kind))}"
-        + (" (worse than before)" if mail.event == "worsened" else "")
-        + "</td></tr>",
-        f'<tr><td style="padding:12px;line-height:1.45;">{e(clean(mail.explanation, 1200))}</td></tr>',
-    ]
-    if mail.evidence:
-        rows = "".join(
-            f'<tr><td style="padding:3px 8px;white-space:nowrap;color:#555;">{e(_when(line.date, tz))}</td>'
-            f'<td style="padding:3px 8px;">{e(clean(line.sender, 80))}</td><td style="padding:3px 8px;">{e(clean(line.subject, 120))}</td></tr>'
-            for line in mail.evidence
-        )
-        parts.append(
-            '<tr><td style="padding:0 12px 12px;"><div style="font-weight:bold;margin-bottom:4px;">Evidence</div>'
-            f'<table role="presentation" cellpadding="0" cellspacing="0" style="border-collapse:collapse;font-size:13px;">{rows}</table></td></tr>'
-        )
-    figures = _figures(mail.figures)
-    if figures:
-        items = "".join(f"<li>{e(k)}: <b>{e(v)}</b></li>" for k, v in figures)
-        parts.append(
-            f'<tr><td style="padding:0 12px 12px;font-size:13px;"><ul style="margin:0;padding-left:18px;">{items}</ul></td></tr>'
-        )
-    if mail.health is not None:
-        bars = "".join(
-            f'<td title="{e(str(v))}" style="vertical-align:bottom;padding:0 1px;">'
-            f'<div style="width:6px;height:{max(2, int((v or 0) * 0.3))}px;background:{"#2e7d32" if (v or 0) >= 60 else "#c77700" if (v or 0) >= 40 else "#b3261e"};"></div></td>'
-            for v in mail.trend
-        )
-        components = ", ".join(
-            f"{e(k)} {e(str(v)) if v is not None else '&mdash;'}"
-            for k, v in mail.components.items()
-        )
-        parts.append(
-            f'<tr><td style="padding:0 12px 12px;"><div style="font-weight:bold;">Health {mail.health}/100</div>'
-            f'<table role="presentation" cellpadding="0" cellspacing="0" style="height:32px;margin:4px 0;"><tr>{bars}</tr></table>'
-            f'<div style="font-size:12px;color:#555;">Last 30 days. {components}</div></td></tr>'
-        )
-    if mail.advice:
-        parts.append(
-            f'<tr><td style="padding:10px 12px;background:#f3f6fa;font-size:13px;line-height:1.45;">'
-            f"<b>How to handle this client ({e(mail.pattern or '')}):</b> {e(mail.advice)}"
-            + (f"<br>{e(mail.common_advice)}" if mail.common_advice else "")
-            + "</td></tr>"
-        )
-    parts.append(
-        '<tr><td style="padding:12px;font-size:12px;color:#666;">'
-        f"{html.escape(REPLY_HINT)}<br>(or: <code>relmon alerts ack {mail.alert_id}</code>)<br>"
-        "Sent automatically by relmon.</td></tr></table></body></html>"
-    )
-    return "".join(parts)
-
-
-def alert_email(
-    mail: AlertMail,
+def client_email(
+    mails: Sequence[AlertMail],
     *,
     sender: str,
     sender_name: str,
@@ -256,26 +155,42 @@ def alert_email(
     tz: tzinfo,
     first: bool,
 ) -> EmailMessage:
+    """One email about one client's alerts of one evaluation. Its identity is the first alert's
+    transition, so a re-delivery is the same email; later emails of that alert thread under it."""
+    from monitor.alerts import body
+
+    lead = mails[0]
     message = _base(
         sender,
         sender_name,
         recipients,
         cc,
-        subject_for(mail),
+        subject_of(mails),
         when,
-        alert_message_id(mail.alert_id, mail.event_id, sender, first=first),
+        alert_message_id(lead.alert_id, lead.event_id, sender, first=first),
     )
     if not first:
-        root = alert_root_id(mail.alert_id, sender)
+        root = alert_root_id(lead.alert_id, sender)
         message["In-Reply-To"] = root
         message["References"] = root
-    message[ALERT_HEADER] = f"{mail.alert_id}; kind={mail.kind}; severity={mail.severity}"
-    if mail.severity == "critical":
+    message[ALERT_HEADER] = "; ".join(
+        [
+            ",".join(str(m.alert_id) for m in mails),
+            "kind=" + ",".join(m.kind for m in mails),
+            "severity=" + ",".join(m.severity for m in mails),
+        ]
+    )
+    if any(m.severity == "critical" for m in mails):
         message["Importance"] = "high"
         message["X-Priority"] = "1"
-    message.set_content(_text(mail, tz))
-    message.add_alternative(_html(mail, tz), subtype="html")
+    message.set_content(body.text(mails, tz))
+    message.add_alternative(body.html_body(mails, tz), subtype="html")
     return message
+
+
+def alert_email(mail: AlertMail, **kwargs: Any) -> EmailMessage:
+    """One alert's email (see :func:`client_email`)."""
+    return client_email([mail], **kwargs)
 
 
 @dataclass(frozen=True)
@@ -337,8 +252,13 @@ def digest_email(
     ]
     message.set_content("\n".join(text) + "\n")
     message.add_alternative(
-        '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="margin:0;padding:16px;font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;color:#222;">'
-        f'<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:640px;border-collapse:collapse;">'
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
+        '<body style="margin:0;padding:8px;font-family:Segoe UI,Helvetica,Arial,sans-serif;'
+        'font-size:16px;color:#222;">'
+        '<table role="presentation" cellpadding="0" cellspacing="0" '
+        'style="width:100%;max-width:640px;border-collapse:collapse;table-layout:fixed;'
+        'overflow-wrap:anywhere;">'
         f'<tr><td style="padding:8px 12px;background:#8a5a00;color:#fff;font-weight:bold;">{html.escape(subject)}</td></tr>'
         + "".join(rows)
         + '<tr><td style="padding:12px;font-size:12px;color:#666;">Sent automatically by relmon. Replies are not read.</td></tr></table></body></html>',

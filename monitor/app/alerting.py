@@ -11,27 +11,37 @@ a client's evaluation holds its alerts' rows, so a second one waits and repeats 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
+
 from monitor.alerts.channel import Channel, OperatorNote
-from monitor.alerts.email_channel import EMAIL
-from monitor.alerts.outbox import dispatch
-from monitor.alerts.store import Condition, Route, Transition, apply
+from monitor.alerts.email_channel import EMAIL, EmailChannel
+from monitor.alerts.outbox import dispatch, waiting
+from monitor.alerts.store import Condition, Route, Transition, apply, latest
 from monitor.app.channels import channels_for, enqueue_all
 from monitor.app.digests import send_digests
 from monitor.app.evaluation import prepare
-from monitor.app.notifications import ClientFacts, alert_note
+from monitor.app.firstrun import dry_run, enqueue_summary, summary_entry
+from monitor.app.notifications import ClientFacts, alert_note, evidence_keys
 from monitor.app.runtime import Runtime
 from monitor.app.weekly import send_weekly_reports
 from monitor.clock import iso
-from monitor.config import Client
+from monitor.config import Client, Config
 from monitor.core.analysis import ClientHistory, ClientReport, analyse
 from monitor.core.detectors import Severity
 from monitor.core.records import Record
 from monitor.faults import crash_point
-from monitor.store.alerting import mark_evaluated
+from monitor.store.alerting import (
+    adopt_earlier_evaluations,
+    first_evaluation,
+    mark_evaluated,
+    never_evaluated,
+    sender_names,
+)
+from monitor.store.alerts import carry
 from monitor.store.sources import AccountHealth, account_health
 
 __all__ = [
@@ -53,6 +63,8 @@ class AlertsReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    superseded: int = 0  # not sent: the owner handled the alerts first
+    held: list[dict[str, object]] = field(default_factory=list)  # a dry run's would-be emails
     delivery: str | None = None  # why nothing was delivered (not configured, server unreachable)
 
 
@@ -91,6 +103,46 @@ def _event(transition: Transition, subject: tuple[str, str]) -> dict[str, object
     }
 
 
+def _notify(
+    connection: sa.Connection,
+    transitions: Sequence[Transition],
+    facts: ClientFacts,
+    config: Config,
+    channels: Sequence[Channel],
+    now: datetime,
+) -> None:
+    """Queue what a client's transitions tell its owner now: one email for all of them (two
+    alerts turning critical together are one email, not two in the same minute), and each
+    alert on its own to the other channels."""
+    immediate = [t for t in transitions if t.route is Route.IMMEDIATE]
+    if not immediate:
+        return
+    names = sender_names(connection, evidence_keys(immediate))
+    notes = [alert_note(t, facts, config, names) for t in immediate]
+    for channel in channels:
+        if isinstance(channel, EmailChannel):
+            rows = enqueue_all(
+                connection, [channel.client_alerts(notes)], now=now, alert=immediate[0].alert.id
+            )
+            carry(connection, [t.event_id for t in immediate], rows[0])
+            continue
+        for transition, note in zip(immediate, notes, strict=True):
+            enqueue_all(connection, [channel.alert(note)], now=now, alert=transition.alert.id)
+
+
+def _apply_client(
+    connection: sa.Connection, client: Client, report: ClientReport, now: datetime
+) -> list[Transition]:
+    return apply(
+        connection,
+        _conditions(report, client.owner),
+        client=client.name,
+        account=None,
+        now=now,
+        cooldown=timedelta(days=client.thresholds.cooldown_days),
+    )
+
+
 def _evaluate_client(
     runtime: Runtime,
     client: Client,
@@ -103,20 +155,69 @@ def _evaluate_client(
     report = analyse(history, now)
     facts = ClientFacts(history, report, client.owner, config.owner_tz(client.owner), now)
     with runtime.store.engine.begin() as connection:
-        happened = apply(
-            connection,
-            _conditions(report, client.owner),
-            client=client.name,
-            account=None,
-            now=now,
-            cooldown=timedelta(days=client.thresholds.cooldown_days),
-        )
-        for transition in happened:
-            if transition.route is Route.IMMEDIATE and channels:
-                note = alert_note(transition, facts, config)
-                rendered = (channel.alert(note) for channel in channels)
-                enqueue_all(connection, rendered, now=now, alert=transition.alert.id)
+        happened = _apply_client(connection, client, report, now)
+        _notify(connection, happened, facts, config, channels, now)
     return [_event(t, ("client", client.name)) for t in happened]
+
+
+def _evaluate_new(
+    runtime: Runtime,
+    owner: str,
+    clients: Sequence[Client],
+    histories: Mapping[str, ClientHistory],
+    email: EmailChannel | None,
+    now: datetime,
+) -> list[dict[str, object]]:
+    """The first evaluation of an owner's new clients, and their one summary, in one
+    transaction: the alerts are recorded, and the summary carries them instead of an email
+    each. A client another process is evaluating for the first time is left to it."""
+    events: list[dict[str, object]] = []
+    entries = []
+    with runtime.store.engine.begin() as connection:
+        for client in clients:
+            if not first_evaluation(connection, client.name, now):
+                continue
+            report = analyse(histories[client.name], now)
+            happened = _apply_client(connection, client, report, now)
+            active = [a for a in latest(connection, client=client.name).values() if a.state.active]
+            entries.append((summary_entry(client.name, active), happened))
+            events += [_event(t, ("client", client.name)) for t in happened]
+        if entries and email is not None:
+            watched = {c.name for c in runtime.config.clients if c.owner == owner}
+            enqueue_summary(
+                connection,
+                email,
+                runtime.config,
+                owner=owner,
+                entries=entries,
+                now=now,
+                also=bool(watched - {c.name for c in clients}),
+            )
+    return events
+
+
+def _evaluate_clients(
+    runtime: Runtime, histories: Mapping[str, ClientHistory], now: datetime
+) -> list[dict[str, object]]:
+    """Every client: the new ones (never evaluated) summarised per owner, the others alerting."""
+    config = runtime.config
+    channels = channels_for(config, delivering=False)
+    names = [c.name for c in config.clients]
+    new: set[str] = set()
+    if config.alerts.first_run == "summary":
+        adopt_earlier_evaluations(runtime.store.engine, names, now)
+        new = never_evaluated(runtime.store.engine, names)
+    events: list[dict[str, object]] = []
+    owners: dict[str, list[Client]] = {}
+    for client in config.clients:
+        if client.name in new:
+            owners.setdefault(client.owner, []).append(client)
+        else:
+            events += _evaluate_client(runtime, client, histories[client.name], channels, now)
+    email = next((c for c in channels if isinstance(c, EmailChannel)), None)
+    for owner, clients in owners.items():
+        events += _evaluate_new(runtime, owner, clients, histories, email, now)
+    return events
 
 
 def _account_condition(
@@ -178,9 +279,7 @@ def evaluate_alerts(runtime: Runtime, *, now: datetime) -> AlertsReport:
     result = AlertsReport()
     channels = channels_for(config, delivering=False)
     evaluation = prepare(runtime, now)
-    for client in config.clients:
-        history = evaluation.histories[client.name]
-        result.events += _evaluate_client(runtime, client, history, channels, now)
+    result.events += _evaluate_clients(runtime, evaluation.histories, now)
     health = {h.account: h for h in account_health(runtime.store.engine)}
     for account in config.accounts:
         state = health.get(account.name)
@@ -189,10 +288,40 @@ def evaluate_alerts(runtime: Runtime, *, now: datetime) -> AlertsReport:
     return result
 
 
+def _held(runtime: Runtime, now: datetime, until: datetime) -> AlertsReport:
+    """A dry run's delivery: what would be sent, and nothing sent."""
+    result = AlertsReport()
+    result.held = [
+        {
+            "subject": item.subject,
+            "recipients": list(item.recipients),
+            "channel": item.channel,
+            "due": iso(max(due_at, now)),
+        }
+        for item, due_at in waiting(runtime.store.engine)
+    ]
+    end = (
+        "`relmon alerts go-live`"
+        if until.year == 9999
+        else f"{iso(until)} or `relmon alerts go-live`"
+    )
+    result.delivery = f"dry run: nothing is sent until {end}"
+    return result
+
+
 def deliver(
-    runtime: Runtime, *, now: datetime, channels: Sequence[Channel] | None = None
+    runtime: Runtime,
+    *,
+    now: datetime,
+    channels: Sequence[Channel] | None = None,
+    only: Sequence[int] | None = None,
 ) -> AlertsReport:
-    """Send what is due in the outbox, through every channel that can send."""
+    """Send what is due in the outbox (``only`` these rows, when given, whatever a dry run
+    holds: a test email), through every channel that can send."""
+    if only is None:
+        until = dry_run(runtime.config, runtime.store.engine, now)
+        if until is not None:
+            return _held(runtime, now, until)
     result = AlertsReport()
     configured = channels if channels is not None else channels_for(runtime.config, delivering=True)
     usable = {channel.name: channel for channel in configured if channel.deliverable}
@@ -204,8 +333,10 @@ def deliver(
         usable,
         now=now,
         max_attempts=runtime.config.alerts.max_attempts,
+        only=only,
     )
     result.sent, result.retried, result.failed = report.sent, report.retried, report.failed
+    result.superseded = report.superseded
     # Webhooks went out; emails wait for [smtp] (they are listed by `relmon alerts`).
     email_waits = runtime.config.alerts.sender is not None and EMAIL not in usable
     result.delivery = report.stopped or (NOT_CONFIGURED if email_waits else None)
@@ -227,4 +358,5 @@ def send_alerts(
         delivered.failed,
         delivered.delivery,
     )
+    result.superseded, result.held = delivered.superseded, delivered.held
     return result

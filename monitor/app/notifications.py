@@ -8,6 +8,7 @@ most once per client and evaluation, and only when some transition needs it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from datetime import time as clock_time
@@ -16,6 +17,7 @@ from functools import cached_property
 from monitor.alerts.channel import AlertNote
 from monitor.alerts.render import AlertMail, EvidenceLine
 from monitor.alerts.store import Transition
+from monitor.app.evaluation import team_calendar
 from monitor.config import Config
 from monitor.core.analysis import ClientHistory, ClientReport, analyse, day_ends
 from monitor.core.health import COMMON_ADVICE
@@ -56,18 +58,28 @@ class ClientFacts:
         return tuple(analyse(self.history, day).health.score for day in days)
 
 
-def _evidence(transition: Transition) -> tuple[EvidenceLine, ...]:
+def evidence_keys(transitions: Sequence[Transition]) -> list[str]:
+    return [str(e["key"]) for t in transitions for e in t.alert.evidence if e.get("key")]
+
+
+def _evidence(transition: Transition, names: Mapping[str, str]) -> tuple[EvidenceLine, ...]:
     return tuple(
         EvidenceLine(
             datetime.fromisoformat(str(e["date"]).replace("Z", "+00:00")),
             str(e["from"]),
             str(e["subject"]),
+            name=names.get(str(e.get("key")), ""),
         )
         for e in transition.alert.evidence
     )
 
 
-def alert_note(transition: Transition, facts: ClientFacts, config: Config) -> AlertNote:
+def alert_note(
+    transition: Transition,
+    facts: ClientFacts,
+    config: Config,
+    names: Mapping[str, str] | None = None,
+) -> AlertNote:
     """What every channel says about a client alert's transition."""
     alert, event, report = transition.alert, transition.event, facts.report
     content = AlertMail(
@@ -78,7 +90,7 @@ def alert_note(transition: Transition, facts: ClientFacts, config: Config) -> Al
         severity=(event.severity or alert.severity).value,
         event=event.kind.value,
         explanation=alert.explanation,
-        evidence=_evidence(transition),
+        evidence=_evidence(transition, names or {}),
         figures=alert.figures,
         pattern=report.pattern.pattern.value,
         advice=report.pattern.advice,
@@ -86,6 +98,8 @@ def alert_note(transition: Transition, facts: ClientFacts, config: Config) -> Al
         health=report.health.score,
         trend=facts.trend,
         components=report.health.components,
+        raised_at=facts.now,
+        day_hours=team_calendar(config).day_seconds() / 3600,
     )
     return AlertNote(
         content=content,

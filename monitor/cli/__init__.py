@@ -81,5 +81,16 @@ def _register() -> None:
 _register()
 
 
+def _register_setup() -> None:
+    """First setup and the shell around relmon: init, install-service, completion."""
+    from monitor.cli import completion, init_cmd, service_cmd
+
+    for module in (init_cmd, service_cmd, completion):
+        module.register(cli)
+
+
+_register_setup()
+
+
 def main() -> None:
     cli(prog_name="relmon")

@@ -1,4 +1,4 @@
-"""``relmon alerts`` and its subcommands: list, ack, snooze, resolve, send, test-email."""
+"""``relmon alerts`` and its subcommands: list, ack, snooze, resolve, send, test-email, go-live."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from monitor.cli.common import (
     pass_app,
     short_date,
 )
+from monitor.cli.completion import complete_alert_id, complete_client
 from monitor.cli.render import severity_style, table
 from monitor.clock import parse_duration
 
@@ -58,7 +59,7 @@ def _who() -> str:
 
 @click.group("alerts", invoke_without_command=True)
 @click.option("--all", "show_all", is_flag=True, help="Include resolved alerts.")
-@click.option("--client", help="Only this client's alerts.")
+@click.option("--client", help="Only this client's alerts.", shell_complete=complete_client)
 @json_option
 @pass_app
 @click.pass_context
@@ -184,7 +185,7 @@ def _act(app: App, alert_id: int, action: Action, until: datetime | None = None)
 
 
 @alerts_group.command("ack")
-@click.argument("alert_id", type=int)
+@click.argument("alert_id", type=int, shell_complete=complete_alert_id)
 @pass_app
 @fail_cleanly
 def ack(app: App, alert_id: int) -> None:
@@ -200,7 +201,7 @@ def ack(app: App, alert_id: int) -> None:
 
 
 @alerts_group.command("snooze")
-@click.argument("alert_id", type=int)
+@click.argument("alert_id", type=int, shell_complete=complete_alert_id)
 @click.argument("duration")
 @pass_app
 @fail_cleanly
@@ -221,7 +222,7 @@ def snooze(app: App, alert_id: int, duration: str) -> None:
 
 
 @alerts_group.command("resolve")
-@click.argument("alert_id", type=int)
+@click.argument("alert_id", type=int, shell_complete=complete_alert_id)
 @pass_app
 @fail_cleanly
 def resolve(app: App, alert_id: int) -> None:
@@ -260,6 +261,8 @@ def send(app: App, as_json: bool) -> None:
                 "sent": result.sent,
                 "retried": result.retried,
                 "failed": result.failed,
+                "superseded": result.superseded,
+                "held": result.held,
                 "delivery": result.delivery,
             }
         )
@@ -272,6 +275,11 @@ def send(app: App, as_json: bool) -> None:
         click.echo(
             f"{result.digests} digest(s) and {result.weekly} weekly report(s) queued; {result.sent} email(s) sent, {result.retried} to retry, {result.failed} failed"
         )
+        for held in result.held:
+            recipients = ", ".join(map(str, held["recipients"]))  # type: ignore[call-overload]
+            click.echo(f"would send: {held['subject']} -> {recipients}")
+        if result.superseded:
+            click.echo(f"{result.superseded} not sent: their alerts were handled first")
         if result.delivery:
             click.echo(f"not delivered: {result.delivery}")
     if result.failed:
@@ -314,14 +322,31 @@ def test_email(app: App, address: str) -> None:
     )
     item = outgoing(message, kind=OutboxKind.TEST, recipients=[recipient], not_before=app.now)
     with runtime.store.engine.begin() as connection:
-        enqueue(connection, item, now=app.now)
-    result = deliver(runtime, now=app.now)
+        row = enqueue(connection, item, now=app.now)
+    # Only the test email: the rest of the outbox keeps its own time, checks and dry run.
+    result = deliver(runtime, now=app.now, only=[row])
     if result.sent:
         click.echo(f"sent a test email to {recipient}")
     else:
         raise click.ClickException(
             f"the test email was not delivered: {result.delivery or 'see relmon alerts for the error'}"
         )
+
+
+@alerts_group.command("go-live")
+@pass_app
+@fail_cleanly
+def go_live(app: App) -> None:
+    """End the dry run: from now on alerts are sent, starting with what is waiting.
+
+    \b
+    Example:
+        relmon alerts go-live
+    """
+    from monitor.store.alerting import go_live as record
+
+    since = record(app.runtime().store.engine, app.now)
+    click.echo(f"alerts are live since {since.isoformat()}; relmon alerts send delivers them")
 
 
 def register(cli: click.Group) -> None:

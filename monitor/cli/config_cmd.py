@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
 
 from monitor.cli.common import App, console, emit_json, json_option, pass_app
 from monitor.config import Config, find_config_path
-from monitor.errors import ConfigError, SecretError
+from monitor.config.validation import machine_problems, unreadable_secrets
+from monitor.errors import ConfigError
 
 
-def describe(config: Config) -> dict[str, Any]:
-    """The resolved configuration as plain data, secrets masked."""
+def describe(config: Config, missing: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:
+    """The resolved configuration as plain data, secrets masked; those in ``missing`` (keys)
+    cannot be read and say so instead of showing a mask."""
     team = config.team
     return {
         "path": str(config.path) if config.path else None,
@@ -62,7 +65,10 @@ def describe(config: Config) -> dict[str, Any]:
             "exclude_subjects": list(config.privacy.exclude_subjects),
             "retention_days": config.privacy.retention_days,
         },
-        "secrets": {key: secret.describe() for key, secret in config.secrets()},
+        "secrets": {
+            key: (f"MISSING (from {secret.source()})" if key in missing else secret.describe())
+            for key, secret in config.secrets()
+        },
     }
 
 
@@ -74,7 +80,7 @@ def _mask_url(url: str) -> str:
 
 @click.group("config")
 def config_group() -> None:
-    """Inspect the configuration file."""
+    """Inspect the configuration file, or print the example to start one from."""
 
 
 @config_group.command("check")
@@ -104,23 +110,20 @@ def check(app: App, as_json: bool) -> None:
             )
             raise SystemExit(1) from err
         raise click.ClickException(str(err)) from err
-    problems: list[str] = []
-    for _key, secret in config.secrets():
-        try:
-            secret.reveal()
-        except SecretError as err:
-            problems.extend(err.problems)
+    # The same checks `relmon run` makes before it starts and on every reload.
+    problems = machine_problems(config)
+    data = describe(config, missing=unreadable_secrets(config))
     if as_json:
         emit_json(
             {
                 "schema": "relmon/config-check/v1",
                 "ok": not problems,
                 "problems": problems,
-                "config": describe(config),
+                "config": data,
             }
         )
     else:
-        _print_config(describe(config), problems)
+        _print_config(data, problems)
     if problems:
         raise SystemExit(1)
 
@@ -128,6 +131,11 @@ def check(app: App, as_json: bool) -> None:
 def _print_config(data: dict[str, Any], problems: list[str]) -> None:
     """The resolved configuration for a reader, then any problems."""
     out = console()
+    if problems:
+        # Problems first: they are what the reader came for, and a long listing would bury them.
+        out.print(f"[red]{len(problems)} problem{'s' if len(problems) != 1 else ''}[/red]")
+        for problem in problems:
+            out.print(f"[red]problem[/red] {problem}", markup=True, highlight=False)
     out.print(f"[bold]Configuration[/bold] {data['path']}")
     team = data["team"]
     out.print(
@@ -145,9 +153,39 @@ def _print_config(data: dict[str, Any], problems: list[str]) -> None:
     out.print(f"  store {data['store']['url']}")
     for key, shown in data["secrets"].items():
         out.print(f"  secret {key}: {shown}")
-    if problems:
-        for problem in problems:
-            out.print(f"[red]problem[/red] {problem}")
+    if not problems:
+        out.print("[green]ok[/green]: no problems")
+
+
+@config_group.command("example")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write it to this file (never over an existing one) instead of printing it.",
+)
+def example(output: str | None) -> None:
+    """Print the example configuration, every key explained, to start a relmon.toml from.
+
+    It ships inside the package, so an installed relmon has it without the repository.
+
+    \b
+    Example:
+        relmon config example -o ~/.config/relmon/relmon.toml
+        relmon config example | less
+    """
+    from monitor.config.examples import EXAMPLE_CONFIG, shipped_text
+
+    text = shipped_text(EXAMPLE_CONFIG)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    target = Path(output).expanduser()
+    if target.exists():
+        raise click.ClickException(f"{target} exists already; it was left as it is")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    click.echo(f"Wrote {target}; edit it, then run `relmon --config {target} config check`.")
 
 
 def register(cli: click.Group) -> None:

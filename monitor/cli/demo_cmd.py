@@ -79,7 +79,9 @@ def demo_config(store_url: str) -> tuple[Config, dict[str, Any]]:
         ],
         "store": {"url": store_url},
         # Alert emails are composed (see --outbox-dir) but never sent: the demo has no [smtp].
-        "alerts": {"from": f"relmon@{team['domain']}", "digest_hour": 8},
+        # It shows each alert's own email; a real installation's first evaluation sends each
+        # owner one summary instead ([alerts] first_run).
+        "alerts": {"from": f"relmon@{team['domain']}", "digest_hour": 8, "first_run": "alerts"},
     }
     return parse_config(document, None), data
 

@@ -13,6 +13,7 @@ from typing import IO, Any
 import click
 
 from monitor.cli.common import App, fail_cleanly, named_client, pass_app, query_options, to_jsonable
+from monitor.cli.completion import complete_client
 
 
 def _write(rows: Iterable[dict[str, Any]], fields: tuple[str, ...], fmt: str, out: IO[str]) -> int:
@@ -53,7 +54,7 @@ def _write(rows: Iterable[dict[str, Any]], fields: tuple[str, ...], fmt: str, ou
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write to this file instead of stdout.",
 )
-@click.option("--client", help="Only this client's messages.")
+@click.option("--client", help="Only this client's messages.", shell_complete=complete_client)
 @click.option(
     "--quarantined",
     is_flag=True,

@@ -22,6 +22,7 @@ from monitor.cli.common import (
     query_options,
     short_date,
 )
+from monitor.cli.completion import complete_client
 from monitor.cli.render import day_time, health_style, hours, severity_style, signed
 from monitor.sparkline import sparkline
 
@@ -108,7 +109,7 @@ def health(app: App, as_json: bool, as_of: datetime | None) -> None:
 
 
 @click.command("client")
-@click.argument("name")
+@click.argument("name", shell_complete=complete_client)
 @query_options
 @click.option("--timeline", default=40, show_default=True, help="How many recent messages to list.")
 @pass_app

@@ -11,6 +11,7 @@ from monitor.config.reading import Problems, Table, choice, each, file_path, one
 from monitor.core.addresses import normalise_address
 
 _QUIET = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+FIRST_RUN = ("summary", "alerts")
 _SMTP_PORTS = {"tls": 465, "starttls": 587, "plain": 25}
 
 
@@ -45,9 +46,22 @@ def parse_alerts(table: Table, smtp_t: Table, base: Path | None, problems: Probl
         quiet_hours=quiet,
         max_attempts=table.integer("max_attempts", 12, minimum=1),
         smtp=smtp,
+        dry_run=_dry_run(table),
+        first_run=choice(table, "first_run", FIRST_RUN, "summary"),
     )
     table.done()
     return alerts
+
+
+def _dry_run(table: Table) -> bool | None:
+    """``dry_run = true | false | "first-day"`` (the default)."""
+    raw = table.raw("dry_run")
+    if raw is None or raw == "first-day":
+        return None
+    if isinstance(raw, bool):
+        return raw
+    table.problems.add(f"{table.where}.dry_run", f'{raw!r} is not one of true, false, "first-day"')
+    return None
 
 
 def _quiet_hours(table: Table, problems: Problems) -> tuple[int, int] | None:

@@ -74,8 +74,9 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     except FileNotFoundError:
         raise ConfigError(
             [
-                f"no configuration file at {found} (give --config, set $RELMON_CONFIG, or copy "
-                "config/relmon.example.toml there)"
+                f"no configuration file at {found} (give --config or set $RELMON_CONFIG; "
+                "`relmon init` writes a first one from a mailbox, and `relmon config example` "
+                "prints the example with every key explained)"
             ]
         ) from None
     except OSError as err:

@@ -234,6 +234,12 @@ class Alerts:
     )
     max_attempts: int = 12  # delivery attempts before an email is given up (with an error)
     smtp: Smtp | None = None
+    # Hold every notification instead of sending it: True until `relmon alerts go-live`, None
+    # (the default) for the first day after the first evaluation, False never.
+    dry_run: bool | None = None
+    # The first evaluation of a client: "summary" (one email per owner about all new clients)
+    # or "alerts" (each alert on its own, as later evaluations send them).
+    first_run: str = "summary"
 
 
 @dataclass(frozen=True)

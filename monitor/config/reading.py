@@ -168,7 +168,8 @@ class Table:
                 self.problems.add(
                     self.qualified(f"{key}_env"), "expected an environment variable name"
                 )
-        return Secret(key=self.qualified(key), file=path, env=env_name)
+        bare = isinstance(file_value, str) and bool(file_value) and "/" not in file_value
+        return Secret(key=self.qualified(key), file=path, env=env_name, credential=bare)
 
     def done(self) -> None:
         """Report keys nobody asked for, with the closest known key as a suggestion."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -46,11 +47,15 @@ def parse_store(root: Table, base: Path | None, problems: Problems) -> Store:
 
 
 def store_url(raw: str | None, base: Path | None) -> str:
-    """The URL as configured; a relative SQLite path is relative to the configuration file."""
+    """The URL as configured. A relative SQLite path is resolved under ``$STATE_DIRECTORY`` when
+    it is set (systemd's ``StateDirectory=``, the container's volume), else next to the
+    configuration file: under systemd the configuration's folder is read-only."""
     if not raw:
         return f"sqlite:///{state_directory() / 'relmon.db'}"
-    if raw.startswith("sqlite:///") and not raw.startswith("sqlite:////") and base is not None:
+    if raw.startswith("sqlite:///") and not raw.startswith("sqlite:////"):
         relative = raw[len("sqlite:///") :]
         if relative and relative != ":memory:" and not Path(relative).is_absolute():
-            return f"sqlite:///{(base / relative).resolve()}"
+            folder = state_directory() if os.environ.get("STATE_DIRECTORY") else base
+            if folder is not None:
+                return f"sqlite:///{(folder / relative).resolve()}"
     return raw

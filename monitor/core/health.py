@@ -151,6 +151,12 @@ RISK_SHOWING = (
     "dissatisfaction, call rather than write, and agree in writing what will change."
 )
 CALM_PATTERNS = frozenset({Pattern.LAISSEZ_FAIRE, Pattern.SAVVY})
+#: What a calm pattern was, said in the past when friction now shows: the description ("rarely
+#: complains") would contradict the complaint in front of the owner.
+UNTIL_NOW = {
+    Pattern.LAISSEZ_FAIRE: "Over half a year this client wrote rarely and trusted us.",
+    Pattern.SAVVY: "Over half a year this client was clear, prompt and positive.",
+}
 COMMON_ADVICE = (
     "Confirm scope and timelines in writing, send regular progress reports, and answer every piece "
     "of feedback: an unanswered client message is the earliest sign that expectations are slipping."
@@ -182,7 +188,9 @@ class PatternResult:
 
     @property
     def advice(self) -> str:
-        return f"{ADVICE[self.pattern]} {self.note}" if self.note else ADVICE[self.pattern]
+        if self.note is None:
+            return ADVICE[self.pattern]
+        return f"{UNTIL_NOW.get(self.pattern, ADVICE[self.pattern])} {self.note}"
 
 
 def _scores(facts: PatternFacts, pressure: float) -> dict[str, float]:

@@ -35,7 +35,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.app import alerting, sync
 from monitor.app.runtime import Runtime
-from monitor.config import Account, Config, load_config
+from monitor.config import Account, Config
+from monitor.config.validation import load_checked_config
 from monitor.daemon.accounts import Watchers, check_accounts
 from monitor.daemon.clock import Clock
 from monitor.daemon.jobs import MAX_BACKOFF, Jobs, Scheduler, build_scheduler
@@ -79,7 +80,7 @@ class Service:
     def run(self) -> int:
         """Start, serve until told to stop, stop cleanly. Returns the exit status."""
         try:
-            config = load_config(self.config_path)
+            config = load_checked_config(self.config_path)
         except ConfigError as err:
             logger.error("config_invalid", problems=err.problems, path=err.path)
             return 78  # EX_CONFIG: systemd's RestartPreventExitStatus can keep it from looping
@@ -166,7 +167,7 @@ class Service:
         assert self.runtime is not None
         self.notifier.send(RELOADING=1, MONOTONIC_USEC=int(self.clock.monotonic() * 1e6))
         try:
-            config = load_config(self.config_path)
+            config = load_checked_config(self.config_path)
         except ConfigError as err:
             logger.error(
                 "config_reload_rejected",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 from monitor.core.alerts import State
 from monitor.store.db import reading
 from monitor.store.messages import get_meta, insert_ignoring_conflicts, set_meta
-from monitor.store.schema import alert_events, alerts, digests, messages
+from monitor.store.schema import alert_events, alerts, digests, messages, meta
 
 _EVALUATED = "alerts_evaluated_at"  # meta: when alerts were last evaluated
 _DIGEST = "digest"  # alert_events.route of warnings that wait for the daily digest
@@ -109,3 +110,79 @@ def evaluation_lag(engine: sa.Engine) -> tuple[datetime | None, datetime | None]
         evaluated = get_meta(connection, _EVALUATED)
         stored = connection.execute(sa.select(sa.func.max(messages.c.first_seen))).scalar()
     return (datetime.fromisoformat(evaluated) if evaluated else None), stored
+
+
+_STARTED = "alerts_started_at"  # meta: the installation's first evaluation
+_LIVE = "alerts_live_at"  # meta: when `relmon alerts go-live` ended the dry run
+
+
+def _claim_meta(connection: sa.Connection, name: str, value: str) -> bool:
+    """Write a meta row once; True for the one process that wrote it."""
+    insert = insert_ignoring_conflicts(connection, meta).values(name=name, value=value)
+    return connection.execute(insert.returning(meta.c.name)).first() is not None
+
+
+def _first_evaluated(client: str) -> str:
+    return "client_first_evaluated:" + hashlib.sha256(client.encode()).hexdigest()[:32]
+
+
+def first_evaluation(connection: sa.Connection, client: str, now: datetime) -> bool:
+    """True exactly once per client, for the evaluation that first sees it (in this
+    transaction): a second process evaluating the same new client at once waits here for the
+    first to commit, then finds it seen."""
+    return _claim_meta(connection, _first_evaluated(client), now.isoformat())
+
+
+def adopt_earlier_evaluations(engine: sa.Engine, clients: Sequence[str], now: datetime) -> None:
+    """A store whose alerts were evaluated before first evaluations were recorded per client
+    (an upgrade): its clients are not new, so they are recorded as evaluated, once."""
+    with engine.begin() as connection:
+        if get_meta(connection, _EVALUATED) is None:
+            return
+        recorded = connection.execute(
+            sa.select(meta.c.name).where(meta.c.name.like("client_first_evaluated:%")).limit(1)
+        ).first()
+        if recorded is None:
+            for client in clients:
+                _claim_meta(connection, _first_evaluated(client), now.isoformat())
+
+
+def never_evaluated(engine: sa.Engine, clients: Sequence[str]) -> set[str]:
+    """The clients whose alerts have never been evaluated: neither recorded as evaluated nor
+    holding an alert (a store from before the first evaluation was recorded)."""
+    names = {_first_evaluated(client): client for client in clients}
+    with reading(engine) as connection:
+        seen = connection.execute(sa.select(meta.c.name).where(meta.c.name.in_(list(names))))
+        alerted = connection.execute(
+            sa.select(alerts.c.client).where(alerts.c.client.in_(list(clients))).distinct()
+        )
+        return set(clients) - {names[row.name] for row in seen} - set(alerted.scalars())
+
+
+def delivery_started(engine: sa.Engine, now: datetime) -> tuple[datetime, datetime | None]:
+    """(the installation's first evaluation, recorded at ``now`` if this is it; when it went
+    live, None while it has not)."""
+    with engine.begin() as connection:
+        _claim_meta(connection, _STARTED, now.isoformat())
+        started = get_meta(connection, _STARTED)
+        live = get_meta(connection, _LIVE)
+    assert started is not None
+    return datetime.fromisoformat(started), (datetime.fromisoformat(live) if live else None)
+
+
+def go_live(engine: sa.Engine, now: datetime) -> datetime:
+    """End the dry run: notifications are sent from now on. Idempotent: the first time holds."""
+    with engine.begin() as connection:
+        _claim_meta(connection, _LIVE, now.isoformat())
+        live = get_meta(connection, _LIVE)
+    assert live is not None
+    return datetime.fromisoformat(live)
+
+
+def sender_names(connection: sa.Connection, keys: Sequence[str]) -> dict[str, str]:
+    """The display name each of these stored messages came from, by message key (names that
+    are empty are left out)."""
+    if not keys:
+        return {}
+    query = sa.select(messages.c.key, messages.c.from_name).where(messages.c.key.in_(list(keys)))
+    return {str(row.key): str(row.from_name) for row in connection.execute(query) if row.from_name}

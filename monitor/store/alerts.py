@@ -41,6 +41,17 @@ def of_subject(
     return list(connection.execute(query.with_for_update() if lock else query))
 
 
+def unresolved(connection: sa.Connection) -> list[Row]:
+    """Alerts not yet resolved (id, client, kind, state), newest first: what a person acting
+    on an alert picks from (shell completion of alert ids)."""
+    query = (
+        sa.select(alerts.c.id, alerts.c.client, alerts.c.kind, alerts.c.state)
+        .where(alerts.c.state != State.RESOLVED.value)
+        .order_by(alerts.c.id.desc())
+    )
+    return list(connection.execute(query))
+
+
 def current(
     connection: sa.Connection, *, client: str | None, account: str | None, kind: str
 ) -> Row | None:
@@ -101,3 +112,19 @@ def carried_by(connection: sa.Connection, digest: int) -> Sequence[int]:
     """The alerts whose events the digest in outbox row ``digest`` carries, by id, once each."""
     query = sa.select(alert_events.c.alert).where(alert_events.c.digest == digest)
     return sorted(set(connection.execute(query).scalars()))
+
+
+def carry(connection: sa.Connection, event_ids: Sequence[int], outbox_id: int) -> None:
+    """The email in outbox row ``outbox_id`` carries these events (several alerts of a client
+    in one email, or a first-run summary)."""
+    connection.execute(
+        sa.update(alert_events)
+        .where(alert_events.c.id.in_(list(event_ids)))
+        .values(digest=outbox_id)
+    )
+
+
+def states(connection: sa.Connection, alert_ids: Sequence[int]) -> dict[int, str]:
+    """The current state of each of these alerts, by id."""
+    query = sa.select(alerts.c.id, alerts.c.state).where(alerts.c.id.in_(list(alert_ids)))
+    return {int(row.id): str(row.state) for row in connection.execute(query)}

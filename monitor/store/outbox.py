@@ -15,6 +15,7 @@ from monitor.store.schema import outbox
 Row = sa.Row[Any]
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+SUPERSEDED = "superseded"
 
 
 def add(connection: sa.Connection, values: Mapping[str, object]) -> int:
@@ -64,7 +65,11 @@ def claim(engine: sa.Engine, row_id: int, worker: str, hold: timedelta) -> bool:
 
 
 def due(
-    engine: sa.Engine, now: datetime, limit: int, channels: Sequence[str] | None
+    engine: sa.Engine,
+    now: datetime,
+    limit: int,
+    channels: Sequence[str] | None,
+    only: Sequence[int] | None = None,
 ) -> list[tuple[int, str]]:
     """Rows due at ``now`` (through ``channels``, when given), oldest first, with their channel:
     pending ones whose time has come by ``now``, and those whose claim has expired by the
@@ -84,6 +89,8 @@ def due(
         )
         if channels is not None:
             query = query.where(outbox.c.channel.in_(list(channels)))
+        if only is not None:
+            query = query.where(outbox.c.id.in_(list(only)))
         return [(row.id, row.channel) for row in connection.execute(query)]
 
 
@@ -144,6 +151,22 @@ def record_sent(connection: sa.Connection, row_id: int, attempts: int, now: date
             last_error=None,
         )
     )
+
+
+def record_superseded(engine: sa.Engine, row_id: int, worker: str, now: datetime) -> None:
+    """Not sent: every alert it was about was acknowledged, snoozed or resolved meanwhile."""
+    with engine.begin() as connection:
+        connection.execute(
+            sa.update(outbox)
+            .where(outbox.c.id == row_id, outbox.c.claimed_by == worker)
+            .values(
+                state=SUPERSEDED,
+                last_attempt_at=now,
+                claimed_by=None,
+                claimed_until=None,
+                last_error="superseded: its alerts were handled before it was sent",
+            )
+        )
 
 
 def counts(engine: sa.Engine) -> tuple[dict[str, int], list[Any]]:

@@ -243,7 +243,9 @@ alert_events = sa.Table(
     sa.Column("evidence", sa.JSON),
     sa.Column("by", sa.String(200)),  # who did it: "relmon" or the person at the CLI
     sa.Column("route", sa.String(16)),  # immediate, digest, or null (no notification)
-    sa.Column("digest", sa.Integer),  # the outbox row of the digest that carried it
+    # The outbox row that carried it when one email carries several alerts: a digest, an email
+    # of several alerts of one client, a first-run summary.
+    sa.Column("digest", sa.Integer),
 )
 
 # Notifications to deliver, written in the same transaction as what caused them: each row names
@@ -263,7 +265,8 @@ outbox = sa.Table(
     sa.Column("payload", sa.LargeBinary, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("not_before", UTCDateTime, nullable=False),  # quiet hours, retry backoff
-    sa.Column("state", sa.String(16), nullable=False, index=True),  # pending, sending, sent, failed
+    # pending, sending, sent, failed, superseded (its alerts were handled before it was sent)
+    sa.Column("state", sa.String(16), nullable=False, index=True),
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Column("last_error", sa.Text),
     sa.Column("last_attempt_at", UTCDateTime),

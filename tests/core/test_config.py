@@ -145,7 +145,7 @@ def test_config_path_comes_from_flag_then_environment_then_home(
 
 def test_missing_configuration_file_explains_where_it_looked(tmp_path: Path) -> None:
     with pytest.raises(
-        ConfigError, match=r"no configuration file at .*nowhere\.toml .*relmon.example.toml"
+        ConfigError, match=r"no configuration file at .*nowhere\.toml .*`relmon config example`"
     ):
         load_config(tmp_path / "nowhere.toml")
 

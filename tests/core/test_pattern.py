@@ -36,6 +36,8 @@ def test_a_laissez_faire_client_building_friction_gets_advice_for_it() -> None:
 
     assert result.pattern is Pattern.LAISSEZ_FAIRE  # the tendency over half a year
     assert result.advice.endswith(RISK_SHOWING)
+    assert "rarely complains" not in result.advice  # not while it complains
+    assert result.advice.startswith("Over half a year this client wrote rarely")
     assert "but 13 friction points in the last 30 days" in result.reasons
 
 

@@ -92,8 +92,11 @@ class SmtpServer:
             self.controller.stop()
             self.controller = None
 
-    def config(self, extra: str = "", *, password_file: str | None = None) -> str:
-        """The [alerts] and [smtp] tables that send through this server."""
+    def config(
+        self, extra: str = "", *, password_file: str | None = None, steady: bool = True
+    ) -> str:
+        """The [alerts] and [smtp] tables that send through this server; ``steady``: as after
+        the first day (no dry run, no first-run summary)."""
         auth = ""
         if self.credentials is not None:
             # A test server on loopback without TLS: the login is declared insecure on purpose.
@@ -103,6 +106,8 @@ class SmtpServer:
             )
         return (
             '\n[alerts]\nfrom = "relmon@northwind-advisory.example"\noperator = ["it@northwind-advisory.example"]\n'
+            # Steady state: these tests are about delivery, not about the first run.
+            + ('dry_run = false\nfirst_run = "alerts"\n' if steady else "")
             + extra
             + f'\n[smtp]\nhost = "127.0.0.1"\nport = {self.port}\nsecurity = "plain"\ntimeout_seconds = 5\n'
             + auth

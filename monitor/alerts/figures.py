@@ -1,0 +1,167 @@
+"""The figures behind an alert, as a person reads them: words and units, each beside its baseline.
+
+The detectors keep their figures as raw numbers (business hours, a tone between -1 and +1, ratios)
+for the JSON documents and webhooks. An email shows none of those raw names: every line here
+says what was measured, in working days or calendar days, and what is usual for this client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+Figures = Mapping[str, Any]
+
+#: A working day's length when the calendar does not say (8 hours).
+DEFAULT_DAY_HOURS = 8.0
+
+
+def _number(value: float) -> str:
+    return f"{value:.1f}".removesuffix(".0")
+
+
+def _plural(value: float, unit: str) -> str:
+    text = _number(value)
+    return f"{text} {unit}" if text == "1" else f"{text} {unit}s"
+
+
+def working_time(hours: float, day_hours: float = DEFAULT_DAY_HOURS) -> str:
+    """Business time in the working days of the calendar it was measured on, or in working
+    hours below one day: "3.5 working days", "6 working hours", "20 working minutes"."""
+    if hours < 1:
+        return _plural(round(hours * 60), "working minute")
+    if hours < day_hours:
+        return _plural(round(hours, 1) if hours < 10 else round(hours), "working hour")
+    return _plural(round(hours / day_hours * 2) / 2, "working day")
+
+
+def calendar_days(days: float) -> str:
+    """Wall time: "27 days", "1 day", "18 hours" below a day."""
+    if days < 1:
+        return _plural(max(1, round(days * 24)), "hour")
+    return _plural(round(days), "day")
+
+
+def tone(value: float) -> str:
+    """A sentiment figure in words, the number after it for those who track it."""
+    word = (
+        "very negative"
+        if value <= -0.5
+        else "negative"
+        if value <= -0.05
+        else "neutral"
+        if value < 0.05
+        else "positive"
+        if value < 0.5
+        else "very positive"
+    )
+    return f"{word} ({value:+.2f} on a scale of -1 to +1)"
+
+
+def _silence(f: Figures, day_hours: float) -> list[str]:
+    lines = [f"Silent for {calendar_days(f['silent_days'])}"]
+    cadence = f.get("cadence_days")
+    if cadence:
+        lines[0] += f"; usually writes at least every {calendar_days(cadence)}"
+        lines.append(f"That is {_number(f['ratio'])} times its usual gap")
+    return lines
+
+
+def _checkin(f: Figures, day_hours: float) -> list[str]:
+    return [
+        f"We last wrote {calendar_days(f['days_since_we_wrote'])} ago",
+        f"Check in at least every {calendar_days(f['interval_days'])}",
+    ]
+
+
+def _unanswered(f: Figures, day_hours: float) -> list[str]:
+    business = working_time(f["oldest_business_hours"], day_hours)
+    wall = calendar_days(f["oldest_wall_hours"] / 24)
+    oldest = f"The oldest has waited {business}"
+    if wall != business:
+        oldest += f" ({wall} on the calendar)"
+    lines = [oldest]
+    if f.get("waiting", 1) > 1:
+        lines.insert(0, f"{f['waiting']} client messages are waiting for our reply")
+    lines.append(
+        f"Our reply target: within {working_time(f['sla_warning_hours'], day_hours)}; "
+        f"overdue after {working_time(f['sla_critical_hours'], day_hours)}"
+    )
+    return lines
+
+
+_COUNTS = (
+    ("escalation_messages", "with escalation words (cancel, unacceptable, refund …)"),
+    ("pressure_phrase_messages", "with pointed reminders (\u201cper my last email\u201d …)"),
+    ("challenge_messages", "with pointed questions"),
+    ("negative_messages", "negative in tone"),
+)
+
+
+def _norm(f: Figures) -> list[str]:
+    """The client's own norm: how many recent messages read as curt or impolite, against the
+    share of its messages that did over the 90 days before."""
+    if not f.get("recent_scored"):
+        return []
+    line = (
+        f"{f.get('recent_frictional') or 0} of its last {_plural(f['recent_scored'], 'message')}"
+        " read as curt or impolite"
+    )
+    if f.get("usual_frictional_share") is not None:
+        line += f"; usually {round(100 * f['usual_frictional_share'])}% of its messages (90 days)"
+    return [line]
+
+
+def _friction(f: Figures, day_hours: float) -> list[str]:
+    lines = _norm(f)
+    if f.get("sentiment_now") is not None:
+        line = f"Tone of recent messages: {tone(f['sentiment_now'])}"
+        if f.get("sentiment_usual") is not None:
+            line += f"; usually {tone(f['sentiment_usual'])}"
+        lines.append(line)
+    for key, what in _COUNTS:
+        if f.get(key):
+            lines.append(f"{_plural(f[key], 'message')} {what}")
+    if f.get("senior_copied"):
+        lines.append("Copied in for the first time: " + ", ".join(map(str, f["senior_copied"])))
+    if f.get("messages"):
+        lines.append(f"Read from {_plural(f['messages'], 'recent client message')}")
+    return lines
+
+
+def _micromanagement(f: Figures, day_hours: float) -> list[str]:
+    line = f"{_plural(f['messages'], 'client message')} recently"
+    if f.get("baseline") and f.get("ratio"):
+        line += (
+            f"; usually about {_number(round(f['baseline']))} ({_number(f['ratio'])} times that)"
+        )
+    lines = [line]
+    for key, unit, rest in (
+        ("chasers", "chaser", " (a second message before we replied)"),
+        ("status_requests", "status request", ""),
+        ("after_hours", "message", " outside working hours"),
+    ):
+        if f.get(key):
+            lines.append(_plural(f[key], unit) + rest)
+    return lines
+
+
+_BY_KIND: dict[str, Callable[[Figures, float], list[str]]] = {
+    "silence": _silence,
+    "checkin_due": _checkin,
+    "unanswered": _unanswered,
+    "friction": _friction,
+    "micromanagement": _micromanagement,
+}
+
+
+def figure_lines(kind: str, figures: Figures, *, day_hours: float = DEFAULT_DAY_HOURS) -> list[str]:
+    """The figures of one alert as sentences; a kind this module does not know shows none,
+    rather than raw names."""
+    shown = _BY_KIND.get(kind)
+    if shown is None:
+        return []
+    try:
+        return shown(figures, day_hours)
+    except (KeyError, TypeError, ValueError):
+        return []  # figures from an older version of a detector: the explanation still says it

@@ -1,0 +1,189 @@
+"""The alert email's words: advice that fits the alert and the client, figures a person reads."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from monitor.alerts import body
+from monitor.alerts.figures import figure_lines, working_time
+from monitor.alerts.render import AlertMail, EvidenceLine
+from monitor.core.health import ADVICE, COMMON_ADVICE, RISK_SHOWING, Pattern
+
+LONDON = ZoneInfo("Europe/London")
+RAISED = datetime(2026, 6, 4, 9, 30, tzinfo=UTC)
+
+
+def _mail(kind: str, figures: dict, *, pattern: Pattern, advice: str | None = None) -> AlertMail:
+    return AlertMail(
+        alert_id=7,
+        event_id=11,
+        client="Acme Logistics",
+        kind=kind,
+        severity="critical",
+        event="opened",
+        explanation="Acme Logistics, last 30 days (9 messages): tone -0.41 vs +0.22 usually.",
+        evidence=(
+            EvidenceLine(
+                datetime(2026, 6, 1, 9, 5, tzinfo=UTC),
+                "helen.park@acme-logistics.example",
+                "Revised rollout plan",
+                name="Helen Park",
+            ),
+        ),
+        figures=figures,
+        pattern=pattern.value,
+        advice=advice or ADVICE[pattern],
+        common_advice=COMMON_ADVICE,
+        raised_at=RAISED,
+        day_hours=8.5,
+    )
+
+
+FRICTION = {
+    "points": 13.0,
+    "messages": 9,
+    "sentiment_now": -0.41,
+    "sentiment_usual": 0.22,
+    "escalation_messages": 2,
+    "pressure_phrase_messages": 1,
+    "challenge_messages": 0,
+    "negative_messages": 3,
+    "senior_copied": ["raj.patel@acme-logistics.example"],
+}
+UNANSWERED = {
+    "waiting": 2,
+    "oldest_business_hours": 29.8,
+    "oldest_wall_hours": 96.0,
+    "sla_warning_hours": 16.0,
+    "sla_critical_hours": 24.0,
+}
+
+
+def test_a_friction_alert_for_a_calm_client_does_not_say_it_rarely_complains() -> None:
+    mail = _mail(
+        "friction",
+        FRICTION,
+        pattern=Pattern.LAISSEZ_FAIRE,
+        advice=f"{ADVICE[Pattern.LAISSEZ_FAIRE]} {RISK_SHOWING}",
+    )
+
+    text = body.text([mail], LONDON)
+    html = body.html_body([mail], LONDON)
+
+    assert "rarely complains" not in text and "rarely complains" not in html
+    assert "What to do: Call Acme Logistics rather than write" in text
+    assert "Friction is unusual for this client" in text
+
+
+def test_another_alert_of_a_calm_client_whose_friction_builds_says_what_changed() -> None:
+    mail = _mail(
+        "unanswered",
+        UNANSWERED,
+        pattern=Pattern.SAVVY,
+        advice=f"{ADVICE[Pattern.SAVVY]} {RISK_SHOWING}",
+    )
+
+    text = body.text([mail], LONDON)
+
+    assert "positive; the risk is complacency" not in text
+    assert (
+        "About this client (until now savvy): Over half a year this client was clear, prompt "
+        f"and positive. {RISK_SHOWING}"
+    ) in text
+
+
+def test_an_unanswered_alert_says_who_waits_since_when_and_asks_for_a_reply() -> None:
+    text = body.text([_mail("unanswered", UNANSWERED, pattern=Pattern.MICROMANAGER)], LONDON)
+
+    assert (
+        "What to do: Helen Park has waited 3.5 working days for an answer to "
+        "\u2018Revised rollout plan\u2019 (sent Mon 01 Jun 2026 10:05 BST). Reply today"
+    ) in text
+    assert "2 client messages are waiting for our reply" in text
+    assert "The oldest has waited 3.5 working days (4 days on the calendar)" in text
+    assert "About this client (micromanager): Writes often" in text
+
+
+def test_no_alert_shows_the_detectors_raw_figures() -> None:
+    cases = {
+        "friction": FRICTION,
+        "unanswered": UNANSWERED,
+        "silence": {"cadence_days": 6.2, "silent_days": 27.4, "ratio": 4.42},
+        "checkin_due": {"days_since_we_wrote": 25.3, "interval_days": 21.0},
+        "micromanagement": {
+            "messages": 14,
+            "baseline": 5.2,
+            "ratio": 2.69,
+            "chasers": 3,
+            "status_requests": 4,
+            "after_hours": 1,
+            "points": 9.5,
+        },
+    }
+    for kind, figures in cases.items():
+        text = body.text([_mail(kind, figures, pattern=Pattern.UNKNOWN)], LONDON)
+        for raw in ("points", "0.141", "_", "13.0", "sla", "sentiment now", "ratio"):
+            assert raw not in text.replace("relmon alerts", ""), (kind, raw)
+
+
+def test_figures_are_stated_against_their_baseline_in_words() -> None:
+    assert figure_lines("silence", {"cadence_days": 6.2, "silent_days": 27.4, "ratio": 4.42}) == [
+        "Silent for 27 days; usually writes at least every 6 days",
+        "That is 4.4 times its usual gap",
+    ]
+    assert figure_lines("friction", FRICTION)[0] == (
+        "Tone of recent messages: negative (-0.41 on a scale of -1 to +1); "
+        "usually positive (+0.22 on a scale of -1 to +1)"
+    )
+    assert figure_lines(
+        "friction", {"recent_scored": 6, "recent_frictional": 4, "usual_frictional_share": 0.08}
+    ) == ["4 of its last 6 messages read as curt or impolite; usually 8% of its messages (90 days)"]
+    assert "3 chasers (a second message before we replied)" in figure_lines(
+        "micromanagement", {"messages": 14, "chasers": 3}
+    )
+
+
+def test_business_time_is_given_in_working_days_of_the_calendar_or_in_hours() -> None:
+    assert working_time(29.8, 8.5) == "3.5 working days"
+    assert working_time(8.5, 8.5) == "1 working day"
+    assert working_time(6.0, 8.5) == "6 working hours"
+    assert working_time(0.5, 8.5) == "30 working minutes"
+
+
+def test_one_email_lists_each_alert_of_the_client_once_with_the_advice_once() -> None:
+    silence = _mail(
+        "silence",
+        {"cadence_days": 6.2, "silent_days": 27.4, "ratio": 4.42},
+        pattern=Pattern.LAISSEZ_FAIRE,
+    )
+    checkin = _mail(
+        "checkin_due",
+        {"days_since_we_wrote": 48.0, "interval_days": 21.0},
+        pattern=Pattern.LAISSEZ_FAIRE,
+    )
+
+    text = body.text([silence, checkin], LONDON)
+
+    assert text.startswith("2 alerts about Acme Logistics:")
+    assert "CRITICAL: Acme Logistics has gone quiet" in text
+    assert "CRITICAL: Acme Logistics is due a check-in" in text
+    assert text.count("About this client (laissez-faire)") == 1
+    assert text.count(COMMON_ADVICE) == 1
+
+
+def test_health_names_what_pulls_it_down_not_every_component() -> None:
+    from dataclasses import replace
+
+    mail = replace(
+        _mail("unanswered", UNANSWERED, pattern=Pattern.SAVVY),
+        health=38,
+        trend=(60, 55, 38),
+        components={"responsiveness": 20, "engagement": 35, "sentiment": 80, "balance": None},
+    )
+
+    text = body.text([mail], LONDON)
+
+    assert "Health 38/100, last 30 days:" in text
+    assert "Weakest: responsiveness 20/100, engagement 35/100." in text
+    assert "sentiment 80" not in text and "balance" not in text

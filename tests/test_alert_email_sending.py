@@ -1,0 +1,182 @@
+"""What an owner receives, through a real SMTP server: one email per client and evaluation,
+figures and advice a person reads, a test email that sends only itself, emails superseded by
+what the owner did first, and a Date that says when the email left."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from monitor.alerts.store import Action, act, listing
+from monitor.app.alerting import deliver, evaluate_alerts, send_alerts
+from monitor.cli import cli
+from monitor.store.schema import outbox
+from tests.scenario import Scenario, at
+
+pytestmark = pytest.mark.live
+
+QUESTION = (
+    "Hi Alice,\n\nCould you send the revised rollout plan with the new go-live dates before "
+    "the steering meeting?\n\nThanks,\nHelen"
+)
+HELEN = "Helen Park <helen.park@acme-logistics.example>"
+
+
+def utc(text: str) -> datetime:
+    return at(text).astimezone(UTC)
+
+
+@pytest.fixture
+def scenario(tmp_path, analyzer, smtp_server):
+    s = Scenario(tmp_path, analyzer, extra_config=smtp_server.config())
+    yield s
+    s.close()
+
+
+def _text(received) -> str:
+    return received.message.get_body(("plain",)).get_content()
+
+
+def _states(scenario) -> list[str]:
+    with scenario.runtime.store.engine.connect() as connection:
+        return list(connection.execute(sa.select(outbox.c.state).order_by(outbox.c.id)).scalars())
+
+
+def test_a_silent_client_due_a_check_in_is_one_email_listing_both(scenario, smtp_server) -> None:
+    """GIVEN a client who wrote weekly until mid-April, answered each time
+    WHEN silence and the overdue check-in turn critical in the same evaluation
+    THEN the owner gets one email that lists both, not two in the same minute."""
+    scenario.weekly_history("Mon 2026-02-02 10:00", 11)
+
+    result = send_alerts(scenario.runtime, now=utc("Mon 2026-06-01 10:00"))
+
+    kinds = sorted((e["kind"], e["severity"]) for e in result.events)
+    assert kinds == [("checkin_due", "critical"), ("silence", "critical")]
+    (received,) = smtp_server.inbox.messages
+    text = _text(received)
+    assert received.message["Subject"] in (
+        "relmon: Acme Logistics: 2 alerts (has gone quiet; is due a check-in)",
+        "relmon: Acme Logistics: 2 alerts (is due a check-in; has gone quiet)",
+    )
+    assert "CRITICAL: Acme Logistics" in text and text.count("CRITICAL:") == 2
+    assert "relmon alerts ack" in text
+    # Both alerts are notified by the one email.
+    assert {a.state.value for a in listing(scenario.runtime.store.engine)} == {"notified"}
+
+
+def test_an_unanswered_alert_says_who_waits_since_when_and_to_reply(scenario, smtp_server) -> None:
+    scenario.client_writes("Mon 2026-06-01 10:00", "Revised rollout plan", QUESTION, frm=HELEN)
+
+    send_alerts(scenario.runtime, now=utc("Thu 2026-06-04 10:30"))
+
+    (received,) = smtp_server.inbox.messages
+    text = _text(received)
+    assert "What to do: Helen Park has waited 3 working days" in text
+    assert "for an answer to \u2018Revised rollout plan\u2019" in text
+    assert "Reply today" in text
+    assert "Mon 01 Jun 2026 10:00 BST" in text  # year and zone, in the owner's zone
+    # Figures a person understands, with their baseline; no detector internals.
+    assert "The oldest has waited 3 working days (3 days on the calendar)" in text
+    assert "Our reply target: within 2 working days; overdue after 3 working days" in text
+    for internal in ("sla warning hours", "oldest business hours", "points:", "Figures:"):
+        assert internal not in text
+
+
+def test_a_test_email_sends_only_itself(scenario, smtp_server, tmp_path) -> None:
+    """GIVEN an alert email queued during quiet hours and not yet sent
+    WHEN the operator sends a test email
+    THEN only the test email leaves; the alert email keeps waiting."""
+    scenario.client_writes("Mon 2026-06-01 10:00", "Revised rollout plan", QUESTION, frm=HELEN)
+    evaluate_alerts(scenario.runtime, now=utc("Thu 2026-06-04 10:30"))
+    config = tmp_path / "relmon.toml"
+    from tests.factories import CONFIG
+
+    url = scenario.runtime.config.store.url
+    config.write_text(CONFIG + smtp_server.config() + f'\n[store]\nurl = "{url}"\n')
+
+    result = CliRunner().invoke(
+        cli,
+        ["--config", str(config), "alerts", "test-email", "ops@northwind-advisory.example"],
+    )
+
+    assert result.exit_code == 0, result.output
+    (received,) = smtp_server.inbox.messages
+    assert received.message["Subject"] == "relmon test email"
+    assert _states(scenario) == ["pending", "sent"]
+
+
+def test_an_email_whose_alert_was_acknowledged_before_it_left_is_superseded(
+    scenario, smtp_server
+) -> None:
+    scenario.client_writes("Mon 2026-06-01 10:00", "Revised rollout plan", QUESTION, frm=HELEN)
+    evaluate_alerts(scenario.runtime, now=utc("Thu 2026-06-04 10:30"))
+    (alert,) = listing(scenario.runtime.store.engine)
+    act(
+        scenario.runtime.store.engine, alert.id, Action.ACK, utc("Thu 2026-06-04 10:40"), by="alice"
+    )
+
+    result = deliver(scenario.runtime, now=utc("Thu 2026-06-04 10:45"))
+
+    assert smtp_server.inbox.messages == []
+    assert result.superseded == 1 and result.sent == 0
+    assert _states(scenario) == ["superseded"]
+
+
+def test_a_delayed_email_is_dated_when_sent_and_says_when_the_alert_was_raised(
+    tmp_path, analyzer, smtp_server
+) -> None:
+    s = Scenario(
+        tmp_path, analyzer, extra_config=smtp_server.config('quiet_hours = "20:00-07:00"\n')
+    )
+    s.client_writes("Mon 2026-06-01 10:00", "Revised rollout plan", QUESTION, frm=HELEN)
+    # Raised at 22:00 inside quiet hours: the email waits until 07:00.
+    evaluate_alerts(s.runtime, now=utc("Thu 2026-06-04 22:00"))
+    sent_at = utc("Fri 2026-06-05 07:05")
+    deliver(s.runtime, now=sent_at)
+    s.close()
+
+    (received,) = smtp_server.inbox.messages
+    assert parsedate_to_datetime(str(received.message["Date"])) == sent_at
+    assert "Raised Thu 04 Jun 2026 22:00 BST." in _text(received)
+
+
+def test_the_date_header_is_replaced_without_touching_the_message_id() -> None:
+    from monitor.alerts.email_channel import dated
+    from monitor.alerts.render import test_email
+
+    written = datetime(2026, 6, 4, 21, 0, tzinfo=UTC)
+    message = test_email(
+        recipient="alice.marsh@northwind-advisory.example",
+        sender="relmon@northwind-advisory.example",
+        sender_name="relmon",
+        when=written,
+    )
+    raw = message.as_bytes()
+
+    later = dated(raw, written + timedelta(hours=10))
+
+    assert b"Date: Fri, 05 Jun 2026 07:00:00 +0000\r\n" in later
+    assert later.replace(b"Fri, 05 Jun 2026 07:00:00", b"") == raw.replace(
+        b"Thu, 04 Jun 2026 21:00:00", b""
+    )
+
+
+def test_an_email_about_two_alerts_still_leaves_while_one_needs_attention(
+    scenario, smtp_server
+) -> None:
+    scenario.weekly_history("Mon 2026-02-02 10:00", 11)
+    evaluate_alerts(scenario.runtime, now=utc("Mon 2026-06-01 10:00"))
+    silence = next(a for a in listing(scenario.runtime.store.engine) if a.kind == "silence")
+    until = utc("Mon 2026-06-08 10:00")
+    engine = scenario.runtime.store.engine
+    act(engine, silence.id, Action.SNOOZE, utc("Mon 2026-06-01 10:05"), by="alice", until=until)
+
+    result = deliver(scenario.runtime, now=utc("Mon 2026-06-01 10:10"))
+
+    assert result.sent == 1 and result.superseded == 0
+    (received,) = smtp_server.inbox.messages
+    assert "has gone quiet" in _text(received) and "is due a check-in" in _text(received)
