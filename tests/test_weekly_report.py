@@ -8,6 +8,7 @@ waited since Monday; Falkenberg (Ben's) has no mail yet.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -149,5 +150,6 @@ def test_with_a_dashboard_address_each_client_links_to_its_page(
         linked, sender="relmon@northwind-advisory.example", sender_name="relmon", recipient=ALICE
     )
     assert 'href="https://relmon.northwind.example/clients/' in page
+    assert re.search(r'href="https://relmon\.northwind\.example/clients/[a-z0-9-]+"', page)
     assert "https://relmon.northwind.example/clients/" in email.get_body(("plain",)).get_content()
     assert "href=" not in report_html(plain)  # no address, no links

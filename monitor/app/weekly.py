@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta, tzinfo
-from urllib.parse import quote
 
 import structlog
 
@@ -23,6 +22,7 @@ from monitor.app.evaluation import Evaluation, prepare
 from monitor.app.runtime import Runtime
 from monitor.app.views import health_row
 from monitor.config import Config
+from monitor.config.web import client_slug
 from monitor.core.analysis import ClientHistory, analyse
 from monitor.store.replies import confirm, unconfirmed
 from monitor.store.weekly import claim_weekly, record_weekly, week_events, weekly_done
@@ -34,16 +34,14 @@ WEEKS = 8
 
 
 def _base_url(config: Config) -> str | None:
-    """The dashboard's address, for links, when the web UI is configured with one."""
-    web = getattr(config, "web", None)
-    url = getattr(web, "base_url", None) if web is not None else None
-    return str(url).rstrip("/") if url else None
+    """The dashboard's address, for links, when ``[web] base_url`` is set."""
+    return config.web.base_url
 
 
 def client_link(config: Config, name: str) -> str | None:
-    """A client's page in the dashboard, or None without ``[web] base_url``."""
+    """A client's page in the dashboard (its stable slug), or None without ``[web] base_url``."""
     base = _base_url(config)
-    return f"{base}/clients/{quote(name, safe='')}" if base else None
+    return f"{base}/clients/{client_slug(name)}" if base else None
 
 
 def _per_week(dates: list[datetime], ends: list[datetime]) -> tuple[int, ...]:

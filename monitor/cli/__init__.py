@@ -56,6 +56,7 @@ def _register() -> None:
         report_cmd,
         run_cmd,
         sync_cmd,
+        web_cmd,
     )
 
     for module in (
@@ -72,6 +73,7 @@ def _register() -> None:
         export_cmd,
         report_cmd,
         demo_cmd,
+        web_cmd,
     ):
         module.register(cli)
 

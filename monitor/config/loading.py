@@ -19,6 +19,7 @@ from monitor.config.reports import parse_reports
 from monitor.config.store import parse_store
 from monitor.config.team import parse_freemail, parse_team
 from monitor.config.thresholds import parse_lexicon, parse_thresholds
+from monitor.config.web import check_slugs, parse_web
 from monitor.config.webhooks import parse_webhooks
 from monitor.core.detectors import Thresholds
 from monitor.errors import ConfigError
@@ -41,6 +42,8 @@ def parse_config(data: Mapping[str, object], path: Path | None = None) -> Config
     alerts = parse_alerts(root.table("alerts"), root.table("smtp"), base, problems)
     daemon = parse_daemon(root, problems)
     webhooks = parse_webhooks(root, base, problems)
+    web = parse_web(root, base, problems)
+    check_slugs(clients, problems)
     reports = parse_reports(root, problems)
     root.done()
     if problems.items:
@@ -58,6 +61,7 @@ def parse_config(data: Mapping[str, object], path: Path | None = None) -> Config
         alerts=alerts,
         daemon=daemon,
         webhooks=webhooks,
+        web=web,
         reports=reports,
     )
 

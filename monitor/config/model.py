@@ -36,6 +36,10 @@ class Member:
     aliases: tuple[str, ...] = ()
     timezone: str | None = None
     tz: tzinfo | None = field(default=None, repr=False, compare=False)  # ``timezone``, resolved
+    role: str = "consultant"  # the dashboard: a consultant sees the clients they own; "lead", all
+
+    def is_me(self, address: str) -> bool:
+        return address == self.address or address in self.aliases
 
 
 @dataclass(frozen=True)
@@ -239,6 +243,21 @@ class Alerts:
 
 
 @dataclass(frozen=True)
+class Web:
+    """``[web]``: the dashboard ``relmon web`` serves (and ``relmon run`` when ``enabled``)."""
+
+    enabled: bool = False
+    listen: str = "127.0.0.1:8080"
+    base_url: str | None = None  # "https://relmon.example.com": links in emails, cookie Secure
+    # Peers whose X-Forwarded-For/-Proto (and ``trusted_header``) are believed: IPs or networks.
+    trusted_proxies: tuple[str, ...] = ()
+    trusted_header: str | None = None  # e.g. "X-Remote-User": sign-in by a proxy's single sign-on
+    secret: Secret | None = None  # signs session cookies; a key kept in the store when not given
+    session_hours: float = 12.0
+    login_attempts: int = 5  # failed sign-ins per address and quarter of an hour
+
+
+@dataclass(frozen=True)
 class Reports:
     """``[reports]``: the weekly portfolio email; off unless ``weekly`` names a day and time."""
 
@@ -264,6 +283,7 @@ class Config:
     alerts: Alerts = field(default_factory=Alerts)
     daemon: Daemon = field(default_factory=Daemon)
     webhooks: tuple[Webhook, ...] = ()  # [[webhooks]]: signed HTTP POSTs of alerts
+    web: Web = field(default_factory=Web)
     reports: Reports = field(default_factory=Reports)  # [reports]: the weekly portfolio email
 
     def member(self, address: str) -> Member | None:
@@ -332,6 +352,8 @@ class Config:
             yield self.alerts.smtp.password.key, self.alerts.smtp.password
         for hook in self.webhooks:
             yield hook.secret.key, hook.secret
+        if self.web.secret is not None:
+            yield self.web.secret.key, self.web.secret
         for account in self.accounts:
             microsoft = None
             if account.imap is not None:

@@ -12,6 +12,8 @@ from monitor.core.addresses import FREEMAIL_DOMAINS, normalise_address, normalis
 from monitor.core.calendar import parse_working_hours
 
 DEFAULT_WORKING_HOURS = "Mon-Fri 09:00-17:30"
+#: What a member sees in the dashboard: a consultant, the clients they own; a lead, every client.
+ROLES = ("consultant", "lead")
 
 
 def parse_freemail(root: Table, problems: Problems) -> set[str]:
@@ -98,12 +100,16 @@ def _parse_member(member_t: Table, problems: Problems) -> Member:
     )
     timezone = member_t.text("timezone")
     tz = check_zone(timezone, f"{member_t.where}.timezone", problems)
+    role = member_t.text("role", "consultant") or "consultant"
+    if role not in ROLES:
+        problems.add(f"{member_t.where}.role", f"{role!r}: use one of {', '.join(ROLES)}")
     member = Member(
         name=member_t.text("name", address or "") or "",
         address=address or "",
         aliases=tuple(aliases),
         timezone=timezone if tz is not None else None,
         tz=tz,
+        role=role if role in ROLES else "consultant",
     )
     member_t.done()
     return member

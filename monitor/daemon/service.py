@@ -92,6 +92,10 @@ class Service:
         if config.daemon.metrics_address:
             serve(self.metrics, config.daemon.metrics_address, self.healthy)
             logger.info("metrics_listening", address=config.daemon.metrics_address)
+        if config.web.enabled:
+            from monitor.web.server import start
+
+            start(self.runtime, config.web.listen)
         self.notifier.send(READY=1, STATUS=self.status_line())
         logger.info("daemon_ready", accounts=len(config.accounts), clients=len(config.clients))
         interval = watchdog_interval()

@@ -99,6 +99,7 @@ messages = sa.Table(
     sa.Column("counterpart", sa.String(320)),
     sa.Column("first_seen", UTCDateTime, nullable=False),
     sa.Index("ix_messages_client_date", "client", "date"),
+    sa.Index("ix_messages_noise", "noise"),  # out-of-office lookups (migration 0012)
 )
 
 sightings = sa.Table(
@@ -329,4 +330,13 @@ message_links = sa.Table(
         index=True,
     ),
     sa.Column("link", sa.String(32), nullable=False, index=True),
+)
+
+# Dashboard passwords: one argon2 hash per team member address (``relmon web passwd``).
+web_users = sa.Table(
+    "web_users",
+    metadata,
+    sa.Column("address", sa.String(320), primary_key=True),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("changed_at", UTCDateTime, nullable=False),
 )

@@ -1,4 +1,4 @@
-"""Migration 0012 and the link index: re-threading finds a new message's conversation by its
+"""Migration 0010 and the link index: re-threading finds a new message's conversation by its
 links, and a store written before the index fills it once, keeping its threads."""
 
 from __future__ import annotations

@@ -6,7 +6,7 @@
 owner's weekly report once per week, as ``digests`` does for the daily digest.
 
 Revision ID: 0011
-Revises: 0012
+Revises: 0010
 Create Date: 2026-12-03
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 
 
 revision = "0011"
-down_revision = "0012"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

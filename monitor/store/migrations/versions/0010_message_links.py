@@ -5,8 +5,8 @@ The new table holds each message's links as digests; re-threading keeps it. Exis
 are asked for one full re-threading (which fills the table) by marking their threads dirty:
 the threads it gives are the ones they have.
 
-Revision ID: 0012
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-03
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
+revision = "0010"
 down_revision = "0009"
 branch_labels = None
 depends_on = None

@@ -1,0 +1,228 @@
+"""What each person sees and can do in the dashboard, page by page (Starlette's test client
+against the demo consultancy; see conftest for who owns what)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from starlette.testclient import TestClient
+
+from monitor.cli import cli
+from monitor.store.sources import record_attempt
+from monitor.store.web import password_hash
+from monitor.web.app import create_app
+from tests.web.conftest import (
+    ALICE,
+    BEN,
+    CHLOE,
+    NOW,
+    PASSWORD,
+    csrf_of,
+    open_runtime,
+    sign_in,
+    web_config,
+)
+
+ALICES = {"Brightwater Energy", "Halden Marine", "Saaristo Design Oy"}
+EVERYONE = ALICES | {
+    "Kestrel Retail Group",
+    "Meridian Freight",
+    "Orchard Health Partners",
+    "Falkenberg Maschinenbau GmbH",
+}
+
+
+def _portfolio_names(html: str) -> list[str]:
+    return re.findall(r'<a href="/clients/[a-z0-9-]+"><strong>([^<]+)</strong></a>', html)
+
+
+@pytest.fixture
+def fresh(demo_store, tmp_path):
+    """A private copy of the demo for tests that change alerts."""
+    runtime = open_runtime(web_config(demo_store, tmp_path))
+    with TestClient(create_app(runtime, lambda: NOW), follow_redirects=False) as test_client:
+        yield test_client
+    runtime.close()
+
+
+def test_a_visitor_who_has_not_signed_in_is_sent_to_sign_in(client):
+    response = client.get("/clients/halden-marine")
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=%2Fclients%2Fhalden-marine"
+
+
+def test_a_consultant_sees_only_the_clients_she_owns_worst_first(client):
+    sign_in(client, ALICE)
+
+    names = _portfolio_names(client.get("/").text)
+
+    assert set(names) == ALICES
+    assert names[0] == "Halden Marine"  # two critical alerts open
+
+
+def test_a_lead_sees_every_client_with_its_trend_alerts_and_waiting_replies(client):
+    sign_in(client, CHLOE)
+
+    html = client.get("/").text
+    names = _portfolio_names(html)
+
+    assert set(names) == EVERYONE
+    assert html.count('<svg class="spark"') == len(EVERYONE)
+    assert "Health over 13 weeks" in html
+    assert "critical: micromanagement" in html  # Kestrel's stored alert, with its severity
+    assert re.search(r'data-label="Awaiting reply">\d+, oldest \d', html)
+
+
+def test_the_portfolio_filters_by_owner_pattern_alert_kind_and_name(client):
+    sign_in(client, CHLOE)
+
+    by_owner = _portfolio_names(client.get("/", params={"owner": BEN}).text)
+    by_kind = _portfolio_names(client.get("/", params={"kind": "silence"}).text)
+    by_pattern = _portfolio_names(client.get("/", params={"pattern": "savvy"}).text)
+    by_name = _portfolio_names(client.get("/", params={"q": "marine"}).text)
+
+    assert set(by_owner) == {"Kestrel Retail Group", "Meridian Freight"}
+    assert by_kind == ["Halden Marine"]
+    assert "Brightwater Energy" in by_pattern and "Halden Marine" not in by_pattern
+    assert by_name == ["Halden Marine"]
+
+
+def test_a_consultant_who_guesses_another_owners_client_address_gets_not_found(client):
+    sign_in(client, ALICE)
+
+    theirs = client.get("/clients/kestrel-retail-group")
+    unknown = client.get("/clients/no-such-client")
+
+    assert theirs.status_code == 404 and unknown.status_code == 404
+    assert "Kestrel" not in theirs.text
+    assert theirs.text == unknown.text
+
+
+def test_the_client_page_draws_the_year_and_says_why_each_alert_fires_or_not(client):
+    sign_in(client, ALICE)
+
+    html = client.get("/clients/halden-marine").text
+
+    assert html.count('<svg class="panel"') == 4
+    assert "erik.solheim@halden-marine.example: 01 Jul 2026 to 03 Aug 2026" in html  # away
+    for kind in ("silence", "checkin_due", "unanswered", "friction", "micromanagement"):
+        assert f"<strong>{kind}</strong>" in html
+    assert "usually writes every 13 days" in html
+    assert "Check in by email or phone every few weeks" in html  # laissez-faire advice
+    assert "critical silence" in html  # the alert marked on the health chart
+
+
+def test_an_owner_acknowledges_snoozes_and_resolves_from_the_alerts_page(fresh):
+    sign_in(fresh, ALICE)
+    token = csrf_of(fresh.get("/alerts").text)
+
+    acked = fresh.post("/alerts/2", data={"csrf": token, "action": "ack"})
+    snoozed = fresh.post("/alerts/3", data={"csrf": token, "action": "snooze", "duration": "1w"})
+    page = fresh.get("/alerts").text
+    resolved = fresh.post("/alerts/2", data={"csrf": token, "action": "resolve"})
+    client_page = fresh.get("/clients/halden-marine").text
+
+    assert acked.status_code == snoozed.status_code == resolved.status_code == 303
+    assert "acknowledged" in page
+    assert "snoozed until 27 Nov 2026" in page
+    assert "acknowledged (critical) by web:alice.marsh@northwind-advisory.example" in client_page
+    assert "resolved by hand (critical) by web:alice.marsh" in client_page
+
+
+def test_the_portfolio_shows_an_alert_resolved_a_moment_ago(fresh):
+    sign_in(fresh, ALICE)
+    before = fresh.get("/").text
+    token = csrf_of(fresh.get("/alerts").text)
+
+    fresh.post("/alerts/2", data={"csrf": token, "action": "resolve"})
+    after = fresh.get("/").text
+
+    assert "critical: silence" in before
+    assert "critical: silence" not in after
+
+
+def test_a_consultant_cannot_act_on_another_owners_alert(fresh):
+    sign_in(fresh, ALICE)
+    token = csrf_of(fresh.get("/alerts").text)
+
+    response = fresh.post("/alerts/1", data={"csrf": token, "action": "resolve"})
+    sign_in(fresh, CHLOE)
+
+    assert response.status_code == 404
+    assert "Kestrel Retail Group" in fresh.get("/alerts").text.split("Resolved in the last")[0]
+
+
+def test_operations_are_for_the_lead_and_list_accounts_outbox_and_quarantine(demo_store, tmp_path):
+    mail = Path(__file__).parents[2] / "monitor" / "demo" / "mail"
+    accounts = "".join(
+        f'\n[[accounts]]\nname = "{who}"\nkind = "mbox"\naddress = "{address}"\npath = "{mail / folder}"\n'
+        for who, address, folder in (("alice", ALICE, "alice.marsh"), ("ben", BEN, "ben.okafor"))
+    )
+    runtime = open_runtime(web_config(demo_store, tmp_path, accounts))
+    record_attempt(
+        runtime.store.engine,
+        "ben",
+        now=NOW,
+        error_kind="auth",
+        error="LOGIN refused",
+        escalate_after=3,
+    )
+    with TestClient(create_app(runtime, lambda: NOW), follow_redirects=False) as client:
+        sign_in(client, ALICE)
+        refused = client.get("/operations")
+        sign_in(client, CHLOE)
+        page = client.get("/operations")
+    runtime.close()
+
+    assert refused.status_code == 404
+    assert page.status_code == 200
+    assert '<td data-label="Account">alice</td>' in page.text
+    assert "auth: LOGIN refused" in page.text
+    assert re.search(r"\d+ waiting to be sent", page.text)
+    assert "Waiting and retrying" in page.text  # the demo's alert emails, never sent
+    assert "Quarantined messages" in page.text
+
+
+def test_web_passwd_sets_a_members_password_and_refuses_strangers(demo_store, tmp_path):
+    config = web_config(demo_store, tmp_path)
+    runner = CliRunner()
+
+    done = runner.invoke(
+        cli, ["--config", str(config), "web", "passwd", BEN], input=f"{PASSWORD}\n{PASSWORD}\n"
+    )
+    stranger = runner.invoke(
+        cli,
+        ["--config", str(config), "web", "passwd", "mallory@example.org"],
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+
+    assert done.exit_code == 0, done.output
+    assert "dashboard password set for ben.okafor@northwind-advisory.example" in done.output
+    assert PASSWORD not in done.output
+    assert stranger.exit_code == 1 and "not a member" in stranger.output
+    runtime = open_runtime(config)
+    stored = password_hash(runtime.store.engine, BEN)
+    runtime.close()
+    assert stored is not None and stored.startswith("$argon2id$") and PASSWORD not in stored
+
+
+def test_below_a_proxy_path_every_link_and_redirect_carries_that_path(demo_store, tmp_path):
+    web = 'base_url = "https://intranet.example/relmon"\n'
+    runtime = open_runtime(web_config(demo_store, tmp_path, web))
+    with TestClient(create_app(runtime, lambda: NOW), follow_redirects=False) as client:
+        to_login = client.get("/alerts")
+        login = client.get("/login").text
+        signed = sign_in(client, ALICE)
+        page = client.get("/").text
+    runtime.close()
+
+    assert to_login.headers["location"] == "/relmon/login?next=%2Falerts"
+    assert 'action="/relmon/login"' in login
+    assert signed.headers["location"] == "/relmon/"
+    assert 'href="/relmon/clients/halden-marine"' in page
+    assert 'href="/relmon/static/relmon.css"' in page
+    assert not re.search(r'(?:href|action)="/(?!relmon/)', page)
