@@ -75,23 +75,7 @@ class EmailChannel:
         return [a for a in self.copy_to if a != owner]
 
     def alert(self, note: AlertNote) -> Outgoing | None:
-        cc = self._cc(note.owner)
-        message = render.alert_email(
-            note.content,
-            sender=self.sender,
-            sender_name=self.sender_name,
-            recipients=[note.owner],
-            cc=cc,
-            when=note.when,
-            tz=note.tz,
-            first=note.first,
-        )
-        return outgoing(
-            message,
-            kind=OutboxKind.ALERT,
-            recipients=[note.owner, *cc],
-            not_before=note.not_before,
-        )
+        return self.client_alerts([note])
 
     def client_alerts(self, notes: Sequence[AlertNote]) -> Outgoing:
         """One email for several alerts of one client and evaluation (all to the same owner)."""
