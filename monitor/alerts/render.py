@@ -188,11 +188,6 @@ def client_email(
     return message
 
 
-def alert_email(mail: AlertMail, **kwargs: Any) -> EmailMessage:
-    """One alert's email (see :func:`client_email`)."""
-    return client_email([mail], **kwargs)
-
-
 @dataclass(frozen=True)
 class DigestEntry:
     alert_id: int
