@@ -18,6 +18,7 @@ from rich.console import Console
 
 from monitor.clock import iso, parse_instant, utcnow
 from monitor.config import Account, Client, Config, load_config
+from monitor.core import durations
 from monitor.errors import RelmonError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -214,5 +215,7 @@ def console() -> Console:
 def short_date(value: datetime | None, tz: tzinfo | None = None) -> str:
     if value is None:
         return "—"
+    """A moment with its year and its zone's name: "2026-11-14 08:11 GMT"."""
     local = value.astimezone(tz) if tz is not None else value
-    return local.strftime("%Y-%m-%d %H:%M")
+    text = local.strftime("%Y-%m-%d %H:%M")
+    return f"{text} {durations.zone_label(local, local.tzinfo)}" if local.tzinfo else text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from click.testing import CliRunner
 
@@ -48,6 +49,8 @@ def test_alerts_after_an_ingest_say_none_were_raised_yet_and_what_would_fire(
         listing = _relmon(config, "alerts")
         assert "Angebot Wartungsvertrag" in listing
         assert "would fire" not in listing
+        # When it was raised, in the team's zone, named (GMT or BST in London).
+        assert re.search(r"20\d\d-\d\d-\d\d \d\d:\d\d (GMT|BST)", listing), listing
         assert json.loads(_relmon(config, "alerts", "--json"))["evaluated"]["stale"] is False
 
         # New mail after the last evaluation: the listing says it may be behind.
