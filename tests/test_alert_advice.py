@@ -187,3 +187,34 @@ def test_health_names_what_pulls_it_down_not_every_component() -> None:
     assert "Health 38/100, last 30 days:" in text
     assert "Weakest: responsiveness 20/100, engagement 35/100." in text
     assert "sentiment 80" not in text and "balance" not in text
+
+
+def test_the_tone_component_is_called_tone_in_the_email_as_in_the_terminal() -> None:
+    from dataclasses import replace
+
+    mail = replace(
+        _mail("friction", FRICTION, pattern=Pattern.SAVVY),
+        health=50,
+        trend=(70, 60, 50),
+        components={"responsiveness": 90, "engagement": 70, "sentiment": 0, "balance": 80},
+    )
+
+    text = body.text([mail], LONDON)
+
+    assert "Weakest: tone 0/100." in text
+    assert "sentiment 0" not in text
+
+
+def test_a_client_no_curter_than_usual_is_not_shown_its_norm_as_if_it_were_the_reason() -> None:
+    calm_now = {
+        **FRICTION,
+        "recent_scored": 3,
+        "recent_frictional": 0,
+        "usual_frictional_share": 0.67,
+    }
+    curter = {**FRICTION, "recent_scored": 6, "recent_frictional": 5, "usual_frictional_share": 0.1}
+
+    assert not any("read as curt" in line for line in figure_lines("friction", calm_now))
+    assert figure_lines("friction", curter)[0] == (
+        "5 of its last 6 messages read as curt or impolite; usually 10% of its messages (90 days)"
+    )

@@ -19,6 +19,7 @@ from datetime import datetime, tzinfo
 from monitor.alerts.advice import Situation, Waiting, next_step, pattern_note
 from monitor.alerts.figures import figure_lines
 from monitor.alerts.render import KIND_TITLES, REPLY_HINT, AlertMail, EvidenceLine, clean
+from monitor.core.health import COMPONENT_NAMES
 from monitor.sparkline import sparkline
 
 COMMANDS = "Acknowledge: relmon alerts ack {id}    Snooze: relmon alerts snooze {id} 3d"
@@ -119,7 +120,8 @@ def weakest(mail: AlertMail) -> str:
     """The health components that pull the score down, in words: "weakest: responsiveness
     20/100, engagement 35/100"; empty when none is below 60."""
     low = sorted((v, k) for k, v in mail.components.items() if v is not None and v < 60)[:2]
-    return ("weakest: " + ", ".join(f"{k} {v}/100" for v, k in low)) if low else ""
+    named = (f"{COMPONENT_NAMES.get(k, k)} {v}/100" for v, k in low)
+    return ("weakest: " + ", ".join(named)) if low else ""
 
 
 def _cell(content: str, style: str = "") -> str:

@@ -105,14 +105,17 @@ _COUNTS = (
 def _norm(f: Figures) -> list[str]:
     """The client's own norm: how many recent messages read as curt or impolite, against the
     share of its messages that did over the 90 days before."""
-    if not f.get("recent_scored"):
+    scored, usual = f.get("recent_scored"), f.get("usual_frictional_share")
+    if not scored:
         return []
+    if usual is not None and (f.get("recent_frictional") or 0) / scored <= usual:
+        return []  # no more curt than usual: the alert rests on the other figures
     line = (
         f"{f.get('recent_frictional') or 0} of its last {_plural(f['recent_scored'], 'message')}"
         " read as curt or impolite"
     )
-    if f.get("usual_frictional_share") is not None:
-        line += f"; usually {round(100 * f['usual_frictional_share'])}% of its messages (90 days)"
+    if usual is not None:
+        line += f"; usually {round(100 * usual)}% of its messages (90 days)"
     return [line]
 
 

@@ -21,13 +21,12 @@ from monitor.cli.health_table import TOO_LITTLE
 from monitor.cli.render import health_style, severity_style, signed
 from monitor.core import durations
 from monitor.core.detectors import counted
+from monitor.core.health import COMPONENT_NAMES
 from monitor.sparkline import sparkline
 
 if TYPE_CHECKING:
     from monitor.app.rows import ClientDetail, GapStatsRow
 
-#: The health components as the terminal names them: the sentiment component is the tone score.
-COMPONENT_NAMES = {"sentiment": "tone"}
 #: How ``relmon client`` explains a client message that waits for no reply from us.
 _NO_REPLY_NOTES = {
     "not_addressed_to_us": "no reply expected: none of us in To",

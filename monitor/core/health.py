@@ -26,6 +26,9 @@ WEIGHTS = {
     "pressure": 0.15,
     "balance": 0.15,
 }
+#: The components as people read them: the sentiment component is the client's tone, scored
+#: out of 100 (one measure, one name in the terminal, the emails and the web pages).
+COMPONENT_NAMES = {"sentiment": "tone"}
 #: No other component can make up for one that has collapsed: health is at most the weakest
 #: component plus this.
 WEAKEST_PLUS = 50
