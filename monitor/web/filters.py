@@ -6,22 +6,26 @@ from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 from typing import Any
 
+from monitor.core import durations
+from monitor.core.health import COMPONENT_NAMES
+
 
 def age(seconds: float | None) -> str:
-    """``3d 4h``, ``5h``, ``12 min``: a wait in words a glance can take in."""
-    if seconds is None:
+    """A wait on the calendar, as every view writes it: "4 days", "11 hours", "40 minutes"."""
+    return "–" if seconds is None else durations.calendar(seconds)
+
+
+def hours(value: float | None, day_hours: float | None = None) -> str:
+    """Business hours as working time in the team's working days: "3.9 working days"."""
+    if value is None:
         return "–"
-    minutes = int(seconds // 60)
-    days, hours = divmod(minutes // 60, 24)
-    if days:
-        return f"{days}d {hours}h" if hours and days < 10 else f"{days}d"
-    if hours:
-        return f"{hours}h"
-    return f"{minutes} min"
+    day = (day_hours or durations.DEFAULT_WORKING_DAY / 3600) * 3600
+    return durations.working(value * 3600, day)
 
 
-def hours(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f} h"
+def component(name: str) -> str:
+    """A health component as people read it ("tone", not "sentiment")."""
+    return COMPONENT_NAMES.get(name, name)
 
 
 def number(value: float | None, digits: int = 2) -> str:
@@ -30,7 +34,10 @@ def number(value: float | None, digits: int = 2) -> str:
 
 def template_filters(tz: tzinfo) -> dict[str, Callable[..., Any]]:
     def when(value: datetime | None) -> str:
-        return "–" if value is None else value.astimezone(tz).strftime("%d %b %Y %H:%M")
+        if value is None:
+            return "–"
+        local = value.astimezone(tz)
+        return f"{local.strftime('%d %b %Y %H:%M')} {durations.zone_label(local, tz)}"
 
     def day(value: datetime | date | None) -> str:
         if value is None:
@@ -39,4 +46,11 @@ def template_filters(tz: tzinfo) -> dict[str, Callable[..., Any]]:
             value = value.astimezone(tz)
         return value.strftime("%d %b %Y")
 
-    return {"when": when, "day": day, "age": age, "hours": hours, "signed": number}
+    return {
+        "when": when,
+        "day": day,
+        "age": age,
+        "hours": hours,
+        "signed": number,
+        "component": component,
+    }

@@ -116,6 +116,18 @@ def test_the_client_page_draws_the_year_and_says_why_each_alert_fires_or_not(cli
     assert "critical silence" in html  # the alert marked on the health chart
 
 
+def test_the_client_page_tells_durations_and_measures_as_the_terminal_does(client):
+    sign_in(client, ALICE)
+
+    html = client.get("/clients/halden-marine").text
+
+    assert "working hours" in html or "working days" in html  # our usual reply gap
+    assert " h (" not in html  # no bare business hours
+    assert re.search(r"tone \d+", html)  # the health component, as the terminal names it
+    assert re.search(r"sentiment \d", html) is None  # one name per measure
+    assert re.search(r"20\d\d \d\d:\d\d (GMT|BST)", html)  # times name their zone
+
+
 def test_an_owner_acknowledges_snoozes_and_resolves_from_the_alerts_page(fresh):
     sign_in(fresh, ALICE)
     token = csrf_of(fresh.get("/alerts").text)
