@@ -218,3 +218,13 @@ def test_a_client_no_curter_than_usual_is_not_shown_its_norm_as_if_it_were_the_r
     assert figure_lines("friction", curter)[0] == (
         "5 of its last 6 messages read as curt or impolite; usually 10% of its messages (90 days)"
     )
+
+
+def test_a_client_waiting_for_our_answer_is_not_told_to_be_checked_in_on_unprompted() -> None:
+    mail = _mail("unanswered", UNANSWERED, pattern=Pattern.LAISSEZ_FAIRE)
+
+    text = body.text([mail], LONDON)
+
+    assert "even when nothing is asked" not in text
+    assert "What to do:" in text
+    assert "Our reply target: within 16 working hours; overdue after 24 working hours" in text

@@ -81,7 +81,7 @@ def test_an_unanswered_alert_says_who_waits_since_when_and_to_reply(scenario, sm
     assert "Mon 01 Jun 2026 10:00 BST" in text  # year and zone, in the owner's zone
     # Figures a person understands, with their baseline; no detector internals.
     assert "The oldest has waited 3.1 working days (3 days on the calendar)" in text
-    assert "Our reply target: within 1.9 working days; overdue after 2.8 working days" in text
+    assert "Our reply target: within 16 working hours; overdue after 24 working hours" in text
     for internal in ("sla warning hours", "oldest business hours", "points:", "Figures:"):
         assert internal not in text
 

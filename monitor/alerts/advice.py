@@ -19,6 +19,8 @@ from monitor.core.health import RISK_SHOWING, UNTIL_NOW, Pattern
 
 #: Patterns of clients who seldom show friction or pressure.
 CALM = frozenset({"laissez-faire", "savvy"})
+#: Patterns whose advice is to get in touch unprompted: no help while the client waits on us.
+UNPROMPTED = frozenset({"laissez-faire", "savvy"})
 
 
 @dataclass(frozen=True)
@@ -129,4 +131,6 @@ def pattern_note(
     if pattern in CALM and RISK_SHOWING in advice:
         # Whatever the stored advice says (older versions kept the description), say what was.
         return f"until now {pattern}", f"{UNTIL_NOW[Pattern(pattern)]} {RISK_SHOWING}"
+    if pattern in UNPROMPTED and all(k == "unanswered" for k in kinds):
+        return None  # the client asked and waits: keeping in touch unprompted is beside the point
     return pattern, advice

@@ -71,6 +71,11 @@ def _checkin(f: Figures, day_hours: float) -> list[str]:
     ]
 
 
+def _target(hours: float) -> str:
+    """A reply target as configured: in working hours ("16 working hours")."""
+    return f"{durations.number(hours)} working hour" + ("" if hours == 1 else "s")
+
+
 def _unanswered(f: Figures, day_hours: float) -> list[str]:
     business = working_time(f["oldest_business_hours"], day_hours)
     wall = calendar_days(f["oldest_wall_hours"] / 24)
@@ -88,8 +93,8 @@ def _unanswered(f: Figures, day_hours: float) -> list[str]:
     if f.get("waiting", 1) > 1:
         lines.insert(0, f"{f['waiting']} client messages are waiting for our reply")
     lines.append(
-        f"Our reply target: within {working_time(f['sla_warning_hours'], day_hours)}; "
-        f"overdue after {working_time(f['sla_critical_hours'], day_hours)}"
+        f"Our reply target: within {_target(f['sla_warning_hours'])}; "
+        f"overdue after {_target(f['sla_critical_hours'])}"
     )
     return lines
 

@@ -30,6 +30,7 @@ from monitor.app.runtime import Runtime
 from monitor.app.weekly import send_weekly_reports
 from monitor.clock import iso
 from monitor.config import Client, Config
+from monitor.core import durations
 from monitor.core.analysis import ClientHistory, ClientReport, analyse
 from monitor.core.detectors import Severity
 from monitor.core.records import Record
@@ -303,7 +304,7 @@ def _held(runtime: Runtime, now: datetime, until: datetime) -> AlertsReport:
     end = (
         "`relmon alerts go-live`"
         if until.year == 9999
-        else f"{iso(until)} or `relmon alerts go-live`"
+        else f"{durations.full(until, runtime.config.team.tz)} or `relmon alerts go-live`"
     )
     result.delivery = f"dry run: nothing is sent until {end}"
     return result

@@ -76,7 +76,7 @@ def alerts_group(
     \b
     Example:
         relmon alerts
-        relmon alerts --all --client "Acme Logistics" --json
+        relmon alerts --all --client "Halden Marine" --json
     """
     if ctx.invoked_subcommand is not None:
         return

@@ -108,7 +108,10 @@ def wanted_owner(config: Config, owner: str | None, mine: bool) -> Owner | None:
 
 def _heading(rows: Sequence[HealthRow], owner: Owner | None, when: datetime, zone: tzinfo) -> str:
     count = f"{len(rows)} client{'s' if len(rows) != 1 else ''}"
-    whose = f"{owner.label}'s {count}" if owner is not None else f"all {count}"
+    if owner is not None:
+        whose = f"{owner.label}'s {count}"
+    else:
+        whose = "the 1 client" if len(rows) == 1 else f"all {count}"
     return f"[bold]Health of {whose}[/bold], worst first, as of {durations.full(when, zone)}"
 
 

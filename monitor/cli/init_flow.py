@@ -47,7 +47,9 @@ def run_init(app: App, options: dict[str, Any]) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     new = sum(f.new for r in results for f in r.folders)
-    out.print(f"Wrote {target}: {len(final.clients)} clients suggested from {new} messages read.")
+    out.print(
+        f"Wrote {target}: {len(final.clients)} client{'' if len(final.clients) == 1 else 's'} suggested from {new} messages read."
+    )
     problems = machine_problems(final)
     for problem in problems:
         out.print(f"[red]problem[/red] {problem}", highlight=False)
