@@ -35,7 +35,7 @@ class WeeklyClient:
     pattern: str
     alerts: tuple[tuple[str, str], ...]  # (kind, severity) firing now
     awaiting: int
-    oldest_waiting_hours: float | None
+    oldest_waiting: str | None  # "3.9 working days (4 days)"
     last_inbound: datetime | None
     last_outbound: datetime | None
     link: str | None = None  # the client's dashboard page, when the dashboard has an address
@@ -180,8 +180,8 @@ def _row(report: WeeklyReport, client: WeeklyClient) -> str:
     score = "&mdash;" if client.health is None else str(client.health)
     notes = [f"<b>{_E(sev)}</b>: {_E(KIND_TITLES.get(kind, kind))}" for kind, sev in client.alerts]
     if client.awaiting:
-        oldest = client.oldest_waiting_hours
-        age = f", oldest {oldest:.0f} business h" if oldest is not None else ""
+        oldest = client.oldest_waiting
+        age = f", oldest {_E(oldest)}" if oldest is not None else ""
         notes.append(f"{client.awaiting} awaiting our reply{age}")
     small = '<div style="font-size:12px;color:#444;">'
     cell = 'style="padding:6px 8px;border-top:1px solid #ddd;vertical-align:top;"'

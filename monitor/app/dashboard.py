@@ -109,7 +109,11 @@ def portfolio_figures(
     return [
         PortfolioEntry(
             slug=client_slug(name),
-            row=health_row(evaluation.report(name, as_of), _trend(history, days)),
+            row=health_row(
+                evaluation.report(name, as_of),
+                _trend(history, days),
+                history.context.ours.day_seconds(),
+            ),
         )
         for name, history in evaluation.histories.items()
     ]
@@ -262,7 +266,8 @@ def client_year(runtime: Runtime, client: Client, as_of: datetime) -> ClientYear
         client=client,
         as_of=as_of,
         start=start,
-        row=health_row(report, weekly[-7:]),  # the last 90 days, a point a fortnight
+        # the last 90 days, a point a fortnight
+        row=health_row(report, weekly[-7:], history.context.ours.day_seconds()),
         weekly_health=weekly,
         messages=[
             MessagePoint(r.date, r.direction is Direction.INBOUND, r.sentiment, r.subject)

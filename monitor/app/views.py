@@ -176,7 +176,7 @@ def _trend(
 def health_row(
     report: ClientReport,
     trend: list[TrendPoint],
-    working_day: float = durations.DEFAULT_WORKING_DAY,
+    working_day: float,
 ) -> HealthRow:
     """``working_day``: seconds in one of the team's working days, the unit of working time."""
     oldest = max(report.gaps.awaiting, key=lambda g: g.business_seconds, default=None)

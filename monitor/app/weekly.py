@@ -55,7 +55,7 @@ def _per_week(dates: list[datetime], ends: list[datetime]) -> tuple[int, ...]:
 def _client(history: ClientHistory, owner: str, now: datetime, link: str | None) -> WeeklyClient:
     ends = [now - timedelta(days=7 * n) for n in range(WEEKS - 1, -1, -1)]
     report = analyse(history, now)
-    row = health_row(report, [])
+    row = health_row(report, [], history.context.ours.day_seconds())
     weekly = (*(analyse(history, end).health.score for end in ends[:-1]), report.health.score)
     return WeeklyClient(
         name=report.client,
@@ -68,7 +68,7 @@ def _client(history: ClientHistory, owner: str, now: datetime, link: str | None)
         pattern=report.pattern.pattern.value,
         alerts=tuple((a["kind"], a["severity"] or "") for a in row["alerts"]),
         awaiting=row["awaiting"]["count"],
-        oldest_waiting_hours=row["awaiting"]["oldest_business_hours"],
+        oldest_waiting=row["awaiting"]["oldest_text"],
         last_inbound=report.last_inbound.date if report.last_inbound else None,
         last_outbound=report.last_outbound.date if report.last_outbound else None,
         link=link,
