@@ -7,6 +7,7 @@ from datetime import datetime
 import click
 
 from monitor.cli.common import App, as_of_option, fail_cleanly, pass_app
+from monitor.config.web import listen_problem
 
 
 @click.group("web", invoke_without_command=True)
@@ -34,6 +35,9 @@ def web(ctx: click.Context, app: App, listen: str | None, as_of: datetime | None
     runtime = app.runtime()
     clock = (lambda: as_of) if as_of is not None else None
     target = listen or runtime.config.web.listen
+    problem = listen_problem(target)
+    if problem:
+        raise click.BadParameter(problem, param_hint="--listen")
     click.echo(f"relmon dashboard on http://{target}/ (Ctrl-C stops)", err=True)
     if clock is None:
         serve(runtime, target)

@@ -16,11 +16,22 @@ _HOST_PORT = re.compile(r"^(?:\[[0-9a-fA-F:]+\]|[\w.-]+):\d{1,5}$")
 _HEADER = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 
 
+def listen_problem(listen: str) -> str | None:
+    """What is wrong with a ``host:port`` to listen on, or None."""
+    if not _HOST_PORT.match(listen):
+        return f'{listen!r} is not host:port (e.g. "127.0.0.1:8080")'
+    port = int(listen.rpartition(":")[2])
+    if not 0 < port < 65536:
+        return f"{listen!r}: the port must be between 1 and 65535"
+    return None
+
+
 def parse_web(root: Table, base: Path | None, problems: Problems) -> Web:
     web_t = root.table("web")
     listen = web_t.text("listen", "127.0.0.1:8080") or "127.0.0.1:8080"
-    if not _HOST_PORT.match(listen):
-        problems.add("web.listen", f'{listen!r} is not host:port (e.g. "127.0.0.1:8080")')
+    problem = listen_problem(listen)
+    if problem:
+        problems.add("web.listen", problem)
     base_url = web_t.text("base_url")
     if base_url is not None:
         parts = urlsplit(base_url)

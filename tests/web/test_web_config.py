@@ -92,3 +92,19 @@ def test_two_clients_that_would_share_a_dashboard_address_are_refused() -> None:
     problems = _problems(text)
 
     assert any("/clients/acme-logistics" in p and "'Acme Logistics'" in p for p in problems)
+
+
+def test_a_port_out_of_range_is_refused_before_the_dashboard_starts(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+
+    problems = _problems(CONFIG + '\n[web]\nlisten = "127.0.0.1:99999"\n')
+    config = tmp_path / "relmon.toml"
+    config.write_text(CONFIG + f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n')
+    result = CliRunner().invoke(cli, ["--config", str(config), "web", "--listen", "foo"])
+
+    assert any("web.listen" in p and "between 1 and 65535" in p for p in problems)
+    assert result.exit_code == 2
+    assert "'foo' is not host:port" in result.output
+    assert "Traceback" not in result.output and "relmon dashboard on" not in result.output
