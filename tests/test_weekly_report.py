@@ -153,3 +153,23 @@ def test_with_a_dashboard_address_each_client_links_to_its_page(
     assert re.search(r'href="https://relmon\.northwind\.example/clients/[a-z0-9-]+"', page)
     assert "https://relmon.northwind.example/clients/" in email.get_body(("plain",)).get_content()
     assert "href=" not in report_html(plain)  # no address, no links
+
+
+def test_an_alert_resolved_by_hand_is_not_listed_as_open_in_the_report(scenario: Scenario) -> None:
+    from monitor.alerts.model import Action
+    from monitor.alerts.store import act, listing
+    from monitor.app import weekly
+
+    runtime = scenario.runtime
+    send_alerts(runtime, now=utc("2026-06-04 09:30"))  # Acme's question: critical by Thursday
+    (acme,) = [a for a in listing(runtime.store.engine) if a.client == "Acme Logistics"]
+    before = weekly.build_report(runtime, owner=ALICE, now=utc("2026-06-05 12:00"))
+
+    act(runtime.store.engine, acme.id, Action.RESOLVE, utc("2026-06-05 10:00"), by=ALICE)
+    after = weekly.build_report(runtime, owner=ALICE, now=utc("2026-06-05 12:00"))
+
+    def alerts_of(report):  # type: ignore[no-untyped-def]
+        return next(c.alerts for c in report.clients if c.name == "Acme Logistics")
+
+    assert alerts_of(before) == (("unanswered", "critical"),)
+    assert alerts_of(after) == ()

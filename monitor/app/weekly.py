@@ -9,6 +9,7 @@ the same report as a standalone page.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta, tzinfo
 
@@ -16,7 +17,8 @@ import structlog
 
 from monitor.alerts.channel import OutboxKind
 from monitor.alerts.email_channel import email_channel, outgoing
-from monitor.alerts.store import enqueue
+from monitor.alerts.model import StoredAlert
+from monitor.alerts.store import enqueue, listing
 from monitor.alerts.weekly import WeeklyClient, WeeklyReport, weekly_email
 from monitor.app.evaluation import Evaluation, prepare
 from monitor.app.runtime import Runtime
@@ -52,7 +54,14 @@ def _per_week(dates: list[datetime], ends: list[datetime]) -> tuple[int, ...]:
     return tuple(counts)
 
 
-def _client(history: ClientHistory, owner: str, now: datetime, link: str | None) -> WeeklyClient:
+def _client(
+    history: ClientHistory,
+    owner: str,
+    now: datetime,
+    link: str | None,
+    alerts: Sequence[StoredAlert],
+) -> WeeklyClient:
+    """``alerts``: the client's stored alerts not resolved (what the owner can still act on)."""
     ends = [now - timedelta(days=7 * n) for n in range(WEEKS - 1, -1, -1)]
     report = analyse(history, now)
     row = health_row(report, [], history.context.ours.day_seconds())
@@ -66,7 +75,7 @@ def _client(history: ClientHistory, owner: str, now: datetime, link: str | None)
         inbound=_per_week([r.date for r in history.inbound], ends),
         outbound=_per_week([r.date for r in history.outbound], ends),
         pattern=report.pattern.pattern.value,
-        alerts=tuple((a["kind"], a["severity"] or "") for a in row["alerts"]),
+        alerts=tuple((a.kind, a.severity.value) for a in alerts),
         awaiting=row["awaiting"]["count"],
         oldest_waiting=row["awaiting"]["oldest_text"],
         last_inbound=report.last_inbound.date if report.last_inbound else None,
@@ -97,8 +106,15 @@ def build_report(
     config = runtime.config
     tz = config.owner_tz(owner) if owner is not None else config.team.tz
     evaluation = evaluation or prepare(runtime, now)
+    stored = listing(runtime.store.engine)
     clients = [
-        _client(evaluation.histories[c.name], c.owner, now, client_link(config, c.name))
+        _client(
+            evaluation.histories[c.name],
+            c.owner,
+            now,
+            client_link(config, c.name),
+            [a for a in stored if a.client == c.name],
+        )
         for c in config.clients
         if owner is None or c.owner == owner
     ]
