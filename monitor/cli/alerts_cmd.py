@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from monitor.cli.common import (
     App,
@@ -21,7 +22,7 @@ from monitor.cli.common import (
     short_date,
 )
 from monitor.cli.completion import complete_alert_id, complete_client
-from monitor.cli.render import severity_style, table
+from monitor.cli.render import indented, severity_style, table
 from monitor.clock import parse_duration
 
 if TYPE_CHECKING:
@@ -131,25 +132,45 @@ def _print_alerts(out: Console, stored: list[StoredAlert], tz: tzinfo, *, show_a
     if not stored:
         out.print("No open alerts." if not show_all else "No alerts.")
         return
+    if out.width < WIDE:
+        _print_alert_blocks(out, stored, tz)
+        return
     grid = table(
         ("id", "client", "kind", "severity", "state", "since", "explanation"),
         overflow="fold",
     )
     for alert in stored:
-        style = severity_style(alert.severity.value)
-        state = alert.state.value + (
-            f" until {short_date(alert.snoozed_until, tz)}" if alert.snoozed_until else ""
-        )
         grid.add_row(
             str(alert.id),
             alert.client or f"account {alert.account}",
             alert.kind,
-            f"[{style}]{alert.severity.value}[/]",
-            state,
+            f"[{severity_style(alert.severity.value)}]{alert.severity.value}[/]",
+            _state(alert, tz),
             short_date(alert.opened_at, tz),
             alert.explanation,
         )
     out.print(grid)
+
+
+#: Below this width the explanation column of a table would be too narrow to read: each alert
+#: is printed as a heading line and its explanation wrapped beneath.
+WIDE = 120
+
+
+def _state(alert: StoredAlert, tz: tzinfo) -> str:
+    until = f" until {short_date(alert.snoozed_until, tz)}" if alert.snoozed_until else ""
+    return alert.state.value + until
+
+
+def _print_alert_blocks(out: Console, stored: list[StoredAlert], tz: tzinfo) -> None:
+    for alert in stored:
+        style = severity_style(alert.severity.value)
+        out.print(
+            f"[bold]{alert.id}[/bold]  {escape(alert.client or f'account {alert.account}')}  "
+            f"{alert.kind}  [{style}]{alert.severity.value}[/]  {_state(alert, tz)}  "
+            f"since {short_date(alert.opened_at, tz)}"
+        )
+        indented(out, escape(alert.explanation), indent=4)
 
 
 def _print_delivery(out: Console, delivery: Mapping[str, object]) -> None:

@@ -18,7 +18,7 @@ from rich.text import Text
 
 from monitor.cli.common import console
 from monitor.cli.health_table import TOO_LITTLE
-from monitor.cli.render import health_style, severity_style, signed
+from monitor.cli.render import hanging, health_style, indented, severity_style, signed
 from monitor.core import durations
 from monitor.core.detectors import counted
 from monitor.core.health import COMPONENT_NAMES
@@ -68,7 +68,7 @@ def _print_summary(out: Console, data: ClientDetail, tz: tzinfo, when: datetime)
     )
     pattern = data["pattern"]
     out.print(f"Pattern: [bold]{pattern['name']}[/bold] ({'; '.join(pattern['reasons'])})")
-    out.print(f"  {pattern['advice']}")
+    indented(out, pattern["advice"])
     out.print()
     out.print(_cadence_line(data, when))
 
@@ -148,9 +148,9 @@ def _print_alerts(out: Console, data: ClientDetail, tz: tzinfo, when: datetime) 
     for finding in data["findings"]:
         severity = finding["severity"]
         label = f"[{severity_style(severity)}]{severity}[/]" if severity else "[green]ok[/green]"
-        out.print(f"  {finding['kind']:<16} {label}  {escape(finding['explanation'])}")
+        hanging(out, f"{finding['kind']:<16} {label} ", escape(finding["explanation"]))
     _print_friction_evidence(out, data, tz, when)
-    out.print(f"  [dim]{data['advice_common']}[/dim]")
+    indented(out, f"[dim]{data['advice_common']}[/dim]")
 
 
 def _print_friction_evidence(out: Console, data: ClientDetail, tz: tzinfo, when: datetime) -> None:

@@ -311,7 +311,7 @@ def _print_waiting(out: Console, rows: Sequence[ClientRow], tz: tzinfo) -> None:
 
 
 def _print_alerts(out: Console, health_rows: Sequence[HealthRow]) -> None:
-    from monitor.cli.render import severity_style
+    from monitor.cli.render import hanging, indented, severity_style
 
     firing = [(row, alert) for row in health_rows for alert in row["alerts"]]
     if firing:
@@ -319,10 +319,12 @@ def _print_alerts(out: Console, health_rows: Sequence[HealthRow]) -> None:
         out.print("[bold]Alerts the owners would get[/bold]")
         for row, alert in firing:
             style = severity_style(alert["severity"])
-            out.print(
-                f"  [{style}]{alert['severity']:<8}[/] {alert['kind']:<16} {alert['explanation']}"
+            hanging(
+                out, f"[{style}]{alert['severity']:<8}[/] {alert['kind']:<16}", alert["explanation"]
             )
-            out.print(f"           [dim]{row['pattern']['name']}: {row['pattern']['advice']}[/dim]")
+            indented(
+                out, f"[dim]{row['pattern']['name']}: {row['pattern']['advice']}[/dim]", indent=28
+            )
 
 
 def _print_noise(out: Console, noise: list[dict[str, Any]]) -> None:

@@ -9,7 +9,23 @@ from collections.abc import Collection, Iterable
 from datetime import datetime, tzinfo
 from typing import Any
 
+from rich.console import Console
 from rich.table import Table
+
+
+def hanging(out: Console, head: str, text: str, *, indent: int = 2) -> None:
+    """``head`` then ``text``, the text wrapped under itself rather than back to the margin
+    (readable at 80 columns): a label column and a prose column of a two-column grid."""
+    grid = Table.grid(padding=(0, 1, 0, 0))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    grid.add_row(" " * indent + head, text)
+    out.print(grid)
+
+
+def indented(out: Console, text: str, *, indent: int = 2) -> None:
+    """A paragraph wrapped at ``indent`` columns from the margin on every line."""
+    hanging(out, "", text, indent=indent - 1)
 
 
 def severity_style(severity: str | None) -> str:

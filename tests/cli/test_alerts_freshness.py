@@ -51,6 +51,15 @@ def test_alerts_after_an_ingest_say_none_were_raised_yet_and_what_would_fire(
         assert "would fire" not in listing
         # When it was raised, in the team's zone, named (GMT or BST in London).
         assert re.search(r"20\d\d-\d\d-\d\d \d\d:\d\d (GMT|BST)", listing), listing
+        # At 80 columns each alert is a heading line and its explanation wrapped beneath,
+        # whole words, instead of a table whose explanation column would be a few letters wide.
+        narrow = CliRunner(env={"COLUMNS": "80"}).invoke(cli, ["--config", str(config), "alerts"])
+        lines = narrow.stdout.splitlines()
+        assert max(len(line.rstrip()) for line in lines) <= 80
+        assert any(
+            re.match(r"\d+  Falkenberg Maschinenbau  unanswered  critical  open", x) for x in lines
+        )
+        assert "    'Angebot Wartungsvertrag' from j.becker.falkenberg@gmail.com" in narrow.stdout
         assert json.loads(_relmon(config, "alerts", "--json"))["evaluated"]["stale"] is False
 
         # New mail after the last evaluation: the listing says it may be behind.

@@ -60,3 +60,13 @@ def test_demo_prints_a_table_for_people(tmp_path) -> None:
     )
     assert kept.exit_code == 0, kept.output
     assert len(json.loads(kept.output)["clients"]) == 7
+
+
+def test_the_demos_alerts_wrap_under_their_text_at_80_columns() -> None:
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(cli, ["demo"], catch_exceptions=False)
+
+    section = result.stdout.split("Alerts the owners would get")[1].split("Noise filtered out")[0]
+    lines = [line for line in section.splitlines() if line.strip()]
+    assert lines and all(len(line.rstrip()) <= 80 for line in lines)
+    # Every line is indented: a wrapped explanation never runs back to the margin.
+    assert all(line.startswith("  ") for line in lines), section
