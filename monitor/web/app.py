@@ -39,7 +39,8 @@ def create_app(runtime: Runtime, clock: Callable[[], datetime], *, warm: bool = 
     person to look does not wait for them."""
     web = runtime.config.web
     key = web.secret.reveal() if web.secret is not None else signing_key(runtime.store.engine)
-    pages = Pages(runtime, clock, SignInLimit(web.login_attempts))
+    sessions = Sessions(key, timedelta(hours=web.session_hours))
+    pages = Pages(runtime, clock, SignInLimit(web.login_attempts), sessions)
     if warm:
         threading.Thread(target=pages.figures.refresh, name="relmon-web-warm", daemon=True).start()
     routes = [
@@ -55,7 +56,6 @@ def create_app(runtime: Runtime, clock: Callable[[], datetime], *, warm: bool = 
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers=pages.exception_handlers())
-    sessions = Sessions(key, timedelta(hours=web.session_hours))
     return TrustedProxies(
         SecurityHeaders(SessionCookies(app, sessions)),
         networks(web.trusted_proxies),

@@ -38,15 +38,22 @@ from monitor.store import web as web_store
 from monitor.web import charts
 from monitor.web.cache import ClientFigures, PageCache, Refreshing
 from monitor.web.filters import template_filters
-from monitor.web.security import Session, SignInLimit, check_password
+from monitor.web.security import Session, Sessions, SignInLimit, check_password
 
 logger = structlog.get_logger()
 NOT_FOUND = HTTPException(404)
 
 
 class Pages:
-    def __init__(self, runtime: Runtime, clock: Callable[[], datetime], limit: SignInLimit) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        clock: Callable[[], datetime],
+        limit: SignInLimit,
+        sessions: Sessions,
+    ) -> None:
         self.runtime, self.config, self.clock, self.limit = runtime, runtime.config, clock, limit
+        self.sessions = sessions
         engine = runtime.store.engine
         # Behind a proxy that serves the dashboard below a path (base_url
         # "https://intranet.example/relmon"), links and redirects carry that path.
@@ -176,6 +183,7 @@ class Pages:
     async def logout(self, request: Request) -> Response:
         await self._form(request)
         session = self._session(request)
+        self.sessions.end(session)
         session.user, session.csrf, session.changed = None, Session().csrf, True
         return self._redirect("/login")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import secrets
+import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -68,11 +69,21 @@ class Session:
 
 
 class Sessions:
-    """Sessions in a signed, time-limited cookie: nothing to store, nothing to forge."""
+    """Sessions in a signed, time-limited cookie: nothing to forge. A session signed out is
+    remembered (by its CSRF token, until its cookie would have expired) so a copy of the old
+    cookie no longer signs anyone in; kept in memory, as one process serves the dashboard."""
 
     def __init__(self, key: str, max_age: timedelta) -> None:
         self._signer = URLSafeTimedSerializer(key, salt="relmon-web-session")
         self.max_age = max_age
+        self._ended: dict[str, float] = {}  # CSRF token of a signed-out session: when it ended
+
+    def end(self, session: Session) -> None:
+        """Sign ``session`` out for good: its cookie, replayed, is a stranger's."""
+        now = time.monotonic()
+        horizon = now - self.max_age.total_seconds()
+        self._ended = {t: at for t, at in self._ended.items() if at > horizon}
+        self._ended[session.csrf] = now
 
     def load(self, cookie: str | None) -> Session:
         if cookie:
@@ -80,7 +91,11 @@ class Sessions:
                 data = self._signer.loads(cookie, max_age=int(self.max_age.total_seconds()))
             except BadSignature:
                 data = None
-            if isinstance(data, dict) and isinstance(data.get("c"), str):
+            if (
+                isinstance(data, dict)
+                and isinstance(data.get("c"), str)
+                and data["c"] not in self._ended
+            ):
                 user = data.get("u")
                 return Session(user=user if isinstance(user, str) else None, csrf=data["c"])
         return Session(changed=True)

@@ -73,6 +73,20 @@ def test_a_tampered_session_cookie_signs_nobody_in(client):
     assert response.status_code == 303 and response.headers["location"].startswith("/login")
 
 
+def test_a_copy_of_the_cookie_taken_before_signing_out_signs_nobody_in(client):
+    sign_in(client, ALICE)
+    copied = client.cookies[COOKIE]
+    token = csrf_of(client.get("/").text)
+
+    signed_out = client.post("/logout", data={"csrf": token})
+    client.cookies.clear()
+    client.cookies.set(COOKIE, copied)
+    replayed = client.get("/")
+
+    assert signed_out.status_code == 303
+    assert replayed.status_code == 303 and replayed.headers["location"].startswith("/login")
+
+
 def test_every_response_forbids_inline_scripts_framing_and_sniffing(client):
     sign_in(client, CHLOE)
 
