@@ -164,7 +164,9 @@ def _run(as_of: datetime | None, keep: Path | None, outbox_dir: Path | None) -> 
     from monitor.app.views import client_overview, health
     from monitor.store.reports import noise_summary
 
-    workdir = Path(tempfile.mkdtemp(prefix="relmon-demo-")) if keep is None else keep
+    # Absolute: the kept configuration names the database, and a relative name there would be
+    # read from the configuration's own directory.
+    workdir = Path(tempfile.mkdtemp(prefix="relmon-demo-")) if keep is None else keep.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         config, sample = demo_config(f"sqlite:///{workdir / 'relmon.db'}")

@@ -70,3 +70,22 @@ def test_the_demos_alerts_wrap_under_their_text_at_80_columns() -> None:
     assert lines and all(len(line.rstrip()) <= 80 for line in lines)
     # Every line is indented: a wrapped explanation never runs back to the margin.
     assert all(line.startswith("  ") for line in lines), section
+
+
+def test_a_demo_kept_in_a_relative_directory_is_read_back_by_its_own_configuration(
+    tmp_path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    kept = runner.invoke(cli, ["demo", "--keep", "demo-db"], catch_exceptions=False)
+    health = runner.invoke(
+        cli,
+        ["--config", "demo-db/relmon.toml", "health", "--json", "--as-of", "2026-11-20T09:00Z"],
+        catch_exceptions=False,
+    )
+
+    assert kept.exit_code == 0 and health.exit_code == 0, health.output
+    scores = [row["health"] for row in json.loads(health.stdout)["clients"]]
+    assert len(scores) == 7 and all(score is not None for score in scores)
+    assert not (tmp_path / "demo-db" / "demo-db").exists()
