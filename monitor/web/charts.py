@@ -3,12 +3,17 @@
 Colours are the Okabe–Ito palette, which stays distinguishable with the common colour-vision
 deficiencies, and every series also differs by shape and has a text label: client mail is a
 blue circle, ours an orange square. Each chart has a title and a description for screen readers.
+
+Each panel is drawn twice: at 720 units for a screen and at 340 for a phone, where a chart
+scaled down to a third of its width would shrink its labels to a few pixels. The stylesheet shows
+the one that fits; both are plain SVG, so no script is needed to choose.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from markupsafe import Markup, escape
@@ -20,7 +25,26 @@ OURS = "#E69F00"  # orange: our side
 HEALTH = "#009E73"  # bluish green
 CRITICAL = "#D55E00"  # vermilion
 AWAY = "#999999"
-WIDTH, LEFT, RIGHT = 720, 48, 12
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """How wide a panel is drawn, and what that leaves room for."""
+
+    name: str  # the CSS class that says where it is shown
+    width: int
+    left: int = 48
+    right: int = 12
+    month_every: int = 1  # label every n-th month (grid lines stay monthly)
+    bar: float = 4.0  # width of one weekly volume bar
+
+    @property
+    def end(self) -> int:
+        return self.width - self.right
+
+
+SCREEN = Layout("wide", 720)
+PHONE = Layout("narrow", 340, left=40, right=8, month_every=2, bar=2.0)
 
 
 def _num(value: float) -> str:
@@ -62,12 +86,14 @@ def _sparkline(points: tuple[int | None, ...], label: str) -> Markup:
 class _Axis:
     """Time across the chart: the client page's year, shared by every panel."""
 
-    def __init__(self, start: datetime, end: datetime) -> None:
+    def __init__(self, start: datetime, end: datetime, layout: Layout = SCREEN) -> None:
         self.start, self.span = start, max(1.0, (end - start).total_seconds())
+        self.layout = layout
 
     def x(self, when: datetime) -> float:
         share = (when - self.start).total_seconds() / self.span
-        return LEFT + max(0.0, min(1.0, share)) * (WIDTH - LEFT - RIGHT)
+        layout = self.layout
+        return layout.left + max(0.0, min(1.0, share)) * (layout.end - layout.left)
 
     def months(self, height: int) -> str:
         parts = []
@@ -75,19 +101,30 @@ class _Axis:
         while (day - self.start).total_seconds() <= self.span:
             if day >= self.start:
                 x = _num(self.x(day))
-                parts.append(
-                    f'<line x1="{x}" x2="{x}" y1="0" y2="{height - 14}" class="grid"/>'
-                    f'<text x="{x}" y="{height - 2}" class="tick">{day:%b}</text>'
-                )
+                parts.append(f'<line x1="{x}" x2="{x}" y1="0" y2="{height - 14}" class="grid"/>')
+                # The last label would run past the edge if the month started near it.
+                room = self.layout.end - self.x(day) >= 20
+                if day.month % self.layout.month_every == 0 and room:
+                    parts.append(f'<text x="{x}" y="{height - 2}" class="tick">{day:%b}</text>')
             day = (day + timedelta(days=32)).replace(day=1)
         return "".join(parts)
 
 
 def _panel(name: str, desc: str, height: int, body: str, axis: _Axis) -> Markup:
+    layout = axis.layout
     return _svg(
-        f'<svg class="panel" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'<svg class="panel {layout.name}" viewBox="0 0 {layout.width} {height}" role="img" '
         f'aria-label="{escape(name)}"><title>{escape(name)}</title><desc>{escape(desc)}</desc>'
         f"{axis.months(height)}{body}</svg>"
+    )
+
+
+def _rule(axis: _Axis, y: float, label: str) -> str:
+    """A horizontal grid line across the panel with its label in the left margin."""
+    layout = axis.layout
+    return (
+        f'<line x1="{layout.left}" x2="{layout.end}" y1="{_num(y)}" y2="{_num(y)}" class="grid"/>'
+        f'<text x="{layout.left - 6}" y="{_num(y + 4)}" class="tick end">{label}</text>'
     )
 
 
@@ -112,7 +149,7 @@ def _alert_marks(year: ClientYear, axis: _Axis, bottom: int) -> str:
         colour = CRITICAL if mark.severity == "critical" else OURS
         tip = f"{mark.severity} {mark.kind} alert opened {mark.opened_at:%d %b}"
         # Labels near the right edge end at the mark; several alerts stack their labels.
-        anchor = "end" if at > WIDTH - 120 else "start"
+        anchor = "end" if at > axis.layout.width - 120 else "start"
         label_x = _num(at - 4 if anchor == "end" else at + 4)
         parts.append(
             f'<g><title>{escape(tip)}</title><line x1="{x}" x2="{x}" y1="4" y2="{bottom}" '
@@ -136,11 +173,7 @@ def health_panel(year: ClientYear, axis: _Axis) -> Markup:
         if p["health"] is not None
     ]
     line = " ".join(f"{_num(a)},{_num(b)}" for a, b in points)
-    grid = "".join(
-        f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{_num(y(v))}" y2="{_num(y(v))}" class="grid"/>'
-        f'<text x="{LEFT - 6}" y="{_num(y(v) + 4)}" class="tick end">{v}</text>'
-        for v in (0, 50, 100)
-    )
+    grid = "".join(_rule(axis, y(v), str(v)) for v in (0, 50, 100))
     body = (
         grid
         + _away_rects(year, axis, top, bottom)
@@ -166,11 +199,7 @@ def tone_panel(year: ClientYear, axis: _Axis) -> Markup:
     def y(value: float) -> float:
         return mid - value * (bottom - top) / 2
 
-    parts = [
-        f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{_num(y(v))}" y2="{_num(y(v))}" class="grid"/>'
-        f'<text x="{LEFT - 6}" y="{_num(y(v) + 4)}" class="tick end">{label}</text>'
-        for v, label in ((1, "+1"), (0, "0"), (-1, "−1"))
-    ]
+    parts = [_rule(axis, y(v), label) for v, label in ((1, "+1"), (0, "0"), (-1, "−1"))]
     for point in year.messages:
         if point.sentiment is None:
             continue
@@ -213,10 +242,11 @@ def _gap_bars(gaps: Sequence[GapPoint], axis: _Axis, mid: float, half: float, up
 def gaps_panel(year: ClientYear, axis: _Axis) -> Markup:
     height, top, bottom = 130, 8, 114
     mid, half = (top + bottom) / 2, (bottom - top) / 2
+    left, end = axis.layout.left, axis.layout.end
     body = (
-        f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{_num(mid)}" y2="{_num(mid)}" class="axis"/>'
-        f'<text x="{LEFT - 6}" y="{_num(top + 10)}" class="tick end">ours</text>'
-        f'<text x="{LEFT - 6}" y="{_num(bottom)}" class="tick end">theirs</text>'
+        f'<line x1="{left}" x2="{end}" y1="{_num(mid)}" y2="{_num(mid)}" class="axis"/>'
+        f'<text x="{left - 6}" y="{_num(top + 10)}" class="tick end">ours</text>'
+        f'<text x="{left - 6}" y="{_num(bottom)}" class="tick end">theirs</text>'
         + _gap_bars(year.ours, axis, mid, half, up=True)
         # The client's open waits are left out: our last message may have asked for nothing.
         + _gap_bars([g for g in year.theirs if not g.open], axis, mid, half, up=False)
@@ -231,14 +261,18 @@ def gaps_panel(year: ClientYear, axis: _Axis) -> Markup:
 def volume_panel(year: ClientYear, axis: _Axis) -> Markup:
     height, top, bottom = 110, 8, 94
     peak = max([1, *(max(i, o) for _, i, o in year.weeks)])
-    parts = [f'<text x="{LEFT - 6}" y="{top + 8}" class="tick end">{peak}</text>']
+    bar = axis.layout.bar
+    parts = [f'<text x="{axis.layout.left - 6}" y="{top + 8}" class="tick end">{peak}</text>']
     for week, inbound, outbound in year.weeks:
         x = axis.x(_at(week, year) - timedelta(hours=23, minutes=59))
-        for offset, count, colour, who in ((0, inbound, CLIENT, "in"), (4, outbound, OURS, "out")):
+        for offset, count, colour, who in (
+            (0, inbound, CLIENT, "in"),
+            (bar, outbound, OURS, "out"),
+        ):
             if count:
                 size = count / peak * (bottom - top)
                 parts.append(
-                    f'<rect x="{_num(x + offset)}" y="{_num(bottom - size)}" width="4" '
+                    f'<rect x="{_num(x + offset)}" y="{_num(bottom - size)}" width="{_num(bar)}" '
                     f'height="{_num(size)}" fill="{colour}"><title>week of {week:%d %b}: '
                     f"{count} {who}</title></rect>"
                 )
@@ -246,15 +280,18 @@ def volume_panel(year: ClientYear, axis: _Axis) -> Markup:
     return _panel("Weekly volume", desc, height, "".join(parts), axis)
 
 
+_PANELS = (
+    ("Health every two weeks (0–100), with alerts and out-of-office periods", health_panel),
+    ("Tone per message (−1 to +1)", tone_panel),
+    ("Reply gaps in business hours: ours above, the client's below", gaps_panel),
+    ("Messages per week: in (client → us), out (us → client)", volume_panel),
+)
+
+
 def timeline(year: ClientYear) -> list[tuple[str, Markup]]:
-    """The client page's four panels over one shared year, each with its caption."""
-    axis = _Axis(year.start, year.as_of)
+    """The client page's four panels over one shared year, each with its caption: every panel
+    drawn for a screen and for a phone, side by side in the markup (the stylesheet shows one)."""
+    axes = [_Axis(year.start, year.as_of, layout) for layout in (SCREEN, PHONE)]
     return [
-        (
-            "Health every two weeks (0–100), with alerts and out-of-office periods",
-            health_panel(year, axis),
-        ),
-        ("Tone per message (−1 to +1)", tone_panel(year, axis)),
-        ("Reply gaps in business hours: ours above, the client's below", gaps_panel(year, axis)),
-        ("Messages per week: in (client → us), out (us → client)", volume_panel(year, axis)),
+        (caption, Markup("").join(draw(year, axis) for axis in axes)) for caption, draw in _PANELS
     ]

@@ -96,6 +96,24 @@ def _submit(driver, element) -> None:
     WebDriverWait(driver, 30).until(expected_conditions.staleness_of(page))
 
 
+def _shown(driver, selector: str) -> list:
+    from selenium.webdriver.common.by import By
+
+    return [e for e in driver.find_elements(By.CSS_SELECTOR, selector) if e.is_displayed()]
+
+
+def _fits_the_width(driver) -> bool:
+    """Nothing on the page is wider than the window: no sideways scrolling, the charts included."""
+    return bool(
+        driver.execute_script(
+            "const root = document.documentElement;"
+            "const charts = document.querySelector('.charts');"
+            "return root.scrollWidth <= root.clientWidth"
+            " && (!charts || charts.scrollWidth <= charts.clientWidth);"
+        )
+    )
+
+
 def _text(driver) -> str:
     from selenium.webdriver.common.by import By
 
@@ -119,13 +137,15 @@ def test_a_consultant_signs_in_sees_her_clients_acknowledges_an_alert_and_signs_
     assert "Kestrel Retail Group" not in portfolio and "Orchard Health Partners" not in portfolio
     for width in (390, 1440):
         assert _shoot(browser, "portfolio", width).stat().st_size > 10_000
+        assert _fits_the_width(browser), f"the portfolio scrolls sideways at {width} px"
 
     _submit(browser, browser.find_element(By.LINK_TEXT, "Halden Marine"))
     assert browser.current_url.endswith("/clients/halden-marine")
-    assert len(browser.find_elements(By.CSS_SELECTOR, "svg.panel")) == 4
     assert "Why each alert fires, or not" in _text(browser)
     for width in (390, 1440):
         _shoot(browser, "client", width)
+        assert len(_shown(browser, "svg.panel")) == 4
+        assert _fits_the_width(browser), f"the client page scrolls sideways at {width} px"
 
     browser.get(server + "/alerts")
     first = browser.find_element(By.CSS_SELECTOR, "li.alert")
@@ -134,6 +154,7 @@ def test_a_consultant_signs_in_sees_her_clients_acknowledges_an_alert_and_signs_
     assert "is now acknowledged" in _text(browser)
     for width in (390, 1440):
         _shoot(browser, "alerts", width)
+        assert _fits_the_width(browser), f"the alerts page scrolls sideways at {width} px"
 
     _submit(browser, browser.find_element(By.CSS_SELECTOR, "form.signout button"))
     assert "/login" in browser.current_url
@@ -190,3 +211,4 @@ def test_the_lead_sees_every_client_and_the_operations_page(server, browser):
     assert "Outbox" in _text(browser) and "Quarantined messages" in _text(browser)
     for width in (390, 1440):
         _shoot(browser, "operations", width)
+        assert _fits_the_width(browser), f"the operations page scrolls sideways at {width} px"

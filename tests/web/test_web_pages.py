@@ -111,7 +111,9 @@ def test_the_client_page_draws_the_year_and_says_why_each_alert_fires_or_not(cli
 
     html = client.get("/clients/halden-marine").text
 
-    assert html.count('<svg class="panel"') == 4
+    # Each of the four panels drawn for a screen and for a phone.
+    assert html.count('<svg class="panel wide"') == 4
+    assert html.count('<svg class="panel narrow"') == 4
     assert "erik.solheim@halden-marine.example: 01 Jul 2026 to 03 Aug 2026" in html  # away
     for kind in ("silence", "checkin_due", "unanswered", "friction", "micromanagement"):
         assert f"<strong>{kind}</strong>" in html
