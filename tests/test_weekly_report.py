@@ -173,3 +173,22 @@ def test_an_alert_resolved_by_hand_is_not_listed_as_open_in_the_report(scenario:
 
     assert alerts_of(before) == (("unanswered", "critical"),)
     assert alerts_of(after) == ()
+
+
+def test_a_weekly_report_without_an_address_to_send_it_from_is_a_configuration_problem():
+    """GIVEN [reports] weekly but no [alerts] from, WHEN the configuration is read, THEN it is
+    refused naming the key, instead of a weekly report that silently never comes."""
+    from monitor.config.loading import load_config_text
+    from monitor.errors import ConfigError
+
+    text = factories.CONFIG + '\n[reports]\nweekly = "monday 08:00"\n'
+
+    with pytest.raises(ConfigError) as raised:
+        load_config_text(text)
+
+    assert any(
+        problem.startswith("reports.weekly") and "[alerts] from" in problem
+        for problem in raised.value.problems
+    )
+    with_sender = text + '\n[alerts]\nfrom = "relmon@northwind-advisory.example"\n'
+    assert load_config_text(with_sender).reports.weekly

@@ -44,7 +44,7 @@ def parse_config(data: Mapping[str, object], path: Path | None = None) -> Config
     webhooks = parse_webhooks(root, base, problems)
     web = parse_web(root, base, problems)
     check_slugs(clients, problems)
-    reports = parse_reports(root, problems)
+    reports = parse_reports(root, alerts, problems)
     root.done()
     if problems.items:
         raise ConfigError(problems.items, str(path) if path else None)

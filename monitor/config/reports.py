@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from monitor.config.model import Reports
+from monitor.config.model import Alerts, Reports
 from monitor.config.reading import Problems, Table
 
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -19,7 +19,9 @@ def _weekday(name: str) -> int | None:
     return found[0] if len(found) == 1 else None
 
 
-def parse_reports(root: Table, problems: Problems) -> Reports:
+def parse_reports(root: Table, alerts: Alerts, problems: Problems) -> Reports:
+    """The weekly report is an email, so asking for it without an address to send it from is a
+    problem to report, not a report that silently never comes."""
     table = root.table("reports")
     weekly = table.text("weekly")
     reports = Reports()
@@ -31,6 +33,12 @@ def parse_reports(root: Table, problems: Problems) -> Reports:
             problems.add(
                 f"{table.where}.weekly",
                 f'{weekly!r} is not a weekday and a time; write e.g. "monday 08:00"',
+            )
+        elif alerts.sender is None:
+            problems.add(
+                f"{table.where}.weekly",
+                "the weekly report is an email: set [alerts] from (and [smtp] to deliver it), "
+                "or leave weekly out",
             )
         else:
             reports = Reports(weekly_day=day, weekly_minute=hour * 60 + minute)
