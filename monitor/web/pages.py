@@ -275,6 +275,7 @@ class Pages:
             "recent": [r for r in rows if r.state == "resolved"],
             "slug": client_slug,
             "message": request.query_params.get("done"),
+            "problem": request.query_params.get("problem"),
         }
         return self._page(request, "alerts.html", context)
 
@@ -293,7 +294,7 @@ class Pages:
             raise NOT_FOUND
         action, now = fields.get("action", ""), self.clock()
         try:
-            chosen = Action(action)
+            chosen = _action(action)
             until = (
                 now + parse_duration(fields.get("duration") or "3d")
                 if chosen is Action.SNOOZE
@@ -302,8 +303,9 @@ class Pages:
             done = await run_in_threadpool(
                 act, engine, alert_id, chosen, now, by=f"web:{member.address}", until=until
             )
-        except ValueError as err:
-            raise HTTPException(400, str(err)) from err
+        except ValueError as err:  # said on the alerts page, with the alerts still there
+            problem = f"Alert {alert_id} was not changed: {err}"
+            return self._redirect("/alerts?" + urlencode({"problem": problem}))
         logger.info("web.alert_acted", alert=alert_id, action=chosen.value, user=member.address)
         subject = done.client or f"account {done.account}"
         message = f"Alert {done.id} ({subject}, {done.kind}) is now {done.state.value}."
@@ -355,3 +357,11 @@ def _filtered(entries: list[PortfolioEntry], query: Mapping[str, str]) -> list[P
         and (not kind or any(a.kind == kind for a in e.alerts))
         and (not text or text in e.row["name"].casefold())
     ]
+
+
+def _action(name: str) -> Action:
+    try:
+        return Action(name)
+    except ValueError:
+        known = ", ".join(a.value for a in Action)
+        raise ValueError(f"{name!r} is not an action; choose one of {known}") from None

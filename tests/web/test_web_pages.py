@@ -151,6 +151,21 @@ def test_an_owner_acknowledges_snoozes_and_resolves_from_the_alerts_page(fresh):
     assert "resolved by hand (critical) by web:alice.marsh" in client_page
 
 
+def test_a_snooze_with_a_duration_that_cannot_be_read_says_so_on_the_alerts_page(fresh):
+    sign_in(fresh, ALICE)
+    token = csrf_of(fresh.get("/alerts").text)
+
+    response = fresh.post(
+        "/alerts/3", data={"csrf": token, "action": "snooze", "duration": "next tuesday"}
+    )
+    page = fresh.get(response.headers["location"]).text
+
+    assert response.status_code == 303
+    assert "Alert 3 was not changed: cannot read &#39;next tuesday&#39; as a duration" in page
+    assert 'class="error" role="alert"' in page
+    assert "snoozed until" not in page
+
+
 def test_the_portfolio_shows_an_alert_resolved_a_moment_ago(fresh):
     sign_in(fresh, ALICE)
     before = fresh.get("/").text
