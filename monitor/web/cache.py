@@ -97,6 +97,13 @@ class Refreshing(Generic[T]):
             ).start()
         return built.value
 
+    def ready(self) -> T | None:
+        """As :meth:`get`, but None instead of waiting while the first build runs in another
+        thread (the warm-up at start), so a page can say so instead of hanging."""
+        if self._built is None and self._building.locked():
+            return None
+        return self.get()
+
     def built_at(self) -> datetime | None:
         return self._built.at if self._built is not None else None
 

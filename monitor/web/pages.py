@@ -197,7 +197,10 @@ class Pages:
         member = self._signed_in(request)
         if isinstance(member, Response):
             return member
-        every = self.figures.get()
+        every = self.figures.ready()
+        if every is None:  # the first build since start is still running: say so, look again
+            context = {"title": "Portfolio", "clients": len(self.config.clients)}
+            return self._page(request, "preparing.html", context)
         # The same page for the same person, figures and store is served as rendered before.
         key = (member.address, self._session(request).csrf, request.url.query)
         stamp = (self.figures.generation, web_store.version(self.runtime.store.engine))

@@ -102,3 +102,38 @@ def test_new_mail_for_one_client_rebuilds_that_client_alone() -> None:
     assert len(built) == 3  # nothing changed at minute 2; at minute 16 all have expired
     assert after_mail == ["Acme at (10, 3)", "Brightwater at (13, 6)", "Halden at (7, 2)"]
     assert much_later == after_mail
+
+
+def test_the_portfolio_says_it_is_being_prepared_while_the_first_build_runs(
+    runtime, monkeypatch
+) -> None:
+    """GIVEN relmon web just started on a store whose figures take long to build, WHEN someone
+    opens the portfolio meanwhile, THEN they get at once a page that says so and looks again,
+    and the portfolio itself once the build is done."""
+    from starlette.testclient import TestClient
+
+    from monitor.web import pages
+    from monitor.web.app import create_app
+    from tests.web.conftest import ALICE, NOW, sign_in
+
+    release, slow = threading.Event(), pages.portfolio_figures
+
+    def portfolio_figures(*args, **kwargs):  # type: ignore[no-untyped-def]
+        release.wait(10)
+        return slow(*args, **kwargs)
+
+    monkeypatch.setattr(pages, "portfolio_figures", portfolio_figures)
+    app = create_app(runtime, lambda: NOW, warm=True)
+    with TestClient(app, follow_redirects=False) as client:
+        sign_in(client, ALICE)
+        started = time.monotonic()
+        waiting = client.get("/")
+        answered_in = time.monotonic() - started
+        release.set()
+        ready = _wait_for(lambda: "Halden Marine" in client.get("/").text)
+
+    assert waiting.status_code == 200 and answered_in < 5
+    assert "working out the figures of 7 clients" in " ".join(waiting.text.split())
+    assert '<meta http-equiv="refresh" content="5">' in waiting.text
+    assert "Halden Marine" not in waiting.text
+    assert ready
