@@ -9,7 +9,9 @@ minutes. Then, each in a fresh process, with the child's peak resident size:
 - ``relmon health`` and ``relmon health --json``;
 - ``relmon client NAME`` for the busiest client;
 - a sync of 100 new messages (replies in stored conversations) followed by the evaluation pass
-  the daemon runs after it (re-threading and alert evaluation included).
+  the daemon runs after it (re-threading and alert evaluation included);
+- ``relmon backtest`` over the store's year (``--no-backtest`` leaves it out: at 100,000
+  messages and more it takes many minutes; it runs once, whatever ``--runs`` says).
 
 Each figure is the median of ``--runs`` runs. The targets ("health in under a second at a
 million messages") are printed beside the figures measured at the largest size.
@@ -43,6 +45,7 @@ TARGETS = {  # at 1,000,000 messages
     "health_json": 1.0,
     "client": 0.5,
     "sync100": 2.0,
+    "backtest": 60.0,
 }
 RSS_TARGET_MB = 500.0
 FRICTION = ("escalation:unacceptable", "pressure:per my last email", "tone:disappointed")
@@ -272,7 +275,9 @@ def busiest_client(url: str) -> str:
     return str(row[0])
 
 
-def bench_store(code: Path, url: str, label: str, size: int, runs: int, workdir: Path) -> list:  # type: ignore[type-arg]
+def bench_store(  # type: ignore[type-arg]
+    code: Path, url: str, label: str, size: int, runs: int, workdir: Path, backtest: bool = True
+) -> list:
     config = workdir / f"relmon-{label}-{size}.toml"
     config.write_text(config_text(url))
     env = {**os.environ, "PYTHONPATH": str(code), "RELMON_CONFIG": str(config)}
@@ -287,9 +292,11 @@ def bench_store(code: Path, url: str, label: str, size: int, runs: int, workdir:
         "health_json": [*relmon, "health", "--json", *as_of],
         "client": [*relmon, "client", name, *as_of],
     }
+    if backtest:  # the whole year, day by day, without listing every alert
+        commands["backtest"] = [*relmon, "backtest", "--no-list", *as_of]
     rows = []
     for what, command in commands.items():
-        runs_of = [measured(command, env) for _ in range(runs)]
+        runs_of = [measured(command, env) for _ in range(1 if what == "backtest" else runs)]
         rows.append(_row(label, size, what, runs_of))
         print(f"# {rows[-1]}", file=sys.stderr)
     syncs = [measured([*me, "--child", "sync100", str(config), str(n)], env) for n in range(runs)]
@@ -351,6 +358,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--pg", help="also on PostgreSQL: a URL whose user may create databases")
     parser.add_argument("--code", type=Path, default=ROOT)
+    parser.add_argument("--no-backtest", dest="backtest", action="store_false")
     parser.add_argument("--child", nargs="+")
     args = parser.parse_args()
     sys.path.insert(0, str(args.code))
@@ -366,10 +374,11 @@ def main() -> None:
         workdir = Path(scratch)
         for size in args.sizes:
             url = f"sqlite:///{workdir}/scale-{size}.db"
-            rows += bench_store(args.code, url, "sqlite", size, args.runs, workdir)
+            rows += bench_store(args.code, url, "sqlite", size, args.runs, workdir, args.backtest)
             if args.pg:
+                pg = pg_url(args.pg, size)
                 rows += bench_store(
-                    args.code, pg_url(args.pg, size), "postgresql", size, args.runs, workdir
+                    args.code, pg, "postgresql", size, args.runs, workdir, args.backtest
                 )
     print_table(rows)
 
