@@ -39,4 +39,5 @@ TABLE = Table(
         "danke",
         "vielen dank",
     ),
+    not_in_names=("ihr", "ihre", "ihren", "unser", "unsere", "uns", "und", "für"),
 )

@@ -30,6 +30,9 @@ class Table:
     mobile: tuple[str, ...] = ()
     #: Closing words of a sign-off ("Best regards", "Mit freundlichen Grüßen").
     valedictions: tuple[str, ...] = ()
+    #: Words that never stand in a person's name, though capitalised in a heading or a form
+    #: field ("Contact Us", "Your Name"): a line holding one is no sign-off name.
+    not_in_names: tuple[str, ...] = ()
 
 
 def _phrase(text: str) -> str:
