@@ -8,7 +8,9 @@ them away, surest first:
 - a bulk mailer's ``X-Mailer``;
 - a VERP or bounce-handling ``Return-Path`` (``bounces+1234-abcd=example.com@mail.sender``);
 - a no-reply or newsletter sender address;
-- an unsubscribe footer in the body (read at ingest, never stored).
+- an unsubscribe footer in the body (read at ingest, never stored);
+- a random tag that mass-mailing software appends to the text or pads the subject out to, so
+  that no two copies match (never in a reply).
 
 An unsubscribe footer counts only in a message that is not a reply or a forward and only in the
 instructional form a footer has ("to unsubscribe, click …", "you are receiving this email
@@ -196,7 +198,7 @@ _TAKE_OFF = (
 _MAILINGS = (
     r"(?:(?:any|these|this|our|such|further|future|more|similar|the)\s+){0,3}(?:\w+\s+)?"
     r"(?:e-?mails?|mails?|mailings?|messages?|offers?|newsletters?|communications?|notices?|"
-    r"information|promotions?|updates?)\b"
+    r"information|promotions?|updates?|correspondence)\b"
 )
 _FOOTER = re.compile(
     r"(?:"
@@ -208,16 +210,20 @@ _FOOTER = re.compile(
     r"click|\bhere\b|subject|newsletter|communications?|offers|\bcall\b|\bphone|\breply|\bsend)|\W*$)|"
     # "to easily remove your address from the list": a bare "remove" needs the list it is from.
     r"\bremove\s+(?:your(?:self)?|you)\b(?=[\s\S]{0,60}?(?:\blist|mailing|database|e-?mails?\b|address))|"
+    # "click here to delete your address from future updates"
+    r"\bdelete\s+your\s+(?:e-?mail\s+)?address\s+from\s+(?:our|future|further|all\s+future)\b|"
+    # "To be off from future mailings: mailto:…"
+    r"\bbe\s+off\s+(?:from\s+|of\s+)?(?:(?:our|this|the|these|future|further|all)\s+){1,2}(?:mailings?|lists?|e-?mails?)\b|"
     r"(?:leave|exit|be\s+taken\s+off)\s+(?:this|our|the)\s+(?:mailing\s+|e-?mail\s+)?list|"
     r"(?:(?:wish|want|like|prefer)\s+not|(?:no\s+longer|not|n't)\s+(?:wish|want|like))\s+to\s+(?:receive|get)\s+"
     + _MAILINGS
     + r"|not\s+interested\s+in\s+(?:receiving\s+)?(?:future|further)\s+(?:offers|e-?mails|mailings|messages)|"
     r"for\s+no\s+(?:further|more)\s+(?:e-?mails|mailings)|"
-    r"this\s+is\s+a\s+one[- ]time\s+mailing|you\s+will\s+not\s+be\s+e-?mailed\s+again|"
+    r"this\s+is\s+a\s+one[- ]?time\s+(?:mailing|e-?mail|message|offer)|you\s+will\s+not\s+be\s+e-?mailed\s+again|"
     r"(?:sent|mailed)\s+in\s+compliance\s+with|cannot\s+be\s+considered\s+spam|"
     r"(?:for|request)\s+removal[\s:]{0,5}(?:https?:|mailto:|www\.|\S+@)|"
     # A link whose path says what it does.
-    r"(?:https?://|www\.)[^\s\"'<>]{0,200}?(?:unsubscribe|opt-?out|opt_out|/remove\.(?:php|html?|asp|cgi|jsp))|"
+    r"(?:https?://|www\.)[^\s\"'<>]{0,200}?(?:unsubscribe|opt-?out|opt_out|[/_-]remove\.(?:php|html?|asp|cgi|jsp))|"
     r"unsubscribe\s+(?:here|link|instructions|below|now|at\s+any\s+time|anytime)|"
     r"you\s+(?:are\s+)?receiv(?:ed|ing)\s+this\s+(?:e-?mail|message|newsletter|mailing|communication|because)|"
     r"(?:this|the)\s+(?:e-?mail|message|newsletter|mailing)\s+(?:was|has\s+been|is(?:\s+being)?)\s+sent\s+to\s+"
@@ -225,7 +231,7 @@ _FOOTER = re.compile(
     r"(?:you|your\s+(?:e-?mail\s+)?address)\s+(?:have\s+|has\s+|were\s+|was\s+)?(?:opted[- ]?in|"
     r"subscribed\s+to|signed\s+up\s+(?:to|for)|appears?\s+(?:in|on)\s+(?:a|an|our)\s+(?:subscription|mailing))|"
     r"(?:manage|update)\s+(?:your\s+)?(?:e-?mail\s+|subscription\s+|communication\s+)?(?:preferences|subscriptions?)|"
-    r"(?:reply|respond)\s+with\s+[\"']?remove|[\"']?remove[\"']?\s+(?:in|as)\s+(?:the\s+)?subject|"
+    r"(?:reply|respond)\s+with\s+[\"']?remove|[\"']?(?:remove|unsubscribe)[\"']?\s+(?:in|as)\s+(?:the\s+)?subject|"
     r"mailto:[^\s>]*(?:remove|unsubscribe)|"
     r"newsletter\s+(?:abbestellen|abmelden)|vom\s+newsletter\s+abmelden|hier\s+abmelden|"
     r"se\s+d[ée]sabonner|d[ée]sinscri(?:re|ption|vez)|d[ée]sabonnez|"
@@ -246,6 +252,47 @@ AD_SUBJECT = re.compile(
     r"^\s*(?:[\[(]?\s*(?:adv|ad|광고|広告)\s*[\])]|adv\s*:|未承諾広告)", re.IGNORECASE
 )
 _LINK = re.compile(r"https?://", re.IGNORECASE)
+
+# A random tag that mass-mailing software appends so that no two copies are alike and checksum
+# filters cannot match them: a lone token ending the text ("1918BQhX5-227CpaM0598cJWr2-912Ym",
+# "mcmfkhcpedgetqj"), or a token set off by a long run of spaces at the end of the subject
+# ("Lowest rates of the year                    NTICY"). A person's text ends with words, a
+# name, a link or an address, and a folded subject is unfolded with single spaces.
+_TAG_LINE = re.compile(r"(?:\(\w{1,3}\))?([A-Za-z0-9][\w-]{7,79})")
+_PADDED_SUBJECT = re.compile(r"\S[ \t]{8,}\S{1,24}[ \t]*$")
+_VOWELS = frozenset("aeiou")
+
+
+def _class_runs(token: str) -> int:
+    """How many runs of digits, capitals and small letters ``token`` has ("ab12Cd" has 4)."""
+    runs, last = 0, ""
+    for char in token:
+        kind = "d" if char.isdigit() else "u" if char.isupper() else "l" if char.islower() else ""
+        if kind and kind != last:
+            runs += 1
+        last = kind or last
+    return runs
+
+
+def _random_token(token: str) -> bool:
+    if any(char.isdigit() for char in token) and any(char.isalpha() for char in token):
+        # Digits, capitals and small letters mixed at random; a reference ("B2B-2026-Q3") or a
+        # commit id ("9f3c2a1e7b0d") keeps to one case.
+        cased = any(char.isupper() for char in token) and any(char.islower() for char in token)
+        return cased and _class_runs(token) >= 4
+    if token.isalpha() and token.islower() and len(token) >= 12:
+        # Words, even long compounds, are about two-fifths vowels.
+        return sum(char in _VOWELS for char in token) < 0.3 * len(token)
+    return False
+
+
+def random_tag(body: str, subject: str) -> bool:
+    """A random tag of mass mail at the end of the text or of the subject."""
+    if _PADDED_SUBJECT.search(subject):
+        return True
+    above, _, last = body.rstrip().rpartition("\n")
+    match = _TAG_LINE.fullmatch(last.strip())
+    return bool(match and above.strip() and _random_token(match.group(1)))
 
 
 def service_header(headers: Mapping[str, str]) -> str | None:

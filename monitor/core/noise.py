@@ -293,6 +293,8 @@ def _by_bulk_mail(signals: NoiseSignals) -> NoiseVerdict | None:
         return None
     if bulk.unsubscribe_footer(signals.body):
         return NoiseVerdict(Noise.BULK, "unsubscribe footer")
+    if bulk.random_tag(signals.body, signals.subject):
+        return NoiseVerdict(Noise.BULK, "random tag of mass mail (text or subject end)")
     hints = bulk.weak_hints(
         headers, signals.body, html_only=signals.html_only, refs=signals.html_refs
     )
