@@ -23,7 +23,7 @@ _SIG_DELIMITER = re.compile(r"^(?:--|__)\s*$")
 # A mobile footer is a line of its own: the phrase and a few more words, no sentence.
 _MOBILE = re.compile(rf"^\s*(?:{pattern('mobile')})[^.!?\n]{{0,40}}$", re.IGNORECASE)
 _VALEDICTION = re.compile(
-    rf"^\s*(?:{pattern('valedictions')})\s*[,.!:：，。]*\s*(?:[A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*)?)?\s*$",
+    rf"^\s*(?:{pattern('valedictions')})\b\s*[,.!:：，。]*\s*(?:[A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*)?)?\s*$",
     re.IGNORECASE,
 )
 # A disclaimer that names itself, or opens with a legal claim about the message.
@@ -58,6 +58,8 @@ _REGISTRATION = re.compile(
 )
 #: Lines a registration may have below it and still be the foot of the mail.
 _FOOT_LINES = 10
+#: Lines of any kind a mobile footer may have below it (a quoted line rewrapped without ">").
+_MOBILE_LEFTOVER = 3
 # A sign-off name: "Dana", "Grace Whitmore", "J.-P. Martin", or a short name in CJK script.
 _NAME_LINE = re.compile(
     r"^\s*(?:[^\W\d_][\w'’.\-]*(?:\s+[^\W\d_][\w'’.\-]*){0,3}|[\u4e00-\u9fff]{2,4})\s*$"
@@ -263,10 +265,12 @@ def _cut_at_markers(lines: list[str], removed: list[str]) -> list[str]:
     for index, line in enumerate(lines):
         if not _MOBILE.match(line) or not any(other.strip() for other in lines[:index]):
             continue
-        # A footer has only signature lines or a disclaimer below it: "Sent via FedEx to both
-        # offices" above more sentences is one of them.
-        if disclaimer_below[index] or (
-            below[index] <= _FOOT_LINES and _looks_like_signature_tail(lines[index + 1 :])
+        # A footer has only signature lines, a disclaimer or a line or two a client left of
+        # the quote below it: "Sent via FedEx to both offices" above more sentences is text.
+        if (
+            disclaimer_below[index]
+            or below[index] <= _MOBILE_LEFTOVER
+            or (below[index] <= _FOOT_LINES and _looks_like_signature_tail(lines[index + 1 :]))
         ):
             lines = lines[:index]
             removed.append("mobile_signature")

@@ -543,3 +543,28 @@ def test_a_line_that_starts_like_a_mobile_footer_above_more_text_is_own_text() -
     )
 
     assert own_text(body).text == body.strip()
+
+
+@pytest.mark.parametrize("word", ["break", "regardless", "thanksgiving"])
+def test_a_word_that_starts_with_a_closing_is_not_one(word: str) -> None:
+    body = (
+        "The loop still exits early on the second account:\n\n"
+        "    for key, value in accounts.items():\n"
+        "        if value.verified:\n"
+        f"            {word}\n"
+    )
+
+    assert own_text(body).text.endswith(word)
+
+
+def test_a_mobile_footer_above_a_quote_rewrapped_without_its_marker_is_cut() -> None:
+    body = (
+        "Sorry, I am not using Tomcat. This is a fresh build of Solr.\n\n"
+        "Sent from my iPhone\n\n"
+        "> On 1 Sep 2026, at 15:33, Rick Lee <rick.lee@northwind-advisory.example> wrote:\n"
+        "> Did you say you are using Tomcat? Solr does not use Tomcat by default, so you need\n"
+        "to tell us more about your configuration, please.\n"
+        "> Cheers -- Rick\n"
+    )
+
+    assert own_text(body).text == "Sorry, I am not using Tomcat. This is a fresh build of Solr."
