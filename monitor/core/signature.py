@@ -77,7 +77,8 @@ _DATE = re.compile(
 _IP_ADDRESS = r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?(?![\d]|\.\d)"
 _NOT_PHONE = re.compile(rf"{_DATE.pattern}|{_IP_ADDRESS}")
 _PHONE = r"\+?\d[\d\s().\-/]{6,}\d"
-_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+# A link, or the part of one that a client wrapped onto the next line ("…?id=74687410&x=1").
+_URL = re.compile(r"(?:https?://|www\.)\S+|\S*\w=\w\S*&\S*|\S*&\w+=\S*", re.IGNORECASE)
 
 _CONTACT_LINE = re.compile(
     rf"(?:{_PHONE}|https?://|www\.|\S+@\S+\.\w+|\s\|\s|^\s*(?:tel|phone|mobile|mob|fax|m|t|p|e)"

@@ -568,3 +568,16 @@ def test_a_mobile_footer_above_a_quote_rewrapped_without_its_marker_is_cut() -> 
     )
 
     assert own_text(body).text == "Sorry, I am not using Tomcat. This is a fresh build of Solr."
+
+
+def test_a_shared_link_wrapped_over_two_lines_is_not_a_contact_block() -> None:
+    body = (
+        "I put the proposal on the wiki. Comments are welcome.\n"
+        "https://wiki.northwind-advisory.example/display/PILOT/Model+Version+5?\n"
+        "focusedCommentId=74687410&refresh=1510912447661#comment-74687410\n\n"
+        "Regards,\nHerve\n"
+    )
+
+    assert own_text(body).text.endswith(
+        "focusedCommentId=74687410&refresh=1510912447661#comment-74687410"
+    )
