@@ -162,14 +162,15 @@ def _is_contact_line(line: str) -> bool:
 
 
 _NOT_IN_NAMES = re.compile(rf"(?:^|\s)(?:{pattern('not_in_names')})(?=\s|$)", re.IGNORECASE)
+_ANSWER = re.compile(rf"^(?:{pattern('answers')})[\s.!…。！]*$", re.IGNORECASE)
 
 
 def _is_name(line: str) -> bool:
     stripped = line.strip()
     if not stripped or len(stripped) > 40 or not _NAME_LINE.match(stripped):
         return False
-    if _NOT_IN_NAMES.search(stripped):
-        return False  # a heading or a form field: "Contact Us", "Your Name"
+    if _NOT_IN_NAMES.search(stripped) or _ANSWER.match(stripped):
+        return False  # a heading, a form field or an answer: "Contact Us", "Approved."
     words = stripped.split()
     # Every word capitalised (names are), or a CJK name.
     return all(w[0].isupper() or "\u4e00" <= w[0] <= "\u9fff" for w in words)

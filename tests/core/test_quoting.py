@@ -581,3 +581,28 @@ def test_a_shared_link_wrapped_over_two_lines_is_not_a_contact_block() -> None:
     assert own_text(body).text.endswith(
         "focusedCommentId=74687410&refresh=1510912447661#comment-74687410"
     )
+
+
+@pytest.mark.parametrize(
+    ("greeting", "answer"),
+    [
+        ("Hi Dana,", "Approved."),
+        ("Dana,", "Done"),
+        ("Hallo Jonas,", "Erledigt."),
+        ("Bonjour Claire,", "Entendu."),
+        ("Hola Lucía,", "Aprobado."),
+        ("Hei Matti,", "Sovittu."),
+        ("李伟，", "收到"),
+        ("Hoi Sanne,", "Akkoord."),
+        ("Ciao Giulia,", "Confermato."),
+        ("Olá João,", "Combinado."),
+    ],
+)
+def test_a_one_word_answer_below_the_greeting_is_own_text(greeting: str, answer: str) -> None:
+    assert own_text(f"{greeting}\n\n{answer}\n").text == f"{greeting}\n\n{answer}"
+
+
+def test_a_lone_first_name_below_the_text_still_signs_off() -> None:
+    assert own_text("Hi Alice,\n\nThe figures are in the shared sheet.\n\nTorsten\n").text == (
+        "Hi Alice,\n\nThe figures are in the shared sheet."
+    )
