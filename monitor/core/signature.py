@@ -195,6 +195,36 @@ def _runs_on_into(above: str, line: str) -> bool:
     return len(line.split()) == 1 and not _set_apart(above) and not _is_prose(above)
 
 
+def _content_above(lines: list[str], index: int) -> int | None:
+    """The nearest line with content above ``index``, at most three lines up."""
+    for position in range(index - 1, max(-1, index - 4), -1):
+        if lines[position].strip():
+            return position
+    return None
+
+
+def _introduces(line: str) -> bool:
+    """A line ending in a colon announces what follows ("Our site manager:", "You can reach
+    me at:"): the name or number below it is the message, not the sender's signature."""
+    stripped = line.strip()
+    # A word before the colon: "(:" is a smiley, not an announcement.
+    return bool(re.search(r"\w\s*[:：]$", stripped)) and not _VALEDICTION.match(stripped)
+
+
+def _announced(lines: list[str], index: int) -> bool:
+    """The block at ``index`` follows a line that announces it, directly or above a name
+    ("Please call our site manager:" / "Raj Patel" / "+44 …")."""
+    above = _content_above(lines, index)
+    if above is None:
+        return False
+    if _introduces(lines[above]):
+        return True
+    if not _is_name(lines[above]):
+        return False
+    higher = _content_above(lines, above)
+    return higher is not None and _introduces(lines[higher])
+
+
 def _sign_off_name(lines: list[str]) -> int | None:
     """Where a sign-off name starts the signature: "Grace" followed by "Grace Whitmore, Head
     of …", or a lone first name as the last line."""
@@ -211,6 +241,8 @@ def _sign_off_name(lines: list[str]) -> int | None:
 
         if _runs_on_into(lines[position - 1], lines[position]):
             continue  # "Roy Martinez, Intel " / "Capital": the end of a wrapped list item
+        if _announced(lines, position):
+            continue  # "Please call our site manager:" / "Raj Patel" / "+44 …"
 
         first = lines[position].split()[0]
         rest = [line for line in lines[position + 1 :] if line.strip()]
@@ -365,6 +397,8 @@ def _cut_contact_block(lines: list[str], removed: list[str]) -> list[str]:
     above = lines[len(lines) - trailing - 1].strip() if trailing < len(lines) else ""
     if trailing and _continues_sentence(above):
         trailing = 0  # a sentence wrapped before its phone number or link: "call me on\n+44 …"
+    if trailing and _announced(lines, len(lines) - trailing):
+        trailing = 0  # "Duty desk over the weekend:" / "+44 …": what the text gives
     if trailing and trailing < len([line for line in lines if line.strip()]):
         lines = lines[: len(lines) - trailing]
         removed.append("contact_block")

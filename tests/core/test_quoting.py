@@ -606,3 +606,24 @@ def test_a_lone_first_name_below_the_text_still_signs_off() -> None:
     assert own_text("Hi Alice,\n\nThe figures are in the shared sheet.\n\nTorsten\n").text == (
         "Hi Alice,\n\nThe figures are in the shared sheet."
     )
+
+
+def test_a_contact_the_text_announces_is_own_text() -> None:
+    body = (
+        "The gate is locked on Saturdays. For access, please call our site manager:\n\n"
+        "Raj Patel\n+44 7700 900215\n"
+    )
+
+    assert own_text(body).text == body.strip()
+
+
+def test_a_number_the_text_announces_is_own_text() -> None:
+    body = (
+        "The pallets leave Rotterdam on Monday.\n\nDuty desk over the weekend:\n+31 10 555 0199\n"
+    )
+
+    assert own_text(body).text == body.strip()
+
+
+def test_a_smiley_above_the_sign_off_name_announces_nothing() -> None:
+    assert own_text("Why should I? (:\nCindy\n").text == "Why should I? (:"
