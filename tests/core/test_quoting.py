@@ -627,3 +627,17 @@ def test_a_number_the_text_announces_is_own_text() -> None:
 
 def test_a_smiley_above_the_sign_off_name_announces_nothing() -> None:
     assert own_text("Why should I? (:\nCindy\n").text == "Why should I? (:"
+
+
+def test_a_eudora_forward_banner_starts_the_forwarded_message() -> None:
+    body = (
+        "Worth a look before the board meeting.\n\n"
+        "--- begin forwarded text\n\n\n"
+        "Date: Thu,  5 Sep 2026 09:17:13 -0700\n"
+        "From: Anna Berg <anna.berg@northwind-news.example>\n"
+        "Subject: Copper stocks rise again\n\n"
+        "Copper stocks rose for a fifth day as traders moved metal into warehouses.\n"
+        "--- end forwarded text\n"
+    )
+
+    assert own_text(body).text == "Worth a look before the board meeting."

@@ -14,6 +14,7 @@ TABLE = Table(
         "Forwarded message",
         "Forwarded by",  # Lotus Notes: "----- Forwarded by Jeff Dasovich/NA/Enron on 04/04/2001 -----"
         "Inline attachment follows",
+        "begin forwarded text",  # Eudora: "--- begin forwarded text"
     ),
     forward_intros=("Begin forwarded message:", "Forwarded message:"),
     attribution_starts=("On",),
