@@ -259,6 +259,7 @@ _LINK = re.compile(r"https?://", re.IGNORECASE)
 # ("Lowest rates of the year                    NTICY"). A person's text ends with words, a
 # name, a link or an address, and a folded subject is unfolded with single spaces.
 _TAG_LINE = re.compile(r"(?:\(\w{1,3}\))?([A-Za-z0-9][\w-]{7,79})")
+_ANNOUNCES = re.compile(r"\w\s*[:：]$")
 _PADDED_SUBJECT = re.compile(r"\S[ \t]{8,}\S{1,24}[ \t]*$")
 _VOWELS = frozenset("aeiou")
 
@@ -292,7 +293,9 @@ def random_tag(body: str, subject: str) -> bool:
         return True
     above, _, last = body.rstrip().rpartition("\n")
     match = _TAG_LINE.fullmatch(last.strip())
-    return bool(match and above.strip() and _random_token(match.group(1)))
+    if not match or not above.strip() or _ANNOUNCES.search(above.rstrip()[-200:]):
+        return False  # a code or key the text announces ("Your access code:") is content
+    return _random_token(match.group(1))
 
 
 def service_header(headers: Mapping[str, str]) -> str | None:

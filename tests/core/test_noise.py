@@ -339,6 +339,12 @@ def test_a_person_whose_text_ends_with_one_word_or_a_ticket_key_is_a_person(
     assert read(email(body=body), analyzer).noise is None
 
 
+def test_a_code_the_text_announces_is_not_a_random_tag(analyzer) -> None:
+    body = "Hi Alice,\n\nThe data room is open until Friday. Your access code:\n\nXk9mP2qL7vR4\n"
+
+    assert read(email(body=body), analyzer).noise is None
+
+
 def test_a_client_who_wants_no_more_correspondence_is_still_a_person(analyzer) -> None:
     body = (
         "Alice,\n\nAfter the way the audit was handled, I do not wish to receive further "
