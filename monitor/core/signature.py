@@ -6,8 +6,9 @@ line, a link the sender shares, a sentence wrapped before its phone number and a
 sender's own text. So are a list item wrapped before its last word, a heading or a form field
 ("Contact Us", "Your Name"), the links a text cites below its sign-off ("[1] https://…"),
 pasted tables and logs (a date or a network address is no phone number), and anything that only
-opens like a footer ("Sent via FedEx …", "RCS file: …") with the message still going on below. Part of :mod:`monitor.core.owntext`; the phrases are in
-:mod:`monitor.core.quoting`.
+opens like a footer ("Sent via FedEx …", "RCS file: …") with the message still going on
+below, and a name or number the text announces ("Please call our site manager:"). Part of
+:mod:`monitor.core.owntext`; the phrases are in :mod:`monitor.core.quoting`.
 """
 
 from __future__ import annotations
@@ -142,6 +143,7 @@ def _undated(line: str) -> str:
 
 
 def _personal_detail(line: str) -> bool:
+    # Only contact lines (at most 100 characters) are read here, which bounds _URL's work.
     return bool(_PERSONAL_DETAIL.search(_URL.sub(" ", _undated(line))))
 
 
@@ -150,8 +152,11 @@ def _is_contact_line(line: str) -> bool:
 
     A sentence that ends with a link ("The deck is here: https://…") is not a signature.
     """
-    text = _undated(line.strip())
-    if not text or len(text) > 100 or not _CONTACT_LINE.search(text):
+    text = line.strip()
+    if not text or len(text) > 100:
+        return False
+    text = _undated(text)
+    if not _CONTACT_LINE.search(text):
         return False
     rest = _CONTACT_DETAIL.sub("", text).strip()
     if re.search(r"[.!?](?:\s|$)", rest) and not re.match(
