@@ -10,7 +10,7 @@ them away, surest first:
 - a no-reply or newsletter sender address;
 - an unsubscribe footer in the body (read at ingest, never stored);
 - a random tag that mass-mailing software appends to the text or pads the subject out to, so
-  that no two copies match (never in a reply).
+  that no two copies match (never in a reply; :mod:`monitor.core.masstag`).
 
 An unsubscribe footer counts only in a message that is not a reply or a forward and only in the
 instructional form a footer has ("to unsubscribe, click …", "you are receiving this email
@@ -252,50 +252,6 @@ AD_SUBJECT = re.compile(
     r"^\s*(?:[\[(]?\s*(?:adv|ad|광고|広告)\s*[\])]|adv\s*:|未承諾広告)", re.IGNORECASE
 )
 _LINK = re.compile(r"https?://", re.IGNORECASE)
-
-# A random tag that mass-mailing software appends so that no two copies are alike and checksum
-# filters cannot match them: a lone token ending the text ("1918BQhX5-227CpaM0598cJWr2-912Ym",
-# "mcmfkhcpedgetqj"), or a token set off by a long run of spaces at the end of the subject
-# ("Lowest rates of the year                    NTICY"). A person's text ends with words, a
-# name, a link or an address, and a folded subject is unfolded with single spaces.
-_TAG_LINE = re.compile(r"(?:\(\w{1,3}\))?([A-Za-z0-9][\w-]{7,79})")
-_ANNOUNCES = re.compile(r"\w\s*[:：]$")
-_PADDED_SUBJECT = re.compile(r"\S[ \t]{8,}\S{1,24}[ \t]*$")
-_VOWELS = frozenset("aeiou")
-
-
-def _class_runs(token: str) -> int:
-    """How many runs of digits, capitals and small letters ``token`` has ("ab12Cd" has 4)."""
-    runs, last = 0, ""
-    for char in token:
-        kind = "d" if char.isdigit() else "u" if char.isupper() else "l" if char.islower() else ""
-        if kind and kind != last:
-            runs += 1
-        last = kind or last
-    return runs
-
-
-def _random_token(token: str) -> bool:
-    if any(char.isdigit() for char in token) and any(char.isalpha() for char in token):
-        # Digits, capitals and small letters mixed at random; a reference ("B2B-2026-Q3") or a
-        # commit id ("9f3c2a1e7b0d") keeps to one case.
-        cased = any(char.isupper() for char in token) and any(char.islower() for char in token)
-        return cased and _class_runs(token) >= 4
-    if token.isalpha() and token.islower() and len(token) >= 12:
-        # Words, even long compounds, are about two-fifths vowels.
-        return sum(char in _VOWELS for char in token) < 0.3 * len(token)
-    return False
-
-
-def random_tag(body: str, subject: str) -> bool:
-    """A random tag of mass mail at the end of the text or of the subject."""
-    if _PADDED_SUBJECT.search(subject):
-        return True
-    above, _, last = body.rstrip().rpartition("\n")
-    match = _TAG_LINE.fullmatch(last.strip())
-    if not match or not above.strip() or _ANNOUNCES.search(above.rstrip()[-200:]):
-        return False  # a code or key the text announces ("Your access code:") is content
-    return _random_token(match.group(1))
 
 
 def service_header(headers: Mapping[str, str]) -> str | None:

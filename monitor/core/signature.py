@@ -15,6 +15,12 @@ from __future__ import annotations
 
 import re
 
+from monitor.core.contactline import (
+    has_contact,
+    is_contact_line,
+    personal_detail,
+    without_contact_details,
+)
 from monitor.core.quoting import pattern
 
 __all__ = ["SENTENCE_END", "strip_signature"]
@@ -65,29 +71,6 @@ _MOBILE_LEFTOVER = 3
 _NAME_LINE = re.compile(
     r"^\s*(?:[^\W\d_][\w'’.\-]*(?:\s+[^\W\d_][\w'’.\-]*){0,3}|[\u4e00-\u9fff]{2,4})\s*$"
 )
-# A day and a month (1-31) and a year, or an ISO date, with an optional time: "10/29/2001",
-# "06/07/01 17-00", "2026-03-02 09:15". A date stamp is no phone number, so dates are masked
-# before phone numbers are looked for.
-_DAY = r"(?:0?[1-9]|[12]\d|3[01])"
-_DATE = re.compile(
-    rf"(?<![\d/.\-])(?:{_DAY}(?P<sep>[/.\-]){_DAY}(?P=sep)(?:(?:19|20)\d\d|\d\d)"
-    rf"|(?:19|20)\d\d(?P<iso>[/.\-])(?:0?[1-9]|1[0-2])(?P=iso){_DAY})"
-    r"(?:\s+\d{1,2}[:.\-]\d{2}(?::\d{2})?)?(?![/.\-]?\d)"
-)
-# An IPv4 address, with its port if any.
-_IP_ADDRESS = r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?(?![\d]|\.\d)"
-_NOT_PHONE = re.compile(rf"{_DATE.pattern}|{_IP_ADDRESS}")
-_PHONE = r"\+?\d[\d\s().\-/]{6,}\d"
-# A link, or the part of one that a client wrapped onto the next line ("…?id=74687410&x=1").
-_URL = re.compile(r"(?:https?://|www\.)\S+|\S*\w=\w\S*&\S*|\S*&\w+=\S*", re.IGNORECASE)
-
-_CONTACT_LINE = re.compile(
-    rf"(?:{_PHONE}|https?://|www\.|\S+@\S+\.\w+|\s\|\s|^\s*(?:tel|phone|mobile|mob|fax|m|t|p|e)"
-    r"\s*[.:]|^\s*\[[^\]]*(?:logo|image)[^\]]*\]\s*$)",
-    re.IGNORECASE,
-)
-
-
 _POSTSCRIPT = re.compile(r"^\s*p\.?\s?s\b", re.IGNORECASE)
 # The sources a text cites, below the sign-off: "[1] https://issues.example/browse/SOLR-1".
 _FOOTNOTE = re.compile(r"^\s*\[\d{1,3}\]:?\s*(?:<?https?://|www\.)", re.IGNORECASE)
@@ -123,47 +106,6 @@ def _looks_like_signature_tail(lines: list[str]) -> bool:
         and not _FOOTNOTE.match(line)
         for line in content
     )
-
-
-_CONTACT_DETAIL = re.compile(rf"https?://\S+|www\.\S+|\S+@\S+\.\w+|{_PHONE}", re.IGNORECASE)
-
-
-# What says who the sender is: a phone number, a mail address, a labelled field, "Title | Org".
-# Read outside links: the digits of a link ("?issue=10/29/2001", "/id/71355501") dial nobody.
-_PERSONAL_DETAIL = re.compile(
-    rf"\S+@\S+\.\w+|{_PHONE}|\s\|\s|^\s*(?:tel|phone|mobile|mob|fax|m|t|p|e)\s*[.:]",
-    re.IGNORECASE,
-)
-
-
-def _undated(line: str) -> str:
-    """``line`` with the digits of its dates and network addresses masked ("06/07/01" ->
-    "##/##/##", "192.168.1.20:443" -> "###.###.#.##:###"): neither is a phone number."""
-    return _NOT_PHONE.sub(lambda match: re.sub(r"\d", "#", match.group()), line)
-
-
-def _personal_detail(line: str) -> bool:
-    # Only contact lines (at most 100 characters) are read here, which bounds _URL's work.
-    return bool(_PERSONAL_DETAIL.search(_URL.sub(" ", _undated(line))))
-
-
-def _is_contact_line(line: str) -> bool:
-    """A signature line: phone, web or mail address, or "Title | Company", with little prose.
-
-    A sentence that ends with a link ("The deck is here: https://…") is not a signature.
-    """
-    text = line.strip()
-    if not text or len(text) > 100:
-        return False
-    text = _undated(text)
-    if not _CONTACT_LINE.search(text):
-        return False
-    rest = _CONTACT_DETAIL.sub("", text).strip()
-    if re.search(r"[.!?](?:\s|$)", rest) and not re.match(
-        r"^(?:tel|phone|mobile|mob|fax|m|t|p|e)\s*[.:]", rest, re.IGNORECASE
-    ):
-        return False
-    return len(rest) <= 45
 
 
 _NOT_IN_NAMES = re.compile(rf"(?:^|\s)(?:{pattern('not_in_names')})(?=\s|$)", re.IGNORECASE)
@@ -259,9 +201,7 @@ def _sign_off_name(lines: list[str]) -> int | None:
             continue
         if len(lines[position].split()) == 1 and _is_name(rest[0]) and first not in rest[0]:
             continue  # a heading ("FYI", "Logistics") above the real sign-off name
-        if rest[0].strip().startswith(first) or any(
-            _CONTACT_LINE.search(_undated(line)) for line in rest
-        ):
+        if rest[0].strip().startswith(first) or any(has_contact(line) for line in rest):
             return position
     return None
 
@@ -386,7 +326,7 @@ def _cut_contact_block(lines: list[str], removed: list[str]) -> list[str]:
         lines.pop()
     trailing = 0
     for line in reversed(lines):
-        if _is_contact_line(line):
+        if is_contact_line(line):
             trailing += 1
         else:
             break
@@ -394,10 +334,10 @@ def _cut_contact_block(lines: list[str], removed: list[str]) -> list[str]:
         trailing = 0  # a table, a log or a list of links the sender pasted, not who they are
     # One line alone counts only when it is nothing but contact details ("www.acme.example",
     # "T: +44 20 7946 0734"); "Just posted a photo http://…" is prose with a link.
-    if trailing == 1 and len(_CONTACT_DETAIL.sub("", _undated(lines[-1])).strip()) > 12:
+    if trailing == 1 and len(without_contact_details(lines[-1])) > 12:
         trailing = 0
     block = lines[len(lines) - trailing :]
-    if trailing and not any(_personal_detail(line) for line in block):
+    if trailing and not any(personal_detail(line) for line in block):
         trailing = 0  # links alone are what the sender shares, not who the sender is
     above = lines[len(lines) - trailing - 1].strip() if trailing < len(lines) else ""
     if trailing and _continues_sentence(above):
