@@ -15,7 +15,8 @@ Sets (read from ../shared/data, or $RELMON_CORPORA; never copied into the reposi
   its "noise" share is no false-positive rate; the line counts the ham called noise *without*
   any list header, which is the share worth watching.
 
-Every message goes through the real pipeline: ``parse_raw`` then ``normalise``. The rules were
+Every message goes through the real pipeline: ``parse_raw`` then ``normalise``, with the
+delivery time the local source would give (the maildir name or the file's time). The rules were
 developed looking at the first half of the spam files, the sisimai set and the Enron train split
 only; the Enron test split is what the ≤ 1% target is read on.
 
@@ -25,6 +26,12 @@ person-to-person test 0 of 159; easy_ham 1,696 of 2,500 (1 of 804 without list h
 Counting the links and remote images behind an HTML body as bulk hints: spam 406 -> 414 of 500,
 the rest unchanged. Most spam still missed is plain text typed to look personal (advance-fee
 letters, "a cry for help") with no trait of mass mail that a person's mail lacks.
+Random tags of mass mail (a token of mixed-case letters and digits ending the text, a subject
+padded out to one) and more footer wordings ("delete your address from future updates", "to be
+off from future mailings", "-remove.cgi" links): spam 414 -> 441 of 500 (first half 210 -> 226
+of 250); Enron person-to-person train 2 of 405 and easy_ham without list headers 1 of 804,
+unchanged. With a delivery time, as every source gives one, the sisimai report whose Date header
+nothing reads ("29-04-2017 23:34") is placed and called noise instead of quarantined.
 
     python bench/eval_noise.py [--split test|train] [--show NAME]
 """
@@ -38,6 +45,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,7 +110,10 @@ def tally(paths: Iterator[Path], *, noise_expected: bool) -> Tally:
         result.total += 1
         listed = _has_list_header(raw)
         result.listed += listed
-        envelope = parse_raw(raw)
+        # Every source gives a delivery time (IMAP INTERNALDATE, Graph receivedDateTime, a
+        # local file's maildir name or time), which places a message whose Date header
+        # nothing reads; the local source's rule is used here.
+        envelope = parse_raw(raw, delivered_at=_delivered_at(path))
         done = envelope if isinstance(envelope, Quarantined) else normalise(envelope, analyzer)
         if isinstance(done, Quarantined):
             result.quarantined += 1
@@ -122,6 +133,12 @@ def tally(paths: Iterator[Path], *, noise_expected: bool) -> Tally:
 
 
 _ANALYZER: dict[str, object] = {}
+
+
+def _delivered_at(path: Path) -> datetime:
+    from monitor.sources.parse import maildir_delivery_time
+
+    return maildir_delivery_time(path.name) or datetime.fromtimestamp(path.stat().st_mtime, UTC)
 
 
 def _pct(part: int, whole: int) -> str:

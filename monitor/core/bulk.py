@@ -8,7 +8,9 @@ them away, surest first:
 - a bulk mailer's ``X-Mailer``;
 - a VERP or bounce-handling ``Return-Path`` (``bounces+1234-abcd=example.com@mail.sender``);
 - a no-reply or newsletter sender address;
-- an unsubscribe footer in the body (read at ingest, never stored).
+- an unsubscribe footer in the body (read at ingest, never stored);
+- a random tag that mass-mailing software appends to the text or pads the subject out to, so
+  that no two copies match (never in a reply; :mod:`monitor.core.masstag`).
 
 An unsubscribe footer counts only in a message that is not a reply or a forward and only in the
 instructional form a footer has ("to unsubscribe, click …", "you are receiving this email
@@ -196,7 +198,7 @@ _TAKE_OFF = (
 _MAILINGS = (
     r"(?:(?:any|these|this|our|such|further|future|more|similar|the)\s+){0,3}(?:\w+\s+)?"
     r"(?:e-?mails?|mails?|mailings?|messages?|offers?|newsletters?|communications?|notices?|"
-    r"information|promotions?|updates?)\b"
+    r"information|promotions?|updates?|correspondence)\b"
 )
 _FOOTER = re.compile(
     r"(?:"
@@ -208,16 +210,20 @@ _FOOTER = re.compile(
     r"click|\bhere\b|subject|newsletter|communications?|offers|\bcall\b|\bphone|\breply|\bsend)|\W*$)|"
     # "to easily remove your address from the list": a bare "remove" needs the list it is from.
     r"\bremove\s+(?:your(?:self)?|you)\b(?=[\s\S]{0,60}?(?:\blist|mailing|database|e-?mails?\b|address))|"
+    # "click here to delete your address from future updates"
+    r"\bdelete\s+your\s+(?:e-?mail\s+)?address\s+from\s+(?:our|future|further|all\s+future)\b|"
+    # "To be off from future mailings: mailto:…"
+    r"\bbe\s+off\s+(?:from\s+|of\s+)?(?:(?:our|this|the|these|future|further|all)\s+){1,2}(?:mailings?|lists?|e-?mails?)\b|"
     r"(?:leave|exit|be\s+taken\s+off)\s+(?:this|our|the)\s+(?:mailing\s+|e-?mail\s+)?list|"
     r"(?:(?:wish|want|like|prefer)\s+not|(?:no\s+longer|not|n't)\s+(?:wish|want|like))\s+to\s+(?:receive|get)\s+"
     + _MAILINGS
     + r"|not\s+interested\s+in\s+(?:receiving\s+)?(?:future|further)\s+(?:offers|e-?mails|mailings|messages)|"
     r"for\s+no\s+(?:further|more)\s+(?:e-?mails|mailings)|"
-    r"this\s+is\s+a\s+one[- ]time\s+mailing|you\s+will\s+not\s+be\s+e-?mailed\s+again|"
+    r"this\s+is\s+a\s+one[- ]?time\s+(?:mailing|e-?mail|message|offer)|you\s+will\s+not\s+be\s+e-?mailed\s+again|"
     r"(?:sent|mailed)\s+in\s+compliance\s+with|cannot\s+be\s+considered\s+spam|"
     r"(?:for|request)\s+removal[\s:]{0,5}(?:https?:|mailto:|www\.|\S+@)|"
     # A link whose path says what it does.
-    r"(?:https?://|www\.)[^\s\"'<>]{0,200}?(?:unsubscribe|opt-?out|opt_out|/remove\.(?:php|html?|asp|cgi|jsp))|"
+    r"(?:https?://|www\.)[^\s\"'<>]{0,200}?(?:unsubscribe|opt-?out|opt_out|[/_-]remove\.(?:php|html?|asp|cgi|jsp))|"
     r"unsubscribe\s+(?:here|link|instructions|below|now|at\s+any\s+time|anytime)|"
     r"you\s+(?:are\s+)?receiv(?:ed|ing)\s+this\s+(?:e-?mail|message|newsletter|mailing|communication|because)|"
     r"(?:this|the)\s+(?:e-?mail|message|newsletter|mailing)\s+(?:was|has\s+been|is(?:\s+being)?)\s+sent\s+to\s+"
@@ -225,7 +231,7 @@ _FOOTER = re.compile(
     r"(?:you|your\s+(?:e-?mail\s+)?address)\s+(?:have\s+|has\s+|were\s+|was\s+)?(?:opted[- ]?in|"
     r"subscribed\s+to|signed\s+up\s+(?:to|for)|appears?\s+(?:in|on)\s+(?:a|an|our)\s+(?:subscription|mailing))|"
     r"(?:manage|update)\s+(?:your\s+)?(?:e-?mail\s+|subscription\s+|communication\s+)?(?:preferences|subscriptions?)|"
-    r"(?:reply|respond)\s+with\s+[\"']?remove|[\"']?remove[\"']?\s+(?:in|as)\s+(?:the\s+)?subject|"
+    r"(?:reply|respond)\s+with\s+[\"']?remove|[\"']?(?:remove|unsubscribe)[\"']?\s+(?:in|as)\s+(?:the\s+)?subject|"
     r"mailto:[^\s>]*(?:remove|unsubscribe)|"
     r"newsletter\s+(?:abbestellen|abmelden)|vom\s+newsletter\s+abmelden|hier\s+abmelden|"
     r"se\s+d[ée]sabonner|d[ée]sinscri(?:re|ption|vez)|d[ée]sabonnez|"

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from monitor.core import bulk
+from monitor.core.masstag import random_tag
 from monitor.core.model import Noise
 
 #: Header relmon puts on its own alert emails, so they are recognised if they come back.
@@ -293,6 +294,8 @@ def _by_bulk_mail(signals: NoiseSignals) -> NoiseVerdict | None:
         return None
     if bulk.unsubscribe_footer(signals.body):
         return NoiseVerdict(Noise.BULK, "unsubscribe footer")
+    if random_tag(signals.body, signals.subject):
+        return NoiseVerdict(Noise.BULK, "random tag of mass mail (text or subject end)")
     hints = bulk.weak_hints(
         headers, signals.body, html_only=signals.html_only, refs=signals.html_refs
     )

@@ -3,14 +3,24 @@ or a name above a short block of title and contact lines, or a bare contact bloc
 
 A signature needs a closing word or a name block at the end: a one-word heading above a phone
 line, a link the sender shares, a sentence wrapped before its phone number and a P.S. are the
-sender's own text. Part of :mod:`monitor.core.owntext`; the phrases are in
-:mod:`monitor.core.quoting`.
+sender's own text. So are a list item wrapped before its last word, a heading or a form field
+("Contact Us", "Your Name"), the links a text cites below its sign-off ("[1] https://…"),
+pasted tables and logs (a date or a network address is no phone number), and anything that only
+opens like a footer ("Sent via FedEx …", "RCS file: …") with the message still going on
+below, and a name or number the text announces ("Please call our site manager:"). Part of
+:mod:`monitor.core.owntext`; the phrases are in :mod:`monitor.core.quoting`.
 """
 
 from __future__ import annotations
 
 import re
 
+from monitor.core.contactline import (
+    has_contact,
+    is_contact_line,
+    personal_detail,
+    without_contact_details,
+)
 from monitor.core.quoting import pattern
 
 __all__ = ["SENTENCE_END", "strip_signature"]
@@ -20,33 +30,50 @@ _SIG_DELIMITER = re.compile(r"^(?:--|__)\s*$")
 # A mobile footer is a line of its own: the phrase and a few more words, no sentence.
 _MOBILE = re.compile(rf"^\s*(?:{pattern('mobile')})[^.!?\n]{{0,40}}$", re.IGNORECASE)
 _VALEDICTION = re.compile(
-    rf"^\s*(?:{pattern('valedictions')})\s*[,.!:：，。]*\s*(?:[A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*)?)?\s*$",
+    rf"^\s*(?:{pattern('valedictions')})\b\s*[,.!:：，。]*\s*(?:[A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*)?)?\s*$",
     re.IGNORECASE,
 )
+# A disclaimer that names itself, or opens with a legal claim about the message.
 _DISCLAIMER = re.compile(
     r"^(?:this\s+(?:e-?mail|message)\s+(?:and\s+any\s+(?:files|attachments?)\s+(?:transmitted\s+with\s+it\s+)?)?(?:is|are|may\s+contain|contains)\s+"
     r"(?:confidential|intended|privileged)|confidentiality\s+(?:notice|note)|disclaimer\s*:|legal\s+notice|aviso\s+legal|"
     r"avis\s+de\s+confidentialité|rechtlicher\s+hinweis|vertraulichkeitshinweis|luottamuksellisuus|免责声明|保密声明|"
-    r"diese\s+e-?mail\s+(?:enthält|kann|ist)|ce\s+(?:message|courriel|mail)\s+(?:et\s+(?:ses|toutes\s+les)\s+pièces\s+jointes\s+)?"
-    r"(?:est|sont|peut|contient)|este\s+(?:mensaje|correo)\s+(?:y\s+sus\s+(?:anexos|archivos\s+adjuntos)\s+)?(?:es|puede|contiene|van)|"
-    r"tämä\s+(?:sähköposti|viesti)\s+(?:voi\s+sisältää|on\s+luottamuksellinen|liitteineen)|本邮件.*(?:保密|机密)|"
-    r".{0,80}\bis\s+registered\s+in\s+(?:england|scotland|ireland)|registered\s+office\s*:|"
-    r"sitz\s+der\s+gesellschaft|amtsgericht\s+\w+|handelsregister|registergericht|geschäftsführ(?:er|ung)\s*:|"
-    r"y-tunnus|siret|rcs\s+\w+|cif\s*:|company\s+(?:registration|number|no\.?)\s*:?)",
+    r"tämä\s+(?:sähköposti|viesti)\s+on\s+luottamuksellinen|本邮件.*(?:保密|机密))",
     re.IGNORECASE,
 )
+# Openings that a disclaimer shares with ordinary sentences ("Diese E-Mail enthält die Zahlen
+# für März"): a disclaimer only when legal words follow within a few lines.
+_DISCLAIMER_OPENING = re.compile(
+    r"^(?:diese\s+e-?mail\s+(?:enthält|kann|ist)|ce\s+(?:message|courriel|mail)\s+(?:et\s+(?:ses|toutes\s+les)\s+pièces\s+jointes\s+)?"
+    r"(?:est|sont|peut|contient)|este\s+(?:mensaje|correo)\s+(?:y\s+sus\s+(?:anexos|archivos\s+adjuntos)\s+)?(?:es|puede|contiene|van)|"
+    r"tämä\s+(?:sähköposti|viesti)\s+(?:voi\s+sisältää|liitteineen))",
+    re.IGNORECASE,
+)
+_LEGAL_WORDS = re.compile(
+    r"confidential|privileg|intended|recipient|vertraulich|empfänger|rechtlich|confidentiel|"
+    r"destinataire|confidencial|destinatario|luottamuksellinen|vastaanottaja",
+    re.IGNORECASE,
+)
+# A company's registration details, at the foot of its mail: "Registered office: …",
+# "Amtsgericht München HRB 12345", "RCS Paris B 123 456 789". They end a signature; in the
+# middle of a message ("RCS file: /cvsroot/…" in a pasted diff) they are text.
+_REGISTRATION = re.compile(
+    r"^(?:.{0,80}\bis\s+registered\s+in\s+(?:england|scotland|ireland)|registered\s+office\s*:|"
+    r"sitz\s+der\s+gesellschaft|amtsgericht\s+\w+|handelsregister|registergericht|geschäftsführ(?:er|ung)\s*:|"
+    r"y-tunnus|siret|r\.?c\.?s\.?\s+(?-i:[A-Z])\w+|cif\s*:|company\s+(?:registration|number|no\.?)\s*:?)",
+    re.IGNORECASE,
+)
+#: Lines a registration may have below it and still be the foot of the mail.
+_FOOT_LINES = 10
+#: Lines of any kind a mobile footer may have below it (a quoted line rewrapped without ">").
+_MOBILE_LEFTOVER = 3
 # A sign-off name: "Dana", "Grace Whitmore", "J.-P. Martin", or a short name in CJK script.
 _NAME_LINE = re.compile(
     r"^\s*(?:[^\W\d_][\w'’.\-]*(?:\s+[^\W\d_][\w'’.\-]*){0,3}|[\u4e00-\u9fff]{2,4})\s*$"
 )
-_CONTACT_LINE = re.compile(
-    r"(?:\+?\d[\d\s().\-/]{6,}\d|https?://|www\.|\S+@\S+\.\w+|\s\|\s|^\s*(?:tel|phone|mobile|mob|fax|m|t|p|e)"
-    r"\s*[.:]|^\s*\[[^\]]*(?:logo|image)[^\]]*\]\s*$)",
-    re.IGNORECASE,
-)
-
-
 _POSTSCRIPT = re.compile(r"^\s*p\.?\s?s\b", re.IGNORECASE)
+# The sources a text cites, below the sign-off: "[1] https://issues.example/browse/SOLR-1".
+_FOOTNOTE = re.compile(r"^\s*\[\d{1,3}\]:?\s*(?:<?https?://|www\.)", re.IGNORECASE)
 
 
 def _is_prose(line: str) -> bool:
@@ -73,43 +100,24 @@ def _looks_like_signature_tail(lines: list[str]) -> bool:
     if len(content) > 10:
         return False
     return all(
-        len(line.strip()) <= 90 and not _is_prose(line) and not _POSTSCRIPT.match(line)
+        len(line.strip()) <= 90
+        and not _is_prose(line)
+        and not _POSTSCRIPT.match(line)
+        and not _FOOTNOTE.match(line)
         for line in content
     )
 
 
-_CONTACT_DETAIL = re.compile(
-    r"https?://\S+|www\.\S+|\S+@\S+\.\w+|\+?\d[\d\s().\-/]{6,}\d", re.IGNORECASE
-)
-
-
-# What says who the sender is: a phone number, a mail address, a labelled field, "Title | Org".
-_PERSONAL_DETAIL = re.compile(
-    r"\S+@\S+\.\w+|\+?\d[\d\s().\-/]{6,}\d|\s\|\s|^\s*(?:tel|phone|mobile|mob|fax|m|t|p|e)\s*[.:]",
-    re.IGNORECASE,
-)
-
-
-def _is_contact_line(line: str) -> bool:
-    """A signature line: phone, web or mail address, or "Title | Company", with little prose.
-
-    A sentence that ends with a link ("The deck is here: https://…") is not a signature.
-    """
-    text = line.strip()
-    if not text or len(text) > 100 or not _CONTACT_LINE.search(text):
-        return False
-    rest = _CONTACT_DETAIL.sub("", text).strip()
-    if re.search(r"[.!?](?:\s|$)", rest) and not re.match(
-        r"^(?:tel|phone|mobile|mob|fax|m|t|p|e)\s*[.:]", rest, re.IGNORECASE
-    ):
-        return False
-    return len(rest) <= 45
+_NOT_IN_NAMES = re.compile(rf"(?:^|\s)(?:{pattern('not_in_names')})(?=\s|$)", re.IGNORECASE)
+_ANSWER = re.compile(rf"^(?:{pattern('answers')})[\s.!…。！]*$", re.IGNORECASE)
 
 
 def _is_name(line: str) -> bool:
     stripped = line.strip()
     if not stripped or len(stripped) > 40 or not _NAME_LINE.match(stripped):
         return False
+    if _NOT_IN_NAMES.search(stripped) or _ANSWER.match(stripped):
+        return False  # a heading, a form field or an answer: "Contact Us", "Approved."
     words = stripped.split()
     # Every word capitalised (names are), or a CJK name.
     return all(w[0].isupper() or "\u4e00" <= w[0] <= "\u9fff" for w in words)
@@ -120,6 +128,48 @@ def _set_apart(above: str) -> bool:
     line, a finished sentence or a comma above it. Directly under an unfinished line it is the
     last item of a list ("Assorted Desserts" / "Iced Tea")."""
     return not above.strip() or bool(re.search(r"[.!?,:;)…。！？，]\s*$", above))
+
+
+def _runs_on_into(above: str, line: str) -> bool:
+    """Whether ``line`` continues the line above rather than starting a sign-off: the line
+    above is no closing and either ends in a soft line break (white space left where a client
+    wrapped a long line, RFC 3676 §4.2) with no sentence ended, or, for a single word, stops
+    short of a sentence without being one ("Roy Martinez, Intel" / "Capital")."""
+    if not above.strip() or _VALEDICTION.match(above):
+        return False
+    if above != above.rstrip() and not SENTENCE_END.search(above):
+        return True
+    return len(line.split()) == 1 and not _set_apart(above) and not _is_prose(above)
+
+
+def _content_above(lines: list[str], index: int) -> int | None:
+    """The nearest line with content above ``index``, at most three lines up."""
+    for position in range(index - 1, max(-1, index - 4), -1):
+        if lines[position].strip():
+            return position
+    return None
+
+
+def _introduces(line: str) -> bool:
+    """A line ending in a colon announces what follows ("Our site manager:", "You can reach
+    me at:"): the name or number below it is the message, not the sender's signature."""
+    stripped = line.strip()
+    # A word before the colon: "(:" is a smiley, not an announcement.
+    return bool(re.search(r"\w\s*[:：]$", stripped)) and not _VALEDICTION.match(stripped)
+
+
+def _announced(lines: list[str], index: int) -> bool:
+    """The block at ``index`` follows a line that announces it, directly or above a name
+    ("Please call our site manager:" / "Raj Patel" / "+44 …")."""
+    above = _content_above(lines, index)
+    if above is None:
+        return False
+    if _introduces(lines[above]):
+        return True
+    if not _is_name(lines[above]):
+        return False
+    higher = _content_above(lines, above)
+    return higher is not None and _introduces(lines[higher])
 
 
 def _sign_off_name(lines: list[str]) -> int | None:
@@ -136,6 +186,11 @@ def _sign_off_name(lines: list[str]) -> int | None:
         if _continues_sentence(lines[position - 1]):
             continue  # "… the spreadsheets from\nAccounts Receivable."
 
+        if _runs_on_into(lines[position - 1], lines[position]):
+            continue  # "Roy Martinez, Intel " / "Capital": the end of a wrapped list item
+        if _announced(lines, position):
+            continue  # "Please call our site manager:" / "Raj Patel" / "+44 …"
+
         first = lines[position].split()[0]
         rest = [line for line in lines[position + 1 :] if line.strip()]
         if not rest:
@@ -146,7 +201,7 @@ def _sign_off_name(lines: list[str]) -> int | None:
             continue
         if len(lines[position].split()) == 1 and _is_name(rest[0]) and first not in rest[0]:
             continue  # a heading ("FYI", "Logistics") above the real sign-off name
-        if rest[0].strip().startswith(first) or any(_CONTACT_LINE.search(line) for line in rest):
+        if rest[0].strip().startswith(first) or any(has_contact(line) for line in rest):
             return position
     return None
 
@@ -154,9 +209,27 @@ def _sign_off_name(lines: list[str]) -> int | None:
 def strip_signature(lines: list[str]) -> tuple[list[str], list[str]]:
     removed: list[str] = []
     lines = _cut_at_markers(lines, removed)
+    # Sources cited below the sign-off are the sender's: the sign-off is cut above them.
+    start = _footnotes_start(lines)
+    lines, footnotes = lines[:start], lines[start:]
     lines = _cut_sign_off(lines, removed)
     lines = _cut_contact_block(lines, removed)
+    if footnotes:
+        lines = [*lines, "", *footnotes]
     return lines, removed
+
+
+def _footnotes_start(lines: list[str]) -> int:
+    """Where a closing list of cited links starts ("[1] https://…", each link maybe wrapped
+    onto a second line); ``len(lines)`` if the text does not end with one."""
+    start = len(lines)
+    for index in range(len(lines) - 1, -1, -1):
+        text = lines[index].strip()
+        if _FOOTNOTE.match(text):
+            start = index
+        elif text and (len(text.split()) > 1 or index == 0 or not lines[index - 1].strip()):
+            break  # not a blank line, nor the wrapped end of the link above
+    return start
 
 
 def _cut_at_markers(lines: list[str], removed: list[str]) -> list[str]:
@@ -167,17 +240,55 @@ def _cut_at_markers(lines: list[str], removed: list[str]) -> list[str]:
             lines = lines[:index]
             removed.append("signature")
             break
+    below, disclaimer_below = _below(lines)
     for index, line in enumerate(lines):
-        if _MOBILE.match(line) and any(other.strip() for other in lines[:index]):
+        if not _MOBILE.match(line) or not any(other.strip() for other in lines[:index]):
+            continue
+        # A footer has only signature lines, a disclaimer or a line or two a client left of
+        # the quote below it: "Sent via FedEx to both offices" above more sentences is text.
+        if (
+            disclaimer_below[index]
+            or below[index] <= _MOBILE_LEFTOVER
+            or (below[index] <= _FOOT_LINES and _looks_like_signature_tail(lines[index + 1 :]))
+        ):
             lines = lines[:index]
             removed.append("mobile_signature")
             break
-    for index, line in enumerate(lines):
-        if _DISCLAIMER.match(line.lstrip()) and any(other.strip() for other in lines[:index]):
+    below, disclaimer_below = _below(lines)
+    for index in range(len(lines)):
+        if not _disclaimer_starts(lines, index, below[index], disclaimer_below[index]):
+            continue
+        if any(other.strip() for other in lines[:index]):
             lines = lines[:index]
             removed.append("disclaimer")
             break
     return lines
+
+
+def _below(lines: list[str]) -> tuple[list[int], list[bool]]:
+    """For each line, how many content lines lie below it and whether a self-naming
+    disclaimer does: one pass from the end, so that each line is read a fixed number of times."""
+    below = [0] * len(lines)
+    disclaimer_below = [False] * len(lines)
+    count, seen = 0, False
+    for index in range(len(lines) - 1, -1, -1):
+        below[index], disclaimer_below[index] = count, seen
+        count += bool(lines[index].strip())
+        seen = seen or bool(_DISCLAIMER.match(lines[index].lstrip()))
+    return below, disclaimer_below
+
+
+def _disclaimer_starts(lines: list[str], index: int, below: int, disclaimer_below: bool) -> bool:
+    """A legal disclaimer or a company's registration details start at ``index``, above
+    ``below`` lines of content (and a disclaimer among them, if ``disclaimer_below``)."""
+    line = lines[index].lstrip()
+    if _DISCLAIMER.match(line):
+        return True
+    if _DISCLAIMER_OPENING.match(line):
+        return bool(_LEGAL_WORDS.search(" ".join(lines[index : index + 3])))
+    if _REGISTRATION.match(line):
+        return below <= _FOOT_LINES or disclaimer_below
+    return False
 
 
 def _cut_sign_off(lines: list[str], removed: list[str]) -> list[str]:
@@ -192,6 +303,8 @@ def _cut_sign_off(lines: list[str], removed: list[str]) -> list[str]:
         after = [line for line in lines[index + 1 :] if line.strip()]
         if not after and stripped[-1:] in ".!":
             break  # a closing sentence ("Thanks.") with no name or signature below it
+        if stripped[-1:] in ".!" and after and _VALEDICTION.match(after[0].strip()):
+            continue  # "Thanks." ends the text; the sign-off is the closing below it
         if before and _looks_like_signature_tail(lines[index + 1 :]):
             removed.append("valediction")
             return lines[:index]
@@ -202,6 +315,10 @@ def _cut_sign_off(lines: list[str], removed: list[str]) -> list[str]:
     return lines
 
 
+#: The most lines a bare contact block has: phone, mobile, fax, mail, web, one more.
+_CONTACT_BLOCK_LINES = 6
+
+
 def _cut_contact_block(lines: list[str], removed: list[str]) -> list[str]:
     """Cut a bare contact block at the very end (name, title, phone, URL) without a valediction."""
     lines = list(lines)
@@ -209,20 +326,24 @@ def _cut_contact_block(lines: list[str], removed: list[str]) -> list[str]:
         lines.pop()
     trailing = 0
     for line in reversed(lines):
-        if _is_contact_line(line):
+        if is_contact_line(line):
             trailing += 1
         else:
             break
+    if trailing > _CONTACT_BLOCK_LINES:
+        trailing = 0  # a table, a log or a list of links the sender pasted, not who they are
     # One line alone counts only when it is nothing but contact details ("www.acme.example",
     # "T: +44 20 7946 0734"); "Just posted a photo http://…" is prose with a link.
-    if trailing == 1 and len(_CONTACT_DETAIL.sub("", lines[-1]).strip()) > 12:
+    if trailing == 1 and len(without_contact_details(lines[-1])) > 12:
         trailing = 0
     block = lines[len(lines) - trailing :]
-    if trailing and not any(_PERSONAL_DETAIL.search(line) for line in block):
+    if trailing and not any(personal_detail(line) for line in block):
         trailing = 0  # links alone are what the sender shares, not who the sender is
     above = lines[len(lines) - trailing - 1].strip() if trailing < len(lines) else ""
     if trailing and _continues_sentence(above):
         trailing = 0  # a sentence wrapped before its phone number or link: "call me on\n+44 …"
+    if trailing and _announced(lines, len(lines) - trailing):
+        trailing = 0  # "Duty desk over the weekend:" / "+44 …": what the text gives
     if trailing and trailing < len([line for line in lines if line.strip()]):
         lines = lines[: len(lines) - trailing]
         removed.append("contact_block")

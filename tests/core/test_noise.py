@@ -271,3 +271,102 @@ def test_images_a_client_attaches_are_not_remote_images() -> None:
     html = '<p>Photos of the damaged pallets:</p><img src="cid:image001.jpg@01DA">' * 4
 
     assert html_refs(html).images == 0
+
+
+OFFER = (
+    "Compare life insurance quotes from the top 20 carriers in seconds.\n"
+    "$250,000 of cover from $6.50 a month.\n\n"
+    "See your quotes: http://quotes.sure-cover.example/q/LF06-237600/\n"
+)
+
+
+@pytest.mark.parametrize(
+    "footer",
+    [
+        "Click here to delete your address from future updates.\n"
+        "http://quotes.sure-cover.example/rm/",
+        "Do not reply to this message -\nTo be off from future mailings:\n"
+        "mailto:offers@sure-cover.example?Subject=off",
+        "THERE IS NO NEED TO RESPOND TO THIS E-MAIL IF YOU DO NOT WISH TO RECEIVE\n"
+        "FURTHER CORRESPONDENCE. THIS IS A ONETIME E-MAIL.",
+        "To stop these offers, send a message with the word UNSUBSCRIBE in the subject heading.",
+        "If you do not want this account, click below to remove it entirely.\n"
+        "http://accounts.sure-cover.example/b2b-remove.cgi?id=62898",
+    ],
+    ids=["delete-address", "be-off", "one-time", "word-in-subject", "remove-script"],
+)
+def test_more_unsubscribe_footers_make_mass_mail_bulk(footer, analyzer) -> None:
+    raw = email(frm="Sure Cover <quotes@sure-cover.example>", body=f"{OFFER}\n{footer}\n")
+
+    message = read(raw, analyzer)
+
+    assert (message.noise, message.noise_reason) == (Noise.BULK, "unsubscribe footer")
+
+
+@pytest.mark.parametrize(
+    "tag",
+    ["1918BQhX5-227CpaM0598cJWr2-912YmJg32l34", "(K3)8456DyGH8-805KZkP1399", "mcmfkhcpedgetqj"],
+)
+def test_a_random_tag_ending_mass_mail_makes_it_bulk(tag, analyzer) -> None:
+    raw = email(frm="Sure Cover <quotes@sure-cover.example>", body=f"{OFFER}\n{tag}\n")
+
+    assert read(raw, analyzer).noise is Noise.BULK
+
+
+def test_a_subject_padded_out_to_a_random_tag_makes_mass_mail_bulk(analyzer) -> None:
+    subject = "Lowest life insurance rates of the year                    NTICY"
+    raw = email(frm="Sure Cover <quotes@sure-cover.example>", subject=subject, body=OFFER)
+
+    assert read(raw, analyzer).noise is Noise.BULK
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [
+        "SOLR-12345",
+        "Rechnungsnummer",
+        "Dana",
+        "B2B-2026-Q3",
+        "9f3c2a1e7b0d4c5a",
+        "internationalisation",
+    ],
+)
+def test_a_person_whose_text_ends_with_one_word_or_a_ticket_key_is_a_person(
+    ending, analyzer
+) -> None:
+    body = f"Hi Alice,\n\nThe fix for the import is merged, see the ticket:\n\n{ending}\n"
+
+    assert read(email(body=body), analyzer).noise is None
+
+
+def test_a_code_the_text_announces_is_not_a_random_tag(analyzer) -> None:
+    body = "Hi Alice,\n\nThe data room is open until Friday. Your access code:\n\nXk9mP2qL7vR4\n"
+
+    assert read(email(body=body), analyzer).noise is None
+
+
+def test_a_client_who_wants_no_more_correspondence_is_still_a_person(analyzer) -> None:
+    body = (
+        "Alice,\n\nAfter the way the audit was handled, I do not wish to receive further "
+        "correspondence from your team on this matter until our lawyers have reviewed it.\n\nDana"
+    )
+
+    assert read(email(body=body), analyzer).noise is None
+
+
+def test_a_person_forwarding_a_bounce_is_still_a_person_writing(analyzer) -> None:
+    """A client who forwards us a bounce ("my mail to you bounced, see below") is writing to
+    us: the forwarded report does not make the forward a delivery report."""
+    body = (
+        "Forward the message.\n\nBegin forwarded message:\n\n"
+        "> From: Mail Delivery Subsystem <MAILER-DAEMON>\n"
+        "> Date: 28 April 2026 23:45:01 JST\n"
+        "> To: <dana.whitfield@acme-logistics.example>\n"
+        "> Subject: Returned mail: see transcript for details\n>\n"
+        ">    ----- The following addresses had permanent fatal errors -----\n"
+        "> <alice.marsh@northwind-advisory.example>\n"
+        ">     (reason: 550 5.1.1 <alice.marsh@northwind-advisory.example>... User unknown)\n"
+    )
+    raw = email(subject="Fwd: Returned mail: see transcript for details", body=body)
+
+    assert read(raw, analyzer).noise is None

@@ -368,3 +368,276 @@ def test_a_longer_english_closing_goes_with_the_name_below_it(closing: str) -> N
     body = f"I merged the fix for the plugin; please verify my commit.\n\n{closing}\nRobert\n"
 
     assert own_text(body).text == "I merged the fix for the plugin; please verify my commit."
+
+
+def test_a_shared_link_with_a_date_in_it_is_not_a_contact_block() -> None:
+    body = (
+        "The minutes of Tuesday's steering meeting are on the portal now.\n\n"
+        "http://portal.northwind-advisory.example/minutes?meeting=10/27/2026\n"
+    )
+
+    assert own_text(body).text == body.strip()
+
+
+def test_a_date_stamp_below_a_forwarded_news_story_is_not_a_phone_number() -> None:
+    body = (
+        "Worth reading before Thursday's call.\n\n"
+        "Copper stocks rose for a fifth day as traders moved metal into warehouses ahead of the\n"
+        "July spread, analysts in London said.\n"
+        "-By Anna Berg and Tom Reyes of the Northwind Newswires desk in London, +44 20 7946 0734;\n"
+        "anna.berg@northwind-news.example -0- 06/07/26 17-00 GMT\n"
+    )
+
+    assert own_text(body).text.endswith("anna.berg@northwind-news.example -0- 06/07/26 17-00 GMT")
+
+
+def test_list_items_wrapped_before_their_last_words_are_not_a_sign_off_name() -> None:
+    body = (
+        "The following investors have confirmed for Thursday's breakfast:\n\n"
+        "Maria Lindqvist, Harbour Bridge \n"
+        "Capital\n"
+        "Tom Okafor, Eastgate Ventures\n"
+        "Jay Morrison, \n"
+        "Newbury Ventures\n"
+        "Priya Raman, Northwind Partners (+44 20 7946 0122)\n"
+    )
+
+    assert own_text(body).text == "\n".join(line.rstrip() for line in body.strip().split("\n"))
+
+
+def test_a_closing_followed_by_a_soft_line_break_still_signs_off() -> None:
+    body = (
+        "Please send me the revised tariff table by Friday.\n\n"
+        "Cordially, \nJeff Dasovich\nDirector, Regulatory Affairs\n415-555-0193\n"
+    )
+
+    assert own_text(body).text == "Please send me the revised tariff table by Friday."
+
+
+def test_a_form_field_is_not_a_sign_off_name() -> None:
+    body = (
+        "Here is the order form from the catalogue, please fill it in:\n\n"
+        "Name of Recipient\n\nCity, Postcode and Country\n\nYour Name\n"
+    )
+
+    assert own_text(body).text == body.strip()
+
+
+def test_a_heading_above_an_address_is_not_a_sign_off_name() -> None:
+    body = (
+        "This is the ring I meant, from their spring catalogue:\n\n"
+        "Cultured pearl cross in 14k gold, 30 day guarantee\nPrice: $462.00\n\n"
+        "Contact Us\nservice@jewellers.example\n"
+    )
+
+    assert "Contact Us" in own_text(body).text
+
+
+def test_a_thank_you_sentence_above_the_closing_is_own_text() -> None:
+    body = (
+        "Can someone recommend a field type in the schema to index a JSON field from MongoDB?\n"
+        "Thanks.\n\nRegards,\nAbhijit\n"
+    )
+
+    assert own_text(body).text.endswith("from MongoDB?\nThanks.")
+
+
+def test_pasted_command_output_with_addresses_is_not_a_contact_block() -> None:
+    body = (
+        "When I set ServerLimit to 500, does that include every TCP connection state?\n"
+        "Here is what netstat shows on the proxy:\n\n"
+        "tcp6  0  0 192.168.168.91:443  10.0.4.17:18212  FIN_WAIT2\n"
+        "tcp6  0  0 192.168.168.91:443  10.0.4.22:14756  TIME_WAIT\n"
+        "tcp6  0  0 192.168.168.91:443  10.0.4.31:49650  ESTABLISHED\n"
+    )
+
+    assert own_text(body).text == body.strip()
+
+
+def test_a_pasted_table_of_figures_is_not_a_contact_block() -> None:
+    rows = "\n".join(f"    'token-{n}' {600 + 37 * n} 0.0{n}1" for n in range(1, 10))
+    body = f"The best discriminators after retraining:\n\n{rows}\n"
+
+    assert own_text(body).text == body.strip()
+
+
+def test_a_pasted_diff_with_an_rcs_file_line_is_not_a_company_registration() -> None:
+    body = (
+        "This stops the test from failing when the socket option is missing.\n\n"
+        "Index: configure\n"
+        "===================================================================\n"
+        "RCS file: /cvsroot/northwind/northwind/configure,v\n"
+        "retrieving revision 1.1.2.1\n"
+        "diff -u -r1.1.2.1 -r1.1.2.2\n"
+        "--- configure\t27 Aug 2026 23:07:13 -0000\t1.1.2.1\n"
+        "+++ configure\t28 Aug 2026 23:29:04 -0000\t1.1.2.2\n"
+        "@@ -1273,6 +1273,7 @@\n"
+        ' #include "confdefs.h"\n'
+        "+#include <sys/types.h>\n"
+        " #include <sys/socket.h>\n"
+        " int main() {\n"
+        ' printf ("%d", SHUT_RD); return 0;\n'
+    )
+
+    assert own_text(body).text == body.strip()
+
+
+def test_registration_details_at_the_foot_of_the_mail_are_still_cut() -> None:
+    body = (
+        "Die Zahlen für März sind im Anhang.\n\nViele Grüße\nJonas Keller\n\n"
+        "Keller Beratung GmbH\nSitz der Gesellschaft: München\nAmtsgericht München HRB 123456\n"
+    )
+
+    assert own_text(body).text == "Die Zahlen für März sind im Anhang."
+
+
+def test_a_sentence_that_opens_like_a_german_disclaimer_is_own_text() -> None:
+    body = (
+        "Hallo Jonas,\n\n"
+        "diese E-Mail enthält die Zahlen für März, die Tabelle folgt morgen.\n"
+        "Bitte prüfe vor allem die Reisekosten, die sind höher als geplant.\n"
+    )
+
+    assert own_text(body).text == body.strip()
+
+
+def test_a_german_disclaimer_is_still_cut() -> None:
+    body = (
+        "Die Zahlen für März sind im Anhang.\n\n"
+        "Diese E-Mail enthält vertrauliche Informationen. Wenn Sie nicht der richtige\n"
+        "Empfänger sind, informieren Sie bitte sofort den Absender.\n"
+    )
+
+    assert own_text(body).text == "Die Zahlen für März sind im Anhang."
+
+
+def test_links_cited_below_the_sign_off_are_kept() -> None:
+    body = (
+        "The review has been merged, but the change is not in the repository [2] (or the\n"
+        "mirror [3]). How can we fix this?\n\nThanks,\nTill\n\n"
+        "[1] https://review.northwind-advisory.example/c/2012/\n"
+        "[2] https://git.northwind-advisory.example/repos/bad.git\n"
+        "[3] https://github.example/northwind/bad/commits/main\n"
+    )
+
+    text = own_text(body).text
+
+    assert "How can we fix this?" in text and "Till" not in text
+    assert text.endswith("[3] https://github.example/northwind/bad/commits/main")
+
+
+def test_a_line_that_starts_like_a_mobile_footer_above_more_text_is_own_text() -> None:
+    body = (
+        "The signed contracts went out this morning.\n"
+        "Sent via FedEx priority to both offices\n"
+        "Tracking numbers are in the shared sheet, the Leeds copy should arrive first.\n"
+        "Let me know when yours arrives so I can close the ticket.\n"
+        "The Manchester copy needs a countersignature from your finance director.\n"
+        "After that we can schedule the kickoff for the week of the 14th.\n"
+        "I will send the agenda on Monday, with the list of people from our side.\n"
+        "Our travel is booked for the Tuesday, returning Thursday evening.\n"
+        "If the room in your office is free on the Wednesday, we would use it for the workshop.\n"
+        "Otherwise we can book the hotel's meeting room nearby.\n"
+        "The workshop needs a projector and a whiteboard, nothing more.\n"
+        "We'll bring printed copies of the plan for everyone.\n"
+    )
+
+    assert own_text(body).text == body.strip()
+
+
+@pytest.mark.parametrize("word", ["break", "regardless", "thanksgiving"])
+def test_a_word_that_starts_with_a_closing_is_not_one(word: str) -> None:
+    body = (
+        "The loop still exits early on the second account:\n\n"
+        "    for key, value in accounts.items():\n"
+        "        if value.verified:\n"
+        f"            {word}\n"
+    )
+
+    assert own_text(body).text.endswith(word)
+
+
+def test_a_mobile_footer_above_a_quote_rewrapped_without_its_marker_is_cut() -> None:
+    body = (
+        "Sorry, I am not using Tomcat. This is a fresh build of Solr.\n\n"
+        "Sent from my iPhone\n\n"
+        "> On 1 Sep 2026, at 15:33, Rick Lee <rick.lee@northwind-advisory.example> wrote:\n"
+        "> Did you say you are using Tomcat? Solr does not use Tomcat by default, so you need\n"
+        "to tell us more about your configuration, please.\n"
+        "> Cheers -- Rick\n"
+    )
+
+    assert own_text(body).text == "Sorry, I am not using Tomcat. This is a fresh build of Solr."
+
+
+def test_a_shared_link_wrapped_over_two_lines_is_not_a_contact_block() -> None:
+    body = (
+        "I put the proposal on the wiki. Comments are welcome.\n"
+        "https://wiki.northwind-advisory.example/display/PILOT/Model+Version+5?\n"
+        "focusedCommentId=74687410&refresh=1510912447661#comment-74687410\n\n"
+        "Regards,\nHerve\n"
+    )
+
+    assert own_text(body).text.endswith(
+        "focusedCommentId=74687410&refresh=1510912447661#comment-74687410"
+    )
+
+
+@pytest.mark.parametrize(
+    ("greeting", "answer"),
+    [
+        ("Hi Dana,", "Approved."),
+        ("Dana,", "Done"),
+        ("Hallo Jonas,", "Erledigt."),
+        ("Bonjour Claire,", "Entendu."),
+        ("Hola Lucía,", "Aprobado."),
+        ("Hei Matti,", "Sovittu."),
+        ("李伟，", "收到"),
+        ("Hoi Sanne,", "Akkoord."),
+        ("Ciao Giulia,", "Confermato."),
+        ("Olá João,", "Combinado."),
+    ],
+)
+def test_a_one_word_answer_below_the_greeting_is_own_text(greeting: str, answer: str) -> None:
+    assert own_text(f"{greeting}\n\n{answer}\n").text == f"{greeting}\n\n{answer}"
+
+
+def test_a_lone_first_name_below_the_text_still_signs_off() -> None:
+    assert own_text("Hi Alice,\n\nThe figures are in the shared sheet.\n\nTorsten\n").text == (
+        "Hi Alice,\n\nThe figures are in the shared sheet."
+    )
+
+
+def test_a_contact_the_text_announces_is_own_text() -> None:
+    body = (
+        "The gate is locked on Saturdays. For access, please call our site manager:\n\n"
+        "Raj Patel\n+44 7700 900215\n"
+    )
+
+    assert own_text(body).text == body.strip()
+
+
+def test_a_number_the_text_announces_is_own_text() -> None:
+    body = (
+        "The pallets leave Rotterdam on Monday.\n\nDuty desk over the weekend:\n+31 10 555 0199\n"
+    )
+
+    assert own_text(body).text == body.strip()
+
+
+def test_a_smiley_above_the_sign_off_name_announces_nothing() -> None:
+    assert own_text("Why should I? (:\nCindy\n").text == "Why should I? (:"
+
+
+def test_a_eudora_forward_banner_starts_the_forwarded_message() -> None:
+    body = (
+        "Worth a look before the board meeting.\n\n"
+        "--- begin forwarded text\n\n\n"
+        "Date: Thu,  5 Sep 2026 09:17:13 -0700\n"
+        "From: Anna Berg <anna.berg@northwind-news.example>\n"
+        "Subject: Copper stocks rise again\n\n"
+        "Copper stocks rose for a fifth day as traders moved metal into warehouses.\n"
+        "--- end forwarded text\n"
+    )
+
+    assert own_text(body).text == "Worth a look before the board meeting."

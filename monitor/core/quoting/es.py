@@ -23,4 +23,18 @@ TABLE = Table(
         "gracias",
         "muchas gracias",
     ),
+    answers=(
+        "de acuerdo",
+        "aprobado",
+        "confirmado",
+        "entendido",
+        "perfecto",
+        "sí",
+        "no",
+        "listo",
+        "hecho",
+        "recibido",
+        "vale",
+        "correcto",
+    ),
 )

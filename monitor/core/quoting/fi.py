@@ -28,4 +28,17 @@ TABLE = Table(
         "kiitos",
         "kiittäen",
     ),
+    answers=(
+        "selvä",
+        "sovittu",
+        "hyväksytty",
+        "kyllä",
+        "ei",
+        "hyvä",
+        "tehty",
+        "vastaanotettu",
+        "selvä juttu",
+        "jep",
+        "joo",
+    ),
 )

@@ -15,4 +15,15 @@ TABLE = Table(
     wrote=("ha scritto",),
     mobile=("Inviato da", "Inviato dal mio"),
     valedictions=("cordiali saluti", "distinti saluti", "saluti", "grazie", "un saluto"),
+    answers=(
+        "d'accordo",
+        "approvato",
+        "confermato",
+        "perfetto",
+        "sì",
+        "no",
+        "ricevuto",
+        "capito",
+        "fatto",
+    ),
 )

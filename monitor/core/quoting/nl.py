@@ -15,4 +15,15 @@ TABLE = Table(
     wrote=("schreef",),
     mobile=("Verzonden vanaf mijn", "Verstuurd vanaf mijn", "Verzonden met"),
     valedictions=("met vriendelijke groet", "vriendelijke groet", "groeten", "groet", "bedankt"),
+    answers=(
+        "akkoord",
+        "prima",
+        "goedgekeurd",
+        "ja",
+        "nee",
+        "begrepen",
+        "klopt",
+        "ontvangen",
+        "gedaan",
+    ),
 )

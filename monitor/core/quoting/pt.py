@@ -15,4 +15,16 @@ TABLE = Table(
     wrote=("escreveu",),
     mobile=("Enviado do meu", "Enviado de meu", "Enviado do"),
     valedictions=("atenciosamente", "cumprimentos", "abraços", "obrigado", "obrigada"),
+    answers=(
+        "de acordo",
+        "aprovado",
+        "confirmado",
+        "perfeito",
+        "sim",
+        "não",
+        "recebido",
+        "entendido",
+        "feito",
+        "combinado",
+    ),
 )

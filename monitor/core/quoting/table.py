@@ -30,6 +30,12 @@ class Table:
     mobile: tuple[str, ...] = ()
     #: Closing words of a sign-off ("Best regards", "Mit freundlichen Grüßen").
     valedictions: tuple[str, ...] = ()
+    #: Words that never stand in a person's name, though capitalised in a heading or a form
+    #: field ("Contact Us", "Your Name"): a line holding one is no sign-off name.
+    not_in_names: tuple[str, ...] = ()
+    #: Short answers that make up a whole line ("Agreed.", "Erledigt.", "收到"): text, never a
+    #: sign-off name, though a lone capitalised word below the greeting looks like one.
+    answers: tuple[str, ...] = ()
 
 
 def _phrase(text: str) -> str:
