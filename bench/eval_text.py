@@ -26,8 +26,9 @@ al. (ACL 2013): accuracy on the top vs the bottom quartile (the paper: ~84% for 
 compound ≤ −0.05), relmon's sentiment, today's friction points of one message (what
 ``FrictionFacts.points`` gives it: 2 an escalation cue, 1 a pointed reminder or question, 1 or 2
 for negative tone; impolite at ≥ 1), and the politeness model (monitor/core/politeness.py),
-10-fold cross-validated by bench/train_politeness.py in both variants (needs scikit-learn, the
-``test`` extra). Targets: accuracy ≥ 0.85, AUC ≥ 0.80.
+10-fold cross-validated by bench/train_politeness.py in both variants, its regularisation
+chosen inside each training part (nested; needs scikit-learn, the ``test`` extra). Targets:
+accuracy ≥ 0.85, AUC ≥ 0.80.
 
     python bench/eval_text.py [--limit N] [--politeness-only]
 """
@@ -321,7 +322,7 @@ def evaluate_politeness(limit: int = 0) -> list[PolitenessRow]:
                 f"politeness model: {variant}{shipped}",
                 result["accuracy"],
                 result["auc"],
-                f"{train.FOLDS}-fold CV",
+                f"{train.FOLDS}-fold nested CV",
             )
         )
     return rows

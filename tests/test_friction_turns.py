@@ -72,7 +72,7 @@ def test_a_curt_turn_raises_friction_within_two_weeks_naming_its_evidence(
     s.close()
 
     assert finding.severity is not None
-    assert "Acme Logistics's last 3 messages: 3 read as curt or impolite" in finding.explanation
+    assert "Acme Logistics's last 4 messages: 3 read as curt or impolite" in finding.explanation
     assert "no greeting or thanks in 3 (usually 0 in 10)" in finding.explanation
     assert "'you need to'" in finding.explanation
 
@@ -185,3 +185,57 @@ def test_a_later_copy_with_the_text_fills_in_the_friction_cues(tmp_path, analyze
     assert record.impoliteness is not None
     assert record.curtness == 1.0 and record.courtesy is False
     assert record.friction_evidence == "you need to"
+
+
+TERSE = (
+    "Why did you move the review to Thursday? Send the new slides today.",
+    "How come the export is still missing? Fix it before the call.",
+    "Why are you changing the template again? Use the one we agreed.",
+    "Why did you not copy Mark? He needs the figures.",
+)
+
+
+def test_a_client_that_always_writes_tersely_raises_no_friction_for_its_usual_questions(
+    tmp_path, analyzer
+) -> None:
+    """GIVEN Brian at Acme, who for half a year has written twice a week without greeting or
+    thanks, asking "why did you …?" as his way of asking
+    WHEN he goes on writing exactly so
+    THEN there is no friction: his pointed questions are his norm, not a change."""
+    s = Scenario(tmp_path, analyzer)
+    first = at("2026-01-05 10:00")
+    for week in range(26):
+        for offset in (0, 3):
+            day = first + timedelta(days=7 * week + offset)
+            text = TERSE[(2 * week + offset) % len(TERSE)]
+            message = s.client_writes(
+                day.strftime("%Y-%m-%d %H:%M"), f"Rollout {week}", f"{text}\n\nBrian"
+            )
+            s.we_reply(
+                message,
+                (day + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M"),
+                "Hi Brian,\n\nDone; the slides are in the shared folder.\n\nAlice",
+            )
+
+    fired = _friction_days(s, at("2026-04-06 18:00"), first + timedelta(days=7 * 26))
+    s.close()
+
+    assert fired == []
+
+
+def test_a_hostile_message_that_still_says_hi_warns(tmp_path, analyzer) -> None:
+    """An angry client often keeps the greeting: the outburst is in what follows."""
+    s = Scenario(tmp_path, analyzer)
+    s.weekly_history("2026-01-05 10:00", 20, every_days=7)
+    s.client_writes(
+        "2026-06-02 09:00",
+        "The pilot",
+        "Hi Alice,\n\nThe second deadline has slipped and nobody warned us. Frankly this is "
+        "unacceptable.\n\nDana",
+    )
+
+    finding = s.report("Acme Logistics", "2026-06-02 18:00").finding(Kind.FRICTION)
+    s.close()
+
+    assert finding.severity is Severity.WARNING
+    assert "one hostile message on 2 Jun" in finding.explanation

@@ -8,8 +8,13 @@ days before them:
 
 - **a turn**: more frictional messages lately than the client's usual rate explains, given how
   many it wrote (a binomial tail against its smoothed rate), from at least two messages on at
-  least two days, once the client has enough history to have a norm;
+  least two days, once the client has enough history to have a norm. A client that writes
+  rarely is judged on its last :data:`RECENT_MIN` messages (up to :data:`RECENT_LONGEST` days),
+  not on one or two;
 - **an outburst**: one clearly hostile message from a client that is normally warm.
+
+A client is evaluated every day, so a window that looks unusual by chance once in a hundred
+times would raise a false alarm every few months on a steady client: the tails are strict.
 
 Messages in a language without a politeness model are unscored and left out, never counted
 as calm. Pure: records and ``now`` in, a :class:`NormFacts` out.
@@ -25,19 +30,36 @@ from datetime import datetime, timedelta
 from monitor.core.records import Record
 
 RECENT_DAYS = 14
+#: A client with fewer scored messages in RECENT_DAYS is judged on its last RECENT_MIN, from
+#: at most RECENT_LONGEST days: two messages are too few to tell a turn from chance.
+RECENT_MIN = 4
+RECENT_LONGEST = 28
 NORM_DAYS = 90
 RECENT_MAX = 10  # the last this many scored messages in the recent window
 NORM_MIN = 6  # scored messages the 90 days must hold to be a norm
 #: A message at or above this strength counts as frictional.
 FRICTIONAL = 0.35
-#: A message at or above this strength, with escalation words, is an outburst. Lower reaches
-#: more real outbursts and also the odd polite technical message that names a cancellation.
-HOSTILE = 0.62
+#: The client's usual top is the strength its sharpest tenth of messages reaches. Escalation
+#: words and pointed questions count, and an outburst is hostile, only above it: "why did you
+#: ...?" is how a client that always writes tersely asks.
+USUAL_SHARE = 0.1
+#: The least rate the norm is taken to have: about one polite message in ten reads as curt
+#: (one in twenty-five of the most polite half of the rated requests, one in seven of their
+#: technical questions, on text the model was trained on), so a client never seen curt is
+#: still expected to look so now and then. Two curt messages alone are then never a turn.
+MIN_RATE = 0.1
+#: A message at or above this strength, with escalation words, is an outburst. On the rated
+#: requests the most polite half's messages with escalation words stay under 0.2 and nine in
+#: ten of the least polite fiftieth with "This is unacceptable." reach 0.5.
+HOSTILE = 0.5
 #: A client whose norm has at most this share of frictional messages is warm.
 WARM_RATE = 0.15
-#: The chance of the recent count under the client's own rate, below which it is a turn.
-WARNING_TAIL = 0.01
-CRITICAL_TAIL = 0.0005
+#: The chance of the recent count under the client's own rate, below which it is a turn
+#: (critical: far beyond). Evaluated daily over overlapping windows, about 25 independent ones
+#: a year: a window as unusual as one in 200 turns up by chance about once in eight years of a
+#: steady client.
+WARNING_TAIL = 0.005
+CRITICAL_TAIL = 0.0002
 #: A client that greets or thanks in at least this share of its messages expects it.
 COURTEOUS_RATE = 0.6
 #: The recent share of frictional messages must exceed the usual one by at least this much.
@@ -64,20 +86,25 @@ def strength(record: Record, *, courteous: bool = False) -> float | None:
     return round(_clamp(0.7 * impolite + 0.35 * curt + 0.2 * negative + dropped), 3)
 
 
-def hostile(record: Record, value: float) -> bool:
-    """Clearly hostile: strong friction and escalation words ("unacceptable", "refund")."""
-    return value >= HOSTILE and any(c.startswith("escalation:") for c in record.friction)
+def hostile(record: Record, value: float, usual_top: float = 0.0) -> bool:
+    """Clearly hostile: strong friction, beyond what the client's own sharpest tenth reaches
+    (``usual_top``), with escalation words ("unacceptable", "refund")."""
+    strong = value >= HOSTILE and value > usual_top
+    return strong and any(c.startswith("escalation:") for c in record.friction)
 
 
-#: A message whose strength stays below this reads as polite: its escalation and challenge
-#: words ("terminate the process", "how come the test passes?") describe the work, and add no
-#: friction points. Pointed reminders and senior people copied in count whatever the wording.
-CUE_FLOOR = 0.2
+def sharper_than_usual(value: float, usual_top: float = 0.0) -> bool:
+    """Frictional, and sharper than the client's own sharpest tenth usually is."""
+    return value >= FRICTIONAL and value > usual_top
 
 
-def reads_polite(record: Record) -> bool:
+def reads_polite(record: Record, usual_top: float = 0.0) -> bool:
+    """A message that is not frictional reads as polite for this client: its escalation and
+    challenge words ("terminate the process", "how come the test passes?") describe the work,
+    and add no friction points. Pointed reminders and senior people copied in count whatever
+    the wording. A message without a score (another language) is not known to be polite."""
     value = strength(record)
-    return value is not None and value < CUE_FLOOR
+    return value is not None and not sharper_than_usual(value, usual_top)
 
 
 def binomial_tail(k: int, n: int, p: float) -> float:
@@ -93,6 +120,7 @@ class NormFacts:
     frictional: tuple[tuple[Record, float], ...]  # those at or above FRICTIONAL
     norm_messages: int  # scored messages in the 90 days before
     norm_rate: float | None  # share of frictional messages then; None: too little history
+    usual_top: float  # the strength the client's sharpest tenth reaches (0: no norm)
     norm_courtesy: float | None  # share greeting or thanking then
     unscored: int  # recent client messages in a language without a model
     tail: float | None  # chance of the recent count under the norm rate
@@ -124,9 +152,27 @@ def _share(values: Sequence[bool]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def _recent_start(inbound: Sequence[Record], now: datetime) -> datetime:
+    """RECENT_DAYS back, or further (up to RECENT_LONGEST) to hold RECENT_MIN scored messages."""
+    start = now - timedelta(days=RECENT_DAYS)
+    earliest = now - timedelta(days=RECENT_LONGEST)
+    scored = [r.date for r in inbound if r.date <= now and r.impoliteness is not None]
+    if len(scored) >= RECENT_MIN and scored[-RECENT_MIN] < start:
+        return max(earliest, scored[-RECENT_MIN])
+    return start
+
+
+def _usual_top(values: Sequence[float]) -> float:
+    """The strength the client's own sharpest tenth of messages reaches."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * (1 - USUAL_SHARE)))]
+
+
 def assess(inbound: Sequence[Record], now: datetime) -> NormFacts:
     """The client's recent messages (inbound, counted, up to ``now``) against its norm."""
-    start = now - timedelta(days=RECENT_DAYS)
+    start = _recent_start(inbound, now)
     in_recent = [r for r in inbound if start <= r.date <= now]
     norm = [
         r
@@ -137,22 +183,27 @@ def assess(inbound: Sequence[Record], now: datetime) -> NormFacts:
     courteous = norm_courtesy is not None and norm_courtesy >= COURTEOUS_RATE
     scored = [r for r in in_recent if r.impoliteness is not None][-RECENT_MAX:]
     recent = tuple((r, s) for r in scored if (s := strength(r, courteous=courteous)) is not None)
-    frictional = tuple(item for item in recent if item[1] >= FRICTIONAL)
     norm_values = [strength(r, courteous=courteous) or 0.0 for r in norm]
-    norm_rate = _share([v >= FRICTIONAL for v in norm_values]) if len(norm) >= NORM_MIN else None
+    has_norm = len(norm) >= NORM_MIN
+    usual_top = _usual_top(norm_values) if has_norm else 0.0
+    found = tuple(item for item in recent if item[1] >= FRICTIONAL)
+    norm_rate = _share([v >= FRICTIONAL for v in norm_values]) if has_norm else None
     tail = None
     if norm_rate is not None and recent:
         smoothed = (norm_rate * len(norm) + 1) / (len(norm) + 2)
-        tail = binomial_tail(len(frictional), len(recent), max(0.05, smoothed))
+        tail = binomial_tail(len(found), len(recent), max(MIN_RATE, smoothed))
     warm = norm_rate is not None and norm_rate <= WARM_RATE
     outburst = max(
-        ((r, s) for r, s in recent if warm and hostile(r, s)), key=lambda i: i[1], default=None
+        ((r, s) for r, s in recent if warm and hostile(r, s, usual_top)),
+        key=lambda i: i[1],
+        default=None,
     )
     return NormFacts(
         recent=recent,
-        frictional=frictional,
+        frictional=found,
         norm_messages=len(norm),
         norm_rate=norm_rate,
+        usual_top=usual_top,
         norm_courtesy=norm_courtesy,
         unscored=len(in_recent) - len(scored),
         tail=tail,

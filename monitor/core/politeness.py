@@ -3,10 +3,12 @@
 The features are the politeness strategies of Danescu-Niculescu-Mizil et al. (ACL 2013) —
 gratitude, deference, greeting, apologising, "please", indirect openers, direct questions and
 starts, counterfactual and indicative modals, first and second person, hedges, factuality,
-positive and negative words — read from ``monitor/lexicon/politeness.<language>.toml``, plus a
-few plain signs (a question, "!!", shouting) and, weighted small, word unigrams and bigrams of a
-limited vocabulary. The weights are data (``monitor/lexicon/politeness.v<N>.json``), trained by
-``bench/train_politeness.py`` on human-rated requests. Scoring is a dot product and a logistic:
+positive and negative words — and the reassurance and minimising of Brown and Levinson's theory
+they come from, read from ``monitor/lexicon/politeness.<language>.toml``, plus a few plain signs
+(a question, several questions, "!!", shouting, several charged words, a strongly negative word)
+and, weighted small, word unigrams and bigrams of a limited vocabulary. The weights are data
+(``monitor/lexicon/politeness.v<N>.json``), trained by ``bench/train_politeness.py`` on
+human-rated requests. Scoring is a dot product and a logistic:
 no parser, no run-time dependency beyond the standard library.
 """
 
@@ -17,14 +19,19 @@ import math
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicon"
-MODEL_FILE = LEXICON_DIR / "politeness.v1.json"
+MODEL_FILE = LEXICON_DIR / "politeness.v2.json"
 #: VADER valence at or beyond which a word counts as a positive (negative) lexicon word.
 LEXICON_VALENCE = 1.5
+#: Valence at or beyond which a word counts towards "several" positive (negative) words, and
+#: at or below which a word is strongly negative ("idiot", "disgusting"): the paper's single
+#: positive and negative features say nothing of how many or how strong.
+SEVERAL_VALENCE = 1.0
+STRONG_NEGATIVE = -2.5
 #: At most this much of a text is read: requests are short; a long message's opening says how
 #: it addresses the reader.
 MAX_CHARS = 4000
@@ -102,6 +109,7 @@ class Features:
     strategies: tuple[Strategy, ...]
     positive: frozenset[str] = frozenset()
     negative: frozenset[str] = frozenset()
+    valence: Mapping[str, float] = field(default_factory=dict)
 
     @classmethod
     def load(cls, valence: Mapping[str, float], language: str = "en") -> Features:
@@ -110,10 +118,21 @@ class Features:
             load_strategies(language),
             positive=frozenset(w for w, v in valence.items() if v >= LEXICON_VALENCE),
             negative=frozenset(w for w, v in valence.items() if v <= -LEXICON_VALENCE),
+            valence={w: v for w, v in valence.items() if abs(v) >= SEVERAL_VALENCE},
         )
 
     def strategy_names(self) -> list[str]:
-        signs = ["question", "marks", "shouting", "positive", "negative"]
+        signs = [
+            "question",
+            "questions",
+            "marks",
+            "shouting",
+            "positive",
+            "negative",
+            "positive_words",
+            "negative_words",
+            "strong_negative",
+        ]
         return [s.name for s in self.strategies] + signs
 
     def of(self, text: str, *, ngrams: bool = True) -> set[str]:
@@ -121,18 +140,22 @@ class Features:
         found: set[str] = set()
         parsed = sentences(text)
         words: set[str] = set()
+        charged: list[float] = []
         for index, tokens in enumerate(parsed):
             padded = f" {' '.join(tokens)} "
             for strategy in self.strategies:
                 if strategy.name not in found and strategy.found(tokens, padded, index == 0):
                     found.add(strategy.name)
             words.update(tokens)
+            charged.extend(v for t in tokens if (v := self.valence.get(t)) is not None)
             if ngrams:
                 found.update(NGRAM + t for t in tokens)
                 found.update(f"{NGRAM}{a}_{b}" for a, b in pairwise(tokens))
         head = text[:MAX_CHARS]
         if "?" in head:
             found.add("question")
+        if sum(1 for tokens in parsed if "?" in tokens) >= 2:
+            found.add("questions")
         if _MARKS.search(head):
             found.add("marks")
         if _SHOUT.search(head):
@@ -141,6 +164,12 @@ class Features:
             found.add("positive")
         if words & self.negative:
             found.add("negative")
+        if sum(1 for v in charged if v > 0) >= 2:
+            found.add("positive_words")
+        if sum(1 for v in charged if v < 0) >= 2:
+            found.add("negative_words")
+        if any(v <= STRONG_NEGATIVE for v in charged):
+            found.add("strong_negative")
         return found
 
 

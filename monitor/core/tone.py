@@ -157,7 +157,11 @@ def friction(window: Window, history: ClientHistory) -> FrictionFacts:
     window_start = window.now - timedelta(days=window_days)
     inbound = window.inbound
     recent = [r for r in inbound if r.date >= window_start]
-    cued = [r for r in recent if not friction_norm.reads_polite(r)]
+    norm = friction_norm.assess(inbound, window.now)
+    # Escalation words and pointed questions count from messages that read curt for this
+    # client: sharper than its own usual top, which a client that always writes tersely has
+    # raised ("why did you …?" is how it asks).
+    cued = [r for r in recent if not friction_norm.reads_polite(r, norm.usual_top)]
     # A contact is only "new" against history from before the window.
     history_before = any(r.date < window_start for r in window.counted)
     senior = _senior_copied(recent, history) if history_before else []
@@ -179,7 +183,7 @@ def friction(window: Window, history: ClientHistory) -> FrictionFacts:
             if (t := _tone(r)) is not None and t <= NEGATIVE_MESSAGE and _curt_or_unscored(r)
         ),
         senior_copied=tuple(senior),
-        norm=friction_norm.assess(inbound, window.now),
+        norm=norm,
     )
 
 

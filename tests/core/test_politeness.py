@@ -50,6 +50,9 @@ def analyzer() -> TextAnalyzer:
         ("factuality", "In fact the deadline moved to June."),
         ("why_question", "Why was the deadline moved?"),
         ("direct_imperative", "You need to explain the extra hours."),
+        ("reassurance", "No worries, the workshop can move to next week."),
+        ("contrastive_acknowledgement", "Thanks, but the figures were in last week's pack."),
+        ("emphatic_question", "What exactly did the team check?"),
     ],
 )
 def test_each_politeness_strategy_is_found_in_a_plain_sentence(strategy, text) -> None:
@@ -84,6 +87,29 @@ def test_curt_requests_without_a_negative_word_read_less_polite_than_their_polit
         assert model.impoliteness(curt) > 0.5 > 0.2 > model.impoliteness(polite), curt
 
 
+def test_a_reassuring_client_reads_polite_though_it_says_no_and_worry(model) -> None:
+    """ "No worries" and "don't worry" reassure; read as a negation and a negative word they
+    made a friendly question look curt."""
+    for text in (
+        "No worries. What is the new date for the workshop?",
+        "Don't worry about the delay. When can we expect the revised plan?",
+    ):
+        assert model.impoliteness(text) < 0.3, text
+        assert "reassurance" in model.features.of(text, ngrams=False)
+
+
+def test_thanks_taken_back_and_a_pressed_question_read_impolite(model) -> None:
+    text = (
+        "Sorry, but this is the third draft with the same mistakes. "
+        "What exactly did your team check?"
+    )
+
+    assert model.impoliteness(text) > 0.5
+    assert {"contrastive_acknowledgement", "emphatic_question"} <= model.features.of(
+        text, ngrams=False
+    )
+
+
 def test_a_polite_technical_question_is_not_read_as_impolite(model) -> None:
     text = (
         "Hi Dana, thanks for the update. What exactly fails? Could you send us the error you get?"
@@ -109,7 +135,8 @@ def test_the_shipped_model_names_only_features_the_lexicon_defines(model) -> Non
     known = set(model.features.strategy_names())
     unknown = [n for n in data["weights"] if not n.startswith(NGRAM) and n not in known]
     assert unknown == []
-    assert data["version"] == model.version == 1
+    assert data["version"] == model.version == 2
+    assert MODEL_FILE.name == "politeness.v2.json"
     assert "Apache-2.0" in data["training"]["data"]
     # The word n-grams are regularised harder than the strategies: the strongest weights are
     # strategies, and no n-gram outweighs the strongest strategy.
@@ -129,9 +156,10 @@ def test_a_strategy_with_an_unknown_position_is_refused_by_name(tmp_path: Path) 
 @pytest.mark.corpus
 @pytest.mark.slow
 def test_the_model_ranks_the_least_polite_quarter_of_rated_requests() -> None:
-    """10-fold cross-validation on the Wikipedia requests (bench/train_politeness.py). The
-    issue's targets are accuracy >= 0.85 and AUC >= 0.80; this holds what is reached today
-    (0.836 and 0.812 for the shipped variant), so a change that loses ground fails."""
+    """10-fold cross-validation on the Wikipedia requests (bench/train_politeness.py), with
+    the regularisation chosen inside each training part. The issue's targets are accuracy >=
+    0.85 and AUC >= 0.80; this holds what is reached today (0.844 and 0.814 for the shipped
+    variant, 0.822 and 0.786 for strategies only), so a change that loses ground fails."""
     pytest.importorskip("sklearn")
     corpus("politeness")
     spec = importlib.util.spec_from_file_location(
@@ -147,6 +175,6 @@ def test_the_model_ranks_the_least_polite_quarter_of_rated_requests() -> None:
     present = [features.of(r.text) for r in requests]
     shipped = train.cross_validate(present, requests, ngrams=True)
     strategies = train.cross_validate(present, requests, ngrams=False)
-    assert shipped["auc"] >= 0.80
-    assert shipped["accuracy"] >= 0.83
-    assert strategies["accuracy"] >= 0.80
+    assert shipped["auc"] >= 0.81
+    assert shipped["accuracy"] >= 0.84
+    assert strategies["accuracy"] >= 0.815
