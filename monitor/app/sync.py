@@ -162,7 +162,7 @@ def sync_account(
     if result.error_kind is None:
         rethread(runtime.store.engine)
         _act_on_replies(runtime, now=now)
-    _record(runtime, account, result, now=now)
+    _record(runtime, account, result, now=now, lease=lease)  # fenced too: raises LeaseLost
     result.seconds = time.perf_counter() - started
     logger.info(
         "account_synced",
@@ -186,7 +186,9 @@ def _act_on_replies(runtime: Runtime, *, now: datetime) -> None:
         logger.exception("alert_replies_failed")
 
 
-def _record(runtime: Runtime, account: Account, result: AccountSync, *, now: datetime) -> None:
+def _record(
+    runtime: Runtime, account: Account, result: AccountSync, *, now: datetime, lease: Lease | None
+) -> None:
     """Count the attempt; say so once when the failures call for the operator."""
     error_kind = result.error_kind.value if result.error_kind else None
     health, escalated = record_attempt(
@@ -198,6 +200,7 @@ def _record(runtime: Runtime, account: Account, result: AccountSync, *, now: dat
         escalate_after=account.failures_before_alert
         if result.error_kind is ErrorKind.AUTH
         else account.failures_before_alert * 4,
+        lease=lease,
     )
     result.escalated = escalated
     if escalated:

@@ -288,3 +288,18 @@ def replica_rows(connection: sa.Connection) -> list[ReplicaRow]:
         )
         for r in rows
     ]
+
+
+@dataclass(frozen=True)
+class LeaseState:
+    """Who holds what, as the database sees it at ``now`` (its own clock)."""
+
+    now: datetime
+    replicas: list[ReplicaRow]
+    leases: list[LeaseRow]
+
+
+def lease_state(engine: sa.Engine) -> LeaseState:
+    with engine.connect() as connection:
+        now = connection.execute(sa.text("SELECT clock_timestamp()")).scalar_one()
+        return LeaseState(as_utc(now), replica_rows(connection), lease_rows(connection))
