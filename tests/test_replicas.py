@@ -178,3 +178,21 @@ def test_relmon_status_shows_which_replica_holds_each_account_and_until_when(
         for line in lines
     )
     assert any(re.match(r"  account:mailbox-9 +released  generation 1$", line) for line in lines)
+
+
+def test_a_replica_beats_again_right_after_another_replicas_lease_runs_out(store) -> None:
+    """A live replica renews its leases two heartbeats ahead; one about to run out belongs to a
+    replica that stopped, and the next beat is brought forward to take its accounts over
+    within a lease of its last renewal."""
+    north, south = (
+        replica(store, "north", lease_seconds=1.5),
+        replica(store, "south", lease_seconds=1.5),
+    )
+    beat_all(north, south, rounds=2)
+    while_north_renews = south.heartbeat()
+    time.sleep(1.1)  # North stopped renewing
+
+    beat = south.heartbeat()
+
+    assert while_north_renews.again_in is None
+    assert beat.again_in is not None and 0.2 < beat.again_in < 0.5

@@ -109,13 +109,11 @@ def serve(
     return server
 
 
-def record_alerts(metrics: Metrics, engine: sa.Engine | None) -> None:
+def record_alerts(metrics: Metrics, engine: sa.Engine) -> None:
     """The open alerts by kind and severity, and the outbox's depth and failures."""
     from monitor.alerts.outbox import problems
     from monitor.store.status import open_alert_counts
 
-    if engine is None:
-        return
     counts = open_alert_counts(engine)
     metrics.open_alerts.clear()
     for kind, severity, count in counts:

@@ -9,7 +9,9 @@ Every heartbeat (a third of ``[replicas] lease_seconds``) this replica
    account is left to whoever took it,
 3. works out its fair share, ``ceil(accounts / live replicas)``, releases idle accounts above
    it (a replica joined) and takes free or expired ones below it (a replica left or died),
-4. takes the evaluation lease if nobody holds it.
+4. takes the evaluation lease if nobody holds it,
+5. asks for its next beat early when another replica's lease runs out before it: that replica
+   stopped renewing, and its accounts are taken over within a lease of its last renewal.
 
 The first heartbeat only announces the replica: replicas started together then all count each
 other before anyone takes a share. A sync runs only under its account's lease and every one of
@@ -25,6 +27,7 @@ import socket
 import threading
 import zlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 import structlog
@@ -43,12 +46,19 @@ from monitor.store.leases import (
     leave,
     live_replicas,
     mail_mark,
+    next_foreign_expiry,
     release,
     renew,
     take,
 )
 
 logger = structlog.get_logger()
+
+
+@dataclass(frozen=True)
+class Beat:
+    evaluate: bool  # this replica evaluates, and new mail came in since it last did
+    again_in: float | None  # beat again this many seconds from now, before the next beat
 
 
 def default_replica_id() -> str:
@@ -166,16 +176,22 @@ class Replicas:
 
     # ------------------------------------------------------------------ the heartbeat
 
-    def heartbeat(self) -> bool:
-        """One beat; True when this replica evaluates and new mail came in since its last
-        evaluation (perhaps synced by another replica). A failure is logged and the next beat
-        tries again: backing off like other jobs would let every lease lapse."""
+    def heartbeat(self) -> Beat:
+        """One beat, and what it calls for. A failure is logged and the next beat tries again:
+        backing off like other jobs would let every lease lapse."""
         try:
             self.beat()
-            return self.evaluates and mail_mark(self.engine) != self._evaluated_mark
+            evaluate = self.evaluates and mail_mark(self.engine) != self._evaluated_mark
+            expiry = next_foreign_expiry(self.engine, self.id)
         except Exception as err:  # noqa: BLE001 - reported; the next beat tries again
             logger.warning("leases_heartbeat_failed", replica=self.id, error=describe_error(err))
-            return False
+            return Beat(evaluate=False, again_in=None)
+        # Another replica's lease runs out before our next beat: it stopped renewing (a live
+        # replica renews two beats ahead), so beat again just after, and take its accounts
+        # over within a lease of its death rather than up to a heartbeat later.
+        if expiry is not None and expiry < self.lease_seconds / 3:
+            return Beat(evaluate=evaluate, again_in=expiry + 0.05)
+        return Beat(evaluate=evaluate, again_in=None)
 
     def beat(self) -> None:
         heartbeat(self.engine, self.id, self.lease_seconds)

@@ -281,8 +281,11 @@ class Service:
 
     def _leases(self) -> None:
         assert self.replicas is not None
-        if self.replicas.heartbeat():
+        beat = self.replicas.heartbeat()
+        if beat.evaluate:
             self.run_soon("evaluate")  # another replica stored new mail
+        if beat.again_in is not None:
+            self.run_soon("leases", beat.again_in)
 
     def _taken(self, name: str) -> None:
         assert self.runtime is not None
@@ -328,7 +331,7 @@ class Service:
             self._evaluate_due = False
         result = alerting.evaluate_alerts(self.runtime, now=self.clock.now())
         logger.info("alerts_evaluated", transitions=len(result.events))
-        self._alert_metrics()
+        record_alerts(self.metrics, self.runtime.store.engine)
         if result.events:
             self.run_soon("deliver")
 
@@ -345,7 +348,7 @@ class Service:
                 failed=result.failed,
                 stopped=result.delivery,
             )
-        self._alert_metrics()
+        record_alerts(self.metrics, self.runtime.store.engine)
 
     def _digests(self) -> None:
         assert self.runtime is not None
@@ -374,9 +377,6 @@ class Service:
         logger.info("retention_purged", retention_days=days, **counts)
 
     # ------------------------------------------------------------------ reporting
-
-    def _alert_metrics(self) -> None:
-        record_alerts(self.metrics, self.runtime.store.engine if self.runtime else None)
 
     def status_line(self) -> str:
         if self.runtime is None:

@@ -243,6 +243,21 @@ def held_by_others(engine: sa.Engine, holder: str) -> set[str]:
         )
 
 
+def next_foreign_expiry(engine: sa.Engine, holder: str) -> float | None:
+    """Seconds until the first lease another replica holds expires (None: none held). A live
+    replica renews long before; one this close to expiry has most likely died."""
+    with engine.connect() as connection:
+        value = connection.execute(
+            sa.text(
+                "SELECT extract(epoch FROM min(expires_at) - clock_timestamp()) FROM leases"
+                " WHERE holder IS NOT NULL AND holder <> :holder"
+                " AND expires_at > clock_timestamp()"
+            ),
+            {"holder": holder},
+        ).scalar()
+    return None if value is None else float(value)
+
+
 def mail_mark(engine: sa.Engine) -> int:
     """A number that grows whenever any replica stores a new message (the newest id)."""
     with engine.connect() as connection:
