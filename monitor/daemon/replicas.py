@@ -161,14 +161,14 @@ class Replicas:
             logger.info("account_sync_ended", account=account, generation=lease.generation)
 
     def may_evaluate(self) -> bool:
-        """Only the evaluation lease's holder evaluates, and not before every account has been
-        synced once by some replica: half-synced mail (Inbox in, Sent not yet) gives false
-        alerts."""
+        """Only the evaluation lease's holder evaluates, and not before every account's first
+        pass has ended on some replica: half-synced mail (Inbox in, Sent not yet) gives false
+        alerts. A pass that failed counts (a wrong password must not hold up every client)."""
         from monitor.store.sources import account_health
 
         if not self.evaluates:
             return False
-        synced = {h.account for h in account_health(self.engine) if h.last_success is not None}
+        synced = {h.account for h in account_health(self.engine) if h.last_attempt is not None}
         if any(a not in synced for a in self.accounts):
             return False
         self._evaluated_mark = mail_mark(self.engine)

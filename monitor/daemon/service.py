@@ -14,8 +14,9 @@ and STOPPING=1 on the way out.
 
 On PostgreSQL, replicas share the accounts and the evaluation through leases
 (:mod:`monitor.daemon.replicas`); every replica delivers from the outbox. The guarded jobs are
-:mod:`monitor.daemon.jobs`, the account checks and watchers :mod:`monitor.daemon.accounts`. Time comes from one :class:`~monitor.daemon.clock.Clock` and
-the scheduler from ``scheduler_factory``, both injectable.
+:mod:`monitor.daemon.jobs`, the account checks and watchers :mod:`monitor.daemon.accounts`.
+Time comes from one :class:`~monitor.daemon.clock.Clock`, the scheduler from
+``scheduler_factory``, both injectable.
 """
 
 from __future__ import annotations
