@@ -41,6 +41,7 @@ from monitor.store.leases import (
     EVALUATION,
     Lease,
     account_lease,
+    bound_idle_transactions,
     heartbeat,
     held_by_others,
     leave,
@@ -307,6 +308,9 @@ def replicas_for(
     if runtime.store.dialect != "postgresql":
         return None
     config = runtime.config
+    # Generous next to the sync batches' own bound (a lease): a thread rebuild may compute for
+    # a while between two statements of one transaction.
+    bound_idle_transactions(runtime.store.engine, max(2 * config.replicas.lease_seconds, 60.0))
     return Replicas(
         runtime.store.engine,
         replica_id=config.replicas.id or default_replica_id(),

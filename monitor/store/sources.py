@@ -174,8 +174,6 @@ def record_attempt(
     batches: a replica that lost the account records nothing (:class:`~monitor.errors.LeaseLost`).
     """
     with engine.begin() as connection:
-        if lease is not None:
-            hold(connection, lease)
         row = connection.execute(
             sa.select(account_state).where(account_state.c.account == account)
         ).first()
@@ -204,6 +202,8 @@ def record_attempt(
             connection.execute(
                 sa.update(account_state).where(account_state.c.account == account).values(**values)
             )
+        if lease is not None:
+            hold(connection, lease)  # last: the lease row is locked only until the commit
     return AccountHealth(account=account, **values), newly_escalated  # type: ignore[arg-type]
 
 

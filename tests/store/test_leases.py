@@ -19,6 +19,7 @@ from monitor.sources.pipeline import from_raw
 from monitor.sources.sink import FolderState, FolderWrite, Item
 from monitor.store.leases import (
     account_lease,
+    bound_idle_transactions,
     bound_transaction,
     heartbeat,
     hold,
@@ -221,3 +222,20 @@ def test_two_replicas_asking_at_once_never_both_get_the_lease(store) -> None:
         thread.join()
 
     assert sorted(lease is not None for lease in got) == [False, True]
+
+
+def test_a_replica_frozen_inside_any_transaction_loses_it_after_the_bound(store_url) -> None:
+    """Not only sync batches: a replica stopped in any transaction (a thread rebuild) has it
+    ended by the server, and the rows it locked are free for the others again."""
+    engine = sa.create_engine(store_url)
+    bound_idle_transactions(engine, 0.5)
+    connection = engine.connect()
+    connection.begin()
+    connection.execute(sa.text("SELECT 1"))
+    time.sleep(1.0)
+
+    with pytest.raises(sa.exc.DBAPIError):
+        connection.execute(sa.text("SELECT 1"))
+    connection.invalidate()
+    connection.close()
+    engine.dispose()
