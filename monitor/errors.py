@@ -4,6 +4,7 @@
     ├── ConfigError            the configuration is wrong: fix the file; never retried
     │   └── SecretError        a secret could not be read from its file or variable
     ├── StoreError             the database refused or is at an unexpected schema
+    │   └── LeaseLost          another replica took this one's lease: stop, commit nothing
     ├── IngestError            a mailbox path cannot be read at all (one bad message is not an
     │                          error: it is quarantined with its reason and the ingest goes on)
     └── SourceError            talking to a mail server failed
@@ -43,6 +44,15 @@ class SecretError(ConfigError):
 
 class StoreError(RelmonError):
     """The store could not be opened, migrated or written."""
+
+
+class LeaseLost(StoreError):
+    """This replica no longer holds the lease its work needs (it expired, or another replica
+    took it over): the transaction that found out was rolled back, and the work stops."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"the lease {name!r} is no longer held by this replica")
 
 
 class IngestError(RelmonError):

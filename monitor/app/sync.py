@@ -18,6 +18,7 @@ import structlog
 from monitor.app.runtime import Runtime
 from monitor.clock import utcnow
 from monitor.config import Account
+from monitor.errors import LeaseLost
 from monitor.sources.local import LocalFolder, discover
 from monitor.sources.local_source import FolderReport, ingest_folder
 from monitor.sources.registry import open_source
@@ -25,6 +26,7 @@ from monitor.sources.report import AccountCheck, AccountSync, ErrorKind
 from monitor.sources.source import MailSource, SourceContext
 from monitor.store.conversations import rethread
 from monitor.store.guard import describe_error, is_store_error
+from monitor.store.leases import Lease
 from monitor.store.sink import StoreSink
 from monitor.store.sources import record_attempt
 
@@ -62,8 +64,10 @@ def context_of(runtime: Runtime, *, now: datetime, workers: int | None = None) -
     )
 
 
-def sink_of(runtime: Runtime, account: str, *, now: datetime) -> StoreSink:
-    return StoreSink(runtime.store.engine, runtime.directory, account=account, now=now)
+def sink_of(
+    runtime: Runtime, account: str, *, now: datetime, lease: Lease | None = None
+) -> StoreSink:
+    return StoreSink(runtime.store.engine, runtime.directory, account=account, now=now, lease=lease)
 
 
 def source_of(runtime: Runtime, account: Account, *, now: datetime) -> MailSource:
@@ -106,13 +110,16 @@ def sync_source(
     now: datetime,
     should_stop: Callable[[], bool] = lambda: False,
     workers: int | None = None,
+    lease: Lease | None = None,
 ) -> AccountSync:
     """One pass of the account's source into the store; raises what the source raises.
 
     ``workers``: analysis processes for large passes (None: one per core; 0: in this process).
+    ``lease``: the account's lease (several replicas), checked by every commit.
     """
     source = open_source(account, context_of(runtime, now=now, workers=workers))
-    return source.sync(sink_of(runtime, account.name, now=now), should_stop=should_stop)
+    sink = sink_of(runtime, account.name, now=now, lease=lease)
+    return source.sync(sink, should_stop=should_stop)
 
 
 def sync_account(
@@ -121,14 +128,21 @@ def sync_account(
     *,
     now: datetime,
     should_stop: Callable[[], bool] = lambda: False,
+    lease: Lease | None = None,
 ) -> AccountSync:
     """One sync pass over one account. Never raises for a source failure: the failure is
     recorded (and escalated to the operator after repeated authentication failures) and
-    reported, so one account failing never stops the others."""
+    reported, so one account failing never stops the others.
+
+    With a ``lease`` (several replicas), raises :class:`~monitor.errors.LeaseLost` when a commit
+    found the lease gone: that commit was rolled back, and nothing more is written or recorded
+    for the account by this replica."""
     started = time.perf_counter()
     structlog.contextvars.bind_contextvars(account=account.name)
     try:
-        result = sync_source(runtime, account, now=now, should_stop=should_stop)
+        result = sync_source(runtime, account, now=now, should_stop=should_stop, lease=lease)
+    except LeaseLost:
+        raise  # another replica has the account now; its record is the one that counts
     except Exception as err:
         # A database error's text holds the statement and its values (subjects, addresses):
         # what is recorded, logged and mailed to the operator is its content-free description.
@@ -148,7 +162,7 @@ def sync_account(
     if result.error_kind is None:
         rethread(runtime.store.engine)
         _act_on_replies(runtime, now=now)
-    _record(runtime, account, result, now=now)
+    _record(runtime, account, result, now=now, lease=lease)  # fenced too: raises LeaseLost
     result.seconds = time.perf_counter() - started
     logger.info(
         "account_synced",
@@ -172,7 +186,9 @@ def _act_on_replies(runtime: Runtime, *, now: datetime) -> None:
         logger.exception("alert_replies_failed")
 
 
-def _record(runtime: Runtime, account: Account, result: AccountSync, *, now: datetime) -> None:
+def _record(
+    runtime: Runtime, account: Account, result: AccountSync, *, now: datetime, lease: Lease | None
+) -> None:
     """Count the attempt; say so once when the failures call for the operator."""
     error_kind = result.error_kind.value if result.error_kind else None
     health, escalated = record_attempt(
@@ -184,6 +200,7 @@ def _record(runtime: Runtime, account: Account, result: AccountSync, *, now: dat
         escalate_after=account.failures_before_alert
         if result.error_kind is ErrorKind.AUTH
         else account.failures_before_alert * 4,
+        lease=lease,
     )
     result.escalated = escalated
     if escalated:

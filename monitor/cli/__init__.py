@@ -55,6 +55,7 @@ def _register() -> None:
         ingest_cmd,
         report_cmd,
         run_cmd,
+        status_cmd,
         sync_cmd,
         web_cmd,
     )
@@ -63,6 +64,7 @@ def _register() -> None:
         config_cmd,
         db_cmd,
         run_cmd,
+        status_cmd,
         accounts_cmd,
         sync_cmd,
         ingest_cmd,

@@ -10,7 +10,7 @@ from pathlib import Path
 from monitor.config.accounts import parse_accounts
 from monitor.config.alerts import parse_alerts
 from monitor.config.clients import parse_clients
-from monitor.config.daemon import parse_daemon
+from monitor.config.daemon import parse_daemon, parse_replicas
 from monitor.config.model import Config
 from monitor.config.paths import find_config_path
 from monitor.config.privacy import parse_privacy
@@ -41,6 +41,7 @@ def parse_config(data: Mapping[str, object], path: Path | None = None) -> Config
     privacy = parse_privacy(root, problems)
     alerts = parse_alerts(root.table("alerts"), root.table("smtp"), base, problems)
     daemon = parse_daemon(root, problems)
+    replicas = parse_replicas(root, store.url, problems)
     webhooks = parse_webhooks(root, base, problems)
     web = parse_web(root, base, problems)
     check_slugs(clients, problems)
@@ -63,6 +64,7 @@ def parse_config(data: Mapping[str, object], path: Path | None = None) -> Config
         webhooks=webhooks,
         web=web,
         reports=reports,
+        replicas=replicas,
     )
 
 

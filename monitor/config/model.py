@@ -221,6 +221,19 @@ class Daemon:
 
 
 @dataclass(frozen=True)
+class Replicas:
+    """Several `relmon run` on one PostgreSQL: accounts shared out by leases in the database."""
+
+    lease_seconds: float = 30.0  # a lease not renewed for this long passes to another replica
+    id: str | None = None  # this replica's name; None: host name and process id
+
+    @property
+    def heartbeat_seconds(self) -> float:
+        """How often leases are renewed: three chances before one expires."""
+        return self.lease_seconds / 3
+
+
+@dataclass(frozen=True)
 class Alerts:
     """Who hears about alerts, how and when."""
 
@@ -285,6 +298,7 @@ class Config:
     webhooks: tuple[Webhook, ...] = ()  # [[webhooks]]: signed HTTP POSTs of alerts
     web: Web = field(default_factory=Web)
     reports: Reports = field(default_factory=Reports)  # [reports]: the weekly portfolio email
+    replicas: Replicas = field(default_factory=Replicas)  # [replicas]: leases on PostgreSQL
 
     def member(self, address: str) -> Member | None:
         return next(

@@ -110,6 +110,20 @@ class Jobs:
             next_run_time=self.clock.now() if first else undefined,
         )
 
+    def stop(self, seconds: float) -> bool:
+        """Pause the scheduler and wait up to ``seconds`` for running jobs; False if one is
+        still running then (a server that stopped answering mid-command)."""
+        scheduler = self.scheduler
+        scheduler.pause()
+        finished = threading.Event()
+
+        def wait_for_jobs() -> None:
+            scheduler.shutdown(wait=True)
+            finished.set()
+
+        threading.Thread(target=wait_for_jobs, daemon=True).start()
+        return finished.wait(seconds)
+
     def remove_except(self, prefix: str, wanted: set[str]) -> None:
         """Unschedule the jobs named ``prefix…`` that are not in ``wanted``."""
         for job in self.scheduler.get_jobs():

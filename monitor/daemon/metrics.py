@@ -9,7 +9,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -18,6 +20,10 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+
+if TYPE_CHECKING:
+    from monitor.app.runtime import Runtime
+    from monitor.daemon.jobs import Scheduler
 
 
 class Metrics:
@@ -101,3 +107,31 @@ def serve(
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
     return server
+
+
+def record_alerts(metrics: Metrics, engine: sa.Engine) -> None:
+    """The open alerts by kind and severity, and the outbox's depth and failures."""
+    from monitor.alerts.outbox import problems
+    from monitor.store.status import open_alert_counts
+
+    counts = open_alert_counts(engine)
+    metrics.open_alerts.clear()
+    for kind, severity, count in counts:
+        metrics.open_alerts.labels(kind=kind, severity=severity).set(count)
+    state = problems(engine)
+    metrics.outbox_depth.set(float(str(state["pending"])))
+    failed = state["failed"]
+    metrics.outbox_failed.set(len(failed) if isinstance(failed, list) else 0)
+
+
+def health_of(runtime: Runtime | None, scheduler: Scheduler | None) -> tuple[bool, str]:
+    """``/healthz``: the scheduler runs and the database answers."""
+    from monitor.store.status import ping
+
+    if runtime is None or scheduler is None or not scheduler.running:
+        return False, "scheduler not running"
+    try:
+        ping(runtime.store.engine)
+    except Exception as err:  # noqa: BLE001 - reported, not raised
+        return False, f"database does not answer: {type(err).__name__}"
+    return True, "ok"

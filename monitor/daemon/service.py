@@ -12,9 +12,11 @@ one is rejected with a log line and the old one kept. systemd hears READY=1 once
 and the accounts were checked, STATUS= after each job, WATCHDOG=1 while the scheduler is alive,
 and STOPPING=1 on the way out.
 
-The guarded jobs are :mod:`monitor.daemon.jobs`, the account checks and watchers
-:mod:`monitor.daemon.accounts`. Time comes from one :class:`~monitor.daemon.clock.Clock` and
-the scheduler from ``scheduler_factory``, both injectable.
+On PostgreSQL, replicas share the accounts and the evaluation through leases
+(:mod:`monitor.daemon.replicas`); every replica delivers from the outbox. The guarded jobs are
+:mod:`monitor.daemon.jobs`, the account checks and watchers :mod:`monitor.daemon.accounts`.
+Time comes from one :class:`~monitor.daemon.clock.Clock`, the scheduler from
+``scheduler_factory``, both injectable.
 """
 
 from __future__ import annotations
@@ -25,9 +27,8 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import timedelta
-from types import FrameType
 
 import structlog
 from apscheduler.triggers.cron import CronTrigger
@@ -40,9 +41,13 @@ from monitor.config.validation import load_checked_config
 from monitor.daemon.accounts import Watchers, check_accounts
 from monitor.daemon.clock import Clock
 from monitor.daemon.jobs import MAX_BACKOFF, Jobs, Scheduler, build_scheduler
-from monitor.daemon.metrics import Metrics, serve
+from monitor.daemon.lifecycle import install_signals, reloaded
+from monitor.daemon.metrics import Metrics, health_of, record_alerts, serve
 from monitor.daemon.notify import Notifier, watchdog_interval
+from monitor.daemon.replicas import Replicas, replicas_for
 from monitor.errors import ConfigError, RelmonError
+from monitor.sources.report import AccountSync
+from monitor.store.leases import Lease
 
 logger = structlog.get_logger()
 
@@ -57,6 +62,7 @@ class Service:
     runtime: Runtime | None = None
     jobs: Jobs | None = None
     watchers: Watchers = field(default_factory=Watchers)
+    replicas: Replicas | None = None  # on PostgreSQL: this replica's leases
     _stop: threading.Event = field(default_factory=threading.Event)
     _reload: threading.Event = field(default_factory=threading.Event)
     _signals: int = 0
@@ -86,6 +92,7 @@ class Service:
             return 78  # EX_CONFIG: systemd's RestartPreventExitStatus can keep it from looping
         self._install_signals()
         self.runtime = Runtime.open(config)  # applies pending migrations
+        self.replicas = replicas_for(self.runtime, on_taken=self._taken, on_dropped=self._dropped)
         if not check_accounts(self.runtime, self._stop):
             return self._shutdown()  # told to stop while still starting
         self.start_scheduler(config)
@@ -119,20 +126,14 @@ class Service:
         self._stop.set()
 
     def _install_signals(self) -> None:
-        def on_stop(signum: int, _frame: FrameType | None) -> None:
-            self._signals += 1
-            if self._signals > 1:
-                os._exit(130)  # the second signal: at once
-            logger.info("daemon_stopping", signal=signal.Signals(signum).name)
-            self._stop.set()
+        install_signals(self._on_stop_signal, self._reload.set)
 
-        def on_hup(_signum: int, _frame: FrameType | None) -> None:
-            self._reload.set()
-
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, on_stop)
-            signal.signal(signal.SIGINT, on_stop)
-            signal.signal(signal.SIGHUP, on_hup)
+    def _on_stop_signal(self, signum: int) -> None:
+        self._signals += 1
+        if self._signals > 1:
+            os._exit(130)  # the second signal: at once
+        logger.info("daemon_stopping", signal=signal.Signals(signum).name)
+        self._stop.set()
 
     def _shutdown(self) -> int:
         self.notifier.send(STOPPING=1, STATUS="stopping: finishing the current batch")
@@ -140,24 +141,18 @@ class Service:
         stop_seconds = self.runtime.config.daemon.stop_seconds
         deadline = self.clock.monotonic() + stop_seconds
         self.watchers.stop_all()
-        if self.jobs is not None:
-            scheduler = self.jobs.scheduler
-            scheduler.pause()
-            finished = threading.Event()
-
-            def wait_for_jobs() -> None:
-                scheduler.shutdown(wait=True)
-                finished.set()
-
-            threading.Thread(target=wait_for_jobs, daemon=True).start()
-            if not finished.wait(max(0.0, deadline - self.clock.monotonic())):
-                # A job is stuck (a server that stopped answering mid-command). What it has not
-                # committed is rolled back by the database and fetched again next time.
-                running = sorted(self.jobs.running)
-                logger.warning("daemon_stop_timeout", waited=stop_seconds, running=running)
-                logger.info("daemon_stopped")
-                sys.stdout.flush()
-                os._exit(0)  # the stuck worker thread would otherwise hold up interpreter exit
+        if self.jobs is not None and not self.jobs.stop(
+            max(0.0, deadline - self.clock.monotonic())
+        ):
+            # A job is stuck (a server that stopped answering mid-command). What it has not
+            # committed is rolled back by the database and fetched again next time.
+            running = sorted(self.jobs.running)
+            logger.warning("daemon_stop_timeout", waited=stop_seconds, running=running)
+            logger.info("daemon_stopped")
+            sys.stdout.flush()
+            os._exit(0)  # the stuck worker thread would otherwise hold up interpreter exit
+        if self.replicas is not None:
+            self.replicas.release_all()  # the others take over now, not a lease's length later
         self.runtime.close()
         logger.info("daemon_stopped")
         return 0
@@ -166,32 +161,12 @@ class Service:
         """SIGHUP: take a new configuration, or keep the old one when the new one is invalid."""
         assert self.runtime is not None
         self.notifier.send(RELOADING=1, MONOTONIC_USEC=int(self.clock.monotonic() * 1e6))
-        try:
-            config = load_checked_config(self.config_path)
-        except ConfigError as err:
-            logger.error(
-                "config_reload_rejected",
-                problems=err.problems,
-                path=err.path,
-                kept="the running configuration",
-            )
-            self.notifier.send(
-                READY=1, STATUS="configuration reload rejected; running with the previous one"
-            )
+        runtime = reloaded(self.runtime, self.config_path, self.notifier)
+        if runtime is None:
             return
-        old = self.runtime
-        if config.store.url != old.config.store.url:
-            logger.warning(
-                "config_reload_store_unchanged",
-                reason="a new store URL takes effect at the next start",
-            )
-            config = replace(config, store=old.config.store)
-        self.runtime = Runtime(
-            config=config, store=old.store, directory=config.directory(), analyzer=None
-        )
-        from monitor.store.messages import reattribute
-
-        reattribute(old.store.engine, self.runtime.directory, config.attribution_fingerprint())
+        self.runtime, config = runtime, runtime.config
+        if self.replicas is not None:
+            self.replicas.set_accounts([a.name for a in config.accounts])
         self._schedule_accounts(config)
         logger.info("config_reloaded", accounts=len(config.accounts), clients=len(config.clients))
         self.notifier.send(READY=1, STATUS=self.status_line())
@@ -219,6 +194,10 @@ class Service:
         jobs.add("digests", self._digests, IntervalTrigger(minutes=5), first=True)
         nightly = CronTrigger(hour=daemon.purge_hour, minute=30, timezone=config.team.tz)
         jobs.add("purge", self._purge, nightly)
+        if self.replicas is not None:
+            self._leases()  # announce this replica; it takes its share at the next beat
+            beat_every = IntervalTrigger(seconds=config.replicas.heartbeat_seconds)
+            jobs.add("leases", self._leases, beat_every)
         self._schedule_accounts(config)
         jobs.scheduler.start()
         return jobs
@@ -234,9 +213,15 @@ class Service:
             jitter = every * config.daemon.sync_jitter
             work = functools.partial(self._sync, account.name)
             self.jobs.add(job_id, work, IntervalTrigger(seconds=every, jitter=jitter), first=True)
-            # New mail between passes starts a sync at once, where the source can tell.
-            on_change = functools.partial(self._changed, account.name)
-            self.watchers.replace(account.name, source.watch(on_change))
+            if self.replicas is None or account.name in self.replicas.held_accounts():
+                self._watch(account)
+
+    def _watch(self, account: Account) -> None:
+        """New mail between passes starts a sync at once, where the source can tell."""
+        assert self.runtime is not None
+        source = sync.source_of(self.runtime, account, now=self.clock.now())
+        on_change = functools.partial(self._changed, account.name)
+        self.watchers.replace(account.name, source.watch(on_change))
 
     def _changed(self, account: str, _folder: str) -> None:
         self.wake(account=account)
@@ -263,9 +248,9 @@ class Service:
         account = runtime.config.account(name)
         if account is None:
             return
-        result = sync.sync_account(
-            runtime, account, now=self.clock.now(), should_stop=lambda: self.stopping
-        )
+        result = self._pass(runtime, account)
+        if result is None:
+            return
         if result.error_kind is None:
             self._synced_at[name] = self.clock.wall()
             self.metrics.last_sync.labels(account=name).set(self._synced_at[name])
@@ -280,6 +265,39 @@ class Service:
         with self.jobs.lock:
             self._evaluate_due = self._evaluate_due or bool(new)
         self.notifier.status(self.status_line())
+
+    def _pass(self, runtime: Runtime, account: Account) -> AccountSync | None:
+        """One pass; with replicas, only under the account's lease. None: another replica's
+        account, or the lease was lost during the pass (that commit was rolled back)."""
+
+        def one(lease: Lease | None, lost: Callable[[], bool]) -> AccountSync:
+            stop = lambda: self.stopping or lost()  # noqa: E731
+            return sync.sync_account(
+                runtime, account, now=self.clock.now(), should_stop=stop, lease=lease
+            )
+
+        if self.replicas is None:
+            return one(None, lambda: False)
+        return self.replicas.under_lease(account.name, one)
+
+    def _leases(self) -> None:
+        assert self.replicas is not None
+        beat = self.replicas.heartbeat()
+        if beat.evaluate:
+            self.run_soon("evaluate")  # another replica stored new mail
+        if beat.again_in is not None:
+            self.run_soon("leases", beat.again_in)
+
+    def _taken(self, name: str) -> None:
+        assert self.runtime is not None
+        account = self.runtime.config.account(name)
+        if account is not None and self.jobs is not None:
+            self._watch(account)
+            self.run_soon(f"sync:{name}")
+
+    def _dropped(self, _name: str) -> None:
+        assert self.replicas is not None
+        self.watchers.keep_only(set(self.replicas.held_accounts()))
 
     def _back_off(self, runtime: Runtime, account: Account) -> None:
         """Failing accounts back off: a bad password is not retried in a tight loop."""
@@ -304,6 +322,8 @@ class Service:
 
     def _evaluate(self) -> None:
         assert self.runtime is not None and self.jobs is not None
+        if self.replicas is not None and not self.replicas.may_evaluate():
+            return
         with self.jobs.lock:
             if self.jobs.any_running("sync:"):
                 # Half-synced mail gives false alerts; the last sync to finish calls us again.
@@ -312,7 +332,7 @@ class Service:
             self._evaluate_due = False
         result = alerting.evaluate_alerts(self.runtime, now=self.clock.now())
         logger.info("alerts_evaluated", transitions=len(result.events))
-        self._alert_metrics()
+        record_alerts(self.metrics, self.runtime.store.engine)
         if result.events:
             self.run_soon("deliver")
 
@@ -329,10 +349,12 @@ class Service:
                 failed=result.failed,
                 stopped=result.delivery,
             )
-        self._alert_metrics()
+        record_alerts(self.metrics, self.runtime.store.engine)
 
     def _digests(self) -> None:
         assert self.runtime is not None
+        if self.replicas is not None and not self.replicas.evaluates:
+            return
         from monitor.app.weekly import send_weekly_reports
 
         now = self.clock.now()
@@ -344,6 +366,8 @@ class Service:
 
     def _purge(self) -> None:
         assert self.runtime is not None
+        if self.replicas is not None and not self.replicas.evaluates:
+            return
         days = self.runtime.config.privacy.retention_days
         if not days:
             return
@@ -355,21 +379,6 @@ class Service:
 
     # ------------------------------------------------------------------ reporting
 
-    def _alert_metrics(self) -> None:
-        from monitor.alerts.outbox import problems
-        from monitor.store.status import open_alert_counts
-
-        assert self.runtime is not None
-        engine = self.runtime.store.engine
-        counts = open_alert_counts(engine)
-        self.metrics.open_alerts.clear()
-        for kind, severity, count in counts:
-            self.metrics.open_alerts.labels(kind=kind, severity=severity).set(count)
-        state = problems(engine)
-        self.metrics.outbox_depth.set(float(str(state["pending"])))
-        failed = state["failed"]
-        self.metrics.outbox_failed.set(len(failed) if isinstance(failed, list) else 0)
-
     def status_line(self) -> str:
         if self.runtime is None:
             return "starting"
@@ -378,21 +387,14 @@ class Service:
             name for name, count in self._account_failures.items() if count and config.account(name)
         )
         parts = [f"{len(config.accounts)} accounts", f"{len(config.clients)} clients"]
+        if self.replicas is not None:
+            parts[0] += f" ({len(self.replicas.held_accounts())} held here)"
         if failing:
             parts.append(f"failing: {', '.join(failing)}")
         return "; ".join(parts)
 
     def healthy(self) -> tuple[bool, str]:
-        from monitor.store.status import ping
-
-        scheduler = self.scheduler
-        if self.runtime is None or scheduler is None or not scheduler.running:
-            return False, "scheduler not running"
-        try:
-            ping(self.runtime.store.engine)
-        except Exception as err:  # noqa: BLE001 - reported, not raised
-            return False, f"database does not answer: {type(err).__name__}"
-        return True, "ok"
+        return health_of(self.runtime, self.scheduler)
 
 
 __all__ = ["RelmonError", "Service"]

@@ -340,3 +340,29 @@ web_users = sa.Table(
     sa.Column("password_hash", sa.Text, nullable=False),
     sa.Column("changed_at", UTCDateTime, nullable=False),
 )
+
+# Several `relmon run` replicas on one PostgreSQL (unused on SQLite, where one process runs).
+# A lease is a named piece of work ("account:NAME", "evaluation") held by one replica until
+# ``expires_at`` by the database's clock; ``generation`` grows on every change of hands, and
+# every commit of a sync checks it (fencing), so a replica that stalled past its lease commits
+# nothing after another took over.
+leases = sa.Table(
+    "leases",
+    metadata,
+    sa.Column("name", sa.String(300), primary_key=True),
+    sa.Column("holder", sa.String(200)),  # NULL: released
+    sa.Column("generation", sa.BigInteger, nullable=False),
+    sa.Column("acquired_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+)
+
+# The replicas alive: each renews its row with its heartbeat; the accounts are shared among
+# the rows not yet expired.
+replicas = sa.Table(
+    "replicas",
+    metadata,
+    sa.Column("id", sa.String(200), primary_key=True),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("seen_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+)

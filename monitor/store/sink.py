@@ -1,5 +1,12 @@
 """The store side of :class:`monitor.sources.sink.MailSink`: one account's writes, each step of
-a sync in one transaction."""
+a sync in one transaction.
+
+With several replicas on PostgreSQL the sink carries the account's lease, and every write (a
+batch, its sightings and its cursor) checks inside its own transaction, just before the commit,
+that the lease is still this replica's at the same generation (:func:`monitor.store.leases.hold`).
+A replica that stalled past its lease (a long pause, a frozen process) therefore commits
+nothing once another has taken the account over: the write raises
+:class:`~monitor.errors.LeaseLost` and its transaction rolls back."""
 
 from __future__ import annotations
 
@@ -11,6 +18,7 @@ import sqlalchemy as sa
 
 from monitor.core.addresses import Directory
 from monitor.sources.sink import FolderState, FolderWrite, SaveResult, Written
+from monitor.store.leases import Lease, bound_transaction, hold
 from monitor.store.messages import save_items
 from monitor.store.sources import (
     get_folder_state,
@@ -26,9 +34,16 @@ class StoreSink:
     """Writes of one account's sync pass, stamped with the pass's time."""
 
     def __init__(
-        self, engine: sa.Engine, directory: Directory, *, account: str, now: datetime
+        self,
+        engine: sa.Engine,
+        directory: Directory,
+        *,
+        account: str,
+        now: datetime,
+        lease: Lease | None = None,
     ) -> None:
         self.engine = engine
+        self.lease = lease  # the account's lease, checked at every commit (None: no replicas)
         self.directory = directory
         self.account = account
         self.now = now
@@ -50,7 +65,12 @@ class StoreSink:
 
     def write(self, folder: str, change: FolderWrite) -> Written:
         with self._write_lock, self.engine.begin() as connection:
-            return self._apply(connection, folder, change)
+            if self.lease is not None:
+                bound_transaction(connection, self.lease)
+            written = self._apply(connection, folder, change)
+            if self.lease is not None:
+                hold(connection, self.lease)  # raises LeaseLost: the whole batch rolls back
+            return written
 
     def _apply(self, connection: sa.Connection, folder: str, change: FolderWrite) -> Written:
         account, now = self.account, self.now

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from monitor.core.sanitise import clean_text
 from monitor.sources.sink import FolderState as FolderState  # re-exported
+from monitor.store.leases import Lease, hold
 from monitor.store.messages import chunks, insert_ignoring_conflicts
 from monitor.store.schema import account_state, folder_state, quarantine, sightings
 
@@ -163,11 +164,14 @@ def record_attempt(
     error_kind: str | None = None,
     error: str | None = None,
     escalate_after: int = 3,
+    lease: Lease | None = None,
 ) -> tuple[AccountHealth, bool]:
     """Record a sync attempt; returns the new health and whether this attempt escalated.
 
     Authentication failures escalate to an operator-visible error after ``escalate_after``
     consecutive failures, once; a success resets the count and clears the escalation.
+    With the account's ``lease`` (several replicas) the record is fenced like the sync's
+    batches: a replica that lost the account records nothing (:class:`~monitor.errors.LeaseLost`).
     """
     with engine.begin() as connection:
         row = connection.execute(
@@ -198,6 +202,8 @@ def record_attempt(
             connection.execute(
                 sa.update(account_state).where(account_state.c.account == account).values(**values)
             )
+        if lease is not None:
+            hold(connection, lease)  # last: the lease row is locked only until the commit
     return AccountHealth(account=account, **values), newly_escalated  # type: ignore[arg-type]
 
 

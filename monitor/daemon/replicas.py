@@ -1,0 +1,321 @@
+"""Several ``relmon run`` on one PostgreSQL: this replica's share of the accounts, and whether it
+is the one that evaluates, kept by a heartbeat through leases in the database
+(:mod:`monitor.store.leases`); there is no other coordinator.
+
+Every heartbeat (a third of ``[replicas] lease_seconds``) this replica
+
+1. says it is alive (its row in ``replicas``),
+2. renews the leases it holds; one it can no longer renew is lost (``lease.lost``) and its
+   account is left to whoever took it,
+3. works out its fair share, ``ceil(accounts / live replicas)``, releases idle accounts above
+   it (a replica joined) and takes free or expired ones below it (a replica left or died),
+4. takes the evaluation lease if nobody holds it,
+5. asks for its next beat early when another replica's lease runs out before it: that replica
+   stopped renewing, and its accounts are taken over within a lease of its last renewal.
+
+The first heartbeat only announces the replica: replicas started together then all count each
+other before anyone takes a share. A sync runs only under its account's lease and every one of
+its commits checks that lease (the fence in :class:`monitor.store.sink.StoreSink`), so a
+replica that was paused past its lease and resumes commits nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import threading
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+import structlog
+
+from monitor.app.runtime import Runtime
+from monitor.errors import LeaseLost
+from monitor.sources.report import AccountSync
+from monitor.store.guard import describe_error
+from monitor.store.leases import (
+    ACCOUNT_PREFIX,
+    EVALUATION,
+    Lease,
+    account_lease,
+    bound_idle_transactions,
+    heartbeat,
+    held_by_others,
+    leave,
+    live_replicas,
+    mail_mark,
+    next_foreign_expiry,
+    release,
+    renew,
+    take,
+)
+
+logger = structlog.get_logger()
+
+
+@dataclass(frozen=True)
+class Beat:
+    evaluate: bool  # this replica evaluates, and new mail came in since it last did
+    again_in: float | None  # beat again this many seconds from now, before the next beat
+
+
+def default_replica_id() -> str:
+    """Host name and process id: unique among running replicas, new after a restart."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Replicas:
+    """This replica's leases. ``on_taken(account)`` and ``on_dropped(account)`` are called (on
+    the heartbeat's thread) when an account's lease is taken, and when it is released or lost."""
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        *,
+        replica_id: str,
+        lease_seconds: float,
+        accounts: Sequence[str],
+        on_taken: Callable[[str], None] = lambda _account: None,
+        on_dropped: Callable[[str], None] = lambda _account: None,
+    ) -> None:
+        self.engine = engine
+        self.id = replica_id
+        self.lease_seconds = lease_seconds
+        self.accounts = list(accounts)
+        self.on_taken = on_taken
+        self.on_dropped = on_dropped
+        self._held: dict[str, Lease] = {}  # lease name -> lease
+        self._busy: set[str] = set()  # accounts syncing now: never released for fairness
+        self._lock = threading.Lock()
+        self._beats = 0
+        self._evaluated_mark = -1  # the store's mail mark at the last evaluation
+
+    # ------------------------------------------------------------------ what the jobs ask
+
+    @property
+    def evaluates(self) -> bool:
+        with self._lock:
+            return EVALUATION in self._held
+
+    def held_accounts(self) -> list[str]:
+        with self._lock:
+            return sorted(n[len(ACCOUNT_PREFIX) :] for n in self._held if n != EVALUATION)
+
+    def begin(self, account: str) -> Lease | None:
+        """The account's lease if this replica holds it, marked busy until :meth:`end`."""
+        with self._lock:
+            lease = self._held.get(account_lease(account))
+            if lease is not None:
+                self._busy.add(account)
+            return lease
+
+    def end(self, account: str) -> None:
+        with self._lock:
+            self._busy.discard(account)
+
+    def holds(self, lease: Lease) -> bool:
+        """Whether ``lease`` is still held as far as the last heartbeat knows."""
+        with self._lock:
+            current = self._held.get(lease.name)
+        return current is not None and current.generation == lease.generation
+
+    def lost(self, lease: Lease, *, why: str) -> None:
+        """A commit found ``lease`` gone: forget it (once) and say so."""
+        with self._lock:
+            current = self._held.get(lease.name)
+            if current is None or current.generation != lease.generation:
+                return
+            del self._held[lease.name]
+        self._say_lost(lease, why)
+
+    def set_accounts(self, accounts: Sequence[str]) -> None:
+        """The configured accounts changed (a reload): give up the leases of removed ones."""
+        self.accounts = list(accounts)
+        for lease in self._leases():
+            if lease.name != EVALUATION and lease.name[len(ACCOUNT_PREFIX) :] not in accounts:
+                self._release(lease, why="account removed")
+
+    def under_lease(
+        self,
+        account: str,
+        work: Callable[[Lease, Callable[[], bool]], AccountSync],
+    ) -> AccountSync | None:
+        """``work(lease, lost)`` while the account's lease is held (``lost()`` says whether the
+        heartbeat has since lost it); None if another replica holds the account, or if a commit
+        of ``work`` found the lease gone (that commit was rolled back)."""
+        lease = self.begin(account)
+        if lease is None:
+            return None
+        # Which replica synced what, and when: with several, the start matters as much as the
+        # end (``account_synced``, not logged for a pass cut short by a lost lease).
+        logger.info("account_sync_started", account=account, generation=lease.generation)
+        try:
+            return work(lease, lambda: not self.holds(lease))
+        except LeaseLost:
+            self.lost(lease, why="a commit found the lease expired or taken over")
+            return None
+        finally:
+            self.end(account)
+            logger.info("account_sync_ended", account=account, generation=lease.generation)
+
+    def may_evaluate(self) -> bool:
+        """Only the evaluation lease's holder evaluates, and not before every account's first
+        pass has ended on some replica: half-synced mail (Inbox in, Sent not yet) gives false
+        alerts. A pass that failed counts (a wrong password must not hold up every client)."""
+        from monitor.store.sources import account_health
+
+        if not self.evaluates:
+            return False
+        synced = {h.account for h in account_health(self.engine) if h.last_attempt is not None}
+        if any(a not in synced for a in self.accounts):
+            return False
+        self._evaluated_mark = mail_mark(self.engine)
+        return True
+
+    # ------------------------------------------------------------------ the heartbeat
+
+    def heartbeat(self) -> Beat:
+        """One beat, and what it calls for. A failure is logged and the next beat tries again:
+        backing off like other jobs would let every lease lapse."""
+        try:
+            self.beat()
+            evaluate = self.evaluates and mail_mark(self.engine) != self._evaluated_mark
+            expiry = next_foreign_expiry(self.engine, self.id)
+        except Exception as err:  # noqa: BLE001 - reported; the next beat tries again
+            logger.warning("leases_heartbeat_failed", replica=self.id, error=describe_error(err))
+            return Beat(evaluate=False, again_in=None)
+        # Another replica's lease runs out before our next beat: it stopped renewing (a live
+        # replica renews two beats ahead), so beat again just after, and take its accounts
+        # over within a lease of its death rather than up to a heartbeat later.
+        if expiry is not None and expiry < self.lease_seconds / 3:
+            return Beat(evaluate=evaluate, again_in=expiry + 0.05)
+        return Beat(evaluate=evaluate, again_in=None)
+
+    def beat(self) -> None:
+        heartbeat(self.engine, self.id, self.lease_seconds)
+        self._beats += 1
+        self._renew_all()
+        if self._beats == 1:
+            return  # announced; take a share from the next beat, when the others are counted
+        self._share()
+        if not self.evaluates:
+            lease = take(self.engine, EVALUATION, self.id, self.lease_seconds)
+            if lease is not None:
+                self._took(lease)
+
+    def _renew_all(self) -> None:
+        for lease in self._leases():
+            renewed = renew(self.engine, lease)
+            with self._lock:
+                if self._held.get(lease.name) != lease:
+                    continue  # lost or released meanwhile
+                if renewed is None:
+                    del self._held[lease.name]
+                else:
+                    self._held[lease.name] = renewed
+            if renewed is None:
+                self._say_lost(lease, "not renewed in time: expired or taken over")
+
+    def _share(self) -> None:
+        live = max(1, len(live_replicas(self.engine)))
+        share = math.ceil(len(self.accounts) / live)
+        mine = [a for a in self.accounts if a in set(self.held_accounts())]
+        if len(mine) > share:
+            for account in reversed(mine):
+                if len(mine) <= share:
+                    break
+                with self._lock:
+                    lease = (
+                        None if account in self._busy else self._held.get(account_lease(account))
+                    )
+                if lease is not None:
+                    self._release(lease, why="fair share", live_replicas=live)
+                    mine.remove(account)
+            return
+        if len(mine) == share:
+            return
+        taken = held_by_others(self.engine, self.id)
+        free = [a for a in self.accounts if a not in mine and account_lease(a) not in taken]
+        if not free:
+            return
+        # Each replica starts its search at its own place in the list, so replicas taking
+        # at the same moment mostly ask for different accounts.
+        start = zlib.crc32(self.id.encode()) % len(free)
+        for account in free[start:] + free[:start]:
+            if len(mine) >= share:
+                break
+            lease = take(self.engine, account_lease(account), self.id, self.lease_seconds)
+            if lease is not None:
+                mine.append(account)
+                self._took(lease)
+
+    def release_all(self) -> None:
+        """A clean stop: every lease released and the replica gone, so the others take its
+        accounts at their next heartbeat instead of after a lease's length."""
+        for lease in self._leases():
+            self._release(lease, why="stopping")
+        leave(self.engine, self.id)
+
+    # ------------------------------------------------------------------ bookkeeping
+
+    def _leases(self) -> list[Lease]:
+        with self._lock:
+            return list(self._held.values())
+
+    def _took(self, lease: Lease) -> None:
+        with self._lock:
+            self._held[lease.name] = lease
+        logger.info(
+            "lease.taken",
+            lease=lease.name,
+            replica=self.id,
+            generation=lease.generation,
+            expires_at=lease.expires_at.isoformat(),
+        )
+        if lease.name.startswith(ACCOUNT_PREFIX):
+            self.on_taken(lease.name[len(ACCOUNT_PREFIX) :])
+
+    def _release(self, lease: Lease, *, why: str, **context: object) -> None:
+        with self._lock:
+            self._held.pop(lease.name, None)
+        release(self.engine, lease)
+        logger.info("lease.released", lease=lease.name, replica=self.id, reason=why, **context)
+        if lease.name.startswith(ACCOUNT_PREFIX):
+            self.on_dropped(lease.name[len(ACCOUNT_PREFIX) :])
+
+    def _say_lost(self, lease: Lease, why: str) -> None:
+        logger.warning(
+            "lease.lost",
+            lease=lease.name,
+            replica=self.id,
+            generation=lease.generation,
+            reason=why,
+        )
+        if lease.name.startswith(ACCOUNT_PREFIX):
+            self.on_dropped(lease.name[len(ACCOUNT_PREFIX) :])
+
+
+def replicas_for(
+    runtime: Runtime,
+    *,
+    on_taken: Callable[[str], None],
+    on_dropped: Callable[[str], None],
+) -> Replicas | None:
+    """This replica's leases on PostgreSQL; None on SQLite, where one process does everything."""
+    if runtime.store.dialect != "postgresql":
+        return None
+    config = runtime.config
+    # Generous next to the sync batches' own bound (a lease): a thread rebuild may compute for
+    # a while between two statements of one transaction.
+    bound_idle_transactions(runtime.store.engine, max(2 * config.replicas.lease_seconds, 60.0))
+    return Replicas(
+        runtime.store.engine,
+        replica_id=config.replicas.id or default_replica_id(),
+        lease_seconds=config.replicas.lease_seconds,
+        accounts=[a.name for a in config.accounts],
+        on_taken=on_taken,
+        on_dropped=on_dropped,
+    )
