@@ -214,12 +214,14 @@ def health_history(
     return [(day, health_at(history, day).score) for day in days]
 
 
-def day_ends(now: datetime, count: int, zone: tzinfo) -> list[datetime]:
-    """The last ``count`` end-of-day instants in ``zone`` up to ``now`` (oldest first; today = now)."""
+def day_ends(now: datetime, count: int, zone: tzinfo, *, every: int = 1) -> list[datetime]:
+    """``count`` end-of-day instants in ``zone``, ``every`` days apart, up to ``now`` (oldest
+    first; the last one is ``now`` itself). Past days end at midnight, so a trend asked for at
+    another time of day has the same points (and the store keeps each once)."""
     today = now.astimezone(zone).date()
     ends = []
     for offset in range(count - 1, 0, -1):
-        day = today - timedelta(days=offset)
+        day = today - timedelta(days=offset * every)
         ends.append(
             datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
             - timedelta(microseconds=1)
