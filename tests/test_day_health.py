@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitor.app import trends as trends_mod
+from monitor.app.dashboard import portfolio_figures
 from monitor.app.evaluation import Evaluation
 from monitor.app.runtime import Runtime
 from monitor.app.views import health
@@ -182,3 +183,29 @@ def test_health_keeps_past_days_and_a_new_threshold_recomputes_them(tmp_path, an
         date(2026, 4, 28) + timedelta(days=n) for n in range(30)
     ]
     assert acme_before["trend"] != acme_strict["trend"]
+
+
+def test_the_nightly_keeping_leaves_no_past_day_for_health_or_the_portfolio(
+    tmp_path, analyzer, monkeypatch
+) -> None:
+    s = Scenario(tmp_path, analyzer)
+    s.weekly_history("2026-02-02 10:00", 16)
+    now = at("2026-05-27 03:30").astimezone(UTC)
+    s.evaluation(now)  # threads the stored mail
+
+    kept = trends_mod.keep_for_trends(s.runtime, now)
+    computed: list[object] = []
+    monkeypatch.setattr(
+        trends_mod, "health_at", lambda h, day: computed.append(day) or health_at(h, day)
+    )
+    rows = health(s.runtime, now)
+    entries = portfolio_figures(s.runtime, now)
+    again = trends_mod.keep_for_trends(s.runtime, now)
+    s.close()
+
+    # Two clients, each the CLI's 29 past days and the portfolio's 12 past weeks, of which
+    # the last four fall within those 29 days.
+    assert kept == 2 * (29 + 12 - 4)
+    assert computed == [] and again == 0
+    assert all(len(row["trend"]) == 30 for row in rows)
+    assert all(len(entry.row["trend"]) == 13 for entry in entries)

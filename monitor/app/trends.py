@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
 from datetime import datetime
 from functools import cache
 from pathlib import Path
 
-from monitor.app.evaluation import Evaluation
+from monitor.app.evaluation import Evaluation, prepare
 from monitor.app.runtime import Runtime
 from monitor.config import Config
-from monitor.core.analysis import ClientHistory, DayHealth, health_at
+from monitor.core.analysis import ClientHistory, DayHealth, day_ends, health_at
 from monitor.core.records import Record
 from monitor.store import day_health
 
@@ -94,6 +94,8 @@ def trends(
     evaluation: Evaluation,
     days: Sequence[datetime],
     known: Mapping[str, DayHealth] | None = None,
+    *,
+    compute: Callable[[ClientHistory, datetime], DayHealth] | None = None,
 ) -> dict[str, list[DayHealth]]:
     """Health and tone at each of ``days`` (ascending) for every client of ``evaluation``.
 
@@ -101,6 +103,7 @@ def trends(
     Days before ``as_of`` come from the store where their fingerprint still matches; the rest
     are computed and saved for next time."""
     known = known or {}
+    compute = compute or health_at
     names = list(evaluation.histories)
     past = [day for day in days if day < evaluation.as_of]
     engine = runtime.store.engine
@@ -122,7 +125,7 @@ def trends(
             if row is not None and row.fingerprint == prints.get(day):
                 points.append(DayHealth(day, row.score, row.sentiment_30))
                 continue
-            point = health_at(history, day)
+            point = compute(history, day)
             points.append(point)
             if day in prints:
                 fresh.append(
@@ -133,4 +136,38 @@ def trends(
     return result
 
 
-__all__ = ["code_fingerprint", "config_fingerprints", "day_fingerprints", "trends"]
+def keep_recent(runtime: Runtime, now: datetime, days: Sequence[datetime]) -> int:
+    """Compute and keep every client's health at ``days`` (past day ends) ahead of the
+    questions that show them; how many client-days were computed (not found kept)."""
+    evaluation = prepare(runtime, now)
+    past = sorted(day for day in set(days) if day < now)
+    computed = 0
+
+    def counted(history: ClientHistory, day: datetime) -> DayHealth:
+        nonlocal computed
+        computed += 1
+        return health_at(history, day)
+
+    trends(runtime, evaluation, past, compute=counted)
+    return computed
+
+
+def keep_for_trends(runtime: Runtime, now: datetime) -> int:
+    """Keep the past days that ``relmon health``, ``relmon client`` and the dashboard's
+    portfolio show at ``now`` (the daemon does this each night)."""
+    from monitor.app.dashboard import TREND_WEEKS
+    from monitor.app.views import TREND_DAYS
+
+    zone = runtime.config.team.tz
+    days = [*day_ends(now, TREND_DAYS, zone), *day_ends(now, TREND_WEEKS, zone, every=7)]
+    return keep_recent(runtime, now, days)
+
+
+__all__ = [
+    "code_fingerprint",
+    "config_fingerprints",
+    "day_fingerprints",
+    "keep_for_trends",
+    "keep_recent",
+    "trends",
+]
