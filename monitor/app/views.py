@@ -38,7 +38,7 @@ from monitor.core.health import COMMON_ADVICE
 from monitor.core.model import Direction
 from monitor.core.records import Record
 from monitor.store.alerting import evaluation_lag
-from monitor.store.queries import load_records, suggest_clients
+from monitor.store.queries import suggest_clients
 
 TREND_DAYS = 30
 
@@ -95,12 +95,11 @@ def awaiting(report: ClientReport) -> list[AwaitingMessage]:
 
 def client_overview(runtime: Runtime, as_of: datetime) -> list[ClientRow]:
     """Per configured client: counts, last messages each way, messages awaiting our reply."""
-    records = load_records(runtime.store.engine, as_of=as_of, directory=runtime.directory)
-    evaluation = prepare(runtime, as_of, records=records)
+    evaluation = prepare(runtime, as_of)
     rows: list[ClientRow] = []
     for client in runtime.config.clients:
         report = evaluation.report(client.name)
-        mine = [r for r in records if r.client == client.name]
+        mine = evaluation.histories[client.name].records  # the client's mail, noise included
         counted = [r for r in mine if r.noise is None]
         rows.append(
             {
