@@ -327,12 +327,12 @@ class Service:
         if self.replicas is not None and not self.replicas.may_evaluate():
             return
         with self.jobs.lock:
-            if self.jobs.any_running("sync:"):
-                # Half-synced mail gives false alerts; the last sync to finish calls us again.
-                self._evaluate_due = True
+            # Half-synced mail gives false alerts; the last sync to finish calls us again.
+            self._evaluate_due = self.jobs.any_running("sync:")
+            if self._evaluate_due:
                 return
-            self._evaluate_due = False
-        result = alerting.evaluate_alerts(self.runtime, now=self.clock.now())
+        fence = self.replicas.evaluation_lease if self.replicas is not None else None
+        result = alerting.evaluate_alerts(self.runtime, now=self.clock.now(), lease=fence)
         logger.info("alerts_evaluated", transitions=len(result.events))
         record_alerts(self.metrics, self.runtime.store.engine)
         if result.events:
@@ -372,9 +372,9 @@ class Service:
         if self.replicas is not None and not self.replicas.evaluates:
             return
         now, days = self.clock.now(), self.runtime.config.privacy.retention_days
-        if days:
-            counts = purge_before(self.runtime.store.engine, now - timedelta(days=days))
-            logger.info("retention_purged", retention_days=days, **counts)
+        if days:  # mail past its retention
+            purged = purge_before(self.runtime.store.engine, now - timedelta(days=days))
+            logger.info("retention_purged", retention_days=days, **purged)
         logger.info("trends_kept", computed=keep_for_trends(self.runtime, now))
 
     # ------------------------------------------------------------------ reporting
