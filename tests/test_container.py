@@ -32,6 +32,9 @@ from tests.servers import free_port
 
 pytestmark = [
     pytest.mark.slow,
+    # Building the stand-in base and the image on a fresh, busy machine takes longer than the
+    # suite's default limit per test; the builds below have their own timeouts.
+    pytest.mark.timeout(2400),
     pytest.mark.skipif(
         shutil.which("podman") is None or shutil.which("debootstrap") is None,
         reason="podman and debootstrap are not installed (tests/system-packages lists them)",

@@ -199,4 +199,6 @@ def test_a_replica_beats_again_right_after_another_replicas_lease_runs_out(store
     beat = south.heartbeat()
 
     assert while_north_renews.again_in is None
-    assert beat.again_in is not None and 0.2 < beat.again_in < 0.5
+    # Just after North's lease runs out (about 0.4 s from now, less on a busy machine), well
+    # before the next regular beat (0.5 s).
+    assert beat.again_in is not None and 0.0 < beat.again_in < 0.5

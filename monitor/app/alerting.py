@@ -11,11 +11,14 @@ a client's evaluation holds its alerts' rows, so a second one waits and repeats 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+import structlog
 
 from monitor.alerts.channel import Channel, OperatorNote
 from monitor.alerts.email_channel import EMAIL, EmailChannel
@@ -34,6 +37,7 @@ from monitor.core import durations
 from monitor.core.analysis import ClientHistory, ClientReport, analyse
 from monitor.core.detectors import Severity
 from monitor.core.records import Record
+from monitor.errors import LeaseLost
 from monitor.faults import crash_point
 from monitor.store.alerting import (
     adopt_earlier_evaluations,
@@ -43,6 +47,7 @@ from monitor.store.alerting import (
     sender_names,
 )
 from monitor.store.alerts import carry
+from monitor.store.leases import Lease, hold
 from monitor.store.sources import AccountHealth, account_health
 
 __all__ = [
@@ -54,6 +59,8 @@ __all__ = [
 ]
 
 NOT_CONFIGURED = "alert emails are not configured ([alerts] from and [smtp])"
+
+logger = structlog.get_logger(__name__)
 
 
 @dataclass
@@ -155,7 +162,7 @@ def _evaluate_client(
     config = runtime.config
     report = analyse(history, now)
     facts = ClientFacts(history, report, client.owner, config.owner_tz(client.owner), now)
-    with runtime.store.engine.begin() as connection:
+    with _transaction(runtime) as connection:
         happened = _apply_client(connection, client, report, now)
         _notify(connection, happened, facts, config, channels, now)
     return [_event(t, ("client", client.name)) for t in happened]
@@ -174,7 +181,7 @@ def _evaluate_new(
     each. A client another process is evaluating for the first time is left to it."""
     events: list[dict[str, object]] = []
     entries = []
-    with runtime.store.engine.begin() as connection:
+    with _transaction(runtime) as connection:
         for client in clients:
             if not first_evaluation(connection, client.name, now):
                 continue
@@ -252,7 +259,7 @@ def _evaluate_account(
     """Operator alerts: an account whose credentials stopped working."""
     operators = tuple(runtime.config.alerts.operator)
     condition = _account_condition(name, state, operators)
-    with runtime.store.engine.begin() as connection:
+    with _transaction(runtime) as connection:
         happened = apply(
             connection, [condition], client=None, account=name, now=now, cooldown=timedelta(hours=1)
         )
@@ -273,9 +280,38 @@ def _evaluate_account(
     return [_event(t, ("account", name)) for t in happened]
 
 
-def evaluate_alerts(runtime: Runtime, *, now: datetime) -> AlertsReport:
+@contextmanager
+def _transaction(runtime: Runtime) -> Iterator[sa.Connection]:
+    """One client's (or account's) writes; fenced by the evaluation's lease when there is one."""
+    with runtime.store.engine.begin() as connection:
+        yield connection
+        fence = _FENCE.get()
+        if fence is not None:
+            hold(connection, fence)  # LeaseLost: this transaction rolls back
+
+
+#: The evaluation lease of the pass running in this thread (several replicas), else None.
+_FENCE: ContextVar[Lease | None] = ContextVar("evaluation_fence", default=None)
+
+
+def evaluate_alerts(runtime: Runtime, *, now: datetime, lease: Lease | None = None) -> AlertsReport:
     """Evaluate every client (and account) and apply the alert lifecycle; one transaction per
-    client, so an alert, its events and the notifications they cause are written together."""
+    client, so an alert, its events and the notifications they cause are written together.
+
+    ``lease``: the evaluation's lease (several replicas). Every transaction checks it before it
+    commits; a pass that finds it lost (another replica evaluates now) stops there, with the
+    clients before committed and nothing of that client written, and says so in the log."""
+    token = _FENCE.set(lease)
+    try:
+        return _evaluate_all(runtime, now)
+    except LeaseLost:
+        logger.warning("evaluation_lease_lost", generation=lease.generation if lease else None)
+        return AlertsReport()
+    finally:
+        _FENCE.reset(token)
+
+
+def _evaluate_all(runtime: Runtime, now: datetime) -> AlertsReport:
     config = runtime.config
     result = AlertsReport()
     channels = channels_for(config, delivering=False)

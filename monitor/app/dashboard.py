@@ -16,10 +16,11 @@ from monitor.alerts.store import StoredAlert, events_of, listing
 from monitor.app.evaluation import Evaluation, prepare
 from monitor.app.rows import FindingRow, HealthRow, TrendPoint
 from monitor.app.runtime import Runtime
-from monitor.app.views import finding_dict, health_row
+from monitor.app.trends import trends
+from monitor.app.views import finding_dict, health_row, known_point, trend_points
 from monitor.config import Client
 from monitor.config.web import client_slug as client_slug  # re-exported for the pages and links
-from monitor.core.analysis import analyse
+from monitor.core.analysis import analyse, day_ends
 from monitor.core.gaps import Gap
 from monitor.core.health import COMMON_ADVICE
 from monitor.core.history import HISTORY_DAYS, ClientHistory
@@ -105,17 +106,20 @@ def portfolio_figures(
             )
         ]
     evaluation = prepare(runtime, as_of, clients=chosen, records=records)
-    days = week_ends(as_of, TREND_WEEKS)
+    zone = runtime.config.team.tz
+    days = day_ends(as_of, TREND_WEEKS, zone, every=7)
+    reports = {name: evaluation.report(name, as_of) for name in evaluation.histories}
+    points = trends(runtime, evaluation, days, {n: known_point(r) for n, r in reports.items()})
     return [
         PortfolioEntry(
             slug=client_slug(name),
             row=health_row(
-                evaluation.report(name, as_of),
-                _trend(history, days),
-                history.context.ours.day_seconds(),
+                reports[name],
+                trend_points(points[name], zone),
+                evaluation.histories[name].context.ours.day_seconds(),
             ),
         )
-        for name, history in evaluation.histories.items()
+        for name in evaluation.histories
     ]
 
 

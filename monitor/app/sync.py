@@ -7,6 +7,9 @@ attempt and sorts failures by what to do about them.
 
 from __future__ import annotations
 
+import os
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -14,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 import structlog
+from sqlalchemy import Engine
 
 from monitor.app.runtime import Runtime
 from monitor.clock import utcnow
@@ -24,6 +28,7 @@ from monitor.sources.local_source import FolderReport, ingest_folder
 from monitor.sources.registry import open_source
 from monitor.sources.report import AccountCheck, AccountSync, ErrorKind
 from monitor.sources.source import MailSource, SourceContext
+from monitor.store import leases
 from monitor.store.conversations import rethread
 from monitor.store.guard import describe_error, is_store_error
 from monitor.store.leases import Lease
@@ -227,8 +232,67 @@ def sync_all(
             continue
         if should_stop():
             break
-        results.append(sync_account(runtime, account, now=now, should_stop=should_stop))
+        if runtime.store.dialect == "postgresql":
+            results.append(_sync_leased(runtime, account, now=now, should_stop=should_stop))
+        else:
+            results.append(sync_account(runtime, account, now=now, should_stop=should_stop))
     return results
+
+
+class _Renewal:
+    """Renews a lease every third of its length on a thread while a pass runs under it."""
+
+    def __init__(self, engine: Engine, lease: Lease) -> None:
+        self.engine, self.lease, self.lost = engine, lease, False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="lease-renewal", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.lease.seconds / 3):
+            renewed = leases.renew(self.engine, self.lease)
+            if renewed is None:
+                self.lost = True
+                return
+            self.lease = renewed
+
+    def __enter__(self) -> _Renewal:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        if not self.lost:
+            leases.release(self.engine, self.lease)
+
+
+def _sync_leased(
+    runtime: Runtime, account: Account, *, now: datetime, should_stop: Callable[[], bool]
+) -> AccountSync:
+    """On PostgreSQL, where `relmon run` replicas may be syncing too: one pass under the
+    account's lease, as a replica does (every commit fenced), or none while a replica holds it."""
+    engine = runtime.store.engine
+    holder = f"sync:{socket.gethostname()}:{os.getpid()}"
+    name = leases.account_lease(account.name)
+    lease = leases.take(engine, name, holder, runtime.config.replicas.lease_seconds)
+    if lease is None:
+        busy = "a running relmon replica is syncing this account now; this pass leaves it to it"
+        return AccountSync(account.name, account.kind, error=busy, error_kind=ErrorKind.TRANSIENT)
+    with _Renewal(engine, lease) as renewal:
+        try:
+            return sync_account(
+                runtime,
+                account,
+                now=now,
+                should_stop=lambda: should_stop() or renewal.lost,
+                lease=lease,
+            )
+        except LeaseLost:
+            renewal.lost = True
+            lost = "a relmon replica took this account over during the pass; what was committed before stays"
+            return AccountSync(
+                account.name, account.kind, error=lost, error_kind=ErrorKind.TRANSIENT
+            )
 
 
 def check_account(runtime: Runtime, account: Account) -> AccountCheck:

@@ -6,10 +6,10 @@ The rows are the TypedDicts of :mod:`monitor.app.rows`, which also document them
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Literal
 
-from monitor.app.evaluation import Evaluation, prepare
+from monitor.app.evaluation import prepare
 from monitor.app.rows import (
     AlertsFreshness,
     AwaitingMessage,
@@ -28,8 +28,9 @@ from monitor.app.rows import (
     TrendPoint,
 )
 from monitor.app.runtime import Runtime
+from monitor.app.trends import trends
 from monitor.core import durations
-from monitor.core.analysis import ClientReport, DayHealth, day_ends, health_at
+from monitor.core.analysis import ClientReport, DayHealth, day_ends
 from monitor.core.backtest import run as run_backtest
 from monitor.core.detectors import KINDS, Finding
 from monitor.core.gaps import GapStats
@@ -37,7 +38,7 @@ from monitor.core.health import COMMON_ADVICE
 from monitor.core.model import Direction
 from monitor.core.records import Record
 from monitor.store.alerting import evaluation_lag
-from monitor.store.queries import load_records, suggest_clients
+from monitor.store.queries import suggest_clients
 
 TREND_DAYS = 30
 
@@ -94,12 +95,11 @@ def awaiting(report: ClientReport) -> list[AwaitingMessage]:
 
 def client_overview(runtime: Runtime, as_of: datetime) -> list[ClientRow]:
     """Per configured client: counts, last messages each way, messages awaiting our reply."""
-    records = load_records(runtime.store.engine, as_of=as_of, directory=runtime.directory)
-    evaluation = prepare(runtime, as_of, records=records)
+    evaluation = prepare(runtime, as_of)
     rows: list[ClientRow] = []
     for client in runtime.config.clients:
         report = evaluation.report(client.name)
-        mine = [r for r in records if r.client == client.name]
+        mine = evaluation.histories[client.name].records  # the client's mail, noise included
         counted = [r for r in mine if r.noise is None]
         rows.append(
             {
@@ -154,15 +154,7 @@ def finding_dict(finding: Finding, *, evidence: bool = True) -> FindingRow:
     return data
 
 
-def _trend(
-    evaluation: Evaluation, client: str, days: Sequence[datetime], report: ClientReport
-) -> list[TrendPoint]:
-    """Health and tone at each of ``days``; the last day is ``report``'s instant, whose full
-    report is already there."""
-    history = evaluation.histories[client]
-    zone = history.context.ours.zone
-    known = DayHealth(report.now, report.health.score, report.sentiment.mean_30)
-    points = [known if day == report.now else health_at(history, day) for day in days]
+def trend_points(points: Sequence[DayHealth], zone: tzinfo) -> list[TrendPoint]:
     return [
         {
             "date": point.now.astimezone(zone).date(),
@@ -171,6 +163,11 @@ def _trend(
         }
         for point in points
     ]
+
+
+def known_point(report: ClientReport) -> DayHealth:
+    """The trend's last point: ``report``'s instant, whose full report is already there."""
+    return DayHealth(report.now, report.health.score, report.sentiment.mean_30)
 
 
 def health_row(
@@ -245,14 +242,16 @@ def health(runtime: Runtime, as_of: datetime, *, trend_days: int = TREND_DAYS) -
     """One row per client, worst first."""
     evaluation = prepare(runtime, as_of)
     days = day_ends(as_of, trend_days, runtime.config.team.tz)
+    reports = {name: evaluation.report(name, as_of) for name in evaluation.histories}
+    points = trends(runtime, evaluation, days, {n: known_point(r) for n, r in reports.items()})
     rows = []
-    for name in evaluation.histories:
-        report = evaluation.report(name, as_of)
+    for name, report in reports.items():
+        context = evaluation.histories[name].context
         rows.append(
             health_row(
                 report,
-                _trend(evaluation, name, days, report),
-                evaluation.histories[name].context.ours.day_seconds(),
+                trend_points(points[name], context.ours.zone),
+                context.ours.day_seconds(),
             )
         )
     return sorted(rows, key=_worst_first)
@@ -288,8 +287,9 @@ def client_detail(
     report = evaluation.report(client.name, as_of)
     days = day_ends(as_of, TREND_DAYS, runtime.config.team.tz)
     history = evaluation.histories[client.name]
+    points = trends(runtime, evaluation, days, {client.name: known_point(report)})[client.name]
     row = health_row(
-        report, _trend(evaluation, client.name, days, report), history.context.ours.day_seconds()
+        report, trend_points(points, history.context.ours.zone), history.context.ours.day_seconds()
     )
     recent = history.window(as_of - timedelta(days=365), as_of)[-timeline:]
     return ClientDetail(

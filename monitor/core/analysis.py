@@ -188,6 +188,12 @@ def analyse(history: ClientHistory, now: datetime) -> ClientReport:
     )
 
 
+def findings_at(history: ClientHistory, now: datetime) -> tuple[Finding, ...]:
+    """What every detector says at ``now``, as :func:`analyse` gives it, without the health,
+    the pattern and the rest of the report (a backtest reads only the findings)."""
+    return detectors.detect_all(gather(history, now), history.context.thresholds)
+
+
 @dataclass(frozen=True)
 class DayHealth:
     """What a trend draws for one day: the health score and the client's 30-day tone."""
@@ -214,12 +220,14 @@ def health_history(
     return [(day, health_at(history, day).score) for day in days]
 
 
-def day_ends(now: datetime, count: int, zone: tzinfo) -> list[datetime]:
-    """The last ``count`` end-of-day instants in ``zone`` up to ``now`` (oldest first; today = now)."""
+def day_ends(now: datetime, count: int, zone: tzinfo, *, every: int = 1) -> list[datetime]:
+    """``count`` end-of-day instants in ``zone``, ``every`` days apart, up to ``now`` (oldest
+    first; the last one is ``now`` itself). Past days end at midnight, so a trend asked for at
+    another time of day has the same points (and the store keeps each once)."""
     today = now.astimezone(zone).date()
     ends = []
     for offset in range(count - 1, 0, -1):
-        day = today - timedelta(days=offset)
+        day = today - timedelta(days=offset * every)
         ends.append(
             datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
             - timedelta(microseconds=1)
@@ -237,6 +245,7 @@ __all__ = [
     "SentimentSummary",
     "analyse",
     "day_ends",
+    "findings_at",
     "health_at",
     "health_history",
     "pattern_facts",

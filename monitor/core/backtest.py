@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from monitor.core import alerts
-from monitor.core.analysis import ClientHistory, analyse
+from monitor.core.analysis import ClientHistory, findings_at
 from monitor.core.detectors import KINDS, Kind, Severity
 
 
@@ -56,8 +56,7 @@ def run(
         )
         state: dict[Kind, alerts.AlertView | None] = dict.fromkeys(KINDS)
         for day in days:
-            report = analyse(history, day)
-            for finding in report.findings:
+            for finding in findings_at(history, day):
                 view, events = alerts.step(
                     state[finding.kind], finding.severity, day, cooldown=cooldown
                 )

@@ -151,6 +151,8 @@ class BusinessCalendar:
     _answers: dict[tuple[datetime, datetime, tuple[Interval, ...]], float] = field(
         default_factory=dict, compare=False, hash=False, repr=False
     )
+    # The average working day (:meth:`day_seconds`), worked out once: every figure uses it.
+    _day_length: list[float] = field(default_factory=list, compare=False, hash=False, repr=False)
 
     def intervals(self, start: datetime, end: datetime) -> Iterator[Interval]:
         """Working intervals overlapping [start, end), clipped to it, in order (aware UTC)."""
@@ -233,9 +235,11 @@ class BusinessCalendar:
 
     def day_seconds(self) -> float:
         """The length of an average working day, for stating figures in business days."""
-        days = [sum(b - a for a, b in self.hours.intervals(d)) for d in range(7)]
-        working = [d for d in days if d > 0]
-        return 60.0 * (sum(working) / len(working)) if working else 8 * 3600.0
+        if not self._day_length:
+            days = [sum(b - a for a, b in self.hours.intervals(d)) for d in range(7)]
+            working = [d for d in days if d > 0]
+            self._day_length.append(60.0 * (sum(working) / len(working)) if working else 8 * 3600.0)
+        return self._day_length[0]
 
 
 def _local(day: date, minutes: int, zone: tzinfo) -> datetime:

@@ -100,6 +100,12 @@ class Replicas:
         with self._lock:
             return EVALUATION in self._held
 
+    @property
+    def evaluation_lease(self) -> Lease | None:
+        """The evaluation's lease while this replica holds it: evaluation commits are fenced."""
+        with self._lock:
+            return self._held.get(EVALUATION)
+
     def held_accounts(self) -> list[str]:
         with self._lock:
             return sorted(n[len(ACCOUNT_PREFIX) :] for n in self._held if n != EVALUATION)

@@ -36,6 +36,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.app import alerting, sync
 from monitor.app.runtime import Runtime
+from monitor.app.trends import keep_for_trends
 from monitor.config import Account, Config
 from monitor.config.validation import load_checked_config
 from monitor.daemon.accounts import Watchers, check_accounts
@@ -48,6 +49,7 @@ from monitor.daemon.replicas import Replicas, replicas_for
 from monitor.errors import ConfigError, RelmonError
 from monitor.sources.report import AccountSync
 from monitor.store.leases import Lease
+from monitor.store.messages import purge_before
 
 logger = structlog.get_logger()
 
@@ -193,7 +195,7 @@ class Service:
         )
         jobs.add("digests", self._digests, IntervalTrigger(minutes=5), first=True)
         nightly = CronTrigger(hour=daemon.purge_hour, minute=30, timezone=config.team.tz)
-        jobs.add("purge", self._purge, nightly)
+        jobs.add("nightly", self._nightly, nightly)
         if self.replicas is not None:
             self._leases()  # announce this replica; it takes its share at the next beat
             beat_every = IntervalTrigger(seconds=config.replicas.heartbeat_seconds)
@@ -325,12 +327,12 @@ class Service:
         if self.replicas is not None and not self.replicas.may_evaluate():
             return
         with self.jobs.lock:
-            if self.jobs.any_running("sync:"):
-                # Half-synced mail gives false alerts; the last sync to finish calls us again.
-                self._evaluate_due = True
+            # Half-synced mail gives false alerts; the last sync to finish calls us again.
+            self._evaluate_due = self.jobs.any_running("sync:")
+            if self._evaluate_due:
                 return
-            self._evaluate_due = False
-        result = alerting.evaluate_alerts(self.runtime, now=self.clock.now())
+        fence = self.replicas.evaluation_lease if self.replicas is not None else None
+        result = alerting.evaluate_alerts(self.runtime, now=self.clock.now(), lease=fence)
         logger.info("alerts_evaluated", transitions=len(result.events))
         record_alerts(self.metrics, self.runtime.store.engine)
         if result.events:
@@ -364,18 +366,16 @@ class Service:
         if queued:
             self.run_soon("deliver")
 
-    def _purge(self) -> None:
+    def _nightly(self) -> None:
+        """Mail past its retention purged; every trend's past days kept, before anyone asks."""
         assert self.runtime is not None
         if self.replicas is not None and not self.replicas.evaluates:
             return
-        days = self.runtime.config.privacy.retention_days
-        if not days:
-            return
-        from monitor.store.messages import purge_before
-
-        before = self.clock.now() - timedelta(days=days)
-        counts = purge_before(self.runtime.store.engine, before)
-        logger.info("retention_purged", retention_days=days, **counts)
+        now, days = self.clock.now(), self.runtime.config.privacy.retention_days
+        if days:  # mail past its retention
+            purged = purge_before(self.runtime.store.engine, now - timedelta(days=days))
+            logger.info("retention_purged", retention_days=days, **purged)
+        logger.info("trends_kept", computed=keep_for_trends(self.runtime, now))
 
     # ------------------------------------------------------------------ reporting
 

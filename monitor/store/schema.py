@@ -366,3 +366,17 @@ replicas = sa.Table(
     sa.Column("seen_at", UTCDateTime, nullable=False),
     sa.Column("expires_at", UTCDateTime, nullable=False),
 )
+
+# Each client's health and 30-day tone at the end of past days, computed once for trends and
+# sparklines. A row is used only while its fingerprint still matches: the configuration, the
+# analysis code and every record of the client dated up to that day (so late mail, a changed
+# threshold or a re-analysis makes it be computed again). A cache: dropping it loses nothing.
+day_health = sa.Table(
+    "day_health",
+    metadata,
+    sa.Column("client", sa.String(300), primary_key=True),
+    sa.Column("day", UTCDateTime, primary_key=True, index=True),
+    sa.Column("fingerprint", sa.String(32), nullable=False),
+    sa.Column("score", sa.Integer),
+    sa.Column("sentiment_30", sa.Float),
+)

@@ -1,0 +1,173 @@
+"""Health trends, each past day computed once and kept in the store.
+
+A client's health at the end of a past day depends only on the configuration, the analysis
+code and the client's records dated up to that day (and our own out-of-office periods begun by
+then): :func:`monitor.core.analysis.health_at` reads nothing later. So a day's health is
+stored with a fingerprint of exactly those inputs, and reused while the fingerprint matches.
+Mail that arrives late for an old day, a re-analysis that changes a stored message, a new
+threshold or another version of relmon changes the fingerprint, and that day is computed again.
+The instant being asked about (``as_of``) is never stored: its full report is computed anyway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import fields
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+from monitor.app.evaluation import Evaluation, prepare
+from monitor.app.runtime import Runtime
+from monitor.config import Config
+from monitor.core.analysis import ClientHistory, DayHealth, day_ends, health_at
+from monitor.core.records import Record
+from monitor.store import day_health
+
+_MASK = (1 << 64) - 1
+_RECORD_FIELDS = tuple(f.name for f in fields(Record))
+#: A store this large is read for every client at once rather than client by client.
+_FEW_CLIENTS = 20
+
+
+def _digest(text: str, size: int = 8) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=size).digest()
+
+
+@cache
+def code_fingerprint() -> str:
+    """The analysis code (``monitor/core``) and the holiday calendars it reads: another version
+    of either may judge the same mail differently."""
+    core = Path(__file__).resolve().parent.parent / "core"
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(core.rglob("*.py")):
+        digest.update(path.relative_to(core).as_posix().encode())
+        digest.update(path.read_bytes())
+    digest.update(importlib.metadata.version("holidays").encode())
+    return digest.hexdigest()
+
+
+def config_fingerprints(config: Config) -> dict[str, str]:
+    """Per client, what of the configuration its analysis reads: the team (calendar, members,
+    lists), the client itself (calendar, thresholds, cadence, owner and the owner's zone) and
+    every client's addresses (which address is whose)."""
+    parties = sorted((c.name, c.domains, c.addresses) for c in config.clients)
+    shared = repr((config.team, parties, code_fingerprint()))
+    return {
+        client.name: _digest(repr((shared, client, repr(config.owner_tz(client.owner)))), 16).hex()
+        for client in config.clients
+    }
+
+
+def _canonical(value: object) -> object:
+    return tuple(sorted(value)) if isinstance(value, frozenset) else value
+
+
+def record_digest(record: Record) -> int:
+    """A digest of everything the analysis can read of one record (every field)."""
+    text = repr(tuple(_canonical(getattr(record, name)) for name in _RECORD_FIELDS))
+    return int.from_bytes(_digest(text), "big")
+
+
+def day_fingerprints(history: ClientHistory, days: Sequence[datetime], base: str) -> list[str]:
+    """For each of ``days`` (ascending), a fingerprint of what its health is computed from:
+    ``base`` (configuration and code), the client's records dated up to it (their number and
+    the sum of their digests, which no order of arrival changes) and our own away periods
+    begun by then."""
+    found: list[str] = []
+    records = history.records
+    index, count, total = 0, 0, 0
+    for day in days:
+        while index < len(records) and records[index].date <= day:
+            total = (total + record_digest(records[index])) & _MASK
+            count += 1
+            index += 1
+        away = [interval for interval in history.owner_away if interval[0] <= day]
+        found.append(_digest(f"{base}|{count}|{total:x}|{away!r}", 16).hex())
+    return found
+
+
+def trends(
+    runtime: Runtime,
+    evaluation: Evaluation,
+    days: Sequence[datetime],
+    known: Mapping[str, DayHealth] | None = None,
+    *,
+    compute: Callable[[ClientHistory, datetime], DayHealth] | None = None,
+) -> dict[str, list[DayHealth]]:
+    """Health and tone at each of ``days`` (ascending) for every client of ``evaluation``.
+
+    ``known``: a point per client already computed (the full report at ``as_of``), used as is.
+    Days before ``as_of`` come from the store where their fingerprint still matches; the rest
+    are computed and saved for next time."""
+    known = known or {}
+    compute = compute or health_at
+    names = list(evaluation.histories)
+    past = [day for day in days if day < evaluation.as_of]
+    engine = runtime.store.engine
+    stored = day_health.read(engine, past, names if len(names) <= _FEW_CLIENTS else None)
+    bases = config_fingerprints(runtime.config)
+    fresh: list[day_health.StoredDay] = []
+    result: dict[str, list[DayHealth]] = {}
+    for name in names:
+        history = evaluation.histories[name]
+        base = bases.get(name)  # a client not configured (any more) is computed, not kept
+        prints = dict(zip(past, day_fingerprints(history, past, base), strict=True)) if base else {}
+        points: list[DayHealth] = []
+        for day in days:
+            point = known.get(name)
+            if point is not None and point.now == day:
+                points.append(point)
+                continue
+            row = stored.get((name, day))
+            if row is not None and row.fingerprint == prints.get(day):
+                points.append(DayHealth(day, row.score, row.sentiment_30))
+                continue
+            point = compute(history, day)
+            points.append(point)
+            if day in prints:
+                fresh.append(
+                    day_health.StoredDay(name, day, prints[day], point.score, point.sentiment_30)
+                )
+        result[name] = points
+    day_health.save(engine, fresh)
+    return result
+
+
+def keep_recent(runtime: Runtime, now: datetime, days: Sequence[datetime]) -> int:
+    """Compute and keep every client's health at ``days`` (past day ends) ahead of the
+    questions that show them; how many client-days were computed (not found kept)."""
+    evaluation = prepare(runtime, now)
+    past = sorted(day for day in set(days) if day < now)
+    computed = 0
+
+    def counted(history: ClientHistory, day: datetime) -> DayHealth:
+        nonlocal computed
+        computed += 1
+        return health_at(history, day)
+
+    trends(runtime, evaluation, past, compute=counted)
+    return computed
+
+
+def keep_for_trends(runtime: Runtime, now: datetime) -> int:
+    """Keep the past days that ``relmon health``, ``relmon client`` and the dashboard's
+    portfolio show at ``now`` (the daemon does this each night)."""
+    from monitor.app.dashboard import TREND_WEEKS
+    from monitor.app.views import TREND_DAYS
+
+    zone = runtime.config.team.tz
+    days = [*day_ends(now, TREND_DAYS, zone), *day_ends(now, TREND_WEEKS, zone, every=7)]
+    return keep_recent(runtime, now, days)
+
+
+__all__ = [
+    "code_fingerprint",
+    "config_fingerprints",
+    "day_fingerprints",
+    "keep_for_trends",
+    "keep_recent",
+    "trends",
+]
