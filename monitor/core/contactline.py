@@ -27,9 +27,15 @@ _PHONE = r"\+?\d[\d\s().\-/]{6,}\d"
 # A link, or the part of one that a client wrapped onto the next line ("…?id=74687410&x=1").
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S*\w=\w\S*&\S*|\S*&\w+=\S*", re.IGNORECASE)
 
+# A labelled field: "Tel: …", "Fax. …"; a one-letter label ("T:", "E:", "P.") only before a
+# number, an address or a link, since "E: Couldn't find package" and "P. Smith" are no contact.
+_LABEL = (
+    r"^\s*(?:(?:tel|phone|mobile|mob|fax)\s*[.:]|[mtpe]\s*[.:]\s*(?=[+(\d]|[^\s@]+@|www\.|https?:))"
+)
+
 _CONTACT_LINE = re.compile(
-    rf"(?:{_PHONE}|https?://|www\.|\S+@\S+\.\w+|\s\|\s|^\s*(?:tel|phone|mobile|mob|fax|m|t|p|e)"
-    r"\s*[.:]|^\s*\[[^\]]*(?:logo|image)[^\]]*\]\s*$)",
+    rf"(?:{_PHONE}|https?://|www\.|\S+@\S+\.\w+|\s\|\s|{_LABEL}"
+    r"|^\s*\[[^\]]*(?:logo|image)[^\]]*\]\s*$)",
     re.IGNORECASE,
 )
 
@@ -39,10 +45,7 @@ _CONTACT_DETAIL = re.compile(rf"https?://\S+|www\.\S+|\S+@\S+\.\w+|{_PHONE}", re
 
 # What says who the sender is: a phone number, a mail address, a labelled field, "Title | Org".
 # Read outside links: the digits of a link ("?issue=10/29/2001", "/id/71355501") dial nobody.
-_PERSONAL_DETAIL = re.compile(
-    rf"\S+@\S+\.\w+|{_PHONE}|\s\|\s|^\s*(?:tel|phone|mobile|mob|fax|m|t|p|e)\s*[.:]",
-    re.IGNORECASE,
-)
+_PERSONAL_DETAIL = re.compile(rf"\S+@\S+\.\w+|{_PHONE}|\s\|\s|{_LABEL}", re.IGNORECASE)
 
 
 def _undated(line: str) -> str:

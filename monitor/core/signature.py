@@ -7,7 +7,10 @@ sender's own text. So are a list item wrapped before its last word, a heading or
 ("Contact Us", "Your Name"), the links a text cites below its sign-off ("[1] https://…"),
 pasted tables and logs (a date or a network address is no phone number), and anything that only
 opens like a footer ("Sent via FedEx …", "RCS file: …") with the message still going on
-below, and a name or number the text announces ("Please call our site manager:"). Part of
+below, a name or number the text announces ("Please call our site manager:"), a last word to
+the reader ("Enjoy.", "Just FYI.") and the output of a program pasted at the end ("Reading
+Package Lists... Done" / "E: Couldn't find package …": an ellipsis is in no name, and a
+one-letter label is a contact field only before a number or an address). Part of
 :mod:`monitor.core.owntext`; the phrases are in :mod:`monitor.core.quoting`.
 """
 
@@ -116,6 +119,8 @@ def _is_name(line: str) -> bool:
     stripped = line.strip()
     if not stripped or len(stripped) > 40 or not _NAME_LINE.match(stripped):
         return False
+    if ".." in stripped:
+        return False  # a trailing-off remark or a program's output: "Reading Lists... Done"
     if _NOT_IN_NAMES.search(stripped) or _ANSWER.match(stripped):
         return False  # a heading, a form field or an answer: "Contact Us", "Approved."
     words = stripped.split()

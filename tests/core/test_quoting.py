@@ -641,3 +641,51 @@ def test_a_eudora_forward_banner_starts_the_forwarded_message() -> None:
     )
 
     assert own_text(body).text == "Worth a look before the board meeting."
+
+
+def test_pasted_program_output_at_the_end_is_not_a_sign_off() -> None:
+    body = (
+        "Still failing after the mirror change:\n\n"
+        "root@build02:/tmp # apt-get install acme-agent\n"
+        "Reading Package Lists... Done\n"
+        "Building Dependency Tree... Done\n"
+        "E: Couldn't find package acme-agent\n\n"
+        "I'm stumped.\n\n-Steve\n"
+    )
+
+    assert own_text(body).text == body.strip()
+
+
+def test_a_one_letter_label_before_words_is_no_contact_field() -> None:
+    body = (
+        "Same again this morning, on both boxes.\n\n"
+        "Building Dependency Tree\nE: Couldn't find package acme-agent\n"
+    )
+
+    assert own_text(body).text == body.strip()
+
+
+@pytest.mark.parametrize("remark", ["Enjoy.", "Discuss.", "Just FYI.", "FYI"])
+def test_a_last_word_to_the_reader_is_not_a_sign_off_name(remark: str) -> None:
+    body = f"The Q3 board pack is in the shared folder, with the freight figures.\n\n{remark}\n"
+
+    assert own_text(body).text == body.strip()
+
+
+def test_a_heading_above_the_links_it_lists_is_not_a_sign_off_name() -> None:
+    body = (
+        "The satellite series agrees with the balloon data within a tenth of a degree.\n\n"
+        "SEE ALSO\nhttps://science.example.org/headlines/essd5feb97_1.htm\n"
+        "https://science.example.org/msu/measuretemp.htm\n"
+    )
+
+    assert own_text(body).text == body.strip()
+
+
+def test_a_real_one_letter_contact_field_is_still_cut() -> None:
+    body = (
+        "The pallets leave Rotterdam on Monday.\n\nBest,\nDana Whitfield\n"
+        "T: +44 20 7946 0734\nE: dana.whitfield@acme-logistics.example\n"
+    )
+
+    assert own_text(body).text == "The pallets leave Rotterdam on Monday."

@@ -82,6 +82,12 @@ TABLE = Table(
         "and",
         "for",
         "with",
+        "see",  # "SEE ALSO" above the links it heads
+        "also",
+        "please",
+        "just",
+        "all",
+        "about",
     ),
     answers=(
         "agreed",
@@ -114,5 +120,19 @@ TABLE = Table(
         "sent",
         "signed",
         "booked",
+        # A last word to the reader rather than an answer: "Enjoy.", "Discuss.", "Just FYI."
+        "enjoy",
+        "discuss",
+        "fyi",
+        "just fyi",
+        "congratulations",
+        "congrats",
+        "welcome",
+        "apologies",
+        "sorry",
+        "see attached",
+        "see below",
+        "attached",
+        "please advise",
     ),
 )
