@@ -22,6 +22,7 @@ from monitor.core.contactline import (
     has_contact,
     is_contact_line,
     personal_detail,
+    speaks,
     without_contact_details,
 )
 from monitor.core.quoting import pattern
@@ -344,6 +345,8 @@ def _cut_contact_block(lines: list[str], removed: list[str]) -> list[str]:
     block = lines[len(lines) - trailing :]
     if trailing and not any(personal_detail(line) for line in block):
         trailing = 0  # links alone are what the sender shares, not who the sender is
+    if trailing and any(speaks(line) for line in block):
+        trailing = 0  # "Call me at 713-853-9188", "My cell is …": the text giving a number
     above = lines[len(lines) - trailing - 1].strip() if trailing < len(lines) else ""
     if trailing and _continues_sentence(above):
         trailing = 0  # a sentence wrapped before its phone number or link: "call me on\n+44 …"

@@ -689,3 +689,35 @@ def test_a_real_one_letter_contact_field_is_still_cut() -> None:
     )
 
     assert own_text(body).text == "The pallets leave Rotterdam on Monday."
+
+
+SPEAKING_LINES = {
+    "en": "Call me at 713-853-9188",
+    "de": "Ruf mich an: 0171 2345678",
+    "fr": "Mon tél : 06 12 34 56 78",
+    "es": "Mi móvil: 612 345 678",
+    "fi": "Minun gsm: 040 123 4567",
+    "nl": "Bel me op 06-12345678",
+    "it": "Il mio cell: 333 123 4567",
+    "pt": "Meu celular: 11 91234-5678",
+}
+
+
+def test_every_language_with_speaker_words_has_its_example_here() -> None:
+    assert {table.language for table in TABLES if table.speaker_words} == set(SPEAKING_LINES)
+
+
+@pytest.mark.parametrize("language", sorted(SPEAKING_LINES))
+def test_a_sentence_that_gives_a_phone_number_is_not_a_contact_block(language: str) -> None:
+    body = f"{NEW_TEXT}\n\n{SPEAKING_LINES[language]}\n"
+
+    assert own_text(body).text == body.strip()
+
+
+def test_a_note_after_a_signature_link_leaves_the_line_in_the_signature() -> None:
+    body = (
+        "Boost the title field at query time rather than at index time.\n\n"
+        "wunder@wunderwood.example\nhttp://observer.wunderwood.example/  (my blog)\n"
+    )
+
+    assert own_text(body).text == ("Boost the title field at query time rather than at index time.")

@@ -135,4 +135,15 @@ TABLE = Table(
         "attached",
         "please advise",
     ),
+    speaker_words=(
+        "I",
+        "i",
+        "me",
+        "my",
+        "we",
+        "us",
+        "our",
+        "you",
+        "your",
+    ),
 )
