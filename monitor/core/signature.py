@@ -112,7 +112,10 @@ def _looks_like_signature_tail(lines: list[str]) -> bool:
     )
 
 
-_NOT_IN_NAMES = re.compile(rf"(?:^|\s)(?:{pattern('not_in_names')})(?=\s|$)", re.IGNORECASE)
+_NOT_IN_NAMES = re.compile(
+    rf"(?:^|\s)(?:{pattern('not_in_names')}|{pattern('headings')})(?=\s|$)", re.IGNORECASE
+)
+_HEADING = re.compile(rf"(?:^|\s)(?:{pattern('headings')})(?=\s|$)", re.IGNORECASE)
 _ANSWER = re.compile(rf"^(?:{pattern('answers')})[\s.!…。！]*$", re.IGNORECASE)
 
 
@@ -164,18 +167,32 @@ def _introduces(line: str) -> bool:
     return bool(re.search(r"\w\s*[:：]$", stripped)) and not _VALEDICTION.match(stripped)
 
 
+def _is_heading(line: str) -> bool:
+    """A short heading ("Meeting Details", "Dial-In Information:"), no sentence."""
+    stripped = line.strip()
+    return (
+        len(stripped.split()) <= 5
+        and not SENTENCE_END.search(stripped)
+        and bool(_HEADING.search(stripped))
+    )
+
+
 def _announced(lines: list[str], index: int) -> bool:
     """The block at ``index`` follows a line that announces it, directly or above a name
-    ("Please call our site manager:" / "Raj Patel" / "+44 …")."""
+    ("Please call our site manager:" / "Raj Patel" / "+44 …"), or a heading above one short
+    line ("Meeting Details" / "EB 3321" / "713-853-9188")."""
     above = _content_above(lines, index)
     if above is None:
         return False
-    if _introduces(lines[above]):
+    if _introduces(lines[above]) or _is_heading(lines[above]):
         return True
-    if not _is_name(lines[above]):
-        return False
     higher = _content_above(lines, above)
-    return higher is not None and _introduces(lines[higher])
+    if higher is None or _VALEDICTION.match(lines[above]):
+        return False
+    if _is_name(lines[above]):
+        return _introduces(lines[higher]) or _is_heading(lines[higher])
+    short = len(lines[above].strip()) <= 40 and not _is_prose(lines[above])
+    return short and _is_heading(lines[higher])
 
 
 def _sign_off_name(lines: list[str]) -> int | None:

@@ -721,3 +721,25 @@ def test_a_note_after_a_signature_link_leaves_the_line_in_the_signature() -> Non
     )
 
     assert own_text(body).text == ("Boost the title field at query time rather than at index time.")
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "Meeting Details\nEB 3321\n713-853-9188",
+        "Dial-In Information\n1-888-296-1938\nParticipant code 143538",
+    ],
+)
+def test_a_heading_above_a_phone_line_is_kept_as_own_text(block: str) -> None:
+    body = f"The revised schedule for the Cal PX filing is attached.\n\n{block}\n"
+
+    assert own_text(body).text == body.strip()
+
+
+def test_a_title_with_a_heading_word_in_it_is_still_signature() -> None:
+    body = (
+        "The revised schedule for the Cal PX filing is attached.\n\n"
+        "Kate Symes\nMeeting Planner\n713-853-9188\n"
+    )
+
+    assert own_text(body).text == "The revised schedule for the Cal PX filing is attached."
