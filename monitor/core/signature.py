@@ -45,6 +45,13 @@ _DISCLAIMER = re.compile(
     r"tämä\s+(?:sähköposti|viesti)\s+on\s+luottamuksellinen|本邮件.*(?:保密|机密))",
     re.IGNORECASE,
 )
+# Whom a disclaimer that says what the message "is intended" for names: "This e-mail is intended
+# solely for the addressee" is one; "This message is intended to start the discussion" is not.
+_ADDRESSEE_WORDS = re.compile(
+    r"recipient|addressee|addressed|individual|entity|named|solely|exclusively|only\s+for|"
+    r"confidential|privileg|empfänger|destinataire|destinatario",
+    re.IGNORECASE,
+)
 # Openings that a disclaimer shares with ordinary sentences ("Diese E-Mail enthält die Zahlen
 # für März"): a disclaimer only when legal words follow within a few lines.
 _DISCLAIMER_OPENING = re.compile(
@@ -288,6 +295,18 @@ def _cut_at_markers(lines: list[str], removed: list[str]) -> list[str]:
     return lines
 
 
+def _names_itself_disclaimer(lines: list[str], index: int) -> bool:
+    """A disclaimer that names itself starts at ``index``; one that says what the message is
+    "intended" for needs its addressee within three lines."""
+    match = _DISCLAIMER.match(lines[index].lstrip())
+    if match is None:
+        return False
+    if "intended" not in match.group().lower():
+        return True
+    window = " ".join([lines[index].lstrip(), *lines[index + 1 : index + 3]])[match.end() :]
+    return bool(_ADDRESSEE_WORDS.search(window))
+
+
 def _below(lines: list[str]) -> tuple[list[int], list[bool]]:
     """For each line, how many content lines lie below it and whether a self-naming
     disclaimer does: one pass from the end, so that each line is read a fixed number of times."""
@@ -297,7 +316,7 @@ def _below(lines: list[str]) -> tuple[list[int], list[bool]]:
     for index in range(len(lines) - 1, -1, -1):
         below[index], disclaimer_below[index] = count, seen
         count += bool(lines[index].strip())
-        seen = seen or bool(_DISCLAIMER.match(lines[index].lstrip()))
+        seen = seen or _names_itself_disclaimer(lines, index)
     return below, disclaimer_below
 
 
@@ -305,7 +324,7 @@ def _disclaimer_starts(lines: list[str], index: int, below: int, disclaimer_belo
     """A legal disclaimer or a company's registration details start at ``index``, above
     ``below`` lines of content (and a disclaimer among them, if ``disclaimer_below``)."""
     line = lines[index].lstrip()
-    if _DISCLAIMER.match(line):
+    if _names_itself_disclaimer(lines, index):
         return True
     if _DISCLAIMER_OPENING.match(line):
         return bool(_LEGAL_WORDS.search(" ".join(lines[index : index + 3])))

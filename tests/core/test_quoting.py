@@ -743,3 +743,25 @@ def test_a_title_with_a_heading_word_in_it_is_still_signature() -> None:
     )
 
     assert own_text(body).text == "The revised schedule for the Cal PX filing is attached."
+
+
+def test_a_sentence_about_what_the_message_is_intended_for_is_own_text() -> None:
+    body = (
+        "Hi all,\n\nThis message is intended to start the discussion on the 3.0 roadmap.\n"
+        "Please add your items to the wiki page by Friday.\n\nThanks,\nBob\n"
+    )
+
+    assert own_text(body).text == (
+        "Hi all,\n\nThis message is intended to start the discussion on the 3.0 roadmap.\n"
+        "Please add your items to the wiki page by Friday."
+    )
+
+
+def test_a_disclaimer_that_names_whom_the_message_is_intended_for_is_cut() -> None:
+    body = (
+        "See you at the Friday call.\n\n"
+        "This e-mail is intended solely for use of the individual to whom it is\n"
+        "addressed and may contain information that is privileged or confidential.\n"
+    )
+
+    assert own_text(body).text == "See you at the Friday call."
