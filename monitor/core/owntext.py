@@ -66,7 +66,9 @@ _BANNER = re.compile(rf"^[-_=*\s]*(?:{pattern('banners')})[-_=*\s:]*$", re.IGNOR
 _DASHED_BANNER = re.compile(rf"^\s*[-_=*]{{2,}}\s*(?:{pattern('banners')})\b", re.IGNORECASE)
 _FORWARD_INTRO = re.compile(rf"^\s*(?:{pattern('forward_intros')})\s*$", re.IGNORECASE)
 _SEPARATOR = re.compile(r"^\s*(?:_{10,}|-{10,}|={10,})\s*$")
-_QUOTED = re.compile(r"^\s*(?:>|&gt;|\|(?=\s))")
+# "| " quotes a line in some clients; a row of a table the sender typed ("| run | time |") has
+# more bars on the line and is text.
+_QUOTED = re.compile(r"^\s*(?:>|&gt;|\|(?=\s)(?![^|\n]*\|))")
 
 
 @dataclass(frozen=True, slots=True)

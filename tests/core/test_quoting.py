@@ -765,3 +765,19 @@ def test_a_disclaimer_that_names_whom_the_message_is_intended_for_is_cut() -> No
     )
 
     assert own_text(body).text == "See you at the Friday call."
+
+
+def test_a_table_the_sender_typed_with_bars_is_own_text() -> None:
+    body = (
+        "Benchmark results on the new index:\n\n"
+        "| run | docs | time |\n| 1   | 10M  | 12s  |\n| 2   | 20M  | 25s  |\n\n"
+        "Looks linear to me.\n"
+    )
+
+    assert own_text(body).text == body.strip()
+
+
+def test_a_line_quoted_with_a_bar_is_still_quoted() -> None:
+    body = "Jeff,\n\n| The deal was signed on 5/3.\n\nI agree, the filing can go out today.\n"
+
+    assert own_text(body).text == "Jeff,\n\nI agree, the filing can go out today."
