@@ -274,6 +274,8 @@ def _cut_at_markers(lines: list[str], removed: list[str]) -> list[str]:
     for index, line in enumerate(lines):
         if not _MOBILE.match(line) or not any(other.strip() for other in lines[:index]):
             continue
+        if line.lstrip()[:1].islower() and _continues_sentence(lines[index - 1]):
+            continue  # "… the signed originals were" / "sent via Federal Express this morning"
         # A footer has only signature lines, a disclaimer or a line or two a client left of
         # the quote below it: "Sent via FedEx to both offices" above more sentences is text.
         if (

@@ -781,3 +781,27 @@ def test_a_line_quoted_with_a_bar_is_still_quoted() -> None:
     body = "Jeff,\n\n| The deal was signed on 5/3.\n\nI agree, the filing can go out today.\n"
 
     assert own_text(body).text == "Jeff,\n\nI agree, the filing can go out today."
+
+
+def test_a_sentence_wrapped_into_words_a_mobile_footer_starts_with_is_own_text() -> None:
+    body = (
+        "Jeff,\n\nThe signed originals of the confirmation were\n"
+        "sent via Federal Express this morning\n\nKate\n"
+    )
+
+    assert "sent via Federal Express this morning" in own_text(body).text
+
+
+def test_a_sentence_ending_in_writes_without_a_date_is_own_text() -> None:
+    body = (
+        "Please call me when you get a chance.\n\n"
+        "On Monday I will be in Portland; Tim writes:\nthe desk is ready for the move.\n"
+    )
+
+    assert own_text(body).text == body.strip()
+
+
+def test_an_attribution_without_a_date_above_a_quote_still_starts_quoted_history() -> None:
+    body = "Agreed, let's move the desk.\n\nOn Monday, Tim wrote:\n> the desk is ready.\n"
+
+    assert own_text(body).text == "Agreed, let's move the desk."
