@@ -104,19 +104,33 @@ def _continues_sentence(line: str) -> bool:
     return _is_prose(line) and not SENTENCE_END.search(line)
 
 
+_RULE = re.compile(r"^\s*[-_=*~]{2,}\s*$")
+
+
 def _looks_like_signature_tail(lines: list[str]) -> bool:
     """Lines after a valediction: a name, a title, contact details; short and few, no
     sentence and no P.S."""
     content = [line for line in lines if line.strip()]
     if len(content) > 10:
         return False
+    # Below a rule ("____", "----") comes a footer the list or the company adds, in any words.
+    rule = next((i for i, line in enumerate(content) if _RULE.match(line)), len(content))
     return all(
         len(line.strip()) <= 90
         and not _is_prose(line)
+        and not (position < rule and _says_more(line))
         and not _POSTSCRIPT.match(line)
         and not _FOOTNOTE.match(line)
-        for line in content
+        for position, line in enumerate(content)
     )
+
+
+def _says_more(line: str) -> bool:
+    """A short line of text below the sign-off ("Also need the Q3 numbers", "Call if any
+    questions"): three words or more, most in lower case, and no contact detail in it."""
+    words = line.split()
+    lower = sum(word[0].islower() for word in words)
+    return len(words) >= 3 and 2 * lower >= len(words) and not has_contact(line)
 
 
 _NOT_IN_NAMES = re.compile(

@@ -805,3 +805,20 @@ def test_an_attribution_without_a_date_above_a_quote_still_starts_quoted_history
     body = "Agreed, let's move the desk.\n\nOn Monday, Tim wrote:\n> the desk is ready.\n"
 
     assert own_text(body).text == "Agreed, let's move the desk."
+
+
+@pytest.mark.parametrize("after", ["Also need the Q3 numbers", "Call if any questions"])
+def test_a_line_of_text_below_the_sign_off_is_kept(after: str) -> None:
+    body = f"Sally,\n\nThe file is attached.\n\nThanks,\nKate\nx3-5550\n\n{after}\n"
+
+    assert own_text(body).text.endswith(after)
+
+
+def test_a_mailing_list_footer_below_the_sign_off_is_still_cut() -> None:
+    body = (
+        "Any idea how I would do this?\n\nThanks\nSiva\n\n"
+        "_______________________________________________\n"
+        "Exmh-users mailing list\nexmh-users@lists.example.org\n"
+    )
+
+    assert own_text(body).text == "Any idea how I would do this?"
