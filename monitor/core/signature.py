@@ -127,10 +127,15 @@ def _looks_like_signature_tail(lines: list[str]) -> bool:
 
 def _says_more(line: str) -> bool:
     """A short line of text below the sign-off ("Also need the Q3 numbers", "Call if any
-    questions"): three words or more, most in lower case, and no contact detail in it."""
+    questions", "Numbers attached."): three words or more, most in lower case, or a sentence
+    with a word in lower case; no contact detail in it."""
     words = line.split()
-    lower = sum(word[0].islower() for word in words)
-    return len(words) >= 3 and 2 * lower >= len(words) and not has_contact(line)
+    lower = sum(word[0].islower() and len(word) >= 3 for word in words)
+    if len(words) < 2 or has_contact(line):
+        return False
+    return (len(words) >= 3 and 2 * lower >= len(words)) or (
+        lower >= 1 and bool(re.search(r"\w[.!?]\s*$", line))
+    )
 
 
 _NOT_IN_NAMES = re.compile(

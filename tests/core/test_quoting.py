@@ -822,3 +822,18 @@ def test_a_mailing_list_footer_below_the_sign_off_is_still_cut() -> None:
     )
 
     assert own_text(body).text == "Any idea how I would do this?"
+
+
+def test_a_short_sentence_below_an_opening_thank_you_is_not_signature() -> None:
+    body = "Kate,\n\nThanks!\n\nNumbers attached.\n\nJeff\n"
+
+    assert own_text(body).text == "Kate,\n\nThanks!\n\nNumbers attached."
+
+
+def test_an_extension_and_team_below_the_closing_are_still_signature() -> None:
+    body = (
+        "Any adjustments will be highlighted in blue.\n\nBest Rgds.\n\n"
+        "Samuel x3-9890 (GCP Team)\nEnron Net Works - Global Data Management\n"
+    )
+
+    assert own_text(body).text == "Any adjustments will be highlighted in blue."
