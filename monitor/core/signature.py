@@ -33,8 +33,11 @@ SENTENCE_END = re.compile(r"[.!?)]\s*$")
 _SIG_DELIMITER = re.compile(r"^(?:--|__)\s*$")
 # A mobile footer is a line of its own: the phrase and a few more words, no sentence.
 _MOBILE = re.compile(rf"^\s*(?:{pattern('mobile')})[^.!?\n]{{0,40}}$", re.IGNORECASE)
+# A closing, and maybe a name or a word to whom ("Cheers, Stefan", "Thanks all"); not the start
+# of a sentence that runs on ("Thanks to" / "LuceneTestCase for the fix").
 _VALEDICTION = re.compile(
-    rf"^\s*(?:{pattern('valedictions')})\b\s*[,.!:：，。]*\s*(?:[A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*)?)?\s*$",
+    rf"^\s*(?:{pattern('valedictions')})\b\s*[,.!:：，。]*\s*"
+    r"(?!(?:to|for|from|with|of|in|on|at|and|the)\s*$)(?:[A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*)?)?\s*$",
     re.IGNORECASE,
 )
 # A disclaimer that names itself, or opens with a legal claim about the message.
@@ -145,12 +148,19 @@ _HEADING = re.compile(rf"(?:^|\s)(?:{pattern('headings')})(?=\s|$)", re.IGNORECA
 _ANSWER = re.compile(rf"^(?:{pattern('answers')})[\s.!…。！]*$", re.IGNORECASE)
 
 
+# A word no name has: a digit, or three capitals in a word not all in capitals ("McDonald" and
+# "DeVries" have two).
+_NOT_A_NAME_WORD = re.compile(r"\d|^(?=.*[a-z])(?:[^A-Z]*[A-Z]){3}")
+
+
 def _is_name(line: str) -> bool:
     stripped = line.strip()
     if not stripped or len(stripped) > 40 or not _NAME_LINE.match(stripped):
         return False
     if ".." in stripped:
         return False  # a trailing-off remark or a program's output: "Reading Lists... Done"
+    if any(_NOT_A_NAME_WORD.search(word) for word in stripped.split()):
+        return False  # an issue key or a class name: "SOLR-12345", "Java8", "NullPointerException"
     if _NOT_IN_NAMES.search(stripped) or _ANSWER.match(stripped):
         return False  # a heading, a form field or an answer: "Contact Us", "Approved."
     words = stripped.split()

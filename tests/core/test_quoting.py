@@ -837,3 +837,23 @@ def test_an_extension_and_team_below_the_closing_are_still_signature() -> None:
     )
 
     assert own_text(body).text == "Any adjustments will be highlighted in blue."
+
+
+@pytest.mark.parametrize("last", ["SOLR-12345", "NullPointerException", "Java8"])
+def test_an_issue_key_or_class_name_ending_the_text_is_not_a_sign_off_name(last: str) -> None:
+    body = f"The test still fails on the release branch, see\n\n{last}\n"
+
+    assert own_text(body).text == body.strip()
+
+
+def test_thanks_to_above_what_is_thanked_is_not_a_closing() -> None:
+    body = "It works now with the new flag.\n\nThanks to\nLuceneTestCase\n"
+
+    assert own_text(body).text == body.strip()
+
+
+@pytest.mark.parametrize("name", ["Angus MacKenzie", "RONALD MCDONALD"])
+def test_names_with_two_capitals_or_in_capitals_still_sign_off(name: str) -> None:
+    body = f"Done, the branch is merged.\n\nCheers,\n{name}\n"
+
+    assert own_text(body).text == "Done, the branch is merged."
