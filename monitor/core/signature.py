@@ -110,6 +110,19 @@ def _continues_sentence(line: str) -> bool:
 _RULE = re.compile(r"^\s*[-_=*~]{2,}\s*$")
 
 
+def _runs_on(line: str) -> bool:
+    """A short line that breaks off mid-sentence ("In my absence please contact"): four words
+    or more, most in lower case, the last one too, nothing closing it."""
+    words = line.split()
+    lower = sum(word[0].islower() for word in words)
+    return (
+        len(words) >= 4
+        and 2 * lower > len(words)
+        and words[-1][0].islower()
+        and line.rstrip()[-1:].isalnum()
+    )
+
+
 def _looks_like_signature_tail(lines: list[str]) -> bool:
     """Lines after a valediction: a name, a title, contact details; short and few, no
     sentence and no P.S."""
@@ -204,12 +217,13 @@ def _introduces(line: str) -> bool:
 
 
 def _is_heading(line: str) -> bool:
-    """A short heading ("Meeting Details", "Dial-In Information:"), no sentence."""
-    stripped = line.strip()
+    """A short heading in title case ("Meeting Details", "Dial-In Information"), no sentence."""
+    words = line.split()
     return (
-        len(stripped.split()) <= 5
-        and not SENTENCE_END.search(stripped)
-        and bool(_HEADING.search(stripped))
+        0 < len(words) <= 4
+        and all(word[0].isupper() for word in words)
+        and not SENTENCE_END.search(line)
+        and bool(_HEADING.search(line))
     )
 
 
@@ -415,7 +429,7 @@ def _cut_contact_block(lines: list[str], removed: list[str]) -> list[str]:
     if trailing and any(speaks(line) for line in block):
         trailing = 0  # "Call me at 713-853-9188", "My cell is …": the text giving a number
     above = lines[len(lines) - trailing - 1].strip() if trailing < len(lines) else ""
-    if trailing and _continues_sentence(above):
+    if trailing and (_continues_sentence(above) or _runs_on(above)):
         trailing = 0  # a sentence wrapped before its phone number or link: "call me on\n+44 …"
     if trailing and _announced(lines, len(lines) - trailing):
         trailing = 0  # "Duty desk over the weekend:" / "+44 …": what the text gives

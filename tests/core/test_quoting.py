@@ -857,3 +857,12 @@ def test_names_with_two_capitals_or_in_capitals_still_sign_off(name: str) -> Non
     body = f"Done, the branch is merged.\n\nCheers,\n{name}\n"
 
     assert own_text(body).text == "Done, the branch is merged."
+
+
+def test_a_sentence_broken_off_before_a_name_and_number_is_kept() -> None:
+    body = (
+        "I will be out of the office on Friday.\nIn my absence please contact\n"
+        "Susan Mara 415-782-7802\n\nJeff\n"
+    )
+
+    assert own_text(body).text == body.strip().removesuffix("\n\nJeff")
