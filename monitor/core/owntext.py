@@ -112,14 +112,23 @@ def _next_is_quote(lines: list[str], start: int) -> bool:
 
 
 def _outlook_block(lines: list[str], index: int) -> bool:
-    """A From: line followed closely by at least one more header line (Sent/To/Subject/Cc)."""
+    """A From: line followed closely by at least one more header line (Sent/To/Subject/Cc).
+
+    Without an address in the From: line, the block needs a date or a time somewhere, as every
+    client writes one: "From: Houston" / "To: Portland" / "Date: May 3" is a trip in the text.
+    """
     if not _FROM_LINE.match(lines[index]):
         return False
     others = 0
+    addressed = "@" in lines[index]
+    dated = bool(_DATE_OR_TIME.search(lines[index]))
     for line in lines[index + 1 : index + 8]:
         if _OTHER_HEADER.match(line):
             others += 1
-            if others >= 1 and ("@" in lines[index] or others >= 2):
+            dated = dated or bool(_DATE_OR_TIME.search(line))
+            if others >= 1 and addressed:
+                return True
+            if others >= 2 and dated:
                 return True
         elif (
             line.strip()
@@ -129,7 +138,7 @@ def _outlook_block(lines: list[str], index: int) -> bool:
         ):
             # An unrelated long line right after "From:": prose such as "From: our side, …".
             return False
-    return others >= 2
+    return others >= 2 and dated
 
 
 def _headers_without_from(lines: list[str], index: int) -> int | None:

@@ -866,3 +866,21 @@ def test_a_sentence_broken_off_before_a_name_and_number_is_kept() -> None:
     )
 
     assert own_text(body).text == body.strip().removesuffix("\n\nJeff")
+
+
+def test_from_and_to_lines_of_a_trip_without_date_or_address_are_own_text() -> None:
+    body = (
+        "Flight details:\nFrom: Houston\nTo: Portland\nDate: May 3\n\n"
+        "See you at the Portland office.\n"
+    )
+
+    assert own_text(body).text == body.strip()
+
+
+def test_an_outlook_header_without_an_address_but_with_its_date_is_still_quoted() -> None:
+    body = (
+        "Sure, week 34 works.\n\nFrom: Alice Marsh\nSent: Monday, June 01, 2026 9:12 AM\n"
+        "To: Dana Whitfield\nSubject: Pilot planning\n\nCan the pilot start in week 34?\n"
+    )
+
+    assert own_text(body).text == "Sure, week 34 works."
