@@ -58,6 +58,10 @@ _TO_LINE = re.compile(rf"{_LEAD}(?:{pattern('to')}){_FIELD}", re.IGNORECASE)
 _CC_OR_SUBJECT = re.compile(
     rf"{_LEAD}(?:{pattern('cc')}|{pattern('subject')}){_FIELD}", re.IGNORECASE
 )
+# Three words in lower case: a sentence, never the name or date line of a reply header (Lotus
+# Notes' "Please respond to NAME" line aside).
+_PROSE_WORDS = re.compile(r"(?:(?:^|\s)[a-z][a-z'’]+\b[^\n]*?){3}")
+_RESPOND_TO = re.compile(r"^\s*please\s+respond\s+to\b", re.IGNORECASE)
 _DATE_OR_TIME = re.compile(r"\b\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{1,2}:\d{2}(?::\d{2})?\b")
 
 _BANNER = re.compile(rf"^[-_=*\s]*(?:{pattern('banners')})[-_=*\s:]*$", re.IGNORECASE)
@@ -161,6 +165,8 @@ def _headers_without_from(lines: list[str], index: int) -> int | None:
         if line:
             if len(line) > 100 or line[-1] in ".!?:;," or _QUOTED.match(line):
                 break
+            if _PROSE_WORDS.search(line) and not _RESPOND_TO.match(line):
+                break  # "The meeting moved to 5/3/01 at 10:00": the text, not a date line
             above.append(position)
         elif above:
             break

@@ -884,3 +884,23 @@ def test_an_outlook_header_without_an_address_but_with_its_date_is_still_quoted(
     )
 
     assert own_text(body).text == "Sure, week 34 works."
+
+
+def test_a_sentence_with_a_date_above_a_header_without_from_stays_own_text() -> None:
+    body = (
+        "Kate,\n\nThe meeting moved to 5/3/01 at 10:00\n\n\n"
+        "To: Kate Symes/PDX/ECT@ECT\ncc: Jeff Dasovich/NA/Enron@Enron\nSubject: meeting\n\n"
+        "Can we meet on Thursday instead?\n"
+    )
+
+    assert own_text(body).text == "Kate,\n\nThe meeting moved to 5/3/01 at 10:00"
+
+
+def test_a_notes_header_with_a_please_respond_to_line_is_cut_from_its_name() -> None:
+    body = (
+        "Fine with me.\n\n\nJeff Dasovich\n05/01/2001 04:51 PM\n"
+        "Please respond to Jeff Dasovich\nTo: Kate Symes/PDX/ECT@ECT\ncc:\n"
+        "Subject: meeting\n\nCan we meet on Thursday instead?\n"
+    )
+
+    assert own_text(body).text == "Fine with me."
