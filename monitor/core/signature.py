@@ -16,6 +16,7 @@ one-letter label is a contact field only before a number or an address). Part of
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from monitor.core.contactline import (
@@ -245,6 +246,22 @@ def _announced(lines: list[str], index: int) -> bool:
     return short and _is_heading(lines[higher])
 
 
+def _listed_person(lines: list[str], index: int) -> bool:
+    """The name at ``index`` is one of a list of people with their numbers or addresses: its
+    own contact line, then another name with one, follow it; or a name and its contact line
+    come right above. A signature has one name block (its title lines come before any number)."""
+    content = [i for i in range(max(0, index - 8), min(len(lines), index + 12)) if lines[i].strip()]
+    at = content.index(index)
+    above, below = content[:at], content[at + 1 :]
+    if len(above) >= 2 and has_contact(lines[above[-1]]) and _is_name(lines[above[-2]]):
+        return True
+    if len(below) < 3 or not has_contact(lines[below[0]]):
+        return False
+    return any(
+        _is_name(lines[i]) and has_contact(lines[j]) for i, j in itertools.pairwise(below[1:])
+    )
+
+
 def _sign_off_name(lines: list[str]) -> int | None:
     """Where a sign-off name starts the signature: "Grace" followed by "Grace Whitmore, Head
     of …", or a lone first name as the last line."""
@@ -263,6 +280,8 @@ def _sign_off_name(lines: list[str]) -> int | None:
             continue  # "Roy Martinez, Intel " / "Capital": the end of a wrapped list item
         if _announced(lines, position):
             continue  # "Please call our site manager:" / "Raj Patel" / "+44 …"
+        if _listed_person(lines, position):
+            continue  # "Jeff Dasovich" / "415-782-7822" / "Susan Mara" / "415-782-7802"
 
         first = lines[position].split()[0]
         rest = [line for line in lines[position + 1 :] if line.strip()]
@@ -431,6 +450,9 @@ def _cut_contact_block(lines: list[str], removed: list[str]) -> list[str]:
     above = lines[len(lines) - trailing - 1].strip() if trailing < len(lines) else ""
     if trailing and (_continues_sentence(above) or _runs_on(above)):
         trailing = 0  # a sentence wrapped before its phone number or link: "call me on\n+44 …"
+    name = len(lines) - trailing - 1
+    if trailing and name >= 0 and _is_name(lines[name]) and _listed_person(lines, name):
+        trailing = 0  # the last of a list of people and their numbers
     if trailing and _announced(lines, len(lines) - trailing):
         trailing = 0  # "Duty desk over the weekend:" / "+44 …": what the text gives
     if trailing and trailing < len([line for line in lines if line.strip()]):

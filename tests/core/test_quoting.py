@@ -904,3 +904,25 @@ def test_a_notes_header_with_a_please_respond_to_line_is_cut_from_its_name() -> 
     )
 
     assert own_text(body).text == "Fine with me."
+
+
+@pytest.mark.parametrize(
+    "people",
+    [
+        "Jeff Dasovich\n415-782-7822\n\nSusan Mara\n415-782-7802",
+        "Mark Taylor\nmark.taylor@enron.example\nSara Shackleton\nsara.shackleton@enron.example",
+    ],
+)
+def test_a_list_of_people_and_their_numbers_is_not_a_signature(people: str) -> None:
+    body = f"Here are the contacts for the Cal PX filing.\n\n{people}\n"
+
+    assert own_text(body).text == body.strip()
+
+
+def test_a_signature_with_a_title_in_title_case_is_still_cut() -> None:
+    body = (
+        "The parade starts at ten.\n\nCara White\nCommunity Development Coordinator\n"
+        "713-853-9188\ncara.white@enron.example\n"
+    )
+
+    assert own_text(body).text == "The parade starts at ten."
