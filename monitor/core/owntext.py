@@ -89,14 +89,19 @@ def _is_attribution(lines: list[str], index: int) -> int:
     line = lines[index].strip()
     if not line or len(line) > 300:
         return 0
-    if _ATTRIBUTION.search(line) and (
-        _next_is_quote(lines, index + 1) or "@" in line or re.search(r"\d", line)
+    # Both one-line forms end in a colon: most lines need no regular expression at all.
+    colon = line.endswith((":", "："))
+    if (
+        colon
+        and _ATTRIBUTION.search(line)
+        and (_next_is_quote(lines, index + 1) or "@" in line or re.search(r"\d", line))
     ):
         # "On Mon, 1 Jun 2026 at 09:12, Alice wrote:" carries its date; "On Monday I will be
         # in Portland; Tim writes:" is the sender's sentence.
         return 1
     if (
-        _VERB_BEFORE_NAME.search(line)
+        colon
+        and _VERB_BEFORE_NAME.search(line)
         and re.search(r"\d", line)
         and (_ATTRIBUTION_START.match(line) or "@" in line)
     ):
