@@ -32,6 +32,11 @@ off from future mailings", "-remove.cgi" links): spam 414 -> 441 of 500 (first h
 of 250); Enron person-to-person train 2 of 405 and easy_ham without list headers 1 of 804,
 unchanged. With a delivery time, as every source gives one, the sisimai report whose Date header
 nothing reads ("29-04-2017 23:34") is placed and called noise instead of quarantined.
+The mail client a bulk mailer poses as with its mark left on ("Outlook Express … DM"), a
+program's mail library (``X-Library: Indy``) and a Return-Path of a web server's or system
+account (``nobody@``, ``root@``) under another sender's From: spam 441 -> 453 of 500 (first half
+226 -> 235 of 250); Enron person-to-person train 2 of 405 and easy_ham without list headers 1 of
+804, unchanged.
 
     python bench/eval_noise.py [--split test|train] [--show NAME]
 """

@@ -5,7 +5,11 @@ them away, surest first:
 
 - headers that bulk-mail services add (``Feedback-ID``, ``List-Unsubscribe-Post``, campaign ids,
   ``X-Mailgun-*``, ``X-SES-*``, ``X-MC-User`` …);
-- a bulk mailer's ``X-Mailer``;
+- a bulk mailer's ``X-Mailer`` (or the mail client a bulk mailer poses as, with its mark left
+  on: "Microsoft Outlook Express 5.00.2919.6900 DM"), or a program's mail library
+  (``X-Library: Indy …``) where a person's mail names a mail client;
+- a Return-Path of a web server's or system account (``nobody@``, ``apache@``, ``www-data@``,
+  ``root@``) under somebody else's From: mail a script sent, not a mail client;
 - a VERP or bounce-handling ``Return-Path`` (``bounces+1234-abcd=example.com@mail.sender``);
 - a no-reply or newsletter sender address;
 - an unsubscribe footer in the body (read at ingest, never stored);
@@ -137,6 +141,18 @@ BULK_MAILERS: tuple[str, ...] = (
     "pardot",
 )
 
+# Mail clients that bulk mailers pose as, with their mark left on: Dark Mailer writes Outlook
+# Express's version followed by "DM", which Outlook Express itself never did.
+_POSED_MAILER = re.compile(r"^microsoft outlook express [\d.]+\s?dm$")
+#: ``X-Library`` values of the mail components programs build mail with (Delphi's Indy): the
+#: header names no mail client a person writes with.
+MAIL_LIBRARIES: tuple[str, ...] = ("indy",)
+#: Local parts of the accounts web servers and system jobs run as: a Return-Path of one under
+#: somebody else's From is mail a script sent (a form mailer, a mass-mailing script).
+SCRIPT_ACCOUNTS: frozenset[str] = frozenset(
+    {"nobody", "apache", "www-data", "wwwrun", "httpd", "www", "root", "daemon"}
+)
+
 #: Local parts of no-reply and newsletter senders (whole local part, separators ignored).
 NO_REPLY_LOCAL: frozenset[str] = frozenset(
     {
@@ -265,13 +281,28 @@ def service_header(headers: Mapping[str, str]) -> str | None:
 def is_noise_header(name: str) -> bool:
     """Whether a header (lower-case name) is one bulk detection reads."""
     return (
-        name in SERVICE_HEADERS or name in WEAK_HEADERS or name.startswith(SERVICE_HEADER_PREFIXES)
+        name in SERVICE_HEADERS
+        or name in WEAK_HEADERS
+        or name == "x-library"
+        or name.startswith(SERVICE_HEADER_PREFIXES)
     )
 
 
 def bulk_mailer(x_mailer: str | None) -> bool:
     value = (x_mailer or "").strip().lower()
-    return bool(value) and value.startswith(BULK_MAILERS)
+    return bool(value) and (value.startswith(BULK_MAILERS) or bool(_POSED_MAILER.match(value)))
+
+
+def mail_library(x_library: str | None) -> bool:
+    """An ``X-Library`` header of a program's mail component."""
+    return (x_library or "").strip().lower().startswith(MAIL_LIBRARIES)
+
+
+def script_return_path(return_path: str | None, sender: str | None) -> bool:
+    """A Return-Path of a web server's or system account, under another sender's From."""
+    address = (return_path or "").strip().strip("<>").strip().lower()
+    local, at, _ = address.partition("@")
+    return bool(at) and local in SCRIPT_ACCOUNTS and address != (sender or "").lower()
 
 
 def no_reply_sender(address: str | None) -> bool:

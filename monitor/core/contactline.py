@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["has_contact", "is_contact_line", "personal_detail", "without_contact_details"]
+from monitor.core.quoting import TABLES, alternatives
+
+__all__ = [
+    "has_contact",
+    "is_contact_line",
+    "personal_detail",
+    "speaks",
+    "without_contact_details",
+]
 
 # A day and a month (1-31) and a year, or an ISO date, with an optional time: "10/29/2001",
 # "06/07/01 17-00", "2026-03-02 09:15". A date stamp is no phone number, so dates are masked
@@ -27,9 +35,15 @@ _PHONE = r"\+?\d[\d\s().\-/]{6,}\d"
 # A link, or the part of one that a client wrapped onto the next line ("…?id=74687410&x=1").
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S*\w=\w\S*&\S*|\S*&\w+=\S*", re.IGNORECASE)
 
+# A labelled field: "Tel: …", "Fax. …"; a one-letter label ("T:", "E:", "P.") only before a
+# number, an address or a link, since "E: Couldn't find package" and "P. Smith" are no contact.
+_LABEL = (
+    r"^\s*(?:(?:tel|phone|mobile|mob|fax)\s*[.:]|[mtpe]\s*[.:]\s*(?=[+(\d]|[^\s@]+@|www\.|https?:))"
+)
+
 _CONTACT_LINE = re.compile(
-    rf"(?:{_PHONE}|https?://|www\.|\S+@\S+\.\w+|\s\|\s|^\s*(?:tel|phone|mobile|mob|fax|m|t|p|e)"
-    r"\s*[.:]|^\s*\[[^\]]*(?:logo|image)[^\]]*\]\s*$)",
+    rf"(?:{_PHONE}|https?://|www\.|\S+@\S+\.\w+|\s\|\s|{_LABEL}"
+    r"|^\s*\[[^\]]*(?:logo|image)[^\]]*\]\s*$)",
     re.IGNORECASE,
 )
 
@@ -39,10 +53,7 @@ _CONTACT_DETAIL = re.compile(rf"https?://\S+|www\.\S+|\S+@\S+\.\w+|{_PHONE}", re
 
 # What says who the sender is: a phone number, a mail address, a labelled field, "Title | Org".
 # Read outside links: the digits of a link ("?issue=10/29/2001", "/id/71355501") dial nobody.
-_PERSONAL_DETAIL = re.compile(
-    rf"\S+@\S+\.\w+|{_PHONE}|\s\|\s|^\s*(?:tel|phone|mobile|mob|fax|m|t|p|e)\s*[.:]",
-    re.IGNORECASE,
-)
+_PERSONAL_DETAIL = re.compile(rf"\S+@\S+\.\w+|{_PHONE}|\s\|\s|{_LABEL}", re.IGNORECASE)
 
 
 def _undated(line: str) -> str:
@@ -85,3 +96,28 @@ def has_contact(line: str) -> bool:
 def without_contact_details(line: str) -> str:
     """What is left of ``line`` once its contact details are taken out."""
     return _CONTACT_DETAIL.sub("", _undated(line)).strip()
+
+
+# The words a sentence speaks with, as written ("me", "My"; never "ME" or "MA", a state code in
+# an address), from every language table.
+_SPEAKER = re.compile(
+    r"(?<!\w)(?:"
+    + alternatives(
+        [
+            form
+            for table in TABLES
+            for word in table.speaker_words
+            for form in (word, word[:1].upper() + word[1:])
+        ]
+    )
+    + r")(?!\w)"
+)
+
+
+def speaks(line: str) -> bool:
+    """``line`` leads up to its contact details with "me", "my", "you" …: "Call me at
+    713-853-9188" gives a number in the text; a signature line only names the field (a note
+    after the link, "http://observer.example/ (my blog)", is still the signature's)."""
+    text = _undated(line)
+    detail = _CONTACT_DETAIL.search(text)
+    return bool(_SPEAKER.search(text, 0, detail.start() if detail else len(text)))

@@ -284,6 +284,10 @@ def _by_bulk_mail(signals: NoiseSignals) -> NoiseVerdict | None:
     headers = signals.headers
     if bulk.bulk_mailer(headers.get("x-mailer")):
         return NoiseVerdict(Noise.BULK, f"bulk mailer: X-Mailer {headers['x-mailer'][:80]}")
+    if bulk.mail_library(headers.get("x-library")):
+        return NoiseVerdict(Noise.BULK, f"sent by a program: X-Library {headers['x-library'][:80]}")
+    if bulk.script_return_path(headers.get("return-path"), signals.sender):
+        return NoiseVerdict(Noise.BULK, "sent by a script: Return-Path of a server account")
     if bulk.verp_return_path(headers.get("return-path"), signals.sender):
         return NoiseVerdict(Noise.BULK, "bounce-handling (VERP) Return-Path")
     if bulk.no_reply_sender(signals.sender):

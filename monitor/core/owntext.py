@@ -58,6 +58,10 @@ _TO_LINE = re.compile(rf"{_LEAD}(?:{pattern('to')}){_FIELD}", re.IGNORECASE)
 _CC_OR_SUBJECT = re.compile(
     rf"{_LEAD}(?:{pattern('cc')}|{pattern('subject')}){_FIELD}", re.IGNORECASE
 )
+# Three words in lower case: a sentence, never the name or date line of a reply header (Lotus
+# Notes' "Please respond to NAME" line aside).
+_PROSE_WORDS = re.compile(r"(?:(?:^|\s)[a-z][a-z'’]+\b[^\n]*?){3}")
+_RESPOND_TO = re.compile(r"^\s*please\s+respond\s+to\b", re.IGNORECASE)
 _DATE_OR_TIME = re.compile(r"\b\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{1,2}:\d{2}(?::\d{2})?\b")
 
 _BANNER = re.compile(rf"^[-_=*\s]*(?:{pattern('banners')})[-_=*\s:]*$", re.IGNORECASE)
@@ -66,7 +70,9 @@ _BANNER = re.compile(rf"^[-_=*\s]*(?:{pattern('banners')})[-_=*\s:]*$", re.IGNOR
 _DASHED_BANNER = re.compile(rf"^\s*[-_=*]{{2,}}\s*(?:{pattern('banners')})\b", re.IGNORECASE)
 _FORWARD_INTRO = re.compile(rf"^\s*(?:{pattern('forward_intros')})\s*$", re.IGNORECASE)
 _SEPARATOR = re.compile(r"^\s*(?:_{10,}|-{10,}|={10,})\s*$")
-_QUOTED = re.compile(r"^\s*(?:>|&gt;|\|(?=\s))")
+# "| " quotes a line in some clients; a row of a table the sender typed ("| run | time |") has
+# more bars on the line and is text.
+_QUOTED = re.compile(r"^\s*(?:>|&gt;|\|(?=\s)(?![^|\n]*\|))")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,15 +89,19 @@ def _is_attribution(lines: list[str], index: int) -> int:
     line = lines[index].strip()
     if not line or len(line) > 300:
         return 0
-    if _ATTRIBUTION.search(line) and (
-        _ATTRIBUTION_START.match(line)
-        or _next_is_quote(lines, index + 1)
-        or "@" in line
-        or re.search(r"\d", line)
+    # Both one-line forms end in a colon: most lines need no regular expression at all.
+    colon = line.endswith((":", "："))
+    if (
+        colon
+        and _ATTRIBUTION.search(line)
+        and (_next_is_quote(lines, index + 1) or "@" in line or re.search(r"\d", line))
     ):
+        # "On Mon, 1 Jun 2026 at 09:12, Alice wrote:" carries its date; "On Monday I will be
+        # in Portland; Tim writes:" is the sender's sentence.
         return 1
     if (
-        _VERB_BEFORE_NAME.search(line)
+        colon
+        and _VERB_BEFORE_NAME.search(line)
         and re.search(r"\d", line)
         and (_ATTRIBUTION_START.match(line) or "@" in line)
     ):
@@ -111,14 +121,23 @@ def _next_is_quote(lines: list[str], start: int) -> bool:
 
 
 def _outlook_block(lines: list[str], index: int) -> bool:
-    """A From: line followed closely by at least one more header line (Sent/To/Subject/Cc)."""
+    """A From: line followed closely by at least one more header line (Sent/To/Subject/Cc).
+
+    Without an address in the From: line, the block needs a date or a time somewhere, as every
+    client writes one: "From: Houston" / "To: Portland" / "Date: May 3" is a trip in the text.
+    """
     if not _FROM_LINE.match(lines[index]):
         return False
     others = 0
+    addressed = "@" in lines[index]
+    dated = bool(_DATE_OR_TIME.search(lines[index]))
     for line in lines[index + 1 : index + 8]:
         if _OTHER_HEADER.match(line):
             others += 1
-            if others >= 1 and ("@" in lines[index] or others >= 2):
+            dated = dated or bool(_DATE_OR_TIME.search(line))
+            if others >= 1 and addressed:
+                return True
+            if others >= 2 and dated:
                 return True
         elif (
             line.strip()
@@ -128,7 +147,7 @@ def _outlook_block(lines: list[str], index: int) -> bool:
         ):
             # An unrelated long line right after "From:": prose such as "From: our side, …".
             return False
-    return others >= 2
+    return others >= 2 and dated
 
 
 def _headers_without_from(lines: list[str], index: int) -> int | None:
@@ -151,6 +170,8 @@ def _headers_without_from(lines: list[str], index: int) -> int | None:
         if line:
             if len(line) > 100 or line[-1] in ".!?:;," or _QUOTED.match(line):
                 break
+            if _PROSE_WORDS.search(line) and not _RESPOND_TO.match(line):
+                break  # "The meeting moved to 5/3/01 at 10:00": the text, not a date line
             above.append(position)
         elif above:
             break

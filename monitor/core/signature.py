@@ -7,18 +7,23 @@ sender's own text. So are a list item wrapped before its last word, a heading or
 ("Contact Us", "Your Name"), the links a text cites below its sign-off ("[1] https://…"),
 pasted tables and logs (a date or a network address is no phone number), and anything that only
 opens like a footer ("Sent via FedEx …", "RCS file: …") with the message still going on
-below, and a name or number the text announces ("Please call our site manager:"). Part of
+below, a name or number the text announces ("Please call our site manager:"), a last word to
+the reader ("Enjoy.", "Just FYI.") and the output of a program pasted at the end ("Reading
+Package Lists... Done" / "E: Couldn't find package …": an ellipsis is in no name, and a
+one-letter label is a contact field only before a number or an address). Part of
 :mod:`monitor.core.owntext`; the phrases are in :mod:`monitor.core.quoting`.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from monitor.core.contactline import (
     has_contact,
     is_contact_line,
     personal_detail,
+    speaks,
     without_contact_details,
 )
 from monitor.core.quoting import pattern
@@ -29,8 +34,11 @@ SENTENCE_END = re.compile(r"[.!?)]\s*$")
 _SIG_DELIMITER = re.compile(r"^(?:--|__)\s*$")
 # A mobile footer is a line of its own: the phrase and a few more words, no sentence.
 _MOBILE = re.compile(rf"^\s*(?:{pattern('mobile')})[^.!?\n]{{0,40}}$", re.IGNORECASE)
+# A closing, and maybe a name or a word to whom ("Cheers, Stefan", "Thanks all"); not the start
+# of a sentence that runs on ("Thanks to" / "LuceneTestCase for the fix").
 _VALEDICTION = re.compile(
-    rf"^\s*(?:{pattern('valedictions')})\b\s*[,.!:：，。]*\s*(?:[A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*)?)?\s*$",
+    rf"^\s*(?:{pattern('valedictions')})\b\s*[,.!:：，。]*\s*"
+    r"(?!(?:to|for|from|with|of|in|on|at|and|the)\s*$)(?:[A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*)?)?\s*$",
     re.IGNORECASE,
 )
 # A disclaimer that names itself, or opens with a legal claim about the message.
@@ -39,6 +47,13 @@ _DISCLAIMER = re.compile(
     r"(?:confidential|intended|privileged)|confidentiality\s+(?:notice|note)|disclaimer\s*:|legal\s+notice|aviso\s+legal|"
     r"avis\s+de\s+confidentialité|rechtlicher\s+hinweis|vertraulichkeitshinweis|luottamuksellisuus|免责声明|保密声明|"
     r"tämä\s+(?:sähköposti|viesti)\s+on\s+luottamuksellinen|本邮件.*(?:保密|机密))",
+    re.IGNORECASE,
+)
+# Whom a disclaimer that says what the message "is intended" for names: "This e-mail is intended
+# solely for the addressee" is one; "This message is intended to start the discussion" is not.
+_ADDRESSEE_WORDS = re.compile(
+    r"recipient|addressee|addressed|individual|entity|named|solely|exclusively|only\s+for|"
+    r"confidential|privileg|empfänger|destinataire|destinatario",
     re.IGNORECASE,
 )
 # Openings that a disclaimer shares with ordinary sentences ("Diese E-Mail enthält die Zahlen
@@ -93,29 +108,73 @@ def _continues_sentence(line: str) -> bool:
     return _is_prose(line) and not SENTENCE_END.search(line)
 
 
+_RULE = re.compile(r"^\s*[-_=*~]{2,}\s*$")
+
+
+def _runs_on(line: str) -> bool:
+    """A short line that breaks off mid-sentence ("In my absence please contact"): four words
+    or more, most in lower case, the last one too, nothing closing it."""
+    words = line.split()
+    lower = sum(word[0].islower() for word in words)
+    return (
+        len(words) >= 4
+        and 2 * lower > len(words)
+        and words[-1][0].islower()
+        and line.rstrip()[-1:].isalnum()
+    )
+
+
 def _looks_like_signature_tail(lines: list[str]) -> bool:
     """Lines after a valediction: a name, a title, contact details; short and few, no
     sentence and no P.S."""
     content = [line for line in lines if line.strip()]
     if len(content) > 10:
         return False
+    # Below a rule ("____", "----") comes a footer the list or the company adds, in any words.
+    rule = next((i for i, line in enumerate(content) if _RULE.match(line)), len(content))
     return all(
         len(line.strip()) <= 90
         and not _is_prose(line)
+        and not (position < rule and _says_more(line))
         and not _POSTSCRIPT.match(line)
         and not _FOOTNOTE.match(line)
-        for line in content
+        for position, line in enumerate(content)
     )
 
 
-_NOT_IN_NAMES = re.compile(rf"(?:^|\s)(?:{pattern('not_in_names')})(?=\s|$)", re.IGNORECASE)
+def _says_more(line: str) -> bool:
+    """A short line of text below the sign-off ("Also need the Q3 numbers", "Call if any
+    questions", "Numbers attached."): three words or more, most in lower case, or a sentence
+    with a word in lower case; no contact detail in it."""
+    words = line.split()
+    lower = sum(word[0].islower() and len(word) >= 3 for word in words)
+    if len(words) < 2 or has_contact(line):
+        return False
+    return (len(words) >= 3 and 2 * lower >= len(words)) or (
+        lower >= 1 and bool(re.search(r"\w[.!?]\s*$", line))
+    )
+
+
+_NOT_IN_NAMES = re.compile(
+    rf"(?:^|\s)(?:{pattern('not_in_names')}|{pattern('headings')})(?=\s|$)", re.IGNORECASE
+)
+_HEADING = re.compile(rf"(?:^|\s)(?:{pattern('headings')})(?=\s|$)", re.IGNORECASE)
 _ANSWER = re.compile(rf"^(?:{pattern('answers')})[\s.!…。！]*$", re.IGNORECASE)
+
+
+# A word no name has: a digit, or three capitals in a word not all in capitals ("McDonald" and
+# "DeVries" have two).
+_NOT_A_NAME_WORD = re.compile(r"\d|^(?=.*[a-z])(?:[^A-Z]*[A-Z]){3}")
 
 
 def _is_name(line: str) -> bool:
     stripped = line.strip()
     if not stripped or len(stripped) > 40 or not _NAME_LINE.match(stripped):
         return False
+    if ".." in stripped:
+        return False  # a trailing-off remark or a program's output: "Reading Lists... Done"
+    if any(_NOT_A_NAME_WORD.search(word) for word in stripped.split()):
+        return False  # an issue key or a class name: "SOLR-12345", "Java8", "NullPointerException"
     if _NOT_IN_NAMES.search(stripped) or _ANSWER.match(stripped):
         return False  # a heading, a form field or an answer: "Contact Us", "Approved."
     words = stripped.split()
@@ -158,18 +217,49 @@ def _introduces(line: str) -> bool:
     return bool(re.search(r"\w\s*[:：]$", stripped)) and not _VALEDICTION.match(stripped)
 
 
+def _is_heading(line: str) -> bool:
+    """A short heading in title case ("Meeting Details", "Dial-In Information"), no sentence."""
+    words = line.split()
+    return (
+        0 < len(words) <= 4
+        and all(word[0].isupper() for word in words)
+        and not SENTENCE_END.search(line)
+        and bool(_HEADING.search(line))
+    )
+
+
 def _announced(lines: list[str], index: int) -> bool:
     """The block at ``index`` follows a line that announces it, directly or above a name
-    ("Please call our site manager:" / "Raj Patel" / "+44 …")."""
+    ("Please call our site manager:" / "Raj Patel" / "+44 …"), or a heading above one short
+    line ("Meeting Details" / "EB 3321" / "713-853-9188")."""
     above = _content_above(lines, index)
     if above is None:
         return False
-    if _introduces(lines[above]):
+    if _introduces(lines[above]) or _is_heading(lines[above]):
         return True
-    if not _is_name(lines[above]):
-        return False
     higher = _content_above(lines, above)
-    return higher is not None and _introduces(lines[higher])
+    if higher is None or _VALEDICTION.match(lines[above]):
+        return False
+    if _is_name(lines[above]):
+        return _introduces(lines[higher]) or _is_heading(lines[higher])
+    short = len(lines[above].strip()) <= 40 and not _is_prose(lines[above])
+    return short and _is_heading(lines[higher])
+
+
+def _listed_person(lines: list[str], index: int) -> bool:
+    """The name at ``index`` is one of a list of people with their numbers or addresses: its
+    own contact line, then another name with one, follow it; or a name and its contact line
+    come right above. A signature has one name block (its title lines come before any number)."""
+    content = [i for i in range(max(0, index - 8), min(len(lines), index + 12)) if lines[i].strip()]
+    at = content.index(index)
+    above, below = content[:at], content[at + 1 :]
+    if len(above) >= 2 and has_contact(lines[above[-1]]) and _is_name(lines[above[-2]]):
+        return True
+    if len(below) < 3 or not has_contact(lines[below[0]]):
+        return False
+    return any(
+        _is_name(lines[i]) and has_contact(lines[j]) for i, j in itertools.pairwise(below[1:])
+    )
 
 
 def _sign_off_name(lines: list[str]) -> int | None:
@@ -190,6 +280,8 @@ def _sign_off_name(lines: list[str]) -> int | None:
             continue  # "Roy Martinez, Intel " / "Capital": the end of a wrapped list item
         if _announced(lines, position):
             continue  # "Please call our site manager:" / "Raj Patel" / "+44 …"
+        if _listed_person(lines, position):
+            continue  # "Jeff Dasovich" / "415-782-7822" / "Susan Mara" / "415-782-7802"
 
         first = lines[position].split()[0]
         rest = [line for line in lines[position + 1 :] if line.strip()]
@@ -244,6 +336,8 @@ def _cut_at_markers(lines: list[str], removed: list[str]) -> list[str]:
     for index, line in enumerate(lines):
         if not _MOBILE.match(line) or not any(other.strip() for other in lines[:index]):
             continue
+        if line.lstrip()[:1].islower() and _continues_sentence(lines[index - 1]):
+            continue  # "… the signed originals were" / "sent via Federal Express this morning"
         # A footer has only signature lines, a disclaimer or a line or two a client left of
         # the quote below it: "Sent via FedEx to both offices" above more sentences is text.
         if (
@@ -265,6 +359,18 @@ def _cut_at_markers(lines: list[str], removed: list[str]) -> list[str]:
     return lines
 
 
+def _names_itself_disclaimer(lines: list[str], index: int) -> bool:
+    """A disclaimer that names itself starts at ``index``; one that says what the message is
+    "intended" for needs its addressee within three lines."""
+    match = _DISCLAIMER.match(lines[index].lstrip())
+    if match is None:
+        return False
+    if "intended" not in match.group().lower():
+        return True
+    window = " ".join([lines[index].lstrip(), *lines[index + 1 : index + 3]])[match.end() :]
+    return bool(_ADDRESSEE_WORDS.search(window))
+
+
 def _below(lines: list[str]) -> tuple[list[int], list[bool]]:
     """For each line, how many content lines lie below it and whether a self-naming
     disclaimer does: one pass from the end, so that each line is read a fixed number of times."""
@@ -274,7 +380,7 @@ def _below(lines: list[str]) -> tuple[list[int], list[bool]]:
     for index in range(len(lines) - 1, -1, -1):
         below[index], disclaimer_below[index] = count, seen
         count += bool(lines[index].strip())
-        seen = seen or bool(_DISCLAIMER.match(lines[index].lstrip()))
+        seen = seen or _names_itself_disclaimer(lines, index)
     return below, disclaimer_below
 
 
@@ -282,7 +388,7 @@ def _disclaimer_starts(lines: list[str], index: int, below: int, disclaimer_belo
     """A legal disclaimer or a company's registration details start at ``index``, above
     ``below`` lines of content (and a disclaimer among them, if ``disclaimer_below``)."""
     line = lines[index].lstrip()
-    if _DISCLAIMER.match(line):
+    if _names_itself_disclaimer(lines, index):
         return True
     if _DISCLAIMER_OPENING.match(line):
         return bool(_LEGAL_WORDS.search(" ".join(lines[index : index + 3])))
@@ -339,9 +445,14 @@ def _cut_contact_block(lines: list[str], removed: list[str]) -> list[str]:
     block = lines[len(lines) - trailing :]
     if trailing and not any(personal_detail(line) for line in block):
         trailing = 0  # links alone are what the sender shares, not who the sender is
+    if trailing and any(speaks(line) for line in block):
+        trailing = 0  # "Call me at 713-853-9188", "My cell is …": the text giving a number
     above = lines[len(lines) - trailing - 1].strip() if trailing < len(lines) else ""
-    if trailing and _continues_sentence(above):
+    if trailing and (_continues_sentence(above) or _runs_on(above)):
         trailing = 0  # a sentence wrapped before its phone number or link: "call me on\n+44 …"
+    name = len(lines) - trailing - 1
+    if trailing and name >= 0 and _is_name(lines[name]) and _listed_person(lines, name):
+        trailing = 0  # the last of a list of people and their numbers
     if trailing and _announced(lines, len(lines) - trailing):
         trailing = 0  # "Duty desk over the weekend:" / "+44 …": what the text gives
     if trailing and trailing < len([line for line in lines if line.strip()]):

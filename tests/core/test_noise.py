@@ -370,3 +370,71 @@ def test_a_person_forwarding_a_bounce_is_still_a_person_writing(analyzer) -> Non
     raw = email(subject="Fwd: Returned mail: see transcript for details", body=body)
 
     assert read(raw, analyzer).noise is None
+
+
+def test_a_mass_mailer_posing_as_outlook_express_is_bulk(analyzer) -> None:
+    """Dark Mailer writes Outlook Express's version with "DM" after it, which Outlook Express
+    itself never did."""
+    body = (
+        "Dear Friend,\n\nI am Dr James Alabi, chairman of the contract review committee. "
+        "I seek your assistance to transfer US$21,320,000.00 and will give you 30%.\n\n"
+        "Kindly reply with your private telephone number.\n\nDr James Alabi"
+    )
+    headers = {"X-Mailer": "Microsoft Outlook Express 5.00.2919.6900 DM"}
+    raw = email(frm='"Dr.James Alabi" <jamesalabi@mail.example>', headers=headers, body=body)
+
+    message = read(raw, analyzer)
+
+    assert message.noise is Noise.BULK
+    assert message.noise_reason.startswith("bulk mailer")
+
+
+def test_a_person_writing_with_outlook_express_is_a_person(analyzer) -> None:
+    headers = {"X-Mailer": "Microsoft Outlook Express 6.00.2800.1106"}
+
+    assert read(email(headers=headers), analyzer).noise is None
+
+
+SMOKES = (
+    "Dear Sir / Madam\n\nIf you are fed up of being ripped off every time you buy your "
+    "tobacco, visit our website, where you can buy 4 cartons from as little as 170 Euros.\n\n"
+    "Visit our website at\nhttp://www.smokes-direct.example/?ID=2\n\n"
+    "Best regards\nSales Department\nSmokes Direct\nSpain\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [
+        ({"X-Library": "Indy 8.0.25"}, "sent by a program: X-Library Indy 8.0.25"),
+        (
+            {"Return-Path": "<nobody@web3.smokes-direct.example>"},
+            "sent by a script: Return-Path of a server account",
+        ),
+        (
+            {"Return-Path": "<root@mimas.smokes-direct.example>"},
+            "sent by a script: Return-Path of a server account",
+        ),
+    ],
+    ids=["mail-library", "web-server-account", "system-account"],
+)
+def test_mail_a_program_or_script_sent_is_bulk(headers, reason, analyzer) -> None:
+    raw = email(
+        frm='"Sales Department" <info@smokes-direct.example>',
+        subject="Discount Smokes",
+        headers=headers,
+        body=SMOKES,
+    )
+
+    message = read(raw, analyzer)
+
+    assert (message.noise, message.noise_reason) == (Noise.BULK, reason)
+
+
+def test_a_person_whose_return_path_is_their_own_address_is_a_person(analyzer) -> None:
+    raw = email(
+        frm="root@ops.acme-logistics.example",
+        headers={"Return-Path": "<root@ops.acme-logistics.example>"},
+    )
+
+    assert read(raw, analyzer).noise is None

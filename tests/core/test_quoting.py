@@ -641,3 +641,288 @@ def test_a_eudora_forward_banner_starts_the_forwarded_message() -> None:
     )
 
     assert own_text(body).text == "Worth a look before the board meeting."
+
+
+def test_pasted_program_output_at_the_end_is_not_a_sign_off() -> None:
+    body = (
+        "Still failing after the mirror change:\n\n"
+        "root@build02:/tmp # apt-get install acme-agent\n"
+        "Reading Package Lists... Done\n"
+        "Building Dependency Tree... Done\n"
+        "E: Couldn't find package acme-agent\n\n"
+        "I'm stumped.\n\n-Steve\n"
+    )
+
+    assert own_text(body).text == body.strip()
+
+
+def test_a_one_letter_label_before_words_is_no_contact_field() -> None:
+    body = (
+        "Same again this morning, on both boxes.\n\n"
+        "Building Dependency Tree\nE: Couldn't find package acme-agent\n"
+    )
+
+    assert own_text(body).text == body.strip()
+
+
+@pytest.mark.parametrize("remark", ["Enjoy.", "Discuss.", "Just FYI.", "FYI"])
+def test_a_last_word_to_the_reader_is_not_a_sign_off_name(remark: str) -> None:
+    body = f"The Q3 board pack is in the shared folder, with the freight figures.\n\n{remark}\n"
+
+    assert own_text(body).text == body.strip()
+
+
+def test_a_heading_above_the_links_it_lists_is_not_a_sign_off_name() -> None:
+    body = (
+        "The satellite series agrees with the balloon data within a tenth of a degree.\n\n"
+        "SEE ALSO\nhttps://science.example.org/headlines/essd5feb97_1.htm\n"
+        "https://science.example.org/msu/measuretemp.htm\n"
+    )
+
+    assert own_text(body).text == body.strip()
+
+
+def test_a_real_one_letter_contact_field_is_still_cut() -> None:
+    body = (
+        "The pallets leave Rotterdam on Monday.\n\nBest,\nDana Whitfield\n"
+        "T: +44 20 7946 0734\nE: dana.whitfield@acme-logistics.example\n"
+    )
+
+    assert own_text(body).text == "The pallets leave Rotterdam on Monday."
+
+
+SPEAKING_LINES = {
+    "en": "Call me at 713-853-9188",
+    "de": "Ruf mich an: 0171 2345678",
+    "fr": "Mon tél : 06 12 34 56 78",
+    "es": "Mi móvil: 612 345 678",
+    "fi": "Minun gsm: 040 123 4567",
+    "nl": "Bel me op 06-12345678",
+    "it": "Il mio cell: 333 123 4567",
+    "pt": "Meu celular: 11 91234-5678",
+}
+
+
+def test_every_language_with_speaker_words_has_its_example_here() -> None:
+    assert {table.language for table in TABLES if table.speaker_words} == set(SPEAKING_LINES)
+
+
+@pytest.mark.parametrize("language", sorted(SPEAKING_LINES))
+def test_a_sentence_that_gives_a_phone_number_is_not_a_contact_block(language: str) -> None:
+    body = f"{NEW_TEXT}\n\n{SPEAKING_LINES[language]}\n"
+
+    assert own_text(body).text == body.strip()
+
+
+def test_a_note_after_a_signature_link_leaves_the_line_in_the_signature() -> None:
+    body = (
+        "Boost the title field at query time rather than at index time.\n\n"
+        "wunder@wunderwood.example\nhttp://observer.wunderwood.example/  (my blog)\n"
+    )
+
+    assert own_text(body).text == ("Boost the title field at query time rather than at index time.")
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "Meeting Details\nEB 3321\n713-853-9188",
+        "Dial-In Information\n1-888-296-1938\nParticipant code 143538",
+    ],
+)
+def test_a_heading_above_a_phone_line_is_kept_as_own_text(block: str) -> None:
+    body = f"The revised schedule for the Cal PX filing is attached.\n\n{block}\n"
+
+    assert own_text(body).text == body.strip()
+
+
+def test_a_title_with_a_heading_word_in_it_is_still_signature() -> None:
+    body = (
+        "The revised schedule for the Cal PX filing is attached.\n\n"
+        "Kate Symes\nMeeting Planner\n713-853-9188\n"
+    )
+
+    assert own_text(body).text == "The revised schedule for the Cal PX filing is attached."
+
+
+def test_a_sentence_about_what_the_message_is_intended_for_is_own_text() -> None:
+    body = (
+        "Hi all,\n\nThis message is intended to start the discussion on the 3.0 roadmap.\n"
+        "Please add your items to the wiki page by Friday.\n\nThanks,\nBob\n"
+    )
+
+    assert own_text(body).text == (
+        "Hi all,\n\nThis message is intended to start the discussion on the 3.0 roadmap.\n"
+        "Please add your items to the wiki page by Friday."
+    )
+
+
+def test_a_disclaimer_that_names_whom_the_message_is_intended_for_is_cut() -> None:
+    body = (
+        "See you at the Friday call.\n\n"
+        "This e-mail is intended solely for use of the individual to whom it is\n"
+        "addressed and may contain information that is privileged or confidential.\n"
+    )
+
+    assert own_text(body).text == "See you at the Friday call."
+
+
+def test_a_table_the_sender_typed_with_bars_is_own_text() -> None:
+    body = (
+        "Benchmark results on the new index:\n\n"
+        "| run | docs | time |\n| 1   | 10M  | 12s  |\n| 2   | 20M  | 25s  |\n\n"
+        "Looks linear to me.\n"
+    )
+
+    assert own_text(body).text == body.strip()
+
+
+def test_a_line_quoted_with_a_bar_is_still_quoted() -> None:
+    body = "Jeff,\n\n| The deal was signed on 5/3.\n\nI agree, the filing can go out today.\n"
+
+    assert own_text(body).text == "Jeff,\n\nI agree, the filing can go out today."
+
+
+def test_a_sentence_wrapped_into_words_a_mobile_footer_starts_with_is_own_text() -> None:
+    body = (
+        "Jeff,\n\nThe signed originals of the confirmation were\n"
+        "sent via Federal Express this morning\n\nKate\n"
+    )
+
+    assert "sent via Federal Express this morning" in own_text(body).text
+
+
+def test_a_sentence_ending_in_writes_without_a_date_is_own_text() -> None:
+    body = (
+        "Please call me when you get a chance.\n\n"
+        "On Monday I will be in Portland; Tim writes:\nthe desk is ready for the move.\n"
+    )
+
+    assert own_text(body).text == body.strip()
+
+
+def test_an_attribution_without_a_date_above_a_quote_still_starts_quoted_history() -> None:
+    body = "Agreed, let's move the desk.\n\nOn Monday, Tim wrote:\n> the desk is ready.\n"
+
+    assert own_text(body).text == "Agreed, let's move the desk."
+
+
+@pytest.mark.parametrize("after", ["Also need the Q3 numbers", "Call if any questions"])
+def test_a_line_of_text_below_the_sign_off_is_kept(after: str) -> None:
+    body = f"Sally,\n\nThe file is attached.\n\nThanks,\nKate\nx3-5550\n\n{after}\n"
+
+    assert own_text(body).text.endswith(after)
+
+
+def test_a_mailing_list_footer_below_the_sign_off_is_still_cut() -> None:
+    body = (
+        "Any idea how I would do this?\n\nThanks\nSiva\n\n"
+        "_______________________________________________\n"
+        "Exmh-users mailing list\nexmh-users@lists.example.org\n"
+    )
+
+    assert own_text(body).text == "Any idea how I would do this?"
+
+
+def test_a_short_sentence_below_an_opening_thank_you_is_not_signature() -> None:
+    body = "Kate,\n\nThanks!\n\nNumbers attached.\n\nJeff\n"
+
+    assert own_text(body).text == "Kate,\n\nThanks!\n\nNumbers attached."
+
+
+def test_an_extension_and_team_below_the_closing_are_still_signature() -> None:
+    body = (
+        "Any adjustments will be highlighted in blue.\n\nBest Rgds.\n\n"
+        "Samuel x3-9890 (GCP Team)\nEnron Net Works - Global Data Management\n"
+    )
+
+    assert own_text(body).text == "Any adjustments will be highlighted in blue."
+
+
+@pytest.mark.parametrize("last", ["SOLR-12345", "NullPointerException", "Java8"])
+def test_an_issue_key_or_class_name_ending_the_text_is_not_a_sign_off_name(last: str) -> None:
+    body = f"The test still fails on the release branch, see\n\n{last}\n"
+
+    assert own_text(body).text == body.strip()
+
+
+def test_thanks_to_above_what_is_thanked_is_not_a_closing() -> None:
+    body = "It works now with the new flag.\n\nThanks to\nLuceneTestCase\n"
+
+    assert own_text(body).text == body.strip()
+
+
+@pytest.mark.parametrize("name", ["Angus MacKenzie", "RONALD MCDONALD"])
+def test_names_with_two_capitals_or_in_capitals_still_sign_off(name: str) -> None:
+    body = f"Done, the branch is merged.\n\nCheers,\n{name}\n"
+
+    assert own_text(body).text == "Done, the branch is merged."
+
+
+def test_a_sentence_broken_off_before_a_name_and_number_is_kept() -> None:
+    body = (
+        "I will be out of the office on Friday.\nIn my absence please contact\n"
+        "Susan Mara 415-782-7802\n\nJeff\n"
+    )
+
+    assert own_text(body).text == body.strip().removesuffix("\n\nJeff")
+
+
+def test_from_and_to_lines_of_a_trip_without_date_or_address_are_own_text() -> None:
+    body = (
+        "Flight details:\nFrom: Houston\nTo: Portland\nDate: May 3\n\n"
+        "See you at the Portland office.\n"
+    )
+
+    assert own_text(body).text == body.strip()
+
+
+def test_an_outlook_header_without_an_address_but_with_its_date_is_still_quoted() -> None:
+    body = (
+        "Sure, week 34 works.\n\nFrom: Alice Marsh\nSent: Monday, June 01, 2026 9:12 AM\n"
+        "To: Dana Whitfield\nSubject: Pilot planning\n\nCan the pilot start in week 34?\n"
+    )
+
+    assert own_text(body).text == "Sure, week 34 works."
+
+
+def test_a_sentence_with_a_date_above_a_header_without_from_stays_own_text() -> None:
+    body = (
+        "Kate,\n\nThe meeting moved to 5/3/01 at 10:00\n\n\n"
+        "To: Kate Symes/PDX/ECT@ECT\ncc: Jeff Dasovich/NA/Enron@Enron\nSubject: meeting\n\n"
+        "Can we meet on Thursday instead?\n"
+    )
+
+    assert own_text(body).text == "Kate,\n\nThe meeting moved to 5/3/01 at 10:00"
+
+
+def test_a_notes_header_with_a_please_respond_to_line_is_cut_from_its_name() -> None:
+    body = (
+        "Fine with me.\n\n\nJeff Dasovich\n05/01/2001 04:51 PM\n"
+        "Please respond to Jeff Dasovich\nTo: Kate Symes/PDX/ECT@ECT\ncc:\n"
+        "Subject: meeting\n\nCan we meet on Thursday instead?\n"
+    )
+
+    assert own_text(body).text == "Fine with me."
+
+
+@pytest.mark.parametrize(
+    "people",
+    [
+        "Jeff Dasovich\n415-782-7822\n\nSusan Mara\n415-782-7802",
+        "Mark Taylor\nmark.taylor@enron.example\nSara Shackleton\nsara.shackleton@enron.example",
+    ],
+)
+def test_a_list_of_people_and_their_numbers_is_not_a_signature(people: str) -> None:
+    body = f"Here are the contacts for the Cal PX filing.\n\n{people}\n"
+
+    assert own_text(body).text == body.strip()
+
+
+def test_a_signature_with_a_title_in_title_case_is_still_cut() -> None:
+    body = (
+        "The parade starts at ten.\n\nCara White\nCommunity Development Coordinator\n"
+        "713-853-9188\ncara.white@enron.example\n"
+    )
+
+    assert own_text(body).text == "The parade starts at ten."

@@ -59,4 +59,15 @@ TABLE = Table(
         "erhalten",
         "gebucht",
     ),
+    speaker_words=(
+        "ich",
+        "mich",
+        "mir",
+        "mein",
+        "meine",
+        "meiner",
+        "meinem",
+        "uns",
+        "unsere",
+    ),
 )

@@ -37,4 +37,13 @@ TABLE = Table(
         "vale",
         "correcto",
     ),
+    speaker_words=(
+        "yo",
+        "me",
+        "mi",
+        "mis",
+        "nos",
+        "nosotros",
+        "usted",
+    ),
 )

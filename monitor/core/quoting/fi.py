@@ -41,4 +41,15 @@ TABLE = Table(
         "jep",
         "joo",
     ),
+    speaker_words=(
+        "minä",
+        "minua",
+        "minulle",
+        "minut",
+        "minun",
+        "meille",
+        "meitä",
+        "sinä",
+        "teille",
+    ),
 )

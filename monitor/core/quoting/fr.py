@@ -40,4 +40,15 @@ TABLE = Table(
         "confirmé",
         "super",
     ),
+    speaker_words=(
+        "je",
+        "moi",
+        "me",
+        "mon",
+        "ma",
+        "mes",
+        "nous",
+        "vous",
+        "votre",
+    ),
 )

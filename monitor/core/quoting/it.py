@@ -26,4 +26,12 @@ TABLE = Table(
         "capito",
         "fatto",
     ),
+    speaker_words=(
+        "io",
+        "mi",
+        "mio",
+        "mia",
+        "noi",
+        "ci",
+    ),
 )

@@ -26,4 +26,14 @@ TABLE = Table(
         "ontvangen",
         "gedaan",
     ),
+    speaker_words=(
+        "ik",
+        "mij",
+        "me",
+        "mijn",
+        "wij",
+        "ons",
+        "jij",
+        "je",
+    ),
 )

@@ -27,4 +27,12 @@ TABLE = Table(
         "feito",
         "combinado",
     ),
+    speaker_words=(
+        "eu",
+        "me",
+        "meu",
+        "minha",
+        "nós",
+        "você",
+    ),
 )

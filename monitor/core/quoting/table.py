@@ -33,9 +33,16 @@ class Table:
     #: Words that never stand in a person's name, though capitalised in a heading or a form
     #: field ("Contact Us", "Your Name"): a line holding one is no sign-off name.
     not_in_names: tuple[str, ...] = ()
+    #: Nouns of headings ("Meeting Details", "Dial-In Information"): never in a name, and a
+    #: heading announces the room, number or address below it as the message's own.
+    headings: tuple[str, ...] = ()
     #: Short answers that make up a whole line ("Agreed.", "Erledigt.", "收到"): text, never a
     #: sign-off name, though a lone capitalised word below the greeting looks like one.
     answers: tuple[str, ...] = ()
+    #: Words a sentence speaks with, in the case they are written ("me", "my", "you"; first
+    #: letter capitalised too): a line that gives a number with one ("Call me at 713-853-9188")
+    #: is the text, never a line of the sender's signature.
+    speaker_words: tuple[str, ...] = ()
 
 
 def _phrase(text: str) -> str:
