@@ -19,6 +19,7 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
+import monitor
 from monitor.app.evaluation import Evaluation, prepare
 from monitor.app.runtime import Runtime
 from monitor.config import Config
@@ -39,9 +40,10 @@ def _digest(text: str, size: int = 8) -> bytes:
 @cache
 def code_fingerprint() -> str:
     """The analysis code (``monitor/core``) and the holiday calendars it reads: another version
-    of either may judge the same mail differently."""
+    of either may judge the same mail differently. relmon's version too, for an installation
+    that ships compiled modules only."""
     core = Path(__file__).resolve().parent.parent / "core"
-    digest = hashlib.blake2b(digest_size=16)
+    digest = hashlib.blake2b(monitor.__version__.encode(), digest_size=16)
     for path in sorted(core.rglob("*.py")):
         digest.update(path.relative_to(core).as_posix().encode())
         digest.update(path.read_bytes())
