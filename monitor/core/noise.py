@@ -32,7 +32,8 @@ class NoiseSignals:
     report_type: str | None = None  # from multipart/report
     calendar_method: str | None = None  # from text/calendar
     content_type: str = "text/plain"
-    # The whole decoded text (plain, else HTML as text), read for footers at ingest, never stored.
+    # The whole decoded text (plain, else HTML as text), read for footers at ingest, never stored;
+    # with ``html_only`` and ``html_refs``, read only when the message is not a reply.
     body: str = ""
     html_only: bool = False
     html_refs: bulk.HtmlRefs = bulk.NO_REFS  # remote links and images of the HTML body

@@ -157,6 +157,11 @@ def _header_signals(envelope: Envelope, *, null_sender: bool) -> NoiseSignals:
 
 
 def _signals(envelope: Envelope, text: str, *, null_sender: bool) -> NoiseSignals:
+    signals = replace(_header_signals(envelope, null_sender=null_sender), own_text=text)
+    if signals.is_reply:
+        # The body rules (footers, mass-mail tags, links and images) never judge a reply: its
+        # body is not read for them.
+        return signals
     plain = envelope.plain if envelope.plain is not None and envelope.plain.strip() else None
     html_only = plain is None and envelope.html is not None
     if plain is not None:
@@ -171,8 +176,7 @@ def _signals(envelope: Envelope, text: str, *, null_sender: bool) -> NoiseSignal
     # a person leaves that message a person's.
     body = "\n".join(strip_quotes(bound_text(body.replace("\r\n", "\n").replace("\r", "\n")))[0])
     return replace(
-        _header_signals(envelope, null_sender=null_sender),
-        own_text=text,
+        signals,
         body=body,
         html_only=html_only,
         html_refs=bulk.html_refs(envelope.html),
