@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,11 +88,20 @@ def _scanner(terms: Mapping[tuple[str, str], Sequence[str]]) -> re.Pattern[str] 
     found (the same terms, boundaries and case rule; case folding only ever adds places)."""
     spaced = {t for (language, _), words in terms.items() if _spaced(language) for t in words}
     unspaced = {t for (language, _), words in terms.items() if not _spaced(language) for t in words}
+    try:
+        return _any_place(spaced, unspaced, _trie)
+    except RecursionError:  # configured terms nested too deep for a trie: one flat alternation
+        return _any_place(spaced, unspaced, lambda terms: "|".join(map(re.escape, terms)))
+
+
+def _any_place(
+    spaced: set[str], unspaced: set[str], alternation: Callable[[Iterable[str]], str]
+) -> re.Pattern[str] | None:
     parts = []
     if spaced:
-        parts.append(rf"(?<![\w'])(?={_trie(spaced)}(?![\w']))")
+        parts.append(rf"(?<![\w'])(?=(?:{alternation(spaced)})(?![\w']))")
     if unspaced:
-        parts.append(f"(?={_trie(unspaced)})")
+        parts.append(f"(?={alternation(unspaced)})")
     return re.compile("|".join(parts), re.IGNORECASE) if parts else None
 
 

@@ -124,3 +124,15 @@ def test_the_own_text_of_real_replies_gives_the_same_cues() -> None:
     for text in texts:
         for language in LANGUAGES:
             assert SHIPPED.find(text, language) == one_pattern_at_a_time(SHIPPED, text, language)
+
+
+def test_configured_terms_nested_too_deep_for_a_trie_are_still_found() -> None:
+    """Each term a prefix of the next, a thousand deep: the trie would nest past the regex
+    parser's limits, so the places come from one flat alternation."""
+    lexicon = Lexicon.load({"status": ["chase" + "!" * n for n in range(1200)]})
+    text = "Just a chase!!! before Friday, then another chase."
+
+    found = lexicon.find(text, "en")
+
+    assert found == one_pattern_at_a_time(lexicon, text, "en")
+    assert "status:chase!!!" in found.pressure
