@@ -4,14 +4,20 @@ Each run is a separate process (so peak RSS is that run's own), with a fresh dat
 figures are medians over the runs. The corpus is read from ../shared/data (or $RELMON_CORPORA);
 the largest is chosen by message count.
 
-    python bench/ingest_local.py [--runs 5] [--corpus spamassassin]
+    python bench/ingest_local.py [--runs 5] [--corpus spamassassin] [--profile 25]
+
+``--profile N`` runs the ingest once more under cProfile (not timed with the runs) and prints the
+N functions with the most cumulative and the most own time, and the CPU milliseconds per message.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import json
 import os
+import pstats
 import resource
 import statistics
 import subprocess
@@ -40,7 +46,7 @@ def count_messages(path: Path) -> int:
     return sum(1 for folder in discover(path) for _ in read_folder(folder))
 
 
-def child(path: Path, database: Path) -> None:
+def child(path: Path, database: Path, profile: int = 0) -> None:
     sys.path.insert(0, str(ROOT))
     from monitor.app.runtime import Runtime
     from monitor.app.sync import ingest_paths
@@ -52,11 +58,27 @@ def child(path: Path, database: Path) -> None:
         f'[team]\ndomains = ["northwind-advisory.example"]\n[store]\nurl = "sqlite:///{database}"\n'
     )
     runtime = Runtime.open(config, analyzer=analyzer)
+    profiler = cProfile.Profile() if profile else None
     started, cpu_started = time.perf_counter(), time.process_time()
+    if profiler is not None:
+        profiler.enable()
     report = ingest_paths(runtime, [path], account="bench", now=datetime.now(UTC))
+    if profiler is not None:
+        profiler.disable()
     elapsed = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
     runtime.close()
+    if profiler is not None:
+        read = max(1, report.total("read"))
+        print(
+            f"profiled ingest: {read} messages, {cpu / read * 1000:.2f} ms CPU per message "
+            "(profiler overhead included)"
+        )
+        for order in ("cumulative", "tottime"):
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(profile)
+            print(f"--- top {profile} by {order} ---")
+            print("   ncalls" + out.getvalue().split("   ncalls", 1)[-1])
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
         json.dumps(
@@ -79,10 +101,17 @@ def main() -> int:
     parser.add_argument(
         "--corpus", choices=sorted(CANDIDATES), help="default: the largest by message count"
     )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also run once under cProfile and print the top N functions",
+    )
     parser.add_argument("--child", nargs=2, metavar=("PATH", "DB"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(Path(args.child[0]), Path(args.child[1]))
+        child(Path(args.child[0]), Path(args.child[1]), args.profile)
         return 0
     if not CORPORA.exists():
         print(f"corpora not found at {CORPORA}; set RELMON_CORPORA", file=sys.stderr)
@@ -125,6 +154,20 @@ def main() -> int:
         f"  median wall time {statistics.median(r['seconds'] for r in results):.2f} s\n"
         f"  peak RSS median {statistics.median(r['peak_rss_mb'] for r in results):.0f} MB, max {max(r['peak_rss_mb'] for r in results):.0f} MB"
     )
+    if args.profile:
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    str(path),
+                    str(Path(tmp) / "bench.db"),
+                    "--profile",
+                    str(args.profile),
+                ],
+                check=True,
+            )
     return 0
 
 

@@ -3,15 +3,22 @@
 The lexicons are data (``monitor/lexicon/cues.<language>.toml``, extendable from the
 configuration), not code. A message is matched against its own language's lexicon and the
 English one (English business jargon — "ETA", "ASAP", "per my last email" — turns up everywhere).
+
+Each (language, category) has its own pattern, and its matches are what :meth:`Lexicon.find`
+reports. Running a dozen alternations over every text costs more than the rest of the cue work,
+so one pass first finds where any term of the message's languages may start (one regex shaped as
+a trie of all their terms, which rejects a position on its first characters); each category's
+pattern is then tried only at those places, which gives exactly its own matches.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicon"
 
@@ -28,22 +35,85 @@ class Cues:
     pressure: tuple[str, ...] = ()
     basics: tuple[str, ...] = ()
 
+    @classmethod
+    def of(cls, found: Mapping[str, Sequence[str]]) -> Cues:
+        """Cue ids by category, put with the measures they feed."""
+        return cls(
+            friction=tuple(c for cat in FRICTION for c in found.get(cat, ())),
+            pressure=tuple(c for cat in PRESSURE for c in found.get(cat, ())),
+            basics=tuple(c for cat in BASICS for c in found.get(cat, ())),
+        )
+
+
+def _unique(terms: Iterable[str]) -> list[str]:
+    return sorted({t.strip().casefold() for t in terms if t.strip()}, key=len, reverse=True)
+
+
+def _spaced(language: str) -> bool:
+    return language not in ("zh", "ja")  # Chinese and Japanese: no word boundaries to look for
+
 
 def _compile(terms: Iterable[str], *, spaced: bool) -> re.Pattern[str] | None:
-    unique = sorted({t.strip().casefold() for t in terms if t.strip()}, key=len, reverse=True)
+    unique = _unique(terms)
     if not unique:
         return None
     body = "|".join(re.escape(t) for t in unique)
-    if not spaced:  # Chinese and Japanese: no word boundaries to look for
+    if not spaced:
         return re.compile(f"(?:{body})")
     return re.compile(rf"(?<![\w']){'(?:'}{body}{')'}(?![\w'])", re.IGNORECASE)
 
 
+def _trie(terms: Iterable[str]) -> str:
+    """A regex matching any of ``terms``, factored by common prefixes: where no term can start,
+    it fails on the first character instead of trying every term."""
+    root: dict[str, dict[str, Any]] = {}
+    for term in terms:
+        node = root
+        for char in term:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a term ends here
+
+    def emit(node: dict[str, dict[str, Any]]) -> str:
+        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(root)
+
+
+def _scanner(terms: Mapping[tuple[str, str], Sequence[str]]) -> re.Pattern[str] | None:
+    """Where any of ``terms`` may match: every place one of the category patterns matches is
+    found (the same terms, boundaries and case rule; case folding only ever adds places)."""
+    spaced = {t for (language, _), words in terms.items() if _spaced(language) for t in words}
+    unspaced = {t for (language, _), words in terms.items() if not _spaced(language) for t in words}
+    try:
+        return _any_place(spaced, unspaced, _trie)
+    except RecursionError:  # configured terms nested too deep for a trie: one flat alternation
+        return _any_place(spaced, unspaced, lambda terms: "|".join(map(re.escape, terms)))
+
+
+def _any_place(
+    spaced: set[str], unspaced: set[str], alternation: Callable[[Iterable[str]], str]
+) -> re.Pattern[str] | None:
+    parts = []
+    if spaced:
+        parts.append(rf"(?<![\w'])(?=(?:{alternation(spaced)})(?![\w']))")
+    if unspaced:
+        parts.append(f"(?={alternation(unspaced)})")
+    return re.compile("|".join(parts), re.IGNORECASE) if parts else None
+
+
 @dataclass
 class Lexicon:
-    """Compiled cue patterns per (language, category)."""
+    """Compiled cue patterns per (language, category), and the terms they were built from."""
 
     patterns: dict[tuple[str, str], re.Pattern[str]] = field(default_factory=dict)
+    terms: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    _scanners: dict[frozenset[str], re.Pattern[str] | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def from_terms(cls, terms: Mapping[str, Mapping[str, Iterable[str]]]) -> Lexicon:
@@ -55,9 +125,10 @@ class Lexicon:
                     raise ValueError(
                         f"unknown cue category {category!r} (known: {', '.join(CATEGORIES)})"
                     )
-                pattern = _compile(words, spaced=language not in ("zh", "ja"))
+                pattern = _compile(words, spaced=_spaced(language))
                 if pattern is not None:
                     lexicon.patterns[(language, category)] = pattern
+                    lexicon.terms[(language, category)] = tuple(_unique(words))
         return lexicon
 
     @classmethod
@@ -77,19 +148,42 @@ class Lexicon:
         return cls.from_terms(terms)
 
     def find(self, text: str, language: str | None) -> Cues:
-        """Cue ids ("<category>:<term>") in ``text``, each once, in order of first appearance."""
+        """Cue ids ("<category>:<term>") in ``text``, each once: category by category, in the
+        order of the lexicon's patterns, each pattern's matches in the order they appear."""
         languages = {"en", "*"} | ({language} if language else {lang for lang, _ in self.patterns})
-        found: dict[str, list[str]] = {category: [] for category in CATEGORIES}
+        wanted = [(key, p) for key, p in self.patterns.items() if key[0] in languages]
         lowered = text.casefold()
-        for (lang, category), pattern in self.patterns.items():
-            if lang not in languages:
-                continue
-            for match in pattern.finditer(lowered):
-                cue = f"{category}:{match.group(0)}"
+        matches: dict[tuple[str, str], list[str]] = {}
+        ends: dict[tuple[str, str], int] = {}
+        for start in self._starts(lowered, frozenset(languages), wanted):
+            for key, pattern in wanted:
+                # As finditer would: the next match of a pattern begins after its last one.
+                if ends.get(key, 0) > start:
+                    continue
+                match = pattern.match(lowered, start)
+                if match is not None:
+                    matches.setdefault(key, []).append(match.group(0))
+                    ends[key] = match.end()
+        found: dict[str, list[str]] = {category: [] for category in CATEGORIES}
+        for key, _ in wanted:
+            category = key[1]
+            for term in matches.get(key, ()):
+                cue = f"{category}:{term}"
                 if cue not in found[category]:
                     found[category].append(cue)
-        return Cues(
-            friction=tuple(c for cat in FRICTION for c in found[cat]),
-            pressure=tuple(c for cat in PRESSURE for c in found[cat]),
-            basics=tuple(c for cat in BASICS for c in found[cat]),
-        )
+        return Cues.of(found)
+
+    def _starts(
+        self,
+        lowered: str,
+        languages: frozenset[str],
+        wanted: list[tuple[tuple[str, str], re.Pattern[str]]],
+    ) -> Iterator[int]:
+        """The places where a wanted pattern may match, in order."""
+        if any(key not in self.terms for key, _ in wanted):
+            # Patterns set without their terms: every place is a candidate.
+            return iter(range(len(lowered)))
+        if languages not in self._scanners:
+            self._scanners[languages] = _scanner({key: self.terms[key] for key, _ in wanted})
+        scanner = self._scanners[languages]
+        return (m.start() for m in scanner.finditer(lowered)) if scanner is not None else iter(())

@@ -32,7 +32,8 @@ class NoiseSignals:
     report_type: str | None = None  # from multipart/report
     calendar_method: str | None = None  # from text/calendar
     content_type: str = "text/plain"
-    # The whole decoded text (plain, else HTML as text), read for footers at ingest, never stored.
+    # The whole decoded text (plain, else HTML as text), read for footers at ingest, never stored;
+    # with ``html_only`` and ``html_refs``, read only when the message is not a reply.
     body: str = ""
     html_only: bool = False
     html_refs: bulk.HtmlRefs = bulk.NO_REFS  # remote links and images of the HTML body
@@ -167,7 +168,24 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 def classify_noise(signals: NoiseSignals) -> NoiseVerdict | None:
     """Why this message is noise, or ``None`` if it is a real message from a person."""
     # Surest first: what machines declare (structure, headers), then senders, subjects, text.
-    for check in _CHECKS:
+    return _first(_CHECKS, signals)
+
+
+def noise_from_headers(signals: NoiseSignals) -> NoiseVerdict | None:
+    """The verdict of :func:`classify_noise` when the headers, the sender, the subject and the
+    MIME structure decide it alone, else ``None`` (the text may decide it).
+
+    These checks come first and never read ``own_text`` or ``body``, so a verdict here is
+    :func:`classify_noise`'s whatever the text: the caller may leave both empty and need not
+    extract the own text of mail this proves noise.
+    """
+    return _first(_HEADER_CHECKS, signals)
+
+
+def _first(
+    checks: tuple[Callable[[NoiseSignals], NoiseVerdict | None], ...], signals: NoiseSignals
+) -> NoiseVerdict | None:
+    for check in checks:
         verdict = check(signals)
         if verdict is not None:
             return verdict
@@ -335,11 +353,15 @@ def _by_text(signals: NoiseSignals) -> NoiseVerdict | None:
     return None
 
 
-_CHECKS: tuple[Callable[[NoiseSignals], NoiseVerdict | None], ...] = (
+#: The checks that read neither the own text nor the body; they run first.
+_HEADER_CHECKS: tuple[Callable[[NoiseSignals], NoiseVerdict | None], ...] = (
     _by_structure,
     _by_auto_headers,
     _by_bulk_headers,
     _by_sender,
+)
+_CHECKS: tuple[Callable[[NoiseSignals], NoiseVerdict | None], ...] = (
+    *_HEADER_CHECKS,
     _by_subject,
     _by_null_return_path,
     _by_text,

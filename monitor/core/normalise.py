@@ -17,7 +17,7 @@ from monitor.core import bulk
 from monitor.core.bounds import bound_text
 from monitor.core.dates import parse_date
 from monitor.core.model import DateProblem, Mailbox, Message, Noise, Quarantined, TextFeatures
-from monitor.core.noise import NoiseSignals, NoiseVerdict, classify_noise
+from monitor.core.noise import NoiseSignals, NoiseVerdict, classify_noise, noise_from_headers
 from monitor.core.owntext import html_to_text, own_text, strip_quotes
 from monitor.core.replycommand import alert_answered, parse_command
 from monitor.core.sanitise import (
@@ -140,7 +140,28 @@ def _own_text(envelope: Envelope) -> str:
 _FOOTER_READ = 64 * 1024
 
 
+def _header_signals(envelope: Envelope, *, null_sender: bool) -> NoiseSignals:
+    """What the noise rules read besides the text: headers, sender, subject, MIME structure."""
+    return NoiseSignals(
+        headers=envelope.headers,
+        sender=envelope.sender.address if envelope.sender is not None else None,
+        subject=envelope.subject,
+        own_text="",
+        report_type=envelope.report_type,
+        calendar_method=envelope.calendar_method,
+        content_type=envelope.content_type,
+        is_reply=bool(envelope.in_reply_to or envelope.references),
+        attached_message=envelope.attached_message,
+        null_sender=null_sender,
+    )
+
+
 def _signals(envelope: Envelope, text: str, *, null_sender: bool) -> NoiseSignals:
+    signals = replace(_header_signals(envelope, null_sender=null_sender), own_text=text)
+    if signals.is_reply:
+        # The body rules (footers, mass-mail tags, links and images) never judge a reply: its
+        # body is not read for them.
+        return signals
     plain = envelope.plain if envelope.plain is not None and envelope.plain.strip() else None
     html_only = plain is None and envelope.html is not None
     if plain is not None:
@@ -154,21 +175,25 @@ def _signals(envelope: Envelope, text: str, *, null_sender: bool) -> NoiseSignal
     # Footers are read in the sender's part only: a newsletter quoted in a reply or forwarded by
     # a person leaves that message a person's.
     body = "\n".join(strip_quotes(bound_text(body.replace("\r\n", "\n").replace("\r", "\n")))[0])
-    return NoiseSignals(
-        headers=envelope.headers,
-        sender=envelope.sender.address if envelope.sender is not None else None,
-        subject=envelope.subject,
-        own_text=text,
-        report_type=envelope.report_type,
-        calendar_method=envelope.calendar_method,
-        content_type=envelope.content_type,
+    return replace(
+        signals,
         body=body,
         html_only=html_only,
         html_refs=bulk.html_refs(envelope.html),
-        is_reply=bool(envelope.in_reply_to or envelope.references),
-        attached_message=envelope.attached_message,
-        null_sender=null_sender,
     )
+
+
+def _proven_noise(envelope: Envelope, *, null_sender: bool) -> NoiseVerdict | None:
+    """The noise verdict when the headers alone prove it and nothing the message says is kept:
+    bulk and list mail, delivery and read reports, calendar replies, relmon's own alerts. An
+    auto-reply's text still states its return date, and an answer to an alert email may carry
+    a command, so those are read."""
+    if alert_answered(envelope.in_reply_to) is not None:
+        return None
+    verdict = noise_from_headers(_header_signals(envelope, null_sender=null_sender))
+    if verdict is None or verdict.kind is Noise.AUTO_REPLY:
+        return None
+    return verdict
 
 
 def _mailbox(mailbox: Mailbox) -> Mailbox | None:
@@ -255,19 +280,14 @@ def normalise(
     date, problem = _date(envelope)
     if date is None:
         return _no_date(problem, key)
-    # Control characters are no words; the analysis reads the text as a snippet would keep it,
-    # so `relmon db reanalyse` re-derives the same judgements from a stored snippet.
-    text = clean_text(_own_text(envelope))
-    verdict = classify_noise(_signals(envelope, text, null_sender=null_sender))
-    command = None
-    if alert_answered(envelope.in_reply_to) is not None:
-        # An owner answering relmon: never client mail, whatever it says.
-        parsed = parse_command(text)
-        command = parsed.encode() if parsed is not None else None
-        verdict = verdict or NoiseVerdict(Noise.ALERT_REPLY, "a reply to a relmon alert email")
-    features = analyzer.analyse(
-        text, date=date, noise=verdict.kind if verdict is not None else None
-    )
+    verdict: NoiseVerdict | None = _proven_noise(envelope, null_sender=null_sender)
+    if verdict is not None:
+        # Noise never counts in a measure: its text is not read for language, tone or cues,
+        # and the own text is never extracted (most of a mailbox is such mail).
+        text, command = "", None
+        features = TextFeatures(language=None, own_chars=0)
+    else:
+        text, verdict, command, features = _read_text(envelope, analyzer, date, null_sender)
     invitation = (envelope.calendar_method or "") in ("REQUEST", "CANCEL", "PUBLISH")
     needs_reply = reply_expected(verdict is not None, features, text) and not invitation
     message = Message(
@@ -296,6 +316,26 @@ def normalise(
     )
     message = _without_sentences(message) if snippet_chars <= 0 else _clean_sentences(message)
     return Normalised(message, text)
+
+
+def _read_text(
+    envelope: Envelope, analyzer: TextAnalyzer, date: datetime, null_sender: bool
+) -> tuple[str, NoiseVerdict | None, str | None, TextFeatures]:
+    """The own text, the noise verdict, an alert reply's command and the text's features."""
+    # Control characters are no words; the analysis reads the text as a snippet would keep it,
+    # so `relmon db reanalyse` re-derives the same judgements from a stored snippet.
+    text = clean_text(_own_text(envelope))
+    verdict = classify_noise(_signals(envelope, text, null_sender=null_sender))
+    command = None
+    if alert_answered(envelope.in_reply_to) is not None:
+        # An owner answering relmon: never client mail, whatever it says.
+        parsed = parse_command(text)
+        command = parsed.encode() if parsed is not None else None
+        verdict = verdict or NoiseVerdict(Noise.ALERT_REPLY, "a reply to a relmon alert email")
+    features = analyzer.analyse(
+        text, date=date, noise=verdict.kind if verdict is not None else None
+    )
+    return text, verdict, command, features
 
 
 def reply_expected(noise: bool, features: TextFeatures, text: str) -> bool:

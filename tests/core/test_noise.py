@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import time
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from monitor.config import Privacy
-from monitor.core.model import Message, Noise
+from monitor.core import bulk
+from monitor.core.model import Message, Noise, Quarantined
 from monitor.core.noise import NoiseSignals, classify_noise
+from monitor.core.normalise import _keyed, _own_text, _signals
+from monitor.sources.parse import parse_raw
 from monitor.sources.pipeline import from_raw
 from tests.factories import DANA, email
 
@@ -438,3 +442,33 @@ def test_a_person_whose_return_path_is_their_own_address_is_a_person(analyzer) -
     )
 
     assert read(raw, analyzer).noise is None
+
+
+REPLIES = [
+    path
+    for path in sorted(FIXTURES.glob("*.eml")) + sorted(FIXTURES.parent.glob("owntext/*.eml"))
+    if b"\nIn-Reply-To:" in path.read_bytes() or b"\nReferences:" in path.read_bytes()
+]
+MASS_MAIL_BODY = (
+    "Big savings this week on every plan!\n\nYou are receiving this email because you signed up."
+    " To unsubscribe from these emails click here. Update your preferences. View in browser."
+)
+
+
+@pytest.mark.parametrize("path", REPLIES, ids=[p.name for p in REPLIES])
+def test_a_reply_is_never_judged_by_its_body(path: Path) -> None:
+    """What the body rules read (footer, tags, remote links and images) cannot make a reply noise,
+    so a reply's body is not read for them."""
+    keyed = _keyed(parse_raw(path.read_bytes()))  # type: ignore[arg-type]
+    assert not isinstance(keyed, Quarantined)
+    envelope, _ = keyed
+    signals = _signals(envelope, _own_text(envelope), null_sender=False)
+    assert signals.is_reply
+    mass_mail = replace(
+        signals,
+        body=MASS_MAIL_BODY,
+        html_only=True,
+        html_refs=bulk.HtmlRefs(links=40, images=25),
+    )
+
+    assert classify_noise(mass_mail) == classify_noise(signals)

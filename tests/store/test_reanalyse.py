@@ -90,6 +90,9 @@ def test_quoted_lotus_notes_history_kept_by_earlier_rules_is_cut_and_its_cues_dr
     assert tally.groups["own_text"] == 1 and tally.groups["cues"] == 1
 
 
+NOTICE = "Your message to dana.w@acme-logistics.example could not be delivered."
+
+
 def test_a_stored_bounce_from_a_postmaster_becomes_noise_without_its_body(store, analyzer) -> None:
     """GIVEN a failure notice from post_master@ stored as a person's mail, no snippets kept
     WHEN the store is re-analysed
@@ -99,14 +102,21 @@ def test_a_stored_bounce_from_a_postmaster_becomes_noise_without_its_body(store,
         to=ALICE,
         subject="Undeliverable: Q3 roadmap review",
         message_id="ndr-77@acme-logistics.example",
-        body="Your message to dana.w@acme-logistics.example could not be delivered.",
+        body=NOTICE,
     )
     message = _store(store.engine, raw, "2", Privacy(), analyzer)
     with store.engine.begin() as connection:
         connection.execute(
             sa.update(messages)
             .where(messages.c.key == message.key)
-            .values(noise=None, noise_reason=None, needs_reply=True, sentiment=-0.4)
+            .values(
+                noise=None,
+                noise_reason=None,
+                needs_reply=True,
+                sentiment=-0.4,
+                language="en",
+                own_chars=len(NOTICE),
+            )
         )
 
     tally = reanalyse(store.engine, partial(rejudge, analyzer=analyzer))
