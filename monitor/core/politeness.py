@@ -175,6 +175,16 @@ class Features:
     def _counted(self) -> tuple[Strategy, ...]:
         return tuple(s for s in self.strategies if s.at_least > 1)
 
+    @cached_property
+    def _by_word(self) -> dict[str, list[Strategy]]:
+        """Word → the strategies that have it as a term or a phrase's first word: a strategy
+        none of whose words is in a sentence cannot show in it."""
+        index: dict[str, list[Strategy]] = {}
+        for strategy in self.strategies:
+            for word in strategy.words | strategy.heads:
+                index.setdefault(word, []).append(strategy)
+        return index
+
     def strategy_names(self) -> list[str]:
         signs = [
             "question",
@@ -199,7 +209,8 @@ class Features:
         for index, tokens in enumerate(parsed):
             padded = f" {' '.join(tokens)} "
             present = set(tokens)
-            for strategy in self.strategies:
+            candidates = {s for t in present for s in self._by_word.get(t, ())}
+            for strategy in candidates:
                 if strategy.at_least > 1:
                     counted[strategy] += strategy.count(tokens, padded, present)
                 elif strategy.name not in found and strategy.found(
