@@ -13,8 +13,9 @@ A friction alert is correct when it fires during a friction episode or within 14
 every other friction alert is a false alarm. The requests are drawn with a seed; the default,
 2027, was looked at while the detector's rules were first shaped, and 5, 11, 31, 1, 99, 123,
 777, 2, 3 and 4 while they were revised, so judge the rules by several seeds (--seeds), never
-by one, and by seeds they never saw. Note: the politeness model was trained on these same requests, so its
-per-message scores are in-sample here: expect new text to do worse.
+by one, and by seeds they never saw; 6, 7, 8, 9, 10 and 12 compared politeness models 2 and 3.
+Note: the politeness model was trained on these same requests, so its per-message scores are
+in-sample here: expect new text to do worse.
 
     python bench/eval_friction.py [--seed 2027]
     python bench/eval_friction.py --seeds 5,11,31,2027,1,99,123,777   # one line per seed, mean

@@ -1,11 +1,13 @@
-"""Train the politeness model that relmon ships as ``monitor/lexicon/politeness.v2.json``.
+"""Train the politeness model that relmon ships as ``monitor/lexicon/politeness.v<N>.json``.
 
 Data: the Stanford Politeness Corpus, Wikipedia part (../shared/data/politeness, Apache-2.0):
 4,353 requests between editors, each rated by five people; "impolite" is the bottom quartile
 of the normalised score (≤ −0.443), "polite" the top quartile.
 
 Features (monitor/core/politeness.py): the politeness strategies of Danescu-Niculescu-Mizil et
-al., "A computational approach to politeness" (ACL 2013), as word lists and patterns in
+al., "A computational approach to politeness" (ACL 2013), with those of Brown and Levinson's
+theory they stem from, of Yeomans et al.'s politeness package (2018) and the challenges of
+Culpeper's and Bousfield's impoliteness, as word lists and patterns in
 ``monitor/lexicon/politeness.en.toml``, plus word unigrams and bigrams of a limited vocabulary.
 The word features are scaled down by NGRAM_SCALE before an L2-regularised logistic regression,
 which regularises them 1/NGRAM_SCALE² (about 8) times harder than the strategies: the paper
@@ -51,7 +53,7 @@ NGRAM_SCALE = 0.35
 #: A word n-gram enters the vocabulary when at least this many training requests have it.
 MIN_DF = 15
 MAX_VOCABULARY = 600
-VERSION = 2
+VERSION = 3
 #: Which variant ships: strategies only, or strategies + word n-grams.
 SHIPPED = "strategies + n-grams"
 

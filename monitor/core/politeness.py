@@ -3,14 +3,17 @@
 The features are the politeness strategies of Danescu-Niculescu-Mizil et al. (ACL 2013) —
 gratitude, deference, greeting, apologising, "please", indirect openers, direct questions and
 starts, counterfactual and indicative modals, first and second person, hedges, factuality,
-positive and negative words — and the reassurance and minimising of Brown and Levinson's theory
-they come from, read from ``monitor/lexicon/politeness.<language>.toml``, plus a few plain signs
-(a question, several questions, "!!", shouting, several charged words, a strongly negative word)
-and, weighted small, word unigrams and bigrams of a limited vocabulary. The weights are data
+positive and negative words — with more of Brown and Levinson's theory they come from
+(reassurance, optimism, asking the reader's view or leave), the features of Yeomans et al.'s
+politeness package (acknowledgement, disagreement, "let me know", bare commands, reasons,
+swearing) and the challenges of Culpeper's impoliteness ("are you sure …?", "why did you …?"),
+read from ``monitor/lexicon/politeness.<language>.toml``, plus a few plain signs (a question,
+several questions, "!!", shouting, several charged words, a strongly negative word) and,
+weighted small, word unigrams and bigrams of a limited vocabulary. Words that describe work,
+not feelings (``tone.<language>.toml``), are no charged words. The weights are data
 (``monitor/lexicon/politeness.v<N>.json``), trained by ``bench/train_politeness.py`` on
 human-rated requests. Scoring is a dot product and a logistic:
-no parser, no run-time dependency beyond the standard library.
-"""
+no parser, no run-time dependency beyond the standard library."""
 
 from __future__ import annotations
 
@@ -20,11 +23,14 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import pairwise
 from pathlib import Path
 
+from monitor.core.sentiment import work_words
+
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicon"
-MODEL_FILE = LEXICON_DIR / "politeness.v2.json"
+MODEL_FILE = LEXICON_DIR / "politeness.v3.json"
 #: VADER valence at or beyond which a word counts as a positive (negative) lexicon word.
 LEXICON_VALENCE = 1.5
 #: Valence at or beyond which a word counts towards "several" positive (negative) words, and
@@ -35,7 +41,14 @@ STRONG_NEGATIVE = -2.5
 #: At most this much of a text is read: requests are short; a long message's opening says how
 #: it addresses the reader.
 MAX_CHARS = 4000
-WHERE = ("anywhere", "start", "not_start", "text_start", "question")
+WHERE = (
+    "anywhere",
+    "start",
+    "not_start",
+    "text_start",
+    "question",
+    "statement_start",
+)
 #: Prefix of word n-gram features: "w:please", "w:what_is".
 NGRAM = "w:"
 
@@ -52,21 +65,49 @@ class Strategy:
     words: frozenset[str]  # single-word terms
     phrases: tuple[str, ...]  # multi-word terms, as " a b "
     within: int = 1
+    at_least: int = 1  # times the terms occur in the whole text (where = "anywhere" only)
+    heads: frozenset[str] = frozenset()  # the first words of the phrases
 
-    def found(self, tokens: list[str], padded: str, first: bool) -> bool:
-        if self.where == "text_start" and not first:
+    def count(self, tokens: list[str], padded: str, present: set[str]) -> int:
+        """How often the terms occur in one sentence (``present``: its set of tokens)."""
+        n = sum(1 for t in tokens if t in self.words)
+        if not self.heads.isdisjoint(present):
+            n += sum(padded.count(p) for p in self.phrases)
+        return n
+
+    def _opens(self, tokens: list[str], padded: str) -> bool:
+        """A term among the first ``within`` words of the sentence."""
+        opening = tokens[: self.within]
+        if not self.words.isdisjoint(opening):
+            return True
+        if self.heads.isdisjoint(opening):
             return False
-        if self.where in ("start", "text_start"):
-            return bool(self.words.intersection(tokens[: self.within])) or any(
-                padded.startswith(p) for p in self.phrases
-            )
-        if self.where == "question" and "?" not in tokens:
+        for phrase in self.phrases:
+            at = padded.find(phrase)
+            if at >= 0 and padded.count(" ", 0, at + 1) <= self.within:
+                return True
+        return False
+
+    def found(self, tokens: list[str], padded: str, present: set[str], first: bool) -> bool:
+        """Whether the strategy shows in one sentence: its tokens, as ``padded`` text, as the
+        set ``present``; ``first``: the text's first sentence."""
+        asked = "?" in present
+        if (
+            (self.where == "text_start" and not first)
+            or (self.where == "question" and not asked)
+            or (self.where == "statement_start" and asked)
+        ):
             return False
+        if self.where in ("start", "text_start", "statement_start"):
+            return self._opens(tokens, padded)
+        phrased = not self.heads.isdisjoint(present)
         if self.where == "not_start":
-            return bool(self.words.intersection(tokens[1:])) or any(
-                padded.find(p) > 0 for p in self.phrases
+            return not self.words.isdisjoint(tokens[1:]) or (
+                phrased and any(padded.find(p) > 0 for p in self.phrases)
             )
-        return bool(self.words.intersection(tokens)) or any(p in padded for p in self.phrases)
+        return not self.words.isdisjoint(present) or (
+            phrased and any(p in padded for p in self.phrases)
+        )
 
 
 def load_strategies(language: str = "en", directory: Path = LEXICON_DIR) -> tuple[Strategy, ...]:
@@ -78,6 +119,9 @@ def load_strategies(language: str = "en", directory: Path = LEXICON_DIR) -> tupl
         where = table.get("where", "anywhere")
         if where not in WHERE:
             raise ValueError(f"{path.name}: strategy {name!r} has unknown where={where!r}")
+        at_least = int(table.get("at_least", 1))
+        if at_least > 1 and where != "anywhere":
+            raise ValueError(f"{path.name}: strategy {name!r} counts terms only anywhere")
         terms = [" ".join(_TOKEN.findall(t.casefold())) for t in table.get("terms", [])]
         out.append(
             Strategy(
@@ -85,7 +129,9 @@ def load_strategies(language: str = "en", directory: Path = LEXICON_DIR) -> tupl
                 where=where,
                 words=frozenset(t for t in terms if t and " " not in t),
                 phrases=tuple(f" {t} " for t in terms if " " in t),
+                heads=frozenset(t.split()[0] for t in terms if " " in t),
                 within=int(table.get("within", 1)),
+                at_least=at_least,
             )
         )
     return tuple(out)
@@ -113,13 +159,31 @@ class Features:
 
     @classmethod
     def load(cls, valence: Mapping[str, float], language: str = "en") -> Features:
-        """``valence``: a word → valence lexicon (VADER's) for the positive/negative features."""
+        """``valence``: a word → valence lexicon (VADER's) for the positive/negative features.
+        Words that describe work, not feelings (``tone.<language>.toml``: "error", "problem")
+        are no lexicon words here either: "Problem solved!" is no negative request."""
+        work = work_words(language)
+        valence = {w: v for w, v in valence.items() if w not in work}
         return cls(
             load_strategies(language),
             positive=frozenset(w for w, v in valence.items() if v >= LEXICON_VALENCE),
             negative=frozenset(w for w, v in valence.items() if v <= -LEXICON_VALENCE),
             valence={w: v for w, v in valence.items() if abs(v) >= SEVERAL_VALENCE},
         )
+
+    @cached_property
+    def _counted(self) -> tuple[Strategy, ...]:
+        return tuple(s for s in self.strategies if s.at_least > 1)
+
+    @cached_property
+    def _by_word(self) -> dict[str, list[Strategy]]:
+        """Word → the strategies that have it as a term or a phrase's first word: a strategy
+        none of whose words is in a sentence cannot show in it."""
+        index: dict[str, list[Strategy]] = {}
+        for strategy in self.strategies:
+            for word in strategy.words | strategy.heads:
+                index.setdefault(word, []).append(strategy)
+        return index
 
     def strategy_names(self) -> list[str]:
         signs = [
@@ -141,16 +205,24 @@ class Features:
         parsed = sentences(text)
         words: set[str] = set()
         charged: list[float] = []
+        counted = dict.fromkeys(self._counted, 0)
         for index, tokens in enumerate(parsed):
             padded = f" {' '.join(tokens)} "
-            for strategy in self.strategies:
-                if strategy.name not in found and strategy.found(tokens, padded, index == 0):
+            present = set(tokens)
+            candidates = {s for t in present for s in self._by_word.get(t, ())}
+            for strategy in candidates:
+                if strategy.at_least > 1:
+                    counted[strategy] += strategy.count(tokens, padded, present)
+                elif strategy.name not in found and strategy.found(
+                    tokens, padded, present, index == 0
+                ):
                     found.add(strategy.name)
-            words.update(tokens)
+            words |= present
             charged.extend(v for t in tokens if (v := self.valence.get(t)) is not None)
             if ngrams:
                 found.update(NGRAM + t for t in tokens)
                 found.update(f"{NGRAM}{a}_{b}" for a, b in pairwise(tokens))
+        found.update(s.name for s, n in counted.items() if n >= s.at_least)
         head = text[:MAX_CHARS]
         if "?" in head:
             found.add("question")
