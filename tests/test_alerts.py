@@ -491,3 +491,26 @@ def test_every_transition_is_recorded_with_its_time(scenario, smtp_server) -> No
         ("notified", "critical", "relmon"),
         ("acknowledged", "critical", "alice"),
     ]
+
+
+def test_an_evaluation_that_changes_nothing_writes_no_alert_row(scenario) -> None:
+    scenario.client_writes("Mon 2026-06-01 10:00", "Revised rollout dates", QUESTION)
+    scenario.evaluation(utc("Wed 2026-06-03 10:30"))  # threads the stored mail
+    engine = scenario.runtime.store.engine
+    evaluate_alerts(scenario.runtime, now=utc("Wed 2026-06-03 10:30"))
+    writes: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:
+        if statement.lstrip().upper().startswith("UPDATE ALERTS"):
+            writes.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        same = evaluate_alerts(scenario.runtime, now=utc("Wed 2026-06-03 10:30"))
+        unchanged = len(writes)
+        later = evaluate_alerts(scenario.runtime, now=utc("Thu 2026-06-04 10:30"))
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+    assert same.events == [] and unchanged == 0  # the open warning already says all of it
+    assert [e["event"] for e in later.events] == ["worsened"] and len(writes) > unchanged

@@ -147,6 +147,14 @@ def _values(view: AlertView) -> dict[str, object]:
     }
 
 
+def _reads_as(alert: StoredAlert, values: dict[str, object]) -> bool:
+    """Whether the stored ``alert`` already says what ``values`` describe it with."""
+    return all(getattr(alert, name) == values[name] for name in _DESCRIPTIVE if name in values)
+
+
+_DESCRIPTIVE = ("explanation", "figures", "evidence", "pattern", "advice", "owner")
+
+
 def _descriptive(condition: Condition) -> dict[str, object]:
     return {
         "explanation": condition.explanation,
@@ -190,6 +198,8 @@ def _transition(
             assert previous is not None
             if condition.severity is not None:
                 values.update(_descriptive(condition))
+            if view == previous.view and _reads_as(previous, values):
+                return previous, events  # unchanged, as most alerts are at most evaluations
             rows.update(connection, previous.id, values)
             return get(connection, previous.id), events
         subject = {"client": client, "account": account, "kind": condition.kind}
