@@ -152,18 +152,12 @@ def _reads_as(alert: StoredAlert, values: dict[str, object]) -> bool:
     return all(getattr(alert, name) == values[name] for name in _DESCRIPTIVE if name in values)
 
 
+#: What describes an alert beside its lifecycle state: a condition's words, kept while it fires.
 _DESCRIPTIVE = ("explanation", "figures", "evidence", "pattern", "advice", "owner")
 
 
 def _descriptive(condition: Condition) -> dict[str, object]:
-    return {
-        "explanation": condition.explanation,
-        "figures": condition.figures,
-        "evidence": condition.evidence,
-        "pattern": condition.pattern,
-        "advice": condition.advice,
-        "owner": condition.owner,
-    }
+    return {name: getattr(condition, name) for name in _DESCRIPTIVE}
 
 
 def _opens(previous: StoredAlert | None, view: AlertView) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from datetime import datetime
 from functools import cache
@@ -96,16 +96,24 @@ def trends(
     evaluation: Evaluation,
     days: Sequence[datetime],
     known: Mapping[str, DayHealth] | None = None,
-    *,
-    compute: Callable[[ClientHistory, datetime], DayHealth] | None = None,
 ) -> dict[str, list[DayHealth]]:
     """Health and tone at each of ``days`` (ascending) for every client of ``evaluation``.
 
     ``known``: a point per client already computed (the full report at ``as_of``), used as is.
     Days before ``as_of`` come from the store where their fingerprint still matches; the rest
     are computed and saved for next time."""
-    known = known or {}
-    compute = compute or health_at
+    points, fresh = _points(runtime, evaluation, days, known or {})
+    day_health.save(runtime.store.engine, fresh)
+    return points
+
+
+def _points(
+    runtime: Runtime,
+    evaluation: Evaluation,
+    days: Sequence[datetime],
+    known: Mapping[str, DayHealth],
+) -> tuple[dict[str, list[DayHealth]], list[day_health.StoredDay]]:
+    """Every client's points at ``days``, and the past ones computed now (to be kept)."""
     names = list(evaluation.histories)
     past = [day for day in days if day < evaluation.as_of]
     engine = runtime.store.engine
@@ -117,52 +125,40 @@ def trends(
         history = evaluation.histories[name]
         base = bases.get(name)  # a client not configured (any more) is computed, not kept
         prints = dict(zip(past, day_fingerprints(history, past, base), strict=True)) if base else {}
+        given = known.get(name)
         points: list[DayHealth] = []
         for day in days:
-            point = known.get(name)
-            if point is not None and point.now == day:
-                points.append(point)
-                continue
             row = stored.get((name, day))
-            if row is not None and row.fingerprint == prints.get(day):
-                points.append(DayHealth(day, row.score, row.sentiment_30))
-                continue
-            point = compute(history, day)
+            if given is not None and given.now == day:
+                point = given
+            elif row is not None and row.fingerprint == prints.get(day):
+                point = DayHealth(day, row.score, row.sentiment_30)
+            else:
+                point = health_at(history, day)
+                if day in prints:
+                    fresh.append(
+                        day_health.StoredDay(
+                            name, day, prints[day], point.score, point.sentiment_30
+                        )
+                    )
             points.append(point)
-            if day in prints:
-                fresh.append(
-                    day_health.StoredDay(name, day, prints[day], point.score, point.sentiment_30)
-                )
         result[name] = points
-    day_health.save(engine, fresh)
-    return result
-
-
-def keep_recent(runtime: Runtime, now: datetime, days: Sequence[datetime]) -> int:
-    """Compute and keep every client's health at ``days`` (past day ends) ahead of the
-    questions that show them; how many client-days were computed (not found kept)."""
-    evaluation = prepare(runtime, now)
-    past = sorted(day for day in set(days) if day < now)
-    computed = 0
-
-    def counted(history: ClientHistory, day: datetime) -> DayHealth:
-        nonlocal computed
-        computed += 1
-        return health_at(history, day)
-
-    trends(runtime, evaluation, past, compute=counted)
-    return computed
+    return result, fresh
 
 
 def keep_for_trends(runtime: Runtime, now: datetime) -> int:
-    """Keep the past days that ``relmon health``, ``relmon client`` and the dashboard's
-    portfolio show at ``now`` (the daemon does this each night)."""
+    """Compute and keep the past days that ``relmon health``, ``relmon client`` and the
+    dashboard's portfolio show at ``now``, ahead of the questions (the daemon does this each
+    night); how many client-days were computed rather than found kept."""
     from monitor.app.dashboard import TREND_WEEKS
     from monitor.app.views import TREND_DAYS
 
     zone = runtime.config.team.tz
-    days = [*day_ends(now, TREND_DAYS, zone), *day_ends(now, TREND_WEEKS, zone, every=7)]
-    return keep_recent(runtime, now, days)
+    ends = [*day_ends(now, TREND_DAYS, zone), *day_ends(now, TREND_WEEKS, zone, every=7)]
+    past = sorted(day for day in set(ends) if day < now)
+    _, fresh = _points(runtime, prepare(runtime, now), past, {})
+    day_health.save(runtime.store.engine, fresh)
+    return len(fresh)
 
 
 __all__ = [
@@ -170,6 +166,5 @@ __all__ = [
     "config_fingerprints",
     "day_fingerprints",
     "keep_for_trends",
-    "keep_recent",
     "trends",
 ]
