@@ -5,7 +5,8 @@ A signature needs a closing word or a name block at the end: a one-word heading 
 line, a link the sender shares, a sentence wrapped before its phone number and a P.S. are the
 sender's own text. So are a list item wrapped before its last word, a heading or a form field
 ("Contact Us", "Your Name"), the links a text cites below its sign-off ("[1] https://…"),
-pasted tables and logs (a date or a network address is no phone number), and anything that only
+pasted tables and logs (a date or a network address is no phone number), a list the text names
+below its sign-off ("Distribution:" and the names under it), and anything that only
 opens like a footer ("Sent via FedEx …", "RCS file: …") with the message still going on
 below, a name or number the text announces ("Please call our site manager:"), a last word to
 the reader ("Enjoy.", "Just FYI.") and the output of a program pasted at the end ("Reading
@@ -32,6 +33,7 @@ from monitor.core.signoff import (
     announced,
     continues_sentence,
     is_name,
+    is_prose,
     listed_person,
     looks_like_signature_tail,
     runs_on,
@@ -91,12 +93,39 @@ def strip_signature(lines: list[str]) -> tuple[list[str], list[str]]:
     lines = _cut_at_markers(lines, removed)
     # Sources cited below the sign-off are the sender's: the sign-off is cut above them.
     start = _footnotes_start(lines)
-    lines, footnotes = lines[:start], lines[start:]
-    lines = _cut_sign_off(lines, removed)
+    lines, below = lines[:start], lines[start:]
+    # So is a list the text names there ("Distribution:" and the names under it), when a
+    # sign-off stands above it; without one, the text is read whole, as it always is.
+    listed = _list_start(lines)
+    signed = _cut_sign_off(lines[:listed], removed) if listed < len(lines) else None
+    if signed is not None and len(signed) < listed:
+        lines, below = signed, [*lines[listed:], *below]
+    else:
+        lines = _cut_sign_off(lines, removed)
     lines = _cut_contact_block(lines, removed)
-    if footnotes:
-        lines = [*lines, "", *footnotes]
+    if below:
+        lines = [*lines, "", *below]
     return lines, removed
+
+
+# "Distribution:" or "Teilnehmer: Anna Berg, Jonas Keller", at the start of a line.
+_LIST_NAME = re.compile(rf"^\s*(?:{pattern('lists')})\s*[:：]", re.IGNORECASE)
+#: The most lines a list below the sign-off has, its name included.
+_LIST_LINES = 40
+
+
+def _list_start(lines: list[str]) -> int:
+    """Where a list the text names at its end starts: "Distribution:" (or "Attendees:", …)
+    and only the list's items below it, short lines and no closing; ``len(lines)`` if none."""
+    for index in range(max(1, len(lines) - _LIST_LINES), len(lines)):
+        if not _LIST_NAME.match(lines[index]) or len(lines[index]) > 200:
+            continue
+        items = [line.strip() for line in lines[index + 1 :] if line.strip()]
+        if all(len(item) <= 100 and not is_prose(item) for item in items) and not any(
+            VALEDICTION.match(item) for item in items
+        ):
+            return index
+    return len(lines)
 
 
 def _footnotes_start(lines: list[str]) -> int:

@@ -19,6 +19,7 @@ __all__ = [
     "announced",
     "continues_sentence",
     "is_name",
+    "is_prose",
     "listed_person",
     "looks_like_signature_tail",
     "runs_on",
@@ -42,7 +43,7 @@ _POSTSCRIPT = re.compile(r"^\s*p\.?\s?s\b", re.IGNORECASE)
 FOOTNOTE = re.compile(r"^\s*\[\d{1,3}\]:?\s*(?:<?https?://|www\.)", re.IGNORECASE)
 
 
-def _is_prose(line: str) -> bool:
+def is_prose(line: str) -> bool:
     """A line of a sentence rather than a name, title or address: many words, most of them in
     lower case, or a few that end like a sentence ("Please bring the figures.")."""
     words = line.split()
@@ -56,7 +57,7 @@ def _is_prose(line: str) -> bool:
 
 def continues_sentence(line: str) -> bool:
     """The line above runs on into the next: a sentence that has not ended yet."""
-    return _is_prose(line) and not SENTENCE_END.search(line)
+    return is_prose(line) and not SENTENCE_END.search(line)
 
 
 _RULE = re.compile(r"^\s*[-_=*~]{2,}\s*$")
@@ -85,7 +86,7 @@ def looks_like_signature_tail(lines: list[str]) -> bool:
     rule = next((i for i, line in enumerate(content) if _RULE.match(line)), len(content))
     return all(
         len(line.strip()) <= 90
-        and not _is_prose(line)
+        and not is_prose(line)
         and not (position < rule and _says_more(line))
         and not _POSTSCRIPT.match(line)
         and not FOOTNOTE.match(line)
@@ -149,7 +150,7 @@ def _runs_on_into(above: str, line: str) -> bool:
         return False
     if above != above.rstrip() and not SENTENCE_END.search(above):
         return True
-    return len(line.split()) == 1 and not _set_apart(above) and not _is_prose(above)
+    return len(line.split()) == 1 and not _set_apart(above) and not is_prose(above)
 
 
 def _content_above(lines: list[str], index: int) -> int | None:
@@ -193,7 +194,7 @@ def announced(lines: list[str], index: int) -> bool:
         return False
     if is_name(lines[above]):
         return _introduces(lines[higher]) or _is_heading(lines[higher])
-    short = len(lines[above].strip()) <= 40 and not _is_prose(lines[above])
+    short = len(lines[above].strip()) <= 40 and not is_prose(lines[above])
     return short and _is_heading(lines[higher])
 
 

@@ -85,6 +85,19 @@ MOBILE_FOOTERS = {
     "pt": "Enviado do meu iPhone",
 }
 
+# A closing and a name, then the list the text names below them: one per language table.
+LISTS_BELOW_SIGN_OFF = {
+    "en": ("Regards,\nBilly", "Distribution:\nTana Jones\nSara Shackleton\nCredit - Houston"),
+    "de": ("Viele Grüße\nJonas", "Verteiler:\nAnna Berg\nMarkus Vogel\nEinkauf Hamburg"),
+    "fr": ("Cordialement,\nClaire", "Diffusion : Paul Martin, Sophie Laurent, Achats Lyon"),
+    "es": ("Un saludo,\nLucía", "Lista de distribución:\nJavier Ortega\nMarta Gil"),
+    "fi": ("Terveisin\nMatti", "Jakelu:\nLiisa Korhonen\nJuha Nieminen\nHankinta"),
+    "zh": ("谢谢\n李伟", "分发：\n王芳\n张强\n采购部"),
+    "nl": ("Met vriendelijke groet,\nSanne", "Verdeellijst:\nDaan de Vries\nEmma Bakker"),
+    "it": ("Cordiali saluti,\nGiulia", "Distribuzione:\nMarco Rossi\nElena Bianchi"),
+    "pt": ("Atenciosamente,\nAna", "Distribuição:\nPedro Santos\nBeatriz Costa"),
+}
+
 NEW_TEXT = "The scanners arrived this morning, so week 34 works for us."
 OLD_TEXT = "Can the pilot start in week 34, or do you need more time?"
 
@@ -92,7 +105,7 @@ OLD_TEXT = "Can the pilot start in week 34, or do you need more time?"
 def test_every_language_table_has_its_examples_here() -> None:
     languages = {table.language for table in TABLES}
     assert languages == set(OUTLOOK_BLOCKS) == set(ATTRIBUTIONS)
-    assert languages - {"other"} == set(MOBILE_FOOTERS)
+    assert languages - {"other"} == set(MOBILE_FOOTERS) == set(LISTS_BELOW_SIGN_OFF)
 
 
 @pytest.mark.parametrize("language", sorted(OUTLOOK_BLOCKS))
@@ -148,6 +161,41 @@ def test_a_mobile_footer_is_not_own_text(language: str) -> None:
 
     assert result.text == NEW_TEXT
     assert "mobile_signature" in result.removed
+
+
+@pytest.mark.parametrize("language", sorted(LISTS_BELOW_SIGN_OFF))
+def test_a_distribution_list_below_the_sign_off_is_own_text(language: str) -> None:
+    sign_off, listed = LISTS_BELOW_SIGN_OFF[language]
+    body = f"{NEW_TEXT}\n\n{sign_off}\n\n{listed}\n"
+
+    result = own_text(body)
+
+    assert result.text == f"{NEW_TEXT}\n\n{listed}"
+    assert "valediction" in result.removed
+
+
+def test_a_distribution_list_keeps_its_names_while_the_signature_above_it_goes() -> None:
+    body = (
+        "Attached is the revised credit worksheet for the Tenaska deal; changes are in yellow.\n\n"
+        "Regards,\nBilly Braddock\nCredit Analyst, Enron North America\n(713) 853-4420\n\n"
+        "Distribution:\nTana Jones\nSara Shackleton\nCredit - Houston\n"
+    )
+
+    text = own_text(body).text
+
+    assert "(713) 853-4420" not in text and "Billy" not in text
+    assert text.endswith("Distribution:\nTana Jones\nSara Shackleton\nCredit - Houston")
+
+
+def test_a_closing_below_the_attendee_list_is_still_cut() -> None:
+    body = (
+        "Minutes of Monday's call are below.\n\nAttendees:\nTana Jones\nSara Shackleton\n\n"
+        "Thanks,\nBilly\n"
+    )
+
+    assert own_text(body).text == (
+        "Minutes of Monday's call are below.\n\nAttendees:\nTana Jones\nSara Shackleton"
+    )
 
 
 def test_a_sentence_that_starts_like_a_mobile_footer_stays() -> None:

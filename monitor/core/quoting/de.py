@@ -70,4 +70,5 @@ TABLE = Table(
         "uns",
         "unsere",
     ),
+    lists=("verteiler", "verteilerliste", "teilnehmer", "teilnehmende", "empfänger"),
 )

@@ -168,4 +168,12 @@ TABLE = Table(
         "you",
         "your",
     ),
+    lists=(
+        "distribution",
+        "distribution list",
+        "attendees",
+        "participants",
+        "recipients",
+        "invitees",
+    ),
 )

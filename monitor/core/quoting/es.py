@@ -46,4 +46,5 @@ TABLE = Table(
         "nosotros",
         "usted",
     ),
+    lists=("distribución", "lista de distribución", "participantes", "asistentes", "destinatarios"),
 )

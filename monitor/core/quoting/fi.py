@@ -52,4 +52,5 @@ TABLE = Table(
         "sinä",
         "teille",
     ),
+    lists=("jakelu", "jakelulista", "osallistujat", "vastaanottajat"),
 )

@@ -51,4 +51,5 @@ TABLE = Table(
         "vous",
         "votre",
     ),
+    lists=("diffusion", "liste de diffusion", "participants", "destinataires"),
 )

@@ -34,4 +34,5 @@ TABLE = Table(
         "noi",
         "ci",
     ),
+    lists=("distribuzione", "lista di distribuzione", "partecipanti", "destinatari"),
 )

@@ -36,4 +36,5 @@ TABLE = Table(
         "jij",
         "je",
     ),
+    lists=("verdeellijst", "verdeling", "deelnemers", "aanwezigen", "ontvangers"),
 )

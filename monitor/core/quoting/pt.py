@@ -35,4 +35,5 @@ TABLE = Table(
         "nós",
         "você",
     ),
+    lists=("distribuição", "lista de distribuição", "participantes", "destinatários"),
 )

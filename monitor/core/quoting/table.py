@@ -39,6 +39,9 @@ class Table:
     #: Short answers that make up a whole line ("Agreed.", "Erledigt.", "收到"): text, never a
     #: sign-off name, though a lone capitalised word below the greeting looks like one.
     answers: tuple[str, ...] = ()
+    #: Names of a list a text gives below its sign-off, before a colon ("Distribution:",
+    #: "Verteiler:", "Participants :"): the list is the message's, not the signature's.
+    lists: tuple[str, ...] = ()
     #: Words a sentence speaks with, in the case they are written ("me", "my", "you"; first
     #: letter capitalised too): a line that gives a number with one ("Call me at 713-853-9188")
     #: is the text, never a line of the sender's signature.
