@@ -206,6 +206,16 @@ def _usual_top(values: Sequence[float]) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * (1 - USUAL_SHARE)))]
 
 
+def _unscored(
+    in_recent: Sequence[Record], recent: Sequence[tuple[Record, float]], now: datetime
+) -> int:
+    """Messages without a score since the run began (or in the last RECENT_DAYS)."""
+    since = now - timedelta(days=RECENT_DAYS)
+    if recent:
+        since = min(since, recent[0][0].date)
+    return sum(1 for r in in_recent if r.impoliteness is None and r.date >= since)
+
+
 def assess(inbound: Sequence[Record], now: datetime) -> NormFacts:
     """The client's recent messages (inbound, counted, up to ``now``) against its norm."""
     start = now - timedelta(days=RECENT_LONGEST)
@@ -248,7 +258,7 @@ def assess(inbound: Sequence[Record], now: datetime) -> NormFacts:
         norm_strength=sum(norm_values) / len(norm_values) if has_norm else None,
         usual_top=usual_top,
         norm_courtesy=norm_courtesy,
-        unscored=len(in_recent) - len(scored),
+        unscored=_unscored(in_recent, recent, now),
         evidence=weight,
         outburst=outburst,
     )

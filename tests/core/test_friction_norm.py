@@ -175,3 +175,15 @@ def test_polite_messages_after_a_curt_spell_count_against_a_turn() -> None:
     facts = friction_norm.assess([*_usual(), *curt, *polite], at("Tue 2026-06-09 18:00"))
 
     assert facts.evidence is not None and facts.evidence <= 0 and not facts.turn
+
+
+def test_only_recent_messages_in_another_language_are_named_as_unscored() -> None:
+    """A German message a month ago is no part of what the client wrote lately."""
+    german = [
+        inbound("Mon 2026-05-04 10:00", language="de"),
+        inbound("Mon 2026-06-01 10:00", language="de"),
+    ]
+
+    facts = friction_norm.assess([*_usual(), *german], at("Tue 2026-06-02 18:00"))
+
+    assert facts.unscored == 1
