@@ -13,7 +13,10 @@ A friction alert is correct when it fires during a friction episode or within 14
 every other friction alert is a false alarm. The requests are drawn with a seed; the default,
 2027, was looked at while the detector's rules were first shaped, and 5, 11, 31, 1, 99, 123,
 777, 2, 3 and 4 while they were revised, so judge the rules by several seeds (--seeds), never
-by one, and by seeds they never saw; 6, 7, 8, 9, 10 and 12 compared politeness models 2 and 3.
+by one, and by seeds they never saw; 6, 7, 8, 9, 10 and 12 compared politeness models 2 and 3;
+13 to 20 found the polite-only false alarms of the yes/no count, and all of 2027, 1 to 20, 31,
+99, 123 and 777 shaped the strength-weighted evidence that replaced it; 1001 to 1010 were then
+run once to judge it.
 Note: the politeness model was trained on these same requests, so its per-message scores are
 in-sample here: expect new text to do worse.
 

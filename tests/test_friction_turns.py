@@ -72,7 +72,7 @@ def test_a_curt_turn_raises_friction_within_two_weeks_naming_its_evidence(
     s.close()
 
     assert finding.severity is not None
-    assert "Acme Logistics's last 4 messages: 3 read as curt or impolite" in finding.explanation
+    assert "Acme Logistics's last 3 messages: 3 read as curt or impolite" in finding.explanation
     assert "no greeting or thanks in 3 (usually 0 in 10)" in finding.explanation
     assert "'you need to'" in finding.explanation
 

@@ -6,15 +6,22 @@ read as business mail (work words at no valence) and a greeting or thanks droppe
 client usually writes one. The judgement compares the recent messages with the client's own 90
 days before them:
 
-- **a turn**: more frictional messages lately than the client's usual rate explains, given how
-  many it wrote (a binomial tail against its smoothed rate), from at least two messages on at
-  least two days, once the client has enough history to have a norm. A client that writes
-  rarely is judged on its last :data:`RECENT_MIN` messages (up to :data:`RECENT_LONGEST` days),
-  not on one or two;
+- **a turn**: the client's latest messages are much likelier from a client that turned curt
+  than from its usual self, from at least two frictional messages on at least two days, once
+  the client has enough history to have a norm. Each message weighs by how curt it reads
+  against how often this client writes that curtly: a message only a little past
+  :data:`FRICTIONAL` is common among polite messages without a greeting, and counts for much
+  less than an order or a bare "why?" (about one polite message in eight without a greeting
+  reads frictional; a yes/no count at one threshold let several of them add up like curt ones).
+  The evidence is summed over the latest run of messages that carries the most (up to
+  :data:`RECENT_LONGEST` days), so a client that writes rarely is judged on enough messages,
+  and polite messages count against a turn;
 - **an outburst**: one clearly hostile message from a client that is normally warm.
 
-A client is evaluated every day, so a window that looks unusual by chance once in a hundred
-times would raise a false alarm every few months on a steady client: the tails are strict.
+The evidence is the log of a likelihood ratio. Were the client's norm known exactly, its usual
+writing would reach a ratio of ``r`` in the latest run with a chance of at most ``1/r``,
+whatever the client writes like (Ville's inequality); a client is evaluated every day, so the
+threshold is high.
 
 Messages in a language without a politeness model are unscored and left out, never counted
 as calm. Pure: records and ``now`` in, a :class:`NormFacts` out.
@@ -29,13 +36,12 @@ from datetime import datetime, timedelta
 
 from monitor.core.records import Record
 
+#: Recent messages shown (and outbursts looked for) when no run carries evidence of a turn.
 RECENT_DAYS = 14
-#: A client with fewer scored messages in RECENT_DAYS is judged on its last RECENT_MIN, from
-#: at most RECENT_LONGEST days: two messages are too few to tell a turn from chance.
-RECENT_MIN = 4
-RECENT_LONGEST = 28
+#: The longest run judged: six weeks, so a client writing weekly has several messages in it.
+#: The norm is the NORM_DAYS before it, so a turn does not become its own norm while it lasts.
+RECENT_LONGEST = 42
 NORM_DAYS = 90
-RECENT_MAX = 10  # the last this many scored messages in the recent window
 NORM_MIN = 6  # scored messages the 90 days must hold to be a norm
 #: A message at or above this strength counts as frictional.
 FRICTIONAL = 0.35
@@ -43,26 +49,32 @@ FRICTIONAL = 0.35
 #: words and pointed questions count, and an outburst is hostile, only above it: "why did you
 #: ...?" is how a client that always writes tersely asks.
 USUAL_SHARE = 0.1
-#: The least rate the norm is taken to have: about one polite message in ten reads as curt
-#: (one in twenty-five of the most polite half of the rated requests, one in seven of their
-#: technical questions, on text the model was trained on), so a client never seen curt is
-#: still expected to look so now and then. Two curt messages alone are then never a turn.
-MIN_RATE = 0.1
+#: Strength bins: a message's evidence depends on how curt it reads, not only on whether it
+#: reaches FRICTIONAL.
+EDGES = (0.2, 0.35, 0.5, 0.65, 0.8)
+#: Made-up messages spread evenly over the bins before the client's own are counted (half a
+#: message a bin, Jeffreys' prior): a bin the client has not been seen in is rare, not
+#: impossible, so one message in it is never proof.
+PRIOR_MESSAGES = 3.0
+#: A client that turned curt writes this share of its messages like a curt one, the rest as
+#: usual. Curt messages are taken to grow likelier the curter they read (a density rising
+#: with strength, assumed, not fitted to any corpus).
+TURNED_SHARE = 0.9
 #: A message at or above this strength, with escalation words, is an outburst. On the rated
 #: requests the most polite half's messages with escalation words stay under 0.2 and nine in
 #: ten of the least polite fiftieth with "This is unacceptable." reach 0.5.
 HOSTILE = 0.5
 #: A client whose norm has at most this share of frictional messages is warm.
 WARM_RATE = 0.15
-#: The chance of the recent count under the client's own rate, below which it is a turn
-#: (critical: far beyond). Evaluated daily over overlapping windows, about 25 independent ones
-#: a year: a window as unusual as one in 200 turns up by chance about once in eight years of a
-#: steady client.
-WARNING_TAIL = 0.005
-CRITICAL_TAIL = 0.0002
+#: The evidence (log of the likelihood ratio) at or above which the latest run is a turn
+#: (critical: far beyond). Three messages as curt as can be, against a polite norm of a dozen
+#: weekly messages, reach it; the same three at the frictional threshold do not.
+WARNING_EVIDENCE = math.log(800)
+CRITICAL_EVIDENCE = math.log(100_000)
 #: A client that greets or thanks in at least this share of its messages expects it.
 COURTEOUS_RATE = 0.6
-#: The recent share of frictional messages must exceed the usual one by at least this much.
+#: The run's mean strength must exceed the client's usual one by at least this much: a client
+#: that always writes tersely has runs of its curter messages by chance.
 MIN_RISE = 0.3
 
 
@@ -107,9 +119,32 @@ def reads_polite(record: Record, usual_top: float = 0.0) -> bool:
     return value is not None and not sharper_than_usual(value, usual_top)
 
 
-def binomial_tail(k: int, n: int, p: float) -> float:
-    """P(X ≥ k) for X ~ Binomial(n, p)."""
-    return sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k, n + 1))
+def _bin(value: float) -> int:
+    return sum(1 for edge in EDGES if value >= edge)
+
+
+def _curt_share(index: int) -> float:
+    """The share of curt messages in strength bin ``index``: a density rising with strength."""
+    bounds = (0.0, *EDGES, 1.0)
+    return bounds[index + 1] ** 2 - bounds[index] ** 2
+
+
+def norm_shares(values: Sequence[float]) -> tuple[float, ...]:
+    """The client's own share of messages in each strength bin, its count spread by
+    PRIOR_MESSAGES made-up messages evenly over the bins (a short history says little)."""
+    counts = [0] * (len(EDGES) + 1)
+    for value in values:
+        counts[_bin(value)] += 1
+    total = len(values) + PRIOR_MESSAGES
+    return tuple((c + PRIOR_MESSAGES / len(counts)) / total for c in counts)
+
+
+def evidence(value: float, shares: Sequence[float]) -> float:
+    """How much likelier a message of this strength is from the client turned curt (a share
+    TURNED_SHARE of its messages curt) than from its usual self, as a natural log."""
+    index = _bin(value)
+    ratio = _curt_share(index) / shares[index]
+    return math.log(TURNED_SHARE * ratio + 1 - TURNED_SHARE)
 
 
 @dataclass(frozen=True)
@@ -120,10 +155,11 @@ class NormFacts:
     frictional: tuple[tuple[Record, float], ...]  # those at or above FRICTIONAL
     norm_messages: int  # scored messages in the 90 days before
     norm_rate: float | None  # share of frictional messages then; None: too little history
+    norm_strength: float | None  # their mean strength
     usual_top: float  # the strength the client's sharpest tenth reaches (0: no norm)
     norm_courtesy: float | None  # share greeting or thanking then
     unscored: int  # recent client messages in a language without a model
-    tail: float | None  # chance of the recent count under the norm rate
+    evidence: float | None  # log-likelihood ratio of the recent strengths: turned vs usual
     outburst: tuple[Record, float] | None  # a hostile message from a warm client
 
     @property
@@ -132,14 +168,14 @@ class NormFacts:
 
     @property
     def turn(self) -> bool:
-        if self.norm_rate is None or self.tail is None or len(self.frictional) < 2:
+        if self.norm_rate is None or self.evidence is None or len(self.frictional) < 2:
             return False
-        rise = len(self.frictional) / len(self.recent) - self.norm_rate
-        return self.days >= 2 and rise >= MIN_RISE and self.tail <= WARNING_TAIL
+        rise = sum(s for _, s in self.recent) / len(self.recent) - (self.norm_strength or 0.0)
+        return self.days >= 2 and rise >= MIN_RISE and self.evidence >= WARNING_EVIDENCE
 
     @property
     def critical(self) -> bool:
-        return self.turn and self.tail is not None and self.tail <= CRITICAL_TAIL
+        return self.turn and self.evidence is not None and self.evidence >= CRITICAL_EVIDENCE
 
     def records(self) -> list[Record]:
         found = {r.key: r for r, _ in self.frictional}
@@ -152,13 +188,13 @@ def _share(values: Sequence[bool]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def _recent_start(inbound: Sequence[Record], now: datetime) -> datetime:
-    """RECENT_DAYS back, or further (up to RECENT_LONGEST) to hold RECENT_MIN scored messages."""
-    start = now - timedelta(days=RECENT_DAYS)
-    earliest = now - timedelta(days=RECENT_LONGEST)
-    scored = [r.date for r in inbound if r.date <= now and r.impoliteness is not None]
-    if len(scored) >= RECENT_MIN and scored[-RECENT_MIN] < start:
-        return max(earliest, scored[-RECENT_MIN])
+def _best_run(weights: Sequence[float]) -> int:
+    """Where the run of latest messages with the most evidence in total starts (a CUSUM)."""
+    best, start, total = 0.0, len(weights), 0.0
+    for index in range(len(weights) - 1, -1, -1):
+        total += weights[index]
+        if total > best:
+            best, start = total, index
     return start
 
 
@@ -170,9 +206,19 @@ def _usual_top(values: Sequence[float]) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * (1 - USUAL_SHARE)))]
 
 
+def _unscored(
+    in_recent: Sequence[Record], recent: Sequence[tuple[Record, float]], now: datetime
+) -> int:
+    """Messages without a score since the run began (or in the last RECENT_DAYS)."""
+    since = now - timedelta(days=RECENT_DAYS)
+    if recent:
+        since = min(since, recent[0][0].date)
+    return sum(1 for r in in_recent if r.impoliteness is None and r.date >= since)
+
+
 def assess(inbound: Sequence[Record], now: datetime) -> NormFacts:
     """The client's recent messages (inbound, counted, up to ``now``) against its norm."""
-    start = _recent_start(inbound, now)
+    start = now - timedelta(days=RECENT_LONGEST)
     in_recent = [r for r in inbound if start <= r.date <= now]
     norm = [
         r
@@ -181,20 +227,26 @@ def assess(inbound: Sequence[Record], now: datetime) -> NormFacts:
     ]
     norm_courtesy = _share([r.courtesy is True for r in norm if r.courtesy is not None])
     courteous = norm_courtesy is not None and norm_courtesy >= COURTEOUS_RATE
-    scored = [r for r in in_recent if r.impoliteness is not None][-RECENT_MAX:]
-    recent = tuple((r, s) for r in scored if (s := strength(r, courteous=courteous)) is not None)
+    scored = [r for r in in_recent if r.impoliteness is not None]
+    latest = [(r, s) for r in scored if (s := strength(r, courteous=courteous)) is not None]
     norm_values = [strength(r, courteous=courteous) or 0.0 for r in norm]
     has_norm = len(norm) >= NORM_MIN
     usual_top = _usual_top(norm_values) if has_norm else 0.0
-    found = tuple(item for item in recent if item[1] >= FRICTIONAL)
     norm_rate = _share([v >= FRICTIONAL for v in norm_values]) if has_norm else None
-    tail = None
-    if norm_rate is not None and recent:
-        smoothed = (norm_rate * len(norm) + 1) / (len(norm) + 2)
-        tail = binomial_tail(len(found), len(recent), max(MIN_RATE, smoothed))
+    weight = None
+    lately = tuple(item for item in latest if item[0].date >= now - timedelta(days=RECENT_DAYS))
+    recent = lately
+    if norm_rate is not None and latest:
+        shares = norm_shares(norm_values)
+        weights = [evidence(s, shares) for _, s in latest]
+        first = _best_run(weights)
+        weight = sum(weights[first:])
+        if first < len(latest):
+            recent = tuple(latest[first:])
+    found = tuple(item for item in recent if item[1] >= FRICTIONAL)
     warm = norm_rate is not None and norm_rate <= WARM_RATE
     outburst = max(
-        ((r, s) for r, s in recent if warm and hostile(r, s, usual_top)),
+        ((r, s) for r, s in lately if warm and hostile(r, s, usual_top)),
         key=lambda i: i[1],
         default=None,
     )
@@ -203,10 +255,11 @@ def assess(inbound: Sequence[Record], now: datetime) -> NormFacts:
         frictional=found,
         norm_messages=len(norm),
         norm_rate=norm_rate,
+        norm_strength=sum(norm_values) / len(norm_values) if has_norm else None,
         usual_top=usual_top,
         norm_courtesy=norm_courtesy,
-        unscored=len(in_recent) - len(scored),
-        tail=tail,
+        unscored=_unscored(in_recent, recent, now),
+        evidence=weight,
         outburst=outburst,
     )
 

@@ -53,7 +53,8 @@ def test_a_busy_polite_client_with_a_few_slightly_curt_messages_has_no_turn() ->
 
     facts = friction_norm.assess([*usual, *recent], at("Wed 2026-06-10 18:00"))
 
-    assert len(facts.frictional) == 3 and not facts.turn
+    curt = [r for r in recent if (friction_norm.strength(r) or 0) >= friction_norm.FRICTIONAL]
+    assert len(curt) == 3 and not facts.turn
 
 
 def test_a_client_that_writes_rarely_is_judged_on_its_last_four_messages() -> None:
@@ -120,3 +121,69 @@ def test_messages_in_another_language_are_unscored_not_calm() -> None:
 
     assert facts.recent == () and facts.unscored == 1
     assert friction_norm.strength(german) is None
+
+
+def _busy(recent_kind: dict) -> friction_norm.NormFacts:
+    """A client that writes every other day, greeting and thanking; of its last six messages,
+    four (on four days) are of ``recent_kind``."""
+    usual = [replace(r, **POLITE) for r in every(2, "Mon 2026-03-02 10:00", 44)]
+    days = ("Mon 2026-06-01", "Tue 2026-06-02", "Thu 2026-06-04", "Fri 2026-06-05")
+    days += ("Mon 2026-06-08", "Wed 2026-06-10")
+    recent = [
+        inbound(f"{day} 10:00", **(recent_kind if i in (0, 2, 3, 5) else POLITE))
+        for i, day in enumerate(days)
+    ]
+    return friction_norm.assess([*usual, *recent], at("Wed 2026-06-10 18:00"))
+
+
+def test_mildly_blunt_messages_do_not_add_up_like_curt_ones() -> None:
+    """Four questions put a little bluntly among a busy client's last six messages are what a
+    polite client writes now and then; four curt ones in the same places are a turn."""
+    blunt = {"impoliteness": 0.45, "tone": 0.2, "curtness": 0.0, "courtesy": True}
+
+    mild = _busy(blunt)
+    curt = _busy(CURT)
+
+    assert len(mild.frictional) == 4 and not mild.turn
+    assert len(curt.frictional) == 4 and curt.turn
+    assert curt.evidence is not None and mild.evidence is not None
+    assert curt.evidence > mild.evidence
+
+
+def test_a_slow_turn_adds_up_over_several_weeks() -> None:
+    """GIVEN Dana, who writes weekly and politely
+    WHEN she writes somewhat curtly every week from June on
+    THEN three such weeks are not yet a turn, five are: no fortnight alone holds enough."""
+    somewhat = {"impoliteness": 0.52, "tone": 0.1, "curtness": 0.0, "courtesy": True}
+    curt = [replace(r, **somewhat) for r in every(7, "Mon 2026-06-01 10:00", 5)]
+
+    three = friction_norm.assess([*_usual(), *curt[:3]], at("Mon 2026-06-15 18:00"))
+    five = friction_norm.assess([*_usual(), *curt], at("Mon 2026-06-29 18:00"))
+
+    assert not three.turn
+    assert five.turn
+    assert friction_norm.explain("Acme Logistics", five).startswith(
+        "Acme Logistics's last 5 messages: 5 read as curt or impolite (usually 0 in 10)"
+    )
+
+
+def test_polite_messages_after_a_curt_spell_count_against_a_turn() -> None:
+    """Two curt messages followed by polite ones again: the polite ones weigh in."""
+    curt = [inbound("Mon 2026-06-01 10:00", **CURT), inbound("Wed 2026-06-03 10:00", **CURT)]
+    polite = [replace(r, **POLITE) for r in every(2, "Fri 2026-06-05 10:00", 3)]
+
+    facts = friction_norm.assess([*_usual(), *curt, *polite], at("Tue 2026-06-09 18:00"))
+
+    assert facts.evidence is not None and facts.evidence <= 0 and not facts.turn
+
+
+def test_only_recent_messages_in_another_language_are_named_as_unscored() -> None:
+    """A German message a month ago is no part of what the client wrote lately."""
+    german = [
+        inbound("Mon 2026-05-04 10:00", language="de"),
+        inbound("Mon 2026-06-01 10:00", language="de"),
+    ]
+
+    facts = friction_norm.assess([*_usual(), *german], at("Tue 2026-06-02 18:00"))
+
+    assert facts.unscored == 1
