@@ -28,6 +28,7 @@ from monitor.core.records import Record
 from monitor.store import day_health
 
 _MASK = (1 << 64) - 1
+_MIX = 0x9E3779B97F4A7C15  # spreads revisions over 64 bits (Knuth's multiplicative hash)
 _RECORD_FIELDS = tuple(f.name for f in fields(Record))
 #: A store this large is read for every client at once rather than client by client.
 _FEW_CLIENTS = 20
@@ -68,7 +69,14 @@ def _canonical(value: object) -> object:
 
 
 def record_digest(record: Record) -> int:
-    """A digest of everything the analysis can read of one record (every field)."""
+    """A digest of everything the analysis can read of one record.
+
+    A stored record's revision is one: the database gives its row a new one whenever the row
+    changes (migration 0015), and nothing of a record comes from elsewhere but the
+    configuration, which the fingerprint holds apart. Others (revision 0: not stored, or not
+    changed since revisions began) are digested field by field."""
+    if record.revision:
+        return (record.revision * _MIX) & _MASK
     text = repr(tuple(_canonical(getattr(record, name)) for name in _RECORD_FIELDS))
     return int.from_bytes(_digest(text), "big")
 
