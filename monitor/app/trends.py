@@ -154,6 +154,16 @@ def _points(
     return result, fresh
 
 
+def kept_points(
+    runtime: Runtime, name: str, history: ClientHistory, as_of: datetime, days: Sequence[datetime]
+) -> list[DayHealth]:
+    """One client's health at ``days`` before ``as_of``, kept days read back and the others
+    computed (the trend an alert's email draws). Nothing is written: the caller may hold a
+    transaction that a second writer would wait on (SQLite); the nightly job keeps the days."""
+    points, _ = _points(runtime, Evaluation(histories={name: history}, as_of=as_of), days, {})
+    return points[name]
+
+
 def keep_for_trends(runtime: Runtime, now: datetime) -> int:
     """Compute and keep the past days that ``relmon health``, ``relmon client`` and the
     dashboard's portfolio show at ``now``, ahead of the questions (the daemon does this each
@@ -174,5 +184,6 @@ __all__ = [
     "config_fingerprints",
     "day_fingerprints",
     "keep_for_trends",
+    "kept_points",
     "trends",
 ]
