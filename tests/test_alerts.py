@@ -449,16 +449,16 @@ def test_an_account_whose_credentials_stopped_working_alerts_the_operator_once(
 def test_the_trend_is_computed_once_per_client_and_only_when_an_email_needs_it(
     scenario, smtp_server, monkeypatch
 ) -> None:
-    import monitor.app.notifications as notifications
+    import monitor.app.trends as trends
 
     calls: list[datetime] = []
-    real = notifications.analyse
+    real = trends.health_at
 
     def counting(history, now):
         calls.append(now)
         return real(history, now)
 
-    monkeypatch.setattr(notifications, "analyse", counting)
+    monkeypatch.setattr(trends, "health_at", counting)
     scenario.client_writes("Mon 2026-06-01 10:00", "Revised rollout dates", QUESTION)
 
     send_alerts(scenario.runtime, now=utc("Wed 2026-06-03 10:30"))  # a warning: digest only
@@ -466,8 +466,42 @@ def test_the_trend_is_computed_once_per_client_and_only_when_an_email_needs_it(
     send_alerts(scenario.runtime, now=utc("Thu 2026-06-04 10:30"))  # critical: one email
 
     assert quiet == 0
-    assert len(calls) == 30  # one health score per day of the trend line, once
+    # One health score per past day of the trend line, once; today's is the evaluation's own.
+    assert len(calls) == 29
     assert len(smtp_server.inbox.messages) == 2
+
+
+def test_an_alert_emails_trend_reads_back_the_days_the_nightly_job_kept(
+    scenario, monkeypatch
+) -> None:
+    import monitor.app.notifications as notifications
+    import monitor.app.trends as trends
+    from monitor.app.notifications import ClientFacts
+
+    scenario.weekly_history("2026-03-02 10:00", 12)
+    scenario.client_writes("Mon 2026-06-01 10:00", "Revised rollout dates", QUESTION)
+    now = utc("Thu 2026-06-04 10:30")
+    evaluation = scenario.evaluation(now)
+    client = next(c for c in scenario.runtime.config.clients if c.name == "Acme Logistics")
+    history = evaluation.histories[client.name]
+    report = evaluation.report(client.name, now)
+    scratch = ClientFacts(history, report, client.owner, client_zone(scenario, client), now).trend
+    trends.keep_for_trends(scenario.runtime, now)
+
+    def not_again(history, now):  # type: ignore[no-untyped-def]
+        raise AssertionError(f"{now} was kept and is computed again")
+
+    monkeypatch.setattr(trends, "health_at", not_again)
+    monkeypatch.setattr(notifications, "analyse", not_again)
+    kept = ClientFacts.kept_by(scenario.runtime, client, history, report, now).trend
+
+    assert kept == scratch
+    assert len(kept) == 30
+    assert any(score is not None for score in kept)
+
+
+def client_zone(scenario, client):  # type: ignore[no-untyped-def]
+    return scenario.runtime.config.owner_tz(client.owner)
 
 
 def test_every_transition_is_recorded_with_its_time(scenario, smtp_server) -> None:

@@ -161,7 +161,7 @@ def _evaluate_client(
     """One client's lifecycle and the notifications it causes, in one transaction."""
     config = runtime.config
     report = analyse(history, now)
-    facts = ClientFacts(history, report, client.owner, config.owner_tz(client.owner), now)
+    facts = ClientFacts.kept_by(runtime, client, history, report, now)
     with _transaction(runtime) as connection:
         happened = _apply_client(connection, client, report, now)
         _notify(connection, happened, facts, config, channels, now)

@@ -8,18 +8,20 @@ most once per client and evaluation, and only when some transition needs it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from datetime import time as clock_time
-from functools import cached_property
+from functools import cached_property, partial
 
 from monitor.alerts.channel import AlertNote
 from monitor.alerts.render import AlertMail, EvidenceLine
 from monitor.alerts.store import Transition
 from monitor.app.evaluation import team_calendar
-from monitor.config import Config
-from monitor.core.analysis import ClientHistory, ClientReport, analyse, day_ends
+from monitor.app.runtime import Runtime
+from monitor.app.trends import kept_points
+from monitor.config import Client, Config
+from monitor.core.analysis import ClientHistory, ClientReport, DayHealth, analyse, day_ends
 from monitor.core.health import COMMON_ADVICE
 
 TREND_DAYS = 30
@@ -50,12 +52,31 @@ class ClientFacts:
     owner: str
     tz: tzinfo  # the owner's zone
     now: datetime
+    #: Health at past days, kept ones read back (:func:`monitor.app.trends.kept_points`).
+    kept: Callable[[Sequence[datetime]], Sequence[DayHealth]] | None = None
+
+    @classmethod
+    def kept_by(
+        cls,
+        runtime: Runtime,
+        client: Client,
+        history: ClientHistory,
+        report: ClientReport,
+        now: datetime,
+    ) -> ClientFacts:
+        """A client's facts whose trend reads the past days kept in ``runtime``'s store."""
+        kept = partial(kept_points, runtime, client.name, history, now)
+        return cls(history, report, client.owner, runtime.config.owner_tz(client.owner), now, kept)
 
     @cached_property
     def trend(self) -> tuple[int | None, ...]:
         """Health at the end of each of the last thirty days, in the owner's zone."""
-        days = day_ends(self.now, TREND_DAYS, self.tz)
-        return tuple(analyse(self.history, day).health.score for day in days)
+        *past, _ = day_ends(self.now, TREND_DAYS, self.tz)
+        if self.kept is None:
+            scores = [analyse(self.history, day).health.score for day in past]
+        else:
+            scores = [point.score for point in self.kept(past)]
+        return (*scores, self.report.health.score)
 
 
 def evidence_keys(transitions: Sequence[Transition]) -> list[str]:

@@ -28,6 +28,7 @@ from monitor.core.records import Record
 from monitor.store import day_health
 
 _MASK = (1 << 64) - 1
+_MIX = 0x9E3779B97F4A7C15  # spreads revisions over 64 bits (Knuth's multiplicative hash)
 _RECORD_FIELDS = tuple(f.name for f in fields(Record))
 #: A store this large is read for every client at once rather than client by client.
 _FEW_CLIENTS = 20
@@ -68,7 +69,14 @@ def _canonical(value: object) -> object:
 
 
 def record_digest(record: Record) -> int:
-    """A digest of everything the analysis can read of one record (every field)."""
+    """A digest of everything the analysis can read of one record.
+
+    A stored record's revision is one: the database gives its row a new one whenever the row
+    changes (migration 0015), and nothing of a record comes from elsewhere but the
+    configuration, which the fingerprint holds apart. Others (revision 0: not stored, or not
+    changed since revisions began) are digested field by field."""
+    if record.revision:
+        return (record.revision * _MIX) & _MASK
     text = repr(tuple(_canonical(getattr(record, name)) for name in _RECORD_FIELDS))
     return int.from_bytes(_digest(text), "big")
 
@@ -146,6 +154,16 @@ def _points(
     return result, fresh
 
 
+def kept_points(
+    runtime: Runtime, name: str, history: ClientHistory, as_of: datetime, days: Sequence[datetime]
+) -> list[DayHealth]:
+    """One client's health at ``days`` before ``as_of``, kept days read back and the others
+    computed (the trend an alert's email draws). Nothing is written: the caller may hold a
+    transaction that a second writer would wait on (SQLite); the nightly job keeps the days."""
+    points, _ = _points(runtime, Evaluation(histories={name: history}, as_of=as_of), days, {})
+    return points[name]
+
+
 def keep_for_trends(runtime: Runtime, now: datetime) -> int:
     """Compute and keep the past days that ``relmon health``, ``relmon client`` and the
     dashboard's portfolio show at ``now``, ahead of the questions (the daemon does this each
@@ -166,5 +184,6 @@ __all__ = [
     "config_fingerprints",
     "day_fingerprints",
     "keep_for_trends",
+    "kept_points",
     "trends",
 ]

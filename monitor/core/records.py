@@ -38,6 +38,9 @@ class Record:
     own_chars: int = 0
     away_until: dt.date | None = None
     evidence: tuple[tuple[int, float, str | None], ...] = ()
+    # The stored row's revision: a new number whenever the row changes (0: not stored, or not
+    # changed since revisions began). Not a measure: it tells kept results from stale ones.
+    revision: int = 0
 
     @property
     def waits_for_us(self) -> bool:

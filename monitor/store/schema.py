@@ -98,6 +98,8 @@ messages = sa.Table(
     sa.Column("client", sa.String(200), index=True),
     sa.Column("counterpart", sa.String(320)),
     sa.Column("first_seen", UTCDateTime, nullable=False),
+    # A new number whenever the row is inserted or changed, set by the database (migration 0015).
+    sa.Column("revision", sa.BigInteger, nullable=False, server_default="0"),
     sa.Index("ix_messages_client_date", "client", "date"),
     sa.Index("ix_messages_noise", "noise"),  # out-of-office lookups (migration 0012)
 )
@@ -379,4 +381,13 @@ day_health = sa.Table(
     sa.Column("fingerprint", sa.String(32), nullable=False),
     sa.Column("score", sa.Integer),
     sa.Column("sentiment_30", sa.Float),
+)
+
+# SQLite's source of message revisions: one row, counted up by the triggers of migration 0015.
+# PostgreSQL takes them from a sequence and leaves this table empty of use.
+revision_counter = sa.Table(
+    "revision_counter",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
 )
