@@ -1,8 +1,8 @@
 """Three `relmon run` replicas sharing one PostgreSQL and nine IMAP mailboxes on a real Dovecot:
 the accounts split between them, each synced by one replica at a time; a replica killed
 mid-sync has its accounts taken over within the lease time, with the store and the alert
-emails as after one clean sync; a replica frozen past its lease commits nothing once it
-resumes.
+emails as after one clean sync; a replica frozen inside a write has it ended and its accounts
+taken over within the lease time, and commits nothing once it resumes.
 
 The nine mailboxes belong to Northwind's consultants; Alice's holds the Acme history that
 raises one alert. Lease: 6 s, so a heartbeat every 2 s (unless RELMON_TEST_LEASE_SECONDS)."""
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from monitor.store.sessions import session_name
 from tests.factories import CONFIG, email
 from tests.servers.dovecot import Dovecot
 from tests.servers.relmon import RelmonProcess
@@ -288,11 +290,14 @@ def test_a_killed_replicas_accounts_are_taken_over_within_the_lease_time(
 def test_a_replica_frozen_past_its_lease_commits_nothing_when_it_resumes(
     dovecot, smtp_server, store, store_url, tmp_path, relmon_processes
 ) -> None:
-    """GIVEN three replicas, one of them frozen (SIGSTOP) in the middle of its passes
+    """GIVEN three replicas, one of them frozen (SIGSTOP) in the middle of its passes, inside a
+    write whose rows the others need when they take its accounts over
     WHEN the others take its accounts over and it is resumed (SIGCONT) a lease later
-    THEN it finds its leases lost and stops: it reports no batch stored for an account it lost
-    (until it takes one again, with a new generation), no folder cursor goes back (a stale
-    cursor would), and the store holds exactly what one clean sync stores."""
+    THEN its write was ended and its accounts taken over within the lease time, the others
+    finish every account, and once resumed it finds its leases lost and stops: it reports no
+    batch stored for an account it lost (until it takes one again, with a new generation), no
+    folder cursor goes back (a stale cursor would), and the store holds exactly what one clean
+    sync stores."""
     now = datetime.now(UTC)
     expected = fill(dovecot, 250, now)
     config = replica_config(tmp_path / "relmon.toml", dovecot, smtp_server, store_url)
@@ -302,25 +307,40 @@ def test_a_replica_frozen_past_its_lease_commits_nothing_when_it_resumes(
     frozen.wait_until(
         lambda: mid_sync(frozen) and stored(engine)[0] > 0, "the replica mid-sync", timeout=120
     )
+    stopped_at = freeze_mid_write(frozen, engine)
     mine = sorted(
         n
         for n, h in holders(engine).items()
         if h is not None and h.endswith(f":{frozen.process.pid}")
     )
-    frozen.signal(signal.SIGSTOP)
-    stopped_at = datetime.now(UTC)
     others = [replicas[0], replicas[2]]
     others[0].wait_until(
         lambda: all(any(o.events("lease.taken", lease=n) for o in others) for n in mine),
         "the take-over",
         timeout=LEASE * 4,
     )
+    others[0].wait_until(lambda: not open_writes(engine, frozen), "the locks freed", timeout=30)
+    freed_at = datetime.now(UTC)
+    taken = {
+        n: min(
+            at(r) for o in others for r in o.events("lease.taken", lease=n) if at(r) > stopped_at
+        )
+        for n in mine
+    }
+    takeover = {n: (t - stopped_at).total_seconds() for n, t in taken.items()}
     others[0].wait_until(
         lambda: synced_accounts(engine) >= set(ACCOUNTS) and not any(mid_sync(o) for o in others),
         "the others to finish every account",
         timeout=240,
     )
+    print(
+        f"\ntake-over after SIGSTOP, seconds from the freeze (lease {LEASE:g} s): "
+        + ", ".join(f"{n}: {s:.2f}" for n, s in sorted(takeover.items()))
+        + f"; the frozen write's locks freed by {(freed_at - stopped_at).total_seconds():.2f}"
+    )
 
+    # Its accounts can be all synced by the others within a lease: resume it only past one.
+    time.sleep(max(0.0, LEASE + 0.5 - (datetime.now(UTC) - stopped_at).total_seconds()))
     frozen.signal(signal.SIGCONT)
     resumed_at = datetime.now(UTC)
     frozen.wait_until(
@@ -332,10 +352,45 @@ def test_a_replica_frozen_past_its_lease_commits_nothing_when_it_resumes(
     time.sleep(2 * HEARTBEAT)
 
     assert mine
+    assert max(takeover.values()) <= LEASE + SLACK, takeover
+    assert (freed_at - stopped_at).total_seconds() <= LEASE + SLACK
     assert (resumed_at - stopped_at).total_seconds() > LEASE, "frozen past its lease"
     assert stale_batches(frozen, resumed_at, mine) == []
     assert cursors(engine) == expected.cursors, "a stale cursor was written"
     assert stored(engine) == (expected.messages, expected.messages, expected.sightings)
+
+
+def open_writes(engine: sa.Engine, process: RelmonProcess) -> int:
+    """The replica's sessions inside a transaction that has written: they hold row locks."""
+    assert process.process is not None
+    name = session_name(f"{socket.gethostname()}:{process.process.pid}")
+    with engine.connect() as connection:
+        return int(
+            connection.execute(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE application_name = :name AND backend_xid IS NOT NULL"
+                ),
+                {"name": name},
+            ).scalar_one()
+        )
+
+
+def freeze_mid_write(process: RelmonProcess, engine: sa.Engine, timeout: float = 60) -> datetime:
+    """Stop the replica (SIGSTOP) inside a transaction that has written and not committed,
+    whose row locks a replica taking its accounts over runs into; between two transactions
+    (when a stop finds none open) it is let go on for a moment and stopped again. Returns
+    when it was stopped."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        process.signal(signal.SIGSTOP)
+        stopped_at = datetime.now(UTC)
+        time.sleep(0.1)  # the server is done with what the replica had sent
+        if open_writes(engine, process):
+            return stopped_at
+        process.signal(signal.SIGCONT)
+        time.sleep(0.02)
+    raise AssertionError(f"the replica was never stopped inside a write within {timeout} s")
 
 
 def stale_batches(process: RelmonProcess, resumed_at: datetime, lost: list[str]) -> list[dict]:

@@ -7,10 +7,13 @@ Every heartbeat (a third of ``[replicas] lease_seconds``) this replica
 1. says it is alive (its row in ``replicas``),
 2. renews the leases it holds; one it can no longer renew is lost (``lease.lost``) and its
    account is left to whoever took it,
-3. works out its fair share, ``ceil(accounts / live replicas)``, releases idle accounts above
+3. ends the open transactions of any other replica whose heartbeat or lease has lapsed (it is
+   frozen or dead), whose row locks would hold up the passes taking its accounts over
+   (:mod:`monitor.store.sessions`),
+4. works out its fair share, ``ceil(accounts / live replicas)``, releases idle accounts above
    it (a replica joined) and takes free or expired ones below it (a replica left or died),
-4. takes the evaluation lease if nobody holds it,
-5. asks for its next beat early when another replica's lease runs out before it: that replica
+5. takes the evaluation lease if nobody holds it,
+6. asks for its next beat early when another replica's lease runs out before it: that replica
    stopped renewing, and its accounts are taken over within a lease of its last renewal.
 
 The first heartbeat only announces the replica: replicas started together then all count each
@@ -41,7 +44,6 @@ from monitor.store.leases import (
     EVALUATION,
     Lease,
     account_lease,
-    bound_idle_transactions,
     heartbeat,
     held_by_others,
     leave,
@@ -52,6 +54,7 @@ from monitor.store.leases import (
     renew,
     take,
 )
+from monitor.store.sessions import configure_sessions, end_lapsed_sessions
 
 logger = structlog.get_logger()
 
@@ -204,6 +207,7 @@ class Replicas:
         heartbeat(self.engine, self.id, self.lease_seconds)
         self._beats += 1
         self._renew_all()
+        self._end_lapsed()
         if self._beats == 1:
             return  # announced; take a share from the next beat, when the others are counted
         self._share()
@@ -211,6 +215,15 @@ class Replicas:
             lease = take(self.engine, EVALUATION, self.id, self.lease_seconds)
             if lease is not None:
                 self._took(lease)
+
+    def _end_lapsed(self) -> None:
+        """Before taking a lapsed replica's accounts: end the transactions it froze in, whose
+        row locks would otherwise hold up the passes that take its accounts over. A failure
+        here (a database role not allowed to end them) must not stop the take-over itself."""
+        try:
+            end_lapsed_sessions(self.engine, self.id)
+        except sa.exc.DBAPIError as err:
+            logger.warning("lapsed_sessions_not_ended", replica=self.id, error=describe_error(err))
 
     def _renew_all(self) -> None:
         for lease in self._leases():
@@ -314,12 +327,17 @@ def replicas_for(
     if runtime.store.dialect != "postgresql":
         return None
     config = runtime.config
-    # Generous next to the sync batches' own bound (a lease): a thread rebuild may compute for
-    # a while between two statements of one transaction.
-    bound_idle_transactions(runtime.store.engine, max(2 * config.replicas.lease_seconds, 60.0))
+    replica_id = config.replicas.id or default_replica_id()
+    # The idle bound is generous next to the sync batches' own (a lease): a thread rebuild may
+    # compute for a while between two statements of one transaction.
+    configure_sessions(
+        runtime.store.engine,
+        replica=replica_id,
+        idle_seconds=max(2 * config.replicas.lease_seconds, 60.0),
+    )
     return Replicas(
         runtime.store.engine,
-        replica_id=config.replicas.id or default_replica_id(),
+        replica_id=replica_id,
         lease_seconds=config.replicas.lease_seconds,
         accounts=[a.name for a in config.accounts],
         on_taken=on_taken,

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -181,27 +180,13 @@ def hold(connection: sa.Connection, lease: Lease) -> None:
 def bound_transaction(connection: sa.Connection, lease: Lease) -> None:
     """Let the server end this transaction if its client stops talking for a lease's length:
     a replica frozen mid-batch (stopped, swapped out) must not keep rows locked that the
-    replica taking over needs. Its commit then fails, and nothing of the batch is kept."""
+    replica taking over needs. Its commit then fails, and nothing of the batch is kept. The
+    server does not apply this bound in every state a frozen client leaves behind: the other
+    replicas end such a transaction too (:func:`monitor.store.sessions.end_lapsed_sessions`)."""
     connection.execute(
         sa.text("SELECT set_config('idle_in_transaction_session_timeout', :limit, true)"),
         {"limit": f"{int(lease.seconds * 1000)}ms"},
     )
-
-
-def bound_idle_transactions(engine: sa.Engine, seconds: float) -> None:
-    """Every connection this engine opens from now on lets the server end a transaction whose
-    client has not spoken for ``seconds``: a replica frozen inside any transaction (a thread
-    rebuild, a reply action) must not keep rows locked, and the other replicas waiting, until
-    it resumes. Connections already pooled are closed, so none escapes the bound."""
-
-    @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f"SET idle_in_transaction_session_timeout = {int(seconds * 1000)}")
-        cursor.close()
-        dbapi_connection.commit()
-
-    engine.dispose()
 
 
 def _key(lease: Lease) -> dict[str, object]:

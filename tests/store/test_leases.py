@@ -19,7 +19,6 @@ from monitor.sources.pipeline import from_raw
 from monitor.sources.sink import FolderState, FolderWrite, Item
 from monitor.store.leases import (
     account_lease,
-    bound_idle_transactions,
     bound_transaction,
     heartbeat,
     hold,
@@ -30,6 +29,7 @@ from monitor.store.leases import (
     take,
 )
 from monitor.store.schema import folder_state, messages, sightings
+from monitor.store.sessions import configure_sessions
 from monitor.store.sink import StoreSink
 from tests.factories import email, team_config
 
@@ -228,7 +228,7 @@ def test_a_replica_frozen_inside_any_transaction_loses_it_after_the_bound(store_
     """Not only sync batches: a replica stopped in any transaction (a thread rebuild) has it
     ended by the server, and the rows it locked are free for the others again."""
     engine = sa.create_engine(store_url)
-    bound_idle_transactions(engine, 0.5)
+    configure_sessions(engine, replica=NORTH, idle_seconds=0.5)
     connection = engine.connect()
     connection.begin()
     connection.execute(sa.text("SELECT 1"))
