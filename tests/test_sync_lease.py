@@ -97,3 +97,20 @@ def test_a_pass_whose_lease_is_taken_over_commits_nothing_after(store_url, tmp_p
     assert lost.error is not None and "took this account over during the pass" in lost.error
     assert stored == 0
     assert holder == "south:99"
+
+
+def test_a_sync_names_its_sessions_after_its_lease_so_a_replica_can_end_them(
+    store_url, tmp_path
+) -> None:
+    from monitor.app.sync import _holder
+    from monitor.store.sessions import session_name
+
+    runtime = _runtime(store_url, tmp_path)
+    [done] = sync_all(runtime, now=NOW)
+    with runtime.store.engine.connect() as connection:
+        named = connection.execute(sa.text("SELECT current_setting('application_name')")).scalar()
+    runtime.close()
+
+    assert done.error is None
+    # The name end_lapsed_sessions looks for once this process's lease has lapsed.
+    assert named == session_name(_holder())

@@ -11,6 +11,7 @@ import os
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,6 +33,7 @@ from monitor.store import leases
 from monitor.store.conversations import rethread
 from monitor.store.guard import describe_error, is_store_error
 from monitor.store.leases import Lease
+from monitor.store.sessions import configure_sessions
 from monitor.store.sink import StoreSink
 from monitor.store.sources import record_attempt
 
@@ -226,6 +228,8 @@ def sync_all(
     should_stop: Callable[[], bool] = lambda: False,
 ) -> list[AccountSync]:
     """One pass over every configured account (or the one named)."""
+    if runtime.store.dialect == "postgresql":
+        _name_sessions(runtime)
     results = []
     for account in runtime.config.accounts:
         if only is not None and account.name != only:
@@ -266,13 +270,34 @@ class _Renewal:
             leases.release(self.engine, self.lease)
 
 
+#: Engines whose sessions already carry this process's lease holder name.
+_NAMED: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _holder() -> str:
+    """Who holds the leases this process takes: `relmon sync` on this host, this process."""
+    return f"sync:{socket.gethostname()}:{os.getpid()}"
+
+
+def _name_sessions(runtime: Runtime) -> None:
+    """Name this process's database sessions after its lease holder, as a replica's are named
+    after the replica: should this process freeze inside a write, a replica ends its
+    transaction once the lease lapses (:func:`monitor.store.sessions.end_lapsed_sessions`)
+    instead of waiting on its locks until it resumes."""
+    engine = runtime.store.engine
+    if engine not in _NAMED:
+        lease_seconds = runtime.config.replicas.lease_seconds
+        configure_sessions(engine, replica=_holder(), idle_seconds=max(2 * lease_seconds, 60.0))
+        _NAMED.add(engine)
+
+
 def _sync_leased(
     runtime: Runtime, account: Account, *, now: datetime, should_stop: Callable[[], bool]
 ) -> AccountSync:
     """On PostgreSQL, where `relmon run` replicas may be syncing too: one pass under the
     account's lease, as a replica does (every commit fenced), or none while a replica holds it."""
     engine = runtime.store.engine
-    holder = f"sync:{socket.gethostname()}:{os.getpid()}"
+    holder = _holder()
     name = leases.account_lease(account.name)
     lease = leases.take(engine, name, holder, runtime.config.replicas.lease_seconds)
     if lease is None:
