@@ -44,7 +44,7 @@ _RECORD_COLUMNS = (
     messages.c.questions,
     messages.c.own_chars,
     sa.type_coerce(messages.c.away_until, sa.String).label("away_until"),
-    *(sa.type_coerce(messages.c[name], sa.Text).label(name) for name in _JSON_AS_TEXT),
+    *(sa.cast(messages.c[name], sa.Text).label(name) for name in _JSON_AS_TEXT),
     messages.c.revision,
 )
 _DIRECTIONS = {d.value: d for d in Direction}
