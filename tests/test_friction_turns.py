@@ -35,6 +35,16 @@ def _technical_year(s: Scenario, start: str, weeks: int) -> datetime:
     return day
 
 
+def _one_message_from_a_warm_client(tmp_path, analyzer, subject: str, text: str):
+    """Twenty weeks of Dana's usual warm mail, then ``text`` on 2 Jun: that evening's friction."""
+    s = Scenario(tmp_path, analyzer)
+    s.weekly_history("2026-01-05 10:00", 20, every_days=7)
+    s.client_writes("2026-06-02 09:00", subject, text)
+    finding = s.report("Acme Logistics", "2026-06-02 18:00").finding(Kind.FRICTION)
+    s.close()
+    return finding
+
+
 def _friction_days(s: Scenario, since: datetime, until: datetime) -> list[Severity]:
     found = []
     day = since
@@ -78,17 +88,13 @@ def test_a_curt_turn_raises_friction_within_two_weeks_naming_its_evidence(
 
 
 def test_one_hostile_message_from_a_warm_client_warns_with_its_evidence(tmp_path, analyzer) -> None:
-    s = Scenario(tmp_path, analyzer)
-    s.weekly_history("2026-01-05 10:00", 20, every_days=7)
-    s.client_writes(
-        "2026-06-02 09:00",
+    finding = _one_message_from_a_warm_client(
+        tmp_path,
+        analyzer,
         "The pilot",
         "Alice,\n\nThis is unacceptable. You need to fix this NOW, or we will cancel the "
         "contract and ask for a refund!!\n\nDana",
     )
-
-    finding = s.report("Acme Logistics", "2026-06-02 18:00").finding(Kind.FRICTION)
-    s.close()
 
     assert finding.severity is Severity.WARNING
     assert "one hostile message on 2 Jun" in finding.explanation
@@ -225,17 +231,41 @@ def test_a_client_that_always_writes_tersely_raises_no_friction_for_its_usual_qu
 
 def test_a_hostile_message_that_still_says_hi_warns(tmp_path, analyzer) -> None:
     """An angry client often keeps the greeting: the outburst is in what follows."""
-    s = Scenario(tmp_path, analyzer)
-    s.weekly_history("2026-01-05 10:00", 20, every_days=7)
-    s.client_writes(
-        "2026-06-02 09:00",
+    finding = _one_message_from_a_warm_client(
+        tmp_path,
+        analyzer,
         "The pilot",
         "Hi Alice,\n\nThe second deadline has slipped and nobody warned us. Frankly this is "
         "unacceptable.\n\nDana",
     )
 
-    finding = s.report("Acme Logistics", "2026-06-02 18:00").finding(Kind.FRICTION)
-    s.close()
+    assert finding.severity is Severity.WARNING
+    assert "one hostile message on 2 Jun" in finding.explanation
+
+
+def test_a_warm_client_acknowledging_our_disappointment_raises_no_outburst(
+    tmp_path, analyzer
+) -> None:
+    """Dana names our feeling, not hers: that is empathy, and the question after it is a plain
+    request."""
+    finding = _one_message_from_a_warm_client(
+        tmp_path,
+        analyzer,
+        "Rollout",
+        "Alice,\n\nI know you're disappointed with the delay; what is the plan for next week?"
+        "\n\nDana",
+    )
+
+    assert finding.severity is None
+
+
+def test_a_warm_client_saying_it_is_very_disappointed_still_warns(tmp_path, analyzer) -> None:
+    finding = _one_message_from_a_warm_client(
+        tmp_path,
+        analyzer,
+        "Rollout",
+        "Alice,\n\nWe are very disappointed. This is unacceptable.\n\nDana",
+    )
 
     assert finding.severity is Severity.WARNING
     assert "one hostile message on 2 Jun" in finding.explanation

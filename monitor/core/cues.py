@@ -9,6 +9,11 @@ reports. Running a dozen alternations over every text costs more than the rest o
 so one pass first finds where any term of the message's languages may start (one regex shaped as
 a trie of all their terms, which rejects a position on its first characters); each category's
 pattern is then tried only at those places, which gives exactly its own matches.
+
+A lexicon may also say when a category's words describe the reader rather than the writer: the
+feelings it names ("disappointed", "your frustration") directly governed by the reader ("I know
+you're disappointed", "sorry for the frustration") are empathy, not escalation. A match that lies
+wholly inside such a phrase, of any of the message's languages, is not reported.
 """
 
 from __future__ import annotations
@@ -63,9 +68,34 @@ def _compile(terms: Iterable[str], *, spaced: bool) -> re.Pattern[str] | None:
     return re.compile(rf"(?<![\w']){'(?:'}{body}{')'}(?![\w'])", re.IGNORECASE)
 
 
-def _trie(terms: Iterable[str]) -> str:
+def _loose(char: str) -> str:
+    """One character of a lexicon phrase as a regex: a space is any run of spaces, an
+    apostrophe either apostrophe."""
+    return r"\s+" if char == " " else "['’]" if char in "'’" else re.escape(char)
+
+
+def _governed(table: Mapping[str, Iterable[str]], *, spaced: bool) -> re.Pattern[str] | None:
+    """Where a feeling word is governed by the reader: one of ``governors``, any ``modifiers``,
+    then one of ``feelings`` ("you're" "understandably" "disappointed"). Matched on casefolded
+    text, as the terms are."""
+    governors, modifiers, feelings = (
+        _trie((" ".join(t.split()) for t in _unique(table.get(key, ()))), _loose)
+        for key in ("governors", "modifiers", "feelings")
+    )
+    if not governors or not feelings:
+        return None
+    gap = r"\s+" if spaced else r"\s*"
+    modified = f"(?:{gap}{modifiers})*" if modifiers else ""
+    body = f"{governors}{modified}{gap}{feelings}"
+    if not spaced:
+        return re.compile(body)
+    return re.compile(rf"(?<![\w'’]){body}(?![\w'])")
+
+
+def _trie(terms: Iterable[str], char_regex: Callable[[str], str] = re.escape) -> str:
     """A regex matching any of ``terms``, factored by common prefixes: where no term can start,
-    it fails on the first character instead of trying every term."""
+    it fails on the first character instead of trying every term. ``char_regex``: what one
+    character of a term matches."""
     root: dict[str, dict[str, Any]] = {}
     for term in terms:
         node = root
@@ -74,7 +104,7 @@ def _trie(terms: Iterable[str]) -> str:
         node[""] = {}  # a term ends here
 
     def emit(node: dict[str, dict[str, Any]]) -> str:
-        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        branches = [char_regex(char) + emit(child) for char, child in sorted(node.items()) if char]
         if not branches:
             return ""
         body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
@@ -111,14 +141,27 @@ class Lexicon:
 
     patterns: dict[tuple[str, str], re.Pattern[str]] = field(default_factory=dict)
     terms: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    #: Per (language, category): where that category's words describe the reader's feelings.
+    readers: dict[tuple[str, str], re.Pattern[str]] = field(default_factory=dict)
     _scanners: dict[frozenset[str], re.Pattern[str] | None] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
     @classmethod
-    def from_terms(cls, terms: Mapping[str, Mapping[str, Iterable[str]]]) -> Lexicon:
-        """``terms[language][category] -> terms``; language ``"*"`` applies to every message."""
+    def from_terms(
+        cls,
+        terms: Mapping[str, Mapping[str, Iterable[str]]],
+        readers: Mapping[str, Mapping[str, Mapping[str, Iterable[str]]]] | None = None,
+    ) -> Lexicon:
+        """``terms[language][category] -> terms``; language ``"*"`` applies to every message.
+        ``readers[language][category]``: the ``governors``, ``modifiers`` and ``feelings`` that
+        put a category's words on the reader (see the module docstring)."""
         lexicon = cls()
+        for language, tables in (readers or {}).items():
+            for category, table in tables.items():
+                governed = _governed(table, spaced=_spaced(language))
+                if governed is not None:
+                    lexicon.readers[(language, category)] = governed
         for language, categories in terms.items():
             for category, words in categories.items():
                 if category not in CATEGORIES:
@@ -137,23 +180,30 @@ class Lexicon:
     ) -> Lexicon:
         """The shipped lexicons, plus language-independent ``extra`` terms per category."""
         terms: dict[str, dict[str, list[str]]] = {}
+        readers: dict[str, dict[str, dict[str, list[str]]]] = {}
         for path in sorted(directory.glob("cues.*.toml")):
             language = path.name.split(".")[1]
             data = tomllib.loads(path.read_text(encoding="utf-8"))
             terms[language] = {
                 category: list(table.get("terms", [])) for category, table in data.items()
             }
+            readers[language] = {
+                category: table["of_the_reader"]
+                for category, table in data.items()
+                if "of_the_reader" in table
+            }
         if extra:
             terms["*"] = {category: list(words) for category, words in extra.items()}
-        return cls.from_terms(terms)
+        return cls.from_terms(terms, readers)
 
     def find(self, text: str, language: str | None) -> Cues:
         """Cue ids ("<category>:<term>") in ``text``, each once: category by category, in the
-        order of the lexicon's patterns, each pattern's matches in the order they appear."""
+        order of the lexicon's patterns, each pattern's matches in the order they appear, less
+        those naming the reader's feelings."""
         languages = {"en", "*"} | ({language} if language else {lang for lang, _ in self.patterns})
         wanted = [(key, p) for key, p in self.patterns.items() if key[0] in languages]
         lowered = text.casefold()
-        matches: dict[tuple[str, str], list[str]] = {}
+        matches: dict[tuple[str, str], list[re.Match[str]]] = {}
         ends: dict[tuple[str, str], int] = {}
         for start in self._starts(lowered, frozenset(languages), wanted):
             for key, pattern in wanted:
@@ -162,16 +212,32 @@ class Lexicon:
                     continue
                 match = pattern.match(lowered, start)
                 if match is not None:
-                    matches.setdefault(key, []).append(match.group(0))
+                    matches.setdefault(key, []).append(match)
                     ends[key] = match.end()
         found: dict[str, list[str]] = {category: [] for category in CATEGORIES}
+        readers: dict[str, list[tuple[int, int]]] = {}
         for key, _ in wanted:
             category = key[1]
-            for term in matches.get(key, ()):
-                cue = f"{category}:{term}"
+            for match in matches.get(key, ()):
+                if category not in readers:
+                    readers[category] = self.of_the_reader(lowered, languages, category)
+                if any(s <= match.start() and match.end() <= e for s, e in readers[category]):
+                    continue
+                cue = f"{category}:{match.group(0)}"
                 if cue not in found[category]:
                     found[category].append(cue)
         return Cues.of(found)
+
+    def of_the_reader(
+        self, lowered: str, languages: Iterable[str], category: str
+    ) -> list[tuple[int, int]]:
+        """Where, in ``lowered``, the reader's feelings are named in words of ``category``."""
+        return [
+            match.span()
+            for (language, of), pattern in self.readers.items()
+            if of == category and language in languages
+            for match in pattern.finditer(lowered)
+        ]
 
     def _starts(
         self,
