@@ -89,3 +89,23 @@ def test_a_configured_feeling_word_is_no_escalation_when_it_is_the_readers() -> 
 
     assert lexicon.find("I know you're upset about Friday.", "en").friction == ()
     assert lexicon.find("We are upset about Friday.", "en").friction == ("escalation:upset",)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "cue"),
+    [
+        ("fr", "Nous sommes très déçus du retard de la livraison.", "escalation:déçus"),
+        ("fr", "Les équipes sont frustrées par ces changements.", "escalation:frustrées"),
+        ("es", "Estamos frustrados con el retraso del proyecto.", "escalation:frustrados"),
+        ("es", "Los socios están muy decepcionados con el informe.", "escalation:decepcionados"),
+    ],
+)
+def test_a_team_writing_in_the_plural_escalates_as_one_person_does(
+    language: str, text: str, cue: str
+) -> None:
+    assert cue in _escalation(text, language)
+
+
+def test_the_readers_feelings_in_the_plural_are_no_escalation_either() -> None:
+    assert _escalation("Je comprends que vous êtes déçus du retard.", "fr") == []
+    assert _escalation("Entiendo su frustración; estás frustrado con razón.", "es") == []
