@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,7 +19,7 @@ from monitor.core.addressing import ReplyReason, why_not_for_us
 from monitor.core.model import Direction
 from monitor.core.records import Record
 from monitor.store.db import reading
-from monitor.store.schema import messages, quarantine, sightings
+from monitor.store.schema import messages, quarantine, sightings, stored_instant
 
 #: JSON columns are read as their text and decoded once per distinct value (most are ``[]`` or
 #: repeat a client's usual recipients): a stored year is decoded in a fraction of the time.
@@ -50,58 +50,40 @@ _RECORD_COLUMNS = (
 _DIRECTIONS = {d.value: d for d in Direction}
 
 
-def _instant(value: datetime | str) -> datetime:
-    """A stored date: SQLite gives its text (naive UTC), PostgreSQL an aware datetime."""
-    parsed = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
 def _day(value: date | str | None) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 class _Decoder:
-    """One read's JSON values, each distinct text decoded once into its immutable form."""
+    """One read's JSON values (read as text), each distinct text decoded once into its
+    immutable form."""
 
     def __init__(self, directory: Directory | None) -> None:
         self.directory = directory
-        self._names: dict[object, tuple[str, ...]] = {}
-        self._evidence: dict[object, tuple[tuple[int, float, str | None], ...]] = {}
-        self._parties: dict[object, tuple[frozenset[str], ReplyReason | None]] = {}
+        self._names: dict[str, tuple[str, ...]] = {}
+        self._evidence: dict[str, tuple[tuple[int, float, str | None], ...]] = {}
+        self._parties: dict[tuple[str, str, bool], tuple[frozenset[str], ReplyReason | None]] = {}
 
-    @staticmethod
-    def _json(value: object) -> Any:
-        return json.loads(value) if isinstance(value, str) else value
-
-    @staticmethod
-    def _key(value: object) -> object:
-        # A driver that decodes JSON itself (psycopg) hands over lists: keyed by their text.
-        return value if isinstance(value, str) else json.dumps(value)
-
-    def names(self, value: object) -> tuple[str, ...]:
-        key = self._key(value)
-        found = self._names.get(key)
+    def names(self, text: str) -> tuple[str, ...]:
+        found = self._names.get(text)
         if found is None:
-            found = self._names[key] = tuple(self._json(value) or ())
+            found = self._names[text] = tuple(json.loads(text) or ())
         return found
 
-    def evidence(self, value: object) -> tuple[tuple[int, float, str | None], ...]:
-        key = self._key(value)
-        found = self._evidence.get(key)
+    def evidence(self, text: str) -> tuple[tuple[int, float, str | None], ...]:
+        found = self._evidence.get(text)
         if found is None:
-            found = self._evidence[key] = tuple(
-                (int(i), float(c), t) for i, c, t in (self._json(value) or [])
+            found = self._evidence[text] = tuple(
+                (int(i), float(c), t) for i, c, t in (json.loads(text) or [])
             )
         return found
 
-    def parties(
-        self, to: object, cc: object, inbound: bool
-    ) -> tuple[frozenset[str], ReplyReason | None]:
-        key = (self._key(to), self._key(cc), inbound)
+    def parties(self, to: str, cc: str, inbound: bool) -> tuple[frozenset[str], ReplyReason | None]:
+        key = (to, cc, inbound)
         found = self._parties.get(key)
         if found is None:
-            to_addrs = [a for a, _ in self._json(to) or []]
-            cc_addrs = [a for a, _ in self._json(cc) or []]
+            to_addrs = [a for a, _ in json.loads(to) or []]
+            cc_addrs = [a for a, _ in json.loads(cc) or []]
             reason = None
             if self.directory is not None and inbound:
                 reason = why_not_for_us(to_addrs, cc_addrs, self.directory)
@@ -120,7 +102,7 @@ def _record(row: Any, decoder: _Decoder) -> Record:
     recipients, reason = decoder.parties(to_addrs, cc_addrs, direction is Direction.INBOUND)
     return Record(
         key=key,
-        date=_instant(when),
+        date=stored_instant(when),
         direction=direction,
         client=client,
         thread=thread or key,
