@@ -37,6 +37,11 @@ program's mail library (``X-Library: Indy``) and a Return-Path of a web server's
 account (``nobody@``, ``root@``) under another sender's From: spam 441 -> 453 of 500 (first half
 226 -> 235 of 250); Enron person-to-person train 2 of 405 and easy_ham without list headers 1 of
 804, unchanged.
+A bounce a person forwards with no more than a short remark that asks nothing ("Forward the
+message.") is a delivery report when the forwarded part is plainly one (RFC 3464 fields, or a
+mailer daemon's header block under a bounce subject): sisimai 317 -> 318 of 318; spam 453 of
+500, Enron person-to-person test 0 of 159 and train 2 of 405, easy_ham without list headers 1 of
+804, unchanged.
 
     python bench/eval_noise.py [--split test|train] [--show NAME]
 """

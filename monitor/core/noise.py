@@ -5,7 +5,8 @@ reply, a contact or a sentiment sample.
 The rules read headers first (RFC 3834 ``Auto-Submitted``, ``X-Autoreply``, ``Precedence``,
 ``List-Id`` …), then the MIME structure (``multipart/report``, ``text/calendar; method=REPLY``),
 then subjects and, for out-of-office replies sent without any header (some Exchange setups), the
-own text. ``X-Auto-Response-Suppress`` alone is not a marker: it is a request Outlook puts on
+own text; a delivery report forwarded with no more than a short remark is read in the forwarded
+part (:mod:`monitor.core.bounce`). ``X-Auto-Response-Suppress`` alone is not a marker: it is a request Outlook puts on
 ordinary mail too.
 """
 
@@ -16,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from monitor.core import bulk
+from monitor.core.bounce import BOUNCE_SUBJECT, DAEMON_SENDER, forwarded_report
 from monitor.core.masstag import random_tag
 from monitor.core.model import Noise
 
@@ -44,6 +46,10 @@ class NoiseSignals:
     null_sender: bool = (
         False  # From: <> in any form ("MAILER-DAEMON <>", "Mail Delivery System <>")
     )
+    # The whole decoded text, quoted and forwarded parts included, given only when the own text
+    # is at most a short remark (:func:`monitor.core.bounce.remark_only`): read for a forwarded
+    # delivery report, never stored.
+    forwarded: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,24 +89,6 @@ _CALENDAR_SUBJECT = re.compile(
     r"geaccepteerd|geweigerd|accettato|rifiutato|accepterat|avböjt)\s*[:：]",
     re.IGNORECASE,
 )
-_BOUNCE_SUBJECT = re.compile(
-    r"(?:undeliverable|undelivered\s+mail|delivery\s+status\s+notification|delivery\s+(?:has\s+)?failed|"
-    r"mail\s+delivery\s+(?:failed|failure|system)|returned\s+mail|failure\s+notice|delivery\s+failure|"
-    r"message\s+not\s+delivered|delivery\s+delayed|warning:\s+could\s+not\s+send|"
-    r"unzustellbar|nicht\s+zustellbar|non\s+remis|échec\s+de\s+(?:la\s+)?remise|no\s+se\s+puede\s+entregar|"
-    r"no\s+entregado|toimitus\s+epäonnistui|ei\s+voitu\s+toimittaa|退信|未送达|无法投递|系统退信|"
-    r"returned\s+mail|non[-\s]?deliver(?:able|y)|delivery\s+(?:status|notification|problem|report)|"
-    r"could\s+not\s+be\s+delivered|mail\s+(?:system\s+)?error|delayed\s+mail|rejected\s+mail|"
-    r"übermittlungsstatus|zustellungsbericht|unzustellbare|nicht\s+zugestellt|"
-    r"rapport\s+de\s+non-?remise|notification\s+d'état\s+de\s+(?:la\s+)?distribution|"
-    r"non\s+distribu|notificación\s+de\s+estado\s+de\s+(?:la\s+)?entrega|mensaje\s+no\s+entregado|"
-    r"onbestelbaar|niet\s+bezorgd|non\s+recapitabile|mancato\s+recapito|"
-    r"não\s+(?:foi\s+)?entregue|falha\s+na\s+entrega|"
-    r"toimitusraportti|palautettu\s+viesti|"
-    r"邮件投递失败|投递失败|退回|配信エラー|メールエラー|エラー通知|不達|返送|送信エラー|"
-    r"недоставленн|не\s+доставлен)",
-    re.IGNORECASE,
-)
 #: Subjects that only say "mail" (a Japanese carrier's bounce): a bounce from a daemon or the
 #: null sender, never alone.
 _BARE_SUBJECT = re.compile(r"^\s*(?:mail|e-?mail|message)?\s*$", re.IGNORECASE)
@@ -123,12 +111,6 @@ LIST_SERVER_HEADERS = (
     "mailing-list",
     "x-mailing-list",
 )
-_DAEMON_SENDER = re.compile(
-    r"^(?:mailer[-_.]?daemon|post[-_.]?master|mail[-_.]?daemon|mdaemon|mail[-_.]?delivery[-_.]?(?:system|subsystem)|"
-    r"microsoftexchange[0-9a-f]*)(?:@|$)",
-    re.IGNORECASE,
-)
-
 # Out-of-office bodies. "Strong" phrases are what auto-replies say and people rarely write in a
 # normal message; "weak" ones need company. A question from the sender vetoes weak evidence.
 _OOO_STRONG = re.compile(
@@ -218,9 +200,9 @@ def _by_auto_headers(signals: NoiseSignals) -> NoiseVerdict | None:
     if auto_submitted and auto_submitted.split(";")[0].strip().lower() != "no":
         value = auto_submitted.split(";")[0].strip().lower()
         if (
-            _BOUNCE_SUBJECT.search(signals.subject)
+            BOUNCE_SUBJECT.search(signals.subject)
             and signals.sender
-            and _DAEMON_SENDER.match(signals.sender)
+            and DAEMON_SENDER.match(signals.sender)
         ):
             return NoiseVerdict(
                 Noise.DELIVERY_REPORT, f"Auto-Submitted: {value} from {signals.sender}"
@@ -268,12 +250,12 @@ def _by_sender(signals: NoiseSignals) -> NoiseVerdict | None:
         if _OOO_SUBJECT.match(signals.subject):
             return NoiseVerdict(Noise.AUTO_REPLY, "out-of-office reply from the null sender")
         return NoiseVerdict(Noise.DELIVERY_REPORT, "null sender (From: <>), a system notice")
-    daemon = bool(_DAEMON_SENDER.match(sender))
+    daemon = bool(DAEMON_SENDER.match(sender))
     machine = daemon or bulk.no_reply_sender(sender) or _null_return_path(signals)
     subject = signals.subject
     # A person forwarding a bounce writes "Fwd:"; a daemon's own failure notice may say "Re:".
     bounce_like = machine or (signals.attached_message and not signals.is_reply)
-    if _BOUNCE_SUBJECT.search(subject) and bounce_like:
+    if BOUNCE_SUBJECT.search(subject) and bounce_like:
         return NoiseVerdict(
             Noise.DELIVERY_REPORT, f"delivery failure notice from {sender or 'null sender'}"
         )
@@ -340,6 +322,15 @@ def _by_subject(signals: NoiseSignals) -> NoiseVerdict | None:
     return None
 
 
+def _by_forwarded_report(signals: NoiseSignals) -> NoiseVerdict | None:
+    """A delivery report a person forwarded with no words of their own beyond a short remark
+    (:mod:`monitor.core.bounce`)."""
+    if not signals.forwarded:
+        return None
+    reason = forwarded_report(signals.own_text, signals.forwarded, signals.subject)
+    return NoiseVerdict(Noise.DELIVERY_REPORT, reason) if reason is not None else None
+
+
 def _by_text(signals: NoiseSignals) -> NoiseVerdict | None:
     """A short text that reads as an out-of-office reply."""
     text = signals.own_text
@@ -363,6 +354,7 @@ _HEADER_CHECKS: tuple[Callable[[NoiseSignals], NoiseVerdict | None], ...] = (
 _CHECKS: tuple[Callable[[NoiseSignals], NoiseVerdict | None], ...] = (
     *_HEADER_CHECKS,
     _by_subject,
+    _by_forwarded_report,
     _by_null_return_path,
     _by_text,
     _by_bulk_mail,

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from monitor.clock import EPOCH
 from monitor.core import bulk
+from monitor.core.bounce import remark_only
 from monitor.core.bounds import bound_text
 from monitor.core.dates import parse_date
 from monitor.core.model import DateProblem, Mailbox, Message, Noise, Quarantined, TextFeatures
@@ -156,8 +157,26 @@ def _header_signals(envelope: Envelope, *, null_sender: bool) -> NoiseSignals:
     )
 
 
+def _forwarded(envelope: Envelope, text: str) -> str:
+    """The whole text beside an own text that is at most a short remark (which a forwarded
+    delivery report is read in), else ""."""
+    if not remark_only(text):
+        return ""
+    if envelope.plain is not None and envelope.plain.strip():
+        body = envelope.plain[:_FOOTER_READ]
+    elif envelope.html is not None:
+        body = html_to_text(envelope.html)[:_FOOTER_READ]
+    else:
+        return ""
+    return bound_text(body.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def _signals(envelope: Envelope, text: str, *, null_sender: bool) -> NoiseSignals:
-    signals = replace(_header_signals(envelope, null_sender=null_sender), own_text=text)
+    signals = replace(
+        _header_signals(envelope, null_sender=null_sender),
+        own_text=text,
+        forwarded=_forwarded(envelope, text),
+    )
     if signals.is_reply:
         # The body rules (footers, mass-mail tags, links and images) never judge a reply: its
         # body is not read for them.

@@ -9,7 +9,9 @@ first characters of the own text. So:
   rules dropped are not in the snippet and cannot come back: that needs the mail read again.
 - **noise** is judged again from the sender, the subject, whether the message answers another,
   and the own text when it is whole. A message is never made a person's mail again: the rules
-  that made it noise may have read headers or a footer the store does not keep.
+  that made it noise may have read headers or a footer the store does not keep. A bounce
+  forwarded with a short remark (:mod:`monitor.core.bounce`) is known only from the forwarded
+  part, which is never stored: reading the mail again finds it.
 - **needs reply** only ever goes from true to false (new noise, or a text now seen to be a
   closing only): whether the message was a calendar invitation is not stored.
 

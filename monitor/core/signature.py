@@ -40,7 +40,7 @@ from monitor.core.signoff import (
     sign_off_name,
 )
 
-__all__ = ["SENTENCE_END", "strip_signature"]
+__all__ = ["SENTENCE_END", "is_mobile_footer", "strip_signature"]
 
 _SIG_DELIMITER = re.compile(r"^(?:--|__)\s*$")
 # A mobile footer is a line of its own: the phrase and a few more words, no sentence.
@@ -141,6 +141,13 @@ def _footnotes_start(lines: list[str]) -> int:
     return start
 
 
+def is_mobile_footer(line: str) -> bool:
+    """Whether ``line`` is, as a whole, a mobile footer ("Sent from my iPhone", "Von meinem
+    iPhone gesendet"): a phrase of the language tables' ``mobile`` field and a few more words.
+    Where in a message such a line is cut is :func:`strip_signature`'s to decide."""
+    return bool(_MOBILE.match(line))
+
+
 def _cut_at_markers(lines: list[str], removed: list[str]) -> list[str]:
     """Cut at a signature delimiter, a mobile signature, a disclaimer; noted in ``removed``."""
     # RFC 3676 "-- " delimiter, or a mobile signature: cut from the last one that leaves content.
@@ -151,7 +158,7 @@ def _cut_at_markers(lines: list[str], removed: list[str]) -> list[str]:
             break
     below, disclaimer_below = _below(lines)
     for index, line in enumerate(lines):
-        if not _MOBILE.match(line) or not any(other.strip() for other in lines[:index]):
+        if not is_mobile_footer(line) or not any(other.strip() for other in lines[:index]):
             continue
         if line.lstrip()[:1].islower() and continues_sentence(lines[index - 1]):
             continue  # "… the signed originals were" / "sent via Federal Express this morning"

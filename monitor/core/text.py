@@ -59,6 +59,12 @@ _REQUEST = re.compile(
 _WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
+def asks(text: str) -> bool:
+    """Whether the text asks something of its reader: a question, or a request ("please",
+    "can you", "bitte", "por favor", "请" …)."""
+    return bool(_QUESTION.search(text) or _REQUEST.search(text))
+
+
 def is_closing_only(text: str) -> bool:
     """A short closing that needs no reply: "Thanks!", "Great, see you then", or a brief
     acknowledgement such as "Board confirmed go for 6 July. Thanks Ben." that asks nothing."""

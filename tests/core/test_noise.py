@@ -358,24 +358,6 @@ def test_a_client_who_wants_no_more_correspondence_is_still_a_person(analyzer) -
     assert read(email(body=body), analyzer).noise is None
 
 
-def test_a_person_forwarding_a_bounce_is_still_a_person_writing(analyzer) -> None:
-    """A client who forwards us a bounce ("my mail to you bounced, see below") is writing to
-    us: the forwarded report does not make the forward a delivery report."""
-    body = (
-        "Forward the message.\n\nBegin forwarded message:\n\n"
-        "> From: Mail Delivery Subsystem <MAILER-DAEMON>\n"
-        "> Date: 28 April 2026 23:45:01 JST\n"
-        "> To: <dana.whitfield@acme-logistics.example>\n"
-        "> Subject: Returned mail: see transcript for details\n>\n"
-        ">    ----- The following addresses had permanent fatal errors -----\n"
-        "> <alice.marsh@northwind-advisory.example>\n"
-        ">     (reason: 550 5.1.1 <alice.marsh@northwind-advisory.example>... User unknown)\n"
-    )
-    raw = email(subject="Fwd: Returned mail: see transcript for details", body=body)
-
-    assert read(raw, analyzer).noise is None
-
-
 def test_a_mass_mailer_posing_as_outlook_express_is_bulk(analyzer) -> None:
     """Dark Mailer writes Outlook Express's version with "DM" after it, which Outlook Express
     itself never did."""

@@ -13,6 +13,7 @@ import pytest
 
 from monitor.core.owntext import own_text
 from monitor.core.quoting import TABLES
+from monitor.core.signature import is_mobile_footer
 
 OUTLOOK_BLOCKS = {
     "en": (
@@ -161,6 +162,21 @@ def test_a_mobile_footer_is_not_own_text(language: str) -> None:
 
     assert result.text == NEW_TEXT
     assert "mobile_signature" in result.removed
+
+
+@pytest.mark.parametrize(
+    ("line", "footer"),
+    [
+        *((footer, True) for footer in MOBILE_FOOTERS.values()),
+        ("Sent from Yahoo Mail on Android", True),
+        ("Sent from my desk at the depot: the pallets are loaded and leave at 14:00.", False),
+        ("Von meinem Kollegen habe ich gehört, dass die Lieferung heute kommt.", False),
+    ],
+)
+def test_a_line_that_is_only_a_mobile_footer_is_told_from_a_sentence(
+    line: str, footer: bool
+) -> None:
+    assert is_mobile_footer(line) is footer
 
 
 @pytest.mark.parametrize("language", sorted(LISTS_BELOW_SIGN_OFF))
