@@ -117,24 +117,45 @@ def live_locations(
     return set(connection.execute(query).scalars())
 
 
+def _recorded(many: bool) -> sa.CompoundSelect[Any]:
+    """The folder's recorded locations among those asked for, from both tables in one
+    statement: stored (expunged or not) or quarantined."""
+    selects = []
+    for table in (sightings, quarantine):
+        asked = (
+            table.c.location.in_(sa.bindparam("locations", expanding=True))
+            if many
+            else table.c.location == sa.bindparam("location")
+        )
+        selects.append(
+            sa.select(table.c.location).where(
+                table.c.account == sa.bindparam("account"),
+                table.c.folder == sa.bindparam("folder"),
+                asked,
+            )
+        )
+    return sa.union_all(*selects)
+
+
+#: A local folder asks about one location before it reads each message: one statement, built
+#: once, without an expanding IN (that alone took most of a millisecond a message).
+_RECORDED_ONE = _recorded(many=False)
+_RECORDED_MANY = _recorded(many=True)
+
+
 def known_locations(
     connection: sa.Connection, account: str, folder: str, locations: list[str]
 ) -> set[str]:
     """Which of ``locations`` this folder has recorded before: stored (expunged or not) or
     quarantined. A source that receives only changed properties of a message (a Graph delta
     update) needs to know whether it has the message itself."""
+    names = {"account": account, "folder": folder}
+    if len(locations) == 1:
+        query = connection.execute(_RECORDED_ONE, {**names, "location": locations[0]})
+        return set(query.scalars())
     found: set[str] = set()
     for chunk in chunks(locations):
-        for table in (sightings, quarantine):
-            found.update(
-                connection.execute(
-                    sa.select(table.c.location).where(
-                        table.c.account == account,
-                        table.c.folder == folder,
-                        table.c.location.in_(chunk),
-                    )
-                ).scalars()
-            )
+        found.update(connection.execute(_RECORDED_MANY, {**names, "locations": chunk}).scalars())
     return found
 
 
