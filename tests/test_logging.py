@@ -5,6 +5,9 @@ from __future__ import annotations
 import io
 import json
 import logging
+import subprocess
+import sys
+from pathlib import Path
 
 import structlog
 
@@ -43,3 +46,34 @@ def test_standard_library_loggers_share_the_json_format() -> None:
         "warning",
         "imapclient.imapclient",
     )
+
+
+def test_logging_configured_lazily_writes_the_same_lines_once_something_logs() -> None:
+    """The command line configures logging without importing structlog; the first line logged,
+    by relmon or by a library, comes out in the configured shape all the same."""
+    program = (
+        "import logging, sys\n"
+        "from monitor.log import configure, get_logger\n"
+        "configure(level='info', json=True, stream=sys.stdout, lazy=True)\n"
+        "print(sys.modules.get('structlog') is None)\n"
+        "get_logger().info('store_migrated', before='0014', after='0015')\n"
+        "logging.getLogger('alembic.runtime.migration').warning('connection reset')\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-c", program],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={"PYTHONPATH": str(root), "PATH": ""},
+        check=True,
+    )
+
+    first, *lines = result.stdout.strip().splitlines()
+    assert first == "True"
+    records = [json.loads(line) for line in lines]
+    assert [(r["event"], r["level"], r["logger"]) for r in records] == [
+        ("store_migrated", "info", "__main__"),
+        ("connection reset", "warning", "alembic.runtime.migration"),
+    ]
+    assert records[0]["after"] == "0015"

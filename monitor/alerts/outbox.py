@@ -26,17 +26,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-import structlog
 
 from monitor.alerts.channel import Channel, DeliveryError, OutboxItem, OutboxKind, OutboxState
 from monitor.alerts.model import Route
 from monitor.alerts.store import mark_notified
 from monitor.core.alerts import State
 from monitor.faults import crash_point
+from monitor.log import get_logger
 from monitor.store import alerts as alert_rows
 from monitor.store import outbox as rows
 
-logger = structlog.get_logger()
+logger = get_logger()
 # Far longer than one send takes (an SMTP conversation times out after timeout_seconds per
 # step), and short enough that a row a dead worker claimed goes out the same hour.
 CLAIM = timedelta(minutes=10)

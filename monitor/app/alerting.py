@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-import structlog
 
 from monitor.alerts.channel import Channel, OperatorNote
 from monitor.alerts.email_channel import EMAIL, EmailChannel
@@ -39,6 +38,7 @@ from monitor.core.detectors import Severity
 from monitor.core.records import Record
 from monitor.errors import LeaseLost
 from monitor.faults import crash_point
+from monitor.log import get_logger
 from monitor.store.alerting import (
     adopt_earlier_evaluations,
     first_evaluation,
@@ -60,7 +60,7 @@ __all__ = [
 
 NOT_CONFIGURED = "alert emails are not configured ([alerts] from and [smtp])"
 
-logger = structlog.get_logger(__name__)
+logger = get_logger(__name__)
 
 
 @dataclass

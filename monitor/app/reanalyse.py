@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-import structlog
-
 from monitor.app.runtime import Runtime
 from monitor.core.rejudge import rejudge
+from monitor.log import get_logger
 from monitor.store import reanalyse as stored
 
-logger = structlog.get_logger()
+logger = get_logger()
 
 RESYNC = (
     "to judge them again from the mail itself, point store.url at a new database and run "

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-import structlog
 
 from monitor.alerts.model import Action
 from monitor.alerts.render import domain_of
@@ -34,9 +33,10 @@ from monitor.config import Config
 from monitor.core.addresses import is_sent_folder
 from monitor.core.alerts import State
 from monitor.core.replycommand import ReplyCommand, Verb, alert_answered
+from monitor.log import get_logger
 from monitor.store.replies import APPLIED, UNPROVEN, ReplyCandidate, candidates, record
 
-logger = structlog.get_logger()
+logger = get_logger()
 
 #: How long a reply not yet seen in its owner's Sent folder is looked at again.
 RECHECK = timedelta(days=14)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from monitor.config import Config
 from monitor.core.addresses import Directory
-from monitor.core.text import TextAnalyzer
 from monitor.store import Store
 from monitor.store.messages import reattribute
+
+if TYPE_CHECKING:
+    from monitor.core.text import TextAnalyzer
 
 
 class Runtime:
@@ -31,6 +35,8 @@ class Runtime:
     @property
     def analyzer(self) -> TextAnalyzer:
         if self._analyzer is None:
+            from monitor.core.text import TextAnalyzer  # its models: only reading mail needs them
+
             self._analyzer = TextAnalyzer.load(self.config.extra_cues)
         return self._analyzer
 

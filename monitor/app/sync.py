@@ -24,6 +24,7 @@ from monitor.app.runtime import Runtime
 from monitor.clock import utcnow
 from monitor.config import Account
 from monitor.errors import LeaseLost
+from monitor.log import get_logger
 from monitor.sources.local import LocalFolder, discover
 from monitor.sources.local_source import FolderReport, ingest_folder
 from monitor.sources.registry import open_source
@@ -37,7 +38,7 @@ from monitor.store.sessions import configure_sessions
 from monitor.store.sink import StoreSink
 from monitor.store.sources import record_attempt
 
-logger = structlog.get_logger()
+logger = get_logger()
 __all__ = [
     "FolderReport",
     "IngestReport",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import fields
 from datetime import datetime
 from functools import cache
@@ -52,16 +52,23 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def config_fingerprints(config: Config) -> dict[str, str]:
-    """Per client, what of the configuration its analysis reads: the team (calendar, members,
-    lists), the client itself (calendar, thresholds, cadence, owner and the owner's zone) and
-    every client's addresses (which address is whose)."""
+def config_fingerprints(config: Config, names: Collection[str] | None = None) -> dict[str, str]:
+    """Per client (of ``names``, or every one), what of the configuration its analysis reads:
+    the team (calendar, members, lists), the client itself (calendar, thresholds, cadence,
+    owner and the owner's zone) and every client's addresses (which address is whose).
+
+    Each is the digest of ``repr((shared, client, zone))``, the shared part (the team and every
+    client's addresses) hashed once for all of them."""
     parties = sorted((c.name, c.domains, c.addresses) for c in config.clients)
     shared = repr((config.team, parties, code_fingerprint()))
-    return {
-        client.name: _digest(repr((shared, client, repr(config.owner_tz(client.owner)))), 16).hex()
-        for client in config.clients
-    }
+    head = hashlib.blake2b(f"({shared!r}, ".encode(), digest_size=16)
+    found: dict[str, str] = {}
+    for client in config.clients:
+        if names is None or client.name in names:
+            digest = head.copy()
+            digest.update(f"{client!r}, {repr(config.owner_tz(client.owner))!r})".encode())
+            found[client.name] = digest.hexdigest()
+    return found
 
 
 def _canonical(value: object) -> object:
@@ -126,7 +133,7 @@ def _points(
     past = [day for day in days if day < evaluation.as_of]
     engine = runtime.store.engine
     stored = day_health.read(engine, past, names if len(names) <= _FEW_CLIENTS else None)
-    bases = config_fingerprints(runtime.config)
+    bases = config_fingerprints(runtime.config, set(names))
     fresh: list[day_health.StoredDay] = []
     result: dict[str, list[DayHealth]] = {}
     for name in names:

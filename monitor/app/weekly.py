@@ -13,8 +13,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta, tzinfo
 
-import structlog
-
 from monitor.alerts.channel import OutboxKind
 from monitor.alerts.email_channel import email_channel, outgoing
 from monitor.alerts.model import StoredAlert
@@ -26,10 +24,11 @@ from monitor.app.views import health_row
 from monitor.config import Config
 from monitor.config.web import client_slug
 from monitor.core.analysis import ClientHistory, analyse
+from monitor.log import get_logger
 from monitor.store.replies import confirm, unconfirmed
 from monitor.store.weekly import claim_weekly, record_weekly, week_events, weekly_done
 
-logger = structlog.get_logger()
+logger = get_logger()
 
 #: Weeks shown in the report's charts, the current one last.
 WEEKS = 8

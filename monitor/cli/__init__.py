@@ -35,7 +35,7 @@ def cli(ctx: click.Context, config_path: str | None, log_level: str | None) -> N
         relmon demo
         relmon --config relmon.toml ingest ~/Mail/Archive --account alice
     """
-    configure(level=log_level or "warning")
+    configure(level=log_level or "warning", lazy=True)
     app = App(config_path=config_path, log_level=log_level)
     ctx.obj = app
     ctx.call_on_close(app.close)

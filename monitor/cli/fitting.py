@@ -47,24 +47,24 @@ class Layout:
     left_out: tuple[str, ...]  # headers of the columns that did not fit
 
 
-def _natural(column: Spec, cells: Sequence[str]) -> int:
+def _natural(column: Spec, cells: Sequence[Text]) -> int:
     """The width a column takes unwrapped: its longest cell, or its header."""
-    return max([Text.from_markup(c).cell_len for c in cells] + [len(column.header)])
+    return max([c.cell_len for c in cells] + [len(column.header)])
 
 
-def _narrowest(column: Spec, cells: Sequence[str]) -> int:
+def _narrowest(column: Spec, cells: Sequence[Text]) -> int:
     natural = _natural(column, cells)
     if column.fold is None:
         return natural
     # Never narrower than a word: folding inside "Maschinenbau" reads worse than one column less.
-    words = [*column.header.split(), *(w for c in cells for w in Text.from_markup(c).plain.split())]
+    words = [*column.header.split(), *(w for c in cells for w in c.plain.split())]
     return min(natural, max(column.fold, *(len(w) for w in words)))
 
 
 def fit(
     columns: Mapping[str, Spec],
     priority: Sequence[str],
-    cells: Mapping[str, list[str]],
+    cells: Mapping[str, Sequence[Text]],
     width: int | None,
 ) -> dict[str, int | None]:
     """The columns that fit ``width``, most important kept, each with its text width (``None``:
@@ -96,7 +96,10 @@ def fitted(
 ) -> Layout:
     """The table of ``cells`` (rich markup, one list per column, one entry per row) for
     ``width`` terminal columns; ``None``: every column at its natural width."""
-    widths = fit(columns, priority, cells, width)
+    # Each cell's markup is read once, for measuring and for the table alike: a table of
+    # hundreds of rows spends much of its time there.
+    texts = {name: [Text.from_markup(cell) for cell in column] for name, column in cells.items()}
+    widths = fit(columns, priority, texts, width)
     shown = [name for name in columns if name in widths]
     table = Table(show_edge=False, pad_edge=False, expand=False)
     for name in shown:
@@ -108,9 +111,9 @@ def fitted(
             width=widths[name],
             overflow="fold",
         )
-    rows = len(next(iter(cells.values()), []))
+    rows = len(next(iter(texts.values()), []))
     for index in range(rows):
-        table.add_row(*(cells[name][index] for name in shown))
+        table.add_row(*(texts[name][index] for name in shown))
     left_out = tuple(columns[name].header for name in priority if name not in widths)
     return Layout(table, left_out)
 

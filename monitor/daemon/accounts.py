@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import threading
 
-import structlog
-
 from monitor.app import sync
 from monitor.app.runtime import Runtime
 from monitor.config import Account
+from monitor.log import get_logger
 from monitor.sources.source import Watcher
 
-logger = structlog.get_logger()
+logger = get_logger()
 
 
 def check_accounts(runtime: Runtime, stop: threading.Event) -> bool:

@@ -20,8 +20,9 @@ from apscheduler.util import undefined
 from monitor.config import Config
 from monitor.daemon.clock import Clock
 from monitor.daemon.metrics import Metrics
+from monitor.log import get_logger
 
-logger = structlog.get_logger()
+logger = get_logger()
 #: The longest a failing job is pushed back.
 MAX_BACKOFF = 3600.0
 

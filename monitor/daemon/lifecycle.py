@@ -9,14 +9,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from types import FrameType
 
-import structlog
-
 from monitor.app.runtime import Runtime
 from monitor.config.validation import load_checked_config
 from monitor.daemon.notify import Notifier
 from monitor.errors import ConfigError
+from monitor.log import get_logger
 
-logger = structlog.get_logger()
+logger = get_logger()
 
 
 def reloaded(old: Runtime, config_path: str | None, notifier: Notifier) -> Runtime | None:

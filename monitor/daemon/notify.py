@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 import socket
 
-import structlog
+from monitor.log import get_logger
 
-logger = structlog.get_logger()
+logger = get_logger()
 
 
 class Notifier:

@@ -33,10 +33,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-import structlog
 
 from monitor.app.runtime import Runtime
 from monitor.errors import LeaseLost
+from monitor.log import get_logger
 from monitor.sources.report import AccountSync
 from monitor.store.guard import describe_error
 from monitor.store.leases import (
@@ -56,7 +56,7 @@ from monitor.store.leases import (
 )
 from monitor.store.sessions import configure_sessions, end_lapsed_sessions
 
-logger = structlog.get_logger()
+logger = get_logger()
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-import structlog
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -47,11 +46,12 @@ from monitor.daemon.metrics import Metrics, health_of, record_alerts, serve
 from monitor.daemon.notify import Notifier, watchdog_interval
 from monitor.daemon.replicas import Replicas, replicas_for
 from monitor.errors import ConfigError, RelmonError
+from monitor.log import get_logger
 from monitor.sources.report import AccountSync
 from monitor.store.leases import Lease
 from monitor.store.messages import purge_before
 
-logger = structlog.get_logger()
+logger = get_logger()
 
 
 @dataclass

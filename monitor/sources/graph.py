@@ -40,10 +40,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import quote
 
-import structlog
-
 from monitor.config import Account, GraphSettings
 from monitor.errors import AuthError, FolderError, SourceError, TransientError
+from monitor.log import get_logger
 from monitor.sources import graph_http
 from monitor.sources.graph_delta import GraphPass, sync_folder
 from monitor.sources.graph_folders import folder_label, mailboxes_of, resolve_folder
@@ -58,7 +57,7 @@ from monitor.sources.report import AccountCheck, AccountSync, FolderSync
 from monitor.sources.sink import MailSink
 from monitor.sources.source import OnChange, SourceContext, SourceType, Watcher
 
-logger = structlog.get_logger()
+logger = get_logger()
 __all__ = ["GraphSource", "folder_label", "mailboxes_of", "resolve_folder"]
 
 #: Retry policy of every pass (tests shorten it).

@@ -10,11 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-import structlog
-
 from monitor.config import Account, GraphSettings
 from monitor.core.model import Message, Quarantined
 from monitor.errors import AuthError, FolderError, SourceError
+from monitor.log import get_logger
 from monitor.sources import graph_http
 from monitor.sources.graph_folders import folder_label, initial_delta_url, resolve_folder
 from monitor.sources.graph_http import (
@@ -39,7 +38,7 @@ from monitor.sources.report import FolderSync
 from monitor.sources.sink import FolderState, FolderWrite, Item, MailSink
 from monitor.sources.source import SourceContext
 
-logger = structlog.get_logger()
+logger = get_logger()
 
 #: A Graph message or delta item as the service sent it (JSON).
 GraphItem = Mapping[str, Any]

@@ -30,13 +30,13 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
-import structlog
 
 from monitor.config import Account, GraphSettings
 from monitor.errors import AuthError, SourceError, TransientError
+from monitor.log import get_logger
 from monitor.sources import msauth
 
-logger = structlog.get_logger()
+logger = get_logger()
 
 #: Every request prefers immutable ids (see the module docstring).
 IMMUTABLE_IDS = 'IdType="ImmutableId"'

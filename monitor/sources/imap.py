@@ -37,12 +37,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
-import structlog
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
 from monitor.config import Account, ImapSettings, Privacy
 from monitor.errors import AuthError, ConfigError, FolderError, SourceError, TransientError
+from monitor.log import get_logger
 from monitor.sources.imap_conn import (
     Backoff,
     capabilities,
@@ -64,7 +64,7 @@ from monitor.sources.report import AccountCheck, AccountSync, FolderSync
 from monitor.sources.sink import MailSink
 from monitor.sources.source import OnChange, SourceContext, SourceType, Watcher
 
-logger = structlog.get_logger()
+logger = get_logger()
 __all__ = [
     "ImapSource",
     "Snapshot",

@@ -29,16 +29,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-import structlog
-
 from monitor.config import Privacy
 from monitor.core.model import Message, Quarantined
 from monitor.core.text import TextAnalyzer
+from monitor.log import get_logger
 from monitor.sources.mime import Structure, parse_headers
 from monitor.sources.parse import envelope_from
 from monitor.sources.pipeline import excluded, from_envelope
 
-logger = structlog.get_logger()
+logger = get_logger()
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,15 +29,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import structlog
 from imapclient import IMAPClient
 from imapclient.exceptions import CapabilityError, IMAPClientAbortError, IMAPClientError, LoginError
 from imapclient.imapclient import SocketTimeout
 
 from monitor.config import Account, ImapSettings
 from monitor.errors import AuthError, ConfigError, SourceError, TransientError
+from monitor.log import get_logger
 
-logger = structlog.get_logger()
+logger = get_logger()
 
 #: How long a connection attempt may take, at most (reads use ``timeout_seconds``).
 CONNECT_TIMEOUT = 30.0

@@ -13,11 +13,11 @@ from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 
-import structlog
 from imapclient import IMAPClient
 
 from monitor.config import Account, ImapSettings
 from monitor.errors import TransientError
+from monitor.log import get_logger
 from monitor.sources.imap_analysis import (
     Analysed,
     Analysis,
@@ -37,7 +37,7 @@ from monitor.sources.report import FolderSync
 from monitor.sources.sink import FolderState, FolderWrite, Item, MailSink
 from monitor.sources.source import SourceContext
 
-logger = structlog.get_logger()
+logger = get_logger()
 
 
 class WorkersFailed(TransientError):

@@ -37,12 +37,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import structlog
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from monitor.config import Account
 from monitor.errors import AuthError, ConfigError, SourceError
+from monitor.log import get_logger
 from monitor.sources.imap_conn import (
     Backoff,
     as_int,
@@ -53,7 +53,7 @@ from monitor.sources.imap_conn import (
 )
 from monitor.sources.imap_folders import choose_folders, listed
 
-logger = structlog.get_logger()
+logger = get_logger()
 
 #: How often a blocked wait looks at the stop flag (seconds).
 TICK = 0.5

@@ -8,11 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-import structlog
-
 from monitor.config import Account
 from monitor.core.model import Message, Quarantined
 from monitor.errors import FolderError
+from monitor.log import get_logger
 from monitor.sources.local import (
     MAX_MESSAGE_BYTES,
     TOO_LARGE,
@@ -27,7 +26,7 @@ from monitor.sources.report import AccountCheck, AccountSync, FolderSync
 from monitor.sources.sink import FolderWrite, Item, MailSink
 from monitor.sources.source import OnChange, SourceContext, SourceType, Watcher
 
-logger = structlog.get_logger()
+logger = get_logger()
 #: Messages stored per transaction.
 BATCH = 500
 #: Seconds between two passes over a local account in the daemon.

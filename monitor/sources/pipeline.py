@@ -10,16 +10,15 @@ import time
 from dataclasses import replace
 from datetime import datetime
 
-import structlog
-
 from monitor.config import Privacy
 from monitor.core.bounds import Budget, within
 from monitor.core.model import Message, Quarantined
 from monitor.core.normalise import Envelope, normalise
 from monitor.core.text import TextAnalyzer
+from monitor.log import get_logger
 from monitor.sources.parse import parse_raw
 
-logger = structlog.get_logger()
+logger = get_logger()
 
 
 def excluded(message: Message, privacy: Privacy) -> str | None:

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-import structlog
 
+from monitor.log import get_logger
 from monitor.store.db import reading
 from monitor.store.schema import day_health
 
-logger = structlog.get_logger(__name__)
+logger = get_logger(__name__)
 
 #: Rows for days further back than this before the oldest day being saved are dropped.
 KEEP = timedelta(days=800)

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-import structlog
 
 from monitor.errors import StoreError
+from monitor.log import get_logger
 
-logger = structlog.get_logger()
+logger = get_logger()
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Serialises migrations when several replicas start at once against one PostgreSQL.

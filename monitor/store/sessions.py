@@ -23,9 +23,10 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-import structlog
 
-logger = structlog.get_logger()
+from monitor.log import get_logger
+
+logger = get_logger()
 
 #: The server keeps at most this many bytes of an ``application_name``.
 _NAME_BYTES = 63

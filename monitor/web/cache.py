@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-import structlog
+from monitor.log import get_logger
 
-logger = structlog.get_logger()
+logger = get_logger()
 T = TypeVar("T")
 
 

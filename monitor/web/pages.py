@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-import structlog
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -34,13 +33,14 @@ from monitor.app.dashboard import (
 from monitor.app.runtime import Runtime
 from monitor.clock import parse_duration
 from monitor.config.model import Member
+from monitor.log import get_logger
 from monitor.store import web as web_store
 from monitor.web import charts
 from monitor.web.cache import ClientFigures, PageCache, Refreshing
 from monitor.web.filters import template_filters
 from monitor.web.security import Session, Sessions, SignInLimit, check_password
 
-logger = structlog.get_logger()
+logger = get_logger()
 NOT_FOUND = HTTPException(404)
 
 

@@ -6,14 +6,14 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-import structlog
 import uvicorn
 
 from monitor.app.runtime import Runtime
 from monitor.clock import utcnow
+from monitor.log import get_logger
 from monitor.web.app import create_app
 
-logger = structlog.get_logger()
+logger = get_logger()
 
 
 def server(runtime: Runtime, listen: str, clock: Callable[[], datetime] = utcnow) -> uvicorn.Server:

@@ -12,10 +12,10 @@ from urllib.parse import urlsplit
 
 import msal
 import requests
-import structlog
 
 from monitor.config import MicrosoftAuth, state_directory
 from monitor.errors import ConfigError
+from monitor.log import get_logger
 from monitor.sources.msauth.errors import (
     MicrosoftSignInError,
     MicrosoftUnavailable,
@@ -24,7 +24,7 @@ from monitor.sources.msauth.errors import (
 from monitor.sources.msauth.files import TOKEN_CACHE_FILE, TokenCacheFile, read_sign_ins
 
 # Log lines keep the name they had before the package was split.
-logger = structlog.get_logger("monitor.sources.msauth")
+logger = get_logger("monitor.sources.msauth")
 
 GRAPH_RESOURCE = "https://graph.microsoft.com"
 #: Delegated IMAP on Exchange Online (the IMAP source's default scope).

@@ -9,10 +9,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-import structlog
 
 from monitor.config import Account, MicrosoftAuth
 from monitor.errors import ConfigError
+from monitor.log import get_logger
 from monitor.sources.msauth.apps import (
     IMAP_DELEGATED_SCOPE,
     application,
@@ -27,7 +27,7 @@ from monitor.sources.msauth.errors import (
 from monitor.sources.msauth.files import SignIn, record_sign_in
 
 # Log lines keep the name they had before the package was split.
-logger = structlog.get_logger("monitor.sources.msauth")
+logger = get_logger("monitor.sources.msauth")
 
 
 def _delegated_settings(account: Account) -> tuple[MicrosoftAuth, list[str]]:

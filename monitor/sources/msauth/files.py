@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import msal
-import structlog
 
 from monitor.config import state_directory
+from monitor.log import get_logger
 
 # Log lines keep the name they had before the package was split.
-logger = structlog.get_logger("monitor.sources.msauth")
+logger = get_logger("monitor.sources.msauth")
 
 TOKEN_CACHE_FILE = "microsoft-token-cache.json"  # noqa: S105 - a file name, not a secret
 SIGN_INS_FILE = "microsoft-sign-ins.json"
