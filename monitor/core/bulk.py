@@ -259,6 +259,7 @@ _FOOTER = re.compile(
     r")",
     re.IGNORECASE,
 )
+_FOOTER_LOWER = re.compile(_FOOTER.pattern)
 _NEAR_LINK = re.compile(r"https?://|www\.|@|click|\[link\]|<", re.IGNORECASE)
 _WEAK_WORDS = re.compile(r"\b(?:unsubscribe|opt[- ]?out)\b", re.IGNORECASE)
 _CLICK_HERE = re.compile(r"\bclick\s+(?:here|below|on\s+this\s+link)\b", re.IGNORECASE)
@@ -335,7 +336,9 @@ _FIRST_PERSON = re.compile(
 def unsubscribe_footer(body: str) -> bool:
     """An instructional unsubscribe or "why you get this" footer, not a person's own request
     ("I'd like to be removed from your list")."""
-    for match in _FOOTER.finditer(body):
+    # Lower-cased ASCII keeps its offsets, and the phrases hold no capitals: same matches, faster.
+    found = _FOOTER_LOWER.finditer(body.lower()) if body.isascii() else _FOOTER.finditer(body)
+    for match in found:
         if _FIRST_PERSON.search(body, max(0, match.start() - 40), match.start()):
             continue
         near = body[max(0, match.start() - 200) : match.end() + 200]

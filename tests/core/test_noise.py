@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import tomllib
 from dataclasses import replace
@@ -305,6 +306,21 @@ def test_more_unsubscribe_footers_make_mass_mail_bulk(footer, analyzer) -> None:
     message = read(raw, analyzer)
 
     assert (message.noise, message.noise_reason) == (Noise.BULK, "unsubscribe footer")
+
+
+def test_a_footer_in_capitals_is_found_in_text_that_is_not_ascii(analyzer) -> None:
+    body = f"{OFFER}\nVous recevez ce message car vous êtes inscrit.\nTO UNSUBSCRIBE CLICK HERE\n"
+    raw = email(frm="Sure Cover <quotes@sure-cover.example>", body=body)
+
+    assert read(raw, analyzer).noise_reason == "unsubscribe footer"
+
+
+def test_the_footer_phrases_hold_no_capitals_so_lower_cased_text_matches_them() -> None:
+    # Lower-cased ASCII bodies are matched case-sensitively (monitor.core.bulk): a capital in
+    # a phrase would never match there.
+    literal = re.sub(r"\\.", "", bulk._FOOTER.pattern)
+
+    assert literal == literal.lower()
 
 
 @pytest.mark.parametrize(
