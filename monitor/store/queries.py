@@ -63,6 +63,12 @@ class _Decoder:
         self._names: dict[str, tuple[str, ...]] = {}
         self._evidence: dict[str, tuple[tuple[int, float, str | None], ...]] = {}
         self._parties: dict[tuple[str, str, bool], tuple[frozenset[str], ReplyReason | None]] = {}
+        self._strings: dict[str, str] = {}
+
+    def shared(self, text: str) -> str:
+        """One string object for every row that holds the same text (a client's name, an
+        address, a thread): a year of records keeps each once, not once a row."""
+        return self._strings.setdefault(text, text)
 
     def names(self, text: str) -> tuple[str, ...]:
         found = self._names.get(text)
@@ -104,10 +110,10 @@ def _record(row: Any, decoder: _Decoder) -> Record:
         key=key,
         date=stored_instant(when),
         direction=direction,
-        client=client,
-        thread=thread or key,
-        sender=sender,
-        subject=subject,
+        client=client and decoder.shared(client),
+        thread=decoder.shared(thread) if thread else key,
+        sender=decoder.shared(sender),
+        subject=decoder.shared(subject),
         noise=noise,
         needs_reply=bool(needs_reply),
         recipients=recipients,
@@ -119,7 +125,7 @@ def _record(row: Any, decoder: _Decoder) -> Record:
         curtness=curtness,
         courtesy=courtesy,
         friction_evidence=friction_evidence,
-        language=language,
+        language=language and decoder.shared(language),
         friction=decoder.names(friction),
         pressure=decoder.names(pressure),
         basics=decoder.names(basics),
