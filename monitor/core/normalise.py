@@ -130,11 +130,15 @@ def _own_text(envelope: Envelope) -> str:
     history and signature removed."""
     if envelope.unique_body is not None:
         return own_text(envelope.unique_body).text
+    body = _text_body(envelope)
+    return own_text(body).text if body else ""
+
+
+def _text_body(envelope: Envelope) -> str:
+    """The message's text: its plain part, else its HTML read as text, else nothing."""
     if envelope.plain is not None and envelope.plain.strip():
-        return own_text(envelope.plain).text
-    if envelope.html is not None:
-        return own_text(html_to_text(envelope.html)).text
-    return ""
+        return envelope.plain
+    return html_to_text(envelope.html) if envelope.html is not None else ""
 
 
 #: How much of each end of a long body the bulk-mail rules read.
@@ -162,13 +166,8 @@ def _forwarded(envelope: Envelope, text: str) -> str:
     delivery report is read in), else ""."""
     if not remark_only(text):
         return ""
-    if envelope.plain is not None and envelope.plain.strip():
-        body = envelope.plain[:_FOOTER_READ]
-    elif envelope.html is not None:
-        body = html_to_text(envelope.html)[:_FOOTER_READ]
-    else:
-        return ""
-    return bound_text(body.replace("\r\n", "\n").replace("\r", "\n"))
+    body = _text_body(envelope)[:_FOOTER_READ]
+    return bound_text(body.replace("\r\n", "\n").replace("\r", "\n")) if body else ""
 
 
 def _signals(envelope: Envelope, text: str, *, null_sender: bool) -> NoiseSignals:
@@ -181,14 +180,8 @@ def _signals(envelope: Envelope, text: str, *, null_sender: bool) -> NoiseSignal
         # The body rules (footers, mass-mail tags, links and images) never judge a reply: its
         # body is not read for them.
         return signals
-    plain = envelope.plain if envelope.plain is not None and envelope.plain.strip() else None
-    html_only = plain is None and envelope.html is not None
-    if plain is not None:
-        body = plain
-    elif envelope.html is not None:
-        body = html_to_text(envelope.html)
-    else:
-        body = ""
+    html_only = not (envelope.plain and envelope.plain.strip()) and envelope.html is not None
+    body = _text_body(envelope)
     if len(body) > 2 * _FOOTER_READ:  # a footer sits at the start or the end; keep both
         body = body[:_FOOTER_READ] + "\n" + body[-_FOOTER_READ:]
     # Footers are read in the sender's part only: a newsletter quoted in a reply or forwarded by
