@@ -52,9 +52,10 @@ def main() -> int:
 
     import sqlalchemy as sa
 
+    from monitor.app.backtests import backtest
     from monitor.app.runtime import Runtime
     from monitor.app.sync import ingest_paths
-    from monitor.app.views import backtest, health
+    from monitor.app.views import health
     from monitor.config import load_config_text
     from monitor.core.addresses import FREEMAIL_DOMAINS
     from monitor.store.schema import messages

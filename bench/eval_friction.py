@@ -250,9 +250,9 @@ def main() -> int:
 
 def run(seed: int) -> list[Row]:
     """One year of the ten clients' mail drawn with ``seed``, ingested and backtested."""
+    from monitor.app.backtests import backtest
     from monitor.app.runtime import Runtime
     from monitor.app.sync import ingest_paths
-    from monitor.app.views import backtest
     from monitor.config import load_config_text
     from monitor.core.text import TextAnalyzer
 

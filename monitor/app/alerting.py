@@ -27,13 +27,14 @@ from monitor.app.channels import channels_for, enqueue_all
 from monitor.app.digests import send_digests
 from monitor.app.evaluation import prepare
 from monitor.app.firstrun import dry_run, enqueue_summary, summary_entry
+from monitor.app.kept import keep_evaluated
 from monitor.app.notifications import ClientFacts, alert_note, evidence_keys
 from monitor.app.runtime import Runtime
 from monitor.app.weekly import send_weekly_reports
 from monitor.clock import iso
 from monitor.config import Client, Config
 from monitor.core import durations
-from monitor.core.analysis import ClientHistory, ClientReport, analyse
+from monitor.core.analysis import ClientHistory, ClientReport
 from monitor.core.detectors import Severity
 from monitor.core.records import Record
 from monitor.errors import LeaseLost
@@ -50,13 +51,7 @@ from monitor.store.alerts import carry
 from monitor.store.leases import Lease, hold
 from monitor.store.sources import AccountHealth, account_health
 
-__all__ = [
-    "AlertsReport",
-    "deliver",
-    "evaluate_alerts",
-    "send_alerts",
-    "send_digests",
-]
+__all__ = ["AlertsReport", "deliver", "evaluate_alerts", "send_alerts", "send_digests"]
 
 NOT_CONFIGURED = "alert emails are not configured ([alerts] from and [smtp])"
 
@@ -155,12 +150,12 @@ def _evaluate_client(
     runtime: Runtime,
     client: Client,
     history: ClientHistory,
+    report: ClientReport,
     channels: Sequence[Channel],
     now: datetime,
 ) -> list[dict[str, object]]:
     """One client's lifecycle and the notifications it causes, in one transaction."""
     config = runtime.config
-    report = analyse(history, now)
     facts = ClientFacts.kept_by(runtime, client, history, report, now)
     with _transaction(runtime) as connection:
         happened = _apply_client(connection, client, report, now)
@@ -172,7 +167,7 @@ def _evaluate_new(
     runtime: Runtime,
     owner: str,
     clients: Sequence[Client],
-    histories: Mapping[str, ClientHistory],
+    reports: Mapping[str, ClientReport],
     email: EmailChannel | None,
     now: datetime,
 ) -> list[dict[str, object]]:
@@ -185,7 +180,7 @@ def _evaluate_new(
         for client in clients:
             if not first_evaluation(connection, client.name, now):
                 continue
-            report = analyse(histories[client.name], now)
+            report = reports[client.name]
             happened = _apply_client(connection, client, report, now)
             active = [a for a in latest(connection, client=client.name).values() if a.state.active]
             entries.append((summary_entry(client.name, active), happened))
@@ -205,7 +200,10 @@ def _evaluate_new(
 
 
 def _evaluate_clients(
-    runtime: Runtime, histories: Mapping[str, ClientHistory], now: datetime
+    runtime: Runtime,
+    histories: Mapping[str, ClientHistory],
+    reports: Mapping[str, ClientReport],
+    now: datetime,
 ) -> list[dict[str, object]]:
     """Every client: the new ones (never evaluated) summarised per owner, the others alerting."""
     config = runtime.config
@@ -221,10 +219,11 @@ def _evaluate_clients(
         if client.name in new:
             owners.setdefault(client.owner, []).append(client)
         else:
-            events += _evaluate_client(runtime, client, histories[client.name], channels, now)
+            history, report = histories[client.name], reports[client.name]
+            events += _evaluate_client(runtime, client, history, report, channels, now)
     email = next((c for c in channels if isinstance(c, EmailChannel)), None)
     for owner, clients in owners.items():
-        events += _evaluate_new(runtime, owner, clients, histories, email, now)
+        events += _evaluate_new(runtime, owner, clients, reports, email, now)
     return events
 
 
@@ -316,11 +315,13 @@ def _evaluate_all(runtime: Runtime, now: datetime) -> AlertsReport:
     result = AlertsReport()
     channels = channels_for(config, delivering=False)
     evaluation = prepare(runtime, now)
-    result.events += _evaluate_clients(runtime, evaluation.histories, now)
+    reports = {name: evaluation.report(name) for name in evaluation.histories}
+    result.events += _evaluate_clients(runtime, evaluation.histories, reports, now)
     health = {h.account: h for h in account_health(runtime.store.engine)}
     for account in config.accounts:
         state = health.get(account.name)
         result.events += _evaluate_account(runtime, account.name, state, channels, now)
+    keep_evaluated(runtime, evaluation, reports)  # `relmon health` reads them back
     mark_evaluated(runtime.store.engine, now)
     return result
 

@@ -20,6 +20,9 @@ from monitor.core.records import Record
 from monitor.store.alerting import away_replies
 from monitor.store.queries import load_records
 
+#: Up to this many clients of a larger configuration are read client by client.
+FEW_CLIENTS = 20
+
 
 def team_calendar(config: Config) -> BusinessCalendar:
     team = config.team
@@ -112,15 +115,16 @@ def prepare(
     """Load the records once and build each client's history."""
     config = runtime.config
     chosen = list(clients) if clients is not None else list(config.clients)
-    # One client's question reads that client's records only, not the whole store.
-    only = chosen[0].name if len(chosen) == 1 else None
-    loaded = (
-        list(records)
-        if records is not None
-        else load_records(
-            runtime.store.engine, as_of=as_of, client=only, directory=runtime.directory
-        )
-    )
+    engine, directory = runtime.store.engine, runtime.directory
+    if records is not None:
+        loaded = list(records)
+    elif len(chosen) <= FEW_CLIENTS < len(config.clients):
+        # A question about a few clients reads their records only, not the whole store.
+        loaded = []
+        for client in chosen:
+            loaded += load_records(engine, as_of=as_of, client=client.name, directory=directory)
+    else:
+        loaded = load_records(engine, as_of=as_of, directory=directory)
     by_client: dict[str, list[Record]] = {c.name: [] for c in chosen}
     for record in loaded:
         if record.client in by_client:

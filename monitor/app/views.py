@@ -5,16 +5,14 @@ The rows are the TypedDicts of :mod:`monitor.app.rows`, which also document them
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
 from typing import Literal
 
-from monitor.app.evaluation import prepare
+from monitor.app.evaluation import Evaluation, prepare
 from monitor.app.rows import (
     AlertsFreshness,
     AwaitingMessage,
-    BacktestClient,
-    BacktestResult,
     ClientDetail,
     ClientRow,
     FindingRow,
@@ -31,8 +29,7 @@ from monitor.app.runtime import Runtime
 from monitor.app.trends import trends
 from monitor.core import durations
 from monitor.core.analysis import ClientReport, DayHealth, day_ends
-from monitor.core.backtest import run as run_backtest
-from monitor.core.detectors import KINDS, Finding
+from monitor.core.detectors import Finding
 from monitor.core.gaps import GapStats
 from monitor.core.health import COMMON_ADVICE
 from monitor.core.model import Direction
@@ -239,22 +236,35 @@ def _worst_first(row: HealthRow) -> tuple[int, int, float, str]:
 
 
 def health(runtime: Runtime, as_of: datetime, *, trend_days: int = TREND_DAYS) -> list[HealthRow]:
-    """One row per client, worst first."""
-    evaluation = prepare(runtime, as_of)
+    """One row per client, worst first: kept rows where they still hold, the rest computed."""
+    from monitor.app.kept import health_rows, view_name
+
+    def compute(names: list[str]) -> dict[str, HealthRow]:
+        clients = [c for c in runtime.config.clients if c.name in set(names)]
+        return computed_health(runtime, prepare(runtime, as_of, clients=clients), trend_days)
+
+    rows = health_rows(runtime, as_of, view_name(trend_days), compute)
+    return sorted(rows, key=_worst_first)
+
+
+def computed_health(
+    runtime: Runtime,
+    evaluation: Evaluation,
+    trend_days: int,
+    reports: Mapping[str, ClientReport] | None = None,
+) -> dict[str, HealthRow]:
+    """The row of every client of ``evaluation`` (``reports``: theirs at its instant, if known)."""
+    as_of = evaluation.as_of
     days = day_ends(as_of, trend_days, runtime.config.team.tz)
-    reports = {name: evaluation.report(name, as_of) for name in evaluation.histories}
+    if reports is None:
+        reports = {name: evaluation.report(name, as_of) for name in evaluation.histories}
     points = trends(runtime, evaluation, days, {n: known_point(r) for n, r in reports.items()})
-    rows = []
+    rows = {}
     for name, report in reports.items():
         context = evaluation.histories[name].context
-        rows.append(
-            health_row(
-                report,
-                trend_points(points[name], context.ours.zone),
-                context.ours.day_seconds(),
-            )
-        )
-    return sorted(rows, key=_worst_first)
+        trend = trend_points(points[name], context.ours.zone)
+        rows[name] = health_row(report, trend, context.ours.day_seconds())
+    return rows
 
 
 def alerts_freshness(runtime: Runtime, as_of: datetime, client: str | None) -> AlertsFreshness:
@@ -355,45 +365,3 @@ def _reply_reason(record: Record) -> str | None:
     if record.direction is not Direction.INBOUND or not record.needs_reply:
         return None
     return record.reply_reason or ("cc_only" if record.cc_only else None)
-
-
-def backtest(runtime: Runtime, as_of: datetime, since: datetime | None) -> BacktestResult:
-    """Replay the stored history day by day with the current thresholds."""
-    evaluation = prepare(runtime, as_of)
-    tz = runtime.config.team.tz
-    first = min(
-        (h.records[0].date for h in evaluation.histories.values() if h.records), default=as_of
-    )
-    start = since or max(first, as_of - timedelta(days=365))
-    count = max(1, (as_of.astimezone(tz).date() - start.astimezone(tz).date()).days + 1)
-    days = day_ends(as_of, count, tz)
-    result = run_backtest(list(evaluation.histories.values()), days)
-    clients: list[BacktestClient] = []
-    for name in evaluation.histories:
-        fired = [f for f in result.fired if f.client == name]
-        clients.append(
-            {
-                "name": name,
-                "alerts": {kind.value: sum(1 for f in fired if f.kind is kind) for kind in KINDS},
-                "fired": [
-                    {
-                        "date": f.day.astimezone(tz).date(),
-                        "kind": f.kind.value,
-                        "severity": f.severity.value,
-                        "event": f.event.value,
-                        "explanation": f.explanation,
-                    }
-                    for f in fired
-                ],
-            }
-        )
-    return {
-        "since": days[0],
-        "until": days[-1],
-        "days": len(days),
-        "clients": clients,
-        "totals": {
-            "alerts": len(result.fired),
-            "per_client_per_month": round(result.per_client_month(len(clients)), 2),
-        },
-    }

@@ -53,7 +53,7 @@ def register(cli: click.Group) -> None:
             relmon backtest
             relmon backtest --since 2026-01-01 --json
         """
-        from monitor.app.views import backtest as run
+        from monitor.app.backtests import backtest as run
 
         when = as_of or app.now
         data = run(app.runtime(), when, since)

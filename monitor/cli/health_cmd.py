@@ -62,6 +62,9 @@ def health(
     brackets); our median reply time over 30 days; the client's tone over 30 days; its
     pattern. A narrow terminal shows the most important columns and names the rest.
 
+    Asked about now, it answers as of the daemon's last evaluation while that is recent and
+    no mail has been stored since: the answer the alerts were given, kept, not recomputed.
+
     Exit status: 0, or with --check 3 when a client shown has a critical alert.
 
     \b
@@ -72,9 +75,10 @@ def health(
         relmon health --owner chloe --check || echo "a client needs attention"
         relmon health --as-of 2026-09-30 --json
     """
+    from monitor.app.kept import answer_instant
     from monitor.app.views import health as health_rows
 
-    when = as_of or app.now
+    when = as_of or answer_instant(app.runtime(), app.now)
     wanted = wanted_owner(app.config, owner, mine)
     rows = health_rows(app.runtime(), when)
     if wanted is not None:
@@ -85,6 +89,12 @@ def health(
         click.echo(no_clients_hint(app.config))
     else:
         print_health(app.config, rows, when, wanted, wide=wide)
+        if when < app.now and as_of is None:
+            minutes = round((app.now - when).total_seconds() / 60)
+            click.echo(
+                f"As of relmon's last evaluation, {minutes} min ago; nothing has been stored "
+                "since. --as-of asks about another instant."
+            )
     if check and any(a["severity"] == "critical" for row in rows for a in row["alerts"]):
         sys.exit(CRITICAL_EXIT)
 

@@ -7,40 +7,10 @@ Privacy: no body text is stored. ``snippet`` and evidence sentence texts are fil
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
 import sqlalchemy as sa
-from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
 
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Aware UTC in, aware UTC out, on every backend (SQLite stores no zone at all)."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError(
-                f"naive datetime {value!r} refused by the store; make it aware UTC first"
-            )
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        return None if value is None else stored_instant(value)
-
-
-def stored_instant(value: datetime | str) -> datetime:
-    """A stored instant as aware UTC: SQLite gives its text (naive UTC), PostgreSQL an aware
-    datetime."""
-    parsed = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
+from monitor.store.coltypes import UTCDateTime as UTCDateTime
+from monitor.store.coltypes import stored_instant as stored_instant
 
 metadata = sa.MetaData(
     naming_convention={
@@ -102,7 +72,8 @@ messages = sa.Table(
     sa.Column("first_seen", UTCDateTime, nullable=False),
     # A new number whenever the row is inserted or changed, set by the database (migration 0015).
     sa.Column("revision", sa.BigInteger, nullable=False, server_default="0"),
-    sa.Index("ix_messages_client_date", "client", "date"),
+    # A client's records up to an instant, and their revisions from the index alone (0016).
+    sa.Index("ix_messages_client_date_revision", "client", "date", "revision"),
     sa.Index("ix_messages_noise", "noise"),  # out-of-office lookups (migration 0012)
 )
 
@@ -383,6 +354,17 @@ day_health = sa.Table(
     sa.Column("fingerprint", sa.String(32), nullable=False),
     sa.Column("score", sa.Integer),
     sa.Column("sentiment_30", sa.Float),
+)
+
+# An answer kept per (view, client) at an instant, with a fingerprint of its inputs (0016).
+kept_answers = sa.Table(
+    "kept_answers",
+    metadata,
+    sa.Column("view", sa.String(40), primary_key=True),
+    sa.Column("client", sa.String(300), primary_key=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("fingerprint", sa.String(32), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
 )
 
 # SQLite's source of message revisions: one row, counted up by the triggers of migration 0015.

@@ -1,0 +1,117 @@
+"""Answers kept per client, and what tells whether one still holds.
+
+A kept answer is a cache: :mod:`monitor.app.kept` decides whether a row still holds (its
+fingerprint) and computes the answer again when not. Saving is best-effort, as for the kept
+trend days: a store that cannot be written to costs the next question the same work, never an
+answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from monitor.log import get_logger
+from monitor.store.db import reading
+from monitor.store.schema import kept_answers, messages
+
+logger = get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class KeptAnswer:
+    view: str
+    client: str
+    at: datetime
+    fingerprint: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class Revisions:
+    """A client's stored records up to an instant, as few numbers: the database gives a row a
+    new, higher revision on every insert and update (migration 0015), so an added, changed or
+    removed record changes at least one of them."""
+
+    count: int
+    total: int
+    newest: int
+
+
+def revisions(
+    engine: sa.Engine, as_of: datetime, clients: Collection[str] | None = None
+) -> dict[str, Revisions]:
+    """Per client (of ``clients``, or every client with mail), its records dated up to
+    ``as_of``: read from the (client, date, revision) index, not from the rows."""
+    query = (
+        sa.select(
+            messages.c.client,
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(messages.c.revision), 0),
+            sa.func.coalesce(sa.func.max(messages.c.revision), 0),
+        )
+        .where(messages.c.client.is_not(None), messages.c.date <= as_of)
+        .group_by(messages.c.client)
+    )
+    if clients is not None:
+        query = query.where(messages.c.client.in_(sorted(clients)))
+    with reading(engine) as connection:
+        rows = connection.execute(query).all()
+    return {row[0]: Revisions(int(row[1]), int(row[2]), int(row[3])) for row in rows}
+
+
+def read(
+    engine: sa.Engine, view: str, at: datetime, clients: Collection[str] | None = None
+) -> dict[str, KeptAnswer]:
+    """The answers kept for ``view`` at the instant ``at``, by client."""
+    query = sa.select(
+        kept_answers.c.view,
+        kept_answers.c.client,
+        kept_answers.c.at,
+        kept_answers.c.fingerprint,
+        kept_answers.c.body,
+    ).where(kept_answers.c.view == view, kept_answers.c.at == at)
+    if clients is not None:
+        query = query.where(kept_answers.c.client.in_(sorted(clients)))
+    with reading(engine) as connection:
+        rows = connection.execute(query).all()
+    return {row.client: KeptAnswer(*row) for row in rows}
+
+
+def save(engine: sa.Engine, answers: Sequence[KeptAnswer]) -> bool:
+    """Keep these answers, each in place of its client's earlier one; whether they were kept."""
+    if not answers:
+        return True
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.delete(kept_answers).where(
+                    kept_answers.c.view == sa.bindparam("v"),
+                    kept_answers.c.client == sa.bindparam("c"),
+                ),
+                [{"v": a.view, "c": a.client} for a in answers],
+            )
+            connection.execute(
+                sa.insert(kept_answers),
+                [
+                    {
+                        "view": a.view,
+                        "client": a.client,
+                        "at": a.at,
+                        "fingerprint": a.fingerprint,
+                        "body": a.body,
+                    }
+                    for a in answers
+                ],
+            )
+    except sa.exc.DBAPIError as err:
+        # Another process keeping the same answers at once, or a store opened read-only.
+        logger.warning("answers_not_kept", rows=len(answers), error=type(err.orig).__name__)
+        return False
+    return True
+
+
+__all__ = ["KeptAnswer", "Revisions", "read", "revisions", "save"]
