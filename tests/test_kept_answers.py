@@ -1,0 +1,293 @@
+"""`relmon health` keeps each client's row and reads it back while nothing it was computed from
+has changed; a kept row always equals the row computed from scratch, whatever arrives, late or
+not, and whatever is removed or re-analysed."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from monitor.app import kept as kept_mod
+from monitor.app import views
+from monitor.app.alerting import evaluate_alerts
+from monitor.app.evaluation import prepare
+from monitor.app.runtime import Runtime
+from monitor.cli import cli
+from monitor.store import kept as kept_store
+from monitor.store.schema import kept_answers, messages
+from tests.factories import BEN, CONFIG, JANA, team_config
+from tests.scenario import Scenario, at
+
+ACME = "Acme Logistics"
+FALKENBERG = "Falkenberg Maschinenbau"
+AS_OF = at("2026-06-26 17:00").astimezone(UTC)
+
+
+_COMPUTED_HEALTH = views.computed_health  # as it is, whatever a test counts
+
+
+def _from_scratch(runtime: Runtime, as_of: datetime) -> list[dict[str, object]]:
+    rows = _COMPUTED_HEALTH(runtime, prepare(runtime, as_of), views.TREND_DAYS)
+    return sorted(rows.values(), key=views._worst_first)  # type: ignore[arg-type]
+
+
+def _two_clients(s: Scenario) -> None:
+    """Acme answered the next morning each week; Falkenberg waiting for an offer."""
+    for day in ("01", "08", "15", "22"):
+        asked = s.client_writes(
+            f"2026-06-{day} 10:00",
+            f"Warehouse figures for week {day}",
+            "Hi Alice, could you send the updated warehouse figures? Thanks, Dana",
+        )
+        s.we_reply(asked, f"2026-06-{int(day) + 1:02d} 09:30", "Hi Dana, attached. Alice")
+    s.client_writes(
+        "2026-06-03 09:15",
+        "Angebot Wartungsvertrag",
+        "Dear Ben, could you send us the maintenance contract offer? Regards, Jana",
+        frm=JANA,
+        to=BEN,
+    )
+
+
+def _computed_clients(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Which clients each health question computes (rather than reads back)."""
+    asked: list[list[str]] = []
+    real = views.computed_health
+
+    def counting(runtime, evaluation, trend_days, reports=None):  # type: ignore[no-untyped-def]
+        asked.append(sorted(evaluation.histories))
+        return real(runtime, evaluation, trend_days, reports)
+
+    monkeypatch.setattr(views, "computed_health", counting)
+    return asked
+
+
+def test_health_asked_again_reads_every_row_back_and_computes_none(
+    tmp_path, analyzer, monkeypatch
+) -> None:
+    s = Scenario(tmp_path, analyzer)
+    _two_clients(s)
+    s.evaluation(AS_OF)  # threads the stored mail
+    first = views.health(s.runtime, AS_OF)
+    computed = _computed_clients(monkeypatch)
+
+    again = views.health(s.runtime, AS_OF)
+    s.close()
+
+    assert computed == []
+    assert again == first
+    assert [row["name"] for row in first] == [FALKENBERG, ACME]
+
+
+def test_new_mail_computes_again_only_the_client_it_belongs_to(
+    tmp_path, analyzer, monkeypatch
+) -> None:
+    s = Scenario(tmp_path, analyzer)
+    _two_clients(s)
+    s.evaluation(AS_OF)
+    before = {row["name"]: row for row in views.health(s.runtime, AS_OF)}
+    computed = _computed_clients(monkeypatch)
+
+    s.client_writes(
+        "2026-06-25 16:40",
+        "Delivery slots for July",
+        "Hi Alice, can you confirm the July delivery slots by Monday? Thanks, Dana",
+    )
+    after = {row["name"]: row for row in views.health(s.runtime, AS_OF)}
+    scratch = _from_scratch(s.runtime, AS_OF)
+    s.close()
+
+    assert computed == [[ACME]]
+    assert after[FALKENBERG] == before[FALKENBERG]
+    assert after[ACME]["awaiting"]["count"] == before[ACME]["awaiting"]["count"] + 1
+    assert sorted(after.values(), key=views._worst_first) == scratch  # type: ignore[arg-type]
+
+
+def test_a_stricter_threshold_is_never_answered_from_rows_kept_before_it(
+    tmp_path, analyzer
+) -> None:
+    s = Scenario(tmp_path, analyzer)
+    _two_clients(s)
+    s.evaluation(AS_OF)
+    lenient = views.health(s.runtime, AS_OF)
+    stricter = Runtime.open(
+        team_config(
+            f"sqlite:///{tmp_path / 'relmon.db'}",
+            "\n[thresholds]\nunanswered_warning_hours = 1\nunanswered_critical_hours = 2\n",
+        ),
+        analyzer=analyzer,
+    )
+    strict = views.health(stricter, AS_OF)
+    scratch = _from_scratch(stricter, AS_OF)
+    stricter.close()
+    s.close()
+
+    assert strict == scratch
+    assert strict != lenient
+
+
+def test_rows_are_kept_for_the_instant_asked_about_only(tmp_path, analyzer, monkeypatch) -> None:
+    s = Scenario(tmp_path, analyzer)
+    _two_clients(s)
+    s.evaluation(AS_OF)
+    views.health(s.runtime, AS_OF)
+    computed = _computed_clients(monkeypatch)
+
+    later = views.health(s.runtime, AS_OF + timedelta(hours=1))
+    scratch = _from_scratch(s.runtime, AS_OF + timedelta(hours=1))
+    s.close()
+
+    # An hour later every wait is an hour longer: nothing kept for 17:00 answers for 18:00.
+    assert computed == [[ACME, FALKENBERG]]
+    assert later == scratch
+
+
+def test_a_kept_row_reads_back_equal_with_its_instants_and_dates(tmp_path, analyzer) -> None:
+    s = Scenario(tmp_path, analyzer)
+    _two_clients(s)
+    s.evaluation(AS_OF)
+    rows = views.health(s.runtime, AS_OF)
+    s.close()
+
+    for row in rows:
+        back = kept_mod.decode_row(kept_mod.encode_row(row))
+        assert back == row
+        assert isinstance(back["trend"][0]["date"], date)
+        last = back["last_inbound"]
+        assert last is not None and last["date"].tzinfo is not None
+
+
+def test_the_evaluation_pass_keeps_every_row_and_health_then_answers_as_of_it(
+    tmp_path, analyzer
+) -> None:
+    s = Scenario(tmp_path, analyzer)
+    _two_clients(s)
+    s.evaluation(AS_OF)
+    evaluated = datetime.now(UTC)  # after the mail was stored
+    evaluate_alerts(s.runtime, now=evaluated)
+    kept = kept_store.read(s.runtime.store.engine, kept_mod.view_name(views.TREND_DAYS), evaluated)
+    scratch = _from_scratch(s.runtime, evaluated)
+    config = tmp_path / "relmon.toml"
+    config.write_text(CONFIG + f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n')
+    s.close()
+
+    answer = CliRunner().invoke(cli, ["--config", str(config), "health", "--json"])
+    table = CliRunner().invoke(cli, ["--config", str(config), "health"])
+
+    assert {name: kept_mod.decode_row(k.body) for name, k in kept.items()} == {
+        row["name"]: row for row in scratch
+    }
+    assert answer.exit_code == 0, answer.output
+    assert datetime.fromisoformat(json.loads(answer.output)["as_of"]) == evaluated
+    assert "As of relmon's last evaluation" in table.output
+
+
+def test_mail_stored_after_the_evaluation_makes_health_answer_for_now(tmp_path, analyzer) -> None:
+    s = Scenario(tmp_path, analyzer)
+    _two_clients(s)
+    s.evaluation(AS_OF)
+    evaluated = datetime.now(UTC) - timedelta(seconds=1)
+    evaluate_alerts(s.runtime, now=evaluated)
+    s.client_writes(
+        "2026-06-25 16:40",
+        "Delivery slots for July",
+        "Hi Alice, can you confirm the July delivery slots by Monday? Thanks, Dana",
+    )
+    config = tmp_path / "relmon.toml"
+    config.write_text(CONFIG + f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n')
+    s.close()
+
+    table = CliRunner().invoke(cli, ["--config", str(config), "health"])
+
+    assert table.exit_code == 0, table.output
+    assert "As of relmon's last evaluation" not in table.output
+
+
+def test_an_evaluation_older_than_the_daemons_interval_is_not_taken_for_now(
+    tmp_path, analyzer
+) -> None:
+    s = Scenario(tmp_path, analyzer)
+    _two_clients(s)
+    now = datetime.now(UTC)
+    with s.runtime.store.engine.begin() as connection:  # the mail was stored an hour ago
+        connection.execute(sa.update(messages).values(first_seen=now - timedelta(hours=1)))
+    evaluate_alerts(
+        s.runtime, now=now - timedelta(minutes=15) - kept_mod.SLACK - timedelta(seconds=1)
+    )
+    stale = kept_mod.answer_instant(s.runtime, now)
+    recent = now - timedelta(minutes=3)
+    evaluate_alerts(s.runtime, now=recent)
+    fresh = kept_mod.answer_instant(s.runtime, now)
+    s.close()
+
+    assert stale == now
+    assert fresh == recent
+
+
+# ------------------------------------------------------------------ any order, any change
+
+_REQUESTS = (
+    ("Warehouse figures", "Hi Alice, could you send the updated warehouse figures? Thanks, Dana"),
+    ("Invoice 4471", "Alice, this invoice is wrong again. This is unacceptable. Dana"),
+    ("Any update?", "Hi Alice, any update on the Leeds rollout? We need it by EOD. Dana"),
+    ("Thank you", "Alice, thanks a lot for the quick fix, the team is delighted. Dana"),
+)
+
+
+@pytest.fixture
+def scenario(tmp_path_factory, analyzer):  # type: ignore[no-untyped-def]
+    s = Scenario(tmp_path_factory.mktemp("store"), analyzer)
+    yield s
+    s.close()
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    mail=st.lists(
+        st.tuples(st.integers(0, 24 * 24), st.sampled_from(range(len(_REQUESTS))), st.booleans()),
+        min_size=2,
+        max_size=7,
+    ),
+    data=st.data(),
+)
+def test_kept_rows_equal_rows_computed_from_scratch_whatever_arrives_or_goes(
+    scenario, mail, data
+) -> None:
+    s = scenario
+    engine = s.runtime.store.engine
+    with engine.begin() as connection:
+        connection.execute(sa.delete(kept_answers))
+        connection.execute(sa.delete(messages))
+    first = at("2026-06-01 08:00")
+    # Mail arrives in any order (old mail late); some is removed; a re-analysis changes one.
+    for hours, kind, answered in data.draw(st.permutations(mail)):
+        when = first + timedelta(hours=hours)
+        subject, body = _REQUESTS[kind]
+        asked = s.client_writes(f"{when:%Y-%m-%d %H:%M}", subject, body)
+        if answered:
+            reply = when + timedelta(hours=20)
+            s.we_reply(asked, f"{reply:%Y-%m-%d %H:%M}", "Hi Dana, done, see attached. Alice")
+        step = data.draw(st.sampled_from(["look", "quiet", "remove", "rescore"]))
+        with engine.begin() as connection:
+            keys = connection.execute(sa.select(messages.c.key)).scalars().all()
+            chosen = data.draw(st.sampled_from(sorted(keys)))
+            if step == "remove":
+                connection.execute(sa.delete(messages).where(messages.c.key == chosen))
+            elif step == "rescore":
+                connection.execute(
+                    sa.update(messages).where(messages.c.key == chosen).values(sentiment=-0.9)
+                )
+        if step != "quiet":
+            assert views.health(s.runtime, AS_OF) == _from_scratch(s.runtime, AS_OF)
+    assert views.health(s.runtime, AS_OF) == _from_scratch(s.runtime, AS_OF)
