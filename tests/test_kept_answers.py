@@ -156,7 +156,7 @@ def test_a_kept_row_reads_back_equal_with_its_instants_and_dates(tmp_path, analy
     s.close()
 
     for row in rows:
-        back = kept_mod.decode_row(kept_mod.encode_row(row))
+        back = kept_mod.decode(kept_mod.encode(row))
         assert back == row
         assert isinstance(back["trend"][0]["date"], date)
         last = back["last_inbound"]
@@ -171,7 +171,9 @@ def test_the_evaluation_pass_keeps_every_row_and_health_then_answers_as_of_it(
     s.evaluation(AS_OF)
     evaluated = datetime.now(UTC)  # after the mail was stored
     evaluate_alerts(s.runtime, now=evaluated)
-    kept = kept_store.read(s.runtime.store.engine, kept_mod.view_name(views.TREND_DAYS), evaluated)
+    kept = kept_store.read(
+        s.runtime.store.engine, kept_mod.health_view(views.TREND_DAYS), evaluated
+    )
     scratch = _from_scratch(s.runtime, evaluated)
     config = tmp_path / "relmon.toml"
     config.write_text(CONFIG + f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n')
@@ -180,7 +182,7 @@ def test_the_evaluation_pass_keeps_every_row_and_health_then_answers_as_of_it(
     answer = CliRunner().invoke(cli, ["--config", str(config), "health", "--json"])
     table = CliRunner().invoke(cli, ["--config", str(config), "health"])
 
-    assert {name: kept_mod.decode_row(k.body) for name, k in kept.items()} == {
+    assert {name: kept_mod.decode(k.body) for name, k in kept.items()} == {
         row["name"]: row for row in scratch
     }
     assert answer.exit_code == 0, answer.output

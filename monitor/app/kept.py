@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from monitor.app.evaluation import Evaluation, owner_away
-from monitor.app.rows import HealthRow
+from monitor.app.evaluation import FEW_CLIENTS, Evaluation, owner_away
 from monitor.app.runtime import Runtime
 from monitor.app.trends import code_fingerprint, config_fingerprints
 from monitor.core.analysis import ClientReport
@@ -49,8 +48,18 @@ def _row_code() -> str:
     return digest.hexdigest()
 
 
-def view_name(trend_days: int) -> str:
+#: The timeline a client's detail lists unless asked for another length (``relmon client``).
+DEFAULT_TIMELINE = 40
+
+
+def health_view(trend_days: int) -> str:
+    """``relmon health``'s rows with a trend of ``trend_days``."""
     return f"health/{trend_days}"
+
+
+def detail_view(timeline: int) -> str:
+    """``relmon client``'s detail with a timeline of ``timeline`` messages."""
+    return f"client/{timeline}"
 
 
 def _encode(value: object) -> object:
@@ -70,12 +79,12 @@ def _decode(value: dict[str, Any]) -> object:
     return value
 
 
-def encode_row(row: HealthRow) -> str:
-    return json.dumps(row, default=_encode, separators=(",", ":"))
+def encode(answer: object) -> str:
+    return json.dumps(answer, default=_encode, separators=(",", ":"))
 
 
-def decode_row(body: str) -> HealthRow:
-    return cast(HealthRow, json.loads(body, object_hook=_decode))
+def decode(body: str) -> Any:
+    return json.loads(body, object_hook=_decode)
 
 
 def fingerprints(
@@ -85,7 +94,8 @@ def fingerprints(
     ``as_of`` is computed from."""
     config = runtime.config
     bases = config_fingerprints(config, set(names) if names is not None else None)
-    counted = kept.revisions(runtime.store.engine, as_of, names)
+    few = names is not None and len(names) <= FEW_CLIENTS
+    counted = kept.revisions(runtime.store.engine, as_of, names if few else None)
     away = owner_away(runtime, as_of)
     owners = {client.name: client.owner for client in config.clients}
     none = kept.Revisions(0, 0, 0)
@@ -100,53 +110,69 @@ def fingerprints(
     return found
 
 
-Compute = Callable[[list[str]], Mapping[str, HealthRow]]
+T = TypeVar("T")
 
 
-def health_rows(runtime: Runtime, as_of: datetime, view: str, compute: Compute) -> list[HealthRow]:
-    """Every configured client's row at ``as_of``: kept ones that still hold, the others from
-    ``compute`` (given the clients to compute) and kept for next time."""
+def kept_answers(
+    runtime: Runtime,
+    as_of: datetime,
+    view: str,
+    names: Sequence[str],
+    compute: Callable[[list[str]], Mapping[str, T]],
+) -> dict[str, T]:
+    """Each of ``names``' answer to ``view`` at ``as_of``: kept ones that still hold, the others
+    from ``compute`` (given the clients to compute) and kept for next time."""
     engine = runtime.store.engine
-    names = [client.name for client in runtime.config.clients]
-    wanted = fingerprints(runtime, as_of, view)
-    stored = kept.read(engine, view, as_of)
-    rows: dict[str, HealthRow] = {}
+    wanted = fingerprints(runtime, as_of, view, names)
+    stored = kept.read(engine, view, as_of, names if len(names) <= FEW_CLIENTS else None)
+    answers: dict[str, T] = {}
     for name in names:
         answer = stored.get(name)
-        if answer is not None and answer.fingerprint == wanted[name]:
-            rows[name] = decode_row(answer.body)
-    stale = [name for name in names if name not in rows]
+        if answer is not None and answer.fingerprint == wanted.get(name):
+            answers[name] = cast(T, decode(answer.body))
+    stale = [name for name in names if name not in answers]
     if stale:
         fresh = compute(stale)
-        rows.update(fresh)
-        kept.save(
-            engine,
-            [
-                kept.KeptAnswer(view, name, as_of, wanted[name], encode_row(row))
-                for name, row in fresh.items()
-            ],
-        )
-    return [rows[name] for name in names]
+        answers.update(fresh)
+        _save(runtime, as_of, view, wanted, fresh)
+    return {name: answers[name] for name in names}
+
+
+def _save(
+    runtime: Runtime, as_of: datetime, view: str, prints: Mapping[str, str], found: Mapping[str, T]
+) -> None:
+    rows = [
+        kept.KeptAnswer(view, name, as_of, prints[name], encode(answer))
+        for name, answer in found.items()
+        if name in prints  # a client not configured (any more) is computed, not kept
+    ]
+    kept.save(runtime.store.engine, rows)
 
 
 def keep_evaluated(
     runtime: Runtime, evaluation: Evaluation, reports: Mapping[str, ClientReport]
 ) -> None:
-    """Keep every client's row at the instant of an evaluation pass, from its reports."""
-    from monitor.app.views import TREND_DAYS, computed_health
+    """Keep every client's health row and detail at the instant of an evaluation pass, from the
+    reports it computed: the questions asked about that instant read them back."""
+    from monitor.app.views import TREND_DAYS, detail, health_points, row_of
 
-    view = view_name(TREND_DAYS)
-    as_of = evaluation.as_of
-    wanted = fingerprints(runtime, as_of, view, list(evaluation.histories))
-    rows = computed_health(runtime, evaluation, TREND_DAYS, reports)
-    kept.save(
-        runtime.store.engine,
-        [
-            kept.KeptAnswer(view, name, as_of, wanted[name], encode_row(row))
-            for name, row in rows.items()
-            if name in wanted
-        ],
+    as_of, histories = evaluation.as_of, evaluation.histories
+    names = list(histories)
+    _, points = health_points(runtime, evaluation, TREND_DAYS, reports)
+    rows = {name: row_of(histories[name], reports[name], points[name]) for name in names}
+    _save(
+        runtime,
+        as_of,
+        health_view(TREND_DAYS),
+        fingerprints(runtime, as_of, health_view(TREND_DAYS), names),
+        rows,
     )
+    view = detail_view(DEFAULT_TIMELINE)
+    details = {
+        name: detail(histories[name], reports[name], points[name], DEFAULT_TIMELINE)
+        for name in names
+    }
+    _save(runtime, as_of, view, fingerprints(runtime, as_of, view, names), details)
 
 
 def answer_instant(runtime: Runtime, now: datetime) -> datetime:
@@ -163,11 +189,13 @@ def answer_instant(runtime: Runtime, now: datetime) -> datetime:
 
 
 __all__ = [
+    "DEFAULT_TIMELINE",
     "answer_instant",
-    "decode_row",
-    "encode_row",
+    "decode",
+    "detail_view",
+    "encode",
     "fingerprints",
-    "health_rows",
+    "health_view",
     "keep_evaluated",
-    "view_name",
+    "kept_answers",
 ]

@@ -28,7 +28,7 @@ from monitor.app.rows import (
 from monitor.app.runtime import Runtime
 from monitor.app.trends import trends
 from monitor.core import durations
-from monitor.core.analysis import ClientReport, DayHealth, day_ends
+from monitor.core.analysis import ClientHistory, ClientReport, DayHealth, day_ends
 from monitor.core.detectors import Finding
 from monitor.core.gaps import GapStats
 from monitor.core.health import COMMON_ADVICE
@@ -237,14 +237,31 @@ def _worst_first(row: HealthRow) -> tuple[int, int, float, str]:
 
 def health(runtime: Runtime, as_of: datetime, *, trend_days: int = TREND_DAYS) -> list[HealthRow]:
     """One row per client, worst first: kept rows where they still hold, the rest computed."""
-    from monitor.app.kept import health_rows, view_name
+    from monitor.app.kept import health_view, kept_answers
 
     def compute(names: list[str]) -> dict[str, HealthRow]:
         clients = [c for c in runtime.config.clients if c.name in set(names)]
         return computed_health(runtime, prepare(runtime, as_of, clients=clients), trend_days)
 
-    rows = health_rows(runtime, as_of, view_name(trend_days), compute)
-    return sorted(rows, key=_worst_first)
+    names = [c.name for c in runtime.config.clients]
+    rows = kept_answers(runtime, as_of, health_view(trend_days), names, compute)
+    return sorted(rows.values(), key=_worst_first)
+
+
+def health_points(
+    runtime: Runtime,
+    evaluation: Evaluation,
+    trend_days: int,
+    reports: Mapping[str, ClientReport] | None = None,
+) -> tuple[Mapping[str, ClientReport], dict[str, list[DayHealth]]]:
+    """Every client's report at the instant of ``evaluation`` (``reports``, if known) and its
+    trend over ``trend_days``."""
+    as_of = evaluation.as_of
+    days = day_ends(as_of, trend_days, runtime.config.team.tz)
+    if reports is None:
+        reports = {name: evaluation.report(name, as_of) for name in evaluation.histories}
+    points = trends(runtime, evaluation, days, {n: known_point(r) for n, r in reports.items()})
+    return reports, points
 
 
 def computed_health(
@@ -254,17 +271,16 @@ def computed_health(
     reports: Mapping[str, ClientReport] | None = None,
 ) -> dict[str, HealthRow]:
     """The row of every client of ``evaluation`` (``reports``: theirs at its instant, if known)."""
-    as_of = evaluation.as_of
-    days = day_ends(as_of, trend_days, runtime.config.team.tz)
-    if reports is None:
-        reports = {name: evaluation.report(name, as_of) for name in evaluation.histories}
-    points = trends(runtime, evaluation, days, {n: known_point(r) for n, r in reports.items()})
-    rows = {}
-    for name, report in reports.items():
-        context = evaluation.histories[name].context
-        trend = trend_points(points[name], context.ours.zone)
-        rows[name] = health_row(report, trend, context.ours.day_seconds())
-    return rows
+    reports, points = health_points(runtime, evaluation, trend_days, reports)
+    return {
+        name: row_of(evaluation.histories[name], report, points[name])
+        for name, report in reports.items()
+    }
+
+
+def row_of(history: ClientHistory, report: ClientReport, points: Sequence[DayHealth]) -> HealthRow:
+    ours = history.context.ours
+    return health_row(report, trend_points(points, ours.zone), ours.day_seconds())
 
 
 def alerts_freshness(runtime: Runtime, as_of: datetime, client: str | None) -> AlertsFreshness:
@@ -289,21 +305,31 @@ def alerts_freshness(runtime: Runtime, as_of: datetime, client: str | None) -> A
 def client_detail(
     runtime: Runtime, name: str, as_of: datetime, *, timeline: int = 40
 ) -> ClientDetail:
-    """Everything about one client: measures, a timeline of recent messages, why each alert fires."""
+    """Everything about one client: measures, a timeline of recent messages, why each alert
+    fires (kept, and read back while it holds)."""
+    from monitor.app.kept import detail_view, kept_answers
+
     client = runtime.config.client(name)
     if client is None:
         raise KeyError(name)
-    evaluation = prepare(runtime, as_of, clients=[client])
-    report = evaluation.report(client.name, as_of)
-    days = day_ends(as_of, TREND_DAYS, runtime.config.team.tz)
-    history = evaluation.histories[client.name]
-    points = trends(runtime, evaluation, days, {client.name: known_point(report)})[client.name]
-    row = health_row(
-        report, trend_points(points, history.context.ours.zone), history.context.ours.day_seconds()
-    )
+
+    def compute(_: list[str]) -> dict[str, ClientDetail]:
+        evaluation = prepare(runtime, as_of, clients=[client])
+        reports, points = health_points(runtime, evaluation, TREND_DAYS)
+        history = evaluation.histories[client.name]
+        return {client.name: detail(history, reports[client.name], points[client.name], timeline)}
+
+    return kept_answers(runtime, as_of, detail_view(timeline), [client.name], compute)[client.name]
+
+
+def detail(
+    history: ClientHistory, report: ClientReport, points: Sequence[DayHealth], timeline: int
+) -> ClientDetail:
+    """One client's detail from its history and report, and its trend."""
+    as_of = report.now
     recent = history.window(as_of - timedelta(days=365), as_of)[-timeline:]
     return ClientDetail(
-        **row,
+        **row_of(history, report, points),
         timeline=_timeline(report, recent),
         findings=[finding_dict(f) for f in report.findings],
         sentiment_evidence=[

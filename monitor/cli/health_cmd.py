@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import click
 
@@ -90,13 +90,17 @@ def health(
     else:
         print_health(app.config, rows, when, wanted, wide=wide)
         if when < app.now and as_of is None:
-            minutes = round((app.now - when).total_seconds() / 60)
-            click.echo(
-                f"As of relmon's last evaluation, {minutes} min ago; nothing has been stored "
-                "since. --as-of asks about another instant."
-            )
+            _evaluated_note(app.now - when)
     if check and any(a["severity"] == "critical" for row in rows for a in row["alerts"]):
         sys.exit(CRITICAL_EXIT)
+
+
+def _evaluated_note(age: timedelta) -> None:
+    minutes = round(age.total_seconds() / 60)
+    click.echo(
+        f"As of relmon's last evaluation, {minutes} min ago; nothing has been stored since. "
+        "--as-of asks about another instant."
+    )
 
 
 @click.command("client")
@@ -117,15 +121,18 @@ def client(app: App, name: str, as_json: bool, as_of: datetime | None, timeline:
         relmon client kestrel --timeline 10
         relmon client orchard --as-of 2026-11-20 --json
     """
+    from monitor.app.kept import answer_instant
     from monitor.app.views import client_detail
 
     runtime = app.runtime()
-    when = as_of or app.now
+    when = as_of or answer_instant(runtime, app.now)
     data = client_detail(runtime, named_client(runtime.config, name).name, when, timeline=timeline)
     if as_json:
         emit_json({"schema": "relmon/client/v1", "as_of": when, "client": data})
         return
     print_client(data, app.config.team.tz, when)
+    if when < app.now and as_of is None:
+        _evaluated_note(app.now - when)
 
 
 __all__ = ["TOO_LITTLE", "client", "health", "health_table", "print_client", "register"]
