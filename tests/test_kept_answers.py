@@ -293,3 +293,31 @@ def test_kept_rows_equal_rows_computed_from_scratch_whatever_arrives_or_goes(
         if step != "quiet":
             assert views.health(s.runtime, AS_OF) == _from_scratch(s.runtime, AS_OF)
     assert views.health(s.runtime, AS_OF) == _from_scratch(s.runtime, AS_OF)
+
+
+def test_a_clients_detail_kept_by_the_evaluation_pass_is_read_back_unchanged(
+    tmp_path, analyzer, monkeypatch
+) -> None:
+    s = Scenario(tmp_path, analyzer)
+    _two_clients(s)
+    s.evaluation(AS_OF)
+    evaluate_alerts(s.runtime, now=AS_OF)
+    scratch = views.detail(
+        *_history_report_points(s.runtime, ACME, AS_OF), kept_mod.DEFAULT_TIMELINE
+    )
+
+    def unread(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("a kept detail reads no mail")
+
+    monkeypatch.setattr(views, "prepare", unread)
+    kept = views.client_detail(s.runtime, ACME, AS_OF)
+    s.close()
+
+    assert kept == scratch
+    assert kept["timeline"] and kept["findings"]
+
+
+def _history_report_points(runtime: Runtime, name: str, as_of: datetime):  # type: ignore[no-untyped-def]
+    evaluation = prepare(runtime, as_of)
+    reports, points = views.health_points(runtime, evaluation, views.TREND_DAYS)
+    return evaluation.histories[name], reports[name], points[name]

@@ -316,12 +316,12 @@ def _evaluate_all(runtime: Runtime, now: datetime) -> AlertsReport:
     channels = channels_for(config, delivering=False)
     evaluation = prepare(runtime, now)
     reports = {name: evaluation.report(name) for name in evaluation.histories}
+    keep_evaluated(runtime, evaluation, reports)  # for `relmon health`, and the emails' trends
     result.events += _evaluate_clients(runtime, evaluation.histories, reports, now)
     health = {h.account: h for h in account_health(runtime.store.engine)}
     for account in config.accounts:
         state = health.get(account.name)
         result.events += _evaluate_account(runtime, account.name, state, channels, now)
-    keep_evaluated(runtime, evaluation, reports)  # `relmon health` reads them back
     mark_evaluated(runtime.store.engine, now)
     return result
 
