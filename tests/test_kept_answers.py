@@ -321,3 +321,24 @@ def _history_report_points(runtime: Runtime, name: str, as_of: datetime):  # typ
     evaluation = prepare(runtime, as_of)
     reports, points = views.health_points(runtime, evaluation, views.TREND_DAYS)
     return evaluation.histories[name], reports[name], points[name]
+
+
+def test_a_question_about_another_instant_leaves_the_evaluations_answers_kept(
+    tmp_path, analyzer, monkeypatch
+) -> None:
+    s = Scenario(tmp_path, analyzer)
+    _two_clients(s)
+    s.evaluation(AS_OF)
+    evaluate_alerts(s.runtime, now=AS_OF)
+    views.health(s.runtime, AS_OF - timedelta(days=1))  # computed for yesterday, and kept
+    views.health(s.runtime, AS_OF - timedelta(days=2))  # yesterday's make way for these
+    computed = _computed_clients(monkeypatch)
+
+    rows = views.health(s.runtime, AS_OF)
+    with s.runtime.store.engine.connect() as connection:
+        instants = connection.execute(sa.select(kept_answers.c.at).distinct()).scalars().all()
+    s.close()
+
+    assert computed == []
+    assert [row["name"] for row in rows] == [FALKENBERG, ACME]
+    assert sorted(instants) == [AS_OF - timedelta(days=2), AS_OF]

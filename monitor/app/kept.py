@@ -146,7 +146,8 @@ def _save(
         for name, answer in found.items()
         if name in prints  # a client not configured (any more) is computed, not kept
     ]
-    kept.save(runtime.store.engine, rows)
+    engine = runtime.store.engine
+    kept.save(engine, rows, also_keep=evaluation_lag(engine)[0])
 
 
 def keep_evaluated(

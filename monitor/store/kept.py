@@ -81,19 +81,29 @@ def read(
     return {row.client: KeptAnswer(*row) for row in rows}
 
 
-def save(engine: sa.Engine, answers: Sequence[KeptAnswer]) -> bool:
-    """Keep these answers, each in place of its client's earlier one; whether they were kept."""
+def save(
+    engine: sa.Engine, answers: Sequence[KeptAnswer], *, also_keep: datetime | None = None
+) -> bool:
+    """Keep these answers, each in place of its client's earlier ones for the same view, except
+    those at ``also_keep`` (the last evaluation pass's, which questions about now read); whether
+    they were kept."""
     if not answers:
         return True
+    instants = [a.at for a in answers] + ([also_keep] if also_keep is not None else [])
     try:
         with engine.begin() as connection:
-            connection.execute(
-                sa.delete(kept_answers).where(
-                    kept_answers.c.view == sa.bindparam("v"),
-                    kept_answers.c.client == sa.bindparam("c"),
-                ),
-                [{"v": a.view, "c": a.client} for a in answers],
-            )
+            for view in sorted({a.view for a in answers}):
+                clients = sorted({a.client for a in answers if a.view == view})
+                connection.execute(
+                    sa.delete(kept_answers).where(
+                        kept_answers.c.view == view,
+                        kept_answers.c.client.in_(clients),
+                        sa.or_(
+                            kept_answers.c.at.not_in(instants),
+                            kept_answers.c.at.in_([a.at for a in answers]),
+                        ),
+                    )
+                )
             connection.execute(
                 sa.insert(kept_answers),
                 [

@@ -69,7 +69,7 @@ messages = sa.Table(
     sa.Column("direction", sa.String(16), nullable=False, index=True),
     sa.Column("client", sa.String(200), index=True),
     sa.Column("counterpart", sa.String(320)),
-    sa.Column("first_seen", UTCDateTime, nullable=False),
+    sa.Column("first_seen", UTCDateTime, nullable=False, index=True),  # (migration 0016)
     # A new number whenever the row is inserted or changed, set by the database (migration 0015).
     sa.Column("revision", sa.BigInteger, nullable=False, server_default="0"),
     # A client's records up to an instant, and their revisions from the index alone (0016).
@@ -362,7 +362,7 @@ kept_answers = sa.Table(
     metadata,
     sa.Column("view", sa.String(40), primary_key=True),
     sa.Column("client", sa.String(300), primary_key=True),
-    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("at", UTCDateTime, primary_key=True),
     sa.Column("fingerprint", sa.String(32), nullable=False),
     sa.Column("body", sa.Text, nullable=False),
 )
