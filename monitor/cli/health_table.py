@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Literal
 
+from rich.markup import escape
 from rich.table import Table
 
 from monitor.cli.fitting import Layout, fitted
@@ -96,7 +97,7 @@ def _tone_trend(row: HealthRow, _: Reading) -> str:
 
 #: In the order they are printed; ``PRIORITY`` says which are left out first.
 COLUMNS = {
-    "client": Column("client", lambda row, _: row["name"], fold=16),
+    "client": Column("client", lambda row, _: escape(row["name"]), fold=16),
     "health": Column("health", _health, fold=7, justify="right"),
     "trend": Column("health 30d", _trend),
     "alerts": Column("alerts", _alerts, fold=15),

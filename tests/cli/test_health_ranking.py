@@ -54,3 +54,23 @@ def test_a_new_client_with_a_critical_alert_sorts_first_and_says_it_has_too_litt
     lines = out.export_text().splitlines()
     row = next(line for line in lines if "Falkenberg" in line)
     assert "too little history" in row
+
+
+def test_a_client_name_with_brackets_is_printed_as_written(tmp_path, analyzer) -> None:
+    s = Scenario(tmp_path, analyzer)
+    try:
+        s.client_writes(
+            "2026-06-01 10:00",
+            "Warehouse figures",
+            "Hi Alice, could you send the updated warehouse figures? Thanks, Dana",
+        )
+        rows = health(s.runtime, at("2026-06-02 17:00"))
+    finally:
+        s.close()
+    acme = next(row for row in rows if row["name"] == "Acme Logistics")
+    acme["name"] = "Acme Logistics [Leeds] [bold]"
+
+    out = Console(width=250, record=True)
+    out.print(health_table([acme], LONDON))
+
+    assert "Acme Logistics [Leeds] [bold]" in out.export_text()
