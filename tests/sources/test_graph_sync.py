@@ -337,8 +337,13 @@ def test_a_429_makes_the_mailbox_wait_for_retry_after(world: World, db: str, ana
     alice = world.graph.recorded(ALICE[1])
     throttled = next(r for r in alice if r.status == 429)
     after = [r for r in alice if r.started > throttled.ended]
-    assert after, "the throttled request was not retried"
-    assert min(r.started for r in after) - throttled.ended >= 0.95
+    retried = [r for r in after if r.path == throttled.path]
+    assert retried, "the throttled request was not retried"
+    assert min(r.started for r in retried) - throttled.ended >= 0.95
+    # A request already admitted to one of the mailbox's other three slots when the 429 came
+    # back may still reach Graph (on a loaded machine, after the 429 is recorded); none after.
+    early = [r for r in after if r.started - throttled.ended < 0.95]
+    assert len(early) <= 3, early
     ben = world.graph.recorded(BEN[1])
     assert min(r.started for r in ben) < throttled.ended + 0.9  # Ben's mailbox went on meanwhile
 
