@@ -342,3 +342,29 @@ def test_a_question_about_another_instant_leaves_the_evaluations_answers_kept(
     assert computed == []
     assert [row["name"] for row in rows] == [FALKENBERG, ACME]
     assert sorted(instants) == [AS_OF - timedelta(days=2), AS_OF]
+
+
+def test_answers_are_kept_and_read_back_on_sqlite_and_postgresql(
+    store_url, analyzer, monkeypatch
+) -> None:
+    s = Scenario.__new__(Scenario)
+    s.analyzer = analyzer
+    s.runtime = Runtime.open(team_config(store_url), analyzer=analyzer)
+    _two_clients(s)
+    s.evaluation(AS_OF)
+    evaluate_alerts(s.runtime, now=AS_OF)
+    scratch = _from_scratch(s.runtime, AS_OF)
+    computed = _computed_clients(monkeypatch)
+
+    rows = views.health(s.runtime, AS_OF)
+    s.client_writes(
+        "2026-06-25 16:40",
+        "Delivery slots for July",
+        "Hi Alice, can you confirm the July delivery slots by Monday? Thanks, Dana",
+    )
+    after = views.health(s.runtime, AS_OF)
+    s.close()
+
+    assert rows == scratch
+    assert computed == [[ACME]]
+    assert after != rows
