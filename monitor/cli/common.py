@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -16,6 +15,7 @@ import click
 import sqlalchemy as sa
 from rich.console import Console
 
+from monitor.cli.json_text import json_text
 from monitor.clock import iso, parse_instant, utcnow
 from monitor.config import Account, Client, Config, load_config
 from monitor.core import durations
@@ -180,6 +180,8 @@ def query_options(func: F) -> F:
 
 
 def to_jsonable(value: Any) -> Any:
+    """``value`` as plain JSON values (``relmon export`` writes these); :func:`emit_json` writes
+    the same text without this copy."""
     if isinstance(value, datetime):
         return iso(value)
     if isinstance(value, date):
@@ -197,7 +199,9 @@ def to_jsonable(value: Any) -> Any:
 
 
 def emit_json(payload: dict[str, Any]) -> None:
-    click.echo(json.dumps(to_jsonable(payload), ensure_ascii=False, indent=2))
+    """Print ``payload`` as indented JSON: the text of ``json.dumps(to_jsonable(payload),
+    ensure_ascii=False, indent=2)``, written in one walk (see :mod:`monitor.cli.json_text`)."""
+    click.echo(json_text(payload))
 
 
 def console() -> Console:
