@@ -242,11 +242,14 @@ def child_sync100(config_path: str, run: int) -> None:
 
 
 def measured(command: list[str], env: dict[str, str]) -> dict[str, float]:
-    """Wall seconds, CPU seconds and peak RSS (MB) of ``command`` in a fresh process."""
+    """Wall seconds, CPU seconds and peak RSS (MB) of ``command`` in a fresh process, run from
+    the checkout being measured (``python -m monitor`` imports the package from there first)."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
         # Output to files, not pipes: a child whose output fills a pipe nobody reads yet waits.
-        process = subprocess.Popen(command, stdout=out, stderr=err, env=env, text=True)
+        process = subprocess.Popen(
+            command, stdout=out, stderr=err, env=env, text=True, cwd=env["PYTHONPATH"]
+        )
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
         out.seek(0)
