@@ -21,8 +21,9 @@ Without new mail a finding changes for one of three reasons, each giving candida
 
 Two findings stop moving on their own, which keeps ``D`` days ahead for a quiet client: friction
 reads only mail of the last six weeks (or its window, if longer), so once the client's latest
-message is older than that it stays calm until new mail; and micromanagement points only fall
-without new mail, so a calm client below the points threshold stays calm.
+message is older than that, or none of those messages has a cue, reads curt or brings in a new
+contact, it stays calm until new mail; and micromanagement points only fall without new mail,
+so a calm client below the points threshold stays calm.
 
 Window arithmetic is exact for ``now`` in UTC (or any fixed offset), as the shells pass it; for a
 ``now`` in a zone with daylight saving, ``D`` is taken three hours earlier. Pure: records and
@@ -102,6 +103,28 @@ def _friction_until(facts: ClientFacts, thresholds: Thresholds) -> datetime | No
     return last.date + timedelta(days=reach) + TICK
 
 
+def _friction_calm(
+    history: ClientHistory, facts: ClientFacts, findings: dict[Kind, Finding]
+) -> bool:
+    """Whether friction stays calm whatever leaves its windows: none of the messages it reads
+    has a cue, reads curt even for a client that usually greets (the most a norm can make of
+    it), or brings in a new contact; then no points and no turn can arise from them."""
+    thresholds = history.context.thresholds
+    if findings[Kind.FRICTION].firing or thresholds.friction_warning_points <= 0:
+        return False
+    reach = max(thresholds.friction_window_days, norm_mod.RECENT_LONGEST)
+    for record in facts.window.inbound:
+        if record.date < facts.now - timedelta(days=reach):
+            continue
+        value = norm_mod.strength(record, courteous=True)
+        if record.friction or (value is not None and value >= norm_mod.FRICTIONAL):
+            return False
+        addresses = (record.sender, *record.recipients)
+        if any(history.first_seen.get(a) == record.date for a in addresses):
+            return False
+    return True
+
+
 def _inbound_offsets(
     history: ClientHistory, facts: ClientFacts, findings: dict[Kind, Finding]
 ) -> tuple[list[int], list[int]]:
@@ -132,8 +155,8 @@ def _departures(
     now = facts.now
     shared, friction = _inbound_offsets(history, facts, findings)
     friction_until = _friction_until(facts, history.context.thresholds)
-    if friction_until is None or friction_until <= now:
-        friction = []  # friction reads nothing recent and stays calm until new mail
+    if friction_until is None or friction_until <= now or _friction_calm(history, facts, findings):
+        friction = []  # friction stays calm until new mail
     reach = max([*shared, *friction])
     start = bisect.bisect_left(history.dates, now - timedelta(days=reach))
     stop = bisect.bisect_right(history.dates, now)
@@ -343,8 +366,10 @@ def working_crossing(
     done = 0.0
     for low, high in calendar.intervals(start, limit):
         for a, b in _unpaused(low, high, merged):
-            length = (b - a).total_seconds()
-            if done + length >= needed:
-                return a + timedelta(seconds=needed - done)
+            length, remaining = (b - a).total_seconds(), needed - done
+            # A crossing at the very end of an interval must not slip to the next one by the
+            # rounding of the running sum.
+            if length >= remaining - 1e-6:
+                return a + timedelta(seconds=max(0.0, min(length, remaining)))
             done += length
     return None

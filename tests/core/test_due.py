@@ -28,6 +28,7 @@ from tests.core.records import (
     history,
     inbound,
     out_of_office,
+    outbound,
     reply,
 )
 
@@ -76,13 +77,17 @@ def mail(draw: st.DrawFn) -> list[Record]:
     friction and pressure, out-of-office replies stating a return date."""
     records: list[Record] = []
     when = T0
-    for i in range(draw(st.integers(1, 45))):
+    count = draw(st.integers(1, 45))
+    # A client usually polite that may turn curt from some message on (or never).
+    turn = draw(st.integers(0, count))
+    for i in range(count):
         pace = draw(st.sampled_from(["minutes", "hours", "days", "days", "weeks", "quiet"]))
         low, high = SPACING[pace]
         spacing = timedelta(minutes=draw(st.integers(low, high)))
         when += spacing + timedelta(minutes=draw(st.integers(0, 59)))
         thread = f"thread:{draw(st.integers(0, 5))}"
-        scores = _scores(draw(st.none() | st.floats(0.0, 1.0)))
+        mood = st.floats(0.0, 0.25) if i < turn else st.floats(0.0, 1.0)
+        scores = _scores(draw(st.none() | mood | mood))
         if draw(st.booleans()):
             needs, fields = draw(st.sampled_from(INBOUND_KINDS))
             fields = {**scores, **fields}
@@ -294,3 +299,31 @@ def test_a_thinning_baseline_is_due_when_the_burst_reads_as_micromanagement() ->
     assert findings_at(client, now)[4].severity is None
     assert findings_at(client, changed)[4].severity is Severity.WARNING
     assert changed - timedelta(minutes=1) <= due <= changed
+
+
+def test_a_new_senior_contact_counts_once_there_is_mail_before_the_friction_window() -> None:
+    """Alice wrote to Acme on 28 May; Dana sent a pointed reminder on 1 June and Acme's CEO,
+    never seen before, wrote "unacceptable" on 5 June. A new senior contact is only news
+    against mail from before the 30-day friction window: from 27 June, when Alice's message
+    is older than that, the CEO counts and friction warns."""
+    ours = outbound("Thu 2026-05-28 10:00", "Leeds rollout: next steps")
+    reminder = inbound(
+        "Mon 2026-06-01 10:00",
+        needs_reply=False,
+        friction=("pressure_phrase:per my last email",),
+    )
+    ceo = inbound(
+        "Fri 2026-06-05 10:00",
+        needs_reply=False,
+        sender="ceo@acme-logistics.example",
+        friction=("escalation:unacceptable",),
+    )
+    client = history(ours, reminder, ceo)
+    now = at("Sat 2026-06-20 12:00")
+    news = at("Sat 2026-06-27 10:00") + TICK
+
+    due = next_change(client, now)
+
+    assert findings_at(client, news - TICK)[3].severity is None
+    assert findings_at(client, news)[3].severity is Severity.WARNING
+    assert due == news
