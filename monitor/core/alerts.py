@@ -112,6 +112,21 @@ def step(
     return alert, ()
 
 
+def wakes(
+    alert: AlertView | None, severity: Severity | None, *, cooldown: timedelta
+) -> datetime | None:
+    """When :func:`step`, given the same ``severity`` again, acts on its own: a snooze ends, or
+    a resolved alert's cool-down passes while its condition still holds. ``None``: only a change
+    of severity moves the alert (what the detectors' findings say)."""
+    if alert is None or severity is None:
+        return None
+    if alert.state is State.SNOOZED and alert.snoozed_until is not None:
+        return alert.snoozed_until
+    if alert.state is State.RESOLVED and alert.resolved_at is not None:
+        return alert.resolved_at + cooldown
+    return None
+
+
 def notified(alert: AlertView, now: datetime) -> AlertView:
     """The notification went out (an owner's acknowledgement is kept)."""
     if alert.state is State.OPEN:

@@ -6,7 +6,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.core.alerts import EventKind, State, acknowledge, notified, resolve, snooze, step
+from monitor.core.alerts import (
+    EventKind,
+    State,
+    acknowledge,
+    notified,
+    resolve,
+    snooze,
+    step,
+    wakes,
+)
 from monitor.core.detectors import Severity
 
 T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
@@ -94,3 +103,23 @@ def test_a_resolved_alert_cannot_be_acknowledged_or_snoozed() -> None:
         acknowledge(done, T0)
     with pytest.raises(ValueError, match="resolved"):
         snooze(done, T0 + DAY, T0)
+
+
+def test_with_the_same_findings_an_alert_moves_only_when_a_snooze_ends_or_a_cooldown_passes() -> (
+    None
+):
+    alert, _ = step(None, Severity.WARNING, T0, cooldown=COOLDOWN)
+    assert alert is not None
+    snoozed = snooze(notified(alert, T0), T0 + 3 * DAY, T0 + DAY)
+    resolved = resolve(notified(alert, T0), T0 + DAY)
+
+    for held in (snoozed, resolved):
+        woke = wakes(held, Severity.WARNING, cooldown=COOLDOWN)
+        assert woke is not None
+        quiet = step(held, Severity.WARNING, woke - timedelta(microseconds=1), cooldown=COOLDOWN)
+        assert quiet[1] == ()
+        assert [e.notify for e in step(held, Severity.WARNING, woke, cooldown=COOLDOWN)[1]] == [
+            True
+        ]
+    assert wakes(notified(alert, T0), Severity.WARNING, cooldown=COOLDOWN) is None
+    assert wakes(snoozed, None, cooldown=COOLDOWN) is None
