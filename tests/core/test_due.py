@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -153,6 +154,7 @@ def _state(client: ClientHistory, now: datetime) -> list[tuple[Kind, Severity | 
     return [(f.kind, f.severity, f.firing) for f in findings_at(client, now)]
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(
     records=mail(),
