@@ -16,9 +16,6 @@ from monitor.cli.common import (
     query_options,
 )
 from monitor.cli.render import severity_style, table
-from monitor.core import detectors
-
-KINDS = tuple(kind.value for kind in detectors.KINDS)
 
 
 def register(cli: click.Group) -> None:
@@ -54,6 +51,9 @@ def register(cli: click.Group) -> None:
             relmon backtest --since 2026-01-01 --json
         """
         from monitor.app.backtests import backtest as run
+        from monitor.core.detectors import KINDS as ALERT_KINDS
+
+        kinds = tuple(kind.value for kind in ALERT_KINDS)
 
         when = as_of or app.now
         data = run(app.runtime(), when, since)
@@ -65,9 +65,9 @@ def register(cli: click.Group) -> None:
             f"Replayed {data['days']} days ({data['since']:%Y-%m-%d} to {data['until']:%Y-%m-%d}): "
             f"{data['totals']['alerts']} alerts, {data['totals']['per_client_per_month']} per client per month."
         )
-        grid = table(("client", *KINDS), right=KINDS)
+        grid = table(("client", *kinds), right=kinds)
         for client in data["clients"]:
-            grid.add_row(client["name"], *(str(client["alerts"][k]) for k in KINDS))
+            grid.add_row(client["name"], *(str(client["alerts"][k]) for k in kinds))
         out.print(grid)
         if show_list:
             for client in data["clients"]:

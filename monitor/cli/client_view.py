@@ -20,8 +20,6 @@ from monitor.cli.common import console
 from monitor.cli.health_table import TOO_LITTLE
 from monitor.cli.render import hanging, health_style, indented, severity_style, signed
 from monitor.core import durations
-from monitor.core.detectors import counted
-from monitor.core.health import COMPONENT_NAMES
 from monitor.sparkline import sparkline
 
 if TYPE_CHECKING:
@@ -52,6 +50,8 @@ def _zone_name(tz: tzinfo) -> str:
 
 def _print_summary(out: Console, data: ClientDetail, tz: tzinfo, when: datetime) -> None:
     """The header, health, pattern and cadence lines."""
+    from monitor.core.health import COMPONENT_NAMES
+
     score = data["health"]
     out.print(
         f"[bold]{escape(data['name'])}[/bold] — owner {data['owner']} — as of "
@@ -95,6 +95,8 @@ def _cadence_line(data: ClientDetail, when: datetime) -> str:
 
 
 def _gap_line(label: str, days: int, stats: GapStatsRow, day_seconds: float, note: str = "") -> str:
+    from monitor.core.detectors import counted
+
     median = stats["median_business_hours"]
     if median is None:
         return f"{label} over the last {days} days: none"

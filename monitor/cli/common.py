@@ -12,19 +12,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-import sqlalchemy as sa
-from rich.console import Console
 
 from monitor.cli.json_text import json_text
 from monitor.clock import iso, parse_instant, utcnow
-from monitor.config import Account, Client, Config, load_config
 from monitor.core import durations
 from monitor.errors import RelmonError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from monitor.app.runtime import Runtime
+    from monitor.config import Account, Client, Config
 
 
 @dataclass
@@ -40,6 +40,8 @@ class App:
     @property
     def config(self) -> Config:
         if self._config is None:
+            from monitor.config import load_config  # not for --help, --version or a usage error
+
             self._config = load_config(self.config_path)
         return self._config
 
@@ -122,7 +124,7 @@ def fail_cleanly(func: F) -> F:
             return func(*args, **kwargs)
         except RelmonError as err:
             raise click.ClickException(str(err)) from err
-        except (OSError, MemoryError, sa.exc.DBAPIError) as err:
+        except _store_failures() as err:
             from monitor.cli.failures import describe
 
             explained = describe(err, _store_url())
@@ -131,6 +133,16 @@ def fail_cleanly(func: F) -> F:
             raise click.ClickException(explained) from err
 
     return wrapper  # type: ignore[return-value]
+
+
+def _store_failures() -> tuple[type[BaseException], ...]:
+    """The disk's and the database's failures. A command that never loaded SQLAlchemy (loading
+    it takes a quarter of a second) cannot meet a database error, so it is not loaded for this."""
+    if "sqlalchemy" not in sys.modules:
+        return (OSError, MemoryError)
+    import sqlalchemy as sa
+
+    return (OSError, MemoryError, sa.exc.DBAPIError)
 
 
 def _store_url() -> str | None:
@@ -206,6 +218,8 @@ def emit_json(payload: dict[str, Any]) -> None:
 
 def console() -> Console:
     """Rich output on stdout; wide when piped, so tables are not wrapped at 80 columns."""
+    from rich.console import Console
+
     if sys.stdout.isatty():
         return Console(file=sys.stdout, highlight=False)
     return Console(

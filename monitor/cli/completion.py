@@ -9,17 +9,20 @@ configuration and the store. A completion must never fail or write anything: on 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from click.shell_completion import CompletionItem, get_completion_class
 
-from monitor.config import Config, load_config
+if TYPE_CHECKING:
+    from monitor.config import Config
 
 SHELLS = ("bash", "zsh", "fish")
 
 
 def _config(ctx: click.Context) -> Config | None:
+    from monitor.config import load_config
+
     path = ctx.find_root().params.get("config_path")
     try:
         return load_config(path)

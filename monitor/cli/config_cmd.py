@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from monitor.cli.common import App, console, emit_json, json_option, pass_app
-from monitor.config import Config, find_config_path
-from monitor.config.validation import machine_problems, unreadable_secrets
 from monitor.errors import ConfigError
+
+if TYPE_CHECKING:
+    from monitor.config import Config
 
 
 def describe(config: Config, missing: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:
@@ -96,6 +97,9 @@ def check(app: App, as_json: bool) -> None:
     Example:
         relmon --config /etc/relmon/relmon.toml config check
     """
+    from monitor.config import find_config_path
+    from monitor.config.validation import machine_problems, unreadable_secrets
+
     try:
         config = app.config
     except ConfigError as err:

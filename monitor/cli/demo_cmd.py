@@ -24,18 +24,20 @@ from monitor.cli.common import (
     query_options,
     short_date,
 )
-from monitor.config import Config, parse_config
 
 if TYPE_CHECKING:
     from monitor.app.rows import ClientRow, HealthRow
     from monitor.app.runtime import Runtime
     from monitor.app.sync import IngestReport
+    from monitor.config import Config
 
 DEMO = Path(__file__).resolve().parent.parent / "demo"
 
 
 def demo_config(store_url: str) -> tuple[Config, dict[str, Any]]:
     """The configuration the sample mailbox was written for, built from the sample itself."""
+    from monitor.config import parse_config
+
     data = tomllib.loads((DEMO / "sample_threads.toml").read_text(encoding="utf-8"))
     team = data["team"]
     document: dict[str, Any] = {

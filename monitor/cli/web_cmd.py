@@ -7,7 +7,6 @@ from datetime import datetime
 import click
 
 from monitor.cli.common import App, as_of_option, fail_cleanly, pass_app
-from monitor.config.web import listen_problem
 
 
 @click.group("web", invoke_without_command=True)
@@ -30,6 +29,7 @@ def web(ctx: click.Context, app: App, listen: str | None, as_of: datetime | None
     """
     if ctx.invoked_subcommand is not None:
         return
+    from monitor.config.web import listen_problem
     from monitor.web.server import serve
 
     runtime = app.runtime()

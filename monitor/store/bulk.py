@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor.core.model import Quarantined
 from monitor.core.sanitise import clean_text
@@ -26,10 +25,15 @@ def chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
 
 
 def insert_ignoring_conflicts(connection: sa.Connection, table: sa.Table) -> Any:
-    """``INSERT … ON CONFLICT DO NOTHING`` in the connection's dialect."""
+    """``INSERT … ON CONFLICT DO NOTHING`` in the connection's dialect (each dialect's module is
+    imported here, when its engine has loaded it already: a SQLite store never loads PostgreSQL's)."""
     if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
         return postgresql.insert(table).on_conflict_do_nothing()
     if connection.dialect.name == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
         return sqlite.insert(table).on_conflict_do_nothing()
     raise NotImplementedError(connection.dialect.name)  # pragma: no cover
 

@@ -111,6 +111,9 @@ def create_engine(url: str) -> sa.Engine:
         engine = sa.create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         _sqlite_setup(engine)
         return engine
+    from monitor.store.schema import give_postgresql_options
+
+    give_postgresql_options()
     # hide_parameters: an error's text (logs, tracebacks) never carries subjects or addresses.
     return sa.create_engine(
         url, pool_pre_ping=True, pool_size=5, max_overflow=5, hide_parameters=True

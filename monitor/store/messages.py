@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor.core.addresses import Directory, is_sent_folder
 from monitor.core.model import Mailbox, Quarantined
@@ -214,11 +213,15 @@ def get_meta(connection: sa.Connection, name: str) -> str | None:
 
 def set_meta(connection: sa.Connection, name: str, value: str) -> None:
     if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
         statement = postgresql.insert(meta).values(name=name, value=value)
         connection.execute(
             statement.on_conflict_do_update(index_elements=["name"], set_={"value": value})
         )
     else:
+        from sqlalchemy.dialects import sqlite
+
         statement_lite = sqlite.insert(meta).values(name=name, value=value)
         connection.execute(
             statement_lite.on_conflict_do_update(index_elements=["name"], set_={"value": value})

@@ -181,7 +181,7 @@ alerts = sa.Table(
     sa.Column("pattern", sa.String(32)),
     sa.Column("advice", sa.Text),
     # At most one alert not resolved per (client, kind) and per (account, kind), whatever
-    # number of processes evaluate at once (migration 0008).
+    # number of processes evaluate at once (migration 0008). Their PostgreSQL form: below.
     *(
         sa.Index(
             f"uq_alerts_open_{subject}",
@@ -189,11 +189,20 @@ alerts = sa.Table(
             "kind",
             unique=True,
             sqlite_where=sa.text(OPEN_ALERT),
-            postgresql_where=sa.text(OPEN_ALERT),
         )
         for subject in ("client", "account")
     ),
 )
+
+
+def give_postgresql_options() -> None:
+    """The PostgreSQL form of the partial indexes (``postgresql_where``), given when a
+    PostgreSQL store is opened: naming a ``postgresql_`` option loads SQLAlchemy's PostgreSQL
+    dialect, a tenth of a second that a SQLite store never needs."""
+    for index in alerts.indexes:
+        if index.name is not None and index.name.startswith("uq_alerts_open_"):
+            index.dialect_kwargs["postgresql_where"] = sa.text(OPEN_ALERT)
+
 
 # Every transition, with its time and the evidence at that moment.
 alert_events = sa.Table(

@@ -114,6 +114,20 @@ def test_the_database_refuses_a_second_open_alert_for_one_client_and_kind(store)
     assert [a.id for a in listing(store.engine) if a.client == ACME] == [alert.id]
 
 
+def test_the_declared_schema_keeps_the_one_open_alert_rule_in_the_stores_dialect(store) -> None:
+    # The tables as the code declares them say what migration 0008 built: each index is partial,
+    # on PostgreSQL as on SQLite, once a store of that kind is open.
+    open_alert_indexes = [i for i in alerts.indexes if (i.name or "").startswith("uq_alerts_open_")]
+
+    created = [
+        str(sa.schema.CreateIndex(index).compile(dialect=store.engine.dialect))
+        for index in open_alert_indexes
+    ]
+
+    assert len(created) == 2
+    assert all(ddl.endswith("WHERE state <> 'resolved'") for ddl in created), created
+
+
 def test_duplicates_left_by_earlier_versions_are_resolved_keeping_the_newest(store_url) -> None:
     """GIVEN a database at revision 0007 where two processes each opened Acme's alert, and
     each opened the account alert of ben-imap

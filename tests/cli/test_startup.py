@@ -1,0 +1,61 @@
+"""A command loads what it needs and no more: `relmon --help` answers without the database layer
+or the configuration, and a query on a SQLite store never loads the PostgreSQL dialect.
+
+Each runs relmon in a fresh interpreter, the way a shell runs it, and lists what was loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from monitor.store import Store
+from tests.factories import CONFIG
+
+ROOT = Path(__file__).resolve().parents[2]
+
+LOADED = """
+import json, sys
+from monitor.cli import cli
+try:
+    cli.main(sys.argv[1:], prog_name="relmon", standalone_mode=False)
+finally:
+    print(json.dumps(sorted(sys.modules)), file=sys.stderr)
+"""
+
+
+def loaded_by(*args: str) -> tuple[str, set[str]]:
+    result = subprocess.run(
+        [sys.executable, "-c", LOADED, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=True,
+    )
+    return result.stdout, set(json.loads(result.stderr.strip().splitlines()[-1]))
+
+
+def test_help_answers_without_the_database_layer_or_the_configuration() -> None:
+    output, modules = loaded_by("--help")
+
+    assert "health" in output and "ingest" in output
+    assert "sqlalchemy" not in modules
+    assert "monitor.config" not in modules
+
+
+def test_a_query_on_a_sqlite_store_never_loads_the_postgresql_dialect(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'relmon.db'}"
+    Store.open(url).close()  # migrated here: the query below only reads
+    config = tmp_path / "relmon.toml"
+    config.write_text(CONFIG + f'\n[store]\nurl = "{url}"\n', encoding="utf-8")
+
+    output, modules = loaded_by(
+        "--config", str(config), "health", "--as-of", "2026-09-01T08:00:00+00:00", "--json"
+    )
+
+    assert json.loads(output)["schema"] == "relmon/health/v1"
+    assert "sqlalchemy.dialects.sqlite" in modules
+    assert "sqlalchemy.dialects.postgresql" not in modules
