@@ -55,6 +55,14 @@ def _two_clients(s: Scenario) -> None:
     )
 
 
+def _evaluated(s: Scenario) -> Scenario:
+    """The two clients' mail, threaded, and the daemon's evaluation pass at AS_OF."""
+    _two_clients(s)
+    s.evaluation(AS_OF)
+    evaluate_alerts(s.runtime, now=AS_OF)
+    return s
+
+
 def _computed_clients(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     """Which clients each health question computes (rather than reads back)."""
     asked: list[list[str]] = []
@@ -298,10 +306,7 @@ def test_kept_rows_equal_rows_computed_from_scratch_whatever_arrives_or_goes(
 def test_a_clients_detail_kept_by_the_evaluation_pass_is_read_back_unchanged(
     tmp_path, analyzer, monkeypatch
 ) -> None:
-    s = Scenario(tmp_path, analyzer)
-    _two_clients(s)
-    s.evaluation(AS_OF)
-    evaluate_alerts(s.runtime, now=AS_OF)
+    s = _evaluated(Scenario(tmp_path, analyzer))
     scratch = views.detail(
         *_history_report_points(s.runtime, ACME, AS_OF), kept_mod.DEFAULT_TIMELINE
     )
@@ -326,10 +331,7 @@ def _history_report_points(runtime: Runtime, name: str, as_of: datetime):  # typ
 def test_a_question_about_another_instant_leaves_the_evaluations_answers_kept(
     tmp_path, analyzer, monkeypatch
 ) -> None:
-    s = Scenario(tmp_path, analyzer)
-    _two_clients(s)
-    s.evaluation(AS_OF)
-    evaluate_alerts(s.runtime, now=AS_OF)
+    s = _evaluated(Scenario(tmp_path, analyzer))
     views.health(s.runtime, AS_OF - timedelta(days=1))  # computed for yesterday, and kept
     views.health(s.runtime, AS_OF - timedelta(days=2))  # yesterday's make way for these
     computed = _computed_clients(monkeypatch)
@@ -350,9 +352,7 @@ def test_answers_are_kept_and_read_back_on_sqlite_and_postgresql(
     s = Scenario.__new__(Scenario)
     s.analyzer = analyzer
     s.runtime = Runtime.open(team_config(store_url), analyzer=analyzer)
-    _two_clients(s)
-    s.evaluation(AS_OF)
-    evaluate_alerts(s.runtime, now=AS_OF)
+    _evaluated(s)
     scratch = _from_scratch(s.runtime, AS_OF)
     computed = _computed_clients(monkeypatch)
 

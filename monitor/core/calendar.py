@@ -223,7 +223,7 @@ class BusinessCalendar:
         if known is not None:
             return known
         total = self._plain_seconds(start, end)
-        for begin, finish in _merge(key[2]):
+        for begin, finish in merge_pauses(key[2]):
             low, high = max(begin, start), min(finish, end)
             if low < high:
                 total -= self._plain_seconds(low, high)
@@ -250,7 +250,7 @@ def _local(day: date, minutes: int, zone: tzinfo) -> datetime:
     return datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=zone).astimezone(UTC)
 
 
-def _merge(pauses: Iterable[Interval]) -> list[Interval]:
+def merge_pauses(pauses: Iterable[Interval]) -> list[Interval]:
     """Overlapping pauses counted once."""
     merged: list[Interval] = []
     for begin, finish in sorted(pauses):

@@ -40,7 +40,7 @@ from datetime import datetime, time, timedelta, timezone
 from monitor.core import cadence as cadence_mod
 from monitor.core import detectors
 from monitor.core import friction_norm as norm_mod
-from monitor.core.calendar import BusinessCalendar, Interval
+from monitor.core.calendar import BusinessCalendar, Interval, merge_pauses
 from monitor.core.detectors import Finding, Kind, Thresholds
 from monitor.core.facts import ClientFacts, gather
 from monitor.core.history import HISTORY_DAYS, ClientHistory
@@ -327,16 +327,6 @@ def _baseline_reaching(count: int, ratio: float) -> float | None:
 # --------------------------------------------------------------------------- working time
 
 
-def _merged(pauses: Sequence[Interval]) -> list[Interval]:
-    merged: list[Interval] = []
-    for begin, finish in sorted(pauses):
-        if merged and begin <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], finish))
-        else:
-            merged.append((begin, finish))
-    return merged
-
-
 def _unpaused(low: datetime, high: datetime, pauses: Sequence[Interval]) -> Iterator[Interval]:
     """[low, high) without the (merged, sorted) ``pauses``."""
     for begin, finish in pauses:
@@ -362,7 +352,7 @@ def working_crossing(
     ``start``, not counting ``pauses``; ``None`` when that is not before ``limit``."""
     if needed <= 0:
         return start
-    merged = _merged(pauses)
+    merged = merge_pauses(pauses)
     done = 0.0
     for low, high in calendar.intervals(start, limit):
         for a, b in _unpaused(low, high, merged):
