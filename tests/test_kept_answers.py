@@ -368,3 +368,32 @@ def test_answers_are_kept_and_read_back_on_sqlite_and_postgresql(
     assert rows == scratch
     assert computed == [[ACME]]
     assert after != rows
+
+
+def test_while_no_stored_message_changes_kept_answers_are_read_without_any_fingerprint(
+    tmp_path, analyzer, monkeypatch
+) -> None:
+    s = _evaluated(Scenario(tmp_path, analyzer))
+    s.client_writes(
+        "2026-06-25 16:40",
+        "Delivery slots for July",
+        "Hi Alice, can you confirm the July delivery slots by Monday? Thanks, Dana",
+    )
+    views.health(s.runtime, AS_OF)  # Acme computed again, Falkenberg checked and renewed
+    real = kept_store.revisions
+    fingerprinted: list[object] = []
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        fingerprinted.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(kept_store, "revisions", counting)
+    again = views.health(s.runtime, AS_OF)
+    with s.runtime.store.engine.begin() as connection:  # an expunge moves the counter too
+        connection.execute(sa.delete(messages).where(messages.c.subject.like("%July%")))
+    after = views.health(s.runtime, AS_OF)
+    scratch = _from_scratch(s.runtime, AS_OF)
+    s.close()
+
+    assert len(fingerprinted) == 1  # only after the expunge
+    assert after == scratch and after != again

@@ -27,7 +27,7 @@ from monitor.app.channels import channels_for, enqueue_all
 from monitor.app.digests import send_digests
 from monitor.app.evaluation import prepare
 from monitor.app.firstrun import dry_run, enqueue_summary, summary_entry
-from monitor.app.kept import keep_evaluated
+from monitor.app.kept import keep_evaluated, taken
 from monitor.app.notifications import ClientFacts, alert_note, evidence_keys
 from monitor.app.runtime import Runtime
 from monitor.app.weekly import send_weekly_reports
@@ -314,9 +314,9 @@ def _evaluate_all(runtime: Runtime, now: datetime) -> AlertsReport:
     config = runtime.config
     result = AlertsReport()
     channels = channels_for(config, delivering=False)
+    inputs = taken(runtime, now)  # before any record is read: a kept answer is never fresher
     evaluation = prepare(runtime, now)
-    reports = {name: evaluation.report(name) for name in evaluation.histories}
-    keep_evaluated(runtime, evaluation, reports)  # for `relmon health`, and the emails' trends
+    reports = keep_evaluated(runtime, evaluation, inputs)  # for `relmon health` and the emails
     result.events += _evaluate_clients(runtime, evaluation.histories, reports, now)
     health = {h.account: h for h in account_health(runtime.store.engine)}
     for account in config.accounts:

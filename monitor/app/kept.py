@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -87,27 +88,47 @@ def decode(body: str) -> Any:
     return json.loads(body, object_hook=_decode)
 
 
-def fingerprints(
-    runtime: Runtime, as_of: datetime, view: str, names: Collection[str] | None = None
-) -> dict[str, str]:
-    """Per configured client (of ``names``, or every one), a fingerprint of what its answer at
-    ``as_of`` is computed from."""
-    config = runtime.config
-    bases = config_fingerprints(config, set(names) if names is not None else None)
+@dataclass(frozen=True)
+class Inputs:
+    """What clients' answers at one instant are computed from, taken before any record is read:
+    mail stored meanwhile makes an answer kept with them look stale, never fresh."""
+
+    counter: int | None  # the store's revision counter (SQLite), read first
+    settings: Mapping[str, str]  # per client: its configuration and relmon's code
+    mail: Mapping[str, str]  # per client: its records up to the instant, and our away periods
+
+    def settings_of(self, view: str, name: str) -> str:
+        return _digest(f"{view}|{self.settings[name]}|{_row_code()}")
+
+    def fingerprint(self, view: str, name: str) -> str:
+        return _digest(f"{self.settings_of(view, name)}|{self.mail[name]}")
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def taken(
+    runtime: Runtime, as_of: datetime, names: Collection[str] | None = None, *, mail: bool = True
+) -> Inputs:
+    """The inputs of the answers of ``names`` (or every configured client) at ``as_of``;
+    without ``mail``, only the counter and the configuration (no index is read)."""
+    config, engine = runtime.config, runtime.store.engine
+    counter = kept.counter(engine)
+    settings = config_fingerprints(config, set(names) if names is not None else None)
+    if not mail:
+        return Inputs(counter, settings, {})
     few = names is not None and len(names) <= FEW_CLIENTS
-    counted = kept.revisions(runtime.store.engine, as_of, names if few else None)
+    counted = kept.revisions(engine, as_of, names if few else None)
     away = owner_away(runtime, as_of)
     owners = {client.name: client.owner for client in config.clients}
     none = kept.Revisions(0, 0, 0)
     found = {}
-    for name, base in bases.items():
-        mail = counted.get(name, none)
-        inputs = (
-            f"{view}|{base}|{_row_code()}|{mail.count}|{mail.total}|{mail.newest}|"
-            f"{sorted(away.get(owners[name], ()))!r}"
-        )
-        found[name] = hashlib.blake2b(inputs.encode("utf-8"), digest_size=16).hexdigest()
-    return found
+    for name in settings:
+        got = counted.get(name, none)
+        periods = sorted(away.get(owners[name], ()))
+        found[name] = f"{got.count}|{got.total}|{got.newest}|{periods!r}"
+    return Inputs(counter, settings, found)
 
 
 T = TypeVar("T")
@@ -121,59 +142,82 @@ def kept_answers(
     compute: Callable[[list[str]], Mapping[str, T]],
 ) -> dict[str, T]:
     """Each of ``names``' answer to ``view`` at ``as_of``: kept ones that still hold, the others
-    from ``compute`` (given the clients to compute) and kept for next time."""
+    from ``compute`` (given the clients to compute) and kept for next time.
+
+    While the store's revision counter stands where it stood when an answer was kept, only
+    the configuration is compared; otherwise the client's fingerprint, which reads an index."""
     engine = runtime.store.engine
-    wanted = fingerprints(runtime, as_of, view, names)
+    quick = taken(runtime, as_of, names, mail=False)
     stored = kept.read(engine, view, as_of, names if len(names) <= FEW_CLIENTS else None)
     answers: dict[str, T] = {}
     for name in names:
         answer = stored.get(name)
-        if answer is not None and answer.fingerprint == wanted.get(name):
+        if (
+            answer is not None
+            and quick.counter is not None
+            and answer.counter == quick.counter
+            and answer.settings == quick.settings_of(view, name)
+        ):
             answers[name] = cast(T, decode(answer.body))
     stale = [name for name in names if name not in answers]
-    if stale:
-        fresh = compute(stale)
+    if not stale:
+        return answers
+    inputs = taken(runtime, as_of, stale)
+    still = []
+    for name in stale:
+        answer = stored.get(name)
+        if answer is not None and answer.fingerprint == inputs.fingerprint(view, name):
+            answers[name] = cast(T, decode(answer.body))
+            still.append(name)
+    if still and inputs.counter is not None:  # they hold at this counter too
+        kept.renew(engine, view, as_of, still, inputs.counter)
+    missing = [name for name in stale if name not in answers]
+    if missing:
+        fresh = compute(missing)
         answers.update(fresh)
-        _save(runtime, as_of, view, wanted, fresh)
+        _save(runtime, as_of, view, inputs, fresh)
     return {name: answers[name] for name in names}
 
 
 def _save(
-    runtime: Runtime, as_of: datetime, view: str, prints: Mapping[str, str], found: Mapping[str, T]
+    runtime: Runtime, as_of: datetime, view: str, inputs: Inputs, found: Mapping[str, T]
 ) -> None:
     rows = [
-        kept.KeptAnswer(view, name, as_of, prints[name], encode(answer))
+        kept.KeptAnswer(
+            view,
+            name,
+            as_of,
+            inputs.fingerprint(view, name),
+            encode(answer),
+            inputs.settings_of(view, name),
+            inputs.counter,
+        )
         for name, answer in found.items()
-        if name in prints  # a client not configured (any more) is computed, not kept
+        if name in inputs.mail  # a client not configured (any more) is computed, not kept
     ]
     engine = runtime.store.engine
     kept.save(engine, rows, also_keep=evaluation_lag(engine)[0])
 
 
 def keep_evaluated(
-    runtime: Runtime, evaluation: Evaluation, reports: Mapping[str, ClientReport]
-) -> None:
-    """Keep every client's health row and detail at the instant of an evaluation pass, from the
-    reports it computed: the questions asked about that instant read them back."""
+    runtime: Runtime, evaluation: Evaluation, inputs: Inputs
+) -> dict[str, ClientReport]:
+    """Every client's report at the instant of an evaluation pass, its health row and detail
+    kept with ``inputs`` (taken before the pass read the records): the questions asked about
+    that instant read them back."""
     from monitor.app.views import TREND_DAYS, detail, health_points, row_of
 
     as_of, histories = evaluation.as_of, evaluation.histories
-    names = list(histories)
+    reports = {name: evaluation.report(name) for name in histories}
     _, points = health_points(runtime, evaluation, TREND_DAYS, reports)
-    rows = {name: row_of(histories[name], reports[name], points[name]) for name in names}
-    _save(
-        runtime,
-        as_of,
-        health_view(TREND_DAYS),
-        fingerprints(runtime, as_of, health_view(TREND_DAYS), names),
-        rows,
-    )
-    view = detail_view(DEFAULT_TIMELINE)
+    rows = {name: row_of(histories[name], reports[name], points[name]) for name in histories}
+    _save(runtime, as_of, health_view(TREND_DAYS), inputs, rows)
     details = {
         name: detail(histories[name], reports[name], points[name], DEFAULT_TIMELINE)
-        for name in names
+        for name in histories
     }
-    _save(runtime, as_of, view, fingerprints(runtime, as_of, view, names), details)
+    _save(runtime, as_of, detail_view(DEFAULT_TIMELINE), inputs, details)
+    return reports
 
 
 def answer_instant(runtime: Runtime, now: datetime) -> datetime:
@@ -191,12 +235,13 @@ def answer_instant(runtime: Runtime, now: datetime) -> datetime:
 
 __all__ = [
     "DEFAULT_TIMELINE",
+    "Inputs",
     "answer_instant",
     "decode",
     "detail_view",
     "encode",
-    "fingerprints",
     "health_view",
     "keep_evaluated",
     "kept_answers",
+    "taken",
 ]

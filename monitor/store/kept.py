@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from monitor.log import get_logger
 from monitor.store.db import reading
-from monitor.store.schema import kept_answers, messages
+from monitor.store.schema import kept_answers, messages, revision_counter
 
 logger = get_logger(__name__)
 
@@ -28,6 +28,8 @@ class KeptAnswer:
     at: datetime
     fingerprint: str
     body: str
+    settings: str | None = None  # the part of the fingerprint that is configuration and code
+    counter: int | None = None  # the store's revision counter when the fingerprint was taken
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,19 @@ def revisions(
     return {row[0]: Revisions(int(row[1]), int(row[2]), int(row[3])) for row in rows}
 
 
+def counter(engine: sa.Engine) -> int | None:
+    """SQLite's revision counter, which every insert, update and delete of a message moves
+    inside its own transaction (migrations 0015 and 0017): while it stands still, no stored
+    message has changed. None on PostgreSQL, whose sequence moves before a commit."""
+    if engine.dialect.name != "sqlite":
+        return None
+    with reading(engine) as connection:
+        value = connection.execute(
+            sa.select(revision_counter.c.value).where(revision_counter.c.id == 1)
+        ).scalar()
+    return int(value) if value is not None else None
+
+
 def read(
     engine: sa.Engine, view: str, at: datetime, clients: Collection[str] | None = None
 ) -> dict[str, KeptAnswer]:
@@ -73,12 +88,31 @@ def read(
         kept_answers.c.at,
         kept_answers.c.fingerprint,
         kept_answers.c.body,
+        kept_answers.c.settings,
+        kept_answers.c.counter,
     ).where(kept_answers.c.view == view, kept_answers.c.at == at)
     if clients is not None:
         query = query.where(kept_answers.c.client.in_(sorted(clients)))
     with reading(engine) as connection:
         rows = connection.execute(query).all()
     return {row.client: KeptAnswer(*row) for row in rows}
+
+
+def renew(engine: sa.Engine, view: str, at: datetime, clients: Sequence[str], counter: int) -> None:
+    """Record that these answers still hold at revision ``counter`` (best-effort)."""
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.update(kept_answers)
+                .where(
+                    kept_answers.c.view == view,
+                    kept_answers.c.at == at,
+                    kept_answers.c.client.in_(sorted(clients)),
+                )
+                .values(counter=counter)
+            )
+    except sa.exc.DBAPIError as err:
+        logger.warning("answers_not_renewed", rows=len(clients), error=type(err.orig).__name__)
 
 
 def save(
@@ -113,6 +147,8 @@ def save(
                         "at": a.at,
                         "fingerprint": a.fingerprint,
                         "body": a.body,
+                        "settings": a.settings,
+                        "counter": a.counter,
                     }
                     for a in answers
                 ],
@@ -124,4 +160,4 @@ def save(
     return True
 
 
-__all__ = ["KeptAnswer", "Revisions", "read", "revisions", "save"]
+__all__ = ["KeptAnswer", "Revisions", "counter", "read", "renew", "revisions", "save"]

@@ -374,6 +374,8 @@ kept_answers = sa.Table(
     sa.Column("at", UTCDateTime, primary_key=True),
     sa.Column("fingerprint", sa.String(32), nullable=False),
     sa.Column("body", sa.Text, nullable=False),
+    sa.Column("settings", sa.String(32)),  # the configuration and code part (migration 0017)
+    sa.Column("counter", sa.BigInteger),  # SQLite's revision counter when fingerprinted
 )
 
 # SQLite's source of message revisions: one row, counted up by the triggers of migration 0015.
