@@ -68,9 +68,9 @@ def _computed_clients(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     asked: list[list[str]] = []
     real = views.computed_health
 
-    def counting(runtime, evaluation, trend_days, reports=None):  # type: ignore[no-untyped-def]
+    def counting(runtime, evaluation, trend_days):  # type: ignore[no-untyped-def]
         asked.append(sorted(evaluation.histories))
-        return real(runtime, evaluation, trend_days, reports)
+        return real(runtime, evaluation, trend_days)
 
     monkeypatch.setattr(views, "computed_health", counting)
     return asked

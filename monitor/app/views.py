@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Literal
 
 from monitor.app.evaluation import Evaluation, prepare
+from monitor.app.kept import DEFAULT_TIMELINE, detail_view, health_view, kept_answers
 from monitor.app.rows import (
     AlertsFreshness,
     AwaitingMessage,
@@ -237,10 +238,10 @@ def _worst_first(row: HealthRow) -> tuple[int, int, float, str]:
 
 def health(runtime: Runtime, as_of: datetime, *, trend_days: int = TREND_DAYS) -> list[HealthRow]:
     """One row per client, worst first: kept rows where they still hold, the rest computed."""
-    from monitor.app.kept import health_view, kept_answers
 
     def compute(names: list[str]) -> dict[str, HealthRow]:
-        clients = [c for c in runtime.config.clients if c.name in set(names)]
+        wanted = set(names)
+        clients = [c for c in runtime.config.clients if c.name in wanted]
         return computed_health(runtime, prepare(runtime, as_of, clients=clients), trend_days)
 
     names = [c.name for c in runtime.config.clients]
@@ -265,13 +266,10 @@ def health_points(
 
 
 def computed_health(
-    runtime: Runtime,
-    evaluation: Evaluation,
-    trend_days: int,
-    reports: Mapping[str, ClientReport] | None = None,
+    runtime: Runtime, evaluation: Evaluation, trend_days: int
 ) -> dict[str, HealthRow]:
-    """The row of every client of ``evaluation`` (``reports``: theirs at its instant, if known)."""
-    reports, points = health_points(runtime, evaluation, trend_days, reports)
+    """The row of every client of ``evaluation``, computed from its records."""
+    reports, points = health_points(runtime, evaluation, trend_days)
     return {
         name: row_of(evaluation.histories[name], report, points[name])
         for name, report in reports.items()
@@ -303,12 +301,10 @@ def alerts_freshness(runtime: Runtime, as_of: datetime, client: str | None) -> A
 
 
 def client_detail(
-    runtime: Runtime, name: str, as_of: datetime, *, timeline: int = 40
+    runtime: Runtime, name: str, as_of: datetime, *, timeline: int = DEFAULT_TIMELINE
 ) -> ClientDetail:
     """Everything about one client: measures, a timeline of recent messages, why each alert
     fires (kept, and read back while it holds)."""
-    from monitor.app.kept import detail_view, kept_answers
-
     client = runtime.config.client(name)
     if client is None:
         raise KeyError(name)
