@@ -13,7 +13,10 @@ minutes. Then, each in a fresh process, with the child's peak resident size:
   every client is read and analysed (the past trend days are kept by then);
 - ``relmon client NAME`` for the busiest client;
 - a sync of 100 new messages (replies in stored conversations) followed by the evaluation pass
-  the daemon runs after it (re-threading and alert evaluation included);
+  the daemon runs after it (re-threading and alert evaluation included). The daemon evaluates
+  every 15 minutes, so each sync's pass comes 15 minutes after the one before; the first four
+  hours after the build's pass (an untimed pass runs 15 minutes before it), so the clients due
+  by their refresh interval or by the time alone are evaluated, as they would be;
 - ``relmon backtest`` over the store's year (``--no-backtest`` leaves it out: at 100,000
   messages and more it takes many minutes; it runs once, whatever ``--runs`` says).
 
@@ -44,6 +47,10 @@ ROOT = Path(__file__).resolve().parent.parent
 START = datetime(2025, 9, 1, 8, 0, tzinfo=UTC)
 YEAR_DAYS = 365
 AS_OF = START + timedelta(days=YEAR_DAYS)
+#: The daemon evaluates every 15 minutes; the measured syncs come four hours after the build's
+#: pass, each 15 minutes after the one before (clients due by the time alone are evaluated).
+PASS_EVERY = timedelta(minutes=15)
+SYNC_AT = AS_OF + timedelta(hours=4)
 CLIENTS = 500
 CONSULTANTS = 20
 TARGETS: dict[str, float | None] = {  # at 1,000,000 messages
@@ -214,7 +221,7 @@ def child_sync100(config_path: str, run: int) -> None:
     started = time.perf_counter()
     cpu = time.process_time()
     runtime = Runtime.open(load_config(config_path))
-    now = AS_OF + timedelta(days=run + 1)
+    now = SYNC_AT + run * PASS_EVERY
     items = []
     for n, (sent, message) in enumerate(conversations(100, seed=1000 + run)):
         moved = dataclasses.replace(
@@ -239,6 +246,19 @@ def child_sync100(config_path: str, run: int) -> None:
     evaluate_alerts(runtime, now=now)
     runtime.close()
     print(json.dumps({"seconds": time.perf_counter() - started, "cpu": time.process_time() - cpu}))
+
+
+def child_pass(config_path: str, at: str) -> None:
+    """The daemon's evaluation pass at ``at``, and nothing else."""
+    from monitor.app.alerting import evaluate_alerts
+    from monitor.app.runtime import Runtime
+    from monitor.config import load_config
+
+    started = time.perf_counter()
+    runtime = Runtime.open(load_config(config_path))
+    evaluate_alerts(runtime, now=datetime.fromisoformat(at))
+    runtime.close()
+    print(json.dumps({"seconds": time.perf_counter() - started}))
 
 
 def measured(command: list[str], env: dict[str, str]) -> dict[str, float]:
@@ -336,6 +356,11 @@ def bench_store(  # type: ignore[type-arg]
         runs_of = [measured(command, env) for _ in range(1 if once else runs)]
         rows.append(_row(label, size, what, runs_of))
         print(f"# {rows[-1]}", file=sys.stderr)
+    before = (SYNC_AT - PASS_EVERY).isoformat()
+    previous = measured([*me, "--child", "pass", str(config), before], env)
+    print(
+        f"# {label} {size:,}: the pass before the syncs: {previous['cpu']:.1f} s", file=sys.stderr
+    )
     syncs = [measured([*me, "--child", "sync100", str(config), str(n)], env) for n in range(runs)]
     rows.append(_row(label, size, "sync100", syncs))
     print(f"# {rows[-1]}", file=sys.stderr)
@@ -415,6 +440,8 @@ def main() -> None:
         kind, *rest = args.child
         if kind == "build":
             child_build(rest[0], int(rest[1]), rest[2])
+        elif kind == "pass":
+            child_pass(rest[0], rest[1])
         else:
             child_sync100(rest[0], int(rest[1]))
         return

@@ -20,7 +20,7 @@ from monitor.app.evaluation import prepare
 from monitor.app.runtime import Runtime
 from monitor.cli import cli
 from monitor.store import kept as kept_store
-from monitor.store.schema import kept_answers, messages
+from monitor.store.schema import evaluated_clients, kept_answers, messages
 from tests.factories import BEN, CONFIG, JANA, team_config
 from tests.scenario import Scenario, at
 
@@ -219,25 +219,36 @@ def test_mail_stored_after_the_evaluation_makes_health_answer_for_now(tmp_path, 
     assert "As of relmon's last evaluation" not in table.output
 
 
-def test_an_evaluation_older_than_the_daemons_interval_is_not_taken_for_now(
+def test_an_evaluation_older_than_the_refresh_and_an_interval_is_not_taken_for_now(
     tmp_path, analyzer
 ) -> None:
     s = Scenario(tmp_path, analyzer)
     _two_clients(s)
     now = datetime.now(UTC)
-    with s.runtime.store.engine.begin() as connection:  # the mail was stored an hour ago
-        connection.execute(sa.update(messages).values(first_seen=now - timedelta(hours=1)))
-    evaluate_alerts(
-        s.runtime, now=now - timedelta(minutes=15) - kept_mod.SLACK - timedelta(seconds=1)
-    )
-    stale = kept_mod.answer_instant(s.runtime, now)
-    recent = now - timedelta(minutes=3)
+    reach = kept_mod.REFRESH + timedelta(minutes=15) + kept_mod.SLACK
+    with s.runtime.store.engine.begin() as connection:  # the mail was stored long before
+        connection.execute(sa.update(messages).values(first_seen=now - timedelta(days=1)))
+    evaluate_alerts(s.runtime, now=now - reach - timedelta(seconds=1))
+    _nothing_due(s)
+    stale = {row["as_of"] for row in views.health(s.runtime, now, latest=True)}
+    recent = now - reach + timedelta(seconds=1)
+    with s.runtime.store.engine.begin() as connection:  # evaluated again, whatever is due
+        connection.execute(sa.delete(evaluated_clients))
     evaluate_alerts(s.runtime, now=recent)
-    fresh = kept_mod.answer_instant(s.runtime, now)
+    _nothing_due(s)
+    fresh = {row["as_of"] for row in views.health(s.runtime, now, latest=True)}
     s.close()
 
-    assert stale == now
-    assert fresh == recent
+    assert stale == {now}
+    assert fresh == {recent}
+
+
+def _nothing_due(s: Scenario) -> None:
+    """As if no finding could change with the time for a month (only the age is tested)."""
+    with s.runtime.store.engine.begin() as connection:
+        connection.execute(
+            sa.update(evaluated_clients).values(due_at=datetime.now(UTC) + timedelta(days=30))
+        )
 
 
 # ------------------------------------------------------------------ any order, any change

@@ -25,9 +25,10 @@ from monitor.alerts.outbox import dispatch, waiting
 from monitor.alerts.store import Condition, Route, Transition, apply, latest
 from monitor.app.channels import channels_for, enqueue_all
 from monitor.app.digests import send_digests
+from monitor.app.due import batches, record_evaluated, to_evaluate
 from monitor.app.evaluation import prepare
 from monitor.app.firstrun import dry_run, enqueue_summary, summary_entry
-from monitor.app.kept import keep_evaluated, taken
+from monitor.app.kept import keep_evaluated
 from monitor.app.notifications import ClientFacts, alert_note, evidence_keys
 from monitor.app.runtime import Runtime
 from monitor.app.weekly import send_weekly_reports
@@ -215,7 +216,7 @@ def _evaluate_clients(
         new = never_evaluated(runtime.store.engine, names)
     events: list[dict[str, object]] = []
     owners: dict[str, list[Client]] = {}
-    for client in config.clients:
+    for client in (c for c in config.clients if c.name in histories):
         if client.name in new:
             owners.setdefault(client.owner, []).append(client)
         else:
@@ -311,15 +312,16 @@ def evaluate_alerts(runtime: Runtime, *, now: datetime, lease: Lease | None = No
 
 
 def _evaluate_all(runtime: Runtime, now: datetime) -> AlertsReport:
-    config = runtime.config
     result = AlertsReport()
-    channels = channels_for(config, delivering=False)
-    inputs = taken(runtime, now)  # before any record is read: a kept answer is never fresher
-    evaluation = prepare(runtime, now)
-    reports = keep_evaluated(runtime, evaluation, inputs)  # for `relmon health` and the emails
-    result.events += _evaluate_clients(runtime, evaluation.histories, reports, now)
+    channels = channels_for(runtime.config, delivering=False)
+    chosen, inputs = to_evaluate(runtime, now)  # the clients that changed or are due
+    for batch in batches(chosen):  # memory bounded by clients, not by the store
+        evaluation = prepare(runtime, now, clients=batch)
+        reports = keep_evaluated(runtime, evaluation, inputs)  # for `relmon health`, the emails
+        result.events += _evaluate_clients(runtime, evaluation.histories, reports, now)
+        record_evaluated(runtime, evaluation, reports, inputs, lambda: _transaction(runtime))
     health = {h.account: h for h in account_health(runtime.store.engine)}
-    for account in config.accounts:
+    for account in runtime.config.accounts:
         state = health.get(account.name)
         result.events += _evaluate_account(runtime, account.name, state, channels, now)
     mark_evaluated(runtime.store.engine, now)
@@ -390,11 +392,6 @@ def send_alerts(
     result.weekly = send_weekly_reports(runtime, now=now)
     crash_point("alerts-committed")
     delivered = deliver(runtime, now=now, channels=channels)
-    result.sent, result.retried, result.failed, result.delivery = (
-        delivered.sent,
-        delivered.retried,
-        delivered.failed,
-        delivered.delivery,
-    )
-    result.superseded, result.held = delivered.superseded, delivered.held
+    for name in ("sent", "retried", "failed", "delivery", "superseded", "held"):
+        setattr(result, name, getattr(delivered, name))
     return result

@@ -20,8 +20,10 @@ from monitor.core.records import Record
 from monitor.store.alerting import away_replies
 from monitor.store.queries import load_records
 
-#: Up to this many clients of a larger configuration are read client by client.
+#: Up to this many clients are looked up by name (kept answers, indexes); more read every row.
 FEW_CLIENTS = 20
+#: Up to this share of them (one in three) read their own kept rows, not every client's.
+SOME_CLIENTS = 3
 
 
 def team_calendar(config: Config) -> BusinessCalendar:
@@ -118,8 +120,9 @@ def prepare(
     engine, directory = runtime.store.engine, runtime.directory
     if records is not None:
         loaded = list(records)
-    elif len(chosen) <= FEW_CLIENTS < len(config.clients):
-        # A question about a few clients reads their records only, not the whole store.
+    elif len(chosen) < len(config.clients):
+        # Some clients (a question about a few, a pass over those that changed, a batch of a
+        # larger computation) read their records only, from the (client, date) index.
         loaded = []
         for client in chosen:
             loaded += load_records(engine, as_of=as_of, client=client.name, directory=directory)

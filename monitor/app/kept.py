@@ -8,9 +8,9 @@ the kept row while its fingerprint matches. Mail that arrives, a re-analysis, a 
 or another version of relmon changes a client's fingerprint, and only that client is computed
 again: the rest of the store is not read.
 
-The daemon keeps every client's row at each evaluation pass, from the reports it computes for
-the alerts anyway. Asked about *now*, ``relmon health`` answers as of that pass while it is
-recent and no mail has been stored since (:func:`answer_instant`): the same answer the alerts
+The daemon keeps a client's row at each evaluation pass that evaluates it, from the reports it
+computes for the alerts anyway. Asked about *now*, ``relmon health`` shows each client as of its
+last evaluation while that still stands (:func:`latest_answers`): the same answer the alerts
 were given, read back instead of recomputed.
 """
 
@@ -29,12 +29,15 @@ from monitor.app.evaluation import FEW_CLIENTS, Evaluation, owner_away
 from monitor.app.runtime import Runtime
 from monitor.app.trends import code_fingerprint, config_fingerprints
 from monitor.core.analysis import ClientReport
-from monitor.store import kept
-from monitor.store.alerting import evaluation_lag
+from monitor.store import evaluated, kept
 
 #: How much older than the daemon's evaluation interval its last pass may be and still answer
 #: for now (a pass takes a while to run, and the scheduler starts it late on a busy machine).
 SLACK = timedelta(minutes=5)
+
+#: The longest a client goes without an evaluation pass (:mod:`monitor.app.due`): asked about
+#: now, ``relmon health`` shows it as of that pass for at most this long (and an interval).
+REFRESH = timedelta(hours=6)
 
 #: The modules that turn a client's report into its row: another version may give another row.
 _ROW_CODE = ("kept.py", "rows.py", "views.py", "trends.py")
@@ -196,7 +199,10 @@ def _save(
         if name in inputs.mail  # a client not configured (any more) is computed, not kept
     ]
     engine = runtime.store.engine
-    kept.save(engine, rows, also_keep=evaluation_lag(engine)[0])
+    if not rows:
+        return
+    last = evaluated.read(engine, list(found) if len(found) <= FEW_CLIENTS else None)
+    kept.save(engine, rows, also_keep={name: e.evaluated_at for name, e in last.items()})
 
 
 def keep_evaluated(
@@ -220,28 +226,60 @@ def keep_evaluated(
     return reports
 
 
-def answer_instant(runtime: Runtime, now: datetime) -> datetime:
-    """The instant to answer for when asked about ``now``: the daemon's last evaluation pass
-    while it is recent (no older than the evaluation interval, with some slack) and no mail has
-    been stored since; otherwise ``now`` itself."""
-    evaluated, stored = evaluation_lag(runtime.store.engine)
-    if evaluated is None or evaluated > now:
-        return now
-    recent = timedelta(minutes=runtime.config.daemon.evaluate_minutes) + SLACK
-    if now - evaluated > recent or (stored is not None and stored > evaluated):
-        return now
-    return evaluated
+def latest_answers(
+    runtime: Runtime,
+    now: datetime,
+    view: str,
+    names: Sequence[str],
+    compute: Callable[[list[str]], Mapping[str, T]],
+) -> dict[str, T]:
+    """Each of ``names``' answer to ``view`` asked about ``now``: the answer kept by the
+    client's last evaluation pass while it still stands (nothing it was computed from has
+    changed, none of its findings can have changed with the time, and it is no older than
+    :data:`REFRESH` and an evaluation interval), the others as :func:`kept_answers` gives them
+    at ``now``. Each answer carries its own instant (``as_of``)."""
+    engine = runtime.store.engine
+    few = len(names) <= FEW_CLIENTS
+    state = evaluated.read(engine, names if few else None)
+    reach = REFRESH + timedelta(minutes=runtime.config.daemon.evaluate_minutes) + SLACK
+    instants = {
+        name: e.evaluated_at
+        for name in names
+        if (e := state.get(name)) is not None
+        and e.evaluated_at <= now < e.due_at
+        and now - e.evaluated_at <= reach
+    }
+    stored = kept.read_at(engine, view, instants)
+    quick = taken(runtime, now, list(stored), mail=False)
+    answers: dict[str, T] = {}
+    unsure = []
+    for name, answer in stored.items():
+        if answer.settings != quick.settings_of(view, name):
+            continue
+        if quick.counter is not None and answer.counter == quick.counter:
+            answers[name] = cast(T, decode(answer.body))
+        else:
+            unsure.append(name)
+    if unsure:
+        inputs = taken(runtime, now, unsure)
+        for name in unsure:
+            if stored[name].fingerprint == inputs.fingerprint(view, name):
+                answers[name] = cast(T, decode(stored[name].body))
+    rest = [name for name in names if name not in answers]
+    if rest:
+        answers.update(kept_answers(runtime, now, view, rest, compute))
+    return {name: answers[name] for name in names}
 
 
 __all__ = [
     "DEFAULT_TIMELINE",
     "Inputs",
-    "answer_instant",
     "decode",
     "detail_view",
     "encode",
     "health_view",
     "keep_evaluated",
     "kept_answers",
+    "latest_answers",
     "taken",
 ]

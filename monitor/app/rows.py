@@ -165,6 +165,14 @@ class HealthRow(TypedDict):
 
     name: Annotated[str, Doc()]
     owner: Annotated[str, Doc()]
+    as_of: Annotated[
+        datetime,
+        Doc(
+            "the instant this row describes: the document's `as_of`, or, asked about now, "
+            "relmon's last evaluation of the client when nothing that changes it happened since",
+            type="instant",
+        ),
+    ]
     health: Annotated[
         int | None,
         Doc("null: too little history (fewer than three messages)", type="integer 0–100 or null"),

@@ -20,7 +20,7 @@ from functools import cache
 from pathlib import Path
 
 import monitor
-from monitor.app.evaluation import Evaluation, prepare
+from monitor.app.evaluation import SOME_CLIENTS, Evaluation, prepare
 from monitor.app.runtime import Runtime
 from monitor.config import Config
 from monitor.core.analysis import ClientHistory, DayHealth, day_ends, health_at
@@ -132,7 +132,8 @@ def _points(
     names = list(evaluation.histories)
     past = [day for day in days if day < evaluation.as_of]
     engine = runtime.store.engine
-    stored = day_health.read(engine, past, names if len(names) <= _FEW_CLIENTS else None)
+    some = len(names) <= _FEW_CLIENTS or len(names) * SOME_CLIENTS <= len(runtime.config.clients)
+    stored = day_health.read(engine, past, names if some else None)
     bases = config_fingerprints(runtime.config, set(names))
     fresh: list[day_health.StoredDay] = []
     result: dict[str, list[DayHealth]] = {}

@@ -9,10 +9,16 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
 from typing import Literal
 
+from monitor.app.due import batches
 from monitor.app.evaluation import Evaluation, prepare
-from monitor.app.kept import DEFAULT_TIMELINE, detail_view, health_view, kept_answers
+from monitor.app.kept import (
+    DEFAULT_TIMELINE,
+    detail_view,
+    health_view,
+    kept_answers,
+    latest_answers,
+)
 from monitor.app.rows import (
-    AlertsFreshness,
     AwaitingMessage,
     ClientDetail,
     ClientRow,
@@ -35,7 +41,6 @@ from monitor.core.gaps import GapStats
 from monitor.core.health import COMMON_ADVICE
 from monitor.core.model import Direction
 from monitor.core.records import Record
-from monitor.store.alerting import evaluation_lag
 from monitor.store.queries import suggest_clients
 
 TREND_DAYS = 30
@@ -179,6 +184,7 @@ def health_row(
     return {
         "name": report.client,
         "owner": report.owner,
+        "as_of": report.now,
         "health": report.health.score,
         "components": report.health.components,
         "trend": trend,
@@ -236,16 +242,24 @@ def _worst_first(row: HealthRow) -> tuple[int, int, float, str]:
     return (rank, 1 if score is None else 0, score if score is not None else 101, row["name"])
 
 
-def health(runtime: Runtime, as_of: datetime, *, trend_days: int = TREND_DAYS) -> list[HealthRow]:
-    """One row per client, worst first: kept rows where they still hold, the rest computed."""
+def health(
+    runtime: Runtime, as_of: datetime, *, trend_days: int = TREND_DAYS, latest: bool = False
+) -> list[HealthRow]:
+    """One row per client, worst first: kept rows where they still hold, the rest computed.
+    ``latest``: asked about now, a client's row may be its last evaluation's (its ``as_of``)."""
 
     def compute(names: list[str]) -> dict[str, HealthRow]:
         wanted = set(names)
         clients = [c for c in runtime.config.clients if c.name in wanted]
-        return computed_health(runtime, prepare(runtime, as_of, clients=clients), trend_days)
+        rows: dict[str, HealthRow] = {}
+        for batch in batches(clients):  # memory bounded by clients, not by the store
+            evaluation = prepare(runtime, as_of, clients=batch)
+            rows.update(computed_health(runtime, evaluation, trend_days))
+        return rows
 
     names = [c.name for c in runtime.config.clients]
-    rows = kept_answers(runtime, as_of, health_view(trend_days), names, compute)
+    answers = latest_answers if latest else kept_answers
+    rows = answers(runtime, as_of, health_view(trend_days), names, compute)
     return sorted(rows.values(), key=_worst_first)
 
 
@@ -281,30 +295,16 @@ def row_of(history: ClientHistory, report: ClientReport, points: Sequence[DayHea
     return health_row(report, trend_points(points, ours.zone), ours.day_seconds())
 
 
-def alerts_freshness(runtime: Runtime, as_of: datetime, client: str | None) -> AlertsFreshness:
-    """Whether alerts were evaluated since the newest mail was stored; when not, how many
-    conditions would fire now (what ``relmon health`` lists), evaluated without storing or
-    sending anything."""
-    evaluated, stored = evaluation_lag(runtime.store.engine)
-    stale = stored is not None and (evaluated is None or evaluated < stored)
-    would_fire = None
-    if stale:
-        evaluation = prepare(runtime, as_of)
-        names = [client] if client is not None else list(evaluation.histories)
-        would_fire = sum(len(evaluation.report(name, as_of).firing) for name in names)
-    return {
-        "at": evaluated,
-        "newest_mail_stored_at": stored,
-        "stale": stale,
-        "would_fire": would_fire,
-    }
-
-
 def client_detail(
-    runtime: Runtime, name: str, as_of: datetime, *, timeline: int = DEFAULT_TIMELINE
+    runtime: Runtime,
+    name: str,
+    as_of: datetime,
+    *,
+    timeline: int = DEFAULT_TIMELINE,
+    latest: bool = False,
 ) -> ClientDetail:
     """Everything about one client: measures, a timeline of recent messages, why each alert
-    fires (kept, and read back while it holds)."""
+    fires (kept, and read back while it holds; ``latest`` as for :func:`health`)."""
     client = runtime.config.client(name)
     if client is None:
         raise KeyError(name)
@@ -315,7 +315,8 @@ def client_detail(
         history = evaluation.histories[client.name]
         return {client.name: detail(history, reports[client.name], points[client.name], timeline)}
 
-    return kept_answers(runtime, as_of, detail_view(timeline), [client.name], compute)[client.name]
+    answers = latest_answers if latest else kept_answers
+    return answers(runtime, as_of, detail_view(timeline), [client.name], compute)[client.name]
 
 
 def detail(

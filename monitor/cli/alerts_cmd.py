@@ -83,7 +83,7 @@ def alerts_group(
         return
     from monitor.alerts.outbox import problems
     from monitor.alerts.store import events_of, listing
-    from monitor.app.views import alerts_freshness
+    from monitor.app.freshness import alerts_freshness
 
     runtime = app.runtime()
     name = named_client(runtime.config, client).name if client is not None else None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 
@@ -20,6 +22,9 @@ from monitor.cli.common import (
 from monitor.cli.completion import complete_client
 from monitor.cli.health_table import TOO_LITTLE, health_table
 from monitor.cli.health_view import CRITICAL_EXIT, print_health, wanted_owner
+
+if TYPE_CHECKING:
+    from monitor.app.rows import HealthRow
 
 
 @click.command("health")
@@ -62,8 +67,9 @@ def health(
     brackets); our median reply time over 30 days; the client's tone over 30 days; its
     pattern. A narrow terminal shows the most important columns and names the rest.
 
-    Asked about now, it answers as of the daemon's last evaluation while that is recent and
-    no mail has been stored since: the answer the alerts were given, kept, not recomputed.
+    Asked about now, a client is shown as of the daemon's last evaluation of it while nothing
+    that changes it has been stored since and its alerts cannot have changed (at most six
+    hours): the answer the alerts were given, kept, not recomputed. A line says so.
 
     Exit status: 0, or with --check 3 when a client shown has a critical alert.
 
@@ -75,31 +81,53 @@ def health(
         relmon health --owner chloe --check || echo "a client needs attention"
         relmon health --as-of 2026-09-30 --json
     """
-    from monitor.app.kept import answer_instant
     from monitor.app.views import health as health_rows
 
-    when = as_of or answer_instant(app.runtime(), app.now)
     wanted = wanted_owner(app.config, owner, mine)
-    rows = health_rows(app.runtime(), when)
+    rows = health_rows(app.runtime(), as_of or app.now, latest=as_of is None)
     if wanted is not None:
         rows = [row for row in rows if wanted.owns(row["owner"])]
+    when = _described(rows, as_of or app.now)
     if as_json:
         emit_json({"schema": "relmon/health/v1", "as_of": when, "clients": rows})
     elif not app.config.clients:
         click.echo(no_clients_hint(app.config))
     else:
         print_health(app.config, rows, when, wanted, wide=wide)
-        if when < app.now and as_of is None:
-            _evaluated_note(app.now - when)
+        if as_of is None:
+            _evaluated_note([row["as_of"] for row in rows], app.now)
     if check and any(a["severity"] == "critical" for row in rows for a in row["alerts"]):
         sys.exit(CRITICAL_EXIT)
 
 
-def _evaluated_note(age: timedelta) -> None:
-    minutes = round(age.total_seconds() / 60)
+def _described(rows: Sequence[HealthRow], asked: datetime) -> datetime:
+    """The instant a whole answer describes: its rows' when they share one, else the one
+    asked about (each row then carries its own)."""
+    instants = {row["as_of"] for row in rows}
+    return instants.pop() if len(instants) == 1 else asked
+
+
+def _evaluated_note(instants: Sequence[datetime], now: datetime) -> None:
+    """Under an answer about now, what is as of an earlier evaluation pass, and how old."""
+    earlier = [at for at in instants if at < now]
+    if not earlier:
+        return
+    minutes = round((now - min(earlier)).total_seconds() / 60)
+    if len(earlier) == len(instants) and len(set(earlier)) == 1:
+        click.echo(
+            f"As of relmon's last evaluation, {minutes} min ago; nothing has been stored since. "
+            "--as-of asks about another instant."
+        )
+        return
+    shown = (
+        "As of relmon's last evaluation of each client"
+        if len(earlier) == len(instants)
+        else f"{len(earlier)} of {len(instants)} clients are as of relmon's last evaluation of each"
+    )
     click.echo(
-        f"As of relmon's last evaluation, {minutes} min ago; nothing has been stored since. "
-        "--as-of asks about another instant."
+        f"{shown}, the oldest {minutes} min ago: "
+        "nothing that changes them has been stored since, and their alerts cannot have changed; "
+        "waits and silences have moved on by that much. --as-of asks about another instant."
     )
 
 
@@ -121,18 +149,19 @@ def client(app: App, name: str, as_json: bool, as_of: datetime | None, timeline:
         relmon client kestrel --timeline 10
         relmon client orchard --as-of 2026-11-20 --json
     """
-    from monitor.app.kept import answer_instant
     from monitor.app.views import client_detail
 
     runtime = app.runtime()
-    when = as_of or answer_instant(runtime, app.now)
-    data = client_detail(runtime, named_client(runtime.config, name).name, when, timeline=timeline)
+    chosen = named_client(runtime.config, name).name
+    asked = as_of or app.now
+    data = client_detail(runtime, chosen, asked, timeline=timeline, latest=as_of is None)
+    when = data["as_of"]
     if as_json:
         emit_json({"schema": "relmon/client/v1", "as_of": when, "client": data})
         return
     print_client(data, app.config.team.tz, when)
-    if when < app.now and as_of is None:
-        _evaluated_note(app.now - when)
+    if as_of is None:
+        _evaluated_note([when], app.now)
 
 
 __all__ = ["TOO_LITTLE", "client", "health", "health_table", "print_client", "register"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from monitor.core import detectors
@@ -56,6 +56,8 @@ class ClientReport:
     findings: tuple[Finding, ...]
     health: Health
     pattern: PatternResult
+    #: The facts the report was read from (what :func:`monitor.core.due.next_change` reads too).
+    facts: ClientFacts | None = field(default=None, repr=False, compare=False)
 
     def finding(self, kind: detectors.Kind) -> Finding:
         return next(f for f in self.findings if f.kind is kind)
@@ -185,6 +187,7 @@ def analyse(history: ClientHistory, now: datetime) -> ClientReport:
         findings=findings,
         health=health,
         pattern=pattern,
+        facts=facts,
     )
 
 

@@ -8,7 +8,7 @@ answer.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -78,24 +78,44 @@ def counter(engine: sa.Engine) -> int | None:
     return int(value) if value is not None else None
 
 
+#: A kept answer's columns, in the order of :class:`KeptAnswer`'s fields.
+_ANSWER = (
+    kept_answers.c.view,
+    kept_answers.c.client,
+    kept_answers.c.at,
+    kept_answers.c.fingerprint,
+    kept_answers.c.body,
+    kept_answers.c.settings,
+    kept_answers.c.counter,
+)
+
+
 def read(
     engine: sa.Engine, view: str, at: datetime, clients: Collection[str] | None = None
 ) -> dict[str, KeptAnswer]:
     """The answers kept for ``view`` at the instant ``at``, by client."""
-    query = sa.select(
-        kept_answers.c.view,
-        kept_answers.c.client,
-        kept_answers.c.at,
-        kept_answers.c.fingerprint,
-        kept_answers.c.body,
-        kept_answers.c.settings,
-        kept_answers.c.counter,
-    ).where(kept_answers.c.view == view, kept_answers.c.at == at)
+    query = sa.select(*_ANSWER).where(kept_answers.c.view == view, kept_answers.c.at == at)
     if clients is not None:
         query = query.where(kept_answers.c.client.in_(sorted(clients)))
     with reading(engine) as connection:
         rows = connection.execute(query).all()
     return {row.client: KeptAnswer(*row) for row in rows}
+
+
+def read_at(
+    engine: sa.Engine, view: str, instants: Mapping[str, datetime]
+) -> dict[str, KeptAnswer]:
+    """The answers kept for ``view``, each client's at its own instant."""
+    if not instants:
+        return {}
+    pairs = sorted(instants.items())
+    query = sa.select(*_ANSWER).where(
+        kept_answers.c.view == view,
+        sa.tuple_(kept_answers.c.client, kept_answers.c.at).in_(pairs),
+    )
+    with reading(engine) as connection:
+        rows = connection.execute(query).all()
+    return {row.client: KeptAnswer(*row) for row in rows if instants[row.client] == row.at}
 
 
 def renew(engine: sa.Engine, view: str, at: datetime, clients: Sequence[str], counter: int) -> None:
@@ -116,28 +136,17 @@ def renew(engine: sa.Engine, view: str, at: datetime, clients: Sequence[str], co
 
 
 def save(
-    engine: sa.Engine, answers: Sequence[KeptAnswer], *, also_keep: datetime | None = None
+    engine: sa.Engine, answers: Sequence[KeptAnswer], *, also_keep: Mapping[str, datetime]
 ) -> bool:
     """Keep these answers, each in place of its client's earlier ones for the same view, except
-    those at ``also_keep`` (the last evaluation pass's, which questions about now read); whether
-    they were kept."""
+    the client's at ``also_keep`` (its last evaluation's, which questions about now read);
+    whether they were kept."""
     if not answers:
         return True
-    instants = [a.at for a in answers] + ([also_keep] if also_keep is not None else [])
     try:
         with engine.begin() as connection:
             for view in sorted({a.view for a in answers}):
-                clients = sorted({a.client for a in answers if a.view == view})
-                connection.execute(
-                    sa.delete(kept_answers).where(
-                        kept_answers.c.view == view,
-                        kept_answers.c.client.in_(clients),
-                        sa.or_(
-                            kept_answers.c.at.not_in(instants),
-                            kept_answers.c.at.in_([a.at for a in answers]),
-                        ),
-                    )
-                )
+                _make_room(connection, view, [a for a in answers if a.view == view], also_keep)
             connection.execute(
                 sa.insert(kept_answers),
                 [
@@ -160,4 +169,26 @@ def save(
     return True
 
 
-__all__ = ["KeptAnswer", "Revisions", "counter", "read", "renew", "revisions", "save"]
+def _make_room(
+    connection: sa.Connection,
+    view: str,
+    answers: Sequence[KeptAnswer],
+    also_keep: Mapping[str, datetime],
+) -> None:
+    """Remove the answers these replace, and their clients' older ones but the one at
+    ``also_keep``; one statement per group of clients kept alike (a pass keeps hundreds)."""
+    groups: dict[tuple[datetime, datetime | None], list[str]] = {}
+    for answer in answers:
+        groups.setdefault((answer.at, also_keep.get(answer.client)), []).append(answer.client)
+    for (at, keep), clients in groups.items():
+        instants = [at] if keep is None else [at, keep]
+        connection.execute(
+            sa.delete(kept_answers).where(
+                kept_answers.c.view == view,
+                kept_answers.c.client.in_(sorted(clients)),
+                sa.or_(kept_answers.c.at.not_in(instants), kept_answers.c.at == at),
+            )
+        )
+
+
+__all__ = ["KeptAnswer", "Revisions", "counter", "read", "read_at", "renew", "revisions", "save"]

@@ -378,6 +378,18 @@ kept_answers = sa.Table(
     sa.Column("counter", sa.BigInteger),  # SQLite's revision counter when fingerprinted
 )
 
+# Each client's last evaluation pass, and when it is next due (migration 0018).
+evaluated_clients = sa.Table(
+    "evaluated_clients",
+    metadata,
+    sa.Column("client", sa.String(300), primary_key=True),
+    sa.Column("evaluated_at", UTCDateTime, nullable=False),
+    sa.Column("due_at", UTCDateTime, nullable=False),
+    sa.Column("fingerprint", sa.String(32), nullable=False),  # its inputs at evaluated_at
+    sa.Column("settings", sa.String(32), nullable=False),  # their configuration and code part
+    sa.Column("counter", sa.BigInteger),  # SQLite's revision counter when fingerprinted
+)
+
 # SQLite's source of message revisions: one row, counted up by the triggers of migration 0015.
 # PostgreSQL takes them from a sequence and leaves this table empty of use.
 revision_counter = sa.Table(

@@ -1,0 +1,172 @@
+"""Which clients an evaluation pass reads and analyses: those that changed, or are due.
+
+A client's findings at an instant depend on its records, its configuration, our away periods
+and the time. So after a client's evaluation, the pass leaves it alone until one of these:
+
+- **its inputs change**: mail stored, changed or expunged, a re-analysis, another threshold, a
+  new version of relmon, an out-of-office reply of its owner (its fingerprint, as the kept
+  answers take it, :mod:`monitor.app.kept`);
+- **time alone can change a finding**: a reply gap or a silence crossing a threshold, a message
+  leaving a window (:func:`monitor.core.due.next_change`, which may come early, never late);
+- **an alert wakes**: a snooze ends, a resolved alert's cool-down passes while its condition may
+  still hold (the owner can snooze or resolve at any time, so this is read at each pass);
+- **its kept answers grow old**: ``relmon health`` shows a client not evaluated since as of its
+  last evaluation, and its figures (waits, silent days) move with the time even while its
+  alerts cannot. Each client is evaluated again within :data:`REFRESH`, staggered by name so
+  the refreshes of a large portfolio spread over the passes instead of falling on one.
+
+The findings, and so the alerts, are the same as evaluating every client at every pass; the
+only thing allowed to lag is the wording of a firing alert's explanation, by up to
+:data:`REFRESH`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from monitor.app.evaluation import Evaluation
+from monitor.app.kept import REFRESH, Inputs, taken
+from monitor.app.runtime import Runtime
+from monitor.config import Client
+from monitor.core.analysis import ClientReport
+from monitor.core.due import next_change
+from monitor.store import evaluated
+
+#: The fingerprint of what a client's evaluation reads (see :class:`monitor.app.kept.Inputs`).
+EVALUATION = "evaluation"
+
+
+def refresh_after(name: str) -> timedelta:
+    """The client's own refresh interval: fixed per name, between half of :data:`REFRESH`
+    and all of it."""
+    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
+    share = int.from_bytes(digest, "big") / 2**64
+    return REFRESH * (0.5 + share / 2)
+
+
+#: A pass (or a question computing many clients) reads and analyses about this many clients at a
+#: time, so its memory is bounded by the clients, not by the size of the store.
+BATCH = 50
+
+
+def batches(clients: Sequence[Client], size: int = BATCH) -> Iterator[list[Client]]:
+    """``clients`` in batches of about ``size``, an owner's clients never split (a first
+    evaluation sends each owner one summary of them)."""
+    by_owner: dict[str, list[Client]] = {}
+    for client in clients:
+        by_owner.setdefault(client.owner, []).append(client)
+    batch: list[Client] = []
+    for owned in by_owner.values():
+        if batch and len(batch) + len(owned) > size:
+            yield batch
+            batch = []
+        batch += owned
+    if batch:
+        yield batch
+
+
+def _holds(last: evaluated.Evaluated | None, quick: Inputs, now: datetime) -> bool:
+    """Whether the client's last evaluation still stands without reading any index: nothing is
+    due, nothing in the store changed since (SQLite's counter), the same configuration."""
+    return (
+        last is not None
+        and last.evaluated_at <= now < last.due_at
+        and quick.counter is not None
+        and last.counter == quick.counter
+        and last.settings == quick.settings_of(EVALUATION, last.client)
+    )
+
+
+def _woken(runtime: Runtime, state: Mapping[str, evaluated.Evaluated], now: datetime) -> set[str]:
+    """Clients with an alert the lifecycle moves on its own since their last evaluation."""
+    if not state:
+        return set()
+    cooldowns = {c.name: timedelta(days=c.thresholds.cooldown_days) for c in runtime.config.clients}
+    longest = max(cooldowns.values(), default=timedelta(0))
+    oldest = min(s.evaluated_at for s in state.values())
+    found = set()
+    for alert in evaluated.sleepers(runtime.store.engine, oldest - longest):
+        last = state.get(alert.client)
+        if last is None or alert.client not in cooldowns:
+            continue
+        if alert.snoozed_until is not None:
+            wake = alert.snoozed_until
+        elif alert.resolved_at is not None:
+            wake = alert.resolved_at + cooldowns[alert.client]
+        else:
+            continue
+        if last.evaluated_at < wake <= now:
+            found.add(alert.client)
+    return found
+
+
+def to_evaluate(runtime: Runtime, now: datetime) -> tuple[list[Client], Inputs]:
+    """The clients a pass at ``now`` evaluates, and their inputs (taken before any record is
+    read, as :func:`monitor.app.kept.keep_evaluated` needs them)."""
+    clients = runtime.config.clients
+    state = evaluated.read(runtime.store.engine)
+    quick = taken(runtime, now, mail=False)
+    woken = _woken(runtime, state, now)
+    unsure = [
+        c.name for c in clients if c.name in woken or not _holds(state.get(c.name), quick, now)
+    ]
+    inputs = taken(runtime, now, unsure)
+    chosen = []
+    for client in clients:
+        if client.name not in unsure:
+            continue
+        last = state.get(client.name)
+        if (
+            client.name in woken
+            or last is None
+            or not last.evaluated_at <= now < last.due_at
+            or last.fingerprint != inputs.fingerprint(EVALUATION, client.name)
+        ):
+            chosen.append(client)
+    return chosen, inputs
+
+
+def record_evaluated(
+    runtime: Runtime,
+    evaluation: Evaluation,
+    reports: Mapping[str, ClientReport],
+    inputs: Inputs,
+    transaction: Callable[[], AbstractContextManager[sa.Connection]],
+) -> None:
+    """Each evaluated client's instant, inputs and next due instant, written in ``transaction``
+    (fenced by the pass's lease, where there is one)."""
+    now = evaluation.as_of
+    rows = []
+    for name, history in evaluation.histories.items():
+        if name not in inputs.settings:
+            continue
+        facts = reports[name].facts if name in reports else None
+        due = min(next_change(history, now, facts=facts), now + refresh_after(name))
+        rows.append(
+            evaluated.Evaluated(
+                client=name,
+                evaluated_at=now,
+                due_at=due,
+                fingerprint=inputs.fingerprint(EVALUATION, name),
+                settings=inputs.settings_of(EVALUATION, name),
+                counter=inputs.counter,
+            )
+        )
+    with transaction() as connection:
+        evaluated.record(connection, rows)
+
+
+__all__ = [
+    "BATCH",
+    "EVALUATION",
+    "REFRESH",
+    "batches",
+    "record_evaluated",
+    "refresh_after",
+    "to_evaluate",
+]

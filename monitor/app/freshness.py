@@ -1,0 +1,32 @@
+"""Whether the stored alerts reflect the stored mail (``relmon alerts``' heading)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from monitor.app.evaluation import prepare
+from monitor.app.rows import AlertsFreshness
+from monitor.app.runtime import Runtime
+from monitor.store.alerting import evaluation_lag
+
+
+def alerts_freshness(runtime: Runtime, as_of: datetime, client: str | None) -> AlertsFreshness:
+    """Whether alerts were evaluated since the newest mail was stored; when not, how many
+    conditions would fire now (what ``relmon health`` lists), evaluated without storing or
+    sending anything."""
+    evaluated, stored = evaluation_lag(runtime.store.engine)
+    stale = stored is not None and (evaluated is None or evaluated < stored)
+    would_fire = None
+    if stale:
+        evaluation = prepare(runtime, as_of)
+        names = [client] if client is not None else list(evaluation.histories)
+        would_fire = sum(len(evaluation.report(name, as_of).firing) for name in names)
+    return {
+        "at": evaluated,
+        "newest_mail_stored_at": stored,
+        "stale": stale,
+        "would_fire": would_fire,
+    }
+
+
+__all__ = ["alerts_freshness"]

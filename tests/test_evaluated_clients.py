@@ -1,0 +1,353 @@
+"""An evaluation pass reads and analyses only the clients that changed or are due, and the
+alerts come out exactly as if it had evaluated every client at every pass; asked about now,
+`relmon health` shows a client not evaluated since as of its last evaluation, and says so."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from monitor.alerts.store import Action, act
+from monitor.app import alerting, due, views
+from monitor.app.alerting import evaluate_alerts
+from monitor.app.kept import REFRESH
+from monitor.cli import cli
+from monitor.config import load_config_text
+from monitor.store import evaluated
+from monitor.store.schema import alerts, evaluated_clients
+from tests.factories import BEN, CONFIG, JANA
+from tests.scenario import LONDON, Scenario, at
+
+ACME = "Acme Logistics"
+FALKENBERG = "Falkenberg Maschinenbau"
+MONDAY = at("2026-06-01 08:00").astimezone(UTC)
+
+
+def _evaluated_clients(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The clients each evaluation pass reads and analyses."""
+    passes: list[list[str]] = []
+    real = alerting.to_evaluate
+
+    def counting(runtime, now):  # type: ignore[no-untyped-def]
+        chosen, inputs = real(runtime, now)
+        passes.append(sorted(c.name for c in chosen))
+        return chosen, inputs
+
+    monkeypatch.setattr(alerting, "to_evaluate", counting)
+    return passes
+
+
+def _acme_weekly(s: Scenario) -> None:
+    """Acme asks each Monday and hears back the next morning."""
+    for day in ("01", "08", "15"):
+        asked = s.client_writes(
+            f"2026-06-{day} 10:00",
+            f"Warehouse figures for week {day}",
+            "Hi Alice, could you send the updated warehouse figures for the board pack? "
+            "Thanks, Dana",
+        )
+        s.we_reply(
+            asked,
+            f"2026-06-{int(day) + 1:02d} 09:30",
+            "Hi Dana, attached are this week's figures. Best, Alice",
+        )
+
+
+def _falkenberg_asks(s: Scenario, when: str) -> None:
+    s.client_writes(
+        when,
+        "Angebot Wartungsvertrag",
+        "Dear Ben, could you send us the maintenance contract offer before our budget meeting? "
+        "Regards, Jana",
+        frm=JANA,
+        to=BEN,
+    )
+
+
+def test_a_pass_with_nothing_new_and_nothing_due_evaluates_no_client(
+    tmp_path, analyzer, monkeypatch
+) -> None:
+    s = Scenario(tmp_path, analyzer)
+    _acme_weekly(s)
+    s.evaluation(MONDAY)  # threaded
+    first = at("2026-06-17 12:00").astimezone(UTC)
+    passes = _evaluated_clients(monkeypatch)
+    evaluate_alerts(s.runtime, now=first)
+    evaluate_alerts(s.runtime, now=first + timedelta(minutes=15))
+    kept = evaluated.read(s.runtime.store.engine)
+    s.close()
+
+    assert passes == [[ACME, FALKENBERG], []]
+    assert {name: row.evaluated_at for name, row in kept.items()} == {
+        ACME: first,
+        FALKENBERG: first,
+    }
+
+
+def test_new_mail_makes_the_next_pass_evaluate_only_its_client(
+    tmp_path, analyzer, monkeypatch
+) -> None:
+    s = Scenario(tmp_path, analyzer)
+    _acme_weekly(s)
+    s.evaluation(MONDAY)
+    first = at("2026-06-17 12:00").astimezone(UTC)
+    passes = _evaluated_clients(monkeypatch)
+    evaluate_alerts(s.runtime, now=first)
+    _falkenberg_asks(s, "2026-06-17 12:05")
+    evaluate_alerts(s.runtime, now=first + timedelta(minutes=15))
+    s.close()
+
+    assert passes == [[ACME, FALKENBERG], [FALKENBERG]]
+
+
+def test_a_reply_overdue_by_the_clock_alone_is_alerted_at_the_first_pass_after_it(
+    tmp_path, analyzer, monkeypatch
+) -> None:
+    """Nothing is stored after the request: the pass that crosses the 16 working hours finds
+    the client due, and the alert opens there, not at the next refresh."""
+    s = Scenario(tmp_path, analyzer)
+    _falkenberg_asks(s, "2026-06-22 09:00")  # a Monday
+    s.evaluation(MONDAY)
+    passes = _evaluated_clients(monkeypatch)
+    opened = {}
+    now = at("2026-06-22 09:30").astimezone(UTC)
+    while now < at("2026-06-25 12:00").astimezone(UTC):
+        report = evaluate_alerts(s.runtime, now=now)
+        for event in report.events:
+            opened.setdefault((event["kind"], event["event"], event["severity"]), now)
+        now += timedelta(minutes=15)
+    s.close()
+
+    # Working days 09:00-17:30 (8.5 h): 16 working hours from Monday 09:00 end on Tuesday at
+    # 16:30, 24 on Wednesday at 16:00; each is a pass of its own.
+    assert opened[("unanswered", "opened", "warning")] == at("2026-06-23 16:30").astimezone(UTC)
+    assert opened[("unanswered", "worsened", "critical")] == at("2026-06-24 16:00").astimezone(UTC)
+    # Most passes between evaluate no client at all.
+    assert sum(1 for p in passes if not p) > len(passes) * 0.8
+
+
+def test_a_snooze_that_ends_wakes_the_client_at_the_pass_after_it(
+    tmp_path, analyzer, monkeypatch
+) -> None:
+    s = Scenario(tmp_path, analyzer)
+    _falkenberg_asks(s, "2026-06-22 09:00")
+    s.evaluation(MONDAY)
+    engine = s.runtime.store.engine
+    warned = at("2026-06-23 17:30").astimezone(UTC)
+    evaluate_alerts(s.runtime, now=warned)
+    with engine.connect() as connection:
+        alert_id = connection.execute(sa.select(alerts.c.id)).scalar_one()
+    act(engine, alert_id, Action.SNOOZE, warned, by="ben", until=warned + timedelta(hours=1))
+    passes = _evaluated_clients(monkeypatch)
+    evaluate_alerts(s.runtime, now=warned + timedelta(minutes=30))
+    woke = evaluate_alerts(s.runtime, now=warned + timedelta(hours=1, minutes=5))
+    s.close()
+
+    assert passes[0] == []
+    assert FALKENBERG in passes[1]
+    assert [e["event"] for e in woke.events if e["client"] == FALKENBERG] == ["snooze_ended"]
+
+
+def test_each_client_is_refreshed_within_the_refresh_interval_at_its_own_time() -> None:
+    intervals = {name: due.refresh_after(name) for name in (f"Client {n:03d}" for n in range(500))}
+
+    assert all(REFRESH / 2 <= spent <= REFRESH for spent in intervals.values())
+    assert max(intervals.values()) - min(intervals.values()) > REFRESH * 0.45  # spread out
+    assert due.refresh_after("Client 007") == due.refresh_after("Client 007")
+
+
+def test_clients_are_read_in_batches_that_never_split_an_owners_clients() -> None:
+    """Alice owns 11 clients, Ben 71 (more than a batch holds), Chloe 25."""
+    members = (
+        '[[team.members]]\nname = "Chloe Reyes"\naddress = "chloe@northwind-advisory.example"\n'
+    )
+    owners = ["alice.marsh", "ben.okafor", "chloe"] * 10 + ["ben.okafor"] * 60 + ["chloe"] * 15
+    extra = "".join(
+        f'[[clients]]\nname = "Client {n:03d}"\ndomains = ["client{n:03d}.example"]\n'
+        f'owner = "{owner}@northwind-advisory.example"\n'
+        for n, owner in enumerate(owners)
+    )
+    config = load_config_text(CONFIG.replace("[[clients]]", members + "[[clients]]", 1) + extra)
+
+    found = list(due.batches(config.clients, size=50))
+
+    names = [c.name for batch in found for c in batch]
+    assert sorted(names) == sorted(c.name for c in config.clients)
+    assert len(names) == len(set(names))
+    assert all(len({c.owner for c in batch}) == 1 for batch in found[1:])
+    assert [len(batch) for batch in found] == [11, 71, 25]
+
+
+def _write_config(tmp_path) -> str:  # type: ignore[no-untyped-def]
+    config = tmp_path / "relmon.toml"
+    config.write_text(CONFIG + f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n')
+    return str(config)
+
+
+def test_health_shows_a_client_not_evaluated_since_as_of_its_last_evaluation(
+    tmp_path, analyzer
+) -> None:
+    s = Scenario(tmp_path, analyzer)
+    _acme_weekly(s)
+    s.evaluation(MONDAY)
+    now = datetime.now(UTC)
+    earlier = now - timedelta(minutes=40)
+    evaluate_alerts(s.runtime, now=earlier)
+    _falkenberg_asks(s, (now - timedelta(minutes=20)).astimezone(LONDON).strftime("%Y-%m-%d %H:%M"))
+    evaluate_alerts(s.runtime, now=now - timedelta(minutes=10))
+    s.close()
+    config = _write_config(tmp_path)
+
+    answer = CliRunner().invoke(cli, ["--config", config, "health", "--json"])
+    table = CliRunner().invoke(cli, ["--config", config, "health"])
+
+    assert answer.exit_code == 0, answer.output
+    rows = {row["name"]: row for row in json.loads(answer.output)["clients"]}
+    assert datetime.fromisoformat(rows[ACME]["as_of"]) == earlier
+    assert datetime.fromisoformat(rows[FALKENBERG]["as_of"]) == now - timedelta(minutes=10)
+    assert (
+        "As of relmon's last evaluation of each client, the oldest 40 min ago: nothing that "
+        "changes them has been stored since" in " ".join(table.output.split())
+    )
+
+
+def test_a_client_whose_last_evaluation_is_older_than_the_refresh_is_computed_for_now(
+    tmp_path, analyzer, monkeypatch
+) -> None:
+    s = Scenario(tmp_path, analyzer)
+    _acme_weekly(s)
+    s.evaluation(MONDAY)
+    now = datetime.now(UTC)
+    evaluate_alerts(s.runtime, now=now - REFRESH - timedelta(minutes=30))
+    with s.runtime.store.engine.begin() as connection:  # nothing due since (as far as it knew)
+        connection.execute(sa.update(evaluated_clients).values(due_at=now + timedelta(days=30)))
+    s.close()
+    config = _write_config(tmp_path)
+
+    answer = CliRunner().invoke(cli, ["--config", config, "health", "--json"])
+
+    document = json.loads(answer.output)
+    assert {row["as_of"] for row in document["clients"]} == {document["as_of"]}
+    assert datetime.fromisoformat(document["as_of"]) > now - timedelta(minutes=1)
+
+
+def test_a_client_due_is_never_shown_as_of_its_last_evaluation(tmp_path, analyzer) -> None:
+    """Its findings may have changed since: health computes it for now."""
+    s = Scenario(tmp_path, analyzer)
+    _acme_weekly(s)
+    s.evaluation(MONDAY)
+    now = datetime.now(UTC)
+    evaluate_alerts(s.runtime, now=now - timedelta(minutes=10))
+    with s.runtime.store.engine.begin() as connection:
+        connection.execute(
+            sa.update(evaluated_clients)
+            .where(evaluated_clients.c.client == ACME)
+            .values(due_at=now - timedelta(minutes=1))
+        )
+    rows = views.health(s.runtime, now, latest=True)
+    s.close()
+    table = CliRunner().invoke(cli, ["--config", _write_config(tmp_path), "health"])
+
+    as_of = {row["name"]: row["as_of"] for row in rows}
+    assert as_of == {ACME: now, FALKENBERG: now - timedelta(minutes=10)}
+    assert (
+        "1 of 2 clients are as of relmon's last evaluation of each, the oldest 10 min ago"
+        in " ".join(table.output.split())
+    )
+
+
+# ------------------------------------------------- the same alerts as evaluating everyone
+
+_MAIL = (
+    ("Warehouse figures", "Hi Alice, could you send the updated warehouse figures? Thanks, Dana"),
+    ("Invoice 4471", "Alice, this invoice is wrong again. This is unacceptable. Dana"),
+    ("Any update?", "Hi Alice, any update on the Leeds rollout? We need it by EOD. Dana"),
+    ("Thank you", "Alice, thanks a lot for the quick fix, the team is delighted. Dana"),
+)
+
+
+def _transitions(report: alerting.AlertsReport) -> list[tuple[object, ...]]:
+    return sorted(
+        (e["client"], e["kind"], e["event"], e["severity"]) for e in report.events if "client" in e
+    )
+
+
+def _replay(
+    s: Scenario,
+    mail: list[tuple[int, int, int | None]],
+    passes: list[int],
+    *,
+    everyone: bool,
+) -> list[tuple[int, list[tuple[object, ...]]]]:
+    """Mail arriving at its hour, passes at theirs; every pass's alert transitions. With
+    ``everyone``, each pass forgets what it knew and evaluates every client."""
+    start = at("2026-06-01 08:00")
+    pending = sorted(
+        [(hour, "client", n, index) for index, (hour, n, _) in enumerate(mail)]
+        + [
+            (hour + answer, "us", n, index)
+            for index, (hour, n, answer) in enumerate(mail)
+            if answer is not None
+        ]
+    )
+    sent: dict[int, object] = {}
+    seen = []
+    for hour in passes:
+        while pending and pending[0][0] <= hour:
+            when, who, n, index = pending.pop(0)
+            text = (start + timedelta(hours=when)).strftime("%Y-%m-%d %H:%M")
+            subject, body = _MAIL[n]
+            if who == "client":
+                sent[index] = s.client_writes(text, f"{subject} ({index})", body)
+            else:
+                s.we_reply(sent[index], text, "Hi Dana, done and sent over. Best, Alice")  # type: ignore[arg-type]
+        if everyone:
+            with s.runtime.store.engine.begin() as connection:
+                connection.execute(sa.delete(evaluated_clients))
+        now = (start + timedelta(hours=hour)).astimezone(UTC)
+        seen.append((hour, _transitions(evaluate_alerts(s.runtime, now=now))))
+    return seen
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=5,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    mail=st.lists(
+        st.tuples(
+            st.integers(0, 24 * 20),
+            st.sampled_from(range(len(_MAIL))),
+            st.one_of(st.none(), st.integers(1, 96)),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    steps=st.lists(st.integers(1, 14), min_size=40, max_size=60),
+)
+def test_passes_of_changed_and_due_clients_alert_exactly_as_passes_of_every_client(
+    tmp_path_factory, analyzer, mail, steps
+) -> None:
+    passes = []
+    hour = 0
+    for step in steps:
+        hour += step
+        passes.append(hour)
+    skipping = Scenario(tmp_path_factory.mktemp("skipping"), analyzer)
+    everyone = Scenario(tmp_path_factory.mktemp("everyone"), analyzer)
+    try:
+        lean = _replay(skipping, mail, passes, everyone=False)
+        full = _replay(everyone, mail, passes, everyone=True)
+    finally:
+        skipping.close()
+        everyone.close()
+
+    assert lean == full
