@@ -16,12 +16,14 @@ from hypothesis import strategies as st
 from monitor.alerts.store import Action, act
 from monitor.app import alerting, due, views
 from monitor.app.alerting import evaluate_alerts
+from monitor.app.evaluation import batches
 from monitor.app.kept import REFRESH
+from monitor.app.runtime import Runtime
 from monitor.cli import cli
 from monitor.config import load_config_text
 from monitor.store import evaluated
 from monitor.store.schema import alerts, evaluated_clients
-from tests.factories import BEN, CONFIG, JANA
+from tests.factories import BEN, CONFIG, JANA, team_config
 from tests.scenario import LONDON, Scenario, at
 
 ACME = "Acme Logistics"
@@ -175,7 +177,7 @@ def test_clients_are_read_in_batches_that_never_split_an_owners_clients() -> Non
     )
     config = load_config_text(CONFIG.replace("[[clients]]", members + "[[clients]]", 1) + extra)
 
-    found = list(due.batches(config.clients, size=50))
+    found = list(batches(config.clients, size=50))
 
     names = [c.name for batch in found for c in batch]
     assert sorted(names) == sorted(c.name for c in config.clients)
@@ -351,3 +353,45 @@ def test_passes_of_changed_and_due_clients_alert_exactly_as_passes_of_every_clie
         everyone.close()
 
     assert lean == full
+
+
+def test_a_backtest_read_a_batch_at_a_time_replays_the_same_alerts(
+    tmp_path, analyzer, monkeypatch
+) -> None:
+    from monitor.app import evaluation as evaluation_mod
+    from monitor.app.backtests import backtest
+
+    s = Scenario(tmp_path, analyzer)
+    _acme_weekly(s)
+    _falkenberg_asks(s, "2026-06-03 09:15")
+    now = at("2026-06-30 17:00").astimezone(UTC)
+    s.evaluation(now)
+    whole = backtest(s.runtime, now, None)
+    monkeypatch.setattr(evaluation_mod, "BATCH", 1)  # one owner, so one client, at a time
+    batched = backtest(s.runtime, now, None)
+    s.close()
+
+    assert batched == whole
+    assert [c["name"] for c in whole["clients"]] == [ACME, FALKENBERG]
+    assert whole["totals"]["alerts"] > 0
+    assert whole["since"].date() == at("2026-06-01 10:00").date()
+
+
+def test_clients_left_alone_are_shown_as_of_their_evaluation_on_sqlite_and_postgresql(
+    store_url, analyzer, monkeypatch
+) -> None:
+    s = Scenario.__new__(Scenario)
+    s.analyzer = analyzer
+    s.runtime = Runtime.open(team_config(store_url), analyzer=analyzer)
+    _acme_weekly(s)
+    s.evaluation(MONDAY)
+    first = at("2026-06-17 12:00").astimezone(UTC)
+    evaluate_alerts(s.runtime, now=first)
+    _falkenberg_asks(s, "2026-06-17 12:05")
+    second = first + timedelta(minutes=15)
+    evaluate_alerts(s.runtime, now=second)
+    evaluate_alerts(s.runtime, now=second)  # again at once: nothing left to evaluate
+    rows = views.health(s.runtime, second + timedelta(minutes=5), latest=True)
+    s.close()
+
+    assert {row["name"]: row["as_of"] for row in rows} == {ACME: first, FALKENBERG: second}

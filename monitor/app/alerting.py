@@ -25,8 +25,8 @@ from monitor.alerts.outbox import dispatch, waiting
 from monitor.alerts.store import Condition, Route, Transition, apply, latest
 from monitor.app.channels import channels_for, enqueue_all
 from monitor.app.digests import send_digests
-from monitor.app.due import batches, record_evaluated, to_evaluate
-from monitor.app.evaluation import prepare
+from monitor.app.due import record_evaluated, to_evaluate
+from monitor.app.evaluation import batches, prepare
 from monitor.app.firstrun import dry_run, enqueue_summary, summary_entry
 from monitor.app.kept import keep_evaluated
 from monitor.app.notifications import ClientFacts, alert_note, evidence_keys

@@ -4,28 +4,35 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from monitor.app.evaluation import prepare
-from monitor.app.rows import BacktestClient, BacktestResult
+from monitor.app.evaluation import in_batches
+from monitor.app.rows import BacktestClient
+from monitor.app.rows import BacktestResult as BacktestDoc
 from monitor.app.runtime import Runtime
 from monitor.core.analysis import day_ends
+from monitor.core.backtest import BacktestResult, Fired
 from monitor.core.backtest import run as run_backtest
 from monitor.core.detectors import KINDS
+from monitor.store.queries import first_mail
 
 
-def backtest(runtime: Runtime, as_of: datetime, since: datetime | None) -> BacktestResult:
+def backtest(runtime: Runtime, as_of: datetime, since: datetime | None) -> BacktestDoc:
     """Replay the stored history day by day with the current thresholds."""
-    evaluation = prepare(runtime, as_of)
     tz = runtime.config.team.tz
-    first = min(
-        (h.records[0].date for h in evaluation.histories.values() if h.records), default=as_of
-    )
+    names = [c.name for c in runtime.config.clients]
+    first = first_mail(runtime.store.engine, as_of, names) or as_of
     start = since or max(first, as_of - timedelta(days=365))
     count = max(1, (as_of.astimezone(tz).date() - start.astimezone(tz).date()).days + 1)
     days = day_ends(as_of, count, tz)
-    result = run_backtest(list(evaluation.histories.values()), days)
+    found: dict[str, list[Fired]] = {}
+    for evaluation in in_batches(runtime, as_of):  # memory bounded by clients, not the store
+        for one in run_backtest(list(evaluation.histories.values()), days).fired:
+            found.setdefault(one.client, []).append(one)
+    everything = BacktestResult(
+        days[0], days[-1], len(days), [f for v in found.values() for f in v]
+    )
     clients: list[BacktestClient] = []
-    for name in evaluation.histories:
-        fired = [f for f in result.fired if f.client == name]
+    for name in names:
+        fired = found.get(name, [])
         clients.append(
             {
                 "name": name,
@@ -48,7 +55,7 @@ def backtest(runtime: Runtime, as_of: datetime, since: datetime | None) -> Backt
         "days": len(days),
         "clients": clients,
         "totals": {
-            "alerts": len(result.fired),
-            "per_client_per_month": round(result.per_client_month(len(clients)), 2),
+            "alerts": len(everything.fired),
+            "per_client_per_month": round(everything.per_client_month(len(clients)), 2),
         },
     }

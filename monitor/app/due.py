@@ -23,7 +23,7 @@ only thing allowed to lag is the wording of a firing alert's explanation, by up 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 
@@ -47,27 +47,6 @@ def refresh_after(name: str) -> timedelta:
     digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
     share = int.from_bytes(digest, "big") / 2**64
     return REFRESH * (0.5 + share / 2)
-
-
-#: A pass (or a question computing many clients) reads and analyses about this many clients at a
-#: time, so its memory is bounded by the clients, not by the size of the store.
-BATCH = 50
-
-
-def batches(clients: Sequence[Client], size: int = BATCH) -> Iterator[list[Client]]:
-    """``clients`` in batches of about ``size``, an owner's clients never split (a first
-    evaluation sends each owner one summary of them)."""
-    by_owner: dict[str, list[Client]] = {}
-    for client in clients:
-        by_owner.setdefault(client.owner, []).append(client)
-    batch: list[Client] = []
-    for owned in by_owner.values():
-        if batch and len(batch) + len(owned) > size:
-            yield batch
-            batch = []
-        batch += owned
-    if batch:
-        yield batch
 
 
 def _holds(last: evaluated.Evaluated | None, quick: Inputs, now: datetime) -> bool:
@@ -162,10 +141,8 @@ def record_evaluated(
 
 
 __all__ = [
-    "BATCH",
     "EVALUATION",
     "REFRESH",
-    "batches",
     "record_evaluated",
     "refresh_after",
     "to_evaluate",

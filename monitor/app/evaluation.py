@@ -7,7 +7,7 @@ pure core. The CLI, the daemon and the backtest all come through here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 
@@ -144,6 +144,36 @@ def prepare(
     return Evaluation(histories=histories, as_of=as_of)
 
 
+#: A pass (or a question computing many clients) reads and analyses about this many clients at a
+#: time, so its memory is bounded by the clients, not by the size of the store.
+BATCH = 50
+
+
+def batches(clients: Sequence[Client], size: int = BATCH) -> Iterator[list[Client]]:
+    """``clients`` in batches of about ``size``, an owner's clients never split (a first
+    evaluation sends each owner one summary of them)."""
+    by_owner: dict[str, list[Client]] = {}
+    for client in clients:
+        by_owner.setdefault(client.owner, []).append(client)
+    batch: list[Client] = []
+    for owned in by_owner.values():
+        if batch and len(batch) + len(owned) > size:
+            yield batch
+            batch = []
+        batch += owned
+    if batch:
+        yield batch
+
+
+def in_batches(
+    runtime: Runtime, as_of: datetime, clients: Sequence[Client] | None = None
+) -> Iterator[Evaluation]:
+    """``clients`` (every configured client by default) prepared a batch at a time: what a
+    question about all of them holds in memory is one batch's records, not the store's."""
+    for batch in batches(clients if clients is not None else runtime.config.clients, BATCH):
+        yield prepare(runtime, as_of, clients=batch)
+
+
 def evaluate(runtime: Runtime, as_of: datetime) -> list[ClientReport]:
     """Every configured client's report at ``as_of``."""
     return prepare(runtime, as_of).reports()
@@ -155,4 +185,12 @@ def sparkline_days(as_of: datetime, config: Config, count: int = 30) -> list[dat
     return day_ends(as_of, count, config.team.tz)
 
 
-__all__ = ["Evaluation", "evaluate", "prepare", "sparkline_days"]
+__all__ = [
+    "BATCH",
+    "Evaluation",
+    "batches",
+    "evaluate",
+    "in_batches",
+    "prepare",
+    "sparkline_days",
+]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from monitor.app.evaluation import prepare
+from monitor.app.evaluation import in_batches
 from monitor.app.rows import AlertsFreshness
 from monitor.app.runtime import Runtime
 from monitor.store.alerting import evaluation_lag
@@ -18,9 +18,12 @@ def alerts_freshness(runtime: Runtime, as_of: datetime, client: str | None) -> A
     stale = stored is not None and (evaluated is None or evaluated < stored)
     would_fire = None
     if stale:
-        evaluation = prepare(runtime, as_of)
-        names = [client] if client is not None else list(evaluation.histories)
-        would_fire = sum(len(evaluation.report(name, as_of).firing) for name in names)
+        chosen = [c for c in runtime.config.clients if client is None or c.name == client]
+        would_fire = sum(
+            len(evaluation.report(name, as_of).firing)
+            for evaluation in in_batches(runtime, as_of, chosen)
+            for name in evaluation.histories
+        )
     return {
         "at": evaluated,
         "newest_mail_stored_at": stored,

@@ -20,7 +20,7 @@ from functools import cache
 from pathlib import Path
 
 import monitor
-from monitor.app.evaluation import SOME_CLIENTS, Evaluation, prepare
+from monitor.app.evaluation import SOME_CLIENTS, Evaluation, in_batches
 from monitor.app.runtime import Runtime
 from monitor.config import Config
 from monitor.core.analysis import ClientHistory, DayHealth, day_ends, health_at
@@ -182,9 +182,12 @@ def keep_for_trends(runtime: Runtime, now: datetime) -> int:
     zone = runtime.config.team.tz
     ends = [*day_ends(now, TREND_DAYS, zone), *day_ends(now, TREND_WEEKS, zone, every=7)]
     past = sorted(day for day in set(ends) if day < now)
-    _, fresh = _points(runtime, prepare(runtime, now), past, {})
-    day_health.save(runtime.store.engine, fresh)
-    return len(fresh)
+    computed = 0
+    for evaluation in in_batches(runtime, now):  # memory bounded by clients, not by the store
+        _, fresh = _points(runtime, evaluation, past, {})
+        day_health.save(runtime.store.engine, fresh)
+        computed += len(fresh)
+    return computed
 
 
 __all__ = [

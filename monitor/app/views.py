@@ -9,8 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
 from typing import Literal
 
-from monitor.app.due import batches
-from monitor.app.evaluation import Evaluation, prepare
+from monitor.app.evaluation import Evaluation, batches, in_batches, prepare
 from monitor.app.kept import (
     DEFAULT_TIMELINE,
     detail_view,
@@ -34,6 +33,7 @@ from monitor.app.rows import (
 )
 from monitor.app.runtime import Runtime
 from monitor.app.trends import trends
+from monitor.config import Client
 from monitor.core import durations
 from monitor.core.analysis import ClientHistory, ClientReport, DayHealth, day_ends
 from monitor.core.detectors import Finding
@@ -98,31 +98,31 @@ def awaiting(report: ClientReport) -> list[AwaitingMessage]:
 
 def client_overview(runtime: Runtime, as_of: datetime) -> list[ClientRow]:
     """Per configured client: counts, last messages each way, messages awaiting our reply."""
-    evaluation = prepare(runtime, as_of)
-    rows: list[ClientRow] = []
-    for client in runtime.config.clients:
-        report = evaluation.report(client.name)
-        mine = evaluation.histories[client.name].records  # the client's mail, noise included
-        counted = [r for r in mine if r.noise is None]
-        rows.append(
-            {
-                "name": client.name,
-                "owner": client.owner,
-                "domains": list(client.domains),
-                "addresses": list(client.addresses),
-                "inbound": sum(1 for r in counted if r.direction is Direction.INBOUND),
-                "outbound": sum(1 for r in counted if r.direction is Direction.OUTBOUND),
-                "noise": len(mine) - len(counted),
-                "last_inbound": message_ref(report.last_inbound),
-                "last_outbound": message_ref(report.last_outbound),
-                "waiting_on": waiting_on(report),
-                "awaiting": awaiting(report),
-                "working_day_hours": round(
-                    evaluation.histories[client.name].context.ours.day_seconds() / 3600, 2
-                ),
-            }
-        )
-    return rows
+    clients = {client.name: client for client in runtime.config.clients}
+    rows: dict[str, ClientRow] = {}
+    for evaluation in in_batches(runtime, as_of):
+        for name, history in evaluation.histories.items():
+            rows[name] = _overview(clients[name], history, evaluation.report(name))
+    return [rows[name] for name in clients]
+
+
+def _overview(client: Client, history: ClientHistory, report: ClientReport) -> ClientRow:
+    mine = history.records  # the client's mail, noise included
+    counted = [r for r in mine if r.noise is None]
+    return {
+        "name": client.name,
+        "owner": client.owner,
+        "domains": list(client.domains),
+        "addresses": list(client.addresses),
+        "inbound": sum(1 for r in counted if r.direction is Direction.INBOUND),
+        "outbound": sum(1 for r in counted if r.direction is Direction.OUTBOUND),
+        "noise": len(mine) - len(counted),
+        "last_inbound": message_ref(report.last_inbound),
+        "last_outbound": message_ref(report.last_outbound),
+        "waiting_on": waiting_on(report),
+        "awaiting": awaiting(report),
+        "working_day_hours": round(history.context.ours.day_seconds() / 3600, 2),
+    }
 
 
 def suggestions(runtime: Runtime, as_of: datetime, limit: int) -> list[SuggestionRow]:

@@ -154,12 +154,12 @@ def send_weekly_reports(runtime: Runtime, *, now: datetime) -> int:
     if channel is None or not config.reports.weekly:
         return 0
     queued = 0
-    evaluation: Evaluation | None = None  # loaded once, when a first report is due
     for owner in sorted({c.owner for c in config.clients}):
         week = _due(config, owner, now)
         if week is None or weekly_done(runtime.store.engine, owner, week):
             continue
-        evaluation = evaluation or prepare(runtime, now)
+        owned = [c for c in config.clients if c.owner == owner]
+        evaluation = prepare(runtime, now, clients=owned)  # the owner's clients only
         report = build_report(runtime, owner=owner, now=now, evaluation=evaluation)
         with runtime.store.engine.begin() as connection:
             if not claim_weekly(connection, owner, week, now):

@@ -7,7 +7,7 @@ asked of the data as it stood then.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -162,6 +162,20 @@ def load_records(
     decoder = _Decoder(directory)
     with reading(engine) as connection:
         return [_record(row, decoder) for row in connection.execute(query)]
+
+
+def first_mail(
+    engine: sa.Engine, as_of: datetime, clients: Collection[str] | None = None
+) -> datetime | None:
+    """The date of the oldest client message up to ``as_of`` (of ``clients``, if given)."""
+    query = sa.select(sa.func.min(messages.c.date)).where(
+        messages.c.date <= as_of, messages.c.client.is_not(None)
+    )
+    if clients is not None:
+        query = query.where(messages.c.client.in_(sorted(clients)))
+    with reading(engine) as connection:
+        found = connection.execute(query).scalar()
+    return stored_instant(found) if found is not None else None
 
 
 def message_count(engine: sa.Engine, *, as_of: datetime | None = None) -> int:
