@@ -81,11 +81,12 @@ def test_a_pass_with_nothing_new_and_nothing_due_evaluates_no_client(
     first = at("2026-06-17 12:00").astimezone(UTC)
     passes = _evaluated_clients(monkeypatch)
     evaluate_alerts(s.runtime, now=first)
-    evaluate_alerts(s.runtime, now=first + timedelta(minutes=15))
+    again = evaluate_alerts(s.runtime, now=first + timedelta(minutes=15))
     kept = evaluated.read(s.runtime.store.engine)
     s.close()
 
     assert passes == [[ACME, FALKENBERG], []]
+    assert again.evaluated == 0
     assert {name: row.evaluated_at for name, row in kept.items()} == {
         ACME: first,
         FALKENBERG: first,

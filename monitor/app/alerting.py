@@ -62,6 +62,7 @@ logger = get_logger(__name__)
 @dataclass
 class AlertsReport:
     events: list[dict[str, object]] = field(default_factory=list)  # transitions that happened
+    evaluated: int = 0  # clients read and analysed (those that changed or were due)
     digests: int = 0
     weekly: int = 0  # weekly portfolio reports queued
     sent: int = 0
@@ -315,6 +316,7 @@ def _evaluate_all(runtime: Runtime, now: datetime) -> AlertsReport:
     result = AlertsReport()
     channels = channels_for(runtime.config, delivering=False)
     chosen, inputs = to_evaluate(runtime, now)  # the clients that changed or are due
+    result.evaluated = len(chosen)
     for batch in batches(chosen):  # memory bounded by clients, not by the store
         evaluation = prepare(runtime, now, clients=batch)
         reports = keep_evaluated(runtime, evaluation, inputs)  # for `relmon health`, the emails

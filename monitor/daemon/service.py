@@ -333,7 +333,7 @@ class Service:
                 return
         fence = self.replicas.evaluation_lease if self.replicas is not None else None
         result = alerting.evaluate_alerts(self.runtime, now=self.clock.now(), lease=fence)
-        logger.info("alerts_evaluated", transitions=len(result.events))
+        logger.info("alerts_evaluated", transitions=len(result.events), clients=result.evaluated)
         record_alerts(self.metrics, self.runtime.store.engine)
         if result.events:
             self.run_soon("deliver")
