@@ -10,15 +10,19 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
+from typing import TYPE_CHECKING
 
 from monitor.app.runtime import Runtime
 from monitor.config import Client, Config
 from monitor.core.addresses import Directory, PartyKind
-from monitor.core.analysis import ClientContext, ClientHistory, ClientReport, analyse
 from monitor.core.calendar import NO_HOLIDAYS, BusinessCalendar, Interval
+from monitor.core.history import ClientContext, ClientHistory
 from monitor.core.records import Record
 from monitor.store.alerting import away_replies
 from monitor.store.queries import load_records
+
+if TYPE_CHECKING:
+    from monitor.core.analysis import ClientReport
 
 #: Up to this many clients are looked up by name (kept answers, indexes); more read every row.
 FEW_CLIENTS = 20
@@ -101,9 +105,13 @@ class Evaluation:
     as_of: datetime
 
     def report(self, client: str, now: datetime | None = None) -> ClientReport:
+        from monitor.core.analysis import analyse  # not for an answer read back (kept.py)
+
         return analyse(self.histories[client], now or self.as_of)
 
     def reports(self, now: datetime | None = None) -> list[ClientReport]:
+        from monitor.core.analysis import analyse
+
         return [analyse(history, now or self.as_of) for history in self.histories.values()]
 
 

@@ -23,13 +23,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from monitor.app.evaluation import FEW_CLIENTS, Evaluation, owner_away
+from monitor.app.fingerprints import code_fingerprint, config_fingerprints
 from monitor.app.runtime import Runtime
-from monitor.app.trends import code_fingerprint, config_fingerprints
-from monitor.core.analysis import ClientReport
 from monitor.store import evaluated, kept
+
+if TYPE_CHECKING:
+    from monitor.core.analysis import ClientReport
 
 #: How much older than the daemon's evaluation interval its last pass may be and still answer
 #: for now (a pass takes a while to run, and the scheduler starts it late on a busy machine).

@@ -12,17 +12,13 @@ The instant being asked about (``as_of``) is never stored: its full report is co
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from datetime import datetime
-from functools import cache
-from pathlib import Path
 
-import monitor
 from monitor.app.evaluation import SOME_CLIENTS, Evaluation, in_batches
+from monitor.app.fingerprints import config_fingerprints
 from monitor.app.runtime import Runtime
-from monitor.config import Config
 from monitor.core.analysis import ClientHistory, DayHealth, day_ends, health_at
 from monitor.core.records import Record
 from monitor.store import day_health
@@ -36,39 +32,6 @@ _FEW_CLIENTS = 20
 
 def _digest(text: str, size: int = 8) -> bytes:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=size).digest()
-
-
-@cache
-def code_fingerprint() -> str:
-    """The analysis code (``monitor/core``) and the holiday calendars it reads: another version
-    of either may judge the same mail differently. relmon's version too, for an installation
-    that ships compiled modules only."""
-    core = Path(__file__).resolve().parent.parent / "core"
-    digest = hashlib.blake2b(monitor.__version__.encode(), digest_size=16)
-    for path in sorted(core.rglob("*.py")):
-        digest.update(path.relative_to(core).as_posix().encode())
-        digest.update(path.read_bytes())
-    digest.update(importlib.metadata.version("holidays").encode())
-    return digest.hexdigest()
-
-
-def config_fingerprints(config: Config, names: Collection[str] | None = None) -> dict[str, str]:
-    """Per client (of ``names``, or every one), what of the configuration its analysis reads:
-    the team (calendar, members, lists), the client itself (calendar, thresholds, cadence,
-    owner and the owner's zone) and every client's addresses (which address is whose).
-
-    Each is the digest of ``repr((shared, client, zone))``, the shared part (the team and every
-    client's addresses) hashed once for all of them."""
-    parties = sorted((c.name, c.domains, c.addresses) for c in config.clients)
-    shared = repr((config.team, parties, code_fingerprint()))
-    head = hashlib.blake2b(f"({shared!r}, ".encode(), digest_size=16)
-    found: dict[str, str] = {}
-    for client in config.clients:
-        if names is None or client.name in names:
-            digest = head.copy()
-            digest.update(f"{client!r}, {repr(config.owner_tz(client.owner))!r})".encode())
-            found[client.name] = digest.hexdigest()
-    return found
 
 
 def _canonical(value: object) -> object:
@@ -191,8 +154,6 @@ def keep_for_trends(runtime: Runtime, now: datetime) -> int:
 
 
 __all__ = [
-    "code_fingerprint",
-    "config_fingerprints",
     "day_fingerprints",
     "keep_for_trends",
     "kept_points",

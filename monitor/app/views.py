@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from monitor.app.evaluation import Evaluation, batches, in_batches, prepare
 from monitor.app.kept import (
@@ -32,16 +32,18 @@ from monitor.app.rows import (
     TrendPoint,
 )
 from monitor.app.runtime import Runtime
-from monitor.app.trends import trends
 from monitor.config import Client
 from monitor.core import durations
-from monitor.core.analysis import ClientHistory, ClientReport, DayHealth, day_ends
 from monitor.core.detectors import Finding
 from monitor.core.gaps import GapStats
 from monitor.core.health import COMMON_ADVICE
+from monitor.core.history import ClientHistory
 from monitor.core.model import Direction
 from monitor.core.records import Record
 from monitor.store.queries import suggest_clients
+
+if TYPE_CHECKING:  # the analysis is loaded where a client is analysed, not for a kept answer
+    from monitor.core.analysis import ClientReport, DayHealth
 
 TREND_DAYS = 30
 
@@ -170,6 +172,8 @@ def trend_points(points: Sequence[DayHealth], zone: tzinfo) -> list[TrendPoint]:
 
 def known_point(report: ClientReport) -> DayHealth:
     """The trend's last point: ``report``'s instant, whose full report is already there."""
+    from monitor.core.analysis import DayHealth
+
     return DayHealth(report.now, report.health.score, report.sentiment.mean_30)
 
 
@@ -271,6 +275,9 @@ def health_points(
 ) -> tuple[Mapping[str, ClientReport], dict[str, list[DayHealth]]]:
     """Every client's report at the instant of ``evaluation`` (``reports``, if known) and its
     trend over ``trend_days``."""
+    from monitor.app.trends import trends
+    from monitor.core.analysis import day_ends
+
     as_of = evaluation.as_of
     days = day_ends(as_of, trend_days, runtime.config.team.tz)
     if reports is None:

@@ -5,6 +5,8 @@ Domain errors become ``click.ClickException`` here, at the edge, and nowhere els
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from monitor import __version__
@@ -12,7 +14,21 @@ from monitor.cli.common import App
 from monitor.log import configure
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Commands(click.Group):
+    """relmon's commands, each module imported when its command is first asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMAND_MODULES) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        _load_command(self, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=_Commands,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.option(
     "--config",
     "config_path",
@@ -41,57 +57,34 @@ def cli(ctx: click.Context, config_path: str | None, log_level: str | None) -> N
     ctx.call_on_close(app.close)
 
 
-def _register() -> None:
-    from monitor.cli import (
-        accounts_cmd,
-        alerts_cmd,
-        backtest_cmd,
-        clients_cmd,
-        config_cmd,
-        db_cmd,
-        demo_cmd,
-        export_cmd,
-        health_cmd,
-        ingest_cmd,
-        report_cmd,
-        run_cmd,
-        status_cmd,
-        sync_cmd,
-        web_cmd,
-    )
-
-    for module in (
-        config_cmd,
-        db_cmd,
-        run_cmd,
-        status_cmd,
-        accounts_cmd,
-        sync_cmd,
-        ingest_cmd,
-        health_cmd,
-        clients_cmd,
-        alerts_cmd,
-        backtest_cmd,
-        export_cmd,
-        report_cmd,
-        demo_cmd,
-        web_cmd,
-    ):
-        module.register(cli)
+#: The module that registers each command. A command's module (and what it imports) is loaded
+#: only when that command runs, or when help or completion lists every command.
+COMMAND_MODULES = {
+    "accounts": "accounts_cmd",
+    "alerts": "alerts_cmd",
+    "backtest": "backtest_cmd",
+    "client": "health_cmd",
+    "clients": "clients_cmd",
+    "completion": "completion",
+    "config": "config_cmd",
+    "db": "db_cmd",
+    "demo": "demo_cmd",
+    "export": "export_cmd",
+    "health": "health_cmd",
+    "ingest": "ingest_cmd",
+    "init": "init_cmd",
+    "install-service": "service_cmd",
+    "report": "report_cmd",
+    "run": "run_cmd",
+    "status": "status_cmd",
+    "sync": "sync_cmd",
+    "web": "web_cmd",
+}
 
 
-_register()
-
-
-def _register_setup() -> None:
-    """First setup and the shell around relmon: init, install-service, completion."""
-    from monitor.cli import completion, init_cmd, service_cmd
-
-    for module in (init_cmd, service_cmd, completion):
-        module.register(cli)
-
-
-_register_setup()
+def _load_command(group: click.Group, name: str) -> None:
+    if name in COMMAND_MODULES and name not in group.commands:
+        importlib.import_module(f"monitor.cli.{COMMAND_MODULES[name]}").register(group)
 
 
 def main() -> None:

@@ -23,7 +23,10 @@ LONDON = timezone(timedelta(hours=1))
 
 def all_commands(group: click.Group, prefix: str = "relmon") -> list[tuple[str, click.Command]]:
     found = []
-    for name, command in sorted(group.commands.items()):
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
+        assert command is not None, name
         path = f"{prefix} {name}"
         found.append((path, command))
         if isinstance(command, click.Group):

@@ -59,3 +59,49 @@ def test_a_query_on_a_sqlite_store_never_loads_the_postgresql_dialect(tmp_path: 
     assert json.loads(output)["schema"] == "relmon/health/v1"
     assert "sqlalchemy.dialects.sqlite" in modules
     assert "sqlalchemy.dialects.postgresql" not in modules
+
+
+def test_a_command_loads_no_other_commands_module(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'relmon.db'}"
+    Store.open(url).close()
+    config = tmp_path / "relmon.toml"
+    config.write_text(CONFIG + f'\n[store]\nurl = "{url}"\n', encoding="utf-8")
+
+    output, modules = loaded_by(
+        "--config", str(config), "health", "--as-of", "2026-09-01T08:00:00+00:00"
+    )
+
+    assert "Acme Logistics" in output
+    commands = {m for m in modules if m.startswith("monitor.cli.") and m.endswith("_cmd")}
+    assert commands == {"monitor.cli.health_cmd"}
+
+
+def test_each_command_is_named_with_the_module_that_registers_it() -> None:
+    import importlib
+
+    import click
+
+    from monitor.cli import COMMAND_MODULES
+
+    registered: dict[str, str] = {}
+    for module in sorted(set(COMMAND_MODULES.values())):
+        group = click.Group()
+        importlib.import_module(f"monitor.cli.{module}").register(group)
+        registered |= dict.fromkeys(group.commands, module)
+
+    assert registered == COMMAND_MODULES
+
+
+def test_a_client_answered_from_what_was_kept_loads_no_analysis(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'relmon.db'}"
+    Store.open(url).close()
+    config = tmp_path / "relmon.toml"
+    config.write_text(CONFIG + f'\n[store]\nurl = "{url}"\n', encoding="utf-8")
+    question = ("--config", str(config), "client", "acme", "--as-of", "2026-09-01T08:00:00+00:00")
+
+    first, computed = loaded_by(*question)
+    again, kept = loaded_by(*question)
+
+    assert again == first and "Acme Logistics" in again
+    assert "monitor.core.analysis" in computed
+    assert "monitor.core.analysis" not in kept and "monitor.app.trends" not in kept
