@@ -135,6 +135,41 @@ def test_a_reply_overdue_by_the_clock_alone_is_alerted_at_the_first_pass_after_i
     assert sum(1 for p in passes if not p) > len(passes) * 0.8
 
 
+def test_mail_stored_ahead_of_its_date_is_evaluated_at_the_first_pass_after_that_date(
+    tmp_path, analyzer, monkeypatch
+) -> None:
+    """A sender's clock running half an hour fast: the request is stored before the pass at
+    08:30 but dated 09:00. Nothing is stored after it, so only its date can wake the client."""
+    s = Scenario(tmp_path, analyzer)
+    _acme_weekly(s)
+    _falkenberg_asks(s, "2026-06-22 09:00")
+    s.evaluation(MONDAY)
+    first = at("2026-06-22 08:30").astimezone(UTC)
+    passes = _evaluated_clients(monkeypatch)
+    for minutes in (0, 15, 30, 45):
+        evaluate_alerts(s.runtime, now=first + timedelta(minutes=minutes))
+    s.close()
+
+    assert passes == [[ACME, FALKENBERG], [], [FALKENBERG], []]
+
+
+def test_health_shows_no_client_as_of_an_evaluation_before_its_mail_came_due(
+    tmp_path, analyzer
+) -> None:
+    s = Scenario(tmp_path, analyzer)
+    _acme_weekly(s)
+    s.evaluation(MONDAY)
+    now = datetime.now(UTC).replace(microsecond=0)
+    ahead = (now - timedelta(minutes=5)).astimezone(LONDON).strftime("%Y-%m-%d %H:%M")
+    _falkenberg_asks(s, ahead)  # stored before the pass, dated after it
+    evaluate_alerts(s.runtime, now=now - timedelta(minutes=10))
+    rows = views.health(s.runtime, now, latest=True)
+    s.close()
+
+    as_of = {row["name"]: row["as_of"] for row in rows}
+    assert as_of == {ACME: now - timedelta(minutes=10), FALKENBERG: now}
+
+
 def test_a_snooze_that_ends_wakes_the_client_at_the_pass_after_it(
     tmp_path, analyzer, monkeypatch
 ) -> None:
@@ -283,19 +318,20 @@ def _transitions(report: alerting.AlertsReport) -> list[tuple[object, ...]]:
 
 def _replay(
     s: Scenario,
-    mail: list[tuple[int, int, int | None]],
+    mail: list[tuple[int, int, int | None, int]],
     passes: list[int],
     *,
     everyone: bool,
 ) -> list[tuple[int, list[tuple[object, ...]]]]:
-    """Mail arriving at its hour, passes at theirs; every pass's alert transitions. With
-    ``everyone``, each pass forgets what it knew and evaluates every client."""
+    """Mail arriving at its hour (dated ``ahead`` hours later where the client's clock runs
+    fast), passes at theirs; every pass's alert transitions. With ``everyone``, each pass
+    forgets what it knew and evaluates every client."""
     start = at("2026-06-01 08:00")
     pending = sorted(
-        [(hour, "client", n, index) for index, (hour, n, _) in enumerate(mail)]
+        [(hour, "client", n, index, hour + ahead) for index, (hour, n, _, ahead) in enumerate(mail)]
         + [
-            (hour + answer, "us", n, index)
-            for index, (hour, n, answer) in enumerate(mail)
+            (hour + ahead + answer, "us", n, index, hour + ahead + answer)
+            for index, (hour, n, answer, ahead) in enumerate(mail)
             if answer is not None
         ]
     )
@@ -303,8 +339,8 @@ def _replay(
     seen = []
     for hour in passes:
         while pending and pending[0][0] <= hour:
-            when, who, n, index = pending.pop(0)
-            text = (start + timedelta(hours=when)).strftime("%Y-%m-%d %H:%M")
+            _, who, n, index, dated = pending.pop(0)
+            text = (start + timedelta(hours=dated)).strftime("%Y-%m-%d %H:%M")
             subject, body = _MAIL[n]
             if who == "client":
                 sent[index] = s.client_writes(text, f"{subject} ({index})", body)
@@ -330,6 +366,7 @@ def _replay(
             st.integers(0, 24 * 20),
             st.sampled_from(range(len(_MAIL))),
             st.one_of(st.none(), st.integers(1, 96)),
+            st.sampled_from([0, 0, 0, 1, 5]),  # hours the client's clock runs ahead
         ),
         min_size=1,
         max_size=8,

@@ -5,7 +5,7 @@ and the time. So after a client's evaluation, the pass leaves it alone until one
 
 - **its inputs change**: mail stored, changed or expunged, a re-analysis, another threshold, a
   new version of relmon, an out-of-office reply of its owner (its fingerprint, as the kept
-  answers take it, :mod:`monitor.app.kept`);
+  answers take it, :mod:`monitor.app.kept`), or mail stored ahead of its date coming due;
 - **time alone can change a finding**: a reply gap or a silence crossing a threshold, a message
   leaving a window (:func:`monitor.core.due.next_change`, which may come early, never late);
 - **an alert wakes**: a snooze ends, a resolved alert's cool-down passes while its condition may
@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from monitor.app.evaluation import Evaluation
-from monitor.app.kept import REFRESH, Inputs, taken
+from monitor.app.kept import REFRESH, Inputs, stale, taken
 from monitor.app.runtime import Runtime
 from monitor.config import Client
 from monitor.core.analysis import ClientReport
@@ -91,6 +91,12 @@ def to_evaluate(runtime: Runtime, now: datetime) -> tuple[list[Client], Inputs]:
     state = evaluated.read(runtime.store.engine)
     quick = taken(runtime, now, mail=False)
     woken = _woken(runtime, state, now)
+    standing = {
+        c.name: last.evaluated_at
+        for c in clients
+        if (last := state.get(c.name)) is not None and last.evaluated_at <= now < last.due_at
+    }
+    woken |= stale(runtime.store.engine, standing, now)
     unsure = [
         c.name for c in clients if c.name in woken or not _holds(state.get(c.name), quick, now)
     ]

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from monitor.store.db import reading
-from monitor.store.schema import alerts, evaluated_clients
+from monitor.store.schema import alerts, evaluated_clients, messages, stored_instant
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,4 +116,29 @@ def sleepers(engine: sa.Engine, resolved_since: datetime) -> list[Sleeper]:
         return [Sleeper(*row) for row in connection.execute(query)]
 
 
-__all__ = ["Evaluated", "Sleeper", "forget", "read", "record", "sleepers"]
+def come_due(engine: sa.Engine, since: datetime, until: datetime) -> dict[str | None, datetime]:
+    """The latest date of the mail dated after ``since`` and up to ``until``: per client, and
+    under None for out-of-office replies that state a return date (ours pause our clients'
+    clocks). Mail stored ahead of its date (a sender's clock running fast) counts from that
+    date on, which no revision counter sees: it moved when the mail was stored. Read from the
+    index of dates, so a pass reads only the mail of the last few hours."""
+    dated = (messages.c.date > since, messages.c.date <= until)
+    per_client = (
+        sa.select(messages.c.client, sa.func.max(messages.c.date))
+        .where(*dated, messages.c.client.is_not(None))
+        .group_by(messages.c.client)
+    )
+    away = sa.select(sa.func.max(messages.c.date)).where(
+        *dated, messages.c.noise == "auto_reply", messages.c.away_until.is_not(None)
+    )
+    found: dict[str | None, datetime] = {}
+    with reading(engine) as connection:
+        for client, latest in connection.execute(per_client):
+            found[client] = stored_instant(latest)
+        latest_away = connection.execute(away).scalar()
+    if latest_away is not None:
+        found[None] = stored_instant(latest_away)
+    return found
+
+
+__all__ = ["Evaluated", "Sleeper", "come_due", "forget", "read", "record", "sleepers"]
