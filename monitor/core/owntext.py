@@ -247,10 +247,18 @@ def strip_quotes(text: str) -> tuple[list[str], list[str]]:
     return out, removed
 
 
+#: Characters that show nothing and join nothing: a zero-width space, a word joiner, a byte order
+#: mark, a soft hyphen. Some mail programs put them inside words ("Kind re\u200bgards"), where
+#: they hide a sign-off or a cue from every rule. The joiners that shape scripts and emoji
+#: (U+200C, U+200D) stay.
+_INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")
+
+
 def own_text(text: str) -> OwnText:
     """The sender's own words from a plain-text body (or the output of :func:`html_to_text`),
     read within the bounds of :func:`~monitor.core.bounds.bound_text`."""
     text = bound_text(text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _INVISIBLE.sub("", text)
     lines, removed = strip_quotes(text)
     lines, sig_removed = strip_signature(lines)
     body = "\n".join(line.rstrip() for line in lines)

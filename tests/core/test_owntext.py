@@ -68,6 +68,28 @@ def test_answers_interleaved_with_the_quote_are_kept() -> None:
     assert "wrote:" not in text
 
 
+def test_a_sign_off_with_zero_width_spaces_inside_is_still_cut() -> None:
+    """Some mail programs leave invisible characters inside words; the sign-off, the name and
+    the signature below them go as they would without."""
+    body = (
+        "Hi Alice,\n\nThe pilot can start in week 34 if the scanners arrive by the 14th.\n\n"
+        "Kind re\u200bgards,\nDana Whit\ufefffield\nHead of Operations | Acme Logistics\n"
+        "+44 20 7946 0958\n"
+    )
+
+    text = own_text(body).text
+
+    assert text == (
+        "Hi Alice,\n\nThe pilot can start in week 34 if the scanners arrive by the 14th."
+    )
+
+
+def test_joiners_that_shape_emoji_and_scripts_are_kept() -> None:
+    body = "Great news, the team \U0001f469\u200d\U0001f4bb is on it. \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645\n"
+
+    assert own_text(body).text == body.strip()
+
+
 def test_a_short_thanks_keeps_its_only_line() -> None:
     assert own_text("Thanks!\n\nDana").text.startswith("Thanks!")
 
