@@ -79,7 +79,7 @@ def rethread(engine: sa.Engine, *, force: bool = False) -> int:
             changed = _assign(connection, rows)
             set_meta(connection, THREADS_DIRTY, "0")
             return changed
-    changed = 0
+    changed, threaded, analyse_at = 0, 0, ROUND
     while True:
         with engine.begin() as connection:
             affected = _affected(connection, ROUND)
@@ -87,6 +87,19 @@ def rethread(engine: sa.Engine, *, force: bool = False) -> int:
                 set_meta(connection, THREADS_DIRTY, "0")
                 return changed
             changed += _assign(connection, _rows(connection, affected))
+            threaded += len(affected)
+            if threaded >= analyse_at:
+                _analyse(connection)
+                analyse_at *= 2
+
+
+def _analyse(connection: sa.Connection) -> None:
+    """Fresh statistics for PostgreSQL's planner after a large import: planned on the counts of
+    an empty table, each round's lookups by link read every row (90 ms instead of 15 at
+    100,000 messages), and so would every question after it. Autovacuum does this too, in its
+    own time, where it is on. Rounds double between two (5,000, 10,000, 20,000 … messages)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("ANALYZE messages, message_links"))
 
 
 def _link_keys(row: Any) -> set[str]:

@@ -168,3 +168,41 @@ def test_a_purge_rebuilds_every_thread(store, analyzer) -> None:
     rethread(store.engine, force=True)
 
     assert after_purge == threads_of(store.engine)
+
+
+def test_a_large_import_gives_postgresql_the_statistics_to_plan_its_lookups(
+    store, analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GIVEN a first import far larger than one round of threading, on a server whose
+    autovacuum has not analysed the new rows (or is off)
+    WHEN it is threaded
+    THEN PostgreSQL's planner knows how many messages and links there are (it would otherwise
+    plan each round's lookups by link for an empty table and read every row)."""
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("statistics are PostgreSQL's planner's")
+    monkeypatch.setattr(conversations, "ROUND", 10)
+    items = list(mail(analyzer))
+    with store.engine.begin() as connection:
+        for folder in ("INBOX", "Sent"):
+            save_items(
+                connection,
+                account="alice",
+                folder=folder,
+                items=[Item(loc, m) for loc, m in items if loc.startswith(folder.lower())],
+                directory=team_config().directory(),
+                now=NOW,
+            )
+
+    rethread(store.engine)
+
+    with store.engine.connect() as connection:
+        counted = {
+            table: connection.execute(
+                sa.text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:name)"),
+                {"name": table},
+            ).scalar_one()
+            for table in ("messages", "message_links")
+        }
+        stored = connection.execute(sa.select(sa.func.count()).select_from(messages)).scalar()
+    assert counted["messages"] == stored
+    assert counted["message_links"] >= stored
