@@ -178,6 +178,18 @@ def test_the_portfolio_shows_an_alert_resolved_a_moment_ago(fresh):
     assert "critical: silence" not in after
 
 
+def test_the_portfolio_shows_a_snoozed_alert_with_the_day_its_snooze_ends(fresh):
+    sign_in(fresh, ALICE)
+    token = csrf_of(fresh.get("/alerts").text)
+    before = fresh.get("/").text
+
+    fresh.post("/alerts/3", data={"csrf": token, "action": "snooze", "duration": "1w"})
+    after = fresh.get("/").text
+
+    assert "snoozed until" not in before
+    assert "snoozed until 27 Nov 2026" in after
+
+
 def test_a_consultant_cannot_act_on_another_owners_alert(fresh):
     sign_in(fresh, ALICE)
     token = csrf_of(fresh.get("/alerts").text)
