@@ -153,6 +153,40 @@ def test_mail_stored_ahead_of_its_date_is_evaluated_at_the_first_pass_after_that
     assert passes == [[ACME, FALKENBERG], [], [FALKENBERG], []]
 
 
+def test_a_clients_out_of_office_reply_wakes_that_client_only_and_ours_wakes_every_client(
+    tmp_path, analyzer, monkeypatch
+) -> None:
+    """Dana's away reply arrives as any mail does. Alice's own, stored ahead of its date,
+    pauses the reply clocks of every client she owns, so it wakes them all at its date."""
+    s = Scenario(tmp_path, analyzer)
+    _acme_weekly(s)
+    _falkenberg_asks(s, "2026-06-19 10:00")
+    asked = s.we_write(
+        "2026-06-19 11:00", "Pilot planning", "Hi Dana, shall we fix the dates? Alice"
+    )
+    s.client_writes(
+        "2026-06-22 08:40",
+        "Automatic reply: Pilot planning",
+        "Thank you for your email. I am on annual leave and back on 6 July.",
+        reply_to=asked,
+        headers={"Auto-Submitted": "auto-replied"},
+    )
+    s.we_reply(
+        asked,
+        "2026-06-22 09:10",
+        "Thank you for your message. I am out of the office and back on 29 June.",
+        headers={"Auto-Submitted": "auto-replied"},
+    )
+    s.evaluation(MONDAY)
+    first = at("2026-06-22 08:30").astimezone(UTC)
+    passes = _evaluated_clients(monkeypatch)
+    for minutes in (0, 15, 30, 45):
+        evaluate_alerts(s.runtime, now=first + timedelta(minutes=minutes))
+    s.close()
+
+    assert passes == [[ACME, FALKENBERG], [ACME], [], [ACME, FALKENBERG]]
+
+
 def test_health_shows_no_client_as_of_an_evaluation_before_its_mail_came_due(
     tmp_path, analyzer
 ) -> None:

@@ -96,7 +96,7 @@ def to_evaluate(runtime: Runtime, now: datetime) -> tuple[list[Client], Inputs]:
         for c in clients
         if (last := state.get(c.name)) is not None and last.evaluated_at <= now < last.due_at
     }
-    woken |= stale(runtime.store.engine, standing, now)
+    woken |= stale(runtime, standing, now)
     unsure = [
         c.name for c in clients if c.name in woken or not _holds(state.get(c.name), quick, now)
     ]

@@ -31,8 +31,6 @@ from monitor.app.runtime import Runtime
 from monitor.store import evaluated, kept
 
 if TYPE_CHECKING:
-    import sqlalchemy as sa
-
     from monitor.core.analysis import ClientReport
 
 #: How much older than the daemon's evaluation interval its last pass may be and still answer
@@ -230,19 +228,20 @@ def keep_evaluated(
     return reports
 
 
-def stale(engine: sa.Engine, evaluated_at: Mapping[str, datetime], now: datetime) -> set[str]:
+def stale(runtime: Runtime, evaluated_at: Mapping[str, datetime], now: datetime) -> set[str]:
     """Those of the clients last evaluated at ``evaluated_at`` with mail dated since and by
-    ``now`` (or any out-of-office reply): mail stored ahead of its date has come due, which
-    neither the revision counter nor their due instant can tell."""
+    ``now``, all of them after an out-of-office reply of ours: mail stored ahead of its date
+    has come due, which neither the revision counter nor their due instant can tell."""
     if not evaluated_at:
         return set()
-    latest = evaluated.come_due(engine, min(evaluated_at.values()), now)
-    everyone = latest.get(None)
+    found = evaluated.come_due(runtime.store.engine, min(evaluated_at.values()), now)
+    ours = [at for sender, at in found.away.items() if runtime.directory.is_us(sender)]
+    everyone = max(ours, default=None)
     return {
         name
         for name, at in evaluated_at.items()
         if (everyone is not None and everyone > at)
-        or ((dated := latest.get(name)) is not None and dated > at)
+        or ((dated := found.clients.get(name)) is not None and dated > at)
     }
 
 
@@ -269,7 +268,7 @@ def latest_answers(
         and e.evaluated_at <= now < e.due_at
         and now - e.evaluated_at <= reach
     }
-    for name in stale(engine, instants, now):
+    for name in stale(runtime, instants, now):
         del instants[name]
     stored = kept.read_at(engine, view, instants)
     quick = taken(runtime, now, list(stored), mail=False)

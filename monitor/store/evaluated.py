@@ -116,29 +116,35 @@ def sleepers(engine: sa.Engine, resolved_since: datetime) -> list[Sleeper]:
         return [Sleeper(*row) for row in connection.execute(query)]
 
 
-def come_due(engine: sa.Engine, since: datetime, until: datetime) -> dict[str | None, datetime]:
-    """The latest date of the mail dated after ``since`` and up to ``until``: per client, and
-    under None for out-of-office replies that state a return date (ours pause our clients'
-    clocks). Mail stored ahead of its date (a sender's clock running fast) counts from that
-    date on, which no revision counter sees: it moved when the mail was stored. Read from the
-    index of dates, so a pass reads only the mail of the last few hours."""
+@dataclass(frozen=True, slots=True)
+class ComeDue:
+    """The latest date of the mail dated in a span: per client, and per sender of an
+    out-of-office reply that states a return date."""
+
+    clients: dict[str, datetime]
+    away: dict[str, datetime]
+
+
+def come_due(engine: sa.Engine, since: datetime, until: datetime) -> ComeDue:
+    """The mail dated after ``since`` and up to ``until``. Mail stored ahead of its date (a
+    sender's clock running fast) counts from that date on, which no revision counter sees: it
+    moved when the mail was stored. Read from the index of dates, so a pass reads only the mail
+    of the last few hours."""
     dated = (messages.c.date > since, messages.c.date <= until)
     per_client = (
         sa.select(messages.c.client, sa.func.max(messages.c.date))
         .where(*dated, messages.c.client.is_not(None))
         .group_by(messages.c.client)
     )
-    away = sa.select(sa.func.max(messages.c.date)).where(
-        *dated, messages.c.noise == "auto_reply", messages.c.away_until.is_not(None)
+    away = (
+        sa.select(messages.c.from_addr, sa.func.max(messages.c.date))
+        .where(*dated, messages.c.noise == "auto_reply", messages.c.away_until.is_not(None))
+        .group_by(messages.c.from_addr)
     )
-    found: dict[str | None, datetime] = {}
     with reading(engine) as connection:
-        for client, latest in connection.execute(per_client):
-            found[client] = stored_instant(latest)
-        latest_away = connection.execute(away).scalar()
-    if latest_away is not None:
-        found[None] = stored_instant(latest_away)
-    return found
+        clients = {row[0]: stored_instant(row[1]) for row in connection.execute(per_client)}
+        senders = {row[0]: stored_instant(row[1]) for row in connection.execute(away)}
+    return ComeDue(clients, senders)
 
 
-__all__ = ["Evaluated", "Sleeper", "come_due", "forget", "read", "record", "sleepers"]
+__all__ = ["ComeDue", "Evaluated", "Sleeper", "come_due", "forget", "read", "record", "sleepers"]
