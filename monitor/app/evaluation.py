@@ -109,11 +109,6 @@ class Evaluation:
 
         return analyse(self.histories[client], now or self.as_of)
 
-    def reports(self, now: datetime | None = None) -> list[ClientReport]:
-        from monitor.core.analysis import analyse
-
-        return [analyse(history, now or self.as_of) for history in self.histories.values()]
-
 
 def prepare(
     runtime: Runtime,
@@ -182,11 +177,6 @@ def in_batches(
         yield prepare(runtime, as_of, clients=batch)
 
 
-def evaluate(runtime: Runtime, as_of: datetime) -> list[ClientReport]:
-    """Every configured client's report at ``as_of``."""
-    return prepare(runtime, as_of).reports()
-
-
 def sparkline_days(as_of: datetime, config: Config, count: int = 30) -> list[datetime]:
     from monitor.core.analysis import day_ends
 
@@ -197,7 +187,6 @@ __all__ = [
     "BATCH",
     "Evaluation",
     "batches",
-    "evaluate",
     "in_batches",
     "prepare",
     "sparkline_days",
