@@ -18,7 +18,9 @@ by one, and by seeds they never saw; 6, 7, 8, 9, 10 and 12 compared politeness m
 99, 123 and 777 shaped the strength-weighted evidence that replaced it; 1001 to 1010 were then
 run once to judge it. The same 25 then showed the outbursts that were feelings of the reader's
 ("I know you're disappointed"), and 2001 to 2010 were run once to judge that rule; 3001 to
-3010 and 4001 to 4010 were each run once since, to judge the rules unchanged (5001 on are
+3010 and 4001 to 4010 were each run once since, to judge the rules unchanged, and all thirty
+since to try an outburst threshold of 0.35 (not adopted: it calls ordinary requests to cancel a
+meeting hostile); 5001 to 5010 were run once to judge the rules unchanged again (5011 on are
 unseen).
 Note: the politeness model was trained on these same requests, so its per-message scores are
 in-sample here: expect new text to do worse.

@@ -269,3 +269,16 @@ def test_a_warm_client_saying_it_is_very_disappointed_still_warns(tmp_path, anal
 
     assert finding.severity is Severity.WARNING
     assert "one hostile message on 2 Jun" in finding.explanation
+
+
+def test_a_warm_client_asking_us_to_cancel_a_call_raises_no_outburst(tmp_path, analyzer) -> None:
+    """The word "cancel" is an escalation cue, but here it is the ordinary business of a diary: a
+    short request without the usual greeting is not a hostile message."""
+    finding = _one_message_from_a_warm_client(
+        tmp_path,
+        analyzer,
+        "Thursday",
+        "Please cancel the 3pm call, the board moved.\n\nDana",
+    )
+
+    assert finding.severity is None
