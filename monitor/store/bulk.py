@@ -1,5 +1,5 @@
 """Bulk statements the store's writers share: chunks of rows, inserts that ignore rows
-already there, rows looked up by key, quarantine rows."""
+already there, rows looked up by key, quarantine rows, fresh planner statistics."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ from monitor.store.schema import messages, quarantine
 
 T = TypeVar("T")
 _CHUNK = 500  # rows per statement: well under SQLite's bound-parameter limit
+#: PostgreSQL: a table is analysed once it is at least this large on disk and twice its size at
+#: its last ANALYZE (so about log2 times over a first import of any size).
+STATISTICS_FROM_BYTES = 4 * 1024 * 1024
 
 
 def chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
@@ -78,3 +81,34 @@ def ids_by_key(connection: sa.Connection, keys: list[str]) -> dict[str, int]:
         ):
             ids[key] = ident
     return ids
+
+
+def keep_statistics(connection: sa.Connection, tables: Sequence[sa.Table]) -> list[str]:
+    """Analyse those of ``tables`` that doubled on disk since PostgreSQL last analysed them;
+    returns their names (SQLite: none, its planner needs no statistics for these lookups).
+
+    PostgreSQL plans a statement by the statistics ANALYZE gathered, and a statement that a
+    connection runs again and again (psycopg prepares it after five runs) keeps the plan made
+    then until the statistics change. During a first import into an empty store that plan is a
+    scan of the whole table, made when it was empty, and each batch's lookup of its keys then
+    reads every stored row: a first sync slows down with every message it stores. Autovacuum
+    analyses a growing table in its own time where it is on; this does not wait for it."""
+    if connection.dialect.name != "postgresql" or not tables:
+        return []
+    sizes = connection.execute(
+        sa.text(
+            "SELECT c.relname, pg_relation_size(c.oid) AS now,"
+            " c.relpages::bigint * current_setting('block_size')::bigint AS analysed"
+            " FROM pg_class c WHERE c.oid = ANY(CAST(:names AS regclass[]))"
+        ),
+        {"names": [table.name for table in tables]},
+    ).all()
+    grown = sorted(
+        name
+        for name, now, analysed in sizes
+        if now >= STATISTICS_FROM_BYTES and now >= 2 * analysed
+    )
+    if grown:
+        quote = connection.dialect.identifier_preparer.quote
+        connection.execute(sa.text("ANALYZE " + ", ".join(quote(name) for name in grown)))
+    return grown

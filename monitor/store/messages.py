@@ -19,12 +19,14 @@ import sqlalchemy as sa
 
 from monitor.core.addresses import Directory, is_sent_folder
 from monitor.core.model import Mailbox, Quarantined
+from monitor.log import get_logger
 from monitor.sources.sink import Item as Item  # re-exported: where writers found it first
 from monitor.sources.sink import SaveResult
 from monitor.store.bulk import (
     chunks,
     ids_by_key,
     insert_ignoring_conflicts,
+    keep_statistics,
     quarantine_items,
     stored_by_key,
 )
@@ -40,6 +42,8 @@ __all__ = [
     "reattribute",
     "save_items",
 ]
+
+logger = get_logger()
 
 #: Set in the transaction that adds messages; cleared by :func:`~monitor.store.conversations.rethread`.
 THREADS_DIRTY = "threads_dirty"
@@ -91,6 +95,10 @@ def save_items(
     if bad:
         quarantine_items(connection, account, folder, bad, now)
         result.quarantined += len(bad)
+    if result.new:
+        grown = keep_statistics(connection, (messages, sightings))
+        if grown:
+            logger.info("statistics_refreshed", tables=grown)
     return result
 
 
