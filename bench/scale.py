@@ -326,15 +326,23 @@ def bench_store(  # type: ignore[type-arg]
     env |= {"PYTHONPATH": str(code), "RELMON_CONFIG": str(config)}
     env["PYTHONPYCACHEPREFIX"] = str(workdir / "pycache")
     me = [sys.executable, __file__, "--code", str(code)]
-    kept = reuse / f"scale-{size}.db" if reuse is not None and label == "sqlite" else None
-    if kept is not None and kept.exists():
-        shutil.copyfile(kept, url.removeprefix("sqlite:///"))
-        print(f"# {label} {size:,}: a copy of {kept}", file=sys.stderr)
+    if label == "sqlite":
+        kept = reuse / f"scale-{size}.db" if reuse is not None else None
+        if kept is not None and kept.exists():
+            shutil.copyfile(kept, url.removeprefix("sqlite:///"))
+            print(f"# {label} {size:,}: a copy of {kept}", file=sys.stderr)
+        else:
+            built = measured([*me, "--child", "build", url, str(size), str(config)], env)
+            print(f"# {label} {size:,}: built in {built['seconds']:.1f} s", file=sys.stderr)
+            if kept is not None:
+                shutil.copyfile(url.removeprefix("sqlite:///"), kept)
+    elif reuse is not None and pg_kept(url, size):
+        print(f"# {label} {size:,}: a copy of {pg_template(size)}", file=sys.stderr)
     else:
         built = measured([*me, "--child", "build", url, str(size), str(config)], env)
         print(f"# {label} {size:,}: built in {built['seconds']:.1f} s", file=sys.stderr)
-        if kept is not None:
-            shutil.copyfile(url.removeprefix("sqlite:///"), kept)
+        if reuse is not None:
+            pg_keep(url, size)
     name = busiest_client(url)
     relmon = [sys.executable, "-m", "monitor", "--config", str(config)]
     as_of = ["--as-of", AS_OF.isoformat()]
@@ -397,6 +405,46 @@ def pg_url(base: str, size: int) -> str:
     return base.rsplit("/", 1)[0] + "/" + name
 
 
+def pg_template(size: int) -> str:
+    return f"relmon_scale_{size}_kept"
+
+
+def _pg_admin(url: str):  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+
+    return sa.create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+
+
+def pg_kept(url: str, size: int) -> bool:
+    """Replace the fresh database ``url`` names with a copy of the store kept for ``size``
+    messages, if one is kept; whether it was."""
+    import sqlalchemy as sa
+
+    name, template = url.rsplit("/", 1)[1], pg_template(size)
+    admin = _pg_admin(url)
+    with admin.connect() as connection:
+        found = connection.execute(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": template}
+        ).first()
+        if found is not None:
+            connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+            connection.execute(sa.text(f"CREATE DATABASE {name} TEMPLATE {template}"))
+    admin.dispose()
+    return found is not None
+
+
+def pg_keep(url: str, size: int) -> None:
+    """Keep a copy of the store just built at ``url`` for the next run with ``--reuse``."""
+    import sqlalchemy as sa
+
+    name, template = url.rsplit("/", 1)[1], pg_template(size)
+    admin = _pg_admin(url)
+    with admin.connect() as connection:
+        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {template}"))
+        connection.execute(sa.text(f"CREATE DATABASE {template} TEMPLATE {name}"))
+    admin.dispose()
+
+
 def print_table(rows: list[dict[str, object]]) -> None:
     largest = max(int(r["size"]) for r in rows)  # type: ignore[call-overload]
     print(
@@ -437,7 +485,8 @@ def main() -> None:
         "--reuse",
         type=Path,
         help="a folder of built SQLite stores (scale-SIZE.db): each is measured on a copy, and "
-        "one not there yet is built and left there for next time",
+        "one not there yet is built and left there for next time; on PostgreSQL, the kept "
+        "store is the database relmon_scale_SIZE_kept, copied as a template",
     )
     parser.add_argument("--child", nargs="+")
     args = parser.parse_args()
@@ -462,7 +511,14 @@ def main() -> None:
             if args.pg:
                 pg = pg_url(args.pg, size)
                 rows += bench_store(
-                    args.code, pg, "postgresql", size, args.runs, workdir, args.backtest
+                    args.code,
+                    pg,
+                    "postgresql",
+                    size,
+                    args.runs,
+                    workdir,
+                    args.backtest,
+                    args.reuse,
                 )
     print_table(rows)
 
