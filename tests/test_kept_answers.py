@@ -382,9 +382,12 @@ def test_answers_are_kept_and_read_back_on_sqlite_and_postgresql(
 
 
 def test_while_no_stored_message_changes_kept_answers_are_read_without_any_fingerprint(
-    tmp_path, analyzer, monkeypatch
+    store_url, analyzer, monkeypatch
 ) -> None:
-    s = _evaluated(Scenario(tmp_path, analyzer))
+    s = Scenario.__new__(Scenario)
+    s.analyzer = analyzer
+    s.runtime = Runtime.open(team_config(store_url), analyzer=analyzer)
+    _evaluated(s)
     s.client_writes(
         "2026-06-25 16:40",
         "Delivery slots for July",

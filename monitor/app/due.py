@@ -51,7 +51,7 @@ def refresh_after(name: str) -> timedelta:
 
 def _holds(last: evaluated.Evaluated | None, quick: Inputs, now: datetime) -> bool:
     """Whether the client's last evaluation still stands without reading any index: nothing is
-    due, nothing in the store changed since (SQLite's counter), the same configuration."""
+    due, nothing in the store changed since (the store's revision counter), the same configuration."""
     return (
         last is not None
         and last.evaluated_at <= now < last.due_at

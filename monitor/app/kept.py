@@ -98,7 +98,7 @@ class Inputs:
     """What clients' answers at one instant are computed from, taken before any record is read:
     mail stored meanwhile makes an answer kept with them look stale, never fresh."""
 
-    counter: int | None  # the store's revision counter (SQLite), read first
+    counter: int | None  # the store's revision counter, read first
     settings: Mapping[str, str]  # per client: its configuration and relmon's code
     mail: Mapping[str, str]  # per client: its records up to the instant, and our away periods
 

@@ -25,7 +25,7 @@ class Evaluated:
     due_at: datetime  # findings can change without new mail from this instant on
     fingerprint: str  # the client's inputs at evaluated_at (monitor.app.kept.Inputs)
     settings: str  # their configuration and code part
-    counter: int | None  # SQLite's revision counter when the fingerprint was taken
+    counter: int | None  # the store's revision counter when the fingerprint was taken
 
 
 def read(engine: sa.Engine, clients: Collection[str] | None = None) -> dict[str, Evaluated]:

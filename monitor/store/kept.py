@@ -66,11 +66,10 @@ def revisions(
 
 
 def counter(engine: sa.Engine) -> int | None:
-    """SQLite's revision counter, which every insert, update and delete of a message moves
-    inside its own transaction (migrations 0015 and 0017): while it stands still, no stored
-    message has changed. None on PostgreSQL, whose sequence moves before a commit."""
-    if engine.dialect.name != "sqlite":
-        return None
+    """The store's revision counter, which every transaction that inserts, updates or deletes
+    a message moves inside itself (SQLite: every such row, migrations 0015 and 0017;
+    PostgreSQL: once, as it commits, migration 0019): while it stands still, no stored message
+    has changed. None before the counter exists."""
     with reading(engine) as connection:
         value = connection.execute(
             sa.select(revision_counter.c.value).where(revision_counter.c.id == 1)

@@ -375,7 +375,7 @@ kept_answers = sa.Table(
     sa.Column("fingerprint", sa.String(32), nullable=False),
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("settings", sa.String(32)),  # the configuration and code part (migration 0017)
-    sa.Column("counter", sa.BigInteger),  # SQLite's revision counter when fingerprinted
+    sa.Column("counter", sa.BigInteger),  # the store's revision counter then
 )
 
 # Each client's last evaluation pass, and when it is next due (migration 0018).
@@ -387,11 +387,11 @@ evaluated_clients = sa.Table(
     sa.Column("due_at", UTCDateTime, nullable=False),
     sa.Column("fingerprint", sa.String(32), nullable=False),  # its inputs at evaluated_at
     sa.Column("settings", sa.String(32), nullable=False),  # their configuration and code part
-    sa.Column("counter", sa.BigInteger),  # SQLite's revision counter when fingerprinted
+    sa.Column("counter", sa.BigInteger),  # the store's revision counter then
 )
 
-# SQLite's source of message revisions: one row, counted up by the triggers of migration 0015.
-# PostgreSQL takes them from a sequence and leaves this table empty of use.
+# The store's revision counter: on SQLite every changed message moves it and is numbered by it
+# (0015, 0017); PostgreSQL moves it once per transaction changing messages, at commit (0019).
 revision_counter = sa.Table(
     "revision_counter",
     metadata,
