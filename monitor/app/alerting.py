@@ -2,8 +2,7 @@
 
 For every client, in one transaction: the lifecycle runs (:func:`monitor.alerts.store.apply`),
 and each transition that notifies at once is rendered by every channel and written to the
-outbox. Warnings wait for the owner's digest (:mod:`monitor.app.digests`). Delivery is separate
-and may run in another process: :func:`deliver` hands due outbox rows to their channels.
+outbox; warnings wait for the owner's digest. :func:`deliver` (any process) sends due rows.
 
 Any number of processes may evaluate and deliver at once on one database (docs/delivery.md):
 a client's evaluation holds its alerts' rows, so a second one waits and repeats nothing.
@@ -26,11 +25,12 @@ from monitor.alerts.store import Condition, Route, Transition, apply, latest
 from monitor.app.channels import channels_for, enqueue_all
 from monitor.app.digests import send_digests
 from monitor.app.due import record_evaluated, to_evaluate
-from monitor.app.evaluation import batches, prepare
+from monitor.app.evaluation import batches, prepare, recent
 from monitor.app.firstrun import dry_run, enqueue_summary, summary_entry
-from monitor.app.kept import keep_evaluated
+from monitor.app.kept import DEFAULT_TIMELINE, keep_evaluated
 from monitor.app.notifications import ClientFacts, alert_note, evidence_keys
 from monitor.app.runtime import Runtime
+from monitor.app.views import TREND_DAYS
 from monitor.app.weekly import send_weekly_reports
 from monitor.clock import iso
 from monitor.config import Client, Config
@@ -318,7 +318,8 @@ def _evaluate_all(runtime: Runtime, now: datetime) -> AlertsReport:
     chosen, inputs = to_evaluate(runtime, now)  # the clients that changed or are due
     result.evaluated = len(chosen)
     for batch in batches(chosen):  # memory bounded by clients, not by the store
-        evaluation = prepare(runtime, now, clients=batch)
+        since = recent(now, TREND_DAYS)  # what the pass, its answers and emails' trends read
+        evaluation = prepare(runtime, now, clients=batch, since=since, latest=DEFAULT_TIMELINE)
         reports = keep_evaluated(runtime, evaluation, inputs)  # for `relmon health`, the emails
         result.events += _evaluate_clients(runtime, evaluation.histories, reports, now)
         record_evaluated(runtime, evaluation, reports, inputs, lambda: _transaction(runtime))

@@ -25,7 +25,7 @@ from monitor.core.gaps import Gap
 from monitor.core.health import COMMON_ADVICE
 from monitor.core.history import HISTORY_DAYS, ClientHistory
 from monitor.core.model import Direction
-from monitor.store.queries import load_records
+from monitor.store.records import load_records
 
 #: The portfolio's trend: one health score a week over 90 days.
 TREND_WEEKS = 13

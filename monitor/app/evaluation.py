@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from monitor.app.runtime import Runtime
 from monitor.config import Client, Config
 from monitor.core.addresses import Directory, PartyKind
 from monitor.core.calendar import NO_HOLIDAYS, BusinessCalendar, Interval
-from monitor.core.history import ClientContext, ClientHistory
+from monitor.core.history import HISTORY_DAYS, ClientContext, ClientHistory
 from monitor.core.records import Record
 from monitor.store.alerting import away_replies
-from monitor.store.queries import load_records
+from monitor.store.records import load_before, load_records
 
 if TYPE_CHECKING:
     from monitor.core.analysis import ClientReport
@@ -110,27 +110,46 @@ class Evaluation:
         return analyse(self.histories[client], now or self.as_of)
 
 
+def recent(as_of: datetime, trend_days: int = 1) -> datetime:
+    """From when a question about ``as_of`` and the ``trend_days`` days before it (its trend)
+    needs each client's records: every window those instants read (two days' slack for the
+    time zones of the trend's midnights)."""
+    return as_of - timedelta(days=HISTORY_DAYS + trend_days + 2)
+
+
 def prepare(
     runtime: Runtime,
     as_of: datetime,
     *,
     clients: Sequence[Client] | None = None,
     records: Sequence[Record] | None = None,
+    since: datetime | None = None,
+    latest: int = 0,
 ) -> Evaluation:
-    """Load the records once and build each client's history."""
+    """Load the records once and build each client's history.
+
+    ``since``: only the records from then on, and of the older ones only what an evaluation
+    reads of them (:class:`~monitor.core.history.Before`), for a question about instants from
+    ``since`` + :data:`~monitor.core.history.HISTORY_DAYS` on (:func:`recent`), and the
+    ``latest`` newest of the older ones (a client's timeline); without it, every record, for
+    instants as early as the first message (a backtest, the dashboard's weeks, the counts of
+    ``relmon clients``)."""
     config = runtime.config
     chosen = list(clients) if clients is not None else list(config.clients)
     engine, directory = runtime.store.engine, runtime.directory
     if records is not None:
         loaded = list(records)
+        since = None
     elif len(chosen) < len(config.clients):
         # Some clients (a question about a few, a pass over those that changed, a batch of a
         # larger computation) read their records only, from the (client, date) index.
         loaded = []
         for client in chosen:
-            loaded += load_records(engine, as_of=as_of, client=client.name, directory=directory)
+            loaded += load_records(
+                engine, as_of=as_of, client=client.name, directory=directory, since=since
+            )
     else:
-        loaded = load_records(engine, as_of=as_of, directory=directory)
+        loaded = load_records(engine, as_of=as_of, directory=directory, since=since)
     by_client: dict[str, list[Record]] = {c.name: [] for c in chosen}
     for record in loaded:
         if record.client in by_client:
@@ -139,10 +158,16 @@ def prepare(
     histories = {}
     calendars: dict[BusinessCalendar, BusinessCalendar] = {}
     for client in chosen:
+        before = None
+        if since is not None:
+            before = load_before(
+                engine, client=client.name, since=since, latest=latest, directory=directory
+            )
         histories[client.name] = ClientHistory.build(
             context(config, runtime.directory, client, calendars),
             by_client[client.name],
             owner_away=away.get(client.owner, ()),
+            before=before,
         )
     return Evaluation(histories=histories, as_of=as_of)
 
@@ -169,12 +194,16 @@ def batches(clients: Sequence[Client], size: int = BATCH) -> Iterator[list[Clien
 
 
 def in_batches(
-    runtime: Runtime, as_of: datetime, clients: Sequence[Client] | None = None
+    runtime: Runtime,
+    as_of: datetime,
+    clients: Sequence[Client] | None = None,
+    *,
+    since: datetime | None = None,
 ) -> Iterator[Evaluation]:
     """``clients`` (every configured client by default) prepared a batch at a time: what a
     question about all of them holds in memory is one batch's records, not the store's."""
     for batch in batches(clients if clients is not None else runtime.config.clients, BATCH):
-        yield prepare(runtime, as_of, clients=batch)
+        yield prepare(runtime, as_of, clients=batch, since=since)
 
 
 def sparkline_days(as_of: datetime, config: Config, count: int = 30) -> list[datetime]:
@@ -189,5 +218,6 @@ __all__ = [
     "batches",
     "in_batches",
     "prepare",
+    "recent",
     "sparkline_days",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from monitor.app.evaluation import in_batches
+from monitor.app.evaluation import in_batches, recent
 from monitor.app.rows import AlertsFreshness
 from monitor.app.runtime import Runtime
 from monitor.store.alerting import evaluation_lag
@@ -21,7 +21,7 @@ def alerts_freshness(runtime: Runtime, as_of: datetime, client: str | None) -> A
         chosen = [c for c in runtime.config.clients if client is None or c.name == client]
         would_fire = sum(
             len(evaluation.report(name, as_of).firing)
-            for evaluation in in_batches(runtime, as_of, chosen)
+            for evaluation in in_batches(runtime, as_of, chosen, since=recent(as_of))
             for name in evaluation.histories
         )
     return {

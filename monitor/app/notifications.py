@@ -20,11 +20,10 @@ from monitor.alerts.store import Transition
 from monitor.app.evaluation import team_calendar
 from monitor.app.runtime import Runtime
 from monitor.app.trends import kept_points
+from monitor.app.views import TREND_DAYS
 from monitor.config import Client, Config
 from monitor.core.analysis import ClientHistory, ClientReport, DayHealth, analyse, day_ends
 from monitor.core.health import COMMON_ADVICE
-
-TREND_DAYS = 30
 
 
 def quiet_until(config: Config, owner: str, now: datetime) -> datetime:

@@ -24,7 +24,6 @@ from monitor.core.records import Record
 from monitor.store import day_health
 
 _MASK = (1 << 64) - 1
-_MIX = 0x9E3779B97F4A7C15  # spreads revisions over 64 bits (Knuth's multiplicative hash)
 _RECORD_FIELDS = tuple(f.name for f in fields(Record))
 #: A store this large is read for every client at once rather than client by client.
 _FEW_CLIENTS = 20
@@ -46,26 +45,32 @@ def record_digest(record: Record) -> int:
     configuration, which the fingerprint holds apart. Others (revision 0: not stored, or not
     changed since revisions began) are digested field by field."""
     if record.revision:
-        return (record.revision * _MIX) & _MASK
+        return record.revision
     text = repr(tuple(_canonical(getattr(record, name)) for name in _RECORD_FIELDS))
     return int.from_bytes(_digest(text), "big")
 
 
 def day_fingerprints(history: ClientHistory, days: Sequence[datetime], base: str) -> list[str]:
     """For each of ``days`` (ascending), a fingerprint of what its health is computed from:
-    ``base`` (configuration and code), the client's records dated up to it (their number and
-    the sum of their digests, which no order of arrival changes) and our own away periods
-    begun by then."""
+    ``base`` (configuration and code), the client's records dated up to it (their number, the
+    sum of their digests, which no order of arrival changes, and the highest revision, which
+    every change of a stored record raises) and our own away periods begun by then. Records
+    older than a history holds count as its :class:`~monitor.core.history.Before` gives them:
+    the same fingerprint, whatever part of the mail a history holds."""
     found: list[str] = []
     records = history.records
-    index, count, total = 0, 0, 0
+    before = history.before
+    count, total, newest = (before.count, before.revisions, before.newest) if before else (0, 0, 0)
+    index = 0
     for day in days:
         while index < len(records) and records[index].date <= day:
-            total = (total + record_digest(records[index])) & _MASK
+            record = records[index]
+            total = (total + record_digest(record)) & _MASK
+            newest = max(newest, record.revision)
             count += 1
             index += 1
         away = [interval for interval in history.owner_away if interval[0] <= day]
-        found.append(_digest(f"{base}|{count}|{total:x}|{away!r}", 16).hex())
+        found.append(_digest(f"{base}|{count}|{total:x}|{newest}|{away!r}", 16).hex())
     return found
 
 

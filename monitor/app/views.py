@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Literal
 
-from monitor.app.evaluation import Evaluation, batches, in_batches, prepare
+from monitor.app.evaluation import Evaluation, batches, in_batches, prepare, recent
 from monitor.app.kept import (
     DEFAULT_TIMELINE,
     detail_view,
@@ -257,7 +257,7 @@ def health(
         clients = [c for c in runtime.config.clients if c.name in wanted]
         rows: dict[str, HealthRow] = {}
         for batch in batches(clients):  # memory bounded by clients, not by the store
-            evaluation = prepare(runtime, as_of, clients=batch)
+            evaluation = prepare(runtime, as_of, clients=batch, since=recent(as_of, trend_days))
             rows.update(computed_health(runtime, evaluation, trend_days))
         return rows
 
@@ -317,7 +317,9 @@ def client_detail(
         raise KeyError(name)
 
     def compute(_: list[str]) -> dict[str, ClientDetail]:
-        evaluation = prepare(runtime, as_of, clients=[client])
+        evaluation = prepare(
+            runtime, as_of, clients=[client], since=recent(as_of, TREND_DAYS), latest=timeline
+        )
         reports, points = health_points(runtime, evaluation, TREND_DAYS)
         history = evaluation.histories[client.name]
         return {client.name: detail(history, reports[client.name], points[client.name], timeline)}
@@ -331,10 +333,10 @@ def detail(
 ) -> ClientDetail:
     """One client's detail from its history and report, and its trend."""
     as_of = report.now
-    recent = history.window(as_of - timedelta(days=365), as_of)[-timeline:]
+    latest = history.latest(as_of - timedelta(days=365), as_of, timeline)
     return ClientDetail(
         **row_of(history, report, points),
-        timeline=_timeline(report, recent),
+        timeline=_timeline(report, latest),
         findings=[finding_dict(f) for f in report.findings],
         sentiment_evidence=[
             SentimentEvidence(message=_ref(record), sentence=index, compound=compound, text=text)

@@ -154,7 +154,7 @@ def analyse(history: ClientHistory, now: datetime) -> ClientReport:
     ctx = history.context
     facts = gather(history, now)
     findings = detectors.detect_all(facts, ctx.thresholds)
-    health = _health(facts, findings, ctx.thresholds, enough=history.count_until(now) >= 3)
+    health = _health(facts, findings, ctx.thresholds, enough=history.enough_mail(now))
     pattern = health_mod.classify(
         pattern_facts(facts), friction_warning_points=ctx.thresholds.friction_warning_points
     )
@@ -212,7 +212,7 @@ def health_at(history: ClientHistory, now: datetime) -> DayHealth:
     ctx = history.context
     facts = gather(history, now)
     findings = detectors.detect_all(facts, ctx.thresholds)
-    health = _health(facts, findings, ctx.thresholds, enough=history.count_until(now) >= 3)
+    health = _health(facts, findings, ctx.thresholds, enough=history.enough_mail(now))
     return DayHealth(now=now, score=health.score, sentiment_30=facts.sentiment.mean_30)
 
 

@@ -134,7 +134,13 @@ def _inbound_offsets(
     offsets = [HISTORY_DAYS]  # awaiting replies, chasers, the baseline's first message
     if ctx.cadence_days is None:
         offsets.append(cadence_mod.LEARNING_DAYS)
-    if history.client_away:
+    # Away periods over before the window and the last message each way pause nothing now,
+    # nor later (see monitor.core.facts.away).
+    earliest = min(
+        [facts.now - timedelta(days=HISTORY_DAYS)]
+        + [r.date for r in (facts.last_inbound, facts.last_outbound) if r is not None]
+    )
+    if any(high > earliest for (_, high), _ in history.client_away):
         offsets.append(90)  # the most frequent sender of 90 days is a main contact
     if _pressure_live(facts, findings[Kind.MICROMANAGEMENT], thresholds):
         window = thresholds.micromanagement_window_days

@@ -24,7 +24,7 @@ from monitor.core import tone
 from monitor.core.cadence import Cadence
 from monitor.core.calendar import Interval
 from monitor.core.gaps import Gap, Gaps, GapStats
-from monitor.core.history import ClientHistory, Window
+from monitor.core.history import HISTORY_DAYS, ClientHistory, Window
 from monitor.core.records import Record
 from monitor.core.tone import FrictionFacts, PressureFacts, SentimentSummary
 
@@ -111,7 +111,17 @@ def away(history: ClientHistory, window: Window, last_inbound: Record | None) ->
         main_contacts.add(last_inbound.sender)
     if recent_senders:
         main_contacts.add(_most_frequent(recent_senders))
-    intervals = tuple(interval for interval, who in history.client_away if who in main_contacts)
+    # Periods over before the window and before the last message each way pause nothing this
+    # evaluation measures (gaps begin in the window; silence at the last message).
+    earliest = min(
+        [window.since(HISTORY_DAYS)]
+        + [r.date for r in (last_inbound, history.last_outbound(now)) if r is not None]
+    )
+    intervals = tuple(
+        interval
+        for interval, who in history.client_away
+        if who in main_contacts and interval[1] > earliest
+    )
     current = [high for low, high in intervals if low <= now < high]
     owner_until = max((high for low, high in history.owner_away if low <= now < high), default=None)
     return Away(

@@ -2,6 +2,14 @@
 
 The CLI, the daemon and the backtest build a :class:`ClientHistory` once and then analyse it at
 any number of instants; :meth:`ClientHistory.at` cuts the records one instant looks at.
+
+An evaluation at ``now`` reads the records of the :data:`HISTORY_DAYS` before it, and of the
+mail before those only a few facts: the first and the last message each way, whether there
+were at least a few, when each of the client's addresses first appeared and the out-of-office
+periods still running. So a history that is only analysed at recent instants (the daemon's
+pass, ``relmon health``, ``relmon client``) holds the records from some instant on, and
+:class:`Before` stands for everything older: the work of a question grows with the window, not
+with the years of mail a client has.
 """
 
 from __future__ import annotations
@@ -17,6 +25,9 @@ from monitor.core.model import Direction
 from monitor.core.records import Record
 
 HISTORY_DAYS = 210  # the most any measure looks back (cadence 180 + friction window 30)
+#: A history must know whether the client wrote at least this many counted messages in all
+#: (fewer: too little history for a health score).
+ENOUGH_MAIL = 3
 
 
 def _always_client(_address: str) -> bool:
@@ -39,6 +50,35 @@ class ClientContext:
     @property
     def reader_zone(self) -> tzinfo:
         return self.owner_zone if self.owner_zone is not None else self.ours.zone
+
+
+@dataclass(frozen=True)
+class Before:
+    """What a history that holds the records from ``since`` on knows of the client's older
+    mail (none of which any window of an instant it is analysed at reads)."""
+
+    since: datetime
+    #: Counted messages (client mail, not noise) dated before ``since``, up to ENOUGH_MAIL.
+    counted: int = 0
+    #: The first and the last counted message each way dated before ``since``.
+    first_inbound: Record | None = None
+    first_outbound: Record | None = None
+    last_inbound: Record | None = None
+    last_outbound: Record | None = None
+    #: The client's out-of-office replies dated before ``since`` whose return is after it.
+    away: tuple[Record, ...] = ()
+    #: The addresses (sender, To and Cc) of counted messages dated before ``since``, each group
+    #: with the date it first occurs (client-side or not: the history tells them apart).
+    addresses: tuple[tuple[frozenset[str], datetime], ...] = ()
+    #: The newest records dated before ``since`` (noise included), oldest first: up to
+    #: ``latest_kept`` of them, or all there are when fewer.
+    latest: tuple[Record, ...] = ()
+    latest_kept: int = 0
+    #: Every record dated before ``since`` (noise included) as its number, the sum and the
+    #: highest of its revisions: what a trend day's fingerprint reads of them.
+    count: int = 0
+    revisions: int = 0
+    newest: int = 0
 
 
 @dataclass(frozen=True)
@@ -67,17 +107,29 @@ class ClientHistory:
     owner_away: list[Interval]
     inbound: list[Record] = field(default_factory=list)  # counted inbound, by date
     outbound: list[Record] = field(default_factory=list)  # counted outbound, by date
+    #: The client's mail before the records held (None: they are all of it).
+    before: Before | None = None
 
     @classmethod
     def build(
-        cls, context: ClientContext, records: Iterable[Record], owner_away: Sequence[Interval] = ()
+        cls,
+        context: ClientContext,
+        records: Iterable[Record],
+        owner_away: Sequence[Interval] = (),
+        before: Before | None = None,
     ) -> ClientHistory:
         ordered = sorted(
             (r for r in records if r.client in (None, context.name)), key=lambda r: (r.date, r.key)
         )
+        if before is not None and ordered and ordered[0].date < before.since:
+            raise ValueError(f"a record dated {ordered[0].date} is before {before.since}")
         first_seen: dict[str, datetime] = {}
+        for addresses, first in sorted(before.addresses, key=lambda a: a[1]) if before else ():
+            for address in sorted(addresses):
+                if context.is_client_address(address):
+                    first_seen.setdefault(address, first)
         away: list[tuple[Interval, str]] = []
-        for record in ordered:
+        for record in [*(before.away if before else ()), *ordered]:
             if record.counts:
                 for address in (record.sender, *sorted(record.recipients)):
                     if context.is_client_address(address):
@@ -99,7 +151,20 @@ class ClientHistory:
             owner_away=sorted(owner_away),
             inbound=[r for r in ordered if r.counts and r.direction is Direction.INBOUND],
             outbound=[r for r in ordered if r.counts and r.direction is Direction.OUTBOUND],
+            before=before,
         )
+
+    def covers(self, now: datetime) -> bool:
+        """Whether an evaluation at ``now`` finds every record it reads here."""
+        return self.before is None or now - timedelta(days=HISTORY_DAYS) >= self.before.since
+
+    def _covered(self, now: datetime) -> None:
+        if not self.covers(now):
+            assert self.before is not None
+            raise ValueError(
+                f"{self.context.name}: the records held begin {self.before.since}, too late "
+                f"for an evaluation at {now}"
+            )
 
     @staticmethod
     def _last(records: list[Record], now: datetime) -> Record | None:
@@ -108,20 +173,47 @@ class ClientHistory:
 
     def last_inbound(self, now: datetime) -> Record | None:
         """The client's latest message up to ``now``, however long ago."""
-        return self._last(self.inbound, now)
+        self._covered(now)
+        found = self._last(self.inbound, now)
+        return found if found is not None or self.before is None else self.before.last_inbound
 
     def last_outbound(self, now: datetime) -> Record | None:
-        return self._last(self.outbound, now)
+        self._covered(now)
+        found = self._last(self.outbound, now)
+        return found if found is not None or self.before is None else self.before.last_outbound
 
-    def count_until(self, now: datetime) -> int:
-        """Client mail (both ways, noise excluded) dated up to ``now``."""
-        return bisect.bisect_right(self.inbound, now, key=lambda r: r.date) + bisect.bisect_right(
+    def enough_mail(self, now: datetime) -> bool:
+        """Whether the client's mail (both ways, noise excluded) dated up to ``now`` holds at
+        least :data:`ENOUGH_MAIL` messages."""
+        self._covered(now)
+        held = bisect.bisect_right(self.inbound, now, key=lambda r: r.date) + bisect.bisect_right(
             self.outbound, now, key=lambda r: r.date
         )
+        return held + (self.before.counted if self.before else 0) >= ENOUGH_MAIL
 
     def first_counted(self, now: datetime) -> Record | None:
-        first = [r for r in (self.inbound[:1] + self.outbound[:1]) if r.date <= now]
+        self._covered(now)
+        older = (self.before.first_inbound, self.before.first_outbound) if self.before else ()
+        first = [r for r in older if r is not None]
+        if not first:
+            first = [r for r in (self.inbound[:1] + self.outbound[:1]) if r.date <= now]
         return min(first, key=lambda r: r.date) if first else None
+
+    def latest(self, since: datetime, until: datetime, count: int) -> list[Record]:
+        """The newest ``count`` records (noise included) dated from ``since`` to ``until``,
+        oldest first, however much of the mail the history holds."""
+        found = self.window(since, until)[-count:] if count > 0 else []
+        need, before = count - len(found), self.before
+        if need <= 0 or before is None or before.since <= since:
+            return found
+        complete = len(before.latest) < before.latest_kept  # every older record is known
+        if not complete and need > before.latest_kept:
+            raise ValueError(
+                f"{self.context.name}: {count} latest records asked for, "
+                f"{before.latest_kept} kept from before {before.since}"
+            )
+        older = [r for r in before.latest if since <= r.date <= until]
+        return older[-need:] + found
 
     def window(self, since: datetime, until: datetime) -> list[Record]:
         low = bisect.bisect_left(self.dates, since)
@@ -130,6 +222,7 @@ class ClientHistory:
 
     def at(self, now: datetime) -> Window:
         """The records an evaluation at ``now`` looks at."""
+        self._covered(now)
         records = self.window(now - timedelta(days=HISTORY_DAYS), now)
         counted = [r for r in records if r.counts]
         return Window(

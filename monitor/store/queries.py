@@ -1,4 +1,5 @@
-"""Reading: stored messages as analysis records, exports, and the unassigned correspondents.
+"""Reading: the first stored mail, exports, and the unassigned correspondents (a client's
+records for analysis: :mod:`monitor.store.records`).
 
 Every query takes ``as_of``: only messages dated up to that instant count, so a question can be
 asked of the data as it stood then.
@@ -6,162 +7,17 @@ asked of the data as it stood then.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from monitor.core.addresses import Directory, PartyKind, domain_of
-from monitor.core.addressing import ReplyReason, why_not_for_us
 from monitor.core.model import Direction
-from monitor.core.records import Record
 from monitor.store.db import reading
 from monitor.store.schema import messages, quarantine, sightings, stored_instant
-
-#: JSON columns are read as their text and decoded once per distinct value (most are ``[]`` or
-#: repeat a client's usual recipients): a stored year is decoded in a fraction of the time.
-_JSON_AS_TEXT = ("to_addrs", "cc_addrs", "friction", "pressure", "basics", "evidence")
-_RECORD_COLUMNS = (
-    messages.c.key,
-    sa.type_coerce(messages.c.date, sa.String).label("date"),
-    messages.c.direction,
-    messages.c.client,
-    messages.c.thread_id,
-    messages.c.from_addr,
-    messages.c.subject,
-    messages.c.noise,
-    messages.c.needs_reply,
-    messages.c.sentiment,
-    messages.c.impoliteness,
-    messages.c.tone,
-    messages.c.curtness,
-    messages.c.courtesy,
-    messages.c.friction_evidence,
-    messages.c.language,
-    messages.c.questions,
-    messages.c.own_chars,
-    sa.type_coerce(messages.c.away_until, sa.String).label("away_until"),
-    *(sa.cast(messages.c[name], sa.Text).label(name) for name in _JSON_AS_TEXT),
-    messages.c.revision,
-)
-_DIRECTIONS = {d.value: d for d in Direction}
-
-
-def _day(value: date | str | None) -> date | None:
-    return date.fromisoformat(value) if isinstance(value, str) else value
-
-
-class _Decoder:
-    """One read's JSON values (read as text), each distinct text decoded once into its
-    immutable form."""
-
-    def __init__(self, directory: Directory | None) -> None:
-        self.directory = directory
-        self._names: dict[str, tuple[str, ...]] = {}
-        self._evidence: dict[str, tuple[tuple[int, float, str | None], ...]] = {}
-        self._parties: dict[tuple[str, str, bool], tuple[frozenset[str], ReplyReason | None]] = {}
-        self._strings: dict[str, str] = {}
-
-    def shared(self, text: str) -> str:
-        """One string object for every row that holds the same text (a client's name, an
-        address, a thread): a year of records keeps each once, not once a row."""
-        return self._strings.setdefault(text, text)
-
-    def names(self, text: str) -> tuple[str, ...]:
-        found = self._names.get(text)
-        if found is None:
-            found = self._names[text] = tuple(json.loads(text) or ())
-        return found
-
-    def evidence(self, text: str) -> tuple[tuple[int, float, str | None], ...]:
-        found = self._evidence.get(text)
-        if found is None:
-            found = self._evidence[text] = tuple(
-                (int(i), float(c), t) for i, c, t in (json.loads(text) or [])
-            )
-        return found
-
-    def parties(self, to: str, cc: str, inbound: bool) -> tuple[frozenset[str], ReplyReason | None]:
-        key = (to, cc, inbound)
-        found = self._parties.get(key)
-        if found is None:
-            to_addrs = [a for a, _ in json.loads(to) or []]
-            cc_addrs = [a for a, _ in json.loads(cc) or []]
-            reason = None
-            if self.directory is not None and inbound:
-                reason = why_not_for_us(to_addrs, cc_addrs, self.directory)
-            found = self._parties[key] = (frozenset([*to_addrs, *cc_addrs]), reason)
-        return found
-
-
-def _record(row: Any, decoder: _Decoder) -> Record:
-    (
-        key, when, direction_value, client, thread, sender, subject, noise, needs_reply,
-        sentiment, impoliteness, tone, curtness, courtesy, friction_evidence, language,
-        questions, own_chars, away_until, to_addrs, cc_addrs, friction, pressure, basics,
-        evidence, revision,
-    ) = row  # fmt: skip
-    direction = _DIRECTIONS[direction_value]
-    recipients, reason = decoder.parties(to_addrs, cc_addrs, direction is Direction.INBOUND)
-    return Record(
-        key=key,
-        date=stored_instant(when),
-        direction=direction,
-        client=client and decoder.shared(client),
-        thread=decoder.shared(thread) if thread else key,
-        sender=decoder.shared(sender),
-        subject=decoder.shared(subject),
-        noise=noise,
-        needs_reply=bool(needs_reply),
-        recipients=recipients,
-        cc_only=reason is ReplyReason.CC_ONLY,
-        reply_reason=reason.value if reason is not None else None,
-        sentiment=sentiment,
-        impoliteness=impoliteness,
-        tone=tone,
-        curtness=curtness,
-        courtesy=courtesy,
-        friction_evidence=friction_evidence,
-        language=language and decoder.shared(language),
-        friction=decoder.names(friction),
-        pressure=decoder.names(pressure),
-        basics=decoder.names(basics),
-        questions=questions,
-        own_chars=own_chars,
-        away_until=_day(away_until),
-        evidence=decoder.evidence(evidence),
-        revision=revision,
-    )
-
-
-def load_records(
-    engine: sa.Engine,
-    *,
-    as_of: datetime,
-    client: str | None = None,
-    since: datetime | None = None,
-    include_unassigned: bool = False,
-    directory: Directory | None = None,
-) -> list[Record]:
-    """Messages up to ``as_of`` as analysis records, oldest first.
-
-    By default only client mail (inbound and outbound); ``include_unassigned`` adds the rest,
-    which the away-tracking of our own team needs (our out-of-office replies are internal noise).
-    """
-    query = sa.select(*_RECORD_COLUMNS).where(messages.c.date <= as_of)
-    if client is not None:
-        query = query.where(messages.c.client == client)
-    elif not include_unassigned:
-        query = query.where(messages.c.client.is_not(None))
-    if since is not None:
-        query = query.where(messages.c.date >= since)
-    query = query.order_by(messages.c.date, messages.c.key)
-    decoder = _Decoder(directory)
-    with reading(engine) as connection:
-        return [_record(row, decoder) for row in connection.execute(query)]
 
 
 def first_mail(

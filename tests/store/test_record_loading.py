@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from monitor.app.sync import ingest_paths
 from monitor.core.model import Direction
-from monitor.store.queries import load_records
+from monitor.store.records import load_records
 from tests.factories import ALICE, DANA, email
 from tests.store.test_store import NOW, conversation, runtime_for, write_maildir
 

@@ -12,7 +12,7 @@ from monitor.app.runtime import Runtime
 from monitor.app.sync import ingest_paths
 from monitor.app.trends import record_digest
 from monitor.store.kept import counter
-from monitor.store.queries import load_records
+from monitor.store.records import load_records
 from monitor.store.schema import messages
 from tests.store.test_store import NOW, conversation, runtime_for, write_maildir
 

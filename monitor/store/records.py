@@ -1,0 +1,303 @@
+"""Reading stored messages as analysis records: every record of a client (or of every client)
+up to an instant, or only the recent ones and what an evaluation reads of the older.
+
+Every query takes ``as_of``: only messages dated up to that instant count, so a question can be
+asked of the data as it stood then.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from monitor.core.addresses import Directory
+from monitor.core.addressing import ReplyReason, why_not_for_us
+from monitor.core.history import ENOUGH_MAIL, Before
+from monitor.core.model import Direction
+from monitor.core.records import Record
+from monitor.store.db import reading
+from monitor.store.schema import messages, stored_instant
+
+#: JSON columns are read as their text and decoded once per distinct value (most are ``[]`` or
+#: repeat a client's usual recipients): a stored year is decoded in a fraction of the time.
+_JSON_AS_TEXT = ("to_addrs", "cc_addrs", "friction", "pressure", "basics", "evidence")
+_RECORD_COLUMNS = (
+    messages.c.key,
+    sa.type_coerce(messages.c.date, sa.String).label("date"),
+    messages.c.direction,
+    messages.c.client,
+    messages.c.thread_id,
+    messages.c.from_addr,
+    messages.c.subject,
+    messages.c.noise,
+    messages.c.needs_reply,
+    messages.c.sentiment,
+    messages.c.impoliteness,
+    messages.c.tone,
+    messages.c.curtness,
+    messages.c.courtesy,
+    messages.c.friction_evidence,
+    messages.c.language,
+    messages.c.questions,
+    messages.c.own_chars,
+    sa.type_coerce(messages.c.away_until, sa.String).label("away_until"),
+    *(sa.cast(messages.c[name], sa.Text).label(name) for name in _JSON_AS_TEXT),
+    messages.c.revision,
+)
+_DIRECTIONS = {d.value: d for d in Direction}
+
+
+def _day(value: date | str | None) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+class _Decoder:
+    """One read's JSON values (read as text), each distinct text decoded once into its
+    immutable form."""
+
+    def __init__(self, directory: Directory | None) -> None:
+        self.directory = directory
+        self._names: dict[str, tuple[str, ...]] = {}
+        self._evidence: dict[str, tuple[tuple[int, float, str | None], ...]] = {}
+        self._parties: dict[tuple[str, str, bool], tuple[frozenset[str], ReplyReason | None]] = {}
+        self._strings: dict[str, str] = {}
+
+    def shared(self, text: str) -> str:
+        """One string object for every row that holds the same text (a client's name, an
+        address, a thread): a year of records keeps each once, not once a row."""
+        return self._strings.setdefault(text, text)
+
+    def names(self, text: str) -> tuple[str, ...]:
+        found = self._names.get(text)
+        if found is None:
+            found = self._names[text] = tuple(json.loads(text) or ())
+        return found
+
+    def evidence(self, text: str) -> tuple[tuple[int, float, str | None], ...]:
+        found = self._evidence.get(text)
+        if found is None:
+            found = self._evidence[text] = tuple(
+                (int(i), float(c), t) for i, c, t in (json.loads(text) or [])
+            )
+        return found
+
+    def parties(self, to: str, cc: str, inbound: bool) -> tuple[frozenset[str], ReplyReason | None]:
+        key = (to, cc, inbound)
+        found = self._parties.get(key)
+        if found is None:
+            to_addrs = [a for a, _ in json.loads(to) or []]
+            cc_addrs = [a for a, _ in json.loads(cc) or []]
+            reason = None
+            if self.directory is not None and inbound:
+                reason = why_not_for_us(to_addrs, cc_addrs, self.directory)
+            found = self._parties[key] = (frozenset([*to_addrs, *cc_addrs]), reason)
+        return found
+
+
+def _record(row: Any, decoder: _Decoder) -> Record:
+    (
+        key, when, direction_value, client, thread, sender, subject, noise, needs_reply,
+        sentiment, impoliteness, tone, curtness, courtesy, friction_evidence, language,
+        questions, own_chars, away_until, to_addrs, cc_addrs, friction, pressure, basics,
+        evidence, revision,
+    ) = row  # fmt: skip
+    direction = _DIRECTIONS[direction_value]
+    recipients, reason = decoder.parties(to_addrs, cc_addrs, direction is Direction.INBOUND)
+    return Record(
+        key=key,
+        date=stored_instant(when),
+        direction=direction,
+        client=client and decoder.shared(client),
+        thread=decoder.shared(thread) if thread else key,
+        sender=decoder.shared(sender),
+        subject=decoder.shared(subject),
+        noise=noise,
+        needs_reply=bool(needs_reply),
+        recipients=recipients,
+        cc_only=reason is ReplyReason.CC_ONLY,
+        reply_reason=reason.value if reason is not None else None,
+        sentiment=sentiment,
+        impoliteness=impoliteness,
+        tone=tone,
+        curtness=curtness,
+        courtesy=courtesy,
+        friction_evidence=friction_evidence,
+        language=language and decoder.shared(language),
+        friction=decoder.names(friction),
+        pressure=decoder.names(pressure),
+        basics=decoder.names(basics),
+        questions=questions,
+        own_chars=own_chars,
+        away_until=_day(away_until),
+        evidence=decoder.evidence(evidence),
+        revision=revision,
+    )
+
+
+def load_records(
+    engine: sa.Engine,
+    *,
+    as_of: datetime,
+    client: str | None = None,
+    since: datetime | None = None,
+    include_unassigned: bool = False,
+    directory: Directory | None = None,
+) -> list[Record]:
+    """Messages up to ``as_of`` as analysis records, oldest first.
+
+    By default only client mail (inbound and outbound); ``include_unassigned`` adds the rest,
+    which the away-tracking of our own team needs (our out-of-office replies are internal noise).
+    """
+    query = sa.select(*_RECORD_COLUMNS).where(messages.c.date <= as_of)
+    if client is not None:
+        query = query.where(messages.c.client == client)
+    elif not include_unassigned:
+        query = query.where(messages.c.client.is_not(None))
+    if since is not None:
+        query = query.where(messages.c.date >= since)
+    query = query.order_by(messages.c.date, messages.c.key)
+    decoder = _Decoder(directory)
+    with reading(engine) as connection:
+        return [_record(row, decoder) for row in connection.execute(query)]
+
+
+_COUNTED = sa.and_(
+    messages.c.noise.is_(None),
+    messages.c.direction.in_([Direction.INBOUND.value, Direction.OUTBOUND.value]),
+)
+
+
+def load_before(
+    engine: sa.Engine,
+    *,
+    client: str,
+    since: datetime,
+    latest: int = 0,
+    directory: Directory | None = None,
+) -> Before:
+    """What an evaluation from ``since`` on reads of ``client``'s mail dated before it (see
+    :class:`~monitor.core.history.Before`), and its ``latest`` newest records: a few rows and
+    aggregates, from the (client, date) index, instead of every record."""
+    older = sa.and_(messages.c.client == client, messages.c.date < since)
+    decoder = _Decoder(directory)
+    with reading(engine) as connection:
+        edges = {
+            (direction, last): _edge(connection, older, direction, last, decoder)
+            for direction in (Direction.INBOUND, Direction.OUTBOUND)
+            for last in (False, True)
+        }
+        counted = _counted(connection, older)
+        # Out-of-office periods that may still pause something: those ending after the window
+        # or after the last message each way (two days' slack for the client's time zone).
+        lasts = [r.date for (_, last), r in edges.items() if last and r is not None]
+        reach = min([since, *lasts]) - timedelta(days=2)
+        away = _rows(connection, _away(older, reach.date()), decoder)
+        newest_first = _rows(connection, _newest(older, latest), decoder)
+        addresses = _addresses(connection, older, decoder)
+        count, total, newest = _revisions(connection, older)
+    return Before(
+        since=since,
+        counted=counted,
+        first_inbound=edges[Direction.INBOUND, False],
+        first_outbound=edges[Direction.OUTBOUND, False],
+        last_inbound=edges[Direction.INBOUND, True],
+        last_outbound=edges[Direction.OUTBOUND, True],
+        away=tuple(away),
+        latest=tuple(reversed(newest_first)),
+        latest_kept=latest,
+        addresses=addresses,
+        count=count,
+        revisions=total,
+        newest=newest,
+    )
+
+
+def _counted(connection: sa.Connection, older: sa.ColumnElement[bool]) -> int:
+    """How many counted messages are ``older``, up to ENOUGH_MAIL."""
+    query = sa.select(sa.func.count()).select_from(
+        sa.select(messages.c.id).where(older, _COUNTED).limit(ENOUGH_MAIL).subquery()
+    )
+    return int(connection.execute(query).scalar_one())
+
+
+def _newest(older: sa.ColumnElement[bool], count: int) -> sa.Select[Any]:
+    """The newest ``count`` records ``older``, newest first."""
+    return (
+        sa.select(*_RECORD_COLUMNS)
+        .where(older)
+        .order_by(messages.c.date.desc(), messages.c.key.desc())
+        .limit(count)
+    )
+
+
+def _revisions(connection: sa.Connection, older: sa.ColumnElement[bool]) -> tuple[int, int, int]:
+    """The number, the sum and the highest of the revisions of every record ``older``."""
+    query = sa.select(
+        sa.func.count(),
+        sa.func.coalesce(sa.func.sum(messages.c.revision), 0),
+        sa.func.coalesce(sa.func.max(messages.c.revision), 0),
+    ).where(older)
+    count, total, newest = connection.execute(query).one()
+    return int(count), int(total), int(newest)
+
+
+def _away(older: sa.ColumnElement[bool], until: date) -> sa.Select[Any]:
+    """The client's out-of-office replies ``older`` that say it is away until ``until`` or later."""
+    return (
+        sa.select(*_RECORD_COLUMNS)
+        .where(
+            older,
+            messages.c.noise == "auto_reply",
+            messages.c.direction == Direction.INBOUND.value,
+            messages.c.away_until >= until,
+        )
+        .order_by(messages.c.date, messages.c.key)
+    )
+
+
+def _rows(connection: sa.Connection, query: sa.Select[Any], decoder: _Decoder) -> list[Record]:
+    return [_record(row, decoder) for row in connection.execute(query)]
+
+
+def _edge(
+    connection: sa.Connection,
+    older: sa.ColumnElement[bool],
+    direction: Direction,
+    last: bool,
+    decoder: _Decoder,
+) -> Record | None:
+    """The first (or the ``last``) counted message ``direction`` of those ``older``."""
+    order = (messages.c.date, messages.c.key)
+    query = (
+        sa.select(*_RECORD_COLUMNS)
+        .where(older, messages.c.noise.is_(None), messages.c.direction == direction.value)
+        .order_by(*(column.desc() for column in order) if last else order)
+        .limit(1)
+    )
+    found = _rows(connection, query, decoder)
+    return found[0] if found else None
+
+
+def _addresses(
+    connection: sa.Connection, older: sa.ColumnElement[bool], decoder: _Decoder
+) -> tuple[tuple[frozenset[str], datetime], ...]:
+    """The addresses of the counted messages ``older``, each group with its first date."""
+    parties = [sa.cast(messages.c[name], sa.Text) for name in ("to_addrs", "cc_addrs")]
+    query = (
+        sa.select(
+            messages.c.from_addr, *parties, sa.type_coerce(sa.func.min(messages.c.date), sa.String)
+        )
+        .where(older, _COUNTED)
+        .group_by(messages.c.from_addr, *parties)
+    )
+    found = []
+    for sender, to_addrs, cc_addrs, first in connection.execute(query):
+        recipients, _ = decoder.parties(to_addrs, cc_addrs, inbound=False)
+        found.append((recipients | {sender}, stored_instant(first)))
+    return tuple(sorted(found, key=lambda a: (a[1], sorted(a[0]))))
+
+
+__all__ = ["load_before", "load_records"]
