@@ -101,3 +101,14 @@ def store(store_url: str) -> Iterator[Store]:
         yield opened
     finally:
         opened.close()
+
+
+@pytest.fixture
+def store_scenario(tmp_path_factory: pytest.TempPathFactory, analyzer: TextAnalyzer):  # type: ignore[no-untyped-def]
+    """A Scenario on a store of its own. A hypothesis test's examples share it (a
+    function-scoped fixture is set up once for all of them): each empties what it needs empty."""
+    from tests.scenario import Scenario
+
+    s = Scenario(tmp_path_factory.mktemp("store"), analyzer)
+    yield s
+    s.close()

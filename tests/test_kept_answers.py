@@ -261,13 +261,6 @@ _REQUESTS = (
 )
 
 
-@pytest.fixture
-def scenario(tmp_path_factory, analyzer):  # type: ignore[no-untyped-def]
-    s = Scenario(tmp_path_factory.mktemp("store"), analyzer)
-    yield s
-    s.close()
-
-
 @pytest.mark.slow
 @settings(
     max_examples=8,
@@ -283,9 +276,9 @@ def scenario(tmp_path_factory, analyzer):  # type: ignore[no-untyped-def]
     data=st.data(),
 )
 def test_kept_rows_equal_rows_computed_from_scratch_whatever_arrives_or_goes(
-    scenario, mail, data
+    store_scenario, mail, data
 ) -> None:
-    s = scenario
+    s = store_scenario
     engine = s.runtime.store.engine
     with engine.begin() as connection:
         connection.execute(sa.delete(kept_answers))

@@ -18,7 +18,7 @@ from monitor.app.views import TREND_DAYS, detail
 from monitor.core.analysis import analyse, day_ends
 from monitor.core.due import next_change
 from monitor.core.history import HISTORY_DAYS
-from monitor.store.schema import kept_answers
+from monitor.store.schema import kept_answers, messages
 from tests.factories import DANA, RAJ
 from tests.scenario import Scenario, at
 
@@ -63,13 +63,6 @@ def _assert_same_answers(s: Scenario) -> None:
     assert detail(windowed, report, [], 40) == detail(everything, report, [], 40)
 
 
-@pytest.fixture
-def scenario(tmp_path_factory, analyzer):  # type: ignore[no-untyped-def]
-    s = Scenario(tmp_path_factory.mktemp("store"), analyzer)
-    yield s
-    s.close()
-
-
 @pytest.mark.slow
 @settings(
     max_examples=12,
@@ -88,8 +81,11 @@ def scenario(tmp_path_factory, analyzer):  # type: ignore[no-untyped-def]
         max_size=14,
     )
 )
-def test_answers_about_now_equal_those_computed_from_every_record(scenario, mail) -> None:
-    s = scenario
+def test_answers_about_now_equal_those_computed_from_every_record(store_scenario, mail) -> None:
+    s = store_scenario
+    with s.runtime.store.engine.begin() as connection:  # each example's mail alone
+        connection.execute(sa.delete(kept_answers))
+        connection.execute(sa.delete(messages))
     for hours, kind, which, answered in mail:
         when = FIRST + timedelta(hours=hours)
         stamp = f"{when.astimezone(UTC):%Y-%m-%d %H:%M}"
@@ -145,36 +141,36 @@ def _long_quiet_client(s: Scenario) -> None:
     )
 
 
-def test_a_client_silent_since_before_the_window_reads_the_same(scenario) -> None:
-    _long_quiet_client(scenario)
-    windowed, everything = _both(scenario)
+def test_a_client_silent_since_before_the_window_reads_the_same(store_scenario) -> None:
+    _long_quiet_client(store_scenario)
+    windowed, everything = _both(store_scenario)
 
     assert windowed.records == []  # nothing in the window at all
     assert len(everything.records) == 122
     report = analyse(windowed, AS_OF)
     assert report == analyse(everything, AS_OF)
     assert report.last_inbound is not None and report.last_inbound.date < windowed.before.since
-    _assert_same_answers(scenario)
+    _assert_same_answers(store_scenario)
 
 
-def test_a_senior_contact_known_for_years_is_not_new_in_the_window(scenario) -> None:
-    _long_quiet_client(scenario)
-    scenario.client_writes(
+def test_a_senior_contact_known_for_years_is_not_new_in_the_window(store_scenario) -> None:
+    _long_quiet_client(store_scenario)
+    store_scenario.client_writes(
         "2027-02-22 09:00",
         "Leeds rollout",
         "Alice, where are we on Leeds? Marta is asking. Dana",
         cc=[CFO],
     )
-    windowed, everything = _both(scenario)
+    windowed, everything = _both(store_scenario)
 
     assert windowed.first_seen["cfo@acme-logistics.example"] < windowed.before.since
     assert windowed.first_seen == everything.first_seen
-    _assert_same_answers(scenario)
+    _assert_same_answers(store_scenario)
 
 
-def test_a_timeline_longer_than_was_kept_from_before_the_window_is_refused(scenario) -> None:
-    _long_quiet_client(scenario)
-    windowed, _ = _both(scenario, latest=10)
+def test_a_timeline_longer_than_was_kept_from_before_the_window_is_refused(store_scenario) -> None:
+    _long_quiet_client(store_scenario)
+    windowed, _ = _both(store_scenario, latest=10)
 
     two_years = AS_OF - timedelta(days=730)
     assert [r.subject for r in windowed.latest(two_years, AS_OF, 10)][-2:] == [
@@ -186,22 +182,24 @@ def test_a_timeline_longer_than_was_kept_from_before_the_window_is_refused(scena
 
 
 def test_a_history_of_recent_records_refuses_an_instant_its_window_does_not_cover(
-    scenario,
+    store_scenario,
 ) -> None:
-    _long_quiet_client(scenario)
-    windowed, _ = _both(scenario)
+    _long_quiet_client(store_scenario)
+    windowed, _ = _both(store_scenario)
     too_early = windowed.before.since + timedelta(days=HISTORY_DAYS) - timedelta(hours=1)
 
     with pytest.raises(ValueError, match="too late for an evaluation"):
         analyse(windowed, too_early)
 
 
-def test_the_pass_and_questions_about_now_read_only_recent_records(scenario, monkeypatch) -> None:
+def test_the_pass_and_questions_about_now_read_only_recent_records(
+    store_scenario, monkeypatch
+) -> None:
     """What the speed comes from: the records read are those of the window, not all."""
     from monitor.app import evaluation, views
 
-    _long_quiet_client(scenario)
-    scenario.client_writes(
+    _long_quiet_client(store_scenario)
+    store_scenario.client_writes(
         "2027-02-22 09:00", "Leeds rollout", "Alice, where are we on Leeds? Dana", frm=DANA
     )
     read: list[datetime | None] = []
@@ -212,11 +210,11 @@ def test_the_pass_and_questions_about_now_read_only_recent_records(scenario, mon
         return real(*args, **kwargs)
 
     monkeypatch.setattr(evaluation, "load_records", counting)
-    evaluate_alerts(scenario.runtime, now=AS_OF)
-    with scenario.runtime.store.engine.begin() as connection:  # nothing kept: all computed
+    evaluate_alerts(store_scenario.runtime, now=AS_OF)
+    with store_scenario.runtime.store.engine.begin() as connection:  # nothing kept: all computed
         connection.execute(sa.delete(kept_answers))
-    views.health(scenario.runtime, AS_OF)
-    views.client_detail(scenario.runtime, ACME, AS_OF)
+    views.health(store_scenario.runtime, AS_OF)
+    views.client_detail(store_scenario.runtime, ACME, AS_OF)
 
     assert len(read) == 3  # the pass, health, the client's detail
     assert all(since is not None and since >= recent(AS_OF, 31) for since in read)

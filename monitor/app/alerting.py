@@ -317,8 +317,8 @@ def _evaluate_all(runtime: Runtime, now: datetime) -> AlertsReport:
     channels = channels_for(runtime.config, delivering=False)
     chosen, inputs = to_evaluate(runtime, now)  # the clients that changed or are due
     result.evaluated = len(chosen)
+    since = recent(now, TREND_DAYS)  # what the pass, its answers and emails' trends read
     for batch in batches(chosen):  # memory bounded by clients, not by the store
-        since = recent(now, TREND_DAYS)  # what the pass, its answers and emails' trends read
         evaluation = prepare(runtime, now, clients=batch, since=since, latest=DEFAULT_TIMELINE)
         reports = keep_evaluated(runtime, evaluation, inputs)  # for `relmon health`, the emails
         result.events += _evaluate_clients(runtime, evaluation.histories, reports, now)

@@ -42,7 +42,7 @@ from monitor.core import detectors
 from monitor.core import friction_norm as norm_mod
 from monitor.core.calendar import BusinessCalendar, Interval, merge_pauses
 from monitor.core.detectors import Finding, Kind, Thresholds
-from monitor.core.facts import ClientFacts, gather
+from monitor.core.facts import ClientFacts, gather, pauses_from
 from monitor.core.history import HISTORY_DAYS, ClientHistory
 from monitor.core.model import Direction
 
@@ -134,12 +134,7 @@ def _inbound_offsets(
     offsets = [HISTORY_DAYS]  # awaiting replies, chasers, the baseline's first message
     if ctx.cadence_days is None:
         offsets.append(cadence_mod.LEARNING_DAYS)
-    # Away periods over before the window and the last message each way pause nothing now,
-    # nor later (see monitor.core.facts.away).
-    earliest = min(
-        [facts.now - timedelta(days=HISTORY_DAYS)]
-        + [r.date for r in (facts.last_inbound, facts.last_outbound) if r is not None]
-    )
+    earliest = pauses_from(facts.now, facts.last_inbound, facts.last_outbound)
     if any(high > earliest for (_, high), _ in history.client_away):
         offsets.append(90)  # the most frequent sender of 90 days is a main contact
     if _pressure_live(facts, findings[Kind.MICROMANAGEMENT], thresholds):

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from monitor.core import cadence as cadence_mod
 from monitor.core import gaps as gaps_mod
@@ -100,7 +100,22 @@ def _most_frequent(senders: Sequence[str]) -> str:
     return max(counts, key=lambda sender: (counts[sender], last[sender]))
 
 
-def away(history: ClientHistory, window: Window, last_inbound: Record | None) -> Away:
+def pauses_from(
+    now: datetime, last_inbound: Record | None, last_outbound: Record | None
+) -> datetime:
+    """The earliest instant an away period may end and still pause something an evaluation at
+    ``now`` measures: gaps begin in the window, silence and quiet at the last message each way.
+    A period over before it pauses nothing then, nor later."""
+    ends = [r.date for r in (last_inbound, last_outbound) if r is not None]
+    return min([now - timedelta(days=HISTORY_DAYS), *ends])
+
+
+def away(
+    history: ClientHistory,
+    window: Window,
+    last_inbound: Record | None,
+    last_outbound: Record | None,
+) -> Away:
     """The client's contact (its latest or most frequent correspondent) pauses the silence and
     check-in clocks; the owner's own out-of-office pauses our reply clock."""
     now = window.now
@@ -111,12 +126,7 @@ def away(history: ClientHistory, window: Window, last_inbound: Record | None) ->
         main_contacts.add(last_inbound.sender)
     if recent_senders:
         main_contacts.add(_most_frequent(recent_senders))
-    # Periods over before the window and before the last message each way pause nothing this
-    # evaluation measures (gaps begin in the window; silence at the last message).
-    earliest = min(
-        [window.since(HISTORY_DAYS)]
-        + [r.date for r in (last_inbound, history.last_outbound(now)) if r is not None]
-    )
+    earliest = pauses_from(now, last_inbound, last_outbound)
     intervals = tuple(
         interval
         for interval, who in history.client_away
@@ -192,7 +202,7 @@ def gather(history: ClientHistory, now: datetime) -> ClientFacts:
     first = history.first_counted(now)
     last_inbound = history.last_inbound(now)
     last_outbound = history.last_outbound(now)
-    away_facts = away(history, window, last_inbound)
+    away_facts = away(history, window, last_inbound, last_outbound)
     gaps = gap_facts(history, window, away_facts)
     return ClientFacts(
         client=history.context.name,

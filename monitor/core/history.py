@@ -154,13 +154,9 @@ class ClientHistory:
             before=before,
         )
 
-    def covers(self, now: datetime) -> bool:
-        """Whether an evaluation at ``now`` finds every record it reads here."""
-        return self.before is None or now - timedelta(days=HISTORY_DAYS) >= self.before.since
-
     def _covered(self, now: datetime) -> None:
-        if not self.covers(now):
-            assert self.before is not None
+        """Refuse an evaluation at ``now`` that would read records this history does not hold."""
+        if self.before is not None and now - timedelta(days=HISTORY_DAYS) < self.before.since:
             raise ValueError(
                 f"{self.context.name}: the records held begin {self.before.since}, too late "
                 f"for an evaluation at {now}"

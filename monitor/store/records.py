@@ -284,7 +284,8 @@ def _edge(
 def _addresses(
     connection: sa.Connection, older: sa.ColumnElement[bool], decoder: _Decoder
 ) -> tuple[tuple[frozenset[str], datetime], ...]:
-    """The addresses of the counted messages ``older``, each group with its first date."""
+    """The addresses of the counted messages ``older``, each group with its first date (in no
+    order: the history takes them by date)."""
     parties = [sa.cast(messages.c[name], sa.Text) for name in ("to_addrs", "cc_addrs")]
     query = (
         sa.select(
@@ -297,7 +298,7 @@ def _addresses(
     for sender, to_addrs, cc_addrs, first in connection.execute(query):
         recipients, _ = decoder.parties(to_addrs, cc_addrs, inbound=False)
         found.append((recipients | {sender}, stored_instant(first)))
-    return tuple(sorted(found, key=lambda a: (a[1], sorted(a[0]))))
+    return tuple(found)
 
 
 __all__ = ["load_before", "load_records"]
