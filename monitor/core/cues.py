@@ -79,7 +79,7 @@ def _governed(table: Mapping[str, Iterable[str]], *, spaced: bool) -> re.Pattern
     then one of ``feelings`` ("you're" "understandably" "disappointed"). Matched on casefolded
     text, as the terms are."""
     governors, modifiers, feelings = (
-        _trie((" ".join(t.split()) for t in _unique(table.get(key, ()))), _loose)
+        prefix_trie((" ".join(t.split()) for t in _unique(table.get(key, ()))), _loose)
         for key in ("governors", "modifiers", "feelings")
     )
     if not governors or not feelings:
@@ -92,7 +92,7 @@ def _governed(table: Mapping[str, Iterable[str]], *, spaced: bool) -> re.Pattern
     return re.compile(rf"(?<![\w'’]){body}(?![\w'])")
 
 
-def _trie(terms: Iterable[str], char_regex: Callable[[str], str] = re.escape) -> str:
+def prefix_trie(terms: Iterable[str], char_regex: Callable[[str], str] = re.escape) -> str:
     """A regex matching any of ``terms``, factored by common prefixes: where no term can start,
     it fails on the first character instead of trying every term. ``char_regex``: what one
     character of a term matches."""
@@ -119,7 +119,7 @@ def _scanner(terms: Mapping[tuple[str, str], Sequence[str]]) -> re.Pattern[str] 
     spaced = {t for (language, _), words in terms.items() if _spaced(language) for t in words}
     unspaced = {t for (language, _), words in terms.items() if not _spaced(language) for t in words}
     try:
-        return _any_place(spaced, unspaced, _trie)
+        return _any_place(spaced, unspaced, prefix_trie)
     except RecursionError:  # configured terms nested too deep for a trie: one flat alternation
         return _any_place(spaced, unspaced, lambda terms: "|".join(map(re.escape, terms)))
 

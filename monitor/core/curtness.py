@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from monitor.core.cues import prefix_trie
 
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicon"
 CATEGORIES = ("imperative", "bare_question", "greeting", "thanks")
@@ -43,24 +46,46 @@ class Curt:
     excerpt: str | None  # the text from that cue on, a few words (body text: snippets only)
 
 
-def _alternation(terms: list[str]) -> str:
-    unique = sorted({" ".join(t.casefold().split()) for t in terms if t.strip()}, key=len)
-    return "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in reversed(unique))
+def _loose(char: str) -> str:
+    return r"\s+" if char == " " else re.escape(char)
 
 
-def compile_pattern(terms: dict[str, list[str]]) -> re.Pattern[str]:
+def _unique(terms: list[str]) -> list[str]:
+    return sorted({" ".join(t.casefold().split()) for t in terms if t.strip()})
+
+
+def flat_alternation(terms: list[str]) -> str:
+    """Any of ``terms``, tried one after another, the longest first (so the longest that fits
+    where several do), a space matching any run of spaces."""
+    longest_first = sorted(_unique(terms), key=len, reverse=True)
+    return "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in longest_first)
+
+
+def trie_alternation(terms: list[str]) -> str:
+    """What :func:`flat_alternation` matches, factored by common prefixes (a trie): a place
+    where no term starts is rejected on its first character instead of by trying every term
+    (about 1.6x faster on real mail)."""
+    try:
+        return prefix_trie(_unique(terms), _loose)
+    except RecursionError:  # a term too long to nest
+        return flat_alternation(terms)
+
+
+def compile_pattern(
+    terms: dict[str, list[str]], alternation: Callable[[list[str]], str] = trie_alternation
+) -> re.Pattern[str]:
     """One pattern with a named group per category (and ``shouting``)."""
     edge_l, edge_r = r"(?<![\w'])", r"(?![\w'])"
     parts = []
     if terms.get("imperative"):
-        parts.append(f"(?P<imperative>{edge_l}(?:{_alternation(terms['imperative'])}){edge_r})")
+        parts.append(f"(?P<imperative>{edge_l}(?:{alternation(terms['imperative'])}){edge_r})")
     if terms.get("bare_question"):
-        bare = _alternation(terms["bare_question"])
+        bare = alternation(terms["bare_question"])
         parts.append(rf"(?P<bare_question>(?:\A|(?<=[.!?\n]))\s*(?:{bare})\s*\?)")
     if terms.get("greeting"):
-        parts.append(rf"(?P<greeting>\A\s*(?:{_alternation(terms['greeting'])}){edge_r})")
+        parts.append(rf"(?P<greeting>\A\s*(?:{alternation(terms['greeting'])}){edge_r})")
     if terms.get("thanks"):
-        parts.append(f"(?P<thanks>{edge_l}(?:{_alternation(terms['thanks'])}){edge_r})")
+        parts.append(f"(?P<thanks>{edge_l}(?:{alternation(terms['thanks'])}){edge_r})")
     parts.append(f"(?P<shouting>{_SHOUTING})")
     return re.compile("|".join(parts), re.IGNORECASE)
 
@@ -70,6 +95,16 @@ def _excerpt(text: str, start: int) -> str:
     return " ".join(words)[:EXCERPT_CHARS]
 
 
+def load_terms(language: str = "en", directory: Path = LEXICON_DIR) -> dict[str, list[str]]:
+    """The terms of ``curtness.<language>.toml`` by category; an unknown category is refused."""
+    path = directory / f"curtness.{language}.toml"
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    unknown = set(data) - set(CATEGORIES)
+    if unknown:
+        raise ValueError(f"{path.name}: unknown categories {sorted(unknown)}")
+    return {name: [str(t) for t in table.get("terms", [])] for name, table in data.items()}
+
+
 @dataclass(frozen=True)
 class CurtnessLexicon:
     language: str
@@ -77,13 +112,7 @@ class CurtnessLexicon:
 
     @classmethod
     def load(cls, language: str = "en", directory: Path = LEXICON_DIR) -> CurtnessLexicon:
-        path = directory / f"curtness.{language}.toml"
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        unknown = set(data) - set(CATEGORIES)
-        if unknown:
-            raise ValueError(f"{path.name}: unknown categories {sorted(unknown)}")
-        terms = {name: [str(t) for t in table.get("terms", [])] for name, table in data.items()}
-        return cls(language, compile_pattern(terms))
+        return cls(language, compile_pattern(load_terms(language, directory)))
 
     def read(self, text: str, language: str | None) -> Curt | None:
         """Curtness and courtesy of ``text``; ``None`` when it is not in this lexicon's language."""

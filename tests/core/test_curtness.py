@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from monitor.core.curtness import CurtnessLexicon
+from monitor.core.curtness import CurtnessLexicon, compile_pattern, flat_alternation, load_terms
+
+SHIPPED = CurtnessLexicon.load("en")
 
 
 @pytest.fixture(scope="module")
@@ -49,3 +53,41 @@ def test_the_evidence_is_the_cue_term_and_the_excerpt_its_words(lexicon) -> None
 
 def test_another_language_is_unscored(lexicon) -> None:
     assert lexicon.read("Sie müssen das erklären. Warum?", "de") is None
+
+
+TERMS = load_terms("en")
+EVERY_TERM_TRIED = CurtnessLexicon("en", compile_pattern(TERMS, flat_alternation))
+PIECES = [
+    *(t for terms in TERMS.values() for t in terms),
+    *(t.replace(" ", gap) for terms in TERMS.values() for t in terms if " " in t for gap in "\t\n"),
+    *(t.replace(" ", "  ") for terms in TERMS.values() for t in terms if " " in t),
+    "Alice",
+    "the invoice for March",
+    "why the figures changed",
+    "WE NEED THIS TODAY",
+    "you",
+    "you need",
+    "thanksgiving",
+    "so-called",
+    "sowhat",
+]
+SEPARATORS = [" ", "  ", ", ", ". ", "? ", "?? ", "!\n", "\n\n", "'", "-", "", "\t", "!! "]
+
+
+def _cased(term: str, how: int) -> str:
+    return [term, term.upper(), term.title(), term.capitalize()][how]
+
+
+messages = st.lists(
+    st.tuples(st.sampled_from(PIECES), st.integers(0, 3), st.sampled_from(SEPARATORS)),
+    max_size=12,
+).map(lambda parts: "".join(_cased(p, how) + sep for p, how, sep in parts))
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=messages)
+def test_the_terms_factored_into_a_trie_read_what_trying_every_term_reads(text: str) -> None:
+    """The shipped pattern rejects a place on its first character; the plain one tries every
+    term there, longest first. Both must read the same cues, evidence and courtesy."""
+    for sentence in (text, f"Hi Alice,\n\n{text}\n\nThanks,\nDana"):
+        assert SHIPPED.read(sentence, "en") == EVERY_TERM_TRIED.read(sentence, "en")

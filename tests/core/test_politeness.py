@@ -9,9 +9,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitor.core.model import Noise
-from monitor.core.politeness import MODEL_FILE, NGRAM, Features, PolitenessModel, load_strategies
+from monitor.core.politeness import (
+    MODEL_FILE,
+    NGRAM,
+    Features,
+    PolitenessModel,
+    load_strategies,
+    sentences,
+)
 from monitor.core.sentiment import LinearVader
 from monitor.core.text import TextAnalyzer
 from tests.conftest import ROOT, corpus
@@ -29,50 +38,50 @@ def analyzer() -> TextAnalyzer:
     return TextAnalyzer.load()
 
 
-@pytest.mark.parametrize(
-    ("strategy", "text"),
-    [
-        ("gratitude", "Thanks a lot for the quick turnaround on the draft."),
-        ("deference", "Great question. The cut-over is planned for Friday."),
-        ("greeting", "Hi Dana, the numbers are in the shared folder."),
-        ("apologising", "Sorry for the late reply, the board met on Tuesday."),
-        ("please", "Could you please send the revised plan?"),
-        ("please_start", "Please send the revised plan."),
-        ("indirect_btw", "By the way, the invoice went out yesterday."),
-        ("direct_question", "What is the status of the migration?"),
-        ("direct_start", "So when does the pilot start?"),
-        ("counterfactual_modal", "Would you have time for a call on Monday?"),
-        ("indicative_modal", "Can you send the file today?"),
-        ("first_person_start", "I looked at the report this morning."),
-        ("second_person_start", "You changed the figures in section 3."),
-        ("first_person_plural", "Shall we meet on Thursday instead?"),
-        ("hedges", "Perhaps the second option works better."),
-        ("factuality", "In fact the deadline moved to June."),
-        ("why_question", "Why was the deadline moved?"),
-        ("direct_imperative", "You need to explain the extra hours."),
-        ("reassurance", "No worries, the workshop can move to next week."),
-        ("contrastive_acknowledgement", "Thanks, but the figures were in last week's pack."),
-        ("emphatic_question", "What exactly did the team check?"),
-        ("opinion_question", "What do you think of the new timeline?"),
-        ("help", "Could you help us with the data import?"),
-        ("optimism", "I hope the move to the new office went smoothly."),
-        ("permission", "May I ask how the figures were derived?"),
-        ("repetition", "The nightly export failed again this morning."),
-        ("first_person_question", "Should I send the invoice to your finance team?"),
-        ("acknowledgement", "I understand the deadline is tight for your team."),
-        ("disagreement", "I disagree with the new estimate for phase two."),
-        ("let_me_know", "Let me know if the slides work for the board."),
-        ("just", "Just checking that the report arrived."),
-        ("informal_address", "Dude, where is the file?"),
-        ("swearing", "This damn report is late."),
-        ("reasoning", "We moved the call because the board meets on Monday."),
-        ("bare_command", "Send the revised file today."),
-        ("second_person_repeated", "You said you would send your notes by Friday."),
-        ("negation_repeated", "No, that is not what we agreed."),
-        ("why_you", "Why did you move the deadline?"),
-        ("challenge", "Are you sure these numbers are right?"),
-    ],
-)
+STRATEGY_EXAMPLES = [
+    ("gratitude", "Thanks a lot for the quick turnaround on the draft."),
+    ("deference", "Great question. The cut-over is planned for Friday."),
+    ("greeting", "Hi Dana, the numbers are in the shared folder."),
+    ("apologising", "Sorry for the late reply, the board met on Tuesday."),
+    ("please", "Could you please send the revised plan?"),
+    ("please_start", "Please send the revised plan."),
+    ("indirect_btw", "By the way, the invoice went out yesterday."),
+    ("direct_question", "What is the status of the migration?"),
+    ("direct_start", "So when does the pilot start?"),
+    ("counterfactual_modal", "Would you have time for a call on Monday?"),
+    ("indicative_modal", "Can you send the file today?"),
+    ("first_person_start", "I looked at the report this morning."),
+    ("second_person_start", "You changed the figures in section 3."),
+    ("first_person_plural", "Shall we meet on Thursday instead?"),
+    ("hedges", "Perhaps the second option works better."),
+    ("factuality", "In fact the deadline moved to June."),
+    ("why_question", "Why was the deadline moved?"),
+    ("direct_imperative", "You need to explain the extra hours."),
+    ("reassurance", "No worries, the workshop can move to next week."),
+    ("contrastive_acknowledgement", "Thanks, but the figures were in last week's pack."),
+    ("emphatic_question", "What exactly did the team check?"),
+    ("opinion_question", "What do you think of the new timeline?"),
+    ("help", "Could you help us with the data import?"),
+    ("optimism", "I hope the move to the new office went smoothly."),
+    ("permission", "May I ask how the figures were derived?"),
+    ("repetition", "The nightly export failed again this morning."),
+    ("first_person_question", "Should I send the invoice to your finance team?"),
+    ("acknowledgement", "I understand the deadline is tight for your team."),
+    ("disagreement", "I disagree with the new estimate for phase two."),
+    ("let_me_know", "Let me know if the slides work for the board."),
+    ("just", "Just checking that the report arrived."),
+    ("informal_address", "Dude, where is the file?"),
+    ("swearing", "This damn report is late."),
+    ("reasoning", "We moved the call because the board meets on Monday."),
+    ("bare_command", "Send the revised file today."),
+    ("second_person_repeated", "You said you would send your notes by Friday."),
+    ("negation_repeated", "No, that is not what we agreed."),
+    ("why_you", "Why did you move the deadline?"),
+    ("challenge", "Are you sure these numbers are right?"),
+]
+
+
+@pytest.mark.parametrize(("strategy", "text"), STRATEGY_EXAMPLES)
 def test_each_politeness_strategy_is_found_in_a_plain_sentence(strategy, text) -> None:
     features = Features.load(LinearVader().lexicon)
     assert strategy in features.of(text, ngrams=False)
@@ -102,6 +111,75 @@ def test_a_strategy_read_at_a_sentence_start_or_counted_is_not_found_elsewhere()
     assert "challenge" not in found("We are sure the numbers are right.")
     # "Thanks in advance" starts no sentence with "thanks"; a greeting opens the text only.
     assert "greeting" not in found("The figures are in. Hi again to the team.")
+
+
+def _every_strategy_in_every_sentence(features: Features, text: str) -> set[str]:
+    """The plain reading: each strategy tried on each sentence with all of its terms."""
+    found: set[str] = set()
+    counts = dict.fromkeys((s.name for s in features.strategies), 0)
+    for index, tokens in enumerate(sentences(text)):
+        padded, present = f" {' '.join(tokens)} ", set(tokens)
+        for strategy in features.strategies:
+            words = sum(1 for t in tokens if t in strategy.words)
+            if strategy.at_least > 1:
+                counts[strategy.name] += words + sum(padded.count(p) for p in strategy.phrases)
+                continue
+            if strategy.where in ("start", "text_start", "statement_start", "not_start"):
+                shows = strategy.found(tokens, padded, present, index == 0)
+            elif strategy.where == "question" and "?" not in present:
+                shows = False
+            else:
+                shows = words > 0 or any(p in padded for p in strategy.phrases)
+            if shows:
+                found.add(strategy.name)
+    counted = {s.name for s in features.strategies if s.at_least > 1}
+    return found | {name for name in counted if counts[name] >= _at_least(features, name)}
+
+
+def _at_least(features: Features, name: str) -> int:
+    return next(s.at_least for s in features.strategies if s.name == name)
+
+
+# A phrase broken by a sentence's end is no phrase: "... to let. Me know ..." says no "let me know".
+BROKEN_PHRASES = [
+    f"We agreed on {phrase.split()[0]}. {' '.join(phrase.split()[1:])} was the plan."
+    for strategy in load_strategies()
+    for phrase in strategy.phrases[:3]
+]
+EXAMPLES = [
+    *(text for _, text in STRATEGY_EXAMPLES),
+    *BROKEN_PHRASES,
+    "Hi Dana,\n\nthe figures are in the shared folder. Thanks a lot for the quick turnaround.",
+    "Why was the deadline moved?? You said you would send your notes by Friday. Send them now.",
+]
+mails = st.lists(
+    st.tuples(st.sampled_from(EXAMPLES), st.sampled_from([" ", "\n", "\n\n", ". ", "? "])),
+    min_size=1,
+    max_size=8,
+).map(lambda parts: "".join(text + gap for text, gap in parts))
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=mails)
+def test_reading_the_text_at_once_finds_the_strategies_each_sentence_shows(model, text) -> None:
+    """Strategies found anywhere are read once over the whole text, and phrases are looked for
+    only where their first word is present; the plain reading must agree."""
+    features = model.features
+    signs = set(features.strategy_names()) - {s.name for s in features.strategies}
+
+    assert features.of(text, ngrams=False) - signs == _every_strategy_in_every_sentence(
+        features, text
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=mails)
+def test_a_score_is_the_sum_of_the_weights_of_the_features_the_text_shows(model, text) -> None:
+    present = model.features.of(text)
+
+    expected = model.intercept + sum(model.weights.get(name, 0.0) for name in present)
+
+    assert model.logit(text) == pytest.approx(expected, abs=1e-9)
 
 
 def test_work_words_are_no_negative_lexicon_words_for_politeness() -> None:
