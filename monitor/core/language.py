@@ -10,8 +10,10 @@ far less) and makes its decisions explainable. Texts too short to tell give ``No
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 from collections import Counter
+from functools import lru_cache
 
 # The most frequent function words per language (articles, pronouns, auxiliaries, prepositions,
 # conjunctions) plus a few words typical of business mail. Words shared by several languages
@@ -75,6 +77,8 @@ for _listed in _FUNCTION_WORDS.values():
     _sharing.update(set(_listed.split()))
 for _lang, _listed in _FUNCTION_WORDS.items():
     _WEIGHTS[_lang] = {w: 1.0 / _sharing[w] for w in set(_listed.split())}
+
+_ASCII_LETTERS = dict.fromkeys(map(ord, string.ascii_letters))
 
 # Letters that point at one language or a few; used to break near ties.
 _LETTER_HINTS = {
@@ -180,8 +184,11 @@ def _script(text: str) -> str | None:
 def _script_counts(text: str) -> tuple[int, Counter[str]]:
     """Letters in the opening, and how many of them each script of interest has."""
     counts: Counter[str] = Counter()
+    opening = text[:3000]
+    if opening.isascii():  # no script of interest; its letters are A to Z
+        return len(opening) - len(opening.translate(_ASCII_LETTERS)), counts
     letters = 0
-    for char in text[:3000]:
+    for char in opening:
         if not char.isalpha():
             continue
         letters += 1
@@ -279,26 +286,35 @@ class LanguageDetector:
         return _verdict(words, scores, distinct)
 
 
+_ELIDED = ("l", "d", "j", "n", "qu", "c", "s", "m", "t")
+
+
+@lru_cache(maxsize=65536)
+def _contributions(word: str) -> tuple[tuple[str, float, bool], ...]:
+    """What one word adds to each language's score, in the languages' order, and whether it
+    counts as one of that language's different function words."""
+    found = []
+    for lang, weights in _WEIGHTS.items():
+        weight = weights.get(word)
+        if weight:
+            # One-letter words ("a", "e", "o", "s", "i") are frequent everywhere and come from
+            # tokenising contractions: weak evidence.
+            found.append((lang, weight * 0.3 if len(word) == 1 else weight, True))
+        elif "'" in word and lang in ("fr", "it") and word.split("'", 1)[0] in _ELIDED:
+            # French and Italian elisions: "l'équipe", "d'accord", "aujourd'hui".
+            found.append((lang, 0.5, False))
+    return tuple(found)
+
+
 def _function_words(words: list[str]) -> tuple[dict[str, float], dict[str, set[str]]]:
     """Each language's score from its function words, and which different ones it showed."""
     scores: dict[str, float] = {}
     distinct: dict[str, set[str]] = {}
     for word in words:
-        for lang, weights in _WEIGHTS.items():
-            weight = weights.get(word)
-            if weight:
+        for lang, value, counted in _contributions(word):
+            if counted:
                 distinct.setdefault(lang, set()).add(word)
-                # One-letter words ("a", "e", "o", "s", "i") are frequent everywhere and
-                # come from tokenising contractions: weak evidence.
-                scores[lang] = scores.get(lang, 0.0) + (weight * 0.3 if len(word) == 1 else weight)
-            elif "'" in word:
-                # French and Italian elisions: "l'équipe", "d'accord", "aujourd'hui".
-                head = word.split("'", 1)[0]
-                if head in ("l", "d", "j", "n", "qu", "c", "s", "m", "t") and lang in (
-                    "fr",
-                    "it",
-                ):
-                    scores[lang] = scores.get(lang, 0.0) + 0.5
+            scores[lang] = scores.get(lang, 0.0) + value
     return scores, distinct
 
 

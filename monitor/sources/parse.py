@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from email.message import Message as HeaderBlock
 
@@ -101,9 +101,8 @@ def is_noise_header(name: str) -> bool:
 _MAILDIR_TIME = re.compile(r"^(\d{9,10})\.")
 
 
-def received_date(block: HeaderBlock) -> datetime | None:
-    """The delivery time stated by the topmost Received header."""
-    received = _raw_all(block, "received")
+def received_date(received: list[str]) -> datetime | None:
+    """The delivery time stated by the topmost Received header (``received``: their values)."""
     for value in received[:3]:
         text = unfold(str(value))
         if ";" in text:
@@ -126,25 +125,30 @@ def maildir_delivery_time(name: str) -> datetime | None:
         return None
 
 
-def _raw_all(block: HeaderBlock, name: str) -> list[str]:
-    """Header values as received. ``Message.get`` would turn raw 8-bit bytes into replacement
-    characters; the raw items keep them (as surrogate escapes) for :func:`decode_header_text`."""
-    wanted = name.lower()
-    return [str(value) for key, value in block.raw_items() if key.lower() == wanted]
+class _Raw:
+    """Header values as received, by lower-case name, read once per message. ``Message.get``
+    would turn raw 8-bit bytes into replacement characters; the raw items keep them (as
+    surrogate escapes) for :func:`decode_header_text`."""
+
+    def __init__(self, block: HeaderBlock) -> None:
+        self._values: dict[str, list[str]] = {}
+        for key, value in block.raw_items():
+            self._values.setdefault(key.lower(), []).append(str(value))
+
+    def all(self, name: str) -> list[str]:
+        return self._values.get(name, [])
+
+    def first(self, name: str) -> str | None:
+        values = self._values.get(name)
+        return values[0] if values else None
+
+    def items(self) -> Iterable[tuple[str, list[str]]]:
+        return self._values.items()
 
 
-def _raw(block: HeaderBlock, name: str) -> str | None:
-    values = _raw_all(block, name)
-    return values[0] if values else None
-
-
-def _header_map(block: HeaderBlock) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for key, value in block.raw_items():
-        name = key.lower()
-        if name not in found and is_noise_header(name):
-            found[name] = decode_header_text(str(value))
-    return found
+def _header_map(raw: _Raw) -> dict[str, str]:
+    """The first value of each header kept for noise detection, in the order they appear."""
+    return {name: decode_header_text(v[0]) for name, v in raw.items() if is_noise_header(name)}
 
 
 def _report_type(structure: Structure) -> str | None:
@@ -200,26 +204,26 @@ def envelope_from(
     """Build the envelope from parsed headers, the MIME structure and the fetched text parts."""
     notes = list(structure.notes)
     plain, html, calendar_method = _texts(structure, payloads, notes)
-    senders = parse_mailboxes(_raw_all(block, "from"), allow_local=True)
+    raw = _Raw(block)
+    senders = parse_mailboxes(raw.all("from"), allow_local=True)
     if not senders:
-        senders = parse_mailboxes(_raw_all(block, "sender"), allow_local=True)
-    raw_from = _raw(block, "from")
+        senders = parse_mailboxes(raw.all("sender"), allow_local=True)
+    raw_from = raw.first("from")
+    date = raw.first("date")
     return Envelope(
-        message_id=(message_ids(_raw(block, "message-id")) or (None,))[0],
-        in_reply_to=message_ids(_raw(block, "in-reply-to")),
-        references=message_ids(_raw(block, "references")),
-        date_header=None
-        if _raw(block, "date") is None
-        else unfold(str(_raw(block, "date"))).strip(),
-        received_at=received_date(block),
+        message_id=(message_ids(raw.first("message-id")) or (None,))[0],
+        in_reply_to=message_ids(raw.first("in-reply-to")),
+        references=message_ids(raw.first("references")),
+        date_header=None if date is None else unfold(date).strip(),
+        received_at=received_date(raw.all("received")),
         delivered_at=as_utc(delivered_at) if delivered_at else None,
         sender=senders[0] if senders else None,
-        sender_header=None if raw_from is None else decode_header_text(str(raw_from))[:200],
-        null_sender=not senders and raw_from is not None and is_null_sender(unfold(str(raw_from))),
-        to=parse_mailboxes(_raw_all(block, "to")),
-        cc=parse_mailboxes(_raw_all(block, "cc")),
-        subject=decode_header_text(_raw(block, "subject")),
-        headers=_header_map(block),
+        sender_header=None if raw_from is None else decode_header_text(raw_from)[:200],
+        null_sender=not senders and raw_from is not None and is_null_sender(unfold(raw_from)),
+        to=parse_mailboxes(raw.all("to")),
+        cc=parse_mailboxes(raw.all("cc")),
+        subject=decode_header_text(raw.first("subject")),
+        headers=_header_map(raw),
         content_type=structure.content_type,
         report_type=_report_type(structure),
         calendar_method=calendar_method,
@@ -312,6 +316,6 @@ def parse_raw(raw: bytes, *, delivered_at: datetime | None = None) -> Envelope |
         structure,
         payloads,
         size=len(raw),
-        delivered_at=delivered_at or received_date(block),
+        delivered_at=delivered_at or received_date(_Raw(block).all("received")),
         hash_basis=hash_basis,
     )
