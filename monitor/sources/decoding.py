@@ -11,6 +11,7 @@ import codecs
 import quopri
 import re
 from email.utils import getaddresses
+from functools import lru_cache
 
 from monitor.core.model import Mailbox
 from monitor.sources.mime import Part
@@ -157,12 +158,29 @@ def decode_header_text(value: str | None) -> str:
 _LOCAL_ONLY = re.compile(r"^[a-z0-9][a-z0-9._%+-]{0,63}$")
 
 
+#: Header values up to this length are parsed once per process and remembered: a mailbox holds
+#: the same few correspondents' From and To values over and over.
+_REMEMBERED_CHARS = 1000
+
+
 def parse_mailboxes(values: list[str], *, allow_local: bool = False) -> tuple[Mailbox, ...]:
     """Addresses from header values; display names decoded after splitting (an encoded name
     may contain a comma), addresses lower-cased, groups and junk skipped.
 
     ``allow_local`` accepts a bare local part such as ``MAILER-DAEMON``, which bounce senders use.
     """
+    key = tuple(values)
+    if sum(len(value) for value in key) > _REMEMBERED_CHARS:
+        return _parse_mailboxes(key, allow_local)
+    return _remembered_mailboxes(key, allow_local)
+
+
+@lru_cache(maxsize=4096)
+def _remembered_mailboxes(values: tuple[str, ...], allow_local: bool) -> tuple[Mailbox, ...]:
+    return _parse_mailboxes(values, allow_local)
+
+
+def _parse_mailboxes(values: tuple[str, ...], allow_local: bool) -> tuple[Mailbox, ...]:
     found: list[Mailbox] = []
     seen: set[str] = set()
     # Encoded words are atoms of a display name. Decoded, or even encoded when malformed, they

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from monitor.config import Privacy
-from monitor.core.model import DateProblem, Message, Quarantined
+from monitor.core.model import DateProblem, Mailbox, Message, Quarantined
+from monitor.sources.decoding import parse_mailboxes
 from monitor.sources.parse import decode_header_text, parse_raw
 from monitor.sources.pipeline import from_raw
 from tests.factories import ALICE, DANA, email
@@ -315,3 +316,25 @@ def test_an_encoded_name_cannot_smuggle_in_a_second_address(analyzer) -> None:
     assert (
         "evil@attacker.example" in message.sender.name
     )  # shown as a name, never used as an address
+
+
+def test_a_remembered_sender_is_read_the_same_each_time_and_a_bare_local_part_only_where_allowed() -> (
+    None
+):
+    """Header values are parsed once and remembered; what is allowed still depends on the
+    header: a bounce's ``MAILER-DAEMON`` is a sender, never a recipient."""
+    sender = ["Mail Delivery Subsystem <MAILER-DAEMON@mx.northwind-advisory.example>"]
+    bare = ["MAILER-DAEMON"]
+
+    first = parse_mailboxes(sender, allow_local=True)
+    again = parse_mailboxes(list(sender), allow_local=True)
+
+    assert (
+        first
+        == again
+        == (Mailbox("mailer-daemon@mx.northwind-advisory.example", "Mail Delivery Subsystem"),)
+    )
+    assert parse_mailboxes(bare, allow_local=True) == (Mailbox("mailer-daemon"),)
+    assert parse_mailboxes(bare) == ()
+    long_list = [", ".join(f"Person {n} <p{n}@client.example>" for n in range(60))]
+    assert len(parse_mailboxes(long_list)) == 60
