@@ -289,10 +289,25 @@ class LanguageDetector:
 _ELIDED = ("l", "d", "j", "n", "qu", "c", "s", "m", "t")
 
 
-@lru_cache(maxsize=65536)
+#: Words up to this long are worked out once and remembered (function words are short; a
+#: hostile message's long tokens must not fill memory).
+_REMEMBERED_LENGTH = 24
+
+
 def _contributions(word: str) -> tuple[tuple[str, float, bool], ...]:
     """What one word adds to each language's score, in the languages' order, and whether it
     counts as one of that language's different function words."""
+    if len(word) > _REMEMBERED_LENGTH:
+        return _worked_out(word)
+    return _remembered(word)
+
+
+@lru_cache(maxsize=65536)
+def _remembered(word: str) -> tuple[tuple[str, float, bool], ...]:
+    return _worked_out(word)
+
+
+def _worked_out(word: str) -> tuple[tuple[str, float, bool], ...]:
     found = []
     for lang, weights in _WEIGHTS.items():
         weight = weights.get(word)

@@ -14,6 +14,7 @@ from monitor.core.language import (
     _WEIGHTS,
     LanguageDetector,
     _function_words,
+    _remembered,
     _script_counts,
 )
 
@@ -80,3 +81,15 @@ def test_function_words_score_each_language_as_reading_word_by_word(words: list[
     # The same sums in the same order: the first language to score leads a tie.
     assert list(scores.items()) == list(expected_scores.items())
     assert distinct == expected_distinct
+
+
+def test_long_tokens_of_a_hostile_message_are_not_remembered() -> None:
+    """Words are remembered to save time, but only short ones: a message of long random
+    tokens must not fill memory however many such messages arrive."""
+    before = _remembered.cache_info().currsize
+    detector = LanguageDetector()
+
+    for n in range(50):
+        detector.detect(" ".join(f"{n:03d}" + "x" * 200 + f"{k:04d}" for k in range(25)))
+
+    assert _remembered.cache_info().currsize == before
