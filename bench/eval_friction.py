@@ -27,6 +27,12 @@ in-sample here: expect new text to do worse.
 
     python bench/eval_friction.py [--seed 2027]
     python bench/eval_friction.py --seeds 5,11,31,2027,1,99,123,777   # one line per seed, mean
+    python bench/eval_friction.py --margins --seeds 5011,5014   # how near each client came
+
+``--margins`` prints, per seed and client, the most evidence of a turn the detector saw on any
+day outside the client's friction episodes (and their 14 days of grace) and inside them,
+counting only days where every other condition of a turn holds, next to the warning threshold:
+how far apart the clients that should stay quiet and the ones that should warn are.
 """
 
 from __future__ import annotations
@@ -243,17 +249,26 @@ def main() -> int:
     parser.add_argument(
         "--seeds", help="comma-separated seeds: one summary line each, and the mean"
     )
+    parser.add_argument(
+        "--margins", action="store_true", help="the most turn evidence per client, in and out"
+    )
     args = parser.parse_args()
     if not (CORPORA / "politeness").exists():
         print(f"politeness corpus not found under {CORPORA}", file=sys.stderr)
         return 2
+    if args.margins:
+        return report_margins([int(s) for s in (args.seeds or str(args.seed)).split(",")])
     if args.seeds:
         return report_seeds([int(seed) for seed in args.seeds.split(",")])
     return report(run(args.seed))
 
 
-def run(seed: int) -> list[Row]:
-    """One year of the ten clients' mail drawn with ``seed``, ingested and backtested."""
+Margins = dict[str, tuple[float | None, float | None]]
+
+
+def run(seed: int, margins: Margins | None = None) -> list[Row]:
+    """One year of the ten clients' mail drawn with ``seed``, ingested and backtested;
+    ``margins``, when given, receives each client's :func:`evidence_margins`."""
     from monitor.app.backtests import backtest
     from monitor.app.runtime import Runtime
     from monitor.app.sync import ingest_paths
@@ -276,6 +291,8 @@ def run(seed: int) -> list[Row]:
         until = START + timedelta(days=DAYS)
         ingest_paths(runtime, [folder], account="bench", now=until)
         result = backtest(runtime, until, START)  # what `relmon backtest --json` prints
+        if margins is not None:
+            margins.update(evidence_margins(runtime, clients, until))
         runtime.close()
     rows = []
     for client, entry in zip(clients, result["clients"], strict=True):
@@ -283,6 +300,52 @@ def run(seed: int) -> list[Row]:
         dates = [f["date"] for f in fired]
         rows.append((client, counts[client.name], *score(client, dates), fired))
     return rows
+
+
+def evidence_margins(runtime, clients: list[Client], until: datetime) -> Margins:  # type: ignore[no-untyped-def]
+    """Per client, the most evidence of a turn on any day outside its episodes (with their
+    grace) and inside them, on days where every other condition of a turn holds (None: no such
+    day)."""
+    from monitor.core import friction_norm
+    from monitor.core.model import Direction
+    from monitor.store.records import load_records
+
+    found: Margins = {}
+    for client in clients:
+        records = load_records(runtime.store.engine, as_of=until, client=client.name)
+        inbound = [r for r in records if r.direction is Direction.INBOUND and r.counts]
+        best: dict[bool, float | None] = {False: None, True: None}
+        for day in range(DAYS):
+            now = (START + timedelta(days=day)).replace(hour=23)
+            evidence = friction_norm.assess(inbound, now).turn_evidence
+            if evidence is None:
+                continue
+            inside = any(a <= now.date() <= b + GRACE for a, b in client.episodes)
+            previous = best[inside]
+            best[inside] = evidence if previous is None else max(previous, evidence)
+        found[client.name] = (best[False], best[True])
+    return found
+
+
+def report_margins(seeds: list[int]) -> int:
+    from monitor.core.friction_norm import WARNING_EVIDENCE
+
+    print(
+        "Most turn evidence (log likelihood ratio) outside / inside each client's episodes; "
+        f"a warning at {WARNING_EVIDENCE:.2f}; '-' no day came that near"
+    )
+    names = [c.name for c in CLIENTS]
+    print(f"{'seed':>6} " + " ".join(f"{n[:13]:>13}" for n in names))
+
+    def shown(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1f}"
+
+    for seed in seeds:
+        margins: Margins = {}
+        run(seed, margins)
+        cells = [f"{shown(margins[n][0])}/{shown(margins[n][1])}" for n in names]
+        print(f"{seed:>6} " + " ".join(f"{cell:>13}" for cell in cells))
+    return 0
 
 
 def figures(rows: list[Row]) -> tuple[float, float, int]:

@@ -167,11 +167,19 @@ class NormFacts:
         return len({r.date.date() for r, _ in self.frictional})
 
     @property
-    def turn(self) -> bool:
+    def turn_evidence(self) -> float | None:
+        """The evidence of a turn where every other condition of one holds (a norm, two
+        frictional messages on two days, a rise over the usual strength), else ``None``: how
+        near the recent messages come to a turn."""
         if self.norm_rate is None or self.evidence is None or len(self.frictional) < 2:
-            return False
+            return None
         rise = sum(s for _, s in self.recent) / len(self.recent) - (self.norm_strength or 0.0)
-        return self.days >= 2 and rise >= MIN_RISE and self.evidence >= WARNING_EVIDENCE
+        return self.evidence if self.days >= 2 and rise >= MIN_RISE else None
+
+    @property
+    def turn(self) -> bool:
+        evidence = self.turn_evidence
+        return evidence is not None and evidence >= WARNING_EVIDENCE
 
     @property
     def critical(self) -> bool:

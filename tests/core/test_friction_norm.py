@@ -36,6 +36,9 @@ def test_two_curt_messages_alone_are_not_yet_a_turn() -> None:
     facts = friction_norm.assess([*_usual(), *curt], at("Wed 2026-06-03 18:00"))
 
     assert len(facts.frictional) == 2 and not facts.turn
+    # Every other condition of a turn holds: the evidence says how near it came.
+    near = facts.turn_evidence
+    assert near is not None and 0 < near < friction_norm.WARNING_EVIDENCE
 
 
 def test_a_busy_polite_client_with_a_few_slightly_curt_messages_has_no_turn() -> None:
@@ -95,6 +98,7 @@ def test_two_curt_messages_on_one_day_are_not_a_turn() -> None:
     facts = friction_norm.assess([*_usual(), *curt], at("Mon 2026-06-01 18:00"))
 
     assert not facts.turn
+    assert facts.turn_evidence is None  # one day: not near a turn, whatever the evidence
 
 
 def test_a_client_that_is_always_terse_has_no_turn() -> None:
