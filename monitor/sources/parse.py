@@ -104,7 +104,7 @@ _MAILDIR_TIME = re.compile(r"^(\d{9,10})\.")
 def received_date(received: list[str]) -> datetime | None:
     """The delivery time stated by the topmost Received header (``received``: their values)."""
     for value in received[:3]:
-        text = unfold(str(value))
+        text = unfold(value)
         if ";" in text:
             date = parse_date(text.rsplit(";", 1)[1])
             if date is not None:
@@ -200,8 +200,12 @@ def envelope_from(
     delivered_at: datetime | None,
     hash_basis: bytes = b"",
     gm_thread: str | None = None,
+    received_fallback: bool = False,
 ) -> Envelope:
-    """Build the envelope from parsed headers, the MIME structure and the fetched text parts."""
+    """Build the envelope from parsed headers, the MIME structure and the fetched text parts.
+
+    ``received_fallback``: without a delivery time, the topmost Received header's time is
+    taken as one (a message read from a file, which has no server's word for it)."""
     notes = list(structure.notes)
     plain, html, calendar_method = _texts(structure, payloads, notes)
     raw = _Raw(block)
@@ -210,12 +214,15 @@ def envelope_from(
         senders = parse_mailboxes(raw.all("sender"), allow_local=True)
     raw_from = raw.first("from")
     date = raw.first("date")
+    received = received_date(raw.all("received"))
+    if delivered_at is None and received_fallback:
+        delivered_at = received
     return Envelope(
         message_id=(message_ids(raw.first("message-id")) or (None,))[0],
         in_reply_to=message_ids(raw.first("in-reply-to")),
         references=message_ids(raw.first("references")),
         date_header=None if date is None else unfold(date).strip(),
-        received_at=received_date(raw.all("received")),
+        received_at=received,
         delivered_at=as_utc(delivered_at) if delivered_at else None,
         sender=senders[0] if senders else None,
         sender_header=None if raw_from is None else decode_header_text(raw_from)[:200],
@@ -316,6 +323,7 @@ def parse_raw(raw: bytes, *, delivered_at: datetime | None = None) -> Envelope |
         structure,
         payloads,
         size=len(raw),
-        delivered_at=delivered_at or received_date(_Raw(block).all("received")),
+        delivered_at=delivered_at,
         hash_basis=hash_basis,
+        received_fallback=True,
     )
