@@ -10,13 +10,18 @@
 
 ``--profile N`` syncs once more with the analysis in-process under cProfile (not timed with
 the runs) and prints the N functions with the most own and the most cumulative time.
+``--sample N`` syncs once more as the runs do, analysis workers included, under the sampling
+profiler py-spy (``pip install 'relmon[bench]'``), and prints the N functions with the most own
+and inclusive samples in the sync process and in the workers: cProfile's own overhead makes
+code of many small calls (imapclient's FETCH reader, VADER) look several times dearer than it
+is, so read shares from the sampled profile (see bench/sampled.py).
 
 The mailbox is built from the public corpora in ../shared/data (SpamAssassin ham, Apache list
 archives, Enron messages): their text, replayed under new Message-IDs and dates to reach the
 size asked for, ~5% of them carrying a 100–500 KB attachment. It is written straight into the
 maildir and indexed with `doveadm force-resync`. Needs dovecot-imapd and isync (Debian).
 
-    python bench/imap_sync.py [--messages 20000] [--runs 3] [--profile 30]
+    python bench/imap_sync.py [--messages 20000] [--runs 3] [--profile 30] [--sample 30]
 """
 
 from __future__ import annotations
@@ -257,6 +262,33 @@ def account_config(server, database: Path, extra: str = "") -> str:
     )
 
 
+def sample_relmon(server, tmp: Path, top: int) -> None:
+    """One more first sync, as the runs make it, under py-spy: the shares of the sync process
+    and of its analysis workers, and where each spends its time."""
+    import sampled
+
+    database = tmp / "sampled.db"
+    config = tmp / "sampled.toml"
+    config.write_text(account_config(server, database))
+    env = {**os.environ, "RELMON_TEST_IMAP_PASSWORD": server.password}
+    samples = tmp / "sampled.txt"
+    out = sampled.record([sys.executable, __file__, "--child", str(config)], samples, env=env)
+    run = json.loads([line for line in out.splitlines() if line.startswith("{")][-1])
+    print(
+        f"sampled first sync (py-spy, 200 samples a second; slower than the runs): "
+        f"{run['messages']} messages in {run['seconds']:.1f} s"
+    )
+
+    def kind(label: str) -> str | None:
+        if "--child" in label:
+            return "sync process (fetch, store, threading)"
+        if "multiprocessing" in label:
+            return "analysis workers (parse, noise, own text, tone)"
+        return None
+
+    sampled.report(samples, kind, top)
+
+
 def run_relmon(server, tmp: Path, label: str, profile: int = 0) -> dict:
     database = tmp / f"{label}.db"
     database.unlink(missing_ok=True)
@@ -356,6 +388,13 @@ def main() -> int:
         default=0,
         metavar="N",
         help="also sync once with the analysis in-process under cProfile; print the top N",
+    )
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also sync once as the runs do under py-spy; print the top N of each process kind",
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -462,6 +501,8 @@ def main() -> int:
         )
         if args.profile:
             run_relmon(big, tmp, "profiled", profile=args.profile)
+        if args.sample:
+            sample_relmon(big, tmp, args.sample)
     finally:
         for server in servers:
             server.stop()
