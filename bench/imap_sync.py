@@ -279,12 +279,12 @@ def sample_relmon(server, tmp: Path, top: int) -> None:
         f"{run['messages']} messages in {run['seconds']:.1f} s"
     )
 
-    def kind(label: str) -> str | None:
-        if "--child" in label:
-            return "sync process (fetch, store, threading)"
+    def kind(label: str) -> str:
+        # py-spy names the process it started by an empty command line; the rest are the
+        # workers and the process that starts them.
         if "multiprocessing" in label:
             return "analysis workers (parse, noise, own text, tone)"
-        return None
+        return "sync process (fetch, store, threading)"
 
     sampled.report(samples, kind, top)
 
