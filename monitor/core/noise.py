@@ -142,6 +142,13 @@ _OOO_WEAK = re.compile(
 )
 
 
+#: The same phrases matched case-sensitively, on lower-cased ASCII text: lower-casing keeps an
+#: ASCII text's offsets, the phrases hold no capitals, and matching without IGNORECASE costs
+#: about half as much (a fifth for the weak phrases).
+_OOO_STRONG_LOWER = re.compile(_OOO_STRONG.pattern)
+_OOO_WEAK_LOWER = re.compile(_OOO_WEAK.pattern)
+
+
 def _header(headers: Mapping[str, str], name: str) -> str | None:
     value = headers.get(name)
     return value.strip() if value is not None else None
@@ -334,14 +341,20 @@ def _by_forwarded_report(signals: NoiseSignals) -> NoiseVerdict | None:
 def _by_text(signals: NoiseSignals) -> NoiseVerdict | None:
     """A short text that reads as an out-of-office reply."""
     text = signals.own_text
-    if 0 < len(text) <= 1500:
-        head = text[:600]
-        weak = {m.group(0).lower() for m in _OOO_WEAK.finditer(head)}
-        if _OOO_STRONG.search(head) and ("?" not in text or weak):
-            return NoiseVerdict(Noise.AUTO_REPLY, "out-of-office text")
-        if len(weak) >= 3 and "?" not in text:
-            return NoiseVerdict(Noise.AUTO_REPLY, "out-of-office text")
-    return None
+    if not 0 < len(text) <= 1500:
+        return None
+    head, asks = text[:600], "?" in text
+    strong, weak = _OOO_STRONG, _OOO_WEAK
+    if head.isascii():
+        head, strong, weak = head.lower(), _OOO_STRONG_LOWER, _OOO_WEAK_LOWER
+    # A strong phrase decides unless the text asks something, when one weak phrase must back
+    # it; without one, three distinct weak phrases in a text that asks nothing. The weak
+    # phrases are looked for only where they decide (the read costs more than the rule).
+    if strong.search(head):
+        found = not asks or weak.search(head) is not None
+    else:
+        found = not asks and len({m.group(0).lower() for m in weak.finditer(head)}) >= 3
+    return NoiseVerdict(Noise.AUTO_REPLY, "out-of-office text") if found else None
 
 
 #: The checks that read neither the own text nor the body; they run first.

@@ -9,9 +9,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitor.config import Privacy
-from monitor.core import bulk
+from monitor.core import bulk, noise
 from monitor.core.model import Message, Noise, Quarantined
 from monitor.core.noise import NoiseSignals, classify_noise
 from monitor.core.normalise import _keyed, _own_text, _signals
@@ -323,6 +325,16 @@ def test_the_footer_phrases_hold_no_capitals_so_lower_cased_text_matches_them() 
     assert literal == literal.lower()
 
 
+@pytest.mark.parametrize("pattern", [noise._OOO_STRONG, noise._OOO_WEAK])
+def test_the_out_of_office_phrases_hold_no_capitals_so_lower_cased_text_matches_them(
+    pattern: re.Pattern[str],
+) -> None:
+    # Lower-cased ASCII text is matched case-sensitively (monitor.core.noise._by_text).
+    literal = re.sub(r"\\.", "", pattern.pattern)
+
+    assert literal == literal.lower()
+
+
 @pytest.mark.parametrize(
     "tag",
     ["1918BQhX5-227CpaM0598cJWr2-912YmJg32l34", "(K3)8456DyGH8-805KZkP1399", "mcmfkhcpedgetqj"],
@@ -470,3 +482,51 @@ def test_a_reply_is_never_judged_by_its_body(path: Path) -> None:
     )
 
     assert classify_noise(mass_mail) == classify_noise(signals)
+
+
+_OOO_PIECES = [
+    "I am currently out of the office",
+    "I AM ON ANNUAL LEAVE",
+    "Out Of Office",
+    "Je suis actuellement absente",
+    "this is an automatic reply",
+    "I will respond to your message upon my return",
+    "out of office",
+    "on annual leave",
+    "in my absence",
+    "for urgent matters",
+    "please contact",
+    "returning on",
+    "back in the office",
+    "Ich bin derzeit nicht im Büro",
+    "en cas d'urgence",
+    "Could you send the rollout plan?",
+    "What exactly fails?",
+    "Thanks, Dana",
+    "the carrier contract is attached",
+    "?",
+    "\n",
+]
+
+
+def _plain_out_of_office_text(text: str) -> bool:
+    """The out-of-office text rule read plainly: every phrase looked for every time."""
+    if not 0 < len(text) <= 1500:
+        return False
+    head = text[:600]
+    weak = {m.group(0).lower() for m in noise._OOO_WEAK.finditer(head)}
+    if noise._OOO_STRONG.search(head) and ("?" not in text or weak):
+        return True
+    return len(weak) >= 3 and "?" not in text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_OOO_PIECES), max_size=12), st.integers(0, 1600))
+def test_out_of_office_text_reads_the_weak_phrases_only_where_they_decide(
+    pieces: list[str], padding: int
+) -> None:
+    text = ". ".join(pieces) + " " * (padding if padding > 1400 else 0)
+    signals = NoiseSignals(headers={}, sender=DANA, subject="Re: rollout", own_text=text)
+    verdict = noise._by_text(signals)
+    assert (verdict is not None) == _plain_out_of_office_text(text)
+    assert verdict is None or verdict.reason == "out-of-office text"
