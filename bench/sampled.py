@@ -42,9 +42,9 @@ def record(command: Sequence[str], output: Path, *, env: dict[str, str], rate: i
     return done.stdout
 
 
-def report(samples: Path, kind_of: Callable[[str], str | None], top: int) -> None:
+def report(samples: Path, kind_of: Callable[[str], str], top: int) -> None:
     """Print the ``top`` functions by own and by inclusive samples for each kind of process
-    (``kind_of`` names it from py-spy's process label; None leaves the process out)."""
+    (``kind_of`` names it from py-spy's process label)."""
     total: Counter[str] = Counter()
     own: defaultdict[str, Counter[str]] = defaultdict(Counter)
     anywhere: defaultdict[str, Counter[str]] = defaultdict(Counter)
@@ -56,7 +56,7 @@ def report(samples: Path, kind_of: Callable[[str], str | None], top: int) -> Non
             continue
         kind = kind_of(parts[processes[-1]])
         frames = [f for f in parts[processes[-1] + 1 :] if not f.startswith("thread ")]
-        if kind is None or not frames:
+        if not frames:
             continue
         total[kind] += int(count)
         own[kind][frames[-1]] += int(count)

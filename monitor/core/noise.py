@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from monitor.core import bulk
 from monitor.core.bounce import BOUNCE_SUBJECT, DAEMON_SENDER, forwarded_report
+from monitor.core.caseless import Caseless
 from monitor.core.masstag import random_tag
 from monitor.core.model import Noise
 
@@ -142,11 +143,8 @@ _OOO_WEAK = re.compile(
 )
 
 
-#: The same phrases matched case-sensitively, on lower-cased ASCII text: lower-casing keeps an
-#: ASCII text's offsets, the phrases hold no capitals, and matching without IGNORECASE costs
-#: about half as much (a fifth for the weak phrases).
-_OOO_STRONG_LOWER = re.compile(_OOO_STRONG.pattern)
-_OOO_WEAK_LOWER = re.compile(_OOO_WEAK.pattern)
+_OOO_STRONG_PHRASES = Caseless.of(_OOO_STRONG)
+_OOO_WEAK_PHRASES = Caseless.of(_OOO_WEAK)
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -344,16 +342,14 @@ def _by_text(signals: NoiseSignals) -> NoiseVerdict | None:
     if not 0 < len(text) <= 1500:
         return None
     head, asks = text[:600], "?" in text
-    strong, weak = _OOO_STRONG, _OOO_WEAK
-    if head.isascii():
-        head, strong, weak = head.lower(), _OOO_STRONG_LOWER, _OOO_WEAK_LOWER
+    (strong, read), (weak, _) = _OOO_STRONG_PHRASES.reading(head), _OOO_WEAK_PHRASES.reading(head)
     # A strong phrase decides unless the text asks something, when one weak phrase must back
     # it; without one, three distinct weak phrases in a text that asks nothing. The weak
     # phrases are looked for only where they decide (the read costs more than the rule).
-    if strong.search(head):
-        found = not asks or weak.search(head) is not None
+    if strong.search(read):
+        found = not asks or weak.search(read) is not None
     else:
-        found = not asks and len({m.group(0).lower() for m in weak.finditer(head)}) >= 3
+        found = not asks and len({m.group(0).lower() for m in weak.finditer(read)}) >= 3
     return NoiseVerdict(Noise.AUTO_REPLY, "out-of-office text") if found else None
 
 

@@ -1,0 +1,32 @@
+"""Phrases matched whatever their case, at the cost of a case-sensitive match where it can be.
+
+Python's IGNORECASE folds case at every step, and on a long alternation of phrases that makes a
+search several times dearer. Lower-casing ASCII text keeps its offsets and gives the same
+matches for phrases written without capitals, so such text is lower-cased and matched with the
+pattern compiled without IGNORECASE; other text is matched with IGNORECASE as written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Caseless:
+    folding: re.Pattern[str]  # IGNORECASE, for text that is not ASCII
+    lower: re.Pattern[str]  # the same pattern, for lower-cased ASCII text
+
+    @classmethod
+    def of(cls, folding: re.Pattern[str]) -> Caseless:
+        """``folding`` (compiled with IGNORECASE) for both readings; a pattern holding a
+        capital outside an escape is refused: it would never match lower-cased text."""
+        literal = re.sub(r"\\.", "", folding.pattern)
+        if not folding.flags & re.IGNORECASE or literal != literal.lower():
+            raise ValueError(f"not a caseless pattern: {folding.pattern[:80]!r}")
+        return cls(folding, re.compile(folding.pattern, folding.flags & ~re.IGNORECASE))
+
+    def reading(self, text: str) -> tuple[re.Pattern[str], str]:
+        """The pattern to match and the text to match it on: the same matches, at the same
+        offsets, as the IGNORECASE pattern on ``text``."""
+        return (self.lower, text.lower()) if text.isascii() else (self.folding, text)

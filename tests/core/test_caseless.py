@@ -1,0 +1,40 @@
+"""Caseless phrases: the same matches at the same offsets as IGNORECASE, read faster."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from monitor.core.caseless import Caseless
+
+PHRASES = re.compile(r"\bout\s+of\s+(?:the\s+)?office|nicht\s+im\s+büro", re.IGNORECASE)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I am OUT OF THE OFFICE until Monday.",
+        "Thanks Dana, out of office next week? No.",
+        "Ich bin NICHT IM BÜRO bis Montag.",  # not ASCII: read with IGNORECASE as written
+        "The carrier contract is attached.",
+    ],
+)
+def test_a_caseless_reading_finds_what_ignorecase_finds_where_it_finds_it(text: str) -> None:
+    pattern, read = Caseless.of(PHRASES).reading(text)
+
+    assert [m.span() for m in pattern.finditer(read)] == [m.span() for m in PHRASES.finditer(text)]
+
+
+@pytest.mark.parametrize(
+    "folding",
+    [
+        re.compile(r"Out\s+of\s+office", re.IGNORECASE),  # a capital never matches lower text
+        re.compile(r"out\s+of\s+office"),  # not caseless to begin with
+    ],
+)
+def test_a_pattern_that_lower_cased_text_would_not_match_the_same_is_refused(
+    folding: re.Pattern[str],
+) -> None:
+    with pytest.raises(ValueError, match="not a caseless pattern"):
+        Caseless.of(folding)
