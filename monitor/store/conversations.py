@@ -26,8 +26,13 @@ from monitor.store.schema import message_links, messages
 
 #: The THREADS_DIRTY value that asks for a full rebuild (set by a purge).
 FULL = "full"  # the value purge_before sets
-#: Unthreaded messages threaded per round (and transaction).
+#: Unthreaded messages taken at a time: a round (one transaction) takes them until its messages,
+#: with every stored message that can share a conversation with them, number at least BUDGET.
 ROUND = 5000
+#: The messages one round reads and threads, at most (about 2 KB of memory each), plus a ROUND
+#: and what shares a conversation with it. A round's messages are threaded together: more in
+#: one round reads the conversations they share once, not once per round.
+BUDGET = 25_000
 
 _LINK_COLUMNS = (
     messages.c.id,
@@ -67,9 +72,10 @@ def rethread(engine: sa.Engine, *, force: bool = False) -> int:
     they change its new one; returns how many messages changed thread. ``force``: rethread the
     whole store.
 
-    Unthreaded messages are taken ROUND at a time, each round in its own transaction, so a
-    first ingest of a large archive is threaded in bounded memory too. Threading some of them
-    first is what a sync of those alone would have done, and gives the same threads.
+    Unthreaded messages are taken in rounds of at most about BUDGET messages, each round in its
+    own transaction, so a first ingest of a large archive is threaded in bounded memory too.
+    Threading some of them first is what a sync of those alone would have done, and gives the
+    same threads.
     """
     with engine.begin() as connection:
         if force or get_meta(connection, THREADS_DIRTY) == FULL:
@@ -82,7 +88,7 @@ def rethread(engine: sa.Engine, *, force: bool = False) -> int:
     changed, threaded, analyse_at = 0, 0, ROUND
     while True:
         with engine.begin() as connection:
-            affected = _affected(connection, ROUND)
+            affected = _affected(connection, ROUND, BUDGET)
             if not affected:
                 set_meta(connection, THREADS_DIRTY, "0")
                 return changed
@@ -132,36 +138,43 @@ def _keep_links(connection: sa.Connection, rows: Sequence[Any]) -> dict[int, set
     return keys
 
 
-def _affected(connection: sa.Connection, limit: int) -> set[int]:
-    """Up to ``limit`` unthreaded messages and every message that can share a conversation
-    with them.
+def _affected(connection: sa.Connection, limit: int, budget: int) -> set[int]:
+    """Unthreaded messages, ``limit`` at a time, and every message that can share a
+    conversation with them, until they number at least ``budget`` (or none is left).
 
     The threaded messages that share a link with those found so far are looked up by their
     link digests (an indexed lookup); each one found brings its whole stored thread at once,
     and every message found brings its own links into the next lookup, until one adds nothing.
+    A link asked about once is not asked about again: what it brings is already found.
     """
-    seeds = connection.execute(
-        sa.select(*_LINK_COLUMNS)
-        .where(messages.c.thread_id.is_(None))
-        .order_by(messages.c.id)
-        .limit(limit)
-    ).all()
-    found = {row.id for row in seeds}
-    pending: set[str] = set()
-    for keys in _keep_links(connection, seeds).values():
-        pending |= keys
+    found: set[int] = set()
     asked: set[str] = set()
-    while pending:
-        asked |= pending
-        threads = _linked_threads(connection, sorted(pending), found)
-        pending = set()
-        for chunk in chunks(sorted(threads)):
-            for row in connection.execute(
-                sa.select(*_LINK_COLUMNS).where(messages.c.thread_id.in_(chunk))
-            ):
-                if row.id not in found:
-                    found.add(row.id)
-                    pending |= _link_keys(row) - asked
+    after = 0
+    while len(found) < budget:
+        seeds = connection.execute(
+            sa.select(*_LINK_COLUMNS)
+            .where(messages.c.thread_id.is_(None), messages.c.id > after)
+            .order_by(messages.c.id)
+            .limit(limit)
+        ).all()
+        if not seeds:
+            break
+        after = seeds[-1].id
+        found |= {row.id for row in seeds}
+        pending: set[str] = set()
+        for keys in _keep_links(connection, seeds).values():
+            pending |= keys - asked
+        while pending:
+            asked |= pending
+            threads = _linked_threads(connection, sorted(pending), found)
+            pending = set()
+            for chunk in chunks(sorted(threads)):
+                for row in connection.execute(
+                    sa.select(*_LINK_COLUMNS).where(messages.c.thread_id.in_(chunk))
+                ):
+                    if row.id not in found:
+                        found.add(row.id)
+                        pending |= _link_keys(row) - asked
     return found
 
 

@@ -118,6 +118,7 @@ def test_threads_after_each_small_sync_equal_a_full_rebuild(
     THEN every message has the thread a full rebuild gives it."""
     if order % 2:
         monkeypatch.setattr(conversations, "ROUND", 3)
+        monkeypatch.setattr(conversations, "BUDGET", 7)
     rng = random.Random(order)
     items = list(mail(analyzer))
     rng.shuffle(items)
@@ -132,6 +133,20 @@ def test_threads_after_each_small_sync_equal_a_full_rebuild(
     assert incremental == full
 
 
+def _counting_rounds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many messages each round of re-threading threads."""
+    rounds: list[int] = []
+    real = conversations.assign_threads
+
+    def counting(inputs):  # type: ignore[no-untyped-def]
+        given = list(inputs)
+        rounds.append(len(given))
+        return real(given)
+
+    monkeypatch.setattr(conversations, "assign_threads", counting)
+    return rounds
+
+
 def test_a_small_sync_threads_only_the_conversation_it_touches(
     store, analyzer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -140,15 +155,7 @@ def test_a_small_sync_threads_only_the_conversation_it_touches(
     THEN re-threading reads the messages of the conversations it can join, not the store."""
     items = list(mail(analyzer))
     store_in_batches(store.engine, items[:-1], random.Random(1))
-    threaded: list[int] = []
-    real = conversations.assign_threads
-
-    def counting(inputs):  # type: ignore[no-untyped-def]
-        given = list(inputs)
-        threaded.append(len(given))
-        return real(given)
-
-    monkeypatch.setattr(conversations, "assign_threads", counting)
+    threaded = _counting_rounds(monkeypatch)
 
     store_in_batches(store.engine, items[-1:], random.Random(1))
 
@@ -156,6 +163,61 @@ def test_a_small_sync_threads_only_the_conversation_it_touches(
     same = [key for key, value in threads_of(store.engine).items() if value == thread]
     assert threaded and threaded[0] < len(items) / 3
     assert threaded[0] >= len(same)
+
+
+def _store_at_once(engine: sa.Engine, items) -> None:  # type: ignore[no-untyped-def]
+    with engine.begin() as connection:
+        for folder in ("INBOX", "Sent"):
+            save_items(
+                connection,
+                account="alice",
+                folder=folder,
+                items=[Item(loc, m) for loc, m in items if loc.startswith(folder.lower())],
+                directory=team_config().directory(),
+                now=NOW,
+            )
+
+
+def test_a_first_import_within_the_budget_is_threaded_in_one_round(
+    store, analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GIVEN a first import of many times the messages taken at a time, all within the budget
+    WHEN it is threaded
+    THEN one round threads every message once: no conversation is read again for each batch
+    of new messages that joins it (a mailbox whose conversations span it read most of itself
+    once per batch)."""
+    monkeypatch.setattr(conversations, "ROUND", 5)
+    rounds = _counting_rounds(monkeypatch)
+    items = list(mail(analyzer))
+    _store_at_once(store.engine, items)
+
+    rethread(store.engine)
+
+    threaded = threads_of(store.engine)  # fewer than the items: second copies merge
+    assert rounds == [len(threaded)]
+    assert None not in threaded.values()
+
+
+def test_a_first_import_beyond_the_budget_is_threaded_in_bounded_rounds(
+    store, analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GIVEN a first import larger than one round may hold
+    WHEN it is threaded
+    THEN each round holds at most the budget and one more batch with the conversations it
+    joins, and the threads equal a full rebuild's."""
+    monkeypatch.setattr(conversations, "ROUND", 4)
+    monkeypatch.setattr(conversations, "BUDGET", 20)
+    rounds = _counting_rounds(monkeypatch)
+    items = list(mail(analyzer))
+    _store_at_once(store.engine, items)
+
+    rethread(store.engine)
+    threaded = threads_of(store.engine)
+    rethread(store.engine, force=True)
+
+    assert len(rounds) > 3
+    assert max(rounds[:-1]) < len(threaded) / 2
+    assert threaded == threads_of(store.engine)
 
 
 def test_a_purge_rebuilds_every_thread(store, analyzer) -> None:
@@ -181,17 +243,8 @@ def test_a_large_import_gives_postgresql_the_statistics_to_plan_its_lookups(
     if store.engine.dialect.name != "postgresql":
         pytest.skip("statistics are PostgreSQL's planner's")
     monkeypatch.setattr(conversations, "ROUND", 10)
-    items = list(mail(analyzer))
-    with store.engine.begin() as connection:
-        for folder in ("INBOX", "Sent"):
-            save_items(
-                connection,
-                account="alice",
-                folder=folder,
-                items=[Item(loc, m) for loc, m in items if loc.startswith(folder.lower())],
-                directory=team_config().directory(),
-                now=NOW,
-            )
+    monkeypatch.setattr(conversations, "BUDGET", 10)
+    _store_at_once(store.engine, list(mail(analyzer)))
 
     rethread(store.engine)
 
