@@ -22,7 +22,11 @@ class Caseless:
         """``folding`` (compiled with IGNORECASE) for both readings; a pattern holding a
         capital outside an escape is refused: it would never match lower-cased text."""
         literal = re.sub(r"\\.", "", folding.pattern)
-        if not folding.flags & re.IGNORECASE or literal != literal.lower():
+        if (
+            not folding.flags & re.IGNORECASE
+            or literal != literal.lower()
+            or _folds_to_ascii(literal)
+        ):
             raise ValueError(f"not a caseless pattern: {folding.pattern[:80]!r}")
         return cls(folding, re.compile(folding.pattern, folding.flags & ~re.IGNORECASE))
 
@@ -30,3 +34,15 @@ class Caseless:
         """The pattern to match and the text to match it on: the same matches, at the same
         offsets, as the IGNORECASE pattern on ``text``."""
         return (self.lower, text.lower()) if text.isascii() else (self.folding, text)
+
+
+def _folds_to_ascii(literal: str) -> bool:
+    """Whether a character outside ASCII in ``literal`` matches an ASCII letter whatever the
+    case (the long s "ſ" matches "s", the Kelvin sign "K" matches "k"): IGNORECASE would find
+    it in ASCII text, the lower-cased reading would not. ("ß" is not one: it upper-cases to two
+    letters, and IGNORECASE folds one character to one.)"""
+    return any(
+        not char.isascii()
+        and any(len(c) == 1 and c.isascii() for c in (char.upper(), char.lower()))
+        for char in set(literal)
+    )

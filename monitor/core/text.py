@@ -14,6 +14,7 @@ from typing import Any
 
 from monitor.core.away import return_date
 from monitor.core.bounds import MAX_ANALYSED_CHARS, allows
+from monitor.core.caseless import Caseless
 from monitor.core.cues import Lexicon
 from monitor.core.curtness import CurtnessLexicon
 from monitor.core.language import LanguageDetector
@@ -57,6 +58,9 @@ _REQUEST = re.compile(
     re.IGNORECASE,
 )
 _WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
+_GREETINGS = Caseless.of(_GREETING)
+_CLOSINGS = Caseless.of(_CLOSING_PHRASES)
+_REQUESTS = Caseless.of(_REQUEST)
 
 
 def asks(text: str) -> bool:
@@ -71,11 +75,14 @@ def is_closing_only(text: str) -> bool:
     stripped = text.strip()
     if not stripped or len(stripped) > 300 or _QUESTION.search(stripped):
         return False
-    rest = _GREETING.sub("", stripped, count=1)
-    rest, hits = _CLOSING_PHRASES.subn(" ", rest)
+    # What is left is read for its words whatever their case: it may be read lower-cased.
+    pattern, read = _GREETINGS.reading(stripped)
+    pattern, read = _CLOSINGS.reading(pattern.sub("", read, count=1))
+    rest, hits = pattern.subn(" ", read)
     if not hits:
         return False
-    if len(_WORDS.findall(stripped)) <= 30 and not _REQUEST.search(stripped):
+    pattern, read = _REQUESTS.reading(stripped)
+    if len(_WORDS.findall(stripped)) <= 30 and not pattern.search(read):
         return True
     words = _WORDS.findall(rest)
     # What is left may be a name, "Alice", or a filler such as "again" / "so much".

@@ -21,7 +21,6 @@ MAX_PARTS = 500
 MAX_PARAM_HEADER = 16 * 1024
 _HEADER_PARSER = BytesHeaderParser(policy=compat32)
 _FIELD_LINE = re.compile(rb"^[\x21-\x39\x3b-\x7e]+[ \t]*:")
-_HEADER_END = re.compile(rb"\r?\n\r?\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,10 +83,23 @@ def find_header_end(raw: bytes, start: int = 0, end: int | None = None) -> tuple
         # A part that starts with an empty line has no headers at all.
         skip = 1 if raw.startswith(b"\n", start) else 2
         return start, start + skip
-    match = _HEADER_END.search(raw, start, stop)
-    if match is None:
-        return stop, stop
-    return match.start(), match.end()
+    return _blank_line(raw, start, stop) or (stop, stop)
+
+
+def _blank_line(raw: bytes, start: int, stop: int) -> tuple[int, int] | None:
+    """The span of the first ``\\r?\\n\\r?\\n`` within ``raw[start:stop]``, found by scanning
+    for fixed strings (a pattern that may begin with either byte is tried at every offset):
+    the first line break directly followed by another, with the carriage return before it."""
+    bare = raw.find(b"\n\n", start, stop)
+    # A CRLF blank line that comes first ends before the bare one's second byte does.
+    crlf = raw.find(b"\n\r\n", start, stop if bare < 0 else min(stop, bare + 2))
+    if crlf >= 0:
+        first, end = crlf, crlf + 3
+    elif bare >= 0:
+        first, end = bare, bare + 2
+    else:
+        return None
+    return (first - 1 if first > start and raw[first - 1] == 0x0D else first), end
 
 
 def parse_headers(block: bytes) -> HeaderBlock:

@@ -38,3 +38,13 @@ def test_a_pattern_that_lower_cased_text_would_not_match_the_same_is_refused(
 ) -> None:
     with pytest.raises(ValueError, match="not a caseless pattern"):
         Caseless.of(folding)
+
+
+@pytest.mark.parametrize("letter", ["\u017f", "\u212a", "\u0131"])  # long s, Kelvin sign, dotless i
+def test_a_letter_that_ignorecase_folds_onto_an_ascii_letter_is_refused(letter: str) -> None:
+    """IGNORECASE finds "ſ" in "s" (and the Kelvin sign in "k", "ı" in "i"); lower-cased ASCII
+    text read without it would not."""
+    folding = re.compile(f"gru{letter}s", re.IGNORECASE)
+
+    with pytest.raises(ValueError, match="not a caseless pattern"):
+        Caseless.of(folding)
