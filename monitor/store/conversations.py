@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -85,27 +86,33 @@ def rethread(engine: sa.Engine, *, force: bool = False) -> int:
             changed = _assign(connection, rows)
             set_meta(connection, THREADS_DIRTY, "0")
             return changed
-    changed, threaded, analyse_at = 0, 0, ROUND
+    changed, statistics = 0, _Statistics(due=ROUND)
     while True:
         with engine.begin() as connection:
-            affected = _affected(connection, ROUND, BUDGET)
+            affected = _affected(connection, ROUND, BUDGET, statistics)
             if not affected:
                 set_meta(connection, THREADS_DIRTY, "0")
                 return changed
             changed += _assign(connection, _rows(connection, affected))
-            threaded += len(affected)
-            if threaded >= analyse_at:
-                _analyse(connection)
-                analyse_at *= 2
 
 
-def _analyse(connection: sa.Connection) -> None:
-    """Fresh statistics for PostgreSQL's planner after a large import: planned on the counts of
-    an empty table, each round's lookups by link read every row (90 ms instead of 15 at
+@dataclass
+class _Statistics:
+    """Fresh statistics for PostgreSQL's planner while a large import is threaded: planned on
+    the counts of an empty table, each lookup by link reads every row (90 ms instead of 15 at
     100,000 messages), and so would every question after it. Autovacuum does this too, in its
-    own time, where it is on. Rounds double between two (5,000, 10,000, 20,000 … messages)."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(sa.text("ANALYZE messages, message_links"))
+    own time, where it is on. The tables are analysed once the first ROUND unthreaded messages
+    are taken, then each time the number taken has doubled (5,000, 10,000, 20,000 …)."""
+
+    due: int
+    taken: int = 0
+
+    def took(self, connection: sa.Connection, count: int) -> None:
+        self.taken += count
+        if self.taken >= self.due:
+            if connection.dialect.name == "postgresql":
+                connection.execute(sa.text("ANALYZE messages, message_links"))
+            self.due = 2 * self.taken
 
 
 def _link_keys(row: Any) -> set[str]:
@@ -138,7 +145,9 @@ def _keep_links(connection: sa.Connection, rows: Sequence[Any]) -> dict[int, set
     return keys
 
 
-def _affected(connection: sa.Connection, limit: int, budget: int) -> set[int]:
+def _affected(
+    connection: sa.Connection, limit: int, budget: int, statistics: _Statistics
+) -> set[int]:
     """Unthreaded messages, ``limit`` at a time, and every message that can share a
     conversation with them, until they number at least ``budget`` (or none is left).
 
@@ -175,6 +184,7 @@ def _affected(connection: sa.Connection, limit: int, budget: int) -> set[int]:
                     if row.id not in found:
                         found.add(row.id)
                         pending |= _link_keys(row) - asked
+        statistics.took(connection, len(seeds))
     return found
 
 
