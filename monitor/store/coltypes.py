@@ -34,10 +34,15 @@ def stored_instant(value: datetime | str) -> datetime:
     """A stored instant as aware UTC: SQLite gives its text (naive UTC), PostgreSQL an aware
     datetime."""
     if isinstance(value, str):
-        try:
+        if len(value) == len("2026-03-02 09:15:30.250000"):  # as SQLAlchemy writes it
             # Naive UTC text read as UTC in one parse: a tenth of the cost of parsing it and
             # then replacing its zone, on every record read.
-            return datetime.fromisoformat(value + "+00:00")
-        except ValueError:  # text that carries its own offset
-            value = datetime.fromisoformat(value)
+            try:
+                instant = datetime.fromisoformat(value + "+00:00")
+            except ValueError:  # text of that length in another form: read as it says
+                pass
+            else:
+                if instant.tzinfo is not None:
+                    return instant
+        value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
