@@ -19,13 +19,16 @@ class Caseless:
 
     @classmethod
     def of(cls, folding: re.Pattern[str]) -> Caseless:
-        """``folding`` (compiled with IGNORECASE) for both readings; a pattern holding a
-        capital outside an escape is refused: it would never match lower-cased text."""
+        """``folding`` (compiled with IGNORECASE) for both readings. A pattern that could
+        match ASCII text otherwise than its lower-cased form is refused: one holding a capital
+        (never found in lower-cased text), a letter IGNORECASE folds onto an ASCII one, or a
+        character it does not write out (an escape by code, a range beyond a-z or 0-9)."""
         literal = re.sub(r"\\.", "", folding.pattern)
         if (
             not folding.flags & re.IGNORECASE
             or literal != literal.lower()
             or _folds_to_ascii(literal)
+            or _unwritten(folding.pattern)
         ):
             raise ValueError(f"not a caseless pattern: {folding.pattern[:80]!r}")
         return cls(folding, re.compile(folding.pattern, folding.flags & ~re.IGNORECASE))
@@ -46,3 +49,35 @@ def _folds_to_ascii(literal: str) -> bool:
         and any(len(c) == 1 and c.isascii() for c in (char.upper(), char.lower()))
         for char in set(literal)
     )
+
+
+def _unwritten(pattern: str) -> bool:
+    """Whether ``pattern`` stands for characters it does not write out, which the checks for
+    capitals cannot see: an escape by code ("\\x4b" is "K") or a range in a class other
+    than within a-z or within 0-9 ("[@-\\]]" holds every capital). Refused whole, to be
+    sure: the phrases read this way need neither."""
+    in_class, first, index = False, 0, 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            code = pattern[index + 1 : index + 2]
+            if code in ("x", "u", "U", "N", "0") or (in_class and code.isdigit()):
+                return True
+            index += 2
+            continue
+        if in_class and char == "]" and index > first:
+            in_class = False
+        elif in_class and char == "-" and index > first and pattern[index + 1 : index + 2] != "]":
+            low, high = pattern[index - 1], pattern[index + 1 : index + 2]
+            escaped = pattern[index - 2 : index - 1] == "\\" or high == "\\"
+            if escaped or not any(low in run and high in run for run in (_LOWER, _DIGITS)):
+                return True
+        elif not in_class and char == "[":
+            in_class = True
+            first = index + 1 + (pattern[index + 1 : index + 2] == "^")
+        index += 1
+    return False
+
+
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
+_DIGITS = "0123456789"

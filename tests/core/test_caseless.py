@@ -48,3 +48,31 @@ def test_a_letter_that_ignorecase_folds_onto_an_ascii_letter_is_refused(letter: 
 
     with pytest.raises(ValueError, match="not a caseless pattern"):
         Caseless.of(folding)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        r"\x4bey account",  # "K" by its code: IGNORECASE finds "key account"
+        r"gru\u017fs",  # the long s by its code
+        r"x[@-\]]y",  # a range that holds every capital: IGNORECASE finds "xay"
+        "x[à-ʯ]y",  # a range that holds the dotless i and the long s
+        r"[\101]pril",  # "A" in octal
+    ],
+)
+def test_a_character_the_pattern_does_not_write_out_is_refused(source: str) -> None:
+    """The checks for capitals read the pattern as written: what an escape by code or a range
+    stands for cannot be checked, so such a pattern is refused whole."""
+    with pytest.raises(ValueError, match="not a caseless pattern"):
+        Caseless.of(re.compile(source, re.IGNORECASE))
+
+
+@pytest.mark.parametrize("source", [r"invoice\s+[a-z]{2}-[0-9]{4}", r"opt[-_ ]?out", r"[^\s<>]+@"])
+def test_ranges_within_lower_case_letters_or_digits_are_read_caselessly(source: str) -> None:
+    folding = re.compile(source, re.IGNORECASE)
+    text = "Invoice AB-2291 is attached. To OPT OUT write to Billing@Acme-Logistics.example"
+
+    pattern, read = Caseless.of(folding).reading(text)
+
+    found = [m.span() for m in pattern.finditer(read)]
+    assert found and found == [m.span() for m in folding.finditer(text)]
