@@ -326,12 +326,7 @@ def bench_store(  # type: ignore[type-arg]
     # machine's PYTHONDONTWRITEBYTECODE says.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env |= {"PYTHONPATH": str(code), "RELMON_CONFIG": str(config)}
-    env["PYTHONPYCACHEPREFIX"] = str(workdir / "pycache")
-    compiled = byte_compile(code, env)
-    print(
-        f"# relmon and its dependencies byte-compiled (pip does it at install): {compiled:.1f} s",
-        file=sys.stderr,
-    )
+    env["PYTHONPYCACHEPREFIX"] = str(workdir / "pycache")  # compiled by main, once
     me = [sys.executable, __file__, "--code", str(code)]
     if label == "sqlite":
         kept = reuse / f"scale-{size}.db" if reuse is not None else None
@@ -388,13 +383,16 @@ def bench_store(  # type: ignore[type-arg]
     return rows
 
 
-def byte_compile(code: Path, env: dict[str, str]) -> float:
-    """Compile the bytecode of relmon at ``code``, of everything installed beside this Python
-    and of its standard library, as an installation has it (``pip install`` compiles what it
-    installs; Python's own installer compiles the standard library); returns the seconds it
-    took. With a bytecode prefix set, Python looks for all of it under the prefix."""
+def byte_compile(code: Path, prefix: Path) -> float:
+    """Compile, under the bytecode ``prefix`` the measured commands use, the bytecode of relmon
+    at ``code``, of everything installed beside this Python and of its standard library, as an
+    installation has it (``pip install`` compiles what it installs; Python's own installer
+    compiles the standard library); returns the seconds it took. With a bytecode prefix set,
+    Python looks for all of it under the prefix."""
     import sysconfig
 
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(prefix)
     paths = sysconfig.get_paths()
     started = time.perf_counter()
     compileall = [sys.executable, "-m", "compileall", "-q", "-j", "0"]
@@ -527,6 +525,12 @@ def main() -> None:
     rows: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory(prefix="relmon-scale-") as scratch:
         workdir = Path(scratch)
+        compiled = byte_compile(args.code, workdir / "pycache")
+        print(
+            f"# relmon and its dependencies byte-compiled (pip does it at install): "
+            f"{compiled:.1f} s",
+            file=sys.stderr,
+        )
         for size in args.sizes:
             url = f"sqlite:///{workdir}/scale-{size}.db"
             rows += bench_store(
