@@ -1,6 +1,13 @@
 """The scheduler's jobs, guarded: a job never runs twice at once, a job asked to run while it
-runs goes again right after, and a job that fails is logged with its traceback and pushed back
-further each time it fails again."""
+runs goes again right after (or at the time asked, if later), and a job that fails is logged
+with its traceback and pushed back further each time it fails again.
+
+A run asked for while the job runs is handed to APScheduler as the run ends, and APScheduler
+may count that run as going on for a while longer (until its thread has finished with it). A
+run falling due meanwhile would be skipped, as one more instance than ``max_instances`` allows,
+and the job left to its trigger: a heartbeat asking, from inside its run, for a beat a moment
+later would lose it whenever the end of its run was slow. So APScheduler is let start a second
+instance, and the guard here keeps the promise that a job never runs twice at once."""
 
 from __future__ import annotations
 
@@ -94,7 +101,7 @@ class Jobs:
         self.after = after
         self.states: dict[str, JobState] = {}
         self.running: set[str] = set()  # jobs running now
-        self.again: set[str] = set()  # jobs asked to run while they were running
+        self.again: dict[str, datetime] = {}  # when jobs asked to run while running are due
         self.lock = threading.Lock()
 
     def add(
@@ -108,6 +115,9 @@ class Jobs:
             id=name,
             name=name,
             replace_existing=True,
+            # The run asked for as a run ends may start before APScheduler has counted that one
+            # out; ``_guarded`` never lets two run at once.
+            max_instances=2,
             next_run_time=self.clock.now() if first else undefined,
         )
 
@@ -136,17 +146,29 @@ class Jobs:
         return any(job.startswith(prefix) for job in self.running)
 
     def run_soon(self, job_id: str, delay: float = 0.0) -> None:
+        """Run ``job_id`` in ``delay`` seconds; asked while it runs, once it has ended, and not
+        before the time asked."""
+        self._ask(job_id, delay, back_off=False)
+
+    def push_back(self, job_id: str, delay: float) -> None:
+        """Run ``job_id`` next in ``delay`` seconds, whatever was asked of the run going on (a
+        failure's back-off); a later request brings it forward again."""
+        self._ask(job_id, delay, back_off=True)
+
+    def _ask(self, job_id: str, delay: float, *, back_off: bool) -> None:
         if self.stopping():
             return
+        when = self.clock.now() + timedelta(seconds=delay)
         with self.lock:
-            if delay == 0.0 and job_id in self.running:
-                # APScheduler would skip a run while one is going; run again right after it.
-                self.again.add(job_id)
+            if job_id in self.running:
+                asked = self.again.get(job_id)
+                self.again[job_id] = when if back_off or asked is None else min(asked, when)
                 return
+        self._next_run(job_id, when)
+
+    def _next_run(self, job_id: str, when: datetime) -> None:
         with contextlib.suppress(LookupError):  # removed by a reload in the meantime
-            self.scheduler.modify_job(
-                job_id, next_run_time=self.clock.now() + timedelta(seconds=delay)
-            )
+            self.scheduler.modify_job(job_id, next_run_time=when)
 
     def _guarded(self, name: str, work: Callable[[], None]) -> Callable[[], None]:
         def run() -> None:
@@ -157,15 +179,14 @@ class Jobs:
             state = self.states.setdefault(name, JobState())
             started = self.clock.monotonic()
             with self.lock:
+                if name in self.running:
+                    return  # its trigger fell due while it ran: skipped, as APScheduler would
                 self.running.add(name)
-                self.again.discard(name)
-            failed = False
             try:
                 work()
                 state.failures = 0
                 state.last_ok = self.clock.monotonic()
             except Exception:  # noqa: BLE001 - logged with its traceback, the job pushed back
-                failed = True
                 self._failed(name, state)
             finally:
                 self.metrics.job_seconds.labels(job=name.split(":")[0]).observe(
@@ -174,10 +195,9 @@ class Jobs:
                 structlog.contextvars.clear_contextvars()
                 with self.lock:
                     self.running.discard(name)
-                    again = name in self.again and not failed
-                    self.again.discard(name)
-            if again:
-                self.run_soon(name)
+                    asked = self.again.pop(name, None)
+            if asked is not None and not self.stopping():
+                self._next_run(name, asked)
             self.after(name)
 
         return run
@@ -188,4 +208,4 @@ class Jobs:
         delay = min(MAX_BACKOFF, 30.0 * 2 ** (state.failures - 1)) * self.clock.jitter(0.8, 1.2)
         logger.exception("job_failed", failures=state.failures, retry_in=round(delay))
         self.metrics.errors.labels(kind="job").inc()
-        self.run_soon(name, delay)
+        self.push_back(name, delay)

@@ -308,9 +308,7 @@ class Service:
         failures = self._account_failures[name] = self._account_failures.get(name, 0) + 1
         every = sync.source_of(runtime, account, now=self.clock.now()).poll_seconds
         delay = min(MAX_BACKOFF, every * 2 ** min(failures, 6))
-        with self.jobs.lock:
-            self.jobs.again.discard(f"sync:{name}")
-        self.run_soon(f"sync:{name}", delay)
+        self.jobs.push_back(f"sync:{name}", delay)
 
     def _after(self, job: str) -> None:
         """When the last running sync has finished and mail came in: evaluate."""
