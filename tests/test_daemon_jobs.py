@@ -4,6 +4,7 @@ runs twice at once."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import threading
@@ -189,13 +190,13 @@ def test_sync_lag_is_the_time_since_the_last_good_sync() -> None:
     assert lag == 90
 
 
-@pytest.fixture
-def slow_ending_jobs():
-    """Jobs on a real APScheduler (configured as the daemon's) whose runs are slow to end: the
-    hook called after each run takes 0.4 s (a loaded machine), during which APScheduler still
-    counts the run as going on."""
+@contextlib.contextmanager
+def real_jobs(*, ending: float = 0.0, grace: int = 300):
+    """Jobs on a real APScheduler, configured as the daemon's but for its grace time for a
+    late run (``grace``); the hook called after each run takes ``ending`` seconds (a loaded
+    machine), during which APScheduler still counts the run as going on."""
     scheduler = BackgroundScheduler(
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace}
     )
     stopping = False
     jobs = Jobs(
@@ -203,7 +204,7 @@ def slow_ending_jobs():
         clock=Clock(),
         metrics=Metrics(),
         stopping=lambda: stopping,
-        after=lambda _name: time.sleep(0.4),
+        after=lambda _name: time.sleep(ending),
     )
     scheduler.start()
     try:
@@ -211,6 +212,12 @@ def slow_ending_jobs():
     finally:
         stopping = True
         scheduler.shutdown(wait=True)
+
+
+@pytest.fixture
+def slow_ending_jobs():
+    with real_jobs(ending=0.4) as jobs:
+        yield jobs
 
 
 def test_a_heartbeat_that_asks_for_an_early_beat_from_inside_its_run_gets_it(
@@ -277,3 +284,23 @@ def test_a_back_off_asked_while_a_pass_runs_wins_over_an_earlier_request(slow_en
 
     assert passes == 1
     assert job.next_run_time - datetime.now(UTC) > timedelta(seconds=590)
+
+
+def test_new_mail_signalled_early_in_a_long_pass_starts_another_pass_after_it() -> None:
+    """GIVEN a sync pass longer than the scheduler's grace time for a late run
+    WHEN new mail is signalled at its start
+    THEN another pass follows it: the run asked for is not dropped as long overdue."""
+    passes = 0
+
+    def long_sync() -> None:
+        nonlocal passes
+        passes += 1
+        if passes == 1:
+            jobs.run_soon("sync:alice-imap")
+            time.sleep(1.5)
+
+    with real_jobs(grace=1) as jobs:
+        jobs.add("sync:alice-imap", long_sync, IntervalTrigger(hours=1), first=True)
+        wait_for(lambda: passes == 2, timeout=5)
+
+    assert passes == 2

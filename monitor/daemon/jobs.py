@@ -197,7 +197,8 @@ class Jobs:
                     self.running.discard(name)
                     asked = self.again.pop(name, None)
             if asked is not None and not self.stopping():
-                self._next_run(name, asked)
+                # Not in the past: APScheduler drops a run overdue by more than its grace time.
+                self._next_run(name, max(asked, self.clock.now()))
             self.after(name)
 
         return run
