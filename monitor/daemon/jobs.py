@@ -163,10 +163,11 @@ class Jobs:
             if job_id in self.running:
                 asked = self.again.get(job_id)
                 self.again[job_id] = when if back_off or asked is None else min(asked, when)
-                return
-        self._next_run(job_id, when)
+            else:
+                self._next_run(job_id, when)
 
     def _next_run(self, job_id: str, when: datetime) -> None:
+        """Call with ``lock`` held: the last request for a job is the one that stands."""
         with contextlib.suppress(LookupError):  # removed by a reload in the meantime
             self.scheduler.modify_job(job_id, next_run_time=when)
 
@@ -196,9 +197,10 @@ class Jobs:
                 with self.lock:
                     self.running.discard(name)
                     asked = self.again.pop(name, None)
-            if asked is not None and not self.stopping():
-                # Not in the past: APScheduler drops a run overdue by more than its grace time.
-                self._next_run(name, max(asked, self.clock.now()))
+                    if asked is not None and not self.stopping():
+                        # Not in the past: APScheduler drops a run overdue by more than its
+                        # grace time.
+                        self._next_run(name, max(asked, self.clock.now()))
             self.after(name)
 
         return run
