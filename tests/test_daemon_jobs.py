@@ -76,36 +76,46 @@ def test_a_failing_job_is_logged_with_its_traceback_and_pushed_back(service) -> 
     assert record["exception"][0]["exc_type"] == "KeyError"
 
 
+class Passes:
+    """A sync pass that waits for ``release`` (set: it takes ``seconds``), counting the passes
+    and the most running at once."""
+
+    def __init__(self, seconds: float = 0.0) -> None:
+        self.seconds = seconds
+        self.inside = threading.Event()
+        self.release = threading.Event()
+        self.active = self.most = self.runs = 0
+        self._lock = threading.Lock()
+        if seconds:
+            self.release.set()
+
+    def __call__(self) -> None:
+        with self._lock:
+            self.active += 1
+            self.runs += 1
+            self.most = max(self.most, self.active)
+        self.inside.set()
+        if self.seconds:
+            time.sleep(self.seconds)
+        else:
+            self.release.wait(5)
+        with self._lock:
+            self.active -= 1
+
+
 def test_a_job_asked_to_run_while_running_runs_once_more_right_after_never_alongside(
     service,
 ) -> None:
-    inside = threading.Event()
-    release = threading.Event()
-    active = 0
-    most = 0
-    runs = 0
-    lock = threading.Lock()
-
-    def slow_sync() -> None:
-        nonlocal active, most, runs
-        with lock:
-            active += 1
-            runs += 1
-            most = max(most, active)
-        inside.set()
-        release.wait(5)
-        with lock:
-            active -= 1
-
+    slow_sync = Passes()
     service.jobs.add("sync:slow", slow_sync, IntervalTrigger(hours=1), first=True)
-    assert inside.wait(5)
+    assert slow_sync.inside.wait(5)
     for _ in range(3):  # new mail signalled three times while the pass runs
         service.wake(account="slow")
-    release.set()
+    slow_sync.release.set()
     # The second run has finished and nothing asked for a third: none can come within the hour.
-    wait_for(lambda: runs == 2 and not service.jobs.running and not service.jobs.again)
+    wait_for(lambda: slow_sync.runs == 2 and not service.jobs.running and not service.jobs.again)
 
-    assert runs == 2 and most == 1
+    assert slow_sync.runs == 2 and slow_sync.most == 1
 
 
 def test_no_evaluation_runs_while_a_sync_is_half_done_and_one_follows_the_last_sync(
@@ -190,11 +200,23 @@ def test_sync_lag_is_the_time_since_the_last_good_sync() -> None:
     assert lag == 90
 
 
+class SlowEnding:
+    """The hook called after each run, taking ``seconds`` (a loaded machine): APScheduler
+    counts the run as going on until it returns. ``entered`` is set once a run is ending."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.entered = threading.Event()
+
+    def __call__(self, _name: str) -> None:
+        self.entered.set()
+        time.sleep(self.seconds)
+
+
 @contextlib.contextmanager
 def real_jobs(*, ending: float = 0.0, grace: int = 300):
     """Jobs on a real APScheduler, configured as the daemon's but for its grace time for a
-    late run (``grace``); the hook called after each run takes ``ending`` seconds (a loaded
-    machine), during which APScheduler still counts the run as going on."""
+    late run (``grace``), whose runs take ``ending`` seconds to end (:class:`SlowEnding`)."""
     scheduler = BackgroundScheduler(
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace}
     )
@@ -204,7 +226,7 @@ def real_jobs(*, ending: float = 0.0, grace: int = 300):
         clock=Clock(),
         metrics=Metrics(),
         stopping=lambda: stopping,
-        after=lambda _name: time.sleep(ending),
+        after=SlowEnding(ending),
     )
     scheduler.start()
     try:
@@ -255,7 +277,7 @@ def test_new_mail_signalled_as_a_pass_ends_starts_another_pass(slow_ending_jobs)
 
     slow_ending_jobs.add("sync:alice-imap", sync, IntervalTrigger(hours=1), first=True)
     assert finished.wait(5)
-    time.sleep(0.1)  # inside the hook that ends the run
+    assert slow_ending_jobs.after.entered.wait(5)  # the pass is ending
     slow_ending_jobs.run_soon("sync:alice-imap")
     wait_for(lambda: passes == 2, timeout=5)
 
@@ -287,7 +309,7 @@ def test_a_back_off_asked_while_a_pass_runs_wins_over_an_earlier_request(slow_en
 
 
 def test_new_mail_signalled_early_in_a_long_pass_starts_another_pass_after_it() -> None:
-    """GIVEN a sync pass longer than the scheduler's grace time for a late run
+    """GIVEN a sync pass longer than the scheduler's grace time for a late run (2 s here)
     WHEN new mail is signalled at its start
     THEN another pass follows it: the run asked for is not dropped as long overdue."""
     passes = 0
@@ -297,10 +319,24 @@ def test_new_mail_signalled_early_in_a_long_pass_starts_another_pass_after_it() 
         passes += 1
         if passes == 1:
             jobs.run_soon("sync:alice-imap")
-            time.sleep(1.5)
+            time.sleep(3)
 
-    with real_jobs(grace=1) as jobs:
+    with real_jobs(grace=2) as jobs:
         jobs.add("sync:alice-imap", long_sync, IntervalTrigger(hours=1), first=True)
-        wait_for(lambda: passes == 2, timeout=5)
+        wait_for(lambda: passes == 2, timeout=10)
 
     assert passes == 2
+
+
+def test_a_trigger_falling_due_while_a_pass_runs_never_starts_a_second_one_alongside() -> None:
+    """GIVEN an account polled every 0.2 s whose pass takes a second
+    WHEN its trigger falls due four times during the pass
+    THEN no second pass ever runs alongside the first (APScheduler may start one: the guard
+    turns it away), and passes go on afterwards."""
+    slow_sync = Passes(seconds=1.0)
+
+    with real_jobs() as jobs:
+        jobs.add("sync:alice-imap", slow_sync, IntervalTrigger(seconds=0.2), first=True)
+        wait_for(lambda: slow_sync.runs >= 3, timeout=10)
+
+    assert slow_sync.most == 1

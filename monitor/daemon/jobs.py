@@ -6,8 +6,10 @@ A run asked for while the job runs is handed to APScheduler as the run ends, and
 may count that run as going on for a while longer (until its thread has finished with it). A
 run falling due meanwhile would be skipped, as one more instance than ``max_instances`` allows,
 and the job left to its trigger: a heartbeat asking, from inside its run, for a beat a moment
-later would lose it whenever the end of its run was slow. So APScheduler is let start a second
-instance, and the guard here keeps the promise that a job never runs twice at once."""
+later would lose it whenever the end of its run was slow. So APScheduler is let start as many
+instances as it likes (:data:`INSTANCES`), and the guard here keeps the promise that a job never
+runs twice at once: an instance started while the job runs (its trigger fell due) returns at
+once."""
 
 from __future__ import annotations
 
@@ -32,6 +34,10 @@ from monitor.log import get_logger
 logger = get_logger()
 #: The longest a failing job is pushed back.
 MAX_BACKOFF = 3600.0
+#: Instances of a job APScheduler may count as going on at once: never reached. Counted out only
+#: once their thread is done with them, a run that has ended and an instance the guard turned
+#: away may both still count; the guard, not this, lets one run at a time.
+INSTANCES = 100
 
 
 class ScheduledJob(Protocol):
@@ -115,9 +121,7 @@ class Jobs:
             id=name,
             name=name,
             replace_existing=True,
-            # The run asked for as a run ends may start before APScheduler has counted that one
-            # out; ``_guarded`` never lets two run at once.
-            max_instances=2,
+            max_instances=INSTANCES,
             next_run_time=self.clock.now() if first else undefined,
         )
 
