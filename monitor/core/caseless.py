@@ -33,10 +33,21 @@ class Caseless:
             raise ValueError(f"not a caseless pattern: {folding.pattern[:80]!r}")
         return cls(folding, re.compile(folding.pattern, folding.flags & ~re.IGNORECASE))
 
+    def on(self, lowered: bool) -> re.Pattern[str]:
+        """The pattern for a text read by :func:`caseless_text` (``lowered``: lower-cased)."""
+        return self.lower if lowered else self.folding
+
     def reading(self, text: str) -> tuple[re.Pattern[str], str]:
         """The pattern to match and the text to match it on: the same matches, at the same
         offsets, as the IGNORECASE pattern on ``text``."""
-        return (self.lower, text.lower()) if text.isascii() else (self.folding, text)
+        read, lowered = caseless_text(text)
+        return self.on(lowered), read
+
+
+def caseless_text(text: str) -> tuple[str, bool]:
+    """``text`` as caseless phrases read it, and whether it was lower-cased (ASCII text is):
+    one reading for several phrase sets (:meth:`Caseless.on`)."""
+    return (text.lower(), True) if text.isascii() else (text, False)
 
 
 def _folds_to_ascii(literal: str) -> bool:

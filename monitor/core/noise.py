@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from monitor.core import bulk
 from monitor.core.bounce import BOUNCE_SUBJECT, DAEMON_SENDER, forwarded_report
-from monitor.core.caseless import Caseless
+from monitor.core.caseless import Caseless, caseless_text
 from monitor.core.masstag import random_tag
 from monitor.core.model import Noise
 
@@ -342,7 +342,8 @@ def _by_text(signals: NoiseSignals) -> NoiseVerdict | None:
     if not 0 < len(text) <= 1500:
         return None
     head, asks = text[:600], "?" in text
-    (strong, read), (weak, _) = _OOO_STRONG_PHRASES.reading(head), _OOO_WEAK_PHRASES.reading(head)
+    read, lowered = caseless_text(head)
+    strong, weak = _OOO_STRONG_PHRASES.on(lowered), _OOO_WEAK_PHRASES.on(lowered)
     # A strong phrase decides unless the text asks something, when one weak phrase must back
     # it; without one, three distinct weak phrases in a text that asks nothing. The weak
     # phrases are looked for only where they decide (the read costs more than the rule).

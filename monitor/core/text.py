@@ -14,7 +14,7 @@ from typing import Any
 
 from monitor.core.away import return_date
 from monitor.core.bounds import MAX_ANALYSED_CHARS, allows
-from monitor.core.caseless import Caseless
+from monitor.core.caseless import Caseless, caseless_text
 from monitor.core.cues import Lexicon
 from monitor.core.curtness import CurtnessLexicon
 from monitor.core.language import LanguageDetector
@@ -76,13 +76,12 @@ def is_closing_only(text: str) -> bool:
     if not stripped or len(stripped) > 300 or _QUESTION.search(stripped):
         return False
     # What is left is read for its words whatever their case: it may be read lower-cased.
-    pattern, read = _GREETINGS.reading(stripped)
-    pattern, read = _CLOSINGS.reading(pattern.sub("", read, count=1))
-    rest, hits = pattern.subn(" ", read)
+    read, lowered = caseless_text(stripped)
+    rest = _GREETINGS.on(lowered).sub("", read, count=1)
+    rest, hits = _CLOSINGS.on(lowered).subn(" ", rest)
     if not hits:
         return False
-    pattern, read = _REQUESTS.reading(stripped)
-    if len(_WORDS.findall(stripped)) <= 30 and not pattern.search(read):
+    if len(_WORDS.findall(stripped)) <= 30 and not _REQUESTS.on(lowered).search(read):
         return True
     words = _WORDS.findall(rest)
     # What is left may be a name, "Alice", or a filler such as "again" / "so much".
