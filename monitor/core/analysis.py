@@ -24,7 +24,7 @@ from monitor.core.facts import ClientFacts, gather
 from monitor.core.gaps import Gaps, GapStats
 from monitor.core.health import Health, PatternFacts, PatternResult
 from monitor.core.history import HISTORY_DAYS, ClientContext, ClientHistory
-from monitor.core.records import Record
+from monitor.core.records import Record, dated_from
 from monitor.core.tone import FrictionFacts, PressureFacts, SentimentSummary, mean
 
 
@@ -102,8 +102,8 @@ def _health(
             if window.counted
             else None,
             "balance": health_mod.balance(
-                sum(1 for r in window.inbound if r.date >= since_90),
-                sum(1 for r in window.outbound if r.date >= since_90),
+                len(dated_from(window.inbound, since_90)),
+                len(dated_from(window.outbound, since_90)),
             ),
         },
         worst_alert=worst,
@@ -120,13 +120,13 @@ def pattern_facts(facts: ClientFacts) -> PatternFacts:
     """The pattern is a tendency: read it over half a year, so a quiet spell does not hide it."""
     window, now = facts.window, facts.now
     since_180 = now - timedelta(days=180)
-    inbound_180 = [r for r in window.inbound if r.date >= since_180]
-    outbound_180 = [r for r in window.outbound if r.date >= since_180]
-    threads_180 = {r.thread for r in window.counted if r.date >= since_180}
+    inbound_180 = dated_from(window.inbound, since_180)
+    outbound_180 = dated_from(window.outbound, since_180)
+    threads_180 = {r.thread for r in dated_from(window.counted, since_180)}
     first = facts.first
     span_days = (now - first.date).total_seconds() / 86400 if first is not None else 0.0
     weeks = max(1.0, min(180.0, span_days) / 7.0)
-    answered_180 = [g for g in facts.gaps.answered if g.start.date >= since_180]
+    answered_180 = gaps_mod.started_within(facts.gaps.answered, since_180, now)
     client_reply = gaps_mod.stats(answered_180).median_business
     count = len(inbound_180)
     return PatternFacts(
@@ -165,11 +165,11 @@ def analyse(history: ClientHistory, now: datetime) -> ClientReport:
         owner=ctx.owner,
         now=now,
         has_history=facts.has_history,
-        inbound_30=sum(1 for r in window.inbound if r.date >= since_30),
-        outbound_30=sum(1 for r in window.outbound if r.date >= since_30),
-        inbound_90=sum(1 for r in window.inbound if r.date >= since_90),
-        outbound_90=sum(1 for r in window.outbound if r.date >= since_90),
-        noise_90=sum(1 for r in window.records if r.noise is not None and r.date >= since_90),
+        inbound_30=len(dated_from(window.inbound, since_30)),
+        outbound_30=len(dated_from(window.outbound, since_30)),
+        inbound_90=len(dated_from(window.inbound, since_90)),
+        outbound_90=len(dated_from(window.outbound, since_90)),
+        noise_90=sum(1 for r in dated_from(window.records, since_90) if r.noise is not None),
         last_inbound=facts.last_inbound,
         last_outbound=facts.last_outbound,
         cadence=facts.clocks.cadence,

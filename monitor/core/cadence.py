@@ -10,12 +10,11 @@ still running (the current silence) never teaches the cadence, or silence would 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
 from monitor.core.model import Direction
-from monitor.core.records import Record
+from monitor.core.records import Record, dated_within
 
 LEARNING_DAYS = 180
 MIN_GAPS = 5
@@ -34,19 +33,22 @@ class Cadence:
 
 
 def contact_days(
-    records: Sequence[Record], zone: tzinfo, *, since: datetime, until: datetime
+    records: list[Record], zone: tzinfo, *, since: datetime, until: datetime
 ) -> list[date]:
+    """The days (in ``zone``) of the client's messages among ``records`` (sorted by date)
+    dated from ``since`` to ``until``."""
     days = {
         r.date.astimezone(zone).date()
-        for r in records
-        if r.direction is Direction.INBOUND and r.counts and since <= r.date <= until
+        for r in dated_within(records, since, until)
+        if r.direction is Direction.INBOUND and r.counts
     }
     return sorted(days)
 
 
 def learn(
-    records: Sequence[Record], now: datetime, zone: tzinfo, *, configured_days: float | None = None
+    records: list[Record], now: datetime, zone: tzinfo, *, configured_days: float | None = None
 ) -> Cadence:
+    """The cadence at ``now`` from ``records`` (sorted by date), or the one configured."""
     if configured_days is not None:
         return Cadence(days=configured_days, source="configured", samples=0)
     days = contact_days(records, zone, since=now - timedelta(days=LEARNING_DAYS), until=now)

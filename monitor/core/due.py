@@ -44,7 +44,7 @@ from monitor.core.calendar import BusinessCalendar, Interval, merge_pauses
 from monitor.core.detectors import Finding, Kind, Thresholds
 from monitor.core.facts import ClientFacts, gather, pauses_from
 from monitor.core.history import HISTORY_DAYS, ClientHistory
-from monitor.core.model import Direction
+from monitor.core.records import dated_before, dated_from, dated_within
 
 #: The smallest step of time: a message leaves an ``X``-day window at ``date + X + TICK``.
 TICK = timedelta(microseconds=1)
@@ -113,9 +113,7 @@ def _friction_calm(
     if findings[Kind.FRICTION].firing or thresholds.friction_warning_points <= 0:
         return False
     reach = max(thresholds.friction_window_days, norm_mod.RECENT_LONGEST)
-    for record in facts.window.inbound:
-        if record.date < facts.now - timedelta(days=reach):
-            continue
+    for record in dated_from(facts.window.inbound, facts.now - timedelta(days=reach)):
         value = norm_mod.strength(record, courteous=True)
         if record.friction or (value is not None and value >= norm_mod.FRICTIONAL):
             return False
@@ -159,11 +157,7 @@ def _departures(
     if friction_until is None or friction_until <= now or _friction_calm(history, facts, findings):
         friction = []  # friction stays calm until new mail
     reach = max([*shared, *friction])
-    start = bisect.bisect_left(history.dates, now - timedelta(days=reach))
-    stop = bisect.bisect_right(history.dates, now)
-    for record in history.records[start:stop]:
-        if not record.counts or record.direction is not Direction.INBOUND:
-            continue
+    for record in dated_within(history.inbound, now - timedelta(days=reach), now):
         for days in shared:
             if (when := record.date + timedelta(days=days) + TICK) > now:
                 yield when
@@ -182,7 +176,7 @@ def _history_before(facts: ClientFacts, thresholds: Thresholds) -> Iterator[date
     first such mail appears, or the last leaves the 210 days."""
     window = facts.window
     cut = window.since(thresholds.friction_window_days)
-    before = [r for r in window.counted if r.date < cut]
+    before = dated_before(window.counted, cut)
     if before:
         yield before[-1].date + timedelta(days=HISTORY_DAYS) + TICK
     elif window.counted:
@@ -288,7 +282,7 @@ def _baseline(facts: ClientFacts, thresholds: Thresholds) -> Iterator[datetime]:
     rises until it reaches a threshold whose points are met."""
     pressure, window = facts.pressure, thresholds.micromanagement_window_days
     start = facts.now - timedelta(days=window)
-    earlier = [r for r in facts.window.inbound if r.date < start]
+    earlier = dated_before(facts.window.inbound, start)
     if not earlier:
         return
     first = earlier[0].date

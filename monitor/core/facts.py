@@ -25,7 +25,7 @@ from monitor.core.cadence import Cadence
 from monitor.core.calendar import Interval
 from monitor.core.gaps import Gap, Gaps, GapStats
 from monitor.core.history import HISTORY_DAYS, ClientHistory, Window
-from monitor.core.records import Record
+from monitor.core.records import Record, dated_from
 from monitor.core.tone import FrictionFacts, PressureFacts, SentimentSummary
 
 
@@ -120,7 +120,7 @@ def away(
     check-in clocks; the owner's own out-of-office pauses our reply clock."""
     now = window.now
     since_90 = window.since(90)
-    recent_senders = [r.sender for r in window.inbound if r.date >= since_90]
+    recent_senders = [r.sender for r in dated_from(window.inbound, since_90)]
     main_contacts: set[str] = set()
     if last_inbound is not None:
         main_contacts.add(last_inbound.sender)
@@ -145,7 +145,7 @@ def gap_facts(history: ClientHistory, window: Window, away: Away) -> GapFacts:
     """Reply gaps both ways over the window, with their 30- and 90-day statistics."""
     ctx, now = history.context, window.now
     gaps = gaps_mod.compute(
-        window.records,
+        window.counted,  # noise never opens, closes or chases a gap
         now,
         ours=ctx.ours,
         theirs=ctx.theirs,
@@ -183,7 +183,7 @@ def clocks(
     """The client's cadence and the two clocks measured against it: its silence and ours."""
     ctx, now = history.context, window.now
     learned = cadence_mod.learn(
-        window.counted, now, ctx.theirs.zone, configured_days=ctx.cadence_days
+        window.inbound, now, ctx.theirs.zone, configured_days=ctx.cadence_days
     )
     silent_days = None
     if last_inbound is not None:

@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from monitor.core.records import Record
+from monitor.core.records import Record, dated_between, dated_within
 
 #: Recent messages shown (and outbursts looked for) when no run carries evidence of a turn.
 RECENT_DAYS = 14
@@ -224,14 +224,15 @@ def _unscored(
     return sum(1 for r in in_recent if r.impoliteness is None and r.date >= since)
 
 
-def assess(inbound: Sequence[Record], now: datetime) -> NormFacts:
-    """The client's recent messages (inbound, counted, up to ``now``) against its norm."""
+def assess(inbound: list[Record], now: datetime) -> NormFacts:
+    """The client's recent messages against its norm, from its counted inbound messages
+    (sorted by date)."""
     start = now - timedelta(days=RECENT_LONGEST)
-    in_recent = [r for r in inbound if start <= r.date <= now]
+    in_recent = dated_within(inbound, start, now)
     norm = [
         r
-        for r in inbound
-        if start - timedelta(days=NORM_DAYS) <= r.date < start and r.impoliteness is not None
+        for r in dated_between(inbound, start - timedelta(days=NORM_DAYS), start)
+        if r.impoliteness is not None
     ]
     norm_courtesy = _share([r.courtesy is True for r in norm if r.courtesy is not None])
     courteous = norm_courtesy is not None and norm_courtesy >= COURTEOUS_RATE

@@ -16,6 +16,7 @@ Per conversation, in date order, counting client mail only (noise never counts):
 
 from __future__ import annotations
 
+import bisect
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -90,10 +91,21 @@ def stats(gaps: Iterable[Gap]) -> GapStats:
     )
 
 
-def window(gaps: Iterable[Gap], now: datetime, days: int) -> list[Gap]:
-    """Gaps that started within the last ``days`` (open ones counted at their current age)."""
-    since = now - timedelta(days=days)
-    return [g for g in gaps if since <= g.start.date <= now]
+def _started(gap: Gap) -> datetime:
+    return gap.start.date
+
+
+def started_within(gaps: Sequence[Gap], since: datetime, until: datetime) -> Sequence[Gap]:
+    """The gaps (sorted by start, as :func:`compute` gives them) that started from ``since`` to
+    ``until``, both included."""
+    low = bisect.bisect_left(gaps, since, key=_started)
+    return gaps[low : bisect.bisect_right(gaps, until, lo=low, key=_started)]
+
+
+def window(gaps: Sequence[Gap], now: datetime, days: int) -> Sequence[Gap]:
+    """Gaps (sorted by start) that started within the last ``days`` (open ones counted at their
+    current age)."""
+    return started_within(gaps, now - timedelta(days=days), now)
 
 
 def compute(

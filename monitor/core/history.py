@@ -22,7 +22,7 @@ from datetime import datetime, time, timedelta, tzinfo
 from monitor.core.calendar import BusinessCalendar, Interval
 from monitor.core.detectors import Thresholds
 from monitor.core.model import Direction
-from monitor.core.records import Record
+from monitor.core.records import Record, dated_within
 
 HISTORY_DAYS = 210  # the most any measure looks back (cadence 180 + friction window 30)
 #: A history must know whether the client wrote at least this many counted messages in all
@@ -87,9 +87,9 @@ class Window:
 
     now: datetime
     records: list[Record]  # counted and noise, by date
-    counted: list[Record]  # client mail that is not noise
-    inbound: list[Record]
-    outbound: list[Record]
+    counted: list[Record]  # client mail that is not noise, by date
+    inbound: list[Record]  # counted, by date
+    outbound: list[Record]  # counted, by date
 
     def since(self, days: int) -> datetime:
         return self.now - timedelta(days=days)
@@ -107,6 +107,7 @@ class ClientHistory:
     owner_away: list[Interval]
     inbound: list[Record] = field(default_factory=list)  # counted inbound, by date
     outbound: list[Record] = field(default_factory=list)  # counted outbound, by date
+    counted: list[Record] = field(default_factory=list)  # counted both ways, by date
     #: The client's mail before the records held (None: they are all of it).
     before: Before | None = None
 
@@ -151,6 +152,7 @@ class ClientHistory:
             owner_away=sorted(owner_away),
             inbound=[r for r in ordered if r.counts and r.direction is Direction.INBOUND],
             outbound=[r for r in ordered if r.counts and r.direction is Direction.OUTBOUND],
+            counted=[r for r in ordered if r.counts],
             before=before,
         )
 
@@ -219,12 +221,11 @@ class ClientHistory:
     def at(self, now: datetime) -> Window:
         """The records an evaluation at ``now`` looks at."""
         self._covered(now)
-        records = self.window(now - timedelta(days=HISTORY_DAYS), now)
-        counted = [r for r in records if r.counts]
+        since = now - timedelta(days=HISTORY_DAYS)
         return Window(
             now=now,
-            records=records,
-            counted=counted,
-            inbound=[r for r in counted if r.direction is Direction.INBOUND],
-            outbound=[r for r in counted if r.direction is Direction.OUTBOUND],
+            records=self.window(since, now),
+            counted=dated_within(self.counted, since, now),
+            inbound=dated_within(self.inbound, since, now),
+            outbound=dated_within(self.outbound, since, now),
         )

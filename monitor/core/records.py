@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -51,3 +52,34 @@ class Record:
     def counts(self) -> bool:
         """Whether the message counts in measures at all: client mail that is not noise."""
         return self.noise is None and self.direction in (Direction.INBOUND, Direction.OUTBOUND)
+
+
+# A client's records are held sorted by date, and most measures read those dated within some
+# days of ``now``: the helpers below cut them by bisection, so a measure walks its own window's
+# records, not the whole history held.
+
+
+def _date(record: Record) -> dt.datetime:
+    return record.date
+
+
+def dated_from(records: list[Record], instant: dt.datetime) -> list[Record]:
+    """The records (sorted by date) dated at or after ``instant``."""
+    return records[bisect.bisect_left(records, instant, key=_date) :]
+
+
+def dated_before(records: list[Record], instant: dt.datetime) -> list[Record]:
+    """The records (sorted by date) dated before ``instant``."""
+    return records[: bisect.bisect_left(records, instant, key=_date)]
+
+
+def dated_between(records: list[Record], since: dt.datetime, before: dt.datetime) -> list[Record]:
+    """The records (sorted by date) dated at or after ``since`` and before ``before``."""
+    low = bisect.bisect_left(records, since, key=_date)
+    return records[low : bisect.bisect_left(records, before, lo=low, key=_date)]
+
+
+def dated_within(records: list[Record], since: dt.datetime, until: dt.datetime) -> list[Record]:
+    """The records (sorted by date) dated from ``since`` to ``until``, both included."""
+    low = bisect.bisect_left(records, since, key=_date)
+    return records[low : bisect.bisect_right(records, until, lo=low, key=_date)]

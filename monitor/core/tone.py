@@ -22,7 +22,7 @@ from monitor.core import friction_norm
 from monitor.core.friction_norm import NormFacts
 from monitor.core.gaps import Chaser
 from monitor.core.history import ClientContext, ClientHistory, Window
-from monitor.core.records import Record
+from monitor.core.records import Record, dated_before, dated_between, dated_from
 from monitor.core.sentiment import NEGATIVE_MESSAGE
 
 _SENIOR_LOCAL = re.compile(
@@ -56,12 +56,13 @@ def sentiment(window: Window) -> SentimentSummary:
     """The client's tone over 30 days (and 90), its trend, and the sentences that moved it."""
     inbound = window.inbound
     since_30, since_90 = window.since(30), window.since(90)
-    scored_30 = [r for r in inbound if r.date >= since_30 and r.sentiment is not None]
-    scored_90 = [r for r in inbound if r.date >= since_90 and r.sentiment is not None]
+    inbound_30 = dated_from(inbound, since_30)
+    scored_30 = [r for r in inbound_30 if r.sentiment is not None]
+    scored_90 = [r for r in dated_from(inbound, since_90) if r.sentiment is not None]
     before = [
         r
-        for r in inbound
-        if since_30 - timedelta(days=90) <= r.date < since_30 and r.sentiment is not None
+        for r in dated_between(inbound, since_30 - timedelta(days=90), since_30)
+        if r.sentiment is not None
     ]
     mean_30 = mean([r.sentiment for r in scored_30 if r.sentiment is not None])
     mean_before = mean([r.sentiment for r in before if r.sentiment is not None])
@@ -74,7 +75,7 @@ def sentiment(window: Window) -> SentimentSummary:
         scored_30=len(scored_30),
         mean_90=mean([r.sentiment for r in scored_90 if r.sentiment is not None]),
         scored_90=len(scored_90),
-        unscored_30=sum(1 for r in inbound if r.date >= since_30 and r.sentiment is None),
+        unscored_30=sum(1 for r in inbound_30 if r.sentiment is None),
         trend=round(mean_30 - mean_before, 3)
         if mean_30 is not None and mean_before is not None
         else None,
@@ -156,21 +157,21 @@ def friction(window: Window, history: ClientHistory) -> FrictionFacts:
     window_days = history.context.thresholds.friction_window_days
     window_start = window.now - timedelta(days=window_days)
     inbound = window.inbound
-    recent = [r for r in inbound if r.date >= window_start]
+    recent = dated_from(inbound, window_start)
     norm = friction_norm.assess(inbound, window.now)
     # Escalation words and pointed questions count from messages that read curt for this
     # client: sharper than its own usual top, which a client that always writes tersely has
     # raised ("why did you …?" is how it asks).
     cued = [r for r in recent if not friction_norm.reads_polite(r, norm.usual_top)]
     # A contact is only "new" against history from before the window.
-    history_before = any(r.date < window_start for r in window.counted)
+    history_before = bool(window.counted) and window.counted[0].date < window_start
     senior = _senior_copied(recent, history) if history_before else []
     return FrictionFacts(
         window_days=window_days,
         messages=len(recent),
         sentiment_now=mean([r.sentiment for r in recent if r.sentiment is not None]),
         sentiment_usual=mean(
-            [r.sentiment for r in inbound if r.date < window_start and r.sentiment is not None]
+            [r.sentiment for r in dated_before(inbound, window_start) if r.sentiment is not None]
         ),
         escalation=_with_cues(cued, "escalation"),
         pressure_phrases=_with_cues(recent, "pressure_phrase"),
@@ -227,13 +228,13 @@ def pressure(window: Window, context: ClientContext, chasers: Sequence[Chaser]) 
     window_days = context.thresholds.micromanagement_window_days
     pressure_start = window.now - timedelta(days=window_days)
     inbound = window.inbound
-    in_window = tuple(r for r in inbound if r.date >= pressure_start)
-    earlier = [r for r in inbound if r.date < pressure_start]
+    in_window = tuple(dated_from(inbound, pressure_start))
+    earlier = dated_before(inbound, pressure_start)
     baseline = None
     if earlier:
         span = min(180.0, (pressure_start - earlier[0].date).total_seconds() / 86400)
         if span >= 3 * window_days:
-            previous = [r for r in earlier if r.date >= pressure_start - timedelta(days=span)]
+            previous = dated_from(earlier, pressure_start - timedelta(days=span))
             baseline = len(previous) / span * window_days
     return PressureFacts(
         window_days=window_days,

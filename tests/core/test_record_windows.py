@@ -1,0 +1,67 @@
+"""Measures read the records of their own window, cut from the client's dated records by
+bisection: the same records a date filter over all of them finds, edges included."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from monitor.core.model import Direction
+from monitor.core.records import dated_before, dated_between, dated_from, dated_within
+from tests.core.records import history, inbound, out_of_office, outbound, reply
+
+
+def _busy_quarter(seed: int) -> list:
+    """Three months of a busy client: several messages an hour apart on most working days, a
+    few written in the same minute, replies, and out-of-office noise."""
+    rng = random.Random(seed)
+    start = datetime(2026, 3, 2, 9, 0)  # London time
+    mail = []
+    for day in range(91):
+        moment = start + timedelta(days=day)
+        for _ in range(rng.randint(0, 4)):
+            when = moment + timedelta(minutes=rng.choice([0, 0, 30, 90, 240]))
+            text = when.strftime("%a %Y-%m-%d %H:%M")
+            question = inbound(text, f"Pallet count for depot {rng.randint(1, 9)}")
+            mail.append(question)
+            if rng.random() < 0.6:
+                mail.append(reply(question, text))
+            if rng.random() < 0.1:
+                mail.append(out_of_office(text, back=moment.date() + timedelta(days=3)))
+    return mail
+
+
+def _instants(records: list, seed: int) -> list:
+    """Instants a window may begin or end at: exactly on a message, a microsecond either side,
+    and anywhere between."""
+    rng = random.Random(seed)
+    chosen = [r.date for r in rng.sample(records, 20)]
+    chosen += [d + timedelta(microseconds=s) for d in chosen for s in (-1, 1)]
+    low, high = records[0].date - timedelta(days=1), records[-1].date + timedelta(days=1)
+    span = (high - low).total_seconds()
+    chosen += [low + timedelta(seconds=rng.uniform(0, span)) for _ in range(20)]
+    return [low, high, *chosen]
+
+
+def test_a_window_cut_by_bisection_holds_what_a_date_filter_finds() -> None:
+    for seed in range(5):
+        records = sorted(_busy_quarter(seed), key=lambda r: (r.date, r.key))
+        instants = _instants(records, seed)
+        for a in instants:
+            assert dated_from(records, a) == [r for r in records if r.date >= a]
+            assert dated_before(records, a) == [r for r in records if r.date < a]
+            for b in instants[::3]:
+                assert dated_within(records, a, b) == [r for r in records if a <= r.date <= b]
+                assert dated_between(records, a, b) == [r for r in records if a <= r.date < b]
+
+
+def test_an_evaluations_window_holds_the_counted_mail_of_its_210_days_each_way() -> None:
+    mail = [*_busy_quarter(7), outbound("Mon 2026-01-05 10:00", "Kick-off notes")]
+    client = history(*mail)
+    for now in _instants(client.records, 7):
+        window = client.at(now)
+        counted = [r for r in window.records if r.counts]
+        assert window.counted == counted
+        assert window.inbound == [r for r in counted if r.direction is Direction.INBOUND]
+        assert window.outbound == [r for r in counted if r.direction is Direction.OUTBOUND]
+        assert all(now - timedelta(days=210) <= r.date <= now for r in window.records)
