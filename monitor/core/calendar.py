@@ -126,6 +126,11 @@ class _RunningTotals:
     totals: list[float] = field(default_factory=lambda: [0.0])
 
 
+#: At most this many answers of :meth:`BusinessCalendar.seconds` are kept (about 40 MB): a
+#: year's backtest of many clients asks for millions.
+ANSWERS_KEPT = 200_000
+
+
 @dataclass(frozen=True)
 class BusinessCalendar:
     """Working time in a time zone: weekly hours minus public holidays.
@@ -216,8 +221,19 @@ class BusinessCalendar:
             totals.append(totals[-1] + self._day(base + timedelta(days=len(totals) - 1)))
         return totals[(last - base).days] - totals[(first - base).days]
 
-    def seconds(self, start: datetime, end: datetime, pauses: Iterable[Interval] = ()) -> float:
-        """Working seconds in [start, end), not counting the ``pauses`` (e.g. an owner away)."""
+    def seconds(
+        self,
+        start: datetime,
+        end: datetime,
+        pauses: Iterable[Interval] = (),
+        *,
+        remember: bool = True,
+    ) -> float:
+        """Working seconds in [start, end), not counting the ``pauses`` (e.g. an owner away).
+
+        ``remember``: keep the answer for the next time the same is asked (a closed reply gap,
+        asked for once per day a trend or a backtest draws); not for one that ends at ``now``
+        (a gap still open), which is never asked again."""
         key = (start, end, tuple(pauses))
         known = self._answers.get(key)
         if known is not None:
@@ -227,7 +243,11 @@ class BusinessCalendar:
             low, high = max(begin, start), min(finish, end)
             if low < high:
                 total -= self._plain_seconds(low, high)
-        answer = self._answers[key] = max(0.0, total)
+        answer = max(0.0, total)
+        if remember:
+            if len(self._answers) >= ANSWERS_KEPT:
+                self._answers.clear()  # memory bounded, whatever a backtest replays
+            self._answers[key] = answer
         return answer
 
     def is_working(self, instant: datetime) -> bool:

@@ -174,6 +174,6 @@ def _open(
     return Gap(
         start=start,
         end=None,
-        business_seconds=calendar.seconds(start.date, now, pauses),
+        business_seconds=calendar.seconds(start.date, now, pauses, remember=False),
         wall_seconds=max(0.0, (now - start.date).total_seconds()),
     )

@@ -125,3 +125,38 @@ def test_one_calendar_measures_spans_asked_in_any_order_alike(spans) -> None:
         begin = T0 - timedelta(days=400) + start * quarter
         end = begin + length * quarter
         assert calendar.seconds(begin, end) == brute_force(calendar, begin, end, [])
+
+
+def test_a_reply_still_open_is_measured_afresh_each_day_without_growing_the_calendar() -> None:
+    """A backtest or a trend measures an open wait up to each day it draws: a year of them must
+    not be kept (the calendar remembers closed spans only, asked for again every day)."""
+    from monitor.core import gaps
+    from tests.core.records import calendar as team_calendar
+    from tests.core.records import inbound, outbound, reply
+
+    ours = team_calendar()
+    question = inbound("Mon 2026-06-01 10:00", "Customs paperwork for the Rotterdam shipment")
+    answered = inbound("Tue 2026-06-02 11:00", "Pallet labels for the Leeds depot")
+    mail = [question, answered, reply(answered, "Tue 2026-06-02 15:00")]
+    mail.append(outbound("Wed 2026-06-03 09:00", "Invoice query", needs_reply=True))
+    start = datetime(2026, 6, 4, 18, 0, tzinfo=LONDON)
+    for day in range(365):
+        now = start + timedelta(days=day)
+        found = gaps.compute(mail, now, ours=ours, theirs=ours)
+        assert [g.open for g in found.ours] == [True, False]
+        assert found.ours[0].business_seconds == ours.seconds(question.date, now, remember=False)
+
+    assert len(ours._answers) == 1  # the closed gap only: nothing about the 365 "now"s
+
+
+def test_the_calendar_keeps_a_bounded_number_of_answers(monkeypatch) -> None:
+    from monitor.core import calendar as calendar_mod
+
+    monkeypatch.setattr(calendar_mod, "ANSWERS_KEPT", 50)
+    calendar = london()
+    monday = datetime(2026, 6, 1, 9, 0, tzinfo=LONDON)
+    for hours in range(1, 400):
+        end = monday + timedelta(hours=hours)
+        expected = london().seconds(monday, end)
+        assert calendar.seconds(monday, end) == expected
+        assert len(calendar._answers) <= 50
