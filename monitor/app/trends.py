@@ -111,6 +111,7 @@ def _points(
         prints = dict(zip(past, day_fingerprints(history, past, base), strict=True)) if base else {}
         given = known.get(name)
         points: list[DayHealth] = []
+        computed = 0
         for day in days:
             row = stored.get((name, day))
             if given is not None and given.now == day:
@@ -118,6 +119,9 @@ def _points(
             elif row is not None and row.fingerprint == prints.get(day):
                 point = DayHealth(day, row.score, row.sentiment_30)
             else:
+                if computed == 1:  # several days: each next one redoes only what changed
+                    history.follow()
+                computed += 1
                 point = health_at(history, day)
                 if day in prints:
                     fresh.append(

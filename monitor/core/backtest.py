@@ -50,6 +50,7 @@ def run(
     """Replay ``days`` (ascending end-of-day instants) for every client history."""
     result = BacktestResult(since=days[0], until=days[-1], days=len(days))
     for history in histories:
+        history.follow()  # day after day: each day's gaps redo only what that day changed
         client = history.context.name
         cooldown = timedelta(
             days=(cooldown_days or {}).get(client, history.context.thresholds.cooldown_days)

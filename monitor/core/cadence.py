@@ -46,12 +46,21 @@ def contact_days(
 
 
 def learn(
-    records: list[Record], now: datetime, zone: tzinfo, *, configured_days: float | None = None
+    records: list[Record],
+    now: datetime,
+    zone: tzinfo,
+    *,
+    configured_days: float | None = None,
+    days: list[date] | None = None,
 ) -> Cadence:
-    """The cadence at ``now`` from ``records`` (sorted by date), or the one configured."""
+    """The cadence at ``now`` from ``records`` (sorted by date), or the one configured.
+
+    ``days``: the :func:`contact_days` of the LEARNING_DAYS up to ``now``, when the caller has
+    them already (a history keeps each message's day)."""
     if configured_days is not None:
         return Cadence(days=configured_days, source="configured", samples=0)
-    days = contact_days(records, zone, since=now - timedelta(days=LEARNING_DAYS), until=now)
+    if days is None:
+        days = contact_days(records, zone, since=now - timedelta(days=LEARNING_DAYS), until=now)
     gaps = [float((b - a).days) for a, b in itertools.pairwise(days)]
     if len(gaps) < MIN_GAPS:
         return Cadence(days=None, source="unknown", samples=len(gaps))

@@ -8,7 +8,7 @@ DST changes are handled by the zone database, not by arithmetic on offsets.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
@@ -156,6 +156,15 @@ class BusinessCalendar:
     _answers: dict[tuple[datetime, datetime, tuple[Interval, ...]], float] = field(
         default_factory=dict, compare=False, hash=False, repr=False
     )
+    # Per start of a wait still open (:meth:`waited`): its local date and the working seconds
+    # of that day after it, which stay the same for as long as it waits.
+    _heads: dict[datetime, tuple[date, float | None]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
+    # Answers to :meth:`is_working`, memoised.
+    _working: dict[datetime, bool] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
     # The average working day (:meth:`day_seconds`), worked out once: every figure uses it.
     _day_length: list[float] = field(default_factory=list, compare=False, hash=False, repr=False)
 
@@ -250,8 +259,58 @@ class BusinessCalendar:
             self._answers[key] = answer
         return answer
 
+    def waited(
+        self, starts: Sequence[datetime], end: datetime, pauses: Iterable[Interval] = ()
+    ) -> list[float]:
+        """``seconds(start, end, pauses)`` for each of ``starts``: the working time of waits
+        still open at ``end``, the same answers worked out together. ``end``'s own day is read
+        once for all of them, and a start's own day once for as long as it waits (a backtest
+        measures every open wait again each day)."""
+        last = end.astimezone(self.zone).date()
+        ending = self._day_intervals(last)
+        merged = merge_pauses(pauses)
+        tail: float | None = None
+        answers = []
+        for start in starts:
+            if end <= start:
+                total = 0.0
+            else:
+                first, head = self._heads.get(start) or (start.astimezone(self.zone).date(), None)
+                opening = self._day_intervals(first)
+                if first == last or (opening and end < opening[-1][1]):
+                    total = self._plain_seconds(start, end)
+                else:
+                    # The start's day is over by ``end``, and ``end``'s day began after the
+                    # start: both clipped days are as _plain_seconds reads them, in its order.
+                    if head is None:
+                        head = self._clipped(first, start, end)
+                        if len(self._heads) >= ANSWERS_KEPT:
+                            self._heads.clear()  # memory bounded, however many waits are open
+                        self._heads[start] = (first, head)
+                    if ending and start > ending[0][0]:
+                        total = head + self._clipped(last, start, end)
+                    else:
+                        if tail is None:
+                            tail = self._clipped(last, start, end)
+                        total = head + tail
+                    total += self._whole_days(first + timedelta(days=1), last)
+            for begin, finish in merged:
+                low, high = max(begin, start), min(finish, end)
+                if low < high:
+                    total -= self._plain_seconds(low, high)
+            answers.append(max(0.0, total))
+        return answers
+
     def is_working(self, instant: datetime) -> bool:
-        return any(True for _ in self.intervals(instant, instant + timedelta(seconds=1)))
+        """Whether ``instant`` falls in working hours (asked again of the same message each day
+        a backtest or a trend draws, so the answer is kept)."""
+        known = self._working.get(instant)
+        if known is None:
+            if len(self._working) >= ANSWERS_KEPT:
+                self._working.clear()
+            span = (instant, instant + timedelta(seconds=1))
+            known = self._working[instant] = any(True for _ in self.intervals(*span))
+        return known
 
     def day_seconds(self) -> float:
         """The length of an average working day, for stating figures in business days."""

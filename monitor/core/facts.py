@@ -144,14 +144,17 @@ def away(
 def gap_facts(history: ClientHistory, window: Window, away: Away) -> GapFacts:
     """Reply gaps both ways over the window, with their 30- and 90-day statistics."""
     ctx, now = history.context, window.now
-    gaps = gaps_mod.compute(
-        window.counted,  # noise never opens, closes or chases a gap
-        now,
-        ours=ctx.ours,
-        theirs=ctx.theirs,
-        owner_away=history.owner_away,
-        client_away=list(away.intervals),
-    )
+    if history.gap_tracker is not None:  # the same gaps, walked again only where mail changed
+        gaps = history.gap_tracker.at(now - timedelta(days=HISTORY_DAYS), now, away.intervals)
+    else:
+        gaps = gaps_mod.compute(
+            window.counted,  # noise never opens, closes or chases a gap
+            now,
+            ours=ctx.ours,
+            theirs=ctx.theirs,
+            owner_away=history.owner_away,
+            client_away=list(away.intervals),
+        )
     # The client's side counts answered messages only: an open wait is "waiting on the client".
     answered = tuple(g for g in gaps.theirs if not g.open)
     return GapFacts(
@@ -183,7 +186,11 @@ def clocks(
     """The client's cadence and the two clocks measured against it: its silence and ours."""
     ctx, now = history.context, window.now
     learned = cadence_mod.learn(
-        window.inbound, now, ctx.theirs.zone, configured_days=ctx.cadence_days
+        window.inbound,
+        now,
+        ctx.theirs.zone,
+        configured_days=ctx.cadence_days,
+        days=history.contact_days(now - timedelta(days=cadence_mod.LEARNING_DAYS), now),
     )
     silent_days = None
     if last_inbound is not None:

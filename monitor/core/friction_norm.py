@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from monitor.core.records import Record, dated_between, dated_within
+from monitor.core.records import Record, dated_between, dated_from, dated_within
 
 #: Recent messages shown (and outbursts looked for) when no run carries evidence of a turn.
 RECENT_DAYS = 14
@@ -215,13 +215,13 @@ def _usual_top(values: Sequence[float]) -> float:
 
 
 def _unscored(
-    in_recent: Sequence[Record], recent: Sequence[tuple[Record, float]], now: datetime
+    in_recent: list[Record], recent: Sequence[tuple[Record, float]], now: datetime
 ) -> int:
     """Messages without a score since the run began (or in the last RECENT_DAYS)."""
     since = now - timedelta(days=RECENT_DAYS)
     if recent:
         since = min(since, recent[0][0].date)
-    return sum(1 for r in in_recent if r.impoliteness is None and r.date >= since)
+    return sum(1 for r in dated_from(in_recent, since) if r.impoliteness is None)
 
 
 def assess(inbound: list[Record], now: datetime) -> NormFacts:

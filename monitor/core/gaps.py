@@ -17,7 +17,6 @@ Per conversation, in date order, counting client mail only (noise never counts):
 from __future__ import annotations
 
 import bisect
-import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -58,7 +57,7 @@ class GapStats:
 class Gaps:
     ours: tuple[Gap, ...]  # closed and open, by start date
     theirs: tuple[Gap, ...]  # client reply gaps, closed and open
-    chasers: tuple[Chaser, ...]
+    chasers: tuple[Chaser, ...]  # by date
 
     @property
     def awaiting(self) -> tuple[Gap, ...]:
@@ -66,10 +65,10 @@ class Gaps:
         return tuple(g for g in self.ours if g.open)
 
 
-def _percentile(values: Sequence[float], fraction: float) -> float | None:
-    if not values:
+def _percentile(ordered: Sequence[float], fraction: float) -> float | None:
+    """The ``fraction`` percentile of ``ordered`` (sorted), between its two nearest values."""
+    if not ordered:
         return None
-    ordered = sorted(values)
     if len(ordered) == 1:
         return ordered[0]
     position = fraction * (len(ordered) - 1)
@@ -78,15 +77,23 @@ def _percentile(values: Sequence[float], fraction: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
+def _median(ordered: Sequence[float]) -> float | None:
+    """The median of ``ordered`` (sorted), as :func:`statistics.median` gives it."""
+    n = len(ordered)
+    if not n:
+        return None
+    return ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
+
+
 def stats(gaps: Iterable[Gap]) -> GapStats:
     chosen = list(gaps)
-    business = [g.business_seconds for g in chosen]
-    wall = [g.wall_seconds for g in chosen]
+    business = sorted(g.business_seconds for g in chosen)
+    wall = sorted(g.wall_seconds for g in chosen)
     return GapStats(
         count=len(chosen),
-        median_business=statistics.median(business) if business else None,
+        median_business=_median(business),
         p90_business=_percentile(business, 0.9),
-        median_wall=statistics.median(wall) if wall else None,
+        median_wall=_median(wall),
         p90_wall=_percentile(wall, 0.9),
     )
 
@@ -108,6 +115,47 @@ def window(gaps: Sequence[Gap], now: datetime, days: int) -> Sequence[Gap]:
     return started_within(gaps, now - timedelta(days=days), now)
 
 
+@dataclass(slots=True)
+class Walk:
+    """One conversation's records (counted, in date order) walked in order: the waits that
+    ended, the chasers, and the waits still open at the last record."""
+
+    ours: list[tuple[Record, Record]]  # (the client's message, our answer)
+    theirs: list[tuple[Record, Record]]  # (our message, the client's answer)
+    chasers: list[Chaser]
+    waiting_for_us: Record | None = None
+    waiting_for_them: Record | None = None
+
+
+def walk(messages: Iterable[Record]) -> Walk:
+    """Pair one conversation's counted records (sorted by date and key)."""
+    found = Walk(ours=[], theirs=[], chasers=[])
+    for record in messages:
+        if record.direction is Direction.INBOUND:
+            if found.waiting_for_them is not None:
+                found.theirs.append((found.waiting_for_them, record))
+                found.waiting_for_them = None
+            if record.waits_for_us:
+                if found.waiting_for_us is None:
+                    found.waiting_for_us = record
+                else:
+                    found.chasers.append(Chaser(record=record, first=found.waiting_for_us))
+        else:
+            if found.waiting_for_us is not None:
+                found.ours.append((found.waiting_for_us, record))
+                found.waiting_for_us = None
+            if found.waiting_for_them is None and record.needs_reply:
+                # Only our messages that ask for something wait for an answer; a "thanks"
+                # of ours starts no clock on the client.
+                found.waiting_for_them = record
+    return found
+
+
+def order(record: Record) -> tuple[datetime, str]:
+    """Gaps are kept in the order of the messages that start them, chasers in their own."""
+    return record.date, record.key
+
+
 def compute(
     records: Sequence[Record],
     now: datetime,
@@ -126,40 +174,25 @@ def compute(
     their_gaps: list[Gap] = []
     chasers: list[Chaser] = []
     for messages in threads.values():
-        messages.sort(key=lambda r: (r.date, r.key))
-        waiting_for_us: Record | None = None
-        waiting_for_them: Record | None = None
-        for record in messages:
-            if record.direction is Direction.INBOUND:
-                if waiting_for_them is not None:
-                    their_gaps.append(_gap(waiting_for_them, record, theirs, client_away))
-                    waiting_for_them = None
-                if record.waits_for_us:
-                    if waiting_for_us is None:
-                        waiting_for_us = record
-                    else:
-                        chasers.append(Chaser(record=record, first=waiting_for_us))
-            else:
-                if waiting_for_us is not None:
-                    our_gaps.append(_gap(waiting_for_us, record, ours, owner_away))
-                    waiting_for_us = None
-                if waiting_for_them is None and record.needs_reply:
-                    # Only our messages that ask for something wait for an answer; a "thanks"
-                    # of ours starts no clock on the client.
-                    waiting_for_them = record
-        if waiting_for_us is not None:
-            our_gaps.append(_open(waiting_for_us, now, ours, owner_away))
-        if waiting_for_them is not None:
-            their_gaps.append(_open(waiting_for_them, now, theirs, client_away))
-    key = lambda g: (g.start.date, g.start.key)  # noqa: E731 - a sort key
+        messages.sort(key=order)
+        walked = walk(messages)
+        our_gaps += (measured(start, end, ours, owner_away) for start, end in walked.ours)
+        their_gaps += (measured(start, end, theirs, client_away) for start, end in walked.theirs)
+        chasers += walked.chasers
+        if walked.waiting_for_us is not None:
+            our_gaps.append(_open(walked.waiting_for_us, now, ours, owner_away))
+        if walked.waiting_for_them is not None:
+            their_gaps.append(_open(walked.waiting_for_them, now, theirs, client_away))
     return Gaps(
-        ours=tuple(sorted(our_gaps, key=key)),
-        theirs=tuple(sorted(their_gaps, key=key)),
-        chasers=tuple(chasers),
+        ours=tuple(sorted(our_gaps, key=lambda g: order(g.start))),
+        theirs=tuple(sorted(their_gaps, key=lambda g: order(g.start))),
+        chasers=tuple(sorted(chasers, key=lambda c: order(c.record))),
     )
 
 
-def _gap(start: Record, end: Record, calendar: BusinessCalendar, pauses: Sequence[Interval]) -> Gap:
+def measured(
+    start: Record, end: Record, calendar: BusinessCalendar, pauses: Sequence[Interval]
+) -> Gap:
     return Gap(
         start=start,
         end=end,

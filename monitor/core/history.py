@@ -17,10 +17,11 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from monitor.core.calendar import BusinessCalendar, Interval
 from monitor.core.detectors import Thresholds
+from monitor.core.gap_tracker import GapTracker
 from monitor.core.model import Direction
 from monitor.core.records import Record, dated_within
 
@@ -110,6 +111,11 @@ class ClientHistory:
     counted: list[Record] = field(default_factory=list)  # counted both ways, by date
     #: The client's mail before the records held (None: they are all of it).
     before: Before | None = None
+    #: The day (in the client's zone) of each of ``inbound``, worked out when first asked for.
+    inbound_days: list[date | None] | None = None
+    #: Set by :meth:`follow`: the reply gaps of one instant after another, walked again only
+    #: where the window's mail changed (a backtest, a trend).
+    gap_tracker: GapTracker | None = None
 
     @classmethod
     def build(
@@ -155,6 +161,35 @@ class ClientHistory:
             counted=[r for r in ordered if r.counts],
             before=before,
         )
+
+    def follow(self) -> ClientHistory:
+        """Prepare this history for evaluations at many instants, one after another (a backtest,
+        a trend): each instant's reply gaps redo only the conversations whose mail in the window
+        changed since the instant before. The answers are the same."""
+        if self.gap_tracker is None:
+            self.gap_tracker = GapTracker(
+                self.counted,
+                ours=self.context.ours,
+                theirs=self.context.theirs,
+                owner_away=self.owner_away,
+            )
+        return self
+
+    def contact_days(self, since: datetime, until: datetime) -> list[date]:
+        """The days the client wrote (in its zone) from ``since`` to ``until``, both included:
+        :func:`~monitor.core.cadence.contact_days` of its counted inbound mail, each message's
+        day worked out once however many instants ask."""
+        low = bisect.bisect_left(self.inbound, since, key=lambda r: r.date)
+        high = bisect.bisect_right(self.inbound, until, lo=low, key=lambda r: r.date)
+        days = self.inbound_days
+        if days is None:
+            days = self.inbound_days = [None] * len(self.inbound)
+        if None in days[low:high]:
+            zone = self.context.theirs.zone
+            for index in range(low, high):
+                if days[index] is None:
+                    days[index] = self.inbound[index].date.astimezone(zone).date()
+        return sorted(set(days[low:high]))  # type: ignore[arg-type]  # none is None by now
 
     def _covered(self, now: datetime) -> None:
         """Refuse an evaluation at ``now`` that would read records this history does not hold."""

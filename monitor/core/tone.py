@@ -130,7 +130,9 @@ def _with_cues(
 ) -> tuple[tuple[Record, tuple[str, ...]], ...]:
     """The records with friction cues of ``category``, each with those cues."""
     prefix = f"{category}:"
-    found = ((r, tuple(c for c in r.friction if c.startswith(prefix))) for r in records)
+    found = (
+        (r, tuple(c for c in r.friction if c.startswith(prefix))) for r in records if r.friction
+    )
     return tuple((r, cues) for r, cues in found if cues)
 
 

@@ -160,3 +160,44 @@ def test_the_calendar_keeps_a_bounded_number_of_answers(monkeypatch) -> None:
         expected = london().seconds(monday, end)
         assert calendar.seconds(monday, end) == expected
         assert len(calendar._answers) <= 50
+
+
+def test_open_waits_measured_together_each_day_are_measured_as_one_at_a_time() -> None:
+    """A backtest measures every wait still open again each day, all of them at once: the
+    answers are those of one question at a time, to the last bit, across weekends, bank
+    holidays, the clocks changing, waits begun outside hours or the same day, and pauses."""
+    import random
+
+    rng = random.Random(7)
+    zones = [LONDON, HELSINKI, ZoneInfo("America/Santiago"), ZoneInfo("Asia/Kolkata")]
+    for zone in zones:
+        together = BusinessCalendar(
+            zone, parse_working_hours(["Mon-Fri 08:30-12:00", "Mon-Thu 13:00-18:00"]), ENGLAND
+        )
+        alone = BusinessCalendar(
+            zone, parse_working_hours(["Mon-Fri 08:30-12:00", "Mon-Thu 13:00-18:00"]), ENGLAND
+        )
+        first = datetime(2026, 3, 1, tzinfo=zone)
+        starts = sorted(first + timedelta(minutes=rng.randint(0, 60 * 24 * 300)) for _ in range(60))
+        pauses = [(first + timedelta(days=40), first + timedelta(days=47, hours=3))]
+        for day in range(0, 330, 3):
+            end = first + timedelta(days=day, hours=rng.randint(0, 23), minutes=rng.randint(0, 59))
+            for away in ((), pauses):
+                answers = together.waited(starts, end, away)
+                expected = [alone.seconds(s, end, away, remember=False) for s in starts]
+                assert answers == expected, (zone, end, away)
+
+
+def test_open_waits_keep_a_bounded_number_of_starts(monkeypatch) -> None:
+    from monitor.core import calendar as calendar_mod
+
+    monkeypatch.setattr(calendar_mod, "ANSWERS_KEPT", 50)
+    calendar = london()
+    monday = datetime(2026, 6, 1, 9, 30, tzinfo=LONDON)
+    starts = [monday + timedelta(hours=5 * n) for n in range(300)]
+    end = monday + timedelta(days=70)
+    for day in range(5):
+        answers = calendar.waited(starts, end + timedelta(days=day))
+        expected = [london().seconds(s, end + timedelta(days=day)) for s in starts]
+        assert answers == expected
+        assert len(calendar._heads) <= 50

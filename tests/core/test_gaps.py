@@ -134,6 +134,22 @@ def test_stats_give_the_median_and_90th_percentile_of_closed_and_open_gaps() -> 
     assert gaps.stats([]).median_business is None
 
 
+def test_the_median_of_an_even_number_of_gaps_lies_between_the_middle_two() -> None:
+    questions = [
+        inbound("Tue 2026-06-02 09:10", f"Pallet query {n} for the Leeds depot") for n in range(4)
+    ]
+    replied = ("10:10", "11:40", "13:10", "16:40")  # after 1, 2.5, 4 and 7.5 working hours
+    answers = [
+        reply(q, f"Tue 2026-06-02 {when}") for q, when in zip(questions, replied, strict=True)
+    ]
+
+    summary = gaps.stats(compute([*questions, *answers], "Tue 2026-06-02 17:30").ours)
+
+    assert summary.count == 4
+    assert summary.median_business == summary.median_wall == 3.25 * HOUR
+    assert summary.p90_business == 7.5 * HOUR - 0.3 * 3.5 * HOUR
+
+
 def test_window_keeps_the_gaps_that_started_within_the_last_days() -> None:
     old = inbound("Mon 2026-05-04 10:00", "April invoice query")
     recent = inbound("Mon 2026-06-01 10:00", "Rollout plan for the Leeds warehouse")

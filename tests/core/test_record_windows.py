@@ -65,3 +65,22 @@ def test_an_evaluations_window_holds_the_counted_mail_of_its_210_days_each_way()
         assert window.inbound == [r for r in counted if r.direction is Direction.INBOUND]
         assert window.outbound == [r for r in counted if r.direction is Direction.OUTBOUND]
         assert all(now - timedelta(days=210) <= r.date <= now for r in window.records)
+
+
+def test_a_historys_contact_days_are_the_days_its_messages_were_written_in_the_clients_zone() -> (
+    None
+):
+    """The cadence reads the days the client wrote; a history works each message's day out
+    once, and gives the days a reading of the messages themselves gives, at any instant and
+    across the clocks changing (late-evening UTC mail is the next day in London in summer)."""
+    from monitor.core.cadence import contact_days
+
+    mail = [*_busy_quarter(3), *_busy_quarter(4)]
+    nights = ("Sun 2026-03-29 00:30", "Sun 2026-03-29 02:30", "Mon 2026-04-06 00:30")
+    mail += [inbound(when, "Night shift handover") for when in nights]
+    client = history(*mail)
+    zone = client.context.theirs.zone
+    for since in _instants(client.records, 3):
+        for until in _instants(client.records, 4)[::4]:
+            expected = contact_days(client.inbound, zone, since=since, until=until)
+            assert client.contact_days(since, until) == expected

@@ -1,0 +1,184 @@
+"""Reply gaps at a run of instants, each day redoing only the conversations whose mail changed.
+
+A backtest (or a trend) evaluates one client at hundreds of instants, each over the records of
+its own window (:data:`~monitor.core.history.HISTORY_DAYS`). From one instant to the next the
+window gains the mail that arrived and drops the mail that grew too old; every other
+conversation pairs the same way as before. :class:`GapTracker` keeps each conversation's
+pairing (:func:`~monitor.core.gaps.walk`) for the records of the window it was last walked
+over, walks again only those the window's move changed, and measures what is still open at the
+new instant. Its :class:`~monitor.core.gaps.Gaps` are those :func:`~monitor.core.gaps.compute`
+gives for the same window, gap for gap and in the same order (a property test holds it to that).
+
+Instants may come in any order: a step back or a jump walks more conversations, never gives
+another answer. A tracker belongs to one history and is not shared between threads.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from monitor.core.calendar import BusinessCalendar, Interval
+from monitor.core.gaps import Chaser, Gap, Gaps, Walk, measured, order, walk
+from monitor.core.records import Record
+
+_Key = tuple[datetime, str]
+T = TypeVar("T")
+
+
+@dataclass
+class _Sorted(Generic[T]):
+    """Items kept in the order of their keys (unique), with the keys beside them for bisection."""
+
+    keys: list[_Key] = field(default_factory=list)
+    items: list[T] = field(default_factory=list)
+
+    def add(self, key: _Key, item: T) -> None:
+        index = bisect.bisect_left(self.keys, key)
+        self.keys.insert(index, key)
+        self.items.insert(index, item)
+
+    def remove(self, key: _Key) -> None:
+        index = bisect.bisect_left(self.keys, key)
+        del self.keys[index]
+        del self.items[index]
+
+    def merged(self, extra: Sequence[tuple[_Key, T]]) -> list[T]:
+        """The items with ``extra`` (sorted by key) put in their places."""
+        found: list[T] = []
+        low = 0
+        for key, item in extra:
+            index = bisect.bisect_left(self.keys, key, lo=low)
+            found += self.items[low:index]
+            found.append(item)
+            low = index
+        found += self.items[low:]
+        return found
+
+
+@dataclass
+class _Thread:
+    records: list[Record]  # the conversation's counted records, in date order
+    span: tuple[int, int] = (0, 0)  # the slice of them the last walk read
+    walked: Walk | None = None
+
+
+class GapTracker:
+    """The reply gaps of one client's counted records (``counted``, sorted by date and key) at
+    instant after instant, each over the records dated from ``since`` to ``now``."""
+
+    def __init__(
+        self,
+        counted: list[Record],
+        *,
+        ours: BusinessCalendar,
+        theirs: BusinessCalendar,
+        owner_away: Sequence[Interval],
+    ) -> None:
+        self._counted = counted
+        self._dates = [r.date for r in counted]
+        self._ours, self._theirs, self._owner_away = ours, theirs, owner_away
+        self._threads: dict[str, _Thread] = {}
+        for record in counted:
+            self._threads.setdefault(record.thread, _Thread(records=[])).records.append(record)
+        self._span = (0, 0)  # the slice of ``counted`` the conversations were last walked over
+        self._closed_ours: _Sorted[Gap] = _Sorted()
+        self._closed_theirs: _Sorted[Gap] = _Sorted()  # measured with ``_client_away``
+        self._chasers: _Sorted[Chaser] = _Sorted()
+        self._open_ours: dict[str, Record] = {}
+        self._open_theirs: dict[str, Record] = {}
+        self._client_away: list[Interval] = []
+
+    def at(self, since: datetime, now: datetime, client_away: Sequence[Interval]) -> Gaps:
+        """The gaps :func:`~monitor.core.gaps.compute` gives for the records dated from
+        ``since`` to ``now``, with the client's contacts away over ``client_away``."""
+        low = bisect.bisect_left(self._dates, since)
+        span = (low, bisect.bisect_right(self._dates, now, lo=low))
+        for thread in self._moved(span):
+            self._walk(self._threads[thread], since, now)
+        self._span = span
+        away = list(client_away)
+        if away != self._client_away:  # the client's waits are measured again
+            self._client_away = away
+            closed = self._closed_theirs.items
+            for index, gap in enumerate(closed):
+                assert gap.end is not None
+                closed[index] = measured(gap.start, gap.end, self._theirs, away)
+        return Gaps(
+            ours=tuple(
+                self._closed_ours.merged(
+                    self._opened(self._open_ours, now, self._ours, self._owner_away)
+                )
+            ),
+            theirs=tuple(
+                self._closed_theirs.merged(self._opened(self._open_theirs, now, self._theirs, away))
+            ),
+            chasers=tuple(self._chasers.items),
+        )
+
+    @staticmethod
+    def _opened(
+        starts: dict[str, Record],
+        now: datetime,
+        calendar: BusinessCalendar,
+        pauses: Sequence[Interval],
+    ) -> list[tuple[_Key, Gap]]:
+        """The waits still open at ``now``, by start, measured as
+        :func:`~monitor.core.gaps.compute` measures them."""
+        keyed = sorted((order(r), r) for r in starts.values())
+        waited = calendar.waited([r.date for _, r in keyed], now, pauses)
+        return [
+            (key, Gap(r, None, seconds, max(0.0, (now - r.date).total_seconds())))
+            for (key, r), seconds in zip(keyed, waited, strict=True)
+        ]
+
+    def _moved(self, span: tuple[int, int]) -> set[str]:
+        """The conversations with a record that the window gained or dropped."""
+        (low0, high0), (low1, high1) = self._span, span
+        if high0 <= low1 or high1 <= low0:  # no record in common: all of both windows
+            edges = [(low0, high0), (low1, high1)]
+        else:
+            edges = [(min(low0, low1), max(low0, low1)), (min(high0, high1), max(high0, high1))]
+        return {self._counted[i].thread for low, high in edges for i in range(low, high)}
+
+    def _walk(self, thread: _Thread, since: datetime, now: datetime) -> None:
+        self._forget(thread)
+        dates = [r.date for r in thread.records]
+        low = bisect.bisect_left(dates, since)
+        thread.span = (low, bisect.bisect_right(dates, now, lo=low))
+        if thread.span[0] == thread.span[1]:
+            return
+        walked = thread.walked = walk(thread.records[thread.span[0] : thread.span[1]])
+        for start, end in walked.ours:
+            gap = measured(start, end, self._ours, self._owner_away)
+            self._closed_ours.add(order(start), gap)
+        for start, end in walked.theirs:
+            gap = measured(start, end, self._theirs, self._client_away)
+            self._closed_theirs.add(order(start), gap)
+        for chaser in walked.chasers:
+            self._chasers.add(order(chaser.record), chaser)
+        name = thread.records[0].thread
+        if walked.waiting_for_us is not None:
+            self._open_ours[name] = walked.waiting_for_us
+        if walked.waiting_for_them is not None:
+            self._open_theirs[name] = walked.waiting_for_them
+
+    def _forget(self, thread: _Thread) -> None:
+        walked, thread.walked = thread.walked, None
+        if walked is None:
+            return
+        for start, _ in walked.ours:
+            self._closed_ours.remove(order(start))
+        for start, _ in walked.theirs:
+            self._closed_theirs.remove(order(start))
+        for chaser in walked.chasers:
+            self._chasers.remove(order(chaser.record))
+        name = thread.records[0].thread
+        self._open_ours.pop(name, None)
+        self._open_theirs.pop(name, None)
+
+
+__all__ = ["GapTracker"]
