@@ -25,7 +25,7 @@ from monitor.alerts.store import Condition, Route, Transition, apply, latest
 from monitor.app.channels import channels_for, enqueue_all
 from monitor.app.digests import send_digests
 from monitor.app.due import record_evaluated, to_evaluate
-from monitor.app.evaluation import batches, prepare, recent
+from monitor.app.evaluation import batches, owner_away, prepare, recent
 from monitor.app.firstrun import dry_run, enqueue_summary, summary_entry
 from monitor.app.kept import DEFAULT_TIMELINE, keep_evaluated
 from monitor.app.notifications import ClientFacts, alert_note, evidence_keys
@@ -318,8 +318,11 @@ def _evaluate_all(runtime: Runtime, now: datetime) -> AlertsReport:
     chosen, inputs = to_evaluate(runtime, now)  # the clients that changed or are due
     result.evaluated = len(chosen)
     since = recent(now, TREND_DAYS)  # what the pass, its answers and emails' trends read
+    away = owner_away(runtime, now) if chosen else {}
     for batch in batches(chosen):  # memory bounded by clients, not by the store
-        evaluation = prepare(runtime, now, clients=batch, since=since, latest=DEFAULT_TIMELINE)
+        evaluation = prepare(
+            runtime, now, clients=batch, since=since, latest=DEFAULT_TIMELINE, away=away
+        )
         reports = keep_evaluated(runtime, evaluation, inputs)  # for `relmon health`, the emails
         result.events += _evaluate_clients(runtime, evaluation.histories, reports, now)
         record_evaluated(runtime, evaluation, reports, inputs, lambda: _transaction(runtime))

@@ -7,7 +7,7 @@ pure core. The CLI, the daemon and the backtest all come through here.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -125,6 +125,7 @@ def prepare(
     records: Sequence[Record] | None = None,
     since: datetime | None = None,
     latest: int = 0,
+    away: Mapping[str, list[Interval]] | None = None,
 ) -> Evaluation:
     """Load the records once and build each client's history.
 
@@ -133,7 +134,8 @@ def prepare(
     ``since`` + :data:`~monitor.core.history.HISTORY_DAYS` on (:func:`recent`), and the
     ``latest`` newest of the older ones (a client's timeline); without it, every record, for
     instants as early as the first message (a backtest, the dashboard's weeks, the counts of
-    ``relmon clients``)."""
+    ``relmon clients``). ``away``: the team's away periods (:func:`owner_away`), when the caller
+    prepares several batches at one instant."""
     config = runtime.config
     chosen = list(clients) if clients is not None else list(config.clients)
     engine, directory = runtime.store.engine, runtime.directory
@@ -154,7 +156,7 @@ def prepare(
     for record in loaded:
         if record.client in by_client:
             by_client[record.client].append(record)
-    away = owner_away(runtime, as_of)
+    away = away if away is not None else owner_away(runtime, as_of)
     histories = {}
     calendars: dict[BusinessCalendar, BusinessCalendar] = {}
     for client in chosen:
@@ -202,8 +204,9 @@ def in_batches(
 ) -> Iterator[Evaluation]:
     """``clients`` (every configured client by default) prepared a batch at a time: what a
     question about all of them holds in memory is one batch's records, not the store's."""
+    away = owner_away(runtime, as_of)  # read once: every batch's owners' away periods
     for batch in batches(clients if clients is not None else runtime.config.clients, BATCH):
-        yield prepare(runtime, as_of, clients=batch, since=since)
+        yield prepare(runtime, as_of, clients=batch, since=since, away=away)
 
 
 def sparkline_days(as_of: datetime, config: Config, count: int = 30) -> list[datetime]:

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Literal
 
-from monitor.app.evaluation import Evaluation, batches, in_batches, prepare, recent
+from monitor.app.evaluation import Evaluation, batches, in_batches, owner_away, prepare, recent
 from monitor.app.kept import (
     DEFAULT_TIMELINE,
     detail_view,
@@ -256,8 +256,10 @@ def health(
         wanted = set(names)
         clients = [c for c in runtime.config.clients if c.name in wanted]
         rows: dict[str, HealthRow] = {}
+        away = owner_away(runtime, as_of) if clients else {}
         for batch in batches(clients):  # memory bounded by clients, not by the store
-            evaluation = prepare(runtime, as_of, clients=batch, since=recent(as_of, trend_days))
+            since = recent(as_of, trend_days)
+            evaluation = prepare(runtime, as_of, clients=batch, since=since, away=away)
             rows.update(computed_health(runtime, evaluation, trend_days))
         return rows
 
