@@ -42,6 +42,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -265,17 +266,68 @@ def child_pass(config_path: str, at: str) -> None:
     print(json.dumps({"seconds": time.perf_counter() - started}))
 
 
+def _tree(root: int) -> list[int]:
+    """``root`` and every process below it (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                text = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parent = int(text[text.rfind(")") + 2 :].split()[1])
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+class TreeWatch(threading.Thread):
+    """The peak of the summed resident size of a command's process tree, and the CPU time each
+    process below it was last seen to have used: a backtest replays in worker processes, which
+    the command's own resource usage leaves out."""
+
+    def __init__(self, root: int) -> None:
+        super().__init__(daemon=True)
+        self.root, self.peak, self.cpu = root, 0, {}
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        ticks, page = os.sysconf("SC_CLK_TCK"), os.sysconf("SC_PAGE_SIZE")
+        while not self.done.wait(0.1):
+            total = 0
+            for pid in _tree(self.root):
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text()
+                except OSError:
+                    continue
+                rest = fields[fields.rfind(")") + 2 :].split()
+                total += int(rest[21]) * page
+                if pid != self.root:
+                    self.cpu[pid] = (int(rest[11]) + int(rest[12])) / ticks
+            self.peak = max(self.peak, total)
+
+
 def measured(command: list[str], env: dict[str, str]) -> dict[str, float]:
     """Wall seconds, CPU seconds and peak RSS (MB) of ``command`` in a fresh process, run from
-    the checkout being measured (``python -m monitor`` imports the package from there first)."""
+    the checkout being measured (``python -m monitor`` imports the package from there first).
+    A command that works in several processes is measured whole: its CPU includes theirs and
+    its RSS is the peak of their sum."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
         # Output to files, not pipes: a child whose output fills a pipe nobody reads yet waits.
         process = subprocess.Popen(
             command, stdout=out, stderr=err, env=env, text=True, cwd=env["PYTHONPATH"]
         )
+        watch = TreeWatch(process.pid)
+        watch.start()
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
+        watch.done.set()
+        watch.join()
         out.seek(0)
         err.seek(0)
         text, problem = out.read(), err.read()
@@ -283,8 +335,8 @@ def measured(command: list[str], env: dict[str, str]) -> dict[str, float]:
         raise SystemExit(f"{command} failed:\n{problem[-3000:]}")
     figures = {
         "seconds": seconds,
-        "cpu": usage.ru_utime + usage.ru_stime,
-        "rss_mb": usage.ru_maxrss / 1024,
+        "cpu": usage.ru_utime + usage.ru_stime + sum(watch.cpu.values()),
+        "rss_mb": max(usage.ru_maxrss * 1024, watch.peak) / 1024 / 1024,
     }
     last = text.strip().splitlines()[-1] if text.strip() else ""
     if last.startswith("{") and '"seconds"' in last:

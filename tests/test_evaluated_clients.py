@@ -431,17 +431,24 @@ def test_passes_of_changed_and_due_clients_alert_exactly_as_passes_of_every_clie
     assert lean == full
 
 
+def _two_owners_month(tmp_path, analyzer) -> tuple[Scenario, datetime]:
+    """Acme writing weekly and Falkenberg asking, each with its own owner, evaluated at the end
+    of June."""
+    s = Scenario(tmp_path, analyzer)
+    _acme_weekly(s)
+    _falkenberg_asks(s, "2026-06-03 09:15")
+    now = at("2026-06-30 17:00").astimezone(UTC)
+    s.evaluation(now)
+    return s, now
+
+
 def test_a_backtest_read_a_batch_at_a_time_replays_the_same_alerts(
     tmp_path, analyzer, monkeypatch
 ) -> None:
     from monitor.app import evaluation as evaluation_mod
     from monitor.app.backtests import backtest
 
-    s = Scenario(tmp_path, analyzer)
-    _acme_weekly(s)
-    _falkenberg_asks(s, "2026-06-03 09:15")
-    now = at("2026-06-30 17:00").astimezone(UTC)
-    s.evaluation(now)
+    s, now = _two_owners_month(tmp_path, analyzer)
     whole = backtest(s.runtime, now, None)
     monkeypatch.setattr(evaluation_mod, "BATCH", 1)  # one owner, so one client, at a time
     batched = backtest(s.runtime, now, None)
@@ -451,6 +458,24 @@ def test_a_backtest_read_a_batch_at_a_time_replays_the_same_alerts(
     assert [c["name"] for c in whole["clients"]] == [ACME, FALKENBERG]
     assert whole["totals"]["alerts"] > 0
     assert whole["since"].date() == at("2026-06-01 10:00").date()
+
+
+@pytest.mark.slow
+def test_a_backtest_replayed_in_several_processes_finds_what_one_process_finds(
+    tmp_path, analyzer, monkeypatch
+) -> None:
+    from monitor.app import backtests
+    from monitor.app.evaluation import batches
+
+    s, now = _two_owners_month(tmp_path, analyzer)
+    alone = backtests.backtest(s.runtime, now, None, jobs=1)
+    monkeypatch.setattr(backtests, "WORKER_BATCH", 1)  # a batch per owner: two processes
+    assert len(list(batches(s.runtime.config.clients, 1))) == 2
+    side_by_side = backtests.backtest(s.runtime, now, None, jobs=2)
+    s.close()
+
+    assert side_by_side == alone
+    assert alone["totals"]["alerts"] > 0
 
 
 def test_clients_left_alone_are_shown_as_of_their_evaluation_on_sqlite_and_postgresql(

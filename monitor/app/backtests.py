@@ -2,21 +2,83 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timedelta
 
-from monitor.app.evaluation import in_batches
+from monitor.app.evaluation import BATCH, batches, in_batches, owner_away, prepare
 from monitor.app.rows import BacktestClient
 from monitor.app.rows import BacktestResult as BacktestDoc
 from monitor.app.runtime import Runtime
+from monitor.config import Config
 from monitor.core.analysis import day_ends
 from monitor.core.backtest import BacktestResult, Fired
 from monitor.core.backtest import run as run_backtest
+from monitor.core.calendar import Interval
 from monitor.core.detectors import KINDS
 from monitor.store.queries import first_mail
 
+#: Batches replayed at a time by each worker process: an owner's clients (a worker holds one
+#: batch's records, so several workers together hold about what one batch of BATCH held).
+WORKER_BATCH = BATCH // 2
 
-def backtest(runtime: Runtime, as_of: datetime, since: datetime | None) -> BacktestDoc:
-    """Replay the stored history day by day with the current thresholds."""
+
+def default_jobs() -> int:
+    """Processes a backtest replays in: one per core, at most four."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _replayed(
+    runtime: Runtime, as_of: datetime, days: list[datetime], jobs: int
+) -> Iterator[Fired]:
+    """Every client's alerts over ``days``, a batch of clients at a time; with ``jobs`` > 1 the
+    batches are replayed side by side in as many processes (each reads its own batch)."""
+    chosen = list(batches(runtime.config.clients, WORKER_BATCH if jobs > 1 else BATCH))
+    if jobs <= 1 or len(chosen) <= 1:
+        for evaluation in in_batches(runtime, as_of):  # memory bounded by clients, not the store
+            yield from run_backtest(list(evaluation.histories.values()), days).fired
+        return
+    away = owner_away(runtime, as_of)
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(
+        max_workers=min(jobs, len(chosen)),
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(runtime.config,),
+    ) as pool:
+        names = [[client.name for client in batch] for batch in chosen]
+        for fired in pool.map(
+            _replay_batch, names, [as_of] * len(names), [days] * len(names), [away] * len(names)
+        ):
+            yield from fired
+
+
+_worker_runtime: Runtime | None = None
+
+
+def _start_worker(config: Config) -> None:
+    global _worker_runtime  # one store connection per worker, for every batch it replays
+    _worker_runtime = Runtime.open(config)
+
+
+def _replay_batch(
+    names: Sequence[str], as_of: datetime, days: list[datetime], away: Mapping[str, list[Interval]]
+) -> list[Fired]:
+    runtime = _worker_runtime
+    assert runtime is not None, "the initializer opens the store first"
+    wanted = set(names)
+    clients = [c for c in runtime.config.clients if c.name in wanted]
+    evaluation = prepare(runtime, as_of, clients=clients, away=away)
+    return run_backtest(list(evaluation.histories.values()), days).fired
+
+
+def backtest(
+    runtime: Runtime, as_of: datetime, since: datetime | None, *, jobs: int | None = None
+) -> BacktestDoc:
+    """Replay the stored history day by day with the current thresholds (``jobs``: processes
+    to replay in; by default one per core, at most four)."""
     tz = runtime.config.team.tz
     names = [c.name for c in runtime.config.clients]
     first = first_mail(runtime.store.engine, as_of, names) or as_of
@@ -24,9 +86,8 @@ def backtest(runtime: Runtime, as_of: datetime, since: datetime | None) -> Backt
     count = max(1, (as_of.astimezone(tz).date() - start.astimezone(tz).date()).days + 1)
     days = day_ends(as_of, count, tz)
     found: dict[str, list[Fired]] = {}
-    for evaluation in in_batches(runtime, as_of):  # memory bounded by clients, not the store
-        for one in run_backtest(list(evaluation.histories.values()), days).fired:
-            found.setdefault(one.client, []).append(one)
+    for one in _replayed(runtime, as_of, days, jobs if jobs is not None else default_jobs()):
+        found.setdefault(one.client, []).append(one)
     everything = BacktestResult(
         days[0], days[-1], len(days), [f for v in found.values() for f in v]
     )

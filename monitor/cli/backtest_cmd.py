@@ -34,10 +34,22 @@ def register(cli: click.Group) -> None:
         show_default=True,
         help="List every alert that would have fired.",
     )
+    @click.option(
+        "--jobs",
+        type=click.IntRange(1, 64),
+        default=None,
+        metavar="N",
+        help="Processes to replay in, each a batch of clients [default: one per core, at most 4].",
+    )
     @pass_app
     @fail_cleanly
     def backtest(
-        app: App, as_json: bool, as_of: datetime | None, since: datetime | None, show_list: bool
+        app: App,
+        as_json: bool,
+        as_of: datetime | None,
+        since: datetime | None,
+        show_list: bool,
+        jobs: int | None,
     ) -> None:
         """Replay the stored history day by day: which alerts would have fired, and when.
 
@@ -49,6 +61,7 @@ def register(cli: click.Group) -> None:
         Example:
             relmon backtest
             relmon backtest --since 2026-01-01 --json
+            relmon backtest --jobs 1     # one process, one batch of clients at a time
         """
         from monitor.app.backtests import backtest as run
         from monitor.core.detectors import KINDS as ALERT_KINDS
@@ -56,7 +69,7 @@ def register(cli: click.Group) -> None:
         kinds = tuple(kind.value for kind in ALERT_KINDS)
 
         when = as_of or app.now
-        data = run(app.runtime(), when, since)
+        data = run(app.runtime(), when, since, jobs=jobs)
         if as_json:
             emit_json({"schema": "relmon/backtest/v1", "as_of": when, **data})
             return
