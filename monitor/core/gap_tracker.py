@@ -62,8 +62,7 @@ class _Sorted(Generic[T]):
 @dataclass
 class _Thread:
     records: list[Record]  # the conversation's counted records, in date order
-    span: tuple[int, int] = (0, 0)  # the slice of them the last walk read
-    walked: Walk | None = None
+    walked: Walk | None = None  # their pairing over the window last walked
 
 
 class GapTracker:
@@ -148,10 +147,10 @@ class GapTracker:
         self._forget(thread)
         dates = [r.date for r in thread.records]
         low = bisect.bisect_left(dates, since)
-        thread.span = (low, bisect.bisect_right(dates, now, lo=low))
-        if thread.span[0] == thread.span[1]:
+        high = bisect.bisect_right(dates, now, lo=low)
+        if low == high:
             return
-        walked = thread.walked = walk(thread.records[thread.span[0] : thread.span[1]])
+        walked = thread.walked = walk(thread.records[low:high])
         for start, end in walked.ours:
             gap = measured(start, end, self._ours, self._owner_away)
             self._closed_ours.add(order(start), gap)

@@ -112,10 +112,10 @@ class ClientHistory:
     #: The client's mail before the records held (None: they are all of it).
     before: Before | None = None
     #: The day (in the client's zone) of each of ``inbound``, worked out when first asked for.
-    inbound_days: list[date | None] | None = None
+    inbound_days: list[date | None] | None = field(default=None, compare=False, repr=False)
     #: Set by :meth:`follow`: the reply gaps of one instant after another, walked again only
     #: where the window's mail changed (a backtest, a trend).
-    gap_tracker: GapTracker | None = None
+    gap_tracker: GapTracker | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def build(
