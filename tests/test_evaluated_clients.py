@@ -478,6 +478,37 @@ def test_a_backtest_replayed_in_several_processes_finds_what_one_process_finds(
     assert alone["totals"]["alerts"] > 0
 
 
+def test_a_backtest_worker_that_dies_is_reported_with_what_to_do(
+    tmp_path, analyzer, monkeypatch
+) -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    from monitor.app import backtests
+    from monitor.errors import RelmonError
+
+    class _Killed:
+        """A pool whose worker the kernel killed (out of memory) mid-replay."""
+
+        def __init__(self, **_options) -> None:
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *_exc) -> None:
+            pass
+
+        def map(self, *_args):
+            raise BrokenProcessPool("A process in the process pool was terminated abruptly")
+
+    s, now = _two_owners_month(tmp_path, analyzer)
+    monkeypatch.setattr(backtests, "WORKER_BATCH", 1)
+    monkeypatch.setattr(backtests, "ProcessPoolExecutor", _Killed)
+    with pytest.raises(RelmonError, match=r"worker process died.*--jobs 1"):
+        backtests.backtest(s.runtime, now, None, jobs=2)
+    s.close()
+
+
 def test_clients_left_alone_are_shown_as_of_their_evaluation_on_sqlite_and_postgresql(
     store_url, analyzer, monkeypatch
 ) -> None:

@@ -6,6 +6,7 @@ import multiprocessing
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timedelta
 
 from monitor.app.evaluation import BATCH, batches, in_batches, owner_away, prepare
@@ -18,6 +19,7 @@ from monitor.core.backtest import BacktestResult, Fired
 from monitor.core.backtest import run as run_backtest
 from monitor.core.calendar import Interval
 from monitor.core.detectors import KINDS
+from monitor.errors import RelmonError
 from monitor.store.queries import first_mail
 
 #: Batches replayed at a time by each worker process: an owner's clients (a worker holds one
@@ -49,10 +51,17 @@ def _replayed(
         initargs=(runtime.config,),
     ) as pool:
         names = [[client.name for client in batch] for batch in chosen]
-        for fired in pool.map(
-            _replay_batch, names, [as_of] * len(names), [days] * len(names), [away] * len(names)
-        ):
-            yield from fired
+        count = len(names)
+        try:
+            for fired in pool.map(
+                _replay_batch, names, [as_of] * count, [days] * count, [away] * count
+            ):
+                yield from fired
+        except BrokenProcessPool as err:
+            raise RelmonError(
+                f"a backtest worker process died before it finished ({err}); the machine may "
+                f"be short of memory: run it again with --jobs 1"
+            ) from err
 
 
 _worker_runtime: Runtime | None = None
