@@ -22,8 +22,8 @@ from monitor.core.detectors import KINDS
 from monitor.errors import RelmonError
 from monitor.store.queries import first_mail
 
-#: Batches replayed at a time by each worker process: an owner's clients (a worker holds one
-#: batch's records, so several workers together hold about what one batch of BATCH held).
+#: Clients in a batch a worker process replays (an owner's are never split): a worker holds one
+#: batch's records, so two workers together hold about what one batch of BATCH held.
 WORKER_BATCH = BATCH // 2
 
 
