@@ -317,15 +317,12 @@ def _evaluate_all(runtime: Runtime, now: datetime) -> AlertsReport:
     channels = channels_for(runtime.config, delivering=False)
     chosen, inputs = to_evaluate(runtime, now)  # the clients that changed or are due
     result.evaluated = len(chosen)
-    since = recent(now, TREND_DAYS)  # what the pass, its answers and emails' trends read
-    away = owner_away(runtime, now) if chosen else {}
+    since, away = recent(now, TREND_DAYS), owner_away(runtime, now) if chosen else {}
     for batch in batches(chosen):  # memory bounded by clients, not by the store
-        evaluation = prepare(
-            runtime, now, clients=batch, since=since, latest=DEFAULT_TIMELINE, away=away
-        )
-        reports = keep_evaluated(runtime, evaluation, inputs)  # for `relmon health`, the emails
-        result.events += _evaluate_clients(runtime, evaluation.histories, reports, now)
-        record_evaluated(runtime, evaluation, reports, inputs, lambda: _transaction(runtime))
+        held = prepare(runtime, now, clients=batch, since=since, latest=DEFAULT_TIMELINE, away=away)
+        reports = keep_evaluated(runtime, held, inputs)  # for `relmon health`, the emails
+        result.events += _evaluate_clients(runtime, held.histories, reports, now)
+        record_evaluated(runtime, held, reports, inputs, lambda: _transaction(runtime))
     health = {h.account: h for h in account_health(runtime.store.engine)}
     for account in runtime.config.accounts:
         state = health.get(account.name)

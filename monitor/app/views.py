@@ -256,9 +256,8 @@ def health(
         wanted = set(names)
         clients = [c for c in runtime.config.clients if c.name in wanted]
         rows: dict[str, HealthRow] = {}
-        away = owner_away(runtime, as_of) if clients else {}
+        since, away = recent(as_of, trend_days), owner_away(runtime, as_of) if clients else {}
         for batch in batches(clients):  # memory bounded by clients, not by the store
-            since = recent(as_of, trend_days)
             evaluation = prepare(runtime, as_of, clients=batch, since=since, away=away)
             rows.update(computed_health(runtime, evaluation, trend_days))
         return rows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,6 +17,9 @@ from monitor.cli.common import (
     query_options,
 )
 from monitor.cli.render import severity_style, table
+
+if TYPE_CHECKING:  # the replay is loaded only when the command runs
+    from monitor.app.rows import BacktestResult
 
 
 def register(cli: click.Group) -> None:
@@ -73,19 +77,24 @@ def register(cli: click.Group) -> None:
         if as_json:
             emit_json({"schema": "relmon/backtest/v1", "as_of": when, **data})
             return
-        out = console()
-        out.print(
-            f"Replayed {data['days']} days ({data['since']:%Y-%m-%d} to {data['until']:%Y-%m-%d}): "
-            f"{data['totals']['alerts']} alerts, {data['totals']['per_client_per_month']} per client per month."
-        )
-        grid = table(("client", *kinds), right=kinds)
+        _show(data, kinds, show_list)
+
+
+def _show(data: BacktestResult, kinds: tuple[str, ...], show_list: bool) -> None:
+    """The replay as a table per client and kind, and each alert when ``show_list``."""
+    out = console()
+    out.print(
+        f"Replayed {data['days']} days ({data['since']:%Y-%m-%d} to {data['until']:%Y-%m-%d}): "
+        f"{data['totals']['alerts']} alerts, {data['totals']['per_client_per_month']} per client per month."
+    )
+    grid = table(("client", *kinds), right=kinds)
+    for client in data["clients"]:
+        grid.add_row(client["name"], *(str(client["alerts"][k]) for k in kinds))
+    out.print(grid)
+    if show_list:
         for client in data["clients"]:
-            grid.add_row(client["name"], *(str(client["alerts"][k]) for k in kinds))
-        out.print(grid)
-        if show_list:
-            for client in data["clients"]:
-                for fired in client["fired"]:
-                    style = severity_style(fired["severity"])
-                    out.print(
-                        f"  {fired['date']}  {client['name']:<28} {fired['kind']:<16} [{style}]{fired['severity']:<8}[/] {fired['explanation']}"
-                    )
+            for fired in client["fired"]:
+                style = severity_style(fired["severity"])
+                out.print(
+                    f"  {fired['date']}  {client['name']:<28} {fired['kind']:<16} [{style}]{fired['severity']:<8}[/] {fired['explanation']}"
+                )
