@@ -20,8 +20,8 @@ run once to judge it. The same 25 then showed the outbursts that were feelings o
 ("I know you're disappointed"), and 2001 to 2010 were run once to judge that rule; 3001 to
 3010 and 4001 to 4010 were each run once since, to judge the rules unchanged, and all thirty
 since to try an outburst threshold of 0.35 (not adopted: it calls ordinary requests to cancel a
-meeting hostile); 5001 to 5010, then 5011 to 5020, then 5021 to 5030, were each run once to
-judge the rules unchanged again (5031 on are unseen).
+meeting hostile); 5001 to 5010, then 5011 to 5020, 5021 to 5030 and 5031 to 5040, were each
+run once to judge the rules unchanged again (5041 on are unseen).
 Note: the politeness model was trained on these same requests, so its per-message scores are
 in-sample here: expect new text to do worse.
 
