@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
+from typing import TypeVar
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SPAN = re.compile(
@@ -125,6 +126,9 @@ class _RunningTotals:
     base: date | None = None
     totals: list[float] = field(default_factory=lambda: [0.0])
 
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 #: At most this many answers of :meth:`BusinessCalendar.seconds` are kept (about 40 MB): a
 #: year's backtest of many clients asks for millions.
@@ -247,17 +251,22 @@ class BusinessCalendar:
         known = self._answers.get(key)
         if known is not None:
             return known
-        total = self._plain_seconds(start, end)
-        for begin, finish in merge_pauses(key[2]):
+        answer = self._less_pauses(
+            self._plain_seconds(start, end), start, end, merge_pauses(key[2])
+        )
+        if remember:
+            _keep(self._answers, key, answer)  # memory bounded, whatever a backtest replays
+        return answer
+
+    def _less_pauses(
+        self, total: float, start: datetime, end: datetime, merged: list[Interval]
+    ) -> float:
+        """``total`` working seconds of [start, end) less those the ``merged`` pauses cover."""
+        for begin, finish in merged:
             low, high = max(begin, start), min(finish, end)
             if low < high:
                 total -= self._plain_seconds(low, high)
-        answer = max(0.0, total)
-        if remember:
-            if len(self._answers) >= ANSWERS_KEPT:
-                self._answers.clear()  # memory bounded, whatever a backtest replays
-            self._answers[key] = answer
-        return answer
+        return max(0.0, total)
 
     def waited(
         self, starts: Sequence[datetime], end: datetime, pauses: Iterable[Interval] = ()
@@ -284,9 +293,7 @@ class BusinessCalendar:
                     # start: both clipped days are as _plain_seconds reads them, in its order.
                     if head is None:
                         head = self._clipped(first, start, end)
-                        if len(self._heads) >= ANSWERS_KEPT:
-                            self._heads.clear()  # memory bounded, however many waits are open
-                        self._heads[start] = (first, head)
+                        _keep(self._heads, start, (first, head))
                     if ending and start > ending[0][0]:
                         total = head + self._clipped(last, start, end)
                     else:
@@ -294,11 +301,7 @@ class BusinessCalendar:
                             tail = self._clipped(last, start, end)
                         total = head + tail
                     total += self._whole_days(first + timedelta(days=1), last)
-            for begin, finish in merged:
-                low, high = max(begin, start), min(finish, end)
-                if low < high:
-                    total -= self._plain_seconds(low, high)
-            answers.append(max(0.0, total))
+            answers.append(self._less_pauses(total, start, end, merged))
         return answers
 
     def is_working(self, instant: datetime) -> bool:
@@ -306,10 +309,9 @@ class BusinessCalendar:
         a backtest or a trend draws, so the answer is kept)."""
         known = self._working.get(instant)
         if known is None:
-            if len(self._working) >= ANSWERS_KEPT:
-                self._working.clear()
             span = (instant, instant + timedelta(seconds=1))
-            known = self._working[instant] = any(True for _ in self.intervals(*span))
+            known = any(True for _ in self.intervals(*span))
+            _keep(self._working, instant, known)
         return known
 
     def day_seconds(self) -> float:
@@ -327,6 +329,14 @@ def _local(day: date, minutes: int, zone: tzinfo) -> datetime:
     # fold=0: a wall time that does not exist (spring forward) or exists twice (fall back) is
     # taken as the first reading, which is what people mean by "09:00 on that day".
     return datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=zone).astimezone(UTC)
+
+
+def _keep(memo: dict[K, V], key: K, value: V) -> None:
+    """Remember ``value`` in one of a calendar's memos, which start afresh once they hold
+    ANSWERS_KEPT entries: memory bounded, however many a backtest asks for."""
+    if len(memo) >= ANSWERS_KEPT:
+        memo.clear()
+    memo[key] = value
 
 
 def merge_pauses(pauses: Iterable[Interval]) -> list[Interval]:
