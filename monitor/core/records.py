@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
 
 from monitor.core.model import Direction
 
@@ -52,6 +53,21 @@ class Record:
     def counts(self) -> bool:
         """Whether the message counts in measures at all: client mail that is not noise."""
         return self.noise is None and self.direction in (Direction.INBOUND, Direction.OUTBOUND)
+
+
+#: Each field's slot, in declaration order: :func:`record_of` fills them directly.
+_SLOTS = tuple(getattr(Record, f.name) for f in fields(Record))
+_new = object.__new__
+
+
+def record_of(values: Sequence[object]) -> Record:
+    """The record whose fields are ``values``, every one in declaration order: the record
+    ``Record(*values)`` would make, in about half the time of a keyword call (a store reads a
+    year of records at a time, and a frozen dataclass sets each field through a call)."""
+    record = _new(Record)
+    for slot, value in zip(_SLOTS, values, strict=True):  # ValueError: a field left out
+        slot.__set__(record, value)
+    return record
 
 
 # A client's records are held sorted by date, and most measures read those dated within some

@@ -17,7 +17,7 @@ from monitor.core.addresses import Directory
 from monitor.core.addressing import ReplyReason, why_not_for_us
 from monitor.core.history import ENOUGH_MAIL, Before
 from monitor.core.model import Direction
-from monitor.core.records import Record
+from monitor.core.records import Record, record_of
 from monitor.store.db import reading
 from monitor.store.schema import messages, stored_instant
 
@@ -106,34 +106,37 @@ def _record(row: Any, decoder: _Decoder) -> Record:
     ) = row  # fmt: skip
     direction = _DIRECTIONS[direction_value]
     recipients, reason = decoder.parties(to_addrs, cc_addrs, direction is Direction.INBOUND)
-    return Record(
-        key=key,
-        date=stored_instant(when),
-        direction=direction,
-        client=client and decoder.shared(client),
-        thread=decoder.shared(thread) if thread else key,
-        sender=decoder.shared(sender),
-        subject=decoder.shared(subject),
-        noise=noise,
-        needs_reply=bool(needs_reply),
-        recipients=recipients,
-        cc_only=reason is ReplyReason.CC_ONLY,
-        reply_reason=reason.value if reason is not None else None,
-        sentiment=sentiment,
-        impoliteness=impoliteness,
-        tone=tone,
-        curtness=curtness,
-        courtesy=courtesy,
-        friction_evidence=friction_evidence,
-        language=language and decoder.shared(language),
-        friction=decoder.names(friction),
-        pressure=decoder.names(pressure),
-        basics=decoder.names(basics),
-        questions=questions,
-        own_chars=own_chars,
-        away_until=_day(away_until),
-        evidence=decoder.evidence(evidence),
-        revision=revision,
+    shared = decoder.shared
+    return record_of(  # Record's fields, in their order (a test holds it to the keyword call)
+        (
+            key,
+            stored_instant(when),
+            direction,
+            client and shared(client),
+            shared(thread) if thread else key,
+            shared(sender),
+            shared(subject),
+            noise,
+            bool(needs_reply),
+            recipients,
+            reason is ReplyReason.CC_ONLY,
+            reason.value if reason is not None else None,
+            sentiment,
+            impoliteness,
+            tone,
+            curtness,
+            courtesy,
+            friction_evidence,
+            language and shared(language),
+            decoder.names(friction),
+            decoder.names(pressure),
+            decoder.names(basics),
+            questions,
+            own_chars,
+            _day(away_until),
+            decoder.evidence(evidence),
+            revision,
+        )
     )
 
 

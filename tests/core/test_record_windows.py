@@ -4,10 +4,20 @@ bisection: the same records a date filter over all of them finds, edges included
 from __future__ import annotations
 
 import random
+from dataclasses import fields
 from datetime import datetime, timedelta
 
+import pytest
+
 from monitor.core.model import Direction
-from monitor.core.records import dated_before, dated_between, dated_from, dated_within
+from monitor.core.records import (
+    Record,
+    dated_before,
+    dated_between,
+    dated_from,
+    dated_within,
+    record_of,
+)
 from tests.core.records import history, inbound, out_of_office, outbound, reply
 
 
@@ -84,3 +94,15 @@ def test_a_historys_contact_days_are_the_days_its_messages_were_written_in_the_c
         for until in _instants(client.records, 4)[::4]:
             expected = contact_days(client.inbound, zone, since=since, until=until)
             assert client.contact_days(since, until) == expected
+
+
+def test_a_record_made_from_its_values_is_the_record_the_dataclass_makes() -> None:
+    question = inbound("Mon 2026-06-01 10:00", "Leeds rollout: which dock opens first?")
+    values = [getattr(question, f.name) for f in fields(Record)]
+
+    made = record_of(values)
+
+    assert made == question and repr(made) == repr(question)
+    assert made.waits_for_us and made.counts
+    with pytest.raises(ValueError):
+        record_of(values[:-1])  # a field left out is an error, not a default
