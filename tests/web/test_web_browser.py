@@ -93,7 +93,9 @@ def _submit(driver, element) -> None:
 
     page = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(page))
+    wait = WebDriverWait(driver, 30)
+    wait.until(expected_conditions.staleness_of(page))
+    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def _shown(driver, selector: str) -> list:
@@ -115,9 +117,22 @@ def _fits_the_width(driver) -> bool:
 
 
 def _text(driver) -> str:
+    """The page's text as shown. The body is looked up again if the document was replaced
+    between finding it and reading it (Chromium then says the node "does not belong to the
+    document")."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.common.by import By
 
-    return driver.find_element(By.TAG_NAME, "body").text
+    for attempt in range(3):
+        try:
+            return driver.find_element(By.TAG_NAME, "body").text
+        except (StaleElementReferenceException, WebDriverException) as err:
+            replaced = isinstance(err, StaleElementReferenceException) or (
+                "does not belong to the document" in str(err)
+            )
+            if not replaced or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def test_a_consultant_signs_in_sees_her_clients_acknowledges_an_alert_and_signs_out(
