@@ -45,18 +45,23 @@ def _evaluated_clients(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     return passes
 
 
-def _acme_weekly(s: Scenario) -> None:
-    """Acme asks each Monday and hears back the next morning."""
-    for day in ("01", "08", "15"):
+def _acme_weekly(s: Scenario, last: datetime | None = None) -> None:
+    """Acme asks each Monday and hears back the next morning: in June 2026, or in the three
+    weeks up to ``last`` (a test that runs at the real time: none of Acme's measures changes
+    within days of it, as its June mail's leaving the cadence's 180 days would on some dates)."""
+    asks = [datetime(2026, 6, day, 10, 0, tzinfo=LONDON) for day in (1, 8, 15)]
+    if last is not None:
+        asks = [last.astimezone(LONDON) - timedelta(days=days) for days in (14, 7, 0)]
+    for number, ask in enumerate(asks, start=1):
         asked = s.client_writes(
-            f"2026-06-{day} 10:00",
-            f"Warehouse figures for week {day}",
+            ask.strftime("%Y-%m-%d %H:%M"),
+            f"Warehouse figures for week {number}",
             "Hi Alice, could you send the updated warehouse figures for the board pack? "
             "Thanks, Dana",
         )
         s.we_reply(
             asked,
-            f"2026-06-{int(day) + 1:02d} 09:30",
+            (ask + timedelta(hours=23, minutes=30)).strftime("%Y-%m-%d %H:%M"),
             "Hi Dana, attached are this week's figures. Best, Alice",
         )
 
@@ -197,7 +202,10 @@ def test_health_shows_no_client_as_of_an_evaluation_before_its_mail_came_due(
     s = Scenario(tmp_path, analyzer)
     _acme_weekly(s)
     s.evaluation(MONDAY)
-    now = datetime.now(UTC).replace(microsecond=0)
+    # Long after the clock the store writes by, and after Acme's mail has left every window: a
+    # pass at the real time could fall just before one of Acme's own changes (its June mail
+    # leaving the cadence's 180 days), and its answer would rightly not stand.
+    now = datetime(2100, 3, 1, 10, 0, tzinfo=UTC)
     ahead = (now - timedelta(minutes=5)).astimezone(LONDON).strftime("%Y-%m-%d %H:%M")
     _falkenberg_asks(s, ahead)  # stored before the pass, dated after it
     evaluate_alerts(s.runtime, now=now - timedelta(minutes=10))
@@ -270,9 +278,9 @@ def test_health_shows_a_client_not_evaluated_since_as_of_its_last_evaluation(
     tmp_path, analyzer
 ) -> None:
     s = Scenario(tmp_path, analyzer)
-    _acme_weekly(s)
-    s.evaluation(MONDAY)
     now = datetime.now(UTC)
+    _acme_weekly(s, last=now - timedelta(days=3))
+    s.evaluation(MONDAY)
     earlier = now - timedelta(minutes=40)
     evaluate_alerts(s.runtime, now=earlier)
     _falkenberg_asks(s, (now - timedelta(minutes=20)).astimezone(LONDON).strftime("%Y-%m-%d %H:%M"))
