@@ -21,6 +21,9 @@ metadata = sa.MetaData(
     }
 )
 
+#: The messages re-threading has not placed in a conversation yet.
+UNTHREADED = "thread_id IS NULL"
+
 messages = sa.Table(
     "messages",
     metadata,
@@ -75,6 +78,8 @@ messages = sa.Table(
     # A client's records up to an instant, and their revisions from the index alone (0016).
     sa.Index("ix_messages_client_date_revision", "client", "date", "revision"),
     sa.Index("ix_messages_noise", "noise"),  # out-of-office lookups (migration 0012)
+    # The messages re-threading has still to place, in id order (migration 0020).
+    sa.Index("ix_messages_unthreaded", "id", sqlite_where=sa.text(UNTHREADED)),
 )
 
 sightings = sa.Table(
@@ -202,6 +207,9 @@ def give_postgresql_options() -> None:
     for index in alerts.indexes:
         if index.name is not None and index.name.startswith("uq_alerts_open_"):
             index.dialect_kwargs["postgresql_where"] = sa.text(OPEN_ALERT)
+    for index in messages.indexes:
+        if index.name == "ix_messages_unthreaded":
+            index.dialect_kwargs["postgresql_where"] = sa.text(UNTHREADED)
 
 
 # Every transition, with its time and the evidence at that moment.
