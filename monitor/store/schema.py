@@ -21,9 +21,6 @@ metadata = sa.MetaData(
     }
 )
 
-#: The messages re-threading has not placed in a conversation yet.
-UNTHREADED = "thread_id IS NULL"
-
 messages = sa.Table(
     "messages",
     metadata,
@@ -78,8 +75,7 @@ messages = sa.Table(
     # A client's records up to an instant, and their revisions from the index alone (0016).
     sa.Index("ix_messages_client_date_revision", "client", "date", "revision"),
     sa.Index("ix_messages_noise", "noise"),  # out-of-office lookups (migration 0012)
-    # The messages re-threading has still to place, in id order (migration 0020).
-    sa.Index("ix_messages_unthreaded", "id", sqlite_where=sa.text(UNTHREADED)),
+    sa.Index("ix_messages_unthreaded", "id", sqlite_where=sa.text("thread_id IS NULL")),  # 0020
 )
 
 sightings = sa.Table(
@@ -201,15 +197,11 @@ alerts = sa.Table(
 
 
 def give_postgresql_options() -> None:
-    """The PostgreSQL form of the partial indexes (``postgresql_where``), given when a
-    PostgreSQL store is opened: naming a ``postgresql_`` option loads SQLAlchemy's PostgreSQL
-    dialect, a tenth of a second that a SQLite store never needs."""
-    for index in alerts.indexes:
-        if index.name is not None and index.name.startswith("uq_alerts_open_"):
-            index.dialect_kwargs["postgresql_where"] = sa.text(OPEN_ALERT)
-    for index in messages.indexes:
-        if index.name == "ix_messages_unthreaded":
-            index.dialect_kwargs["postgresql_where"] = sa.text(UNTHREADED)
+    """The partial indexes' conditions for PostgreSQL, given when such a store is opened: naming
+    a ``postgresql_`` option loads that dialect, a tenth of a second SQLite never needs."""
+    for index in (*messages.indexes, *alerts.indexes):
+        if (where := index.dialect_kwargs.get("sqlite_where")) is not None:
+            index.dialect_kwargs["postgresql_where"] = where
 
 
 # Every transition, with its time and the evidence at that moment.
