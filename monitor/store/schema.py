@@ -199,7 +199,7 @@ alerts = sa.Table(
 def give_postgresql_options() -> None:
     """The partial indexes' conditions for PostgreSQL, given when such a store is opened: naming
     a ``postgresql_`` option loads that dialect, a tenth of a second SQLite never needs."""
-    for index in (*messages.indexes, *alerts.indexes):
+    for index in (index for table in metadata.tables.values() for index in table.indexes):
         if (where := index.dialect_kwargs.get("sqlite_where")) is not None:
             index.dialect_kwargs["postgresql_where"] = where
 

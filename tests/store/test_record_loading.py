@@ -85,6 +85,6 @@ def test_a_loaded_record_holds_each_stored_column_in_its_own_field(
         assert {name: getattr(record, name) for name in named_alike} == {
             name: _tuples(row[name]) for name in named_alike
         }
-    curt = next(r for r in records.values() if r.key == "plan-4@acme-logistics.example")
+    curt = records["plan-4@acme-logistics.example"]
     measured = (curt.sentiment, curt.impoliteness, curt.tone, curt.curtness)
     assert None not in measured and len(set(measured)) == len(measured)  # tells a swap apart
