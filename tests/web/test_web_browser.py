@@ -85,16 +85,36 @@ def _shoot(driver, name: str, width: int) -> Path:
     return path
 
 
+def _replaced(err: Exception) -> bool:
+    """Whether a WebDriver error says the element's document was replaced: Selenium's stale
+    element, or Chromium's "does not belong to the document" for a node of a page just left."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    return isinstance(err, StaleElementReferenceException) or (
+        "does not belong to the document" in str(err)
+    )
+
+
 def _submit(driver, element) -> None:
     """Click, then wait for the next page to replace this one."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     page = driver.find_element(By.TAG_NAME, "html")
     element.click()
+
+    def left(_) -> bool:  # staleness_of, knowing Chromium's other word for a stale node
+        try:
+            page.is_enabled()
+        except WebDriverException as err:
+            if _replaced(err):
+                return True
+            raise
+        return False
+
     wait = WebDriverWait(driver, 30)
-    wait.until(expected_conditions.staleness_of(page))
+    wait.until(left)
     wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
@@ -117,20 +137,16 @@ def _fits_the_width(driver) -> bool:
 
 
 def _text(driver) -> str:
-    """The page's text as shown. The body is looked up again if the document was replaced
-    between finding it and reading it (Chromium then says the node "does not belong to the
-    document")."""
-    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+    """The page's text as shown, the body looked up again if the document was replaced between
+    finding it and reading it."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
 
     for _ in range(2):
         try:
             return driver.find_element(By.TAG_NAME, "body").text
-        except WebDriverException as err:  # StaleElementReferenceException is one
-            replaced = isinstance(err, StaleElementReferenceException) or (
-                "does not belong to the document" in str(err)
-            )
-            if not replaced:
+        except WebDriverException as err:
+            if not _replaced(err):
                 raise
     return driver.find_element(By.TAG_NAME, "body").text
 
