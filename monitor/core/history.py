@@ -15,6 +15,7 @@ with the years of mail a client has.
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -23,7 +24,7 @@ from monitor.core.calendar import BusinessCalendar, Interval
 from monitor.core.detectors import Thresholds
 from monitor.core.gap_tracker import GapTracker
 from monitor.core.model import Direction
-from monitor.core.records import Record, dated_within
+from monitor.core.records import Record, by_date, dated_within
 
 HISTORY_DAYS = 210  # the most any measure looks back (cadence 180 + friction window 30)
 #: A history must know whether the client wrote at least this many counted messages in all
@@ -96,6 +97,25 @@ class Window:
         return self.now - timedelta(days=days)
 
 
+@dataclass(frozen=True)
+class _Runs:
+    """Messages sorted by date, as runs of those written on one day (in some zone)."""
+
+    starts: list[int]  # the index of each run's first message
+    days: list[date]  # each run's day
+    #: Every message's day, when the days do not follow the dates (a zone that turns its clocks
+    #: back across midnight): then the runs say nothing and the days are read one by one.
+    every: list[date] | None
+
+    @classmethod
+    def of(cls, records: list[Record], zone: tzinfo) -> _Runs:
+        every = [r.date.astimezone(zone).date() for r in records]
+        starts = [i for i, day in enumerate(every) if i == 0 or day != every[i - 1]]
+        days = [every[i] for i in starts]
+        ascending = all(a < b for a, b in itertools.pairwise(days))
+        return cls(starts, days, None if ascending else every)
+
+
 @dataclass
 class ClientHistory:
     """A client's records prepared once for many evaluations (the CLI, the daemon, a backtest)."""
@@ -111,8 +131,10 @@ class ClientHistory:
     counted: list[Record] = field(default_factory=list)  # counted both ways, by date
     #: The client's mail before the records held (None: they are all of it).
     before: Before | None = None
-    #: The day (in the client's zone) of each of ``inbound``, worked out when first asked for.
-    inbound_days: list[date | None] | None = field(default=None, compare=False, repr=False)
+    #: The client's contact days: each run of ``inbound`` written on one day (in the client's
+    #: zone) as the index of its first message and the day, worked out when first asked for
+    #: (see :meth:`contact_days`).
+    contact_runs: _Runs | None = field(default=None, compare=False, repr=False)
     #: Set by :meth:`follow`: the reply gaps of one instant after another, walked again only
     #: where the window's mail changed (a backtest, a trend).
     gap_tracker: GapTracker | None = field(default=None, compare=False, repr=False)
@@ -179,17 +201,19 @@ class ClientHistory:
         """The days the client wrote (in its zone) from ``since`` to ``until``, both included:
         :func:`~monitor.core.cadence.contact_days` of its counted inbound mail, each message's
         day worked out once however many instants ask."""
-        low = bisect.bisect_left(self.inbound, since, key=lambda r: r.date)
-        high = bisect.bisect_right(self.inbound, until, lo=low, key=lambda r: r.date)
-        days = self.inbound_days
-        if days is None:
-            days = self.inbound_days = [None] * len(self.inbound)
-        if None in days[low:high]:
-            zone = self.context.theirs.zone
-            for index in range(low, high):
-                if days[index] is None:
-                    days[index] = self.inbound[index].date.astimezone(zone).date()
-        return sorted(set(days[low:high]))  # type: ignore[arg-type]  # none is None by now
+        low = bisect.bisect_left(self.inbound, since, key=by_date)
+        high = bisect.bisect_right(self.inbound, until, lo=low, key=by_date)
+        if low >= high:
+            return []
+        runs = self.contact_runs
+        if runs is None:
+            runs = self.contact_runs = _Runs.of(self.inbound, self.context.theirs.zone)
+        if runs.every is not None:
+            return sorted(set(runs.every[low:high]))
+        # The runs that hold a message from ``low`` up to ``high``: one day each, in order.
+        return runs.days[
+            bisect.bisect_right(runs.starts, low) - 1 : bisect.bisect_left(runs.starts, high)
+        ]
 
     def _covered(self, now: datetime) -> None:
         """Refuse an evaluation at ``now`` that would read records this history does not hold."""
@@ -201,7 +225,7 @@ class ClientHistory:
 
     @staticmethod
     def _last(records: list[Record], now: datetime) -> Record | None:
-        index = bisect.bisect_right(records, now, key=lambda r: r.date)
+        index = bisect.bisect_right(records, now, key=by_date)
         return records[index - 1] if index else None
 
     def last_inbound(self, now: datetime) -> Record | None:
@@ -219,8 +243,8 @@ class ClientHistory:
         """Whether the client's mail (both ways, noise excluded) dated up to ``now`` holds at
         least :data:`ENOUGH_MAIL` messages."""
         self._covered(now)
-        held = bisect.bisect_right(self.inbound, now, key=lambda r: r.date) + bisect.bisect_right(
-            self.outbound, now, key=lambda r: r.date
+        held = bisect.bisect_right(self.inbound, now, key=by_date) + bisect.bisect_right(
+            self.outbound, now, key=by_date
         )
         return held + (self.before.counted if self.before else 0) >= ENOUGH_MAIL
 
@@ -230,7 +254,7 @@ class ClientHistory:
         first = [r for r in older if r is not None]
         if not first:
             first = [r for r in (self.inbound[:1] + self.outbound[:1]) if r.date <= now]
-        return min(first, key=lambda r: r.date) if first else None
+        return min(first, key=by_date) if first else None
 
     def latest(self, since: datetime, until: datetime, count: int) -> list[Record]:
         """The newest ``count`` records (noise included) dated from ``since`` to ``until``,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Sequence
+import operator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 
 from monitor.core.model import Direction
@@ -75,27 +76,28 @@ def record_of(values: Sequence[object]) -> Record:
 # records, not the whole history held.
 
 
-def _date(record: Record) -> dt.datetime:
-    return record.date
+#: A record's date: the key records are cut by (a C attribute getter: a bisection calls it
+#: a dozen times).
+by_date: Callable[[Record], dt.datetime] = operator.attrgetter("date")
 
 
 def dated_from(records: list[Record], instant: dt.datetime) -> list[Record]:
     """The records (sorted by date) dated at or after ``instant``."""
-    return records[bisect.bisect_left(records, instant, key=_date) :]
+    return records[bisect.bisect_left(records, instant, key=by_date) :]
 
 
 def dated_before(records: list[Record], instant: dt.datetime) -> list[Record]:
     """The records (sorted by date) dated before ``instant``."""
-    return records[: bisect.bisect_left(records, instant, key=_date)]
+    return records[: bisect.bisect_left(records, instant, key=by_date)]
 
 
 def dated_between(records: list[Record], since: dt.datetime, before: dt.datetime) -> list[Record]:
     """The records (sorted by date) dated at or after ``since`` and before ``before``."""
-    low = bisect.bisect_left(records, since, key=_date)
-    return records[low : bisect.bisect_left(records, before, lo=low, key=_date)]
+    low = bisect.bisect_left(records, since, key=by_date)
+    return records[low : bisect.bisect_left(records, before, lo=low, key=by_date)]
 
 
 def dated_within(records: list[Record], since: dt.datetime, until: dt.datetime) -> list[Record]:
     """The records (sorted by date) dated from ``since`` to ``until``, both included."""
-    low = bisect.bisect_left(records, since, key=_date)
-    return records[low : bisect.bisect_right(records, until, lo=low, key=_date)]
+    low = bisect.bisect_left(records, since, key=by_date)
+    return records[low : bisect.bisect_right(records, until, lo=low, key=by_date)]

@@ -4,8 +4,8 @@ bisection: the same records a date filter over all of them finds, edges included
 from __future__ import annotations
 
 import random
-from dataclasses import fields
-from datetime import datetime, timedelta
+from dataclasses import fields, replace
+from datetime import datetime, timedelta, tzinfo
 
 import pytest
 
@@ -92,6 +92,46 @@ def test_a_historys_contact_days_are_the_days_its_messages_were_written_in_the_c
     zone = client.context.theirs.zone
     for since in _instants(client.records, 3):
         for until in _instants(client.records, 4)[::4]:
+            expected = contact_days(client.inbound, zone, since=since, until=until)
+            assert client.contact_days(since, until) == expected
+
+
+class _BackAcrossMidnight(tzinfo):
+    """A zone whose clocks go back two hours at 00:30 on 16 March 2026: mail written in the
+    half hour after midnight is dated the 16th, the mail after it the 15th again."""
+
+    SWITCH = datetime(2026, 3, 15, 23, 30)  # UTC
+
+    def utcoffset(self, moment: datetime | None) -> timedelta:
+        return timedelta(hours=1)  # only ``fromutc`` is asked here
+
+    def dst(self, moment: datetime | None) -> timedelta:
+        return timedelta(0)
+
+    def fromutc(self, moment: datetime) -> datetime:
+        before = moment.replace(tzinfo=None) < self.SWITCH
+        return moment + timedelta(hours=1 if before else -1)
+
+
+def test_contact_days_follow_a_zone_whose_clocks_go_back_across_midnight() -> None:
+    """Where a day comes back after the next one began, the days of a window are still the
+    days its messages were written on, each once and in order."""
+    from monitor.core.cadence import contact_days
+
+    zone = _BackAcrossMidnight()
+    mail = [
+        inbound(f"Sun 2026-03-15 {hour}", "Dock 4 shift rota")
+        for hour in ("20:00", "23:10", "23:50")  # London = UTC in March
+    ]
+    mail.append(inbound("Mon 2026-03-16 00:10", "Dock 4 shift rota, corrected"))
+    mail.append(inbound("Mon 2026-03-16 09:00", "Rota signed off?"))
+    client = history(*mail)
+    theirs = replace(client.context.theirs, zone=zone)
+    client = replace(client, context=replace(client.context, theirs=theirs))
+    days = [r.date.astimezone(zone).date() for r in client.inbound]
+    assert days != sorted(days)  # the 16th, then the 15th again
+    for since in [r.date for r in client.inbound]:
+        for until in [r.date for r in client.inbound]:
             expected = contact_days(client.inbound, zone, since=since, until=until)
             assert client.contact_days(since, until) == expected
 
