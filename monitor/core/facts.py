@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
+from functools import cached_property
 
 from monitor.core import cadence as cadence_mod
 from monitor.core import gaps as gaps_mod
@@ -38,19 +39,44 @@ class Away:
 
 @dataclass(frozen=True)
 class GapFacts:
+    """Reply gaps both ways over the window and their statistics, each worked out when first
+    read: the findings read only our usual reply time, a report reads them all."""
+
     gaps: Gaps
-    ours_30: GapStats
-    ours_90: GapStats
-    answered: tuple[Gap, ...]  # the client's replies to us; an open wait is "waiting on them"
-    theirs_30: GapStats
-    theirs_90: GapStats
-    #: Our usual reply time over 90 days: answered messages only, so that a message still
-    #: waiting is judged against the norm and never part of it.
-    usual_90: GapStats
+    now: datetime
     #: The length of one of the team's working days (seconds), the unit working time is told in.
     working_day: float
 
-    @property
+    @cached_property
+    def ours_30(self) -> GapStats:
+        return gaps_mod.stats(gaps_mod.window(self.gaps.ours, self.now, 30))
+
+    @cached_property
+    def ours_90(self) -> GapStats:
+        return gaps_mod.stats(gaps_mod.window(self.gaps.ours, self.now, 90))
+
+    @cached_property
+    def answered(self) -> tuple[Gap, ...]:
+        """The client's replies to us; an open wait is "waiting on the client"."""
+        return tuple(g for g in self.gaps.theirs if not g.open)
+
+    @cached_property
+    def theirs_30(self) -> GapStats:
+        return gaps_mod.stats(gaps_mod.window(self.answered, self.now, 30))
+
+    @cached_property
+    def theirs_90(self) -> GapStats:
+        return gaps_mod.stats(gaps_mod.window(self.answered, self.now, 90))
+
+    @cached_property
+    def usual_90(self) -> GapStats:
+        """Our usual reply time over 90 days: answered messages only, so that a message still
+        waiting is judged against the norm and never part of it."""
+        return gaps_mod.stats(
+            g for g in gaps_mod.window(self.gaps.ours, self.now, 90) if not g.open
+        )
+
+    @cached_property
     def waiting(self) -> list[tuple[Record, float, float]]:
         """What awaits our reply: (message, business seconds, wall seconds), oldest first."""
         return [(g.start, g.business_seconds, g.wall_seconds) for g in self.gaps.awaiting]
@@ -155,18 +181,7 @@ def gap_facts(history: ClientHistory, window: Window, away: Away) -> GapFacts:
             owner_away=history.owner_away,
             client_away=list(away.intervals),
         )
-    # The client's side counts answered messages only: an open wait is "waiting on the client".
-    answered = tuple(g for g in gaps.theirs if not g.open)
-    return GapFacts(
-        gaps=gaps,
-        ours_30=gaps_mod.stats(gaps_mod.window(gaps.ours, now, 30)),
-        ours_90=gaps_mod.stats(gaps_mod.window(gaps.ours, now, 90)),
-        answered=answered,
-        theirs_30=gaps_mod.stats(gaps_mod.window(answered, now, 30)),
-        theirs_90=gaps_mod.stats(gaps_mod.window(answered, now, 90)),
-        usual_90=gaps_mod.stats(g for g in gaps_mod.window(gaps.ours, now, 90) if not g.open),
-        working_day=ctx.ours.day_seconds(),
-    )
+    return GapFacts(gaps=gaps, now=now, working_day=ctx.ours.day_seconds())
 
 
 def _days_since(moment: datetime, now: datetime, pauses: Sequence[Interval]) -> float:

@@ -59,6 +59,28 @@ class _Sorted(Generic[T]):
         return found
 
 
+class _Open:
+    """The wait still open in each conversation that has one, and the same waits in the order
+    of their starts, sorted again only after a change."""
+
+    def __init__(self) -> None:
+        self._by_thread: dict[str, Record] = {}
+        self._ordered: list[tuple[_Key, Record]] | None = None
+
+    def put(self, thread: str, record: Record) -> None:
+        self._by_thread[thread] = record
+        self._ordered = None
+
+    def drop(self, thread: str) -> None:
+        if self._by_thread.pop(thread, None) is not None:
+            self._ordered = None
+
+    def ordered(self) -> list[tuple[_Key, Record]]:
+        if self._ordered is None:
+            self._ordered = sorted((order(r), r) for r in self._by_thread.values())
+        return self._ordered
+
+
 @dataclass
 class _Thread:
     records: list[Record]  # the conversation's counted records, in date order
@@ -87,8 +109,8 @@ class GapTracker:
         self._closed_ours: _Sorted[Gap] = _Sorted()
         self._closed_theirs: _Sorted[Gap] = _Sorted()  # measured with ``_client_away``
         self._chasers: _Sorted[Chaser] = _Sorted()
-        self._open_ours: dict[str, Record] = {}
-        self._open_theirs: dict[str, Record] = {}
+        self._open_ours = _Open()
+        self._open_theirs = _Open()
         self._client_away: list[Interval] = []
 
     def at(self, since: datetime, now: datetime, client_away: Sequence[Interval]) -> Gaps:
@@ -106,28 +128,23 @@ class GapTracker:
             for index, gap in enumerate(closed):
                 assert gap.end is not None
                 closed[index] = measured(gap.start, gap.end, self._theirs, away)
+        waiting = self._opened(self._open_ours, now, self._ours, self._owner_away)
         return Gaps(
-            ours=tuple(
-                self._closed_ours.merged(
-                    self._opened(self._open_ours, now, self._ours, self._owner_away)
-                )
-            ),
+            ours=tuple(self._closed_ours.merged(waiting)),
             theirs=tuple(
                 self._closed_theirs.merged(self._opened(self._open_theirs, now, self._theirs, away))
             ),
             chasers=tuple(self._chasers.items),
+            awaiting=tuple(gap for _, gap in waiting),
         )
 
     @staticmethod
     def _opened(
-        starts: dict[str, Record],
-        now: datetime,
-        calendar: BusinessCalendar,
-        pauses: Sequence[Interval],
+        starts: _Open, now: datetime, calendar: BusinessCalendar, pauses: Sequence[Interval]
     ) -> list[tuple[_Key, Gap]]:
         """The waits still open at ``now``, by start, measured as
         :func:`~monitor.core.gaps.compute` measures them."""
-        keyed = sorted((order(r), r) for r in starts.values())
+        keyed = starts.ordered()
         waited = calendar.waited([r.date for _, r in keyed], now, pauses)
         return [
             (key, Gap(r, None, seconds, max(0.0, (now - r.date).total_seconds())))
@@ -161,9 +178,9 @@ class GapTracker:
             self._chasers.add(order(chaser.record), chaser)
         name = thread.records[0].thread
         if walked.waiting_for_us is not None:
-            self._open_ours[name] = walked.waiting_for_us
+            self._open_ours.put(name, walked.waiting_for_us)
         if walked.waiting_for_them is not None:
-            self._open_theirs[name] = walked.waiting_for_them
+            self._open_theirs.put(name, walked.waiting_for_them)
 
     def _forget(self, thread: _Thread) -> None:
         walked, thread.walked = thread.walked, None
@@ -176,8 +193,8 @@ class GapTracker:
         for chaser in walked.chasers:
             self._chasers.remove(order(chaser.record))
         name = thread.records[0].thread
-        self._open_ours.pop(name, None)
-        self._open_theirs.pop(name, None)
+        self._open_ours.drop(name)
+        self._open_theirs.drop(name)
 
 
 __all__ = ["GapTracker"]

@@ -58,11 +58,8 @@ class Gaps:
     ours: tuple[Gap, ...]  # closed and open, by start date
     theirs: tuple[Gap, ...]  # client reply gaps, closed and open
     chasers: tuple[Chaser, ...]  # by date
-
-    @property
-    def awaiting(self) -> tuple[Gap, ...]:
-        """Client messages still waiting for our reply, oldest first."""
-        return tuple(g for g in self.ours if g.open)
+    #: Client messages still waiting for our reply, oldest first: the open ones of ``ours``.
+    awaiting: tuple[Gap, ...]
 
 
 def _percentile(ordered: Sequence[float], fraction: float) -> float | None:
@@ -183,10 +180,12 @@ def compute(
             our_gaps.append(_open(walked.waiting_for_us, now, ours, owner_away))
         if walked.waiting_for_them is not None:
             their_gaps.append(_open(walked.waiting_for_them, now, theirs, client_away))
+    ordered = tuple(sorted(our_gaps, key=lambda g: order(g.start)))
     return Gaps(
-        ours=tuple(sorted(our_gaps, key=lambda g: order(g.start))),
+        ours=ordered,
         theirs=tuple(sorted(their_gaps, key=lambda g: order(g.start))),
         chasers=tuple(sorted(chasers, key=lambda c: order(c.record))),
+        awaiting=tuple(g for g in ordered if g.open),
     )
 
 
