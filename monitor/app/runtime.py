@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from monitor.config import Config
 from monitor.core.addresses import Directory
 from monitor.store import Store
-from monitor.store.messages import reattribute
+from monitor.store.meta import ATTRIBUTION, get_meta
 
 if TYPE_CHECKING:
     from monitor.core.text import TextAnalyzer
@@ -44,7 +44,13 @@ class Runtime:
     def open(cls, config: Config, *, analyzer: TextAnalyzer | None = None) -> Runtime:
         store = Store.open(config.store.connect_url())
         directory = config.directory()
-        reattribute(store.engine, directory, config.attribution_fingerprint())
+        fingerprint = config.attribution_fingerprint()
+        with store.engine.connect() as connection:
+            current = get_meta(connection, ATTRIBUTION) == fingerprint
+        if not current:  # the clients or the team changed: every message is attributed again
+            from monitor.store.messages import reattribute  # the writers: a query needs none
+
+            reattribute(store.engine, directory, fingerprint)
         return cls(config=config, store=store, directory=directory, analyzer=analyzer)
 
     def close(self) -> None:

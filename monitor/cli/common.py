@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import sys
 from collections.abc import Callable
@@ -51,11 +52,21 @@ class App:
             from monitor.app.runtime import Runtime
 
             self._runtime = Runtime.open(self.config)
+            begin_work()
         return self._runtime
 
     def close(self) -> None:
         if self._runtime is not None:
             self._runtime.close()
+
+
+def begin_work() -> None:
+    """Start-up is over (see :func:`monitor.cli.main`): what it made stays out of the cyclic
+    collector's walks (it lives as long as the process), and the collector runs again for the
+    command's own work. Every command that runs for long calls it; a second call does nothing."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 pass_app = click.make_pass_decorator(App)

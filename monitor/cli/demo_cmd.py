@@ -17,6 +17,7 @@ from rich.console import Console
 
 from monitor.cli.common import (
     App,
+    begin_work,
     console,
     emit_json,
     fail_cleanly,
@@ -175,6 +176,7 @@ def _run(as_of: datetime | None, keep: Path | None, outbox_dir: Path | None) -> 
         reference = sample["reference_time"]
         when = as_of or (reference if reference.tzinfo else reference.replace(tzinfo=UTC))
         runtime = Runtime.open(config)
+        begin_work()
         try:
             reports = [
                 ingest_paths(runtime, [account.path], account=account.name, now=when)

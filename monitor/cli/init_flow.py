@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from monitor.app.first_setup import Answers, base_config, checked, client_blocks, mailbox_kind
-from monitor.cli.common import App, console
+from monitor.cli.common import App, begin_work, console
 from monitor.config import Config, find_config_path
 from monitor.config.validation import machine_problems
 from monitor.errors import ConfigError, RelmonError
@@ -31,6 +31,7 @@ def run_init(app: App, options: dict[str, Any]) -> None:
     from monitor.app.views import suggestions
 
     runtime = Runtime.open(config)
+    begin_work()
     try:
         out.print(f"Reading {answers.mailbox} …")
         results = sync_all(runtime, now=app.now)

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from monitor.cli.common import App, pass_app
+from monitor.cli.common import App, begin_work, pass_app
 
 
 @click.command("run")
@@ -26,6 +26,7 @@ def run(app: App) -> None:
     from monitor.log import configure
 
     configure(level=app.log_level or "info", stream=sys.stdout)
+    begin_work()
     sys.exit(Service(app.config_path).run())
 
 

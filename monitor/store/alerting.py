@@ -10,8 +10,9 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from monitor.core.alerts import State
+from monitor.store.bulk import insert_ignoring_conflicts
 from monitor.store.db import reading
-from monitor.store.messages import get_meta, insert_ignoring_conflicts, set_meta
+from monitor.store.meta import get_meta, set_meta
 from monitor.store.schema import alert_events, alerts, digests, messages, meta
 
 _EVALUATED = "alerts_evaluated_at"  # meta: when alerts were last evaluated

@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from monitor.core.alerts import State
-from monitor.store.messages import insert_ignoring_conflicts
+from monitor.store.bulk import insert_ignoring_conflicts
 from monitor.store.schema import alert_events, alerts
 
 Row = sa.Row[Any]

@@ -22,7 +22,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from monitor.core.threads import ThreadInput, assign_threads, normalise_subject, subject_links
-from monitor.store.messages import THREADS_DIRTY, chunks, get_meta, set_meta
+from monitor.store.bulk import chunks
+from monitor.store.meta import THREADS_DIRTY, get_meta, set_meta
 from monitor.store.schema import message_links, messages
 
 #: The THREADS_DIRTY value that asks for a full rebuild (set by a purge).

@@ -31,8 +31,9 @@ from monitor.store.bulk import (
     stored_by_key,
 )
 from monitor.store.guard import describe_error, row_problem
+from monitor.store.meta import ATTRIBUTION, THREADS_DIRTY, get_meta, set_meta
 from monitor.store.rows import conflict, merge, message_row
-from monitor.store.schema import messages, meta, quarantine, sightings
+from monitor.store.schema import messages, quarantine, sightings
 
 __all__ = [
     "Item",
@@ -44,10 +45,6 @@ __all__ = [
 ]
 
 logger = get_logger()
-
-#: Set in the transaction that adds messages; cleared by :func:`~monitor.store.conversations.rethread`.
-THREADS_DIRTY = "threads_dirty"
-ATTRIBUTION = "attribution_fingerprint"
 
 
 def save_items(
@@ -210,30 +207,6 @@ def _store(
     if fresh:
         set_meta(connection, THREADS_DIRTY, "1")
     return result
-
-
-def get_meta(connection: sa.Connection, name: str) -> str | None:
-    value: str | None = connection.execute(
-        sa.select(meta.c.value).where(meta.c.name == name)
-    ).scalar()
-    return value
-
-
-def set_meta(connection: sa.Connection, name: str, value: str) -> None:
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects import postgresql
-
-        statement = postgresql.insert(meta).values(name=name, value=value)
-        connection.execute(
-            statement.on_conflict_do_update(index_elements=["name"], set_={"value": value})
-        )
-    else:
-        from sqlalchemy.dialects import sqlite
-
-        statement_lite = sqlite.insert(meta).values(name=name, value=value)
-        connection.execute(
-            statement_lite.on_conflict_do_update(index_elements=["name"], set_={"value": value})
-        )
 
 
 def _mailbox_list(value: Any) -> tuple[Mailbox, ...]:

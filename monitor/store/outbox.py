@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from monitor.clock import as_utc
-from monitor.store.messages import insert_ignoring_conflicts
+from monitor.store.bulk import insert_ignoring_conflicts
 from monitor.store.schema import outbox
 
 Row = sa.Row[Any]

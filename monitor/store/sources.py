@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from monitor.core.sanitise import clean_text
 from monitor.sources.sink import FolderState as FolderState  # re-exported
+from monitor.store.bulk import chunks, insert_ignoring_conflicts
 from monitor.store.leases import Lease, hold
-from monitor.store.messages import chunks, insert_ignoring_conflicts
 from monitor.store.schema import account_state, folder_state, quarantine, sightings
 
 

@@ -105,3 +105,70 @@ def test_a_client_answered_from_what_was_kept_loads_no_analysis(tmp_path: Path) 
     assert again == first and "Acme Logistics" in again
     assert "monitor.core.analysis" in computed
     assert "monitor.core.analysis" not in kept and "monitor.app.trends" not in kept
+
+
+COLLECTOR = """
+import gc, json, sys
+from monitor.cli import main
+sys.argv = ["relmon", *sys.argv[1:]]
+seen = {}
+import monitor.app.views as views
+detail = views.client_detail
+def watched(*args, **kwargs):
+    seen["working"] = gc.isenabled()
+    return detail(*args, **kwargs)
+views.client_detail = watched
+try:
+    main()
+except SystemExit:
+    pass
+print(json.dumps(seen), file=sys.stderr)
+"""
+
+
+def test_the_cyclic_collector_is_held_off_at_start_up_and_runs_for_the_commands_work(
+    tmp_path: Path,
+) -> None:
+    """Start-up makes objects that live as long as the process: the collector waits for it to
+    end, then runs for the command's own work (a client's detail here; a sync, a backtest and
+    the service the same way), so a long command never grows on uncollected cycles."""
+    url = f"sqlite:///{tmp_path / 'relmon.db'}"
+    Store.open(url).close()
+    config = tmp_path / "relmon.toml"
+    config.write_text(CONFIG + f'\n[store]\nurl = "{url}"\n', encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-c", COLLECTOR, "--config", str(config), "client", "Acme"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=True,
+    )
+    assert json.loads(result.stderr.strip().splitlines()[-1]) == {"working": True}
+
+
+def test_the_service_starts_with_the_cyclic_collector_running(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import gc
+
+    from click.testing import CliRunner
+
+    import monitor.daemon.service as service
+    from monitor.cli import cli
+
+    seen: list[bool] = []
+
+    class Recorder:
+        def __init__(self, config_path: str | None) -> None:
+            pass
+
+        def run(self) -> int:
+            seen.append(gc.isenabled())
+            return 0
+
+    monkeypatch.setattr(service, "Service", Recorder)
+    gc.disable()
+    try:
+        CliRunner().invoke(cli, ["run"], catch_exceptions=False)
+    finally:
+        gc.enable()
+    assert seen == [True]

@@ -12,7 +12,7 @@ from monitor.sources.sink import Item
 from monitor.store import Store
 from monitor.store.conversations import rethread
 from monitor.store.db import create_engine
-from monitor.store.messages import THREADS_DIRTY, get_meta, set_meta
+from monitor.store.meta import THREADS_DIRTY, get_meta, set_meta
 from monitor.store.rows import message_row
 from monitor.store.schema import message_links, messages, sightings
 from tests.factories import team_config

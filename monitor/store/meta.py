@@ -1,0 +1,43 @@
+"""The store's own settings (table ``meta``): a name and its value.
+
+Kept apart from the messages' code: opening a runtime reads one of them (whether the messages'
+attribution is current) before anything else, and a query must not load the writers for it.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from monitor.store.schema import meta
+
+#: Set in the transaction that adds messages; cleared by :func:`~monitor.store.conversations.rethread`.
+THREADS_DIRTY = "threads_dirty"
+#: The fingerprint of the configuration the messages' direction and client were worked out with.
+ATTRIBUTION = "attribution_fingerprint"
+
+
+def get_meta(connection: sa.Connection, name: str) -> str | None:
+    value: str | None = connection.execute(
+        sa.select(meta.c.value).where(meta.c.name == name)
+    ).scalar()
+    return value
+
+
+def set_meta(connection: sa.Connection, name: str, value: str) -> None:
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        statement = postgresql.insert(meta).values(name=name, value=value)
+        connection.execute(
+            statement.on_conflict_do_update(index_elements=["name"], set_={"value": value})
+        )
+    else:
+        from sqlalchemy.dialects import sqlite
+
+        statement_lite = sqlite.insert(meta).values(name=name, value=value)
+        connection.execute(
+            statement_lite.on_conflict_do_update(index_elements=["name"], set_={"value": value})
+        )
+
+
+__all__ = ["ATTRIBUTION", "THREADS_DIRTY", "get_meta", "set_meta"]
