@@ -35,7 +35,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta, timezone
 
 from monitor.core import cadence as cadence_mod
 from monitor.core import detectors
@@ -44,7 +44,7 @@ from monitor.core.calendar import BusinessCalendar, Interval, merge_pauses
 from monitor.core.detectors import Finding, Kind, Thresholds
 from monitor.core.facts import ClientFacts, gather, pauses_from
 from monitor.core.history import HISTORY_DAYS, ClientHistory
-from monitor.core.records import dated_before, dated_from, dated_within
+from monitor.core.records import Record, by_date, dated_before, dated_from
 
 #: The smallest step of time: a message leaves an ``X``-day window at ``date + X + TICK``.
 TICK = timedelta(microseconds=1)
@@ -150,25 +150,35 @@ def _inbound_offsets(
 def _departures(
     history: ClientHistory, facts: ClientFacts, findings: dict[Kind, Finding]
 ) -> Iterator[datetime]:
-    """A microsecond after each instant a message leaves a window some finding reads."""
+    """For each window some finding reads, the first instant a message leaves it: a
+    microsecond after its date plus the window's days."""
     now = facts.now
     shared, friction = _inbound_offsets(history, facts, findings)
     friction_until = _friction_until(facts, history.context.thresholds)
     if friction_until is None or friction_until <= now or _friction_calm(history, facts, findings):
         friction = []  # friction stays calm until new mail
-    reach = max([*shared, *friction])
-    for record in dated_within(history.inbound, now - timedelta(days=reach), now):
-        for days in shared:
-            if (when := record.date + timedelta(days=days) + TICK) > now:
-                yield when
-                break  # offsets ascend: the first one ahead is this message's earliest
-        for days in friction:
-            when = record.date + timedelta(days=days) + TICK
-            if now < when <= (friction_until or now):
-                yield when
-                break
+    for days in shared:
+        if (when := _first_leaving(history.inbound, now, days)) is not None:
+            yield when
+    for days in friction:
+        when = _first_leaving(history.inbound, now, days)
+        if when is not None and when <= (friction_until or now):
+            yield when
     if friction:
         yield from _history_before(facts, history.context.thresholds)
+
+
+def _first_leaving(records: list[Record], now: datetime, days: int) -> datetime | None:
+    """When the oldest of ``records`` (sorted by date, aware UTC) that a window of ``days`` days
+    holds at ``now`` leaves it; ``None`` when the window holds none of them. The later ones
+    leave after it: a message's date plus the same days."""
+    span = timedelta(days=days)
+    # In the window at ``now``: dated up to ``now`` and leaving after it (date + span + TICK
+    # > now), counted in UTC as the dates are.
+    index = bisect.bisect_right(records, now.astimezone(UTC) - span - TICK, key=by_date)
+    if index == len(records) or records[index].date > now:
+        return None
+    return records[index].date + span + TICK
 
 
 def _history_before(facts: ClientFacts, thresholds: Thresholds) -> Iterator[datetime]:

@@ -10,10 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from monitor.core import detectors
+from monitor.core import due as due_mod
 from monitor.core.analysis import findings_at
 from monitor.core.calendar import BusinessCalendar, parse_working_hours
 from monitor.core.detectors import Kind, Severity, Thresholds
 from monitor.core.due import TICK, next_change
+from monitor.core.facts import gather
 from monitor.core.history import ClientHistory
 from monitor.core.model import Direction
 from monitor.core.records import Record
@@ -193,6 +196,62 @@ def test_no_finding_changes_before_the_evaluation_is_due(
     }:
         if now <= moment < due:
             assert _state(client, moment) == expected, (now, moment, due)
+
+
+def _every_leaving(client: ClientHistory, now: datetime) -> datetime | None:
+    """The first instant after ``now`` that any message leaves any window a finding reads,
+    message by message and window by window (friction's windows only while friction can
+    move, and not after it stops reading the mail)."""
+    facts = gather(client, now)
+    found = {f.kind: f for f in detectors.detect_all(facts, client.context.thresholds)}
+    shared, friction = due_mod._inbound_offsets(client, facts, found)
+    until = due_mod._friction_until(facts, client.context.thresholds)
+    if until is None or until <= now or due_mod._friction_calm(client, facts, found):
+        friction, until = [], now
+    candidates = []
+    for r in client.inbound:
+        if r.date > now:
+            continue
+        candidates += [w for d in shared if (w := r.date + timedelta(days=d) + TICK) > now]
+        candidates += [
+            w for d in friction if now < (w := r.date + timedelta(days=d) + TICK) <= until
+        ]
+    candidates += (
+        list(due_mod._history_before(facts, client.context.thresholds)) if friction else []
+    )
+    return min(candidates, default=None)
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None)
+@given(
+    records=mail(),
+    limits=thresholds,
+    offset=st.floats(0.0, 1.0),
+    edge=st.none()
+    | st.tuples(
+        st.integers(0, 44),
+        st.sampled_from([7, 10, 14, 30, 42, 90, 132, 180, 194, 210]),
+        st.sampled_from([-1, 0, 1]),
+    ),
+)
+def test_the_first_message_to_leave_a_window_is_found_by_bisection(
+    records, limits, offset, edge
+) -> None:
+    """Each window's oldest message leaves it first: the evaluation is due when the first of
+    those leaves, as walking every message through every window finds, also at the very
+    microsecond a message leaves."""
+    client = _client(records, limits, None, frozenset(), [])
+    now = T0 + (records[-1].date - T0 + timedelta(days=240)) * offset
+    if edge is not None:
+        index, days, ticks = edge
+        now = records[index % len(records)].date + timedelta(days=days) + ticks * TICK
+    facts = gather(client, now)
+    found = {f.kind: f for f in detectors.detect_all(facts, client.context.thresholds)}
+
+    assert min(due_mod._departures(client, facts, found), default=None) == _every_leaving(
+        client, now
+    )
 
 
 def test_a_client_awaiting_our_reply_is_due_when_the_warning_fires() -> None:
