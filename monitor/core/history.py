@@ -158,11 +158,14 @@ class ClientHistory:
                 if context.is_client_address(address):
                     first_seen.setdefault(address, first)
         away: list[tuple[Interval, str]] = []
+        known = set(first_seen)  # every address met so far, the client's or not
         for record in [*(before.away if before else ()), *ordered]:
             if record.counts:
-                for address in (record.sender, *sorted(record.recipients)):
-                    if context.is_client_address(address):
-                        first_seen.setdefault(address, record.date)
+                for address in (record.sender, *record.recipients):
+                    if address not in known:
+                        known.add(address)
+                        if context.is_client_address(address):
+                            first_seen[address] = record.date
             if (
                 record.noise == "auto_reply"
                 and record.away_until is not None
