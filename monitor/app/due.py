@@ -7,7 +7,9 @@ and the time. So after a client's evaluation, the pass leaves it alone until one
   new version of relmon, an out-of-office reply of its owner (its fingerprint, as the kept
   answers take it, :mod:`monitor.app.kept`), or mail stored ahead of its date coming due;
 - **time alone can change a finding**: a reply gap or a silence crossing a threshold, a message
-  leaving a window (:func:`monitor.core.due.next_change`, which may come early, never late);
+  leaving a window (:func:`monitor.core.due.next_change`, which may come early, never late),
+  except the departures the evaluation checked and found to change nothing
+  (:func:`monitor.core.lookahead.lasting`);
 - **an alert wakes**: a snooze ends, a resolved alert's cool-down passes while its condition may
   still hold (the owner can snooze or resolve at any time, so this is read at each pass);
 - **its kept answers grow old**: ``relmon health`` shows a client not evaluated since as of its
@@ -34,7 +36,7 @@ from monitor.app.kept import REFRESH, Inputs, stale, taken
 from monitor.app.runtime import Runtime
 from monitor.config import Client
 from monitor.core.analysis import ClientReport
-from monitor.core.due import next_change
+from monitor.core.lookahead import lasting
 from monitor.store import evaluated
 
 #: The fingerprint of what a client's evaluation reads (see :class:`monitor.app.kept.Inputs`).
@@ -131,7 +133,8 @@ def record_evaluated(
         if name not in inputs.settings:
             continue
         facts = reports[name].facts if name in reports else None
-        due = min(next_change(history, now, facts=facts), now + refresh_after(name))
+        refresh = now + refresh_after(name)
+        due = min(lasting(history, now, facts=facts, horizon=refresh), refresh)
         rows.append(
             evaluated.Evaluated(
                 client=name,

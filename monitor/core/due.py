@@ -65,23 +65,33 @@ def next_change(
     differ from ``now``'s, with the same records (``facts``: the client's facts at ``now``, when
     the caller has them already)."""
     facts = facts if facts is not None else gather(history, now)
-    thresholds = history.context.thresholds
-    findings = {f.kind: f for f in detectors.detect_all(facts, thresholds)}
-    candidates = [
+    findings = detectors.detect_all(facts, history.context.thresholds)
+    due = min(bounds(history, facts, findings))
+    if not isinstance(now.tzinfo, timezone):
+        due -= DST_SKEW
+    return max(due, now + TICK)
+
+
+def bounds(
+    history: ClientHistory, facts: ClientFacts, findings: Sequence[Finding]
+) -> tuple[datetime, datetime]:
+    """What :func:`next_change` takes the earlier of, at ``facts.now`` with ``findings`` read
+    from ``facts``: the first instant a clock, an arrival or an away period's end may change a
+    finding, and the first instant a message leaves a window some finding reads (without the
+    daylight-saving margin)."""
+    now, thresholds = facts.now, history.context.thresholds
+    found = {f.kind: f for f in findings}
+    clocks = [
         now + AHEAD,
         *_arrival(history, now),
-        *_departures(history, facts, findings),
         *_away_ends(facts),
         *_unanswered(history, facts, thresholds),
         *_silence(facts, thresholds),
         *_checkin(facts, thresholds),
     ]
-    if _pressure_live(facts, findings[Kind.MICROMANAGEMENT], thresholds):
-        candidates.extend(_baseline(facts, thresholds))
-    due = min(candidates)
-    if not isinstance(now.tzinfo, timezone):
-        due -= DST_SKEW
-    return max(due, now + TICK)
+    if _pressure_live(facts, found[Kind.MICROMANAGEMENT], thresholds):
+        clocks.extend(_baseline(facts, thresholds))
+    return min(clocks), min(_departures(history, facts, found), default=now + AHEAD)
 
 
 # --------------------------------------------------------------------------- records and windows
