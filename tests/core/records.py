@@ -103,6 +103,17 @@ def reply(to: Record, when: str, **fields: Any) -> Record:
     return outbound(when, f"Re: {to.subject}", to=(to.sender,), thread=to.thread, **fields)
 
 
+def answered_weekly(start: str, count: int) -> list[Record]:
+    """``count`` weekly client messages from ``start``, each answered by us five hours later."""
+    weekly = every(7, start, count, needs_reply=False)
+    first = reply(weekly[0], start)
+    answers = [
+        replace(first, key=f"<a{i}@northwind-advisory.example>", date=m.date + timedelta(hours=5))
+        for i, m in enumerate(weekly)
+    ]
+    return [*weekly, *answers]
+
+
 def client_reply(to: Record, when: str, **fields: Any) -> Record:
     """The client's answer to one of our messages, in its thread."""
     return inbound(when, f"Re: {to.subject}", thread=to.thread, **fields)

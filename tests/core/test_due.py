@@ -26,6 +26,7 @@ from tests.core.records import (
     DANA,
     LONDON,
     RAJ,
+    answered_weekly,
     at,
     context,
     every,
@@ -33,7 +34,6 @@ from tests.core.records import (
     inbound,
     out_of_office,
     outbound,
-    reply,
 )
 
 T0 = at("Mon 2026-01-05 09:00")
@@ -289,13 +289,9 @@ def test_the_reply_clock_is_due_after_the_owners_absence() -> None:
 def test_a_quiet_weekly_client_is_not_due_for_days() -> None:
     """A client writing weekly, answered each time, then quiet: nothing changes until its
     silence reaches three times its week, so the evaluation is days ahead, not minutes."""
-    weekly = every(7, "Mon 2026-03-02 10:00", 12, needs_reply=False)
-    first = reply(weekly[0], "Mon 2026-03-02 15:00")
-    answers = [
-        replace(first, key=f"<a{i}@northwind-advisory.example>", date=m.date + timedelta(hours=5))
-        for i, m in enumerate(weekly)
-    ]
-    client = history(*weekly, *answers)
+    mail = answered_weekly("Mon 2026-03-02 10:00", 12)
+    weekly = mail[:12]
+    client = history(*mail)
     now = weekly[-1].date + timedelta(days=2, hours=3)
 
     due = next_change(client, now)

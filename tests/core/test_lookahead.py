@@ -3,7 +3,6 @@ nothing an owner is told changes before the instant given."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -14,7 +13,7 @@ from monitor.core import detectors
 from monitor.core.due import TICK, bounds, next_change
 from monitor.core.facts import gather
 from monitor.core.lookahead import lasting
-from tests.core.records import every, history, reply
+from tests.core.records import answered_weekly, every, history
 from tests.core.test_due import T0, _client, _state, mail, thresholds
 
 
@@ -58,14 +57,9 @@ def test_a_message_leaving_the_cadence_window_does_not_wake_a_steady_client() ->
     """GIVEN Acme has sent its figures every Monday for a year, each answered, WHEN a Monday's
     evaluation looks ten days ahead, THEN the figures that leave the cadence's 180 days on
     Saturday change nothing, and the client is not woken for them."""
-    weekly = every(7, "Mon 2025-06-02 10:00", 53, needs_reply=False)
-    first = reply(weekly[0], "Mon 2025-06-02 15:00")
-    answers = [
-        replace(first, key=f"<a{i}@northwind-advisory.example>", date=m.date + timedelta(hours=5))
-        for i, m in enumerate(weekly)
-    ]
-    client = history(*weekly, *answers)
-    now = weekly[-1].date + timedelta(hours=6)
+    mail = answered_weekly("Mon 2025-06-02 10:00", 53)
+    client = history(*mail)
+    now = mail[52].date + timedelta(hours=6)
     horizon = now + timedelta(days=10)
 
     departs = next_change(client, now)
