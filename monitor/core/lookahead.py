@@ -53,10 +53,9 @@ def lasting(
     findings = detectors.detect_all(facts, thresholds)
     expected = _state(findings)
     clock, leaving = bounds(history, facts, findings)
-    if leaving < min(clock, horizon) and checks > 0:
-        history.follow()  # instant after instant: gaps walked again only where mail changed
     while leaving < min(clock, horizon) and checks > 0:
         checks -= 1
+        history.follow()  # instant after instant: gaps walked again only where mail changed
         facts = gather(history, leaving)
         findings = detectors.detect_all(facts, thresholds)
         if _state(findings) != expected:
