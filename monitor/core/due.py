@@ -228,10 +228,10 @@ def _unanswered(
 ) -> Iterator[datetime]:
     """Every waiting message gains the same working time from ``now`` on, so the oldest one's
     next threshold is reached after the working time still missing, walked on the calendar."""
-    waiting = facts.gaps.waiting
-    if not waiting:
+    longest = facts.gaps.longest_wait
+    if longest is None:
         return
-    oldest = max(business for _, business, _ in waiting)
+    oldest = longest[1]
     target = _next_threshold(
         oldest / 3600,
         (thresholds.unanswered_warning_hours, thresholds.unanswered_critical_hours),

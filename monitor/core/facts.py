@@ -7,8 +7,10 @@
    and whether the owner is (pausing our reply clock);
 2. :func:`gap_facts`: reply gaps both ways, what awaits our reply, chasers;
 3. :func:`clocks`: the client's cadence, how long it has been silent, how long since we wrote;
-4. :func:`~monitor.core.tone.sentiment`, :func:`~monitor.core.tone.friction` and
-   :func:`~monitor.core.tone.pressure`: tone, friction and pressure over their windows.
+4. :func:`~monitor.core.tone.friction` and :func:`~monitor.core.tone.pressure`: friction and
+   pressure over their windows.
+
+The tone (:func:`~monitor.core.tone.sentiment`) is worked out when first read.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ class GapFacts:
     @cached_property
     def answered(self) -> tuple[Gap, ...]:
         """The client's replies to us; an open wait is "waiting on the client"."""
-        return tuple(g for g in self.gaps.theirs if not g.open)
+        return self.gaps.theirs_closed
 
     @cached_property
     def theirs_30(self) -> GapStats:
@@ -72,14 +74,24 @@ class GapFacts:
     def usual_90(self) -> GapStats:
         """Our usual reply time over 90 days: answered messages only, so that a message still
         waiting is judged against the norm and never part of it."""
-        return gaps_mod.stats(
-            g for g in gaps_mod.window(self.gaps.ours, self.now, 90) if not g.open
-        )
+        return gaps_mod.stats(gaps_mod.window(self.gaps.ours_closed, self.now, 90))
 
     @cached_property
     def waiting(self) -> list[tuple[Record, float, float]]:
         """What awaits our reply: (message, business seconds, wall seconds), oldest first."""
         return [(g.start, g.business_seconds, g.wall_seconds) for g in self.gaps.awaiting]
+
+    @cached_property
+    def longest_wait(self) -> tuple[Record, float, float] | None:
+        """The message that has waited longest for our reply, as in :attr:`waiting`: the
+        oldest, the others measured only when read."""
+        gap = self.gaps.ours_open.longest()
+        return (gap.start, gap.business_seconds, gap.wall_seconds) if gap is not None else None
+
+    @property
+    def waiting_messages(self) -> tuple[Record, ...]:
+        """The messages waiting for our reply, oldest first."""
+        return self.gaps.ours_open.starts
 
 
 @dataclass(frozen=True)
@@ -101,13 +113,18 @@ class ClientFacts:
     away: Away
     gaps: GapFacts
     clocks: Clocks
-    sentiment: SentimentSummary
     friction: FrictionFacts
     pressure: PressureFacts
 
     @property
     def has_history(self) -> bool:
         return self.first is not None
+
+    @cached_property
+    def sentiment(self) -> SentimentSummary:
+        """The tone over 30 and 90 days, worked out when first read: health and the report
+        read it, no detector does (friction weighs tone over its own window)."""
+        return tone.sentiment(self.window)
 
 
 def _away_seconds(start: datetime, end: datetime, intervals: Iterable[Interval]) -> float:
@@ -244,7 +261,6 @@ def gather(history: ClientHistory, now: datetime) -> ClientFacts:
             last_inbound=last_inbound,
             last_outbound=last_outbound,
         ),
-        sentiment=tone.sentiment(window),
         friction=tone.friction(window, history),
         pressure=tone.pressure(window, history.context, gaps.gaps.chasers),
     )

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Generic, TypeVar
 
 from monitor.core.calendar import BusinessCalendar, Interval
-from monitor.core.gaps import Chaser, Gap, Gaps, Walk, measured, order, walk
+from monitor.core.gaps import Chaser, Gap, Gaps, OpenWaits, Walk, measured, order, walk
 from monitor.core.records import Record
 
 _Key = tuple[datetime, str]
@@ -45,18 +45,6 @@ class _Sorted(Generic[T]):
         index = bisect.bisect_left(self.keys, key)
         del self.keys[index]
         del self.items[index]
-
-    def merged(self, extra: Sequence[tuple[_Key, T]]) -> list[T]:
-        """The items with ``extra`` (sorted by key) put in their places."""
-        found: list[T] = []
-        low = 0
-        for key, item in extra:
-            index = bisect.bisect_left(self.keys, key, lo=low)
-            found += self.items[low:index]
-            found.append(item)
-            low = index
-        found += self.items[low:]
-        return found
 
 
 class _Open:
@@ -128,28 +116,20 @@ class GapTracker:
             for index, gap in enumerate(closed):
                 assert gap.end is not None
                 closed[index] = measured(gap.start, gap.end, self._theirs, away)
-        waiting = self._opened(self._open_ours, now, self._ours, self._owner_away)
         return Gaps(
-            ours=tuple(self._closed_ours.merged(waiting)),
-            theirs=tuple(
-                self._closed_theirs.merged(self._opened(self._open_theirs, now, self._theirs, away))
+            ours_closed=tuple(self._closed_ours.items),
+            ours_open=OpenWaits(
+                tuple(r for _, r in self._open_ours.ordered()),
+                now,
+                self._ours,
+                tuple(self._owner_away),
+            ),
+            theirs_closed=tuple(self._closed_theirs.items),
+            theirs_open=OpenWaits(
+                tuple(r for _, r in self._open_theirs.ordered()), now, self._theirs, tuple(away)
             ),
             chasers=tuple(self._chasers.items),
-            awaiting=tuple(gap for _, gap in waiting),
         )
-
-    @staticmethod
-    def _opened(
-        starts: _Open, now: datetime, calendar: BusinessCalendar, pauses: Sequence[Interval]
-    ) -> list[tuple[_Key, Gap]]:
-        """The waits still open at ``now``, by start, measured as
-        :func:`~monitor.core.gaps.compute` measures them."""
-        keyed = starts.ordered()
-        waited = calendar.waited([r.date for _, r in keyed], now, pauses)
-        return [
-            (key, Gap(r, None, seconds, max(0.0, (now - r.date).total_seconds())))
-            for (key, r), seconds in zip(keyed, waited, strict=True)
-        ]
 
     def _moved(self, span: tuple[int, int]) -> set[str]:
         """The conversations with a record that the window gained or dropped."""

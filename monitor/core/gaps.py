@@ -17,9 +17,11 @@ Per conversation, in date order, counting client mail only (noise never counts):
 from __future__ import annotations
 
 import bisect
+import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from monitor.core.calendar import BusinessCalendar, Interval
 from monitor.core.model import Direction
@@ -53,13 +55,79 @@ class GapStats:
     p90_wall: float | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
+class OpenWaits:
+    """Waits still open at ``now``, each from its message (oldest first), measured when asked."""
+
+    starts: tuple[Record, ...]
+    now: datetime
+    calendar: BusinessCalendar
+    pauses: tuple[Interval, ...]
+
+    def measured(self) -> tuple[Gap, ...]:
+        return self._measure(self.starts)
+
+    def longest(self) -> Gap | None:
+        """The oldest wait: with the same pauses for all, none has waited longer."""
+        return self._measure(self.starts[:1])[0] if self.starts else None
+
+    def _measure(self, starts: Sequence[Record]) -> tuple[Gap, ...]:
+        now = self.now
+        waited = self.calendar.waited([r.date for r in starts], now, self.pauses)
+        return tuple(
+            Gap(r, None, seconds, max(0.0, (now - r.date).total_seconds()))
+            for r, seconds in zip(starts, waited, strict=True)
+        )
+
+
+@dataclass(frozen=True, eq=False)
 class Gaps:
-    ours: tuple[Gap, ...]  # closed and open, by start date
-    theirs: tuple[Gap, ...]  # client reply gaps, closed and open
+    """Reply gaps both ways, closed and open, and the chasers. The waits still open are
+    measured when first read: a detector reads only the longest one (a report, all)."""
+
+    ours_closed: tuple[Gap, ...]  # our replies, by start
+    ours_open: OpenWaits  # client messages still waiting for our reply
+    theirs_closed: tuple[Gap, ...]  # the client's replies to us, by start
+    theirs_open: OpenWaits  # our messages still waiting for the client's reply
     chasers: tuple[Chaser, ...]  # by date
-    #: Client messages still waiting for our reply, oldest first: the open ones of ``ours``.
-    awaiting: tuple[Gap, ...]
+
+    @cached_property
+    def awaiting(self) -> tuple[Gap, ...]:
+        """Client messages still waiting for our reply, oldest first: the open ones of
+        ``ours``."""
+        return self.ours_open.measured()
+
+    @cached_property
+    def ours(self) -> tuple[Gap, ...]:
+        """Our reply gaps, closed and open, by start date."""
+        return _by_start(self.ours_closed, self.awaiting)
+
+    @cached_property
+    def theirs(self) -> tuple[Gap, ...]:
+        """The client's reply gaps, closed and open, by start date."""
+        return _by_start(self.theirs_closed, self.theirs_open.measured())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Gaps):
+            return NotImplemented
+        return (self.ours, self.theirs, self.chasers, self.awaiting) == (
+            other.ours,
+            other.theirs,
+            other.chasers,
+            other.awaiting,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _start_order(gap: Gap) -> tuple[datetime, str]:
+    return order(gap.start)
+
+
+def _by_start(closed: Sequence[Gap], waiting: Sequence[Gap]) -> tuple[Gap, ...]:
+    if not waiting:
+        return tuple(closed)
+    return tuple(heapq.merge(closed, waiting, key=_start_order))
 
 
 def _percentile(ordered: Sequence[float], fraction: float) -> float | None:
@@ -168,7 +236,9 @@ def compute(
         if record.date <= now and record.counts:
             threads.setdefault(record.thread, []).append(record)
     our_gaps: list[Gap] = []
+    waiting_on_us: list[Record] = []
     their_gaps: list[Gap] = []
+    waiting_on_them: list[Record] = []
     chasers: list[Chaser] = []
     for messages in threads.values():
         messages.sort(key=order)
@@ -177,15 +247,17 @@ def compute(
         their_gaps += (measured(start, end, theirs, client_away) for start, end in walked.theirs)
         chasers += walked.chasers
         if walked.waiting_for_us is not None:
-            our_gaps.append(_open(walked.waiting_for_us, now, ours, owner_away))
+            waiting_on_us.append(walked.waiting_for_us)
         if walked.waiting_for_them is not None:
-            their_gaps.append(_open(walked.waiting_for_them, now, theirs, client_away))
-    ordered = tuple(sorted(our_gaps, key=lambda g: order(g.start)))
+            waiting_on_them.append(walked.waiting_for_them)
     return Gaps(
-        ours=ordered,
-        theirs=tuple(sorted(their_gaps, key=lambda g: order(g.start))),
+        ours_closed=tuple(sorted(our_gaps, key=_start_order)),
+        ours_open=OpenWaits(tuple(sorted(waiting_on_us, key=order)), now, ours, tuple(owner_away)),
+        theirs_closed=tuple(sorted(their_gaps, key=_start_order)),
+        theirs_open=OpenWaits(
+            tuple(sorted(waiting_on_them, key=order)), now, theirs, tuple(client_away)
+        ),
         chasers=tuple(sorted(chasers, key=lambda c: order(c.record))),
-        awaiting=tuple(g for g in ordered if g.open),
     )
 
 
@@ -197,15 +269,4 @@ def measured(
         end=end,
         business_seconds=calendar.seconds(start.date, end.date, pauses),
         wall_seconds=max(0.0, (end.date - start.date).total_seconds()),
-    )
-
-
-def _open(
-    start: Record, now: datetime, calendar: BusinessCalendar, pauses: Sequence[Interval]
-) -> Gap:
-    return Gap(
-        start=start,
-        end=None,
-        business_seconds=calendar.seconds(start.date, now, pauses, remember=False),
-        wall_seconds=max(0.0, (now - start.date).total_seconds()),
     )

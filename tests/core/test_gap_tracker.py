@@ -141,3 +141,18 @@ def test_a_report_of_a_followed_history_is_that_of_a_fresh_one() -> None:
     followed, fresh = history(*mail).follow(), history(*mail)
     for day in _day_ends("2026-01-05 09:00", 30):
         assert analyse(followed, day) == analyse(fresh, day)
+
+
+def test_the_oldest_message_waiting_has_waited_longest() -> None:
+    """The unanswered alert measures only the oldest wait: with the owner's absences pausing
+    every wait alike, no later message has waited longer, in working time or on the clock."""
+    owner_away = [(at("2026-02-09 09:00"), at("2026-02-16 09:00"))]
+    checked = 0
+    for seed in range(3):
+        followed = history(*_year_of_mail(seed), owner_away=owner_away).follow()
+        for day in _day_ends("2025-09-01 09:00", 460)[::3]:
+            gaps = gather(followed, day).gaps
+            if len(gaps.waiting) > 1:
+                checked += 1
+                assert gaps.longest_wait == max(gaps.waiting, key=lambda w: (w[1], w[2])), day
+    assert checked > 50

@@ -55,7 +55,8 @@ def _usual_text(client: str, usual: Usual | None, day_seconds: float) -> str:
 def judge(
     client: str,
     *,
-    waiting: Sequence[tuple[Record, float, float]],  # (message, business seconds, wall seconds)
+    longest: tuple[Record, float, float] | None,  # (message, business seconds, wall seconds)
+    waiting: Sequence[Record],  # every message waiting for our reply, oldest first
     usual: Usual | None,
     owner_away_until: date | None,
     thresholds: UnansweredThresholds,
@@ -65,9 +66,9 @@ def judge(
 ) -> Finding:
     """A client message has waited beyond the reply SLA (in business hours), told in working
     days of the team's own day beside the calendar time, against our usual reply time."""
-    if not waiting:
+    if longest is None:
         return Finding(Kind.UNANSWERED, None, f"Nothing from {client} is waiting for our reply.")
-    oldest, business, wall = max(waiting, key=lambda w: w[1])
+    oldest, business, wall = longest
     severity = severity_between(
         business / 3600, thresholds.unanswered_warning_hours, thresholds.unanswered_critical_hours
     )
@@ -101,7 +102,7 @@ def judge(
             "sla_warning_hours": thresholds.unanswered_warning_hours,
             "sla_critical_hours": thresholds.unanswered_critical_hours,
         },
-        evidence=tuple(w[0] for w in sorted(waiting, key=lambda w: w[0].date)),
+        evidence=tuple(waiting),
     )
 
 
@@ -109,7 +110,8 @@ def detect(facts: ClientFacts, thresholds: UnansweredThresholds) -> Finding:
     usual = facts.gaps.usual_90
     return judge(
         facts.client,
-        waiting=facts.gaps.waiting,
+        longest=facts.gaps.longest_wait,
+        waiting=facts.gaps.waiting_messages,
         usual=Usual(median_seconds=usual.median_business, count=usual.count),
         owner_away_until=facts.away.owner_until,
         thresholds=thresholds,
