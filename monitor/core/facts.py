@@ -71,10 +71,12 @@ class GapFacts:
         return gaps_mod.stats(gaps_mod.window(self.answered, self.now, 90))
 
     @cached_property
-    def usual_90(self) -> GapStats:
-        """Our usual reply time over 90 days: answered messages only, so that a message still
-        waiting is judged against the norm and never part of it."""
-        return gaps_mod.stats(gaps_mod.window(self.gaps.ours_closed, self.now, 90))
+    def usual_90(self) -> tuple[float | None, int]:
+        """Our usual reply time over 90 days, (median business seconds, replies): answered
+        messages only, so that a message still waiting is judged against the norm and never
+        part of it."""
+        answered = gaps_mod.window(self.gaps.ours_closed, self.now, 90)
+        return gaps_mod.median_business(answered), len(answered)
 
     @cached_property
     def waiting(self) -> list[tuple[Record, float, float]]:

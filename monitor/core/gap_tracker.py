@@ -48,12 +48,12 @@ class _Sorted(Generic[T]):
 
 
 class _Open:
-    """The wait still open in each conversation that has one, and the same waits in the order
-    of their starts, sorted again only after a change."""
+    """The wait still open in each conversation that has one, and the messages that started
+    them in date order, sorted again only after a change."""
 
     def __init__(self) -> None:
         self._by_thread: dict[str, Record] = {}
-        self._ordered: list[tuple[_Key, Record]] | None = None
+        self._ordered: tuple[Record, ...] | None = None
 
     def put(self, thread: str, record: Record) -> None:
         self._by_thread[thread] = record
@@ -63,9 +63,9 @@ class _Open:
         if self._by_thread.pop(thread, None) is not None:
             self._ordered = None
 
-    def ordered(self) -> list[tuple[_Key, Record]]:
+    def ordered(self) -> tuple[Record, ...]:
         if self._ordered is None:
-            self._ordered = sorted((order(r), r) for r in self._by_thread.values())
+            self._ordered = tuple(sorted(self._by_thread.values(), key=order))
         return self._ordered
 
 
@@ -119,15 +119,13 @@ class GapTracker:
         return Gaps(
             ours_closed=tuple(self._closed_ours.items),
             ours_open=OpenWaits(
-                tuple(r for _, r in self._open_ours.ordered()),
+                self._open_ours.ordered(),
                 now,
                 self._ours,
                 tuple(self._owner_away),
             ),
             theirs_closed=tuple(self._closed_theirs.items),
-            theirs_open=OpenWaits(
-                tuple(r for _, r in self._open_theirs.ordered()), now, self._theirs, tuple(away)
-            ),
+            theirs_open=OpenWaits(self._open_theirs.ordered(), now, self._theirs, tuple(away)),
             chasers=tuple(self._chasers.items),
         )
 

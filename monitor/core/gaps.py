@@ -163,6 +163,11 @@ def stats(gaps: Iterable[Gap]) -> GapStats:
     )
 
 
+def median_business(gaps: Iterable[Gap]) -> float | None:
+    """The median working time of ``gaps`` (seconds), as :func:`stats` gives it."""
+    return _median(sorted(g.business_seconds for g in gaps))
+
+
 def _started(gap: Gap) -> datetime:
     return gap.start.date
 

@@ -97,6 +97,10 @@ class Window:
         return self.now - timedelta(days=days)
 
 
+def _arrived(arrival: tuple[Record, str]) -> datetime:
+    return arrival[0].date
+
+
 @dataclass(frozen=True)
 class _Runs:
     """Messages sorted by date, as runs of those written on one day (in some zone)."""
@@ -138,6 +142,9 @@ class ClientHistory:
     #: Set by :meth:`follow`: the reply gaps of one instant after another, walked again only
     #: where the window's mail changed (a backtest, a trend).
     gap_tracker: GapTracker | None = field(default=None, compare=False, repr=False)
+    #: Every (client message, client-side address first seen in it), in date order, worked
+    #: out when first asked for (see :meth:`newcomers`).
+    arrivals: list[tuple[Record, str]] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def build(
@@ -217,6 +224,24 @@ class ClientHistory:
         return runs.days[
             bisect.bisect_right(runs.starts, low) - 1 : bisect.bisect_left(runs.starts, high)
         ]
+
+    def newcomers(self, since: datetime, until: datetime) -> list[tuple[Record, str]]:
+        """The client's counted messages dated from ``since`` to ``until`` with each client-side
+        address first seen in them (in date order, the addresses of one message sorted)."""
+        arrivals = self.arrivals
+        if arrivals is None:
+            arrivals = self.arrivals = []
+            for record in self.inbound:
+                for address in sorted(record.recipients | {record.sender}):
+                    first_seen = self.first_seen.get(address)
+                    if (
+                        first_seen is not None
+                        and first_seen >= record.date
+                        and self.context.is_client_address(address)
+                    ):
+                        arrivals.append((record, address))
+        low = bisect.bisect_left(arrivals, since, key=_arrived)
+        return arrivals[low : bisect.bisect_right(arrivals, until, lo=low, key=_arrived)]
 
     def _covered(self, now: datetime) -> None:
         """Refuse an evaluation at ``now`` that would read records this history does not hold."""

@@ -16,7 +16,7 @@ import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from monitor.core import friction_norm
 from monitor.core.friction_norm import NormFacts
@@ -136,22 +136,17 @@ def _with_cues(
     return tuple((r, cues) for r, cues in found if cues)
 
 
-def _senior_copied(recent: Sequence[Record], history: ClientHistory) -> list[tuple[Record, str]]:
-    """Client-side addresses first seen in ``recent`` that look senior (by title or local part)."""
-    senior: list[tuple[Record, str]] = []
-    for record in recent:
-        for address in sorted(record.recipients | {record.sender}):
-            first_seen = history.first_seen.get(address)
-            if (
-                first_seen is None
-                or first_seen < record.date
-                or not history.context.is_client_address(address)
-            ):
-                continue
-            mentions_senior = any(c.startswith("senior:") for c in record.friction)
-            if mentions_senior or _SENIOR_LOCAL.search(address.split("@")[0]):
-                senior.append((record, address))
-    return senior
+def _senior_copied(
+    history: ClientHistory, since: datetime, until: datetime
+) -> list[tuple[Record, str]]:
+    """Client-side addresses first seen in the client's messages from ``since`` to ``until``
+    that look senior (by title or local part)."""
+    return [
+        (record, address)
+        for record, address in history.newcomers(since, until)
+        if any(c.startswith("senior:") for c in record.friction)
+        or _SENIOR_LOCAL.search(address.split("@")[0])
+    ]
 
 
 def friction(window: Window, history: ClientHistory) -> FrictionFacts:
@@ -167,7 +162,7 @@ def friction(window: Window, history: ClientHistory) -> FrictionFacts:
     cued = [r for r in recent if not friction_norm.reads_polite(r, norm.usual_top)]
     # A contact is only "new" against history from before the window.
     history_before = bool(window.counted) and window.counted[0].date < window_start
-    senior = _senior_copied(recent, history) if history_before else []
+    senior = _senior_copied(history, window_start, window.now) if history_before else []
     return FrictionFacts(
         window_days=window_days,
         messages=len(recent),

@@ -107,12 +107,12 @@ def judge(
 
 
 def detect(facts: ClientFacts, thresholds: UnansweredThresholds) -> Finding:
-    usual = facts.gaps.usual_90
+    median, count = facts.gaps.usual_90
     return judge(
         facts.client,
         longest=facts.gaps.longest_wait,
         waiting=facts.gaps.waiting_messages,
-        usual=Usual(median_seconds=usual.median_business, count=usual.count),
+        usual=Usual(median_seconds=median, count=count),
         owner_away_until=facts.away.owner_until,
         thresholds=thresholds,
         now=facts.now,
