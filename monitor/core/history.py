@@ -19,6 +19,7 @@ import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
+from functools import cached_property
 
 from monitor.core.calendar import BusinessCalendar, Interval
 from monitor.core.detectors import Thresholds
@@ -83,18 +84,52 @@ class Before:
     newest: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Window:
-    """The records one evaluation at ``now`` looks at: the last :data:`HISTORY_DAYS`."""
+    """The records one evaluation at ``now`` looks at: the last :data:`HISTORY_DAYS`. The
+    client's messages are taken at once (every measure reads them); the rest when first read."""
 
     now: datetime
-    records: list[Record]  # counted and noise, by date
-    counted: list[Record]  # client mail that is not noise, by date
     inbound: list[Record]  # counted, by date
-    outbound: list[Record]  # counted, by date
+    history: ClientHistory
 
     def since(self, days: int) -> datetime:
         return self.now - timedelta(days=days)
+
+    @cached_property
+    def records(self) -> list[Record]:
+        """Counted and noise, by date."""
+        return self.history.window(self.since(HISTORY_DAYS), self.now)
+
+    @cached_property
+    def counted(self) -> list[Record]:
+        """Client mail that is not noise, by date."""
+        return dated_within(self.history.counted, self.since(HISTORY_DAYS), self.now)
+
+    @cached_property
+    def outbound(self) -> list[Record]:
+        """Counted, by date."""
+        return dated_within(self.history.outbound, self.since(HISTORY_DAYS), self.now)
+
+    def first_counted(self) -> Record | None:
+        """The window's first counted message, either way."""
+        counted = self.history.counted
+        index = bisect.bisect_left(counted, self.since(HISTORY_DAYS), key=by_date)
+        first = counted[index] if index < len(counted) else None
+        return first if first is not None and first.date <= self.now else None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Window):
+            return NotImplemented
+        return (self.now, self.records, self.counted, self.inbound, self.outbound) == (
+            other.now,
+            other.records,
+            other.counted,
+            other.inbound,
+            other.outbound,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def _arrived(arrival: tuple[Record, str]) -> datetime:
@@ -309,10 +344,4 @@ class ClientHistory:
         """The records an evaluation at ``now`` looks at."""
         self._covered(now)
         since = now - timedelta(days=HISTORY_DAYS)
-        return Window(
-            now=now,
-            records=self.window(since, now),
-            counted=dated_within(self.counted, since, now),
-            inbound=dated_within(self.inbound, since, now),
-            outbound=dated_within(self.outbound, since, now),
-        )
+        return Window(now=now, inbound=dated_within(self.inbound, since, now), history=self)

@@ -161,7 +161,8 @@ def friction(window: Window, history: ClientHistory) -> FrictionFacts:
     # raised ("why did you …?" is how it asks).
     cued = [r for r in recent if not friction_norm.reads_polite(r, norm.usual_top)]
     # A contact is only "new" against history from before the window.
-    history_before = bool(window.counted) and window.counted[0].date < window_start
+    first = window.first_counted()
+    history_before = first is not None and first.date < window_start
     senior = _senior_copied(history, window_start, window.now) if history_before else []
     return FrictionFacts(
         window_days=window_days,
