@@ -12,6 +12,7 @@ Three fact builders over the inbound mail of one :class:`~monitor.core.history.W
 
 from __future__ import annotations
 
+import bisect
 import re
 import statistics
 from collections.abc import Sequence
@@ -22,7 +23,7 @@ from monitor.core import friction_norm
 from monitor.core.friction_norm import NormFacts
 from monitor.core.gaps import Chaser
 from monitor.core.history import ClientContext, ClientHistory, Window
-from monitor.core.records import Record, dated_before, dated_between, dated_from
+from monitor.core.records import Record, by_date, dated_before, dated_between, dated_from
 from monitor.core.sentiment import NEGATIVE_MESSAGE
 
 _SENIOR_LOCAL = re.compile(
@@ -219,6 +220,10 @@ class PressureFacts:
         return len(self.chasers) + len(self.status_requests) + 0.5 * len(self.after_hours)
 
 
+def _chased(chaser: Chaser) -> datetime:
+    return chaser.record.date
+
+
 def pressure(window: Window, context: ClientContext, chasers: Sequence[Chaser]) -> PressureFacts:
     """Inbound volume over the micromanagement window against the client's own baseline (the
     same window's worth of its mail over up to 180 days before, once three windows are known),
@@ -226,19 +231,23 @@ def pressure(window: Window, context: ClientContext, chasers: Sequence[Chaser]) 
     window_days = context.thresholds.micromanagement_window_days
     pressure_start = window.now - timedelta(days=window_days)
     inbound = window.inbound
-    in_window = tuple(dated_from(inbound, pressure_start))
-    earlier = dated_before(inbound, pressure_start)
+    start = bisect.bisect_left(inbound, pressure_start, key=by_date)  # the window's first
+    in_window = tuple(inbound[start:])
     baseline = None
-    if earlier:
-        span = min(180.0, (pressure_start - earlier[0].date).total_seconds() / 86400)
+    if start:  # mail before the window: its first message and how many since
+        span = min(180.0, (pressure_start - inbound[0].date).total_seconds() / 86400)
         if span >= 3 * window_days:
-            previous = dated_from(earlier, pressure_start - timedelta(days=span))
-            baseline = len(previous) / span * window_days
+            first = bisect.bisect_left(
+                inbound, pressure_start - timedelta(days=span), hi=start, key=by_date
+            )
+            baseline = (start - first) / span * window_days
     return PressureFacts(
         window_days=window_days,
         inbound=in_window,
         baseline=round(baseline, 1) if baseline is not None else None,
-        chasers=tuple(c.record for c in chasers if c.record.date >= pressure_start),
+        chasers=tuple(
+            c.record for c in chasers[bisect.bisect_left(chasers, pressure_start, key=_chased) :]
+        ),
         status_requests=tuple((r, r.pressure) for r in in_window if r.pressure),
         after_hours=tuple(r for r in in_window if not context.theirs.is_working(r.date)),
     )
