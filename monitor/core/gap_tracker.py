@@ -23,7 +23,7 @@ from typing import Generic, TypeVar
 
 from monitor.core.calendar import BusinessCalendar, Interval
 from monitor.core.gaps import Chaser, Gap, Gaps, OpenWaits, Walk, measured, order, walk
-from monitor.core.records import Record
+from monitor.core.records import Record, by_date
 
 _Key = tuple[datetime, str]
 T = TypeVar("T")
@@ -49,23 +49,29 @@ class _Sorted(Generic[T]):
 
 class _Open:
     """The wait still open in each conversation that has one, and the messages that started
-    them in date order, sorted again only after a change."""
+    them kept in date order (a busy client's waits change every day; sorting them all again
+    at each change cost more than the rest of its gaps)."""
 
     def __init__(self) -> None:
         self._by_thread: dict[str, Record] = {}
+        self._starts: _Sorted[Record] = _Sorted()
         self._ordered: tuple[Record, ...] | None = None
 
     def put(self, thread: str, record: Record) -> None:
+        self.drop(thread)
         self._by_thread[thread] = record
+        self._starts.add(order(record), record)
         self._ordered = None
 
     def drop(self, thread: str) -> None:
-        if self._by_thread.pop(thread, None) is not None:
+        record = self._by_thread.pop(thread, None)
+        if record is not None:
+            self._starts.remove(order(record))
             self._ordered = None
 
     def ordered(self) -> tuple[Record, ...]:
         if self._ordered is None:
-            self._ordered = tuple(sorted(self._by_thread.values(), key=order))
+            self._ordered = tuple(self._starts.items)
         return self._ordered
 
 
@@ -100,6 +106,11 @@ class GapTracker:
         self._open_ours = _Open()
         self._open_theirs = _Open()
         self._client_away: list[Interval] = []
+        # Each closed gap measured once, by the keys of its two messages: a conversation
+        # walked again measures again only its new pairs (the client's, until its absences
+        # change).
+        self._measured_ours: dict[tuple[str, str], Gap] = {}
+        self._measured_theirs: dict[tuple[str, str], Gap] = {}
 
     def at(self, since: datetime, now: datetime, client_away: Sequence[Interval]) -> Gaps:
         """The gaps :func:`~monitor.core.gaps.compute` gives for the records dated from
@@ -112,6 +123,7 @@ class GapTracker:
         away = list(client_away)
         if away != self._client_away:  # the client's waits are measured again
             self._client_away = away
+            self._measured_theirs.clear()
             closed = self._closed_theirs.items
             for index, gap in enumerate(closed):
                 assert gap.end is not None
@@ -140,17 +152,25 @@ class GapTracker:
 
     def _walk(self, thread: _Thread, since: datetime, now: datetime) -> None:
         self._forget(thread)
-        dates = [r.date for r in thread.records]
-        low = bisect.bisect_left(dates, since)
-        high = bisect.bisect_right(dates, now, lo=low)
+        records = thread.records
+        low = bisect.bisect_left(records, since, key=by_date)
+        high = bisect.bisect_right(records, now, lo=low, key=by_date)
         if low == high:
             return
-        walked = thread.walked = walk(thread.records[low:high])
+        walked = thread.walked = walk(records[low:high])
+        known = self._measured_ours
         for start, end in walked.ours:
-            gap = measured(start, end, self._ours, self._owner_away)
+            gap = known.get((start.key, end.key))
+            if gap is None:
+                gap = known[start.key, end.key] = measured(start, end, self._ours, self._owner_away)
             self._closed_ours.add(order(start), gap)
+        known = self._measured_theirs
         for start, end in walked.theirs:
-            gap = measured(start, end, self._theirs, self._client_away)
+            gap = known.get((start.key, end.key))
+            if gap is None:
+                gap = known[start.key, end.key] = measured(
+                    start, end, self._theirs, self._client_away
+                )
             self._closed_theirs.add(order(start), gap)
         for chaser in walked.chasers:
             self._chasers.add(order(chaser.record), chaser)
