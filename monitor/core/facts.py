@@ -141,8 +141,9 @@ def _away_seconds(start: datetime, end: datetime, intervals: Iterable[Interval])
 def _most_frequent(senders: Sequence[str]) -> str:
     """The sender of most of ``senders`` (in date order); of equals, the one who wrote last."""
     counts = Counter(senders)
-    last = {sender: index for index, sender in enumerate(senders)}
-    return max(counts, key=lambda sender: (counts[sender], last[sender]))
+    most = max(counts.values())
+    tied = {sender for sender, count in counts.items() if count == most}
+    return next(sender for sender in reversed(senders) if sender in tied)
 
 
 def pauses_from(

@@ -180,6 +180,11 @@ class ClientHistory:
     #: Every (client message, client-side address first seen in it), in date order, worked
     #: out when first asked for (see :meth:`newcomers`).
     arrivals: list[tuple[Record, str]] | None = field(default=None, compare=False, repr=False)
+    #: The dates and sentiments of the client's scored messages, worked out when first asked
+    #: for (see :meth:`sentiments`).
+    scored: tuple[list[datetime], list[float]] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     @classmethod
     def build(
@@ -277,6 +282,17 @@ class ClientHistory:
                         arrivals.append((record, address))
         low = bisect.bisect_left(arrivals, since, key=_arrived)
         return arrivals[low : bisect.bisect_right(arrivals, until, lo=low, key=_arrived)]
+
+    def sentiments(self, since: datetime, before: datetime) -> list[float]:
+        """The sentiment of each of the client's scored messages dated from ``since`` up to
+        ``before`` (excluded), in date order."""
+        scored = self.scored
+        if scored is None:
+            kept = [(r.date, r.sentiment) for r in self.inbound if r.sentiment is not None]
+            scored = self.scored = ([d for d, _ in kept], [s for _, s in kept])
+        dates, values = scored
+        low = bisect.bisect_left(dates, since)
+        return values[low : bisect.bisect_left(dates, before, lo=low)]
 
     def _covered(self, now: datetime) -> None:
         """Refuse an evaluation at ``now`` that would read records this history does not hold."""

@@ -22,8 +22,8 @@ from datetime import datetime, timedelta
 from monitor.core import friction_norm
 from monitor.core.friction_norm import NormFacts
 from monitor.core.gaps import Chaser
-from monitor.core.history import ClientContext, ClientHistory, Window
-from monitor.core.records import Record, by_date, dated_before, dated_between, dated_from
+from monitor.core.history import HISTORY_DAYS, ClientContext, ClientHistory, Window
+from monitor.core.records import Record, by_date, dated_between, dated_from
 from monitor.core.sentiment import NEGATIVE_MESSAGE
 
 _SENIOR_LOCAL = re.compile(
@@ -169,9 +169,7 @@ def friction(window: Window, history: ClientHistory) -> FrictionFacts:
         window_days=window_days,
         messages=len(recent),
         sentiment_now=mean([r.sentiment for r in recent if r.sentiment is not None]),
-        sentiment_usual=mean(
-            [r.sentiment for r in dated_before(inbound, window_start) if r.sentiment is not None]
-        ),
+        sentiment_usual=mean(history.sentiments(window.since(HISTORY_DAYS), window_start)),
         escalation=_with_cues(cued, "escalation"),
         pressure_phrases=_with_cues(recent, "pressure_phrase"),
         challenges=_with_cues(cued, "challenge"),
