@@ -133,3 +133,11 @@ def test_a_new_address_is_not_senior_copied_without_earlier_history() -> None:
     facts = tone.friction(client_history.at(at("Tue 2026-06-02 09:00")), client_history)
 
     assert facts.senior_copied == ()
+
+
+def test_the_main_contact_is_who_wrote_most_and_of_equals_who_wrote_last() -> None:
+    from monitor.core.facts import _most_frequent
+
+    assert _most_frequent([DANA, RAJ, DANA, LENA, RAJ]) == RAJ  # two each: Raj wrote last
+    assert _most_frequent([RAJ, DANA, RAJ, DANA, LENA]) == DANA
+    assert _most_frequent([DANA, DANA, RAJ, LENA]) == DANA  # most, though not the latest
