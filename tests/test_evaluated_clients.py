@@ -477,7 +477,7 @@ def test_a_backtest_replayed_in_several_processes_finds_what_one_process_finds(
 
     s, now = _two_owners_month(tmp_path, analyzer)
     alone = backtests.backtest(s.runtime, now, None, jobs=1)
-    monkeypatch.setattr(backtests, "WORKER_BATCH", 1)  # a batch per owner: two processes
+    monkeypatch.setattr(backtests, "WORKER_BATCH", 1)  # a batch per client: two processes
     assert len(list(batches(s.runtime.config.clients, 1))) == 2
     side_by_side = backtests.backtest(s.runtime, now, None, jobs=2)
     s.close()

@@ -22,9 +22,11 @@ from monitor.core.detectors import KINDS
 from monitor.errors import RelmonError
 from monitor.store.queries import first_mail
 
-#: Clients in a batch a worker process replays (an owner's are never split): a worker holds one
-#: batch's records, so two workers together hold about what one batch of BATCH held.
-WORKER_BATCH = BATCH // 2
+#: Clients in a batch a worker process replays. A backtest sends nothing, so an owner's clients
+#: may be split (a pass keeps them together for its first summaries): small batches leave the
+#: workers less uneven at the end (one large batch last kept one core idle for seconds), and a
+#: worker holds one batch's records.
+WORKER_BATCH = BATCH // 5
 
 
 def default_jobs() -> int:
@@ -37,7 +39,12 @@ def _replayed(
 ) -> Iterator[Fired]:
     """Every client's alerts over ``days``, a batch of clients at a time; with ``jobs`` > 1 the
     batches are replayed side by side in as many processes (each reads its own batch)."""
-    chosen = list(batches(runtime.config.clients, WORKER_BATCH if jobs > 1 else BATCH))
+    clients = runtime.config.clients
+    chosen = (
+        [clients[i : i + WORKER_BATCH] for i in range(0, len(clients), WORKER_BATCH)]
+        if jobs > 1
+        else list(batches(clients, BATCH))
+    )
     if jobs <= 1 or len(chosen) <= 1:
         for evaluation in in_batches(runtime, as_of):  # memory bounded by clients, not the store
             yield from run_backtest(list(evaluation.histories.values()), days).fired
