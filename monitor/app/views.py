@@ -183,7 +183,7 @@ def health_row(
     working_day: float,
 ) -> HealthRow:
     """``working_day``: seconds in one of the team's working days, the unit of working time."""
-    oldest = max(report.gaps.awaiting, key=lambda g: g.business_seconds, default=None)
+    oldest = report.gaps.awaiting[0] if report.gaps.awaiting else None  # as the alert names it
     day = working_day
     return {
         "name": report.client,

@@ -156,3 +156,22 @@ def test_the_oldest_message_waiting_has_waited_longest() -> None:
                 checked += 1
                 assert gaps.longest_wait == max(gaps.waiting, key=lambda w: (w[1], w[2])), day
     assert checked > 50
+
+
+def test_of_two_messages_that_waited_alike_the_alert_names_the_older() -> None:
+    """A message sent on Friday evening and one on Monday before opening have waited the same
+    working time; at an instant with microseconds (as the daemon's clock gives) their sums may
+    differ in the last bit. The alert names the older one, the first of the report's waits (the
+    one the health row shows)."""
+    friday = inbound("Fri 2026-01-09 18:00", "Pallet count for the Leeds depot")
+    monday = inbound("Mon 2026-01-12 07:30", "Invoice 4471 query", sender=CONTACTS[1])
+    for minute in range(0, 600, 7):
+        now = at("Mon 2026-01-19 09:00") + timedelta(minutes=minute, microseconds=227528)
+        facts = gather(history(friday, monday), now)
+        assert facts.gaps.longest_wait is not None
+        assert facts.gaps.longest_wait[0] == friday
+        assert facts.gaps.gaps.awaiting[0].start == friday
+        (unanswered,) = [
+            f for f in findings_at(history(friday, monday), now) if f.kind.value == "unanswered"
+        ]
+        assert "Pallet count for the Leeds depot" in unanswered.explanation, now
