@@ -158,19 +158,11 @@ class GapTracker:
         if low == high:
             return
         walked = thread.walked = walk(records[low:high])
-        known = self._measured_ours
         for start, end in walked.ours:
-            gap = known.get((start.key, end.key))
-            if gap is None:
-                gap = known[start.key, end.key] = measured(start, end, self._ours, self._owner_away)
+            gap = _kept(self._measured_ours, start, end, self._ours, self._owner_away)
             self._closed_ours.add(order(start), gap)
-        known = self._measured_theirs
         for start, end in walked.theirs:
-            gap = known.get((start.key, end.key))
-            if gap is None:
-                gap = known[start.key, end.key] = measured(
-                    start, end, self._theirs, self._client_away
-                )
+            gap = _kept(self._measured_theirs, start, end, self._theirs, self._client_away)
             self._closed_theirs.add(order(start), gap)
         for chaser in walked.chasers:
             self._chasers.add(order(chaser.record), chaser)
@@ -193,6 +185,21 @@ class GapTracker:
         name = thread.records[0].thread
         self._open_ours.drop(name)
         self._open_theirs.drop(name)
+
+
+def _kept(
+    known: dict[tuple[str, str], Gap],
+    start: Record,
+    end: Record,
+    calendar: BusinessCalendar,
+    pauses: Sequence[Interval],
+) -> Gap:
+    """The gap from ``start`` to ``end`` as :func:`~monitor.core.gaps.measured` gives it,
+    measured once and kept in ``known``."""
+    gap = known.get((start.key, end.key))
+    if gap is None:
+        gap = known[start.key, end.key] = measured(start, end, calendar, pauses)
+    return gap
 
 
 __all__ = ["GapTracker"]

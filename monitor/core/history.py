@@ -266,8 +266,9 @@ class ClientHistory:
         ]
 
     def newcomers(self, since: datetime, until: datetime) -> list[tuple[Record, str]]:
-        """The client's counted messages dated from ``since`` to ``until`` with each client-side
-        address first seen in them (in date order, the addresses of one message sorted)."""
+        """The client's messages (counted inbound) dated from ``since`` to ``until`` with each
+        client-side address first seen in them (in date order, the addresses of one message
+        sorted)."""
         arrivals = self.arrivals
         if arrivals is None:
             arrivals = self.arrivals = []
