@@ -19,7 +19,11 @@ minutes. Then, each in a fresh process, with the child's peak resident size:
   the daemon runs after it (re-threading and alert evaluation included). The daemon evaluates
   every 15 minutes, so each sync's pass comes 15 minutes after the one before; the first four
   hours after the build's pass (an untimed pass runs 15 minutes before it), so the clients due
-  by their refresh interval or by the time alone are evaluated, as they would be;
+  by the time alone are evaluated, as they would be;
+- ``refresh``: after each of those syncs, at the same instant, the daemon's refresh job (no
+  target): the clients whose kept answers grew old since the pass before, evaluated again.
+  The daemon runs it every 5 minutes, apart from the passes; here it takes the 15 minutes
+  since the pass before at once, and prints how many clients that was;
 - ``relmon backtest`` over the store's year (``--no-backtest`` leaves it out: at 100,000
   messages and more it takes many minutes; it runs once, whatever ``--runs`` says).
 
@@ -65,6 +69,7 @@ TARGETS: dict[str, float | None] = {  # at 1,000,000 messages
     "client_first": 0.5,
     "client": 0.5,
     "sync100": 2.0,
+    "refresh": None,  # the daemon's refresh job, apart from the pass after a sync
     "backtest": 60.0,
 }
 RSS_TARGET_MB = 500.0
@@ -248,9 +253,30 @@ def child_sync100(config_path: str, run: int) -> None:
             now=now,
         )
     rethread(runtime.store.engine)
-    evaluate_alerts(runtime, now=now)
+    evaluate_alerts(runtime, now=now, **_which("CHANGES"))
     runtime.close()
     print(json.dumps({"seconds": time.perf_counter() - started, "cpu": time.process_time() - cpu}))
+
+
+def _which(name: str) -> dict[str, object]:
+    """The daemon's kind of pass, for code that has kinds (older code's pass did all of them)."""
+    from monitor.app import due
+
+    kinds = getattr(due, "Pass", None)
+    return {"which": kinds[name]} if kinds is not None else {}
+
+
+def child_refresh(config_path: str, run: int) -> None:
+    """The daemon's refresh job at the instant of sync ``run``'s pass."""
+    from monitor.app.alerting import evaluate_alerts
+    from monitor.app.runtime import Runtime
+    from monitor.config import load_config
+
+    started = time.perf_counter()
+    runtime = Runtime.open(load_config(config_path))
+    result = evaluate_alerts(runtime, now=SYNC_AT + run * PASS_EVERY, **_which("REFRESH"))
+    runtime.close()
+    print(json.dumps({"seconds": time.perf_counter() - started, "clients": result.evaluated}))
 
 
 def child_pass(config_path: str, at: str) -> None:
@@ -429,9 +455,15 @@ def bench_store(  # type: ignore[type-arg]
     print(
         f"# {label} {size:,}: the pass before the syncs: {previous['cpu']:.1f} s", file=sys.stderr
     )
-    syncs = [measured([*me, "--child", "sync100", str(config), str(n)], env) for n in range(runs)]
+    syncs, refreshes = [], []
+    for n in range(runs):
+        syncs.append(measured([*me, "--child", "sync100", str(config), str(n)], env))
+        refreshes.append(measured([*me, "--child", "refresh", str(config), str(n)], env))
     rows.append(_row(label, size, "sync100", syncs))
     print(f"# {rows[-1]}", file=sys.stderr)
+    rows.append(_row(label, size, "refresh", refreshes))
+    counts = [int(r.get("inner_clients", 0)) for r in refreshes]
+    print(f"# {rows[-1]}; clients refreshed per run: {counts}", file=sys.stderr)
     return rows
 
 
@@ -571,6 +603,8 @@ def main() -> None:
             child_build(rest[0], int(rest[1]), rest[2])
         elif kind == "pass":
             child_pass(rest[0], rest[1])
+        elif kind == "refresh":
+            child_refresh(rest[0], int(rest[1]))
         else:
             child_sync100(rest[0], int(rest[1]))
         return

@@ -340,3 +340,13 @@ def test_a_trigger_falling_due_while_a_pass_runs_never_starts_a_second_one_along
         wait_for(lambda: slow_sync.runs >= 3, timeout=10)
 
     assert slow_sync.most == 1
+
+
+def test_answers_grown_old_are_refreshed_by_a_job_of_their_own_every_few_minutes(
+    service,
+) -> None:
+    refresh = service.scheduler.get_job("refresh")
+
+    assert refresh is not None
+    assert refresh.trigger.interval == timedelta(minutes=5)
+    assert service.scheduler.get_job("evaluate").trigger.interval == timedelta(minutes=15)

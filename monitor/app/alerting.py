@@ -20,13 +20,13 @@ import sqlalchemy as sa
 
 from monitor.alerts.channel import Channel, OperatorNote
 from monitor.alerts.email_channel import EMAIL, EmailChannel
-from monitor.alerts.outbox import dispatch, waiting
+from monitor.alerts.outbox import dispatch
 from monitor.alerts.store import Condition, Route, Transition, apply, latest
 from monitor.app.channels import channels_for, enqueue_all
 from monitor.app.digests import send_digests
-from monitor.app.due import record_evaluated, to_evaluate
+from monitor.app.due import Pass, record_evaluated, to_evaluate
 from monitor.app.evaluation import batches, owner_away, prepare, recent
-from monitor.app.firstrun import dry_run, enqueue_summary, summary_entry
+from monitor.app.firstrun import dry_run, enqueue_summary, held_back, summary_entry
 from monitor.app.kept import DEFAULT_TIMELINE, keep_evaluated
 from monitor.app.notifications import ClientFacts, alert_note, evidence_keys
 from monitor.app.runtime import Runtime
@@ -34,7 +34,6 @@ from monitor.app.views import TREND_DAYS
 from monitor.app.weekly import send_weekly_reports
 from monitor.clock import iso
 from monitor.config import Client, Config
-from monitor.core import durations
 from monitor.core.analysis import ClientHistory, ClientReport
 from monitor.core.detectors import Severity
 from monitor.core.records import Record
@@ -295,16 +294,19 @@ def _transaction(runtime: Runtime) -> Iterator[sa.Connection]:
 _FENCE: ContextVar[Lease | None] = ContextVar("evaluation_fence", default=None)
 
 
-def evaluate_alerts(runtime: Runtime, *, now: datetime, lease: Lease | None = None) -> AlertsReport:
-    """Evaluate every client (and account) and apply the alert lifecycle; one transaction per
-    client, so an alert, its events and the notifications they cause are written together.
+def evaluate_alerts(
+    runtime: Runtime, *, now: datetime, lease: Lease | None = None, which: Pass = Pass.ALL
+) -> AlertsReport:
+    """Evaluate the clients that need it (``which`` of them, and the accounts unless only
+    refreshing) and apply the alert lifecycle; one transaction per client, so an alert, its
+    events and the notifications they cause are written together.
 
     ``lease``: the evaluation's lease (several replicas). Every transaction checks it before it
     commits; a pass that finds it lost (another replica evaluates now) stops there, with the
     clients before committed and nothing of that client written, and says so in the log."""
     token = _FENCE.set(lease)
     try:
-        return _evaluate_all(runtime, now)
+        return _evaluate_all(runtime, now, which)
     except LeaseLost:
         logger.warning("evaluation_lease_lost", generation=lease.generation if lease else None)
         return AlertsReport()
@@ -312,43 +314,26 @@ def evaluate_alerts(runtime: Runtime, *, now: datetime, lease: Lease | None = No
         _FENCE.reset(token)
 
 
-def _evaluate_all(runtime: Runtime, now: datetime) -> AlertsReport:
+def _evaluate_all(runtime: Runtime, now: datetime, which: Pass) -> AlertsReport:
     result = AlertsReport()
-    channels = channels_for(runtime.config, delivering=False)
-    chosen, inputs = to_evaluate(runtime, now)  # the clients that changed or are due
+    chosen, inputs = to_evaluate(runtime, now, which)  # the clients that changed or are due
     result.evaluated = len(chosen)
     since, away = recent(now, TREND_DAYS), owner_away(runtime, now) if chosen else {}
     for batch in batches(chosen):  # memory bounded by clients, not by the store
         held = prepare(runtime, now, clients=batch, since=since, latest=DEFAULT_TIMELINE, away=away)
+        for history in held.histories.values():  # the departures checked after the report
+            history.follow()  # (monitor.core.lookahead) walk again only what they change
         reports = keep_evaluated(runtime, held, inputs)  # for `relmon health`, the emails
         result.events += _evaluate_clients(runtime, held.histories, reports, now)
         record_evaluated(runtime, held, reports, inputs, lambda: _transaction(runtime))
+    if which is Pass.REFRESH:  # the accounts, and whether the alerts reflect the mail: a pass's
+        return result
+    channels = channels_for(runtime.config, delivering=False)
     health = {h.account: h for h in account_health(runtime.store.engine)}
     for account in runtime.config.accounts:
         state = health.get(account.name)
         result.events += _evaluate_account(runtime, account.name, state, channels, now)
     mark_evaluated(runtime.store.engine, now)
-    return result
-
-
-def _held(runtime: Runtime, now: datetime, until: datetime) -> AlertsReport:
-    """A dry run's delivery: what would be sent, and nothing sent."""
-    result = AlertsReport()
-    result.held = [
-        {
-            "subject": item.subject,
-            "recipients": list(item.recipients),
-            "channel": item.channel,
-            "due": iso(max(due_at, now)),
-        }
-        for item, due_at in waiting(runtime.store.engine)
-    ]
-    end = (
-        "`relmon alerts go-live`"
-        if until.year == 9999
-        else f"{durations.full(until, runtime.config.team.tz)} or `relmon alerts go-live`"
-    )
-    result.delivery = f"dry run: nothing is sent until {end}"
     return result
 
 
@@ -364,7 +349,8 @@ def deliver(
     if only is None:
         until = dry_run(runtime.config, runtime.store.engine, now)
         if until is not None:
-            return _held(runtime, now, until)
+            held, why = held_back(runtime.config, runtime.store.engine, now, until)
+            return AlertsReport(held=held, delivery=why)
     result = AlertsReport()
     configured = channels if channels is not None else channels_for(runtime.config, delivering=True)
     usable = {channel.name: channel for channel in configured if channel.deliverable}

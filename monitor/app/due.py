@@ -15,15 +15,21 @@ and the time. So after a client's evaluation, the pass leaves it alone until one
 - **its kept answers grow old**: ``relmon health`` shows a client not evaluated since as of its
   last evaluation, and its figures (waits, silent days) move with the time even while its
   alerts cannot. Each client is evaluated again within :data:`REFRESH`, staggered by name so
-  the refreshes of a large portfolio spread over the passes instead of falling on one.
+  the refreshes of a large portfolio spread over time instead of falling on one pass.
 
 The findings, and so the alerts, are the same as evaluating every client at every pass; the
 only thing allowed to lag is the wording of a firing alert's explanation, by up to
 :data:`REFRESH`.
+
+A refresh changes no finding, so it need not hold up the alerts that new mail brings: the
+daemon's evaluation pass takes the clients that changed, woke or are due (:attr:`Pass.CHANGES`)
+and a job of its own refreshes the rest (:attr:`Pass.REFRESH`), a client only while its inputs
+are those of its last evaluation; a command run once takes both (:attr:`Pass.ALL`).
 """
 
 from __future__ import annotations
 
+import enum
 import hashlib
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
@@ -41,6 +47,14 @@ from monitor.store import evaluated
 
 #: The fingerprint of what a client's evaluation reads (see :class:`monitor.app.kept.Inputs`).
 EVALUATION = "evaluation"
+
+
+class Pass(enum.Enum):
+    """Which of the clients that need it a pass evaluates."""
+
+    ALL = "all"  # every one: a command run once
+    CHANGES = "changes"  # changed, woken or due by the time: the daemon's evaluation
+    REFRESH = "refresh"  # only those whose kept answers grew old: the daemon's refresh job
 
 
 def refresh_after(name: str) -> timedelta:
@@ -86,9 +100,18 @@ def _woken(runtime: Runtime, state: Mapping[str, evaluated.Evaluated], now: date
     return found
 
 
-def to_evaluate(runtime: Runtime, now: datetime) -> tuple[list[Client], Inputs]:
-    """The clients a pass at ``now`` evaluates, and their inputs (taken before any record is
-    read, as :func:`monitor.app.kept.keep_evaluated` needs them)."""
+def _refreshing(last: evaluated.Evaluated, now: datetime) -> bool:
+    """Whether the client is due only because its kept answers grew old: the instant its last
+    evaluation found its findings lasting to (at least) is its refresh instant, and has come."""
+    return last.due_at <= now and last.due_at == last.evaluated_at + refresh_after(last.client)
+
+
+def to_evaluate(
+    runtime: Runtime, now: datetime, which: Pass = Pass.ALL
+) -> tuple[list[Client], Inputs]:
+    """The clients a pass at ``now`` evaluates (``which`` of them: :class:`Pass`), and their
+    inputs (taken before any record is read, as :func:`monitor.app.kept.keep_evaluated` needs
+    them)."""
     clients = runtime.config.clients
     state = evaluated.read(runtime.store.engine)
     quick = taken(runtime, now, mail=False)
@@ -100,7 +123,13 @@ def to_evaluate(runtime: Runtime, now: datetime) -> tuple[list[Client], Inputs]:
     }
     woken |= stale(runtime, standing, now)
     unsure = [
-        c.name for c in clients if c.name in woken or not _holds(state.get(c.name), quick, now)
+        c.name
+        for c in clients
+        if c.name in woken
+        or (
+            not _holds(last := state.get(c.name), quick, now)
+            and (which is not Pass.REFRESH or (last is not None and _refreshing(last, now)))
+        )
     ]
     inputs = taken(runtime, now, unsure)
     chosen = []
@@ -111,9 +140,14 @@ def to_evaluate(runtime: Runtime, now: datetime) -> tuple[list[Client], Inputs]:
         if (
             client.name in woken
             or last is None
-            or not last.evaluated_at <= now < last.due_at
             or last.fingerprint != inputs.fingerprint(EVALUATION, client.name)
         ):
+            refresh = False  # changed, new or woken
+        elif last.evaluated_at <= now < last.due_at:
+            continue  # nothing that changes it happened
+        else:
+            refresh = _refreshing(last, now)
+        if which is Pass.ALL or refresh is (which is Pass.REFRESH):
             chosen.append(client)
     return chosen, inputs
 
@@ -152,6 +186,7 @@ def record_evaluated(
 __all__ = [
     "EVALUATION",
     "REFRESH",
+    "Pass",
     "record_evaluated",
     "refresh_after",
     "to_evaluate",

@@ -20,9 +20,12 @@ import sqlalchemy as sa
 
 from monitor.alerts.channel import OutboxKind
 from monitor.alerts.email_channel import EmailChannel, outgoing
+from monitor.alerts.outbox import waiting
 from monitor.alerts.store import StoredAlert, Transition, enqueue
 from monitor.alerts.summary import SummaryAlert, SummaryClient, summary_email
+from monitor.clock import iso
 from monitor.config import Config
+from monitor.core import durations
 from monitor.store.alerting import delivery_started
 from monitor.store.alerts import carry
 
@@ -89,3 +92,22 @@ def enqueue_summary(
     if events:
         carry(connection, events, row)
     return row
+
+
+def held_back(
+    config: Config, engine: sa.Engine, now: datetime, until: datetime
+) -> tuple[list[dict[str, object]], str]:
+    """A dry run's delivery: what would be sent (nothing is), and why it is not."""
+    held: list[dict[str, object]] = [
+        {
+            "subject": item.subject,
+            "recipients": list(item.recipients),
+            "channel": item.channel,
+            "due": iso(max(due_at, now)),
+        }
+        for item, due_at in waiting(engine)
+    ]
+    end = "`relmon alerts go-live`"
+    if until.year != 9999:
+        end = f"{durations.full(until, config.team.tz)} or {end}"
+    return held, f"dry run: nothing is sent until {end}"

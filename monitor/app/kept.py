@@ -41,6 +41,9 @@ SLACK = timedelta(minutes=5)
 #: now, ``relmon health`` shows it as of that pass for at most this long (and an interval).
 REFRESH = timedelta(hours=6)
 
+#: How often the daemon's refresh job evaluates again the clients whose :data:`REFRESH` came.
+REFRESH_EVERY = timedelta(minutes=5)
+
 #: The modules that turn a client's report into its row: another version may give another row.
 _ROW_CODE = ("kept.py", "rows.py", "views.py", "trends.py")
 
@@ -255,12 +258,13 @@ def latest_answers(
     """Each of ``names``' answer to ``view`` asked about ``now``: the answer kept by the
     client's last evaluation pass while it still stands (nothing it was computed from has
     changed, none of its findings can have changed with the time, and it is no older than
-    :data:`REFRESH` and an evaluation interval), the others as :func:`kept_answers` gives them
+    :data:`REFRESH` and an evaluation or refresh interval), the others as :func:`kept_answers` gives them
     at ``now``. Each answer carries its own instant (``as_of``)."""
     engine = runtime.store.engine
     few = len(names) <= FEW_CLIENTS
     state = evaluated.read(engine, names if few else None)
-    reach = REFRESH + timedelta(minutes=runtime.config.daemon.evaluate_minutes) + SLACK
+    every = max(timedelta(minutes=runtime.config.daemon.evaluate_minutes), REFRESH_EVERY)
+    reach = REFRESH + every + SLACK
     instants = {
         name: e.evaluated_at
         for name in names
@@ -294,6 +298,8 @@ def latest_answers(
 
 __all__ = [
     "DEFAULT_TIMELINE",
+    "REFRESH",
+    "REFRESH_EVERY",
     "Inputs",
     "decode",
     "detail_view",

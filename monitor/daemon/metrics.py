@@ -7,7 +7,7 @@ scheduler runs, 503 otherwise, with a one-line reason.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
@@ -24,6 +24,7 @@ from prometheus_client import (
 if TYPE_CHECKING:
     from monitor.app.runtime import Runtime
     from monitor.daemon.jobs import Scheduler
+    from monitor.daemon.replicas import Replicas
 
 
 class Metrics:
@@ -135,3 +136,19 @@ def health_of(runtime: Runtime | None, scheduler: Scheduler | None) -> tuple[boo
     except Exception as err:  # noqa: BLE001 - reported, not raised
         return False, f"database does not answer: {type(err).__name__}"
     return True, "ok"
+
+
+def status_of(
+    runtime: Runtime | None, failures: Mapping[str, int], replicas: Replicas | None
+) -> str:
+    """systemd's STATUS=: accounts (held here), clients, failing accounts."""
+    if runtime is None:
+        return "starting"
+    config = runtime.config
+    failing = sorted(name for name, count in failures.items() if count and config.account(name))
+    parts = [f"{len(config.accounts)} accounts", f"{len(config.clients)} clients"]
+    if replicas is not None:
+        parts[0] += f" ({len(replicas.held_accounts())} held here)"
+    if failing:
+        parts.append(f"failing: {', '.join(failing)}")
+    return "; ".join(parts)

@@ -1,8 +1,9 @@
 """`relmon run`: the background service.
 
 APScheduler runs, in this process: a sync per account (on an interval with jitter, and at once
-when an IMAP IDLE watcher sees new mail), an evaluation of every client after each sync that
-brought new mail and on a timer, outbox delivery, each owner's digest at their local hour, and
+when an IMAP IDLE watcher sees new mail), an evaluation of the clients that need it after each
+sync that brought new mail and on a timer, the refresh of answers grown old
+(:mod:`monitor.daemon.refresh`), outbox delivery, each owner's digest at their local hour, and
 the daily retention purge. Jobs never overlap themselves and missed runs are coalesced; a job
 that fails is logged with its traceback and pushed back further each time it fails again.
 
@@ -34,6 +35,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.app import alerting, sync
+from monitor.app.due import Pass
+from monitor.app.kept import REFRESH_EVERY
 from monitor.app.runtime import Runtime
 from monitor.app.trends import keep_for_trends
 from monitor.config import Account, Config
@@ -42,8 +45,9 @@ from monitor.daemon.accounts import Watchers, check_accounts
 from monitor.daemon.clock import Clock
 from monitor.daemon.jobs import MAX_BACKOFF, Jobs, Scheduler, build_scheduler
 from monitor.daemon.lifecycle import install_signals, reloaded
-from monitor.daemon.metrics import Metrics, health_of, record_alerts, serve
+from monitor.daemon.metrics import Metrics, health_of, record_alerts, serve, status_of
 from monitor.daemon.notify import Notifier, watchdog_interval
+from monitor.daemon.refresh import refresh_answers
 from monitor.daemon.replicas import Replicas, replicas_for
 from monitor.errors import ConfigError, RelmonError
 from monitor.log import get_logger
@@ -71,9 +75,9 @@ class Service:
     _account_failures: dict[str, int] = field(default_factory=dict)  # consecutive failed syncs
     _evaluate_due: bool = True  # new mail (or a start) since the last evaluation
     _heartbeat: float = 0.0  # Clock.monotonic() of the scheduler's last heartbeat
-    _synced_at: dict[str, float] = field(
-        default_factory=dict
-    )  # account -> wall time of last good sync
+    # account -> wall time of last good sync
+    _synced_at: dict[str, float] = field(default_factory=dict)
+    _evaluating: threading.Lock = field(default_factory=threading.Lock)  # a pass or a refresh
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -190,6 +194,7 @@ class Service:
         # Inbox may be in while the Sent folder is not, and every client would look unanswered.
         every = IntervalTrigger(minutes=daemon.evaluate_minutes)
         jobs.add("evaluate", self._evaluate, every, first=not config.accounts)
+        jobs.add("refresh", self._refresh, IntervalTrigger(seconds=REFRESH_EVERY.total_seconds()))
         jobs.add(
             "deliver", self._deliver, IntervalTrigger(seconds=daemon.deliver_seconds), first=True
         )
@@ -330,11 +335,18 @@ class Service:
             if self._evaluate_due:
                 return
         fence = self.replicas.evaluation_lease if self.replicas is not None else None
-        result = alerting.evaluate_alerts(self.runtime, now=self.clock.now(), lease=fence)
+        with self._evaluating:
+            result = alerting.evaluate_alerts(
+                self.runtime, now=self.clock.now(), lease=fence, which=Pass.CHANGES
+            )
         logger.info("alerts_evaluated", transitions=len(result.events), clients=result.evaluated)
         record_alerts(self.metrics, self.runtime.store.engine)
         if result.events:
             self.run_soon("deliver")
+
+    def _refresh(self) -> None:
+        assert self.runtime is not None
+        refresh_answers(self.runtime, self.clock.now(), self.replicas, self._evaluating)
 
     def _deliver(self) -> None:
         assert self.runtime is not None
@@ -378,18 +390,7 @@ class Service:
     # ------------------------------------------------------------------ reporting
 
     def status_line(self) -> str:
-        if self.runtime is None:
-            return "starting"
-        config = self.runtime.config
-        failing = sorted(
-            name for name, count in self._account_failures.items() if count and config.account(name)
-        )
-        parts = [f"{len(config.accounts)} accounts", f"{len(config.clients)} clients"]
-        if self.replicas is not None:
-            parts[0] += f" ({len(self.replicas.held_accounts())} held here)"
-        if failing:
-            parts.append(f"failing: {', '.join(failing)}")
-        return "; ".join(parts)
+        return status_of(self.runtime, self._account_failures, self.replicas)
 
     def healthy(self) -> tuple[bool, str]:
         return health_of(self.runtime, self.scheduler)
