@@ -318,7 +318,9 @@ def _evaluate_all(runtime: Runtime, now: datetime, which: Pass) -> AlertsReport:
     result = AlertsReport()
     chosen, inputs = to_evaluate(runtime, now, which)  # the clients that changed or are due
     result.evaluated = len(chosen)
-    since, away = recent(now, TREND_DAYS), owner_away(runtime, now) if chosen else {}
+    since, away = recent(now, TREND_DAYS), inputs.away
+    if away is None:
+        away = owner_away(runtime, now) if chosen else {}
     for batch in batches(chosen):  # memory bounded by clients, not by the store
         held = prepare(runtime, now, clients=batch, since=since, latest=DEFAULT_TIMELINE, away=away)
         for history in held.histories.values():  # the departures checked after the report

@@ -11,7 +11,6 @@ from monitor.alerts.channel import Channel, Outgoing
 from monitor.alerts.email_channel import email_channel
 from monitor.alerts.smtp import Transport
 from monitor.alerts.store import enqueue
-from monitor.alerts.webhook import webhook_channels
 from monitor.config import Config
 
 
@@ -24,7 +23,10 @@ def channels_for(
     email = email_channel(config, delivering=delivering, transport=transport)
     if email is not None:
         found.append(email)
-    found.extend(webhook_channels(config.webhooks, delivering=delivering))
+    if config.webhooks:  # an HTTP client is loaded only where a webhook is configured
+        from monitor.alerts.webhook import webhook_channels
+
+        found.extend(webhook_channels(config.webhooks, delivering=delivering))
     return found
 
 

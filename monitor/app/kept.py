@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from monitor.app.evaluation import FEW_CLIENTS, Evaluation, owner_away
 from monitor.app.fingerprints import code_fingerprint, config_fingerprints
 from monitor.app.runtime import Runtime
+from monitor.core.calendar import Interval
 from monitor.store import evaluated, kept
 
 if TYPE_CHECKING:
@@ -104,6 +105,7 @@ class Inputs:
     counter: int | None  # the store's revision counter, read first
     settings: Mapping[str, str]  # per client: its configuration and relmon's code
     mail: Mapping[str, str]  # per client: its records up to the instant, and our away periods
+    away: Mapping[str, list[Interval]] | None = None  # those periods (owner_away), when read
 
     def settings_of(self, view: str, name: str) -> str:
         return _digest(f"{view}|{self.settings[name]}|{_row_code()}")
@@ -136,7 +138,7 @@ def taken(
         got = counted.get(name, none)
         periods = sorted(away.get(owners[name], ()))
         found[name] = f"{got.count}|{got.total}|{got.newest}|{periods!r}"
-    return Inputs(counter, settings, found)
+    return Inputs(counter, settings, found, away)
 
 
 T = TypeVar("T")
