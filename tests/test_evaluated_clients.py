@@ -22,7 +22,8 @@ from monitor.app.runtime import Runtime
 from monitor.cli import cli
 from monitor.config import load_config_text
 from monitor.store import evaluated
-from monitor.store.schema import alerts, evaluated_clients
+from monitor.store import kept as kept_store
+from monitor.store.schema import alerts, evaluated_clients, messages
 from tests.factories import BEN, CONFIG, JANA, team_config
 from tests.scenario import LONDON, Scenario, at
 
@@ -517,17 +518,27 @@ def test_a_backtest_worker_that_dies_is_reported_with_what_to_do(
     s.close()
 
 
-def test_clients_left_alone_are_shown_as_of_their_evaluation_on_sqlite_and_postgresql(
-    store_url, analyzer, monkeypatch
-) -> None:
+def _on(store_url: str, analyzer) -> Scenario:  # type: ignore[no-untyped-def]
+    """Acme's weekly mail on the store at ``store_url``, every client evaluated at FIRST, and
+    Falkenberg's request stored five minutes later."""
     s = Scenario.__new__(Scenario)
     s.analyzer = analyzer
     s.runtime = Runtime.open(team_config(store_url), analyzer=analyzer)
     _acme_weekly(s)
     s.evaluation(MONDAY)
-    first = at("2026-06-17 12:00").astimezone(UTC)
-    evaluate_alerts(s.runtime, now=first)
+    evaluate_alerts(s.runtime, now=FIRST)
     _falkenberg_asks(s, "2026-06-17 12:05")
+    return s
+
+
+FIRST = at("2026-06-17 12:00").astimezone(UTC)
+
+
+def test_clients_left_alone_are_shown_as_of_their_evaluation_on_sqlite_and_postgresql(
+    store_url, analyzer, monkeypatch
+) -> None:
+    s = _on(store_url, analyzer)
+    first = FIRST
     second = first + timedelta(minutes=15)
     evaluate_alerts(s.runtime, now=second)
     evaluate_alerts(s.runtime, now=second)  # again at once: nothing left to evaluate
@@ -535,3 +546,54 @@ def test_clients_left_alone_are_shown_as_of_their_evaluation_on_sqlite_and_postg
     s.close()
 
     assert {row["name"]: row["as_of"] for row in rows} == {ACME: first, FALKENBERG: second}
+
+
+# ------------------------------------------------- the clients whose mail changed, found cheaply
+
+
+def _revisions_read(monkeypatch: pytest.MonkeyPatch) -> list[list[str] | None]:
+    """The clients each reading of records' numbers and revisions asks for (None: all)."""
+    asked: list[list[str] | None] = []
+    real = kept_store.revisions
+
+    def counting(engine, as_of, clients=None):  # type: ignore[no-untyped-def]
+        asked.append(sorted(clients) if clients is not None else None)
+        return real(engine, as_of, clients)
+
+    monkeypatch.setattr(kept_store, "revisions", counting)
+    return asked
+
+
+def test_a_pass_after_new_mail_reads_the_revisions_of_the_client_whose_mail_changed_only(
+    store_url, analyzer, monkeypatch
+) -> None:
+    s = _on(store_url, analyzer)
+    asked = _revisions_read(monkeypatch)
+    passes = _evaluated_clients(monkeypatch)
+    evaluate_alerts(s.runtime, now=FIRST + timedelta(minutes=15))
+    s.close()
+
+    assert passes == [[FALKENBERG]]
+    assert asked == [[FALKENBERG]]
+
+
+def test_mail_given_to_another_client_makes_the_next_pass_evaluate_both(
+    tmp_path, analyzer, monkeypatch
+) -> None:
+    s = Scenario(tmp_path, analyzer)
+    _acme_weekly(s)
+    s.evaluation(MONDAY)
+    first = at("2026-06-17 12:00").astimezone(UTC)
+    evaluate_alerts(s.runtime, now=first)
+    passes = _evaluated_clients(monkeypatch)
+    with s.runtime.store.engine.begin() as connection:  # as a change of the clients' domains does
+        connection.execute(
+            sa.update(messages)
+            .where(messages.c.client == ACME, messages.c.subject.like("%week 3%"))
+            .values(client=FALKENBERG)
+        )
+    evaluate_alerts(s.runtime, now=first + timedelta(minutes=15))
+    evaluate_alerts(s.runtime, now=first + timedelta(minutes=30))
+    s.close()
+
+    assert passes == [[ACME, FALKENBERG], []]

@@ -34,6 +34,7 @@ import hashlib
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -44,6 +45,7 @@ from monitor.config import Client
 from monitor.core.analysis import ClientReport
 from monitor.core.lookahead import lasting
 from monitor.store import evaluated
+from monitor.store import kept as kept_store
 
 #: The fingerprint of what a client's evaluation reads (see :class:`monitor.app.kept.Inputs`).
 EVALUATION = "evaluation"
@@ -106,6 +108,32 @@ def _refreshing(last: evaluated.Evaluated, now: datetime) -> bool:
     return last.due_at <= now and last.due_at == last.evaluated_at + refresh_after(last.client)
 
 
+def _unchanged(
+    runtime: Runtime,
+    state: Mapping[str, evaluated.Evaluated],
+    woken: set[str],
+    quick: Inputs,
+    now: datetime,
+) -> dict[str, Any]:
+    """What :func:`~monitor.app.kept.taken` needs to leave unread the number and revisions of
+    the records of the clients whose mail is as their last evaluation read it: none of their
+    messages changed since (the store's changes, read after ``quick``'s counter) and none came
+    due since (they are not ``woken``)."""
+    if quick.counter is None:
+        return {}
+    changes = kept_store.changes(runtime.store.engine)
+    known = {
+        name: last.revisions
+        for name, last in state.items()
+        if name not in woken
+        and last.revisions is not None
+        and last.counter is not None
+        and last.evaluated_at <= now
+        and changes.get(name, last.counter) <= last.counter
+    }
+    return {"known": known, "counter": quick.counter} if known else {}
+
+
 def to_evaluate(
     runtime: Runtime, now: datetime, which: Pass = Pass.ALL
 ) -> tuple[list[Client], Inputs]:
@@ -116,12 +144,8 @@ def to_evaluate(
     state = evaluated.read(runtime.store.engine)
     quick = taken(runtime, now, mail=False)
     woken = _woken(runtime, state, now)
-    standing = {
-        c.name: last.evaluated_at
-        for c in clients
-        if (last := state.get(c.name)) is not None and last.evaluated_at <= now < last.due_at
-    }
-    woken |= stale(runtime, standing, now)
+    # Mail dated since a client's evaluation and by now has come due: its inputs changed.
+    woken |= stale(runtime, {name: s.evaluated_at for name, s in state.items()}, now)
     unsure = [
         c.name
         for c in clients
@@ -131,7 +155,7 @@ def to_evaluate(
             and (which is not Pass.REFRESH or (last is not None and _refreshing(last, now)))
         )
     ]
-    inputs = taken(runtime, now, unsure)
+    inputs = taken(runtime, now, unsure, **_unchanged(runtime, state, woken, quick, now))
     chosen = []
     for client in clients:
         if client.name not in unsure:
@@ -177,6 +201,7 @@ def record_evaluated(
                 fingerprint=inputs.fingerprint(EVALUATION, name),
                 settings=inputs.settings_of(EVALUATION, name),
                 counter=inputs.counter,
+                revisions=inputs.revisions.get(name) if inputs.revisions else None,
             )
         )
     with transaction() as connection:

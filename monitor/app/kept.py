@@ -106,6 +106,7 @@ class Inputs:
     settings: Mapping[str, str]  # per client: its configuration and relmon's code
     mail: Mapping[str, str]  # per client: its records up to the instant, and our away periods
     away: Mapping[str, list[Interval]] | None = None  # those periods (owner_away), when read
+    revisions: Mapping[str, str] | None = None  # per client: the records' part of ``mail``
 
     def settings_of(self, view: str, name: str) -> str:
         return _digest(f"{view}|{self.settings[name]}|{_row_code()}")
@@ -119,26 +120,41 @@ def _digest(text: str) -> str:
 
 
 def taken(
-    runtime: Runtime, as_of: datetime, names: Collection[str] | None = None, *, mail: bool = True
+    runtime: Runtime,
+    as_of: datetime,
+    names: Collection[str] | None = None,
+    *,
+    mail: bool = True,
+    known: Mapping[str, str] | None = None,
+    counter: int | None = None,
 ) -> Inputs:
     """The inputs of the answers of ``names`` (or every configured client) at ``as_of``;
-    without ``mail``, only the counter and the configuration (no index is read)."""
+    without ``mail``, only the counter and the configuration (no index is read). ``known``:
+    clients whose records are known to be as they were (``Inputs.revisions`` of then), whose
+    number and revisions are not read again; known from the store's changes read after the
+    revision ``counter`` was, which the inputs then carry instead of reading it again."""
     config, engine = runtime.config, runtime.store.engine
-    counter = kept.counter(engine)
+    counter = counter if known else kept.counter(engine)
     settings = config_fingerprints(config, set(names) if names is not None else None)
     if not mail:
         return Inputs(counter, settings, {})
-    few = names is not None and len(names) <= FEW_CLIENTS
-    counted = kept.revisions(engine, as_of, names if few else None)
+    known = known or {}
+    unknown = [name for name in settings if name not in known]
+    # By name from the index while that reads a fraction of it, else the whole index at once.
+    few = len(unknown) <= max(FEW_CLIENTS, len(config.clients) // 4)
+    if names is None and not known:
+        few = False
+    counted = kept.revisions(engine, as_of, unknown if few else None)
     away = owner_away(runtime, as_of)
     owners = {client.name: client.owner for client in config.clients}
     none = kept.Revisions(0, 0, 0)
-    found = {}
+    found, records = {}, {}
     for name in settings:
         got = counted.get(name, none)
+        records[name] = known.get(name) or f"{got.count}|{got.total}|{got.newest}"
         periods = sorted(away.get(owners[name], ()))
-        found[name] = f"{got.count}|{got.total}|{got.newest}|{periods!r}"
-    return Inputs(counter, settings, found, away)
+        found[name] = f"{records[name]}|{periods!r}"
+    return Inputs(counter, settings, found, away, records)
 
 
 T = TypeVar("T")

@@ -2,9 +2,8 @@
 
 APScheduler runs, in this process: a sync per account (on an interval with jitter, and at once
 when an IMAP IDLE watcher sees new mail), an evaluation of the clients that need it after each
-sync that brought new mail and on a timer, the refresh of answers grown old
-(:mod:`monitor.daemon.refresh`), outbox delivery, each owner's digest at their local hour, and
-the daily retention purge. Jobs never overlap themselves and missed runs are coalesced; a job
+sync that brought new mail and on a timer, the refresh of answers grown old (its own job),
+outbox delivery, each owner's digest at their local hour, and the nightly purge and tidy-up. Jobs never overlap themselves and missed runs are coalesced; a job
 that fails is logged with its traceback and pushed back further each time it fails again.
 
 SIGTERM or SIGINT: the current batch finishes and commits, the process exits within the stop
@@ -52,6 +51,7 @@ from monitor.daemon.replicas import Replicas, replicas_for
 from monitor.errors import ConfigError, RelmonError
 from monitor.log import get_logger
 from monitor.sources.report import AccountSync
+from monitor.store.bulk import tidy
 from monitor.store.leases import Lease
 from monitor.store.messages import purge_before
 
@@ -377,7 +377,7 @@ class Service:
             self.run_soon("deliver")
 
     def _nightly(self) -> None:
-        """Mail past its retention purged; every trend's past days kept, before anyone asks."""
+        """Mail past its retention purged, the store tidied; every trend's past days kept."""
         assert self.runtime is not None
         if self.replicas is not None and not self.replicas.evaluates:
             return
@@ -385,6 +385,7 @@ class Service:
         if days:  # mail past its retention
             purged = purge_before(self.runtime.store.engine, now - timedelta(days=days))
             logger.info("retention_purged", retention_days=days, **purged)
+        logger.info("store_tidied", tables=tidy(self.runtime.store.engine))
         logger.info("trends_kept", computed=keep_for_trends(self.runtime, now))
 
     # ------------------------------------------------------------------ reporting

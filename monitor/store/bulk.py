@@ -1,5 +1,6 @@
 """Bulk statements the store's writers share: chunks of rows, inserts that ignore rows
-already there, rows looked up by key, quarantine rows, fresh planner statistics."""
+already there, rows looked up by key, quarantine rows, fresh planner statistics, the nightly
+VACUUM."""
 
 from __future__ import annotations
 
@@ -112,3 +113,22 @@ def keep_statistics(connection: sa.Connection, tables: Sequence[sa.Table]) -> li
         quote = connection.dialect.identifier_preparer.quote
         connection.execute(sa.text("ANALYZE " + ", ".join(quote(name) for name in grown)))
     return grown
+
+
+#: The tables PostgreSQL's nightly VACUUM tidies: the mail and what links it.
+_TIDIED = ("messages", "sightings", "message_links")
+
+
+def tidy(engine: sa.Engine) -> list[str]:
+    """PostgreSQL: VACUUM (ANALYZE) the mail tables; their names (SQLite: none).
+
+    A query that reads only indexed columns (the number and revisions of a client's records,
+    the pass after new mail asks for them) is answered from the index alone only for the table
+    pages VACUUM marked all-visible; other pages are read row by row. Autovacuum does it in its
+    own time where it is on; the daemon's nightly job does it after the retention purge either
+    way. It takes no lock that stops reading or writing."""
+    if engine.dialect.name != "postgresql":
+        return []
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(sa.text(f"VACUUM (ANALYZE) {', '.join(_TIDIED)}"))
+    return list(_TIDIED)

@@ -26,6 +26,7 @@ class Evaluated:
     fingerprint: str  # the client's inputs at evaluated_at (monitor.app.kept.Inputs)
     settings: str  # their configuration and code part
     counter: int | None  # the store's revision counter when the fingerprint was taken
+    revisions: str | None = None  # its records' Revisions then, as Inputs.revisions gives them
 
 
 def read(engine: sa.Engine, clients: Collection[str] | None = None) -> dict[str, Evaluated]:
@@ -36,6 +37,7 @@ def read(engine: sa.Engine, clients: Collection[str] | None = None) -> dict[str,
         evaluated_clients.c.fingerprint,
         evaluated_clients.c.settings,
         evaluated_clients.c.counter,
+        evaluated_clients.c.revisions,
     )
     if clients is not None:
         query = query.where(evaluated_clients.c.client.in_(sorted(clients)))
@@ -62,13 +64,14 @@ def record(connection: sa.Connection, rows: Sequence[Evaluated]) -> None:
                 "fingerprint": r.fingerprint,
                 "settings": r.settings,
                 "counter": r.counter,
+                "revisions": r.revisions,
             }
             for r in rows
         ],
     )
 
 
-_UPDATED = ("evaluated_at", "due_at", "fingerprint", "settings", "counter")
+_UPDATED = ("evaluated_at", "due_at", "fingerprint", "settings", "counter", "revisions")
 
 
 def _upsert(connection: sa.Connection) -> Any:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from monitor.log import get_logger
 from monitor.store.db import reading
-from monitor.store.schema import kept_answers, messages, revision_counter
+from monitor.store.schema import client_changes, kept_answers, messages, revision_counter
 
 logger = get_logger(__name__)
 
@@ -75,6 +75,15 @@ def counter(engine: sa.Engine) -> int | None:
             sa.select(revision_counter.c.value).where(revision_counter.c.id == 1)
         ).scalar()
     return int(value) if value is not None else None
+
+
+def changes(engine: sa.Engine) -> dict[str, int]:
+    """Per client, the revision counter as the last change to its messages left it (migration
+    0021): a client whose value is not above a counter read earlier has the same records as
+    then, whatever their dates."""
+    with reading(engine) as connection:
+        rows = connection.execute(sa.select(client_changes.c.client, client_changes.c.counter))
+        return {str(client): int(value) for client, value in rows}
 
 
 #: A kept answer's columns, in the order of :class:`KeptAnswer`'s fields.
@@ -190,4 +199,14 @@ def _make_room(
         )
 
 
-__all__ = ["KeptAnswer", "Revisions", "counter", "read", "read_at", "renew", "revisions", "save"]
+__all__ = [
+    "KeptAnswer",
+    "Revisions",
+    "changes",
+    "counter",
+    "read",
+    "read_at",
+    "renew",
+    "revisions",
+    "save",
+]

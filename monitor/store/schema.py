@@ -11,15 +11,12 @@ import sqlalchemy as sa
 
 from monitor.store.coltypes import UTCDateTime as UTCDateTime
 from monitor.store.coltypes import stored_instant as stored_instant
-
-metadata = sa.MetaData(
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
+from monitor.store.kept_tables import client_changes as client_changes
+from monitor.store.kept_tables import day_health as day_health
+from monitor.store.kept_tables import evaluated_clients as evaluated_clients
+from monitor.store.kept_tables import kept_answers as kept_answers
+from monitor.store.kept_tables import revision_counter as revision_counter
+from monitor.store.registry import metadata as metadata
 
 messages = sa.Table(
     "messages",
@@ -349,52 +346,4 @@ replicas = sa.Table(
     sa.Column("started_at", UTCDateTime, nullable=False),
     sa.Column("seen_at", UTCDateTime, nullable=False),
     sa.Column("expires_at", UTCDateTime, nullable=False),
-)
-
-# Each client's health and 30-day tone at the end of past days, computed once for trends and
-# sparklines. A row is used only while its fingerprint still matches: the configuration, the
-# analysis code and every record of the client dated up to that day (so late mail, a changed
-# threshold or a re-analysis makes it be computed again). A cache: dropping it loses nothing.
-day_health = sa.Table(
-    "day_health",
-    metadata,
-    sa.Column("client", sa.String(300), primary_key=True),
-    sa.Column("day", UTCDateTime, primary_key=True, index=True),
-    sa.Column("fingerprint", sa.String(32), nullable=False),
-    sa.Column("score", sa.Integer),
-    sa.Column("sentiment_30", sa.Float),
-)
-
-# An answer kept per (view, client) at an instant, with a fingerprint of its inputs (0016).
-kept_answers = sa.Table(
-    "kept_answers",
-    metadata,
-    sa.Column("view", sa.String(40), primary_key=True),
-    sa.Column("client", sa.String(300), primary_key=True),
-    sa.Column("at", UTCDateTime, primary_key=True),
-    sa.Column("fingerprint", sa.String(32), nullable=False),
-    sa.Column("body", sa.Text, nullable=False),
-    sa.Column("settings", sa.String(32)),  # the configuration and code part (migration 0017)
-    sa.Column("counter", sa.BigInteger),  # the store's revision counter then
-)
-
-# Each client's last evaluation pass, and when it is next due (migration 0018).
-evaluated_clients = sa.Table(
-    "evaluated_clients",
-    metadata,
-    sa.Column("client", sa.String(300), primary_key=True),
-    sa.Column("evaluated_at", UTCDateTime, nullable=False),
-    sa.Column("due_at", UTCDateTime, nullable=False),
-    sa.Column("fingerprint", sa.String(32), nullable=False),  # its inputs at evaluated_at
-    sa.Column("settings", sa.String(32), nullable=False),  # their configuration and code part
-    sa.Column("counter", sa.BigInteger),  # the store's revision counter then
-)
-
-# The store's revision counter: on SQLite every changed message moves it and is numbered by it
-# (0015, 0017); PostgreSQL moves it once per transaction changing messages, at commit (0019).
-revision_counter = sa.Table(
-    "revision_counter",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("value", sa.BigInteger, nullable=False),
 )
