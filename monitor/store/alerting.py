@@ -89,14 +89,16 @@ def record_digest(connection: sa.Connection, owner: str, day: date, outbox_id: i
 
 
 def away_replies(engine: sa.Engine, as_of: datetime) -> list[tuple[str, datetime, date]]:
-    """(sender, sent, back on) of every stored out-of-office reply that states its return date."""
-    query = sa.select(messages.c.from_addr, messages.c.date, messages.c.away_until).where(
-        messages.c.noise == "auto_reply",
-        messages.c.away_until.is_not(None),
-        messages.c.date <= as_of,
-    )
+    """(sender, sent, back on) of every stored out-of-office reply that states its return date.
+
+    Read from the index of dated replies (migration 0022), the automatic ones picked here: on
+    the condition on ``noise`` too, SQLite would walk every automatic reply instead."""
+    query = sa.select(
+        messages.c.from_addr, messages.c.date, messages.c.away_until, messages.c.noise
+    ).where(messages.c.away_until.is_not(None), messages.c.date <= as_of)
     with reading(engine) as connection:
-        return [(row[0], row[1], row[2]) for row in connection.execute(query)]
+        rows = connection.execute(query).all()
+    return [(row[0], row[1], row[2]) for row in rows if row[3] == "auto_reply"]
 
 
 def mark_evaluated(engine: sa.Engine, now: datetime) -> None:

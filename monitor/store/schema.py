@@ -73,6 +73,7 @@ messages = sa.Table(
     sa.Index("ix_messages_client_date_revision", "client", "date", "revision"),
     sa.Index("ix_messages_noise", "noise"),  # out-of-office lookups (migration 0012)
     sa.Index("ix_messages_unthreaded", "id", sqlite_where=sa.text("thread_id IS NULL")),  # 0020
+    sa.Index("ix_messages_away", "date", sqlite_where=sa.text("away_until IS NOT NULL")),  # 0022
 )
 
 sightings = sa.Table(

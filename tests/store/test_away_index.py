@@ -1,0 +1,32 @@
+"""Our own away periods are read at every evaluation pass, from an index of the replies that
+state a return date (migration 0022), not by walking every automatic reply."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from monitor.store.alerting import away_replies
+from monitor.store.db import Store
+
+AS_OF = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
+
+
+def test_the_away_periods_are_found_through_the_index_of_dated_replies(tmp_path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'relmon.db'}")
+    statements: list[tuple[str, object]] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if "away_until" in statement:
+            statements.append((statement, parameters))
+
+    sa.event.listen(store.engine, "before_cursor_execute", seen)
+    assert away_replies(store.engine, AS_OF) == []
+    sa.event.remove(store.engine, "before_cursor_execute", seen)
+    with store.engine.connect() as connection:
+        ((statement, parameters),) = statements
+        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+    store.close()
+
+    assert any("ix_messages_away" in str(step) for step in plan), plan
