@@ -139,14 +139,18 @@ def come_due(engine: sa.Engine, since: datetime, until: datetime) -> ComeDue:
         .where(*dated, messages.c.client.is_not(None))
         .group_by(messages.c.client)
     )
-    away = (
-        sa.select(messages.c.from_addr, sa.func.max(messages.c.date))
-        .where(*dated, messages.c.noise == "auto_reply", messages.c.away_until.is_not(None))
-        .group_by(messages.c.from_addr)
+    # From the index of dated replies (migration 0022); the automatic ones picked here, since on
+    # the condition on ``noise`` too SQLite would walk every automatic reply instead.
+    away = sa.select(messages.c.from_addr, messages.c.date, messages.c.noise).where(
+        *dated, messages.c.away_until.is_not(None)
     )
+    senders: dict[str, datetime] = {}
     with reading(engine) as connection:
         clients = {row[0]: stored_instant(row[1]) for row in connection.execute(per_client)}
-        senders = {row[0]: stored_instant(row[1]) for row in connection.execute(away)}
+        for sender, when, noise in connection.execute(away):
+            at = stored_instant(when)
+            if noise == "auto_reply" and (sender not in senders or at > senders[sender]):
+                senders[sender] = at
     return ComeDue(clients, senders)
 
 

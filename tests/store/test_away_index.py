@@ -1,14 +1,16 @@
-"""Our own away periods are read at every evaluation pass, from an index of the replies that
-state a return date (migration 0022), not by walking every automatic reply."""
+"""Our own away periods, and those that came due since the last pass, are read at every
+evaluation pass from an index of the replies that state a return date (migration 0022), not by
+walking every automatic reply."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
 from monitor.store.alerting import away_replies
 from monitor.store.db import Store
+from monitor.store.evaluated import come_due
 
 AS_OF = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
 
@@ -23,10 +25,15 @@ def test_the_away_periods_are_found_through_the_index_of_dated_replies(tmp_path)
 
     sa.event.listen(store.engine, "before_cursor_execute", seen)
     assert away_replies(store.engine, AS_OF) == []
+    assert come_due(store.engine, AS_OF - timedelta(hours=4), AS_OF).away == {}
     sa.event.remove(store.engine, "before_cursor_execute", seen)
     with store.engine.connect() as connection:
-        ((statement, parameters),) = statements
-        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+        plans = [
+            connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+            for statement, parameters in statements
+        ]
     store.close()
 
-    assert any("ix_messages_away" in str(step) for step in plan), plan
+    assert len(plans) == 2
+    for plan in plans:
+        assert any("ix_messages_away" in str(step) for step in plan), plan
