@@ -4,6 +4,7 @@ alerts come out exactly as if it had evaluated every client at every pass; asked
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 from monitor.alerts.store import Action, act
 from monitor.app import alerting, due, views
+from monitor.app import kept as kept_app
 from monitor.app.alerting import evaluate_alerts
 from monitor.app.evaluation import batches
 from monitor.app.kept import REFRESH
@@ -23,7 +25,7 @@ from monitor.cli import cli
 from monitor.config import load_config_text
 from monitor.store import evaluated
 from monitor.store import kept as kept_store
-from monitor.store.schema import alerts, evaluated_clients, messages
+from monitor.store.schema import alerts, evaluated_clients, messages, sightings
 from tests.factories import BEN, CONFIG, JANA, team_config
 from tests.scenario import LONDON, Scenario, at
 
@@ -398,44 +400,71 @@ def _replay(
                 connection.execute(sa.delete(evaluated_clients))
         now = (start + timedelta(hours=hour)).astimezone(UTC)
         seen.append((hour, _transitions(evaluate_alerts(s.runtime, now=now))))
+        if not everyone:
+            _nothing_missed(s, now)
     return seen
 
 
-@pytest.mark.slow
-@settings(
+def _nothing_missed(s: Scenario, now: datetime) -> None:
+    """Every client a pass at ``now`` left alone has the inputs its last evaluation had, read
+    from scratch (every record's number and revisions, no mark of the store's changes)."""
+    state = evaluated.read(s.runtime.store.engine)
+    names = [name for name, last in state.items() if last.evaluated_at < now]
+    if not names:
+        return
+    scratch = kept_app.taken(s.runtime, now, names)
+    for name in names:
+        assert scratch.fingerprint(due.EVALUATION, name) == state[name].fingerprint, (name, now)
+
+
+_REPLAYS = settings(
     max_examples=5,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(
-    mail=st.lists(
+_STEPS = st.lists(st.integers(1, 14), min_size=40, max_size=60)
+
+
+def _mail(ahead: list[int]) -> st.SearchStrategy[list[tuple[int, int, int | None, int]]]:
+    """Dana's messages: the hour each is stored, which text, the hours until our reply (none:
+    never), the hours its date runs ahead of its storing (below zero: stored late)."""
+    return st.lists(
         st.tuples(
             st.integers(0, 24 * 20),
             st.sampled_from(range(len(_MAIL))),
             st.one_of(st.none(), st.integers(1, 96)),
-            st.sampled_from([0, 0, 0, 1, 5]),  # hours the client's clock runs ahead
+            st.sampled_from(ahead),
         ),
         min_size=1,
         max_size=8,
-    ),
-    steps=st.lists(st.integers(1, 14), min_size=40, max_size=60),
-)
-def test_passes_of_changed_and_due_clients_alert_exactly_as_passes_of_every_client(
-    tmp_path_factory, analyzer, mail, steps
-) -> None:
-    passes = []
-    hour = 0
-    for step in steps:
-        hour += step
-        passes.append(hour)
+    )
+
+
+def _both_ways(tmp_path_factory, analyzer, steps: list[int], replay):  # type: ignore[no-untyped-def]
+    """``replay`` on two stores at the same passes: leaving alone the clients nothing changed
+    for, and evaluating every client at every pass."""
+    passes = list(itertools.accumulate(steps))
     skipping = Scenario(tmp_path_factory.mktemp("skipping"), analyzer)
     everyone = Scenario(tmp_path_factory.mktemp("everyone"), analyzer)
     try:
-        lean = _replay(skipping, mail, passes, everyone=False)
-        full = _replay(everyone, mail, passes, everyone=True)
+        return replay(skipping, passes, False), replay(everyone, passes, True)
     finally:
         skipping.close()
         everyone.close()
+
+
+@pytest.mark.slow
+@_REPLAYS
+@given(mail=_mail([0, 0, 0, 1, 5]), steps=_STEPS)
+def test_passes_of_changed_and_due_clients_alert_exactly_as_passes_of_every_client(
+    tmp_path_factory, analyzer, mail, steps
+) -> None:
+    lean, full = _both_ways(
+        tmp_path_factory,
+        analyzer,
+        steps,
+        lambda s, passes, all_: _replay(s, mail, passes, everyone=all_),
+    )
 
     assert lean == full
 
@@ -597,3 +626,94 @@ def test_mail_given_to_another_client_makes_the_next_pass_evaluate_both(
     s.close()
 
     assert passes == [[ACME, FALKENBERG], []]
+
+
+def _change(s: Scenario, sent: dict[int, object], index: int, kind: str) -> None:
+    """Take Dana's message ``index`` out of the store (as the retention purge does) or give it
+    to Falkenberg (as a change of the clients' domains does)."""
+    message = sent.get(index)
+    if message is None:
+        return
+    key = message.message_id  # type: ignore[attr-defined]
+    with s.runtime.store.engine.begin() as connection:
+        if kind == "delete":
+            ids = sa.select(messages.c.id).where(messages.c.message_id == key).scalar_subquery()
+            connection.execute(sa.delete(sightings).where(sightings.c.message.in_(ids)))
+            connection.execute(sa.delete(messages).where(messages.c.message_id == key))
+        else:
+            connection.execute(
+                sa.update(messages).where(messages.c.message_id == key).values(client=FALKENBERG)
+            )
+
+
+def _replay_with_changes(
+    s: Scenario,
+    mail: list[tuple[int, int, int | None, int]],
+    changes: list[tuple[int, int, str]],
+    passes: list[int],
+    *,
+    everyone: bool,
+) -> list[tuple[int, list[tuple[object, ...]]]]:
+    """As :func:`_replay`, with mail stored long after its date (``ahead`` below zero) and
+    stored messages deleted or given to another client at their hours."""
+    start = at("2026-06-01 08:00")
+    events = sorted(
+        [(hour, 0, "client", index) for index, (hour, *_) in enumerate(mail)]
+        + [
+            (max(hour, hour + ahead + answer), 1, "us", index)
+            for index, (hour, _, answer, ahead) in enumerate(mail)
+            if answer is not None
+        ]
+        + [(hour, 2, kind, index) for hour, index, kind in changes]
+    )
+    sent: dict[int, object] = {}
+    seen = []
+    for hour in passes:
+        while events and events[0][0] <= hour:
+            _, _, what, index = events.pop(0)
+            stored, n, answer, ahead = mail[index] if index < len(mail) else (0, 0, None, 0)
+            dated = start + timedelta(hours=stored + ahead)
+            subject, body = _MAIL[n]
+            if what == "client":
+                text = dated.strftime("%Y-%m-%d %H:%M")
+                sent[index] = s.client_writes(text, f"{subject} ({index})", body)
+            elif what == "us" and index in sent:
+                text = (dated + timedelta(hours=answer or 0)).strftime("%Y-%m-%d %H:%M")
+                s.we_reply(sent[index], text, "Hi Dana, done and sent over. Best, Alice")  # type: ignore[arg-type]
+            elif what in ("delete", "give"):
+                _change(s, sent, index, what)
+        if everyone:
+            with s.runtime.store.engine.begin() as connection:
+                connection.execute(sa.delete(evaluated_clients))
+        now = (start + timedelta(hours=hour)).astimezone(UTC)
+        seen.append((hour, _transitions(evaluate_alerts(s.runtime, now=now))))
+        if not everyone:
+            _nothing_missed(s, now)
+    return seen
+
+
+@pytest.mark.slow
+@_REPLAYS
+@given(
+    mail=_mail([0, 0, 1, 5, -30, -200]),
+    changes=st.lists(
+        st.tuples(st.integers(0, 24 * 20), st.integers(0, 7), st.sampled_from(["delete", "give"])),
+        max_size=3,
+    ),
+    steps=_STEPS,
+)
+def test_passes_alert_as_passes_of_every_client_through_late_mail_deletions_and_moves(
+    tmp_path_factory, analyzer, mail, changes, steps
+) -> None:
+    """Which clients changed is read from the store's marks (client_changes) and the numbers
+    kept with each evaluation: mail stored long after its date, a message deleted or given to
+    another client must each make the next pass evaluate the clients it touched (every pass
+    checks it: :func:`_nothing_missed`)."""
+    lean, full = _both_ways(
+        tmp_path_factory,
+        analyzer,
+        steps,
+        lambda s, passes, all_: _replay_with_changes(s, mail, changes, passes, everyone=all_),
+    )
+
+    assert lean == full
