@@ -395,14 +395,21 @@ def _replay(
                 sent[index] = s.client_writes(text, f"{subject} ({index})", body)
             else:
                 s.we_reply(sent[index], text, "Hi Dana, done and sent over. Best, Alice")  # type: ignore[arg-type]
-        if everyone:
-            with s.runtime.store.engine.begin() as connection:
-                connection.execute(sa.delete(evaluated_clients))
-        now = (start + timedelta(hours=hour)).astimezone(UTC)
-        seen.append((hour, _transitions(evaluate_alerts(s.runtime, now=now))))
-        if not everyone:
-            _nothing_missed(s, now)
+        seen.append((hour, _pass_at(s, start + timedelta(hours=hour), everyone=everyone)))
     return seen
+
+
+def _pass_at(s: Scenario, when: datetime, *, everyone: bool) -> list[tuple[object, ...]]:
+    """A pass at ``when`` and its alert transitions: with ``everyone``, forgetting what it knew
+    and evaluating every client; without, checking that it missed no change."""
+    if everyone:
+        with s.runtime.store.engine.begin() as connection:
+            connection.execute(sa.delete(evaluated_clients))
+    now = when.astimezone(UTC)
+    transitions = _transitions(evaluate_alerts(s.runtime, now=now))
+    if not everyone:
+        _nothing_missed(s, now)
+    return transitions
 
 
 def _nothing_missed(s: Scenario, now: datetime) -> None:
@@ -547,15 +554,20 @@ def test_a_backtest_worker_that_dies_is_reported_with_what_to_do(
     s.close()
 
 
-def _on(store_url: str, analyzer) -> Scenario:  # type: ignore[no-untyped-def]
-    """Acme's weekly mail on the store at ``store_url``, every client evaluated at FIRST, and
-    Falkenberg's request stored five minutes later."""
+def evaluated_at_first(store_url: str, analyzer) -> Scenario:  # type: ignore[no-untyped-def]
+    """Acme's weekly mail on the store at ``store_url``, every client evaluated at FIRST."""
     s = Scenario.__new__(Scenario)
     s.analyzer = analyzer
     s.runtime = Runtime.open(team_config(store_url), analyzer=analyzer)
     _acme_weekly(s)
     s.evaluation(MONDAY)
     evaluate_alerts(s.runtime, now=FIRST)
+    return s
+
+
+def _on(store_url: str, analyzer) -> Scenario:  # type: ignore[no-untyped-def]
+    """As :func:`evaluated_at_first`, and Falkenberg's request stored five minutes later."""
+    s = evaluated_at_first(store_url, analyzer)
     _falkenberg_asks(s, "2026-06-17 12:05")
     return s
 
@@ -682,13 +694,7 @@ def _replay_with_changes(
                 s.we_reply(sent[index], text, "Hi Dana, done and sent over. Best, Alice")  # type: ignore[arg-type]
             elif what in ("delete", "give"):
                 _change(s, sent, index, what)
-        if everyone:
-            with s.runtime.store.engine.begin() as connection:
-                connection.execute(sa.delete(evaluated_clients))
-        now = (start + timedelta(hours=hour)).astimezone(UTC)
-        seen.append((hour, _transitions(evaluate_alerts(s.runtime, now=now))))
-        if not everyone:
-            _nothing_missed(s, now)
+        seen.append((hour, _pass_at(s, start + timedelta(hours=hour), everyone=everyone)))
     return seen
 
 

@@ -5,7 +5,7 @@ refreshes, and the refresh job evaluates only clients whose mail is as it was.""
 from __future__ import annotations
 
 import threading
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -13,21 +13,18 @@ from monitor.app import alerting, views
 from monitor.app.alerting import evaluate_alerts
 from monitor.app.due import Pass, refresh_after
 from monitor.app.kept import REFRESH
-from monitor.app.runtime import Runtime
 from monitor.daemon.refresh import refresh_answers
 from monitor.store import evaluated
-from tests.factories import team_config
-from tests.scenario import Scenario, at
+from tests.scenario import Scenario
 from tests.test_evaluated_clients import (
     ACME,
     FALKENBERG,
-    MONDAY,
-    _acme_weekly,
+    FIRST,
     _evaluated_clients,
     _falkenberg_asks,
+    evaluated_at_first,
 )
 
-FIRST = at("2026-06-17 12:00").astimezone(UTC)
 #: Past both clients' refresh instants (each within REFRESH of its evaluation).
 LATER = FIRST + REFRESH + timedelta(minutes=10)
 
@@ -36,12 +33,7 @@ LATER = FIRST + REFRESH + timedelta(minutes=10)
 def portfolio(store_url, analyzer):
     """Acme writes weekly and is answered; Falkenberg has written nothing yet. Both were
     evaluated at FIRST, and nothing in their findings can change for the next six hours."""
-    s = Scenario.__new__(Scenario)
-    s.analyzer = analyzer
-    s.runtime = Runtime.open(team_config(store_url), analyzer=analyzer)
-    _acme_weekly(s)
-    s.evaluation(MONDAY)
-    evaluate_alerts(s.runtime, now=FIRST)
+    s = evaluated_at_first(store_url, analyzer)
     yield s
     s.close()
 

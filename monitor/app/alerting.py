@@ -25,7 +25,7 @@ from monitor.alerts.store import Condition, Route, Transition, apply, latest
 from monitor.app.channels import channels_for, enqueue_all
 from monitor.app.digests import send_digests
 from monitor.app.due import Pass, record_evaluated, to_evaluate
-from monitor.app.evaluation import batches, owner_away, prepare, recent
+from monitor.app.evaluation import batches, prepare, recent
 from monitor.app.firstrun import dry_run, enqueue_summary, held_back, summary_entry
 from monitor.app.kept import DEFAULT_TIMELINE, keep_evaluated
 from monitor.app.notifications import ClientFacts, alert_note, evidence_keys
@@ -318,9 +318,7 @@ def _evaluate_all(runtime: Runtime, now: datetime, which: Pass) -> AlertsReport:
     result = AlertsReport()
     chosen, inputs = to_evaluate(runtime, now, which)  # the clients that changed or are due
     result.evaluated = len(chosen)
-    since, away = recent(now, TREND_DAYS), inputs.away
-    if away is None:
-        away = owner_away(runtime, now) if chosen else {}
+    since, away = recent(now, TREND_DAYS), inputs.away or {}  # the inputs read our away periods
     for batch in batches(chosen):  # memory bounded by clients, not by the store
         held = prepare(runtime, now, clients=batch, since=since, latest=DEFAULT_TIMELINE, away=away)
         for history in held.histories.values():  # the departures checked after the report

@@ -34,7 +34,6 @@ import hashlib
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -114,15 +113,15 @@ def _unchanged(
     woken: set[str],
     quick: Inputs,
     now: datetime,
-) -> dict[str, Any]:
-    """What :func:`~monitor.app.kept.taken` needs to leave unread the number and revisions of
-    the records of the clients whose mail is as their last evaluation read it: none of their
-    messages changed since (the store's changes, read after ``quick``'s counter) and none came
-    due since (they are not ``woken``)."""
+) -> dict[str, str]:
+    """The clients whose mail is as their last evaluation read it, with the number and
+    revisions of their records then (for :func:`~monitor.app.kept.taken` to leave unread): none
+    of their messages changed since (the store's changes, read after ``quick``'s counter) and
+    none came due since (they are not ``woken``)."""
     if quick.counter is None:
         return {}
     changes = kept_store.changes(runtime.store.engine)
-    known = {
+    return {
         name: last.revisions
         for name, last in state.items()
         if name not in woken
@@ -131,7 +130,6 @@ def _unchanged(
         and last.evaluated_at <= now
         and changes.get(name, last.counter) <= last.counter
     }
-    return {"known": known, "counter": quick.counter} if known else {}
 
 
 def to_evaluate(
@@ -155,7 +153,8 @@ def to_evaluate(
             and (which is not Pass.REFRESH or (last is not None and _refreshing(last, now)))
         )
     ]
-    inputs = taken(runtime, now, unsure, **_unchanged(runtime, state, woken, quick, now))
+    known = _unchanged(runtime, state, woken, quick, now)
+    inputs = taken(runtime, now, unsure, known=known, counter=quick.counter)
     chosen = []
     for client in clients:
         if client.name not in unsure:
