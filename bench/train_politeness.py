@@ -92,7 +92,8 @@ def vocabulary(present: Sequence[set[str]], ngrams: bool) -> list[str]:
     if not ngrams:
         return names
     counts = Counter(name for found in present for name in found if name.startswith(NGRAM))
-    frequent = [name for name, n in counts.most_common(MAX_VOCABULARY) if n >= MIN_DF]
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))  # ties by name
+    frequent = [name for name, n in ranked[:MAX_VOCABULARY] if n >= MIN_DF]
     return names + sorted(frequent)
 
 
@@ -202,12 +203,10 @@ def cross_validate(
     }
 
 
-def write(
+def model_data(
     present: list[set[str]], requests: list[Request], measured: dict[str, dict[str, float]]
-) -> Path:
-    """Train on every request (bottom quartile vs the rest) and write the model file."""
-    from monitor.core.politeness import MODEL_FILE
-
+) -> dict[str, object]:
+    """Train on ``requests`` (bottom quartile vs the rest) and return the model file's data."""
     ngrams = SHIPPED != "strategies only"
     labels = [int(r.score <= BOTTOM_QUARTILE) for r in requests]
     names, model, scale, c = fit(present, labels, ngrams)
@@ -216,7 +215,7 @@ def write(
         for name, w, s in zip(names, model.coef_[0], scale, strict=True)
         if abs(w * s) >= 1e-4
     }
-    data = {
+    return {
         "version": VERSION,
         "language": "en",
         "predicts": "probability that people rate the text in the least polite quarter",
@@ -237,6 +236,15 @@ def write(
         "intercept": round(float(model.intercept_[0]), 5),
         "weights": dict(sorted(weights.items(), key=lambda kv: (-abs(kv[1]), kv[0]))),
     }
+
+
+def write(
+    present: list[set[str]], requests: list[Request], measured: dict[str, dict[str, float]]
+) -> Path:
+    """Train on every request and write the shipped model file."""
+    from monitor.core.politeness import MODEL_FILE
+
+    data = model_data(present, requests, measured)
     MODEL_FILE.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return MODEL_FILE
 

@@ -15,25 +15,43 @@ def _usual(count: int = 12) -> list:
     return [replace(r, **POLITE) for r in every(7, "Mon 2026-02-02 10:00", count)]
 
 
-def test_three_curt_messages_on_three_days_are_a_turn_against_a_polite_norm() -> None:
+def test_three_curt_messages_over_a_week_are_a_turn_against_a_polite_norm() -> None:
     curt = [
         inbound("Mon 2026-06-01 10:00", friction_evidence="you need to", **CURT),
+        inbound("Wed 2026-06-03 10:00", **CURT),
+        inbound("Mon 2026-06-08 10:00", **CURT),
+    ]
+
+    facts = friction_norm.assess([*_usual(), *curt], at("Mon 2026-06-08 18:00"))
+
+    assert facts.turn
+    assert "'you need to'" in friction_norm.explain("Acme Logistics", facts)
+
+
+def test_curt_messages_within_a_few_days_are_one_incident_not_yet_a_turn() -> None:
+    """GIVEN a polite client that writes weekly
+    WHEN three curt messages come on Monday, Wednesday and Friday
+    THEN that is not yet a turn: sharp mail within days is one incident or one long thread;
+    the same messages a week apart are (the test above)."""
+    curt = [
+        inbound("Mon 2026-06-01 10:00", **CURT),
         inbound("Wed 2026-06-03 10:00", **CURT),
         inbound("Fri 2026-06-05 10:00", **CURT),
     ]
 
     facts = friction_norm.assess([*_usual(), *curt], at("Fri 2026-06-05 18:00"))
 
-    assert facts.turn
-    assert "'you need to'" in friction_norm.explain("Acme Logistics", facts)
+    assert len(facts.frictional) == 3 and not facts.turn
+    assert facts.turn_evidence is None
+    assert facts.evidence is not None and facts.evidence >= friction_norm.WARNING_EVIDENCE
 
 
 def test_two_curt_messages_alone_are_not_yet_a_turn() -> None:
     """About one polite message in ten reads curt to the politeness model: two in a row from a
     client that writes weekly happen by chance too often to alert on."""
-    curt = [inbound("Mon 2026-06-01 10:00", **CURT), inbound("Wed 2026-06-03 10:00", **CURT)]
+    curt = [inbound("Mon 2026-06-01 10:00", **CURT), inbound("Mon 2026-06-08 10:00", **CURT)]
 
-    facts = friction_norm.assess([*_usual(), *curt], at("Wed 2026-06-03 18:00"))
+    facts = friction_norm.assess([*_usual(), *curt], at("Mon 2026-06-08 18:00"))
 
     assert len(facts.frictional) == 2 and not facts.turn
     # Every other condition of a turn holds: the evidence says how near it came.
@@ -88,6 +106,29 @@ def test_an_outburst_must_be_sharper_than_what_the_client_usually_writes() -> No
     disappointed = inbound("Mon 2026-06-01 10:00", friction=("escalation:disappointed",), **sharp)
 
     facts = friction_norm.assess([*usual, disappointed], at("Mon 2026-06-01 18:00"))
+
+    assert facts.outburst is None
+
+
+def test_escalation_words_in_an_angry_message_from_a_warm_client_are_an_outburst() -> None:
+    """GIVEN a client that writes politely every week
+    WHEN it writes "any more of this crap and you will be banned. This is unacceptable."
+    THEN that is an outburst though the politeness model reads it only a little impolite:
+    its tone (read as business mail) is angry and it names an escalation."""
+    angry = {"impoliteness": 0.14, "tone": -0.81, "curtness": 0.0, "courtesy": False}
+    message = inbound("Mon 2026-06-01 10:00", friction=("escalation:unacceptable",), **angry)
+
+    facts = friction_norm.assess([*_usual(), message], at("Mon 2026-06-01 18:00"))
+
+    assert facts.outburst is not None and facts.outburst[0] is message
+
+
+def test_escalation_words_in_a_calm_message_are_no_outburst() -> None:
+    """A request to cancel Thursday's meeting names an escalation word in a calm tone."""
+    calm = {"impoliteness": 0.14, "tone": 0.1, "curtness": 0.0, "courtesy": False}
+    message = inbound("Mon 2026-06-01 10:00", friction=("escalation:cancel",), **calm)
+
+    facts = friction_norm.assess([*_usual(), message], at("Mon 2026-06-01 18:00"))
 
     assert facts.outburst is None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import random
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -336,3 +337,38 @@ def test_the_model_ranks_the_least_polite_quarter_of_rated_requests() -> None:
     assert shipped["accuracy"] >= 0.85
     assert strategies["auc"] >= 0.80
     assert strategies["accuracy"] >= 0.83
+
+
+def _bench_module(name: str):  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_out_of_sample_halves_share_no_request_and_are_the_same_for_a_seed() -> None:
+    """bench/held_out.py: the mail of an out-of-sample run is written only from requests the
+    model it is scored by was not trained on."""
+    held_out = _bench_module("held_out")
+    rows = [(f"Could you please look at request {i}?", i / 100) for i in range(101)]
+
+    first = held_out.split(rows, 7)
+    again = held_out.split(rows, 7)
+    other = held_out.split(rows, 8)
+
+    assert not set(first.trained_on) & set(first.held_out)
+    assert sorted(first.trained_on + first.held_out) == sorted(rows)
+    assert first == again and first != other
+
+
+def test_an_exhausted_pool_of_requests_is_drawn_again_in_a_new_order() -> None:
+    held_out = _bench_module("held_out")
+    texts = ["Why was this reverted?", "Thanks for the quick fix!", "Can you explain why?"]
+    pool = held_out.Pool(list(texts), random.Random(3))
+
+    drawn = [pool.pop() for _ in range(7)]
+
+    assert sorted(drawn[:3]) == sorted(texts) and sorted(drawn[3:6]) == sorted(texts)
+    assert pool.refills == 2
