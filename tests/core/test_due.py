@@ -389,16 +389,17 @@ def test_a_new_senior_contact_counts_once_there_is_mail_before_the_friction_wind
 def test_a_turn_against_the_norm_is_due_to_end_when_its_first_curt_message_is_six_weeks_old() -> (
     None
 ):
-    """Dana wrote politely every week over the winter, then four curt messages in late March:
-    a turn against her norm. Friction reads the last six weeks, so the turn ends the moment
-    her first curt message (20 March) is older than that, and Acme is due exactly then."""
+    """Dana wrote politely every week over the winter, then four curt messages over a week in
+    late March: a turn against her norm. Friction reads the last six weeks, so the turn ends
+    the moment her first curt message (20 March) is older than that (the other three span
+    less than a week), and Acme is due exactly then."""
     polite = {"impoliteness": 0.05, "tone": 0.5, "sentiment": 0.5, "courtesy": True}
     curt = {"impoliteness": 0.95, "curtness": 0.9, "tone": -0.5, "courtesy": False}
     winter = every(7, "Mon 2025-12-29 10:00", 11, needs_reply=False, **polite)
-    days = ("Fri 2026-03-20", "Sun 2026-03-22", "Tue 2026-03-24", "Wed 2026-03-25")
+    days = ("Fri 2026-03-20", "Tue 2026-03-24", "Thu 2026-03-26", "Fri 2026-03-27")
     turned = [inbound(f"{day} 10:00", "Leeds", needs_reply=False, **curt) for day in days]
     client = history(*winter, *turned, cadence_days=30.0)
-    now = at("Sat 2026-04-25 12:00")
+    now = at("Mon 2026-04-27 12:00")  # the last curt message has left the 30-day cue window
     ends = turned[0].date + timedelta(days=42) + TICK
 
     due = next_change(client, now)
