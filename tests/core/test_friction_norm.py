@@ -151,6 +151,28 @@ def test_a_client_that_is_always_terse_has_no_turn() -> None:
     assert not facts.turn
 
 
+def test_a_run_of_a_terse_clients_sharpest_messages_is_within_its_own_spread() -> None:
+    """GIVEN a client whose messages range from civil to curt (every fourth one civil)
+    WHEN three of its bluntest messages yet come within a week
+    THEN that is no turn: they are sharper than any in its norm, which the evidence counts
+    heavily when the norm is a couple of dozen messages, but not far beyond its own spread."""
+    levels = [
+        {"impoliteness": level, "tone": 0.0, "curtness": 0.0, "courtesy": False}
+        for level in (0.2, 0.4, 0.55, 0.7)
+    ]
+    usual = [
+        replace(r, **levels[i % 4]) for i, r in enumerate(every(4, "Mon 2026-02-02 10:00", 30))
+    ]
+    blunt = {"impoliteness": 0.8, "tone": -0.6, "curtness": 0.6, "courtesy": False}
+    run = [inbound(f"{day} 10:00", **blunt) for day in ("Mon 2026-06-01", "Wed 2026-06-03")]
+    run.append(inbound("Mon 2026-06-08 10:00", **blunt))
+
+    facts = friction_norm.assess([*usual, *run], at("Mon 2026-06-08 18:00"))
+
+    assert facts.evidence is not None and facts.evidence >= friction_norm.WARNING_EVIDENCE
+    assert not facts.turn
+
+
 def test_without_enough_history_there_is_no_norm_to_turn_from() -> None:
     curt = [inbound("Mon 2026-06-01 10:00", **CURT), inbound("Wed 2026-06-03 10:00", **CURT)]
 
