@@ -188,20 +188,20 @@ class NormFacts:
     outburst: tuple[Record, float] | None  # a hostile message from a warm client
 
     @property
-    def days(self) -> int:
-        return len({r.date.date() for r, _ in self.frictional})
+    def span_days(self) -> int:
+        """Calendar days from the first frictional message to the last (0: fewer than two)."""
+        dates = [r.date.date() for r, _ in self.frictional]
+        return (max(dates) - min(dates)).days if dates else 0
 
     @property
     def turn_evidence(self) -> float | None:
-        """The evidence of a turn where every other condition of one holds (a norm, two
-        frictional messages spanning a week, a rise over the usual strength beyond its spread),
-        else ``None``: how
-        near the recent messages come to a turn."""
+        """The evidence of a turn where every other condition of one holds (a norm, frictional
+        messages spanning a week, a rise over the usual strength beyond its spread), else
+        ``None``: how near the recent messages come to a turn."""
         if self.norm_rate is None or self.evidence is None or len(self.frictional) < 2:
             return None
         rise = sum(s for _, s in self.recent) / len(self.recent) - (self.norm_strength or 0.0)
-        days = sorted({r.date.date() for r, _ in self.frictional})
-        lasting = len(days) >= 2 and (days[-1] - days[0]).days >= TURN_SPAN_DAYS
+        lasting = self.span_days >= TURN_SPAN_DAYS
         spread = max(self.norm_spread, SPREAD_FLOOR) / math.sqrt(len(self.recent))
         beyond = rise >= MIN_RISE and rise >= BEYOND_SPREAD * spread
         return self.evidence if lasting and beyond else None
