@@ -16,12 +16,15 @@ from monitor.app.runtime import Runtime
 from monitor.config import Client, Config
 from monitor.core.addresses import Directory, PartyKind
 from monitor.core.calendar import NO_HOLIDAYS, BusinessCalendar, Interval
-from monitor.core.history import HISTORY_DAYS, ClientContext, ClientHistory
+from monitor.core.history import HISTORY_DAYS, Before, ClientContext, ClientHistory
 from monitor.core.records import Record
 from monitor.store.alerting import away_replies
+from monitor.store.db import reading
 from monitor.store.records import load_before, load_records
 
 if TYPE_CHECKING:
+    import sqlalchemy as sa
+
     from monitor.core.analysis import ClientReport
 
 #: Up to this many clients are looked up by name (kept answers, indexes); more read every row.
@@ -139,39 +142,59 @@ def prepare(
     config = runtime.config
     chosen = list(clients) if clients is not None else list(config.clients)
     engine, directory = runtime.store.engine, runtime.directory
+    away = away if away is not None else owner_away(runtime, as_of)
+    befores: dict[str, Before] = {}
     if records is not None:
         loaded = list(records)
         since = None
-    elif len(chosen) < len(config.clients):
-        # Some clients (a question about a few, a pass over those that changed, a batch of a
-        # larger computation) read their records only, from the (client, date) index.
-        loaded = []
-        for client in chosen:
-            loaded += load_records(
-                engine, as_of=as_of, client=client.name, directory=directory, since=since
-            )
     else:
-        loaded = load_records(engine, as_of=as_of, directory=directory, since=since)
+        with reading(engine) as connection:  # one connection for every client's reads
+            loaded = _load(connection, runtime, chosen, as_of, since)
+            if since is not None:
+                befores = {
+                    client.name: load_before(
+                        connection,
+                        client=client.name,
+                        since=since,
+                        latest=latest,
+                        directory=directory,
+                    )
+                    for client in chosen
+                }
     by_client: dict[str, list[Record]] = {c.name: [] for c in chosen}
     for record in loaded:
         if record.client in by_client:
             by_client[record.client].append(record)
-    away = away if away is not None else owner_away(runtime, as_of)
     histories = {}
     calendars: dict[BusinessCalendar, BusinessCalendar] = {}
     for client in chosen:
-        before = None
-        if since is not None:
-            before = load_before(
-                engine, client=client.name, since=since, latest=latest, directory=directory
-            )
         histories[client.name] = ClientHistory.build(
             context(config, runtime.directory, client, calendars),
             by_client[client.name],
             owner_away=away.get(client.owner, ()),
-            before=before,
+            before=befores.get(client.name),
         )
     return Evaluation(histories=histories, as_of=as_of)
+
+
+def _load(
+    connection: sa.Connection,
+    runtime: Runtime,
+    chosen: Sequence[Client],
+    as_of: datetime,
+    since: datetime | None,
+) -> list[Record]:
+    directory = runtime.directory
+    if len(chosen) == len(runtime.config.clients):
+        return load_records(connection, as_of=as_of, directory=directory, since=since)
+    # Some clients (a question about a few, a pass over those that changed, a batch of a
+    # larger computation) read their records only, from the (client, date) index.
+    loaded: list[Record] = []
+    for client in chosen:
+        loaded += load_records(
+            connection, as_of=as_of, client=client.name, directory=directory, since=since
+        )
+    return loaded
 
 
 #: A pass (or a question computing many clients) reads and analyses about this many clients at a

@@ -8,6 +8,8 @@ asked of the data as it stood then.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -140,8 +142,19 @@ def _record(row: Any, decoder: _Decoder) -> Record:
     )
 
 
+@contextmanager
+def _connected(source: sa.Engine | sa.Connection) -> Iterator[sa.Connection]:
+    """``source`` itself when it is a connection (several reads in one transaction see one
+    state of the store), else a read-only connection of it for this read."""
+    if isinstance(source, sa.Connection):
+        yield source
+        return
+    with reading(source) as connection:
+        yield connection
+
+
 def load_records(
-    engine: sa.Engine,
+    source: sa.Engine | sa.Connection,
     *,
     as_of: datetime,
     client: str | None = None,
@@ -163,7 +176,7 @@ def load_records(
         query = query.where(messages.c.date >= since)
     query = query.order_by(messages.c.date, messages.c.key)
     decoder = _Decoder(directory)
-    with reading(engine) as connection:
+    with _connected(source) as connection:
         return [_record(row, decoder) for row in connection.execute(query)]
 
 
@@ -174,7 +187,7 @@ _COUNTED = sa.and_(
 
 
 def load_before(
-    engine: sa.Engine,
+    source: sa.Engine | sa.Connection,
     *,
     client: str,
     since: datetime,
@@ -183,31 +196,25 @@ def load_before(
 ) -> Before:
     """What an evaluation from ``since`` on reads of ``client``'s mail dated before it (see
     :class:`~monitor.core.history.Before`), and its ``latest`` newest records: a few rows and
-    aggregates, from the (client, date) index, instead of every record."""
+    aggregates, from the (client, date) index, instead of every record; four queries."""
     older = sa.and_(messages.c.client == client, messages.c.date < since)
     decoder = _Decoder(directory)
-    with reading(engine) as connection:
-        edges = {
-            (direction, last): _edge(connection, older, direction, last, decoder)
-            for direction in (Direction.INBOUND, Direction.OUTBOUND)
-            for last in (False, True)
-        }
-        counted = _counted(connection, older)
+    with _connected(source) as connection:
+        edges, newest_first = _edges_and_newest(connection, older, latest, decoder)
+        counted, count, total, newest = _counts(connection, older)
         # Out-of-office periods that may still pause something: those ending after the window
         # or after the last message each way (two days' slack for the client's time zone).
         lasts = [r.date for (_, last), r in edges.items() if last and r is not None]
         reach = min([since, *lasts]) - timedelta(days=2)
         away = _rows(connection, _away(older, reach.date()), decoder)
-        newest_first = _rows(connection, _newest(older, latest), decoder)
         addresses = _addresses(connection, older, decoder)
-        count, total, newest = _revisions(connection, older)
     return Before(
         since=since,
         counted=counted,
-        first_inbound=edges[Direction.INBOUND, False],
-        first_outbound=edges[Direction.OUTBOUND, False],
-        last_inbound=edges[Direction.INBOUND, True],
-        last_outbound=edges[Direction.OUTBOUND, True],
+        first_inbound=edges.get((Direction.INBOUND, False)),
+        first_outbound=edges.get((Direction.OUTBOUND, False)),
+        last_inbound=edges.get((Direction.INBOUND, True)),
+        last_outbound=edges.get((Direction.OUTBOUND, True)),
         away=tuple(away),
         latest=tuple(reversed(newest_first)),
         latest_kept=latest,
@@ -218,33 +225,62 @@ def load_before(
     )
 
 
-def _counted(connection: sa.Connection, older: sa.ColumnElement[bool]) -> int:
-    """How many counted messages are ``older``, up to ENOUGH_MAIL."""
-    query = sa.select(sa.func.count()).select_from(
+#: The first and the last counted message each way: the parts of one query, by number.
+_EDGES = tuple(
+    (direction, last)
+    for direction in (Direction.INBOUND, Direction.OUTBOUND)
+    for last in (False, True)
+)
+
+
+def _edges_and_newest(
+    connection: sa.Connection, older: sa.ColumnElement[bool], latest: int, decoder: _Decoder
+) -> tuple[dict[tuple[Direction, bool], Record], list[Record]]:
+    """The first and the last counted message each way of those ``older`` (by direction and
+    whether last), and the ``latest`` newest of them all, newest first: one query."""
+    order = (messages.c.date, messages.c.key)
+    descending = tuple(column.desc() for column in order)
+    parts: list[sa.Select[Any]] = [
+        sa.select(sa.literal(number).label("part"), sa.literal(0).label("rank"), *_RECORD_COLUMNS)
+        .where(older, messages.c.noise.is_(None), messages.c.direction == direction.value)
+        .order_by(*(descending if last else order))
+        .limit(1)
+        for number, (direction, last) in enumerate(_EDGES)
+    ]
+    if latest > 0:
+        rank = sa.func.row_number().over(order_by=descending)
+        parts.append(
+            sa.select(sa.literal(len(_EDGES)).label("part"), rank.label("rank"), *_RECORD_COLUMNS)
+            .where(older)
+            .order_by(*descending)
+            .limit(latest)
+        )
+    query = sa.union_all(*(sa.select(part.subquery()) for part in parts))
+    edges: dict[tuple[Direction, bool], Record] = {}
+    ranked: list[tuple[int, Record]] = []
+    for part, rank, *values in connection.execute(query):
+        record = _record(values, decoder)
+        if part < len(_EDGES):
+            edges[_EDGES[part]] = record
+        else:
+            ranked.append((rank, record))
+    return edges, [record for _, record in sorted(ranked, key=lambda pair: pair[0])]
+
+
+def _counts(connection: sa.Connection, older: sa.ColumnElement[bool]) -> tuple[int, int, int, int]:
+    """How many counted messages are ``older`` (up to ENOUGH_MAIL), and the number, the sum
+    and the highest of the revisions of every record ``older``: one query."""
+    counted = sa.select(sa.func.count()).select_from(
         sa.select(messages.c.id).where(older, _COUNTED).limit(ENOUGH_MAIL).subquery()
     )
-    return int(connection.execute(query).scalar_one())
-
-
-def _newest(older: sa.ColumnElement[bool], count: int) -> sa.Select[Any]:
-    """The newest ``count`` records ``older``, newest first."""
-    return (
-        sa.select(*_RECORD_COLUMNS)
-        .where(older)
-        .order_by(messages.c.date.desc(), messages.c.key.desc())
-        .limit(count)
-    )
-
-
-def _revisions(connection: sa.Connection, older: sa.ColumnElement[bool]) -> tuple[int, int, int]:
-    """The number, the sum and the highest of the revisions of every record ``older``."""
     query = sa.select(
+        counted.scalar_subquery(),
         sa.func.count(),
         sa.func.coalesce(sa.func.sum(messages.c.revision), 0),
         sa.func.coalesce(sa.func.max(messages.c.revision), 0),
     ).where(older)
-    count, total, newest = connection.execute(query).one()
-    return int(count), int(total), int(newest)
+    enough, count, total, newest = connection.execute(query).one()
+    return int(enough), int(count), int(total), int(newest)
 
 
 def _away(older: sa.ColumnElement[bool], until: date) -> sa.Select[Any]:
@@ -263,25 +299,6 @@ def _away(older: sa.ColumnElement[bool], until: date) -> sa.Select[Any]:
 
 def _rows(connection: sa.Connection, query: sa.Select[Any], decoder: _Decoder) -> list[Record]:
     return [_record(row, decoder) for row in connection.execute(query)]
-
-
-def _edge(
-    connection: sa.Connection,
-    older: sa.ColumnElement[bool],
-    direction: Direction,
-    last: bool,
-    decoder: _Decoder,
-) -> Record | None:
-    """The first (or the ``last``) counted message ``direction`` of those ``older``."""
-    order = (messages.c.date, messages.c.key)
-    query = (
-        sa.select(*_RECORD_COLUMNS)
-        .where(older, messages.c.noise.is_(None), messages.c.direction == direction.value)
-        .order_by(*(column.desc() for column in order) if last else order)
-        .limit(1)
-    )
-    found = _rows(connection, query, decoder)
-    return found[0] if found else None
 
 
 def _addresses(

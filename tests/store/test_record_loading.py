@@ -7,11 +7,13 @@ from dataclasses import fields
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from sqlalchemy import event
 
 from monitor.app.sync import ingest_paths
 from monitor.core.model import Direction
 from monitor.core.records import Record
-from monitor.store.records import load_records
+from monitor.store.db import reading
+from monitor.store.records import load_before, load_records
 from monitor.store.schema import messages
 from tests.factories import ALICE, DANA, email
 from tests.store.test_store import NOW, conversation, runtime_for, write_maildir
@@ -88,3 +90,40 @@ def test_a_loaded_record_holds_each_stored_column_in_its_own_field(
     curt = records["plan-4@acme-logistics.example"]
     measured = (curt.sentiment, curt.impoliteness, curt.tone, curt.curtness)
     assert None not in measured and len(set(measured)) == len(measured)  # tells a swap apart
+
+
+def test_what_an_evaluation_reads_of_older_mail_comes_in_four_queries(
+    store_url, analyzer, tmp_path
+) -> None:
+    """Acme's plan (2 June) and Acme's answer to our reply (3 June), read by an evaluation
+    whose window starts on 10 June: the first and last message each way, the newest records,
+    the counts, Acme's away notices and its addresses, on the caller's connection. Our reply,
+    found in the inbox and not sent by our server, is no client mail."""
+    runtime = runtime_for(store_url, analyzer)
+    ingest_paths(
+        runtime, [write_maildir(tmp_path / "Maildir", _thread())], account="alice", now=NOW
+    )
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    with reading(runtime.store.engine) as connection:
+        event.listen(connection, "before_cursor_execute", seen)
+        before = load_before(
+            connection,
+            client="Acme Logistics",
+            since=datetime(2026, 6, 10, tzinfo=UTC),
+            latest=5,
+            directory=runtime.directory,
+        )
+    runtime.close()
+
+    assert len(statements) == 4
+    assert before.first_inbound is not None and before.last_inbound is not None
+    assert before.first_inbound.date == datetime(2026, 6, 2, 8, 12, tzinfo=UTC)
+    assert before.last_inbound.date == datetime(2026, 6, 3, 9, 15, tzinfo=UTC)
+    assert before.first_outbound is None and before.last_outbound is None
+    assert before.latest == (before.first_inbound, before.last_inbound)
+    assert (before.counted, before.count, before.latest_kept) == (2, 2, 5)
