@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from monitor.config import Config
 from monitor.core.addresses import Directory
 from monitor.store import Store
-from monitor.store.meta import ATTRIBUTION, get_meta
+from monitor.store.meta import ATTRIBUTION, ATTRIBUTION_ROLES, get_meta, has_meta
 
 if TYPE_CHECKING:
     from monitor.core.text import TextAnalyzer
@@ -47,10 +47,15 @@ class Runtime:
         fingerprint = config.attribution_fingerprint()
         with store.engine.connect() as connection:
             current = get_meta(connection, ATTRIBUTION) == fingerprint
-        if not current:  # the clients or the team changed: every message is attributed again
+            roles_kept = current and has_meta(connection, ATTRIBUTION_ROLES)
+        if not current:  # the clients or the team changed: their messages are attributed again
             from monitor.store.messages import reattribute  # the writers: a query needs none
 
             reattribute(store.engine, directory, fingerprint)
+        elif not roles_kept:  # a store from before roles were kept: keep them now, once
+            from monitor.store.messages import keep_roles
+
+            keep_roles(store.engine, directory, fingerprint)
         return cls(config=config, store=store, directory=directory, analyzer=analyzer)
 
     def close(self) -> None:

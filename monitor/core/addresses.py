@@ -109,6 +109,13 @@ def is_sent_folder(folder: str) -> bool:
     return " ".join(words) in SENT_FOLDER_NAMES or (bool(words) and words[0] == "sent")
 
 
+def changed_roles(old: Mapping[str, str], new: Mapping[str, str]) -> frozenset[str]:
+    """The addresses and domains whose role differs between two directories'
+    :meth:`Directory.roles`: only a message naming one of them (or a subdomain of one) can be
+    attributed differently."""
+    return frozenset(key for key in old.keys() | new.keys() if old.get(key) != new.get(key))
+
+
 def domain_of(address: str) -> str:
     return address.rpartition("@")[2]
 
@@ -210,6 +217,21 @@ class Directory:
 
     def is_list(self, address: str) -> bool:
         return address in self.lists
+
+    def roles(self) -> dict[str, str]:
+        """What this directory makes of each address and domain it names: an address's party
+        depends on its own entry and on those of its domain and the domain's parents only."""
+        found: dict[str, list[str]] = {}
+        entries = [
+            *((address, "us") for address in self.us_addresses),
+            *((address, f"client {name}") for address, name in self.client_addresses.items()),
+            *((domain, "our domain") for domain in self.us_domains),
+            *((domain, "freemail") for domain in self.freemail),
+            *((domain, f"client domain {name}") for domain, name in self.client_domains.items()),
+        ]
+        for key, role in entries:
+            found.setdefault(key, []).append(role)
+        return {key: "; ".join(sorted(roles)) for key, roles in found.items()}
 
     def attribute(
         self,

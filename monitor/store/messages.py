@@ -10,6 +10,7 @@ one reusing a stored Message-ID without being a copy of that message, is quarant
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -17,7 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from monitor.core.addresses import Directory, is_sent_folder
+from monitor.core.addresses import Directory, changed_roles, is_sent_folder
 from monitor.core.model import Mailbox, Quarantined
 from monitor.log import get_logger
 from monitor.sources.sink import Item as Item  # re-exported: where writers found it first
@@ -31,7 +32,7 @@ from monitor.store.bulk import (
     stored_by_key,
 )
 from monitor.store.guard import describe_error, row_problem
-from monitor.store.meta import ATTRIBUTION, THREADS_DIRTY, get_meta, set_meta
+from monitor.store.meta import ATTRIBUTION, ATTRIBUTION_ROLES, THREADS_DIRTY, get_meta, set_meta
 from monitor.store.rows import conflict, merge, message_row
 from monitor.store.schema import messages, quarantine, sightings
 
@@ -235,18 +236,24 @@ def _was_ours(row: Any) -> bool:
     return row.direction == "other" and row.counterpart not in (None, row.from_addr)
 
 
+#: More changed addresses and domains than this, and every message is attributed again.
+MOST_CHANGED_ROLES = 100
+
+
 def reattribute(
     engine: sa.Engine, directory: Directory, fingerprint: str, *, force: bool = False
 ) -> int:
-    """Recompute direction and client of every stored message after the configuration changed.
+    """Recompute direction and client of the stored messages after the configuration changed:
+    of those naming an address or domain whose role changed since the last time (the first
+    time, and with ``force``, of every message).
 
     Returns how many messages changed. Cheap when nothing changed: one meta lookup.
     """
     with engine.begin() as connection:
         if not force and get_meta(connection, ATTRIBUTION) == fingerprint:
             return 0
-        changed = 0
-        updates: list[dict[str, Any]] = []
+        roles = directory.roles()
+        changed = None if force else _changed_since(get_meta(connection, ATTRIBUTION_ROLES), roles)
         query = sa.select(
             messages.c.id,
             messages.c.from_addr,
@@ -257,28 +264,9 @@ def reattribute(
             messages.c.client,
             messages.c.counterpart,
         )
-        sent = _sent_messages(connection)
-        for row in connection.execute(query).all():
-            sender = Mailbox(row.from_addr, row.from_name) if row.from_addr else None
-            attribution = directory.attribute(
-                sender,
-                _mailbox_list(row.to_addrs),
-                _mailbox_list(row.cc_addrs),
-                sender_verified=row.id in sent or _was_ours(row),
-            )
-            if (attribution.direction.value, attribution.client, attribution.counterpart) != (
-                row.direction,
-                row.client,
-                row.counterpart,
-            ):
-                updates.append(
-                    {
-                        "ident": row.id,
-                        "direction": attribution.direction.value,
-                        "client": attribution.client,
-                        "counterpart": attribution.counterpart,
-                    }
-                )
+        if changed is not None:
+            query = query.where(_naming_any(changed))
+        updates = _changed_attributions(connection, query, directory)
         statement = (
             sa.update(messages)
             .where(messages.c.id == sa.bindparam("ident"))
@@ -290,9 +278,84 @@ def reattribute(
         )
         for chunk in chunks(updates):
             connection.execute(statement, chunk)
-        changed = len(updates)
         set_meta(connection, ATTRIBUTION, fingerprint)
+        set_meta(connection, ATTRIBUTION_ROLES, json.dumps(roles, sort_keys=True))
+    return len(updates)
+
+
+def _changed_attributions(
+    connection: sa.Connection, query: sa.Select[Any], directory: Directory
+) -> list[dict[str, Any]]:
+    """The new direction, client and counterpart of each message ``query`` reads whose
+    attribution ``directory`` changes. Streamed: memory holds the changes, not the store."""
+    sent = _sent_messages(connection)
+    updates: list[dict[str, Any]] = []
+    for row in connection.execute(query.execution_options(yield_per=5_000)):
+        sender = Mailbox(row.from_addr, row.from_name) if row.from_addr else None
+        attribution = directory.attribute(
+            sender,
+            _mailbox_list(row.to_addrs),
+            _mailbox_list(row.cc_addrs),
+            sender_verified=row.id in sent or _was_ours(row),
+        )
+        found = (attribution.direction.value, attribution.client, attribution.counterpart)
+        if found != (row.direction, row.client, row.counterpart):
+            updates.append(
+                {
+                    "ident": row.id,
+                    "direction": attribution.direction.value,
+                    "client": attribution.client,
+                    "counterpart": attribution.counterpart,
+                }
+            )
+    return updates
+
+
+def keep_roles(engine: sa.Engine, directory: Directory, fingerprint: str) -> None:
+    """Keep ``directory``'s roles as those of the stored attribution, if it was made with the
+    configuration ``fingerprint`` names (a store from before roles were kept): the next change
+    then attributes again only the mail naming what changed."""
+    with engine.begin() as connection:
+        if get_meta(connection, ATTRIBUTION) == fingerprint:
+            set_meta(connection, ATTRIBUTION_ROLES, json.dumps(directory.roles(), sort_keys=True))
+
+
+def _changed_since(stored: str | None, roles: dict[str, str]) -> frozenset[str] | None:
+    """The addresses and domains whose role changed since the stored roles were current; None
+    when every message must be attributed again (none stored, or too many changed to search
+    for, or one a text search of the stored addresses might not find as written)."""
+    try:
+        old = json.loads(stored) if stored is not None else None
+    except ValueError:
+        old = None
+    if not isinstance(old, dict):
+        return None
+    changed = changed_roles(old, roles)
+    if len(changed) > MOST_CHANGED_ROLES or not all(_searchable(key) for key in changed):
+        return None
     return changed
+
+
+def _searchable(key: str) -> bool:
+    """Whether ``key`` appears in a stored address list's JSON text exactly as written: plain
+    ASCII, no quote or backslash (JSON escapes those)."""
+    return key.isascii() and key.isprintable() and '"' not in key and "\\" not in key
+
+
+def _naming_any(keys: frozenset[str]) -> sa.ColumnElement[bool]:
+    """Messages whose sender or recipients contain one of ``keys`` (an address, or a domain:
+    its subdomains' addresses contain it too). A text search finds a few more than that, which
+    are attributed again unchanged; it never misses one."""
+    if not keys:
+        return sa.false()
+    parties = (
+        sa.func.coalesce(messages.c.from_addr, "")
+        + " "
+        + sa.func.coalesce(sa.cast(messages.c.to_addrs, sa.Text), "")
+        + " "
+        + sa.func.coalesce(sa.cast(messages.c.cc_addrs, sa.Text), "")
+    )
+    return sa.or_(*(parties.contains(key, autoescape=True) for key in sorted(keys)))
 
 
 def purge_before(engine: sa.Engine, before: datetime) -> dict[str, int]:

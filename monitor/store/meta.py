@@ -14,6 +14,9 @@ from monitor.store.schema import meta
 THREADS_DIRTY = "threads_dirty"
 #: The fingerprint of the configuration the messages' direction and client were worked out with.
 ATTRIBUTION = "attribution_fingerprint"
+#: What that configuration made of each address and domain it names (JSON): the next change is
+#: compared with it, so only the messages naming what changed are attributed again.
+ATTRIBUTION_ROLES = "attribution_roles"
 
 
 def get_meta(connection: sa.Connection, name: str) -> str | None:
@@ -21,6 +24,12 @@ def get_meta(connection: sa.Connection, name: str) -> str | None:
         sa.select(meta.c.value).where(meta.c.name == name)
     ).scalar()
     return value
+
+
+def has_meta(connection: sa.Connection, name: str) -> bool:
+    """Whether ``name`` has a value (without reading it)."""
+    query = sa.select(sa.literal(1)).where(meta.c.name == name)
+    return connection.execute(query).first() is not None
 
 
 def set_meta(connection: sa.Connection, name: str, value: str) -> None:
@@ -40,4 +49,4 @@ def set_meta(connection: sa.Connection, name: str, value: str) -> None:
         )
 
 
-__all__ = ["ATTRIBUTION", "THREADS_DIRTY", "get_meta", "set_meta"]
+__all__ = ["ATTRIBUTION", "ATTRIBUTION_ROLES", "THREADS_DIRTY", "get_meta", "has_meta", "set_meta"]

@@ -1,0 +1,202 @@
+"""A change of clients or team attributes again only the stored mail that names an address or a
+domain whose role changed, and comes out exactly as attributing every message again would."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from monitor.app.sync import ingest_paths
+from monitor.core.addresses import Directory, changed_roles
+from monitor.store.messages import reattribute
+from monitor.store.meta import ATTRIBUTION_ROLES
+from monitor.store.schema import messages, meta
+from tests.factories import ALICE, DANA, JANA, SAM, email, team_config
+from tests.store.test_store import NOW, conversation, runtime_for, write_maildir
+
+OWNER = 'owner = "alice.marsh@northwind-advisory.example"'
+#: Acme takes over the Ops Desk address of Lumen's subdomain (an address outranks a domain).
+ACME_DESK = (
+    '\n[[clients]]\nname = "Acme Field Ops"\naddresses = ["ops@eu.lumen-analytics.example"]\n'
+    + f"{OWNER}\n"
+)
+SAM_JOINS_US = (
+    '\n[[team.members]]\nname = "Sam Reed"\naddress = "sam.reed@lumen-analytics.example"\n'
+)
+LUMEN = f'\n[[clients]]\nname = "Lumen Analytics"\ndomains = ["lumen-analytics.example"]\n{OWNER}\n'
+
+
+def _mailbox(root: Path) -> list[Path]:
+    """Acme's plan and our reply, Sam's intro from Lumen, Lumen's operations team writing from
+    a subdomain, Jana (Falkenberg) from gmail.com, and our note to Sam from the Sent folder."""
+    inbox = conversation()
+    inbox["1780430000.M5P1.mx:2,S"] = email(
+        frm="Ops Desk <ops@eu.lumen-analytics.example>",
+        to=ALICE,
+        subject="Data platform access",
+        message_id="ops-1@eu.lumen-analytics.example",
+        date=datetime(2026, 6, 4, 10, 0, tzinfo=UTC),
+        body="Hi Alice,\n\nYour VPN account for the data platform is ready.\n\nOps Desk",
+    )
+    inbox["1780440000.M6P1.mx:2,S"] = email(
+        frm=JANA,
+        to=ALICE,
+        subject="Wartungsvertrag",
+        message_id="wartung-1@mail.gmail.example",
+        date=datetime(2026, 6, 5, 8, 30, tzinfo=UTC),
+        body="Dear Alice,\n\ncould Ben call me about the maintenance contract?\n\nJana",
+    )
+    sent = {
+        "1780450000.M7P1.mx:2,S": email(
+            frm=ALICE,
+            to=[SAM, DANA],
+            subject="Re: Intro call",
+            message_id="intro-2@northwind-advisory.example",
+            in_reply_to="intro@lumen-analytics.example",
+            date=datetime(2026, 6, 5, 15, 0, tzinfo=UTC),
+            body="Hi Sam,\n\nThursday at 10 works; I have copied Dana, who ran a similar project.\n\nAlice",
+        )
+    }
+    write_maildir(root / "Maildir" / ".Sent", sent)
+    return [write_maildir(root / "Maildir", inbox)]
+
+
+def _store_mailbox(store_url: str, analyzer, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The mailbox stored under the team's configuration, without Lumen as a client."""
+    runtime = runtime_for(store_url, analyzer)
+    ingest_paths(runtime, _mailbox(tmp_path), account="alice", now=NOW)
+    runtime.close()
+
+
+def _attributions(engine: sa.Engine) -> dict[str, tuple[str, str | None, str | None]]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(
+                messages.c.key, messages.c.direction, messages.c.client, messages.c.counterpart
+            )
+        ).all()
+    return {row.key: (row.direction, row.client, row.counterpart) for row in rows}
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The senders of the messages attributed from here on."""
+    seen: list[str] = []
+    real = Directory.attribute
+
+    def counting(self, sender, to, cc, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(sender.address if sender is not None else "")
+        return real(self, sender, to, cc, **kwargs)
+
+    monkeypatch.setattr(Directory, "attribute", counting)
+    return seen
+
+
+def test_adding_a_client_attributes_again_only_the_mail_naming_its_domain(
+    store_url, analyzer, tmp_path, monkeypatch
+) -> None:
+    _store_mailbox(store_url, analyzer, tmp_path)
+    attributed = _counting(monkeypatch)
+
+    runtime = runtime_for(store_url, analyzer, LUMEN)
+    found = _attributions(runtime.store.engine)
+    runtime.close()
+
+    # Sam's intro, the subdomain's note and our reply to Sam; not Acme's plan, nor Jana's mail.
+    assert sorted(attributed) == [
+        "alice.marsh@northwind-advisory.example",
+        "ops@eu.lumen-analytics.example",
+        "sam.reed@lumen-analytics.example",
+    ]
+    assert found["intro@lumen-analytics.example"][:2] == ("inbound", "Lumen Analytics")
+    assert found["ops-1@eu.lumen-analytics.example"][:2] == ("inbound", "Lumen Analytics")
+    # Our reply went to Sam first: it is now Lumen's, no longer Acme's (Dana was only copied).
+    assert found["intro-2@northwind-advisory.example"][:2] == ("outbound", "Lumen Analytics")
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        pytest.param(
+            [
+                LUMEN,
+                LUMEN + ACME_DESK,
+                LUMEN.replace("Lumen Analytics", "Lumen Data"),
+                LUMEN
+                + '\n[[clients]]\nname = "Lumen Europe"\ndomains = ["eu.lumen-analytics.example"]\n'
+                + OWNER
+                + "\n",
+                "",
+            ],
+            id="add-take-a-contact-rename-split-remove",
+        ),
+        pytest.param([LUMEN, LUMEN + SAM_JOINS_US], id="a-contact-joins-our-team"),
+    ],
+)
+def test_attributing_only_what_changed_agrees_with_attributing_every_message(
+    store_url, analyzer, tmp_path, changes
+) -> None:
+    _store_mailbox(store_url, analyzer, tmp_path)
+    moved = 0
+    for extra in changes:
+        config = team_config(store_url, extra)
+        engine = sa.create_engine(store_url)
+        directory = config.directory()
+        moved += reattribute(engine, directory, config.attribution_fingerprint())
+        incremental = _attributions(engine)
+
+        assert reattribute(engine, directory, "every message", force=True) == 0, extra
+        assert _attributions(engine) == incremental
+        engine.dispose()
+    assert moved >= len(changes)
+
+
+def _forget_roles(store_url: str, analyzer, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The mailbox stored as by a version that kept no roles."""
+    runtime = runtime_for(store_url, analyzer)
+    ingest_paths(runtime, _mailbox(tmp_path), account="alice", now=NOW)
+    with runtime.store.engine.begin() as connection:
+        connection.execute(sa.delete(meta).where(meta.c.name == ATTRIBUTION_ROLES))
+    runtime.close()
+
+
+def test_a_store_that_kept_no_roles_attributes_every_message_at_its_first_change(
+    store_url, analyzer, tmp_path, monkeypatch
+) -> None:
+    _forget_roles(store_url, analyzer, tmp_path)
+    attributed = _counting(monkeypatch)
+
+    runtime_for(store_url, analyzer, LUMEN).close()
+    first = len(attributed)
+    runtime_for(store_url, analyzer).close()
+
+    assert first == 6
+    assert len(attributed) - first == 3  # back without Lumen: its three messages only
+
+
+def test_a_store_that_kept_no_roles_keeps_them_when_opened_unchanged(
+    store_url, analyzer, tmp_path, monkeypatch
+) -> None:
+    _forget_roles(store_url, analyzer, tmp_path)
+    attributed = _counting(monkeypatch)
+
+    runtime_for(store_url, analyzer).close()
+    assert attributed == []
+    runtime_for(store_url, analyzer, LUMEN).close()
+
+    assert len(attributed) == 3
+
+
+def test_roles_that_changed_are_the_addresses_and_domains_named_differently() -> None:
+    before = team_config().directory().roles()
+    lumen = team_config(extra=LUMEN).directory().roles()
+    renamed = team_config(extra=LUMEN.replace("Lumen Analytics", "Lumen Data")).directory()
+
+    assert changed_roles(before, lumen) == {"lumen-analytics.example"}
+    assert changed_roles(lumen, renamed.roles()) == {"lumen-analytics.example"}
+    assert changed_roles(lumen, lumen) == frozenset()
+    assert renamed.roles()["lumen-analytics.example"] == "client domain Lumen Data"
+    assert before["gmail.com"] == "freemail"
+    assert before["j.becker.falkenberg@gmail.com"] == "client Falkenberg Maschinenbau"
