@@ -26,6 +26,9 @@ with the child's peak resident size:
   target): the clients whose kept answers grew old since the pass before, evaluated again.
   The daemon runs it every 5 minutes, apart from the passes; here it takes the 15 minutes
   since the pass before at once, and prints how many clients that was;
+- ``rename``: after those, the first command after the busiest client was renamed in the
+  configuration (no target; it runs once): opening the store attributes that client's mail
+  to its new name, and only the mail naming what changed is read;
 - ``relmon backtest`` over the store's year (``--no-backtest`` leaves it out: at 100,000
   messages and more it takes many minutes; it runs once, whatever ``--runs`` says).
 
@@ -72,6 +75,7 @@ TARGETS: dict[str, float | None] = {  # at 1,000,000 messages
     "client": 0.5,
     "sync100": 2.0,
     "refresh": None,  # the daemon's refresh job, apart from the pass after a sync
+    "rename": None,  # the first command after a client was renamed: its mail attributed again
     "backtest": 60.0,
 }
 RSS_TARGET_MB = 500.0
@@ -305,6 +309,16 @@ def child_pass(config_path: str, at: str) -> None:
     print(json.dumps({"seconds": time.perf_counter() - started}))
 
 
+def child_rename(config_path: str) -> None:
+    """Open the store with a configuration in which a client was renamed, and nothing else."""
+    from monitor.app.runtime import Runtime
+    from monitor.config import load_config
+
+    started = time.perf_counter()
+    Runtime.open(load_config(config_path)).close()
+    print(json.dumps({"seconds": time.perf_counter() - started}))
+
+
 def _tree(root: int) -> list[int]:
     """``root`` and every process below it (from /proc)."""
     children: dict[int, list[int]] = {}
@@ -477,6 +491,11 @@ def bench_store(  # type: ignore[type-arg]
     rows.append(_row(label, size, "refresh", refreshes))
     counts = [int(r.get("inner_clients", 0)) for r in refreshes]
     print(f"# {rows[-1]}; clients refreshed per run: {counts}", file=sys.stderr)
+    renamed = workdir / f"relmon-{label}-{size}-renamed.toml"
+    renamed.write_text(config_text(url).replace(f'name = "{name}"', f'name = "{name} Ltd"'))
+    rename = measured([*me, "--child", "rename", str(renamed)], env)
+    rows.append(_row(label, size, "rename", [rename]))
+    print(f"# {rows[-1]}", file=sys.stderr)
     return rows
 
 
@@ -618,6 +637,8 @@ def main() -> None:
             child_pass(rest[0], rest[1])
         elif kind == "refresh":
             child_refresh(rest[0], int(rest[1]))
+        elif kind == "rename":
+            child_rename(rest[0])
         else:
             child_sync100(rest[0], int(rest[1]))
         return
