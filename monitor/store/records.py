@@ -144,8 +144,8 @@ def _record(row: Any, decoder: _Decoder) -> Record:
 
 @contextmanager
 def _connected(source: sa.Engine | sa.Connection) -> Iterator[sa.Connection]:
-    """``source`` itself when it is a connection (several reads in one transaction see one
-    state of the store), else a read-only connection of it for this read."""
+    """``source`` itself when it is a connection (a caller making several reads checks one
+    out once), else a read-only connection of it for this read."""
     if isinstance(source, sa.Connection):
         yield source
         return
