@@ -19,7 +19,8 @@ One pass over an account (:meth:`ImapSource.sync`) logs in once, chooses the fol
    first, then only the text parts the structure names, each capped at ``max_text_bytes``
    (``BODY.PEEK[1.2]<0.N>``: never ``\\Seen``, never an attachment). Each batch is written in one
    step together with the folder cursor that covers it, so a crash at any point loses nothing
-   and repeats nothing.
+   and repeats nothing. Large passes analyse behind the fetch, which never waits for them
+   (:mod:`monitor.sources.imap_behind`); the pass ends when the last batch is stored.
 
 The reading is :mod:`monitor.sources.imap_fetch`, one folder :mod:`monitor.sources.imap_folder`.
 
@@ -43,6 +44,7 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 from monitor.config import Account, ImapSettings, Privacy
 from monitor.errors import AuthError, ConfigError, FolderError, SourceError, TransientError
 from monitor.log import get_logger
+from monitor.sources.imap_behind import Behind, WorkersFailed, limit_of
 from monitor.sources.imap_conn import (
     Backoff,
     capabilities,
@@ -58,7 +60,7 @@ from monitor.sources.imap_fetch import (
     uid_windows,
     unchanged,
 )
-from monitor.sources.imap_folder import FolderContext, WorkersFailed, sync_folder
+from monitor.sources.imap_folder import FolderContext, sync_folder
 from monitor.sources.imap_folders import SENT, FolderChoice, choose_folders, listed
 from monitor.sources.report import AccountCheck, AccountSync, FolderSync
 from monitor.sources.sink import MailSink
@@ -112,10 +114,12 @@ def list_folders(
 
 @dataclass
 class _Pass:
-    """What survives a reconnect within one pass: the folders done and their reports."""
+    """What survives a reconnect within one pass: the folders done and their reports, and the
+    writes waiting behind the fetch."""
 
     result: AccountSync
     workers: int | None
+    behind: Behind
     done: set[str] = field(default_factory=set)
     reports: dict[str, FolderSync] = field(default_factory=dict)
 
@@ -154,7 +158,11 @@ class ImapSource:
         account = self.account
         if account.imap is None:  # pragma: no cover - the configuration guarantees it
             raise ConfigError([f"account {account.name!r} has no IMAP settings"])
-        state = _Pass(AccountSync(account=account.name, kind=account.kind), self.context.workers)
+        started = time.perf_counter()
+        behind = Behind(self.context.privacy, limit_of, account.name)
+        state = _Pass(
+            AccountSync(account=account.name, kind=account.kind), self.context.workers, behind
+        )
         backoff = Backoff(base=RETRY_BASE, cap=RETRY_CAP)
         attempt = 0
         while True:
@@ -164,6 +172,8 @@ class ImapSource:
                 client = connect(account)
                 self._pass(client, sink, account.imap, state, should_stop)
                 _logout(client)
+                state.result.fetched_seconds = time.perf_counter() - started
+                behind.pump(wait=True, should_stop=should_stop)
                 return state.result
             except (IMAPClientAbortError, IMAPClientError, OSError, TransientError) as err:
                 failure = (
@@ -171,10 +181,11 @@ class ImapSource:
                 )
                 if client is not None:
                     _drop(client)
-                if isinstance(err, WorkersFailed):
+                if isinstance(err, WorkersFailed) or not _settle(state, should_stop):
                     state.workers = (
                         0  # whatever killed a worker, the rest of this pass analyses here
                     )
+                state.done -= behind.take_dropped()  # read again: nothing of them was stored
                 if attempt >= ATTEMPTS or should_stop():
                     raise failure from err
                 delay = backoff.next_delay()
@@ -185,6 +196,7 @@ class ImapSource:
             except BaseException:
                 if client is not None:
                     _drop(client)
+                behind.discard()
                 raise
 
     def _pass(
@@ -209,6 +221,7 @@ class ImapSource:
             gmail="X-GM-EXT-1" in caps,
             workers=state.workers,
             parallel_from=PARALLEL_FROM,
+            behind=state.behind,
             sent_folders=frozenset(c.name for c in choices if c.role == SENT),
         )
         for choice in choices:
@@ -248,6 +261,16 @@ class ImapSource:
             folders=[c.name for c in choices if not c.skipped],
             capabilities=sorted(c for c in caps if c in REPORTED_CAPABILITIES),
         )
+
+
+def _settle(state: _Pass, should_stop: Callable[[], bool]) -> bool:
+    """After a lost connection, store what was fetched whole before it. False when an analysis
+    worker died meanwhile (what it held is dropped, to be read again)."""
+    try:
+        state.behind.pump(wait=True, should_stop=should_stop)
+    except WorkersFailed:
+        return False
+    return True
 
 
 def _sync_reporting(

@@ -5,13 +5,15 @@ machine with two cores they only add up to a useful rate when they run at the sa
 therefore hands each fetched batch to an :class:`Analysis`:
 
 - :class:`InlineAnalysis` analyses in the calling thread (small passes, tests, one core);
-- :class:`ProcessAnalysis` sends batches to worker processes and keeps at most a few in flight,
-  so memory stays bounded by the batch size, not by the size of the mailbox. Workers come from
-  a ``forkserver`` (never ``fork`` from a process that may hold threads and sockets), build
-  their own :class:`TextAnalyzer` once, and live as long as the pool, across passes.
+- :class:`ProcessAnalysis` sends batches to worker processes, which run at a lower CPU
+  priority than the fetch. Workers come from a ``forkserver`` (never ``fork`` from a process
+  that may hold threads and sockets), build their own :class:`TextAnalyzer` once, and live as
+  long as the pool, across passes.
 
-What travels to a worker is only what relmon reads: the header block, the MIME structure and
-the size-capped text parts. Results come back in order; the caller stores them.
+How many batches a worker holds, and where the others wait, is
+:mod:`monitor.sources.imap_behind`'s: memory stays bounded by the batch size, not by the size of
+the mailbox. What travels to a worker is only what relmon reads: the header block, the MIME
+structure and the size-capped text parts.
 """
 
 from __future__ import annotations
@@ -126,7 +128,7 @@ def analyse_batch(batch: list[Fetched], analyzer: TextAnalyzer, privacy: Privacy
 
 
 class Analysis(Protocol):
-    """Where fetched batches are analysed. ``submit`` may block while too many are in flight."""
+    """Where fetched batches are analysed; the caller bounds how many are submitted at once."""
 
     parallel: bool
 
@@ -154,9 +156,15 @@ class InlineAnalysis:
 
 _worker_analyzer: TextAnalyzer | None = None
 
+#: Analysis workers yield the CPU to the fetch (and to the mail server when it runs on the same
+#: machine): what they analyse waits in the spool, the fetch would keep the server waiting.
+WORKER_NICENESS = 10
+
 
 def _start_worker(extra_cues: Mapping[str, tuple[str, ...]], parent: int) -> None:
     global _worker_analyzer  # one analyzer per worker process, built once
+    with contextlib.suppress(OSError):
+        os.nice(WORKER_NICENESS)
     _worker_analyzer = TextAnalyzer.load(extra_cues)
     threading.Thread(
         target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True

@@ -7,24 +7,15 @@ covers it, so a pass that stops anywhere resumes from there and repeats nothing.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 
 from imapclient import IMAPClient
 
 from monitor.config import Account, ImapSettings
-from monitor.errors import TransientError
 from monitor.log import get_logger
-from monitor.sources.imap_analysis import (
-    Analysed,
-    Analysis,
-    InlineAnalysis,
-    discard_shared_pool,
-    shared_pool,
-)
+from monitor.sources.imap_analysis import Analysed, Analysis, InlineAnalysis, shared_pool
+from monitor.sources.imap_behind import Behind
 from monitor.sources.imap_fetch import (
     Snapshot,
     examine,
@@ -40,10 +31,6 @@ from monitor.sources.source import SourceContext
 logger = get_logger()
 
 
-class WorkersFailed(TransientError):
-    """An analysis worker process died (killed, out of memory). The pass goes on without them."""
-
-
 @dataclass
 class FolderContext:
     """What the folders of one connection share."""
@@ -57,6 +44,7 @@ class FolderContext:
     gmail: bool
     workers: int | None
     parallel_from: int  # fewer new messages than this are analysed in-process
+    behind: Behind  # where fetched batches wait for their analysis and their writes
     sent_folders: frozenset[str] = frozenset()  # the folders the server marks \Sent
 
     def analysis(self, expected: int) -> Analysis:
@@ -137,7 +125,8 @@ def sync_folder(client: IMAPClient, ctx: FolderContext, folder: str, report: Fol
             return None  # stopped early: the stored cursor says how far this pass got
         return final
 
-    sink.write(folder, FolderWrite(update_cursor=finished))
+    # Behind the folder's batches: applied once every one of them is stored.
+    ctx.behind.add_write(folder, lambda _: sink.write(folder, FolderWrite(update_cursor=finished)))
 
 
 def _start(
@@ -200,41 +189,27 @@ def _fetch_and_store(
     state: FolderState,
     report: FolderSync,
 ) -> None:
-    """Fetch in batches while earlier batches are analysed, and store each in UID order."""
+    """Fetch in batches and hand each to the pass's analysis behind the fetch, which stores
+    them in UID order as their analysis is done."""
     settings = ctx.settings
     analysis = ctx.analysis(len(uids))
-    in_flight: deque[tuple[list[int], set[int], Future[list[Analysed]]]] = deque()
-    limit = 1 + (getattr(analysis, "workers", 1) if analysis.parallel else 0)
     progress = _Progress(last_uid=state.last_uid or 0, count=state.exists_count or 0)
+    sent = folder in ctx.sent_folders
+    for start in range(0, len(uids), settings.batch_size):
+        if ctx.should_stop():
+            break
+        batch = uids[start : start + settings.batch_size]
+        fetched = fetch_batch(client, batch, settings, gmail=ctx.gmail)
+        labelled = {f.uid for f in fetched if f.sent}
 
-    def store_oldest() -> None:
-        batch_uids, sent_uids, future = in_flight.popleft()
-        try:
-            analysed = future.result()
-        except BrokenProcessPool as err:
-            discard_shared_pool()
-            raise WorkersFailed(
-                f"account {ctx.account.name!r}: an analysis worker died; the pass resumes with analysis in-process"
-            ) from err
-        sent = folder in ctx.sent_folders
-        _store(ctx, folder, uidvalidity, analysed, batch_uids, report, progress, sent_uids, sent)
+        def store(
+            analysed: list[Analysed] | None, batch: list[int] = batch, labelled: set[int] = labelled
+        ) -> None:
+            assert analysed is not None
+            _store(ctx, folder, uidvalidity, analysed, batch, report, progress, labelled, sent)
 
-    try:
-        for start in range(0, len(uids), settings.batch_size):
-            if ctx.should_stop():
-                break
-            batch = uids[start : start + settings.batch_size]
-            fetched = fetch_batch(client, batch, settings, gmail=ctx.gmail)
-            while len(in_flight) >= limit:
-                store_oldest()
-            labelled = {f.uid for f in fetched if f.sent}
-            in_flight.append((batch, labelled, analysis.submit(fetched, ctx.source.privacy)))
-            del fetched
-        while in_flight:
-            store_oldest()
-    finally:
-        for _, _, future in in_flight:
-            future.cancel()
+        ctx.behind.add_batch(folder, fetched, analysis, store)
+        del fetched
 
 
 def _store(

@@ -69,6 +69,9 @@ class AccountSync:
     kind: str
     folders: list[FolderSync] = field(default_factory=list)
     seconds: float = 0.0
+    #: When the pass had read everything it stores (IMAP: the analysis of the last batches
+    #: may still have been running), seconds from its start.
+    fetched_seconds: float | None = None
     error: str | None = None  # the account as a whole failed (login, network)
     error_kind: ErrorKind | None = None
     escalated: bool = False  # this failure raised the operator alert (N consecutive failures)

@@ -153,12 +153,17 @@ def test_one_failing_account_does_not_stop_the_others(
     )
 
 
+@pytest.mark.parametrize("analysed_in", ["this process", "worker processes"])
 def test_connection_cut_mid_fetch_resumes_without_losing_or_doubling_mail(
-    dovecot: Dovecot, tmp_path: Path, analyzer, quick_reconnects
+    dovecot: Dovecot, tmp_path: Path, analyzer, quick_reconnects, monkeypatch, analysed_in
 ) -> None:
     """GIVEN 300 messages in the Inbox and 40 in Sent, read through a proxy that cuts the
     connection after 250 KB WHEN relmon syncs THEN it reconnects, resumes where its last
-    stored batch ended, and the store equals that of an uninterrupted sync."""
+    stored batch ended, and the store equals that of an uninterrupted sync. With worker
+    processes, batches fetched before the cut are still waiting for their analysis when it
+    comes: they are stored before the pass reconnects."""
+    if analysed_in == "worker processes":
+        monkeypatch.setattr(imap, "PARALLEL_FROM", 10)
     dovecot.append("INBOX", client_mail(300, attachment_every=9))
     dovecot.append("Sent", our_replies(40))
     proxy = FaultyProxy((dovecot.host, dovecot.port))

@@ -1,0 +1,216 @@
+"""Analysis behind the fetch: the fetch of a pass never waits for the analysis of what it read.
+
+A first sync reads mail faster than it can analyse it. Waiting for the analysis would keep the
+IMAP connection open for as long as the slower of the two takes, and leave the fetch idle
+whenever the analysis workers are busy. So a pass hands each fetched batch to a
+:class:`Behind`, which keeps a few batches in the analysis workers and the rest in a
+:class:`Spool`, and stores the results in the order the batches were fetched. The folder's last
+write (its final cursor) waits in the same queue behind its batches, so what is stored is
+always what a pass that waited would have stored, step by step: a batch and the cursor that
+covers it, or neither.
+
+Nothing in the spool is stored. The cursor covers a batch only once its analysed form is
+written, so a pass that stops or fails anywhere loses nothing: the next pass fetches again what
+was never stored. The spool is a temporary file that has no name on disk, written with AES-GCM
+under a key that exists only in this process's memory: message text never reaches the store or
+a readable file, even for the moment it waits.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import IO
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from monitor.config import Privacy
+from monitor.errors import TransientError
+from monitor.sources.imap_analysis import Analysed, Analysis, Fetched, discard_shared_pool
+
+
+class WorkersFailed(TransientError):
+    """An analysis worker process died (killed, out of memory). The pass goes on without them."""
+
+
+class Spool:
+    """Batches of fetched mail waiting for a worker: an unnamed, encrypted temporary file.
+
+    The file is emptied whenever no batch waits in it, so it holds at most what the fetch is
+    ahead of the analysis."""
+
+    def __init__(self) -> None:
+        self._file: IO[bytes] | None = None
+        self._cipher = AESGCM(AESGCM.generate_key(bit_length=128))
+        self._written = 0  # batches written: each one's nonce
+        self.waiting = 0  # batches written and not read back
+
+    def put(self, batch: list[Fetched]) -> tuple[int, int, int]:
+        """Write a batch; returns where it is (offset, length, nonce number)."""
+        if self._file is None:
+            # Closed by close(); no name on disk from the start (gone with the process).
+            self._file = tempfile.TemporaryFile(prefix="relmon-spool-")  # noqa: SIM115
+        number = self._written
+        self._written += 1
+        sealed = self._cipher.encrypt(_nonce(number), pickle.dumps(batch, protocol=5), None)
+        offset = self._file.seek(0, os.SEEK_END)
+        self._file.write(sealed)
+        self.waiting += 1
+        return offset, len(sealed), number
+
+    def take(self, place: tuple[int, int, int]) -> list[Fetched]:
+        """Read a batch back (once)."""
+        assert self._file is not None
+        offset, length, number = place
+        self._file.seek(offset)
+        sealed = self._file.read(length)
+        # Authenticated under this process's own key: only this spool can have written it.
+        batch: list[Fetched] = pickle.loads(self._cipher.decrypt(_nonce(number), sealed, None))  # noqa: S301
+        self.waiting -= 1
+        if self.waiting == 0:  # nothing waits: give the disk space back
+            self._file.seek(0)
+            self._file.truncate()
+        return batch
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self.waiting = 0
+
+
+def _nonce(number: int) -> bytes:
+    return number.to_bytes(12, "big")
+
+
+#: Stores a batch's analysed messages (a list) or, for a folder's last write, nothing (None).
+Apply = Callable[[list[Analysed] | None], object]
+
+
+@dataclass
+class _Step:
+    folder: str
+    apply: Apply
+    analysis: Analysis | None = None  # None: a folder's last write, nothing to analyse
+    batch: list[Fetched] | None = None  # in memory until submitted
+    place: tuple[int, int, int] | None = None  # or in the spool
+    future: Future[list[Analysed]] | None = None
+
+
+@dataclass
+class Behind:
+    """The writes of one pass, in the order they were made, each applied once its analysis is
+    done. ``limit(analysis)`` is how many batches that analysis may hold at once."""
+
+    privacy: Privacy
+    limit: Callable[[Analysis], int]
+    account: str
+    #: Batches the spool holds at most; beyond them the fetch waits for the analysis. At the
+    #: default batch size that is 50,000 messages, a few hundred MB of text at most.
+    most_spooled: int = 100
+    dropped: set[str] = field(default_factory=set)  # folders whose writes were discarded
+    _queue: deque[_Step] = field(default_factory=deque)
+    _spool: Spool = field(default_factory=Spool)
+
+    def add_batch(
+        self, folder: str, batch: list[Fetched], analysis: Analysis, apply: Apply
+    ) -> None:
+        """A fetched batch: analysed now if the analysis has room, else spooled. Then whatever
+        is done at the head of the queue is stored."""
+        step = _Step(folder, apply, analysis)
+        if not self._spool.waiting and self._busy(analysis) < self.limit(analysis):
+            step.future = analysis.submit(batch, self.privacy)
+        else:
+            step.place = self._spool.put(batch)
+        self._queue.append(step)
+        self.pump(wait=False)
+        while self._spool.waiting > self.most_spooled:  # the fetch is far enough ahead
+            self._apply_head(wait=True)
+
+    def add_write(self, folder: str, apply: Apply) -> None:
+        """A folder's last write: applied after every batch added before it."""
+        self._queue.append(_Step(folder, apply))
+        self.pump(wait=False)
+
+    def pump(self, *, wait: bool, should_stop: Callable[[], bool] = lambda: False) -> None:
+        """Store what is done at the head of the queue, in order; with ``wait``, everything.
+        Stops early (the rest discarded, never stored) when ``should_stop`` says so."""
+        while self._queue and self._apply_head(wait=wait and not should_stop()):
+            pass
+        if wait and should_stop():
+            self.discard()
+        self._feed()
+
+    def _apply_head(self, *, wait: bool) -> bool:
+        """Apply the oldest write if it is ready (with ``wait``, once it is); False if not."""
+        head = self._queue[0]
+        if head.analysis is None:
+            self._queue.popleft()
+            head.apply(None)
+            return True
+        self._feed()
+        assert head.future is not None  # the head is always submitted by _feed
+        if not wait and not head.future.done():
+            return False
+        results = self._result(head.future)
+        self._queue.popleft()
+        head.apply(results)
+        self._feed()  # its worker has room again
+        return True
+
+    def take_dropped(self) -> set[str]:
+        """The folders whose writes were discarded since last asked."""
+        dropped, self.dropped = self.dropped, set()
+        return dropped
+
+    def unfinished(self) -> set[str]:
+        """Folders with writes not yet applied."""
+        return {step.folder for step in self._queue}
+
+    def discard(self) -> None:
+        """Drop every write not yet applied (nothing of it was stored)."""
+        self.dropped |= self.unfinished()
+        for step in self._queue:
+            if step.future is not None:
+                step.future.cancel()
+        self._queue.clear()
+        self._spool.close()
+
+    def _busy(self, analysis: Analysis) -> int:
+        return sum(1 for s in self._queue if s.analysis is analysis and s.future is not None)
+
+    def _feed(self) -> None:
+        """Submit spooled batches, oldest first, while their analysis has room."""
+        for step in self._queue:
+            if step.analysis is None or step.future is not None:
+                continue
+            if step is not self._queue[0] and self._busy(step.analysis) >= self.limit(
+                step.analysis
+            ):
+                break
+            assert step.place is not None
+            step.future = step.analysis.submit(self._spool.take(step.place), self.privacy)
+            step.place = None
+
+    def _result(self, future: Future[list[Analysed]]) -> list[Analysed]:
+        try:
+            return future.result()
+        except BrokenProcessPool as err:
+            discard_shared_pool()
+            self.discard()
+            raise WorkersFailed(
+                f"account {self.account!r}: an analysis worker died; the pass resumes with analysis in-process"
+            ) from err
+
+
+def limit_of(analysis: Analysis) -> int:
+    """Batches one analysis holds at once: two per worker keeps every worker busy while the
+    results of the last are stored; in-process analysis is done when submitted."""
+    workers = getattr(analysis, "workers", 1)
+    return 2 * int(workers) if analysis.parallel else 1
