@@ -124,11 +124,12 @@ class Behind:
         """A fetched batch: analysed now if the analysis has room, else spooled. Then whatever
         is done at the head of the queue is stored."""
         step = _Step(folder, apply, analysis)
-        if not self._spool.waiting and self._busy(analysis) < self.limit(analysis):
-            step.future = analysis.submit(batch, self.privacy)
+        room = not self._spool.waiting and self._busy(analysis) < self.limit(analysis)
+        self._queue.append(step)
+        if room:
+            self._submit(step, batch)
         else:
             step.place = self._spool.put(batch)
-        self._queue.append(step)
         self.pump(wait=False)
         while self._spool.waiting > self.most_spooled:  # the fetch is far enough ahead
             self._apply_head(wait=True)
@@ -195,18 +196,30 @@ class Behind:
             ):
                 break
             assert step.place is not None
-            step.future = step.analysis.submit(self._spool.take(step.place), self.privacy)
+            batch = self._spool.take(step.place)
             step.place = None
+            self._submit(step, batch)
+
+    def _submit(self, step: _Step, batch: list[Fetched]) -> None:
+        assert step.analysis is not None
+        try:
+            step.future = step.analysis.submit(batch, self.privacy)
+        except BrokenProcessPool as err:  # a worker died before this batch was handed over
+            raise self._workers_failed() from err
 
     def _result(self, future: Future[list[Analysed]]) -> list[Analysed]:
         try:
             return future.result()
         except BrokenProcessPool as err:
-            discard_shared_pool()
-            self.discard()
-            raise WorkersFailed(
-                f"account {self.account!r}: an analysis worker died; the pass resumes with analysis in-process"
-            ) from err
+            raise self._workers_failed() from err
+
+    def _workers_failed(self) -> WorkersFailed:
+        """Give up the pool and every write waiting (a worker died: what it held is lost)."""
+        discard_shared_pool()
+        self.discard()
+        return WorkersFailed(
+            f"account {self.account!r}: an analysis worker died; the pass resumes with analysis in-process"
+        )
 
 
 def limit_of(analysis: Analysis) -> int:

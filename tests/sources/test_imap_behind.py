@@ -172,6 +172,20 @@ def test_a_worker_that_dies_drops_what_waits_and_says_so() -> None:
     assert journal.writes == [] and queue.take_dropped() == {"INBOX"}
 
 
+def test_a_pool_found_broken_when_a_batch_is_handed_over_drops_that_batch_too() -> None:
+    analysis, journal, queue = HeldAnalysis(workers=1), Journal(), behind()
+    queue.add_batch("INBOX", batch(1), analysis, journal.batch("INBOX"))
+
+    def broken(batch: list[Fetched], privacy: Privacy) -> Future[list[Analysed]]:
+        raise BrokenProcessPool("a child process terminated abruptly")
+
+    analysis.submit = broken  # type: ignore[method-assign]
+    with pytest.raises(WorkersFailed):
+        queue.add_batch("Sent", batch(1), analysis, journal.batch("Sent"))
+
+    assert journal.writes == [] and queue.take_dropped() == {"INBOX", "Sent"}
+
+
 def test_mail_waiting_in_the_spool_cannot_be_read_from_its_file_and_the_file_empties() -> None:
     spool = Spool()
     place = spool.put(batch(1, count=20))

@@ -6,16 +6,19 @@ Alice Marsh (Northwind Advisory) reads her mailbox over IMAP. Dana Whitfield and
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from monitor.app.sync import check_account, sync_account, sync_source
-from monitor.sources import imap, imap_folder
+from monitor.sources import imap, imap_analysis, imap_folder
 from monitor.sources.imap_mime import structure_from_bodystructure
 from monitor.sources.mime import find_header_end, parse_headers, structure_of
 from monitor.store.schema import folder_state, messages
+from monitor.store.sink import StoreSink
 from tests.factories import ALICE, email
 from tests.servers.dovecot import Dovecot
 from tests.sources.imap_helpers import (
@@ -430,3 +433,47 @@ def test_our_reply_in_sent_joins_the_client_thread_after_sync(
 
     rows = stored_messages(runtime)
     assert len(rows) == 2 and len({row.thread_id for row in rows}) == 1
+
+
+def test_a_worker_killed_mid_pass_loses_and_doubles_nothing(
+    dovecot: Dovecot, tmp_path: Path, analyzer, monkeypatch
+) -> None:
+    """GIVEN a pass analysed in worker processes, with batches waiting behind the fetch, WHEN
+    a worker is killed (SIGKILL, as the kernel's out-of-memory killer does) right after the
+    first batch is stored THEN the pass drops what the workers held, reads those folders again
+    with analysis in-process, and the store equals that of an undisturbed sync."""
+    dovecot.append("INBOX", client_mail(150, attachment_every=7))
+    dovecot.append("Sent", our_replies(50))
+    monkeypatch.setattr(imap, "PARALLEL_FROM", 10)
+    killed: list[int] = []
+    real_write = StoreSink.write
+
+    def write_then_kill(self, folder, change):  # type: ignore[no-untyped-def]
+        written = real_write(self, folder, change)
+        pool = imap_analysis._shared
+        if change.items and not killed and pool is not None:
+            for process in list(pool._pool._processes.values()):
+                os.kill(process.pid, signal.SIGKILL)
+                killed.append(process.pid)
+        return written
+
+    monkeypatch.setattr(StoreSink, "write", write_then_kill)
+    runtime, account = open_runtime(
+        dovecot,
+        f"sqlite:///{tmp_path / 'killed.db'}",
+        account_extra="batch_size = 20\n",
+        analyzer=analyzer,
+    )
+    try:
+        result = sync_source(runtime, account, now=NOW, workers=2)
+    finally:
+        imap_analysis.discard_shared_pool()
+    monkeypatch.setattr(StoreSink, "write", real_write)
+
+    assert killed
+    assert result.total("new") == 200 and result.total("known") == 0
+    clean, account = open_runtime(
+        dovecot, f"sqlite:///{tmp_path / 'clean.db'}", account_extra="batch_size = 20\n"
+    )
+    sync_source(clean, account, now=NOW, workers=0)
+    assert snapshot(runtime) == snapshot(clean)
