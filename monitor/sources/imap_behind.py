@@ -11,9 +11,9 @@ covers it, or neither.
 
 Nothing in the spool is stored. The cursor covers a batch only once its analysed form is
 written, so a pass that stops or fails anywhere loses nothing: the next pass fetches again what
-was never stored. The spool is a temporary file that has no name on disk, written with AES-GCM
-under a key that exists only in this process's memory: message text never reaches the store or
-a readable file, even for the moment it waits.
+was never stored. The spool is a temporary file in relmon's state directory that has no name on
+disk, written with AES-GCM under a key that exists only in this process's memory: message text
+never reaches the store or a readable file, even for the moment it waits.
 """
 
 from __future__ import annotations
@@ -26,11 +26,13 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from monitor.config import Privacy
+from monitor.config.paths import state_directory
 from monitor.errors import TransientError
 from monitor.sources.imap_analysis import Analysed, Analysis, Fetched, discard_shared_pool
 
@@ -39,13 +41,28 @@ class WorkersFailed(TransientError):
     """An analysis worker process died (killed, out of memory). The pass goes on without them."""
 
 
+def spool_directory() -> Path | None:
+    """Where the spool's file goes: relmon's state directory (systemd's StateDirectory, the
+    container's volume), not the system's temporary directory, which is often memory (tmpfs)
+    and would hold what the fetch is ahead in RAM. None (the system's default) when the state
+    directory cannot be made or written."""
+    directory = state_directory()
+    try:
+        directory.mkdir(parents=True, mode=0o700, exist_ok=True)
+    except OSError:
+        return None
+    return directory if os.access(directory, os.W_OK | os.X_OK) else None
+
+
 class Spool:
-    """Batches of fetched mail waiting for a worker: an unnamed, encrypted temporary file.
+    """Batches of fetched mail waiting for a worker: an unnamed, encrypted temporary file in
+    ``directory`` (by default :func:`spool_directory`, found when the first batch is written).
 
     The file is emptied whenever no batch waits in it, so it holds at most what the fetch is
     ahead of the analysis."""
 
-    def __init__(self) -> None:
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory
         self._file: IO[bytes] | None = None
         self._cipher = AESGCM(AESGCM.generate_key(bit_length=128))
         self._written = 0  # batches written: each one's nonce
@@ -55,7 +72,8 @@ class Spool:
         """Write a batch; returns where it is (offset, length, nonce number)."""
         if self._file is None:
             # Closed by close(); no name on disk from the start (gone with the process).
-            self._file = tempfile.TemporaryFile(prefix="relmon-spool-")  # noqa: SIM115
+            where = self.directory or spool_directory()
+            self._file = tempfile.TemporaryFile(prefix="relmon-spool-", dir=where)  # noqa: SIM115
         number = self._written
         self._written += 1
         sealed = self._cipher.encrypt(_nonce(number), pickle.dumps(batch, protocol=5), None)

@@ -7,6 +7,7 @@ import threading
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -84,13 +85,20 @@ class Journal:
         return apply
 
 
+@pytest.fixture(autouse=True)
+def state_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The spool's file goes to relmon's state directory: here, the test's own."""
+    monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "state"))
+    return tmp_path / "state"
+
+
 def behind() -> Behind:
     return Behind(Privacy(), limit_of, "alice-imap")
 
 
-def test_the_fetch_goes_on_while_every_worker_is_busy_and_batches_are_stored_in_fetch_order() -> (
-    None
-):
+def test_the_fetch_goes_on_while_workers_are_busy_and_batches_are_stored_in_fetch_order(
+    state_directory: Path,
+) -> None:
     analysis, journal, queue = HeldAnalysis(workers=1), Journal(), behind()
 
     for first in (1, 4, 7, 10):
@@ -106,6 +114,7 @@ def test_the_fetch_goes_on_while_every_worker_is_busy_and_batches_are_stored_in_
     queue.pump(wait=False)
     assert journal.writes == [("INBOX", [1, 2, 3]), ("INBOX", [4, 5, 6])]
     assert [uids for uids, _ in analysis.submitted][2:] == [[7, 8, 9], [10, 11, 12]]
+    assert state_directory.is_dir()  # where the two batches waited
     analysis.finish(2)
     analysis.finish(3)
     queue.pump(wait=True)
@@ -186,10 +195,13 @@ def test_a_pool_found_broken_when_a_batch_is_handed_over_drops_that_batch_too() 
     assert journal.writes == [] and queue.take_dropped() == {"INBOX", "Sent"}
 
 
-def test_mail_waiting_in_the_spool_cannot_be_read_from_its_file_and_the_file_empties() -> None:
-    spool = Spool()
+def test_mail_waiting_in_the_spool_cannot_be_read_from_its_file_and_the_file_empties(
+    tmp_path: Path,
+) -> None:
+    spool = Spool(tmp_path)
     place = spool.put(batch(1, count=20))
     assert spool._file is not None
+    assert list(tmp_path.iterdir()) == []  # the file has no name to find it by
     spool._file.seek(0)
     on_disk = spool._file.read()
     assert len(on_disk) > 20 * len(SECRET)

@@ -164,6 +164,7 @@ def test_connection_cut_mid_fetch_resumes_without_losing_or_doubling_mail(
     comes: they are stored before the pass reconnects."""
     if analysed_in == "worker processes":
         monkeypatch.setattr(imap, "PARALLEL_FROM", 10)
+        monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "state"))  # the spool's place
     dovecot.append("INBOX", client_mail(300, attachment_every=9))
     dovecot.append("Sent", our_replies(40))
     proxy = FaultyProxy((dovecot.host, dovecot.port))

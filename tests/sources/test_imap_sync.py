@@ -380,6 +380,7 @@ def test_large_pass_analysed_in_worker_processes_matches_analysis_in_process(
     dovecot.append("INBOX", client_mail(120, attachment_every=7))
     dovecot.append("Sent", our_replies(40))
     monkeypatch.setattr(imap, "PARALLEL_FROM", 10)
+    monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "state"))  # the spool's place
     results = {}
     for workers in (0, 2):
         runtime, account = open_runtime(
@@ -445,6 +446,7 @@ def test_a_worker_killed_mid_pass_loses_and_doubles_nothing(
     dovecot.append("INBOX", client_mail(150, attachment_every=7))
     dovecot.append("Sent", our_replies(50))
     monkeypatch.setattr(imap, "PARALLEL_FROM", 10)
+    monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "state"))  # the spool's place
     killed: list[int] = []
     real_write = StoreSink.write
 
