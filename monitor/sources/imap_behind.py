@@ -116,9 +116,8 @@ class _Step:
     folder: str
     apply: Apply
     analysis: Analysis | None = None  # None: a folder's last write, nothing to analyse
-    batch: list[Fetched] | None = None  # in memory until submitted
-    place: tuple[int, int, int] | None = None  # or in the spool
-    future: Future[list[Analysed]] | None = None
+    place: tuple[int, int, int] | None = None  # where the batch waits in the spool, if it does
+    future: Future[list[Analysed]] | None = None  # its analysis, once submitted
 
 
 @dataclass
