@@ -156,8 +156,9 @@ class InlineAnalysis:
 
 _worker_analyzer: TextAnalyzer | None = None
 
-#: Analysis workers yield the CPU to the fetch (and to the mail server when it runs on the same
-#: machine): what they analyse waits in the spool, the fetch would keep the server waiting.
+#: Analysis workers give way to the fetch, and to the mail server when it runs on the same
+#: machine: a batch not analysed yet can wait in the spool, while a stalled fetch keeps the
+#: server's connection waiting.
 WORKER_NICENESS = 10
 
 

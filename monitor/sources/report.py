@@ -88,6 +88,9 @@ class AccountSync:
             "account": self.account,
             "kind": self.kind,
             "seconds": round(self.seconds, 3),
+            "fetched_seconds": (
+                round(self.fetched_seconds, 3) if self.fetched_seconds is not None else None
+            ),
             "error": self.error,
             "error_kind": self.error_kind.value if self.error_kind else None,
             "escalated": self.escalated,

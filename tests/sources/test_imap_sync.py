@@ -391,6 +391,7 @@ def test_large_pass_analysed_in_worker_processes_matches_analysis_in_process(
         )
         outcome = sync_source(runtime, account, now=NOW, workers=workers)
         assert outcome.total("new") == 160
+        assert outcome.as_dict()["fetched_seconds"] > 0  # when the last batch was read
         with runtime.store.engine.connect() as connection:
             columns = [c for c in messages.c if c.name not in ("id", "thread_id")]
             results[workers] = sorted(tuple(row) for row in connection.execute(sa.select(*columns)))
