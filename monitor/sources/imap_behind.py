@@ -13,7 +13,9 @@ Nothing in the spool is stored. The cursor covers a batch only once its analysed
 written, so a pass that stops or fails anywhere loses nothing: the next pass fetches again what
 was never stored. The spool is a temporary file in relmon's state directory that has no name on
 disk, written with AES-GCM under a key that exists only in this process's memory: message text
-never reaches the store or a readable file, even for the moment it waits.
+never reaches the store or a readable file, even for the moment it waits. When the spool
+cannot be written (a full disk), the fetch waits for the analysis instead, as it did before
+there was a spool: a sync never fails for want of it.
 """
 
 from __future__ import annotations
@@ -34,7 +36,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from monitor.config import Privacy
 from monitor.config.paths import state_directory
 from monitor.errors import TransientError
+from monitor.log import get_logger
 from monitor.sources.imap_analysis import Analysed, Analysis, Fetched, discard_shared_pool
+
+logger = get_logger()
 
 
 class WorkersFailed(TransientError):
@@ -134,19 +139,25 @@ class Behind:
     dropped: set[str] = field(default_factory=set)  # folders whose writes were discarded
     _queue: deque[_Step] = field(default_factory=deque)
     _spool: Spool = field(default_factory=Spool)
+    _spool_failed: bool = False  # said once per pass
 
     def add_batch(
         self, folder: str, batch: list[Fetched], analysis: Analysis, apply: Apply
     ) -> None:
-        """A fetched batch: analysed now if the analysis has room, else spooled. Then whatever
-        is done at the head of the queue is stored."""
+        """A fetched batch: analysed now if the analysis has room, else spooled (or, when the
+        spool cannot be written, analysed once the analysis has room). Then whatever is done at
+        the head of the queue is stored."""
         step = _Step(folder, apply, analysis)
-        room = not self._spool.waiting and self._busy(analysis) < self.limit(analysis)
+        if self._spool.waiting or self._busy(analysis) >= self.limit(analysis):
+            try:
+                step.place = self._spool.put(batch)
+            except OSError as err:  # a full disk, say: the fetch waits for the analysis instead
+                self._without_spool(err)
+                while self._spool.waiting or self._busy(analysis) >= self.limit(analysis):
+                    self._apply_head(wait=True)
         self._queue.append(step)
-        if room:
+        if step.place is None:
             self._submit(step, batch)
-        else:
-            step.place = self._spool.put(batch)
         self.pump(wait=False)
         while self._spool.waiting > self.most_spooled:  # the fetch is far enough ahead
             self._apply_head(wait=True)
@@ -199,6 +210,11 @@ class Behind:
                 step.future.cancel()
         self._queue.clear()
         self._spool.close()
+
+    def _without_spool(self, err: OSError) -> None:
+        if not self._spool_failed:
+            self._spool_failed = True
+            logger.warning("imap_spool_unwritable", account=self.account, error=str(err)[:200])
 
     def _busy(self, analysis: Analysis) -> int:
         return sum(1 for s in self._queue if s.analysis is analysis and s.future is not None)

@@ -3,6 +3,7 @@ order it was fetched, and the text that waits for a worker is readable by no one
 
 from __future__ import annotations
 
+import errno
 import threading
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
@@ -10,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from structlog.testing import capture_logs
 
 from monitor.config import Privacy
 from monitor.core.model import Quarantined
@@ -152,6 +154,37 @@ def test_the_fetch_waits_once_the_spool_holds_as_much_as_it_may() -> None:
 
     assert journal.writes == [("INBOX", [1, 2, 3])]  # the fetch waited for the oldest batch
     assert [uids for uids, _ in analysis.submitted] == [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
+
+
+def test_a_spool_that_cannot_be_written_makes_the_fetch_wait_instead_of_failing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    analysis, journal, queue = HeldAnalysis(workers=1), Journal(), behind()
+
+    def disk_full(self: Spool, batch: list[Fetched]) -> tuple[int, int, int]:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Spool, "put", disk_full)
+    queue.add_batch("INBOX", batch(1), analysis, journal.batch("INBOX"))
+    queue.add_batch("INBOX", batch(4), analysis, journal.batch("INBOX"))
+    threading.Timer(0.2, analysis.finish, args=(0,)).start()
+
+    with capture_logs() as logs:
+        queue.add_batch("INBOX", batch(7), analysis, journal.batch("INBOX"))
+        # The third batch waited for the first to be stored, as the fetch did before the spool.
+        assert journal.writes == [("INBOX", [1, 2, 3])]
+        threading.Timer(0.2, analysis.finish, args=(1,)).start()
+        queue.add_batch("INBOX", batch(10), analysis, journal.batch("INBOX"))
+
+    assert journal.writes == [("INBOX", [1, 2, 3]), ("INBOX", [4, 5, 6])]
+    assert [uids for uids, _ in analysis.submitted] == [
+        [1, 2, 3],
+        [4, 5, 6],
+        [7, 8, 9],
+        [10, 11, 12],
+    ]
+    assert [entry["event"] for entry in logs] == ["imap_spool_unwritable"]  # said once
+    assert "No space left on device" in logs[0]["error"]
 
 
 def test_a_stop_stores_nothing_more_and_names_the_folders_to_read_again() -> None:
