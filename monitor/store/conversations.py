@@ -7,8 +7,9 @@ Gmail thread, a Graph conversationId or a normalised subject
 (:func:`monitor.core.threads.assign_threads`). The closure under those links is found through
 the ``message_links`` table (each message's links as indexed digests, kept here), and threading it alone gives each of its
 messages what threading the whole store would: every message that could link to one of them
-is in it. A full rebuild stays available (``force``), and runs after a purge, which removes
-messages a thread may have been named after.
+is in it. A purge unthreads the rest of every conversation that lost a message (it may have
+been named after it, or held together by it), so they are threaded again the same way. A full
+rebuild stays available (``force``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from monitor.store.meta import THREADS_DIRTY, get_meta, set_meta
 from monitor.store.schema import message_links, messages
 
 #: The THREADS_DIRTY value that asks for a full rebuild (set by a purge).
-FULL = "full"  # the value purge_before sets
+FULL = "full"  # the value purges of earlier versions set
 #: Unthreaded messages taken at a time: a round (one transaction) takes them until its messages,
 #: with every stored message that can share a conversation with them, number at least BUDGET.
 ROUND = 5000

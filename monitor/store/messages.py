@@ -365,6 +365,19 @@ def purge_before(engine: sa.Engine, before: datetime) -> dict[str, int]:
 
     with engine.begin() as connection:
         old = sa.select(messages.c.id).where(messages.c.date < before).scalar_subquery()
+        # A conversation that loses a message may have been named after it, or held together
+        # by it: its other messages are threaded again (incrementally, see rethread), and
+        # every other conversation stays as it is.
+        losing = (
+            sa.select(messages.c.thread_id)
+            .where(messages.c.date < before, messages.c.thread_id.is_not(None))
+            .scalar_subquery()
+        )
+        connection.execute(
+            sa.update(messages)
+            .where(messages.c.date >= before, messages.c.thread_id.in_(losing))
+            .values(thread_id=None)
+        )
         seen = connection.execute(sa.delete(sightings).where(sightings.c.message.in_(old))).rowcount
         gone = connection.execute(sa.delete(messages).where(messages.c.date < before)).rowcount
         broken = connection.execute(
@@ -374,6 +387,5 @@ def purge_before(engine: sa.Engine, before: datetime) -> dict[str, int]:
             sa.delete(outbox).where(outbox.c.state == "sent", outbox.c.sent_at < before)
         ).rowcount
         if gone:
-            # A thread may have been named after a message now gone: rebuild them all.
-            set_meta(connection, THREADS_DIRTY, "full")
+            set_meta(connection, THREADS_DIRTY, "1")
     return {"messages": gone, "sightings": seen, "quarantine": broken, "emails": mailed}

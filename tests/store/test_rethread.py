@@ -16,7 +16,7 @@ from monitor.sources.pipeline import from_raw
 from monitor.store import conversations
 from monitor.store.conversations import rethread
 from monitor.store.messages import Item, purge_before, save_items
-from monitor.store.schema import messages
+from monitor.store.schema import messages, stored_instant
 from tests.factories import ALICE, BEN, DANA, JANA, RAJ, SAM, email, team_config
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -220,16 +220,34 @@ def test_a_first_import_beyond_the_budget_is_threaded_in_bounded_rounds(
     assert threaded == threads_of(store.engine)
 
 
-def test_a_purge_rebuilds_every_thread(store, analyzer) -> None:
+@pytest.mark.parametrize("days", [40, 60, 100])
+def test_a_purge_threads_again_only_the_conversations_that_lost_a_message(
+    store, analyzer, days: int
+) -> None:
+    """GIVEN a store of a dozen conversations
+    WHEN the mail older than a date is purged (the nightly retention) and the store threaded
+    THEN only the conversations that lost a message are read again, and every message has
+    the thread a full rebuild gives it, including conversations named after a message gone."""
     items = list(mail(analyzer))
     store_in_batches(store.engine, items, random.Random(3))
+    cut = START + timedelta(days=days)
+    with store.engine.connect() as connection:
+        dated = dict(connection.execute(sa.select(messages.c.key, messages.c.date)).all())
+    before = threads_of(store.engine)
+    losing = {before[key] for key, when in dated.items() if stored_instant(when) < cut}
 
-    purge_before(store.engine, START + timedelta(days=60))
+    purge_before(store.engine, cut)
+
+    unthreaded = {key for key, thread in threads_of(store.engine).items() if thread is None}
+    kept = {key for key, when in dated.items() if stored_instant(when) >= cut}
+    assert unthreaded == {key for key in kept if before[key] in losing}
+    assert 0 < len(unthreaded) < len(kept)
     rethread(store.engine)
     after_purge = threads_of(store.engine)
+    renamed = {key for key in unthreaded if after_purge[key] != before[key]}
     rethread(store.engine, force=True)
-
     assert after_purge == threads_of(store.engine)
+    assert renamed  # a conversation whose first message went is named after its new first
 
 
 def test_a_large_import_gives_postgresql_the_statistics_to_plan_its_lookups(
