@@ -7,6 +7,7 @@ asked of the data as it stood then.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -154,69 +155,77 @@ EXPORT_FIELDS = (
 )
 
 
-# One flat mapping of every export column, in EXPORT_FIELDS order: split up, the columns and
-# their order would be read in two places.
 def export_messages(
     engine: sa.Engine, *, as_of: datetime, client: str | None = None
 ) -> Iterator[dict[str, Any]]:
     """One dict per message with its normalised fields (the ``relmon export`` row)."""
+    # Each message with its places, one row per place, in one streamed query: memory holds
+    # a part of the store at a time, whatever its size.
     query = (
-        sa.select(messages)
+        sa.select(
+            messages,
+            sightings.c.account.label("seen_account"),
+            sightings.c.folder.label("seen_folder"),
+        )
+        .outerjoin(sightings, sightings.c.message == messages.c.id)
         .where(messages.c.date <= as_of)
-        .order_by(messages.c.date, messages.c.key)
+        .order_by(messages.c.date, messages.c.key, sightings.c.id)
     )
     if client is not None:
         query = query.where(messages.c.client == client)
     with reading(engine) as connection:
-        places: dict[int, list[str]] = {}
-        for message_id, account, folder in connection.execute(
-            sa.select(sightings.c.message, sightings.c.account, sightings.c.folder).order_by(
-                sightings.c.id
-            )
-        ):
-            label = f"{account}:{folder}"
-            bucket = places.setdefault(message_id, [])
-            if label not in bucket:
-                bucket.append(label)
-        for row in connection.execution_options(yield_per=1000).execute(query):
-            yield {
-                "key": row.key,
-                "message_id": row.message_id,
-                "date": row.date,
-                "date_problem": row.date_problem,
-                "from": row.from_addr,
-                "from_name": row.from_name,
-                "to": [a for a, _ in row.to_addrs],
-                "cc": [a for a, _ in row.cc_addrs],
-                "subject": row.subject,
-                "direction": row.direction,
-                "client": row.client,
-                "counterpart": row.counterpart,
-                "thread_id": row.thread_id,
-                "in_reply_to": row.in_reply_to,
-                "references": row.refs,
-                "noise": row.noise,
-                "noise_reason": row.noise_reason,
-                "needs_reply": row.needs_reply,
-                "language": row.language,
-                "own_chars": row.own_chars,
-                "questions": row.questions,
-                "closing_only": row.closing_only,
-                "sentiment": row.sentiment,
-                "impoliteness": row.impoliteness,
-                "tone": row.tone,
-                "curtness": row.curtness,
-                "courtesy": row.courtesy,
-                "friction_evidence": row.friction_evidence,
-                "friction": row.friction,
-                "pressure": row.pressure,
-                "basics": row.basics,
-                "away_until": row.away_until,
-                "has_attachments": row.has_attachments,
-                "size": row.size,
-                "seen_in": places.get(row.id, []),
-                "notes": row.notes,
-            }
+        rows = connection.execution_options(yield_per=1000).execute(query)
+        for _, places in itertools.groupby(rows, key=lambda row: row.id):
+            first, *more = places
+            seen_in: list[str] = []
+            for row in (first, *more):
+                label = f"{row.seen_account}:{row.seen_folder}"
+                if row.seen_account is not None and label not in seen_in:
+                    seen_in.append(label)
+            yield _exported(first, seen_in)
+
+
+# One flat mapping of every export column, in EXPORT_FIELDS order: split up, the columns and
+# their order would be read in two places.
+def _exported(row: Any, seen_in: list[str]) -> dict[str, Any]:
+    return {
+        "key": row.key,
+        "message_id": row.message_id,
+        "date": row.date,
+        "date_problem": row.date_problem,
+        "from": row.from_addr,
+        "from_name": row.from_name,
+        "to": [a for a, _ in row.to_addrs],
+        "cc": [a for a, _ in row.cc_addrs],
+        "subject": row.subject,
+        "direction": row.direction,
+        "client": row.client,
+        "counterpart": row.counterpart,
+        "thread_id": row.thread_id,
+        "in_reply_to": row.in_reply_to,
+        "references": row.refs,
+        "noise": row.noise,
+        "noise_reason": row.noise_reason,
+        "needs_reply": row.needs_reply,
+        "language": row.language,
+        "own_chars": row.own_chars,
+        "questions": row.questions,
+        "closing_only": row.closing_only,
+        "sentiment": row.sentiment,
+        "impoliteness": row.impoliteness,
+        "tone": row.tone,
+        "curtness": row.curtness,
+        "courtesy": row.courtesy,
+        "friction_evidence": row.friction_evidence,
+        "friction": row.friction,
+        "pressure": row.pressure,
+        "basics": row.basics,
+        "away_until": row.away_until,
+        "has_attachments": row.has_attachments,
+        "size": row.size,
+        "seen_in": seen_in,
+        "notes": row.notes,
+    }
 
 
 QUARANTINE_FIELDS = (

@@ -18,6 +18,7 @@ from monitor.config import Privacy
 from monitor.core.model import Direction, Message, Quarantined
 from monitor.sources.pipeline import from_raw
 from monitor.store.messages import Item, save_items
+from monitor.store.queries import export_messages
 from monitor.store.schema import messages, metadata, quarantine, sightings
 from tests.factories import ALICE, BEN, DANA, SAM, email, team_config
 
@@ -137,6 +138,13 @@ def test_one_message_in_two_mailboxes_is_stored_once_and_seen_in_both(
             .all()
         )
     assert seen == ["alice", "ben"]
+    # The export lists every place once, in the order first seen, streamed with the message.
+    exported = {
+        row["key"]: [place.partition(":")[0] for place in row["seen_in"]]
+        for row in export_messages(runtime.store.engine, as_of=NOW + timedelta(days=400))
+    }
+    assert exported["kickoff@acme-logistics.example"] == ["alice", "ben"]
+    assert sorted(exported.values()) == [["alice"], ["alice", "ben"]]
     runtime.close()
 
 
