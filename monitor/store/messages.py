@@ -279,7 +279,7 @@ def reattribute(
         for chunk in chunks(updates):
             connection.execute(statement, chunk)
         set_meta(connection, ATTRIBUTION, fingerprint)
-        set_meta(connection, ATTRIBUTION_ROLES, json.dumps(roles, sort_keys=True))
+        _keep(connection, roles)
     return len(updates)
 
 
@@ -317,7 +317,12 @@ def keep_roles(engine: sa.Engine, directory: Directory, fingerprint: str) -> Non
     then attributes again only the mail naming what changed."""
     with engine.begin() as connection:
         if get_meta(connection, ATTRIBUTION) == fingerprint:
-            set_meta(connection, ATTRIBUTION_ROLES, json.dumps(directory.roles(), sort_keys=True))
+            _keep(connection, directory.roles())
+
+
+def _keep(connection: sa.Connection, roles: dict[str, str]) -> None:
+    """Keep ``roles`` as those of the stored attribution (read back by :func:`_changed_since`)."""
+    set_meta(connection, ATTRIBUTION_ROLES, json.dumps(roles, sort_keys=True))
 
 
 def _changed_since(stored: str | None, roles: dict[str, str]) -> frozenset[str] | None:
