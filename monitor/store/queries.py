@@ -175,14 +175,14 @@ def export_messages(
         query = query.where(messages.c.client == client)
     with reading(engine) as connection:
         rows = connection.execution_options(yield_per=1000).execute(query)
-        for _, places in itertools.groupby(rows, key=lambda row: row.id):
-            first, *more = places
+        for _, group in itertools.groupby(rows, key=lambda row: row.id):
+            places = list(group)  # one row per place of the same message
             seen_in: list[str] = []
-            for row in (first, *more):
+            for row in places:
                 label = f"{row.seen_account}:{row.seen_folder}"
                 if row.seen_account is not None and label not in seen_in:
                     seen_in.append(label)
-            yield _exported(first, seen_in)
+            yield _exported(places[0], seen_in)
 
 
 # One flat mapping of every export column, in EXPORT_FIELDS order: split up, the columns and
