@@ -17,6 +17,7 @@ from monitor.errors import FolderError
 from monitor.sources.imap_analysis import Fetched
 from monitor.sources.imap_conn import as_int
 from monitor.sources.imap_mime import structure_from_bodystructure
+from monitor.sources.imap_response import fetch
 from monitor.sources.sink import FolderState
 
 #: UID SEARCH is asked about at most this many UIDs at once: a huge folder's answer must stay
@@ -154,7 +155,7 @@ def fetch_batch(
 ) -> list[Fetched]:
     """Headers and structure of ``uids``, then their text parts (size-capped), never attachments."""
     cap = settings.max_text_bytes
-    heads = client.fetch(list(uids), _header_items(gmail))
+    heads = fetch(client, uids, _header_items(gmail))
     payloads: dict[int, dict[str, bytes]] = {}
     # A UID missing from the answer was expunged between SEARCH and FETCH: nothing to read.
     fetched = [
@@ -164,7 +165,7 @@ def fetch_batch(
     ]
     wants = [(f.uid, [part.path for part in f.structure.text_parts()]) for f in fetched]
     for sections, group in text_part_groups(wants).items():
-        answer = client.fetch(group, [f"BODY.PEEK[{path}]<0.{cap}>" for path in sections])
+        answer = fetch(client, group, [f"BODY.PEEK[{path}]<0.{cap}>" for path in sections])
         for uid in group:
             data = answer.get(uid) or {}
             for path in sections:

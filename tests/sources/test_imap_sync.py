@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from monitor.app.sync import check_account, sync_account, sync_source
-from monitor.sources import imap, imap_analysis, imap_folder
+from monitor.sources import imap, imap_analysis, imap_fetch, imap_folder
 from monitor.sources.imap_mime import structure_from_bodystructure
 from monitor.sources.mime import find_header_end, parse_headers, structure_of
 from monitor.store.schema import folder_state, messages
@@ -85,13 +85,13 @@ def test_sync_reads_text_parts_only_and_never_marks_mail_read(
     dovecot.append("INBOX", client_mail(6, attachment_every=2))
     runtime, account = open_runtime(dovecot, sqlite_url, analyzer=analyzer)
     requested: list[tuple[int, str]] = []
-    original = imap.IMAPClient.fetch
+    original = imap_fetch.fetch
 
-    def spy(self, messages, data, modifiers=None):
+    def spy(client, messages, data):
         requested.extend((uid, str(item)) for uid in messages for item in data)
-        return original(self, messages, data, modifiers)
+        return original(client, messages, data)
 
-    monkeypatch.setattr(imap.IMAPClient, "fetch", spy)
+    monkeypatch.setattr(imap_fetch, "fetch", spy)
 
     result = sync_account(runtime, account, now=NOW)
 
