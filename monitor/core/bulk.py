@@ -33,7 +33,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from monitor.core.caseless import Caseless
+from monitor.core.caseless import Caseless, caseless_text
 
 #: Headers only bulk-mail services and campaign tools add (exact lower-case names).
 SERVICE_HEADERS: frozenset[str] = frozenset(
@@ -262,6 +262,20 @@ _FOOTER = re.compile(
     re.IGNORECASE,
 )
 _FOOTER_PHRASES = Caseless.of(_FOOTER)
+#: A word every footer phrase above holds: text without one of them has no footer, and is read
+#: in a fraction of the time (each fragment starts with a letter, which the matcher checks
+#: before trying the fragment). Keep it in step with _FOOTER: a test walks its phrases.
+_FOOTER_WORDS = Caseless.of(
+    re.compile(
+        r"subscri|remov|opt(?:ed)?[-_ ]?(?:out|in)|exclu|elimin|delet|taken|receiv|get\s+out|"
+        r"be\s+off|leave\s+(?:this|our|the)\s|exit\s+(?:this|our|the)\s|to\s+get\s|interested|"
+        r"for\s+no\s|one[- ]?time|be\s+e-?mailed|compliance|considered\s+spam|sent\s+to\s|"
+        r"signed\s+up|appears?\s+(?:in|on)\s|preferences|abbestellen|abmelden|d[ée]sabonn|inscri|"
+        r"de\s+baja|suscripci|tilau|退订|取消订阅|退訂|取消訂閱|配信停止|配信解除|購読解除|수신\s*거부|"
+        r"afmelden|uitschrijven|iscrizione|disiscriviti|descadastr",
+        re.IGNORECASE,
+    )
+)
 _NEAR_LINK = re.compile(r"https?://|www\.|@|click|\[link\]|<", re.IGNORECASE)
 _WEAK_WORDS = re.compile(r"\b(?:unsubscribe|opt[- ]?out)\b", re.IGNORECASE)
 _CLICK_HERE = re.compile(r"\bclick\s+(?:here|below|on\s+this\s+link)\b", re.IGNORECASE)
@@ -337,7 +351,10 @@ _FIRST_PERSON = re.compile(
 def unsubscribe_footer(body: str) -> bool:
     """An instructional unsubscribe or "why you get this" footer, not a person's own request
     ("I'd like to be removed from your list")."""
-    pattern, read = _FOOTER_PHRASES.reading(body)  # same matches at the same offsets, faster
+    read, lowered = caseless_text(body)  # same matches at the same offsets, faster
+    if not _FOOTER_WORDS.on(lowered).search(read):
+        return False
+    pattern = _FOOTER_PHRASES.on(lowered)
     for match in pattern.finditer(read):
         if _FIRST_PERSON.search(body, max(0, match.start() - 40), match.start()):
             continue

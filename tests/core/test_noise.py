@@ -317,6 +317,22 @@ def test_a_footer_in_capitals_is_found_in_text_that_is_not_ascii(analyzer) -> No
     assert read(raw, analyzer).noise_reason == "unsubscribe footer"
 
 
+@settings(max_examples=2000, deadline=None)
+@given(text=st.from_regex(bulk._FOOTER))
+def test_every_footer_phrase_holds_a_word_of_the_quick_check(text: str) -> None:
+    # unsubscribe_footer reads a body for its phrases only when one of these words is in it.
+    read, lowered = bulk.caseless_text(text)
+
+    assert bulk._FOOTER_WORDS.on(lowered).search(read)
+
+
+def test_mail_without_a_footer_word_is_not_read_for_footer_phrases() -> None:
+    body = "Hi Alice,\n\nThe carrier contract is signed; the pilot site opens on Monday.\n\nDana"
+
+    assert bulk._FOOTER_WORDS.on(True).search(body.lower()) is None
+    assert not bulk.unsubscribe_footer(body)
+
+
 def test_the_footer_phrases_hold_no_capitals_so_lower_cased_text_matches_them() -> None:
     # Lower-cased ASCII bodies are matched case-sensitively (monitor.core.bulk): a capital in
     # a phrase would never match there.
