@@ -8,6 +8,7 @@ a database error is described by its type and a message with no value in it, nev
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -19,16 +20,22 @@ _QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'|\([^()]*=[^()]*\)")
 def row_problem(table: sa.Table, row: dict[str, Any]) -> str | None:
     """Why ``row`` cannot be written to ``table`` on some backend (a text too long for its
     column, a NUL), naming the column only; ``None`` when it fits."""
-    for column in table.columns:
-        value = row.get(column.name)
+    for name, length in _lengths(table):
+        value = row.get(name)
         if not isinstance(value, str):
             continue
         if "\x00" in value:
-            return f"{column.name} contains a NUL character"
-        length = getattr(column.type, "length", None)
+            return f"{name} contains a NUL character"
         if length is not None and len(value) > length:
-            return f"{column.name} is longer than its {length} characters"
+            return f"{name} is longer than its {length} characters"
     return None
+
+
+@functools.cache
+def _lengths(table: sa.Table) -> tuple[tuple[str, int | None], ...]:
+    """Each column's name and greatest length, in the table's order (read once per table: every
+    stored message is checked)."""
+    return tuple((column.name, getattr(column.type, "length", None)) for column in table.columns)
 
 
 def is_store_error(err: BaseException) -> bool:
