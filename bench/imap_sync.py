@@ -201,15 +201,18 @@ def child(args: argparse.Namespace) -> None:
         runtime.close()
         return
     started = time.perf_counter()
+    cpu = _own_cpu()
     result = sync_account(runtime, account, now=datetime.now(UTC))
     elapsed = time.perf_counter() - started
-    worker_peak = 0
+    cpu = _own_cpu() - cpu
+    worker_peak, worker_cpu = 0, 0.0
     pool = imap_analysis._shared
     if pool is not None:
         for process in list(pool._pool._processes.values()):
             try:
                 status = Path(f"/proc/{process.pid}/status").read_text()
                 worker_peak = max(worker_peak, int(re.search(r"VmHWM:\s+(\d+)", status).group(1)))
+                worker_cpu += _process_cpu(process.pid, children=False)
             except (OSError, AttributeError):
                 pass
     runtime.close()
@@ -227,9 +230,24 @@ def child(args: argparse.Namespace) -> None:
                 "fetched_seconds": result.fetched_seconds,
                 "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                 "worker_peak_mb": worker_peak / 1024,
+                "cpu_sync": cpu,
+                "cpu_workers": worker_cpu,
             }
         )
     )
+
+
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _process_cpu(pid: int, *, children: bool) -> float:
+    """CPU seconds of a process (user and system), with its reaped children's when asked: a
+    worker's since it started, Dovecot's master's for the sessions it has served."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    ticks = sum(int(value) for value in fields[11 : 15 if children else 13])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def profile_sync(runtime, account, top: int) -> None:  # type: ignore[no-untyped-def]
@@ -458,7 +476,9 @@ def main() -> int:
         for n in range(args.runs):
             if have_mbsync and n % 2 == 1:
                 mbsync.append(run_mbsync(big, tmp))
+            server_cpu = _process_cpu(big.process.pid, children=True)
             runs.append(run_relmon(big, tmp, f"big{n}"))
+            runs[-1]["cpu_server"] = _process_cpu(big.process.pid, children=True) - server_cpu
             if have_mbsync and n % 2 == 0:
                 mbsync.append(run_mbsync(big, tmp))
         for run in runs:
@@ -478,6 +498,20 @@ def main() -> int:
             f"{runs[0]['quarantined']} quarantined); b/a = {b / a:.2f}\n"
             f"    analysis finished at {lag:.2f}x the time the fetch took "
             f"(runs: {', '.join(f'{r:.2f}' for r in behind)}; target <= 2: {'met' if lag <= 2 else 'MISSED'})"
+        )
+
+        per = {
+            kind: statistics.median(r[kind] / r["messages"] * 1000 for r in runs)
+            for kind in ("cpu_sync", "cpu_workers", "cpu_server")
+        }
+        busy = statistics.median(
+            (r["cpu_sync"] + r["cpu_workers"] + r["cpu_server"]) / (r["seconds"] * os.cpu_count())
+            for r in runs
+        )
+        print(
+            f"    CPU per message: sync process {per['cpu_sync']:.2f} ms, analysis workers "
+            f"{per['cpu_workers']:.2f} ms (their start included), IMAP server {per['cpu_server']:.2f} ms; "
+            f"all cores {busy:.0%} busy over the pass"
         )
 
         c_big = incremental(big, tmp, "inc-big")
