@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -70,6 +70,8 @@ class Scored:
     compound: float | None  # None: not scored (language, or nothing to score)
     sentences: int
     evidence: tuple[Sentence, ...]
+    #: Each sentence as VADER read it, with its score, when they were scored one by one.
+    scored: tuple[tuple[str, float], ...] = ()
 
 
 def sentences_of(text: str) -> list[str]:
@@ -150,7 +152,25 @@ def score(
         overall = scorer.polarity_scores(body)["compound"]
     else:
         overall = combine(compounds)
-    return Scored(round(overall, 4), len(pieces), kept)
+    return Scored(round(overall, 4), len(pieces), kept, tuple(zip(pieces, compounds, strict=True)))
+
+
+def score_again(
+    text: str, first: Scored, scorer: Scorer, changed: Callable[[str], bool]
+) -> float | None:
+    """``score(text, language, scorer, evidence=0).compound`` for the text ``first`` scored one
+    sentence at a time with another scorer: only the sentences ``changed`` says the two read
+    differently are scored again (a long text's other sentences keep their scores)."""
+    pieces = [piece for piece, _ in first.scored]
+    if len(pieces) <= WHOLE_TEXT_SENTENCES:
+        whole = "\n".join(line for line in text.split("\n") if not _GREETING.match(line))
+        if len(whole) <= WHOLE_TEXT_MAX_CHARS:
+            return round(scorer.polarity_scores(whole)["compound"], 4)
+    compounds = [
+        scorer.polarity_scores(piece)["compound"] if changed(piece) else compound
+        for piece, compound in first.scored
+    ]
+    return round(combine(compounds), 4)
 
 
 def _lower(words: list[Any], index: int) -> str:

@@ -20,7 +20,15 @@ from monitor.core.curtness import CurtnessLexicon
 from monitor.core.language import LanguageDetector
 from monitor.core.model import Noise, TextFeatures
 from monitor.core.politeness import PolitenessModel
-from monitor.core.sentiment import SCORED_LANGUAGES, DomainVader, LinearVader, Scorer, score
+from monitor.core.sentiment import (
+    SCORED_LANGUAGES,
+    DomainVader,
+    LinearVader,
+    Scored,
+    Scorer,
+    score,
+    score_again,
+)
 
 _GREETING = re.compile(
     r"^\s*(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening)|hallo|hi\s+zusammen|liebe[rs]?|"
@@ -137,14 +145,23 @@ class TextAnalyzer:
             curtness=CurtnessLexicon.load("en"),
         )
 
-    def _tone(self, text: str, language: str | None, sentiment: float | None) -> float | None:
+    def _tone(self, text: str, language: str | None, scored: Scored | None) -> float | None:
         """The message's tone read as business mail: VADER's score again with the work words
-        at no valence, computed only when the text has one (otherwise it is the sentiment)."""
+        at no valence, computed only when the text has one (otherwise it is the sentiment);
+        of a long text only the sentences with one are scored again."""
+        sentiment = scored.compound if scored is not None else None
         if self.tone is None or sentiment is None or language not in SCORED_LANGUAGES:
             return None
-        if not self.tone.neutral.intersection(_WORDS.findall(text.casefold())):
+        if not self._has_work_words(text):
             return sentiment
-        return score(text, language, self.tone, keep_text=False, evidence=0).compound
+        assert scored is not None
+        if not scored.scored:
+            return score(text, language, self.tone, keep_text=False, evidence=0).compound
+        return score_again(text, scored, self.tone, self._has_work_words)
+
+    def _has_work_words(self, text: str) -> bool:
+        assert self.tone is not None
+        return not self.tone.neutral.isdisjoint(_WORDS.findall(text.casefold()))
 
     def _curt(self, text: str, language: str | None) -> dict[str, Any]:
         """The curtness fields of :class:`TextFeatures`; all ``None`` when unscored."""
@@ -206,7 +223,7 @@ class TextAnalyzer:
             own_chars=own_chars,
             sentiment=sentiment,
             impoliteness=impolite,
-            tone=self._tone(text, language, sentiment) if allows("tone") else None,
+            tone=self._tone(text, language, scored) if allows("tone") else None,
             **self._curt(text, language),
             sentences=scored.sentences if scored else 0,
             evidence=scored.evidence if scored else (),

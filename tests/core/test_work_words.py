@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from monitor.core.sentiment import DomainVader, work_words
@@ -42,3 +44,39 @@ def test_the_score_alone_is_the_same_score_without_its_sentences() -> None:
         "Great work on the pilot, the board loved it!",
     ):
         assert score(text, "en", vader, evidence=0).compound == score(text, "en", vader).compound
+
+
+_SENTENCES = [
+    "What exactly fails?",
+    "The import job crashed again with a timeout error.",
+    "We are really unhappy with how long this is taking.",
+    "Thanks a lot for the quick fix, great work!",
+    "The pallet count in the warehouse report is wrong.",
+    "Could you kill the stuck process on the staging server?",
+    "Please send the revised rollout plan before Thursday.",
+    "This is a disaster and frankly unacceptable.",
+    "The negative test case passes now.",
+    "Lovely to meet you at the steering call.",
+    "The link seems broken; the page shows an exception.",
+    "No problem at all.",
+]
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    picked=st.lists(st.sampled_from(_SENTENCES), min_size=1, max_size=14),
+    greeting=st.booleans(),
+)
+def test_the_tone_of_a_long_text_scores_again_only_its_sentences_with_work_words(
+    analyzer, picked: list[str], greeting: bool
+) -> None:
+    from monitor.core.sentiment import score
+
+    text = ("Hi Alice,\n\n" if greeting else "") + " ".join(picked) + "\n\nBest, Dana"
+    first = score(text, "en", analyzer.sentiment)
+
+    again = analyzer._tone(text, "en", first)
+
+    assert again == score(text, "en", analyzer.tone, keep_text=False, evidence=0).compound
