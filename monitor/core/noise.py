@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from monitor.core import bulk
 from monitor.core.bounce import BOUNCE_SUBJECT, DAEMON_SENDER, forwarded_report
 from monitor.core.caseless import Caseless, caseless_text
+from monitor.core.footer import unsubscribe_footer
 from monitor.core.masstag import random_tag
 from monitor.core.model import Noise
 
@@ -301,7 +302,7 @@ def _by_bulk_mail(signals: NoiseSignals) -> NoiseVerdict | None:
         return NoiseVerdict(Noise.BULK, "advertising label in the subject")
     if signals.is_reply:
         return None
-    if bulk.unsubscribe_footer(signals.body):
+    if unsubscribe_footer(signals.body):
         return NoiseVerdict(Noise.BULK, "unsubscribe footer")
     if random_tag(signals.body, signals.subject):
         return NoiseVerdict(Noise.BULK, "random tag of mass mail (text or subject end)")

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.config import Privacy
-from monitor.core import bulk, noise
+from monitor.core import bulk, footer, noise
 from monitor.core.model import Message, Noise, Quarantined
 from monitor.core.noise import NoiseSignals, classify_noise
 from monitor.core.normalise import _keyed, _own_text, _signals
@@ -318,25 +318,25 @@ def test_a_footer_in_capitals_is_found_in_text_that_is_not_ascii(analyzer) -> No
 
 
 @settings(max_examples=2000, deadline=None)
-@given(text=st.from_regex(bulk._FOOTER))
+@given(text=st.from_regex(footer._FOOTER))
 def test_every_footer_phrase_holds_a_word_of_the_quick_check(text: str) -> None:
     # unsubscribe_footer reads a body for its phrases only when one of these words is in it.
-    read, lowered = bulk.caseless_text(text)
+    read, lowered = footer.caseless_text(text)
 
-    assert bulk._FOOTER_WORDS.on(lowered).search(read)
+    assert footer._FOOTER_WORDS.on(lowered).search(read)
 
 
 def test_mail_without_a_footer_word_is_not_read_for_footer_phrases() -> None:
     body = "Hi Alice,\n\nThe carrier contract is signed; the pilot site opens on Monday.\n\nDana"
 
-    assert bulk._FOOTER_WORDS.on(True).search(body.lower()) is None
-    assert not bulk.unsubscribe_footer(body)
+    assert footer._FOOTER_WORDS.on(True).search(body.lower()) is None
+    assert not footer.unsubscribe_footer(body)
 
 
 def test_the_footer_phrases_hold_no_capitals_so_lower_cased_text_matches_them() -> None:
     # Lower-cased ASCII bodies are matched case-sensitively (monitor.core.bulk): a capital in
     # a phrase would never match there.
-    literal = re.sub(r"\\.", "", bulk._FOOTER.pattern)
+    literal = re.sub(r"\\.", "", footer._FOOTER.pattern)
 
     assert literal == literal.lower()
 
