@@ -36,7 +36,9 @@ _TOKEN = re.compile(
     rb"((?:[^\x00-\x20()%\"\[]|\[[^\]]*\])++)(?!\")|"
     rb"(\()|(\))|"
     rb'("(?:[^"\\]|\\[\s\S])*")|'  # a quoted string
-    rb"([\s\S])"  # anything else (the end of the line matches nothing)
+    # Anything else: the rest of the line, so that nothing after it is read (each unclosed
+    # quote or bracket would be read to the end again: quadratic time). The end matches nothing.
+    rb"([\s\S]+)"
     rb")?"
 )
 _ESCAPED = re.compile(rb"\\([\s\S])")

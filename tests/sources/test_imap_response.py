@@ -4,6 +4,7 @@ answer with imapclient's error."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -117,6 +118,21 @@ def test_a_malformed_answer_is_refused_with_imapclients_error(data: list[Any]) -
         parse_fetch_response(data, False, True)
     with pytest.raises(ProtocolError):
         imap_response.parse_fetch(data, normalise_times=False)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"7 (UID 4107 BODY" + b"[" * 300_000 + b" NIL)",
+        b'7 (UID 4107 X "' + b'\\"' * 300_000 + b" NIL)",
+    ],
+    ids=["brackets", "escaped-quotes"],
+)
+def test_a_line_of_openings_nothing_closes_is_refused_in_linear_time(line: bytes) -> None:
+    started = time.process_time()
+    with pytest.raises(ProtocolError):
+        imap_response.parse_fetch([line], normalise_times=False)
+    assert time.process_time() - started < 3.0  # each read to the line's end again: minutes
 
 
 _PIECES = [
