@@ -539,7 +539,8 @@ def main() -> int:
                 f"(e) mbsync first sync into a local maildir (default fsync, whole messages), taking turns "
                 f"with (b): median {e:,.0f} msg/s (runs: {', '.join(f'{args.messages / s:,.0f}' for s in mbsync)}); "
                 f"relmon's fetch bf/e = {bf / e:.2f} (target >= 1.0: {verdict}); "
-                f"analysed and stored b/e = {b / e:.2f}"
+                f"analysed and stored b/e = {b / e:.2f}, so the analysis finished at "
+                f"{e / b:.2f}x the time mbsync's sync took"
             )
         else:
             print("(e) mbsync not installed (Debian package isync); skipped")
