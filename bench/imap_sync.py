@@ -3,14 +3,15 @@
 (a) the floor: a plain imapclient fetch of the same headers, structure and text parts, msg/s;
 (b) relmon's first sync: the rate at which it has read every message from the server (the
     analysis of the last batches still running behind the fetch), and end to end (fetch,
-    parse, strip, score, store into SQLite), msg/s, each against (a), and how long the
-    analysis ran on after the fetch;
+    parse, strip, score, store into SQLite), msg/s, each against (a), how long the
+    analysis ran on after the fetch, and the CPU per message of the sync process, the
+    analysis workers and the IMAP server;
 (c) an incremental pass on the unchanged 20,000-message folder against a 100-message folder;
 (d) peak RSS of (b) at 20,000 and at 5,000 messages (the sync process, and its largest
     analysis worker);
 (e) mbsync (isync) making a first sync of the same mailbox into a local maildir, msg/s, and
-    relmon's ratios to it (its fetch, and end to end); mbsync and (b) take turns, the order
-    alternating.
+    relmon's ratios to it (its fetch, and end to end, also as when the analysis finished in
+    mbsync's time); mbsync and (b) take turns, the order alternating.
 
 ``--profile N`` syncs once more with the analysis in-process under cProfile (not timed with
 the runs) and prints the N functions with the most own and the most cumulative time.
