@@ -123,6 +123,15 @@ def _score_signs(text: str, scorer: Scorer) -> Scored:
     return Scored(round(compound, 4), 0, ())
 
 
+def _read_whole(text: str, sentences: int) -> str | None:
+    """The text as VADER reads it whole (greeting lines left out), as it was calibrated: when it
+    has at most WHOLE_TEXT_SENTENCES sentences and fits WHOLE_TEXT_MAX_CHARS; else None."""
+    if sentences > WHOLE_TEXT_SENTENCES:
+        return None
+    whole = "\n".join(line for line in text.split("\n") if not _GREETING.match(line))
+    return whole if len(whole) <= WHOLE_TEXT_MAX_CHARS else None
+
+
 def score(
     text: str, language: str | None, scorer: Scorer, *, keep_text: bool = True, evidence: int = 3
 ) -> Scored:
@@ -132,11 +141,10 @@ def score(
     pieces = sentences_of(text)
     if not pieces:
         return Scored(None, 0, ())
-    if evidence == 0 and len(pieces) <= WHOLE_TEXT_SENTENCES:
+    whole = _read_whole(text, len(pieces))
+    if evidence == 0 and whole is not None:
         # Only the score is wanted, and a short text is read whole: no sentence one by one.
-        whole = "\n".join(line for line in text.split("\n") if not _GREETING.match(line))
-        if len(whole) <= WHOLE_TEXT_MAX_CHARS:
-            return Scored(round(scorer.polarity_scores(whole)["compound"], 4), len(pieces), ())
+        return Scored(round(scorer.polarity_scores(whole)["compound"], 4), len(pieces), ())
     compounds = [scorer.polarity_scores(piece)["compound"] for piece in pieces]
     strongest = sorted(range(len(pieces)), key=lambda i: -abs(compounds[i]))[:evidence]
     kept = tuple(
@@ -144,14 +152,7 @@ def score(
         for i in sorted(strongest)
         if abs(compounds[i]) >= 0.3
     )
-    body = None
-    if len(pieces) <= WHOLE_TEXT_SENTENCES:
-        # Short text: VADER on all of it, as it was calibrated (greeting lines left out).
-        body = "\n".join(line for line in text.split("\n") if not _GREETING.match(line))
-    if body is not None and len(body) <= WHOLE_TEXT_MAX_CHARS:
-        overall = scorer.polarity_scores(body)["compound"]
-    else:
-        overall = combine(compounds)
+    overall = scorer.polarity_scores(whole)["compound"] if whole is not None else combine(compounds)
     return Scored(round(overall, 4), len(pieces), kept, tuple(zip(pieces, compounds, strict=True)))
 
 
@@ -161,11 +162,9 @@ def score_again(
     """``score(text, language, scorer, evidence=0).compound`` for the text ``first`` scored one
     sentence at a time with another scorer: only the sentences ``changed`` says the two read
     differently are scored again (a long text's other sentences keep their scores)."""
-    pieces = [piece for piece, _ in first.scored]
-    if len(pieces) <= WHOLE_TEXT_SENTENCES:
-        whole = "\n".join(line for line in text.split("\n") if not _GREETING.match(line))
-        if len(whole) <= WHOLE_TEXT_MAX_CHARS:
-            return round(scorer.polarity_scores(whole)["compound"], 4)
+    whole = _read_whole(text, len(first.scored))
+    if whole is not None:
+        return round(scorer.polarity_scores(whole)["compound"], 4)
     compounds = [
         scorer.polarity_scores(piece)["compound"] if changed(piece) else compound
         for piece, compound in first.scored
