@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from monitor.core.slotstate import tuple_state
+
 
 class Direction(StrEnum):
     INBOUND = "inbound"  # client -> us
@@ -34,6 +36,7 @@ class DateProblem(StrEnum):
     IMPLAUSIBLE = "implausible"
 
 
+@tuple_state
 @dataclass(frozen=True, slots=True)
 class Mailbox:
     """One address from a header, lower-cased, with its decoded display name."""
@@ -45,6 +48,7 @@ class Mailbox:
         return f"{self.name} <{self.address}>" if self.name else self.address
 
 
+@tuple_state
 @dataclass(frozen=True, slots=True)
 class Sentence:
     """A sentence of own text that moved the message's sentiment, by position; its text is kept
@@ -55,6 +59,7 @@ class Sentence:
     text: str | None = None
 
 
+@tuple_state
 @dataclass(frozen=True, slots=True)
 class TextFeatures:
     """Everything relmon derives from a message's own text. The text itself is not kept."""
@@ -80,6 +85,7 @@ class TextFeatures:
     away_until: date | None = None  # return date stated by an out-of-office reply
 
 
+@tuple_state
 @dataclass(frozen=True, slots=True)
 class Message:
     """A message normalised from its source: independent of configuration.
@@ -123,6 +129,7 @@ class Message:
         return frozenset(found)
 
 
+@tuple_state
 @dataclass(frozen=True, slots=True)
 class Quarantined:
     """A message that could not be read, with a specific reason. Stored, never silently dropped."""

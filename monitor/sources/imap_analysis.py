@@ -23,6 +23,7 @@ import contextlib
 import hashlib
 import multiprocessing
 import os
+import pickle
 import threading
 import time
 from collections.abc import Mapping
@@ -33,6 +34,7 @@ from typing import Protocol
 
 from monitor.config import Privacy
 from monitor.core.model import Message, Quarantined
+from monitor.core.slotstate import tuple_state
 from monitor.core.text import TextAnalyzer
 from monitor.log import get_logger
 from monitor.sources.mime import Structure, parse_headers
@@ -42,6 +44,7 @@ from monitor.sources.pipeline import excluded, from_envelope
 logger = get_logger()
 
 
+@tuple_state
 @dataclass(frozen=True, slots=True)
 class Fetched:
     """One message as fetched: headers, structure, text parts (never attachments)."""
@@ -56,6 +59,7 @@ class Fetched:
     sent: bool = False  # Gmail's \Sent label: the server's word that we sent it
 
 
+@tuple_state
 @dataclass(frozen=True, slots=True)
 class Analysed:
     uid: int
@@ -127,12 +131,39 @@ def analyse_batch(batch: list[Fetched], analyzer: TextAnalyzer, privacy: Privacy
     return [analyse_one(item, analyzer, privacy) for item in batch]
 
 
+@dataclass(frozen=True, slots=True)
+class Packed:
+    """A batch of fetched mail as pickled bytes. A batch that waited in the spool travels on to
+    its worker as it was written there: the sync process does not rebuild every message only to
+    pickle it again for the worker."""
+
+    data: bytes
+
+    @classmethod
+    def of(cls, batch: list[Fetched]) -> Packed:
+        return cls(pickle.dumps(batch, protocol=5))
+
+    def unpack(self) -> list[Fetched]:
+        # Written by this process or its parent (the spool, the pool's queue), never read from
+        # elsewhere.
+        batch: list[Fetched] = pickle.loads(self.data)  # noqa: S301
+        return batch
+
+
+#: What an analysis is given: the fetched messages, or the same packed (see :class:`Packed`).
+Batch = list[Fetched] | Packed
+
+
+def unpacked(batch: Batch) -> list[Fetched]:
+    return batch.unpack() if isinstance(batch, Packed) else batch
+
+
 class Analysis(Protocol):
     """Where fetched batches are analysed; the caller bounds how many are submitted at once."""
 
     parallel: bool
 
-    def submit(self, batch: list[Fetched], privacy: Privacy) -> Future[list[Analysed]]: ...
+    def submit(self, batch: Batch, privacy: Privacy) -> Future[list[Analysed]]: ...
 
 
 class InlineAnalysis:
@@ -143,10 +174,10 @@ class InlineAnalysis:
     def __init__(self, analyzer: TextAnalyzer) -> None:
         self.analyzer = analyzer
 
-    def submit(self, batch: list[Fetched], privacy: Privacy) -> Future[list[Analysed]]:
+    def submit(self, batch: Batch, privacy: Privacy) -> Future[list[Analysed]]:
         future: Future[list[Analysed]] = Future()
         try:
-            future.set_result(analyse_batch(batch, self.analyzer, privacy))
+            future.set_result(analyse_batch(unpacked(batch), self.analyzer, privacy))
         except BaseException as err:  # noqa: BLE001 - handed to the caller through the future
             future.set_exception(err)
         return future
@@ -185,11 +216,11 @@ def _exit_with_parent(parent: int) -> None:
             os._exit(0)
 
 
-def _work(batch: list[Fetched], privacy: Privacy) -> list[Analysed]:
+def _work(batch: Batch, privacy: Privacy) -> list[Analysed]:
     if _worker_analyzer is None:  # pragma: no cover - the initializer always runs first
         _start_worker({}, os.getppid())
     assert _worker_analyzer is not None
-    return analyse_batch(batch, _worker_analyzer, privacy)
+    return analyse_batch(unpacked(batch), _worker_analyzer, privacy)
 
 
 class ProcessAnalysis:
@@ -212,7 +243,7 @@ class ProcessAnalysis:
             initargs=(self.extra_cues, os.getpid()),
         )
 
-    def submit(self, batch: list[Fetched], privacy: Privacy) -> Future[list[Analysed]]:
+    def submit(self, batch: Batch, privacy: Privacy) -> Future[list[Analysed]]:
         return self._pool.submit(_work, batch, privacy)
 
     def close(self) -> None:

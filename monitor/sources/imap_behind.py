@@ -21,7 +21,6 @@ there was a spool: a sync never fails for want of it.
 from __future__ import annotations
 
 import os
-import pickle
 import tempfile
 from collections import deque
 from collections.abc import Callable
@@ -37,7 +36,14 @@ from monitor.config import Privacy
 from monitor.config.paths import state_directory
 from monitor.errors import TransientError
 from monitor.log import get_logger
-from monitor.sources.imap_analysis import Analysed, Analysis, Fetched, discard_shared_pool
+from monitor.sources.imap_analysis import (
+    Analysed,
+    Analysis,
+    Batch,
+    Fetched,
+    Packed,
+    discard_shared_pool,
+)
 
 logger = get_logger()
 
@@ -81,20 +87,20 @@ class Spool:
             self._file = tempfile.TemporaryFile(prefix="relmon-spool-", dir=where)  # noqa: SIM115
         number = self._written
         self._written += 1
-        sealed = self._cipher.encrypt(_nonce(number), pickle.dumps(batch, protocol=5), None)
+        sealed = self._cipher.encrypt(_nonce(number), Packed.of(batch).data, None)
         offset = self._file.seek(0, os.SEEK_END)
         self._file.write(sealed)
         self.waiting += 1
         return offset, len(sealed), number
 
-    def take(self, place: tuple[int, int, int]) -> list[Fetched]:
-        """Read a batch back (once)."""
+    def take(self, place: tuple[int, int, int]) -> Packed:
+        """Read a batch back (once), packed as it was written: its worker unpacks it."""
         assert self._file is not None
         offset, length, number = place
         self._file.seek(offset)
         sealed = self._file.read(length)
         # Authenticated under this process's own key: only this spool can have written it.
-        batch: list[Fetched] = pickle.loads(self._cipher.decrypt(_nonce(number), sealed, None))  # noqa: S301
+        batch = Packed(self._cipher.decrypt(_nonce(number), sealed, None))
         self.waiting -= 1
         if self.waiting == 0:  # nothing waits: give the disk space back
             self._file.seek(0)
@@ -233,7 +239,7 @@ class Behind:
             step.place = None
             self._submit(step, batch)
 
-    def _submit(self, step: _Step, batch: list[Fetched]) -> None:
+    def _submit(self, step: _Step, batch: Batch) -> None:
         assert step.analysis is not None
         try:
             step.future = step.analysis.submit(batch, self.privacy)

@@ -15,6 +15,7 @@ from email.message import Message as HeaderBlock
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
+from monitor.core.slotstate import tuple_state
 from monitor.sources.header_block import plain_header_block
 
 MAX_DEPTH = 24  # nested multiparts deeper than this are not followed
@@ -25,6 +26,7 @@ _HEADER_PARSER = BytesHeaderParser(policy=compat32)
 _FIELD_LINE = re.compile(rb"^[\x21-\x39\x3b-\x7e]+[ \t]*:")
 
 
+@tuple_state
 @dataclass(frozen=True, slots=True)
 class Part:
     """A leaf of the MIME tree. ``start``/``end`` locate its still-encoded body in the raw bytes

@@ -15,7 +15,7 @@ from structlog.testing import capture_logs
 
 from monitor.config import Privacy
 from monitor.core.model import Quarantined
-from monitor.sources.imap_analysis import Analysed, Fetched
+from monitor.sources.imap_analysis import Analysed, Batch, Fetched, unpacked
 from monitor.sources.imap_behind import Behind, Spool, WorkersFailed, limit_of
 from monitor.sources.mime import Part, Structure
 
@@ -54,9 +54,9 @@ class HeldAnalysis:
         self.workers = workers
         self.submitted: list[tuple[list[int], Future[list[Analysed]]]] = []
 
-    def submit(self, batch: list[Fetched], privacy: Privacy) -> Future[list[Analysed]]:
+    def submit(self, batch: Batch, privacy: Privacy) -> Future[list[Analysed]]:
         future: Future[list[Analysed]] = Future()
-        self.submitted.append(([f.uid for f in batch], future))
+        self.submitted.append(([f.uid for f in unpacked(batch)], future))
         return future
 
     def finish(self, index: int) -> None:
@@ -240,7 +240,7 @@ def test_mail_waiting_in_the_spool_cannot_be_read_from_its_file_and_the_file_emp
     assert len(on_disk) > 20 * len(SECRET)
     assert SECRET not in on_disk and b"maria.keller" not in on_disk
 
-    back = spool.take(place)
+    back = spool.take(place).unpack()
 
     assert [f.uid for f in back] == list(range(1, 21)) and back[0].payloads["1"].endswith(
         SECRET + b".\r\n"
