@@ -20,6 +20,7 @@ from pathlib import Path
 import structlog
 from sqlalchemy import Engine
 
+from monitor.app.heap import collecting_only_new_objects
 from monitor.app.runtime import Runtime
 from monitor.clock import utcnow
 from monitor.config import Account
@@ -130,6 +131,7 @@ def sync_source(
     return source.sync(sink, should_stop=should_stop)
 
 
+@collecting_only_new_objects()
 def sync_account(
     runtime: Runtime,
     account: Account,
