@@ -33,11 +33,11 @@ from datetime import datetime
 from typing import Protocol
 
 from monitor.config import Privacy
-from monitor.core.model import Message, Quarantined
-from monitor.core.slotstate import tuple_state
+from monitor.core.model import Mailbox, Message, Quarantined, Sentence, TextFeatures
+from monitor.core.slotstate import layout, tuple_state
 from monitor.core.text import TextAnalyzer
 from monitor.log import get_logger
-from monitor.sources.mime import Structure, parse_headers
+from monitor.sources.mime import Part, Structure, parse_headers
 from monitor.sources.parse import envelope_from
 from monitor.sources.pipeline import excluded, from_envelope
 
@@ -193,8 +193,38 @@ _worker_analyzer: TextAnalyzer | None = None
 WORKER_NICENESS = 10
 
 
-def _start_worker(extra_cues: Mapping[str, tuple[str, ...]], parent: int) -> None:
+#: The classes pickled between the sync process and its workers (their state is their values
+#: in field order, :func:`~monitor.core.slotstate.tuple_state`).
+TRAVELLING: tuple[type, ...] = (
+    Fetched,
+    Structure,
+    Part,
+    Analysed,
+    Message,
+    Mailbox,
+    TextFeatures,
+    Sentence,
+    Quarantined,
+)
+
+
+class StaleWorker(RuntimeError):
+    """A worker started with other code than the sync process that uses it."""
+
+
+def _start_worker(
+    extra_cues: Mapping[str, tuple[str, ...]], parent: int, expected: str | None = None
+) -> None:
+    """Set up one worker process. ``expected``: the layout of the travelling classes in the
+    sync process. A daemon whose package was upgraded on disk while it runs can start workers
+    with the new code: they refuse to start, before any batch reaches them (their values would
+    land in the wrong fields), and the pass goes on with analysis in-process."""
     global _worker_analyzer  # one analyzer per worker process, built once
+    if expected is not None and layout(TRAVELLING) != expected:
+        raise StaleWorker(
+            "an analysis worker started with other code than the sync process (relmon was"
+            " upgraded while it runs): restart relmon; until then mail is analysed in-process"
+        )
     with contextlib.suppress(OSError):
         os.nice(WORKER_NICENESS)
     _worker_analyzer = TextAnalyzer.load(extra_cues)
@@ -229,8 +259,14 @@ class ProcessAnalysis:
     parallel = True
 
     def __init__(
-        self, workers: int, extra_cues: Mapping[str, tuple[str, ...]] | None = None
+        self,
+        workers: int,
+        extra_cues: Mapping[str, tuple[str, ...]] | None = None,
+        *,
+        expected: str | None = None,
     ) -> None:
+        """``expected``: the layout the workers' travelling classes must have (this process's
+        by default)."""
         self.workers = workers
         self.extra_cues = {k: tuple(v) for k, v in (extra_cues or {}).items()}
         context = multiprocessing.get_context("forkserver")
@@ -240,7 +276,7 @@ class ProcessAnalysis:
             max_workers=workers,
             mp_context=context,
             initializer=_start_worker,
-            initargs=(self.extra_cues, os.getpid()),
+            initargs=(self.extra_cues, os.getpid(), expected or layout(TRAVELLING)),
         )
 
     def submit(self, batch: Batch, privacy: Privacy) -> Future[list[Analysed]]:

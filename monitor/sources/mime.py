@@ -50,6 +50,7 @@ class Part:
         )
 
 
+@tuple_state
 @dataclass(slots=True)
 class Structure:
     content_type: str = "text/plain"  # of the whole message

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from structlog.testing import capture_logs
 
 from monitor.app.sync import check_account, sync_account, sync_source
 from monitor.sources import imap, imap_analysis, imap_fetch, imap_folder
@@ -437,6 +438,41 @@ def test_our_reply_in_sent_joins_the_client_thread_after_sync(
 
     rows = stored_messages(runtime)
     assert len(rows) == 2 and len({row.thread_id for row in rows}) == 1
+
+
+def test_workers_started_with_other_code_leave_the_pass_to_analysis_in_process(
+    dovecot: Dovecot, tmp_path: Path, analyzer, monkeypatch
+) -> None:
+    """GIVEN a daemon whose package was upgraded on disk while it runs, so that its analysis
+    workers start with the travelling classes laid out otherwise than the sync process has them
+    WHEN a pass would analyse in those workers
+    THEN they refuse to start, the pass analyses in-process, and the store equals that of a
+    sync without workers."""
+    dovecot.append("INBOX", client_mail(60, attachment_every=7))
+    dovecot.append("Sent", our_replies(20))
+    monkeypatch.setattr(imap, "PARALLEL_FROM", 10)
+    monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "state"))
+    imap_analysis.discard_shared_pool()  # workers started by an earlier test have this code
+    monkeypatch.setattr(imap_analysis, "layout", lambda classes: "laid-out-before")
+    runtime, account = open_runtime(
+        dovecot,
+        f"sqlite:///{tmp_path / 'upgraded.db'}",
+        account_extra="batch_size = 20\n",
+        analyzer=analyzer,
+    )
+    try:
+        with capture_logs() as logs:
+            result = sync_source(runtime, account, now=NOW, workers=2)
+    finally:
+        imap_analysis.discard_shared_pool()
+
+    assert any(e["event"] == "imap_reconnecting" and "analysis worker" in e["error"] for e in logs)
+    assert result.total("new") == 80 and result.total("known") == 0
+    clean, account = open_runtime(
+        dovecot, f"sqlite:///{tmp_path / 'clean.db'}", account_extra="batch_size = 20\n"
+    )
+    sync_source(clean, account, now=NOW, workers=0)
+    assert snapshot(runtime) == snapshot(clean)
 
 
 def test_a_worker_killed_mid_pass_loses_and_doubles_nothing(

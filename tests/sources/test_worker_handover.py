@@ -4,26 +4,32 @@ it left: every fetched message, every analysed one, through the spool or straigh
 from __future__ import annotations
 
 import dataclasses
+import os
 import pickle
+from collections.abc import Mapping
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from monitor.config import Privacy
-from monitor.core.model import Mailbox, Message, Quarantined, Sentence, TextFeatures
-from monitor.core.slotstate import tuple_state
+from monitor.core.model import Message, Quarantined
+from monitor.core.slotstate import layout, tuple_state
 from monitor.core.text import TextAnalyzer
 from monitor.sources.imap_analysis import (
+    TRAVELLING,
     Analysed,
     Fetched,
     InlineAnalysis,
     Packed,
     ProcessAnalysis,
+    StaleWorker,
+    _start_worker,
     analyse_batch,
 )
 from monitor.sources.imap_behind import Spool
-from monitor.sources.mime import Part, find_header_end, parse_headers, structure_of
+from monitor.sources.mime import find_header_end, parse_headers, structure_of
 
 MAIL = Path(__file__).resolve().parent.parent / "fixtures" / "mail"
 
@@ -68,9 +74,36 @@ def test_fetched_and_analysed_mail_is_unpickled_equal_to_what_was_pickled(
         assert dataclasses.astuple(back) == dataclasses.astuple(original)
 
 
-@pytest.mark.parametrize(
-    "kind", [Fetched, Analysed, Part, Message, Mailbox, TextFeatures, Sentence, Quarantined]
-)
+def classes_within(value: object, found: set[type]) -> set[type]:
+    """The dataclasses of ``value`` and of everything it holds."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        found.add(type(value))
+        for f in dataclasses.fields(value):
+            classes_within(getattr(value, f.name), found)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            classes_within(item, found)
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            classes_within(item, found)
+    return found
+
+
+def test_every_class_a_batch_or_its_analysis_holds_is_a_travelling_one(
+    fixture_mail: list[Fetched], analysed_mail: list[Analysed], analyzer: TextAnalyzer
+) -> None:
+    """The workers check the layout of the travelling classes: one left out of the list could
+    differ between the sync process and a worker unseen."""
+    headless = dataclasses.replace(fixture_mail[0], header=b"\n")
+    quarantined = analyse_batch([headless], analyzer, Privacy())
+    assert isinstance(quarantined[0].result, Quarantined)
+
+    held = classes_within([*fixture_mail, *analysed_mail, *quarantined], set())
+
+    assert held == set(TRAVELLING)
+
+
+@pytest.mark.parametrize("kind", TRAVELLING)
 def test_every_class_that_travels_to_a_worker_pickles_its_values_alone(kind: type) -> None:
     """Their state is the tuple of their values, not what the dataclasses module builds by
     reading every object's fields (twice the time of a first sync's handing over)."""
@@ -131,3 +164,40 @@ def test_a_batch_that_waited_in_the_spool_is_analysed_by_a_worker_as_it_is_in_pr
 
     assert from_spool == straight == analysed_mail
     assert InlineAnalysis(analyzer).submit(packed, privacy).result() == analysed_mail
+
+
+def cursor_class(*names: str) -> type:
+    """A class named Cursor with ``names`` as its fields, in that order."""
+    return dataclasses.make_dataclass("Cursor", [(n, int) for n in names], frozen=True, slots=True)
+
+
+def test_a_layout_changes_when_a_field_is_added_dropped_or_moved() -> None:
+    """A state names no field: the same values read into a class whose fields moved would land
+    in the wrong ones, so the layout tells the two apart."""
+    before = layout([cursor_class("uid", "uidvalidity")])
+
+    assert layout([cursor_class("uid", "uidvalidity")]) == before
+    assert layout([cursor_class("uidvalidity", "uid")]) != before
+    assert layout([cursor_class("uid")]) != before
+    assert layout([cursor_class("uid", "uidvalidity", "modseq")]) != before
+
+
+def test_a_worker_with_other_code_than_the_sync_process_refuses_to_start() -> None:
+    with pytest.raises(StaleWorker, match="restart relmon"):
+        _start_worker({}, os.getpid(), expected="0123456789abcdef")
+
+
+def test_a_pool_of_workers_with_other_code_analyses_nothing(
+    fixture_mail: list[Fetched],
+) -> None:
+    """GIVEN workers whose classes are laid out otherwise than the sync process's (relmon
+    upgraded on disk while the daemon runs)
+    WHEN a batch is handed to them
+    THEN the pool breaks before any worker reads it, which sends the pass on in-process."""
+    workers = ProcessAnalysis(1, expected="0123456789abcdef")
+    try:
+        future = workers.submit(fixture_mail[:3], Privacy())
+        with pytest.raises(BrokenProcessPool):
+            future.result(timeout=120)
+    finally:
+        workers.close()
