@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from monitor.config import Privacy
 from monitor.core.model import Mailbox, Message, Quarantined, Sentence, TextFeatures
@@ -213,14 +213,20 @@ class StaleWorker(RuntimeError):
 
 
 def _start_worker(
-    extra_cues: Mapping[str, tuple[str, ...]], parent: int, expected: str | None = None
+    extra_cues: Mapping[str, tuple[str, ...]],
+    parent: int,
+    expected: str | None = None,
+    refused: Any = None,
 ) -> None:
     """Set up one worker process. ``expected``: the layout of the travelling classes in the
     sync process. A daemon whose package was upgraded on disk while it runs can start workers
     with the new code: they refuse to start, before any batch reaches them (their values would
-    land in the wrong fields), and the pass goes on with analysis in-process."""
+    land in the wrong fields), and the pass goes on with analysis in-process. ``refused``: a
+    shared flag the worker raises first, so that the sync process knows why its pool broke."""
     global _worker_analyzer  # one analyzer per worker process, built once
     if expected is not None and layout(TRAVELLING) != expected:
+        if refused is not None:
+            refused.value = 1
         raise StaleWorker(
             "an analysis worker started with other code than the sync process (relmon was"
             " upgraded while it runs): restart relmon; until then mail is analysed in-process"
@@ -272,12 +278,18 @@ class ProcessAnalysis:
         context = multiprocessing.get_context("forkserver")
         # The fork server imports these once; each worker then starts in milliseconds.
         context.set_forkserver_preload(["monitor.sources.imap_analysis"])
+        self._refused = context.Value("b", 0, lock=False)
         self._pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=context,
             initializer=_start_worker,
-            initargs=(self.extra_cues, os.getpid(), expected or layout(TRAVELLING)),
+            initargs=(self.extra_cues, os.getpid(), expected or layout(TRAVELLING), self._refused),
         )
+
+    @property
+    def refused(self) -> bool:
+        """Whether a worker refused to start because it runs other code than this process."""
+        return bool(self._refused.value)
 
     def submit(self, batch: Batch, privacy: Privacy) -> Future[list[Analysed]]:
         return self._pool.submit(_work, batch, privacy)
@@ -288,6 +300,16 @@ class ProcessAnalysis:
 
 _shared: ProcessAnalysis | None = None
 _shared_lock = threading.Lock()
+#: Set when the shared pool's workers refused to start with other code than this process's:
+#: relmon was upgraded on disk while it runs, and every new worker would refuse again, so
+#: mail is analysed in-process until relmon restarts.
+_stale_code = False
+
+
+def workers_stale() -> bool:
+    """Whether analysis workers refused to start because relmon's code on disk changed since
+    this process started (a restart is needed to analyse in worker processes again)."""
+    return _stale_code
 
 
 def default_workers() -> int:
@@ -313,11 +335,13 @@ def shared_pool(
 
 
 def discard_shared_pool() -> None:
-    """Shut the shared pool down (after a worker died, and at exit)."""
-    global _shared
+    """Shut the shared pool down (after a worker died, and at exit); remember whether its
+    workers refused to start with other code (:func:`workers_stale`)."""
+    global _shared, _stale_code
     with _shared_lock:
         if _shared is not None:
             pool, _shared = _shared, None
+            _stale_code = _stale_code or pool.refused
             with contextlib.suppress(Exception):  # a broken pool has nothing left to close
                 pool.close()
 

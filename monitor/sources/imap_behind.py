@@ -43,6 +43,7 @@ from monitor.sources.imap_analysis import (
     Fetched,
     Packed,
     discard_shared_pool,
+    workers_stale,
 )
 
 logger = get_logger()
@@ -256,6 +257,12 @@ class Behind:
         """Give up the pool and every write waiting (a worker died: what it held is lost)."""
         discard_shared_pool()
         self.discard()
+        if workers_stale():
+            return WorkersFailed(
+                f"account {self.account!r}: analysis workers refused to start because relmon's "
+                "code on disk changed since it started (upgraded while it runs): restart relmon; "
+                "until then mail is analysed in-process"
+            )
         return WorkersFailed(
             f"account {self.account!r}: an analysis worker died; the pass resumes with analysis in-process"
         )

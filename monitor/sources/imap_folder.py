@@ -14,7 +14,13 @@ from imapclient import IMAPClient
 
 from monitor.config import Account, ImapSettings
 from monitor.log import get_logger
-from monitor.sources.imap_analysis import Analysed, Analysis, InlineAnalysis, shared_pool
+from monitor.sources.imap_analysis import (
+    Analysed,
+    Analysis,
+    InlineAnalysis,
+    shared_pool,
+    workers_stale,
+)
 from monitor.sources.imap_behind import Behind
 from monitor.sources.imap_fetch import (
     Snapshot,
@@ -48,7 +54,7 @@ class FolderContext:
     sent_folders: frozenset[str] = frozenset()  # the folders the server marks \Sent
 
     def analysis(self, expected: int) -> Analysis:
-        if self.workers == 0 or expected < self.parallel_from:
+        if self.workers == 0 or expected < self.parallel_from or workers_stale():
             return InlineAnalysis(self.source.analyzer())
         return shared_pool(self.source.extra_cues, self.workers)
 

@@ -446,13 +446,14 @@ def test_workers_started_with_other_code_leave_the_pass_to_analysis_in_process(
     """GIVEN a daemon whose package was upgraded on disk while it runs, so that its analysis
     workers start with the travelling classes laid out otherwise than the sync process has them
     WHEN a pass would analyse in those workers
-    THEN they refuse to start, the pass analyses in-process, and the store equals that of a
-    sync without workers."""
+    THEN they refuse to start, the pass analyses in-process and says a restart is needed, the
+    store equals that of a sync without workers, and later passes start no workers again."""
     dovecot.append("INBOX", client_mail(60, attachment_every=7))
     dovecot.append("Sent", our_replies(20))
     monkeypatch.setattr(imap, "PARALLEL_FROM", 10)
     monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "state"))
     imap_analysis.discard_shared_pool()  # workers started by an earlier test have this code
+    monkeypatch.setattr(imap_analysis, "_stale_code", False)  # and forget it after this test
     monkeypatch.setattr(imap_analysis, "layout", lambda classes: "laid-out-before")
     runtime, account = open_runtime(
         dovecot,
@@ -466,8 +467,20 @@ def test_workers_started_with_other_code_leave_the_pass_to_analysis_in_process(
     finally:
         imap_analysis.discard_shared_pool()
 
-    assert any(e["event"] == "imap_reconnecting" and "analysis worker" in e["error"] for e in logs)
+    reconnects = [e["error"] for e in logs if e["event"] == "imap_reconnecting"]
+    assert len(reconnects) == 1 and "refused to start" in reconnects[0]
+    assert "restart relmon" in reconnects[0]
     assert result.total("new") == 80 and result.total("known") == 0
+    assert imap_analysis.workers_stale()
+
+    # The next pass analyses its mail in-process at once: no pool, no failure again.
+    dovecot.append("INBOX", client_mail(30, start=200, attachment_every=7))
+    with capture_logs() as later:
+        again = sync_source(runtime, account, now=NOW, workers=2)
+    assert again.total("new") == 30
+    assert imap_analysis._shared is None
+    assert not [e for e in later if e["event"] == "imap_reconnecting"]
+
     clean, account = open_runtime(
         dovecot, f"sqlite:///{tmp_path / 'clean.db'}", account_extra="batch_size = 20\n"
     )
@@ -512,6 +525,7 @@ def test_a_worker_killed_mid_pass_loses_and_doubles_nothing(
     monkeypatch.setattr(StoreSink, "write", real_write)
 
     assert killed
+    assert not imap_analysis.workers_stale()  # a killed worker is no reason to stop using them
     assert result.total("new") == 200 and result.total("known") == 0
     clean, account = open_runtime(
         dovecot, f"sqlite:///{tmp_path / 'clean.db'}", account_extra="batch_size = 20\n"

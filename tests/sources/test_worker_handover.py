@@ -196,8 +196,10 @@ def test_a_pool_of_workers_with_other_code_analyses_nothing(
     THEN the pool breaks before any worker reads it, which sends the pass on in-process."""
     workers = ProcessAnalysis(1, expected="0123456789abcdef")
     try:
+        assert not workers.refused
         future = workers.submit(fixture_mail[:3], Privacy())
         with pytest.raises(BrokenProcessPool):
             future.result(timeout=120)
+        assert workers.refused  # the sync process knows why: a restart is needed
     finally:
         workers.close()
