@@ -212,6 +212,13 @@ class StaleWorker(RuntimeError):
     """A worker started with other code than the sync process that uses it."""
 
 
+#: What a worker that refuses says, and the sync process after it: why, and what to do.
+STALE_CODE = (
+    "relmon's code on disk changed since it started (upgraded while it runs): restart relmon; "
+    "until then mail is analysed in-process"
+)
+
+
 def _start_worker(
     extra_cues: Mapping[str, tuple[str, ...]],
     parent: int,
@@ -227,10 +234,7 @@ def _start_worker(
     if expected is not None and layout(TRAVELLING) != expected:
         if refused is not None:
             refused.value = 1
-        raise StaleWorker(
-            "an analysis worker started with other code than the sync process (relmon was"
-            " upgraded while it runs): restart relmon; until then mail is analysed in-process"
-        )
+        raise StaleWorker(f"an analysis worker refused to start: {STALE_CODE}")
     with contextlib.suppress(OSError):
         os.nice(WORKER_NICENESS)
     _worker_analyzer = TextAnalyzer.load(extra_cues)

@@ -37,6 +37,7 @@ from monitor.config.paths import state_directory
 from monitor.errors import TransientError
 from monitor.log import get_logger
 from monitor.sources.imap_analysis import (
+    STALE_CODE,
     Analysed,
     Analysis,
     Batch,
@@ -259,9 +260,7 @@ class Behind:
         self.discard()
         if workers_stale():
             return WorkersFailed(
-                f"account {self.account!r}: analysis workers refused to start because relmon's "
-                "code on disk changed since it started (upgraded while it runs): restart relmon; "
-                "until then mail is analysed in-process"
+                f"account {self.account!r}: analysis workers refused to start: {STALE_CODE}"
             )
         return WorkersFailed(
             f"account {self.account!r}: an analysis worker died; the pass resumes with analysis in-process"
