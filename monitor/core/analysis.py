@@ -19,7 +19,7 @@ from monitor.core import detectors
 from monitor.core import gaps as gaps_mod
 from monitor.core import health as health_mod
 from monitor.core.cadence import Cadence
-from monitor.core.detectors import Finding, Thresholds
+from monitor.core.detectors import Finding, Levels, Thresholds
 from monitor.core.facts import ClientFacts, gather
 from monitor.core.gaps import Gaps, GapStats
 from monitor.core.health import Health, PatternFacts, PatternResult
@@ -67,9 +67,7 @@ class ClientReport:
         return tuple(f for f in self.findings if f.firing)
 
 
-def _health(
-    facts: ClientFacts, findings: Sequence[Finding], t: Thresholds, *, enough: bool
-) -> Health:
+def _health(facts: ClientFacts, levels: Levels, t: Thresholds, *, enough: bool) -> Health:
     """Health from its components, capped by the worst open finding; no score without enough
     history."""
     window, since_90 = facts.window, facts.window.since(90)
@@ -78,7 +76,7 @@ def _health(
     )
     ours_30 = facts.gaps.ours_30
     median_hours = ours_30.median_business / 3600 if ours_30.median_business is not None else None
-    severities = [f.severity for f in findings if f.severity is not None]
+    severities = [severity for severity in levels.values() if severity is not None]
     worst = max(severities, key=lambda sv: sv.rank).value if severities else None
     summary = facts.sentiment
     health = health_mod.combine(
@@ -154,7 +152,8 @@ def analyse(history: ClientHistory, now: datetime) -> ClientReport:
     ctx = history.context
     facts = gather(history, now)
     findings = detectors.detect_all(facts, ctx.thresholds)
-    health = _health(facts, findings, ctx.thresholds, enough=history.enough_mail(now))
+    levels = detectors.levels_of(findings)
+    health = _health(facts, levels, ctx.thresholds, enough=history.enough_mail(now))
     pattern = health_mod.classify(
         pattern_facts(facts), friction_warning_points=ctx.thresholds.friction_warning_points
     )
@@ -193,7 +192,7 @@ def analyse(history: ClientHistory, now: datetime) -> ClientReport:
 
 def findings_at(history: ClientHistory, now: datetime) -> tuple[Finding, ...]:
     """What every detector says at ``now``, as :func:`analyse` gives it, without the health,
-    the pattern and the rest of the report (a backtest reads only the findings)."""
+    the pattern and the rest of the report."""
     return detectors.detect_all(gather(history, now), history.context.thresholds)
 
 
@@ -211,8 +210,8 @@ def health_at(history: ClientHistory, now: datetime) -> DayHealth:
     rest of the report that a trend point does not show."""
     ctx = history.context
     facts = gather(history, now)
-    findings = detectors.detect_all(facts, ctx.thresholds)
-    health = _health(facts, findings, ctx.thresholds, enough=history.enough_mail(now))
+    levels = detectors.levels(facts, ctx.thresholds)
+    health = _health(facts, levels, ctx.thresholds, enough=history.enough_mail(now))
     return DayHealth(now=now, score=health.score, sentiment_30=facts.sentiment.mean_30)
 
 

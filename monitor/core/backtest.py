@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from monitor.core import alerts
-from monitor.core.analysis import ClientHistory, findings_at
-from monitor.core.detectors import KINDS, Kind, Severity
+from monitor.core.detectors import DETECTORS, KINDS, Kind, Severity, levels
+from monitor.core.facts import gather
+from monitor.core.history import ClientHistory
 
 
 @dataclass(frozen=True)
@@ -55,26 +56,22 @@ def run(
         cooldown = timedelta(
             days=(cooldown_days or {}).get(client, history.context.thresholds.cooldown_days)
         )
+        thresholds = history.context.thresholds
         state: dict[Kind, alerts.AlertView | None] = dict.fromkeys(KINDS)
         for day in days:
-            for finding in findings_at(history, day):
-                view, events = alerts.step(
-                    state[finding.kind], finding.severity, day, cooldown=cooldown
-                )
+            facts = gather(history, day)
+            # Only the severities move the alerts: a finding's words are written only for
+            # the notifications it sends.
+            for kind, severity in levels(facts, thresholds).items():
+                view, events = alerts.step(state[kind], severity, day, cooldown=cooldown)
                 for event in events:
                     if event.notify and event.severity is not None:
+                        explanation = DETECTORS[kind].detect(facts, thresholds).explanation
                         result.fired.append(
-                            Fired(
-                                client,
-                                finding.kind,
-                                day,
-                                event.severity,
-                                event.kind,
-                                finding.explanation,
-                            )
+                            Fired(client, kind, day, event.severity, event.kind, explanation)
                         )
                 if view is not None and view.state is alerts.State.OPEN:
                     view = alerts.notified(view, day)
-                state[finding.kind] = view
+                state[kind] = view
     result.fired.sort(key=lambda f: (f.day, f.client, f.kind.value))
     return result

@@ -41,7 +41,7 @@ from monitor.core import cadence as cadence_mod
 from monitor.core import detectors
 from monitor.core import friction_norm as norm_mod
 from monitor.core.calendar import BusinessCalendar, Interval, merge_pauses
-from monitor.core.detectors import Finding, Kind, Thresholds
+from monitor.core.detectors import Kind, Levels, Severity, Thresholds
 from monitor.core.facts import ClientFacts, gather, pauses_from
 from monitor.core.history import HISTORY_DAYS, ClientHistory
 from monitor.core.records import Record, by_date, dated_before, dated_from
@@ -65,22 +65,18 @@ def next_change(
     differ from ``now``'s, with the same records (``facts``: the client's facts at ``now``, when
     the caller has them already)."""
     facts = facts if facts is not None else gather(history, now)
-    findings = detectors.detect_all(facts, history.context.thresholds)
-    due = min(bounds(history, facts, findings))
+    due = min(bounds(history, facts, detectors.levels(facts, history.context.thresholds)))
     if not isinstance(now.tzinfo, timezone):
         due -= DST_SKEW
     return max(due, now + TICK)
 
 
-def bounds(
-    history: ClientHistory, facts: ClientFacts, findings: Sequence[Finding]
-) -> tuple[datetime, datetime]:
-    """What :func:`next_change` takes the earlier of, at ``facts.now`` with ``findings`` read
-    from ``facts``: the first instant a clock, an arrival or an away period's end may change a
+def bounds(history: ClientHistory, facts: ClientFacts, levels: Levels) -> tuple[datetime, datetime]:
+    """What :func:`next_change` takes the earlier of, at ``facts.now`` with the findings'
+    severities ``levels`` read from ``facts``: the first instant a clock, an arrival or an away period's end may change a
     finding, and the first instant a message leaves a window some finding reads (without the
     daylight-saving margin)."""
     now, thresholds = facts.now, history.context.thresholds
-    found = {f.kind: f for f in findings}
     clocks = [
         now + AHEAD,
         *_arrival(history, now),
@@ -89,9 +85,9 @@ def bounds(
         *_silence(facts, thresholds),
         *_checkin(facts, thresholds),
     ]
-    if _pressure_live(facts, found[Kind.MICROMANAGEMENT], thresholds):
+    if _pressure_live(facts, levels[Kind.MICROMANAGEMENT], thresholds):
         clocks.extend(_baseline(facts, thresholds))
-    return min(clocks), min(_departures(history, facts, found), default=now + AHEAD)
+    return min(clocks), min(_departures(history, facts, levels), default=now + AHEAD)
 
 
 # --------------------------------------------------------------------------- records and windows
@@ -113,14 +109,12 @@ def _friction_until(facts: ClientFacts, thresholds: Thresholds) -> datetime | No
     return last.date + timedelta(days=reach) + TICK
 
 
-def _friction_calm(
-    history: ClientHistory, facts: ClientFacts, findings: dict[Kind, Finding]
-) -> bool:
+def _friction_calm(history: ClientHistory, facts: ClientFacts, levels: Levels) -> bool:
     """Whether friction stays calm whatever leaves its windows: none of the messages it reads
     has a cue, reads curt even for a client that usually greets (the most a norm can make of
     it), or brings in a new contact; then no points and no turn can arise from them."""
     thresholds = history.context.thresholds
-    if findings[Kind.FRICTION].firing or thresholds.friction_warning_points <= 0:
+    if levels[Kind.FRICTION] is not None or thresholds.friction_warning_points <= 0:
         return False
     reach = max(thresholds.friction_window_days, norm_mod.RECENT_LONGEST)
     for record in dated_from(facts.window.inbound, facts.now - timedelta(days=reach)):
@@ -134,7 +128,7 @@ def _friction_calm(
 
 
 def _inbound_offsets(
-    history: ClientHistory, facts: ClientFacts, findings: dict[Kind, Finding]
+    history: ClientHistory, facts: ClientFacts, levels: Levels
 ) -> tuple[list[int], list[int]]:
     """The windows (days) an inbound message leaves that may change a finding: those of every
     finding, and those of friction alone."""
@@ -145,7 +139,7 @@ def _inbound_offsets(
     earliest = pauses_from(facts.now, facts.last_inbound, facts.last_outbound)
     if any(high > earliest for (_, high), _ in history.client_away):
         offsets.append(90)  # the most frequent sender of 90 days is a main contact
-    if _pressure_live(facts, findings[Kind.MICROMANAGEMENT], thresholds):
+    if _pressure_live(facts, levels[Kind.MICROMANAGEMENT], thresholds):
         window = thresholds.micromanagement_window_days
         offsets.extend([window, window + int(BASELINE_DAYS)])
     friction = [
@@ -157,15 +151,13 @@ def _inbound_offsets(
     return sorted(set(offsets)), sorted(set(friction))
 
 
-def _departures(
-    history: ClientHistory, facts: ClientFacts, findings: dict[Kind, Finding]
-) -> Iterator[datetime]:
+def _departures(history: ClientHistory, facts: ClientFacts, levels: Levels) -> Iterator[datetime]:
     """For each window some finding reads, the first instant a message leaves it: a
     microsecond after its date plus the window's days."""
     now = facts.now
-    shared, friction = _inbound_offsets(history, facts, findings)
+    shared, friction = _inbound_offsets(history, facts, levels)
     friction_until = _friction_until(facts, history.context.thresholds)
-    if friction_until is None or friction_until <= now or _friction_calm(history, facts, findings):
+    if friction_until is None or friction_until <= now or _friction_calm(history, facts, levels):
         friction = []  # friction stays calm until new mail
     for days in shared:
         if (when := _first_leaving(history.inbound, now, days)) is not None:
@@ -286,14 +278,14 @@ def _checkin(facts: ClientFacts, thresholds: Thresholds) -> Iterator[datetime]:
     )
 
 
-def _pressure_live(facts: ClientFacts, finding: Finding, thresholds: Thresholds) -> bool:
+def _pressure_live(facts: ClientFacts, severity: Severity | None, thresholds: Thresholds) -> bool:
     """Whether micromanagement may still change without new mail: its points (chasers, status
     requests, after-hours mail in its window) only fall as mail leaves the window, so a calm
     client below every points threshold stays calm."""
     lowest = min(
         thresholds.micromanagement_warning_points, thresholds.micromanagement_critical_points
     )
-    return finding.firing or facts.pressure.points() >= lowest
+    return severity is not None or facts.pressure.points() >= lowest
 
 
 def _baseline(facts: ClientFacts, thresholds: Thresholds) -> Iterator[datetime]:

@@ -165,19 +165,21 @@ def away(
     """The client's contact (its latest or most frequent correspondent) pauses the silence and
     check-in clocks; the owner's own out-of-office pauses our reply clock."""
     now = window.now
-    since_90 = window.since(90)
-    recent_senders = [r.sender for r in dated_from(window.inbound, since_90)]
-    main_contacts: set[str] = set()
-    if last_inbound is not None:
-        main_contacts.add(last_inbound.sender)
-    if recent_senders:
-        main_contacts.add(_most_frequent(recent_senders))
-    earliest = pauses_from(now, last_inbound, last_outbound)
-    intervals = tuple(
-        interval
-        for interval, who in history.client_away
-        if who in main_contacts and interval[1] > earliest
-    )
+    intervals: tuple[Interval, ...] = ()
+    if history.client_away:  # the main contacts matter only to someone's stated absence
+        since_90 = window.since(90)
+        recent_senders = [r.sender for r in dated_from(window.inbound, since_90)]
+        main_contacts: set[str] = set()
+        if last_inbound is not None:
+            main_contacts.add(last_inbound.sender)
+        if recent_senders:
+            main_contacts.add(_most_frequent(recent_senders))
+        earliest = pauses_from(now, last_inbound, last_outbound)
+        intervals = tuple(
+            interval
+            for interval, who in history.client_away
+            if who in main_contacts and interval[1] > earliest
+        )
     current = [high for low, high in intervals if low <= now < high]
     owner_until = max((high for low, high in history.owner_away if low <= now < high), default=None)
     return Away(

@@ -17,11 +17,9 @@ early, never late. Pure: records and ``now`` in, an instant out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timezone
 
 from monitor.core import detectors
-from monitor.core.detectors import Finding, Kind, Severity
 from monitor.core.due import TICK, bounds, next_change
 from monitor.core.facts import ClientFacts, gather
 from monitor.core.history import ClientHistory
@@ -29,10 +27,6 @@ from monitor.core.history import ClientHistory
 #: The most departures an evaluation checks. The busiest client of the bench store (a message
 #: every few minutes) then looks about an hour ahead; a quiet one reaches its horizon.
 CHECKS = 24
-
-
-def _state(findings: Sequence[Finding]) -> list[tuple[Kind, Severity | None, bool]]:
-    return [(f.kind, f.severity, f.firing) for f in findings]
 
 
 def lasting(
@@ -50,17 +44,16 @@ def lasting(
     if not isinstance(now.tzinfo, timezone):  # window arithmetic on wall time: no checks
         return next_change(history, now, facts=facts)
     thresholds = history.context.thresholds
-    findings = detectors.detect_all(facts, thresholds)
-    expected = _state(findings)
-    clock, leaving = bounds(history, facts, findings)
+    expected = detectors.levels(facts, thresholds)
+    clock, leaving = bounds(history, facts, expected)
     while leaving < min(clock, horizon) and checks > 0:
         checks -= 1
         history.follow()  # instant after instant: gaps walked again only where mail changed
         facts = gather(history, leaving)
-        findings = detectors.detect_all(facts, thresholds)
-        if _state(findings) != expected:
+        levels = detectors.levels(facts, thresholds)
+        if levels != expected:
             return leaving
-        clock, leaving = bounds(history, facts, findings)
+        clock, leaving = bounds(history, facts, levels)
     return max(min(clock, leaving), now + TICK)
 
 

@@ -45,7 +45,7 @@ def test_no_finding_changes_before_the_checked_instant(
     at = now
     while at < due:
         facts = gather(client, at)
-        leaving = bounds(client, facts, detectors.detect_all(facts, limits))[1]
+        leaving = bounds(client, facts, detectors.levels(facts, limits))[1]
         moments.add(leaving)
         at = leaving
     for moment in moments:

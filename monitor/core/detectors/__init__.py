@@ -9,6 +9,10 @@ Defaults are chosen so that a normal relationship raises nothing: alert fatigue 
 of comparable tools complain about most. A cadence that cannot be learned yet raises no silence
 alert; a single grumpy sentence raises no friction alert.
 
+Each detector also gives its severity alone (:func:`levels`), the same as its finding's: a
+backtest, a trend or a due time reads only the severities, and a finding's words are written
+only where they are read.
+
 One module per kind, each ending in its :class:`Detector` entry. Registering a kind takes three
 lines: a member of :class:`Kind` (in ``base.py``), its entry at the end of :data:`DETECTORS`,
 and its thresholds dataclass first among the bases of :class:`Thresholds`. Configuration
@@ -18,10 +22,10 @@ views (:data:`KINDS`) read the registry, so nothing else changes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from monitor.core.detectors import checkin_due, friction, micromanagement, silence, unanswered
 from monitor.core.detectors.base import (
@@ -88,6 +92,21 @@ def detect_all(facts: ClientFacts, thresholds: Thresholds) -> tuple[Finding, ...
     return tuple(entry.detect(facts, thresholds) for entry in DETECTORS.values())
 
 
+#: Each kind's severity (``None``: all is well), as the findings give them.
+Levels: TypeAlias = dict[Kind, Severity | None]
+
+
+def levels(facts: ClientFacts, thresholds: Thresholds) -> Levels:
+    """Every registered detector's severity for one client, in registry order, as
+    :func:`detect_all` gives them, without their explanations, figures and evidence: what a
+    backtest, a trend or a due time reads."""
+    return {kind: entry.severity(facts, thresholds) for kind, entry in DETECTORS.items()}
+
+
+def levels_of(findings: Sequence[Finding]) -> Levels:
+    return {f.kind: f.severity for f in findings}
+
+
 __all__ = [
     "DETECTORS",
     "KINDS",
@@ -96,6 +115,7 @@ __all__ = [
     "Figure",
     "Finding",
     "Kind",
+    "Levels",
     "Severity",
     "Thresholds",
     "counted",
@@ -103,5 +123,7 @@ __all__ = [
     "days_text",
     "detect_all",
     "hours_text",
+    "levels",
+    "levels_of",
     "quoted",
 ]

@@ -74,6 +74,9 @@ class Detector:
     pairs: tuple[tuple[str, str], ...]
     #: What follows the client's name in an alert's headline: "Acme has gone quiet".
     title: str
+    #: The finding's severity alone, as ``detect`` gives it, without the explanation, figures
+    #: and evidence: what the backtest, trends and due times read of most findings.
+    severity: Callable[[ClientFacts, Thresholds], Severity | None]
 
     def threshold_defaults(self) -> dict[str, float]:
         """The detector's threshold keys with their defaults, in declaration order."""

@@ -14,6 +14,7 @@ from monitor.core.detectors.base import (
     Detector,
     Finding,
     Kind,
+    Severity,
     day_month,
     days_text,
     quoted,
@@ -29,6 +30,12 @@ if TYPE_CHECKING:
 class CheckinThresholds:
     checkin_warning_days: float = 21.0  # we have not written for this long
     checkin_critical_days: float = 42.0
+
+
+def _level(quiet_days: float, thresholds: CheckinThresholds) -> Severity | None:
+    return severity_between(
+        quiet_days, thresholds.checkin_warning_days, thresholds.checkin_critical_days
+    )
 
 
 def judge(
@@ -58,9 +65,7 @@ def judge(
             f"We last wrote to {client} {days_text(quiet_days)} ago ({quoted(last_outbound.subject)}, "
             f"{day_month(last_outbound.date, now, zone)}); check-in interval {days_text(thresholds.checkin_warning_days)}."
         )
-    severity = severity_between(
-        quiet_days, thresholds.checkin_warning_days, thresholds.checkin_critical_days
-    )
+    severity = _level(quiet_days, thresholds)
     return Finding(
         Kind.CHECKIN_DUE,
         severity,
@@ -86,10 +91,19 @@ def detect(facts: ClientFacts, thresholds: CheckinThresholds) -> Finding:
     )
 
 
+def severity(facts: ClientFacts, thresholds: CheckinThresholds) -> Severity | None:
+    """:func:`detect`'s severity alone."""
+    away_until = facts.away.until
+    if not facts.has_history or (away_until is not None and away_until >= facts.now.date()):
+        return None
+    return _level(facts.clocks.quiet_days, thresholds)
+
+
 DETECTOR = Detector(
     kind=Kind.CHECKIN_DUE,
     detect=detect,
     thresholds=CheckinThresholds,
     pairs=(("checkin_warning_days", "checkin_critical_days"),),
     title="is due a check-in",
+    severity=severity,
 )

@@ -81,25 +81,28 @@ def explanation(client: str, facts: FrictionFacts) -> str:
     return f"{friction_norm.explain(client, norm)}. {cues}"
 
 
+def level(facts: FrictionFacts, thresholds: FrictionThresholds) -> Severity | None:
+    """The severity of friction building: cues (escalation words, pointed reminders, negative
+    tone, senior people copied) and a turn against the client's own norm, whichever is worse."""
+    severity = severity_between(
+        facts.points(), thresholds.friction_warning_points, thresholds.friction_critical_points
+    )
+    if severity is not None and len(facts.contributing()) < 2:
+        severity = None  # one grumpy message is not a pattern
+    norm_severity = _norm_severity(facts.norm)
+    if norm_severity is not None and severity is not None:
+        return Severity.CRITICAL  # explicit cues and a turn against the norm agree
+    return norm_severity if norm_severity is not None else severity
+
+
 def judge(client: str, facts: FrictionFacts, thresholds: FrictionThresholds) -> Finding:
     """Friction building: cues (escalation words, pointed reminders, negative tone, senior
     people copied) and a turn against the client's own norm, whichever is worse."""
     points = facts.points()
-    contributing = facts.contributing()
-    severity = severity_between(
-        points, thresholds.friction_warning_points, thresholds.friction_critical_points
-    )
-    if len(contributing) < 2:
-        severity = None  # one grumpy message is not a pattern
-    norm_severity = _norm_severity(facts.norm)
-    if norm_severity is not None and severity is not None:
-        severity = Severity.CRITICAL  # explicit cues and a turn against the norm agree
-    elif norm_severity is not None:
-        severity = norm_severity
     evidence = facts.records()
     return Finding(
         Kind.FRICTION,
-        severity,
+        level(facts, thresholds),
         explanation(client, facts),
         figures={
             "points": round(points, 1),
@@ -132,10 +135,16 @@ def detect(facts: ClientFacts, thresholds: FrictionThresholds) -> Finding:
     return judge(facts.client, facts.friction, thresholds)
 
 
+def severity(facts: ClientFacts, thresholds: FrictionThresholds) -> Severity | None:
+    """:func:`detect`'s severity alone."""
+    return level(facts.friction, thresholds)
+
+
 DETECTOR = Detector(
     kind=Kind.FRICTION,
     detect=detect,
     thresholds=FrictionThresholds,
     pairs=(("friction_warning_points", "friction_critical_points"),),
     title="shows friction",
+    severity=severity,
 )

@@ -101,6 +101,11 @@ def detect(facts: ClientFacts, thresholds: MicromanagementThresholds) -> Finding
     return judge(facts.client, facts.pressure, thresholds)
 
 
+def severity(facts: ClientFacts, thresholds: MicromanagementThresholds) -> Severity | None:
+    """:func:`detect`'s severity alone."""
+    return _severity(facts.pressure, facts.pressure.points(), thresholds)
+
+
 DETECTOR = Detector(
     kind=Kind.MICROMANAGEMENT,
     detect=detect,
@@ -110,4 +115,5 @@ DETECTOR = Detector(
         ("micromanagement_warning_points", "micromanagement_critical_points"),
     ),
     title="is micromanaging",
+    severity=severity,
 )

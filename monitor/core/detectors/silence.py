@@ -41,6 +41,17 @@ _WHERE_FROM = {
 }
 
 
+def _level(
+    cadence_days: float, silent_days: float, thresholds: SilenceThresholds
+) -> Severity | None:
+    floor = thresholds.silence_min_days
+    if silent_days >= max(floor, thresholds.silence_critical_ratio * cadence_days):
+        return Severity.CRITICAL
+    if silent_days >= max(floor, thresholds.silence_warning_ratio * cadence_days):
+        return Severity.WARNING
+    return None
+
+
 def judge(
     client: str,
     *,
@@ -75,12 +86,7 @@ def judge(
             figures={"silent_days": round(silent_days, 1)},
         )
     ratio = silent_days / cadence_days
-    floor = thresholds.silence_min_days
-    severity = None
-    if silent_days >= max(floor, thresholds.silence_critical_ratio * cadence_days):
-        severity = Severity.CRITICAL
-    elif silent_days >= max(floor, thresholds.silence_warning_ratio * cadence_days):
-        severity = Severity.WARNING
+    severity = _level(cadence_days, silent_days, thresholds)
     explanation = (
         f"{client} usually writes every {days_text(cadence_days)}{_WHERE_FROM.get(cadence_source, '')}; "
         f"silent for {days_text(silent_days)} ({ratio:.1f}× its norm); {last}."
@@ -112,10 +118,21 @@ def detect(facts: ClientFacts, thresholds: SilenceThresholds) -> Finding:
     )
 
 
+def severity(facts: ClientFacts, thresholds: SilenceThresholds) -> Severity | None:
+    """:func:`detect`'s severity alone."""
+    cadence_days, away_until = facts.clocks.cadence.days, facts.away.until
+    if facts.last_inbound is None or cadence_days is None:
+        return None
+    if away_until is not None and away_until >= facts.now.date():
+        return None
+    return _level(cadence_days, facts.clocks.silent_days or 0.0, thresholds)
+
+
 DETECTOR = Detector(
     kind=Kind.SILENCE,
     detect=detect,
     thresholds=SilenceThresholds,
     pairs=(("silence_warning_ratio", "silence_critical_ratio"),),
     title="has gone quiet",
+    severity=severity,
 )

@@ -16,6 +16,7 @@ from monitor.core.detectors.base import (
     Detector,
     Finding,
     Kind,
+    Severity,
     day_month,
     quoted,
     severity_between,
@@ -52,6 +53,14 @@ def _usual_text(client: str, usual: Usual | None, day_seconds: float) -> str:
     )
 
 
+def _level(business_seconds: float, thresholds: UnansweredThresholds) -> Severity | None:
+    return severity_between(
+        business_seconds / 3600,
+        thresholds.unanswered_warning_hours,
+        thresholds.unanswered_critical_hours,
+    )
+
+
 def judge(
     client: str,
     *,
@@ -69,9 +78,7 @@ def judge(
     if longest is None:
         return Finding(Kind.UNANSWERED, None, f"Nothing from {client} is waiting for our reply.")
     oldest, business, wall = longest
-    severity = severity_between(
-        business / 3600, thresholds.unanswered_warning_hours, thresholds.unanswered_critical_hours
-    )
+    severity = _level(business, thresholds)
     today = now if now is not None else oldest.date
     others = f" (and {len(waiting) - 1} more)" if len(waiting) > 1 else ""
     away = (
@@ -121,10 +128,17 @@ def detect(facts: ClientFacts, thresholds: UnansweredThresholds) -> Finding:
     )
 
 
+def severity(facts: ClientFacts, thresholds: UnansweredThresholds) -> Severity | None:
+    """:func:`detect`'s severity alone: our usual reply time is read only for the words."""
+    longest = facts.gaps.longest_wait
+    return _level(longest[1], thresholds) if longest is not None else None
+
+
 DETECTOR = Detector(
     kind=Kind.UNANSWERED,
     detect=detect,
     thresholds=UnansweredThresholds,
     pairs=(("unanswered_warning_hours", "unanswered_critical_hours"),),
     title="is waiting for our reply",
+    severity=severity,
 )
