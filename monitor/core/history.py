@@ -180,9 +180,10 @@ class ClientHistory:
     #: Every (client message, client-side address first seen in it), in date order, worked
     #: out when first asked for (see :meth:`newcomers`).
     arrivals: list[tuple[Record, str]] | None = field(default=None, compare=False, repr=False)
-    #: The dates and sentiments of the client's scored messages, worked out when first asked
-    #: for (see :meth:`sentiments`).
-    scored: tuple[list[datetime], list[float]] | None = field(
+    #: The dates of the client's scored messages and the running sums of their sentiments,
+    #: exact in whole parts of the last number, worked out when first asked for (see
+    #: :meth:`mean_sentiment`).
+    scored: tuple[list[datetime], list[int], int] | None = field(
         default=None, compare=False, repr=False
     )
 
@@ -284,16 +285,32 @@ class ClientHistory:
         low = bisect.bisect_left(arrivals, since, key=_arrived)
         return arrivals[low : bisect.bisect_right(arrivals, until, lo=low, key=_arrived)]
 
-    def sentiments(self, since: datetime, before: datetime) -> list[float]:
-        """The sentiment of each of the client's scored messages dated from ``since`` up to
-        ``before`` (excluded), in date order."""
+    def mean_sentiment(self, since: datetime, before: datetime) -> float | None:
+        """The mean sentiment of the client's scored messages dated from ``since`` up to
+        ``before`` (excluded), rounded to three places as :func:`~monitor.core.tone.mean`
+        gives it; ``None`` without any. The same number, to the last bit, in constant time: a
+        trend or a backtest asks again every day of half a year's messages."""
         scored = self.scored
         if scored is None:
-            kept = [(r.date, r.sentiment) for r in self.inbound if r.sentiment is not None]
-            scored = self.scored = ([d for d, _ in kept], [s for _, s in kept])
-        dates, values = scored
+            # Every finite float is a whole number of some power of two's parts: counted in
+            # the smallest part any of them needs, sentiments add up exactly.
+            kept = [
+                (r.date, r.sentiment.as_integer_ratio())
+                for r in self.inbound
+                if r.sentiment is not None
+            ]
+            part = max((d for _, (_, d) in kept), default=1)
+            sums = [0, *itertools.accumulate(n * (part // d) for _, (n, d) in kept)]
+            scored = self.scored = ([d for d, _ in kept], sums, part)
+        dates, sums, part = scored
         low = bisect.bisect_left(dates, since)
-        return values[low : bisect.bisect_left(dates, before, lo=low)]
+        high = bisect.bisect_left(dates, before, lo=low)
+        if high == low:
+            return None
+        # An integer divided by an integer is rounded once, as math.fsum rounds its sum
+        # (statistics.fmean is that sum over the count).
+        total = (sums[high] - sums[low]) / part
+        return round(total / (high - low), 3)
 
     def _covered(self, now: datetime) -> None:
         """Refuse an evaluation at ``now`` that would read records this history does not hold."""

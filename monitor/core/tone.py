@@ -15,9 +15,10 @@ from __future__ import annotations
 import bisect
 import re
 import statistics
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from monitor.core import friction_norm
 from monitor.core.friction_norm import NormFacts
@@ -169,7 +170,7 @@ def friction(window: Window, history: ClientHistory) -> FrictionFacts:
         window_days=window_days,
         messages=len(recent),
         sentiment_now=mean([r.sentiment for r in recent if r.sentiment is not None]),
-        sentiment_usual=mean(history.sentiments(window.since(HISTORY_DAYS), window_start)),
+        sentiment_usual=history.mean_sentiment(window.since(HISTORY_DAYS), window_start),
         escalation=_with_cues(cued, "escalation"),
         pressure_phrases=_with_cues(recent, "pressure_phrase"),
         challenges=_with_cues(cued, "challenge"),
@@ -206,7 +207,16 @@ class PressureFacts:
     baseline: float | None  # usual inbound messages per window, from the client's own history
     chasers: tuple[Record, ...]
     status_requests: tuple[tuple[Record, tuple[str, ...]], ...]
-    after_hours: tuple[Record, ...]
+    #: Whether an instant is in the client's working hours (None: every message counts as in
+    #: hours); read only when the after-hours messages are.
+    working: Callable[[datetime], bool] | None = field(default=None, compare=False, repr=False)
+
+    @cached_property
+    def after_hours(self) -> tuple[Record, ...]:
+        """The messages in the window written outside the client's working hours, worked out
+        when first read: most days the volume alone keeps micromanagement calm."""
+        working = self.working
+        return tuple(r for r in self.inbound if not working(r.date)) if working else ()
 
     @property
     def ratio(self) -> float | None:
@@ -247,5 +257,5 @@ def pressure(window: Window, context: ClientContext, chasers: Sequence[Chaser]) 
             c.record for c in chasers[bisect.bisect_left(chasers, pressure_start, key=_chased) :]
         ),
         status_requests=tuple((r, r.pressure) for r in in_window if r.pressure),
-        after_hours=tuple(r for r in in_window if not context.theirs.is_working(r.date)),
+        working=context.theirs.is_working,
     )

@@ -264,7 +264,6 @@ def pressure_facts(messages: int, baseline: float | None, chasers: int) -> Press
         baseline=baseline,
         chasers=(status,) * chasers,
         status_requests=(),
-        after_hours=(),
     )
 
 

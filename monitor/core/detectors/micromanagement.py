@@ -26,23 +26,23 @@ class MicromanagementThresholds:
     micromanagement_critical_points: float = 8.0
 
 
-def _severity(
-    facts: PressureFacts, points: float, thresholds: MicromanagementThresholds
-) -> Severity | None:
+def _severity(facts: PressureFacts, thresholds: MicromanagementThresholds) -> Severity | None:
+    """The volume first: the points (after-hours mail among them) are counted only when it
+    could matter."""
     ratio = facts.ratio
     if ratio is not None:
         if (
             ratio >= thresholds.micromanagement_critical_ratio
-            and points >= thresholds.micromanagement_critical_points
+            and facts.points() >= thresholds.micromanagement_critical_points
         ):
             return Severity.CRITICAL
         if (
             ratio >= thresholds.micromanagement_warning_ratio
-            and points >= thresholds.micromanagement_warning_points
+            and facts.points() >= thresholds.micromanagement_warning_points
         ):
             return Severity.WARNING
         return None
-    if len(facts.inbound) >= 10 and points >= thresholds.micromanagement_critical_points:
+    if len(facts.inbound) >= 10 and facts.points() >= thresholds.micromanagement_critical_points:
         return Severity.WARNING  # no baseline yet: only a clear, absolute case warns
     return None
 
@@ -82,7 +82,7 @@ def judge(client: str, facts: PressureFacts, thresholds: MicromanagementThreshol
     )
     return Finding(
         Kind.MICROMANAGEMENT,
-        _severity(facts, points, thresholds),
+        _severity(facts, thresholds),
         _explanation(client, facts),
         figures={
             "messages": len(facts.inbound),
@@ -103,7 +103,7 @@ def detect(facts: ClientFacts, thresholds: MicromanagementThresholds) -> Finding
 
 def severity(facts: ClientFacts, thresholds: MicromanagementThresholds) -> Severity | None:
     """:func:`detect`'s severity alone."""
-    return _severity(facts.pressure, facts.pressure.points(), thresholds)
+    return _severity(facts.pressure, thresholds)
 
 
 DETECTOR = Detector(
