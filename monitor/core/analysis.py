@@ -71,9 +71,7 @@ def _health(facts: ClientFacts, levels: Levels, t: Thresholds, *, enough: bool) 
     """Health from its components, capped by the worst open finding; no score without enough
     history."""
     window, since_90 = facts.window, facts.window.since(90)
-    overdue = sum(
-        1 for _, business, _ in facts.gaps.waiting if business / 3600 >= t.unanswered_warning_hours
-    )
+    overdue = facts.gaps.overdue(t.unanswered_warning_hours)
     ours_30 = facts.gaps.ours_30
     median_hours = ours_30.median_business / 3600 if ours_30.median_business is not None else None
     severities = [severity for severity in levels.values() if severity is not None]

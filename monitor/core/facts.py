@@ -51,11 +51,11 @@ class GapFacts:
 
     @cached_property
     def ours_30(self) -> GapStats:
-        return gaps_mod.stats(gaps_mod.window(self.gaps.ours, self.now, 30))
+        return gaps_mod.stats(self.gaps.ours_within(self.now - timedelta(days=30), self.now))
 
     @cached_property
     def ours_90(self) -> GapStats:
-        return gaps_mod.stats(gaps_mod.window(self.gaps.ours, self.now, 90))
+        return gaps_mod.stats(self.gaps.ours_within(self.now - timedelta(days=90), self.now))
 
     @cached_property
     def answered(self) -> tuple[Gap, ...]:
@@ -89,6 +89,12 @@ class GapFacts:
         oldest, the others measured only when read."""
         gap = self.gaps.ours_open.longest()
         return (gap.start, gap.business_seconds, gap.wall_seconds) if gap is not None else None
+
+    def overdue(self, hours: float) -> int:
+        """How many messages have waited at least ``hours`` of working time for our reply."""
+        if "waiting" in self.__dict__:  # measured already
+            return sum(1 for _, business, _ in self.waiting if business / 3600 >= hours)
+        return self.gaps.ours_open.at_least(hours)
 
     @property
     def waiting_messages(self) -> tuple[Record, ...]:

@@ -25,7 +25,7 @@ from functools import cached_property
 
 from monitor.core.calendar import BusinessCalendar, Interval
 from monitor.core.model import Direction
-from monitor.core.records import Record
+from monitor.core.records import Record, by_date
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +71,22 @@ class OpenWaits:
         """The oldest wait: with the same pauses for all, none has waited longer."""
         return self._measure(self.starts[:1])[0] if self.starts else None
 
+    def within(self, since: datetime, until: datetime) -> tuple[Gap, ...]:
+        """The waits started from ``since`` to ``until`` (both included), measured."""
+        starts = self.starts
+        low = bisect.bisect_left(starts, since, key=by_date)
+        return self._measure(starts[low : bisect.bisect_right(starts, until, lo=low, key=by_date)])
+
+    def at_least(self, hours: float) -> int:
+        """How many waits have lasted at least ``hours`` of working time: the oldest ones, as a
+        later message has waited no longer. Found by bisection, measuring a few of them (a
+        trend asks it every day of every wait a busy client leaves open)."""
+
+        def short(start: Record) -> bool:
+            return self._measure((start,))[0].business_seconds / 3600 < hours
+
+        return bisect.bisect_left(self.starts, True, key=short)
+
     def _measure(self, starts: Sequence[Record]) -> tuple[Gap, ...]:
         now = self.now
         waited = self.calendar.waited([r.date for r in starts], now, self.pauses)
@@ -101,6 +117,15 @@ class Gaps:
     def ours(self) -> tuple[Gap, ...]:
         """Our reply gaps, closed and open, by start date."""
         return _by_start(self.ours_closed, self.awaiting)
+
+    def ours_within(self, since: datetime, until: datetime) -> Sequence[Gap]:
+        """The gaps of :attr:`ours` started from ``since`` to ``until`` (both included), as
+        :func:`started_within` cuts them, measuring only the waits among them (health reads 30
+        days of them every day of a trend)."""
+        if "ours" in self.__dict__:
+            return started_within(self.ours, since, until)
+        closed = started_within(self.ours_closed, since, until)
+        return _by_start(closed, self.ours_open.within(since, until))
 
     @cached_property
     def theirs(self) -> tuple[Gap, ...]:
