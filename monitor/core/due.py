@@ -42,6 +42,7 @@ from monitor.core import detectors
 from monitor.core import friction_norm as norm_mod
 from monitor.core.calendar import BusinessCalendar, Interval, merge_pauses
 from monitor.core.detectors import Kind, Levels, Severity, Thresholds
+from monitor.core.detectors.base import paused
 from monitor.core.facts import ClientFacts, gather, pauses_from
 from monitor.core.history import HISTORY_DAYS, ClientHistory
 from monitor.core.records import Record, by_date, dated_before, dated_from
@@ -73,9 +74,9 @@ def next_change(
 
 def bounds(history: ClientHistory, facts: ClientFacts, levels: Levels) -> tuple[datetime, datetime]:
     """What :func:`next_change` takes the earlier of, at ``facts.now`` with the findings'
-    severities ``levels`` read from ``facts``: the first instant a clock, an arrival or an away period's end may change a
-    finding, and the first instant a message leaves a window some finding reads (without the
-    daylight-saving margin)."""
+    severities ``levels`` read from ``facts``: the first instant a clock, an arrival or an away
+    period's end may change a finding, and the first instant a message leaves a window some
+    finding reads (without the daylight-saving margin)."""
     now, thresholds = facts.now, history.context.thresholds
     clocks = [
         now + AHEAD,
@@ -238,11 +239,6 @@ def _unanswered(
     yield reached if reached is not None else limit
 
 
-def _paused(facts: ClientFacts) -> bool:
-    until = facts.away.until
-    return until is not None and until >= facts.now.date()
-
-
 def _days_ahead(
     facts: ClientFacts, value: float, thresholds: Iterable[float]
 ) -> Iterator[datetime]:
@@ -255,7 +251,7 @@ def _days_ahead(
 
 def _silence(facts: ClientFacts, thresholds: Thresholds) -> Iterator[datetime]:
     cadence = facts.clocks.cadence.days
-    if facts.last_inbound is None or cadence is None or _paused(facts):
+    if facts.last_inbound is None or cadence is None or paused(facts.away.until, facts.now):
         return
     floor = thresholds.silence_min_days
     yield from _days_ahead(
@@ -269,7 +265,7 @@ def _silence(facts: ClientFacts, thresholds: Thresholds) -> Iterator[datetime]:
 
 
 def _checkin(facts: ClientFacts, thresholds: Thresholds) -> Iterator[datetime]:
-    if not facts.has_history or _paused(facts):
+    if not facts.has_history or paused(facts.away.until, facts.now):
         return
     yield from _days_ahead(
         facts,

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, TypeAlias, TypeGuard
 
 from monitor.core import durations
 from monitor.core.records import Record
@@ -125,6 +125,12 @@ def terms(items: Sequence[tuple[Record, tuple[str, ...]]], limit: int = 3) -> st
                 seen.append(term)
     shown = ", ".join(f"'{t}'" for t in seen[:limit])
     return shown + (" …" if len(seen) > limit else "")
+
+
+def paused(away_until: date | None, now: datetime) -> TypeGuard[date]:
+    """Whether the client's contact is away on ``now``'s date (the return date included): the
+    silence and check-in clocks stand still."""
+    return away_until is not None and away_until >= now.date()
 
 
 def severity_between(value: float, warning: float, critical: float) -> Severity | None:

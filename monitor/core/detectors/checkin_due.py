@@ -17,6 +17,7 @@ from monitor.core.detectors.base import (
     Severity,
     day_month,
     days_text,
+    paused,
     quoted,
     severity_between,
 )
@@ -52,7 +53,7 @@ def judge(
     """We have not written to the client for longer than its check-in interval."""
     if not has_history:
         return Finding(Kind.CHECKIN_DUE, None, f"No correspondence with {client} yet.")
-    if away_until is not None and away_until >= now.date():
+    if paused(away_until, now):
         return Finding(
             Kind.CHECKIN_DUE,
             None,
@@ -93,8 +94,7 @@ def detect(facts: ClientFacts, thresholds: CheckinThresholds) -> Finding:
 
 def severity(facts: ClientFacts, thresholds: CheckinThresholds) -> Severity | None:
     """:func:`detect`'s severity alone."""
-    away_until = facts.away.until
-    if not facts.has_history or (away_until is not None and away_until >= facts.now.date()):
+    if not facts.has_history or paused(facts.away.until, facts.now):
         return None
     return _level(facts.clocks.quiet_days, thresholds)
 

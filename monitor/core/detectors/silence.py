@@ -19,6 +19,7 @@ from monitor.core.detectors.base import (
     Severity,
     day_month,
     days_text,
+    paused,
     quoted,
 )
 from monitor.core.records import Record
@@ -71,7 +72,7 @@ def judge(
     last = (
         f"last message: {quoted(last_inbound.subject)}, {day_month(last_inbound.date, now, zone)}"
     )
-    if away_until is not None and away_until >= now.date():
+    if paused(away_until, now):
         return Finding(
             Kind.SILENCE,
             None,
@@ -123,7 +124,7 @@ def severity(facts: ClientFacts, thresholds: SilenceThresholds) -> Severity | No
     cadence_days, away_until = facts.clocks.cadence.days, facts.away.until
     if facts.last_inbound is None or cadence_days is None:
         return None
-    if away_until is not None and away_until >= facts.now.date():
+    if paused(away_until, facts.now):
         return None
     return _level(cadence_days, facts.clocks.silent_days or 0.0, thresholds)
 
