@@ -47,9 +47,14 @@ def bound_text(text: str) -> str:
     object) when it already is, as real mail always is."""
     if len(text) <= MAX_TOKEN_CHARS:
         return text
-    if _LONG_TOKEN.search(text):
+    # str.split() splits at exactly the characters the patterns' \s matches (str.isspace):
+    # its pieces are the runs without white space. Counting them in C rules both patterns out
+    # for ordinary text faster than either pattern could.
+    runs = text.split()
+    blanks = len(text) - sum(map(len, runs))  # cutting a run leaves the white space as it was
+    if max(map(len, runs), default=0) > MAX_TOKEN_CHARS:
         text = _LONG_TOKEN.sub(lambda m: m.group()[:MAX_TOKEN_CHARS], text)
-    if _LONG_SPACE.search(text):
+    if blanks > MAX_SPACE_RUN and _LONG_SPACE.search(text):
         text = _LONG_SPACE.sub(lambda m: m.group()[:MAX_SPACE_RUN], text)
     if len(text) > MAX_LINE_CHARS and _LONG_LINE.search(text):
         text = _LONG_LINE.sub(_break_line, text)

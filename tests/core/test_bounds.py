@@ -7,8 +7,11 @@ import time
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from monitor.core import bounds
 from monitor.core.bounds import (
     MAX_LINE_CHARS,
     MAX_SPACE_RUN,
@@ -72,6 +75,34 @@ def test_crafted_runs_are_cut_to_their_bound() -> None:
     assert max(len(token) for token in bounded.split()) == MAX_TOKEN_CHARS
     assert " " * (MAX_SPACE_RUN + 1) not in bounded
     assert bounded.startswith("x" * MAX_TOKEN_CHARS + " " * MAX_SPACE_RUN + "y word")
+
+
+def _bounded_by_the_patterns_alone(text: str) -> str:
+    # What bound_text did before it counted runs: each pattern searched and substituted.
+    if len(text) <= MAX_TOKEN_CHARS:
+        return text
+    text = bounds._LONG_TOKEN.sub(lambda m: m.group()[:MAX_TOKEN_CHARS], text)
+    text = bounds._LONG_SPACE.sub(lambda m: m.group()[:MAX_SPACE_RUN], text)
+    if len(text) > MAX_LINE_CHARS:
+        text = bounds._LONG_LINE.sub(bounds._break_line, text)
+    return text
+
+
+# Runs around each bound, of the characters that decide them: every kind of white space Python
+# knows (a tab, a form feed, the file separator, a line separator, a non-breaking space), the
+# line break, and characters that are none.
+_RUN = st.tuples(
+    st.sampled_from([" ", "\t", "\x0c", "\x1c", "\u2028", "\xa0", "\n", "x", "é", "\U0001f60a"]),
+    st.sampled_from([1, 2, 7, MAX_SPACE_RUN - 1, MAX_SPACE_RUN, MAX_SPACE_RUN + 1, 1700]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(runs=st.lists(_RUN, max_size=12))
+def test_counting_runs_bounds_text_exactly_as_the_patterns_do(runs: list[tuple[str, int]]) -> None:
+    text = "".join(char * count for char, count in runs)
+
+    assert bound_text(text) == _bounded_by_the_patterns_alone(text)
 
 
 @pytest.mark.parametrize(
