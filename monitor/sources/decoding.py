@@ -101,6 +101,16 @@ def _fix_raw_8bit(value: str) -> str:
     return decode_bytes(data, "utf-8")
 
 
+def _unfolded(value: str) -> str:
+    """``value`` unfolded, its raw 8-bit bytes decoded; most values need neither, and are
+    returned as they are without a pattern searched."""
+    if "\n" in value:  # every fold has one
+        value = _FOLD.sub(" ", value)
+    if not value.isascii():  # raw 8-bit bytes are escaped beyond ASCII
+        value = _fix_raw_8bit(value)
+    return value
+
+
 def _decode_word(kind: str, text: str) -> bytes:
     if kind in "bB":
         cleaned = re.sub(r"[^A-Za-z0-9+/]", "", text)
@@ -121,7 +131,7 @@ def decode_header_text(value: str | None) -> str:
     """
     if value is None:
         return ""
-    text = _fix_raw_8bit(_FOLD.sub(" ", str(value)))
+    text = _unfolded(str(value))
     if "=?" not in text:
         return text.strip()
     out: list[str] = []

@@ -16,9 +16,18 @@ from __future__ import annotations
 import re
 from email.message import Message
 
-_FIELD = re.compile(r"([\x21-\x39\x3b-\x7e]+):[ \t]*")
-#: Where a field ends: a line break not followed by a folded line.
-_FIELD_END = re.compile(r"\n(?![ \t])")
+_NAME = r"[\x21-\x39\x3b-\x7e]+"
+#: A field's value: the rest of its line and every folded line after it.
+_VALUE = r"[^\n]*(?:\n[ \t][^\n]*)*"
+#: A field ends at a line break that a line which is not folded follows, or at the section's end.
+_END = r"(?:\n|\Z)"
+#: One field: its name, and its value after the colon and the blanks after it.
+_FIELD = re.compile(rf"({_NAME}):[ \t]*({_VALUE}){_END}")
+#: A section of such fields and nothing else. It splits into fields one way only (a field takes
+#: every folded line after it, and no name starts with a blank), so each field is matched
+#: atomically: a section that is not plain is refused in one pass, never by trying the lines
+#: of its fields again, and the fields findall reads from its start are that split.
+_FIELDS = re.compile(rf"(?>{_NAME}:[ \t]*{_VALUE}{_END})*+")
 #: Line separators only Python's ``splitlines`` knows (the email parser's lines end at CR, LF
 #: and CRLF; surrogate-escaped text holds no character above 0x7f).
 _OTHER_BREAKS = re.compile(r"[\x0b\x0c\x1c-\x1e]")
@@ -31,15 +40,14 @@ def plain_header_block(raw: bytes) -> Message | None:
     if text.count("\r") != text.count("\r\n") or _OTHER_BREAKS.search(text):
         return None  # a carriage return alone ends a line there, and not here
     head, rest = _split_section(text)
+    if not _FIELDS.fullmatch(head):
+        return None  # a folded first line, a Unix "From " line, a line with no name
     block = Message()
-    if head:
-        for field in _FIELD_END.split(head):
-            named = _FIELD.match(field)
-            if named is None:
-                return None  # a folded first line, a Unix "From " line, a line with no name
-            # compat32: the value after the colon and its blanks, folded lines kept, the last
-            # line break dropped.
-            block.set_raw(named.group(1), field[named.end() :].rstrip("\r\n"))
+    store = block.set_raw
+    for name, value in _FIELD.findall(head):
+        # compat32: the value after the colon and its blanks, folded lines kept, the last line
+        # break dropped.
+        store(name, value.rstrip("\r\n"))
     block.set_payload(rest)
     return block
 

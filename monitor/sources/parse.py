@@ -9,6 +9,7 @@ across encoded words, unknown charsets.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
@@ -93,6 +94,7 @@ def is_null_sender(sender_header: str | None) -> bool:
     return bool(sender_header) and bool(_NULL_SENDER.match((sender_header or "").strip()))
 
 
+@functools.lru_cache(maxsize=1024)  # a mailbox's messages share a few dozen names
 def is_noise_header(name: str) -> bool:
     """Whether relmon keeps a header (lower-case name) for noise detection."""
     return name in NOISE_HEADERS or bulk.is_noise_header(name)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
@@ -164,3 +165,19 @@ def test_plain_sections_are_read_without_the_email_package(
 
     assert plain is not None
     assert _shape(plain) == _shape(_EMAIL.parsebytes(section))
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        b"X-Pad:" + b" " * 200_000 + b"\r\nno field here\r\n\r\n",
+        b"Received: from mx\r\n \r\n" * 40_000 + b"no field here\r\n\r\n",
+        b"Subject: " + b"\t " * 100_000 + b"x" * 100_000 + b"\r\n: no name\r\n\r\n",
+    ],
+    ids=["blanks-then-no-field", "many-folds-then-no-field", "long-value-then-no-name"],
+)
+def test_a_crafted_section_that_is_not_plain_is_refused_in_linear_time(section: bytes) -> None:
+    started = time.process_time()
+
+    assert plain_header_block(section) is None
+    assert time.process_time() - started < 0.5

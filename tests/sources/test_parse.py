@@ -6,9 +6,12 @@ import tracemalloc
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitor.config import Privacy
 from monitor.core.model import DateProblem, Mailbox, Message, Quarantined
+from monitor.sources import decoding
 from monitor.sources.decoding import parse_mailboxes
 from monitor.sources.parse import decode_header_text, parse_raw
 from monitor.sources.pipeline import from_raw
@@ -78,6 +81,34 @@ def test_addresses_are_lower_cased_and_groups_skipped(analyzer) -> None:
 )
 def test_encoded_word_headers_are_decoded_in_many_charsets(raw_value: str, decoded: str) -> None:
     assert decode_header_text(raw_value) == decoded
+
+
+_HEADER_PIECES = [
+    "Kickoff",
+    " ",
+    "\t",
+    "\r\n ",
+    "\n\t",
+    "\r\n",
+    "\n",
+    "\r",
+    "=?utf-8?q?f=C3=A4llig?=",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    # A value read from bytes holds raw 8-bit bytes as escapes; one from elsewhere, characters.
+    pieces=st.one_of(
+        st.lists(st.sampled_from([*_HEADER_PIECES, "R\udcc3\udcbcckfrage", "\udcff"]), max_size=12),
+        st.lists(st.sampled_from([*_HEADER_PIECES, "Präsentation", "專案"]), max_size=12),
+    )
+)
+def test_a_header_value_is_unfolded_as_the_fold_pattern_unfolds_it(pieces: list[str]) -> None:
+    # Values without a line break or a byte beyond ASCII skip the patterns; the rest use them.
+    value = "".join(pieces)
+
+    assert decoding._unfolded(value) == decoding._fix_raw_8bit(decoding._FOLD.sub(" ", value))
 
 
 def test_raw_utf8_headers_are_read_as_utf8(analyzer) -> None:
