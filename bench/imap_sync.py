@@ -5,7 +5,7 @@
     analysis of the last batches still running behind the fetch), and end to end (fetch,
     parse, strip, score, store into SQLite), msg/s, each against (a), how long the
     analysis ran on after the fetch, and the CPU per message of the sync process, the
-    analysis workers and the IMAP server;
+    analysis workers and the IMAP server, with the least that lag could be for that CPU;
 (c) an incremental pass on the unchanged 20,000-message folder against a 100-message folder;
 (d) peak RSS of (b) at 20,000 and at 5,000 messages (the sync process, and its largest
     analysis worker);
@@ -513,6 +513,21 @@ def main() -> int:
             f"    CPU per message: sync process {per['cpu_sync']:.2f} ms, analysis workers "
             f"{per['cpu_workers']:.2f} ms (their start included), IMAP server {per['cpu_server']:.2f} ms; "
             f"all cores {busy:.0%} busy over the pass"
+        )
+        # What the CPU spent allows: the pass cannot end before the sync process has done its
+        # own work (fetch, store, threading: one process), nor before all of it has run on
+        # every core with none idle.
+        alone = statistics.median(r["cpu_sync"] / r["fetched_seconds"] for r in runs)
+        packed = statistics.median(
+            (r["cpu_sync"] + r["cpu_workers"] + r["cpu_server"])
+            / os.cpu_count()
+            / r["fetched_seconds"]
+            for r in runs
+        )
+        print(
+            f"    the least that ratio can be for this CPU: {packed:.2f}x (all of it on every core, "
+            f"none idle); {alone:.2f}x were the analysis free (the sync process's own fetch, "
+            f"store and threading)"
         )
 
         c_big = incremental(big, tmp, "inc-big")

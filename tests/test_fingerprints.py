@@ -4,12 +4,16 @@ same configuration, and another one for another configuration: the daemon keeps 
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from monitor.app import fingerprints
 from monitor.app.fingerprints import config_fingerprints
 from monitor.config import load_config_text
 from tests.factories import CONFIG
@@ -47,6 +51,9 @@ unanswered_warning_hours = 12
 
 PRINT = """
 import json, sys
+import pytest
+
+from monitor.app import fingerprints
 from monitor.app.fingerprints import config_fingerprints
 from monitor.config import load_config_text
 print(json.dumps(config_fingerprints(load_config_text(sys.stdin.read()))))
@@ -94,3 +101,85 @@ def test_another_clients_address_changes_every_fingerprint() -> None:
     )
 
     assert all(before[name] != after[name] for name in before)
+
+
+# ------------------------------------------------------------------ the code part
+
+_SOURCES = fingerprints._core_sources()
+
+
+def _python_imports(source: bytes) -> set[str]:
+    """The ``monitor/core`` modules a module imports, as Python's own parser reads it."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("monitor.core"):
+            base = (node.module or "").removeprefix("monitor.core").lstrip(".")
+            named = {f"{base}.{a.name}" if base else a.name for a in node.names}
+            found |= named | ({base} if base else set())
+        elif isinstance(node, ast.Import):
+            found |= {
+                a.name.removeprefix("monitor.core.")
+                for a in node.names
+                if a.name.startswith("monitor.core.")
+            }
+    packages = {".".join(n.split(".")[:k]) for n in found for k in range(1, n.count(".") + 1)}
+    return (found | packages) & set(_SOURCES)
+
+
+@pytest.mark.parametrize("name", sorted(_SOURCES))
+def test_the_fingerprint_sees_every_import_python_sees(name: str) -> None:
+    assert fingerprints.core_imports(_SOURCES[name], _SOURCES) == _python_imports(_SOURCES[name])
+
+
+def test_reading_a_message_is_no_part_of_the_answers_about_stored_mail() -> None:
+    answers = fingerprints.answer_modules(_SOURCES)
+
+    assert {"owntext", "politeness", "curtness", "footer", "language", "bounds"}.isdisjoint(answers)
+    assert {"analysis", "history", "friction_norm", "gaps", "health", "detectors"} <= answers
+
+
+def _changed(name: str) -> dict[str, bytes]:
+    return {**_SOURCES, name: _SOURCES[name] + b"\n# another version\n"}
+
+
+def test_an_upgrade_that_changes_how_mail_is_read_keeps_the_kept_answers() -> None:
+    before = fingerprints.fingerprint_of(_SOURCES)
+
+    assert fingerprints.fingerprint_of(_changed("owntext")) == before
+    assert fingerprints.fingerprint_of(_changed("politeness")) == before
+
+
+def test_an_upgrade_that_changes_how_answers_are_computed_makes_them_stale() -> None:
+    before = fingerprints.fingerprint_of(_SOURCES)
+
+    assert fingerprints.fingerprint_of(_changed("friction_norm")) != before
+    assert fingerprints.fingerprint_of(_changed("detectors.silence")) != before
+    assert fingerprints.fingerprint_of(_changed("model")) != before  # records are its classes
+
+
+#: Code outside monitor/core that runs code which only reads mail, and why no kept answer
+#: depends on it. A new use is a decision: an answer computed with it would not be
+#: recomputed when it changes.
+_READS_MAIL = {
+    "monitor/alerts/weekly.py": "the reply commands the weekly email offers",
+    "monitor/app/reanalyse.py": "judges stored mail again (it moves the revisions)",
+    "monitor/app/replies.py": "reads an owner's reply to an alert",
+    "monitor/app/runtime.py": "builds the text analyzer a sync reads mail with",
+    "monitor/config/thresholds.py": "checks the cue categories a configuration names",
+    "monitor/store/bulk.py": "fits values to the store as mail is written",
+    "monitor/store/reanalyse.py": "judges stored mail again (it moves the revisions)",
+    "monitor/store/sources.py": "fits values to the store as mail is written",
+}
+
+
+def test_only_code_that_reads_mail_runs_what_the_fingerprint_leaves_out() -> None:
+    answers = fingerprints.answer_modules(_SOURCES)
+    uses = {
+        path.relative_to(ROOT).as_posix()
+        for path in (ROOT / "monitor").rglob("*.py")
+        if not path.is_relative_to(ROOT / "monitor" / "core")
+        and not path.is_relative_to(ROOT / "monitor" / "sources")  # reading mail is theirs
+        and fingerprints.core_imports(path.read_bytes(), _SOURCES) - answers
+    }
+
+    assert uses == set(_READS_MAIL)
