@@ -188,12 +188,6 @@ def analyse(history: ClientHistory, now: datetime) -> ClientReport:
     )
 
 
-def findings_at(history: ClientHistory, now: datetime) -> tuple[Finding, ...]:
-    """What every detector says at ``now``, as :func:`analyse` gives it, without the health,
-    the pattern and the rest of the report."""
-    return detectors.detect_all(gather(history, now), history.context.thresholds)
-
-
 @dataclass(frozen=True)
 class DayHealth:
     """What a trend draws for one day: the health score and the client's 30-day tone."""
@@ -245,7 +239,6 @@ __all__ = [
     "SentimentSummary",
     "analyse",
     "day_ends",
-    "findings_at",
     "health_at",
     "health_history",
     "pattern_facts",

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from monitor.core.analysis import ClientReport, analyse
 from monitor.core.calendar import BusinessCalendar, Interval, parse_working_hours
-from monitor.core.detectors import Thresholds
+from monitor.core.detectors import Finding, Thresholds, detect_all
 from monitor.core.facts import ClientFacts, gather
 from monitor.core.history import ClientContext, ClientHistory
 from monitor.core.model import Direction
@@ -174,6 +174,11 @@ def facts_at(when: str, *records: Record, **options: Any) -> ClientFacts:
 def analyse_at(when: str, *records: Record, **options: Any) -> ClientReport:
     """Acme's report at ``when``."""
     return analyse(history(*records, **options), at(when))
+
+
+def findings_at(client: ClientHistory, now: datetime) -> tuple[Finding, ...]:
+    """What every detector says at ``now``, as a report gives it."""
+    return detect_all(gather(client, now), client.context.thresholds)
 
 
 def every(

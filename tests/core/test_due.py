@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from monitor.core import detectors
 from monitor.core import due as due_mod
-from monitor.core.analysis import findings_at
 from monitor.core.calendar import BusinessCalendar, parse_working_hours
 from monitor.core.detectors import Kind, Severity, Thresholds
 from monitor.core.due import TICK, next_change
@@ -30,6 +29,7 @@ from tests.core.records import (
     at,
     context,
     every,
+    findings_at,
     history,
     inbound,
     out_of_office,

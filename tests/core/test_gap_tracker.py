@@ -8,7 +8,7 @@ import random
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from monitor.core.analysis import analyse, findings_at
+from monitor.core.analysis import analyse
 from monitor.core.backtest import run as backtest
 from monitor.core.facts import gather
 from monitor.core.records import Record
@@ -16,6 +16,7 @@ from tests.core.records import (
     LONDON,
     at,
     client_reply,
+    findings_at,
     history,
     inbound,
     out_of_office,

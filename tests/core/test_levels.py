@@ -11,14 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.core import alerts, detectors
-from monitor.core.analysis import day_ends, findings_at
+from monitor.core.analysis import day_ends
 from monitor.core.backtest import Fired
 from monitor.core.backtest import run as backtest
 from monitor.core.detectors import KINDS, Kind, Thresholds
 from monitor.core.facts import gather
 from monitor.core.history import ClientHistory
 from monitor.core.records import Record
-from tests.core.records import LONDON
+from tests.core.records import LONDON, findings_at
 from tests.core.test_due import T0, _client, mail, thresholds
 
 
