@@ -155,5 +155,6 @@ def forwarded_report(own_text: str, body: str, subject: str) -> str | None:
         more = " …" if len(named) > 3 else ""
         return "forwarded delivery report (" + ", ".join(named[:3]) + more + ")"
     if sender is not None and bounce_subject:
-        return f"forwarded delivery report (sent by {sender[:80]})"
+        # The daemon's name, not its whole address: the forwarded text is the body's.
+        return f"forwarded delivery report (sent by {sender.partition('@')[0][:40]})"
     return None

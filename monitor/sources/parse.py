@@ -295,10 +295,14 @@ def parse_raw(raw: bytes, *, delivered_at: datetime | None = None) -> Envelope |
     raw = _normalise_newlines(raw)
     start = _message_start(raw)
     if not looks_like_header_section(raw, start):
-        first = raw[start : start + 60].split(b"\n", 1)[0].decode("utf-8", "replace")
+        # Its first line is most likely body text (an mbox "From " line in a message body
+        # splits it): say how long it is, never what it says.
+        end = raw.find(b"\n", start)
+        length = (end if end >= 0 else len(raw)) - start
         return Quarantined(
             "no_header_section",
-            f"does not start with a header field (first line: {first!r})",
+            f"does not start with a header field (its first line, {length} bytes, has no "
+            "field name and colon)",
             key=f"sha256:{digest}",
         )
     header_end, body_start = find_header_end(raw, start)

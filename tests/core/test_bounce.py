@@ -197,3 +197,17 @@ def test_a_short_reply_quoting_our_forward_of_a_bounce_is_a_person(analyzer) -> 
 )
 def test_what_counts_as_a_short_remark(text: str, remark: bool) -> None:
     assert remark_only(text) is remark
+
+
+def test_a_forwarded_reports_reason_names_the_daemon_not_the_forwarded_text(analyzer) -> None:
+    # The forwarded block is body text: its "From:" line may carry anything after the "@".
+    forward = THUNDERBIRD_FORWARD.split("\nReporting-MTA")[0].replace(
+        "MAILER-DAEMON@mail.acme-logistics.example",
+        "postmaster@acquisition-of-globex-closes-friday.example",
+    )
+    raw = email(subject="Fwd: Undelivered Mail Returned to Sender", body=f"FYI\n\n{forward}")
+
+    message = read(raw, analyzer)
+
+    assert message.noise is Noise.DELIVERY_REPORT
+    assert message.noise_reason == "forwarded delivery report (sent by postmaster)"

@@ -244,6 +244,21 @@ def test_unreadable_input_is_quarantined_with_a_specific_reason(
     assert result.detail
 
 
+def test_a_body_split_from_its_message_is_quarantined_without_its_words(analyzer) -> None:
+    # An unescaped "From " line in an mbox body starts a new "message" that is body text.
+    fragment = (
+        b"the merger with Globex closes Friday; 40 jobs in Leeds go.\n"
+        b"Please keep this between us until the board meets.\n"
+    )
+
+    result = from_raw(fragment, analyzer=analyzer, privacy=Privacy())
+
+    assert isinstance(result, Quarantined)
+    assert result.reason == "no_header_section"
+    assert "Globex" not in result.detail and "merger" not in result.detail
+    assert "58 bytes" in result.detail
+
+
 def test_cr_only_line_endings_are_understood(analyzer) -> None:
     raw = email().replace(b"\r\n", b"\r")
 
