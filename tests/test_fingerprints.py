@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from monitor.app import fingerprints
+from monitor.app import kept as kept_mod
 from monitor.app.fingerprints import config_fingerprints
 from monitor.config import load_config_text
 from tests.factories import CONFIG
@@ -183,3 +185,54 @@ def test_only_code_that_reads_mail_runs_what_the_fingerprint_leaves_out() -> Non
     }
 
     assert uses == set(_READS_MAIL)
+
+
+_SHELL = fingerprints._shell_sources()
+
+
+def test_an_upgrade_of_how_stored_rows_become_records_makes_the_answers_stale() -> None:
+    before = fingerprints.fingerprint_of(_SOURCES, _SHELL)
+    changed = {**_SHELL, "store/records.py": _SHELL["store/records.py"] + b"\n# another\n"}
+
+    assert fingerprints.fingerprint_of(_SOURCES, changed) != before
+    assert fingerprints.fingerprint_of(_SOURCES, _SHELL, "['# version 2031a']") != before
+
+
+#: Modules of monitor/app and monitor/store that the code turning stored rows into answers
+#: imports, and why a change to them cannot change an answer. A new import is a decision:
+#: add the module to ANSWER_SHELL (or kept.py's row code) or say here why it is not needed.
+_SHELL_USES = {
+    "app/dashboard.py": "the number of weeks a dashboard trend shows (a view's name holds it)",
+    "app/fingerprints.py": "the fingerprints themselves",
+    "app/runtime.py": "opens the store and builds the text analyzer",
+    "store/bulk.py": "writes rows in chunks (alerts, in store/alerting.py)",
+    "store/db.py": "connections",
+    "store/day_health.py": "where trend days are kept",
+    "store/evaluated.py": "where evaluation passes are kept",
+    "store/kept.py": "where answers are kept",
+    "store/meta.py": "the store's own settings (alerts, in store/alerting.py)",
+    "store/queries.py": "suggests a client's name for a mistyped one",
+    "store/schema.py": "table definitions (a migration changes what is stored)",
+}
+_IMPORTED = re.compile(rb"from monitor\.(app|store)(?:\.(\w+))? import (\([^)]*\)|[^\n]*)")
+
+
+def _imported_modules(source: bytes) -> set[str]:
+    package = ROOT / "monitor"
+    found = set()
+    for layer, module, names in _IMPORTED.findall(source):
+        candidates = [module] if module else re.findall(rb"\w+", names)
+        for name in candidates:
+            path = f"{layer.decode()}/{name.decode()}.py"
+            if (package / path).exists():
+                found.add(path)
+    return found
+
+
+def test_every_module_the_answer_code_imports_is_in_the_fingerprint_or_said_why_not() -> None:
+    fingerprinted = set(fingerprints.ANSWER_SHELL) | {f"app/{n}" for n in kept_mod._ROW_CODE}
+    imported = set().union(
+        *(_imported_modules((ROOT / "monitor" / path).read_bytes()) for path in fingerprinted)
+    )
+
+    assert imported - fingerprinted == set(_SHELL_USES)

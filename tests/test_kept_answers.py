@@ -404,3 +404,76 @@ def test_while_no_stored_message_changes_kept_answers_are_read_without_any_finge
 
     assert len(fingerprinted) == 1  # only after the expunge
     assert after == scratch and after != again
+
+
+def test_an_answer_kept_by_another_process_meanwhile_is_not_renewed_as_checked(
+    store_url, analyzer, monkeypatch
+) -> None:
+    """A question that finds a kept answer still holds records that at the current counter;
+    a slower process that meanwhile keeps an answer computed from older records in its place
+    must not have that answer stamped as current."""
+    s = Scenario.__new__(Scenario)
+    s.analyzer = analyzer
+    s.runtime = Runtime.open(team_config(store_url), analyzer=analyzer)
+    _evaluated(s)
+    views.health(s.runtime, AS_OF)
+    engine = s.runtime.store.engine
+    view = kept_mod.health_view(views.TREND_DAYS)
+    held = kept_store.read(engine, view, AS_OF, [ACME])[ACME]
+    older = json.loads(held.body)
+    older["awaiting"] = {**older["awaiting"], "count": 7}  # what the slower process computed
+    real_renew = kept_store.renew
+
+    def renew_after_the_slower_process_kept_its_answer(*args, **kwargs):  # type: ignore[no-untyped-def]
+        slower = kept_store.KeptAnswer(
+            view, ACME, AS_OF, "from-older-records", json.dumps(older), held.settings, held.counter
+        )
+        kept_store.save(engine, [slower], also_keep={})
+        return real_renew(*args, **kwargs)
+
+    s.client_writes(  # the counter moves; Acme's records do not
+        "2026-06-25 09:00",
+        "Termin Dienstag",
+        "Hallo Ben, passt Ihnen Dienstag um zehn? Viele Grüße, Jana",
+        frm=JANA,
+        to=BEN,
+    )
+    monkeypatch.setattr(kept_store, "renew", renew_after_the_slower_process_kept_its_answer)
+    views.health(s.runtime, AS_OF)  # Acme's answer checked and renewed
+    monkeypatch.setattr(kept_store, "renew", real_renew)
+    served = {row["name"]: row for row in views.health(s.runtime, AS_OF)}
+    scratch = {row["name"]: row for row in _from_scratch(s.runtime, AS_OF)}
+    s.close()
+
+    assert served[ACME] == scratch[ACME]
+    assert served[ACME]["awaiting"]["count"] != 7
+
+
+def test_a_mailbox_added_as_ours_makes_the_answers_kept_before_it_stale(tmp_path, analyzer) -> None:
+    """Mail to an address that becomes one of our mailboxes waits for our reply from then on:
+    the message's client and direction stay as they were, so only the configuration says so."""
+    desk = "Ops Desk <ops@northwind-help.example>"
+    mailbox = (
+        '\n[[accounts]]\nname = "ops"\nkind = "maildir"\n'
+        'address = "ops@northwind-help.example"\npath = "/srv/mail/ops"\n'
+    )
+    s = Scenario(tmp_path, analyzer)
+    s.client_writes(
+        "2026-06-22 10:00",
+        "Corrected invoice",
+        "Hi, could you please send the corrected invoice today? Thanks, Dana",
+        to=desk,
+    )
+    s.evaluation(AS_OF)
+    before = {row["name"]: row for row in views.health(s.runtime, AS_OF)}
+    s.close()
+    runtime = Runtime.open(
+        team_config(f"sqlite:///{tmp_path / 'relmon.db'}", mailbox), analyzer=analyzer
+    )
+    after = {row["name"]: row for row in views.health(runtime, AS_OF)}
+    scratch = {row["name"]: row for row in _from_scratch(runtime, AS_OF)}
+    runtime.close()
+
+    assert before[ACME]["awaiting"]["count"] == 0
+    assert after[ACME] == scratch[ACME]
+    assert after[ACME]["awaiting"]["count"] == 1

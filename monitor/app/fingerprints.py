@@ -4,9 +4,11 @@ another version of relmon or an edited threshold makes it stale."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import re
+import zoneinfo
 from collections.abc import Collection
 from functools import cache
 from pathlib import Path
@@ -80,33 +82,71 @@ def answer_modules(sources: dict[str, bytes]) -> set[str]:
     return _reached(sources, [name for name in sources if name not in reading])
 
 
+#: The modules outside ``monitor/core`` that turn stored rows into what the analysis reads:
+#: how a row becomes a record (``store/records.py``: whether a message waits for our reply),
+#: each client's context and calendars (``app/evaluation.py``) and our own out-of-office
+#: periods (``store/alerting.py``). Paths within the package; a test lists what they import.
+ANSWER_SHELL = ("app/evaluation.py", "store/records.py", "store/alerting.py")
+
+
+def _shell_sources() -> dict[str, bytes]:
+    package = Path(__file__).resolve().parent.parent
+    return {name: (package / name).read_bytes() for name in ANSWER_SHELL}
+
+
+def _time_zones() -> str:
+    """The time-zone database's version: another one may move a client's working hours (a
+    country that changes its clocks). The ``tzdata`` package's where installed, and the
+    system's ``tzdata.zi`` first line ("# version 2025b") on each search path."""
+    found = []
+    with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+        found.append(importlib.metadata.version("tzdata"))
+    for directory in zoneinfo.TZPATH:
+        try:
+            with open(Path(directory) / "tzdata.zi", "rb") as handle:
+                found.append(handle.readline(100).decode("ascii", "replace").strip())
+        except OSError:
+            continue
+    return repr(found)
+
+
 @cache
 def code_fingerprint() -> str:
-    """The analysis code that computes answers from stored records (:func:`answer_modules`)
-    and the holiday calendars it reads: another version of either may judge the same mail
-    differently. relmon's version too, for an installation that ships compiled modules only."""
-    return fingerprint_of(_core_sources())
+    """The code that computes answers from stored records (:func:`answer_modules` of
+    ``monitor/core`` and :data:`ANSWER_SHELL`), the holiday calendars and the time zones it
+    reads: another version of any may judge the same mail differently. relmon's version too,
+    for an installation that ships compiled modules only."""
+    return fingerprint_of(_core_sources(), _shell_sources(), _time_zones())
 
 
-def fingerprint_of(sources: dict[str, bytes]) -> str:
-    """:func:`code_fingerprint` of ``monitor/core`` as ``sources`` (module name → source)."""
+def fingerprint_of(
+    sources: dict[str, bytes], shell: dict[str, bytes] | None = None, zones: str = ""
+) -> str:
+    """:func:`code_fingerprint` of ``monitor/core`` as ``sources`` (module name → source),
+    the :data:`ANSWER_SHELL` as ``shell`` (path → source) and time zones as ``zones``."""
     digest = hashlib.blake2b(monitor.__version__.encode(), digest_size=16)
     for name in sorted(answer_modules(sources)):
         digest.update(name.encode())
         digest.update(sources[name])
+    for name, source in sorted((shell or {}).items()):
+        digest.update(name.encode())
+        digest.update(source)
     digest.update(importlib.metadata.version("holidays").encode())
+    digest.update(zones.encode())
     return digest.hexdigest()
 
 
 def config_fingerprints(config: Config, names: Collection[str] | None = None) -> dict[str, str]:
     """Per client (of ``names``, or every one), what of the configuration its analysis reads:
     the team (calendar, members, lists), the client itself (calendar, thresholds, cadence,
-    owner and the owner's zone) and every client's addresses (which address is whose).
+    owner and the owner's zone) and who every address is (every client's addresses, and ours:
+    the mailboxes' own addresses and the freemail domains too, see
+    :meth:`Config.attribution_fingerprint`).
 
     Each is the digest of ``repr((shared, client, zone))``, the shared part (the team and every
-    client's addresses) hashed once for all of them."""
+    address) hashed once for all of them."""
     parties = sorted((c.name, c.domains, c.addresses) for c in config.clients)
-    shared = repr((config.team, parties, code_fingerprint()))
+    shared = repr((config.team, parties, config.attribution_fingerprint(), code_fingerprint()))
     head = hashlib.blake2b(f"({shared!r}, ".encode(), digest_size=16)
     found: dict[str, str] = {}
     for client in config.clients:
@@ -118,6 +158,7 @@ def config_fingerprints(config: Config, names: Collection[str] | None = None) ->
 
 
 __all__ = [
+    "ANSWER_SHELL",
     "READING_MAIL",
     "answer_modules",
     "code_fingerprint",

@@ -189,12 +189,12 @@ def kept_answers(
     if not stale:
         return answers
     inputs = taken(runtime, as_of, stale)
-    still = []
+    still: dict[str, str] = {}
     for name in stale:
         answer = stored.get(name)
         if answer is not None and answer.fingerprint == inputs.fingerprint(view, name):
             answers[name] = cast(T, decode(answer.body))
-            still.append(name)
+            still[name] = answer.fingerprint
     if still and inputs.counter is not None:  # they hold at this counter too
         kept.renew(engine, view, as_of, still, inputs.counter)
     missing = [name for name in stale if name not in answers]

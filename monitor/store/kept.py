@@ -126,8 +126,14 @@ def read_at(
     return {row.client: KeptAnswer(*row) for row in rows if instants[row.client] == row.at}
 
 
-def renew(engine: sa.Engine, view: str, at: datetime, clients: Sequence[str], counter: int) -> None:
-    """Record that these answers still hold at revision ``counter`` (best-effort)."""
+def renew(
+    engine: sa.Engine, view: str, at: datetime, checked: Mapping[str, str], counter: int
+) -> None:
+    """Record that these answers still hold at revision ``counter`` (best-effort). ``checked``:
+    by client, the fingerprint found to hold: an answer another process kept meanwhile in its
+    place was not checked, and keeps the counter it was kept with."""
+    if not checked:
+        return
     try:
         with engine.begin() as connection:
             connection.execute(
@@ -135,12 +141,17 @@ def renew(engine: sa.Engine, view: str, at: datetime, clients: Sequence[str], co
                 .where(
                     kept_answers.c.view == view,
                     kept_answers.c.at == at,
-                    kept_answers.c.client.in_(sorted(clients)),
+                    kept_answers.c.client == sa.bindparam("checked_client"),
+                    kept_answers.c.fingerprint == sa.bindparam("checked_fingerprint"),
                 )
-                .values(counter=counter)
+                .values(counter=counter),
+                [
+                    {"checked_client": name, "checked_fingerprint": fingerprint}
+                    for name, fingerprint in sorted(checked.items())
+                ],
             )
     except sa.exc.DBAPIError as err:
-        logger.warning("answers_not_renewed", rows=len(clients), error=type(err.orig).__name__)
+        logger.warning("answers_not_renewed", rows=len(checked), error=type(err.orig).__name__)
 
 
 def save(
