@@ -110,7 +110,7 @@ def test_a_refresh_evaluates_no_account_and_does_not_mark_the_alerts_evaluated(
 
     monkeypatch.setattr(alerting, "_evaluate_account", counting)
     marked: list[object] = []
-    monkeypatch.setattr(alerting, "mark_evaluated", lambda engine, now: marked.append(now))
+    monkeypatch.setattr(alerting, "mark_evaluated", lambda connection, now: marked.append(now))
 
     evaluate_alerts(portfolio.runtime, now=LATER, which=Pass.REFRESH)
     assert (accounts, marked) == ([], [])

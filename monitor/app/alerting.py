@@ -212,7 +212,8 @@ def _evaluate_clients(
     names = [c.name for c in config.clients]
     new: set[str] = set()
     if config.alerts.first_run == "summary":
-        adopt_earlier_evaluations(runtime.store.engine, names, now)
+        with _transaction(runtime) as connection:
+            adopt_earlier_evaluations(connection, names, now)
         new = never_evaluated(runtime.store.engine, names)
     events: list[dict[str, object]] = []
     owners: dict[str, list[Client]] = {}
@@ -333,7 +334,8 @@ def _evaluate_all(runtime: Runtime, now: datetime, which: Pass) -> AlertsReport:
     for account in runtime.config.accounts:
         state = health.get(account.name)
         result.events += _evaluate_account(runtime, account.name, state, channels, now)
-    mark_evaluated(runtime.store.engine, now)
+    with _transaction(runtime) as connection:
+        mark_evaluated(connection, now)
     return result
 
 

@@ -20,6 +20,7 @@ from monitor.alerts.weekly import reply_sentence
 from monitor.app.channels import channels_for, enqueue_all
 from monitor.app.runtime import Runtime
 from monitor.store.alerting import claim_digest, link_digest, pending_warnings, record_digest
+from monitor.store.leases import Lease, hold
 from monitor.store.replies import confirm, unconfirmed
 
 
@@ -59,9 +60,10 @@ def _digest(
     return queued
 
 
-def send_digests(runtime: Runtime, *, now: datetime) -> int:
+def send_digests(runtime: Runtime, *, now: datetime, lease: Lease | None = None) -> int:
     """Each owner's daily digest of warnings, at their local digest hour; once a day, skipped
-    when there is nothing to say. Returns how many digests were queued."""
+    when there is nothing to say. Returns how many digests were queued. ``lease``: the
+    evaluation's (several replicas), checked before each owner's digest commits."""
     config = runtime.config
     channels = channels_for(config, delivering=False)
     queued = 0
@@ -72,4 +74,6 @@ def send_digests(runtime: Runtime, *, now: datetime) -> int:
             continue
         with runtime.store.engine.begin() as connection:
             queued += _digest(connection, channels, owner, local.date(), tz, now)
+            if lease is not None:
+                hold(connection, lease)  # LeaseLost: this owner's digest rolls back
     return queued

@@ -25,6 +25,7 @@ from monitor.config import Config
 from monitor.config.web import client_slug
 from monitor.core.analysis import ClientHistory, analyse
 from monitor.log import get_logger
+from monitor.store.leases import Lease, hold
 from monitor.store.replies import confirm, unconfirmed
 from monitor.store.weekly import claim_weekly, record_weekly, week_events, weekly_done
 
@@ -147,8 +148,9 @@ def _due(config: Config, owner: str, now: datetime) -> date | None:
     return monday if now.astimezone(tz) >= due else None
 
 
-def send_weekly_reports(runtime: Runtime, *, now: datetime) -> int:
-    """Queue each owner's weekly report when it is due and not made yet; returns how many."""
+def send_weekly_reports(runtime: Runtime, *, now: datetime, lease: Lease | None = None) -> int:
+    """Queue each owner's weekly report when it is due and not made yet; returns how many.
+    ``lease``: the evaluation's (several replicas), checked before each report commits."""
     config = runtime.config
     channel = email_channel(config, delivering=False)
     if channel is None or not config.reports.weekly:
@@ -172,6 +174,8 @@ def send_weekly_reports(runtime: Runtime, *, now: datetime) -> int:
             outbox_id = enqueue(connection, item, now=now)
             record_weekly(connection, owner, week, outbox_id)
             confirm(connection, [r.key for r in report.replies], outbox_id)
+            if lease is not None:
+                hold(connection, lease)  # LeaseLost: this owner's report rolls back
         queued += 1
         logger.info("weekly_report_queued", owner=owner, week=week.isoformat())
     return queued

@@ -48,6 +48,7 @@ from monitor.daemon.metrics import Metrics, health_of, record_alerts, serve, sta
 from monitor.daemon.notify import Notifier, watchdog_interval
 from monitor.daemon.refresh import refresh_answers
 from monitor.daemon.replicas import Replicas, replicas_for
+from monitor.daemon.reports import send_reports
 from monitor.errors import ConfigError, RelmonError
 from monitor.log import get_logger
 from monitor.sources.report import AccountSync
@@ -327,14 +328,16 @@ class Service:
 
     def _evaluate(self) -> None:
         assert self.runtime is not None and self.jobs is not None
-        if self.replicas is not None and not self.replicas.may_evaluate():
+        # The lease is read once, before anything is decided: one lost meanwhile (a heartbeat
+        # that found it taken over) still fences the pass, which then commits nothing.
+        fence = self.replicas.evaluation_lease if self.replicas is not None else None
+        if self.replicas is not None and (fence is None or not self.replicas.may_evaluate()):
             return
         with self.jobs.lock:
             # Half-synced mail gives false alerts; the last sync to finish calls us again.
             self._evaluate_due = self.jobs.any_running("sync:")
             if self._evaluate_due:
                 return
-        fence = self.replicas.evaluation_lease if self.replicas is not None else None
         with self._evaluating:
             result = alerting.evaluate_alerts(
                 self.runtime, now=self.clock.now(), lease=fence, which=Pass.CHANGES
@@ -365,15 +368,7 @@ class Service:
 
     def _digests(self) -> None:
         assert self.runtime is not None
-        if self.replicas is not None and not self.replicas.evaluates:
-            return
-        from monitor.app.weekly import send_weekly_reports
-
-        now = self.clock.now()
-        queued = alerting.send_digests(self.runtime, now=now)
-        # The weekly report is due at a local time too; the same five-minute check serves it.
-        queued += send_weekly_reports(self.runtime, now=now)
-        if queued:
+        if send_reports(self.runtime, self.clock.now(), self.replicas):
             self.run_soon("deliver")
 
     def _nightly(self) -> None:

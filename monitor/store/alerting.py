@@ -101,10 +101,10 @@ def away_replies(engine: sa.Engine, as_of: datetime) -> list[tuple[str, datetime
     return [(row[0], row[1], row[2]) for row in rows if row[3] == "auto_reply"]
 
 
-def mark_evaluated(engine: sa.Engine, now: datetime) -> None:
-    """Remember that every client's alerts were evaluated at ``now``."""
-    with engine.begin() as connection:
-        set_meta(connection, _EVALUATED, now.isoformat())
+def mark_evaluated(connection: sa.Connection, now: datetime) -> None:
+    """Remember that every client's alerts were evaluated at ``now`` (in the caller's
+    transaction, which an evaluation's lease fences)."""
+    set_meta(connection, _EVALUATED, now.isoformat())
 
 
 def evaluation_lag(engine: sa.Engine) -> tuple[datetime | None, datetime | None]:
@@ -136,18 +136,20 @@ def first_evaluation(connection: sa.Connection, client: str, now: datetime) -> b
     return _claim_meta(connection, _first_evaluated(client), now.isoformat())
 
 
-def adopt_earlier_evaluations(engine: sa.Engine, clients: Sequence[str], now: datetime) -> None:
+def adopt_earlier_evaluations(
+    connection: sa.Connection, clients: Sequence[str], now: datetime
+) -> None:
     """A store whose alerts were evaluated before first evaluations were recorded per client
-    (an upgrade): its clients are not new, so they are recorded as evaluated, once."""
-    with engine.begin() as connection:
-        if get_meta(connection, _EVALUATED) is None:
-            return
-        recorded = connection.execute(
-            sa.select(meta.c.name).where(meta.c.name.like("client_first_evaluated:%")).limit(1)
-        ).first()
-        if recorded is None:
-            for client in clients:
-                _claim_meta(connection, _first_evaluated(client), now.isoformat())
+    (an upgrade): its clients are not new, so they are recorded as evaluated, once (in the
+    caller's transaction, which an evaluation's lease fences)."""
+    if get_meta(connection, _EVALUATED) is None:
+        return
+    recorded = connection.execute(
+        sa.select(meta.c.name).where(meta.c.name.like("client_first_evaluated:%")).limit(1)
+    ).first()
+    if recorded is None:
+        for client in clients:
+            _claim_meta(connection, _first_evaluated(client), now.isoformat())
 
 
 def never_evaluated(engine: sa.Engine, clients: Sequence[str]) -> set[str]:

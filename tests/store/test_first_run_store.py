@@ -30,11 +30,14 @@ def test_a_clients_first_evaluation_is_claimed_exactly_once(store) -> None:
 
 def test_an_upgraded_store_adopts_its_clients_as_evaluated(store) -> None:
     engine = store.engine
-    adopt_earlier_evaluations(engine, CLIENTS, NOW)  # a fresh store: nothing to adopt
+    with engine.begin() as connection:
+        adopt_earlier_evaluations(connection, CLIENTS, NOW)  # a fresh store: nothing to adopt
     fresh = never_evaluated(engine, CLIENTS)
-    mark_evaluated(engine, NOW)  # alerts were evaluated by an earlier version
+    with engine.begin() as connection:
+        mark_evaluated(connection, NOW)  # alerts were evaluated by an earlier version
 
-    adopt_earlier_evaluations(engine, CLIENTS, NOW + timedelta(days=1))
+    with engine.begin() as connection:
+        adopt_earlier_evaluations(connection, CLIENTS, NOW + timedelta(days=1))
 
     assert fresh == set(CLIENTS)
     assert never_evaluated(engine, [*CLIENTS, "Lumen Analytics"]) == {"Lumen Analytics"}
