@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from structlog.testing import capture_logs
 
 from monitor.daemon.replicas import Replicas
-from monitor.store.leases import lease_state
+from monitor.store.leases import lease_state, take
 from monitor.store.sources import record_attempt
 
 pytestmark = pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
@@ -202,3 +202,50 @@ def test_a_replica_beats_again_right_after_another_replicas_lease_runs_out(store
     # Just after North's lease runs out (about 0.4 s from now, less on a busy machine), well
     # before the next regular beat (0.5 s).
     assert beat.again_in is not None and 0.0 < beat.again_in < 0.5
+
+
+class _Killed(Exception):
+    """The process died here."""
+
+
+def test_a_replica_killed_mid_beat_counts_as_alive_no_longer_than_its_leases(
+    store, monkeypatch
+) -> None:
+    """Killed while renewing, North must not still count as a live replica once its leases
+    have run out: South would then take only a share of its accounts and wait a further beat
+    for the rest."""
+    north, south = replica(store, "north", lease_seconds=1.0), replica(store, "south")
+    beat_all(north, rounds=2)
+    assert len(north.held_accounts()) == 9
+    time.sleep(0.4)
+
+    def killed(*_args: object) -> None:
+        raise _Killed
+
+    monkeypatch.setattr("monitor.daemon.replicas.renew", killed)  # North's beat dies there
+    with pytest.raises(_Killed):
+        north.beat()
+    monkeypatch.undo()
+    time.sleep(0.7)  # North's leases, last renewed 1.1 s ago, have run out
+    beat_all(south, rounds=2)
+
+    assert sorted(south.held_accounts()) == ACCOUNTS
+
+
+def test_an_account_removed_while_the_heartbeat_shares_is_given_up(store, monkeypatch) -> None:
+    north = replica(store, "north")
+    north.beat()
+    real = take
+
+    def reloaded_meanwhile(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if north.accounts == ACCOUNTS:
+            north.set_accounts(ACCOUNTS[:-1])  # a reload removes the last account just now
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("monitor.daemon.replicas.take", reloaded_meanwhile)
+    north.beat()  # takes its share from the list it read before the reload
+    monkeypatch.undo()
+    north.beat()
+
+    assert north.held_accounts() == sorted(ACCOUNTS[:-1])
+    assert f"account:{ACCOUNTS[-1]}" not in holders(store)

@@ -3,6 +3,7 @@ it takes an account's lease as a replica does, and leaves alone an account a rep
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from monitor.app.runtime import Runtime
-from monitor.app.sync import sync_all
+from monitor.app.sync import _Renewal, sync_all
 from monitor.sources.report import ErrorKind
 from monitor.store import leases, sink
 from monitor.store.schema import messages
@@ -114,3 +115,31 @@ def test_a_sync_names_its_sessions_after_its_lease_so_a_replica_can_end_them(
     assert done.error is None
     # The name end_lapsed_sessions looks for once this process's lease has lapsed.
     assert named == session_name(_holder())
+
+
+def test_a_renewal_the_database_refuses_once_is_tried_again_and_the_lease_kept(
+    store_url, monkeypatch
+) -> None:
+    """A network blip or a restarting server during one renewal must not let a long import's
+    lease lapse, nor end the import as if a replica had taken the account over."""
+    runtime = Runtime.open(team_config(store_url))
+    engine = runtime.store.engine
+    lease = leases.take(engine, "account:alice-mail", "sync:host:1", 0.6)
+    assert lease is not None
+    real, calls = leases.renew, []
+
+    def dropped_once(engine: sa.Engine, lease: leases.Lease) -> leases.Lease | None:
+        calls.append(lease.generation)
+        if len(calls) == 1:
+            raise sa.exc.OperationalError("UPDATE leases", {}, Exception("connection reset"))
+        return real(engine, lease)
+
+    monkeypatch.setattr(leases, "renew", dropped_once)
+    with _Renewal(engine, lease) as renewal:
+        time.sleep(1.5)  # two and a half lease lengths
+        with engine.begin() as connection:
+            leases.hold(connection, renewal.lease)  # raises LeaseLost if it lapsed
+        lost = renewal.lost
+    runtime.close()
+
+    assert len(calls) >= 3 and not lost

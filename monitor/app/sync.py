@@ -19,6 +19,7 @@ from pathlib import Path
 
 import structlog
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from monitor.app.heap import collecting_only_new_objects
 from monitor.app.runtime import Runtime
@@ -256,7 +257,13 @@ class _Renewal:
 
     def _run(self) -> None:
         while not self._stop.wait(self.lease.seconds / 3):
-            renewed = leases.renew(self.engine, self.lease)
+            try:
+                renewed = leases.renew(self.engine, self.lease)
+            except DBAPIError as err:  # a dropped connection, a server restarting: try again
+                logger.warning(
+                    "lease_not_renewed", lease=self.lease.name, error=describe_error(err)
+                )
+                continue
             if renewed is None:
                 self.lost = True
                 return

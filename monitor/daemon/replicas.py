@@ -4,9 +4,11 @@ is the one that evaluates, kept by a heartbeat through leases in the database
 
 Every heartbeat (a third of ``[replicas] lease_seconds``) this replica
 
-1. says it is alive (its row in ``replicas``),
-2. renews the leases it holds; one it can no longer renew is lost (``lease.lost``) and its
+1. renews the leases it holds; one it can no longer renew is lost (``lease.lost``) and its
    account is left to whoever took it,
+2. says it is alive (its row in ``replicas``), after the renewal: a replica that dies between
+   the two never counts as alive once its leases have run out, so the others take all of its
+   accounts when they do, not a share of them,
 3. ends the open transactions of any other replica whose heartbeat or lease has lapsed (it is
    frozen or dead), whose row locks would hold up the passes taking its accounts over
    (:mod:`monitor.store.sessions`),
@@ -87,7 +89,7 @@ class Replicas:
         self.engine = engine
         self.id = replica_id
         self.lease_seconds = lease_seconds
-        self.accounts = list(accounts)
+        self._accounts = list(accounts)  # changed by a reload while the heartbeat reads it
         self.on_taken = on_taken
         self.on_dropped = on_dropped
         self._held: dict[str, Lease] = {}  # lease name -> lease
@@ -140,11 +142,23 @@ class Replicas:
             del self._held[lease.name]
         self._say_lost(lease, why)
 
+    @property
+    def accounts(self) -> list[str]:
+        with self._lock:
+            return list(self._accounts)
+
     def set_accounts(self, accounts: Sequence[str]) -> None:
-        """The configured accounts changed (a reload): give up the leases of removed ones."""
-        self.accounts = list(accounts)
+        """The configured accounts changed (a reload): give up the leases of removed ones. A
+        heartbeat that took one meanwhile, from the list before, gives it up at its next
+        share."""
+        with self._lock:
+            self._accounts = list(accounts)
+        self._release_removed()
+
+    def _release_removed(self) -> None:
+        configured = {account_lease(a) for a in self.accounts}
         for lease in self._leases():
-            if lease.name != EVALUATION and lease.name[len(ACCOUNT_PREFIX) :] not in accounts:
+            if lease.name != EVALUATION and lease.name not in configured:
                 self._release(lease, why="account removed")
 
     def under_lease(
@@ -204,9 +218,9 @@ class Replicas:
         return Beat(evaluate=evaluate, again_in=None)
 
     def beat(self) -> None:
+        self._renew_all()
         heartbeat(self.engine, self.id, self.lease_seconds)
         self._beats += 1
-        self._renew_all()
         self._end_lapsed()
         if self._beats == 1:
             return  # announced; take a share from the next beat, when the others are counted
@@ -239,9 +253,11 @@ class Replicas:
                 self._say_lost(lease, "not renewed in time: expired or taken over")
 
     def _share(self) -> None:
+        self._release_removed()
+        accounts = self.accounts  # one list for the whole share, whatever a reload does
         live = max(1, len(live_replicas(self.engine)))
-        share = math.ceil(len(self.accounts) / live)
-        mine = [a for a in self.accounts if a in set(self.held_accounts())]
+        share = math.ceil(len(accounts) / live)
+        mine = [a for a in accounts if a in set(self.held_accounts())]
         if len(mine) > share:
             for account in reversed(mine):
                 if len(mine) <= share:
@@ -257,7 +273,7 @@ class Replicas:
         if len(mine) == share:
             return
         taken = held_by_others(self.engine, self.id)
-        free = [a for a in self.accounts if a not in mine and account_lease(a) not in taken]
+        free = [a for a in accounts if a not in mine and account_lease(a) not in taken]
         if not free:
             return
         # Each replica starts its search at its own place in the list, so replicas taking
