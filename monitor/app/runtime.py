@@ -13,6 +13,18 @@ if TYPE_CHECKING:
     from monitor.core.text import TextAnalyzer
 
 
+def follow_privacy(store: Store, config: Config) -> None:
+    """Text stored while ``privacy.store_snippets`` was on is forgotten once it is off."""
+    from monitor.store.forget import follow_text_setting
+
+    def terms() -> frozenset[str]:
+        from monitor.core.curtness import evidence_terms
+
+        return evidence_terms()
+
+    follow_text_setting(store.engine, config.privacy.store_snippets, terms)
+
+
 class Runtime:
     """Configuration, migrated store and address directory; the text analyzer on first use.
 
@@ -56,6 +68,7 @@ class Runtime:
             from monitor.store.messages import keep_roles
 
             keep_roles(store.engine, directory, fingerprint)
+        follow_privacy(store, config)
         return cls(config=config, store=store, directory=directory, analyzer=analyzer)
 
     def close(self) -> None:

@@ -105,6 +105,18 @@ def load_terms(language: str = "en", directory: Path = LEXICON_DIR) -> dict[str,
     return {name: [str(t) for t in table.get("terms", [])] for name, table in data.items()}
 
 
+def evidence_terms(directory: Path = LEXICON_DIR) -> frozenset[str]:
+    """Every term a message's friction evidence can name, as :meth:`CurtnessLexicon.read` names
+    it (lower case, single spaces), in every language with a lexicon: what is not one of them
+    in a stored evidence is an excerpt of the message's text."""
+    found = {"shouting"}
+    for path in sorted(directory.glob("curtness.*.toml")):
+        terms = load_terms(path.name.split(".")[1], directory)
+        for kind in ("imperative", "bare_question"):
+            found.update(" ".join(t.casefold().split()) for t in terms.get(kind, []))
+    return frozenset(found)
+
+
 @dataclass(frozen=True)
 class CurtnessLexicon:
     language: str

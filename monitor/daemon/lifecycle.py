@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from types import FrameType
 
-from monitor.app.runtime import Runtime
+from monitor.app.runtime import Runtime, follow_privacy
 from monitor.config.validation import load_checked_config
 from monitor.daemon.notify import Notifier
 from monitor.errors import ConfigError
@@ -45,6 +45,7 @@ def reloaded(old: Runtime, config_path: str | None, notifier: Notifier) -> Runti
     from monitor.store.messages import reattribute
 
     reattribute(old.store.engine, runtime.directory, config.attribution_fingerprint())
+    follow_privacy(old.store, config)
     return runtime
 
 

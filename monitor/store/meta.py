@@ -17,6 +17,9 @@ ATTRIBUTION = "attribution_fingerprint"
 #: What that configuration made of each address and domain it names (JSON): the next change is
 #: compared with it, so only the messages naming what changed are attributed again.
 ATTRIBUTION_ROLES = "attribution_roles"
+#: "1" while messages may hold their text (the store was opened with ``privacy.store_snippets``
+#: on since the text was last forgotten; :mod:`monitor.store.forget`).
+TEXT_KEPT = "text_kept"
 
 
 def get_meta(connection: sa.Connection, name: str) -> str | None:
@@ -49,4 +52,12 @@ def set_meta(connection: sa.Connection, name: str, value: str) -> None:
         )
 
 
-__all__ = ["ATTRIBUTION", "ATTRIBUTION_ROLES", "THREADS_DIRTY", "get_meta", "has_meta", "set_meta"]
+__all__ = [
+    "ATTRIBUTION",
+    "ATTRIBUTION_ROLES",
+    "TEXT_KEPT",
+    "THREADS_DIRTY",
+    "get_meta",
+    "has_meta",
+    "set_meta",
+]
