@@ -71,23 +71,42 @@ def trie_alternation(terms: list[str]) -> str:
         return flat_alternation(terms)
 
 
-def compile_pattern(
-    terms: dict[str, list[str]], alternation: Callable[[list[str]], str] = trie_alternation
-) -> re.Pattern[str]:
-    """One pattern with a named group per category (and ``shouting``)."""
+def _cues(
+    terms: dict[str, list[str]], alternation: Callable[[list[str]], str], *, named: bool
+) -> str:
+    """Every category's alternative, in a named group each (``named``) or unnamed."""
+
+    def group(name: str) -> str:
+        return f"(?P<{name}>" if named else "(?:"
+
     edge_l, edge_r = r"(?<![\w'])", r"(?![\w'])"
     parts = []
     if terms.get("imperative"):
-        parts.append(f"(?P<imperative>{edge_l}(?:{alternation(terms['imperative'])}){edge_r})")
+        imperative = alternation(terms["imperative"])
+        parts.append(f"{group('imperative')}{edge_l}(?:{imperative}){edge_r})")
     if terms.get("bare_question"):
         bare = alternation(terms["bare_question"])
-        parts.append(rf"(?P<bare_question>(?:\A|(?<=[.!?\n]))\s*(?:{bare})\s*\?)")
+        parts.append(rf"{group('bare_question')}(?:\A|(?<=[.!?\n]))\s*(?:{bare})\s*\?)")
     if terms.get("greeting"):
-        parts.append(rf"(?P<greeting>\A\s*(?:{alternation(terms['greeting'])}){edge_r})")
+        parts.append(rf"{group('greeting')}\A\s*(?:{alternation(terms['greeting'])}){edge_r})")
     if terms.get("thanks"):
-        parts.append(f"(?P<thanks>{edge_l}(?:{alternation(terms['thanks'])}){edge_r})")
-    parts.append(f"(?P<shouting>{_SHOUTING})")
-    return re.compile("|".join(parts), re.IGNORECASE)
+        parts.append(f"{group('thanks')}{edge_l}(?:{alternation(terms['thanks'])}){edge_r})")
+    parts.append(f"{group('shouting')}{_SHOUTING})")
+    return "|".join(parts)
+
+
+def compile_pattern(
+    terms: dict[str, list[str]], alternation: Callable[[list[str]], str] = trie_alternation
+) -> re.Pattern[str]:
+    """One pattern with a named group per category (and ``shouting``), and a last alternative
+    without a name that passes over words where no cue starts: a run of words each followed by
+    spaces or tabs, checked at each word's start. No cue can start inside a word (each needs
+    no word character before it) or inside the spaces after one (a bare question needs a mark
+    or a line break before it), so the cues found are the same as with the named groups alone,
+    and the matcher tries them at the start of each word instead of at every character."""
+    cues = _cues(terms, alternation, named=True)
+    anywhere = _cues(terms, alternation, named=False)
+    return re.compile(f"{cues}|(?:(?>\\w+[ \\t]*)(?!{anywhere}))+", re.IGNORECASE)
 
 
 def _excerpt(text: str, start: int) -> str:
@@ -136,7 +155,9 @@ class CurtnessLexicon:
         first: dict[str, tuple[str, int]] = {}
         courtesy = False
         for match in self.pattern.finditer(head):
-            kind = match.lastgroup or ""
+            kind = match.lastgroup
+            if kind is None:  # words passed over
+                continue
             if kind in ("greeting", "thanks"):
                 courtesy = True
                 continue

@@ -54,9 +54,10 @@ NGRAM = "w:"
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|\?")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_TOKEN_OR_BREAK = re.compile(f"{_TOKEN.pattern}|{_SENTENCE.pattern}")
 _SHOUT = re.compile(r"\b[A-Z]{4,}\b")
 _CAPITALS = re.compile(r"[A-Z]{4}")  # in every shout, and found in a third of its time
-_MARKS = re.compile(r"[!?]{2}")  # "!!", "?!", "???": two in a row are in every run
+_MARKS = ("!!", "!?", "?!", "??")  # "!!", "?!", "???": two in a row are in every run
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,8 @@ class Strategy:
     heads: frozenset[str] = frozenset()  # the first words of the phrases
     #: The phrases by their first word: only those whose first word is present can occur.
     by_head: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
+    #: Each phrase's words: only a phrase whose every word is present can occur.
+    words_of: Mapping[str, frozenset[str]] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def whole_text(self) -> bool:
@@ -83,10 +86,17 @@ class Strategy:
         return n + sum(padded.count(p) for p in self._phrases(present))
 
     def _phrases(self, present: set[str]) -> list[str]:
-        """The phrases whose first word is among the words ``present``."""
+        """The phrases whose every word is among the words ``present`` (only those can occur;
+        most that start with a word present lack another, and are not searched for)."""
         if self.heads.isdisjoint(present):
             return []
-        return [p for head in self.heads.intersection(present) for p in self.by_head[head]]
+        words_of = self.words_of
+        return [
+            p
+            for head in self.heads.intersection(present)
+            for p in self.by_head[head]
+            if words_of[p] <= present
+        ]
 
     def _opens(self, tokens: list[str], padded: str) -> bool:
         """A term among the first ``within`` words of the sentence."""
@@ -147,6 +157,7 @@ def load_strategies(language: str = "en", directory: Path = LEXICON_DIR) -> tupl
                 phrases=tuple(f" {t} " for t in phrases),
                 heads=frozenset(by_head),
                 by_head={head: tuple(found) for head, found in by_head.items()},
+                words_of={f" {p} ": frozenset(p.split()) for p in phrases},
                 within=int(table.get("within", 1)),
                 at_least=at_least,
             )
@@ -155,13 +166,21 @@ def load_strategies(language: str = "en", directory: Path = LEXICON_DIR) -> tupl
 
 
 def sentences(text: str) -> list[list[str]]:
-    """Lower-cased word tokens of each sentence."""
+    """Lower-cased word tokens of each sentence: the text split where :data:`_SENTENCE` matches,
+    each piece's :data:`_TOKEN`s, empty pieces left out. Read in one scan (tokens hold no white
+    space, and the breaks are white space only, so the two never overlap)."""
     lowered = text[:MAX_CHARS].replace("\u2019", "'").casefold()
-    out = []
-    for piece in _SENTENCE.split(lowered):
-        tokens = _TOKEN.findall(piece)
-        if tokens:
-            out.append(tokens)
+    out: list[list[str]] = []
+    tokens: list[str] = []
+    for found in _TOKEN_OR_BREAK.findall(lowered):
+        if found[0].isspace():
+            if tokens:
+                out.append(tokens)
+                tokens = []
+        else:
+            tokens.append(found)
+    if tokens:
+        out.append(tokens)
     return out
 
 
@@ -237,12 +256,15 @@ class Features:
         strategies = self.strategies
         counts = [0] * len(strategies)
         words: set[str] = set()
-        charged: list[float] = []
+        by_word = self._by_word
         for index, tokens in enumerate(parsed):
-            padded = f" {' '.join(tokens)} "
             present = set(tokens)
-            candidates = {p for t in present for p in self._by_word.get(t, ())}
-            for position in candidates:
+            words |= present
+            hits = by_word.keys() & present
+            if not hits:
+                continue
+            padded = f" {' '.join(tokens)} "
+            for position in {p for t in hits for p in by_word[t]}:
                 strategy = strategies[position]
                 if strategy.at_least > 1:
                     counts[position] += strategy.count(tokens, padded, present)
@@ -250,14 +272,17 @@ class Features:
                     tokens, padded, present, index == 0
                 ):
                     found.add(strategy.name)
-            words |= present
-            charged.extend(v for t in tokens if (v := self.valence.get(t)) is not None)
-        # Sentences kept apart by a mark no token holds: no phrase runs from one to the next.
-        whole = f" {' | '.join(' '.join(tokens) for tokens in parsed)} "
-        for position in {p for t in words for p in self._whole_by_word.get(t, ())}:
-            strategy = strategies[position]
-            if strategy.found([], whole, words, False):
-                found.add(strategy.name)
+        valence = self.valence
+        charged = [v for tokens in parsed for t in tokens if (v := valence.get(t)) is not None]
+        whole_by_word = self._whole_by_word
+        hits = whole_by_word.keys() & words
+        if hits:
+            # Sentences kept apart by a mark no token holds: no phrase runs from one to the next.
+            whole = f" {' | '.join(' '.join(tokens) for tokens in parsed)} "
+            for position in {p for t in hits for p in whole_by_word[t]}:
+                strategy = strategies[position]
+                if strategy.found([], whole, words, False):
+                    found.add(strategy.name)
         found.update(
             s.name
             for s, n in zip(strategies, counts, strict=True)
@@ -274,9 +299,10 @@ class Features:
             found.add("question")
         if sum(1 for tokens in parsed if "?" in tokens) >= 2:
             found.add("questions")
-        if _MARKS.search(head):
+        if any(pair in head for pair in _MARKS):
             found.add("marks")
-        if _CAPITALS.search(head) and _SHOUT.search(head):
+        capitals = _CAPITALS.search(head)  # a shout starts at or after the first four capitals
+        if capitals and _SHOUT.search(head, capitals.start()):
             found.add("shouting")
         if words & self.positive:
             found.add("positive")
@@ -325,15 +351,21 @@ class PolitenessModel:
                 table[(first, second) if second else first] = weight
         return table
 
+    @cached_property
+    def _pair_starts(self) -> frozenset[str]:
+        """The first words of the pairs of words that have a weight."""
+        return frozenset(gram[0] for gram in self._grams if isinstance(gram, tuple))
+
     def logit(self, text: str) -> float:
         """The same sum as over :meth:`Features.of`'s names, faster: each distinct word and
         pair of words counts once, looked up by itself."""
         parsed = sentences(text)
         named = self.features.named(text, parsed)
         grams: set[str | tuple[str, str]] = set()
+        starts = self._pair_starts  # only a pair starting with one of them can have a weight
         for tokens in parsed:
             grams.update(tokens)
-            grams.update(pairwise(tokens))
+            grams.update(pair for pair in pairwise(tokens) if pair[0] in starts)
         table = self._grams
         return (
             self.intercept

@@ -161,7 +161,10 @@ class TextAnalyzer:
 
     def _has_work_words(self, text: str) -> bool:
         assert self.tone is not None
-        return not self.tone.neutral.isdisjoint(_WORDS.findall(text.casefold()))
+        folded, work = text.casefold(), self.tone.neutral
+        # A word that is a work word is in the text as a substring too: most texts hold none
+        # of the few work words, and are told so without reading them word by word.
+        return any(w in folded for w in work) and not work.isdisjoint(_WORDS.findall(folded))
 
     def _curt(self, text: str, language: str | None) -> dict[str, Any]:
         """The curtness fields of :class:`TextFeatures`; all ``None`` when unscored."""

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from monitor.core import politeness
 from monitor.core.model import Noise
 from monitor.core.politeness import (
     MODEL_FILE,
@@ -125,8 +126,11 @@ def _every_strategy_in_every_sentence(features: Features, text: str) -> set[str]
             if strategy.at_least > 1:
                 counts[strategy.name] += words + sum(padded.count(p) for p in strategy.phrases)
                 continue
-            if strategy.where in ("start", "text_start", "statement_start", "not_start"):
+            if strategy.where in ("start", "text_start", "statement_start"):
                 shows = strategy.found(tokens, padded, present, index == 0)
+            elif strategy.where == "not_start":
+                later = sum(1 for t in tokens[1:] if t in strategy.words)
+                shows = later > 0 or any(padded.find(p) > 0 for p in strategy.phrases)
             elif strategy.where == "question" and "?" not in present:
                 shows = False
             else:
@@ -147,9 +151,14 @@ BROKEN_PHRASES = [
     for strategy in load_strategies()
     for phrase in strategy.phrases[:3]
 ]
+# A sentence that is a phrase and nothing else: every word it has is one of the phrase's.
+BARE_PHRASES = [
+    f"{phrase.strip()}." for strategy in load_strategies() for phrase in strategy.phrases[:3]
+]
 EXAMPLES = [
     *(text for _, text in STRATEGY_EXAMPLES),
     *BROKEN_PHRASES,
+    *BARE_PHRASES,
     "Hi Dana,\n\nthe figures are in the shared folder. Thanks a lot for the quick turnaround.",
     "Why was the deadline moved?? You said you would send your notes by Friday. Send them now.",
 ]
@@ -372,3 +381,23 @@ def test_an_exhausted_pool_of_requests_is_drawn_again_in_a_new_order() -> None:
 
     assert sorted(drawn[:3]) == sorted(texts) and sorted(drawn[3:6]) == sorted(texts)
     assert pool.refills == 2
+
+
+def _split_then_tokens(text: str) -> list[list[str]]:
+    """The plain reading: split the text into sentences, then read each one's tokens."""
+    lowered = text[:4000].replace("\u2019", "'").casefold()
+    pieces = (politeness._TOKEN.findall(piece) for piece in politeness._SENTENCE.split(lowered))
+    return [tokens for tokens in pieces if tokens]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    text=st.text(
+        alphabet=st.sampled_from(
+            [*"abcXYZ019'?.!,;:- ", "\n", "\t", "\r", "\u2019", "\u2028", "\xa0", "é", "ß"]
+        ),
+        max_size=80,
+    )
+)
+def test_sentences_read_in_one_scan_are_the_split_texts_tokens(text: str) -> None:
+    assert sentences(text) == _split_then_tokens(text)

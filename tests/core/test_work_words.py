@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -80,3 +82,30 @@ def test_the_tone_of_a_long_text_scores_again_only_its_sentences_with_work_words
     again = analyzer._tone(text, "en", first)
 
     assert again == score(text, "en", analyzer.tone, keep_text=False, evidence=0).compound
+
+
+_WORK = sorted(work_words("en"))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    parts=st.lists(
+        st.one_of(
+            st.sampled_from(_WORK),
+            st.sampled_from(_WORK).map(str.upper),
+            st.sampled_from(_WORK).map(lambda w: w[:-1]),  # "erro": no work word
+            st.sampled_from(_WORK).map(lambda w: f"un{w}s"),  # inside a longer word
+            st.sampled_from(["the", "build", "1", "_", "x2", "é"]),
+        ),
+        max_size=6,
+    ),
+    gaps=st.sampled_from([" ", "", "-", "_", "3", ". ", "\n"]),
+)
+def test_a_text_has_work_words_exactly_when_one_of_its_words_is_one(
+    analyzer, parts: list[str], gaps: str
+) -> None:
+    """Looked for as substrings first (most texts hold none), then word by word."""
+    text = gaps.join(parts)
+    words = set(re.findall(r"[^\W\d_]+", text.casefold()))
+
+    assert analyzer._has_work_words(text) == (not words.isdisjoint(_WORK))
