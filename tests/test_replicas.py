@@ -249,3 +249,35 @@ def test_an_account_removed_while_the_heartbeat_shares_is_given_up(store, monkey
 
     assert north.held_accounts() == sorted(ACCOUNTS[:-1])
     assert f"account:{ACCOUNTS[-1]}" not in holders(store)
+
+
+def test_a_second_replica_given_the_same_id_takes_no_work_and_says_why(store) -> None:
+    """One configuration file mounted into two containers: both run as "north"."""
+    north, twin = replica(store, "north"), replica(store, "north")
+    beat_all(north, rounds=2)
+    generations = {r.name: r.generation for r in lease_state(store.engine).leases}
+
+    with capture_logs() as logs:
+        beat_all(twin, north, twin, north, twin)
+
+    assert twin.held_accounts() == [] and not twin.evaluates
+    assert sorted(north.held_accounts()) == ACCOUNTS and north.evaluates
+    assert {r.name: r.generation for r in lease_state(store.engine).leases} == generations
+    refused = [e for e in logs if e["event"] == "replica_id_in_use"]
+    assert len(refused) == 1 and "[replicas] id" in refused[0]["fix"]
+
+
+def test_a_replica_restarted_under_its_id_takes_its_row_once_the_old_heartbeat_lapsed(
+    store,
+) -> None:
+    before = replica(store, "north", lease_seconds=0.6)
+    beat_all(before, rounds=2)  # then killed: no clean stop
+    restarted = replica(store, "north", lease_seconds=0.6)
+
+    restarted.beat()
+    refused_while_alive = restarted.held_accounts()
+    time.sleep(0.7)
+    beat_all(restarted, rounds=2)
+
+    assert refused_while_alive == []
+    assert sorted(restarted.held_accounts()) == ACCOUNTS

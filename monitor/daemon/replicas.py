@@ -19,7 +19,9 @@ Every heartbeat (a third of ``[replicas] lease_seconds``) this replica
    stopped renewing, and its accounts are taken over within a lease of its last renewal.
 
 The first heartbeat only announces the replica: replicas started together then all count each
-other before anyone takes a share. A sync runs only under its account's lease and every one of
+other before anyone takes a share. A replica whose id another live process beats under (one
+``[replicas] id`` given to two) is refused at its heartbeat and takes no work until that
+process stops. A sync runs only under its account's lease and every one of
 its commits checks that lease (the fence in :class:`monitor.store.sink.StoreSink`), so a
 replica that was paused past its lease and resumes commits nothing.
 """
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import math
 import os
+import secrets
 import socket
 import threading
 import zlib
@@ -97,6 +100,8 @@ class Replicas:
         self._lock = threading.Lock()
         self._beats = 0
         self._evaluated_mark = -1  # the store's mail mark at the last evaluation
+        self.instance = secrets.token_hex(8)  # this process, among any under the same id
+        self._refused = 0  # heartbeats refused in a row: another process beats under our id
 
     # ------------------------------------------------------------------ what the jobs ask
 
@@ -219,7 +224,10 @@ class Replicas:
 
     def beat(self) -> None:
         self._renew_all()
-        heartbeat(self.engine, self.id, self.lease_seconds)
+        if not heartbeat(self.engine, self.id, self.lease_seconds, self.instance):
+            self._id_in_use()
+            return
+        self._refused = 0
         self._beats += 1
         self._end_lapsed()
         if self._beats == 1:
@@ -229,6 +237,20 @@ class Replicas:
             lease = take(self.engine, EVALUATION, self.id, self.lease_seconds)
             if lease is not None:
                 self._took(lease)
+
+    def _id_in_use(self) -> None:
+        """Another live process beats under this replica's id: take no work (the two would
+        take each other's accounts at every beat), and say so now and then until it stops."""
+        if self._refused % 100 == 0:
+            logger.error(
+                "replica_id_in_use",
+                replica=self.id,
+                problem="another running relmon uses this [replicas] id; this one takes no "
+                "work while it runs",
+                fix="give each replica its own [replicas] id, or leave it unset (host name "
+                "and process id)",
+            )
+        self._refused += 1
 
     def _end_lapsed(self) -> None:
         """Before taking a lapsed replica's accounts: end the transactions it froze in, whose
@@ -292,7 +314,7 @@ class Replicas:
         accounts at their next heartbeat instead of after a lease's length."""
         for lease in self._leases():
             self._release(lease, why="stopping")
-        leave(self.engine, self.id)
+        leave(self.engine, self.id, self.instance)
 
     # ------------------------------------------------------------------ bookkeeping
 

@@ -29,6 +29,7 @@ import sqlalchemy as sa
 
 from monitor.clock import as_utc
 from monitor.errors import LeaseLost
+from monitor.store.schema import replicas
 
 #: The lease of the evaluation, the digests, the weekly reports and the purge: one replica.
 EVALUATION = "evaluation"
@@ -196,30 +197,47 @@ def _key(lease: Lease) -> dict[str, object]:
 # ---------------------------------------------------------------------- replicas
 
 
-def heartbeat(engine: sa.Engine, replica: str, seconds: float) -> None:
-    """Say this replica is alive for another ``seconds``; forget replicas gone for a day."""
+def heartbeat(engine: sa.Engine, replica: str, seconds: float, instance: str | None = None) -> bool:
+    """Say this replica is alive for another ``seconds``; forget replicas gone for a day.
+    ``instance``: this process's own token. Whether the row was this process's to renew: False
+    when another process that is still alive runs under the same replica id (two replicas
+    given one ``[replicas] id``), which must then take no work. A process restarted under its
+    old id takes the row over once its predecessor's heartbeat has lapsed."""
     with engine.begin() as connection:
-        connection.execute(
+        mine = connection.execute(
             sa.text(
                 """
-                INSERT INTO replicas (id, started_at, seen_at, expires_at)
-                VALUES (:id, clock_timestamp(), clock_timestamp(),
+                INSERT INTO replicas (id, instance, started_at, seen_at, expires_at)
+                VALUES (:id, :instance, clock_timestamp(), clock_timestamp(),
                         clock_timestamp() + make_interval(secs => :seconds))
                 ON CONFLICT (id) DO UPDATE
-                    SET seen_at = EXCLUDED.seen_at, expires_at = EXCLUDED.expires_at
+                    SET seen_at = EXCLUDED.seen_at, expires_at = EXCLUDED.expires_at,
+                        instance = EXCLUDED.instance,
+                        started_at = CASE WHEN replicas.instance IS NOT DISTINCT FROM
+                                                EXCLUDED.instance
+                                          THEN replicas.started_at ELSE EXCLUDED.started_at END
+                    WHERE replicas.instance IS NOT DISTINCT FROM EXCLUDED.instance
+                       OR replicas.instance IS NULL OR EXCLUDED.instance IS NULL
+                       OR replicas.expires_at <= clock_timestamp()
+                RETURNING id
                 """
             ),
-            {"id": replica, "seconds": seconds},
-        )
+            {"id": replica, "instance": instance, "seconds": seconds},
+        ).first()
         connection.execute(
             sa.text("DELETE FROM replicas WHERE expires_at < clock_timestamp() - interval '1 day'")
         )
+    return mine is not None
 
 
-def leave(engine: sa.Engine, replica: str) -> None:
-    """This replica stops: the others share its work out at their next heartbeat."""
+def leave(engine: sa.Engine, replica: str, instance: str | None = None) -> None:
+    """This replica stops: the others share its work out at their next heartbeat. Only its
+    own row goes (not that of another process under the same id)."""
+    gone = sa.delete(replicas).where(replicas.c.id == replica)
+    if instance is not None:
+        gone = gone.where(sa.or_(replicas.c.instance.is_(None), replicas.c.instance == instance))
     with engine.begin() as connection:
-        connection.execute(sa.text("DELETE FROM replicas WHERE id = :id"), {"id": replica})
+        connection.execute(gone)
 
 
 def live_replicas(engine: sa.Engine) -> list[str]:

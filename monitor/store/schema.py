@@ -347,4 +347,7 @@ replicas = sa.Table(
     sa.Column("started_at", UTCDateTime, nullable=False),
     sa.Column("seen_at", UTCDateTime, nullable=False),
     sa.Column("expires_at", UTCDateTime, nullable=False),
+    # The process that beats under this id: another one alive under the same id is refused
+    # (migration 0023).
+    sa.Column("instance", sa.String(64)),
 )
