@@ -11,9 +11,13 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
+from monitor.alerts import smtp
+from monitor.alerts.channel import DeliveryError
+from monitor.alerts.smtp import SmtpTransport
 from monitor.alerts.store import Action, act, listing
 from monitor.app.alerting import deliver, evaluate_alerts, send_alerts
 from monitor.cli import cli
+from monitor.config import Smtp
 from monitor.store.schema import outbox
 from tests.scenario import Scenario, at
 
@@ -180,3 +184,36 @@ def test_an_email_about_two_alerts_still_leaves_while_one_needs_attention(
     assert result.sent == 1 and result.superseded == 0
     (received,) = smtp_server.inbox.messages
     assert "has gone quiet" in _text(received) and "is due a check-in" in _text(received)
+
+
+ALERT = (
+    b"From: relmon <relmon@northwind-advisory.example>\r\n"
+    b"To: =?utf-8?q?J=C3=BCrgen?= <j\xc3\xbcrgen@northwind-advisory.example>\r\n"
+    b"Subject: Falkenberg: waiting 3 working days for our reply\r\n"
+    b"Message-ID: <relmon.alert.7@northwind-advisory.example>\r\n\r\n"
+    b"Jana Vogel's offer request has waited 3 working days.\r\n"
+)
+
+
+def test_an_owner_whose_address_is_not_ascii_gets_the_alert_through_smtputf8(smtp_server) -> None:
+    transport = SmtpTransport(Smtp(host="127.0.0.1", port=smtp_server.port, security="plain"))
+
+    transport.send(
+        ALERT, "relmon@northwind-advisory.example", ["jürgen@northwind-advisory.example"]
+    )
+
+    assert smtp_server.inbox.message_ids() == ["<relmon.alert.7@northwind-advisory.example>"]
+
+
+def test_an_address_beyond_ascii_through_a_server_without_smtputf8_is_a_clear_failure() -> None:
+    class NoUtf8:
+        def ehlo_or_helo_if_needed(self) -> None:
+            pass
+
+        def has_extn(self, name: str) -> bool:
+            return False
+
+    with pytest.raises(DeliveryError, match="SMTPUTF8") as raised:
+        smtp._utf8(NoUtf8(), ["relmon@northwind-advisory.example", "jürgen@example.org"])  # type: ignore[arg-type]
+    assert raised.value.permanent and not raised.value.stop
+    assert smtp._utf8(NoUtf8(), ["alice.marsh@northwind-advisory.example"]) == ()  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ import os
 import subprocess
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -22,7 +22,7 @@ from monitor.sources.pipeline import from_raw
 from monitor.store.schema import alert_events, outbox
 from tests.claims import let_claims_expire
 from tests.crashes import crash_setup
-from tests.factories import ALICE, BEN
+from tests.factories import ALICE, BEN, JANA
 from tests.scenario import Scenario, at
 from tests.servers.smtp import SmtpServer
 
@@ -217,32 +217,64 @@ def test_critical_alerts_wait_for_the_end_of_quiet_hours(tmp_path, analyzer, smt
     assert len(smtp_server.inbox.messages) == 1
 
 
-def test_smtp_down_is_retried_and_nothing_is_lost(tmp_path, analyzer) -> None:
+def test_smtp_down_leaves_the_email_waiting_however_long_and_nothing_is_lost(
+    tmp_path, analyzer
+) -> None:
+    """An unreachable server is the channel's fault, not the email's: no attempt is counted,
+    so an outage longer than the retries last gives nothing up."""
     down = SmtpServer()  # not started: connections are refused
     s = Scenario(tmp_path, analyzer, extra_config=down.config())
     s.client_writes("Mon 2026-06-01 10:00", "Revised rollout dates", QUESTION)
 
     first = send_alerts(s.runtime, now=utc("Thu 2026-06-04 10:30"))
+    for hour in range(14):  # longer than every retry would last
+        deliver(s.runtime, now=utc("Thu 2026-06-04 11:00") + timedelta(hours=hour))
     (row,) = outbox_rows(s)
     down.start()
     try:
-        too_early = deliver(s.runtime, now=utc("Thu 2026-06-04 10:30"))
-        after_backoff = deliver(s.runtime, now=utc("Thu 2026-06-04 10:35"))
+        back = deliver(s.runtime, now=utc("Fri 2026-06-05 01:00"))
     finally:
         down.stop()
     (delivered,) = outbox_rows(s)
     s.close()
 
-    assert (first.sent, first.retried) == (0, 1)
-    assert (
-        row.state == "pending"
-        and row.attempts == 1
-        and "cannot reach SMTP server" in row.last_error
-    )
-    assert too_early.sent == 0  # backoff: not before a minute has passed
-    assert after_backoff.sent == 1
-    assert delivered.state == "sent" and delivered.attempts == 2
+    assert (first.sent, first.retried, first.failed) == (0, 0, 0)
+    assert first.delivery is not None and "cannot reach SMTP server" in first.delivery
+    assert row.state == "pending" and row.attempts == 0
+    assert "cannot reach SMTP server" in row.last_error
+    assert back.sent == 1
+    assert delivered.state == "sent" and delivered.attempts == 1
     assert len(down.inbox.messages) == 1
+
+
+def test_a_refused_tls_setup_keeps_every_email_waiting_until_the_setting_is_fixed(
+    tmp_path, analyzer, smtp_server
+) -> None:
+    """Rejected credentials or a failed TLS check stop the channel, whatever email is first in
+    line: one run after another must not use up the queued alerts."""
+    starttls = smtp_server.config().replace('security = "plain"', 'security = "starttls"')
+    s = Scenario(tmp_path, analyzer, extra_config=starttls)  # the relay offers no STARTTLS
+    s.client_writes("Mon 2026-06-01 10:00", "Revised rollout dates", QUESTION)
+    s.client_writes(
+        "Mon 2026-06-01 11:00",
+        "Angebot Wartungsvertrag",
+        "Dear Ben, could you send us the maintenance contract offer? Regards, Jana",
+        frm=JANA,
+        to=BEN,
+    )
+    first = send_alerts(s.runtime, now=utc("Thu 2026-06-04 10:30"))
+    for minute in range(1, 6):
+        deliver(s.runtime, now=utc("Thu 2026-06-04 10:30") + timedelta(minutes=minute))
+    waiting = outbox_rows(s)
+    s.close()
+    s = Scenario(tmp_path, analyzer, extra_config=smtp_server.config())  # fixed
+    fixed = deliver(s.runtime, now=utc("Thu 2026-06-04 11:00"))
+    s.close()
+
+    assert first.delivery is not None and "STARTTLS" in first.delivery
+    assert len(waiting) == 2 and all(r.state == "pending" and r.attempts == 0 for r in waiting)
+    assert fixed.sent == 2 and fixed.failed == 0
+    assert len(smtp_server.inbox.messages) == 2
 
 
 def test_a_rejected_recipient_is_a_permanent_failure_not_retried_forever(

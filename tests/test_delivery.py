@@ -145,3 +145,41 @@ def test_a_crash_between_acceptance_and_commit_sends_the_same_message_id_again(
     assert "1 email(s) sent" in after_claim.stdout and "0 email(s) sent" in again.stdout
     # Twice on the wire, once in the owner's mailbox: mail programs collapse one Message-ID.
     assert smtp_server.inbox.message_ids() == accepted * 2
+
+
+class Faulty:
+    """A transport with a fault of relmon's own: something no delivery error describes."""
+
+    def __init__(self, sent: list[str]) -> None:
+        self.sent = sent
+        self.calls = 0
+
+    def send(self, raw: bytes, sender: str, recipients) -> None:
+        self.calls += 1
+        if self.calls == 1:
+            raise UnicodeEncodeError("ascii", "jürgen", 1, 2, "ordinal not in range(128)")
+        self.sent.append(raw.split(b"Message-ID: ")[1].split(b"\r\n")[0].decode())
+
+
+def test_an_unexpected_fault_is_a_counted_attempt_and_the_run_goes_on(store_url) -> None:
+    """A row is never left claimed and uncounted, retried for ever at each claim's end."""
+    store = Store.open(store_url)
+    now = utcnow()
+    queue_test_emails(store, 3, now - timedelta(hours=1))
+    sent: list[str] = []
+
+    report = dispatch(
+        store.engine,
+        {"email": EmailChannel(SENDER, transport=Faulty(sent))},
+        now=now,
+        max_attempts=5,
+    )
+    with store.engine.connect() as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT state, attempts, last_error FROM outbox ORDER BY id"
+        ).all()
+    store.close()
+
+    assert (report.sent, report.retried) == (2, 1) and len(sent) == 2
+    assert rows[0][:2] == ("pending", 1) and "UnicodeEncodeError" in rows[0][2]
+    assert [r[:2] for r in rows[1:]] == [("sent", 1), ("sent", 1)]

@@ -101,6 +101,25 @@ def queued(engine: sa.Engine, channel: str | None = None) -> list[OutboxItem]:
     return [_item(row) for row in rows.rows(engine, channel)]
 
 
+def _waits(
+    engine: sa.Engine, item: OutboxItem, err: DeliveryError, *, worker: str, now: datetime
+) -> None:
+    """The channel cannot send anything now (rejected credentials, a failed TLS check, an
+    unreachable server): the row stays pending, due again at the next run, and the attempt is
+    not counted; a row is given up only for what is wrong with it, never because the channel
+    was down for longer than its retries last."""
+    rows.record_failure(
+        engine,
+        item.id,
+        worker,
+        give_up=False,
+        attempts=item.attempts,
+        error=str(err),
+        now=now,
+        retry_at=now,
+    )
+
+
 def _failed(
     engine: sa.Engine,
     item: OutboxItem,
@@ -219,12 +238,23 @@ def dispatch(
         try:
             channels[item.channel].send(item, now=now)
         except DeliveryError as err:
+            if err.stop:  # the channel, not this row: it waits, no attempt counted
+                _waits(engine, item, err, worker=worker, now=now)
+                report.stopped = str(err)
+                stopped.add(item.channel)
+                continue
             gave_up = _failed(engine, item, err, worker=worker, now=now, max_attempts=max_attempts)
             report.failed += int(gave_up)
             report.retried += int(not gave_up)
-            if err.stop:
-                report.stopped = str(err)
-                stopped.add(item.channel)
+            continue
+        except Exception as err:  # noqa: BLE001 - a fault of ours: an attempt, never a stuck row
+            unexpected = DeliveryError(f"{type(err).__name__}: {err}", permanent=False)
+            logger.error("alert_delivery_fault", outbox=item.id, error=type(err).__name__)
+            gave_up = _failed(
+                engine, item, unexpected, worker=worker, now=now, max_attempts=max_attempts
+            )
+            report.failed += int(gave_up)
+            report.retried += int(not gave_up)
             continue
         crash_point("outbox-sent")
         _sent(engine, item, now)

@@ -30,6 +30,21 @@ def _code_error(code: int, text: bytes | str, what: str) -> DeliveryError:
     return DeliveryError(f"{what}: {code} {detail}".strip(), permanent=500 <= code < 600)
 
 
+def _utf8(client: smtplib.SMTP, addresses: Sequence[str]) -> tuple[str, ...]:
+    """The MAIL options an envelope needs: SMTPUTF8 for an address beyond ASCII
+    ("jürgen@…"), which only a server that offers it takes (RFC 6531); a clear, permanent
+    error otherwise."""
+    if all(address.isascii() for address in addresses):
+        return ()
+    client.ehlo_or_helo_if_needed()
+    if not client.has_extn("smtputf8"):
+        raise DeliveryError(
+            "an address is not plain ASCII and the SMTP server does not offer SMTPUTF8",
+            permanent=True,
+        )
+    return ("SMTPUTF8",)
+
+
 @dataclass
 class SmtpTransport:
     settings: Smtp
@@ -60,7 +75,7 @@ class SmtpTransport:
         except smtplib.SMTPAuthenticationError as err:
             raise DeliveryError(
                 f"SMTP server {self.settings.host} rejected the credentials: {err.smtp_code}",
-                permanent=True,
+                permanent=500 <= err.smtp_code < 600,
                 stop=True,
             ) from err
         except smtplib.SMTPNotSupportedError as err:
@@ -80,7 +95,9 @@ class SmtpTransport:
                 stop=True,
             ) from err
         try:
-            refused = client.sendmail(sender, list(recipients), raw)
+            refused = client.sendmail(
+                sender, list(recipients), raw, _utf8(client, [sender, *recipients])
+            )
             if refused:
                 # Some recipients took it, some did not: what is refused is refused for good.
                 listed = ", ".join(f"{address}: {code}" for address, (code, _) in refused.items())
