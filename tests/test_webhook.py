@@ -231,3 +231,21 @@ def test_webhook_settings_are_checked_and_the_secret_is_never_inline(tmp_path) -
     assert "secrets are not accepted inline" in text
     assert "did you mean 'timeout_seconds'" in text
     assert "a second webhook named 'b'" in text
+
+
+def test_a_webhook_alone_hears_of_the_critical_alerts_of_a_first_run(
+    tmp_path, analyzer, webhook_server, secret_file
+) -> None:
+    """The first run's summary is an email: an installation with a webhook and no email gets
+    the alerts themselves, never nothing."""
+    webhook_server.clock = utc(CRITICAL)
+    live = "\n[alerts]\ndry_run = false\n"  # first_run left at its default, the summary
+    s = Scenario(tmp_path, analyzer, extra_config=live + webhook_server.config(secret_file))
+    s.client_writes("Mon 2026-06-01 10:00", "Revised rollout dates", QUESTION)
+
+    result = send_alerts(s.runtime, now=utc(CRITICAL))
+    s.close()
+
+    assert result.sent == 1 and result.delivery is None
+    (request,) = webhook_server.requests
+    assert request.json["type"] == "alert" and request.json["alert"]["severity"] == "critical"

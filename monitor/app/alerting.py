@@ -209,9 +209,12 @@ def _evaluate_clients(
     """Every client: the new ones (never evaluated) summarised per owner, the others alerting."""
     config = runtime.config
     channels = channels_for(config, delivering=False)
+    email = next((c for c in channels if isinstance(c, EmailChannel)), None)
     names = [c.name for c in config.clients]
     new: set[str] = set()
-    if config.alerts.first_run == "summary":
+    # The summary is an email: without one (webhooks only), a first run alerts as any other
+    # evaluation does, rather than record alerts that nothing would ever deliver.
+    if config.alerts.first_run == "summary" and email is not None:
         with _transaction(runtime) as connection:
             adopt_earlier_evaluations(connection, names, now)
         new = never_evaluated(runtime.store.engine, names)
@@ -223,7 +226,6 @@ def _evaluate_clients(
         else:
             history, report = histories[client.name], reports[client.name]
             events += _evaluate_client(runtime, client, history, report, channels, now)
-    email = next((c for c in channels if isinstance(c, EmailChannel)), None)
     for owner, clients in owners.items():
         events += _evaluate_new(runtime, owner, clients, reports, email, now)
     return events
