@@ -155,9 +155,9 @@ def to_evaluate(
     ]
     known = _unchanged(runtime, state, woken, quick, now)
     inputs = taken(runtime, now, unsure, known=known, counter=quick.counter)
-    chosen = []
+    chosen, asked = [], set(unsure)  # (a list's membership would be quadratic in clients)
     for client in clients:
-        if client.name not in unsure:
+        if client.name not in asked:
             continue
         last = state.get(client.name)
         if (

@@ -74,6 +74,12 @@ messages = sa.Table(
     sa.Index("ix_messages_noise", "noise"),  # out-of-office lookups (migration 0012)
     sa.Index("ix_messages_unthreaded", "id", sqlite_where=sa.text("thread_id IS NULL")),  # 0020
     sa.Index("ix_messages_away", "date", sqlite_where=sa.text("away_until IS NOT NULL")),  # 0022
+    sa.Index(  # a client's older replies that say until when it is away (migration 0024)
+        "ix_messages_client_away",
+        "client",
+        "away_until",
+        sqlite_where=sa.text("away_until IS NOT NULL"),
+    ),
 )
 
 sightings = sa.Table(

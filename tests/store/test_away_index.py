@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from monitor.store.alerting import away_replies
 from monitor.store.db import Store
 from monitor.store.evaluated import come_due
+from monitor.store.records import load_before
 
 AS_OF = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
 
@@ -37,3 +38,30 @@ def test_the_away_periods_are_found_through_the_index_of_dated_replies(tmp_path)
     assert len(plans) == 2
     for plan in plans:
         assert any("ix_messages_away" in str(step) for step in plan), plan
+
+
+def test_a_clients_older_away_replies_are_found_through_the_index_of_its_dated_replies(
+    tmp_path,
+) -> None:
+    """An evaluation reads, of the client's mail older than its window, the replies that may
+    still pause its clocks: from the client's dated replies (migration 0024), not by walking
+    years of the client's messages."""
+    store = Store.open(f"sqlite:///{tmp_path / 'relmon.db'}")
+    statements: list[tuple[str, object]] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if "away_until >=" in statement:
+            statements.append((statement, parameters))
+
+    sa.event.listen(store.engine, "before_cursor_execute", seen)
+    before = load_before(store.engine, client="Acme Logistics", since=AS_OF)
+    sa.event.remove(store.engine, "before_cursor_execute", seen)
+    with store.engine.connect() as connection:
+        (plan,) = [
+            connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+            for statement, parameters in statements
+        ]
+    store.close()
+
+    assert before.away == ()
+    assert any("ix_messages_client_away" in str(step) for step in plan), plan
