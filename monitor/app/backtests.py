@@ -9,7 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timedelta
 
-from monitor.app.evaluation import BATCH, batches, in_batches, owner_away, prepare
+from monitor.app.evaluation import BATCH, batches, in_batches, owner_away, prepare, recent
 from monitor.app.rows import BacktestClient
 from monitor.app.rows import BacktestResult as BacktestDoc
 from monitor.app.runtime import Runtime
@@ -38,7 +38,10 @@ def _replayed(
     runtime: Runtime, as_of: datetime, days: list[datetime], jobs: int
 ) -> Iterator[Fired]:
     """Every client's alerts over ``days``, a batch of clients at a time; with ``jobs`` > 1 the
-    batches are replayed side by side in as many processes (each reads its own batch)."""
+    batches are replayed side by side in as many processes (each reads its own batch). Of the
+    mail before the first day's window, only what an evaluation reads of it is loaded (the
+    years of a long history are not held for a replay of one)."""
+    since = recent(days[0], 0)
     clients = runtime.config.clients
     chosen = (
         [clients[i : i + WORKER_BATCH] for i in range(0, len(clients), WORKER_BATCH)]
@@ -46,7 +49,7 @@ def _replayed(
         else list(batches(clients, BATCH))
     )
     if jobs <= 1 or len(chosen) <= 1:
-        for evaluation in in_batches(runtime, as_of):  # memory bounded by clients, not the store
+        for evaluation in in_batches(runtime, as_of, since=since):  # bounded by the clients
             yield from run_backtest(list(evaluation.histories.values()), days).fired
         return
     away = owner_away(runtime, as_of)
@@ -61,7 +64,12 @@ def _replayed(
         count = len(names)
         try:
             for fired in pool.map(
-                _replay_batch, names, [as_of] * count, [days] * count, [away] * count
+                _replay_batch,
+                names,
+                [as_of] * count,
+                [days] * count,
+                [away] * count,
+                [since] * count,
             ):
                 yield from fired
         except BrokenProcessPool as err:
@@ -80,13 +88,17 @@ def _start_worker(config: Config) -> None:
 
 
 def _replay_batch(
-    names: Sequence[str], as_of: datetime, days: list[datetime], away: Mapping[str, list[Interval]]
+    names: Sequence[str],
+    as_of: datetime,
+    days: list[datetime],
+    away: Mapping[str, list[Interval]],
+    since: datetime,
 ) -> list[Fired]:
     runtime = _worker_runtime
     assert runtime is not None, "the initializer opens the store first"
     wanted = set(names)
     clients = [c for c in runtime.config.clients if c.name in wanted]
-    evaluation = prepare(runtime, as_of, clients=clients, away=away)
+    evaluation = prepare(runtime, as_of, clients=clients, away=away, since=since)
     return run_backtest(list(evaluation.histories.values()), days).fired
 
 

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from click.testing import CliRunner
 
+from monitor.app import backtests
+from monitor.app.backtests import backtest
+from monitor.app.runtime import Runtime
 from monitor.cli import cli
+from monitor.config.validation import load_checked_config
+from monitor.core.history import HISTORY_DAYS
+from monitor.store.queries import first_mail
 from tests.cli.helpers import run_json
 
 NOW = "2026-11-20T09:00Z"
@@ -113,3 +121,22 @@ def test_backtest_replays_history_and_counts_alerts_per_client_and_kind(demo_con
     assert "2026-10-15" <= first_silence["date"] <= "2026-10-31"
     assert clients["Brightwater Energy"]["alerts"]["friction"] == 0
     assert data["totals"]["alerts"] == sum(sum(c["alerts"].values()) for c in data["clients"])
+
+
+def test_a_backtest_that_loads_only_what_its_days_read_fires_what_the_whole_history_fires(
+    demo_config, monkeypatch
+) -> None:
+    """A replay of a late stretch reads, of the mail before its first day's window, only what
+    an evaluation reads of it; loaded whole, the store gives the same alerts."""
+    runtime = Runtime.open(load_checked_config(str(demo_config)))
+    as_of = datetime(2027, 1, 31, 9, 0, tzinfo=UTC)
+    since = datetime(2027, 1, 1, tzinfo=UTC)  # its first day's window starts in June 2026
+    oldest = first_mail(runtime.store.engine, as_of, [c.name for c in runtime.config.clients])
+    bounded = [backtest(runtime, as_of, since, jobs=jobs) for jobs in (1, 2)]
+    monkeypatch.setattr(backtests, "recent", lambda _day, _trend: datetime(1990, 1, 1, tzinfo=UTC))
+    whole = backtest(runtime, as_of, since, jobs=1)
+    runtime.close()
+
+    assert oldest is not None and oldest < since - timedelta(days=HISTORY_DAYS)
+    assert whole["totals"]["alerts"] > 0
+    assert bounded == [whole, whole]
