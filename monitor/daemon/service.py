@@ -54,7 +54,7 @@ from monitor.log import get_logger
 from monitor.sources.report import AccountSync
 from monitor.store.bulk import tidy
 from monitor.store.leases import Lease
-from monitor.store.messages import purge_before
+from monitor.store.retention import purge_before
 
 logger = get_logger()
 

@@ -34,7 +34,7 @@ from monitor.store.bulk import (
 from monitor.store.guard import describe_error, row_problem
 from monitor.store.meta import ATTRIBUTION, ATTRIBUTION_ROLES, THREADS_DIRTY, get_meta, set_meta
 from monitor.store.rows import conflict, merge, message_row
-from monitor.store.schema import messages, quarantine, sightings
+from monitor.store.schema import messages, sightings
 
 __all__ = [
     "Item",
@@ -361,36 +361,3 @@ def _naming_any(keys: frozenset[str]) -> sa.ColumnElement[bool]:
         + sa.func.coalesce(sa.cast(messages.c.cc_addrs, sa.Text), "")
     )
     return sa.or_(*(parties.contains(key, autoescape=True) for key in sorted(keys)))
-
-
-def purge_before(engine: sa.Engine, before: datetime) -> dict[str, int]:
-    """Delete what is older than the retention period: messages dated before ``before`` (their
-    sightings go with them), quarantine entries first seen before it, and sent emails."""
-    from monitor.store.schema import outbox, sightings
-
-    with engine.begin() as connection:
-        old = sa.select(messages.c.id).where(messages.c.date < before).scalar_subquery()
-        # A conversation that loses a message may have been named after it, or held together
-        # by it: its other messages are threaded again (incrementally, see rethread), and
-        # every other conversation stays as it is.
-        losing = (
-            sa.select(messages.c.thread_id)
-            .where(messages.c.date < before, messages.c.thread_id.is_not(None))
-            .scalar_subquery()
-        )
-        connection.execute(
-            sa.update(messages)
-            .where(messages.c.date >= before, messages.c.thread_id.in_(losing))
-            .values(thread_id=None)
-        )
-        seen = connection.execute(sa.delete(sightings).where(sightings.c.message.in_(old))).rowcount
-        gone = connection.execute(sa.delete(messages).where(messages.c.date < before)).rowcount
-        broken = connection.execute(
-            sa.delete(quarantine).where(quarantine.c.first_seen < before)
-        ).rowcount
-        mailed = connection.execute(
-            sa.delete(outbox).where(outbox.c.state == "sent", outbox.c.sent_at < before)
-        ).rowcount
-        if gone:
-            set_meta(connection, THREADS_DIRTY, "1")
-    return {"messages": gone, "sightings": seen, "quarantine": broken, "emails": mailed}

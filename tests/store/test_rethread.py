@@ -13,9 +13,10 @@ import sqlalchemy as sa
 from monitor.config import Privacy
 from monitor.core.model import Message
 from monitor.sources.pipeline import from_raw
-from monitor.store import conversations
+from monitor.store import conversations, retention
 from monitor.store.conversations import rethread
-from monitor.store.messages import Item, purge_before, save_items
+from monitor.store.messages import Item, save_items
+from monitor.store.retention import purge_before
 from monitor.store.schema import messages, stored_instant
 from tests.factories import ALICE, BEN, DANA, JANA, RAJ, SAM, email, team_config
 
@@ -220,14 +221,17 @@ def test_a_first_import_beyond_the_budget_is_threaded_in_bounded_rounds(
     assert threaded == threads_of(store.engine)
 
 
-@pytest.mark.parametrize("days", [40, 60, 100])
+@pytest.mark.parametrize(("days", "slice_"), [(40, 5000), (60, 5000), (100, 5000), (60, 3)])
 def test_a_purge_threads_again_only_the_conversations_that_lost_a_message(
-    store, analyzer, days: int
+    store, analyzer, days: int, slice_: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """GIVEN a store of a dozen conversations
     WHEN the mail older than a date is purged (the nightly retention) and the store threaded
     THEN only the conversations that lost a message are read again, and every message has
-    the thread a full rebuild gives it, including conversations named after a message gone."""
+    the thread a full rebuild gives it, including conversations named after a message gone;
+    purged a few messages per transaction (``slice_``), the same."""
+    monkeypatch.setattr(retention, "PURGE_SLICE", slice_)
+    transactions = _counting_transactions(store.engine)
     items = list(mail(analyzer))
     store_in_batches(store.engine, items, random.Random(3))
     cut = START + timedelta(days=days)
@@ -236,10 +240,14 @@ def test_a_purge_threads_again_only_the_conversations_that_lost_a_message(
     before = threads_of(store.engine)
     losing = {before[key] for key, when in dated.items() if stored_instant(when) < cut}
 
+    transactions.clear()
     purge_before(store.engine, cut)
+    purged_in = len(transactions)
 
     unthreaded = {key for key, thread in threads_of(store.engine).items() if thread is None}
     kept = {key for key, when in dated.items() if stored_instant(when) >= cut}
+    gone = len(dated) - len(kept)
+    assert purged_in == -(-gone // slice_) + 2  # the slices, the last empty one, the rest
     assert unthreaded == {key for key in kept if before[key] in losing}
     assert 0 < len(unthreaded) < len(kept)
     rethread(store.engine)
@@ -248,6 +256,12 @@ def test_a_purge_threads_again_only_the_conversations_that_lost_a_message(
     rethread(store.engine, force=True)
     assert after_purge == threads_of(store.engine)
     assert renamed  # a conversation whose first message went is named after its new first
+
+
+def _counting_transactions(engine: sa.Engine) -> list[object]:
+    begun: list[object] = []
+    sa.event.listen(engine, "begin", lambda connection: begun.append(connection))
+    return begun
 
 
 def test_a_large_import_gives_postgresql_the_statistics_to_plan_its_lookups(
