@@ -124,7 +124,7 @@ def test_a_renewal_the_database_refuses_once_is_tried_again_and_the_lease_kept(
     lease lapse, nor end the import as if a replica had taken the account over."""
     runtime = Runtime.open(team_config(store_url))
     engine = runtime.store.engine
-    lease = leases.take(engine, "account:alice-mail", "sync:host:1", 0.6)
+    lease = leases.take(engine, "account:alice-mail", "sync:host:1", 1.2)
     assert lease is not None
     real, calls = leases.renew, []
 
@@ -136,7 +136,7 @@ def test_a_renewal_the_database_refuses_once_is_tried_again_and_the_lease_kept(
 
     monkeypatch.setattr(leases, "renew", dropped_once)
     with _Renewal(engine, lease) as renewal:
-        time.sleep(1.5)  # two and a half lease lengths
+        time.sleep(3.0)  # two and a half lease lengths
         with engine.begin() as connection:
             leases.hold(connection, renewal.lease)  # raises LeaseLost if it lapsed
         lost = renewal.lost
