@@ -101,6 +101,13 @@ def queued(engine: sa.Engine, channel: str | None = None) -> list[OutboxItem]:
     return [_item(row) for row in rows.rows(engine, channel)]
 
 
+def _unexpected(item: OutboxItem, err: Exception) -> DeliveryError:
+    """A fault of relmon's own in a channel (no delivery error describes it): a failed attempt,
+    retried with backoff like a transient one."""
+    logger.error("alert_delivery_fault", outbox=item.id, error=type(err).__name__)
+    return DeliveryError(f"{type(err).__name__}: {err}", permanent=False)
+
+
 def _waits(
     engine: sa.Engine, item: OutboxItem, err: DeliveryError, *, worker: str, now: datetime
 ) -> None:
@@ -237,22 +244,14 @@ def dispatch(
             continue
         try:
             channels[item.channel].send(item, now=now)
-        except DeliveryError as err:
+        except Exception as raised:  # noqa: BLE001 - any fault is an attempt, never a stuck row
+            err = raised if isinstance(raised, DeliveryError) else _unexpected(item, raised)
             if err.stop:  # the channel, not this row: it waits, no attempt counted
                 _waits(engine, item, err, worker=worker, now=now)
                 report.stopped = str(err)
                 stopped.add(item.channel)
                 continue
             gave_up = _failed(engine, item, err, worker=worker, now=now, max_attempts=max_attempts)
-            report.failed += int(gave_up)
-            report.retried += int(not gave_up)
-            continue
-        except Exception as err:  # noqa: BLE001 - a fault of ours: an attempt, never a stuck row
-            unexpected = DeliveryError(f"{type(err).__name__}: {err}", permanent=False)
-            logger.error("alert_delivery_fault", outbox=item.id, error=type(err).__name__)
-            gave_up = _failed(
-                engine, item, unexpected, worker=worker, now=now, max_attempts=max_attempts
-            )
             report.failed += int(gave_up)
             report.retried += int(not gave_up)
             continue
