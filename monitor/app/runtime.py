@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from monitor.config import Config
 from monitor.core.addresses import Directory
 from monitor.store import Store
+from monitor.store.db import reading
 from monitor.store.meta import ATTRIBUTION, ATTRIBUTION_ROLES, get_meta, has_meta
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ class Runtime:
         store = Store.open(config.store.connect_url())
         directory = config.directory()
         fingerprint = config.attribution_fingerprint()
-        with store.engine.connect() as connection:
+        with reading(store.engine) as connection:  # (no write lock: a sync may be writing)
             current = get_meta(connection, ATTRIBUTION) == fingerprint
             roles_kept = current and has_meta(connection, ATTRIBUTION_ROLES)
         if not current:  # the clients or the team changed: their messages are attributed again

@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from monitor.log import get_logger
+from monitor.store.db import reading
 from monitor.store.meta import TEXT_KEPT, get_meta, set_meta
 from monitor.store.schema import kept_answers, messages
 
@@ -35,7 +36,7 @@ def follow_text_setting(
     """Remember that text may be stored (``store_snippets`` on), or forget what was stored
     while it was on; the number of messages whose text was removed, or None if none was due.
     ``terms``: the cue terms an excerpt may start with (read only when text is forgotten)."""
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         kept = get_meta(connection, TEXT_KEPT) == "1"
     if store_snippets:
         if not kept:
