@@ -37,7 +37,8 @@ def _count(runtime: Runtime, table: sa.Table) -> int:
         return int(connection.execute(sa.select(sa.func.count()).select_from(table)).scalar())
 
 
-def test_an_evaluation_whose_lease_was_taken_over_writes_nothing(store_url, analyzer) -> None:
+def _waiting_since_monday(store_url: str, analyzer) -> tuple[_Shared, datetime]:
+    """Acme's question of a week ago, unanswered: an alert to write at the instant returned."""
     s = _Shared(store_url, analyzer)
     s.client_writes(
         "2026-06-01 09:10",
@@ -45,7 +46,11 @@ def test_an_evaluation_whose_lease_was_taken_over_writes_nothing(store_url, anal
         "Hi Alice,\n\nCould you confirm the dock schedule for the Leeds pilot by Wednesday?\n\n"
         "Thanks,\nDana",
     )
-    now = at("2026-06-08 10:00")
+    return s, at("2026-06-08 10:00")
+
+
+def test_an_evaluation_whose_lease_was_taken_over_writes_nothing(store_url, analyzer) -> None:
+    s, now = _waiting_since_monday(store_url, analyzer)
     s.evaluation(now)  # threads the stored mail
     engine = s.runtime.store.engine
     north = leases.take(engine, leases.EVALUATION, "north:1", 30)
@@ -100,14 +105,7 @@ class _Jobs:
 def test_a_lease_lost_while_the_daemon_decides_to_evaluate_still_fences_the_pass(
     store_url, analyzer
 ) -> None:
-    s = _Shared(store_url, analyzer)
-    s.client_writes(
-        "2026-06-01 09:10",
-        "Leeds rollout: dock schedule",
-        "Hi Alice,\n\nCould you confirm the dock schedule for the Leeds pilot by Wednesday?\n\n"
-        "Thanks,\nDana",
-    )
-    now = at("2026-06-08 10:00")
+    s, now = _waiting_since_monday(store_url, analyzer)
     s.evaluation(now)
     engine = s.runtime.store.engine
     names = [a.name for a in s.runtime.config.accounts]

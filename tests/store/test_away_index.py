@@ -4,6 +4,7 @@ walking every automatic reply."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -16,23 +17,32 @@ from monitor.store.records import load_before
 AS_OF = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
 
 
-def test_the_away_periods_are_found_through_the_index_of_dated_replies(tmp_path) -> None:
-    store = Store.open(f"sqlite:///{tmp_path / 'relmon.db'}")
+def _plans(store: Store, marker: str, ask: Callable[[], None]) -> list[list[object]]:
+    """SQLite's plan of each statement ``ask`` runs that holds ``marker``."""
     statements: list[tuple[str, object]] = []
 
     def seen(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if "away_until" in statement:
+        if marker in statement:
             statements.append((statement, parameters))
 
     sa.event.listen(store.engine, "before_cursor_execute", seen)
-    assert away_replies(store.engine, AS_OF) == []
-    assert come_due(store.engine, AS_OF - timedelta(hours=4), AS_OF).away == {}
+    ask()
     sa.event.remove(store.engine, "before_cursor_execute", seen)
     with store.engine.connect() as connection:
-        plans = [
-            connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+        return [
+            list(connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all())
             for statement, parameters in statements
         ]
+
+
+def test_the_away_periods_are_found_through_the_index_of_dated_replies(tmp_path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'relmon.db'}")
+
+    def ask() -> None:
+        assert away_replies(store.engine, AS_OF) == []
+        assert come_due(store.engine, AS_OF - timedelta(hours=4), AS_OF).away == {}
+
+    plans = _plans(store, "away_until", ask)
     store.close()
 
     assert len(plans) == 2
@@ -47,21 +57,11 @@ def test_a_clients_older_away_replies_are_found_through_the_index_of_its_dated_r
     still pause its clocks: from the client's dated replies (migration 0024), not by walking
     years of the client's messages."""
     store = Store.open(f"sqlite:///{tmp_path / 'relmon.db'}")
-    statements: list[tuple[str, object]] = []
 
-    def seen(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if "away_until >=" in statement:
-            statements.append((statement, parameters))
+    def ask() -> None:
+        assert load_before(store.engine, client="Acme Logistics", since=AS_OF).away == ()
 
-    sa.event.listen(store.engine, "before_cursor_execute", seen)
-    before = load_before(store.engine, client="Acme Logistics", since=AS_OF)
-    sa.event.remove(store.engine, "before_cursor_execute", seen)
-    with store.engine.connect() as connection:
-        (plan,) = [
-            connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
-            for statement, parameters in statements
-        ]
+    (plan,) = _plans(store, "away_until >=", ask)
     store.close()
 
-    assert before.away == ()
     assert any("ix_messages_client_away" in str(step) for step in plan), plan
