@@ -17,6 +17,7 @@ are processed in (date, key) order and a thread is named after its earliest mess
 from __future__ import annotations
 
 import hashlib
+import heapq
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -100,7 +101,8 @@ class _UnionFind:
             self.parent[rb] = ra
 
 
-def _same_people(a: frozenset[str], b: frozenset[str]) -> bool:
+def same_people(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether two messages' participants are the same people, for the fallback links."""
     if not a or not b:
         return False
     shared = len(a & b)
@@ -120,33 +122,101 @@ def _link_by_headers(ordered: list[ThreadInput], links: _UnionFind, node: dict[s
             links.union(me, "g:" + message.gm_thread)
 
 
+class _Earlier:
+    """The earlier messages of one subject or conversationId, in order, indexed by who they
+    are between, so the one among the same people is found without trying every message:
+    hundreds of enquiries under one subject from different people each tried all the others.
+
+    Messages among the same people share two people, or one where one message's people are
+    all the other's: then one of the two has a single participant. So a match shares two of
+    the new message's people, and is in the lists of at least two of them: every list but the
+    longest (usually ours: we are in nearly every message) holds it. Or the new message is
+    between one person, and every earlier message with that person matches; or the earlier
+    one is, and is in that person's list of lone messages."""
+
+    def __init__(self) -> None:
+        self.messages: list[ThreadInput] = []
+        self.having: dict[str, list[int]] = {}
+        self.alone: dict[str, list[int]] = {}
+
+    def add(self, message: ThreadInput) -> None:
+        position = len(self.messages)
+        self.messages.append(message)
+        for person in message.participants:
+            self.having.setdefault(person, []).append(position)
+        if len(message.participants) == 1:
+            (person,) = message.participants
+            self.alone.setdefault(person, []).append(position)
+
+    def among(
+        self, people: frozenset[str], *, latest: bool, since: datetime | None = None
+    ) -> str | None:
+        """The key of the first (or ``latest``) earlier message among ``people``, not before
+        ``since``."""
+        if not people:
+            return None
+        lists = sorted((self.having[p] for p in people if p in self.having), key=len)
+        found = (
+            [self._first(reversed(lists[0]) if latest else lists[0], people, since)]
+            if len(people) == 1 and lists
+            else []
+        )
+        found += [
+            self._first(self.alone[p][-1:] if latest else self.alone[p][:1], people, since)
+            for p in people
+            if p in self.alone
+        ]
+        if len(lists) >= 2:
+            positions = heapq.merge(
+                *(reversed(item) if latest else item for item in lists[:-1]), reverse=latest
+            )
+            found.append(self._first(positions, people, since))
+        hits = [position for position in found if position is not None]
+        if not hits:
+            return None
+        return self.messages[max(hits) if latest else min(hits)].key
+
+    def _first(
+        self, positions: Iterable[int], people: frozenset[str], since: datetime | None
+    ) -> int | None:
+        for position in positions:
+            earlier = self.messages[position]
+            if since is not None and earlier.date < since:
+                return None
+            if same_people(people, earlier.participants):
+                return position
+        return None
+
+
 def _link_by_fallbacks(ordered: list[ThreadInput], links: _UnionFind, node: dict[str, str]) -> None:
-    """Join a message that carries no reference headers itself to an earlier one of the same
-    conversationId, and to one of the same subject within SUBJECT_WINDOW, among the same people."""
-    by_conversation: dict[str, list[ThreadInput]] = {}
-    by_subject: dict[str, list[ThreadInput]] = {}
+    """Join a message that carries no reference headers itself to the first earlier one of the
+    same conversationId, and to the latest earlier one of the same subject within
+    SUBJECT_WINDOW, among the same people."""
+    by_conversation: dict[str, _Earlier] = {}
+    by_subject: dict[str, _Earlier] = {}
     for message in ordered:
         has_refs = bool(message.references or message.in_reply_to)
         subject = normalise_subject(message.subject)
         if message.conversation_id:
-            candidates = by_conversation.setdefault(message.conversation_id, [])
-            if not has_refs:
-                for earlier in candidates:
-                    if _same_people(message.participants, earlier.participants):
-                        links.union(node[message.key], node[earlier.key])
-                        break
-            candidates.append(message)
+            candidates = by_conversation.setdefault(message.conversation_id, _Earlier())
+            earlier = None if has_refs else candidates.among(message.participants, latest=False)
+            if earlier is not None:
+                links.union(node[message.key], node[earlier])
+            candidates.add(message)
         if not subject_links(subject):
             continue
-        same_subject = by_subject.setdefault(subject, [])
+        same_subject = by_subject.setdefault(subject, _Earlier())
         if not has_refs:
-            for earlier in reversed(same_subject):
-                if message.date - earlier.date > SUBJECT_WINDOW:
-                    break
-                if _same_people(message.participants, earlier.participants):
-                    links.union(node[message.key], node[earlier.key])
-                    break
-        same_subject.append(message)
+            since = message.date - SUBJECT_WINDOW
+            earlier = same_subject.among(message.participants, latest=True, since=since)
+            if earlier is not None:
+                links.union(node[message.key], node[earlier])
+        same_subject.add(message)
+
+
+def thread_name(first_key: str) -> str:
+    """A thread's id, derived from the key of its earliest message."""
+    return "t" + hashlib.sha1(first_key.encode(), usedforsecurity=False).hexdigest()[:15]
 
 
 def assign_threads(messages: Iterable[ThreadInput]) -> dict[str, str]:
@@ -160,9 +230,6 @@ def assign_threads(messages: Iterable[ThreadInput]) -> dict[str, str]:
     for message in ordered:  # earliest first, so the first seen names the thread
         first_of_root.setdefault(links.find(node[message.key]), message.key)
     return {
-        message.key: "t"
-        + hashlib.sha1(
-            first_of_root[links.find(node[message.key])].encode(), usedforsecurity=False
-        ).hexdigest()[:15]
+        message.key: thread_name(first_of_root[links.find(node[message.key])])
         for message in ordered
     }
