@@ -1,30 +1,33 @@
 """Re-threading: which conversation each stored message belongs to.
 
-After a sync only the new or changed messages (``thread_id`` NULL) and the messages that can
-share a conversation with them are read, not the whole store: a thread depends only on the
-messages it can link to, by an id one of them names (Message-ID, References, In-Reply-To), a
-Gmail thread, a Graph conversationId or a normalised subject
+After a sync of a few messages, each is placed into the stored threads it links to, reading
+only those links (:mod:`monitor.store.placement`). The rest (a first import, or mail older
+than stored mail it could be joined with) are threaded in rounds: the unthreaded messages and
+every stored message that can share a conversation with them, not the whole store. A thread
+depends only on the messages it can link to, by an id one of them names (Message-ID,
+References, In-Reply-To), a Gmail thread, a Graph conversationId or a normalised subject
 (:func:`monitor.core.threads.assign_threads`). The closure under those links is found through
-the ``message_links`` table (each message's links as indexed digests, kept here), and threading it alone gives each of its
-messages what threading the whole store would: every message that could link to one of them
-is in it. A purge unthreads the rest of every conversation that lost a message (it may have
-been named after it, or held together by it), so they are threaded again the same way. A full
-rebuild stays available (``force``).
+the ``message_links`` table (each message's links as indexed digests,
+:mod:`monitor.store.links`), and threading it alone gives each of its messages what threading
+the whole store would: every message that could link to one of them is in it. A purge
+unthreads the rest of every conversation that lost a message (it may have been named after
+it, or held together by it), so they are threaded again the same way. A full rebuild stays
+available (``force``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
-from monitor.core.threads import ThreadInput, assign_threads, normalise_subject, subject_links
+from monitor.core.threads import ThreadInput, assign_threads
 from monitor.store.bulk import chunks
+from monitor.store.links import THREAD_COLUMNS, keep_links, link_keys, participants
 from monitor.store.meta import THREADS_DIRTY, get_meta, set_meta
+from monitor.store.placement import place_new
 from monitor.store.schema import message_links, messages
 
 #: The THREADS_DIRTY value that asks for a full rebuild (set by a purge).
@@ -36,6 +39,7 @@ ROUND = 5000
 #: and what shares a conversation with it. A round's messages are threaded together: more in
 #: one round reads the conversations they share once, not once per round.
 BUDGET = 25_000
+_PG_THREADING = 0x72656C74  # "relt": the lock threading transactions take on PostgreSQL
 
 _LINK_COLUMNS = (
     messages.c.id,
@@ -47,27 +51,6 @@ _LINK_COLUMNS = (
     messages.c.gm_thread,
     messages.c.conversation_id,
 )
-_THREAD_COLUMNS = (
-    messages.c.id,
-    messages.c.key,
-    messages.c.date,
-    messages.c.message_id,
-    messages.c.in_reply_to,
-    messages.c.refs,
-    messages.c.subject,
-    messages.c.from_addr,
-    messages.c.to_addrs,
-    messages.c.cc_addrs,
-    messages.c.gm_thread,
-    messages.c.conversation_id,
-    messages.c.thread_id,
-)
-
-
-def _ids(value: str | list[Any] | None) -> list[str]:
-    """Message-IDs from a JSON list, as its text (the scans' cast) or decoded."""
-    found = json.loads(value) if isinstance(value, str) else value or []
-    return [item for item in found if isinstance(item, str)]
 
 
 def rethread(engine: sa.Engine, *, force: bool = False) -> int:
@@ -81,21 +64,32 @@ def rethread(engine: sa.Engine, *, force: bool = False) -> int:
     same threads.
     """
     with engine.begin() as connection:
+        _one_at_a_time(connection)
         if force or get_meta(connection, THREADS_DIRTY) == FULL:
-            rows: list[sa.Row[Any]] = list(connection.execute(sa.select(*_THREAD_COLUMNS)))
+            rows: list[sa.Row[Any]] = list(connection.execute(sa.select(*THREAD_COLUMNS)))
             connection.execute(sa.delete(message_links))
-            _keep_links(connection, rows)
+            keep_links(connection, rows)
             changed = _assign(connection, rows)
             set_meta(connection, THREADS_DIRTY, "0")
             return changed
-    changed, statistics = 0, _Statistics(due=ROUND)
+        changed = place_new(connection)
+    statistics = _Statistics(due=ROUND)
     while True:
         with engine.begin() as connection:
+            _one_at_a_time(connection)
             affected = _affected(connection, ROUND, BUDGET, statistics)
             if not affected:
                 set_meta(connection, THREADS_DIRTY, "0")
                 return changed
             changed += _assign(connection, _rows(connection, affected))
+
+
+def _one_at_a_time(connection: sa.Connection) -> None:
+    """Replicas sharing PostgreSQL thread one transaction at a time, each on what the one
+    before committed: two reading the same conversations at once would each join new mail to
+    a thread the other is renaming. (SQLite's writers take turns already.)"""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_THREADING})
 
 
 @dataclass
@@ -115,36 +109,6 @@ class _Statistics:
             if connection.dialect.name == "postgresql":
                 connection.execute(sa.text("ANALYZE messages, message_links"))
             self.due = 2 * self.taken
-
-
-def _link_keys(row: Any) -> set[str]:
-    """The digests of what ``row`` can be linked by: two messages share a conversation link
-    exactly when they share a digest (each kind of link hashed apart from the others)."""
-    values = [("id", value) for value in _ids(row.in_reply_to) + _ids(row.refs)]
-    if row.message_id:
-        values.append(("id", row.message_id))
-    if row.gm_thread:
-        values.append(("gmail", row.gm_thread))
-    if row.conversation_id:
-        values.append(("conversation", row.conversation_id))
-    subject = normalise_subject(row.subject or "")
-    if subject and subject_links(subject):
-        values.append(("subject", subject))
-    return {
-        hashlib.blake2b(f"{kind}\0{value}".encode(), digest_size=16).hexdigest()
-        for kind, value in values
-    }
-
-
-def _keep_links(connection: sa.Connection, rows: Sequence[Any]) -> dict[int, set[str]]:
-    """Write ``rows``' links afresh (a changed message may link by other things now)."""
-    keys = {row.id: _link_keys(row) for row in rows}
-    for chunk in chunks(sorted(keys)):
-        connection.execute(sa.delete(message_links).where(message_links.c.message.in_(chunk)))
-    links = [{"message": ident, "link": link} for ident, found in keys.items() for link in found]
-    for chunk in chunks(links):
-        connection.execute(sa.insert(message_links), chunk)
-    return keys
 
 
 def _affected(
@@ -173,7 +137,7 @@ def _affected(
         after = seeds[-1].id
         found |= {row.id for row in seeds}
         pending: set[str] = set()
-        for keys in _keep_links(connection, seeds).values():
+        for keys in keep_links(connection, seeds).values():
             pending |= keys - asked
         while pending:
             asked |= pending
@@ -185,7 +149,7 @@ def _affected(
                 ):
                     if row.id not in found:
                         found.add(row.id)
-                        pending |= _link_keys(row) - asked
+                        pending |= link_keys(row) - asked
         statistics.took(connection, len(seeds))
     return found
 
@@ -207,7 +171,7 @@ def _linked_threads(connection: sa.Connection, keys: Sequence[str], found: set[i
 def _rows(connection: sa.Connection, ids: Iterable[int]) -> list[sa.Row[Any]]:
     rows: list[sa.Row[Any]] = []
     for chunk in chunks(sorted(ids)):
-        rows.extend(connection.execute(sa.select(*_THREAD_COLUMNS).where(messages.c.id.in_(chunk))))
+        rows.extend(connection.execute(sa.select(*THREAD_COLUMNS).where(messages.c.id.in_(chunk))))
     return rows
 
 
@@ -222,13 +186,7 @@ def _assign(connection: sa.Connection, rows: Sequence[sa.Row[Any]]) -> int:
             in_reply_to=tuple(row.in_reply_to or ()),
             references=tuple(row.refs or ()),
             subject=row.subject,
-            participants=frozenset(
-                [
-                    row.from_addr,
-                    *(a for a, _ in row.to_addrs or []),
-                    *(a for a, _ in row.cc_addrs or []),
-                ]
-            ),
+            participants=participants(row),
             gm_thread=row.gm_thread,
             conversation_id=row.conversation_id,
         )

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from monitor.config import Privacy
 from monitor.core.model import Message
 from monitor.sources.pipeline import from_raw
-from monitor.store import conversations, retention
+from monitor.store import conversations, placement, retention
 from monitor.store.conversations import rethread
 from monitor.store.messages import Item, save_items
 from monitor.store.retention import purge_before
@@ -109,17 +109,20 @@ def store_in_batches(engine, items, rng: random.Random) -> None:  # type: ignore
         rethread(engine)
 
 
-@pytest.mark.parametrize("order", range(4))
+@pytest.mark.parametrize("order", range(6))
 def test_threads_after_each_small_sync_equal_a_full_rebuild(
     store, analyzer, order: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """GIVEN the same mail stored in a random order, in random small batches
-    WHEN the store is re-threaded incrementally after each batch (in rounds of a few
-    messages for some orders)
+    WHEN the store is re-threaded incrementally after each batch (new mail placed into the
+    stored threads where it can be, the rest in rounds of a few messages for some orders,
+    every message in rounds for the last two)
     THEN every message has the thread a full rebuild gives it."""
     if order % 2:
         monkeypatch.setattr(conversations, "ROUND", 3)
         monkeypatch.setattr(conversations, "BUDGET", 7)
+    if order >= 4:
+        monkeypatch.setattr(placement, "PLACE_AT_MOST", 0)
     rng = random.Random(order)
     items = list(mail(analyzer))
     rng.shuffle(items)
@@ -148,12 +151,32 @@ def _counting_rounds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return rounds
 
 
-def test_a_small_sync_threads_only_the_conversation_it_touches(
+def test_mail_arriving_in_date_order_is_placed_without_rethreading_conversations(
     store, analyzer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """GIVEN a threaded store
-    WHEN one message arrives
+    """GIVEN mail that arrives in small syncs, each later than the mail before it
+    WHEN the store is re-threaded after each
+    THEN every message is placed into the threads it links to (no conversation is threaded
+    again) and has the thread a full rebuild gives it."""
+    rounds = _counting_rounds(monkeypatch)
+    items = sorted(mail(analyzer), key=lambda item: (item[1].date, item[0]))
+
+    store_in_batches(store.engine, items, random.Random(5))
+    placed = threads_of(store.engine)
+    rethread(store.engine, force=True)
+
+    assert rounds == [len(placed)]  # the full rebuild's only
+    assert None not in placed.values()
+    assert placed == threads_of(store.engine)
+
+
+def test_a_small_sync_threaded_in_rounds_reads_only_the_conversation_it_touches(
+    store, analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GIVEN a threaded store, and a message that cannot be placed alone
+    WHEN it arrives
     THEN re-threading reads the messages of the conversations it can join, not the store."""
+    monkeypatch.setattr(placement, "PLACE_AT_MOST", 0)
     items = list(mail(analyzer))
     store_in_batches(store.engine, items[:-1], random.Random(1))
     threaded = _counting_rounds(monkeypatch)
@@ -187,6 +210,7 @@ def test_a_first_import_within_the_budget_is_threaded_in_one_round(
     THEN one round threads every message once: no conversation is read again for each batch
     of new messages that joins it (a mailbox whose conversations span it read most of itself
     once per batch)."""
+    monkeypatch.setattr(placement, "PLACE_AT_MOST", 10)  # far fewer than it imports
     monkeypatch.setattr(conversations, "ROUND", 5)
     rounds = _counting_rounds(monkeypatch)
     items = list(mail(analyzer))
@@ -206,6 +230,7 @@ def test_a_first_import_beyond_the_budget_is_threaded_in_bounded_rounds(
     WHEN it is threaded
     THEN each round holds at most the budget and one more batch with the conversations it
     joins, and the threads equal a full rebuild's."""
+    monkeypatch.setattr(placement, "PLACE_AT_MOST", 10)  # far fewer than it imports
     monkeypatch.setattr(conversations, "ROUND", 4)
     monkeypatch.setattr(conversations, "BUDGET", 20)
     rounds = _counting_rounds(monkeypatch)
@@ -274,6 +299,7 @@ def test_a_large_import_gives_postgresql_the_statistics_to_plan_its_lookups(
     plan each round's lookups by link for an empty table and read every row)."""
     if store.engine.dialect.name != "postgresql":
         pytest.skip("statistics are PostgreSQL's planner's")
+    monkeypatch.setattr(placement, "PLACE_AT_MOST", 10)
     monkeypatch.setattr(conversations, "ROUND", 10)
     monkeypatch.setattr(conversations, "BUDGET", 10)
     _store_at_once(store.engine, list(mail(analyzer)))
