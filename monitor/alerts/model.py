@@ -55,6 +55,7 @@ class StoredAlert:
     evidence: list[JSONObject]
     pattern: str | None
     advice: str | None
+    peak: Severity | None = None
 
     @property
     def view(self) -> AlertView:
@@ -65,6 +66,7 @@ class StoredAlert:
             changed_at=self.changed_at,
             resolved_at=self.resolved_at,
             snoozed_until=self.snoozed_until,
+            peak=self.peak,
         )
 
     @classmethod
@@ -86,6 +88,7 @@ class StoredAlert:
             evidence=row.evidence or [],
             pattern=row.pattern,
             advice=row.advice,
+            peak=Severity(row.peak) if row.peak else None,
         )
 
 

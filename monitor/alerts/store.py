@@ -144,6 +144,7 @@ def _values(view: AlertView) -> dict[str, object]:
         "changed_at": view.changed_at,
         "resolved_at": view.resolved_at,
         "snoozed_until": view.snoozed_until,
+        "peak": view.peak.value if view.peak else None,
     }
 
 

@@ -6,7 +6,9 @@
     resolved ──condition returns after the cool-down──▶ open (a new alert)
 
 One alert per (client, kind). A worse severity (warning → critical) notifies again, even when
-acknowledged; a milder one is recorded quietly. A snoozed alert stays quiet until its time. A
+acknowledged, if the owner has not been told of it yet while this alert is open: a condition
+that flickers critical → warning → critical notifies once, not at every rise (the alert keeps
+the highest severity its owner was told of, its ``peak``). A milder one is recorded quietly. A snoozed alert stays quiet until its time. A
 resolved alert re-opens only after a cool-down, so a condition flickering at its threshold does
 not mail the owner every day. Transitions that never notify: resolving, improving, a worsening
 while snoozed (it notifies when the snooze ends).
@@ -52,6 +54,13 @@ class AlertView:
     changed_at: datetime
     resolved_at: datetime | None = None
     snoozed_until: datetime | None = None
+    #: The highest severity the owner was told of since the alert opened (or since a snooze
+    #: ended); ``None`` (alerts stored before it was kept): the severity.
+    peak: Severity | None = None
+
+    @property
+    def told(self) -> Severity:
+        return self.peak or self.severity
 
 
 @dataclass(frozen=True)
@@ -79,7 +88,7 @@ def step(
         ):
             return alert, ()  # still cooling down: stay quiet
         kind = EventKind.REOPENED if alert is not None else EventKind.OPENED
-        return AlertView(State.OPEN, severity, opened_at=now, changed_at=now), (
+        return AlertView(State.OPEN, severity, opened_at=now, changed_at=now, peak=severity), (
             Event(kind, severity, notify=True),
         )
 
@@ -98,13 +107,22 @@ def step(
                 else (alert, ())
             )
         woke = replace(
-            alert, state=State.OPEN, severity=severity, snoozed_until=None, changed_at=now
+            alert,
+            state=State.OPEN,
+            severity=severity,
+            snoozed_until=None,
+            changed_at=now,
+            peak=severity,
         )
         return woke, (Event(EventKind.SNOOZE_ENDED, severity, notify=True),)
 
-    if severity.rank > alert.severity.rank:
-        worse = replace(alert, state=State.OPEN, severity=severity, changed_at=now)
+    if severity.rank > alert.told.rank:
+        worse = replace(alert, state=State.OPEN, severity=severity, changed_at=now, peak=severity)
         return worse, (Event(EventKind.WORSENED, severity, notify=True),)
+    if severity.rank > alert.severity.rank:  # back to what the owner was told: recorded only
+        return replace(alert, severity=severity, changed_at=now), (
+            Event(EventKind.WORSENED, severity, notify=False),
+        )
     if severity.rank < alert.severity.rank:
         return replace(alert, severity=severity, changed_at=now), (
             Event(EventKind.IMPROVED, severity, notify=False),

@@ -185,6 +185,8 @@ alerts = sa.Table(
     sa.Column("evidence", sa.JSON, nullable=False),
     sa.Column("pattern", sa.String(32)),
     sa.Column("advice", sa.Text),
+    # The highest severity the owner was told of while the alert is open (migration 0025).
+    sa.Column("peak", sa.String(16)),
     # At most one alert not resolved per (client, kind) and per (account, kind), whatever
     # number of processes evaluate at once (migration 0008). Their PostgreSQL form: below.
     *(

@@ -56,6 +56,46 @@ def test_improving_is_recorded_quietly() -> None:
     assert better is not None and better.severity is Severity.WARNING
 
 
+def test_an_acknowledged_critical_alert_flickering_back_to_critical_does_not_notify_again() -> None:
+    """GIVEN a critical alert its owner was told of and acknowledged
+    WHEN its condition eases to a warning and returns to critical, twice
+    THEN the rises are recorded and the alert stays acknowledged: nothing worse than what
+    the owner knows has happened."""
+    alert, _ = step(None, Severity.CRITICAL, T0, cooldown=COOLDOWN)
+    assert alert is not None
+    alert = acknowledge(notified(alert, T0), T0 + DAY)
+    told = []
+
+    for day in range(2, 6):
+        severity = Severity.WARNING if day % 2 == 0 else Severity.CRITICAL
+        moved, events = step(alert, severity, T0 + day * DAY, cooldown=COOLDOWN)
+        assert moved is not None
+        alert = moved
+        told += [(e.kind, e.severity) for e in events if e.notify]
+
+    assert told == []
+    assert (alert.state, alert.severity) == (State.ACKNOWLEDGED, Severity.CRITICAL)
+
+
+def test_after_a_snooze_ends_at_a_warning_a_return_to_critical_notifies() -> None:
+    """GIVEN a critical alert snoozed by its owner, whose snooze ends while it is a warning
+    (the owner is reminded of a warning)
+    WHEN it becomes critical again
+    THEN the owner hears of it."""
+    alert, _ = step(None, Severity.CRITICAL, T0, cooldown=COOLDOWN)
+    assert alert is not None
+    alert = snooze(notified(alert, T0), T0 + 3 * DAY, T0 + DAY)
+    woke, _ = step(alert, Severity.WARNING, T0 + 4 * DAY, cooldown=COOLDOWN)
+    assert woke is not None
+
+    worse, events = step(
+        notified(woke, T0 + 4 * DAY), Severity.CRITICAL, T0 + 5 * DAY, cooldown=COOLDOWN
+    )
+
+    assert [(e.kind, e.notify) for e in events] == [(EventKind.WORSENED, True)]
+    assert worse is not None and worse.state is State.OPEN
+
+
 def test_a_snoozed_alert_stays_quiet_until_its_time_then_notifies() -> None:
     alert, _ = step(None, Severity.WARNING, T0, cooldown=COOLDOWN)
     assert alert is not None
