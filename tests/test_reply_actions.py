@@ -35,6 +35,11 @@ RELMON = "relmon@northwind-advisory.example"
 ALICE_ADDRESS = "alice.marsh@northwind-advisory.example"
 # Alerts go out at once (no dry run, no first-run summary): this is about replying to one.
 ALERTS = f'\n[alerts]\nfrom = "{RELMON}"\ndry_run = false\nfirst_run = "alerts"\n'
+#: Alice's mailbox at Google Workspace, read over IMAP (never connected to in these tests).
+ALICE_AT_GMAIL = (
+    '\n[[accounts]]\nname = "alice"\nkind = "imap"\nhost = "imap.gmail.com"\n'
+    f'username = "{ALICE_ADDRESS}"\npassword_env = "RELMON_TEST_GMAIL_PASSWORD"\n'
+)
 MONDAY = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)  # 10:00 in London
 THURSDAY = datetime(2026, 6, 4, 9, 30, tzinfo=UTC)
 QUESTION = (
@@ -235,6 +240,25 @@ def test_an_outlook_reply_in_sent_items_acts_through_graph(
     assert snoozed.snoozed_until == replied + timedelta(days=2)
 
 
+def store_sent(runtime: Runtime, analyzer, raw: bytes, folder: str, *, at: datetime) -> None:  # type: ignore[no-untyped-def]
+    """Store Alice's reply as a sync of her mailbox's ``folder`` would, marked as her sent mail."""
+    from monitor.core.model import Message
+    from monitor.sources.pipeline import from_raw
+    from monitor.store.messages import Item, save_items
+
+    message = from_raw(raw, analyzer=analyzer, privacy=Privacy())
+    assert isinstance(message, Message)
+    with runtime.store.engine.begin() as connection:
+        save_items(
+            connection,
+            account="alice",
+            folder=folder,
+            items=[Item("7:4121", message, sent=True)],
+            directory=runtime.directory,
+            now=at,
+        )
+
+
 def get_alert(runtime: Runtime, alert_id: int):
     with runtime.store.engine.connect() as connection:
         found = get(connection, alert_id)
@@ -279,33 +303,16 @@ def test_a_reply_gmail_labels_sent_in_all_mail_acts(tmp_path: Path, analyzer) ->
     alert is resolved; the same reply read from a colleague's All Mail without the label
     would not be hers."""
     from monitor.app.replies import apply_replies
-    from monitor.core.model import Message
-    from monitor.sources.pipeline import from_raw
-    from monitor.store.messages import Item, save_items
     from tests.scenario import Scenario
 
-    gmail = (
-        '\n[[accounts]]\nname = "alice"\nkind = "imap"\nhost = "imap.gmail.com"\n'
-        f'username = "{ALICE_ADDRESS}"\npassword_env = "RELMON_TEST_GMAIL_PASSWORD"\n'
-    )
-    scenario = Scenario(tmp_path, analyzer, extra_config=gmail + ALERTS)
+    scenario = Scenario(tmp_path, analyzer, extra_config=ALICE_AT_GMAIL + ALERTS)
     runtime = scenario.runtime
     scenario.add(email(subject="Revised rollout dates", body=QUESTION, date=MONDAY))
     send_alerts(runtime, now=THURSDAY)
     (alert,) = listing(runtime.store.engine)
     replied = THURSDAY + timedelta(minutes=20)
     raw = reply_to_alert(alert_email_id(runtime), "resolve", at=replied)
-    message = from_raw(raw, analyzer=analyzer, privacy=Privacy())
-    assert isinstance(message, Message)
-    with runtime.store.engine.begin() as connection:
-        save_items(
-            connection,
-            account="alice",
-            folder="[Gmail]/All Mail",
-            items=[Item("7:4121", message, sent=True)],
-            directory=runtime.directory,
-            now=replied,
-        )
+    store_sent(runtime, analyzer, raw, "[Gmail]/All Mail", at=replied)
 
     applied = apply_replies(runtime, now=replied + timedelta(minutes=5))
 
@@ -331,3 +338,67 @@ def test_a_snooze_read_after_it_would_have_ended_changes_nothing_and_holds_up_no
 
     assert get_alert(runtime, alert_id).state is State.ACKNOWLEDGED
     assert [o.outcome for o in outcomes(runtime.store.engine)] == ["snooze_elapsed", "applied"]
+
+
+def test_an_ack_to_an_email_about_two_alerts_acknowledges_both(tmp_path: Path, analyzer) -> None:
+    """GIVEN one email that told Alice of two alerts of Acme Logistics at once (its Message-ID
+    names the first, its X-Relmon-Alert header both), and an alert of another client
+    WHEN her "ack" to that email is read from her Sent folder
+    THEN both of Acme's alerts are acknowledged, and only those."""
+    from monitor.alerts.model import Condition
+    from monitor.alerts.store import apply
+    from monitor.app.replies import apply_replies
+    from monitor.core.detectors import Severity
+    from tests.scenario import Scenario
+
+    scenario = Scenario(tmp_path, analyzer, extra_config=ALICE_AT_GMAIL + ALERTS)
+    runtime = scenario.runtime
+    scenario.add(email(subject="Revised rollout dates", body=QUESTION, date=MONDAY))
+    send_alerts(runtime, now=THURSDAY)
+    (first,) = listing(runtime.store.engine)
+    with runtime.store.engine.begin() as connection:
+        for client in ("Acme Logistics", "Lumen Analytics"):
+            apply(
+                connection,
+                [
+                    Condition(
+                        kind="friction",
+                        owner=ALICE_ADDRESS,
+                        severity=Severity.CRITICAL,
+                        explanation=f"{client}'s last 6 messages: 5 read as curt",
+                        figures={},
+                        evidence=[],
+                    )
+                ],
+                client=client,
+                account=None,
+                now=THURSDAY,
+                cooldown=timedelta(days=7),
+            )
+    alerts = {(a.client, a.kind): a.id for a in listing(runtime.store.engine)}
+    both = (
+        f"{first.id},{alerts['Acme Logistics', 'friction']},{alerts['Lumen Analytics', 'friction']}"
+    )
+    with runtime.store.engine.begin() as connection:
+        payload = connection.execute(sa.select(outbox.c.payload)).scalar_one()
+        told = payload.replace(
+            f"X-Relmon-Alert: {first.id}; kind=unanswered; severity=critical".encode(),
+            f"X-Relmon-Alert: {both}; kind=unanswered,friction,friction;"
+            " severity=critical,critical,critical".encode(),
+        )
+        assert told != payload
+        connection.execute(sa.update(outbox).values(payload=told))
+    replied = THURSDAY + timedelta(minutes=20)
+    raw = reply_to_alert(alert_email_id(runtime), "ack", at=replied)
+    store_sent(runtime, analyzer, raw, "Sent", at=replied)
+
+    applied = apply_replies(runtime, now=replied + timedelta(minutes=5))
+
+    states = {key: get_alert(runtime, ident).state for key, ident in alerts.items()}
+    scenario.close()
+    assert [a.outcome for a in applied] == ["applied"]
+    assert states == {
+        ("Acme Logistics", "unanswered"): State.ACKNOWLEDGED,
+        ("Acme Logistics", "friction"): State.ACKNOWLEDGED,
+        ("Lumen Analytics", "friction"): State.OPEN,
+    }

@@ -12,7 +12,8 @@ After each sync, every stored reply to an alert email that gives a command (read
   (the owner's Sent folder may be read after another mailbox's copy) for :data:`RECHECK`;
 - the alert is not resolved already.
 
-Then the action is applied as if the owner had typed it, recorded as the alert's event with
+Then the action is applied as if the owner had typed it, to every alert the email told of (an
+email about several alerts of one client names them all), recorded as each alert's event with
 ``by`` saying it came by reply, in the same transaction as the reply's outcome, so a reply acts
 exactly once however many processes sync at the same moment. The owner's next digest or weekly
 report confirms it.
@@ -20,13 +21,16 @@ report confirms it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email import policy
+from email.parser import BytesHeaderParser
 
 import sqlalchemy as sa
 
 from monitor.alerts.model import Action
-from monitor.alerts.render import domain_of
+from monitor.alerts.render import ALERT_HEADER, domain_of
 from monitor.alerts.store import StoredAlert, act_on, get
 from monitor.app.runtime import Runtime
 from monitor.config import Config
@@ -34,6 +38,7 @@ from monitor.core.addresses import is_sent_folder
 from monitor.core.alerts import State
 from monitor.core.replycommand import ReplyCommand, Verb, alert_answered
 from monitor.log import get_logger
+from monitor.store.outbox import alert_email
 from monitor.store.replies import APPLIED, UNPROVEN, ReplyCandidate, candidates, record
 
 logger = get_logger()
@@ -120,15 +125,41 @@ def _apply_one(
     if not record(connection, candidate, values):
         return None
     if outcome == APPLIED and alert is not None:
-        act_on(
-            connection,
-            alert.id,
-            _ACTIONS[command.verb],
-            now,
-            by=f"{candidate.sender} (by reply)",
-            until=until,
-        )
+        for acted in [alert, *_companions(connection, candidate.in_reply_to, alert)]:
+            act_on(
+                connection,
+                acted.id,
+                _ACTIONS[command.verb],
+                now,
+                by=f"{candidate.sender} (by reply)",
+                until=until,
+            )
     return ReplyOutcome(candidate.key, alert.id if alert is not None else None, outcome)
+
+
+def _companions(
+    connection: sa.Connection, in_reply_to: Sequence[str], lead: StoredAlert
+) -> list[StoredAlert]:
+    """The other alerts of the email replied to: one email tells an owner of several alerts of
+    a client at once, and its X-Relmon-Alert header names them all (its Message-ID names the
+    first). Those of the same client and owner not resolved yet act with it."""
+    payload = alert_email(connection, in_reply_to)
+    if payload is None:
+        return []
+    header = BytesHeaderParser(policy=policy.default).parsebytes(payload).get(ALERT_HEADER, "")
+    named = {
+        int(part) for part in str(header).split(";", 1)[0].split(",") if part.strip().isdigit()
+    }
+    found = []
+    for alert_id in sorted(named - {lead.id}):
+        other = get(connection, alert_id, lock=True)
+        if (
+            other is not None
+            and (other.client, other.owner) == (lead.client, lead.owner)
+            and other.state.active
+        ):
+            found.append(other)
+    return found
 
 
 def apply_replies(runtime: Runtime, *, now: datetime) -> list[ReplyOutcome]:

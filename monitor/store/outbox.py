@@ -29,6 +29,18 @@ def add(connection: sa.Connection, values: Mapping[str, object]) -> int:
     return int(found)
 
 
+def alert_email(connection: sa.Connection, message_ids: Sequence[str]) -> bytes | None:
+    """The alert email with one of ``message_ids`` (with or without angle brackets), as queued;
+    None when it is not (or no longer) in the outbox."""
+    bare = {value.strip().strip("<>") for value in message_ids}
+    wanted = sorted(bare | {f"<{value}>" for value in bare})
+    query = sa.select(outbox.c.payload).where(
+        outbox.c.message_id.in_(wanted), outbox.c.kind == "alert"
+    )
+    found = connection.execute(query.limit(1)).scalar()
+    return bytes(found) if found is not None else None
+
+
 def database_now(connection: sa.Connection) -> datetime:
     """The database's clock: on PostgreSQL the server's, on SQLite the clock of the machine that
     holds the file. Every worker sharing the database shares this one clock, whatever its own
