@@ -64,7 +64,7 @@ def rethread(engine: sa.Engine, *, force: bool = False) -> int:
     same threads.
     """
     with engine.begin() as connection:
-        _one_at_a_time(connection)
+        one_at_a_time(connection)
         if force or get_meta(connection, THREADS_DIRTY) == FULL:
             rows: list[sa.Row[Any]] = list(connection.execute(sa.select(*THREAD_COLUMNS)))
             connection.execute(sa.delete(message_links))
@@ -76,7 +76,7 @@ def rethread(engine: sa.Engine, *, force: bool = False) -> int:
     statistics = _Statistics(due=ROUND)
     while True:
         with engine.begin() as connection:
-            _one_at_a_time(connection)
+            one_at_a_time(connection)
             affected = _affected(connection, ROUND, BUDGET, statistics)
             if not affected:
                 set_meta(connection, THREADS_DIRTY, "0")
@@ -84,10 +84,12 @@ def rethread(engine: sa.Engine, *, force: bool = False) -> int:
             changed += _assign(connection, _rows(connection, affected))
 
 
-def _one_at_a_time(connection: sa.Connection) -> None:
+def one_at_a_time(connection: sa.Connection) -> None:
     """Replicas sharing PostgreSQL thread one transaction at a time, each on what the one
     before committed: two reading the same conversations at once would each join new mail to
-    a thread the other is renaming. (SQLite's writers take turns already.)"""
+    a thread the other is renaming. A purge's slices take the same turns: a message placed
+    into a thread is never joined to one a purge is deleting. (SQLite's writers take turns
+    already.)"""
     if connection.dialect.name == "postgresql":
         connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_THREADING})
 

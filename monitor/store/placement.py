@@ -15,13 +15,18 @@ can join. Such a message M, added to the stored set, changes the threads
 So M's thread is the stored threads it links to, joined, named after the earliest message among
 them, and a thread joined to an older one takes its name. Each message is placed in (date, key)
 order, as if it had arrived alone, which is what threading the store with it would give
-(tests/store/test_rethread.py compares with a full rebuild after every sync). A message that
-could change a stored choice, a late old one, is left unthreaded for the rounds that re-thread
-every message it can share a conversation with (:mod:`monitor.store.conversations`).
+(tests/store/test_rethread.py and tests/store/test_thread_placement.py compare with a full
+rebuild after every sync). That holds while every threaded message has the thread a rebuild
+would give it, so two kinds of unthreaded message are left for the rounds that re-thread every
+message they can share a conversation with (:mod:`monitor.store.conversations`): a message
+that could change a stored choice (late mail), and one threaded before (a copy that brought
+other headers, the rest of a conversation that lost a message to a purge), which may leave its
+thread, not only join one.
 
-Placing a message reads only what it links to: a new issue of a newsletter of 50,000 issues
-under one subject reads the issues of the subject window, and a reply in a long ticket thread
-one message per id it names, not the thread.
+Placing a message reads what it links to: one row per id it names (a reply in a long ticket
+thread does not read the thread), the messages of its subject within the window (a new issue
+of a newsletter of 50,000 issues reads a month of them), and of its conversationId those after
+it and, before it, those up to the first among the same people.
 """
 
 from __future__ import annotations
@@ -93,9 +98,20 @@ def place_new(connection: sa.Connection, at_most: int | None = None) -> int:
     ).all()
     if not seeds or len(seeds) > limit:
         return 0
-    keep_links(connection, seeds)
+    # A message threaded before (a copy that brought other headers, the rest of a conversation
+    # that lost a message to a purge) may leave its thread, not only join one: the rounds
+    # thread it with all it shared a conversation with.
+    before = set(
+        connection.execute(
+            sa.select(message_links.c.message)
+            .where(message_links.c.message.in_([seed.id for seed in seeds]))
+            .distinct()
+        ).scalars()
+    )
+    new = [seed for seed in seeds if seed.id not in before]
+    keep_links(connection, new)
     changed = 0
-    for seed in sorted(seeds, key=lambda row: (row.date, row.key)):
+    for seed in sorted(new, key=lambda row: (row.date, row.key)):
         changed += _place(connection, seed)
     return changed
 
@@ -117,19 +133,24 @@ def _place(connection: sa.Connection, seed: Any) -> int:
     for fallback, window in fallbacks:
         if fallback is None:
             continue
-        members = _linked(connection, fallback, seed.date, window, earlier=not has_refs)
+        # A conversation is read from the new message on, and before it only until the first
+        # message among the same people (all of it could be years of mail).
+        earlier = not has_refs and window is not None
+        members = _linked(connection, fallback, seed.date, window, earlier=earlier)
         if any(_could_choose(member, seed.date, me, people, window) for member in members):
             return 0
-        chosen = None if has_refs else _choice(members, seed.date, me, people, window)
+        chosen = None
+        if not has_refs and window is None:
+            chosen = _first_before(connection, fallback, seed.date, people)
+        if not has_refs and chosen is None:
+            chosen = _choice(members, seed.date, me, people, window)
         if chosen is not None:
             joined.setdefault(chosen.thread, []).append(chosen)
     name = _name(connection, seed, joined)
-    connection.execute(sa.update(messages).where(messages.c.id == seed.id).values(thread_id=name))
+    connection.execute(_THREAD, {"ident": seed.id, "thread": name})
     changed = 1
     for thread in joined.keys() - {name}:
-        changed += connection.execute(
-            sa.update(messages).where(messages.c.thread_id == thread).values(thread_id=name)
-        ).rowcount
+        changed += connection.execute(_RENAME, {"old": thread, "new": name}).rowcount
     return changed
 
 
@@ -150,12 +171,25 @@ _LINKED = {
     for since in (False, True)
     for until in (False, True)
 }
-_FIRST = (
-    sa.select(messages.c.date, messages.c.key)
+#: A thread's messages of its earliest date: the first of them by key is chosen in Python, as
+#: threading orders keys (by code point, where PostgreSQL would order by its collation).
+_FIRST = sa.select(messages.c.date, messages.c.key).where(
+    messages.c.thread_id == sa.bindparam("thread"),
+    messages.c.date
+    == sa.select(sa.func.min(messages.c.date))
     .where(messages.c.thread_id == sa.bindparam("thread"))
-    .order_by(messages.c.date, messages.c.key)
-    .limit(1)
+    .scalar_subquery(),
 )
+#: Earlier messages of a conversation, a page at a time, oldest first.
+PAGE = 200
+_EARLIER_PAGE = (
+    _members()
+    .where(messages.c.date < sa.bindparam("when"))
+    .order_by(messages.c.date, messages.c.id)
+    .limit(PAGE)
+    .offset(sa.bindparam("skip"))
+)
+_ON_DATE = _members().where(messages.c.date == sa.bindparam("when"))
 _THREAD = (
     sa.update(messages)
     .where(messages.c.id == sa.bindparam("ident"))
@@ -232,6 +266,28 @@ def _name(connection: sa.Connection, seed: Any, joined: dict[str, list[_Member]]
             return thread
     firsts = [(seed.date, seed.key)]
     for thread in joined:
-        first = connection.execute(_FIRST, {"thread": thread}).one()
-        firsts.append((first.date, first.key))
+        firsts.extend((row.date, row.key) for row in connection.execute(_FIRST, {"thread": thread}))
     return thread_name(min(firsts)[1])
+
+
+def _first_before(
+    connection: sa.Connection, link: str, when: datetime, people: frozenset[str]
+) -> _Member | None:
+    """The first message with ``link`` dated before ``when`` among ``people``: read a page at a
+    time, and with every message of the date it is found on (those of one date may straddle
+    two pages, and are ordered by key)."""
+    skip = 0
+    while True:
+        page = [
+            _Member.of(row)
+            for row in connection.execute(_EARLIER_PAGE, {"link": link, "when": when, "skip": skip})
+        ]
+        found = next((m for m in sorted(page, key=_order) if same_people(m.people, people)), None)
+        if found is not None:
+            same_day = connection.execute(_ON_DATE, {"link": link, "when": found.date})
+            return min(
+                (m for m in map(_Member.of, same_day) if same_people(m.people, people)), key=_order
+            )
+        if len(page) < PAGE:
+            return None
+        skip += PAGE

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from monitor.store.conversations import one_at_a_time
 from monitor.store.meta import THREADS_DIRTY, set_meta
 from monitor.store.schema import messages, outbox, quarantine, sightings
 
@@ -36,16 +37,16 @@ def purge_before(engine: sa.Engine, before: datetime) -> dict[str, int]:
                 break
             # A conversation that loses a message may have been named after it, or held
             # together by it: its other messages are threaded again (incrementally, see
-            # rethread), and every other conversation stays as it is.
+            # rethread), and every other conversation stays as it is. All of them, those due
+            # in a later slice too: a purge cut short leaves no message in a stale thread.
+            one_at_a_time(connection)
             losing = (
                 sa.select(messages.c.thread_id)
                 .where(messages.c.id.in_(ids), messages.c.thread_id.is_not(None))
                 .scalar_subquery()
             )
             connection.execute(
-                sa.update(messages)
-                .where(messages.c.date >= before, messages.c.thread_id.in_(losing))
-                .values(thread_id=None)
+                sa.update(messages).where(messages.c.thread_id.in_(losing)).values(thread_id=None)
             )
             seen += connection.execute(
                 sa.delete(sightings).where(sightings.c.message.in_(ids))

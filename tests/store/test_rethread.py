@@ -154,12 +154,14 @@ def _counting_rounds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def test_mail_arriving_in_date_order_is_placed_without_rethreading_conversations(
     store, analyzer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """GIVEN mail that arrives in small syncs, each later than the mail before it
+    """GIVEN mail that arrives in small syncs, each later than the mail before it (no second
+    copy of a stored message among it)
     WHEN the store is re-threaded after each
     THEN every message is placed into the threads it links to (no conversation is threaded
     again) and has the thread a full rebuild gives it."""
     rounds = _counting_rounds(monkeypatch)
-    items = sorted(mail(analyzer), key=lambda item: (item[1].date, item[0]))
+    first_copies = [item for item in mail(analyzer) if item[0].startswith("inbox:")]
+    items = sorted(first_copies, key=lambda item: (item[1].date, item[0]))
 
     store_in_batches(store.engine, items, random.Random(5))
     placed = threads_of(store.engine)

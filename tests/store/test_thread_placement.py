@@ -3,15 +3,18 @@ it, whatever order the mail arrives in, and reads only what a new message links 
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from monitor.core.model import Mailbox, Message
-from monitor.store import conversations, placement
+from monitor.core.threads import thread_name
+from monitor.store import Store, conversations, placement, retention
 from monitor.store.conversations import rethread
 from monitor.store.messages import Item, save_items
 from monitor.store.schema import messages
@@ -200,7 +203,7 @@ def test_replicas_on_postgresql_thread_one_at_a_time(store) -> None:
     other = threading.Thread(target=lambda: (rethread(store.engine), finished.set()))
 
     with store.engine.begin() as connection:
-        conversations._one_at_a_time(connection)
+        conversations.one_at_a_time(connection)
         other.start()
         other.join(timeout=1.0)
         assert not finished.is_set()
@@ -208,3 +211,169 @@ def test_replicas_on_postgresql_thread_one_at_a_time(store) -> None:
 
     assert finished.is_set()
     assert None not in _threads(store.engine).values()
+
+
+def _agrees_with_a_full_rebuild(engine: sa.Engine) -> None:
+    incremental = _threads(engine)
+    rethread(engine, force=True)
+    assert incremental == _threads(engine)
+
+
+def test_a_copy_that_brings_references_leaves_the_thread_its_subject_joined(store) -> None:
+    """GIVEN a reply whose first copy (Sent Items through Graph) had no references and joined
+    its subject's thread, and a message replying to it
+    WHEN its copy with references (to a message never seen) is stored
+    THEN it leaves that thread with the message replying to it, as a full rebuild has it."""
+    news = "Pallet count for Leeds"
+    first = _note("a@mail.example", START, PEOPLE[0], news)
+    reply = _note("b@mail.example", START + timedelta(days=1), US, "Re: " + news, to=PEOPLE[0])
+    answer = _note(
+        "d@mail.example", START + timedelta(days=2), PEOPLE[0], "Re: " + news, ("b@mail.example",)
+    )
+    _store(store.engine, [first, reply, answer])
+    rethread(store.engine)
+    copy = dataclasses.replace(
+        reply, in_reply_to=("x@mail.example",), references=("x@mail.example",)
+    )
+
+    _store(store.engine, [copy])
+    rethread(store.engine)
+
+    threads = _threads(store.engine)
+    assert threads["b@mail.example"] == threads["d@mail.example"] != threads["a@mail.example"]
+    _agrees_with_a_full_rebuild(store.engine)
+
+
+def test_a_purge_cut_short_leaves_no_message_in_a_stale_thread(
+    store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GIVEN a conversation of two messages past the retention period
+    WHEN the purge stops after deleting the first (one message a slice), and a late reply to
+    the second arrives
+    THEN the reply and the second message are named after the second, as a full rebuild
+    names them, not after the message deleted."""
+    monkeypatch.setattr(retention, "PURGE_SLICE", 1)
+    old = _note("p1@mail.example", START, PEOPLE[0], "Warehouse move")
+    older_reply = _note(
+        "p2@mail.example", START + timedelta(days=1), US, "Re: Warehouse move", ("p1@mail.example",)
+    )
+    _store(store.engine, [old, older_reply])
+    rethread(store.engine)
+    begin, begun = store.engine.begin, []
+
+    def stopping():  # type: ignore[no-untyped-def]
+        begun.append(1)
+        if len(begun) == 2:
+            raise KeyboardInterrupt("the daemon stopped during the purge")
+        return begin()
+
+    monkeypatch.setattr(store.engine, "begin", stopping)
+    with pytest.raises(KeyboardInterrupt):
+        retention.purge_before(store.engine, START + timedelta(days=30))
+    monkeypatch.setattr(store.engine, "begin", begin)
+    late = _note(
+        "r@mail.example",
+        START + timedelta(days=90),
+        PEOPLE[0],
+        "Re: Warehouse move",
+        ("p1@mail.example", "p2@mail.example"),
+    )
+    _store(store.engine, [late])
+    rethread(store.engine)
+
+    threads = _threads(store.engine)
+    assert threads == {
+        name: thread_name("p2@mail.example") for name in ("p2@mail.example", "r@mail.example")
+    }
+    _agrees_with_a_full_rebuild(store.engine)
+
+
+def test_a_long_conversation_is_read_only_up_to_the_first_message_among_the_same_people(
+    store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GIVEN a Graph conversation of 450 messages among other people but two, which share a
+    date with 18 more across the boundary of the pages the conversation is read in (the one
+    first by key in the later page)
+    WHEN our copy of a reply without references (Sent Items) arrives
+    THEN it joins the first of the two by key (each is a thread of its own), as a full rebuild
+    has it, reading the conversation up to that date, not the whole of it."""
+    tied = START + timedelta(hours=190)
+
+    def member(n: int) -> Message:
+        among_us = n in (195, 205)
+        return dataclasses.replace(
+            _note(
+                f"{'a' if n == 205 else 'c'}{n:03d}@mail.example",
+                tied if 190 <= n < 210 else START + timedelta(hours=n),
+                PEOPLE[0] if among_us else PEOPLE[1],
+                "Quarterly figures" if n % 2 else f"Figures {n}",
+                ("lost@mail.example",) if n == 195 else (),  # in a thread of its own
+            ),
+            conversation_id="AAQkQ3",
+        )
+
+    mail = [member(n) for n in range(450)]
+    _store(store.engine, mail)
+    rethread(store.engine)
+    read: list[object] = []
+    made = placement._Member.of
+    monkeypatch.setattr(placement._Member, "of", lambda row: read.append(row) or made(row))
+    ours = dataclasses.replace(
+        _note("ours@mail.example", START + timedelta(days=30), US, "Figures", to=PEOPLE[0]),
+        conversation_id="AAQkQ3",
+    )
+
+    _store(store.engine, [ours])
+    rethread(store.engine)
+
+    assert (
+        _threads(store.engine)["ours@mail.example"] == _threads(store.engine)["a205@mail.example"]
+    )
+    assert len(read) <= 2 * placement.PAGE + 30
+    _agrees_with_a_full_rebuild(store.engine)
+
+
+def test_a_thread_is_named_by_code_point_on_a_database_that_sorts_by_language(
+    postgres_url: str,
+) -> None:
+    """GIVEN a PostgreSQL database that orders text by English rules (ICU), a thread whose two
+    first messages share a date ("Z1" before "a1" by code point, after it in English)
+    WHEN a message joins it with another thread
+    THEN the joined thread is named after "Z1", as a full rebuild names it."""
+    name = f"relmon_icu_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(
+                sa.text(
+                    f'CREATE DATABASE "{name}" TEMPLATE template0 LOCALE_PROVIDER icu '
+                    "ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
+                )
+            )
+    except sa.exc.DBAPIError as err:
+        admin.dispose()
+        pytest.skip(f"this PostgreSQL cannot create an ICU database: {err}")
+    store = Store.open(postgres_url.rsplit("/", 1)[0] + f"/{name}")
+    try:
+        first = _note("Z1@mail.example", START, PEOPLE[0], "Warehouse move")
+        second = _note("a1@mail.example", START, US, "Re: Warehouse move", ("Z1@mail.example",))
+        other = _note("u1@mail.example", START + timedelta(days=3), PEOPLE[1], "Invoice 4471")
+        _store(store.engine, [first, second, other])
+        rethread(store.engine)
+        both = _note(
+            "m1@mail.example",
+            START + timedelta(days=5),
+            US,
+            "Re: both",
+            ("a1@mail.example", "u1@mail.example"),
+        )
+        _store(store.engine, [both])
+        rethread(store.engine)
+
+        assert _threads(store.engine)["m1@mail.example"] == thread_name("Z1@mail.example")
+        _agrees_with_a_full_rebuild(store.engine)
+    finally:
+        store.close()
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
