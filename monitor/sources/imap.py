@@ -50,6 +50,7 @@ from monitor.sources.imap_conn import (
     capabilities,
     connect,
     enable_condstore,
+    enable_qresync,
     network_error,
 )
 from monitor.sources.imap_fetch import (
@@ -218,6 +219,7 @@ class ImapSource:
             source=self.context,
             should_stop=should_stop,
             condstore=enable_condstore(client, caps),
+            qresync=enable_qresync(client, caps),
             gmail="X-GM-EXT-1" in caps,
             workers=state.workers,
             parallel_from=PARALLEL_FROM,

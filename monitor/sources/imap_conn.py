@@ -266,17 +266,25 @@ def capabilities(client: IMAPClient) -> set[str]:
 
 def enable_condstore(client: IMAPClient, caps: set[str]) -> bool:
     """Turn CONDSTORE on (so SELECT reports HIGHESTMODSEQ); False when the server lacks it."""
-    if "CONDSTORE" not in caps:
+    return _enable(client, caps, "CONDSTORE")
+
+
+def enable_qresync(client: IMAPClient, caps: set[str]) -> bool:
+    """Turn QRESYNC on (expunges since a mod-sequence, :mod:`monitor.sources.imap_vanished`);
+    False when the server lacks it. Before any folder is selected, as ENABLE must be."""
+    return _enable(client, caps, "QRESYNC")
+
+
+def _enable(client: IMAPClient, caps: set[str], extension: str) -> bool:
+    if extension not in caps or "ENABLE" not in caps:
         return False
-    if "ENABLE" in caps:
-        try:
-            enabled = client.enable("CONDSTORE")
-        except IMAPClientError:
-            return False
-        return any(
-            (e.decode() if isinstance(e, bytes) else str(e)).upper() == "CONDSTORE" for e in enabled
-        )
-    return False
+    try:
+        enabled = client.enable(extension)
+    except IMAPClientError:
+        return False
+    return any(
+        (e.decode() if isinstance(e, bytes) else str(e)).upper() == extension for e in enabled
+    )
 
 
 def as_int(value: Any) -> int | None:

@@ -30,6 +30,7 @@ from monitor.sources.imap_fetch import (
     search_uids,
     unchanged,
 )
+from monitor.sources.imap_vanished import vanished_since
 from monitor.sources.report import FolderSync
 from monitor.sources.sink import FolderState, FolderWrite, Item, MailSink
 from monitor.sources.source import SourceContext
@@ -52,6 +53,7 @@ class FolderContext:
     parallel_from: int  # fewer new messages than this are analysed in-process
     behind: Behind  # where fetched batches wait for their analysis and their writes
     sent_folders: frozenset[str] = frozenset()  # the folders the server marks \Sent
+    qresync: bool = False  # the server says which messages vanished since a mod-sequence
 
     def analysis(self, expected: int) -> Analysis:
         if self.workers == 0 or expected < self.parallel_from or workers_stale():
@@ -102,7 +104,9 @@ def sync_folder(client: IMAPClient, ctx: FolderContext, folder: str, report: Fol
     old_count = snapshot.exists - len(new_uids)
     refetch: list[int] = []
     if last > 0 and old_count != state.exists_count:
-        state, old_count, refetch = _expunges(client, ctx, folder, state, report)
+        state, old_count, refetch = _vanished(
+            client, ctx, folder, state, old_count, report
+        ) or _expunges(client, ctx, folder, state, report)
     elif last > 0 and old_count < 0:  # pragma: no cover - a server contradicting itself
         old_count = 0
     if (
@@ -178,6 +182,39 @@ def _expunges(
     state = replace(state, exists_count=len(present) - len(refetch))
     report.expunged += ctx.sink.write(folder, FolderWrite(expunged=gone, cursor=state)).expunged
     return state, len(present), refetch
+
+
+def _vanished(
+    client: IMAPClient,
+    ctx: FolderContext,
+    folder: str,
+    state: FolderState,
+    count: int,
+    report: FolderSync,
+) -> tuple[FolderState, int, list[int]] | None:
+    """The expunges since the last pass as the server lists them (QRESYNC), when they account
+    for every message missing: the folder holds ``count`` messages up to the last UID seen.
+    None: the folder must be listed (:func:`_expunges`); what was marked gone stays so."""
+    if (
+        not ctx.qresync
+        or state.highestmodseq is None
+        or state.uidvalidity is None
+        or state.exists_count is None
+    ):
+        return None
+    uv, last = state.uidvalidity, state.last_uid or 0
+    uids = vanished_since(client, last, state.highestmodseq)
+    if uids is None:
+        return None
+    gone = [location(uv, uid) for uid in uids]
+    marked = ctx.sink.write(folder, FolderWrite(expunged=gone)).expunged if gone else 0
+    report.expunged += marked
+    if state.exists_count - marked != count:
+        logger.info("imap_vanished_incomplete", folder=folder, vanished=len(uids), marked=marked)
+        return None
+    state = replace(state, exists_count=count)
+    ctx.sink.write(folder, FolderWrite(cursor=state))
+    return state, count, []
 
 
 @dataclass

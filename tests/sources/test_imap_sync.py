@@ -181,9 +181,15 @@ def test_flag_only_change_is_counted_without_fetching_anything(
     assert next(f for f in again.folders if f.folder == "INBOX").changed == 0
 
 
+@pytest.mark.parametrize("qresync", [True, False], ids=["qresync", "listing"])
 def test_expunged_message_stays_in_history_with_its_place_marked(
-    dovecot: Dovecot, store_url: str, analyzer
+    dovecot: Dovecot, store_url: str, analyzer, qresync: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """GIVEN a synced Inbox WHEN two messages are expunged and one arrives THEN the two are
+    marked expunged and kept in history, whether the server names them (QRESYNC) or the folder
+    is listed (servers without it)."""
+    if not qresync:
+        monkeypatch.setattr(imap, "enable_qresync", lambda client, caps: False)
     uids = dovecot.append("INBOX", client_mail(6))
     runtime, account = open_runtime(dovecot, store_url, analyzer=analyzer)
     sync_account(runtime, account, now=NOW)
@@ -200,6 +206,76 @@ def test_expunged_message_stays_in_history_with_its_place_marked(
     assert all(p.expunged_at == NOW for p in places(runtime, "INBOX") if p.expunged_at is not None)
     again = sync_account(runtime, account, now=NOW)
     assert next(f for f in again.folders if f.folder == "INBOX").expunged == 0
+
+
+def _listings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The folders whose expunges were found by listing every UID and every stored place."""
+    listed: list[str] = []
+    original = imap_folder._expunges
+
+    def listing(client, ctx, folder, state, report):  # type: ignore[no-untyped-def]
+        listed.append(folder)
+        return original(client, ctx, folder, state, report)
+
+    monkeypatch.setattr(imap_folder, "_expunges", listing)
+    return listed
+
+
+def test_expunges_are_read_from_the_server_without_listing_the_folder(
+    dovecot: Dovecot, sqlite_url: str, analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GIVEN a synced Inbox of 40 messages on a server with QRESYNC
+    WHEN three are deleted and one arrives
+    THEN the three are marked expunged from the server's list of what vanished since the last
+    pass: neither the folder's UIDs nor its stored places are listed."""
+    uids = dovecot.append("INBOX", client_mail(40))
+    runtime, account = open_runtime(dovecot, sqlite_url, analyzer=analyzer)
+    sync_account(runtime, account, now=NOW)
+    dovecot.expunge("INBOX", [uids[3], uids[17], uids[18]])
+    dovecot.append("INBOX", client_mail(1, start=40))
+    listed = _listings(monkeypatch)
+
+    result = sync_account(runtime, account, now=NOW)
+
+    inbox = next(f for f in result.folders if f.folder == "INBOX")
+    assert (inbox.new, inbox.expunged) == (1, 3)
+    gone = {p.message_id for p in places(runtime, "INBOX") if p.expunged_at is not None}
+    assert gone == {f"thread-{n}@acme-logistics.example" for n in (3, 17, 18)}
+    assert listed == []
+    assert (
+        next(
+            f for f in sync_account(runtime, account, now=NOW).folders if f.folder == "INBOX"
+        ).expunged
+        == 0
+    )
+
+
+def test_a_vanished_list_that_does_not_account_for_every_message_missing_is_checked_by_listing(
+    dovecot: Dovecot, sqlite_url: str, analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GIVEN a synced Inbox whose stored count is one higher than the messages stored (an
+    interrupted pass of an older version)
+    WHEN two messages are deleted
+    THEN the server's list is not enough to account for the count: the folder is listed, and
+    exactly the two are marked expunged."""
+    uids = dovecot.append("INBOX", client_mail(12))
+    runtime, account = open_runtime(dovecot, sqlite_url, analyzer=analyzer)
+    sync_account(runtime, account, now=NOW)
+    with runtime.store.engine.begin() as connection:
+        connection.execute(
+            sa.update(folder_state)
+            .where(folder_state.c.folder == "INBOX")
+            .values(exists_count=folder_state.c.exists_count + 1)
+        )
+    dovecot.expunge("INBOX", [uids[0], uids[5]])
+    listed = _listings(monkeypatch)
+
+    result = sync_account(runtime, account, now=NOW)
+
+    inbox = next(f for f in result.folders if f.folder == "INBOX")
+    gone = {p.message_id for p in places(runtime, "INBOX") if p.expunged_at is not None}
+    assert inbox.expunged == 2 and listed == ["INBOX"]
+    assert gone == {"thread-0@acme-logistics.example", "thread-5@acme-logistics.example"}
 
 
 @pytest.mark.parametrize("how", ["new UIDVALIDITY, same UIDs", "indexes rebuilt, UIDs renumbered"])
