@@ -116,6 +116,48 @@ def changed_roles(old: Mapping[str, str], new: Mapping[str, str]) -> frozenset[s
     return frozenset(key for key in old.keys() | new.keys() if old.get(key) != new.get(key))
 
 
+def renamed_clients(old: Mapping[str, str], new: Mapping[str, str]) -> dict[str, str] | None:
+    """When two directories' :meth:`Directory.roles` differ only in the names of clients, each
+    old name becoming one new name that no other client had or takes: the renaming, old name to
+    new. Every message then keeps its direction and counterpart and only its client's name
+    changes, as the party of an address does not depend on its client's name. None otherwise,
+    or when a role cannot be read apart (a name holding "; ")."""
+    if old.keys() != new.keys():
+        return None
+    pairs = [(_client_of(key, old[key]), _client_of(key, new[key])) for key in old]
+    renaming: dict[str, str] = {}
+    for before, after in pairs:
+        if before is None or after is None or before[1] != after[1]:
+            return None  # a role that cannot be read, or another role, not another name
+        if before[0] is not None and after[0] is not None and before[0] != after[0]:
+            renaming.setdefault(before[0], after[0])
+    for before, after in pairs:
+        assert before is not None and after is not None
+        name = before[0]
+        if (renaming.get(name, name) if name is not None else None) != after[0]:
+            return None  # some of a client's addresses renamed and some not, or one moved
+    kept = {before[0] for before, _ in pairs if before and before[0]} - renaming.keys()
+    if not renaming or len(set(renaming.values())) < len(renaming) or kept & set(renaming.values()):
+        return None  # nothing renamed, or two clients made one
+    return renaming
+
+
+#: The roles of :meth:`Directory.roles` other than a client's.
+_OTHER_ROLES = frozenset({"us", "our domain", "freemail"})
+
+
+def _client_of(key: str, role: str) -> tuple[str | None, tuple[str, ...]] | None:
+    """(the client's name, the other roles) of ``key``'s role; None when it names two clients
+    or holds a part that is no role (a client's name holding "; ")."""
+    prefix = "client " if "@" in key else "client domain "
+    parts = role.split("; ")
+    named = [part[len(prefix) :] for part in parts if part.startswith(prefix)]
+    others = tuple(part for part in parts if not part.startswith(prefix))
+    if len(named) > 1 or not _OTHER_ROLES.issuperset(others):
+        return None
+    return (named[0] if named else None), others
+
+
 def domain_of(address: str) -> str:
     return address.rpartition("@")[2]
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from monitor.core.addresses import Directory, changed_roles, is_sent_folder
+from monitor.core.addresses import Directory, changed_roles, is_sent_folder, renamed_clients
 from monitor.core.model import Mailbox, Quarantined
 from monitor.log import get_logger
 from monitor.sources.sink import Item as Item  # re-exported: where writers found it first
@@ -253,7 +253,20 @@ def reattribute(
         if not force and get_meta(connection, ATTRIBUTION) == fingerprint:
             return 0
         roles = directory.roles()
-        changed = None if force else _changed_since(get_meta(connection, ATTRIBUTION_ROLES), roles)
+        stored = None if force else _stored_roles(get_meta(connection, ATTRIBUTION_ROLES))
+        renaming = renamed_clients(stored, roles) if stored is not None else None
+        if renaming is not None:
+            # Only names changed: the messages of each renamed client take its new name, and
+            # nothing else about any message can change (one statement, not a read of each).
+            moved = connection.execute(
+                sa.update(messages)
+                .where(messages.c.client.in_(sorted(renaming)))
+                .values(client=sa.case(renaming, value=messages.c.client))
+            ).rowcount
+            set_meta(connection, ATTRIBUTION, fingerprint)
+            _keep(connection, roles)
+            return int(moved)
+        changed = None if stored is None else _changed_since(stored, roles)
         query = sa.select(
             messages.c.id,
             messages.c.from_addr,
@@ -325,16 +338,22 @@ def _keep(connection: sa.Connection, roles: dict[str, str]) -> None:
     set_meta(connection, ATTRIBUTION_ROLES, json.dumps(roles, sort_keys=True))
 
 
-def _changed_since(stored: str | None, roles: dict[str, str]) -> frozenset[str] | None:
-    """The addresses and domains whose role changed since the stored roles were current; None
-    when every message must be attributed again (none stored, or too many changed to search
-    for, or one a text search of the stored addresses might not find as written)."""
+def _stored_roles(stored: str | None) -> dict[str, str] | None:
+    """The roles kept with the stored attribution; None when none were (or they cannot be
+    read): every message is then attributed again."""
     try:
         old = json.loads(stored) if stored is not None else None
     except ValueError:
-        old = None
-    if not isinstance(old, dict):
         return None
+    if not isinstance(old, dict) or not all(isinstance(v, str) for v in old.values()):
+        return None
+    return old
+
+
+def _changed_since(old: dict[str, str], roles: dict[str, str]) -> frozenset[str] | None:
+    """The addresses and domains whose role changed since the stored roles were current; None
+    when every message must be attributed again (too many changed to search for, or one a text
+    search of the stored addresses might not find as written)."""
     changed = changed_roles(old, roles)
     if len(changed) > MOST_CHANGED_ROLES or not all(_searchable(key) for key in changed):
         return None

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from monitor.app.sync import ingest_paths
-from monitor.core.addresses import Directory, changed_roles
+from monitor.core.addresses import Directory, changed_roles, renamed_clients
 from monitor.store.messages import reattribute
 from monitor.store.meta import ATTRIBUTION_ROLES
 from monitor.store.schema import messages, meta
@@ -200,3 +200,68 @@ def test_roles_that_changed_are_the_addresses_and_domains_named_differently() ->
     assert renamed.roles()["lumen-analytics.example"] == "client domain Lumen Data"
     assert before["gmail.com"] == "freemail"
     assert before["j.becker.falkenberg@gmail.com"] == "client Falkenberg Maschinenbau"
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "one_statement"),
+    [
+        pytest.param(LUMEN, LUMEN.replace("Lumen Analytics", "Lumen Data"), True, id="rename"),
+        pytest.param(
+            LUMEN,
+            LUMEN.replace("Lumen Analytics", "Lumen Data").replace(
+                '"lumen-analytics.example"', '"lumen-analytics.example", "lumen.example"'
+            ),
+            False,
+            id="renamed-and-a-domain-added",
+        ),
+    ],
+)
+def test_renaming_a_client_moves_its_mail_without_reading_it(
+    store_url, analyzer, tmp_path, monkeypatch, before: str, after: str, one_statement: bool
+) -> None:
+    """GIVEN mail stored with Lumen Analytics a client
+    WHEN the client is renamed (and nothing else changes)
+    THEN its messages take the new name in one statement, no message read and attributed
+    again, as attributing every message would have them; a change that is more than a new
+    name (a domain added too) attributes the mail naming it again."""
+    _store_mailbox(store_url, analyzer, tmp_path)
+    runtime_for(store_url, analyzer, before).close()
+    attributed = _counting(monkeypatch)
+
+    runtime = runtime_for(store_url, analyzer, after)
+    found = _attributions(runtime.store.engine)
+    runtime.close()
+    one_by_one = list(attributed)
+    config = team_config(store_url, after)
+    engine = sa.create_engine(store_url)
+    reattribute(engine, config.directory(), "every message", force=True)
+    rebuilt = _attributions(engine)
+    engine.dispose()
+
+    assert (one_by_one == []) is one_statement
+    assert found == rebuilt
+    assert found["intro@lumen-analytics.example"][1] != "Lumen Analytics"
+
+
+def test_only_a_new_name_for_every_address_of_a_client_is_a_renaming() -> None:
+    """Two clients swapping names is a renaming; a client whose address takes a new name while
+    its domain keeps the old one (a split), a name that cannot be read apart from the roles,
+    and a domain added are not."""
+    lumen = team_config(extra=LUMEN).directory().roles()
+    swapped = {
+        key: role.replace("Acme Logistics", "\0")
+        .replace("Lumen Analytics", "Acme Logistics")
+        .replace("\0", "Lumen Analytics")
+        for key, role in lumen.items()
+    }
+    split = {**lumen, "j.becker.falkenberg@gmail.com": "client Falkenberg GmbH"}
+    odd = {key: role.replace("Lumen Analytics", "Lumen; Data") for key, role in lumen.items()}
+    added = {**lumen, "lumen.example": "client domain Lumen Analytics"}
+    merged = {**lumen, "lumen-analytics.example": "client domain Acme Logistics"}
+
+    assert renamed_clients(lumen, swapped) == {
+        "Acme Logistics": "Lumen Analytics",
+        "Lumen Analytics": "Acme Logistics",
+    }
+    others = (lumen, split, odd, added, merged)
+    assert [renamed_clients(lumen, other) for other in others] == [None] * 5
