@@ -123,6 +123,7 @@ class _Pass:
     behind: Behind
     done: set[str] = field(default_factory=set)
     reports: dict[str, FolderSync] = field(default_factory=dict)
+    unreadable: set[str] = field(default_factory=set)  # see FolderContext.unreadable
 
     def report(self, folder: str) -> FolderSync:
         if folder not in self.reports:
@@ -220,6 +221,7 @@ class ImapSource:
             should_stop=should_stop,
             condstore=enable_condstore(client, caps),
             qresync=enable_qresync(client, caps),
+            unreadable=state.unreadable,
             gmail="X-GM-EXT-1" in caps,
             workers=state.workers,
             parallel_from=PARALLEL_FROM,

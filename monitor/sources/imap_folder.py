@@ -8,7 +8,7 @@ covers it, so a pass that stops anywhere resumes from there and repeats nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from imapclient import IMAPClient
 
@@ -30,7 +30,7 @@ from monitor.sources.imap_fetch import (
     search_uids,
     unchanged,
 )
-from monitor.sources.imap_vanished import vanished_since
+from monitor.sources.imap_vanished import VanishedUnread, vanished_since
 from monitor.sources.report import FolderSync
 from monitor.sources.sink import FolderState, FolderWrite, Item, MailSink
 from monitor.sources.source import SourceContext
@@ -54,6 +54,8 @@ class FolderContext:
     behind: Behind  # where fetched batches wait for their analysis and their writes
     sent_folders: frozenset[str] = frozenset()  # the folders the server marks \Sent
     qresync: bool = False  # the server says which messages vanished since a mod-sequence
+    #: Folders whose answer about vanished messages broke off: listed for the rest of the pass.
+    unreadable: set[str] = field(default_factory=set)
 
     def analysis(self, expected: int) -> Analysis:
         if self.workers == 0 or expected < self.parallel_from or workers_stale():
@@ -197,13 +199,18 @@ def _vanished(
     None: the folder must be listed (:func:`_expunges`); what was marked gone stays so."""
     if (
         not ctx.qresync
+        or folder in ctx.unreadable
         or state.highestmodseq is None
         or state.uidvalidity is None
         or state.exists_count is None
     ):
         return None
     uv, last = state.uidvalidity, state.last_uid or 0
-    uids = vanished_since(client, last, state.highestmodseq)
+    try:
+        uids = vanished_since(client, last, state.highestmodseq)
+    except VanishedUnread:
+        ctx.unreadable.add(folder)  # the pass reconnects, and lists this folder
+        raise
     if uids is None:
         return None
     gone = [location(uv, uid) for uid in uids]

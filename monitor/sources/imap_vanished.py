@@ -20,10 +20,14 @@ EXPUNGE, which the folder watcher reads too (:mod:`monitor.sources.imap_watch`).
 
 from __future__ import annotations
 
+import contextlib
+import imaplib
 import re
+import threading
+from collections.abc import Iterator
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
 from monitor.log import get_logger
 
@@ -53,19 +57,72 @@ def uid_set(text: bytes) -> list[int] | None:
     return found
 
 
+class VanishedUnread(IMAPClientAbortError):  # type: ignore[misc]
+    """The answer about vanished messages broke off the connection's exchange (a line past
+    imaplib's limit): the pass reconnects and lists the folder instead."""
+
+
 def vanished_since(client: IMAPClient, last_uid: int, modseq: int) -> list[int] | None:
     """The UIDs up to ``last_uid`` expunged since ``modseq`` that the selected folder no longer
-    holds, in order; None when the server's answer cannot be used."""
+    holds, in order; None when the server refused the question or its answer cannot be used.
+    Raises :class:`VanishedUnread` when an answer could not be read to its end: what is left
+    of it would be read as the next answer."""
+    with _long_lines():
+        named = _vanished_in(client, 1, last_uid, modseq)
+    if not named:
+        return None if named is None else []
+    asked = as_set(sorted(named))
+    if len(asked) > LONGEST_SET:
+        return None
+    try:
+        still = set(client.search(["UID", asked]))
+    except IMAPClientError as err:
+        _refused(err)
+        return None
+    return sorted(named - still)
+
+
+#: The longest line read of an answer about vanished messages. Scattered deletions in a large
+#: folder, or a server answering an old mod-sequence with every gap below the last UID, make
+#: one line of many ranges; imaplib reads lines of up to 1 MB, and a longer one breaks off the
+#: connection's exchange.
+LONGEST_LINE = 32 * 2**20
+_lines_lock = threading.Lock()
+_lines_held = 0
+_LIMIT = "_MAXLINE"  # imaplib's limit on a line (not in its typed interface)
+_lines_before: int = getattr(imaplib, _LIMIT)
+
+
+@contextlib.contextmanager
+def _long_lines() -> Iterator[None]:
+    """imaplib reads lines of up to LONGEST_LINE while the block runs (its limit is one for
+    every connection of the process: the last block to end puts it back)."""
+    global _lines_held, _lines_before
+    with _lines_lock:
+        if _lines_held == 0:
+            _lines_before = getattr(imaplib, _LIMIT)
+            setattr(imaplib, _LIMIT, max(_lines_before, LONGEST_LINE))
+        _lines_held += 1
+    try:
+        yield
+    finally:
+        with _lines_lock:
+            _lines_held -= 1
+            if _lines_held == 0:
+                setattr(imaplib, _LIMIT, _lines_before)
+
+
+def _vanished_in(client: IMAPClient, low: int, high: int, modseq: int) -> set[int] | None:
     untagged = client._imap.untagged_responses
     untagged.pop("VANISHED", None)  # left from before: not about this question
     try:
         answers = client._raw_command_untagged(
             b"FETCH",
-            [f"1:{last_uid}".encode(), b"(UID)", f"(CHANGEDSINCE {modseq} VANISHED)".encode()],
+            [f"{low}:{high}".encode(), b"(UID)", f"(CHANGEDSINCE {modseq} VANISHED)".encode()],
             response_name="VANISHED",
         )
     except IMAPClientError as err:
-        logger.info("imap_vanished_refused", error=str(err)[:200])
+        _refused(err)
         return None
     finally:
         untagged.pop("FETCH", None)  # the messages whose flags changed: not needed here
@@ -73,23 +130,24 @@ def vanished_since(client: IMAPClient, last_uid: int, modseq: int) -> list[int] 
     for answer in answers:
         if answer is None:
             continue
-        if not isinstance(answer, bytes) or not answer.upper().startswith(b"(EARLIER)"):
+        if not isinstance(answer, bytes):
             return None
-        uids = uid_set(answer[len(b"(EARLIER)") :])
-        if uids is None:
+        # "(EARLIER) 41,97:99"; without EARLIER, messages expunged while the question ran.
+        text = answer[len(b"(EARLIER)") :] if answer.upper().startswith(b"(EARLIER)") else answer
+        uids = uid_set(text)
+        if uids is None or len(named) + len(uids) > MOST_VANISHED:
             return None
-        named.update(uid for uid in uids if uid <= last_uid)
-    if not named:
-        return []
-    asked = as_set(sorted(named))
-    if len(asked) > LONGEST_SET:
-        return None
-    try:
-        still = set(client.search(["UID", asked]))
-    except IMAPClientError as err:
-        logger.info("imap_vanished_refused", error=str(err)[:200])
-        return None
-    return sorted(named - still)
+        named.update(uid for uid in uids if low <= uid <= high)
+    return named
+
+
+def _refused(err: IMAPClientError) -> None:
+    """A server's NO or BAD is logged (the folder is listed instead); an answer that broke off
+    raises :class:`VanishedUnread` (imaplib says "command: NAME => ..." of an answer it could
+    not read to its end)."""
+    if str(err).startswith("command: "):
+        raise VanishedUnread(f"an answer about vanished messages could not be read: {err}") from err
+    logger.info("imap_vanished_refused", error=str(err)[:200])
 
 
 def as_set(uids: list[int]) -> str:

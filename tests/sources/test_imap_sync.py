@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from structlog.testing import capture_logs
 
 from monitor.app.sync import check_account, sync_account, sync_source
-from monitor.sources import imap, imap_analysis, imap_fetch, imap_folder
+from monitor.sources import imap, imap_analysis, imap_fetch, imap_folder, imap_vanished
 from monitor.sources.imap_mime import structure_from_bodystructure
 from monitor.sources.mime import find_header_end, parse_headers, structure_of
 from monitor.store.conversations import rethread
@@ -276,6 +276,32 @@ def test_a_vanished_list_that_does_not_account_for_every_message_missing_is_chec
     gone = {p.message_id for p in places(runtime, "INBOX") if p.expunged_at is not None}
     assert inbox.expunged == 2 and listed == ["INBOX"]
     assert gone == {"thread-0@acme-logistics.example", "thread-5@acme-logistics.example"}
+
+
+def test_an_answer_about_vanished_messages_that_broke_off_reconnects_and_lists_the_folder(
+    dovecot: Dovecot, sqlite_url: str, analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GIVEN a synced Inbox, two messages deleted, and an answer about what vanished that the
+    connection could not read to its end (its rest would be read as the next answer)
+    WHEN the account is synced
+    THEN the pass reconnects, lists the folder, and marks exactly the two expunged."""
+    uids = dovecot.append("INBOX", client_mail(8))
+    runtime, account = open_runtime(dovecot, sqlite_url, analyzer=analyzer)
+    sync_account(runtime, account, now=NOW)
+    dovecot.expunge("INBOX", [uids[2], uids[6]])
+    listed = _listings(monkeypatch)
+
+    def broken_off(*args):  # type: ignore[no-untyped-def]
+        raise imap_vanished.VanishedUnread("command: FETCH => got more than 1000000 bytes")
+
+    monkeypatch.setattr(imap_vanished, "_vanished_in", broken_off)
+    monkeypatch.setattr(imap, "RETRY_BASE", 0.01)
+
+    result = sync_account(runtime, account, now=NOW)
+
+    inbox = next(f for f in result.folders if f.folder == "INBOX")
+    assert result.error is None
+    assert (inbox.expunged, listed) == (2, ["INBOX"])
 
 
 @pytest.mark.parametrize("how", ["new UIDVALIDITY, same UIDs", "indexes rebuilt, UIDs renumbered"])
