@@ -340,13 +340,19 @@ def test_a_snooze_read_after_it_would_have_ended_changes_nothing_and_holds_up_no
     assert [o.outcome for o in outcomes(runtime.store.engine)] == ["snooze_elapsed", "applied"]
 
 
-def test_an_ack_to_an_email_about_two_alerts_acknowledges_both(tmp_path: Path, analyzer) -> None:
+@pytest.mark.parametrize("first_cleared", [False, True], ids=["both-open", "first-cleared"])
+def test_an_ack_to_an_email_about_two_alerts_acknowledges_both(
+    tmp_path: Path, analyzer, first_cleared: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """GIVEN one email that told Alice of two alerts of Acme Logistics at once (its Message-ID
     names the first, its X-Relmon-Alert header both), and an alert of another client
-    WHEN her "ack" to that email is read from her Sent folder
-    THEN both of Acme's alerts are acknowledged, and only those."""
-    from monitor.alerts.model import Condition
-    from monitor.alerts.store import apply
+    WHEN her "ack" to that email is read from her Sent folder (after the first alert cleared
+    on its own, Dana having been answered, in one case)
+    THEN Acme's alerts still open are acknowledged, and only those; the alerts are locked in
+    the order of their ids, as an evaluation locks them."""
+    from monitor.alerts.model import Action, Condition
+    from monitor.alerts.store import act, apply
+    from monitor.app import replies
     from monitor.app.replies import apply_replies
     from monitor.core.detectors import Severity
     from tests.scenario import Scenario
@@ -389,8 +395,17 @@ def test_an_ack_to_an_email_about_two_alerts_acknowledges_both(tmp_path: Path, a
         assert told != payload
         connection.execute(sa.update(outbox).values(payload=told))
     replied = THURSDAY + timedelta(minutes=20)
+    if first_cleared:
+        act(runtime.store.engine, first.id, Action.RESOLVE, replied, by="relmon")
     raw = reply_to_alert(alert_email_id(runtime), "ack", at=replied)
     store_sent(runtime, analyzer, raw, "Sent", at=replied)
+    locked: list[int] = []
+    get = replies.get
+    monkeypatch.setattr(
+        replies,
+        "get",
+        lambda c, ident, lock=False: locked.append(ident) or get(c, ident, lock=lock),
+    )
 
     applied = apply_replies(runtime, now=replied + timedelta(minutes=5))
 
@@ -398,7 +413,8 @@ def test_an_ack_to_an_email_about_two_alerts_acknowledges_both(tmp_path: Path, a
     scenario.close()
     assert [a.outcome for a in applied] == ["applied"]
     assert states == {
-        ("Acme Logistics", "unanswered"): State.ACKNOWLEDGED,
+        ("Acme Logistics", "unanswered"): State.RESOLVED if first_cleared else State.ACKNOWLEDGED,
         ("Acme Logistics", "friction"): State.ACKNOWLEDGED,
         ("Lumen Analytics", "friction"): State.OPEN,
     }
+    assert locked == sorted(alerts.values())

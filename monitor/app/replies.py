@@ -107,8 +107,12 @@ def _apply_one(
     ref = alert_answered(candidate.in_reply_to)
     sender = config.alerts.sender
     ours = ref is not None and sender is not None and ref.domain == domain_of(sender).casefold()
-    alert = get(connection, ref.alert_id, lock=True) if ours and ref is not None else None
+    locked = _lock_told(connection, candidate.in_reply_to, ref.alert_id) if ours and ref else {}
+    alert = locked.get(ref.alert_id) if ref is not None else None
     outcome, account = _judge(config, candidate, alert)
+    others = _others(alert, locked) if outcome in (APPLIED, "already_resolved") else []
+    if outcome == "already_resolved" and others:
+        outcome = APPLIED  # the email's first alert cleared; the others it told of have not
     command = ReplyCommand.decode(candidate.command)
     until = candidate.date + command.snooze if command.snooze is not None else None
     if outcome == APPLIED and until is not None and until <= now:
@@ -125,7 +129,8 @@ def _apply_one(
     if not record(connection, candidate, values):
         return None
     if outcome == APPLIED and alert is not None:
-        for acted in [alert, *_companions(connection, candidate.in_reply_to, alert)]:
+        acting = [alert, *others] if alert.state.active else others
+        for acted in acting:
             act_on(
                 connection,
                 acted.id,
@@ -137,29 +142,36 @@ def _apply_one(
     return ReplyOutcome(candidate.key, alert.id if alert is not None else None, outcome)
 
 
-def _companions(
-    connection: sa.Connection, in_reply_to: Sequence[str], lead: StoredAlert
-) -> list[StoredAlert]:
-    """The other alerts of the email replied to: one email tells an owner of several alerts of
-    a client at once, and its X-Relmon-Alert header names them all (its Message-ID names the
-    first). Those of the same client and owner not resolved yet act with it."""
-    payload = alert_email(connection, in_reply_to)
-    if payload is None:
+def _lock_told(
+    connection: sa.Connection, in_reply_to: Sequence[str], lead: int
+) -> dict[int, StoredAlert]:
+    """The alerts the email replied to told of, locked in the order of their ids, as an
+    evaluation locks a client's alerts (another order could deadlock with one): ``lead``,
+    which its Message-ID names, and the others its X-Relmon-Alert header names (one email
+    tells an owner of several alerts of a client at once)."""
+    named = {lead}
+    answered = next((value for value in in_reply_to if alert_answered([value])), None)
+    payload = alert_email(connection, [answered]) if answered is not None else None
+    if payload is not None:
+        header = BytesHeaderParser(policy=policy.default).parsebytes(payload).get(ALERT_HEADER, "")
+        listed = str(header).split(";", 1)[0].split(",")
+        named |= {int(part) for part in listed if part.strip().isdigit()}
+    found = {ident: get(connection, ident, lock=True) for ident in sorted(named)}
+    return {ident: alert for ident, alert in found.items() if alert is not None}
+
+
+def _others(lead: StoredAlert | None, locked: dict[int, StoredAlert]) -> list[StoredAlert]:
+    """The email's other alerts a reply about its first acts on: the same client's and
+    owner's, not resolved yet."""
+    if lead is None:
         return []
-    header = BytesHeaderParser(policy=policy.default).parsebytes(payload).get(ALERT_HEADER, "")
-    named = {
-        int(part) for part in str(header).split(";", 1)[0].split(",") if part.strip().isdigit()
-    }
-    found = []
-    for alert_id in sorted(named - {lead.id}):
-        other = get(connection, alert_id, lock=True)
-        if (
-            other is not None
-            and (other.client, other.owner) == (lead.client, lead.owner)
-            and other.state.active
-        ):
-            found.append(other)
-    return found
+    return [
+        other
+        for other in locked.values()
+        if other.id != lead.id
+        and (other.client, other.owner) == (lead.client, lead.owner)
+        and other.state.active
+    ]
 
 
 def apply_replies(runtime: Runtime, *, now: datetime) -> list[ReplyOutcome]:

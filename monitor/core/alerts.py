@@ -153,9 +153,12 @@ def notified(alert: AlertView, now: datetime) -> AlertView:
 
 
 def acknowledge(alert: AlertView, now: datetime) -> AlertView:
+    """The owner has seen the alert at its severity of now (it may have worsened quietly while
+    snoozed): only a severity beyond that notifies again."""
     if not alert.state.active:
         raise ValueError("a resolved alert cannot be acknowledged")
-    return replace(alert, state=State.ACKNOWLEDGED, snoozed_until=None, changed_at=now)
+    seen = alert.severity if alert.severity.rank > alert.told.rank else alert.told
+    return replace(alert, state=State.ACKNOWLEDGED, snoozed_until=None, changed_at=now, peak=seen)
 
 
 def snooze(alert: AlertView, until: datetime, now: datetime) -> AlertView:

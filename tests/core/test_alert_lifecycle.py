@@ -96,6 +96,25 @@ def test_after_a_snooze_ends_at_a_warning_a_return_to_critical_notifies() -> Non
     assert worse is not None and worse.state is State.OPEN
 
 
+def test_acknowledging_an_alert_that_worsened_while_snoozed_is_not_undone_by_the_next_pass() -> (
+    None
+):
+    """GIVEN a warning snoozed by its owner, which turns critical while snoozed (quietly)
+    WHEN the owner acknowledges it, having seen it critical, and it stays critical
+    THEN it stays acknowledged, and nobody is mailed."""
+    alert, _ = step(None, Severity.WARNING, T0, cooldown=COOLDOWN)
+    assert alert is not None
+    alert = snooze(notified(alert, T0), T0 + 5 * DAY, T0 + DAY)
+    worse, quiet = step(alert, Severity.CRITICAL, T0 + 2 * DAY, cooldown=COOLDOWN)
+    assert worse is not None and quiet == ()
+    seen = acknowledge(worse, T0 + 2 * DAY)
+
+    after, events = step(seen, Severity.CRITICAL, T0 + 3 * DAY, cooldown=COOLDOWN)
+
+    assert events == ()
+    assert after is not None and after.state is State.ACKNOWLEDGED
+
+
 def test_a_snoozed_alert_stays_quiet_until_its_time_then_notifies() -> None:
     alert, _ = step(None, Severity.WARNING, T0, cooldown=COOLDOWN)
     assert alert is not None
