@@ -165,6 +165,24 @@ def test_a_database_folder_that_cannot_be_made_is_a_store_problem(
     assert any(p.startswith("store.url: the database") for p in raised.value.problems)
 
 
+def test_a_database_path_naming_a_directory_is_a_store_problem(
+    tmp_path: Path, maildir: Path
+) -> None:
+    """A store.url that names a folder (a typo: the folder meant to hold the database) is
+    named as the problem, not left for the first command to find."""
+    folder = tmp_path / "mail-data"
+    folder.mkdir()
+    config = write(tmp_path, maildir=maildir, secret=True)
+    config.write_text(config.read_text().replace(str(tmp_path / "relmon.db"), str(folder)))
+
+    with pytest.raises(ConfigError) as raised:
+        load_checked_config(config)
+
+    assert (
+        f"store.url: {str(folder)!r} is a directory, not a database file" in raised.value.problems
+    )
+
+
 def test_a_relative_sqlite_path_lives_in_the_state_directory_when_systemd_gives_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -83,6 +83,8 @@ def store_problems(config: Config) -> list[str]:
     if not raw or raw == ":memory:":
         return []
     database = Path(raw)
+    if database.exists() and not database.is_file():
+        return [f"store.url: {str(database)!r} is a directory, not a database file"]
     if database.exists():
         return [] if os.access(database, os.R_OK | os.W_OK) else [_unwritable(database)]
     folder = _nearest_existing(database.parent)

@@ -107,7 +107,12 @@ def create_engine(url: str) -> sa.Engine:
     if url.startswith("sqlite"):
         path = sa.engine.make_url(url).database
         if path and path != ":memory:":
-            _private_sqlite_files(Path(path))
+            try:
+                _private_sqlite_files(Path(path))
+            except OSError as err:
+                raise StoreError(
+                    f"store.url: cannot create or open the database {path!r}: {err.strerror or err}"
+                ) from err
         engine = sa.create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         _sqlite_setup(engine)
         return engine
@@ -139,6 +144,11 @@ def _private_sqlite_files(path: Path) -> None:
     """
     from monitor.config.paths import state_directory
 
+    if path.exists() and not path.is_file():
+        # Never change the permissions of what the path names: a directory given by mistake
+        # (a home or a shared folder) would be locked to everyone.
+        kind = "a directory" if path.is_dir() else "not a regular file"
+        raise StoreError(f"store.url: {str(path)!r} is {kind}, not a database file")
     folder = path.parent
     if not folder.exists():
         folder.mkdir(parents=True, mode=0o700)

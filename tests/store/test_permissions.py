@@ -10,6 +10,7 @@ import sqlalchemy as sa
 import structlog
 import structlog.testing
 
+from monitor.errors import StoreError
 from monitor.store.db import Store
 
 
@@ -87,3 +88,29 @@ def test_messages_name_the_database_without_any_password() -> None:
 
     assert "hunter2" not in shown
     assert shown == "postgresql+psycopg://relmon:***@db.internal/relmon?PWD=***&sslmode=require"
+
+
+def test_a_directory_given_as_the_database_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    """GIVEN a store.url that names a shared folder by mistake
+    WHEN a store is opened there
+    THEN it is refused with the setting named, and the folder keeps its permissions (made
+    owner-only, it would lock everyone else out of it)."""
+    shared = tmp_path / "team-share"
+    shared.mkdir(mode=0o755)
+    (shared / "notes.txt").write_text("kept")
+
+    with pytest.raises(StoreError, match=r"store.url: .* is a directory, not a database file"):
+        Store.open(f"sqlite:///{shared}")
+
+    assert mode(shared) == 0o755
+    assert (shared / "notes.txt").read_text() == "kept"
+
+
+def test_a_database_that_cannot_be_created_names_the_setting(tmp_path: Path) -> None:
+    """A database path under a plain file cannot be created: the error names store.url and
+    the path, without a traceback."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+
+    with pytest.raises(StoreError, match=r"store.url: cannot create or open the database"):
+        Store.open(f"sqlite:///{blocker / 'relmon.db'}")
