@@ -13,6 +13,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 NEVER = datetime(3000, 1, 1, tzinfo=UTC)
 #: The earliest instant relmon will believe for a message.
 EPOCH = datetime(1980, 1, 1, tzinfo=UTC)
+#: The longest duration relmon reads (ten years): beyond it, the instants it gives would pass
+#: NEVER, or the calendar's end.
+LONGEST = timedelta(days=3650)
+#: The instants a question may be asked as of: from relmon's epoch to a century ahead.
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 def utcnow() -> datetime:
@@ -49,7 +54,10 @@ def parse_duration(text: str) -> timedelta:
     if not match:
         raise ValueError(f"cannot read {text!r} as a duration; write e.g. '30m', '4h', '3d', '2w'")
     unit = match.group(2)[0].lower()
-    return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[unit])
+    seconds = float(match.group(1)) * _UNIT_SECONDS[unit]
+    if seconds > LONGEST.total_seconds():
+        raise ValueError(f"{text!r} is longer than relmon counts (at most {LONGEST.days} days)")
+    return timedelta(seconds=seconds)
 
 
 def parse_instant(text: str, default_zone: tzinfo = UTC, *, end_of_day: bool = True) -> datetime:
@@ -63,18 +71,26 @@ def parse_instant(text: str, default_zone: tzinfo = UTC, *, end_of_day: bool = T
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             day = date.fromisoformat(text)
             hour, minute, second = (23, 59, 59) if end_of_day else (0, 0, 0)
-            local = datetime(
+            parsed = datetime(
                 day.year, day.month, day.day, hour, minute, second, tzinfo=default_zone
             )
-            return local.astimezone(UTC)
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        else:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as err:
         raise ValueError(
             f"cannot read {text!r} as a date or time; write e.g. 2026-11-20 or 2026-11-20T09:00+01:00"
         ) from err
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=default_zone)
-    return parsed.astimezone(UTC)
+    try:
+        instant = parsed.astimezone(UTC)
+    except OverflowError:
+        instant = NEVER if parsed.year > 2000 else EPOCH - timedelta(days=1)
+    if not EPOCH <= instant < LATEST:
+        raise ValueError(
+            f"{text!r} is out of range: relmon answers as of {EPOCH.year} to {LATEST.year - 1}"
+        )
+    return instant
 
 
 def iso(value: datetime | None) -> str | None:

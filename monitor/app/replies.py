@@ -35,7 +35,7 @@ from monitor.alerts.store import StoredAlert, act_on, get
 from monitor.app.runtime import Runtime
 from monitor.config import Config
 from monitor.core.addresses import is_sent_folder
-from monitor.core.alerts import State
+from monitor.core.alerts import MAX_SNOOZE, State
 from monitor.core.replycommand import ReplyCommand, Verb, alert_answered
 from monitor.log import get_logger
 from monitor.store.outbox import alert_email
@@ -115,6 +115,8 @@ def _apply_one(
         outcome = APPLIED  # the email's first alert cleared; the others it told of have not
     command = ReplyCommand.decode(candidate.command)
     until = candidate.date + command.snooze if command.snooze is not None else None
+    if until is not None:
+        until = min(until, now + MAX_SNOOZE)  # a reply dated ahead of our clock
     if outcome == APPLIED and until is not None and until <= now:
         outcome = "snooze_elapsed"  # read after the snooze it asked for had ended: nothing to do
     values = {

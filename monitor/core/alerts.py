@@ -22,6 +22,9 @@ from enum import StrEnum
 
 from monitor.core.detectors import Severity
 
+#: The longest snooze, however it is asked for (a reply, the CLI, the dashboard).
+MAX_SNOOZE = timedelta(days=90)
+
 
 class State(StrEnum):
     OPEN = "open"  # firing, owner not told yet
@@ -162,10 +165,14 @@ def acknowledge(alert: AlertView, now: datetime) -> AlertView:
 
 
 def snooze(alert: AlertView, until: datetime, now: datetime) -> AlertView:
+    """Quiet until ``until``, at most MAX_SNOOZE ahead: a snooze is a pause, and an alert still
+    true after it reminds its owner (a critical one muted for years would be lost)."""
     if not alert.state.active:
         raise ValueError("a resolved alert cannot be snoozed")
     if until <= now:
         raise ValueError("snooze until a time in the future")
+    if until - now > MAX_SNOOZE:
+        raise ValueError(f"snooze for at most {MAX_SNOOZE.days} days")
     return replace(alert, state=State.SNOOZED, snoozed_until=until, changed_at=now)
 
 

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-#: A snooze without a duration lasts a day; no snooze lasts longer than this.
+from monitor.core.alerts import MAX_SNOOZE
+
+#: A snooze without a duration lasts a day; no snooze lasts longer than MAX_SNOOZE.
 DEFAULT_SNOOZE = timedelta(days=1)
-MAX_SNOOZE = timedelta(days=90)
 #: Only this much of the first line is read.
 _MAX_LINE = 80
 

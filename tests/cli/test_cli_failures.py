@@ -155,3 +155,27 @@ def test_the_ingest_progress_bar_has_the_bytes_of_the_mail_as_its_total(
     assert report.total("new") == 5
     assert seen["total"] == [on_disk]
     assert sum(seen["advanced"]) == on_disk
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        (["alerts", "snooze", "1", "99999999999999999999d"], "longer than relmon counts"),
+        (["alerts", "snooze", "1", "10000000w"], "longer than relmon counts"),
+        (["alerts", "snooze", "1", "100w"], "snooze for at most 90 days"),
+        (["health", "--as-of", "9999-12-31"], "out of range"),
+        (["client", "Kestrel", "--as-of", "0001-01-01"], "out of range"),
+    ],
+    ids=["huge-duration", "years", "beyond-90-days", "far-future", "year-one"],
+)
+def test_an_instant_or_duration_out_of_range_is_one_line_naming_it(
+    demo_config: Path, args: list[str], problem: str
+) -> None:
+    """A snooze of years would mute a critical alert for good; an instant past the calendar's
+    end cannot be computed with: each is refused in one line, and no alert is changed."""
+    result = CliRunner().invoke(cli, ["--config", str(demo_config), *args])
+
+    assert result.exit_code != 0
+    assert problem in result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
