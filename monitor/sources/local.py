@@ -35,6 +35,21 @@ DEFAULT_SKIP = (
     "*.yml",
     ".*",
 )
+#: What mail programs and servers keep beside a maildir's cur/ and new/: marks, indexes, UID
+#: lists, quotas and subscriptions (Python's mailbox module, Dovecot, Courier), never mail.
+MAILDIR_HOUSEKEEPING = (
+    "maildirfolder",
+    "maildirsize",
+    "dovecot-uidlist",
+    "dovecot-uidvalidity*",
+    "dovecot-keywords",
+    "dovecot.index*",
+    "dovecot.list.index*",
+    "dovecot.mailbox.log*",
+    "dovecot-acl*",
+    "subscriptions",
+    "courierimap*",
+)
 _FROM_LINE_DATE = re.compile(rb"^From \S+\s+(.+?)\s*$")
 #: The largest message read into memory. A bigger one is quarantined with its size and place,
 #: never read: mail servers refuse far smaller messages, and parsing one takes a few times its
@@ -124,8 +139,9 @@ def discover(path: Path, *, skip: tuple[str, ...] = DEFAULT_SKIP) -> list[LocalF
             and (not d.startswith(".") or _is_maildir(current / d))
         ]
         loose: list[Path] = []
+        housekeeping = MAILDIR_HOUSEKEEPING if _is_maildir(current) else ()
         for name in sorted(files):
-            if _skipped(name, skip):
+            if _skipped(name, skip) or _skipped(name, housekeeping):
                 continue
             file_path = current / name
             if file_path.suffix.lower() in (".mbox", ".mbx") and _looks_like_mbox(file_path):

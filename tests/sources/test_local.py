@@ -71,6 +71,42 @@ def test_loose_message_files_skip_licences_and_annotations(tmp_path: Path) -> No
     assert [(f.kind, [p.name for p in f.files]) for f in folders] == [("files", ["0001.eml"])]
 
 
+def test_the_housekeeping_files_of_mail_servers_beside_a_maildir_are_not_mail(
+    tmp_path: Path,
+) -> None:
+    """GIVEN a maildir tree as Dovecot and Python's mailbox module leave it: folder marks,
+    indexes, UID lists and subscriptions beside cur/ and new/, and one message saved there
+    by hand
+    WHEN it is read
+    THEN the maildirs hold the mail, the hand-saved message is read, and none of the
+    housekeeping files is taken (or quarantined) as a message."""
+    for folder in ("", ".Sent"):
+        for sub in ("cur", "new", "tmp"):
+            (tmp_path / folder / sub).mkdir(parents=True, exist_ok=True)
+        for name in (
+            "dovecot-uidlist",
+            "dovecot.index",
+            "dovecot.index.cache",
+            "dovecot.index.log",
+            "dovecot-keywords",
+            "dovecot-uidvalidity.5f3a2b1c",
+            "maildirsize",
+        ):
+            (tmp_path / folder / name).write_bytes(b"3 V1700000000 N5\n")
+    (tmp_path / ".Sent" / "maildirfolder").write_bytes(b"")
+    (tmp_path / "subscriptions").write_text("Sent\n")
+    (tmp_path / "cur" / "1780390320.M1P1.mx:2,S").write_bytes(email())
+    (tmp_path / "saved-by-hand.eml").write_bytes(email(message_id="by-hand@acme-logistics.example"))
+
+    folders = {(f.name, f.kind): [p.name for p in f.files] for f in discover(tmp_path)}
+
+    assert folders == {
+        ("INBOX", "maildir"): [],
+        (tmp_path.name, "files"): ["saved-by-hand.eml"],
+        (".Sent", "maildir"): [],
+    }
+
+
 def test_a_missing_path_is_an_error_naming_it(tmp_path: Path) -> None:
     with pytest.raises(IngestError, match="nowhere: no such file or directory"):
         discover(tmp_path / "nowhere")
