@@ -158,8 +158,10 @@ def suggest(app: App, as_json: bool, as_of: datetime | None, limit: int) -> None
         return
     if not rows:
         click.echo(
-            "Every outside domain and address in the stored mail belongs to a client"
-            " (or no mail is stored yet: `relmon sync` reads the configured mailboxes)."
+            "No one outside the clients wrote to the team or heard from it in the stored mail:"
+            " every correspondent belongs to a client, or the mail is not to or from the"
+            " team's addresses and domains ([team] domains and members), or none is stored"
+            " yet (`relmon sync` reads the configured mailboxes)."
         )
         return
     grid = table(("domain or address", "from them", "from us", "people", "first", "last"))

@@ -69,10 +69,15 @@ def suggest_clients(
 ) -> list[Correspondent]:
     """Unassigned external correspondents ranked by two-way traffic (then by volume).
 
-    Noise is ignored: a newsletter that writes every day is not a relationship.
+    Noise is ignored: a newsletter that writes every day is not a relationship. Our mail counts
+    as relmon will count it once the correspondent is a client: only what it knows is ours.
     """
     query = sa.select(
-        messages.c.date, messages.c.from_addr, messages.c.to_addrs, messages.c.cc_addrs
+        messages.c.date,
+        messages.c.from_addr,
+        messages.c.to_addrs,
+        messages.c.cc_addrs,
+        messages.c.counterpart,
     ).where(
         messages.c.date <= as_of,
         messages.c.direction == Direction.OTHER.value,
@@ -102,7 +107,10 @@ def suggest_clients(
                     entry = bucket(row.from_addr)
                     entry.inbound += 1
                     entry.note(row.date)
-            elif sender_party.kind is PartyKind.US:
+            elif sender_party.kind is PartyKind.US and row.counterpart is not None:
+                # Ours only where a Sent folder or our server proves it (the attribution then
+                # names whom it went to): a colleague's mail seen as a copy would not count as
+                # our reply once the correspondent is a client, so it is not counted here.
                 seen: set[str] = set()
                 for address, _ in [*(row.to_addrs or []), *(row.cc_addrs or [])]:
                     if directory.party(address).kind is PartyKind.EXTERNAL:

@@ -260,6 +260,35 @@ def test_clients_suggest_ranks_two_way_correspondents_first(setup) -> None:
     assert (suggestions[0]["inbound"], suggestions[0]["outbound"]) == (1, 1)
 
 
+def test_a_colleagues_reply_seen_only_as_a_copy_is_not_counted_as_ours(setup) -> None:
+    """GIVEN Ben's reply to Sam (Lumen), Alice copied, found in Alice's Inbox only (not in a
+    Sent folder relmon reads, so nothing proves it is ours)
+    WHEN clients are suggested
+    THEN Lumen's count of our mail holds Alice's reply only: once Lumen is a client, Ben's
+    copy would not count as our answer either, and a count that says it does would hide the
+    wait that follows."""
+    runner, config, maildir = setup
+    (maildir / "cur" / "9.M9:2,S").write_bytes(
+        email(
+            frm=BEN,
+            to=SAM,
+            cc=[ALICE],
+            subject="Re: Data platform",
+            message_id="lumen-3@northwind-advisory.example",
+            in_reply_to="lumen-1@lumen-analytics.example",
+            date=datetime(2026, 6, 11, 13, 0, tzinfo=LONDON),
+            body="Hi Sam,\n\nI will join the call on Tuesday too.\n\nBen",
+        )
+    )
+    run(runner, config, "ingest", str(maildir), "--account", "alice")
+
+    code, output = run(runner, config, "clients", "suggest", "--json")
+
+    assert code == 0
+    lumen = json.loads(output)["suggestions"][0]
+    assert (lumen["name"], lumen["inbound"], lumen["outbound"]) == ("lumen-analytics.example", 1, 1)
+
+
 def test_export_writes_one_row_per_message_as_json_lines_and_csv(setup, tmp_path: Path) -> None:
     runner, config, maildir = setup
     run(runner, config, "ingest", str(maildir), "--account", "alice")
