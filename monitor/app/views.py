@@ -220,7 +220,7 @@ def health_row(
             "source": report.cadence.source,
             "samples": report.cadence.samples,
         },
-        "silent_days": round(report.silent_days, 1) if report.silent_days is not None else None,
+        "silent_days": round(report.silent_days, 3) if report.silent_days is not None else None,
         "away_until": report.away_until,
         "sentiment": {
             "mean_30d": report.sentiment.mean_30,

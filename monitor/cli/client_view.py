@@ -102,16 +102,18 @@ def _gap_line(label: str, days: int, stats: GapStatsRow, day_seconds: float, not
         return f"{label} over the last {days} days: none"
     wall = stats["median_wall_hours"] or 0.0
     p90 = stats["p90_business_hours"] or 0.0
+    p90_wall = stats["p90_wall_hours"] or 0.0
     return (
-        f"{label} over the last {days} days: median "
+        f"{label} over the last {days} days ({counted(stats['count'], 'message')}{note}): median "
         f"{durations.waited(median * 3600, wall * 3600, day_seconds)}, slowest tenth "
-        f"{durations.working(p90 * 3600, day_seconds)} ({counted(stats['count'], 'message')}"
-        f"{note})"
+        f"{durations.waited(p90 * 3600, p90_wall * 3600, day_seconds)}"
     )
 
 
 def _print_gaps_and_tone(out: Console, data: ClientDetail, tz: tzinfo, when: datetime) -> None:
     """Reply times both ways, then the tone with the sentences behind it."""
+    from monitor.core.detectors import counted
+
     day_seconds = data["working_day_hours"] * 3600
     for label, windows in (
         ("Our reply time", ((30, data["reply_gap_30d"]), (90, data["reply_gap_90d"]))),
@@ -127,7 +129,8 @@ def _print_gaps_and_tone(out: Console, data: ClientDetail, tz: tzinfo, when: dat
     sentiment = data["sentiment"]
     out.print(
         f"Tone (−1 to +1) over the last 30 days: {signed(sentiment['mean_30d'])} "
-        f"({sentiment['scored_30d']} messages scored, {sentiment['unscored_30d']} in languages "
+        f"({counted(sentiment['scored_30d'], 'message')} scored, "
+        f"{sentiment['unscored_30d']} in languages "
         f"not scored); over the last 90 days {signed(sentiment['mean_90d'])}; change against "
         f"the 90 days before {signed(sentiment['trend'])}"
     )

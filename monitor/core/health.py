@@ -19,6 +19,8 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
+from monitor.core.detectors.base import counted
+
 WEIGHTS = {
     "responsiveness": 0.25,
     "engagement": 0.2,
@@ -270,7 +272,10 @@ def classify(facts: PatternFacts, *, friction_warning_points: float) -> PatternR
     if facts.inbound < 6 or facts.span_days < 30:
         return PatternResult(
             Pattern.UNKNOWN,
-            (f"{facts.inbound} client messages over {facts.span_days:.0f} days",),
+            (
+                f"{counted(facts.inbound, 'client message')} over the last "
+                f"{min(180.0, facts.span_days):.0f} days",
+            ),
             {},
         )
     pressure = facts.status_share + facts.chaser_share

@@ -74,7 +74,10 @@ def _norm_severity(norm: NormFacts | None) -> Severity | None:
 
 def explanation(client: str, facts: FrictionFacts) -> str:
     """What the alert email and ``relmon client`` both say about the client's friction."""
-    cues = f"{client}, last {facts.window_days} days ({facts.messages} messages): {_detail(facts)}."
+    cues = (
+        f"{client}, last {facts.window_days} days ({counted(facts.messages, 'message')}): "
+        f"{_detail(facts)}."
+    )
     norm = facts.norm
     if norm is None or not (norm.frictional or norm.outburst):
         return cues
