@@ -314,8 +314,9 @@ class ClientDetail(HealthRow):
     sentiment_evidence: Annotated[
         list[SentimentEvidence],
         Doc(
-            "sentences that moved the tone: `message` (reference), `sentence` (index in the "
-            "own text), `compound`, `text` (null unless `privacy.store_snippets`)"
+            "sentences that moved the tone: `message` (reference), `sentence` (its index in "
+            'the own text, counted from 0: `relmon client` says "sentence 1" of index 0), '
+            "`compound`, `text` (null unless `privacy.store_snippets`)"
         ),
     ]
     friction_evidence: Annotated[

@@ -85,7 +85,8 @@ def _show(data: BacktestResult, kinds: tuple[str, ...], show_list: bool) -> None
     out = console()
     out.print(
         f"Replayed {data['days']} days ({data['since']:%Y-%m-%d} to {data['until']:%Y-%m-%d}): "
-        f"{data['totals']['alerts']} alerts, {data['totals']['per_client_per_month']} per client per month."
+        f"{data['totals']['alerts']} notifications (an alert opened, worse, or back after a "
+        f"snooze), {data['totals']['per_client_per_month']} per client per month."
     )
     grid = table(("client", *kinds), right=kinds)
     for client in data["clients"]:
