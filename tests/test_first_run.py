@@ -90,6 +90,7 @@ def test_the_first_evaluation_sends_one_summary_per_owner_instead_of_a_burst(
     assert "Harbour Board" in text and "is waiting for our reply" in text
     ben = by_owner[BEN_ADDRESS].get_body(("plain",)).get_content()
     assert ben.startswith("relmon now watches 1 client for you; none needs attention today.")
+    assert "Watched: Falkenberg Maschinenbau." in ben  # which client, even when all is well
     assert (
         by_owner[BEN_ADDRESS]["Subject"] == "relmon now watches 1 client: nothing needs attention"
     )

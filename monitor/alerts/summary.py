@@ -59,6 +59,8 @@ def _lines(clients: Sequence[SummaryClient], digest_hour: int, also: bool) -> tu
     calm = [clean(c.client, 100) for c in clients if not c.alerts]
     if calm and needing:
         lines += ["", "Nothing to act on: " + ", ".join(calm) + "."]
+    elif calm:
+        lines += ["Watched: " + ", ".join(calm) + "."]
     lines += [
         "",
         "From now on you hear of each change when it happens: critical alerts at once, "

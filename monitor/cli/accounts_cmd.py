@@ -72,6 +72,14 @@ def accounts(ctx: click.Context, app: App, as_json: bool) -> None:
     if as_json:
         emit_json({"schema": "relmon/accounts/v1", "accounts": rows})
         return
+    if not rows:
+        click.echo(
+            "No mailbox is configured, so relmon reads only what `relmon ingest` is given."
+            " An [[accounts]] section (IMAP, Microsoft 365, or a local maildir or mbox) makes"
+            " `relmon sync` read one: see the README's 'IMAP accounts' and 'Microsoft 365"
+            " (Graph) accounts'."
+        )
+        return
     grid = table(("account", "kind", "address", "last success", "failures", "last error"))
     tz = runtime.config.team.tz
     for row in rows:

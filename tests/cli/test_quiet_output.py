@@ -100,3 +100,10 @@ def test_suggest_with_nothing_to_suggest_says_why_instead_of_an_empty_table(tmp_
 
     assert out.startswith("No one outside the clients wrote to the team or heard from it")
     assert "[team] domains and members" in out and "`relmon sync`" in out
+
+
+def test_accounts_without_a_mailbox_say_how_to_add_one_instead_of_an_empty_table(tmp_path) -> None:
+    out = invoke(_without_clients(tmp_path), "accounts").stdout
+
+    assert out.startswith("No mailbox is configured, so relmon reads only what `relmon ingest`")
+    assert "[[accounts]]" in out and "┃" not in out
