@@ -8,9 +8,9 @@
 One alert per (client, kind). A worse severity (warning → critical) notifies again, even when
 acknowledged, if the owner has not been told of it yet while this alert is open: a condition
 that flickers critical → warning → critical notifies once, not at every rise (the alert keeps
-the highest severity its owner was told of, its ``peak``). A milder one is recorded quietly. A snoozed alert stays quiet until its time. A
-resolved alert re-opens only after a cool-down, so a condition flickering at its threshold does
-not mail the owner every day. Transitions that never notify: resolving, improving, a worsening
+the highest severity its owner was told of, its ``peak``). A milder one is recorded quietly.
+A snoozed alert stays quiet until its time. A resolved alert re-opens only after a cool-down,
+so a condition flickering at its threshold does not mail the owner every day. Transitions that never notify: resolving, improving, a worsening
 while snoozed (it notifies when the snooze ends).
 """
 

@@ -14,8 +14,9 @@ the last UID must equal the count at the last pass less those gone. Otherwise (a
 forgot old mod-sequences, messages an interrupted pass never recorded) the caller lists the
 folder as before. An answer this reader cannot read is treated the same way.
 
-Enabled on the connection that syncs (:func:`monitor.sources.imap_conn.enable_qresync`); with it on, the server reports expunges as VANISHED, not
-EXPUNGE, which the folder watcher reads too (:mod:`monitor.sources.imap_watch`).
+Enabled on the connection that syncs (:func:`monitor.sources.imap_conn.enable_qresync`); with
+it on, the server reports expunges as VANISHED, not EXPUNGE, which the folder watcher reads too
+(:mod:`monitor.sources.imap_watch`).
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def vanished_since(client: IMAPClient, last_uid: int, modseq: int) -> list[int] 
     Raises :class:`VanishedUnread` when an answer could not be read to its end: what is left
     of it would be read as the next answer."""
     with _long_lines():
-        named = _vanished_in(client, 1, last_uid, modseq)
+        named = _vanished_in(client, last_uid, modseq)
     if not named:
         return None if named is None else []
     asked = as_set(sorted(named))
@@ -112,13 +113,15 @@ def _long_lines() -> Iterator[None]:
                 setattr(imaplib, _LIMIT, _lines_before)
 
 
-def _vanished_in(client: IMAPClient, low: int, high: int, modseq: int) -> set[int] | None:
+def _vanished_in(client: IMAPClient, last_uid: int, modseq: int) -> set[int] | None:
+    """The UIDs up to ``last_uid`` the server names expunged since ``modseq``; None when it
+    refused the question or its answer cannot be read as UIDs."""
     untagged = client._imap.untagged_responses
     untagged.pop("VANISHED", None)  # left from before: not about this question
     try:
         answers = client._raw_command_untagged(
             b"FETCH",
-            [f"{low}:{high}".encode(), b"(UID)", f"(CHANGEDSINCE {modseq} VANISHED)".encode()],
+            [f"1:{last_uid}".encode(), b"(UID)", f"(CHANGEDSINCE {modseq} VANISHED)".encode()],
             response_name="VANISHED",
         )
     except IMAPClientError as err:
@@ -137,7 +140,7 @@ def _vanished_in(client: IMAPClient, low: int, high: int, modseq: int) -> set[in
         uids = uid_set(text)
         if uids is None or len(named) + len(uids) > MOST_VANISHED:
             return None
-        named.update(uid for uid in uids if low <= uid <= high)
+        named.update(uid for uid in uids if uid <= last_uid)
     return named
 
 

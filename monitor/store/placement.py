@@ -85,11 +85,11 @@ class _Member:
         return (self.date, self.key)
 
 
-def place_new(connection: sa.Connection, at_most: int | None = None) -> int:
-    """Place the unthreaded messages, if there are at most ``at_most`` (PLACE_AT_MOST), into
-    the stored threads; returns how many messages changed thread. Those that could change a
-    stored message's thread otherwise than by joining it stay unthreaded."""
-    limit = PLACE_AT_MOST if at_most is None else at_most
+def place_new(connection: sa.Connection) -> int:
+    """Place the unthreaded messages, if there are at most PLACE_AT_MOST, into the stored
+    threads; returns how many messages changed thread. Those that could change a stored
+    message's thread otherwise than by joining it stay unthreaded."""
+    limit = PLACE_AT_MOST
     seeds = connection.execute(
         sa.select(*THREAD_COLUMNS)
         .where(messages.c.thread_id.is_(None))
