@@ -14,17 +14,22 @@ import subprocess
 from datetime import datetime, timedelta
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from monitor.alerts import render
 from monitor.alerts.channel import OutboxKind
 from monitor.alerts.email_channel import EmailChannel, outgoing
 from monitor.alerts.outbox import dispatch
+from monitor.alerts.smtp import SmtpTransport
 from monitor.alerts.store import enqueue
 from monitor.clock import utcnow
+from monitor.config import Smtp
 from monitor.store import Store
 from monitor.store.db import create_engine
 from tests.claims import let_claims_expire
 from tests.crashes import crash_setup
+from tests.servers import free_port
+from tests.servers.smtp import Inbox
 
 pytestmark = pytest.mark.live
 
@@ -183,3 +188,87 @@ def test_an_unexpected_fault_is_a_counted_attempt_and_the_run_goes_on(store_url)
     assert (report.sent, report.retried) == (2, 1) and len(sent) == 2
     assert rows[0][:2] == ("pending", 1) and "UnicodeEncodeError" in rows[0][2]
     assert [r[:2] for r in rows[1:]] == [("sent", 1), ("sent", 1)]
+
+
+class TakesThenHangsUp(Inbox):
+    """A relay that keeps each message and drops the connection before it answers the DATA
+    (or, with ``at_rcpt``, drops it before the message is sent)."""
+
+    def __init__(self, *, at_rcpt: bool = False) -> None:
+        super().__init__()
+        self.at_rcpt = at_rcpt
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.at_rcpt:
+            server.transport.abort()
+        return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
+
+    async def handle_DATA(self, server, session, envelope):
+        await super().handle_DATA(server, session, envelope)
+        server.transport.abort()
+        return "250 never heard"
+
+
+def deliver_until_given_up(store: Store, port: int) -> tuple[str, int, int, str]:
+    """Send the outbox's one row at each retry, past every backoff, until it is done with."""
+    transport = SmtpTransport(
+        Smtp(host="127.0.0.1", port=port, security="plain", timeout_seconds=5)
+    )
+    channel = {"email": EmailChannel(SENDER, transport=transport)}
+    now = utcnow()
+    for _ in range(20):
+        dispatch(store.engine, channel, now=now, max_attempts=12)
+        with store.engine.connect() as connection:
+            row = connection.exec_driver_sql(
+                "SELECT state, attempts, unconfirmed, last_error FROM outbox"
+            ).one()
+        if row[0] != "pending":
+            break
+        now += timedelta(hours=2)  # beyond the longest backoff
+    return row[0], row[1], row[2], row[3]
+
+
+@pytest.fixture
+def hanging_up_relay():
+    relays: list[Controller] = []
+
+    def start(inbox: TakesThenHangsUp) -> int:
+        port = free_port()
+        relays.append(Controller(inbox, hostname="127.0.0.1", port=port))
+        relays[-1].start()
+        return port
+
+    yield start
+    for relay in relays:
+        relay.stop()
+
+
+def test_a_relay_that_takes_the_email_and_hangs_up_gets_three_copies_not_a_dozen(
+    store_url, hanging_up_relay
+) -> None:
+    relay = TakesThenHangsUp()
+    store = Store.open(store_url)
+    queue_test_emails(store, 1, utcnow() - timedelta(minutes=5))
+
+    state, attempts, unconfirmed, error = deliver_until_given_up(store, hanging_up_relay(relay))
+    store.close()
+
+    assert len(relay.messages) == 3 and len(set(relay.message_ids())) == 1
+    assert (state, attempts, unconfirmed) == ("failed", 3, 3)
+    assert "may have been delivered" in error and "no more copies" in error
+
+
+def test_a_connection_lost_before_the_email_went_out_is_retried_to_the_last_attempt(
+    store_url, hanging_up_relay
+) -> None:
+    """Nothing reached the relay, so nothing is lost by trying on: every attempt is made."""
+    relay = TakesThenHangsUp(at_rcpt=True)
+    store = Store.open(store_url)
+    queue_test_emails(store, 1, utcnow() - timedelta(minutes=5))
+
+    state, attempts, unconfirmed, error = deliver_until_given_up(store, hanging_up_relay(relay))
+    store.close()
+
+    assert relay.messages == []
+    assert (state, attempts, unconfirmed) == ("failed", 12, 0)
+    assert "may have been delivered" not in error

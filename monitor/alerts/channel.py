@@ -42,12 +42,16 @@ class OutboxState(StrEnum):
 
 
 class DeliveryError(Exception):
-    """A send that failed; ``permanent`` ones are not retried, ``stop`` ends the channel's run."""
+    """A send that failed; ``permanent`` ones are not retried, ``stop`` ends the channel's run,
+    ``unconfirmed`` ones failed after the receiver had the whole message (it may have it)."""
 
-    def __init__(self, message: str, *, permanent: bool, stop: bool = False) -> None:
+    def __init__(
+        self, message: str, *, permanent: bool, stop: bool = False, unconfirmed: bool = False
+    ) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.stop = stop  # nothing else can be delivered through this channel either
+        self.unconfirmed = unconfirmed
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,8 @@ class OutboxItem:
     payload: bytes
     attempts: int  # before this one
     alert: int | None = None  # the alert it notifies of (not for digests)
+    #: Attempts before this one that failed after the receiver had the whole message.
+    unconfirmed: int = 0
 
 
 class Channel(Protocol):

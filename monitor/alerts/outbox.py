@@ -46,6 +46,13 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+#: An email the receiver may have taken (the connection was lost after the whole message went
+#: out, before the answer) is sent at most this many times. Sending it again is right when the
+#: receiver dropped it, but a relay that takes mail and then drops the connection would get a
+#: copy at every retry, a dozen of one alert.
+UNCONFIRMED_AT_MOST = 3
+
+
 def backoff(attempts: int) -> timedelta:
     """1, 2, 4 … minutes up to an hour, with jitter so retries of many emails spread out."""
     base = min(3600.0, 60.0 * 2 ** max(0, attempts - 1))
@@ -89,6 +96,7 @@ def _item(row: sa.Row[Any]) -> OutboxItem:
         payload=row.payload,
         attempts=row.attempts,
         alert=row.alert,
+        unconfirmed=row.unconfirmed,
     )
 
 
@@ -121,6 +129,7 @@ def _waits(
         worker,
         give_up=False,
         attempts=item.attempts,
+        unconfirmed=item.unconfirmed,
         error=str(err),
         now=now,
         retry_at=now,
@@ -138,16 +147,24 @@ def _failed(
 ) -> bool:
     """Record a failed attempt: retried after a backoff, or given up. True when given up."""
     attempts = item.attempts + 1
-    give_up = err.permanent or attempts >= max_attempts
+    unconfirmed = item.unconfirmed + int(err.unconfirmed)
+    error = str(err)
+    if unconfirmed >= UNCONFIRMED_AT_MOST:
+        error += (
+            f"; the receiver may have taken it {unconfirmed} times without answering: "
+            "not sent again, so its recipients get no more copies"
+        )
+    give_up = err.permanent or attempts >= max_attempts or unconfirmed >= UNCONFIRMED_AT_MOST
     rows.record_failure(
         engine,
         item.id,
         worker,
         give_up=give_up,
         attempts=attempts,
-        error=str(err),
+        error=error,
         now=now,
         retry_at=now if give_up else now + backoff(attempts),
+        unconfirmed=unconfirmed,
     )
     if give_up:
         logger.error(
@@ -156,7 +173,7 @@ def _failed(
             channel=item.channel,
             message_id=item.identity,
             attempts=attempts,
-            error=str(err),
+            error=error,
             permanent=err.permanent,
         )
     else:

@@ -11,7 +11,7 @@ import smtplib
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from monitor.alerts.channel import DeliveryError
 from monitor.config import Smtp
@@ -45,6 +45,26 @@ def _utf8(client: smtplib.SMTP, addresses: Sequence[str]) -> tuple[str, ...]:
     return ("SMTPUTF8",)
 
 
+#: What ends a message's text in DATA (RFC 5321, 4.1.1.4). Once it has gone out the server may
+#: have taken the message, even if its answer never arrives.
+_END_OF_DATA = b"\r\n.\r\n"
+
+
+class _Connection(smtplib.SMTP):
+    """An SMTP connection that knows whether the whole message went out."""
+
+    message_sent = False
+
+    def send(self, s: Any) -> None:
+        super().send(s)
+        if isinstance(s, bytes) and s.endswith(_END_OF_DATA):
+            self.message_sent = True
+
+
+class _TlsConnection(smtplib.SMTP_SSL, _Connection):
+    """The same over implicit TLS."""
+
+
 @dataclass
 class SmtpTransport:
     settings: Smtp
@@ -55,14 +75,14 @@ class SmtpTransport:
             cafile=str(self.settings.ca_file) if self.settings.ca_file else None
         )
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self) -> _Connection:
         s = self.settings
         if s.security == "tls":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(
+            client: _Connection = _TlsConnection(
                 s.host, s.port, timeout=s.timeout_seconds, context=self._context()
             )
         else:
-            client = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
+            client = _Connection(s.host, s.port, timeout=s.timeout_seconds)
             if s.security == "starttls":
                 client.starttls(context=self._context())
         if s.username:
@@ -116,6 +136,13 @@ class SmtpTransport:
         except smtplib.SMTPDataError as err:
             raise _code_error(err.smtp_code, err.smtp_error, "message refused") from err
         except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as err:
+            if client.message_sent:  # lost while the server said whether it took the message
+                raise DeliveryError(
+                    f"connection to {self.settings.host} lost after the whole email was sent, "
+                    f"before the server answered: it may have been delivered ({err})",
+                    permanent=False,
+                    unconfirmed=True,
+                ) from err
             raise DeliveryError(
                 f"connection to {self.settings.host} lost: {err}", permanent=False
             ) from err

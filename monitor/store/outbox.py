@@ -130,6 +130,7 @@ def record_failure(
     error: str,
     now: datetime,
     retry_at: datetime,
+    unconfirmed: int = 0,
 ) -> None:
     """A failed attempt by the worker holding the claim: pending again from ``retry_at``, or
     failed for good."""
@@ -140,6 +141,7 @@ def record_failure(
             .values(
                 state=FAILED if give_up else PENDING,
                 attempts=attempts,
+                unconfirmed=unconfirmed,
                 last_error=error[:2000],
                 last_attempt_at=now,
                 claimed_by=None,

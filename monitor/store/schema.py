@@ -258,6 +258,8 @@ outbox = sa.Table(
     # pending, sending, sent, failed, superseded (its alerts were handled before it was sent)
     sa.Column("state", sa.String(16), nullable=False, index=True),
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    # Attempts that failed after the receiver had the whole message: it may have taken it.
+    sa.Column("unconfirmed", sa.Integer, nullable=False, server_default="0"),
     sa.Column("last_error", sa.Text),
     sa.Column("last_attempt_at", UTCDateTime),
     sa.Column("claimed_by", sa.String(100)),
