@@ -68,9 +68,12 @@ class DispatchReport:
     stopped: str | None = None  # why delivery stopped early (credentials, server unreachable)
 
 
-def claim(engine: sa.Engine, row_id: int, worker: str, hold: timedelta = CLAIM) -> bool:
-    """Take one row for ``worker`` for ``hold`` from now, by the database's clock."""
-    return rows.claim(engine, row_id, worker, hold)
+def claim(
+    engine: sa.Engine, row_id: int, worker: str, now: datetime, hold: timedelta = CLAIM
+) -> bool:
+    """Take one row due at ``now`` for ``worker`` for ``hold`` from now, by the database's
+    clock."""
+    return rows.claim(engine, row_id, worker, hold, now)
 
 
 def due(
@@ -250,7 +253,7 @@ def dispatch(
     worker = worker or worker_name()
     stopped: set[str] = set()
     for row_id, channel in due(engine, now, limit, list(channels), only):
-        if channel in stopped or not claim(engine, row_id, worker, hold):
+        if channel in stopped or not claim(engine, row_id, worker, now, hold):
             continue  # the channel gave up for this run, or another worker has the row
         item = _claimed(engine, row_id)
         crash_point("outbox-claimed")

@@ -32,10 +32,11 @@ def add(connection: sa.Connection, values: Mapping[str, object]) -> int:
 def alert_email(connection: sa.Connection, message_ids: Sequence[str]) -> bytes | None:
     """The alert email with one of ``message_ids`` (with or without angle brackets), as queued;
     None when it is not (or no longer) in the outbox."""
-    bare = {value.strip().strip("<>") for value in message_ids}
+    bare = {value.strip().strip("<>").lower() for value in message_ids}
     wanted = sorted(bare | {f"<{value}>" for value in bare})
+    # Case aside, as the reply's headers are read: a mail program may change it.
     query = sa.select(outbox.c.payload).where(
-        outbox.c.message_id.in_(wanted), outbox.c.kind == "alert"
+        sa.func.lower(outbox.c.message_id).in_(wanted), outbox.c.kind == "alert"
     )
     found = connection.execute(query.limit(1)).scalar()
     return bytes(found) if found is not None else None
@@ -55,11 +56,12 @@ def database_now(connection: sa.Connection) -> datetime:
     return as_utc(value)
 
 
-def claim(engine: sa.Engine, row_id: int, worker: str, hold: timedelta) -> bool:
-    """Take a pending row, or one whose claim has expired, for ``worker`` and ``hold`` from
-    now, by the database's clock; True if taken. Each row's claim runs from its own claiming,
-    so neither a long delivery loop nor a worker whose clock is wrong can let a second worker
-    take a row while it is being sent."""
+def claim(engine: sa.Engine, row_id: int, worker: str, hold: timedelta, due_at: datetime) -> bool:
+    """Take a row due at ``due_at`` (pending and its time come), or one whose claim has expired,
+    for ``worker`` and ``hold`` from now, by the database's clock; True if taken. Each row's
+    claim runs from its own claiming, so neither a long delivery loop nor a worker whose clock
+    is wrong can let a second worker take a row while it is being sent; and a row another
+    worker failed to send since this one listed it waits out its backoff."""
     with engine.begin() as connection:
         now = database_now(connection)
         changed = connection.execute(
@@ -67,7 +69,7 @@ def claim(engine: sa.Engine, row_id: int, worker: str, hold: timedelta) -> bool:
             .where(
                 outbox.c.id == row_id,
                 sa.or_(
-                    outbox.c.state == PENDING,
+                    sa.and_(outbox.c.state == PENDING, outbox.c.not_before <= due_at),
                     sa.and_(outbox.c.state == SENDING, outbox.c.claimed_until < now),
                 ),
             )
