@@ -16,9 +16,11 @@ from monitor.alerts.channel import DeliveryError
 from monitor.alerts.smtp import SmtpTransport
 from monitor.alerts.store import Action, act, listing
 from monitor.app.alerting import deliver, evaluate_alerts, send_alerts
+from monitor.app.runtime import Runtime
 from monitor.cli import cli
-from monitor.config import Smtp
+from monitor.config import Smtp, load_config_text
 from monitor.store.schema import outbox
+from tests.factories import CONFIG
 from tests.scenario import Scenario, at
 
 pytestmark = pytest.mark.live
@@ -217,3 +219,74 @@ def test_an_address_beyond_ascii_through_a_server_without_smtputf8_is_a_clear_fa
         smtp._utf8(NoUtf8(), ["relmon@northwind-advisory.example", "jürgen@example.org"])  # type: ignore[arg-type]
     assert raised.value.permanent and not raised.value.stop
     assert smtp._utf8(NoUtf8(), ["alice.marsh@northwind-advisory.example"]) == ()  # type: ignore[arg-type]
+
+
+def _handed_to_ben(scenario: Scenario, tmp_path, analyzer, extra: str) -> Scenario:
+    """The same store, reopened after Acme Logistics was given to Ben in the configuration."""
+    scenario.close()
+    alice = 'owner = "alice.marsh@northwind-advisory.example"'
+    text = CONFIG.replace(alice, 'owner = "ben.okafor@northwind-advisory.example"', 1)
+    handed = Scenario.__new__(Scenario)
+    handed.analyzer = analyzer
+    handed.runtime = Runtime.open(
+        load_config_text(text + extra + f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n'),
+        analyzer=analyzer,
+    )
+    return handed
+
+
+def test_an_alert_held_by_quiet_hours_goes_to_the_new_owner_when_the_client_is_handed_over(
+    tmp_path, analyzer, smtp_server
+) -> None:
+    """GIVEN Helen's question unanswered since Monday, and Alice's critical alert raised at
+    22:00 on Thursday, held by quiet hours until 07:00
+    WHEN Acme Logistics is given to Ben before the email leaves
+    THEN Ben gets the alert, said to be his client now, and Alice's email is not sent."""
+    extra = smtp_server.config('quiet_hours = "20:00-07:00"\n')
+    alice_days = Scenario(tmp_path, analyzer, extra_config=extra)
+    alice_days.client_writes("Mon 2026-06-01 10:00", "Revised rollout plan", QUESTION, frm=HELEN)
+    evaluate_alerts(alice_days.runtime, now=utc("Thu 2026-06-04 22:00"))
+
+    ben_days = _handed_to_ben(alice_days, tmp_path, analyzer, extra)
+    evaluate_alerts(ben_days.runtime, now=utc("Fri 2026-06-05 06:30"))
+    result = deliver(ben_days.runtime, now=utc("Fri 2026-06-05 07:05"))
+    (alert,) = listing(ben_days.runtime.store.engine)
+    states = _states(ben_days)
+    ben_days.close()
+
+    (received,) = smtp_server.inbox.messages
+    assert received.recipients == ["ben.okafor@northwind-advisory.example"]
+    assert "CRITICAL: Acme Logistics is waiting for our reply (now your client)" in _text(received)
+    assert (result.sent, result.superseded) == (1, 1) and states == ["superseded", "sent"]
+    assert alert.owner == "ben.okafor@northwind-advisory.example"
+
+
+def test_an_alert_the_old_owner_acknowledged_is_told_to_the_new_owner_once(
+    tmp_path, analyzer, smtp_server
+) -> None:
+    """Alice was told and acknowledged; Ben, who takes the client over, has not been told."""
+    extra = smtp_server.config()
+    alice_days = Scenario(tmp_path, analyzer, extra_config=extra)
+    alice_days.client_writes("Mon 2026-06-01 10:00", "Revised rollout plan", QUESTION, frm=HELEN)
+    send_alerts(alice_days.runtime, now=utc("Thu 2026-06-04 10:30"))
+    (alert,) = listing(alice_days.runtime.store.engine)
+    act(
+        alice_days.runtime.store.engine,
+        alert.id,
+        Action.ACK,
+        utc("Thu 2026-06-04 11:00"),
+        by="alice",
+    )
+
+    ben_days = _handed_to_ben(alice_days, tmp_path, analyzer, extra)
+    send_alerts(ben_days.runtime, now=utc("Thu 2026-06-04 14:00"))
+    send_alerts(ben_days.runtime, now=utc("Thu 2026-06-04 15:00"))
+    (handed,) = listing(ben_days.runtime.store.engine)
+    ben_days.close()
+
+    to = [m.recipients for m in smtp_server.inbox.messages]
+    assert to == [
+        ["alice.marsh@northwind-advisory.example"],
+        ["ben.okafor@northwind-advisory.example"],
+    ]
+    assert handed.id == alert.id and handed.state.value == "notified"

@@ -40,7 +40,9 @@ def _from(line: EvidenceLine) -> str:
 
 
 def headline(mail: AlertMail) -> str:
-    worse = " (worse than before)" if mail.event == "worsened" else ""
+    worse = {"worsened": " (worse than before)", "handed_over": " (now your client)"}.get(
+        mail.event, ""
+    )
     what = KIND_TITLES.get(mail.kind, mail.kind)
     return f"{mail.severity.upper()}: {clean(mail.client, 100)} {what}{worse}"
 

@@ -203,14 +203,23 @@ def _about(connection: sa.Connection, item: OutboxItem) -> list[int]:
 
 def superseded(engine: sa.Engine, item: OutboxItem) -> bool:
     """Whether every alert this row tells of was acknowledged, snoozed or resolved since it was
-    written (an email held by quiet hours, retried, or waiting for a dry run to end). A
-    first-run summary is always sent: it also tells the owner what relmon now watches."""
+    written (an email held by quiet hours, retried, or waiting for a dry run to end), or, for
+    an email, now belongs to another owner (its client was handed over: the new owner is told
+    by an email of its own). A first-run summary is always sent: it also tells the owner what
+    relmon now watches."""
     if item.kind is not OutboxKind.ALERT:
         return False
     with engine.connect() as connection:
         about = _about(connection, item)
         found = alert_rows.states(connection, about)
-    return bool(about) and all(found.get(a, State.RESOLVED.value) in HANDLED for a in about)
+    addressed = item.recipients[0].casefold() if item.recipients else None
+
+    def told_elsewhere(alert: int) -> bool:
+        state, owner = found.get(alert, (State.RESOLVED.value, ""))
+        moved = item.channel == "email" and owner.casefold() != addressed
+        return state in HANDLED or moved
+
+    return bool(about) and all(told_elsewhere(a) for a in about)
 
 
 def _sent(engine: sa.Engine, item: OutboxItem, now: datetime) -> None:

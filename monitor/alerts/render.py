@@ -67,7 +67,7 @@ class AlertMail:
     client: str
     kind: str
     severity: str
-    event: str  # opened, reopened, worsened, snooze_ended, test
+    event: str  # opened, reopened, worsened, snooze_ended, handed_over, test
     explanation: str
     evidence: tuple[EvidenceLine, ...] = ()
     figures: JSONObject = field(default_factory=dict)

@@ -168,6 +168,17 @@ def _opens(previous: StoredAlert | None, view: AlertView) -> bool:
     )
 
 
+def _handed_over(previous: StoredAlert | None, view: AlertView, condition: Condition) -> bool:
+    """Whether an alert that stays active belongs to a client with another owner now."""
+    return (
+        previous is not None
+        and previous.state.active
+        and view.state.active
+        and condition.severity is not None
+        and condition.owner.casefold() != previous.owner.casefold()
+    )
+
+
 def _transition(
     connection: sa.Connection,
     previous: StoredAlert | None,
@@ -188,6 +199,8 @@ def _transition(
         )
         if view is None:
             return None, ()
+        if _handed_over(previous, view, condition):
+            view, events = lifecycle.hand_over(view, now)
         values = _values(view)
         if not _opens(previous, view):
             assert previous is not None

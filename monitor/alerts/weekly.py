@@ -66,6 +66,7 @@ _EVENT_WORDS = {
     "acknowledged": "acknowledged",
     "snoozed": "snoozed",
     "resolved_by_hand": "resolved by hand",
+    "handed_over": "handed over to its new owner",
 }
 
 

@@ -11,7 +11,8 @@ that flickers critical → warning → critical notifies once, not at every rise
 the highest severity its owner was told of, its ``peak``). A milder one is recorded quietly.
 A snoozed alert stays quiet until its time. A resolved alert re-opens only after a cool-down,
 so a condition flickering at its threshold does not mail the owner every day. Transitions that never notify: resolving, improving, a worsening
-while snoozed (it notifies when the snooze ends).
+while snoozed (it notifies when the snooze ends). An active alert whose client gets another
+owner is handed over (:func:`hand_over`): it opens again for the new owner, who is told.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class EventKind(StrEnum):
     WORSENED = "worsened"
     IMPROVED = "improved"
     SNOOZE_ENDED = "snooze_ended"
+    HANDED_OVER = "handed_over"  # the client has another owner, who has not been told
     RESOLVED = "resolved"
 
 
@@ -131,6 +133,17 @@ def step(
             Event(EventKind.IMPROVED, severity, notify=False),
         )
     return alert, ()
+
+
+def hand_over(alert: AlertView, now: datetime) -> tuple[AlertView, tuple[Event, ...]]:
+    """The client of an active ``alert`` has a new owner: the new owner is told of it as if it
+    had just opened. What the old owner did (acknowledged, snoozed) was the old owner's."""
+    if not alert.state.active:
+        raise ValueError("a resolved alert is not handed over")
+    handed = replace(
+        alert, state=State.OPEN, snoozed_until=None, changed_at=now, peak=alert.severity
+    )
+    return handed, (Event(EventKind.HANDED_OVER, alert.severity, notify=True),)
 
 
 def wakes(

@@ -124,7 +124,9 @@ def carry(connection: sa.Connection, event_ids: Sequence[int], outbox_id: int) -
     )
 
 
-def states(connection: sa.Connection, alert_ids: Sequence[int]) -> dict[int, str]:
-    """The current state of each of these alerts, by id."""
-    query = sa.select(alerts.c.id, alerts.c.state).where(alerts.c.id.in_(list(alert_ids)))
-    return {int(row.id): str(row.state) for row in connection.execute(query)}
+def states(connection: sa.Connection, alert_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """The current state and owner of each of these alerts, by id."""
+    query = sa.select(alerts.c.id, alerts.c.state, alerts.c.owner).where(
+        alerts.c.id.in_(list(alert_ids))
+    )
+    return {int(row.id): (str(row.state), str(row.owner)) for row in connection.execute(query)}

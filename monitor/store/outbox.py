@@ -180,7 +180,8 @@ def record_superseded(engine: sa.Engine, row_id: int, worker: str, now: datetime
                 last_attempt_at=now,
                 claimed_by=None,
                 claimed_until=None,
-                last_error="superseded: its alerts were handled before it was sent",
+                last_error="superseded: its alerts were handled, or handed over to another "
+                "owner, before it was sent",
             )
         )
 

@@ -36,13 +36,13 @@ class WeekEvent:
     alert_id: int
     client: str
     kind: str
-    event: str  # opened, reopened, worsened, resolved, acknowledged, snoozed, resolved_by_hand
+    event: str  # opened, reopened, worsened, handed_over, resolved, acknowledged, snoozed, …
     severity: str | None
     at: datetime
     by: str | None
 
 
-_SHOWN = ("opened", "reopened", "worsened", "resolved", "acknowledged", "snoozed")
+_SHOWN = ("opened", "reopened", "worsened", "handed_over", "resolved", "acknowledged", "snoozed")
 _SHOWN_BY_HAND = "resolved_by_hand"
 
 

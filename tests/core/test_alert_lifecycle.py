@@ -10,6 +10,7 @@ from monitor.core.alerts import (
     EventKind,
     State,
     acknowledge,
+    hand_over,
     notified,
     resolve,
     snooze,
@@ -182,3 +183,27 @@ def test_with_the_same_findings_an_alert_moves_only_when_a_snooze_ends_or_a_cool
         ]
     assert wakes(notified(alert, T0), Severity.WARNING, cooldown=COOLDOWN) is None
     assert wakes(snoozed, None, cooldown=COOLDOWN) is None
+
+
+def test_a_snoozed_alert_handed_to_a_new_owner_opens_for_them_at_its_severity() -> None:
+    """The old owner's snooze was theirs: the new owner is told now, of what holds now."""
+    alert, _ = step(None, Severity.WARNING, T0, cooldown=COOLDOWN)
+    assert alert is not None
+    alert, _ = step(notified(alert, T0), Severity.CRITICAL, T0 + DAY, cooldown=COOLDOWN)
+    assert alert is not None
+    alert = snooze(acknowledge(notified(alert, T0 + DAY), T0 + DAY), T0 + 10 * DAY, T0 + DAY)
+
+    handed, events = hand_over(alert, T0 + 2 * DAY)
+
+    assert handed.state is State.OPEN and handed.snoozed_until is None
+    assert handed.severity is Severity.CRITICAL and handed.told is Severity.CRITICAL
+    assert [(e.kind, e.severity, e.notify) for e in events] == [
+        (EventKind.HANDED_OVER, Severity.CRITICAL, True)
+    ]
+
+
+def test_a_resolved_alert_is_not_handed_over() -> None:
+    alert, _ = step(None, Severity.WARNING, T0, cooldown=COOLDOWN)
+    assert alert is not None
+    with pytest.raises(ValueError, match="resolved"):
+        hand_over(resolve(alert, T0 + DAY), T0 + 2 * DAY)
