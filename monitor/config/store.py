@@ -10,7 +10,9 @@ from monitor.config.model import Store
 from monitor.config.paths import state_directory
 from monitor.config.reading import Problems, Table
 
-_AUTHORITY_PASSWORD = re.compile(r"^([a-z0-9+]+://[^/@:]*):[^/@]+@", re.IGNORECASE)
+#: A password in the URL's authority: from the user name's colon to the last "@" before the
+#: query, so a password holding "/" or "@" (unencoded, as people write them) is found whole.
+_AUTHORITY_PASSWORD = re.compile(r"^([a-z0-9+]+://[^/@:?#]*):[^?#]*@", re.IGNORECASE)
 #: Query parameters that carry a secret (libpq's and common drivers' names): refused in the
 #: configuration, masked wherever a URL is shown.
 SECRET_PARAMETERS = frozenset(

@@ -191,6 +191,28 @@ def test_config_check_never_prints_a_password_given_in_the_store_url(
     assert "store.url: the URL carries a password" in result.output
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://relmon:pa/ss-S3cr3t@db.internal:5432/relmon",
+        "postgresql://relmon:p@ss-S3cr3t@db.internal/relmon?sslmode=require",
+        "mysql://relmon:pa/ss-S3cr3t@db.internal/relmon",
+    ],
+    ids=["slash", "at-sign", "unsupported-scheme"],
+)
+def test_a_password_holding_a_slash_or_an_at_sign_is_found_and_never_printed(
+    tmp_path: Path, url: str
+) -> None:
+    config = tmp_path / "relmon.toml"
+    config.write_text(CONFIG + f'\n[store]\nurl = "{url}"\n')
+
+    result = CliRunner().invoke(cli, ["--config", str(config), "config", "check"])
+
+    assert result.exit_code == 1
+    assert "S3cr3t" not in result.output
+    assert "store.url:" in result.output
+
+
 def test_ingest_reports_per_folder_counts_and_is_idempotent(setup) -> None:
     runner, config, maildir = setup
 
