@@ -33,14 +33,21 @@ from monitor.web.security import (
 HERE = Path(__file__).resolve().parent
 
 
-def create_app(runtime: Runtime, clock: Callable[[], datetime], *, warm: bool = False) -> ASGIApp:
-    """The dashboard over ``runtime``'s store; ``clock`` gives "now" (fixed in tests and with
-    ``--as-of``). ``warm`` builds the portfolio's figures in a thread at once, so the first
-    person to look does not wait for them."""
+def create_app(
+    runtime: Runtime,
+    clock: Callable[[], datetime],
+    *,
+    warm: bool = False,
+    acting: Callable[[], datetime] | None = None,
+) -> ASGIApp:
+    """The dashboard over ``runtime``'s store; ``clock`` gives the instant its pages show (fixed
+    in tests and with ``--as-of``), ``acting`` the time of what people do there (actions on
+    alerts, sign-in attempts; ``clock`` when not given). ``warm`` builds the portfolio's
+    figures in a thread at once, so the first person to look does not wait for them."""
     web = runtime.config.web
     key = web.secret.reveal() if web.secret is not None else signing_key(runtime.store.engine)
     sessions = Sessions(key, timedelta(hours=web.session_hours))
-    pages = Pages(runtime, clock, SignInLimit(web.login_attempts), sessions)
+    pages = Pages(runtime, clock, SignInLimit(web.login_attempts), sessions, acting or clock)
     if warm:
         threading.Thread(target=pages.figures.refresh, name="relmon-web-warm", daemon=True).start()
     routes = [

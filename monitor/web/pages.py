@@ -51,9 +51,11 @@ class Pages:
         clock: Callable[[], datetime],
         limit: SignInLimit,
         sessions: Sessions,
+        acting: Callable[[], datetime] | None = None,
     ) -> None:
         self.runtime, self.config, self.clock, self.limit = runtime, runtime.config, clock, limit
         self.sessions = sessions
+        self.acting = acting or clock  # the time of what people do, not of what pages show
         engine = runtime.store.engine
         # Behind a proxy that serves the dashboard below a path (base_url
         # "https://intranet.example/relmon"), links and redirects carry that path.
@@ -153,7 +155,7 @@ class Pages:
 
     async def login(self, request: Request) -> Response:
         fields = await self._form(request)
-        now, where = self.clock(), request.client.host if request.client else "unknown"
+        now, where = self.acting(), request.client.host if request.client else "unknown"
         target = _local(fields.get("next"))
         if self.limit.blocked(where, now):
             logger.warning("web.sign_in_limited", peer=where)
@@ -295,7 +297,7 @@ class Pages:
         )
         if not allowed:
             raise NOT_FOUND
-        action, now = fields.get("action", ""), self.clock()
+        action, now = fields.get("action", ""), self.acting()
         try:
             chosen = _action(action)
             until = (

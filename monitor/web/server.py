@@ -23,7 +23,9 @@ def server(runtime: Runtime, listen: str, clock: Callable[[], datetime] = utcnow
     applies ``[web] trusted_proxies`` itself, the same way in tests as in production."""
     host, _, port = listen.rpartition(":")
     config = uvicorn.Config(
-        create_app(runtime, clock, warm=True),
+        # What people do (act on an alert, sign in) happens now, whatever instant the pages show
+        # (``relmon web --as-of``): a snooze from a page of last month would end at once.
+        create_app(runtime, clock, warm=True, acting=utcnow),
         host=host.strip("[]") or "127.0.0.1",
         port=int(port),
         proxy_headers=False,

@@ -4,6 +4,7 @@ against the demo consultancy; see conftest for who owns what)."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -271,3 +272,29 @@ def test_below_a_proxy_path_every_link_and_redirect_carries_that_path(demo_store
     assert 'href="/relmon/clients/halden-marine"' in page
     assert 'href="/relmon/static/relmon.css"' in page
     assert not re.search(r'(?:href|action)="/(?!relmon/)', page)
+
+
+def test_a_snooze_from_a_dashboard_showing_the_past_lasts_from_now_not_from_then(
+    demo_store, tmp_path
+):
+    """GIVEN `relmon web --as-of 2026-11-20T09:00Z`, weeks after that instant
+    WHEN Alice snoozes an alert for a week from its alerts page
+    THEN the snooze runs a week from when she pressed it: dated by the page's instant it would
+    have ended already, and the next evaluation would mail her again at once."""
+    from monitor.alerts.store import get
+    from monitor.clock import utcnow
+    from monitor.web.server import server
+
+    runtime = open_runtime(web_config(demo_store, tmp_path))
+    app = server(runtime, "127.0.0.1:0", lambda: NOW).config.app
+    with TestClient(app, follow_redirects=False) as dashboard:
+        sign_in(dashboard, ALICE)
+        token = csrf_of(dashboard.get("/alerts").text)
+        pressed = utcnow()
+        dashboard.post("/alerts/3", data={"csrf": token, "action": "snooze", "duration": "1w"})
+    with runtime.store.engine.connect() as connection:
+        snoozed = get(connection, 3)
+    runtime.close()
+
+    assert snoozed is not None and snoozed.snoozed_until is not None
+    assert snoozed.snoozed_until - pressed >= timedelta(days=7)
