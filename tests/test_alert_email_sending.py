@@ -223,9 +223,17 @@ def test_an_address_beyond_ascii_through_a_server_without_smtputf8_is_a_clear_fa
 
 def _handed_to_ben(scenario: Scenario, tmp_path, analyzer, extra: str) -> Scenario:
     """The same store, reopened after Acme Logistics was given to Ben in the configuration."""
-    scenario.close()
     alice = 'owner = "alice.marsh@northwind-advisory.example"'
-    text = CONFIG.replace(alice, 'owner = "ben.okafor@northwind-advisory.example"', 1)
+    ben = 'owner = "ben.okafor@northwind-advisory.example"'
+    return _reconfigured(scenario, tmp_path, analyzer, extra, alice, ben)
+
+
+def _reconfigured(
+    scenario: Scenario, tmp_path, analyzer, extra: str, old: str, new: str
+) -> Scenario:
+    """The same store, reopened after ``old`` became ``new`` in the configuration."""
+    scenario.close()
+    text = CONFIG.replace(old, new, 1)
     handed = Scenario.__new__(Scenario)
     handed.analyzer = analyzer
     handed.runtime = Runtime.open(
@@ -290,3 +298,37 @@ def test_an_alert_the_old_owner_acknowledged_is_told_to_the_new_owner_once(
         ["ben.okafor@northwind-advisory.example"],
     ]
     assert handed.id == alert.id and handed.state.value == "notified"
+
+
+def test_a_client_renamed_in_the_configuration_keeps_its_alerts_and_mails_nobody(
+    tmp_path, analyzer, smtp_server
+) -> None:
+    """GIVEN Alice told of Helen's unanswered question and snoozing the alert for two days
+    WHEN "Acme Logistics" is renamed "Acme Logistics Ltd" in the configuration
+    THEN the alert is the renamed client's, still snoozed; no new alert, no first-run summary."""
+    extra = smtp_server.config()
+    before = Scenario(tmp_path, analyzer, extra_config=extra)
+    before.client_writes("Mon 2026-06-01 10:00", "Revised rollout plan", QUESTION, frm=HELEN)
+    send_alerts(before.runtime, now=utc("Thu 2026-06-04 10:30"))
+    (alert,) = listing(before.runtime.store.engine)
+    snoozed_at = utc("Thu 2026-06-04 11:00")
+    act(
+        before.runtime.store.engine,
+        alert.id,
+        Action.SNOOZE,
+        snoozed_at,
+        by="alice",
+        until=snoozed_at + timedelta(days=2),
+    )
+
+    renamed = _reconfigured(
+        before, tmp_path, analyzer, extra, 'name = "Acme Logistics"', 'name = "Acme Logistics Ltd"'
+    )
+    send_alerts(renamed.runtime, now=utc("Thu 2026-06-04 15:00"))
+    alerts = listing(renamed.runtime.store.engine, include_resolved=True)
+    renamed.close()
+
+    assert len(smtp_server.inbox.messages) == 1  # Alice's first email, nothing since
+    assert [(a.id, a.client, a.state.value) for a in alerts] == [
+        (alert.id, "Acme Logistics Ltd", "snoozed")
+    ]

@@ -191,3 +191,38 @@ def sender_names(connection: sa.Connection, keys: Sequence[str]) -> dict[str, st
         return {}
     query = sa.select(messages.c.key, messages.c.from_name).where(messages.c.key.in_(list(keys)))
     return {str(row.key): str(row.from_name) for row in connection.execute(query) if row.from_name}
+
+
+def rename_clients(connection: sa.Connection, renaming: dict[str, str]) -> int:
+    """Clients renamed in the configuration (old name to new) keep what relmon knows of them:
+    their alerts, open ones with their state (an acknowledgement, a snooze), and having been
+    evaluated before, so a corrected typo is not a new client with new alerts and a first-run
+    summary. An alert the new name already holds open (a client of that name removed earlier)
+    stays, and the renamed client's alert of that kind is left under the old name. Returns the
+    alerts renamed."""
+    renamed = 0
+    found = connection.execute(
+        sa.select(alerts.c.id, alerts.c.client, alerts.c.kind, alerts.c.state).where(
+            alerts.c.client.in_(sorted(renaming))
+        )
+    ).all()
+    taken = {
+        (row.client, row.kind)
+        for row in connection.execute(
+            sa.select(alerts.c.client, alerts.c.kind).where(
+                alerts.c.client.in_(sorted(set(renaming.values()))),
+                alerts.c.state != State.RESOLVED.value,
+            )
+        )
+    }
+    for row in found:
+        new = renaming[row.client]
+        if row.state != State.RESOLVED.value and (new, row.kind) in taken:
+            continue
+        connection.execute(sa.update(alerts).where(alerts.c.id == row.id).values(client=new))
+        renamed += 1
+    for old, new in renaming.items():
+        evaluated = get_meta(connection, _first_evaluated(old))
+        if evaluated is not None:
+            _claim_meta(connection, _first_evaluated(new), evaluated)
+    return renamed

@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from monitor.core.addresses import Directory, changed_roles, is_sent_folder, renamed_clients
+from monitor.store.alerting import rename_clients
 from monitor.core.model import Mailbox, Quarantined
 from monitor.log import get_logger
 from monitor.sources.sink import Item as Item  # re-exported: where writers found it first
@@ -257,12 +258,14 @@ def reattribute(
         renaming = renamed_clients(stored, roles) if stored is not None else None
         if renaming is not None:
             # Only names changed: the messages of each renamed client take its new name, and
-            # nothing else about any message can change (one statement, not a read of each).
+            # nothing else about any message can change (one statement, not a read of each);
+            # its alerts and first evaluation go with it.
             moved = connection.execute(
                 sa.update(messages)
                 .where(messages.c.client.in_(sorted(renaming)))
                 .values(client=sa.case(renaming, value=messages.c.client))
             ).rowcount
+            rename_clients(connection, renaming)
             set_meta(connection, ATTRIBUTION, fingerprint)
             _keep(connection, roles)
             return int(moved)
