@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 
 import click
@@ -47,16 +48,27 @@ def web(ctx: click.Context, app: App, listen: str | None, as_of: datetime | None
 
 @web.command("passwd")
 @click.argument("email")
-@click.password_option("--password", prompt="New password", help="Read from a prompt if not given.")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input (for scripts) instead of "
+    "a prompt. There is no option taking the password itself: ps and shell history would show it.",
+)
 @pass_app
 @fail_cleanly
-def passwd(app: App, email: str, password: str) -> None:
-    """Set a team member's dashboard password (stored as an argon2 hash).
+def passwd(app: App, email: str, password_stdin: bool) -> None:
+    """Set a team member's dashboard password (stored as an argon2 hash). Sessions signed in
+    with the old password end.
 
     \b
     Example:
         relmon web passwd alice.marsh@northwind-advisory.example
+        pass show relmon/alice | relmon web passwd alice.marsh@northwind-advisory.example --password-stdin
     """
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
     from monitor.store.web import set_password_hash
     from monitor.web.security import hash_password
 

@@ -19,11 +19,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from monitor.core.addresses import Directory, changed_roles, is_sent_folder, renamed_clients
-from monitor.store.alerting import rename_clients
 from monitor.core.model import Mailbox, Quarantined
 from monitor.log import get_logger
 from monitor.sources.sink import Item as Item  # re-exported: where writers found it first
 from monitor.sources.sink import SaveResult
+from monitor.store.alerting import rename_clients
 from monitor.store.bulk import (
     chunks,
     ids_by_key,

@@ -38,7 +38,7 @@ from monitor.store import web as web_store
 from monitor.web import charts
 from monitor.web.cache import ClientFigures, PageCache, Refreshing
 from monitor.web.filters import template_filters
-from monitor.web.security import Session, Sessions, SignInLimit, check_password
+from monitor.web.security import Session, Sessions, SignInLimit, check_password, password_stamp
 
 logger = get_logger()
 NOT_FOUND = HTTPException(404)
@@ -103,10 +103,19 @@ class Pages:
         return session
 
     def user(self, request: Request) -> Member | None:
-        """Who is asking: the single sign-on header from a trusted proxy, else the session."""
+        """Who is asking: the single sign-on header from a trusted proxy, else the session, while
+        the password it was signed in with is still the member's."""
         sso = request.state.sso_user
-        address = sso.strip().casefold() if sso else self._session(request).user
-        return self.config.member(address) if address else None
+        if sso:
+            return self.config.member(sso.strip().casefold())
+        session = self._session(request)
+        if session.user is None:
+            return None
+        known = getattr(request.state, "password_stamp", None)
+        if known is None:
+            hashed = web_store.password_hash(self.runtime.store.engine, session.user)
+            known = request.state.password_stamp = password_stamp(hashed) if hashed else ""
+        return self.config.member(session.user) if known == session.stamp else None
 
     def visible(self, member: Member) -> set[str]:
         if member.role == "lead":
@@ -179,6 +188,7 @@ class Pages:
         self.limit.succeeded(where)
         session = self._session(request)
         session.user, session.csrf, session.changed = member.address, Session().csrf, True
+        session.stamp = password_stamp(hashed) if hashed else None
         logger.info("web.signed_in", user=member.address)
         return self._redirect(target)
 

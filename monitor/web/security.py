@@ -6,6 +6,7 @@ Nothing here decides what a person may see; :mod:`monitor.web.access` does.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import ipaddress
 import secrets
@@ -56,13 +57,22 @@ def check_password(hashed: str | None, password: str) -> bool:
 _DUMMY = _HASHER.hash(secrets.token_hex(16))
 
 
+def password_stamp(hashed: str) -> str:
+    """What a session remembers of the password it was signed in with: a new password (``relmon
+    web passwd``) ends every session signed in with the old one. A digest of the stored hash,
+    which tells nothing of the password."""
+    return hashlib.sha256(hashed.encode()).hexdigest()[:24]
+
+
 @dataclass
 class Session:
-    """What the cookie carries: who signed in (None: nobody yet) and the CSRF token."""
+    """What the cookie carries: who signed in (None: nobody yet), the stamp of the password
+    they signed in with, and the CSRF token."""
 
     user: str | None = None
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     changed: bool = False
+    stamp: str | None = None
 
     def check(self, token: str | None) -> bool:
         return token is not None and hmac.compare_digest(self.csrf, token)
@@ -96,12 +106,16 @@ class Sessions:
                 and isinstance(data.get("c"), str)
                 and data["c"] not in self._ended
             ):
-                user = data.get("u")
-                return Session(user=user if isinstance(user, str) else None, csrf=data["c"])
+                user, stamp = data.get("u"), data.get("p")
+                return Session(
+                    user=user if isinstance(user, str) else None,
+                    csrf=data["c"],
+                    stamp=stamp if isinstance(stamp, str) else None,
+                )
         return Session(changed=True)
 
     def dump(self, session: Session) -> str:
-        return self._signer.dumps({"u": session.user, "c": session.csrf})
+        return self._signer.dumps({"u": session.user, "c": session.csrf, "p": session.stamp})
 
 
 class SignInLimit:

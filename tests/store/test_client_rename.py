@@ -26,7 +26,7 @@ def _open(store: Store, client: str, severity: Severity) -> None:
 
 
 def test_an_alert_the_new_name_already_holds_open_is_not_doubled(store: Store) -> None:
-    """"Beta Ltd", removed from the configuration long ago, left an open alert; "Beta" is now
+    """ "Beta Ltd", removed from the configuration long ago, left an open alert; "Beta" is now
     renamed "Beta Ltd". The database allows one open alert per client and kind, so Beta's stays
     under its old name, and the rest of the renaming goes on."""
     _open(store, "Beta Ltd", Severity.WARNING)

@@ -298,3 +298,26 @@ def test_a_snooze_from_a_dashboard_showing_the_past_lasts_from_now_not_from_then
 
     assert snoozed is not None and snoozed.snoozed_until is not None
     assert snoozed.snoozed_until - pressed >= timedelta(days=7)
+
+
+def test_a_new_password_ends_the_sessions_signed_in_with_the_old_one(demo_store, tmp_path):
+    """Alice's laptop was stolen while she was signed in: she sets a new password from a
+    script, and the cookie on the laptop no longer opens her pages."""
+    config = web_config(demo_store, tmp_path)
+    runtime = open_runtime(config)
+    with TestClient(create_app(runtime, lambda: NOW), follow_redirects=False) as laptop:
+        sign_in(laptop, ALICE)
+        before = laptop.get("/clients/halden-marine")
+        changed = CliRunner().invoke(
+            cli,
+            ["--config", str(config), "web", "passwd", ALICE, "--password-stdin"],
+            input="a much longer new passphrase\n",
+        )
+        after = laptop.get("/clients/halden-marine")
+        sign_in(laptop, ALICE, "a much longer new passphrase")
+        again = laptop.get("/clients/halden-marine")
+    runtime.close()
+
+    assert changed.exit_code == 0, changed.output
+    assert before.status_code == 200 and again.status_code == 200
+    assert after.status_code == 303 and after.headers["location"].startswith("/login")
