@@ -77,3 +77,29 @@ def test_logging_configured_lazily_writes_the_same_lines_once_something_logs() -
         ("connection reset", "warning", "alembic.runtime.migration"),
     ]
     assert records[0]["after"] == "0015"
+
+
+def test_a_channel_holding_a_revealed_secret_never_prints_it() -> None:
+    """A channel printed by a debugging session, an error message or a future log line shows
+    where it sends, not the SMTP password or the webhook's signing key it holds."""
+    from monitor.alerts.smtp import SmtpTransport
+    from monitor.alerts.webhook import WebhookChannel
+    from monitor.config import Secret, Smtp, Webhook
+
+    smtp = SmtpTransport(
+        Smtp(host="smtp.northwind-advisory.example", port=587, security="starttls"),
+        password="SMTP-hunter2-S3cr3t",
+    )
+    hook = WebhookChannel(
+        Webhook(
+            name="ops",
+            url="https://hooks.northwind-advisory.example/relmon",
+            secret=Secret(key="webhooks[0].secret", env="RELMON_WEBHOOK_SECRET"),
+        ),
+        secret=b"webhook-signing-S3cr3t",
+    )
+
+    printed = repr(smtp) + str(smtp) + repr(hook)
+
+    assert "smtp.northwind-advisory.example" in printed and "hooks.northwind" in printed
+    assert "S3cr3t" not in printed

@@ -10,7 +10,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from monitor.alerts.channel import DeliveryError
@@ -68,7 +68,7 @@ class _TlsConnection(smtplib.SMTP_SSL, _Connection):
 @dataclass
 class SmtpTransport:
     settings: Smtp
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)  # never in a printed transport
 
     def _context(self) -> ssl.SSLContext:
         return ssl.create_default_context(

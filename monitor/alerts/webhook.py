@@ -97,7 +97,7 @@ class WebhookChannel:
     """Notifications as JSON to ``settings.url``; sends when given the revealed ``secret``."""
 
     settings: Webhook
-    secret: bytes | None = None
+    secret: bytes | None = field(default=None, repr=False)
     session: requests.Session = field(default_factory=requests.Session, compare=False)
 
     @property

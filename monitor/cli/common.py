@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
@@ -248,3 +248,12 @@ def short_date(value: datetime | None, tz: tzinfo | None = None) -> str:
     local = value.astimezone(tz) if tz is not None else value
     text = local.strftime("%Y-%m-%d %H:%M")
     return f"{text} {durations.zone_label(local, local.tzinfo)}" if local.tzinfo else text
+
+
+def private_file(path: str | Path) -> TextIO:
+    """``path`` opened for writing text that only its owner may read (0600 from the first byte,
+    also when it existed with other modes): exported messages, a report, a configuration all
+    name clients and people, as the database does."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    return os.fdopen(descriptor, "w", encoding="utf-8", newline="")

@@ -22,6 +22,7 @@ from monitor.cli.common import (
     emit_json,
     fail_cleanly,
     pass_app,
+    private_file,
     query_options,
     short_date,
 )
@@ -170,7 +171,7 @@ def _run(as_of: datetime | None, keep: Path | None, outbox_dir: Path | None) -> 
     # Absolute: the kept configuration names the database, and a relative name there would be
     # read from the configuration's own directory.
     workdir = Path(tempfile.mkdtemp(prefix="relmon-demo-")) if keep is None else keep.resolve()
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         config, sample = demo_config(f"sqlite:///{workdir / 'relmon.db'}")
         reference = sample["reference_time"]
@@ -261,7 +262,8 @@ def _write_config(directory: Path, config: Config) -> None:
         if client.timezone:
             lines.append(f"timezone = {client.timezone!r}")
     lines += ["", "[store]", f"url = {config.store.url!r}", ""]
-    (directory / "relmon.toml").write_text("\n".join(lines).replace("'", '"'), encoding="utf-8")
+    with private_file(directory / "relmon.toml") as out:
+        out.write("\n".join(lines).replace("'", '"'))
 
 
 def _print(

@@ -12,7 +12,15 @@ from typing import IO, Any
 
 import click
 
-from monitor.cli.common import App, fail_cleanly, named_client, pass_app, query_options, to_jsonable
+from monitor.cli.common import (
+    App,
+    fail_cleanly,
+    named_client,
+    pass_app,
+    private_file,
+    query_options,
+    to_jsonable,
+)
 from monitor.cli.completion import complete_client
 
 
@@ -103,7 +111,7 @@ def export(
     if output is None:
         count = _write(rows, fields, fmt, sys.stdout)
     else:
-        with open(output, "w", encoding="utf-8", newline="") as handle:
+        with private_file(output) as handle:
             count = _write(rows, fields, fmt, handle)
         click.echo(f"wrote {count} rows to {output}", err=True)
     if quarantined and count == 0:  # said on stderr: the CSV or JSON lines stay valid

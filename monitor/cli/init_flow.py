@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from monitor.app.first_setup import Answers, base_config, checked, client_blocks, mailbox_kind
-from monitor.cli.common import App, begin_work, console
+from monitor.cli.common import App, begin_work, console, private_file
 from monitor.config import Config, find_config_path
 from monitor.config.validation import machine_problems
 from monitor.errors import ConfigError, RelmonError
@@ -46,7 +46,8 @@ def run_init(app: App, options: dict[str, Any]) -> None:
     text = base + client_blocks(rows, answers.address)
     final = _read(text, target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
+    with private_file(target) as written:
+        written.write(text)
     new = sum(f.new for r in results for f in r.folders)
     out.print(
         f"Wrote {target}: {len(final.clients)} client{'' if len(final.clients) == 1 else 's'} suggested from {new} messages read."

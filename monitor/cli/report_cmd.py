@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from monitor.cli.common import App, as_of_option, fail_cleanly, pass_app
+from monitor.cli.common import App, as_of_option, fail_cleanly, pass_app, private_file
 
 
 @click.command("report")
@@ -46,7 +46,8 @@ def report(app: App, html_file: Path, owner: str | None, as_of: datetime | None)
         if not any(c.owner == address for c in config.clients):
             raise click.ClickException(f"{owner!r} owns no configured client")
     page = report_html(build_report(runtime, owner=address, now=as_of or app.now))
-    html_file.write_text(page, encoding="utf-8")
+    with private_file(html_file) as out:
+        out.write(page)
     click.echo(f"wrote {html_file}", err=True)
 
 

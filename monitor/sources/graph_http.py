@@ -191,7 +191,7 @@ class GraphClient:
     session: requests.Session = field(init=False)
     _gates: dict[str, MailboxGate] = field(init=False, default_factory=dict)
     _gates_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
-    _token: str | None = field(init=False, default=None)
+    _token: str | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.session = msauth.http_session(self.settings.ca_file)

@@ -81,6 +81,9 @@ def _sqlite_setup(engine: sa.Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # Deleted rows and text removed by the privacy settings are overwritten, not left in
+        # free pages for anyone who reads the file (some SQLite builds do this by default).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")

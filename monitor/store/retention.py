@@ -1,5 +1,9 @@
 """The nightly retention purge: mail older than ``privacy.retention_days`` deleted, a slice
-at a time, so that syncs are held up for seconds, not for the whole purge."""
+at a time, so that syncs are held up for seconds, not for the whole purge; and with it what
+relmon wrote about that mail: alerts resolved before then and every alert event from before
+then (their explanations and evidence quote subjects and senders), emails done with before
+then, the replies that acted on alerts, and the answers kept for the clients whose mail went
+(computed from it: they would be computed again anyway)."""
 
 from __future__ import annotations
 
@@ -8,8 +12,17 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from monitor.store.conversations import one_at_a_time
+from monitor.store.kept_tables import kept_answers
 from monitor.store.meta import THREADS_DIRTY, set_meta
-from monitor.store.schema import messages, outbox, quarantine, sightings
+from monitor.store.schema import (
+    alert_events,
+    alerts,
+    messages,
+    outbox,
+    quarantine,
+    reply_actions,
+    sightings,
+)
 
 #: Messages a purge deletes in one transaction: a nightly purge of a large share of the store
 #: (400,000 messages took 21 s) would otherwise hold SQLite's write lock, and every sync, for
@@ -21,8 +34,9 @@ def purge_before(engine: sa.Engine, before: datetime) -> dict[str, int]:
     """Delete what is older than the retention period: messages dated before ``before`` (their
     sightings go with them), oldest first, a slice at a time, each in its own transaction (a
     purge cut short goes on at the next); then quarantine entries first seen before it, and
-    sent emails."""
+    what relmon wrote about mail before it (the module's docstring)."""
     gone = seen = 0
+    losers: set[str] = set()
     while True:
         with engine.begin() as connection:
             ids = list(
@@ -35,6 +49,13 @@ def purge_before(engine: sa.Engine, before: datetime) -> dict[str, int]:
             )
             if not ids:
                 break
+            losers.update(
+                connection.execute(
+                    sa.select(messages.c.client)
+                    .where(messages.c.id.in_(ids), messages.c.client.is_not(None))
+                    .distinct()
+                ).scalars()
+            )
             # A conversation that loses a message may have been named after it, or held
             # together by it: its other messages are threaded again (incrementally, see
             # rethread), and every other conversation stays as it is. All of them, those due
@@ -57,10 +78,48 @@ def purge_before(engine: sa.Engine, before: datetime) -> dict[str, int]:
         broken = connection.execute(
             sa.delete(quarantine).where(quarantine.c.first_seen < before)
         ).rowcount
-        mailed = connection.execute(
-            sa.delete(outbox).where(outbox.c.state == "sent", outbox.c.sent_at < before)
+        written = _what_relmon_wrote(connection, before, sorted(losers))
+    return {"messages": gone, "sightings": seen, "quarantine": broken, **written}
+
+
+#: Outbox rows done with: sent, given up, or not sent as their alerts were handled first.
+_DONE = ("sent", "failed", "superseded")
+
+
+def _what_relmon_wrote(
+    connection: sa.Connection, before: datetime, clients: list[str]
+) -> dict[str, int]:
+    """Alerts, events, emails, replies and kept answers that tell of mail dated before
+    ``before``, deleted."""
+    done_at = sa.func.coalesce(outbox.c.sent_at, outbox.c.last_attempt_at, outbox.c.created_at)
+    mailed = connection.execute(
+        sa.delete(outbox).where(outbox.c.state.in_(_DONE), done_at < before)
+    ).rowcount
+    resolved = connection.execute(
+        sa.delete(alerts).where(alerts.c.state == "resolved", alerts.c.resolved_at < before)
+    ).rowcount
+    # Events of the alerts just deleted go with them (ON DELETE CASCADE, which SQLite applies
+    # with foreign keys on, as relmon's connections have them); older events of alerts still
+    # open go too: the alert itself says what holds now.
+    events = connection.execute(sa.delete(alert_events).where(alert_events.c.at < before)).rowcount
+    replies = connection.execute(
+        sa.delete(reply_actions).where(reply_actions.c.at < before)
+    ).rowcount
+    # Kept answers quote what they were computed from (a client's timeline names subjects);
+    # a client that lost mail has new inputs, so its answers would be computed again anyway.
+    # Its past days' health (day_health) holds figures only, and stays.
+    kept = 0
+    if clients:
+        kept = connection.execute(
+            sa.delete(kept_answers).where(kept_answers.c.client.in_(clients))
         ).rowcount
-    return {"messages": gone, "sightings": seen, "quarantine": broken, "emails": mailed}
+    return {
+        "emails": mailed,
+        "alerts": resolved,
+        "alert_events": events,
+        "replies": replies,
+        "kept_answers": kept,
+    }
 
 
 __all__ = ["PURGE_SLICE", "purge_before"]
