@@ -50,6 +50,17 @@ def print_report(report: IngestReport) -> None:
             f"{report.seconds:.1f}",
         )
     console().print(table)
+    for folder in report.folders:
+        if folder.unproven_ours:
+            count = folder.unproven_ours
+            console().print(
+                f"{folder.account}:{folder.folder}: {count} message{'s' if count != 1 else ''} "
+                "from our own addresses not counted as ours: nothing shows we sent "
+                f"{'them' if count != 1 else 'it'} (only mail read from a Sent folder does). "
+                "Export the Sent folder as its own file named after it (Sent.mbox) and ingest "
+                "that, or clients will look unanswered.",
+                highlight=False,
+            )
 
 
 @click.command("ingest")

@@ -257,6 +257,15 @@ class Directory:
             message.trace, sender.address, self.trusted_authserv_ids, self.us_domains
         )
 
+    def from_us_to_a_client(self, message: Message) -> bool:
+        """Whether one of us wrote ``message`` to a client: what would be our reply, if it is
+        proven ours (read from a Sent folder, or vouched for by our server)."""
+        if message.sender is None or not self.is_us(message.sender.address):
+            return False
+        return any(
+            self.party(m.address).kind is PartyKind.CLIENT for m in (*message.to, *message.cc)
+        )
+
     def is_list(self, address: str) -> bool:
         return address in self.lists
 

@@ -45,6 +45,7 @@ class FolderReport:
     excluded: int = 0
     seconds: float = 0.0
     skipped: str | None = None  # why the whole folder was skipped
+    unproven_ours: int = 0  # from us, not counted as ours: not read from a Sent folder
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -58,6 +59,7 @@ class FolderReport:
             "excluded": self.excluded,
             "seconds": round(self.seconds, 3),
             "skipped": self.skipped,
+            "unproven_ours": self.unproven_ours,
         }
 
 
@@ -81,6 +83,7 @@ def _save(sink: MailSink, report: FolderReport, items: list[Item]) -> None:
     report.new += saved.new
     report.known += saved.known
     report.quarantined += saved.quarantined
+    report.unproven_ours += saved.unproven_ours
 
 
 def _known_in(sink: MailSink, folder: str, pending: list[Item]) -> Known:

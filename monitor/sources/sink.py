@@ -39,12 +39,16 @@ class SaveResult:
     known: int = 0  # already stored (seen elsewhere, or read again)
     quarantined: int = 0
     excluded: int = 0
+    #: From our own addresses to a client, read where nothing shows we sent them (not a Sent
+    #: folder, not vouched for by our server): stored, not counted as ours.
+    unproven_ours: int = 0
 
     def __iadd__(self, other: SaveResult) -> SaveResult:
         self.new += other.new
         self.known += other.known
         self.quarantined += other.quarantined
         self.excluded += other.excluded
+        self.unproven_ours += other.unproven_ours
         return self
 
 

@@ -79,6 +79,8 @@ def save_items(
             item = replace(item, sent=True)  # our server authenticated the sender: as good as Sent
             vouched.add(item.location)
         row = message_row(message, directory, now, sent=sent or item.sent)
+        if not (sent or item.sent) and directory.from_us_to_a_client(message):
+            result.unproven_ours += 1
         problem = row_problem(messages, row)
         if problem is not None:
             bad.append((item, Quarantined("store_refused", problem, key=_fitting_key(row))))

@@ -226,6 +226,48 @@ def test_ingest_reports_per_folder_counts_and_is_idempotent(setup) -> None:
     assert second == {"read": 8, "new": 0, "known": 8, "quarantined": 0, "excluded": 0}
 
 
+@pytest.mark.parametrize("name", ["acme-2026.mbox", "Sent.mbox"])
+def test_our_replies_in_an_mbox_not_named_sent_are_named_as_not_counted(
+    tmp_path: Path, name: str
+) -> None:
+    """Alice exported one mbox holding Dana's question and her own answer: without a Sent
+    folder, nothing shows the answer is hers, so it does not close the wait. The ingest says
+    so, and how to fix it, instead of leaving Acme to look unanswered for no visible reason."""
+    config = tmp_path / "relmon.toml"
+    config.write_text(CONFIG + f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n')
+    question = email(subject="Pallet count", date=datetime(2026, 6, 2, 9, 12, tzinfo=LONDON))
+    answer = email(
+        frm=ALICE,
+        to=DANA,
+        subject="Re: Pallet count",
+        body="Hi Dana,\n\nThe count is 412 pallets, confirmed this morning.\n\nAlice",
+        date=datetime(2026, 6, 2, 11, 40, tzinfo=LONDON),
+        message_id="pallets-reply@northwind-advisory.example",
+        in_reply_to="roadmap-1@acme-logistics.example",
+    )
+    mbox = tmp_path / name
+    mbox.write_bytes(
+        b"".join(
+            b"From - Tue Jun  2 10:00:00 2026\n" + m.replace(b"\r\n", b"\n") + b"\n"
+            for m in (question, answer)
+        )
+    )
+
+    other = tmp_path / "other.toml"  # a second store: read again, the mail is known by place
+    other.write_text(CONFIG + f'\n[store]\nurl = "sqlite:///{tmp_path / "other.db"}"\n')
+
+    code, output = run(CliRunner(), config, "ingest", str(mbox), "--account", "alice")
+    _, listed = run(CliRunner(), other, "ingest", str(mbox), "--account", "alice", "--json")
+
+    said = "1 message from our own addresses not counted as ours"
+    assert code == 0
+    if name == "Sent.mbox":
+        assert said not in output and json.loads(listed)["folders"][0]["unproven_ours"] == 0
+    else:
+        assert said in " ".join(output.split()) and "Sent.mbox" in output
+        assert json.loads(listed)["folders"][0]["unproven_ours"] == 1
+
+
 def test_clients_shows_who_wrote_last_and_what_waits_for_us(setup) -> None:
     runner, config, maildir = setup
     run(runner, config, "ingest", str(maildir), "--account", "alice")
