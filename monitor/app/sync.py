@@ -25,8 +25,9 @@ from monitor.app.heap import collecting_only_new_objects
 from monitor.app.runtime import Runtime
 from monitor.clock import utcnow
 from monitor.config import Account
-from monitor.errors import LeaseLost
+from monitor.errors import IngestError, LeaseLost
 from monitor.log import get_logger
+from monitor.sources.compressed import compressed_file
 from monitor.sources.local import LocalFolder, discover
 from monitor.sources.local_source import FolderReport, ingest_folder
 from monitor.sources.registry import open_source
@@ -98,6 +99,9 @@ def ingest_paths(
     started = time.perf_counter()
     folders: list[LocalFolder] = []
     for path in paths:
+        archive = compressed_file(Path(path)) if Path(path).is_file() else None
+        if archive is not None:
+            raise IngestError(archive)
         folders.extend(discover(Path(path)))
     if on_folders is not None:
         on_folders(folders)

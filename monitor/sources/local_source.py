@@ -12,6 +12,7 @@ from monitor.config import Account
 from monitor.core.model import Message, Quarantined
 from monitor.errors import FolderError
 from monitor.log import get_logger
+from monitor.sources.compressed import COMPRESSED, compressed
 from monitor.sources.local import (
     MAX_MESSAGE_BYTES,
     TOO_LARGE,
@@ -69,6 +70,9 @@ def _read_one(local: LocalMessage, context: SourceContext, where: str) -> Messag
         if error.startswith(TOO_LARGE):
             return Quarantined(TOO_LARGE, error)
         return Quarantined("unreadable_file", error)
+    archive = compressed(local.raw[:8], local.location)
+    if archive is not None:  # a .gz beside the mail in a folder: the rest of it is read
+        return Quarantined(COMPRESSED, archive)
     return from_raw(
         local.raw,
         analyzer=context.analyzer(),

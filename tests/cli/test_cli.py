@@ -268,6 +268,42 @@ def test_our_replies_in_an_mbox_not_named_sent_are_named_as_not_counted(
         assert json.loads(listed)["folders"][0]["unproven_ours"] == 1
 
 
+def test_a_gzipped_mbox_is_refused_with_what_to_do_and_one_in_a_folder_is_quarantined_so(
+    tmp_path: Path,
+) -> None:
+    """An archive of mail is not broken mail: relmon says to unpack it, and nothing is lost."""
+    import gzip
+
+    config = tmp_path / "relmon.toml"
+    config.write_text(CONFIG + f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n')
+    mbox = b"From - Tue Jun  2 10:00:00 2026\n" + email().replace(b"\r\n", b"\n") + b"\n"
+    archive = tmp_path / "acme-2026.mbox.gz"
+    archive.write_bytes(gzip.compress(mbox))
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "acme-2026.mbox.gz").write_bytes(gzip.compress(mbox))
+    (folder / "question.eml").write_bytes(email())
+    runner = CliRunner()
+
+    refused = runner.invoke(cli, ["--config", str(config), "ingest", str(archive)])
+    code, read = run(runner, config, "ingest", str(folder), "--json")
+    _, quarantined = run(runner, config, "export", "--quarantined", "--json")
+
+    assert refused.exit_code != 0
+    said = " ".join(refused.output.split())
+    assert "acme-2026.mbox.gz is gzip-compressed" in said and "gunzip -k acme-2026.mbox.gz" in said
+    assert code == 0
+    assert json.loads(read)["totals"] == {
+        "read": 2,
+        "new": 1,
+        "known": 0,
+        "quarantined": 1,
+        "excluded": 0,
+    }
+    (entry,) = [json.loads(line) for line in quarantined.splitlines()]
+    assert entry["reason"] == "compressed" and "gunzip" in entry["detail"]
+
+
 def test_clients_shows_who_wrote_last_and_what_waits_for_us(setup) -> None:
     runner, config, maildir = setup
     run(runner, config, "ingest", str(maildir), "--account", "alice")
