@@ -190,16 +190,11 @@ class ClientYear:
 
 
 def _client_evaluation(runtime: Runtime, client: Client, as_of: datetime) -> Evaluation:
-    """Only this client's mail: a client page never reads the whole store."""
+    """Only this client's mail of the year shown (and the window before it), and of its older
+    mail what an evaluation reads (its first message, …): a client page never reads the whole
+    store, and its figures are those ``relmon client`` gives."""
     since = as_of - timedelta(days=365 + HISTORY_DAYS)
-    records = load_records(
-        runtime.store.engine,
-        as_of=as_of,
-        client=client.name,
-        since=since,
-        directory=runtime.directory,
-    )
-    return prepare(runtime, as_of, clients=[client], records=records)
+    return prepare(runtime, as_of, clients=[client], since=since)
 
 
 def _gaps(gaps: Sequence[Gap], start: datetime) -> list[GapPoint]:

@@ -3,6 +3,7 @@ against the demo consultancy; see conftest for who owns what)."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from monitor.cli import cli
 from monitor.store.sources import record_attempt
 from monitor.store.web import password_hash
 from monitor.web.app import create_app
+from tests.factories import CONFIG
 from tests.web.conftest import (
     ALICE,
     BEN,
@@ -321,3 +323,42 @@ def test_a_new_password_ends_the_sessions_signed_in_with_the_old_one(demo_store,
     assert changed.exit_code == 0, changed.output
     assert before.status_code == 200 and again.status_code == 200
     assert after.status_code == 303 and after.headers["location"].startswith("/login")
+
+
+def test_a_returning_clients_page_gives_the_pattern_figures_relmon_client_gives(tmp_path, analyzer):
+    """Acme wrote once in June 2024, then chased sixteen times in a month from November 2026:
+    over the half-year a pattern is read over, that is 0.6 messages a week, not the 3.4 a week
+    of counting only from the first message the page happened to load."""
+    from datetime import UTC, datetime
+
+    from monitor.store.web import set_password_hash
+    from monitor.web.security import hash_password
+    from tests.scenario import Scenario
+
+    world = Scenario(tmp_path, analyzer)
+    question = "Hi Alice,\n\nCould you send the revised rollout plan?\n\nThanks,\nDana"
+    chasing = "Alice,\n\nAny update on the pallet count? Where are we with this?\n\nDana"
+    first = world.client_writes("Mon 2024-06-03 10:00", "Rollout plan", question)
+    world.we_reply(first, "Mon 2024-06-03 12:00", "Hi Dana,\n\nAttached.\n\nAlice")
+    for day in range(16):
+        when = datetime(2026, 11, 2) + timedelta(days=2 * day)
+        asked = world.client_writes(f"{when:%a %Y-%m-%d} 10:00", f"Pallet count {day}", chasing)
+        world.we_reply(asked, f"{when:%a %Y-%m-%d} 11:00", "Done.")
+    now = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+    set_password_hash(world.runtime.store.engine, ALICE, hash_password(PASSWORD), now)
+    with TestClient(create_app(world.runtime, lambda: now), follow_redirects=False) as web:
+        sign_in(web, ALICE)
+        page = web.get("/clients/acme-logistics").text
+    config = tmp_path / "relmon.toml"
+    config.write_text(
+        CONFIG + f'\n[store]\nurl = "{world.runtime.config.store.url}"\n', encoding="utf-8"
+    )
+    world.close()
+    shown = CliRunner().invoke(
+        cli,
+        ["--config", str(config), "client", "acme", "--json", "--as-of", now.isoformat()],
+        catch_exceptions=False,
+    )
+
+    reasons = json.loads(shown.output)["client"]["pattern"]["reasons"]
+    assert reasons and "; ".join(reasons) in page
