@@ -101,7 +101,8 @@ def test_the_report_email_shows_the_owners_clients_with_charts_and_no_external_c
     message = message_from_bytes(alice.payload, policy=policy.default)
     text = message.get_body(("plain",)).get_content()
     page = message.get_body(("html",)).get_content()
-    assert message["Subject"] == f"relmon weekly report for {ALICE}: week of 08 Jun 2026"
+    # Made on Monday 8 June, it tells of the week before: its title says which days it counts.
+    assert message["Subject"] == f"relmon weekly report for {ALICE}: the 7 days to Mon 08 Jun 2026"
     assert message["Auto-Submitted"] == "auto-generated"
     assert "Acme Logistics" in text and "Falkenberg" not in text  # Ben's client is Ben's
     assert "critical is waiting for our reply" in text

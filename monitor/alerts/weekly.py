@@ -86,7 +86,9 @@ def _change(client: WeeklyClient) -> str:
 
 def _title(report: WeeklyReport) -> str:
     who = clean(report.owner, 120) if report.owner else clean(report.team, 80) or "all clients"
-    return f"relmon weekly report for {who}: week of {report.week:%d %b %Y}"
+    # What it counts: the seven days up to when it was made (a Monday report: the week before).
+    until = report.now.astimezone(report.tz)
+    return f"relmon weekly report for {who}: the 7 days to {until:%a %d %b %Y}"
 
 
 def reply_sentence(reply: AppliedReply, tz: tzinfo) -> str:
@@ -141,7 +143,7 @@ def _text(report: WeeklyReport) -> str:
         if client.link:
             out.append(f"  {client.link}")
     changes = _changes(report)
-    out += ["", "This week:"] + ([f"- {line}" for line in changes] or ["- nothing changed"])
+    out += ["", "The last 7 days:"] + ([f"- {line}" for line in changes] or ["- nothing changed"])
     out += ["", "-- ", "Sent automatically by relmon every week. Replies are not read."]
     return "\n".join(out) + "\n"
 
@@ -199,7 +201,7 @@ def report_html(report: WeeklyReport) -> str:
     """The report as one HTML document with inline styles only (an email body or a page)."""
     head = "".join(
         f'<th style="text-align:left;padding:6px 8px;font-size:12px;color:#555;">{h}</th>'
-        for h in ("Client, open alerts", f"Health, {len(report.weekdays)} weeks", "This week")
+        for h in ("Client, open alerts", f"Health, {len(report.weekdays)} weeks", "Last 7 days")
     )
     changes = (
         "".join(f"<li>{_E(line)}</li>" for line in _changes(report)) or "<li>nothing changed</li>"
@@ -211,7 +213,7 @@ def report_html(report: WeeklyReport) -> str:
         '<body style="margin:0;padding:16px;font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;color:#222;">'
         '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:760px;border-collapse:collapse;">'
         f'<tr><td style="padding:8px 12px;background:#0b3d62;color:#fff;font-weight:bold;font-size:15px;">{_E(_title(report))}</td></tr>'
-        f'<tr><td style="padding:12px;"><div style="font-weight:bold;">This week</div><ul style="margin:4px 0;padding-left:18px;">{changes}</ul></td></tr>'
+        f'<tr><td style="padding:12px;"><div style="font-weight:bold;">The last 7 days</div><ul style="margin:4px 0;padding-left:18px;">{changes}</ul></td></tr>'
         f'<tr><td style="padding:0 4px;"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="border-collapse:collapse;">'
         f"<tr>{head}</tr>{rows}</table></td></tr>"
         '<tr><td style="padding:12px;font-size:12px;color:#666;">Health 0&ndash;100: 60 and above good, 40&ndash;59 fair, below 40 poor. '
