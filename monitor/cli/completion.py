@@ -8,6 +8,7 @@ configuration and the store. A completion must never fail or write anything: on 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +43,21 @@ def complete_client(
     found = [name for name in names if name.casefold().startswith(wanted)] or [
         name for name in names if wanted in name.casefold()
     ]
-    return [CompletionItem(name) for name in found]
+    return [CompletionItem(_for_the_shell(name)) for name in found]
+
+
+#: Characters a shell word may hold without a backslash before them.
+_PLAIN = frozenset("@._-+,:/%=")
+
+
+def _for_the_shell(name: str) -> str:
+    """``name`` as the shell asking should insert it. Bash puts click's answer into the line
+    as it is, so "Halden Marine" would become two arguments: there, every space or other
+    special character gets a backslash (doubled: click's script reads the answer with a
+    ``read`` that takes one away). Zsh and fish quote what they insert themselves."""
+    if not os.environ.get("_RELMON_COMPLETE", "").startswith("bash"):
+        return name
+    return "".join(c if c.isalnum() or c in _PLAIN else "\\\\" + c for c in name)
 
 
 def complete_alert_id(

@@ -70,9 +70,27 @@ def open_unanswered_alert(config: Path, client: str) -> int:
 
 
 def test_client_names_complete_from_the_configuration_whatever_the_case(config: Path) -> None:
-    assert complete(config, "client", "ac") == ["Acme Logistics"]
-    assert complete(config, "client", "maschinen") == ["Falkenberg Maschinenbau"]
-    assert complete(config, "alerts", "--client", "F") == ["Falkenberg Maschinenbau"]
+    # Bash inserts the answer as it is: the space is escaped (see the test below).
+    assert complete(config, "client", "ac") == ["Acme\\\\ Logistics"]
+    assert complete(config, "client", "maschinen") == ["Falkenberg\\\\ Maschinenbau"]
+    assert complete(config, "alerts", "--client", "F") == ["Falkenberg\\\\ Maschinenbau"]
+
+
+@pytest.mark.parametrize("typed", ["ac", "Acme\\ Lo"])
+def test_bash_inserts_a_client_name_with_a_space_as_one_argument(config: Path, typed: str) -> None:
+    """In a real bash, through the script `relmon completion bash` prints: `relmon client
+    ac<TAB>` must give `relmon client Acme\\ Logistics`, one argument, not two."""
+    script = CliRunner().invoke(cli, ["completion", "bash"]).output
+    program = (
+        script
+        + f"\nCOMP_WORDS=(relmon --config {config} client {typed})\nCOMP_CWORD=4\n"
+        + f"_relmon_completion {RELMON}\n"
+        + 'eval "set -- ${COMPREPLY[0]}"\nprintf \'%s\\n\' "$#" "$1"\n'
+    )
+
+    result = subprocess.run(["bash", "-c", program], capture_output=True, text=True, timeout=60)
+
+    assert result.stdout.splitlines() == ["1", "Acme Logistics"], result.stderr
 
 
 def test_alert_ids_complete_from_the_open_alerts(config: Path) -> None:
