@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 
 
 def follow_privacy(store: Store, config: Config) -> None:
-    """Text stored while ``privacy.store_snippets`` was on is forgotten once it is off."""
+    """Text stored while ``privacy.store_snippets`` was on is forgotten once it is off; mail
+    stored before an exclusion covered it is removed once it does."""
+    from monitor.store.exclusions import follow_exclusions
     from monitor.store.forget import follow_text_setting
 
     def terms() -> frozenset[str]:
@@ -24,6 +26,7 @@ def follow_privacy(store: Store, config: Config) -> None:
         return evidence_terms()
 
     follow_text_setting(store.engine, config.privacy.store_snippets, terms)
+    follow_exclusions(store.engine, config.privacy)
 
 
 class Runtime:

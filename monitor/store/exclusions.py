@@ -1,0 +1,136 @@
+"""Stored mail that the privacy exclusions now cover, removed when they change.
+
+``privacy.exclude_addresses``, ``exclude_subjects`` and ``exclude_folders`` keep mail out of the
+store as it is read. Mail stored before a rule was added would otherwise stay for good, though
+the example configuration promises such mail is "never stored". So the first time the store is
+opened (or the daemon reloads) with other exclusions than last time, every stored message is
+checked against them, as reading checks new mail: a message naming an excluded address or with
+an excluded subject is deleted with every place it was seen; the places in an excluded folder
+are deleted, and a message seen nowhere else with them. Conversations that lose a message are
+threaded again, and the answers kept for clients that lost mail dropped. Alert history written
+before keeps its words, as it does when stored text is forgotten.
+
+Checked a slice of messages at a time, each slice in its own transaction; the exclusions are
+recorded as applied only at the end, so a run cut short starts over the next time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import sqlalchemy as sa
+
+from monitor.config import Privacy
+from monitor.log import get_logger
+from monitor.store.conversations import one_at_a_time
+from monitor.store.db import reading
+from monitor.store.meta import THREADS_DIRTY, get_meta, set_meta
+from monitor.store.schema import kept_answers, messages, sightings
+
+logger = get_logger(__name__)
+
+EXCLUSIONS = "privacy_exclusions"  # meta: the fingerprint of the exclusions last applied
+SLICE = 5000
+
+
+def _fingerprint(privacy: Privacy) -> str:
+    rules = [
+        sorted(privacy.exclude_addresses),
+        sorted(privacy.exclude_subjects),
+        sorted(privacy.exclude_folders),
+    ]
+    return hashlib.sha256(json.dumps(rules).encode()).hexdigest()[:32]
+
+
+def _covered(row: Any, privacy: Privacy) -> bool:
+    """Whether reading this message now would keep it out (see ``pipeline.excluded``)."""
+    if privacy.exclude_addresses:
+        people = [row.from_addr, *(a for a, *_ in row.to_addrs), *(a for a, *_ in row.cc_addrs)]
+        if any(privacy.excluded_address(address) for address in people if address):
+            return True
+    return bool(privacy.exclude_subjects) and privacy.excluded_subject(row.subject or "")
+
+
+def follow_exclusions(engine: sa.Engine, privacy: Privacy) -> int | None:
+    """Apply the exclusions to the stored mail when they changed; the messages removed, or
+    None when nothing was due."""
+    wanted = _fingerprint(privacy)
+    nothing = not (privacy.exclude_addresses or privacy.exclude_subjects or privacy.exclude_folders)
+    with reading(engine) as connection:
+        applied = get_meta(connection, EXCLUSIONS)
+    if applied == wanted or (applied is None and nothing):
+        return None  # (a store never given any needs no write: it may be a read-only copy)
+    removed = 0 if nothing else _apply(engine, privacy)
+    with engine.begin() as connection:
+        set_meta(connection, EXCLUSIONS, wanted)
+    if removed:
+        logger.info("excluded_mail_removed", messages=removed, reason="privacy exclusions changed")
+    return removed
+
+
+def _apply(engine: sa.Engine, privacy: Privacy) -> int:
+    removed, after = 0, 0
+    while True:
+        with engine.begin() as connection:
+            rows = connection.execute(
+                sa.select(
+                    messages.c.id,
+                    messages.c.from_addr,
+                    messages.c.to_addrs,
+                    messages.c.cc_addrs,
+                    messages.c.subject,
+                )
+                .where(messages.c.id > after)
+                .order_by(messages.c.id)
+                .limit(SLICE)
+            ).all()
+            if not rows:
+                return removed
+            after = rows[-1].id
+            doomed = [row.id for row in rows if _covered(row, privacy)]
+            if privacy.exclude_folders:
+                doomed += _only_in_excluded_folders(connection, [r.id for r in rows], privacy)
+            removed += _remove(connection, sorted(set(doomed)))
+
+
+def _only_in_excluded_folders(
+    connection: sa.Connection, ids: list[int], privacy: Privacy
+) -> list[int]:
+    """Delete the places in excluded folders of these messages; the messages left seen nowhere."""
+    places = connection.execute(
+        sa.select(sightings.c.id, sightings.c.message, sightings.c.folder).where(
+            sightings.c.message.in_(ids)
+        )
+    ).all()
+    gone = [p.id for p in places if privacy.excluded_folder(p.folder)]
+    if not gone:
+        return []
+    connection.execute(sa.delete(sightings).where(sightings.c.id.in_(gone)))
+    kept = {p.message for p in places if p.id not in set(gone)}
+    return sorted({p.message for p in places if p.id in set(gone)} - kept)
+
+
+def _remove(connection: sa.Connection, ids: list[int]) -> int:
+    if not ids:
+        return 0
+    one_at_a_time(connection)  # threads change: as the retention purge does
+    losing = (
+        sa.select(messages.c.thread_id)
+        .where(messages.c.id.in_(ids), messages.c.thread_id.is_not(None))
+        .scalar_subquery()
+    )
+    connection.execute(
+        sa.update(messages).where(messages.c.thread_id.in_(losing)).values(thread_id=None)
+    )
+    clients = connection.execute(
+        sa.select(messages.c.client)
+        .where(messages.c.id.in_(ids), messages.c.client.is_not(None))
+        .distinct()
+    ).scalars()
+    connection.execute(sa.delete(kept_answers).where(kept_answers.c.client.in_(list(clients))))
+    connection.execute(sa.delete(sightings).where(sightings.c.message.in_(ids)))
+    gone = connection.execute(sa.delete(messages).where(messages.c.id.in_(ids))).rowcount
+    set_meta(connection, THREADS_DIRTY, "1")
+    return int(gone)

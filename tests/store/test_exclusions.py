@@ -1,0 +1,97 @@
+"""An exclusion added to the privacy settings removes the mail it covers that was stored before:
+"never stored" holds for mail read before the rule too."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from monitor.config import Privacy
+from monitor.core.model import Message
+from monitor.sources.pipeline import from_raw
+from monitor.store import Store
+from monitor.store.exclusions import follow_exclusions
+from monitor.store.kept_tables import kept_answers
+from monitor.store.messages import Item, save_items
+from monitor.store.schema import messages, sightings
+from tests.factories import DANA, JANA, RAJ, email, team_config
+
+NOW = datetime(2026, 6, 20, 9, 0, tzinfo=UTC)
+DOCTOR = "Dr Ines Kahl <praxis@kahl-medizin.example>"
+ALICE = "alice.marsh@northwind-advisory.example"
+
+
+def _store(store: Store, analyzer, folder: str, *mails: tuple[str, str, str]) -> None:
+    items = []
+    for ident, frm, subject in mails:
+        raw = email(frm=frm, subject=subject, message_id=ident, date=NOW)
+        message = from_raw(raw, analyzer=analyzer, privacy=Privacy())
+        assert isinstance(message, Message)
+        items.append(Item(f"{folder}/{ident}", message))
+    with store.engine.begin() as connection:
+        save_items(
+            connection,
+            account="alice",
+            folder=folder,
+            items=items,
+            directory=team_config().directory(),
+            now=NOW,
+        )
+
+
+def _left(store: Store) -> dict[str, list[str]]:
+    with store.engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(messages.c.key, sightings.c.folder).join(
+                sightings, sightings.c.message == messages.c.id
+            )
+        ).all()
+    found: dict[str, list[str]] = {}
+    for key, folder in rows:
+        found.setdefault(key, []).append(folder)
+    return {key: sorted(folders) for key, folders in found.items()}
+
+
+def test_mail_stored_before_an_exclusion_covered_it_is_removed_when_it_does(
+    store: Store, analyzer
+) -> None:
+    _store(
+        store,
+        analyzer,
+        "INBOX",
+        ("roadmap@acme-logistics.example", DANA, "Q3 roadmap review"),
+        ("results@kahl-medizin.example", DOCTOR, "Ihre Befunde"),
+        ("march@acme-logistics.example", RAJ, "Payslip March"),
+        ("order@falkenberg.example", JANA, "Bestellung 4471"),
+    )
+    _store(store, analyzer, "HR/Reviews", ("order@falkenberg.example", JANA, "Bestellung 4471"))
+    _store(store, analyzer, "HR/Reviews", ("review@acme-logistics.example", DANA, "Your review"))
+    with store.engine.begin() as connection:
+        connection.execute(
+            sa.insert(kept_answers).values(
+                view="client/40", client="Acme Logistics", at=NOW, fingerprint="f", body="{}"
+            )
+        )
+    before = Privacy()
+    assert follow_exclusions(store.engine, before) is None  # nothing excluded: nothing to do
+
+    after = replace(
+        before,
+        exclude_addresses=("*@kahl-medizin.example",),
+        exclude_subjects=(r"(?i)\bpayslip\b",),
+        exclude_folders=("HR/*",),
+    )
+    removed = follow_exclusions(store.engine, after)
+    again = follow_exclusions(store.engine, after)
+
+    assert removed == 3 and again is None
+    assert _left(store) == {
+        "roadmap@acme-logistics.example": ["INBOX"],
+        "order@falkenberg.example": ["INBOX"],  # also seen in INBOX: only the HR place goes
+    }
+    with store.engine.connect() as connection:
+        assert (
+            connection.execute(sa.select(sa.func.count()).select_from(kept_answers)).scalar() == 0
+        )
