@@ -94,6 +94,22 @@ def one_at_a_time(connection: sa.Connection) -> None:
         connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_THREADING})
 
 
+def release_threads(connection: sa.Connection, ids: Sequence[int]) -> None:
+    """Before these messages are deleted: the conversations they belong to lose their threads,
+    to be threaded again at the next rethread. A conversation that loses a message may have
+    been named after it, or held together by it; every other conversation stays as it is."""
+    one_at_a_time(connection)
+    losing = (
+        sa.select(messages.c.thread_id)
+        .where(messages.c.id.in_(list(ids)), messages.c.thread_id.is_not(None))
+        .scalar_subquery()
+    )
+    connection.execute(
+        sa.update(messages).where(messages.c.thread_id.in_(losing)).values(thread_id=None)
+    )
+    set_meta(connection, THREADS_DIRTY, "1")
+
+
 @dataclass
 class _Statistics:
     """Fresh statistics for PostgreSQL's planner while a large import is threaded: planned on

@@ -24,9 +24,9 @@ import sqlalchemy as sa
 
 from monitor.config import Privacy
 from monitor.log import get_logger
-from monitor.store.conversations import one_at_a_time
+from monitor.store.conversations import release_threads
 from monitor.store.db import reading
-from monitor.store.meta import THREADS_DIRTY, get_meta, set_meta
+from monitor.store.meta import get_meta, set_meta
 from monitor.store.schema import kept_answers, messages, sightings
 
 logger = get_logger(__name__)
@@ -115,15 +115,7 @@ def _only_in_excluded_folders(
 def _remove(connection: sa.Connection, ids: list[int]) -> int:
     if not ids:
         return 0
-    one_at_a_time(connection)  # threads change: as the retention purge does
-    losing = (
-        sa.select(messages.c.thread_id)
-        .where(messages.c.id.in_(ids), messages.c.thread_id.is_not(None))
-        .scalar_subquery()
-    )
-    connection.execute(
-        sa.update(messages).where(messages.c.thread_id.in_(losing)).values(thread_id=None)
-    )
+    release_threads(connection, ids)
     clients = connection.execute(
         sa.select(messages.c.client)
         .where(messages.c.id.in_(ids), messages.c.client.is_not(None))
@@ -132,5 +124,4 @@ def _remove(connection: sa.Connection, ids: list[int]) -> int:
     connection.execute(sa.delete(kept_answers).where(kept_answers.c.client.in_(list(clients))))
     connection.execute(sa.delete(sightings).where(sightings.c.message.in_(ids)))
     gone = connection.execute(sa.delete(messages).where(messages.c.id.in_(ids))).rowcount
-    set_meta(connection, THREADS_DIRTY, "1")
     return int(gone)

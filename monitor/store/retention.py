@@ -11,9 +11,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from monitor.store.conversations import one_at_a_time
+from monitor.store.conversations import release_threads
 from monitor.store.kept_tables import kept_answers
-from monitor.store.meta import THREADS_DIRTY, set_meta
 from monitor.store.schema import (
     alert_events,
     alerts,
@@ -56,24 +55,13 @@ def purge_before(engine: sa.Engine, before: datetime) -> dict[str, int]:
                     .distinct()
                 ).scalars()
             )
-            # A conversation that loses a message may have been named after it, or held
-            # together by it: its other messages are threaded again (incrementally, see
-            # rethread), and every other conversation stays as it is. All of them, those due
-            # in a later slice too: a purge cut short leaves no message in a stale thread.
-            one_at_a_time(connection)
-            losing = (
-                sa.select(messages.c.thread_id)
-                .where(messages.c.id.in_(ids), messages.c.thread_id.is_not(None))
-                .scalar_subquery()
-            )
-            connection.execute(
-                sa.update(messages).where(messages.c.thread_id.in_(losing)).values(thread_id=None)
-            )
+            # Every conversation losing a message is threaded again, those due in a later
+            # slice too: a purge cut short leaves no message in a stale thread.
+            release_threads(connection, ids)
             seen += connection.execute(
                 sa.delete(sightings).where(sightings.c.message.in_(ids))
             ).rowcount
             gone += connection.execute(sa.delete(messages).where(messages.c.id.in_(ids))).rowcount
-            set_meta(connection, THREADS_DIRTY, "1")
     with engine.begin() as connection:
         broken = connection.execute(
             sa.delete(quarantine).where(quarantine.c.first_seen < before)
