@@ -30,6 +30,7 @@ def describe(config: Config, missing: frozenset[str] | set[str] = frozenset()) -
                     "address": m.address,
                     "aliases": list(m.aliases),
                     "timezone": m.timezone,
+                    "role": m.role,
                 }
                 for m in team.members
             ],
@@ -69,6 +70,66 @@ def describe(config: Config, missing: frozenset[str] | set[str] = frozenset()) -
         "secrets": {
             key: (f"MISSING (from {secret.source()})" if key in missing else secret.describe())
             for key, secret in config.secrets()
+        },
+        **_delivery(config),
+    }
+
+
+#: What ``[alerts] dry_run`` does, in words.
+_HOLDING = {
+    True: "held until `relmon alerts go-live`",
+    None: "held for the first day after the first evaluation (or until `relmon alerts go-live`)",
+    False: "sent from the start",
+}
+
+
+def _minutes(value: int) -> str:
+    return f"{value // 60:02d}:{value % 60:02d}"
+
+
+def _delivery(config: Config) -> dict[str, Any]:
+    """Who is told of what, how and when: the alerts, the weekly report, the dashboard, the
+    daemon's schedule."""
+    from monitor.config.store import masked_url
+
+    alerts, smtp, reports, web = config.alerts, config.alerts.smtp, config.reports, config.web
+    quiet = alerts.quiet_hours
+    days = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+    return {
+        "alerts": {
+            "from": alerts.sender,
+            "emailed": alerts.sender is not None and smtp is not None,
+            "sending": _HOLDING[alerts.dry_run],
+            "first_run": alerts.first_run,
+            "quiet_hours": f"{_minutes(quiet[0])}-{_minutes(quiet[1])}" if quiet else None,
+            "digest_hour": alerts.digest_hour,
+            "operator": list(alerts.operator),
+            "copy_to": list(alerts.copy_to),
+        },
+        "smtp": {
+            "host": smtp.host,
+            "port": smtp.port,
+            "security": smtp.security,
+            "username": smtp.username,
+        }
+        if smtp is not None
+        else None,
+        "webhooks": [{"name": h.name, "url": masked_url(h.url)} for h in config.webhooks],
+        "reports": {
+            "weekly": f"{days[reports.weekly_day]} {_minutes(reports.weekly_minute)}"
+            if reports.weekly_day is not None
+            else None
+        },
+        "web": {
+            "enabled": web.enabled,
+            "listen": web.listen,
+            "base_url": web.base_url,
+            "trusted_header": web.trusted_header,
+        },
+        "daemon": {
+            "evaluate_minutes": config.daemon.evaluate_minutes,
+            "deliver_seconds": config.daemon.deliver_seconds,
+            "purge_hour": config.daemon.purge_hour,
         },
     }
 
@@ -146,7 +207,8 @@ def _print_config(data: dict[str, Any], problems: list[str]) -> None:
         f"  team {team['name']!r}: domains {', '.join(team['domains']) or '—'}; timezone {team['timezone']}; hours {', '.join(team['working_hours'])}; holidays {team['holidays'] or '—'}"
     )
     for member in team["members"]:
-        out.print(f"    member {member['name']} <{member['address']}>")
+        role = " (lead)" if member["role"] == "lead" else ""
+        out.print(f"    member {member['name']} <{member['address']}>{role}")
     for client in data["clients"]:
         where = ", ".join(client["domains"] + client["addresses"])
         out.print(f"  client {client['name']!r} ({where}) owner {client['owner']}")
@@ -155,10 +217,45 @@ def _print_config(data: dict[str, Any], problems: list[str]) -> None:
             f"  account {account['name']!r} kind {account['kind']} {account['address'] or ''} {account['path'] or ''}"
         )
     out.print(f"  store {data['store']['url']}")
+    for line in _delivery_lines(data):
+        out.print(f"  {line}", highlight=False, markup=False)
     for key, shown in data["secrets"].items():
         out.print(f"  secret {key}: {shown}")
     if not problems:
         out.print("[green]ok[/green]: no problems")
+
+
+def _delivery_lines(data: dict[str, Any]) -> list[str]:
+    """Who gets what, and whether anything is sent: what to read before going live."""
+    alerts, smtp = data["alerts"], data["smtp"]
+    if alerts["emailed"]:
+        quiet = (
+            f"; critical ones wait out quiet hours {alerts['quiet_hours']}"
+            if alerts["quiet_hours"]
+            else ""
+        )
+        lines = [
+            f"alert emails from {alerts['from']} to each client's owner, {alerts['sending']}"
+            f"{quiet}; warnings in a digest at {alerts['digest_hour']:02d}:00 (owners' zones)",
+            f"smtp {smtp['host']}:{smtp['port']} ({smtp['security']})"
+            + (f" as {smtp['username']}" if smtp["username"] else ""),
+        ]
+    else:
+        missing = "[alerts] from" if alerts["from"] is None else "[smtp]"
+        lines = [f"alert emails: none are sent (no {missing})"]
+    if alerts["operator"]:
+        lines.append(f"operators (accounts that fail): {', '.join(alerts['operator'])}")
+    if alerts["copy_to"]:
+        lines.append(f"a copy of every alert email to {', '.join(alerts['copy_to'])}")
+    lines += [f"webhook {hook['name']!r}: {hook['url']}" for hook in data["webhooks"]]
+    weekly = data["reports"]["weekly"]
+    lines.append(f"weekly report: {weekly} (owners' zones)" if weekly else "weekly report: off")
+    web = data["web"]
+    lines.append(
+        f"dashboard: {'served by relmon run' if web['enabled'] else 'relmon web'} on {web['listen']}"
+        + (f", links to {web['base_url']}" if web["base_url"] else "")
+    )
+    return lines
 
 
 @config_group.command("example")

@@ -147,6 +147,33 @@ def test_config_check_prints_the_configuration_and_passes(setup) -> None:
     ]
 
 
+def test_config_check_says_who_is_emailed_and_whether_anything_is_sent(tmp_path: Path) -> None:
+    """Before going live: the sender, the relay, the dry run, quiet hours, the operators and
+    the weekly report, read from the check, not guessed from the file."""
+    config = tmp_path / "relmon.toml"
+    base = CONFIG + f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n'
+    config.write_text(base)
+    silent = CliRunner().invoke(cli, ["--config", str(config), "config", "check"])
+    config.write_text(
+        base
+        + '\n[alerts]\nfrom = "relmon@northwind-advisory.example"\ndry_run = true\n'
+        + 'quiet_hours = "20:00-07:00"\noperator = ["it@northwind-advisory.example"]\n'
+        + '\n[smtp]\nhost = "smtp.northwind-advisory.example"\nport = 587\nsecurity = "starttls"\n'
+        + '\n[reports]\nweekly = "monday 08:00"\n'
+    )
+
+    told = CliRunner().invoke(cli, ["--config", str(config), "config", "check"])
+
+    assert silent.exit_code == 0 and told.exit_code == 0, told.output
+    assert "alert emails: none are sent (no [alerts] from)" in silent.output
+    said = " ".join(told.output.split())
+    assert "alert emails from relmon@northwind-advisory.example to each client's owner" in said
+    assert "held until `relmon alerts go-live`" in said and "quiet hours 20:00-07:00" in said
+    assert "smtp smtp.northwind-advisory.example:587 (starttls)" in said
+    assert "operators (accounts that fail): it@northwind-advisory.example" in said
+    assert "weekly report: Monday 08:00 (owners' zones)" in said
+
+
 def test_config_check_fails_and_names_every_problem(tmp_path: Path) -> None:
     bad = tmp_path / "relmon.toml"
     bad.write_text(
