@@ -227,7 +227,7 @@ def _gap_bars(gaps: Sequence[GapPoint], axis: _Axis, mid: float, half: float, up
         size = min(gap.business_hours, cap) / cap * half
         top = mid - size if up else mid
         tip = escape(
-            f"{gap.start:%d %b}: {gap.business_hours:.1f} business hours"
+            f"{gap.start:%d %b}: {gap.business_hours:.1f} working hours"
             + (" (still waiting)" if gap.open else "")
         )
         dash = ' stroke-dasharray="2 2" fill-opacity="0.3"' if gap.open else ""
@@ -252,7 +252,7 @@ def gaps_panel(year: ClientYear, axis: _Axis) -> Markup:
         + _gap_bars([g for g in year.theirs if not g.open], axis, mid, half, up=False)
     )
     desc = (
-        f"Reply gaps in business hours (full height: 120 hours or more): ours above the line "
+        f"Reply gaps in working hours (full height: 120 hours or more): ours above the line "
         f"({len(year.ours)}), the client's below ({len(year.theirs)})."
     )
     return _panel("Reply gaps", desc, height, body, axis)
@@ -283,7 +283,7 @@ def volume_panel(year: ClientYear, axis: _Axis) -> Markup:
 _PANELS = (
     ("Health every two weeks (0–100), with alerts and out-of-office periods", health_panel),
     ("Tone per message (−1 to +1)", tone_panel),
-    ("Reply gaps in business hours: ours above, the client's below", gaps_panel),
+    ("Reply gaps in working hours: ours above, the client's below", gaps_panel),
     ("Messages per week: in (client → us), out (us → client)", volume_panel),
 )
 

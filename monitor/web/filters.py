@@ -23,6 +23,11 @@ def hours(value: float | None, day_hours: float | None = None) -> str:
     return durations.working(value * 3600, day)
 
 
+def days(value: float | None) -> str:
+    """Calendar days as every view writes them: "13 days", under two days in hours."""
+    return "–" if value is None else durations.calendar_days(value)
+
+
 def component(name: str) -> str:
     """A health component as people read it ("tone", not "sentiment")."""
     return COMPONENT_NAMES.get(name, name)
@@ -50,6 +55,7 @@ def template_filters(tz: tzinfo) -> dict[str, Callable[..., Any]]:
         "when": when,
         "day": day,
         "age": age,
+        "days": days,
         "hours": hours,
         "signed": number,
         "component": component,

@@ -132,6 +132,8 @@ def test_the_client_page_tells_durations_and_measures_as_the_terminal_does(clien
 
     assert "working hours" in html or "working days" in html  # our usual reply gap
     assert " h (" not in html  # no bare business hours
+    assert "business hours" not in html and "percentile" not in html  # the terminal's words
+    assert re.search(r"silent for \d+ (days|hours)\b", html)  # "silent for 45 days", not 44.873
     assert re.search(r"tone \d+", html)  # the health component, as the terminal names it
     assert re.search(r"sentiment \d", html) is None  # one name per measure
     assert re.search(r"20\d\d \d\d:\d\d (GMT|BST)", html)  # times name their zone
