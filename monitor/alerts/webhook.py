@@ -43,6 +43,7 @@ from monitor.alerts.channel import (
 )
 from monitor.clock import iso
 from monitor.config import Webhook
+from monitor.core.detectors.base import counted
 
 SCHEMA = "relmon/webhook/v1"
 SIGNATURE = "X-Relmon-Signature"
@@ -134,7 +135,7 @@ class WebhookChannel:
 
     def digest(self, note: DigestNote) -> Outgoing | None:
         owner_key = hashlib.sha256(note.owner.encode()).hexdigest()[:12]
-        subject = f"relmon daily digest: {len(note.entries)} warning(s) ({note.day})"
+        subject = f"relmon daily digest: {counted(len(note.entries), 'warning')} ({note.day})"
         alerts = [
             {
                 "id": e.alert_id,

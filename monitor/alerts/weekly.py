@@ -52,6 +52,7 @@ class WeeklyReport:
     replies: tuple[AppliedReply, ...] = ()  # owner's replies that acted, confirmed here
     team: str = ""
     weekdays: tuple[date, ...] = field(default=())  # the first day of each charted week
+    owner_name: str | None = None  # the owner as the team lists them ("Alice Marsh")
 
 
 _E = html.escape
@@ -85,7 +86,8 @@ def _change(client: WeeklyClient) -> str:
 
 
 def _title(report: WeeklyReport) -> str:
-    who = clean(report.owner, 120) if report.owner else clean(report.team, 80) or "all clients"
+    named = report.owner_name or report.owner
+    who = clean(named, 120) if named else clean(report.team, 80) or "all clients"
     # What it counts: the seven days up to when it was made (a Monday report: the week before).
     until = report.now.astimezone(report.tz)
     return f"relmon weekly report for {who}: the 7 days to {until:%a %d %b %Y}"

@@ -127,6 +127,7 @@ def build_report(
         clients=tuple(sorted(clients, key=_worst_first)),
         events=tuple(week_events(runtime.store.engine, owner, start, now)),
         team=config.team.name,
+        owner_name=member.name if owner is not None and (member := config.member(owner)) else None,
         weekdays=tuple(
             (now - timedelta(days=7 * n)).astimezone(tz).date() - timedelta(days=6)
             for n in range(WEEKS - 1, -1, -1)

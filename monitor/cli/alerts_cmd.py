@@ -24,6 +24,7 @@ from monitor.cli.common import (
 from monitor.cli.completion import complete_alert_id, complete_client
 from monitor.cli.render import indented, severity_style, table
 from monitor.clock import parse_duration
+from monitor.core.detectors.base import counted
 
 if TYPE_CHECKING:
     from monitor.alerts.store import Action, StoredAlert
@@ -176,7 +177,9 @@ def _print_alert_blocks(out: Console, stored: list[StoredAlert], tz: tzinfo) -> 
 def _print_delivery(out: Console, delivery: Mapping[str, object]) -> None:
     """Emails waiting to be sent and those that could not be delivered."""
     if delivery["pending"]:
-        out.print(f"{delivery['pending']} email(s) waiting to be sent.")
+        pending = delivery["pending"]
+        assert isinstance(pending, int)
+        out.print(f"{counted(pending, 'email')} waiting to be sent.")
     failed = delivery["failed"]
     assert isinstance(failed, list)
     for item in failed:
@@ -294,7 +297,7 @@ def send(app: App, as_json: bool) -> None:
                 f"alert {event['alert']}: {who} {event['kind']} {event['event']} ({event['severity'] or 'cleared'})"
             )
         click.echo(
-            f"{result.digests} digest(s) and {result.weekly} weekly report(s) queued; {result.sent} email(s) sent, {result.retried} to retry, {result.failed} failed"
+            f"{counted(result.digests, 'digest')} and {counted(result.weekly, 'weekly report')} queued; {counted(result.sent, 'email')} sent, {result.retried} to retry, {result.failed} failed"
         )
         for held in result.held:
             recipients = ", ".join(map(str, held["recipients"]))  # type: ignore[call-overload]

@@ -26,6 +26,7 @@ from monitor.cli.common import (
     query_options,
     short_date,
 )
+from monitor.core.detectors.base import counted
 
 if TYPE_CHECKING:
     from monitor.app.rows import ClientRow, HealthRow
@@ -143,7 +144,7 @@ def demo(
     _print(run.config, run.rows, run.health_rows, run.noise, run.when, read, stored, elapsed)
     if outbox_dir is not None:
         console().print(
-            f"Wrote {len(run.emails)} alert email(s) to {outbox_dir}: "
+            f"Wrote {counted(len(run.emails), 'alert email')} to {outbox_dir}: "
             + ", ".join(e["file"] for e in run.emails)
         )
 

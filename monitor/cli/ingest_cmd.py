@@ -26,6 +26,16 @@ if TYPE_CHECKING:
     from monitor.app.sync import IngestReport
 
 
+def _account_label(value: str) -> str:
+    """A label that reads back unambiguously where a message was seen ("alice:INBOX")."""
+    label = value.strip()
+    if not label or any(c in label for c in ":/\\") or not label.isprintable():
+        raise click.BadParameter(
+            f"{value!r}: give a short name such as the mailbox owner's (no ':', '/' or '\\')"
+        )
+    return label
+
+
 def print_report(report: IngestReport) -> None:
     table = Table(title=None, show_edge=False)
     for name in ("folder", "read", "new", "known", "quarantined", "excluded", "seconds"):
@@ -69,6 +79,7 @@ def print_report(report: IngestReport) -> None:
     "--account",
     default="local",
     show_default=True,
+    callback=lambda _ctx, _param, value: _account_label(value),
     help="Label stored with every message read, e.g. the mailbox owner.",
 )
 @json_option

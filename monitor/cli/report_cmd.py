@@ -18,7 +18,11 @@ from monitor.cli.common import App, as_of_option, fail_cleanly, pass_app, privat
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the report to this HTML file (one page, no external resources).",
 )
-@click.option("--owner", help="Only this owner's clients (an email address or a member's name).")
+@click.option(
+    "--owner",
+    help="Only this owner's clients: an address, a member's name or any part of it, as for "
+    "relmon health --owner.",
+)
 @as_of_option
 @pass_app
 @fail_cleanly
@@ -33,18 +37,16 @@ def report(app: App, html_file: Path, owner: str | None, as_of: datetime | None)
     """
     from monitor.alerts.weekly import report_html
     from monitor.app.weekly import build_report
+    from monitor.cli.health_view import find_owner
 
     runtime = app.runtime()
     config = runtime.config
     address = None
-    if owner is not None:
-        wanted = owner.strip().casefold()
-        member = next(
-            (m for m in config.team.members if wanted in (m.address, m.name.casefold())), None
-        )
-        address = member.address if member is not None else wanted
-        if not any(c.owner == address for c in config.clients):
-            raise click.ClickException(f"{owner!r} owns no configured client")
+    if owner is not None:  # named as `relmon health --owner` names them: "chloe" will do
+        found = find_owner(config, owner)
+        address = next((c.owner for c in config.clients if found.owns(c.owner)), None)
+        if address is None:
+            raise click.ClickException(f"{found.label} owns no configured client")
     page = report_html(build_report(runtime, owner=address, now=as_of or app.now))
     with private_file(html_file) as out:
         out.write(page)

@@ -19,6 +19,7 @@ from datetime import date, datetime, time, timedelta
 from markupsafe import Markup, escape
 
 from monitor.app.dashboard import ClientYear, GapPoint
+from monitor.core.detectors.base import counted
 
 CLIENT = "#0072B2"  # blue: the client's side
 OURS = "#E69F00"  # orange: our side
@@ -184,7 +185,7 @@ def health_panel(year: ClientYear, axis: _Axis) -> Markup:
         )
         + _alert_marks(year, axis, bottom)
     )
-    desc = f"Health score every two weeks over the year; {len(year.alerts)} alert(s) and {len(year.away)} away period(s) marked."
+    desc = f"Health score every two weeks over the year; {counted(len(year.alerts), 'alert')} and {counted(len(year.away), 'away period')} marked."
     return _panel("Health, fortnightly", desc, height, body, axis)
 
 
@@ -215,7 +216,7 @@ def tone_panel(year: ClientYear, axis: _Axis) -> Markup:
                 f'width="6" height="6" fill="{OURS}"><title>{tip}</title></rect>'
             )
     scored = sum(1 for p in year.messages if p.sentiment is not None)
-    desc = f"Tone of each message from −1 to +1; {scored} scored message(s). Client: circles; ours: squares."
+    desc = f"Tone of each message from −1 to +1; {counted(scored, 'scored message')}. Client: circles; ours: squares."
     return _panel("Tone per message", desc, height, "".join(parts), axis)
 
 

@@ -331,6 +331,19 @@ def test_a_gzipped_mbox_is_refused_with_what_to_do_and_one_in_a_folder_is_quaran
     assert entry["reason"] == "compressed" and "gunzip" in entry["detail"]
 
 
+@pytest.mark.parametrize("label", ["", "  ", "alice:work", "alice/2025"])
+def test_an_account_label_that_would_read_back_ambiguously_is_refused(setup, label: str) -> None:
+    """Where a message was seen reads "account:folder": "a:b" and "" would not read back."""
+    runner, config, maildir = setup
+
+    result = runner.invoke(
+        cli, ["--config", str(config), "ingest", str(maildir), "--account", label]
+    )
+
+    assert result.exit_code == 2
+    assert "--account" in result.output and "give a short name" in result.output
+
+
 def test_clients_shows_who_wrote_last_and_what_waits_for_us(setup) -> None:
     runner, config, maildir = setup
     run(runner, config, "ingest", str(maildir), "--account", "alice")

@@ -56,6 +56,7 @@ def test_a_visitor_who_has_not_signed_in_is_sent_to_sign_in(client):
 
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=%2Fclients%2Fhalden-marine"
+    assert "<title>Sign in · relmon</title>" in client.get(response.headers["location"]).text
 
 
 def test_a_consultant_sees_only_the_clients_she_owns_worst_first(client):
