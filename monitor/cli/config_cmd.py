@@ -83,6 +83,15 @@ _HOLDING = {
 }
 
 
+def _loopback(network: str) -> bool:
+    """Whether a trusted network holds loopback addresses: every local process is there."""
+    import ipaddress
+
+    found = ipaddress.ip_network(network, strict=False)
+    local = ipaddress.ip_network("127.0.0.0/8" if found.version == 4 else "::1/128")
+    return found.overlaps(local)
+
+
 def _minutes(value: int) -> str:
     return f"{value // 60:02d}:{value % 60:02d}"
 
@@ -125,6 +134,10 @@ def _delivery(config: Config) -> dict[str, Any]:
             "listen": web.listen,
             "base_url": web.base_url,
             "trusted_header": web.trusted_header,
+            "proxy_secret": web.proxy_secret is not None,
+            "sso_from_loopback": web.trusted_header is not None
+            and web.proxy_secret is None
+            and any(_loopback(proxy) for proxy in web.trusted_proxies),
         },
         "daemon": {
             "evaluate_minutes": config.daemon.evaluate_minutes,
@@ -255,6 +268,11 @@ def _delivery_lines(data: dict[str, Any]) -> list[str]:
         f"dashboard: {'served by relmon run' if web['enabled'] else 'relmon web'} on {web['listen']}"
         + (f", links to {web['base_url']}" if web["base_url"] else "")
     )
+    if web["sso_from_loopback"]:
+        lines.append(
+            "dashboard: WARNING: single sign-on is believed from loopback without "
+            "web.proxy_secret: any local user can sign in as any member"
+        )
     return lines
 
 

@@ -266,6 +266,10 @@ class Web:
     trusted_proxies: tuple[str, ...] = ()
     trusted_header: str | None = None  # e.g. "X-Remote-User": sign-in by a proxy's single sign-on
     secret: Secret | None = None  # signs session cookies; a key kept in the store when not given
+    #: The value the proxy sends in X-Relmon-Proxy-Secret: with it, the forwarded headers and
+    #: ``trusted_header`` are believed only from a proxy that knows it, not from any process
+    #: that can reach the listener from a trusted address (every local user, on loopback).
+    proxy_secret: Secret | None = None
     session_hours: float = 12.0
     login_attempts: int = 5  # failed sign-ins per address and quarter of an hour
 
@@ -368,6 +372,8 @@ class Config:
             yield hook.secret.key, hook.secret
         if self.web.secret is not None:
             yield self.web.secret.key, self.web.secret
+        if self.web.proxy_secret is not None:
+            yield self.web.proxy_secret.key, self.web.proxy_secret
         for account in self.accounts:
             microsoft = None
             if account.imap is not None:

@@ -59,6 +59,7 @@ def parse_web(root: Table, base: Path | None, problems: Problems) -> Web:
         trusted_proxies=tuple(proxies),
         trusted_header=header or None,
         secret=web_t.secret("secret", base, required=False),
+        proxy_secret=web_t.secret("proxy_secret", base, required=False),
         session_hours=web_t.number("session_hours", 12.0, minimum=0.1),
         login_attempts=web_t.integer("login_attempts", 5, minimum=1),
     )

@@ -67,4 +67,5 @@ def create_app(
         SecurityHeaders(SessionCookies(app, sessions)),
         networks(web.trusted_proxies),
         web.trusted_header,
+        web.proxy_secret.reveal() if web.proxy_secret is not None else None,
     )

@@ -23,6 +23,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 COOKIE = "relmon_session"
+#: The header a reverse proxy proves itself with when ``[web] proxy_secret`` is set.
+PROXY_SECRET_HEADER = b"x-relmon-proxy-secret"
 
 #: No inline script or style, nothing from elsewhere, never inside a frame.
 CSP = (
@@ -174,15 +176,22 @@ class TrustedProxies:
     configured proxies; from anyone else they are ignored, so a client cannot claim another
     address (and escape the rate limit) or another identity."""
 
-    def __init__(self, app: ASGIApp, trusted: tuple[Network, ...], sso_header: str | None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        trusted: tuple[Network, ...],
+        sso_header: str | None,
+        proxy_secret: str | None = None,
+    ) -> None:
         self.app, self.trusted = app, trusted
         self.sso = sso_header.lower().encode() if sso_header else None
+        self.secret = proxy_secret.encode() if proxy_secret else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             scope = dict(scope)
             peer = scope.get("client")
-            via_proxy = _within(peer[0] if peer else None, self.trusted)
+            via_proxy = _within(peer[0] if peer else None, self.trusted) and self._proven(scope)
             state: dict[str, Any] = dict(scope.get("state") or {})
             state["sso_user"] = None
             if via_proxy:
@@ -191,6 +200,13 @@ class TrustedProxies:
                     state["sso_user"] = _header(scope, self.sso)
             scope["state"] = state
         await self.app(scope, receive, send)
+
+    def _proven(self, scope: Scope) -> bool:
+        """With a proxy secret, a request is the proxy's only when it carries the secret."""
+        if self.secret is None:
+            return True
+        given = (_header(scope, PROXY_SECRET_HEADER) or "").encode("latin-1")
+        return hmac.compare_digest(given, self.secret)
 
     def _forwarded(self, scope: Scope, peer: tuple[str, int] | None) -> None:
         chain = [h.strip() for h in (_header(scope, b"x-forwarded-for") or "").split(",")]

@@ -156,6 +156,51 @@ def test_a_single_sign_on_header_is_believed_only_from_a_configured_proxy(proxie
     assert ignored.status_code == 303 and ignored.headers["location"].startswith("/login")
 
 
+def test_with_a_proxy_secret_a_local_process_cannot_sign_in_as_anyone(
+    demo_store, tmp_path, monkeypatch
+):
+    """The proxy runs on the same host, so it is trusted as 127.0.0.1; so is every other
+    local process. With [web] proxy_secret_env set, only a request carrying the secret (which
+    the proxy adds) is the proxy's: Mallory's curl on the host names Ben in vain."""
+    monkeypatch.setenv("RELMON_WEB_PROXY_SECRET", "k3pt-by-the-proxy-only")
+    web = (
+        'trusted_proxies = ["127.0.0.1"]\ntrusted_header = "X-Remote-User"\n'
+        'proxy_secret_env = "RELMON_WEB_PROXY_SECRET"\n'
+    )
+    runtime = open_runtime(web_config(demo_store, tmp_path, web))
+    with _client(runtime, ("127.0.0.1", 40000)) as local:
+        forged = local.get("/operations", headers={"X-Remote-User": CHLOE})
+        wrong = local.get(
+            "/operations",
+            headers={"X-Remote-User": CHLOE, "X-Relmon-Proxy-Secret": "guessed"},
+        )
+        proxied_request = local.get(
+            "/operations",
+            headers={"X-Remote-User": CHLOE, "X-Relmon-Proxy-Secret": "k3pt-by-the-proxy-only"},
+        )
+    runtime.close()
+
+    assert forged.status_code == wrong.status_code == 303  # sent to sign in: nobody
+    assert proxied_request.status_code == 200
+
+
+def test_config_check_warns_of_single_sign_on_trusted_from_loopback_without_a_secret(
+    demo_store, tmp_path
+):
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+
+    loose = 'trusted_proxies = ["127.0.0.1"]\ntrusted_header = "X-Remote-User"\n'
+    config = web_config(demo_store, tmp_path, loose)
+
+    said = " ".join(
+        CliRunner().invoke(cli, ["--config", str(config), "config", "check"]).output.split()
+    )
+
+    assert "any local user can sign in as any member" in said
+
+
 def test_sign_in_never_redirects_to_another_site(client):
     token = csrf_of(client.get("/login").text)
 
