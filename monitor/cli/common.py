@@ -75,18 +75,24 @@ pass_app = click.make_pass_decorator(App)
 def named_client(config: Config, name: str) -> Client:
     """The configured client ``name`` means: its exact name (any case), else the one name it
     begins, else the one name it is part of (``acme`` for "Acme Logistics"). Several candidates,
-    or none, are an error that lists them."""
+    or none, are an error that lists them. The one name it begins is taken even when others
+    hold it too, and that is said (on stderr: the output stays data)."""
     found = config.client(name)
     if found is not None:
         return found
     wanted = name.strip().casefold()
     if wanted:
         names = [(c.name.casefold(), c) for c in config.clients]
-        for candidates in (
-            [c for folded, c in names if folded.startswith(wanted)],
-            [c for folded, c in names if wanted in folded],
-        ):
+        within = [c for folded, c in names if wanted in folded]
+        for candidates in ([c for folded, c in names if folded.startswith(wanted)], within):
             if len(candidates) == 1:
+                others = [c.name for c in within if c is not candidates[0]]
+                if others:
+                    click.echo(
+                        f"{name!r}: {candidates[0].name}, the name it begins "
+                        f"(also in {', '.join(others)})",
+                        err=True,
+                    )
                 return candidates[0]
             if candidates:
                 listed = ", ".join(c.name for c in candidates)

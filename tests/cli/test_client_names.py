@@ -54,6 +54,19 @@ def test_a_name_that_could_mean_several_clients_lists_them_and_picks_none() -> N
     assert named_client(config, "acme f").name == "Acme Foods"
 
 
+def test_the_name_it_begins_is_taken_and_the_others_holding_it_are_named(capsys) -> None:
+    """ "acme" begins one name and is inside another: relmon takes the first and says so,
+    so the consultant who meant "Northacme Freight" is not shown Acme's figures unawares."""
+    config = team_config(extra=ACME_FOODS.replace("Acme Foods", "Northacme Freight"))
+
+    found = named_client(config, "acme")
+
+    assert found.name == "Acme Logistics"
+    assert "'acme': Acme Logistics, the name it begins (also in Northacme Freight)" in (
+        capsys.readouterr().err
+    )
+
+
 def test_a_name_that_matches_nothing_lists_the_configured_clients() -> None:
     with pytest.raises(click.ClickException) as raised:
         named_client(team_config(), "Lumen")
