@@ -289,8 +289,7 @@ class Pages:
             "open": [r for r in rows if r.state != "resolved"],
             "recent": [r for r in rows if r.state == "resolved"],
             "slug": client_slug,
-            "message": request.query_params.get("done"),
-            "problem": request.query_params.get("problem"),
+            **self._notice(request),
         }
         return self._page(request, "alerts.html", context)
 
@@ -319,12 +318,28 @@ class Pages:
                 act, engine, alert_id, chosen, now, by=f"web:{member.address}", until=until
             )
         except ValueError as err:  # said on the alerts page, with the alerts still there
-            problem = f"Alert {alert_id} was not changed: {err}"
-            return self._redirect("/alerts?" + urlencode({"problem": problem}))
+            return self._told(request, "problem", f"Alert {alert_id} was not changed: {err}")
         logger.info("web.alert_acted", alert=alert_id, action=chosen.value, user=member.address)
         subject = done.client or f"account {done.account}"
         message = f"Alert {done.id} ({subject}, {done.kind}) is now {done.state.value}."
-        return self._redirect("/alerts?" + urlencode({"done": message}))
+        return self._told(request, "done", message)
+
+    def _told(self, request: Request, kind: str, text: str) -> RedirectResponse:
+        """Back to the alerts page, which says ``text`` once."""
+        session = self._session(request)
+        session.notice, session.changed = (kind, text), True
+        return self._redirect("/alerts")
+
+    def _notice(self, request: Request) -> dict[str, str | None]:
+        """What the last action said, for this page only."""
+        session = self._session(request)
+        kind, text = session.notice or (None, None)
+        if session.notice is not None:
+            session.notice, session.changed = None, True
+        return {
+            "message": text if kind == "done" else None,
+            "problem": text if kind == "problem" else None,
+        }
 
     def operations(self, request: Request) -> Response:
         member = self._signed_in(request)

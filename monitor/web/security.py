@@ -75,6 +75,9 @@ class Session:
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     changed: bool = False
     stamp: str | None = None
+    #: What the last action did, said once on the next page: ("done" or "problem", text). Kept
+    #: in the signed cookie, not the address, so no link can make a page say anything.
+    notice: tuple[str, str] | None = None
 
     def check(self, token: str | None) -> bool:
         return token is not None and hmac.compare_digest(self.csrf, token)
@@ -108,16 +111,21 @@ class Sessions:
                 and isinstance(data.get("c"), str)
                 and data["c"] not in self._ended
             ):
-                user, stamp = data.get("u"), data.get("p")
+                user, stamp, notice = data.get("u"), data.get("p"), data.get("n")
                 return Session(
                     user=user if isinstance(user, str) else None,
                     csrf=data["c"],
                     stamp=stamp if isinstance(stamp, str) else None,
+                    notice=(str(notice[0]), str(notice[1]))
+                    if isinstance(notice, list) and len(notice) == 2
+                    else None,
                 )
         return Session(changed=True)
 
     def dump(self, session: Session) -> str:
-        return self._signer.dumps({"u": session.user, "c": session.csrf, "p": session.stamp})
+        return self._signer.dumps(
+            {"u": session.user, "c": session.csrf, "p": session.stamp, "n": session.notice}
+        )
 
 
 class SignInLimit:

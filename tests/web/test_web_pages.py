@@ -172,6 +172,22 @@ def test_a_snooze_with_a_duration_that_cannot_be_read_says_so_on_the_alerts_page
     assert "snoozed until" not in page
 
 
+def test_what_an_action_did_is_said_once_and_no_link_can_make_the_page_say_anything(fresh):
+    sign_in(fresh, ALICE)
+    token = csrf_of(fresh.get("/alerts").text)
+    lure = "Session expired. Sign in again at https://evil.example"
+
+    planted = fresh.get("/alerts", params={"done": lure, "problem": lure}).text
+    acted = fresh.post("/alerts/2", data={"csrf": token, "action": "ack"})
+    told = fresh.get(acted.headers["location"]).text
+    again = fresh.get("/alerts").text
+
+    assert "evil.example" not in planted and 'role="status"' not in planted
+    assert acted.headers["location"] == "/alerts"
+    assert "Alert 2 (Halden Marine, silence) is now acknowledged." in told
+    assert "is now acknowledged." not in again
+
+
 def test_the_portfolio_shows_an_alert_resolved_a_moment_ago(fresh):
     sign_in(fresh, ALICE)
     before = fresh.get("/").text
