@@ -231,11 +231,18 @@ def _scores(facts: PatternFacts, pressure: float) -> dict[str, float]:
     }
 
 
+def _over(facts: PatternFacts) -> str:
+    """The window ``per_week`` was counted over: half a year, or the client's history when
+    shorter (at least a week), as :func:`monitor.core.analysis.pattern_facts` counts it."""
+    days = round(max(7.0, min(180.0, facts.span_days)))
+    return "over 180 days" if days >= 180 else f"over the last {days} days"
+
+
 def _reasons(pattern: Pattern, facts: PatternFacts, pressure: float) -> tuple[str, ...]:
     """The figures that made the client ``pattern``, in words."""
     if pattern is Pattern.MICROMANAGER:
         return (
-            f"{facts.per_week:.1f} messages a week over 180 days",
+            f"{facts.per_week:.1f} messages a week {_over(facts)}",
             f"{pressure:.0%} of them status requests or chasers",
         )
     if pattern is Pattern.IN_THE_DARK:
@@ -246,7 +253,7 @@ def _reasons(pattern: Pattern, facts: PatternFacts, pressure: float) -> tuple[st
         )
     if pattern is Pattern.LAISSEZ_FAIRE:
         return (
-            f"{facts.per_week:.1f} messages a week over 180 days",
+            f"{facts.per_week:.1f} messages a week {_over(facts)}",
             f"{facts.questions_per_message:.1f} questions a message",
         )
     return (

@@ -62,3 +62,12 @@ def test_too_little_history_is_unknown_not_a_guess() -> None:
     result = classify(replace(QUIET, inbound=4, span_days=20), friction_warning_points=4.0)
 
     assert result.pattern is Pattern.UNKNOWN
+
+
+def test_a_rate_a_week_names_the_window_it_was_counted_over() -> None:
+    """Four months of history: "over 180 days" would be a quarter wrong."""
+    young = classify(replace(QUIET, span_days=121.6), friction_warning_points=4.0)
+    old = classify(replace(QUIET, span_days=900.0), friction_warning_points=4.0)
+
+    assert young.reasons[0] == "0.4 messages a week over the last 122 days"
+    assert old.reasons[0] == "0.4 messages a week over 180 days"
