@@ -244,3 +244,18 @@ def test_install_service_asks_for_the_missing_secrets_and_writes_them_for_root_a
     assert not (credentials / "smtp-password").exists()
     assert "printf '%s' '…' > /etc/relmon/credentials/smtp-password" in result.output
     assert "imap-Pa55-kestrel" not in result.output
+
+
+def test_the_installed_unit_runs_this_relmon_and_its_comments_still_explain_the_template() -> None:
+    from monitor.app.service_install import TEMPLATE_RELMON, render_unit
+    from monitor.config.examples import SERVICE_UNIT, shipped_text
+
+    here = "/srv/venvs/relmon-2026/bin/relmon"
+    unit = render_unit(shipped_text(SERVICE_UNIT), here, ("imap-password",))
+
+    directives = [line for line in unit.splitlines() if not line.lstrip().startswith("#")]
+    comments = [line for line in unit.splitlines() if line.lstrip().startswith("#")]
+    assert any(line.startswith(f"ExecStart={here} ") for line in directives)
+    assert not any(TEMPLATE_RELMON in line for line in directives)
+    assert any(f"replaces {TEMPLATE_RELMON} below" in line for line in comments)
+    assert not any(here in line for line in comments)

@@ -71,7 +71,11 @@ def render_unit(template: str, relmon: str, credentials: tuple[str, ...]) -> str
     if first is None:
         raise ValueError("the unit template has no LoadCredential= line to replace")
     unit = template[: first.start()] + lines + _CREDENTIAL_LINE.sub("", template[first.start() :])
-    return unit.replace(TEMPLATE_RELMON, relmon)
+    # In the directives only: the comments explain the template, and say what is replaced.
+    return "".join(
+        line if line.lstrip().startswith("#") else line.replace(TEMPLATE_RELMON, relmon)
+        for line in unit.splitlines(keepends=True)
+    )
 
 
 def install(
