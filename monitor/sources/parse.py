@@ -318,6 +318,11 @@ def parse_raw(raw: bytes, *, delivered_at: datetime | None = None) -> Envelope |
             "no_header_section", "no header fields could be read", key=f"sha256:{digest}"
         )
     structure = _structure(raw, block, body_start)
+    if header_end == len(raw) and not raw.endswith(b"\n"):
+        # No blank line, and the last line unfinished: a copy cut off (the end of an mbox).
+        structure.notes.append(
+            "cut short: it ends inside its header section, with no body (a truncated file?)"
+        )
     payloads = {
         part.path: raw[part.start : min(part.end, part.start + MAX_TEXT_BYTES + 1)]
         for part in structure.text_parts()

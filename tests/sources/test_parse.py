@@ -384,3 +384,20 @@ def test_a_remembered_sender_is_read_the_same_each_time_and_a_bare_local_part_on
     assert parse_mailboxes(bare) == ()
     long_list = [", ".join(f"Person {n} <p{n}@client.example>" for n in range(60))]
     assert len(parse_mailboxes(long_list)) == 60
+
+
+def test_a_message_cut_off_inside_its_header_section_is_kept_with_a_note() -> None:
+    """The last message of an mbox copied while it was being written: stored (nothing is
+    lost), and its record says why its Message-ID and body look wrong."""
+
+    whole = email(subject="Pallets again", message_id="a2@acme-logistics.example")
+    cut = whole[: whole.index(b"Message-ID:") + len(b"Message-ID: <a2@acme-logi")]
+
+    truncated = parse_raw(cut)
+    complete = parse_raw(whole)
+    headers_only = parse_raw(whole[: whole.index(b"\r\n\r\n") + 2])
+
+    assert not isinstance(truncated, Quarantined) and not isinstance(complete, Quarantined)
+    assert not isinstance(headers_only, Quarantined)
+    assert any(note.startswith("cut short:") for note in truncated.notes)
+    assert not any(note.startswith("cut short:") for note in complete.notes + headers_only.notes)
