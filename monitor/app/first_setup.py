@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -64,6 +64,7 @@ def base_config(answers: Answers) -> str:
         f"timezone = {q(answers.timezone)}",
         '# When our reply clock runs; a list of spans is allowed ("Mon-Thu 09:00-17:30", …).',
         'working_hours = "Mon-Fri 09:00-17:30"',
+        *_holidays_lines(answers.timezone, q),
         "",
         "# The consultants: alerts about a client go to its owner. Add your colleagues here.",
         "[[team.members]]",
@@ -89,7 +90,47 @@ def base_config(answers: Answers) -> str:
             lines.append(f"ca_file = {q(str(Path(answers.ca_file).expanduser().resolve()))}")
     else:
         lines.append(f"path = {q(str(Path(answers.mailbox).expanduser().resolve()))}")
+    lines += [
+        "",
+        "# The database: beside this file (under systemd, in the service's state directory),",
+        "# so that another configuration on this machine keeps its own.",
+        "[store]",
+        'url = "sqlite:///relmon.db"',
+    ]
     return "\n".join(lines) + "\n"
+
+
+#: Where the system lists each time zone's country (the tz database's own table).
+ZONE_TABLE = Path("/usr/share/zoneinfo/zone.tab")
+
+
+def zone_country(zone: str, table: Path = ZONE_TABLE) -> str | None:
+    """The country the tz database's table gives ``zone`` (``GB`` for Europe/London); None
+    when the table is missing (a system without it) or names none."""
+    try:
+        rows = table.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    for row in rows:
+        fields = row.split("\t")
+        if not row.startswith("#") and len(fields) >= 3 and fields[2] == zone:
+            countries = fields[0].split(",")
+            return countries[0] if len(countries) == 1 else None
+    return None
+
+
+def _holidays_lines(zone: str, quote: Callable[[str], str]) -> list[str]:
+    """The public holidays of the time zone's country, when it is one the calendar knows, so
+    that Christmas is not counted as a working day of waiting."""
+    import holidays as holidays_lib
+
+    country = zone_country(zone)
+    if country is None or country not in holidays_lib.list_supported_countries():
+        return ['# holidays = "GB-ENG"   # public holidays skipped by the reply clock']
+    return [
+        "# The public holidays of your time zone's country; a region has its own (GB-SCT, US-NY).",
+        f"holidays = {quote(country)}",
+    ]
 
 
 def client_blocks(

@@ -201,3 +201,33 @@ def test_init_says_so_and_fails_when_the_mailbox_cannot_be_read(
     assert "the mailbox could not be read" in made.output
     assert "clients suggest`" in made.output  # what to do once the settings are fixed
     assert target.exists()  # the answers are kept
+
+
+def test_init_keeps_its_database_beside_the_configuration_and_the_zones_holidays(
+    tmp_path: Path, state: Path
+) -> None:
+    """Two firms set up on one machine each get their own database; a London team's reply
+    clock skips the English bank holidays from the start."""
+    first, second = tmp_path / "northwind" / "relmon.toml", tmp_path / "other" / "relmon.toml"
+    for target in (first, second):
+        target.parent.mkdir()
+        made = CliRunner().invoke(
+            cli, ["init", *ANSWERS, "--mailbox", str(ALICE_MAIL), "-o", str(target)]
+        )
+        assert made.exit_code == 0, made.output
+
+    data = tomllib.loads(first.read_text())
+    assert data["team"]["holidays"] == "GB"
+    assert (first.parent / "relmon.db").exists() and (second.parent / "relmon.db").exists()
+    assert not (state / "relmon" / "relmon.db").exists()
+
+
+def test_a_zone_the_tables_do_not_know_leaves_the_holidays_to_fill_in(tmp_path: Path) -> None:
+    from monitor.app.first_setup import zone_country
+
+    table = tmp_path / "zone.tab"
+    table.write_text("# comment\nGB\t+513030-0000731\tEurope/London\n", encoding="utf-8")
+
+    assert zone_country("Europe/London", table) == "GB"
+    assert zone_country("Etc/UTC", table) is None
+    assert zone_country("Europe/London", tmp_path / "missing.tab") is None
