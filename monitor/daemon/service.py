@@ -36,6 +36,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from monitor.app import alerting, sync
 from monitor.app.due import Pass
 from monitor.app.kept import REFRESH_EVERY
+from monitor.app.removed import retire_removed_clients
 from monitor.app.runtime import Runtime
 from monitor.app.trends import keep_for_trends
 from monitor.config import Account, Config
@@ -380,6 +381,7 @@ class Service:
         if days:  # mail past its retention
             purged = purge_before(self.runtime.store.engine, now - timedelta(days=days))
             logger.info("retention_purged", retention_days=days, **purged)
+        retire_removed_clients(self.runtime, now)
         logger.info("store_tidied", tables=tidy(self.runtime.store.engine))
         logger.info("trends_kept", computed=keep_for_trends(self.runtime, now))
 

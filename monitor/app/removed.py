@@ -1,0 +1,58 @@
+"""Clients taken out of the configuration: their open alerts cleared, what was kept for them
+dropped.
+
+An evaluation pass looks at the configured clients only, so an alert of a client removed from
+the configuration would stay open (in ``relmon alerts``, on the dashboard) for good, and the
+answers and trend days kept for it would stay in the store. The daemon's nightly job clears
+those alerts as a condition that no longer holds clears (recorded, nobody mailed) and deletes
+the rest. A client renamed in one edit keeps its alerts (:mod:`monitor.store.alerting`);
+one renamed along with other changes has its old name's alerts cleared here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from monitor.alerts.model import Condition
+from monitor.alerts.store import apply, latest
+from monitor.app.runtime import Runtime
+from monitor.log import get_logger
+from monitor.store.db import reading
+from monitor.store.kept_tables import day_health, evaluated_clients, kept_answers
+from monitor.store.schema import alerts
+
+logger = get_logger()
+
+GONE = "the client is no longer in the configuration"
+
+
+def retire_removed_clients(runtime: Runtime, now: datetime) -> list[str]:
+    """Clear the open alerts of clients no longer configured and drop what was kept for them;
+    the clients' names. Their resolved alerts stay, as history (the retention purge ends it)."""
+    engine = runtime.store.engine
+    configured = {client.name for client in runtime.config.clients}
+    with reading(engine) as connection:
+        named = set(
+            connection.execute(
+                sa.select(alerts.c.client)
+                .where(alerts.c.client.is_not(None), alerts.c.state != "resolved")
+                .distinct()
+            ).scalars()
+        )
+        for table in (kept_answers, day_health, evaluated_clients):
+            named.update(connection.execute(sa.select(table.c.client).distinct()).scalars())
+    gone = sorted(named - configured)
+    for client in gone:
+        with engine.begin() as connection:
+            stored = latest(connection, client=client, lock=True).values()
+            cleared = [
+                Condition(a.kind, a.owner, None, GONE, {}, []) for a in stored if a.state.active
+            ]
+            apply(connection, cleared, client=client, account=None, now=now, cooldown=timedelta(0))
+            for table in (kept_answers, day_health, evaluated_clients):
+                connection.execute(sa.delete(table).where(table.c.client == client))
+    if gone:
+        logger.info("removed_clients_retired", clients=len(gone))
+    return gone

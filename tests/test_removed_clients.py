@@ -1,0 +1,60 @@
+"""A client taken out of the configuration: its open alerts clear quietly at night, and what was
+kept for it goes; the configured clients' alerts stay as they are."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from monitor.alerts.store import apply, listing
+from monitor.app.removed import GONE, retire_removed_clients
+from monitor.core.detectors import Severity
+from monitor.store.kept_tables import kept_answers
+from monitor.store.schema import alert_events, outbox
+from tests.scenario import Scenario
+from tests.store.test_one_open_alert import waiting
+
+MONDAY = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+
+
+def test_a_removed_clients_alerts_clear_without_mail_and_its_kept_answers_go(
+    tmp_path, analyzer
+) -> None:
+    world = Scenario(tmp_path, analyzer)
+    engine = world.runtime.store.engine
+    with engine.begin() as connection:
+        for client in ("Beta Freight", "Acme Logistics"):
+            apply(
+                connection,
+                [waiting(Severity.CRITICAL)],
+                client=client,
+                account=None,
+                now=MONDAY,
+                cooldown=timedelta(days=7),
+            )
+            connection.execute(
+                sa.insert(kept_answers).values(
+                    view="client/40", client=client, at=MONDAY, fingerprint="f", body="{}"
+                )
+            )
+
+    gone = retire_removed_clients(world.runtime, MONDAY + timedelta(days=1))
+    again = retire_removed_clients(world.runtime, MONDAY + timedelta(days=2))
+    open_alerts = {a.client: a.state.value for a in listing(engine)}
+    beta = next(a for a in listing(engine, include_resolved=True) if a.client == "Beta Freight")
+    with engine.connect() as connection:
+        kept = set(connection.execute(sa.select(kept_answers.c.client)).scalars())
+        mailed = connection.execute(sa.select(sa.func.count()).select_from(outbox)).scalar()
+        cleared = connection.execute(
+            sa.select(alert_events.c.explanation, alert_events.c.route).where(
+                alert_events.c.alert == beta.id, alert_events.c.event == "resolved"
+            )
+        ).all()
+    world.close()
+
+    assert gone == ["Beta Freight"] and again == []
+    assert open_alerts == {"Acme Logistics": "open"}
+    assert kept == {"Acme Logistics"}
+    assert mailed == 0
+    assert [tuple(row) for row in cleared] == [(GONE, None)]  # recorded, nobody told
