@@ -212,6 +212,8 @@ def superseded(engine: sa.Engine, item: OutboxItem) -> bool:
     with engine.connect() as connection:
         about = _about(connection, item)
         found = alert_rows.states(connection, about)
+    if not about:
+        return True  # its alerts are gone (resolved long ago, purged): nothing left to say
     addressed = item.recipients[0].casefold() if item.recipients else None
 
     def told_elsewhere(alert: int) -> bool:
@@ -219,7 +221,7 @@ def superseded(engine: sa.Engine, item: OutboxItem) -> bool:
         moved = item.channel == "email" and owner.casefold() != addressed
         return state in HANDLED or moved
 
-    return bool(about) and all(told_elsewhere(a) for a in about)
+    return all(told_elsewhere(a) for a in about)
 
 
 def _sent(engine: sa.Engine, item: OutboxItem, now: datetime) -> None:

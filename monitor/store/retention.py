@@ -74,6 +74,14 @@ def purge_before(engine: sa.Engine, before: datetime) -> dict[str, int]:
 _DONE = ("sent", "failed", "superseded")
 
 
+def _not_newest(table: sa.Table) -> sa.ColumnElement[bool]:
+    """Not the row with the highest id. SQLite gives a new row the highest id plus one (these
+    tables have no AUTOINCREMENT), so deleting the newest would hand its id to the next row:
+    an alert's or an event's id is in its emails' Message-IDs and its webhooks' keys, and a
+    reused one would thread a new alert under an old email, or be dropped as a duplicate."""
+    return table.c.id < sa.select(sa.func.max(table.c.id)).scalar_subquery()
+
+
 def _what_relmon_wrote(
     connection: sa.Connection, before: datetime, clients: list[str]
 ) -> dict[str, int]:
@@ -81,15 +89,25 @@ def _what_relmon_wrote(
     ``before``, deleted."""
     done_at = sa.func.coalesce(outbox.c.sent_at, outbox.c.last_attempt_at, outbox.c.created_at)
     mailed = connection.execute(
-        sa.delete(outbox).where(outbox.c.state.in_(_DONE), done_at < before)
+        sa.delete(outbox).where(outbox.c.state.in_(_DONE), done_at < before, _not_newest(outbox))
     ).rowcount
+    waiting = sa.select(outbox.c.alert).where(
+        outbox.c.state.in_(("pending", "sending")), outbox.c.alert.is_not(None)
+    )
     resolved = connection.execute(
-        sa.delete(alerts).where(alerts.c.state == "resolved", alerts.c.resolved_at < before)
+        sa.delete(alerts).where(
+            alerts.c.state == "resolved",
+            alerts.c.resolved_at < before,
+            alerts.c.id.not_in(waiting),  # an email about it still to go: it says it is handled
+            _not_newest(alerts),
+        )
     ).rowcount
     # Events of the alerts just deleted go with them (ON DELETE CASCADE, which SQLite applies
     # with foreign keys on, as relmon's connections have them); older events of alerts still
     # open go too: the alert itself says what holds now.
-    events = connection.execute(sa.delete(alert_events).where(alert_events.c.at < before)).rowcount
+    events = connection.execute(
+        sa.delete(alert_events).where(alert_events.c.at < before, _not_newest(alert_events))
+    ).rowcount
     replies = connection.execute(
         sa.delete(reply_actions).where(reply_actions.c.at < before)
     ).rowcount

@@ -76,3 +76,16 @@ def test_a_row_another_worker_failed_since_it_was_listed_waits_out_its_backoff(
     assert listed_by_b == [row]
     assert not taken_by_b
     assert taken_after_backoff
+
+
+def test_an_alert_email_whose_alerts_are_gone_is_superseded(store: Store) -> None:
+    """Its alerts were purged (resolved long before the retention cut): nothing it says is
+    still for its owner to hear."""
+    from monitor.alerts.outbox import _item as item_of
+    from monitor.alerts.outbox import superseded
+
+    row_id = queue(store)
+    row = rows.get(store.engine, row_id)
+
+    assert row.alert is None
+    assert superseded(store.engine, item_of(row))

@@ -129,3 +129,61 @@ def test_a_purge_removes_what_relmon_wrote_about_mail_past_its_retention(
     assert left_emails == {"<held@relmon>", "<sent-recent@relmon>"}
     assert left_replies == {"ack-recent"}
     assert left_kept == {"Falkenberg Maschinenbau"}  # Acme lost mail; Falkenberg's stands
+
+
+def _waiting_alert(store: Store, severity, now: datetime) -> list:
+    from monitor.alerts.store import apply
+    from tests.store.test_one_open_alert import waiting
+
+    with store.engine.begin() as connection:
+        return apply(
+            connection,
+            [waiting(severity)],
+            client="Acme Logistics",
+            account=None,
+            now=now,
+            cooldown=timedelta(days=7),
+        )
+
+
+def test_a_purge_never_hands_an_old_alerts_ids_to_a_new_one(store: Store) -> None:
+    """An alert's id and its event's are in its emails' Message-IDs and webhook keys: a new
+    alert given the ids of one purged would thread under a year-old email, or be dropped by a
+    receiver as a duplicate."""
+    from monitor.core.detectors import Severity
+
+    (first,) = _waiting_alert(store, Severity.CRITICAL, OLD)
+    _waiting_alert(store, None, OLD + timedelta(days=1))  # cleared: resolved before the cut
+
+    purge_before(store.engine, CUT + timedelta(days=100))
+    (second,) = _waiting_alert(store, Severity.CRITICAL, RECENT + timedelta(days=100))
+
+    assert second.alert.id != first.alert.id
+    assert second.event_id > first.event_id
+
+
+def test_an_email_still_waiting_about_an_alert_resolved_before_the_cut_is_not_sent(
+    store: Store,
+) -> None:
+    """Held by a dry run or a relay that was down for weeks: once it can go, it is about an
+    alert long resolved, and says nothing the owner needs."""
+    from monitor.alerts.channel import OutboxKind
+    from monitor.alerts.outbox import _item as item_of
+    from monitor.alerts.outbox import superseded
+    from monitor.core.detectors import Severity
+
+    (opened,) = _waiting_alert(store, Severity.CRITICAL, OLD)
+    with store.engine.begin() as connection:
+        _email(connection, "<held-about-1@relmon>", "pending", OLD)
+        connection.execute(sa.update(outbox).values(alert=opened.alert.id))
+    _waiting_alert(store, None, OLD + timedelta(days=1))
+    _waiting_alert(store, Severity.WARNING, RECENT)  # a newer alert: the first is not the newest
+
+    purge_before(store.engine, CUT)
+    with store.engine.connect() as connection:
+        row = connection.execute(sa.select(outbox)).one()
+        kept = connection.execute(sa.select(alerts.c.id).where(alerts.c.id == opened.alert.id))
+        still_there = kept.first() is not None
+
+    assert OutboxKind(row.kind) is OutboxKind.ALERT and still_there
+    assert superseded(store.engine, item_of(row))
