@@ -34,13 +34,24 @@ def machine_problems(config: Config) -> list[str]:
     return [*secret_problems(config), *path_problems(config), *store_problems(config)]
 
 
+#: The fewest characters of a secret whose whole worth is not being guessed.
+MIN_PROXY_SECRET = 16
+
+
 def secret_problems(config: Config) -> list[str]:
     problems: list[str] = []
     for _key, secret in config.secrets():
         try:
-            secret.reveal()
+            value = secret.reveal()
         except SecretError as err:
             problems.extend(err.problems)
+            continue
+        if secret is config.web.proxy_secret and len(value.strip()) < MIN_PROXY_SECRET:
+            # An empty one would let every request through as the proxy's.
+            problems.append(
+                f"{secret.key}: the proxy's secret is {len(value.strip())} characters; "
+                f"give at least {MIN_PROXY_SECRET} (e.g. from `openssl rand -hex 24`)"
+            )
     return problems
 
 

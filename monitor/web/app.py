@@ -67,5 +67,23 @@ def create_app(
         SecurityHeaders(SessionCookies(app, sessions)),
         networks(web.trusted_proxies),
         web.trusted_header,
-        web.proxy_secret.reveal() if web.proxy_secret is not None else None,
+        _proxy_secret(runtime),
     )
+
+
+def _proxy_secret(runtime: Runtime) -> str | None:
+    """``[web] proxy_secret``, refused when too short to prove anything: an empty one would let
+    every request from a trusted address through as the proxy's."""
+    from monitor.config.validation import MIN_PROXY_SECRET
+    from monitor.errors import ConfigError
+
+    configured = runtime.config.web.proxy_secret
+    if configured is None:
+        return None
+    value = configured.reveal().strip()
+    if len(value) < MIN_PROXY_SECRET:
+        raise ConfigError(
+            [f"{configured.key}: give at least {MIN_PROXY_SECRET} characters"],
+            path=str(runtime.config.path) if runtime.config.path else None,
+        )
+    return value

@@ -193,7 +193,7 @@ class TrustedProxies:
     ) -> None:
         self.app, self.trusted = app, trusted
         self.sso = sso_header.lower().encode() if sso_header else None
-        self.secret = proxy_secret.encode() if proxy_secret else None
+        self.secret = proxy_secret.encode() if proxy_secret is not None else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":

@@ -184,6 +184,35 @@ def test_with_a_proxy_secret_a_local_process_cannot_sign_in_as_anyone(
     assert proxied_request.status_code == 200
 
 
+@pytest.mark.parametrize("secret", ["", "short"])
+def test_a_proxy_secret_too_short_to_prove_anything_is_refused(
+    demo_store, tmp_path, monkeypatch, secret: str
+):
+    """An empty secret file (a credential never written) would match an absent header: every
+    local process would be the proxy again. relmon refuses it, in config check and at start."""
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+    from monitor.errors import ConfigError
+
+    monkeypatch.setenv("RELMON_WEB_PROXY_SECRET", secret)
+    web = (
+        'trusted_proxies = ["127.0.0.1"]\ntrusted_header = "X-Remote-User"\n'
+        'proxy_secret_env = "RELMON_WEB_PROXY_SECRET"\n'
+    )
+    config = web_config(demo_store, tmp_path, web)
+    checked = CliRunner().invoke(cli, ["--config", str(config), "config", "check"])
+    runtime = open_runtime(config)
+    try:
+        with pytest.raises(ConfigError, match="web.proxy_secret: give at least 16 characters"):
+            create_app(runtime, lambda: NOW)
+    finally:
+        runtime.close()
+
+    assert checked.exit_code == 1
+    assert "web.proxy_secret: the proxy's secret is" in checked.output
+
+
 def test_config_check_warns_of_single_sign_on_trusted_from_loopback_without_a_secret(
     demo_store, tmp_path
 ):
