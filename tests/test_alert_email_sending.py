@@ -332,3 +332,30 @@ def test_a_client_renamed_in_the_configuration_keeps_its_alerts_and_mails_nobody
     assert [(a.id, a.client, a.state.value) for a in alerts] == [
         (alert.id, "Acme Logistics Ltd", "snoozed")
     ]
+
+
+def test_naming_the_owner_by_an_alias_hands_nothing_over(tmp_path, analyzer, smtp_server) -> None:
+    """Alice's alias is still Alice: changing the owner line to it mails her nothing."""
+    member = 'address = "alice.marsh@northwind-advisory.example"\n'
+    aliased = member + 'aliases = ["a.marsh@northwind-advisory.example"]\n'
+    extra = smtp_server.config()
+    before = Scenario(tmp_path, analyzer, extra_config=extra)
+    before.close()
+    text = CONFIG.replace(member, aliased, 1)
+    store = f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n'
+    runtime = Runtime.open(load_config_text(text + extra + store), analyzer=analyzer)
+    world = Scenario.__new__(Scenario)
+    world.runtime, world.analyzer = runtime, analyzer
+    world.client_writes("Mon 2026-06-01 10:00", "Revised rollout plan", QUESTION, frm=HELEN)
+    send_alerts(runtime, now=utc("Thu 2026-06-04 10:30"))
+    runtime.close()
+
+    owner = 'owner = "alice.marsh@northwind-advisory.example"'
+    renamed = text.replace(owner, 'owner = "a.marsh@northwind-advisory.example"', 1)
+    runtime = Runtime.open(load_config_text(renamed + extra + store), analyzer=analyzer)
+    send_alerts(runtime, now=utc("Thu 2026-06-04 14:00"))
+    (alert,) = listing(runtime.store.engine)
+    runtime.close()
+
+    assert len(smtp_server.inbox.messages) == 1  # the first email only
+    assert alert.state.value == "notified"

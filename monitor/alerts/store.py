@@ -16,6 +16,7 @@ from typing import TypedDict
 import sqlalchemy as sa
 
 from monitor.alerts.channel import OutboxState, Outgoing
+from monitor.alerts.handover import SameOwner, handed_over, same_address
 from monitor.alerts.model import (
     Action,
     Condition,
@@ -168,17 +169,6 @@ def _opens(previous: StoredAlert | None, view: AlertView) -> bool:
     )
 
 
-def _handed_over(previous: StoredAlert | None, view: AlertView, condition: Condition) -> bool:
-    """Whether an alert that stays active belongs to a client with another owner now."""
-    return (
-        previous is not None
-        and previous.state.active
-        and view.state.active
-        and condition.severity is not None
-        and condition.owner.casefold() != previous.owner.casefold()
-    )
-
-
 def _transition(
     connection: sa.Connection,
     previous: StoredAlert | None,
@@ -188,6 +178,7 @@ def _transition(
     account: str | None,
     now: datetime,
     cooldown: timedelta,
+    same_owner: SameOwner = same_address,
 ) -> tuple[StoredAlert | None, tuple[Event, ...]]:
     """Step one (client or account, kind) and write its new state: an update of the locked
     alert (descriptions only while firing), or a new alert. A new alert can lose a race with
@@ -199,7 +190,7 @@ def _transition(
         )
         if view is None:
             return None, ()
-        if _handed_over(previous, view, condition):
+        if handed_over(previous, view, condition, same_owner):
             view, events = lifecycle.hand_over(view, now)
         values = _values(view)
         if not _opens(previous, view):
@@ -236,9 +227,11 @@ def apply(
     account: str | None,
     now: datetime,
     cooldown: timedelta,
+    same_owner: SameOwner = same_address,
 ) -> list[Transition]:
     """Run the lifecycle for every condition of one client (or account) and record it; the
-    transitions come back so the caller can notify, still inside this transaction."""
+    transitions come back so the caller can notify, still inside this transaction.
+    ``same_owner``: whether two owners are one person (a member's address and an alias)."""
     # Every alert of this client stays locked until the transaction ends: a second process
     # evaluating the same client waits here, then sees what this one wrote.
     current = latest(connection, client=client, account=account, lock=True)
@@ -252,6 +245,7 @@ def apply(
             account=account,
             now=now,
             cooldown=cooldown,
+            same_owner=same_owner,
         )
         if stored is None:
             continue

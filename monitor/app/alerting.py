@@ -135,8 +135,13 @@ def _notify(
 
 
 def _apply_client(
-    connection: sa.Connection, client: Client, report: ClientReport, now: datetime
+    connection: sa.Connection, config: Config, client: Client, report: ClientReport, now: datetime
 ) -> list[Transition]:
+    def person(address: str) -> str:
+        """A member by their address, whichever of their aliases names them."""
+        member = config.member(address.casefold())
+        return (member.address if member is not None else address).casefold()
+
     return apply(
         connection,
         _conditions(report, client.owner),
@@ -144,6 +149,7 @@ def _apply_client(
         account=None,
         now=now,
         cooldown=timedelta(days=client.thresholds.cooldown_days),
+        same_owner=lambda a, b: person(a) == person(b),
     )
 
 
@@ -159,7 +165,7 @@ def _evaluate_client(
     config = runtime.config
     facts = ClientFacts.kept_by(runtime, client, history, report, now)
     with _transaction(runtime) as connection:
-        happened = _apply_client(connection, client, report, now)
+        happened = _apply_client(connection, config, client, report, now)
         _notify(connection, happened, facts, config, channels, now)
     return [_event(t, ("client", client.name)) for t in happened]
 
@@ -182,7 +188,7 @@ def _evaluate_new(
             if not first_evaluation(connection, client.name, now):
                 continue
             report = reports[client.name]
-            happened = _apply_client(connection, client, report, now)
+            happened = _apply_client(connection, runtime.config, client, report, now)
             active = [a for a in latest(connection, client=client.name).values() if a.state.active]
             entries.append((summary_entry(client.name, active), happened))
             events += [_event(t, ("client", client.name)) for t in happened]

@@ -204,7 +204,7 @@ def test_a_proxy_secret_too_short_to_prove_anything_is_refused(
     checked = CliRunner().invoke(cli, ["--config", str(config), "config", "check"])
     runtime = open_runtime(config)
     try:
-        with pytest.raises(ConfigError, match="web.proxy_secret: give at least 16 characters"):
+        with pytest.raises(ConfigError, match=r"web\.proxy_secret: give at least 16 characters"):
             create_app(runtime, lambda: NOW)
     finally:
         runtime.close()
