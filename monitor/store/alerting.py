@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from monitor.core.alerts import State
 from monitor.store.bulk import insert_ignoring_conflicts
 from monitor.store.db import reading
+from monitor.store.kept_tables import day_health, evaluated_clients, kept_answers
 from monitor.store.meta import get_meta, set_meta
 from monitor.store.schema import alert_events, alerts, digests, messages, meta
 
@@ -197,32 +198,41 @@ def rename_clients(connection: sa.Connection, renaming: dict[str, str]) -> int:
     """Clients renamed in the configuration (old name to new) keep what relmon knows of them:
     their alerts, open ones with their state (an acknowledgement, a snooze), and having been
     evaluated before, so a corrected typo is not a new client with new alerts and a first-run
-    summary. An alert the new name already holds open (a client of that name removed earlier)
-    stays, and the renamed client's alert of that kind is left under the old name. Returns the
-    alerts renamed."""
-    renamed = 0
+    summary. Swaps and chains (A→B with B→C) move as they are named. An alert a client that
+    keeps its name already holds open under the new name (one of that name removed earlier)
+    stays, and the renamed client's alert of that kind is left under the old name. What was
+    kept for the old names (answers, trend days) is dropped: computed again under the new.
+    Returns the alerts renamed."""
     found = connection.execute(
         sa.select(alerts.c.id, alerts.c.client, alerts.c.kind, alerts.c.state).where(
             alerts.c.client.in_(sorted(renaming))
         )
     ).all()
+    held = sorted(set(renaming.values()) - set(renaming))  # new names no renamed client had
     taken = {
         (row.client, row.kind)
         for row in connection.execute(
             sa.select(alerts.c.client, alerts.c.kind).where(
-                alerts.c.client.in_(sorted(set(renaming.values()))),
-                alerts.c.state != State.RESOLVED.value,
+                alerts.c.client.in_(held), alerts.c.state != State.RESOLVED.value
             )
         )
     }
-    for row in found:
+    moving = [
+        row
+        for row in found
+        if row.state == State.RESOLVED.value or (renaming[row.client], row.kind) not in taken
+    ]
+    # Through a name no client has, so that a swap never meets the one-open-alert index.
+    for row in moving:
+        parked = f"relmon:renaming:{row.id}"
+        connection.execute(sa.update(alerts).where(alerts.c.id == row.id).values(client=parked))
+    for row in moving:
         new = renaming[row.client]
-        if row.state != State.RESOLVED.value and (new, row.kind) in taken:
-            continue
         connection.execute(sa.update(alerts).where(alerts.c.id == row.id).values(client=new))
-        renamed += 1
+    marks = {old: get_meta(connection, _first_evaluated(old)) for old in renaming}
     for old, new in renaming.items():
-        evaluated = get_meta(connection, _first_evaluated(old))
-        if evaluated is not None:
-            _claim_meta(connection, _first_evaluated(new), evaluated)
-    return renamed
+        if marks[old] is not None:
+            _claim_meta(connection, _first_evaluated(new), str(marks[old]))
+    for table in (kept_answers, day_health, evaluated_clients):
+        connection.execute(sa.delete(table).where(table.c.client.in_(sorted(renaming))))
+    return len(moving)

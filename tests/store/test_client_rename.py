@@ -39,3 +39,45 @@ def test_an_alert_the_new_name_already_holds_open_is_not_doubled(store: Store) -
 
     assert renamed == 1
     assert held == {("Beta Ltd", "warning"), ("Beta", "critical"), ("Gamma GmbH", "critical")}
+
+
+def test_a_swap_and_a_chain_of_names_move_every_alert_to_its_client(store: Store) -> None:
+    """Two clients' names swapped in one edit, and X→Y with Y→Z: each alert follows its
+    client, none is left under a name nobody has, and the one-open-alert rule holds between."""
+    _open(store, "Acme", Severity.CRITICAL)
+    _open(store, "Beta", Severity.WARNING)
+    _open(store, "X", Severity.CRITICAL)
+    _open(store, "Y", Severity.WARNING)
+
+    with store.engine.begin() as connection:
+        renamed = rename_clients(connection, {"Acme": "Beta", "Beta": "Acme", "X": "Y", "Y": "Z"})
+    held = {(a.client, a.severity.value) for a in listing(store.engine)}
+
+    assert renamed == 4
+    assert held == {
+        ("Beta", "critical"),
+        ("Acme", "warning"),
+        ("Y", "critical"),
+        ("Z", "warning"),
+    }
+
+
+def test_what_was_kept_for_the_old_name_goes_with_the_rename(store: Store) -> None:
+    import sqlalchemy as sa
+
+    from monitor.store.kept_tables import kept_answers
+
+    with store.engine.begin() as connection:
+        connection.execute(
+            sa.insert(kept_answers).values(
+                view="client/40",
+                client="Acme",
+                at=MONDAY,
+                fingerprint="f",
+                body='{"timeline": ["Invoice 4471 dispute"]}',
+            )
+        )
+        rename_clients(connection, {"Acme": "Acme Ltd"})
+        left = list(connection.execute(sa.select(kept_answers.c.client)).scalars())
+
+    assert left == []
