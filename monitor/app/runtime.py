@@ -26,7 +26,8 @@ def follow_privacy(store: Store, config: Config) -> None:
         return evidence_terms()
 
     follow_text_setting(store.engine, config.privacy.store_snippets, terms)
-    follow_exclusions(store.engine, config.privacy)
+    graph = frozenset(a.name for a in config.accounts if a.kind == "graph")
+    follow_exclusions(store.engine, config.privacy, graph)
 
 
 class Runtime:

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from monitor.config import Privacy
 from monitor.log import get_logger
-from monitor.store.conversations import release_threads
+from monitor.store.conversations import one_at_a_time, release_threads
 from monitor.store.db import reading
 from monitor.store.meta import get_meta, set_meta
 from monitor.store.schema import kept_answers, messages, sightings
@@ -53,16 +53,19 @@ def _covered(row: Any, privacy: Privacy) -> bool:
     return bool(privacy.exclude_subjects) and privacy.excluded_subject(row.subject or "")
 
 
-def follow_exclusions(engine: sa.Engine, privacy: Privacy) -> int | None:
+def follow_exclusions(
+    engine: sa.Engine, privacy: Privacy, graph_accounts: frozenset[str] = frozenset()
+) -> int | None:
     """Apply the exclusions to the stored mail when they changed; the messages removed, or
-    None when nothing was due."""
+    None when nothing was due. ``graph_accounts``: the Microsoft Graph accounts, whose places
+    are named ``mailbox/folder`` and excluded by either name, as their sync excludes them."""
     wanted = _fingerprint(privacy)
     nothing = not (privacy.exclude_addresses or privacy.exclude_subjects or privacy.exclude_folders)
     with reading(engine) as connection:
         applied = get_meta(connection, EXCLUSIONS)
     if applied == wanted or (applied is None and nothing):
         return None  # (a store never given any needs no write: it may be a read-only copy)
-    removed = 0 if nothing else _apply(engine, privacy)
+    removed = 0 if nothing else _apply(engine, privacy, graph_accounts)
     with engine.begin() as connection:
         set_meta(connection, EXCLUSIONS, wanted)
     if removed:
@@ -70,10 +73,11 @@ def follow_exclusions(engine: sa.Engine, privacy: Privacy) -> int | None:
     return removed
 
 
-def _apply(engine: sa.Engine, privacy: Privacy) -> int:
+def _apply(engine: sa.Engine, privacy: Privacy, graph_accounts: frozenset[str]) -> int:
     removed, after = 0, 0
     while True:
         with engine.begin() as connection:
+            one_at_a_time(connection)  # first, as the purge: the same order of locks
             rows = connection.execute(
                 sa.select(
                     messages.c.id,
@@ -91,20 +95,28 @@ def _apply(engine: sa.Engine, privacy: Privacy) -> int:
             after = rows[-1].id
             doomed = [row.id for row in rows if _covered(row, privacy)]
             if privacy.exclude_folders:
-                doomed += _only_in_excluded_folders(connection, [r.id for r in rows], privacy)
+                ids = [r.id for r in rows]
+                doomed += _only_in_excluded_folders(connection, ids, privacy, graph_accounts)
             removed += _remove(connection, sorted(set(doomed)))
 
 
+def _excluded_place(privacy: Privacy, account: str, folder: str, graph: frozenset[str]) -> bool:
+    if privacy.excluded_folder(folder):
+        return True
+    _mailbox, slash, bare = folder.partition("/")
+    return account in graph and bool(slash) and privacy.excluded_folder(bare)
+
+
 def _only_in_excluded_folders(
-    connection: sa.Connection, ids: list[int], privacy: Privacy
+    connection: sa.Connection, ids: list[int], privacy: Privacy, graph: frozenset[str]
 ) -> list[int]:
     """Delete the places in excluded folders of these messages; the messages left seen nowhere."""
     places = connection.execute(
-        sa.select(sightings.c.id, sightings.c.message, sightings.c.folder).where(
-            sightings.c.message.in_(ids)
-        )
+        sa.select(
+            sightings.c.id, sightings.c.message, sightings.c.account, sightings.c.folder
+        ).where(sightings.c.message.in_(ids))
     ).all()
-    gone = [p.id for p in places if privacy.excluded_folder(p.folder)]
+    gone = [p.id for p in places if _excluded_place(privacy, p.account, p.folder, graph)]
     if not gone:
         return []
     connection.execute(sa.delete(sightings).where(sightings.c.id.in_(gone)))

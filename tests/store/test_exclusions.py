@@ -95,3 +95,34 @@ def test_mail_stored_before_an_exclusion_covered_it_is_removed_when_it_does(
         assert (
             connection.execute(sa.select(sa.func.count()).select_from(kept_answers)).scalar() == 0
         )
+
+
+def test_a_graph_folder_excluded_by_its_bare_name_goes_as_its_sync_leaves_it_out(
+    store: Store, analyzer
+) -> None:
+    """Graph places are named "mailbox/folder"; its sync excludes a folder by either name,
+    so "Private" covers alice@…/Private. An IMAP folder "Clients/Private" is not "Private"."""
+    graph_place = "alice.marsh@northwind-advisory.example/Private"
+    with store.engine.begin() as connection:
+        for account, folder, ident in (
+            ("alice-365", graph_place, "a@acme-logistics.example"),
+            ("alice-imap", "Clients/Private", "b@acme-logistics.example"),
+        ):
+            raw = email(frm=DANA, subject="Q3 roadmap review", message_id=ident, date=NOW)
+            message = from_raw(raw, analyzer=analyzer, privacy=Privacy())
+            assert isinstance(message, Message)
+            save_items(
+                connection,
+                account=account,
+                folder=folder,
+                items=[Item(ident, message)],
+                directory=team_config().directory(),
+                now=NOW,
+            )
+
+    removed = follow_exclusions(
+        store.engine, Privacy(exclude_folders=("Private",)), frozenset({"alice-365"})
+    )
+
+    assert removed == 1
+    assert _left(store) == {"b@acme-logistics.example": ["Clients/Private"]}
