@@ -210,6 +210,7 @@ _SHELL_USES = {
     "store/day_health.py": "where trend days are kept",
     "store/evaluated.py": "where evaluation passes are kept",
     "store/kept.py": "where answers are kept",
+    "store/kept_tables.py": "table definitions of what is kept (as schema.py)",
     "store/meta.py": "the store's own settings (alerts, in store/alerting.py)",
     "store/queries.py": "suggests a client's name for a mistyped one",
     "store/schema.py": "table definitions (a migration changes what is stored)",

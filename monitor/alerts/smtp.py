@@ -65,6 +65,19 @@ class _TlsConnection(smtplib.SMTP_SSL, _Connection):
     """The same over implicit TLS."""
 
 
+def _lost(host: str, client: _Connection, err: Exception) -> DeliveryError:
+    """A connection lost during the conversation; unconfirmed when the whole message had gone
+    out (lost while the server was saying whether it took it)."""
+    if client.message_sent:
+        return DeliveryError(
+            f"connection to {host} lost after the whole email was sent, before the server "
+            f"answered: it may have been delivered ({err})",
+            permanent=False,
+            unconfirmed=True,
+        )
+    return DeliveryError(f"connection to {host} lost: {err}", permanent=False)
+
+
 @dataclass
 class SmtpTransport:
     settings: Smtp
@@ -136,16 +149,7 @@ class SmtpTransport:
         except smtplib.SMTPDataError as err:
             raise _code_error(err.smtp_code, err.smtp_error, "message refused") from err
         except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as err:
-            if client.message_sent:  # lost while the server said whether it took the message
-                raise DeliveryError(
-                    f"connection to {self.settings.host} lost after the whole email was sent, "
-                    f"before the server answered: it may have been delivered ({err})",
-                    permanent=False,
-                    unconfirmed=True,
-                ) from err
-            raise DeliveryError(
-                f"connection to {self.settings.host} lost: {err}", permanent=False
-            ) from err
+            raise _lost(self.settings.host, client, err) from err
         finally:
             try:
                 client.quit()

@@ -13,15 +13,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
-
 from monitor.alerts.model import Condition
 from monitor.alerts.store import apply, latest
 from monitor.app.runtime import Runtime
 from monitor.log import get_logger
-from monitor.store.db import reading
-from monitor.store.kept_tables import day_health, evaluated_clients, kept_answers
-from monitor.store.schema import alerts
+from monitor.store.alerting import clients_with_traces, drop_kept
 
 logger = get_logger()
 
@@ -33,17 +29,7 @@ def retire_removed_clients(runtime: Runtime, now: datetime) -> list[str]:
     the clients' names. Their resolved alerts stay, as history (the retention purge ends it)."""
     engine = runtime.store.engine
     configured = {client.name for client in runtime.config.clients}
-    with reading(engine) as connection:
-        named = set(
-            connection.execute(
-                sa.select(alerts.c.client)
-                .where(alerts.c.client.is_not(None), alerts.c.state != "resolved")
-                .distinct()
-            ).scalars()
-        )
-        for table in (kept_answers, day_health, evaluated_clients):
-            named.update(connection.execute(sa.select(table.c.client).distinct()).scalars())
-    gone = sorted(named - configured)
+    gone = sorted(clients_with_traces(engine) - configured)
     for client in gone:
         with engine.begin() as connection:
             stored = latest(connection, client=client, lock=True).values()
@@ -51,8 +37,7 @@ def retire_removed_clients(runtime: Runtime, now: datetime) -> list[str]:
                 Condition(a.kind, a.owner, None, GONE, {}, []) for a in stored if a.state.active
             ]
             apply(connection, cleared, client=client, account=None, now=now, cooldown=timedelta(0))
-            for table in (kept_answers, day_health, evaluated_clients):
-                connection.execute(sa.delete(table).where(table.c.client == client))
+            drop_kept(connection, [client])
     if gone:
         logger.info("removed_clients_retired", clients=len(gone))
     return gone

@@ -233,6 +233,30 @@ def rename_clients(connection: sa.Connection, renaming: dict[str, str]) -> int:
     for old, new in renaming.items():
         if marks[old] is not None:
             _claim_meta(connection, _first_evaluated(new), str(marks[old]))
-    for table in (kept_answers, day_health, evaluated_clients):
-        connection.execute(sa.delete(table).where(table.c.client.in_(sorted(renaming))))
+    drop_kept(connection, list(renaming))
     return len(moving)
+
+
+#: What is kept per client besides its mail and alerts: answers, trend days, evaluation marks.
+_KEPT = (kept_answers, day_health, evaluated_clients)
+
+
+def drop_kept(connection: sa.Connection, clients: Sequence[str]) -> None:
+    """Forget what was kept for these clients (it is computed again when next asked)."""
+    for table in _KEPT:
+        connection.execute(sa.delete(table).where(table.c.client.in_(sorted(clients))))
+
+
+def clients_with_traces(engine: sa.Engine) -> set[str]:
+    """Every client name an alert still open, or something kept, is filed under."""
+    with reading(engine) as connection:
+        named = set(
+            connection.execute(
+                sa.select(alerts.c.client)
+                .where(alerts.c.client.is_not(None), alerts.c.state != State.RESOLVED.value)
+                .distinct()
+            ).scalars()
+        )
+        for table in _KEPT:
+            named.update(connection.execute(sa.select(table.c.client).distinct()).scalars())
+    return named
