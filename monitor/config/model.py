@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from fnmatch import fnmatchcase
@@ -165,6 +165,17 @@ class Privacy:
 
     def excluded_subject(self, subject: str) -> bool:
         return any(re.search(pattern, subject) for pattern in self.exclude_subjects)
+
+    def excluded_mail(self, addresses: Iterable[str], subject: str) -> str | None:
+        """Why mail from or to ``addresses`` with ``subject`` is kept out of the store, or None:
+        one rule for mail as it is read and for mail stored before a rule was added."""
+        if self.exclude_addresses:
+            for address in sorted(a for a in addresses if a):
+                if self.excluded_address(address):
+                    return "excluded address"
+        if self.exclude_subjects and self.excluded_subject(subject):
+            return "excluded subject"
+        return None
 
 
 @dataclass(frozen=True)

@@ -23,13 +23,7 @@ logger = get_logger()
 
 def excluded(message: Message, privacy: Privacy) -> str | None:
     """Why the privacy settings keep this message out of the store, or ``None``."""
-    if privacy.exclude_addresses:
-        for address in sorted(message.participants):
-            if privacy.excluded_address(address):
-                return "excluded address"
-    if privacy.exclude_subjects and privacy.excluded_subject(message.subject):
-        return "excluded subject"
-    return None
+    return privacy.excluded_mail(message.participants, message.subject)
 
 
 def _noted(message: Message, budget: Budget, where: str) -> Message:

@@ -45,12 +45,9 @@ def _fingerprint(privacy: Privacy) -> str:
 
 
 def _covered(row: Any, privacy: Privacy) -> bool:
-    """Whether reading this message now would keep it out (see ``pipeline.excluded``)."""
-    if privacy.exclude_addresses:
-        people = [row.from_addr, *(a for a, *_ in row.to_addrs), *(a for a, *_ in row.cc_addrs)]
-        if any(privacy.excluded_address(address) for address in people if address):
-            return True
-    return bool(privacy.exclude_subjects) and privacy.excluded_subject(row.subject or "")
+    """Whether reading this message now would keep it out (the same rule as for new mail)."""
+    people = [row.from_addr, *(a for a, *_ in row.to_addrs), *(a for a, *_ in row.cc_addrs)]
+    return privacy.excluded_mail(people, row.subject or "") is not None
 
 
 def follow_exclusions(
