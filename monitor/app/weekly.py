@@ -135,18 +135,29 @@ def build_report(
     )
 
 
+#: How late a report whose slot was missed (relmon stopped) is still sent: under a week, so that
+#: it never arrives within a day of the next one.
+LATE_AT_MOST = timedelta(days=6)
+
+
 def _due(config: Config, owner: str, now: datetime) -> date | None:
-    """The week whose report is due for ``owner`` at ``now``, or None before its time."""
-    reports = config.reports
-    if reports.weekly_day is None:
+    """The week whose report is due for ``owner`` at ``now``: this week's from its slot on;
+    before it, last week's while its slot is under :data:`LATE_AT_MOST` ago (a slot missed
+    while relmon was stopped); else None."""
+    weekday, minute = config.reports.weekly_day, config.reports.weekly_minute
+    if weekday is None:
         return None
     tz = config.owner_tz(owner)
     monday = week_start(now, tz)
-    minute = reports.weekly_minute
-    due = datetime.combine(
-        monday + timedelta(days=reports.weekly_day), time(minute // 60, minute % 60), tzinfo=tz
-    )
-    return monday if now.astimezone(tz) >= due else None
+
+    def slot(week: date) -> datetime:
+        day = week + timedelta(days=weekday)
+        return datetime.combine(day, time(minute // 60, minute % 60), tzinfo=tz)
+
+    if slot(monday) <= now:
+        return monday
+    last = monday - timedelta(days=7)
+    return last if now - slot(last) < LATE_AT_MOST else None
 
 
 def send_weekly_reports(runtime: Runtime, *, now: datetime, lease: Lease | None = None) -> int:
