@@ -172,6 +172,23 @@ def test_one_email_lists_each_alert_of_the_client_once_with_the_advice_once() ->
     assert text.count(COMMON_ADVICE) == 1
 
 
+def test_an_email_about_two_alerts_says_a_reply_acts_on_both() -> None:
+    from dataclasses import replace
+
+    silence = _mail("silence", {"cadence_days": 6.2, "silent_days": 27.4}, pattern=Pattern.SAVVY)
+    checkin = replace(
+        _mail("checkin_due", {"days_since_we_wrote": 48.0}, pattern=Pattern.SAVVY), alert_id=8
+    )
+
+    text = body.text([silence, checkin], LONDON)
+    page = body.html_body([silence, checkin], LONDON)
+
+    hint = 'Reply "ack", "snooze 3d" or "resolve" on the first line to act on both alerts'
+    assert f"{hint} above (7 and 8)" in text
+    assert "first alert" not in text and "first alert" not in page
+    assert "relmon alerts ack 8" in text
+
+
 def test_health_names_what_pulls_it_down_not_every_component() -> None:
     from dataclasses import replace
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -352,9 +353,11 @@ def test_an_ack_to_an_email_about_two_alerts_acknowledges_both(
     the order of their ids, as an evaluation locks them."""
     from monitor.alerts.model import Action, Condition
     from monitor.alerts.store import act, apply
+    from monitor.alerts.weekly import reply_sentence
     from monitor.app import replies
     from monitor.app.replies import apply_replies
     from monitor.core.detectors import Severity
+    from monitor.store.replies import unconfirmed
     from tests.scenario import Scenario
 
     scenario = Scenario(tmp_path, analyzer, extra_config=ALICE_AT_GMAIL + ALERTS)
@@ -410,6 +413,9 @@ def test_an_ack_to_an_email_about_two_alerts_acknowledges_both(
     applied = apply_replies(runtime, now=replied + timedelta(minutes=5))
 
     states = {key: get_alert(runtime, ident).state for key, ident in alerts.items()}
+    with runtime.store.engine.connect() as connection:
+        (reply,) = unconfirmed(connection, ALICE_ADDRESS)
+    confirmation = reply_sentence(reply, ZoneInfo("Europe/London"))
     scenario.close()
     assert [a.outcome for a in applied] == ["applied"]
     assert states == {
@@ -418,3 +424,12 @@ def test_an_ack_to_an_email_about_two_alerts_acknowledges_both(
         ("Lumen Analytics", "friction"): State.OPEN,
     }
     assert locked == sorted(alerts.values())
+    acme = alerts["Acme Logistics", "friction"]
+    assert [a.acted for a in applied] == [(acme,) if first_cleared else (first.id, acme)]
+    said = (
+        f"alert {acme} (Acme Logistics shows friction)"
+        if first_cleared
+        else f"alerts {first.id} and {acme} (Acme Logistics is waiting for our reply and shows "
+        "friction)"
+    )
+    assert confirmation == f"Your reply acknowledged {said}; seen Thu 04 Jun 10:55"

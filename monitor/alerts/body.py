@@ -87,12 +87,15 @@ def _text_section(mail: AlertMail, tz: tzinfo) -> list[str]:
 
 
 def reply_hint(mails: Sequence[AlertMail]) -> str:
-    """How to act by replying: the reply refers to the email's first alert (its Message-ID)."""
+    """How to act by replying: a reply acts on every alert the email tells of."""
     if len(mails) == 1:
         return REPLY_HINT
+    ids = [str(mail.alert_id) for mail in mails]
+    every = "both" if len(ids) == 2 else f"all {len(ids)}"
     return (
-        'Reply "ack", "snooze 3d" or "resolve" on the first line to act on the first alert '
-        f"above (alert {mails[0].alert_id}); use the commands for the others."
+        f'Reply "ack", "snooze 3d" or "resolve" on the first line to act on {every} alerts '
+        f"above ({', '.join(ids[:-1])} and {ids[-1]}); to act on one alone, use the command "
+        "shown under it."
     )
 
 

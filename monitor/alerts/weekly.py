@@ -93,6 +93,11 @@ def _title(report: WeeklyReport) -> str:
     return f"relmon weekly report for {who}: the 7 days to {until:%a %d %b %Y}"
 
 
+def _and(items: Sequence[str]) -> str:
+    """Items as a sentence lists them: a; a and b; a, b and c."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def reply_sentence(reply: AppliedReply, tz: tzinfo) -> str:
     """How an email confirms an owner's reply that acted on an alert."""
     parsed = ReplyCommand.decode(reply.command)
@@ -100,12 +105,11 @@ def reply_sentence(reply: AppliedReply, tz: tzinfo) -> str:
     if parsed.verb is Verb.SNOOZE and parsed.snooze is not None:
         days = max(1, round(parsed.snooze.total_seconds() / 86400))
         done, extra = "snoozed", f" for {days} day{'s' if days != 1 else ''}"
-    what = KIND_TITLES.get(reply.kind, reply.kind)
+    acted = reply.acted or ((reply.alert_id, reply.kind),)
+    named = ("alert " if len(acted) == 1 else "alerts ") + _and([str(i) for i, _ in acted])
+    what = _and([KIND_TITLES.get(kind, kind) for _, kind in acted])
     when = reply.at.astimezone(tz).strftime("%a %d %b %H:%M")
-    return (
-        f"Your reply {done} alert {reply.alert_id} ({clean(reply.client, 80)} {what}){extra};"
-        f" seen {when}"
-    )
+    return f"Your reply {done} {named} ({clean(reply.client, 80)} {what}){extra}; seen {when}"
 
 
 def _changes(report: WeeklyReport) -> list[str]:

@@ -39,7 +39,14 @@ from monitor.core.alerts import MAX_SNOOZE, State
 from monitor.core.replycommand import ReplyCommand, Verb, alert_answered
 from monitor.log import get_logger
 from monitor.store.outbox import alert_email
-from monitor.store.replies import APPLIED, UNPROVEN, ReplyCandidate, candidates, record
+from monitor.store.replies import (
+    APPLIED,
+    UNPROVEN,
+    ReplyCandidate,
+    acted_text,
+    candidates,
+    record,
+)
 
 logger = get_logger()
 
@@ -53,6 +60,7 @@ class ReplyOutcome:
     key: str
     alert_id: int | None
     outcome: str  # applied, unproven, not_owner, unknown_alert, already_resolved, snooze_elapsed
+    acted: tuple[int, ...] = ()  # applied: every alert it acted on
 
 
 def _mailbox_of(config: Config, account_name: str, folder: str) -> str | None:
@@ -119,29 +127,36 @@ def _apply_one(
         until = min(until, now + MAX_SNOOZE)  # a reply dated ahead of our clock
     if outcome == APPLIED and until is not None and until <= now:
         outcome = "snooze_elapsed"  # read after the snooze it asked for had ended: nothing to do
+    acting: list[StoredAlert] = []
+    if outcome == APPLIED and alert is not None:
+        acting = [alert, *others] if alert.state.active else others
     values = {
         "alert": alert.id if alert is not None else None,
         "owner": alert.owner if alert is not None else None,
         "outcome": outcome,
         "account": account,
         "at": now,
+        "acted": acted_text([a.id for a in acting]) if acting else None,
     }
     if outcome == UNPROVEN and candidate.judged == UNPROVEN:
         return None  # still unproven: nothing new to record or to say
     if not record(connection, candidate, values):
         return None
-    if outcome == APPLIED and alert is not None:
-        acting = [alert, *others] if alert.state.active else others
-        for acted in acting:
-            act_on(
-                connection,
-                acted.id,
-                _ACTIONS[command.verb],
-                now,
-                by=f"{candidate.sender} (by reply)",
-                until=until,
-            )
-    return ReplyOutcome(candidate.key, alert.id if alert is not None else None, outcome)
+    for acted in acting:
+        act_on(
+            connection,
+            acted.id,
+            _ACTIONS[command.verb],
+            now,
+            by=f"{candidate.sender} (by reply)",
+            until=until,
+        )
+    return ReplyOutcome(
+        candidate.key,
+        alert.id if alert is not None else None,
+        outcome,
+        tuple(sorted(a.id for a in acting)),
+    )
 
 
 def _lock_told(
@@ -195,7 +210,12 @@ def apply_replies(runtime: Runtime, *, now: datetime) -> list[ReplyOutcome]:
             continue
         done.append(result)
         if result.outcome == APPLIED:
-            logger.info("alert_reply_applied", alert=result.alert_id, command=candidate.command)
+            logger.info(
+                "alert_reply_applied",
+                alert=result.alert_id,
+                alerts=list(result.acted),
+                command=candidate.command,
+            )
         else:
             # The sender is an address, never content: who tried, for which alert, and why not.
             logger.warning(

@@ -92,14 +92,25 @@ def record(connection: sa.Connection, candidate: ReplyCandidate, values: dict[st
 
 @dataclass(frozen=True)
 class AppliedReply:
-    """A reply that acted on an alert, for the email that confirms it."""
+    """A reply that acted on alerts, for the email that confirms it."""
 
     key: str
-    alert_id: int
+    alert_id: int  # the email's first alert, which its Message-ID names
     client: str
     kind: str
     command: str
     at: datetime
+    acted: tuple[tuple[int, str], ...] = ()  # (id, kind) of every alert it acted on, by id
+
+
+def acted_text(ids: Sequence[int]) -> str:
+    """How ``reply_actions.acted`` holds the alerts a reply acted on."""
+    return ",".join(str(ident) for ident in sorted(ids))
+
+
+def _acted_ids(text: str | None, alert: int) -> list[int]:
+    found = [int(part) for part in (text or "").split(",") if part.strip().isdigit()]
+    return found or [alert]
 
 
 def unconfirmed(connection: sa.Connection, owner: str) -> list[AppliedReply]:
@@ -110,6 +121,7 @@ def unconfirmed(connection: sa.Connection, owner: str) -> list[AppliedReply]:
             reply_actions.c.alert,
             reply_actions.c.command,
             reply_actions.c.at,
+            reply_actions.c.acted,
             alerts.c.client,
             alerts.c.kind,
         )
@@ -121,9 +133,24 @@ def unconfirmed(connection: sa.Connection, owner: str) -> list[AppliedReply]:
         )
         .order_by(reply_actions.c.at, reply_actions.c.key)
     )
+    rows = connection.execute(query).all()
+    acted = {row.key: _acted_ids(row.acted, row.alert) for row in rows}
+    wanted = sorted({ident for ids in acted.values() for ident in ids})
+    kinds: dict[int, str] = {}
+    if wanted:
+        kinds_query = sa.select(alerts.c.id, alerts.c.kind).where(alerts.c.id.in_(wanted))
+        kinds = {row.id: row.kind for row in connection.execute(kinds_query)}
     return [
-        AppliedReply(row.key, row.alert, row.client or "", row.kind, row.command, row.at)
-        for row in connection.execute(query)
+        AppliedReply(
+            row.key,
+            row.alert,
+            row.client or "",
+            row.kind,
+            row.command,
+            row.at,
+            tuple((ident, kinds[ident]) for ident in acted[row.key] if ident in kinds),
+        )
+        for row in rows
     ]
 
 

@@ -293,6 +293,9 @@ reply_actions = sa.Table(
     sa.Column("account", sa.String(200)),  # the mailbox whose Sent folder proved it
     sa.Column("at", UTCDateTime, nullable=False),
     sa.Column("confirmed_in", sa.Integer),  # the outbox row of the email that confirmed it
+    # Applied: the ids of every alert it acted on, comma-separated (the email's first and the
+    # others it told of); None before 0027, when it was ``alert`` alone.
+    sa.Column("acted", sa.Text),
 )
 
 # One weekly portfolio report per owner and local week (its Monday), so a restart never sends
