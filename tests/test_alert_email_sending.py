@@ -334,28 +334,78 @@ def test_a_client_renamed_in_the_configuration_keeps_its_alerts_and_mails_nobody
     ]
 
 
+ALICE_OWNS = 'owner = "alice.marsh@northwind-advisory.example"'
+ALIAS_OWNS = 'owner = "a.marsh@northwind-advisory.example"'
+
+
+def _alice_with_alias(tmp_path, analyzer, extra: str) -> tuple[str, Scenario]:
+    """Alice with the alias a.marsh@, Helen's question unanswered since Monday: the
+    configuration's text and the world (a store of its own, under ``tmp_path``)."""
+    member = 'address = "alice.marsh@northwind-advisory.example"\n'
+    text = CONFIG.replace(member, member + 'aliases = ["a.marsh@northwind-advisory.example"]\n')
+    text += extra + f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n'
+    world = Scenario.__new__(Scenario)
+    world.runtime = Runtime.open(load_config_text(text), analyzer=analyzer)
+    world.analyzer = analyzer
+    world.client_writes("Mon 2026-06-01 10:00", "Revised rollout plan", QUESTION, frm=HELEN)
+    return text, world
+
+
 def test_naming_the_owner_by_an_alias_hands_nothing_over(tmp_path, analyzer, smtp_server) -> None:
     """Alice's alias is still Alice: changing the owner line to it mails her nothing."""
-    member = 'address = "alice.marsh@northwind-advisory.example"\n'
-    aliased = member + 'aliases = ["a.marsh@northwind-advisory.example"]\n'
-    extra = smtp_server.config()
-    before = Scenario(tmp_path, analyzer, extra_config=extra)
-    before.close()
-    text = CONFIG.replace(member, aliased, 1)
-    store = f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n'
-    runtime = Runtime.open(load_config_text(text + extra + store), analyzer=analyzer)
-    world = Scenario.__new__(Scenario)
-    world.runtime, world.analyzer = runtime, analyzer
-    world.client_writes("Mon 2026-06-01 10:00", "Revised rollout plan", QUESTION, frm=HELEN)
-    send_alerts(runtime, now=utc("Thu 2026-06-04 10:30"))
-    runtime.close()
+    text, world = _alice_with_alias(tmp_path, analyzer, smtp_server.config())
+    send_alerts(world.runtime, now=utc("Thu 2026-06-04 10:30"))
+    world.runtime.close()
 
-    owner = 'owner = "alice.marsh@northwind-advisory.example"'
-    renamed = text.replace(owner, 'owner = "a.marsh@northwind-advisory.example"', 1)
-    runtime = Runtime.open(load_config_text(renamed + extra + store), analyzer=analyzer)
+    renamed = text.replace(ALICE_OWNS, ALIAS_OWNS, 1)
+    runtime = Runtime.open(load_config_text(renamed), analyzer=analyzer)
     send_alerts(runtime, now=utc("Thu 2026-06-04 14:00"))
     (alert,) = listing(runtime.store.engine)
     runtime.close()
 
     assert len(smtp_server.inbox.messages) == 1  # the first email only
     assert alert.state.value == "notified"
+
+
+def test_an_email_held_by_quiet_hours_still_leaves_when_the_owner_is_renamed_to_an_alias(
+    tmp_path, analyzer, smtp_server
+) -> None:
+    """GIVEN Alice's critical alert raised at 22:00, held by quiet hours until 07:00
+    WHEN the owner line is changed to Alice's alias before it leaves
+    THEN Alice still gets it at 07:00: the same person, nothing handed over, nothing dropped."""
+    extra = smtp_server.config('quiet_hours = "20:00-07:00"\n')
+    text, world = _alice_with_alias(tmp_path, analyzer, extra)
+    evaluate_alerts(world.runtime, now=utc("Thu 2026-06-04 22:00"))
+    world.runtime.close()
+
+    renamed = text.replace(ALICE_OWNS, ALIAS_OWNS, 1)
+    world.runtime = Runtime.open(load_config_text(renamed), analyzer=analyzer)
+    evaluate_alerts(world.runtime, now=utc("Fri 2026-06-05 06:30"))
+    result = deliver(world.runtime, now=utc("Fri 2026-06-05 07:05"))
+    states = _states(world)
+    world.close()
+
+    (received,) = smtp_server.inbox.messages
+    assert received.recipients == ["alice.marsh@northwind-advisory.example"]
+    assert (result.sent, result.superseded, states) == (1, 0, ["sent"])
+
+
+def test_a_client_handed_over_and_back_before_its_email_left_mails_its_owner_once(
+    tmp_path, analyzer, smtp_server
+) -> None:
+    """GIVEN Alice's alert email held by quiet hours, WHEN Acme Logistics goes to Ben and comes
+    back to Alice before 07:00, THEN Alice gets one email (hers again), Ben none."""
+    extra = smtp_server.config('quiet_hours = "20:00-07:00"\n')
+    alice_days = Scenario(tmp_path, analyzer, extra_config=extra)
+    alice_days.client_writes("Mon 2026-06-01 10:00", "Revised rollout plan", QUESTION, frm=HELEN)
+    evaluate_alerts(alice_days.runtime, now=utc("Thu 2026-06-04 22:00"))
+    ben_days = _handed_to_ben(alice_days, tmp_path, analyzer, extra)
+    evaluate_alerts(ben_days.runtime, now=utc("Thu 2026-06-04 23:00"))
+    ben = 'owner = "ben.okafor@northwind-advisory.example"'
+    back = _reconfigured(ben_days, tmp_path, analyzer, extra, ben, ben)  # Alice's again
+    evaluate_alerts(back.runtime, now=utc("Fri 2026-06-05 06:00"))
+    deliver(back.runtime, now=utc("Fri 2026-06-05 07:05"))
+    back.close()
+
+    to = [m.recipients for m in smtp_server.inbox.messages]
+    assert to == [["alice.marsh@northwind-advisory.example"]]

@@ -204,22 +204,21 @@ def _about(connection: sa.Connection, item: OutboxItem) -> list[int]:
 def superseded(engine: sa.Engine, item: OutboxItem) -> bool:
     """Whether every alert this row tells of was acknowledged, snoozed or resolved since it was
     written (an email held by quiet hours, retried, or waiting for a dry run to end), or, for
-    an email, now belongs to another owner (its client was handed over: the new owner is told
-    by an email of its own). A first-run summary is always sent: it also tells the owner what
+    an email, was handed over to another owner since (the new owner is told by an email of its
+    own; an owner renamed to an alias of the same person is no hand-over). A first-run summary is always sent: it also tells the owner what
     relmon now watches."""
     if item.kind is not OutboxKind.ALERT:
         return False
     with engine.connect() as connection:
         about = _about(connection, item)
         found = alert_rows.states(connection, about)
+        moved = alert_rows.handed_over_since(connection, about, item.id)
     if not about:
         return True  # its alerts are gone (resolved long ago, purged): nothing left to say
-    addressed = item.recipients[0].casefold() if item.recipients else None
 
     def told_elsewhere(alert: int) -> bool:
-        state, owner = found.get(alert, (State.RESOLVED.value, ""))
-        moved = item.channel == "email" and owner.casefold() != addressed
-        return state in HANDLED or moved
+        state, _ = found.get(alert, (State.RESOLVED.value, ""))
+        return state in HANDLED or (item.channel == "email" and alert in moved)
 
     return all(told_elsewhere(a) for a in about)
 

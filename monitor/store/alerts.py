@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from monitor.core.alerts import State
 from monitor.store.bulk import insert_ignoring_conflicts
-from monitor.store.schema import alert_events, alerts
+from monitor.store.schema import alert_events, alerts, outbox
 
 Row = sa.Row[Any]
 
@@ -130,3 +130,17 @@ def states(connection: sa.Connection, alert_ids: Sequence[int]) -> dict[int, tup
         alerts.c.id.in_(list(alert_ids))
     )
     return {int(row.id): (str(row.state), str(row.owner)) for row in connection.execute(query)}
+
+
+def handed_over_since(
+    connection: sa.Connection, alert_ids: Sequence[int], outbox_id: int
+) -> set[int]:
+    """Those of these alerts handed over to another owner after outbox row ``outbox_id`` was
+    written: the email in it went to an owner who no longer has them."""
+    written = sa.select(outbox.c.created_at).where(outbox.c.id == outbox_id).scalar_subquery()
+    query = sa.select(alert_events.c.alert).where(
+        alert_events.c.alert.in_(list(alert_ids)),
+        alert_events.c.event == "handed_over",
+        alert_events.c.at > written,
+    )
+    return set(connection.execute(query).scalars())
