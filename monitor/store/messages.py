@@ -33,7 +33,14 @@ from monitor.store.bulk import (
     stored_by_key,
 )
 from monitor.store.guard import describe_error, row_problem
-from monitor.store.meta import ATTRIBUTION, ATTRIBUTION_ROLES, THREADS_DIRTY, get_meta, set_meta
+from monitor.store.meta import (
+    ATTRIBUTION,
+    ATTRIBUTION_ROLES,
+    THREADS_DIRTY,
+    get_meta,
+    in_turn,
+    set_meta,
+)
 from monitor.store.rows import conflict, merge, message_row
 from monitor.store.schema import messages, sightings
 
@@ -253,6 +260,9 @@ def reattribute(
     Returns how many messages changed. Cheap when nothing changed: one meta lookup.
     """
     with engine.begin() as connection:
+        if not force and get_meta(connection, ATTRIBUTION) == fingerprint:
+            return 0
+        in_turn(connection, ATTRIBUTION)  # two processes opening at once: one applies it
         if not force and get_meta(connection, ATTRIBUTION) == fingerprint:
             return 0
         roles = directory.roles()

@@ -6,6 +6,8 @@ attribution is current) before anything else, and a query must not load the writ
 
 from __future__ import annotations
 
+import zlib
+
 import sqlalchemy as sa
 
 from monitor.store.schema import meta
@@ -61,3 +63,13 @@ __all__ = [
     "has_meta",
     "set_meta",
 ]
+
+
+def in_turn(connection: sa.Connection, name: str) -> None:
+    """Wait until no other transaction that may change setting ``name`` is open, then hold that
+    turn to the end of this one; read the setting after this, not before. Processes sharing
+    PostgreSQL would otherwise each act on the value they read and apply one change twice.
+    (SQLite's writers take turns already.)"""
+    if connection.dialect.name == "postgresql":
+        key = zlib.crc32(f"relmon meta {name}".encode())
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})

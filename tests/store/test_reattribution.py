@@ -10,10 +10,12 @@ import pytest
 import sqlalchemy as sa
 
 from monitor.app.sync import ingest_paths
+from monitor.config import load_config_text
 from monitor.core.addresses import Directory, changed_roles, renamed_clients
 from monitor.store.messages import reattribute
 from monitor.store.meta import ATTRIBUTION_ROLES
 from monitor.store.schema import messages, meta
+from tests import factories
 from tests.factories import ALICE, DANA, JANA, SAM, email, team_config
 from tests.store.test_store import NOW, conversation, runtime_for, write_maildir
 
@@ -265,3 +267,62 @@ def test_only_a_new_name_for_every_address_of_a_client_is_a_renaming() -> None:
     }
     others = (lumen, split, odd, added, merged)
     assert [renamed_clients(lumen, other) for other in others] == [None] * 5
+
+
+def test_two_processes_opening_the_store_after_a_swap_of_names_apply_it_once(
+    store_url, analyzer, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GIVEN Acme Logistics and Falkenberg Maschinenbau swapping names in one edit, WHEN two
+    processes sharing PostgreSQL open the store at the same moment (both read the old
+    fingerprint), THEN the swap is applied once: applied twice, each client's mail would be
+    the other's again, under a fingerprint that says all is current."""
+    import threading
+
+    from monitor.store import messages as writer
+
+    if not store_url.startswith("postgresql"):
+        pytest.skip("SQLite's writers take turns from the start of their transaction")
+    _store_mailbox(store_url, analyzer, tmp_path)
+    swap = {"Acme Logistics": "\0", "Falkenberg Maschinenbau": "Acme Logistics"}
+    text = factories.CONFIG
+    for old, new in [*swap.items(), ("\0", "Falkenberg Maschinenbau")]:
+        text = text.replace(f'name = "{old}"', f'name = "{new}"')
+    config = load_config_text(text + f'\n[store]\nurl = "{store_url}"\n')
+    engine = sa.create_engine(store_url)
+    before = _attributions(engine)
+    both_read = threading.Barrier(2)
+    read, first = writer.get_meta, threading.local()
+
+    def reading_together(connection, name):  # type: ignore[no-untyped-def]
+        value = read(connection, name)
+        if name == writer.ATTRIBUTION and not getattr(first, "done", False):
+            first.done = True
+            both_read.wait(timeout=10)
+        return value
+
+    monkeypatch.setattr(writer, "get_meta", reading_together)
+    moved: list[int] = []
+    opening = [
+        threading.Thread(
+            target=lambda: moved.append(
+                reattribute(engine, config.directory(), config.attribution_fingerprint())
+            )
+        )
+        for _ in range(2)
+    ]
+    for thread in opening:
+        thread.start()
+    for thread in opening:
+        thread.join(timeout=30)
+    after = _attributions(engine)
+    engine.dispose()
+
+    named = {
+        "Acme Logistics": "Falkenberg Maschinenbau",
+        "Falkenberg Maschinenbau": "Acme Logistics",
+    }
+    assert sorted(moved)[0] == 0 and sorted(moved)[1] > 0
+    assert after == {
+        key: (direction, named.get(client or "", client), counterpart)
+        for key, (direction, client, counterpart) in before.items()
+    }
