@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from monitor.alerts.model import RETIRED
 from monitor.alerts.store import apply, listing
-from monitor.app.removed import GONE, retire_removed_clients
+from monitor.app.removed import retire_removed_clients
 from monitor.core.detectors import Severity
 from monitor.store.kept_tables import kept_answers
 from monitor.store.schema import alert_events, outbox
@@ -57,4 +58,36 @@ def test_a_removed_clients_alerts_clear_without_mail_and_its_kept_answers_go(
     assert open_alerts == {"Acme Logistics": "open"}
     assert kept == {"Acme Logistics"}
     assert mailed == 0
-    assert [tuple(row) for row in cleared] == [(GONE, None)]  # recorded, nobody told
+    assert [tuple(row) for row in cleared] == [(RETIRED, None)]  # recorded, nobody told
+
+
+def test_a_client_put_back_the_next_morning_has_its_alert_open_again_at_once(
+    tmp_path, analyzer
+) -> None:
+    """GIVEN Beta Freight's critical alert cleared at night because an edit had taken the
+    client out of the configuration, WHEN the edit is reverted and Beta is evaluated the next
+    morning with its condition unchanged, THEN the alert opens again and its owner is told:
+    the week's cool-down holds back a condition that cleared, not one nobody looked at."""
+    world = Scenario(tmp_path, analyzer)
+    engine = world.runtime.store.engine
+
+    def evaluate(at: datetime) -> list[str]:
+        with engine.begin() as connection:
+            happened = apply(
+                connection,
+                [waiting(Severity.CRITICAL)],
+                client="Beta Freight",
+                account=None,
+                now=at,
+                cooldown=timedelta(days=7),
+            )
+        return [t.event.kind.value for t in happened if t.event.notify]
+
+    evaluate(MONDAY)
+    retire_removed_clients(world.runtime, MONDAY + timedelta(hours=16))
+    morning = evaluate(MONDAY + timedelta(days=1))
+    (beta,) = listing(engine)
+    world.close()
+
+    assert morning == ["reopened"]
+    assert (beta.client, beta.state.value) == ("Beta Freight", "open")

@@ -92,6 +92,11 @@ class StoredAlert:
         )
 
 
+#: How the nightly job clears the alerts of a client taken out of the configuration. Such a
+#: clearing holds nothing back: put back, the client's conditions open again at once.
+RETIRED = "the client is no longer in the configuration"
+
+
 @dataclass(frozen=True)
 class Condition:
     """What a detector says about one (client or account, kind) right now."""

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from monitor.alerts.channel import OutboxState, Outgoing
 from monitor.alerts.handover import SameOwner, handed_over, same_address
 from monitor.alerts.model import (
+    RETIRED,
     Action,
     Condition,
     Recorded,
@@ -185,8 +186,9 @@ def _transition(
     another process opening the same one; the lifecycle then continues from the winner's alert,
     which this transaction reads once that one has committed, so the transition happens once."""
     for _ in range(_RACES):
+        cooling = _cooldown(connection, previous, now, cooldown)
         view, events = lifecycle.step(
-            previous.view if previous else None, condition.severity, now, cooldown=cooldown
+            previous.view if previous else None, condition.severity, now, cooldown=cooling
         )
         if view is None:
             return None, ()
@@ -211,6 +213,17 @@ def _transition(
         f"alert {condition.kind} of {client or account}: opened and resolved by other processes"
         f" {_RACES} times during one evaluation"
     )
+
+
+def _cooldown(
+    connection: sa.Connection, previous: StoredAlert | None, now: datetime, cooldown: timedelta
+) -> timedelta:
+    """How long ``previous``, resolved, holds its condition back: none when it was resolved
+    because its client had left the configuration (it is back)."""
+    if previous is None or not previous.resolved_at or now - previous.resolved_at >= cooldown:
+        return cooldown
+    retired = rows.last_explanation(connection, previous.id) == RETIRED
+    return timedelta(0) if retired else cooldown
 
 
 def _route(event: Event) -> Route | None:

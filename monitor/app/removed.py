@@ -5,7 +5,8 @@ An evaluation pass looks at the configured clients only, so an alert of a client
 the configuration would stay open (in ``relmon alerts``, on the dashboard) for good, and the
 answers and trend days kept for it would stay in the store. The daemon's nightly job clears
 those alerts as a condition that no longer holds clears (recorded, nobody mailed) and deletes
-the rest. A client renamed in one edit keeps its alerts (:mod:`monitor.store.alerting`);
+the rest. Without a cool-down: a client put back (an edit reverted) has its alerts open again
+at the next evaluation. A client renamed in one edit keeps its alerts (:mod:`monitor.store.alerting`);
 one renamed along with other changes has its old name's alerts cleared here.
 """
 
@@ -13,15 +14,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from monitor.alerts.model import Condition
+from monitor.alerts.model import RETIRED, Condition
 from monitor.alerts.store import apply, latest
 from monitor.app.runtime import Runtime
 from monitor.log import get_logger
 from monitor.store.alerting import clients_with_traces, drop_kept
 
 logger = get_logger()
-
-GONE = "the client is no longer in the configuration"
 
 
 def retire_removed_clients(runtime: Runtime, now: datetime) -> list[str]:
@@ -34,7 +33,7 @@ def retire_removed_clients(runtime: Runtime, now: datetime) -> list[str]:
         with engine.begin() as connection:
             stored = latest(connection, client=client, lock=True).values()
             cleared = [
-                Condition(a.kind, a.owner, None, GONE, {}, []) for a in stored if a.state.active
+                Condition(a.kind, a.owner, None, RETIRED, {}, []) for a in stored if a.state.active
             ]
             apply(connection, cleared, client=client, account=None, now=now, cooldown=timedelta(0))
             drop_kept(connection, [client])
