@@ -37,7 +37,7 @@ from monitor.app import alerting, sync
 from monitor.app.due import Pass
 from monitor.app.kept import REFRESH_EVERY
 from monitor.app.removed import retire_removed_clients
-from monitor.app.runtime import Runtime
+from monitor.app.runtime import Runtime, follow_privacy
 from monitor.app.trends import keep_for_trends
 from monitor.config import Account, Config
 from monitor.config.validation import load_checked_config
@@ -373,7 +373,8 @@ class Service:
             self.run_soon("deliver")
 
     def _nightly(self) -> None:
-        """Mail past its retention purged, the store tidied; every trend's past days kept."""
+        """Mail past its retention purged, excluded mail removed, the store tidied; every
+        trend's past days kept."""
         assert self.runtime is not None
         if self.replicas is not None and not self.replicas.evaluates:
             return
@@ -382,6 +383,7 @@ class Service:
             purged = purge_before(self.runtime.store.engine, now - timedelta(days=days))
             logger.info("retention_purged", retention_days=days, **purged)
         retire_removed_clients(self.runtime, now)
+        follow_privacy(self.runtime.store, self.runtime.config)  # mail stored since on old rules
         logger.info("store_tidied", tables=tidy(self.runtime.store.engine))
         logger.info("trends_kept", computed=keep_for_trends(self.runtime, now))
 

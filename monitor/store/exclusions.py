@@ -11,7 +11,9 @@ threaded again, and the answers kept for clients that lost mail dropped. Alert h
 before keeps its words, as it does when stored text is forgotten.
 
 Checked a slice of messages at a time, each slice in its own transaction; the exclusions are
-recorded as applied only at the end, so a run cut short starts over the next time.
+recorded as applied only at the end, so a run cut short starts over the next time. With them,
+the newest message checked: later starts, reloads and the nightly job check the messages
+stored since, which a process still on the previous configuration may have written.
 """
 
 from __future__ import annotations
@@ -50,28 +52,51 @@ def _covered(row: Any, privacy: Privacy) -> bool:
     return privacy.excluded_mail(people, row.subject or "") is not None
 
 
+def _mark(value: str | None) -> tuple[str | None, int | None]:
+    """The exclusions last applied (their fingerprint) and the newest message id checked
+    against them (None: a mark written before it was kept)."""
+    fingerprint, _, checked = (value or "").partition(" ")
+    return fingerprint or None, int(checked) if checked.isdigit() else None
+
+
 def follow_exclusions(
     engine: sa.Engine, privacy: Privacy, graph_accounts: frozenset[str] = frozenset()
 ) -> int | None:
-    """Apply the exclusions to the stored mail when they changed; the messages removed, or
-    None when nothing was due. ``graph_accounts``: the Microsoft Graph accounts, whose places
-    are named ``mailbox/folder`` and excluded by either name, as their sync excludes them."""
+    """Apply the exclusions to the stored mail: to every message when they changed, else to
+    the messages stored since they were last checked (a process still on the previous
+    configuration, or a sync that was under way at a reload, may have stored covered mail
+    since). Returns the messages removed, or None when nothing was due. ``graph_accounts``:
+    the Microsoft Graph accounts, whose places are named ``mailbox/folder`` and excluded by
+    either name, as their sync excludes them."""
     wanted = _fingerprint(privacy)
     nothing = not (privacy.exclude_addresses or privacy.exclude_subjects or privacy.exclude_folders)
     with reading(engine) as connection:
-        applied = get_meta(connection, EXCLUSIONS)
-    if applied == wanted or (applied is None and nothing):
+        applied, checked = _mark(get_meta(connection, EXCLUSIONS))
+        newest = connection.execute(sa.select(sa.func.max(messages.c.id))).scalar() or 0
+    if applied == wanted and (nothing or (checked is not None and checked >= newest)):
+        return None
+    if applied is None and nothing:
         return None  # (a store never given any needs no write: it may be a read-only copy)
-    removed = 0 if nothing else _apply(engine, privacy, graph_accounts)
+    after = 0  # they changed: every message
+    if applied == wanted:  # the messages since; a mark without an id: all checked when made
+        after = newest if checked is None else checked
+    removed = 0 if nothing else _apply(engine, privacy, graph_accounts, after, newest)
     with engine.begin() as connection:
-        set_meta(connection, EXCLUSIONS, wanted)
+        # The newest message checked that is still there: a new message takes a higher id
+        # (SQLite gives the next after the highest present, so not the one checked last if
+        # it was removed).
+        kept = sa.select(sa.func.max(messages.c.id)).where(messages.c.id <= newest)
+        set_meta(connection, EXCLUSIONS, f"{wanted} {connection.execute(kept).scalar() or 0}")
     if removed:
-        logger.info("excluded_mail_removed", messages=removed, reason="privacy exclusions changed")
+        logger.info("excluded_mail_removed", messages=removed, reason="privacy exclusions")
     return removed
 
 
-def _apply(engine: sa.Engine, privacy: Privacy, graph_accounts: frozenset[str]) -> int:
-    removed, after = 0, 0
+def _apply(
+    engine: sa.Engine, privacy: Privacy, graph_accounts: frozenset[str], after: int, newest: int
+) -> int:
+    """Check the messages after id ``after`` up to ``newest``, a slice at a time."""
+    removed = 0
     while True:
         with engine.begin() as connection:
             one_at_a_time(connection)  # first, as the purge: the same order of locks
@@ -83,7 +108,7 @@ def _apply(engine: sa.Engine, privacy: Privacy, graph_accounts: frozenset[str]) 
                     messages.c.cc_addrs,
                     messages.c.subject,
                 )
-                .where(messages.c.id > after)
+                .where(messages.c.id > after, messages.c.id <= newest)
                 .order_by(messages.c.id)
                 .limit(SLICE)
             ).all()

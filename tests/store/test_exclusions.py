@@ -126,3 +126,27 @@ def test_a_graph_folder_excluded_by_its_bare_name_goes_as_its_sync_leaves_it_out
 
     assert removed == 1
     assert _left(store) == {"b@acme-logistics.example": ["Clients/Private"]}
+
+
+def test_covered_mail_a_process_on_the_old_rules_stores_later_goes_at_the_next_check(
+    store: Store, analyzer
+) -> None:
+    """GIVEN a replica that applied a new exclusion to the stored mail, and another still on the
+    previous configuration, which then stores the doctor's results (a sync under way at a
+    reload does the same), WHEN the next check runs under the new rules (a start, a reload,
+    the nightly job), THEN the results go, though the rules themselves did not change; only
+    the mail stored since is read, and a check with nothing new stored is no work at all."""
+    rules = Privacy(exclude_addresses=("*@kahl-medizin.example",))
+    _store(store, analyzer, "INBOX", ("roadmap@acme-logistics.example", DANA, "Q3 roadmap review"))
+    first = follow_exclusions(store.engine, rules)
+    _store(store, analyzer, "INBOX", ("order@falkenberg.example", JANA, "Bestellung 4471"))
+    _store(store, analyzer, "INBOX", ("results@kahl-medizin.example", DOCTOR, "Ihre Befunde"))
+
+    later = follow_exclusions(store.engine, rules)
+    idle = follow_exclusions(store.engine, rules)
+    # SQLite gives the next message the id the results had: it is still read.
+    _store(store, analyzer, "INBOX", ("again@kahl-medizin.example", DOCTOR, "Ihre Befunde II"))
+    reused = follow_exclusions(store.engine, rules)
+
+    assert (first, later, idle, reused) == (0, 1, None, 1)
+    assert sorted(_left(store)) == ["order@falkenberg.example", "roadmap@acme-logistics.example"]
