@@ -11,18 +11,21 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
+from structlog.testing import capture_logs
 
 from monitor.alerts.email_channel import EmailChannel
 from monitor.alerts.outbox import dispatch
 from monitor.alerts.store import act, listing
 from monitor.app.alerting import deliver, evaluate_alerts, send_alerts, send_digests
+from monitor.cli import cli
 from monitor.config import Privacy
 from monitor.core.model import Message, Noise
 from monitor.sources.pipeline import from_raw
 from monitor.store.schema import alert_events, outbox
 from tests.claims import let_claims_expire
 from tests.crashes import crash_setup
-from tests.factories import ALICE, BEN, JANA
+from tests.factories import ALICE, BEN, CONFIG, JANA
 from tests.scenario import Scenario, at
 from tests.servers.smtp import SmtpServer
 
@@ -226,10 +229,16 @@ def test_smtp_down_leaves_the_email_waiting_however_long_and_nothing_is_lost(
     s = Scenario(tmp_path, analyzer, extra_config=down.config())
     s.client_writes("Mon 2026-06-01 10:00", "Revised rollout dates", QUESTION)
 
-    first = send_alerts(s.runtime, now=utc("Thu 2026-06-04 10:30"))
-    for hour in range(14):  # longer than every retry would last
-        deliver(s.runtime, now=utc("Thu 2026-06-04 11:00") + timedelta(hours=hour))
+    with capture_logs() as logged:
+        first = send_alerts(s.runtime, now=utc("Thu 2026-06-04 10:30"))
+        for hour in range(14):  # longer than every retry would last
+            deliver(s.runtime, now=utc("Thu 2026-06-04 11:00") + timedelta(hours=hour))
     (row,) = outbox_rows(s)
+    config = tmp_path / "relmon.toml"
+    config.write_text(
+        CONFIG + down.config() + f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n'
+    )
+    listing = CliRunner().invoke(cli, ["--config", str(config), "alerts"]).stdout
     down.start()
     try:
         back = deliver(s.runtime, now=utc("Fri 2026-06-05 01:00"))
@@ -242,6 +251,13 @@ def test_smtp_down_leaves_the_email_waiting_however_long_and_nothing_is_lost(
     assert first.delivery is not None and "cannot reach SMTP server" in first.delivery
     assert row.state == "pending" and row.attempts == 0
     assert "cannot reach SMTP server" in row.last_error
+    waits = [e for e in logged if e["event"] == "alert_delivery_waits"]  # said once, not 15 times
+    assert [(e["log_level"], e["outbox"], e["reason"]) for e in waits] == [
+        ("warning", row.id, row.last_error)
+    ]
+    assert "1 email waiting to be sent. The last try failed: cannot reach SMTP server" in " ".join(
+        listing.split()
+    )
     assert back.sent == 1
     assert delivered.state == "sent" and delivered.attempts == 1
     assert len(down.inbox.messages) == 1

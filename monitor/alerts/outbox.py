@@ -125,7 +125,12 @@ def _waits(
     """The channel cannot send anything now (rejected credentials, a failed TLS check, an
     unreachable server): the row stays pending, due again at the next run, and the attempt is
     not counted; a row is given up only for what is wrong with it, never because the channel
-    was down for longer than its retries last."""
+    was down for longer than its retries last. Said in the log once for each reason a row
+    waits for (not at every run while the server stays down)."""
+    if rows.get(engine, item.id).last_error != str(err):
+        logger.warning(
+            "alert_delivery_waits", outbox=item.id, channel=item.channel, reason=str(err)
+        )
     rows.record_failure(
         engine,
         item.id,
@@ -301,9 +306,10 @@ def waiting(engine: sa.Engine) -> list[tuple[OutboxItem, datetime]]:
 
 def problems(engine: sa.Engine) -> dict[str, object]:
     """Outbox depth and failures, for the CLI and metrics."""
-    counts, failed = rows.counts(engine)
+    counts, failed, waits = rows.counts(engine)
     return {
         "pending": counts.get(OutboxState.PENDING, 0) + counts.get(OutboxState.SENDING, 0),
+        "waiting_reason": waits,
         "sent": counts.get(OutboxState.SENT, 0),
         "failed": [
             {

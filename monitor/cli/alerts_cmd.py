@@ -179,7 +179,9 @@ def _print_delivery(out: Console, delivery: Mapping[str, object]) -> None:
     if delivery["pending"]:
         pending = delivery["pending"]
         assert isinstance(pending, int)
-        out.print(f"{counted(pending, 'email')} waiting to be sent.")
+        reason = delivery.get("waiting_reason")
+        why = f" The last try failed: {escape(str(reason))}" if reason else ""
+        out.print(f"{counted(pending, 'email')} waiting to be sent.{why}")
     failed = delivery["failed"]
     assert isinstance(failed, list)
     for item in failed:

@@ -186,8 +186,9 @@ def record_superseded(engine: sa.Engine, row_id: int, worker: str, now: datetime
         )
 
 
-def counts(engine: sa.Engine) -> tuple[dict[str, int], list[Any]]:
-    """Rows per state, and the newest twenty given up."""
+def counts(engine: sa.Engine) -> tuple[dict[str, int], list[Any], str | None]:
+    """Rows per state, the newest twenty given up, and why the newest try of a row still
+    waiting failed (None: none failed)."""
     with engine.connect() as connection:
         by_state: dict[str, int] = {
             str(state): int(count)
@@ -207,4 +208,10 @@ def counts(engine: sa.Engine) -> tuple[dict[str, int], list[Any]]:
             .order_by(outbox.c.id.desc())
             .limit(20)
         ).all()
-    return by_state, list(failed)
+        waits = connection.execute(
+            sa.select(outbox.c.last_error)
+            .where(outbox.c.state == PENDING, outbox.c.last_error.is_not(None))
+            .order_by(outbox.c.last_attempt_at.desc(), outbox.c.id.desc())
+            .limit(1)
+        ).scalar()
+    return by_state, list(failed), waits
