@@ -265,6 +265,9 @@ def test_an_alert_held_by_quiet_hours_goes_to_the_new_owner_when_the_client_is_h
     (received,) = smtp_server.inbox.messages
     assert received.recipients == ["ben.okafor@northwind-advisory.example"]
     assert "CRITICAL: Acme Logistics is waiting for our reply (now your client)" in _text(received)
+    # Raised for Alice on Thursday at 22:00, not when it became Ben's.
+    said = "Open since Thu 04 Jun 2026 22:00 BST; yours since Fri 05 Jun 2026 06:30 BST."
+    assert said in _text(received)
     assert (result.sent, result.superseded) == (1, 1) and states == ["superseded", "sent"]
     assert alert.owner == "ben.okafor@northwind-advisory.example"
 

@@ -81,9 +81,18 @@ def _text_section(mail: AlertMail, tz: tzinfo) -> list[str]:
             lines.append(f"  {stamp(line.date, tz)}")
             lines.append(f"    {clean(line.subject, 120)} ({_from(line)})")
     if mail.raised_at is not None:
-        lines += ["", f"Raised {stamp(mail.raised_at, tz)}."]
+        lines += ["", _raised(mail, tz)]
     lines += [COMMANDS.format(id=mail.alert_id), ""]
     return lines
+
+
+def _raised(mail: AlertMail, tz: tzinfo) -> str:
+    """When the alert was raised; a client handed over says since when it has been open."""
+    assert mail.raised_at is not None
+    if mail.event == "handed_over" and mail.opened_at is not None:
+        since = stamp(mail.opened_at, tz)
+        return f"Open since {since}; yours since {stamp(mail.raised_at, tz)}."
+    return f"Raised {stamp(mail.raised_at, tz)}."
 
 
 def reply_hint(mails: Sequence[AlertMail]) -> str:
@@ -166,7 +175,7 @@ def _html_section(mail: AlertMail, tz: tzinfo) -> list[str]:
                 f'<div style="font-weight:bold;margin:0 0 6px;">Messages behind this alert</div>{rows}'
             )
         )
-    raised = f"Raised {e(stamp(mail.raised_at, tz))}. " if mail.raised_at else ""
+    raised = f"{e(_raised(mail, tz))} " if mail.raised_at else ""
     parts.append(
         _cell(
             f"{raised}Acknowledge: <code>relmon alerts ack {mail.alert_id}</code> &middot; "

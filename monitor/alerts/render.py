@@ -78,6 +78,7 @@ class AlertMail:
     trend: tuple[int | None, ...] = ()
     components: dict[str, int | None] = field(default_factory=dict)
     raised_at: datetime | None = None  # the evaluation that raised it; the Date is the sending
+    opened_at: datetime | None = None  # when the alert opened (a hand-over raises it later)
     day_hours: float = 8.0  # the length of a working day, for business time in working days
 
 

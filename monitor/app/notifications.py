@@ -119,6 +119,7 @@ def alert_note(
         trend=facts.trend,
         components=report.health.components,
         raised_at=facts.now,
+        opened_at=alert.opened_at,
         day_hours=team_calendar(config).day_seconds() / 3600,
     )
     return AlertNote(
