@@ -125,6 +125,8 @@ def pattern_facts(facts: ClientFacts) -> PatternFacts:
     answered_180 = gaps_mod.started_within(facts.gaps.answered, since_180, now)
     client_reply = gaps_mod.stats(answered_180).median_business
     count = len(inbound_180)
+    status = {r.key for r in inbound_180 if r.pressure}
+    chased = [c.record for c in facts.gaps.gaps.chasers if c.record.date >= since_180]
     return PatternFacts(
         inbound=count,
         span_days=span_days,
@@ -133,10 +135,9 @@ def pattern_facts(facts: ClientFacts) -> PatternFacts:
         if inbound_180
         else 0.0,
         basics_share=_share(sum(1 for r in inbound_180 if r.basics), count),
-        status_share=_share(sum(1 for r in inbound_180 if r.pressure), count),
-        chaser_share=_share(
-            sum(1 for c in facts.gaps.gaps.chasers if c.record.date >= since_180), count
-        ),
+        status_share=_share(len(status), count),
+        chaser_share=_share(len(chased), count),
+        pressing_share=_share(len(status | {r.key for r in chased}), count),
         messages_per_thread=(count + len(outbound_180)) / len(threads_180) if threads_180 else 0.0,
         sentiment=mean([r.sentiment for r in inbound_180 if r.sentiment is not None]),
         scored=sum(1 for r in inbound_180 if r.sentiment is not None),

@@ -182,6 +182,9 @@ class PatternFacts:
     scored: int  # messages the sentiment is the mean of
     client_reply_hours: float | None  # median client reply gap, business hours
     friction_points: float
+    #: Share of inbound messages that are status requests or chasers, each message once (a
+    #: chaser asking for status is both); None: the sum of the two shares stands for it.
+    pressing_share: float | None = None
 
 
 @dataclass(frozen=True)
@@ -238,12 +241,16 @@ def _over(facts: PatternFacts) -> str:
     return "over 180 days" if days >= 180 else f"over the last {days} days"
 
 
+def _pressing(facts: PatternFacts, pressure: float) -> float:
+    return facts.pressing_share if facts.pressing_share is not None else min(1.0, pressure)
+
+
 def _reasons(pattern: Pattern, facts: PatternFacts, pressure: float) -> tuple[str, ...]:
     """The figures that made the client ``pattern``, in words."""
     if pattern is Pattern.MICROMANAGER:
         return (
             f"{facts.per_week:.1f} messages a week {_over(facts)}",
-            f"{pressure:.0%} of them status requests or chasers",
+            f"{_pressing(facts, pressure):.0%} of them status requests or chasers",
         )
     if pattern is Pattern.IN_THE_DARK:
         return (

@@ -71,3 +71,25 @@ def test_a_rate_a_week_names_the_window_it_was_counted_over() -> None:
 
     assert young.reasons[0] == "0.4 messages a week over the last 122 days"
     assert old.reasons[0] == "0.4 messages a week over 180 days"
+
+
+def test_a_chaser_asking_for_status_counts_once_in_the_micromanager_reason() -> None:
+    """Dana asks for news of the rollout twice each working day for five weeks and nobody
+    answers: every message is a status request, and all but the first are chasers. Each is one
+    message of the 50, not two: "100% of them", never "198%"."""
+    from datetime import date, timedelta
+
+    from tests.core.records import analyse_at, inbound
+
+    days = [date(2026, 5, 4) + timedelta(days=n) for n in range(35)]
+    asks = [
+        inbound(f"{day} {hour}:00", "Any update?", pressure=("status:any update",))
+        for day in days
+        if day.weekday() < 5
+        for hour in (10, 15)
+    ]
+
+    report = analyse_at("2026-06-08 09:00", *asks)
+
+    assert report.pattern.pattern is Pattern.MICROMANAGER
+    assert "100% of them status requests or chasers" in report.pattern.reasons
