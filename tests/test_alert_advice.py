@@ -245,3 +245,29 @@ def test_a_client_waiting_for_our_answer_is_not_told_to_be_checked_in_on_unpromp
     assert "even when nothing is asked" not in text
     assert "What to do:" in text
     assert "Our reply target: within 16 working hours; overdue after 24 working hours" in text
+
+
+def test_an_unanswered_alert_gives_one_wait_in_its_explanation_and_its_figures() -> None:
+    """Helen's question has waited 54 minutes 40 seconds: "55 working minutes" in the
+    explanation and in the figure lines of the same email, not 55 in one and 54 in the other."""
+    from datetime import timedelta
+
+    from monitor.core.detectors import Thresholds
+    from monitor.core.detectors.unanswered import judge
+    from tests.core.records import inbound
+
+    asked = inbound("2026-06-04 09:00", "Revised rollout plan")
+    waited = (54 * 60 + 40) * 1.0
+    finding = judge(
+        "Acme Logistics",
+        longest=(asked, waited, waited),
+        waiting=[asked],
+        usual=None,
+        owner_away_until=None,
+        thresholds=Thresholds(),
+        now=asked.date + timedelta(seconds=waited),
+    )
+
+    assert "has waited 55 working minutes" in finding.explanation
+    lines = figure_lines("unanswered", dict(finding.figures))
+    assert lines[0].startswith("The oldest has waited 55 working minutes")

@@ -100,11 +100,13 @@ def judge(
         explanation,
         figures={
             "waiting": len(waiting),
-            "oldest_business_hours": round(business / 3600, 1),
-            "oldest_wall_hours": round(wall / 3600, 1),
+            # To the second's order, as the explanation has them: "55 working minutes" there
+            # is not "54" in the email's figure lines (read back from these, in minutes).
+            "oldest_business_hours": round(business / 3600, 4),
+            "oldest_wall_hours": round(wall / 3600, 4),
             "oldest_working_days": durations.working_days(business, day_seconds),
             "working_day_hours": round(day_seconds / 3600, 2),
-            "usual_business_hours": round(median / 3600, 1) if median else None,
+            "usual_business_hours": round(median / 3600, 4) if median else None,
             "usual_replies_90d": usual.count if usual is not None else 0,
             "sla_warning_hours": thresholds.unanswered_warning_hours,
             "sla_critical_hours": thresholds.unanswered_critical_hours,
