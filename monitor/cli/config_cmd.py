@@ -265,7 +265,12 @@ def _delivery_lines(data: dict[str, Any]) -> list[str]:
     lines.append(f"weekly report: {weekly} (owners' zones)" if weekly else "weekly report: off")
     web = data["web"]
     lines.append(
-        f"dashboard: {'served by relmon run' if web['enabled'] else 'relmon web'} on {web['listen']}"
+        (
+            f"dashboard: served by relmon run on {web['listen']}"
+            if web["enabled"]
+            else f"dashboard: not served by relmon run ([web] enabled = false); relmon web "
+            f"serves it on {web['listen']}"
+        )
         + (f", links to {web['base_url']}" if web["base_url"] else "")
     )
     if web["sso_from_loopback"]:

@@ -172,6 +172,10 @@ def test_config_check_says_who_is_emailed_and_whether_anything_is_sent(tmp_path:
     assert "smtp smtp.northwind-advisory.example:587 (starttls)" in said
     assert "operators (accounts that fail): it@northwind-advisory.example" in said
     assert "weekly report: Monday 08:00 (owners' zones)" in said
+    assert (
+        "dashboard: not served by relmon run ([web] enabled = false); relmon web serves it on "
+        "127.0.0.1:8080" in said
+    )
 
 
 def test_config_check_fails_and_names_every_problem(tmp_path: Path) -> None:
