@@ -28,7 +28,6 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -37,6 +36,7 @@ from monitor.app import alerting, sync
 from monitor.app.due import Pass
 from monitor.app.kept import REFRESH_EVERY
 from monitor.app.removed import retire_removed_clients
+from monitor.app.retention import purge_expired
 from monitor.app.runtime import Runtime, follow_privacy
 from monitor.app.trends import keep_for_trends
 from monitor.config import Account, Config
@@ -55,7 +55,6 @@ from monitor.log import get_logger
 from monitor.sources.report import AccountSync
 from monitor.store.bulk import tidy
 from monitor.store.leases import Lease
-from monitor.store.retention import purge_before
 
 logger = get_logger()
 
@@ -378,10 +377,8 @@ class Service:
         assert self.runtime is not None
         if self.replicas is not None and not self.replicas.evaluates:
             return
-        now, days = self.clock.now(), self.runtime.config.privacy.retention_days
-        if days:  # mail past its retention
-            purged = purge_before(self.runtime.store.engine, now - timedelta(days=days))
-            logger.info("retention_purged", retention_days=days, **purged)
+        now = self.clock.now()
+        purge_expired(self.runtime, now)  # mail past its retention
         retire_removed_clients(self.runtime, now)
         follow_privacy(self.runtime.store, self.runtime.config)  # mail stored since on old rules
         logger.info("store_tidied", tables=tidy(self.runtime.store.engine))

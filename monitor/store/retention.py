@@ -29,11 +29,15 @@ from monitor.store.schema import (
 PURGE_SLICE = 5000
 
 
-def purge_before(engine: sa.Engine, before: datetime) -> dict[str, int]:
+def purge_before(
+    engine: sa.Engine, before: datetime, *, cooling_since: datetime | None = None
+) -> dict[str, int]:
     """Delete what is older than the retention period: messages dated before ``before`` (their
     sightings go with them), oldest first, a slice at a time, each in its own transaction (a
     purge cut short goes on at the next); then quarantine entries first seen before it, and
-    what relmon wrote about mail before it (the module's docstring)."""
+    what relmon wrote about mail before it (the module's docstring). ``cooling_since``: an
+    alert resolved since then is kept whatever the retention, as its cool-down still holds
+    its condition back (gone, the condition would open a new alert and mail its owner)."""
     gone = seen = 0
     losers: set[str] = set()
     while True:
@@ -66,7 +70,8 @@ def purge_before(engine: sa.Engine, before: datetime) -> dict[str, int]:
         broken = connection.execute(
             sa.delete(quarantine).where(quarantine.c.first_seen < before)
         ).rowcount
-        written = _what_relmon_wrote(connection, before, sorted(losers))
+        resolved_before = min(before, cooling_since) if cooling_since is not None else before
+        written = _what_relmon_wrote(connection, before, sorted(losers), resolved_before)
     return {"messages": gone, "sightings": seen, "quarantine": broken, **written}
 
 
@@ -83,7 +88,7 @@ def _not_newest(table: sa.Table) -> sa.ColumnElement[bool]:
 
 
 def _what_relmon_wrote(
-    connection: sa.Connection, before: datetime, clients: list[str]
+    connection: sa.Connection, before: datetime, clients: list[str], resolved_before: datetime
 ) -> dict[str, int]:
     """Alerts, events, emails, replies and kept answers that tell of mail dated before
     ``before``, deleted."""
@@ -97,7 +102,7 @@ def _what_relmon_wrote(
     resolved = connection.execute(
         sa.delete(alerts).where(
             alerts.c.state == "resolved",
-            alerts.c.resolved_at < before,
+            alerts.c.resolved_at < resolved_before,
             alerts.c.id.not_in(waiting),  # an email about it still to go: it says it is handled
             _not_newest(alerts),
         )

@@ -187,3 +187,46 @@ def test_an_email_still_waiting_about_an_alert_resolved_before_the_cut_is_not_se
 
     assert OutboxKind(row.kind) is OutboxKind.ALERT and still_there
     assert superseded(store.engine, item_of(row))
+
+
+def test_a_retention_shorter_than_the_cool_down_keeps_a_resolved_alert_through_it(
+    tmp_path, analyzer
+) -> None:
+    """GIVEN mail kept three days and Acme's unanswered alert cleared on Tuesday, WHEN the
+    nightly purge runs on Friday and Dana's next question waits again, THEN the alert stays
+    quiet for its week's cool-down as with any retention: purged, it would open anew and mail
+    Alice again within days."""
+    from dataclasses import replace
+
+    from monitor.alerts.store import apply
+    from monitor.app.retention import purge_expired
+    from monitor.core.detectors import Severity
+    from tests.scenario import Scenario
+    from tests.store.test_one_open_alert import waiting
+
+    s = Scenario(tmp_path, analyzer, extra_config="\n[privacy]\nretention_days = 3\n")
+    monday = datetime(2026, 6, 1, 9, tzinfo=UTC)
+
+    def evaluate(severity: Severity | None, at: datetime, client: str = "Acme Logistics"):  # type: ignore[no-untyped-def]
+        condition = replace(waiting(Severity.CRITICAL), severity=severity)
+        with s.runtime.store.engine.begin() as connection:
+            happened = apply(
+                connection,
+                [condition],
+                client=client,
+                account=None,
+                now=at,
+                cooldown=timedelta(days=7),
+            )
+        return [t.event.kind.value for t in happened if t.event.notify]
+
+    evaluate(Severity.CRITICAL, monday)
+    evaluate(None, monday + timedelta(days=1))
+    evaluate(Severity.CRITICAL, monday + timedelta(days=2), "Falkenberg Maschinenbau")
+    purged = purge_expired(s.runtime, monday + timedelta(days=4, hours=16))
+    friday = evaluate(Severity.CRITICAL, monday + timedelta(days=4, hours=17))
+    next_week = evaluate(Severity.CRITICAL, monday + timedelta(days=8, hours=10))
+    s.close()
+
+    assert purged is not None and purged["alerts"] == 0
+    assert (friday, next_week) == ([], ["reopened"])
