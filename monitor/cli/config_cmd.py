@@ -230,6 +230,8 @@ def _print_config(data: dict[str, Any], problems: list[str]) -> None:
             f"  account {account['name']!r} kind {account['kind']} {account['address'] or ''} {account['path'] or ''}"
         )
     out.print(f"  store {data['store']['url']}")
+    for line in _privacy_lines(data["privacy"]):
+        out.print(f"  {line}", highlight=False, markup=False)
     for line in _delivery_lines(data):
         out.print(f"  {line}", highlight=False, markup=False)
     for key, shown in data["secrets"].items():
@@ -277,6 +279,32 @@ def _delivery_lines(data: dict[str, Any]) -> list[str]:
         lines.append(
             "dashboard: WARNING: single sign-on is believed from loopback without "
             "web.proxy_secret: any local user can sign in as any member"
+        )
+    return lines
+
+
+#: How far back relmon reads a client's mail: its pattern over half a year (the longest), the
+#: friction norm over the 90 days before the latest six weeks.
+READS_BACK_DAYS = 180
+
+
+def _privacy_lines(privacy: dict[str, Any]) -> list[str]:
+    """What is kept of the mail, and what a short retention costs the measures."""
+    rules = sum(
+        len(privacy[k]) for k in ("exclude_addresses", "exclude_subjects", "exclude_folders")
+    )
+    text = "kept (privacy.store_snippets)" if privacy["store_snippets"] else "not kept"
+    lines = [f"privacy: message text {text}; {rules} exclusion rule{'s' if rules != 1 else ''}"]
+    days = privacy["retention_days"]
+    if not days:
+        lines.append("retention: mail kept until deleted by hand")
+        return lines
+    lines.append(f"retention: mail older than {days} days deleted nightly")
+    if days < READS_BACK_DAYS:
+        lines.append(
+            f"retention: NOTE relmon reads up to {READS_BACK_DAYS} days back (a client's "
+            "pattern over half a year, its friction against the 90 days before the latest six "
+            f"weeks); with {days} days these are judged on less mail"
         )
     return lines
 

@@ -176,6 +176,20 @@ def test_config_check_says_who_is_emailed_and_whether_anything_is_sent(tmp_path:
         "dashboard: not served by relmon run ([web] enabled = false); relmon web serves it on "
         "127.0.0.1:8080" in said
     )
+    assert "retention: mail kept until deleted by hand" in said
+
+
+def test_config_check_says_what_a_short_retention_costs_the_measures(tmp_path: Path) -> None:
+    config = tmp_path / "relmon.toml"
+    store = f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n'
+    config.write_text(CONFIG + store + "\n[privacy]\nretention_days = 30\n")
+
+    said = " ".join(
+        CliRunner().invoke(cli, ["--config", str(config), "config", "check"]).output.split()
+    )
+
+    assert "retention: mail older than 30 days deleted nightly" in said
+    assert "relmon reads up to 180 days back" in said and "with 30 days" in said
 
 
 def test_config_check_fails_and_names_every_problem(tmp_path: Path) -> None:
