@@ -152,14 +152,15 @@ def client(app: App, name: str, as_json: bool, as_of: datetime | None, timeline:
     from monitor.app.views import client_detail
 
     runtime = app.runtime()
-    chosen = named_client(runtime.config, name).name
+    named = named_client(runtime.config, name)
+    chosen = named.name
     asked = as_of or app.now
     data = client_detail(runtime, chosen, asked, timeline=timeline, latest=as_of is None)
     when = data["as_of"]
     if as_json:
         emit_json({"schema": "relmon/client/v1", "as_of": when, "client": data})
         return
-    print_client(data, app.config.team.tz, when)
+    print_client(data, app.config.owner_tz(named.owner), when)  # as `health --owner` shows it
     if as_of is None:
         _evaluated_note([when], app.now)
 

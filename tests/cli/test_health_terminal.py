@@ -229,3 +229,13 @@ def test_the_clients_table_fits_80_columns_and_names_what_it_left_out(demo_confi
     assert "…" not in result.stdout
     assert "Left out at this width: owner, in, out, noise." in result.stdout
     assert "Falkenberg" in result.stdout and "Maschinenbau GmbH" in result.stdout
+
+
+def test_a_client_is_shown_in_its_owners_time_zone_as_health_owner_shows_it(demo_config) -> None:
+    """Orchard is Chloe's client and Chloe works from Berlin: `relmon client orchard` gives its
+    times in CET, as `relmon health --owner chloe` does, not the team's GMT."""
+    args = ["--config", str(demo_config), "client", "orchard", "--as-of", NOW]
+    out = CliRunner(env={"COLUMNS": "200"}).invoke(cli, args, catch_exceptions=False).stdout
+
+    assert "Times are Europe/Berlin (CET)." in out
+    assert "16 Nov 15:12" in out  # Orchard's last message, 14:12 in London
