@@ -91,12 +91,15 @@ def _save(sink: MailSink, report: FolderReport, items: list[Item]) -> None:
 
 
 def _known_in(sink: MailSink, folder: str, pending: list[Item]) -> Known:
-    """Whether a location is stored already, or waiting in the batch being built."""
+    """Whether a location is stored already, or waiting in the batch being built. A folder
+    read for the first time is not asked about each message (a statement a message was a
+    seventh of a first ingest); a message another process stores meanwhile is merged."""
+    recorded = sink.recorded_any(folder)
 
     def known(location: str) -> bool:
         if any(item.location == location for item in pending):
             return True
-        return bool(sink.known_locations(folder, [location]))
+        return recorded and bool(sink.known_locations(folder, [location]))
 
     return known
 

@@ -107,6 +107,10 @@ class MailSink(Protocol):
         """Which of ``locations`` the folder has recorded before: stored or quarantined."""
         ...
 
+    def recorded_any(self, folder: str) -> bool:
+        """Whether the folder has recorded any location: False the first time it is read."""
+        ...
+
     def write(self, folder: str, change: FolderWrite) -> Written:
         """Apply ``change`` in one transaction."""
         ...

@@ -26,6 +26,7 @@ from monitor.store.sources import (
     live_locations,
     mark_expunged,
     put_folder_state,
+    recorded_any,
     revive_sightings,
 )
 
@@ -62,6 +63,10 @@ class StoreSink:
     def known_locations(self, folder: str, locations: Sequence[str]) -> set[str]:
         with self.engine.connect() as connection:
             return known_locations(connection, self.account, folder, list(locations))
+
+    def recorded_any(self, folder: str) -> bool:
+        with self.engine.connect() as connection:
+            return recorded_any(connection, self.account, folder)
 
     def write(self, folder: str, change: FolderWrite) -> Written:
         with self._write_lock, self.engine.begin() as connection:

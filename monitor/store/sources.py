@@ -159,6 +159,17 @@ def known_locations(
     return found
 
 
+def recorded_any(connection: sa.Connection, account: str, folder: str) -> bool:
+    """Whether this folder has recorded any location, stored or quarantined."""
+    for table in (sightings, quarantine):
+        query = sa.select(table.c.location).where(
+            table.c.account == account, table.c.folder == folder
+        )
+        if connection.execute(query.limit(1)).first() is not None:
+            return True
+    return False
+
+
 def revive_sightings(
     connection: sa.Connection, account: str, folder: str, locations: list[str]
 ) -> int:

@@ -19,6 +19,7 @@ from monitor.app.sync import ingest_paths, sync_account
 from monitor.sources import local_source
 from monitor.sources.local import MAX_MESSAGE_BYTES, read_mbox
 from monitor.store.schema import messages, quarantine
+from monitor.store.sink import StoreSink
 from tests.factories import ALICE, DANA, RAJ, email, team_config
 from tests.hostile import write_huge
 
@@ -126,7 +127,8 @@ def test_a_local_accounts_second_pass_analyses_nothing(
 ) -> None:
     """GIVEN a maildir account and an mbox account, each with mail and one broken message
     WHEN the daemon's pass runs twice with nothing new
-    THEN the second pass parses and analyses no message at all, and reports them known."""
+    THEN the second pass parses and analyses no message at all, and reports them known; the
+    first asks the store about no message, as the folders hold none yet."""
     cur = maildir(tmp_path / "Maildir")
     before, after = neighbours()
     (cur / "1780390320.M1P1.mx:2,S").write_bytes(before)
@@ -154,13 +156,23 @@ def test_a_local_accounts_second_pass_analyses_nothing(
         return real(raw, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(local_source, "from_raw", counting)
+    asked: list[str] = []
+    known = StoreSink.known_locations
+
+    def asking(sink: StoreSink, folder: str, locations):  # type: ignore[no-untyped-def]
+        asked.extend(locations)
+        return known(sink, folder, locations)
+
+    monkeypatch.setattr(StoreSink, "known_locations", asking)
 
     first = [sync_account(runtime, account, now=NOW) for account in config.accounts]
-    on_first = len(analysed)
+    on_first, asked_first = len(analysed), len(asked)
     second = [sync_account(runtime, account, now=NOW) for account in config.accounts]
     runtime.close()
 
     assert on_first == 5
+    assert asked_first == 0, "a folder read for the first time was asked about each message"
+    assert len(asked) == 5
     assert len(analysed) == on_first, "the second pass analysed mail stored on the first"
     assert [r.total("new") + r.total("quarantined") for r in first] == [3, 2]
     assert [(r.total("new"), r.total("known"), r.total("quarantined")) for r in second] == [
