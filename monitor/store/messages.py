@@ -41,7 +41,7 @@ from monitor.store.meta import (
     in_turn,
     set_meta,
 )
-from monitor.store.rows import conflict, merge, message_row
+from monitor.store.rows import conflict, merge, message_row, not_ours
 from monitor.store.schema import messages, sightings
 
 __all__ = [
@@ -77,6 +77,7 @@ def save_items(
     good: list[_Good] = []
     bad: list[tuple[Item, Quarantined]] = []
     vouched: set[str] = set()  # locations believed by our server's word, not a Sent place
+    unproven: list[str] = []
     for item in items:
         if isinstance(item.result, Quarantined):
             bad.append((item, item.result))
@@ -87,7 +88,7 @@ def save_items(
             vouched.add(item.location)
         row = message_row(message, directory, now, sent=sent or item.sent)
         if not (sent or item.sent) and directory.from_us_to_a_client(message):
-            result.unproven_ours += 1
+            unproven.append(row["key"])  # unless a Sent copy made it ours: counted once stored
         problem = row_problem(messages, row)
         if problem is not None:
             bad.append((item, Quarantined("store_refused", problem, key=_fitting_key(row))))
@@ -103,6 +104,7 @@ def save_items(
     if bad:
         quarantine_items(connection, account, folder, bad, now)
         result.quarantined += len(bad)
+    result.unproven_ours += not_ours(connection, unproven)
     if result.new:
         grown = keep_statistics(connection, (messages, sightings))
         if grown:

@@ -17,6 +17,8 @@ import sqlalchemy as sa
 
 from monitor.core.addresses import Directory
 from monitor.core.model import Direction, Mailbox, Message, Noise, TextFeatures
+from monitor.store.bulk import chunks
+from monitor.store.schema import messages
 
 #: Two copies of one message may carry dates this far apart (a Graph sentDateTime against the
 #: Date header, clocks rounded differently); a forgery reusing an id is rarely that close.
@@ -177,3 +179,15 @@ def conflict(stored: Any, row: dict[str, Any]) -> str | None:
     if dated and abs(first - row["date"]) > SAME_DATE:
         return "another date"
     return None
+
+
+def not_ours(connection: sa.Connection, keys: Sequence[str]) -> int:
+    """How many of these stored messages from our own addresses are not counted as ours (no
+    copy of them was read from a Sent folder)."""
+    found = 0
+    for chunk in chunks(list(keys)):
+        query = sa.select(sa.func.count()).where(
+            messages.c.key.in_(chunk), messages.c.direction != Direction.OUTBOUND.value
+        )
+        found += int(connection.execute(query).scalar() or 0)
+    return found

@@ -313,6 +313,45 @@ def test_our_replies_in_an_mbox_not_named_sent_are_named_as_not_counted(
         assert json.loads(listed)["folders"][0]["unproven_ours"] == 1
 
 
+def test_a_copy_of_our_reply_already_counted_from_sent_is_not_named_as_not_counted(
+    tmp_path: Path,
+) -> None:
+    """Alice's answer, read from her Sent folder first, and again from an archive where she had
+    copied herself in: it is counted as hers, and the second ingest does not say it is not."""
+    config = tmp_path / "relmon.toml"
+    config.write_text(CONFIG + f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n')
+    answer = email(
+        frm=ALICE,
+        to=DANA,
+        cc=[ALICE],
+        subject="Re: Pallet count",
+        body="Hi Dana,\n\nThe count is 412 pallets, confirmed this morning.\n\nAlice",
+        date=datetime(2026, 6, 2, 11, 40, tzinfo=LONDON),
+        message_id="pallets-reply@northwind-advisory.example",
+        in_reply_to="roadmap-1@acme-logistics.example",
+    )
+    entry = b"From - Tue Jun  2 12:00:00 2026\n" + answer.replace(b"\r\n", b"\n") + b"\n"
+    (tmp_path / "Sent.mbox").write_bytes(entry)
+    (tmp_path / "acme-2026.mbox").write_bytes(entry)
+
+    run(CliRunner(), config, "ingest", str(tmp_path / "Sent.mbox"), "--account", "alice")
+    _, listed = run(
+        CliRunner(), config, "ingest", str(tmp_path / "acme-2026.mbox"), "--account", "alice"
+    )
+    _, again = run(
+        CliRunner(),
+        config,
+        "ingest",
+        str(tmp_path / "acme-2026.mbox"),
+        "--account",
+        "alice-archive",
+        "--json",
+    )
+
+    assert "not counted as ours" not in listed
+    assert json.loads(again)["folders"][0]["unproven_ours"] == 0
+
+
 def test_a_gzipped_mbox_is_refused_with_what_to_do_and_one_in_a_folder_is_quarantined_so(
     tmp_path: Path,
 ) -> None:
