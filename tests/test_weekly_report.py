@@ -92,25 +92,42 @@ def test_each_owner_gets_one_report_a_week_at_their_own_local_time_across_a_rest
 def test_a_report_whose_slot_passed_while_relmon_was_stopped_is_sent_when_it_starts(
     tmp_path: Path, analyzer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """GIVEN reports due Sunday 23:30 London (due until Monday 00:00 of the same week), WHEN
-    relmon is stopped over that half hour and starts at 00:34, THEN each owner's report for the
-    week that just ended is queued at once, once; a slot missed by six days or more is not sent
-    late, a day before the next one."""
+    """GIVEN reports due Sunday 23:30 London (due until Monday 00:00 of the same week), sent on
+    31 May, WHEN relmon is stopped over the next Sunday's half hour and starts at 00:34, THEN
+    each owner's report for the week that just ended is queued at once, once; a slot missed by
+    six days or more is not sent late, a day before the next one."""
     sunday = SETTINGS.replace("monday 08:00", "sunday 23:30")
     s = Scenario(tmp_path, analyzer, extra_config=sunday)
     try:
         runtime = s.runtime
+        on_time = send_weekly_reports(runtime, now=utc("2026-05-31 22:31"))
         started = send_weekly_reports(runtime, now=utc("2026-06-07 23:34"))  # 00:34 London
         again = send_weekly_reports(runtime, now=utc("2026-06-08 06:00"))
-        rows = [(r.recipients, r.created_at) for r in weekly_rows(runtime)]
+        rows = [(r.recipients, r.created_at) for r in weekly_rows(runtime)][2:]
         week_late = send_weekly_reports(runtime, now=utc("2026-06-20 22:40"))  # Sat 23:40
-        on_time = send_weekly_reports(runtime, now=utc("2026-06-21 22:31"))
+        next_one = send_weekly_reports(runtime, now=utc("2026-06-21 22:31"))
     finally:
         s.close()
 
-    assert (started, again) == (2, 0)
+    assert (on_time, started, again) == (2, 2, 0)
     assert sorted(rows) == [([ALICE], utc("2026-06-07 23:34")), ([BEN], utc("2026-06-07 23:34"))]
-    assert (week_late, on_time) == (0, 2)
+    assert (week_late, next_one) == (0, 2)
+
+
+def test_a_new_install_sends_its_first_report_at_the_next_slot_not_at_once(
+    tmp_path: Path, analyzer
+) -> None:
+    """relmon first starts on Wednesday with reports due on Sunday: no slot was missed, as
+    nobody was reported to before, so the first report comes on Sunday, not twice in a week."""
+    sunday = SETTINGS.replace("monday 08:00", "sunday 23:30")
+    s = Scenario(tmp_path, analyzer, extra_config=sunday)
+    try:
+        first_start = send_weekly_reports(s.runtime, now=utc("2026-06-03 09:00"))
+        sunday_night = send_weekly_reports(s.runtime, now=utc("2026-06-07 22:31"))
+    finally:
+        s.close()
+
+    assert (first_start, sunday_night) == (0, 2)
 
 
 def test_the_report_email_shows_the_owners_clients_with_charts_and_no_external_content(

@@ -27,7 +27,13 @@ from monitor.core.analysis import ClientHistory, analyse
 from monitor.log import get_logger
 from monitor.store.leases import Lease, hold
 from monitor.store.replies import confirm, unconfirmed
-from monitor.store.weekly import claim_weekly, record_weekly, week_events, weekly_done
+from monitor.store.weekly import (
+    claim_weekly,
+    record_weekly,
+    reported_before,
+    week_events,
+    weekly_done,
+)
 
 logger = get_logger()
 
@@ -143,7 +149,7 @@ LATE_AT_MOST = timedelta(days=6)
 def _due(config: Config, owner: str, now: datetime) -> date | None:
     """The week whose report is due for ``owner`` at ``now``: this week's from its slot on;
     before it, last week's while its slot is under :data:`LATE_AT_MOST` ago (a slot missed
-    while relmon was stopped); else None."""
+    while relmon was stopped, if it reported to the owner before); else None."""
     weekday, minute = config.reports.weekly_day, config.reports.weekly_minute
     if weekday is None:
         return None
@@ -172,6 +178,9 @@ def send_weekly_reports(runtime: Runtime, *, now: datetime, lease: Lease | None 
         week = _due(config, owner, now)
         if week is None or weekly_done(runtime.store.engine, owner, week):
             continue
+        late = week < week_start(now, config.owner_tz(owner))
+        if late and not reported_before(runtime.store.engine, owner, week):
+            continue  # relmon did not report to this owner before: nothing was missed
         owned = [c for c in config.clients if c.owner == owner]
         evaluation = prepare(runtime, now, clients=owned)  # the owner's clients only
         report = build_report(runtime, owner=owner, now=now, evaluation=evaluation)

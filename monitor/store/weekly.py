@@ -83,3 +83,14 @@ def weekly_done(engine: sa.Engine, owner: str, week: date) -> bool:
     )
     with reading(engine) as connection:
         return connection.execute(query).first() is not None
+
+
+def reported_before(engine: sa.Engine, owner: str, week: date) -> bool:
+    """Whether the owner had a report for a week before ``week``: relmon was running for them
+    then, so a report due since and not made was missed (a new install or a new owner missed
+    none)."""
+    query = sa.select(weekly_reports.c.owner).where(
+        weekly_reports.c.owner == owner, weekly_reports.c.week < week
+    )
+    with reading(engine) as connection:
+        return connection.execute(query.limit(1)).first() is not None
