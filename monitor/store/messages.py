@@ -77,7 +77,7 @@ def save_items(
     good: list[_Good] = []
     bad: list[tuple[Item, Quarantined]] = []
     vouched: set[str] = set()  # locations believed by our server's word, not a Sent place
-    unproven: list[str] = []
+    unproven: list[tuple[str, str]] = []  # from us to a client: ours unless a Sent copy
     for item in items:
         if isinstance(item.result, Quarantined):
             bad.append((item, item.result))
@@ -88,7 +88,7 @@ def save_items(
             vouched.add(item.location)
         row = message_row(message, directory, now, sent=sent or item.sent)
         if not (sent or item.sent) and directory.from_us_to_a_client(message):
-            unproven.append(row["key"])  # unless a Sent copy made it ours: counted once stored
+            unproven.append((row["key"], row["from_addr"]))  # counted once stored
         problem = row_problem(messages, row)
         if problem is not None:
             bad.append((item, Quarantined("store_refused", problem, key=_fitting_key(row))))

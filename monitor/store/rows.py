@@ -181,13 +181,15 @@ def conflict(stored: Any, row: dict[str, Any]) -> str | None:
     return None
 
 
-def not_ours(connection: sa.Connection, keys: Sequence[str]) -> int:
-    """How many of these stored messages from our own addresses are not counted as ours (no
-    copy of them was read from a Sent folder)."""
+def not_ours(connection: sa.Connection, sent_by: Sequence[tuple[str, str]]) -> int:
+    """How many of these stored messages (key, sender) from our own addresses are not counted
+    as ours: no copy of them was read from a Sent folder. A message quarantined for taking
+    another's key is not one of them."""
     found = 0
-    for chunk in chunks(list(keys)):
-        query = sa.select(sa.func.count()).where(
-            messages.c.key.in_(chunk), messages.c.direction != Direction.OUTBOUND.value
+    for chunk in chunks(list(sent_by)):
+        query = sa.select(messages.c.key, messages.c.from_addr).where(
+            messages.c.key.in_([key for key, _ in chunk]),
+            messages.c.direction != Direction.OUTBOUND.value,
         )
-        found += int(connection.execute(query).scalar() or 0)
+        found += sum(1 for row in connection.execute(query) if tuple(row) in set(chunk))
     return found

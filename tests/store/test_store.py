@@ -319,3 +319,35 @@ def test_a_current_store_opens_without_loading_alembic(tmp_path: Path) -> None:
     )
 
     assert result.stdout.strip() == "False"
+
+
+def test_a_reply_of_ours_quarantined_for_taking_a_client_messages_id_is_not_counted_twice(
+    tmp_path, analyzer
+) -> None:
+    """A message from Alice reusing the Message-ID of Dana's stored question is quarantined: it
+    is not also named as a reply of ours not counted (the stored row is Dana's)."""
+    runtime = runtime_for(f"sqlite:///{tmp_path / 'relmon.db'}", analyzer)
+    question = from_raw(
+        email(message_id="same@acme-logistics.example"), analyzer=analyzer, privacy=Privacy()
+    )
+    reusing = email(
+        frm=ALICE,
+        to=DANA,
+        subject="Re: Q3 roadmap review",
+        message_id="same@acme-logistics.example",
+        date=datetime(2026, 9, 1, 10, 0, tzinfo=UTC),
+    )
+    ours = from_raw(reusing, analyzer=analyzer, privacy=Privacy())
+    with runtime.store.engine.begin() as connection:
+        for location, message in (("1", question), ("2", ours)):
+            result = save_items(
+                connection,
+                account="alice",
+                folder="INBOX",
+                items=[Item(location, message)],
+                directory=runtime.directory,
+                now=NOW,
+            )
+    runtime.close()
+
+    assert (result.quarantined, result.unproven_ours) == (1, 0)
