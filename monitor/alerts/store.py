@@ -186,7 +186,7 @@ def _transition(
     another process opening the same one; the lifecycle then continues from the winner's alert,
     which this transaction reads once that one has committed, so the transition happens once."""
     for _ in range(_RACES):
-        cooling = _cooldown(connection, previous, now, cooldown)
+        cooling = _cooldown(previous, now, cooldown)
         view, events = lifecycle.step(
             previous.view if previous else None, condition.severity, now, cooldown=cooling
         )
@@ -215,15 +215,12 @@ def _transition(
     )
 
 
-def _cooldown(
-    connection: sa.Connection, previous: StoredAlert | None, now: datetime, cooldown: timedelta
-) -> timedelta:
+def _cooldown(previous: StoredAlert | None, now: datetime, cooldown: timedelta) -> timedelta:
     """How long ``previous``, resolved, holds its condition back: none when it was resolved
     because its client had left the configuration (it is back)."""
     if previous is None or not previous.resolved_at or now - previous.resolved_at >= cooldown:
         return cooldown
-    retired = rows.last_explanation(connection, previous.id) == RETIRED
-    return timedelta(0) if retired else cooldown
+    return timedelta(0) if previous.explanation == RETIRED else cooldown
 
 
 def _route(event: Event) -> Route | None:

@@ -18,6 +18,7 @@ from monitor.alerts.model import RETIRED, Condition
 from monitor.alerts.store import apply, latest
 from monitor.app.runtime import Runtime
 from monitor.log import get_logger
+from monitor.store import alerts as alert_rows
 from monitor.store.alerting import clients_with_traces, drop_kept
 
 logger = get_logger()
@@ -36,6 +37,9 @@ def retire_removed_clients(runtime: Runtime, now: datetime) -> list[str]:
                 Condition(a.kind, a.owner, None, RETIRED, {}, []) for a in stored if a.state.active
             ]
             apply(connection, cleared, client=client, account=None, now=now, cooldown=timedelta(0))
+            for alert in stored:
+                if alert.state.active:  # the alert itself says why it cleared (events go)
+                    alert_rows.update(connection, alert.id, {"explanation": RETIRED})
             drop_kept(connection, [client])
     if gone:
         logger.info("removed_clients_retired", clients=len(gone))

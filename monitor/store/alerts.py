@@ -144,15 +144,3 @@ def handed_over_since(
         alert_events.c.at > written,
     )
     return set(connection.execute(query).scalars())
-
-
-def last_explanation(connection: sa.Connection, alert_id: int) -> str | None:
-    """What the alert's newest event says of it."""
-    query = (
-        sa.select(alert_events.c.explanation)
-        .where(alert_events.c.alert == alert_id)
-        .order_by(alert_events.c.id.desc())
-        .limit(1)
-    )
-    found: str | None = connection.execute(query).scalar()
-    return found
