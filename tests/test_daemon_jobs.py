@@ -350,26 +350,3 @@ def test_answers_grown_old_are_refreshed_by_a_job_of_their_own_every_few_minutes
     assert refresh is not None
     assert refresh.trigger.interval == timedelta(minutes=5)
     assert service.scheduler.get_job("evaluate").trigger.interval == timedelta(minutes=15)
-
-
-def test_the_nightly_job_removes_covered_mail_a_process_on_old_rules_stored_since(
-    tmp_path, analyzer
-) -> None:
-    """A replica still on the configuration before an exclusion was added stores the doctor's
-    results after this one started: the nightly job removes them, not only the next restart."""
-    from tests.store.test_exclusions import DOCTOR, _left, _store
-
-    rules = '\n[privacy]\nexclude_addresses = ["*@kahl-medizin.example"]\n'
-    store = f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n'
-    clock = Clock(now=lambda: datetime(2026, 6, 21, 1, 30, tzinfo=UTC), jitter=lambda a, b: 1.0)
-    svc = Service(config_path=None, notifier=Notifier(address=""), clock=clock)
-    svc.runtime = Runtime.open(load_config_text(CONFIG + rules + store), analyzer=analyzer)
-    _store(svc.runtime.store, analyzer, "INBOX", ("r@kahl-medizin.example", DOCTOR, "Befunde"))
-    stored = _left(svc.runtime.store)
-
-    svc._nightly()
-    left = _left(svc.runtime.store)
-    svc.runtime.close()
-
-    assert list(stored) == ["r@kahl-medizin.example"]
-    assert left == {}

@@ -37,7 +37,7 @@ from monitor.app.due import Pass
 from monitor.app.kept import REFRESH_EVERY
 from monitor.app.removed import retire_removed_clients
 from monitor.app.retention import purge_expired
-from monitor.app.runtime import Runtime, follow_privacy
+from monitor.app.runtime import Runtime
 from monitor.app.trends import keep_for_trends
 from monitor.config import Account, Config
 from monitor.config.validation import load_checked_config
@@ -372,15 +372,13 @@ class Service:
             self.run_soon("deliver")
 
     def _nightly(self) -> None:
-        """Mail past its retention purged, excluded mail removed, the store tidied; every
-        trend's past days kept."""
+        """Mail past its retention purged, the store tidied; every trend's past days kept."""
         assert self.runtime is not None
         if self.replicas is not None and not self.replicas.evaluates:
             return
         now = self.clock.now()
         purge_expired(self.runtime, now)  # mail past its retention
         retire_removed_clients(self.runtime, now)
-        follow_privacy(self.runtime.store, self.runtime.config)  # mail stored since on old rules
         logger.info("store_tidied", tables=tidy(self.runtime.store.engine))
         logger.info("trends_kept", computed=keep_for_trends(self.runtime, now))
 

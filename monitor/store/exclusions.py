@@ -11,15 +11,21 @@ threaded again, and the answers kept for clients that lost mail dropped. Alert h
 before keeps its words, as it does when stored text is forgotten.
 
 Checked a slice of messages at a time, each slice in its own transaction; the exclusions are
-recorded as applied only at the end, so a run cut short starts over the next time. With them,
-the newest message checked: later starts, reloads and the nightly job check the messages
-stored since, which a process still on the previous configuration may have written.
+recorded as applied only at the end, so a run cut short starts over the next time.
+
+Before that check, the rules themselves are recorded in the store, and every batch written
+from then on keeps out what they cover, whatever configuration its writer holds: a replica
+not reloaded yet, or a sync under way at a reload, stores nothing the new rules exclude. On
+PostgreSQL the recording waits for the batches being written (each holds a shared lock while
+it writes), so every batch is either written before it, and checked, or filtered after it.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,16 +40,24 @@ from monitor.store.schema import kept_answers, messages, sightings
 logger = get_logger(__name__)
 
 EXCLUSIONS = "privacy_exclusions"  # meta: the fingerprint of the exclusions last applied
+RULES = "privacy_exclusion_rules"  # meta: those exclusions (JSON), which every writer applies
 SLICE = 5000
+_PG_RULES = 0x72656C78  # "relx": writers hold it shared, recording the rules exclusively
 
 
-def _fingerprint(privacy: Privacy) -> str:
-    rules = [
-        sorted(privacy.exclude_addresses),
-        sorted(privacy.exclude_subjects),
-        sorted(privacy.exclude_folders),
-    ]
-    return hashlib.sha256(json.dumps(rules).encode()).hexdigest()[:32]
+def _rules_text(privacy: Privacy, graph_accounts: frozenset[str]) -> str:
+    return json.dumps(
+        {
+            "addresses": sorted(privacy.exclude_addresses),
+            "subjects": sorted(privacy.exclude_subjects),
+            "folders": sorted(privacy.exclude_folders),
+            "graph": sorted(graph_accounts),
+        }
+    )
+
+
+def _fingerprint(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _covered(row: Any, privacy: Privacy) -> bool:
@@ -52,51 +66,78 @@ def _covered(row: Any, privacy: Privacy) -> bool:
     return privacy.excluded_mail(people, row.subject or "") is not None
 
 
-def _mark(value: str | None) -> tuple[str | None, int | None]:
-    """The exclusions last applied (their fingerprint) and the newest message id checked
-    against them (None: a mark written before it was kept)."""
-    fingerprint, _, checked = (value or "").partition(" ")
-    return fingerprint or None, int(checked) if checked.isdigit() else None
+@dataclass(frozen=True)
+class Rules:
+    """The exclusions recorded in the store: what a batch keeps out, whoever writes it."""
+
+    privacy: Privacy
+    graph: frozenset[str]
+
+    def keep_out(self, account: str, folder: str, row: dict[str, Any]) -> bool:
+        """Whether a message about to be stored at this place is one they exclude."""
+        if _excluded_place(self.privacy, account, folder, self.graph):
+            return True
+        people = [row["from_addr"], *(a for a, *_ in row["to_addrs"])]
+        people += [a for a, *_ in row["cc_addrs"]]
+        return self.privacy.excluded_mail(people, row["subject"] or "") is not None
+
+
+def rules_in_force(connection: sa.Connection) -> Rules | None:
+    """The exclusions recorded in the store, for a batch about to be written (None: none). On
+    PostgreSQL the batch's transaction holds the rules' lock shared from here: new rules are
+    recorded only once it has committed."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": _PG_RULES})
+    text = get_meta(connection, RULES)
+    return _parsed(text) if text else None
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed(text: str) -> Rules | None:
+    found = json.loads(text)
+    privacy = Privacy(
+        exclude_folders=tuple(found["folders"]),
+        exclude_addresses=tuple(found["addresses"]),
+        exclude_subjects=tuple(found["subjects"]),
+    )
+    if not (privacy.exclude_folders or privacy.exclude_addresses or privacy.exclude_subjects):
+        return None
+    return Rules(privacy, frozenset(found["graph"]))
+
+
+def _record_rules(engine: sa.Engine, text: str) -> None:
+    """From this commit on, every batch keeps out what these rules cover; on PostgreSQL, once
+    the batches being written now have committed."""
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_RULES})
+        set_meta(connection, RULES, text)
 
 
 def follow_exclusions(
     engine: sa.Engine, privacy: Privacy, graph_accounts: frozenset[str] = frozenset()
 ) -> int | None:
-    """Apply the exclusions to the stored mail: to every message when they changed, else to
-    the messages stored since they were last checked (a process still on the previous
-    configuration, or a sync that was under way at a reload, may have stored covered mail
-    since). Returns the messages removed, or None when nothing was due. ``graph_accounts``:
-    the Microsoft Graph accounts, whose places are named ``mailbox/folder`` and excluded by
-    either name, as their sync excludes them."""
-    wanted = _fingerprint(privacy)
+    """Apply the exclusions to the stored mail when they changed; the messages removed, or
+    None when nothing was due. ``graph_accounts``: the Microsoft Graph accounts, whose places
+    are named ``mailbox/folder`` and excluded by either name, as their sync excludes them."""
+    text = _rules_text(privacy, graph_accounts)
+    wanted = _fingerprint(text)
     nothing = not (privacy.exclude_addresses or privacy.exclude_subjects or privacy.exclude_folders)
     with reading(engine) as connection:
-        applied, checked = _mark(get_meta(connection, EXCLUSIONS))
-        newest = connection.execute(sa.select(sa.func.max(messages.c.id))).scalar() or 0
-    if applied == wanted and (nothing or (checked is not None and checked >= newest)):
-        return None
-    if applied is None and nothing:
+        applied = get_meta(connection, EXCLUSIONS)
+    if applied == wanted or (applied is None and nothing):
         return None  # (a store never given any needs no write: it may be a read-only copy)
-    after = 0  # they changed: every message
-    if applied == wanted:  # the messages since; a mark without an id: all checked when made
-        after = newest if checked is None else checked
-    removed = 0 if nothing else _apply(engine, privacy, graph_accounts, after, newest)
+    _record_rules(engine, text)
+    removed = 0 if nothing else _apply(engine, privacy, graph_accounts)
     with engine.begin() as connection:
-        # The newest message checked that is still there: a new message takes a higher id
-        # (SQLite gives the next after the highest present, so not the one checked last if
-        # it was removed).
-        kept = sa.select(sa.func.max(messages.c.id)).where(messages.c.id <= newest)
-        set_meta(connection, EXCLUSIONS, f"{wanted} {connection.execute(kept).scalar() or 0}")
+        set_meta(connection, EXCLUSIONS, wanted)
     if removed:
-        logger.info("excluded_mail_removed", messages=removed, reason="privacy exclusions")
+        logger.info("excluded_mail_removed", messages=removed, reason="privacy exclusions changed")
     return removed
 
 
-def _apply(
-    engine: sa.Engine, privacy: Privacy, graph_accounts: frozenset[str], after: int, newest: int
-) -> int:
-    """Check the messages after id ``after`` up to ``newest``, a slice at a time."""
-    removed = 0
+def _apply(engine: sa.Engine, privacy: Privacy, graph_accounts: frozenset[str]) -> int:
+    removed, after = 0, 0
     while True:
         with engine.begin() as connection:
             one_at_a_time(connection)  # first, as the purge: the same order of locks
@@ -108,7 +149,7 @@ def _apply(
                     messages.c.cc_addrs,
                     messages.c.subject,
                 )
-                .where(messages.c.id > after, messages.c.id <= newest)
+                .where(messages.c.id > after)
                 .order_by(messages.c.id)
                 .limit(SLICE)
             ).all()

@@ -32,6 +32,7 @@ from monitor.store.bulk import (
     quarantine_items,
     stored_by_key,
 )
+from monitor.store.exclusions import rules_in_force
 from monitor.store.guard import describe_error, row_problem
 from monitor.store.meta import (
     ATTRIBUTION,
@@ -41,7 +42,7 @@ from monitor.store.meta import (
     in_turn,
     set_meta,
 )
-from monitor.store.rows import conflict, merge, message_row, not_ours
+from monitor.store.rows import conflict, fitting_key, merge, message_row, not_ours
 from monitor.store.schema import messages, sightings
 
 __all__ = [
@@ -78,6 +79,7 @@ def save_items(
     bad: list[tuple[Item, Quarantined]] = []
     vouched: set[str] = set()  # locations believed by our server's word, not a Sent place
     unproven: list[tuple[str, str]] = []  # from us to a client: ours unless a Sent copy
+    rules = rules_in_force(connection)  # as recorded: a writer on older settings obeys them
     for item in items:
         if isinstance(item.result, Quarantined):
             bad.append((item, item.result))
@@ -87,11 +89,14 @@ def save_items(
             item = replace(item, sent=True)  # our server authenticated the sender: as good as Sent
             vouched.add(item.location)
         row = message_row(message, directory, now, sent=sent or item.sent)
+        if rules is not None and rules.keep_out(account, folder, row):
+            result.excluded += 1
+            continue
         if not (sent or item.sent) and directory.from_us_to_a_client(message):
             unproven.append((row["key"], row["from_addr"]))  # counted once stored
         problem = row_problem(messages, row)
         if problem is not None:
-            bad.append((item, Quarantined("store_refused", problem, key=_fitting_key(row))))
+            bad.append((item, Quarantined("store_refused", problem, key=fitting_key(row))))
         else:
             good.append((item, row))
     if good:
@@ -117,11 +122,6 @@ _Good = tuple[Item, dict[str, Any]]
 _REFUSED = (sa.exc.DataError, sa.exc.IntegrityError)
 
 
-def _fitting_key(row: dict[str, Any]) -> str | None:
-    key: str = row["key"]
-    return key if len(key) <= 512 and "\x00" not in key else None
-
-
 def _store_alone(
     connection: sa.Connection,
     account: str,
@@ -138,7 +138,7 @@ def _store_alone(
         with connection.begin_nested():
             saved = _store(connection, account, folder, [one], sent, now, conflicts, vouched)
     except _REFUSED as err:
-        refused = Quarantined("store_refused", describe_error(err), key=_fitting_key(one[1]))
+        refused = Quarantined("store_refused", describe_error(err), key=fitting_key(one[1]))
         bad.append((one[0], refused))
         return SaveResult()
     bad.extend(conflicts)

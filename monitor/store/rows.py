@@ -25,6 +25,12 @@ from monitor.store.schema import messages
 SAME_DATE = timedelta(minutes=5)
 
 
+def fitting_key(row: dict[str, Any]) -> str | None:
+    """A row's key, when the quarantine can hold it."""
+    key: str = row["key"]
+    return key if len(key) <= 512 and "\x00" not in key else None
+
+
 def _mailboxes(items: Sequence[Mailbox]) -> list[list[str]]:
     return [[m.address, m.name] for m in items]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 
 from monitor.config import Privacy
@@ -128,25 +129,83 @@ def test_a_graph_folder_excluded_by_its_bare_name_goes_as_its_sync_leaves_it_out
     assert _left(store) == {"b@acme-logistics.example": ["Clients/Private"]}
 
 
-def test_covered_mail_a_process_on_the_old_rules_stores_later_goes_at_the_next_check(
+def test_a_process_on_the_old_rules_stores_nothing_the_recorded_rules_exclude(
     store: Store, analyzer
 ) -> None:
-    """GIVEN a replica that applied a new exclusion to the stored mail, and another still on the
-    previous configuration, which then stores the doctor's results (a sync under way at a
-    reload does the same), WHEN the next check runs under the new rules (a start, a reload,
-    the nightly job), THEN the results go, though the rules themselves did not change; only
-    the mail stored since is read, and a check with nothing new stored is no work at all."""
+    """GIVEN a replica that applied a new exclusion, and another still on the previous
+    configuration (or a sync under way at a reload), WHEN that one stores the doctor's results
+    beside an order, THEN the results are kept out as the recorded rules say: never stored,
+    counted as excluded; the order is stored."""
     rules = Privacy(exclude_addresses=("*@kahl-medizin.example",))
     _store(store, analyzer, "INBOX", ("roadmap@acme-logistics.example", DANA, "Q3 roadmap review"))
-    first = follow_exclusions(store.engine, rules)
-    _store(store, analyzer, "INBOX", ("order@falkenberg.example", JANA, "Bestellung 4471"))
-    _store(store, analyzer, "INBOX", ("results@kahl-medizin.example", DOCTOR, "Ihre Befunde"))
+    assert follow_exclusions(store.engine, rules) == 0
 
-    later = follow_exclusions(store.engine, rules)
-    idle = follow_exclusions(store.engine, rules)
-    # SQLite gives the next message the id the results had: it is still read.
-    _store(store, analyzer, "INBOX", ("again@kahl-medizin.example", DOCTOR, "Ihre Befunde II"))
-    reused = follow_exclusions(store.engine, rules)
+    saved = _save_on_old_rules(
+        store,
+        analyzer,
+        ("results@kahl-medizin.example", DOCTOR, "Ihre Befunde"),
+        ("order@falkenberg.example", JANA, "Bestellung 4471"),
+    )
 
-    assert (first, later, idle, reused) == (0, 1, None, 1)
+    assert (saved.new, saved.excluded) == (1, 1)
     assert sorted(_left(store)) == ["order@falkenberg.example", "roadmap@acme-logistics.example"]
+
+
+def test_new_rules_wait_for_a_batch_being_written_and_then_remove_what_it_held(
+    store: Store, analyzer
+) -> None:
+    """On PostgreSQL, a batch an old-rules process is writing when new rules are applied: the
+    rules are recorded once it has committed, and the check that follows removes the
+    doctor's results it held (a batch written under the old rules is checked, never skipped)."""
+    import threading
+    import time
+
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's writers take turns from the start of their transaction")
+    rules = Privacy(exclude_addresses=("*@kahl-medizin.example",))
+    written, commit = threading.Event(), threading.Event()
+
+    def old_rules_batch() -> None:
+        with store.engine.begin() as connection:
+            _save_in(connection, analyzer, ("results@kahl-medizin.example", DOCTOR, "Befunde"))
+            written.set()
+            commit.wait(timeout=10)
+
+    writer = threading.Thread(target=old_rules_batch)
+    writer.start()
+    written.wait(timeout=10)
+    removed: list[int | None] = []
+    applying = threading.Thread(
+        target=lambda: removed.append(follow_exclusions(store.engine, rules))
+    )
+    applying.start()
+    time.sleep(0.5)
+    waited = applying.is_alive()
+    commit.set()
+    writer.join(timeout=10)
+    applying.join(timeout=30)
+
+    assert waited, "the rules were recorded while a batch under the old ones was being written"
+    assert removed == [1] and _left(store) == {}
+
+
+def _save_in(connection, analyzer, *mails: tuple[str, str, str]):  # type: ignore[no-untyped-def]
+    items = []
+    for ident, frm, subject in mails:
+        raw = email(frm=frm, subject=subject, message_id=ident, date=NOW)
+        message = from_raw(raw, analyzer=analyzer, privacy=Privacy())  # the old rules: none
+        assert isinstance(message, Message)
+        items.append(Item(f"INBOX/{ident}", message))
+    return save_items(
+        connection,
+        account="alice",
+        folder="INBOX",
+        items=items,
+        directory=team_config().directory(),
+        now=NOW,
+    )
+
+
+def _save_on_old_rules(store: Store, analyzer, *mails: tuple[str, str, str]):  # type: ignore[no-untyped-def]
+    with store.engine.begin() as connection:
+        return _save_in(connection, analyzer, *mails)
