@@ -24,22 +24,27 @@ DOCTOR = "Dr Ines Kahl <praxis@kahl-medizin.example>"
 ALICE = "alice.marsh@northwind-advisory.example"
 
 
-def _store(store: Store, analyzer, folder: str, *mails: tuple[str, str, str]) -> None:
+def _store(store: Store, analyzer, folder: str, *mails: tuple[str, str, str]):  # type: ignore[no-untyped-def]
+    """The mails stored at ``folder`` by a process without exclusions of its own."""
+    with store.engine.begin() as connection:
+        return _save_in(connection, analyzer, folder, *mails)
+
+
+def _save_in(connection, analyzer, folder: str, *mails: tuple[str, str, str]):  # type: ignore[no-untyped-def]
     items = []
     for ident, frm, subject in mails:
         raw = email(frm=frm, subject=subject, message_id=ident, date=NOW)
         message = from_raw(raw, analyzer=analyzer, privacy=Privacy())
         assert isinstance(message, Message)
         items.append(Item(f"{folder}/{ident}", message))
-    with store.engine.begin() as connection:
-        save_items(
-            connection,
-            account="alice",
-            folder=folder,
-            items=items,
-            directory=team_config().directory(),
-            now=NOW,
-        )
+    return save_items(
+        connection,
+        account="alice",
+        folder=folder,
+        items=items,
+        directory=team_config().directory(),
+        now=NOW,
+    )
 
 
 def _left(store: Store) -> dict[str, list[str]]:
@@ -140,9 +145,10 @@ def test_a_process_on_the_old_rules_stores_nothing_the_recorded_rules_exclude(
     _store(store, analyzer, "INBOX", ("roadmap@acme-logistics.example", DANA, "Q3 roadmap review"))
     assert follow_exclusions(store.engine, rules) == 0
 
-    saved = _save_on_old_rules(
+    saved = _store(
         store,
         analyzer,
+        "INBOX",
         ("results@kahl-medizin.example", DOCTOR, "Ihre Befunde"),
         ("order@falkenberg.example", JANA, "Bestellung 4471"),
     )
@@ -167,7 +173,9 @@ def test_new_rules_wait_for_a_batch_being_written_and_then_remove_what_it_held(
 
     def old_rules_batch() -> None:
         with store.engine.begin() as connection:
-            _save_in(connection, analyzer, ("results@kahl-medizin.example", DOCTOR, "Befunde"))
+            _save_in(
+                connection, analyzer, "INBOX", ("results@kahl-medizin.example", DOCTOR, "Befunde")
+            )
             written.set()
             commit.wait(timeout=10)
 
@@ -187,25 +195,3 @@ def test_new_rules_wait_for_a_batch_being_written_and_then_remove_what_it_held(
 
     assert waited, "the rules were recorded while a batch under the old ones was being written"
     assert removed == [1] and _left(store) == {}
-
-
-def _save_in(connection, analyzer, *mails: tuple[str, str, str]):  # type: ignore[no-untyped-def]
-    items = []
-    for ident, frm, subject in mails:
-        raw = email(frm=frm, subject=subject, message_id=ident, date=NOW)
-        message = from_raw(raw, analyzer=analyzer, privacy=Privacy())  # the old rules: none
-        assert isinstance(message, Message)
-        items.append(Item(f"INBOX/{ident}", message))
-    return save_items(
-        connection,
-        account="alice",
-        folder="INBOX",
-        items=items,
-        directory=team_config().directory(),
-        now=NOW,
-    )
-
-
-def _save_on_old_rules(store: Store, analyzer, *mails: tuple[str, str, str]):  # type: ignore[no-untyped-def]
-    with store.engine.begin() as connection:
-        return _save_in(connection, analyzer, *mails)
