@@ -414,7 +414,7 @@ def test_an_ack_to_an_email_about_two_alerts_acknowledges_both(
 
     states = {key: get_alert(runtime, ident).state for key, ident in alerts.items()}
     with runtime.store.engine.connect() as connection:
-        (reply,) = unconfirmed(connection, ALICE_ADDRESS)
+        (reply,) = unconfirmed(connection, [ALICE_ADDRESS])
     confirmation = reply_sentence(reply, ZoneInfo("Europe/London"))
     scenario.close()
     assert [a.outcome for a in applied] == ["applied"]

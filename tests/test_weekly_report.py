@@ -236,3 +236,53 @@ def test_a_weekly_report_without_an_address_to_send_it_from_is_a_configuration_p
     )
     with_sender = text + '\n[alerts]\nfrom = "relmon@northwind-advisory.example"\n'
     assert load_config_text(with_sender).reports.weekly
+
+
+def test_an_owner_written_as_an_alias_is_one_person_one_report_and_one_digest(
+    tmp_path: Path, analyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Falkenberg's owner line names Alice by her alias a.marsh@, Acme's by her address: she
+    gets one weekly report about both clients and one digest of both warnings, not one per
+    spelling; `relmon health --owner a.marsh` finds her."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from monitor.alerts.store import apply
+    from monitor.app import weekly
+    from monitor.app.digests import send_digests
+    from monitor.core.detectors import Severity
+    from tests.store.test_one_open_alert import waiting
+
+    alias = "a.marsh@northwind-advisory.example"
+    config = factories.CONFIG.replace(
+        f'address = "{ALICE}"\n', f'address = "{ALICE}"\naliases = ["{alias}"]\n'
+    ).replace(f'owner = "{BEN}"', f'owner = "{alias}"')
+    monkeypatch.setattr(factories, "CONFIG", config)
+    s = Scenario(tmp_path, analyzer, extra_config=SETTINGS)
+    try:
+        with s.runtime.store.engine.begin() as connection:
+            for client, owner in (("Acme Logistics", ALICE), ("Falkenberg Maschinenbau", alias)):
+                warning = replace(waiting(Severity.WARNING), owner=owner)
+                apply(
+                    connection,
+                    [warning],
+                    client=client,
+                    account=None,
+                    now=utc("2026-06-08 06:00"),
+                    cooldown=timedelta(days=7),
+                )
+        reports = send_weekly_reports(s.runtime, now=utc("2026-06-08 07:05"))
+        digests = send_digests(s.runtime, now=utc("2026-06-08 07:10"))
+        (row,) = weekly_rows(s.runtime)
+        report = weekly.build_report(s.runtime, owner=alias, now=utc("2026-06-08 07:05"))
+    finally:
+        s.close()
+    config_file = tmp_path / "relmon.toml"
+    config_file.write_text(config + f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n')
+    health = CliRunner().invoke(cli, ["--config", str(config_file), "health", "--owner", "a.marsh"])
+
+    assert (reports, digests) == (1, 1)
+    assert row.recipients == [ALICE]
+    assert sorted(c.name for c in report.clients) == ["Acme Logistics", "Falkenberg Maschinenbau"]
+    assert health.exit_code == 0, health.output
+    assert "Alice Marsh's 2 clients" in health.output

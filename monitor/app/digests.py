@@ -18,6 +18,7 @@ from monitor.alerts.channel import Channel, DigestNote
 from monitor.alerts.render import DigestEntry
 from monitor.alerts.weekly import reply_sentence
 from monitor.app.channels import channels_for, enqueue_all
+from monitor.app.owners import addresses, people
 from monitor.app.runtime import Runtime
 from monitor.store.alerting import claim_digest, link_digest, pending_warnings, record_digest
 from monitor.store.leases import Lease, hold
@@ -31,12 +32,14 @@ def _digest(
     day: date,
     tz: tzinfo,
     now: datetime,
+    addresses: Sequence[str],
 ) -> int:
-    """Queue one owner's digest for ``day`` if it is due and has something to say; 1 if so."""
+    """Queue one owner's digest for ``day`` if it is due and has something to say; 1 if so.
+    ``addresses``: every address of the owner's person, which their alerts may be under."""
     if not claim_digest(connection, owner, day, now):
         return 0
-    pending = pending_warnings(connection, owner)
-    replies = unconfirmed(connection, owner)
+    pending = pending_warnings(connection, addresses)
+    replies = unconfirmed(connection, addresses)
     outbox_id = None
     queued = 0
     if (pending or replies) and channels:
@@ -67,13 +70,14 @@ def send_digests(runtime: Runtime, *, now: datetime, lease: Lease | None = None)
     config = runtime.config
     channels = channels_for(config, delivering=False)
     queued = 0
-    for owner in sorted({c.owner for c in config.clients}):
+    for owner in people(config):  # one digest a person, whichever address owns their clients
         tz = config.owner_tz(owner)
         local = now.astimezone(tz)
         if local.hour < config.alerts.digest_hour:
             continue
+        mine = addresses(config, owner)
         with runtime.store.engine.begin() as connection:
-            queued += _digest(connection, channels, owner, local.date(), tz, now)
+            queued += _digest(connection, channels, owner, local.date(), tz, now, mine)
             if lease is not None:
                 hold(connection, lease)  # LeaseLost: this owner's digest rolls back
     return queued

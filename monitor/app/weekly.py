@@ -19,6 +19,7 @@ from monitor.alerts.model import StoredAlert
 from monitor.alerts.store import enqueue, listing
 from monitor.alerts.weekly import WeeklyClient, WeeklyReport, weekly_email
 from monitor.app.evaluation import Evaluation, prepare
+from monitor.app.owners import addresses, clients_of, people
 from monitor.app.runtime import Runtime
 from monitor.app.views import health_row
 from monitor.config import Config
@@ -121,9 +122,9 @@ def build_report(
             client_link(config, c.name),
             [a for a in stored if a.client == c.name],
         )
-        for c in config.clients
-        if owner is None or c.owner == owner
+        for c in (config.clients if owner is None else clients_of(config, owner))
     ]
+    mine = addresses(config, owner) if owner is not None else None
     start = now - timedelta(days=7)
     return WeeklyReport(
         owner=owner,
@@ -131,7 +132,7 @@ def build_report(
         now=now,
         tz=tz,
         clients=tuple(sorted(clients, key=_worst_first)),
-        events=tuple(week_events(runtime.store.engine, owner, start, now)),
+        events=tuple(week_events(runtime.store.engine, mine, start, now)),
         team=config.team.name,
         owner_name=member.name if owner is not None and (member := config.member(owner)) else None,
         weekdays=tuple(
@@ -174,20 +175,21 @@ def send_weekly_reports(runtime: Runtime, *, now: datetime, lease: Lease | None 
     if channel is None or not config.reports.weekly:
         return 0
     queued = 0
-    for owner in sorted({c.owner for c in config.clients}):
+    for owner in people(config):  # one report a person, whichever address owns their clients
         week = _due(config, owner, now)
         if week is None or weekly_done(runtime.store.engine, owner, week):
             continue
         late = week < week_start(now, config.owner_tz(owner))
         if late and not reported_before(runtime.store.engine, owner, week):
             continue  # relmon did not report to this owner before: nothing was missed
-        owned = [c for c in config.clients if c.owner == owner]
+        owned = clients_of(config, owner)
         evaluation = prepare(runtime, now, clients=owned)  # the owner's clients only
         report = build_report(runtime, owner=owner, now=now, evaluation=evaluation)
         with runtime.store.engine.begin() as connection:
             if not claim_weekly(connection, owner, week, now):
                 continue
-            report = replace(report, week=week, replies=tuple(unconfirmed(connection, owner)))
+            replies = unconfirmed(connection, addresses(config, owner))
+            report = replace(report, week=week, replies=tuple(replies))
             message = weekly_email(
                 report, sender=channel.sender, sender_name=channel.sender_name, recipient=owner
             )

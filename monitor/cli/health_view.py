@@ -19,6 +19,7 @@ import click
 from rich.console import Console
 from rich.text import Text
 
+from monitor.app.owners import addresses, person
 from monitor.cli.common import console
 from monitor.cli.fitting import terminal_width
 from monitor.cli.health_table import Reading, health_layout
@@ -50,10 +51,9 @@ class Owner:
 
 def _owner(config: Config, address: str) -> Owner:
     member = config.member(address)
-    addresses = {address, *(member.aliases if member else ())}
     return Owner(
         label=member.name if member else address,
-        addresses=frozenset(a.casefold() for a in addresses),
+        addresses=frozenset(a.casefold() for a in addresses(config, address)),
         zone=config.owner_tz(address),
         zone_name=config.owner_zone(address),
     )
@@ -62,8 +62,8 @@ def _owner(config: Config, address: str) -> Owner:
 def _known_owners(config: Config) -> dict[str, list[str]]:
     """Every owner's address with the words a person may call them by (name, address, local part)."""
     owners = {m.address: [m.name, *m.aliases] for m in config.team.members}
-    for client in config.clients:
-        owners.setdefault(client.owner, [])
+    for client in config.clients:  # an owner written as a member's alias is that member
+        owners.setdefault(person(config, client.owner), [])
     return {
         address: [w.casefold() for w in (address, address.split("@")[0], *words)]
         for address, words in owners.items()

@@ -43,13 +43,19 @@ def claim_digest(connection: sa.Connection, owner: str, day: date, now: datetime
     return connection.execute(insert.returning(digests.c.owner)).first() is not None
 
 
-def pending_warnings(connection: sa.Connection, owner: str) -> list[PendingWarning]:
-    """The owner's open or notified warnings with digest-routed events not yet carried, by id."""
+def _listed(owners: Sequence[str]) -> list[str]:
+    """Owners' addresses as a list; one address alone is one owner, not its letters."""
+    return [owners] if isinstance(owners, str) else list(owners)
+
+
+def pending_warnings(connection: sa.Connection, owners: Sequence[str]) -> list[PendingWarning]:
+    """The open or notified warnings of an owner (any of ``owners``, one person's addresses)
+    with digest-routed events not yet carried, by id."""
     rows = connection.execute(
         sa.select(alerts)
         .join(alert_events, alert_events.c.alert == alerts.c.id)
         .where(
-            alerts.c.owner == owner,
+            alerts.c.owner.in_(_listed(owners)),
             alerts.c.client.is_not(None),
             alerts.c.state.in_([State.OPEN.value, State.NOTIFIED.value]),
             alerts.c.severity == "warning",

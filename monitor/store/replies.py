@@ -113,8 +113,9 @@ def _acted_ids(text: str | None, alert: int) -> list[int]:
     return found or [alert]
 
 
-def unconfirmed(connection: sa.Connection, owner: str) -> list[AppliedReply]:
-    """The owner's replies that acted and that no email has confirmed yet, oldest first."""
+def unconfirmed(connection: sa.Connection, owners: Sequence[str]) -> list[AppliedReply]:
+    """The replies of an owner (any of ``owners``, one person's addresses) that acted and that
+    no email has confirmed yet, oldest first."""
     query = (
         sa.select(
             reply_actions.c.key,
@@ -127,7 +128,7 @@ def unconfirmed(connection: sa.Connection, owner: str) -> list[AppliedReply]:
         )
         .join(alerts, alerts.c.id == reply_actions.c.alert)
         .where(
-            reply_actions.c.owner == owner,
+            reply_actions.c.owner.in_([owners] if isinstance(owners, str) else list(owners)),
             reply_actions.c.outcome == APPLIED,
             reply_actions.c.confirmed_in.is_(None),
         )

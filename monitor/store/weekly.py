@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -47,7 +48,7 @@ _SHOWN_BY_HAND = "resolved_by_hand"
 
 
 def week_events(
-    engine: sa.Engine, owner: str | None, since: datetime, until: datetime
+    engine: sa.Engine, owners: Sequence[str] | None, since: datetime, until: datetime
 ) -> list[WeekEvent]:
     """The week's alert events of the owner's clients (every owner's when None), oldest first."""
     query = (
@@ -69,8 +70,9 @@ def week_events(
         )
         .order_by(alert_events.c.at, alert_events.c.id)
     )
-    if owner is not None:
-        query = query.where(alerts.c.owner == owner)
+    if owners is not None:
+        listed = [owners] if isinstance(owners, str) else list(owners)
+        query = query.where(alerts.c.owner.in_(listed))
     with reading(engine) as connection:
         return [WeekEvent(*row) for row in connection.execute(query)]
 
