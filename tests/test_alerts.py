@@ -186,6 +186,10 @@ def test_a_snoozed_alert_stays_quiet_until_its_time(scenario, smtp_server) -> No
     assert all(r.events == [] for r in quiet)
     assert [e["event"] for e in woke.events] == ["snooze_ended"]
     assert len(smtp_server.inbox.messages) == 2
+    reminder = smtp_server.inbox.messages[1].message.get_body(("plain",)).get_content()
+    # Raised on Thursday, not when the snooze ended.
+    said = "Open since Thu 04 Jun 2026 10:30 BST; the snooze ended Mon 08 Jun 2026 10:00 BST."
+    assert said in reminder
 
 
 def test_an_acknowledged_alert_mails_again_only_when_it_gets_worse(scenario, smtp_server) -> None:

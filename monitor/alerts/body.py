@@ -86,12 +86,21 @@ def _text_section(mail: AlertMail, tz: tzinfo) -> list[str]:
     return lines
 
 
+#: What happened at the time an email is raised for an alert that opened before it.
+_LATER = {
+    "handed_over": "yours since",
+    "snooze_ended": "the snooze ended",
+    "worsened": "worse since",
+}
+
+
 def _raised(mail: AlertMail, tz: tzinfo) -> str:
-    """When the alert was raised; a client handed over says since when it has been open."""
+    """When the alert was raised; one that opened before this email (handed over, its snooze
+    ended, worse) says since when it has been open, and what happened when."""
     assert mail.raised_at is not None
-    if mail.event == "handed_over" and mail.opened_at is not None:
-        since = stamp(mail.opened_at, tz)
-        return f"Open since {since}; yours since {stamp(mail.raised_at, tz)}."
+    later = _LATER.get(mail.event)
+    if later is not None and mail.opened_at is not None and mail.opened_at < mail.raised_at:
+        return f"Open since {stamp(mail.opened_at, tz)}; {later} {stamp(mail.raised_at, tz)}."
     return f"Raised {stamp(mail.raised_at, tz)}."
 
 
