@@ -125,12 +125,7 @@ def _waits(
     """The channel cannot send anything now (rejected credentials, a failed TLS check, an
     unreachable server): the row stays pending, due again at the next run, and the attempt is
     not counted; a row is given up only for what is wrong with it, never because the channel
-    was down for longer than its retries last. Said in the log once for each reason a row
-    waits for (not at every run while the server stays down)."""
-    if rows.get(engine, item.id).last_error != str(err):
-        logger.warning(
-            "alert_delivery_waits", outbox=item.id, channel=item.channel, reason=str(err)
-        )
+    was down for longer than its retries last."""
     rows.record_failure(
         engine,
         item.id,
@@ -142,6 +137,21 @@ def _waits(
         now=now,
         retry_at=now,
     )
+
+
+#: How often the log says again that a channel still cannot send (its first word is at once).
+WAITS_SAID_EVERY = timedelta(hours=1)
+_waits_said: dict[str, tuple[str, datetime]] = {}  # channel → (reason, when) said last
+
+
+def _say_waits(channel: str, reason: str, now: datetime) -> None:
+    """The log says why a channel's emails wait: when it first stops, when the reason changes,
+    and hourly while it lasts (after a restart too), not at every run."""
+    said = _waits_said.get(channel)
+    if said is not None and said[0] == reason and now - said[1] < WAITS_SAID_EVERY:
+        return
+    _waits_said[channel] = (reason, now)
+    logger.warning("alert_delivery_waits", channel=channel, reason=reason)
 
 
 def _failed(
@@ -283,6 +293,7 @@ def dispatch(
             err = raised if isinstance(raised, DeliveryError) else _unexpected(item, raised)
             if err.stop:  # the channel, not this row: it waits, no attempt counted
                 _waits(engine, item, err, worker=worker, now=now)
+                _say_waits(item.channel, str(err), now)
                 report.stopped = str(err)
                 stopped.add(item.channel)
                 continue
@@ -291,6 +302,7 @@ def dispatch(
             report.retried += int(not gave_up)
             continue
         crash_point("outbox-sent")
+        _waits_said.pop(item.channel, None)  # it sends again: the next stop is news
         _sent(engine, item, now)
         report.sent += 1
     return report
@@ -306,9 +318,10 @@ def waiting(engine: sa.Engine) -> list[tuple[OutboxItem, datetime]]:
 
 def problems(engine: sa.Engine) -> dict[str, object]:
     """Outbox depth and failures, for the CLI and metrics."""
-    counts, failed, waits = rows.counts(engine)
+    counts, failed, (retried, waits) = rows.counts(engine)
     return {
         "pending": counts.get(OutboxState.PENDING, 0) + counts.get(OutboxState.SENDING, 0),
+        "waiting_retried": retried,
         "waiting_reason": waits,
         "sent": counts.get(OutboxState.SENT, 0),
         "failed": [

@@ -179,8 +179,8 @@ def _print_delivery(out: Console, delivery: Mapping[str, object]) -> None:
     if delivery["pending"]:
         pending = delivery["pending"]
         assert isinstance(pending, int)
-        reason = delivery.get("waiting_reason")
-        why = f" The last try failed: {escape(str(reason))}" if reason else ""
+        reason, retried = delivery.get("waiting_reason"), delivery.get("waiting_retried")
+        why = f" {retried} of them after a failed try: {escape(str(reason))}" if reason else ""
         out.print(f"{counted(pending, 'email')} waiting to be sent.{why}")
     failed = delivery["failed"]
     assert isinstance(failed, list)

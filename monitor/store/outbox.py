@@ -186,9 +186,9 @@ def record_superseded(engine: sa.Engine, row_id: int, worker: str, now: datetime
         )
 
 
-def counts(engine: sa.Engine) -> tuple[dict[str, int], list[Any], str | None]:
-    """Rows per state, the newest twenty given up, and why the newest try of a row still
-    waiting failed (None: none failed)."""
+def counts(engine: sa.Engine) -> tuple[dict[str, int], list[Any], tuple[int, str | None]]:
+    """Rows per state, the newest twenty given up, and how many rows still waiting were tried
+    and failed, with why the newest such try failed (None: none)."""
     with engine.connect() as connection:
         by_state: dict[str, int] = {
             str(state): int(count)
@@ -208,10 +208,12 @@ def counts(engine: sa.Engine) -> tuple[dict[str, int], list[Any], str | None]:
             .order_by(outbox.c.id.desc())
             .limit(20)
         ).all()
+        tried = (outbox.c.state == PENDING, outbox.c.last_error.is_not(None))
         waits = connection.execute(
             sa.select(outbox.c.last_error)
-            .where(outbox.c.state == PENDING, outbox.c.last_error.is_not(None))
+            .where(*tried)
             .order_by(outbox.c.last_attempt_at.desc(), outbox.c.id.desc())
             .limit(1)
         ).scalar()
-    return by_state, list(failed), waits
+        retried = connection.execute(sa.select(sa.func.count()).where(*tried)).scalar()
+    return by_state, list(failed), (int(retried or 0), waits)
