@@ -350,3 +350,27 @@ def test_answers_grown_old_are_refreshed_by_a_job_of_their_own_every_few_minutes
     assert refresh is not None
     assert refresh.trigger.interval == timedelta(minutes=5)
     assert service.scheduler.get_job("evaluate").trigger.interval == timedelta(minutes=15)
+
+
+def test_a_replica_that_takes_the_evaluation_over_sends_what_is_due_at_once() -> None:
+    """The digests job's first run comes before the evaluation's lease is taken, and finds
+    nothing to do there: the beat that takes the lease runs it again at once, so digests and
+    weekly reports due at start do not wait for the job's next five-minute check."""
+    from monitor.daemon.replicas import Beat
+
+    class Replica:
+        evaluates = False
+
+        def heartbeat(self) -> Beat:
+            self.evaluates = True  # this beat took the evaluation's lease
+            return Beat(evaluate=False, again_in=None)
+
+    svc = Service(config_path=None, notifier=Notifier(address=""), clock=Clock())
+    svc.replicas = Replica()  # type: ignore[assignment]
+    asked: list[str] = []
+    svc.run_soon = lambda job, delay=0.0: asked.append(job)  # type: ignore[method-assign]
+
+    svc._leases()
+    svc._leases()  # held since: nothing more to send at once
+
+    assert asked == ["digests"]

@@ -290,9 +290,12 @@ class Service:
 
     def _leases(self) -> None:
         assert self.replicas is not None
+        evaluated = self.replicas.evaluates
         beat = self.replicas.heartbeat()
         if beat.evaluate:
             self.run_soon("evaluate")  # another replica stored new mail
+        if self.replicas.evaluates and not evaluated:
+            self.run_soon("digests")  # due digests and reports go now, not a check later
         if beat.again_in is not None:
             self.run_soon("leases", beat.again_in)
 
