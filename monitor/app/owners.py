@@ -3,7 +3,10 @@ and one person gets one digest a day and one weekly report a week, about all the
 
 from __future__ import annotations
 
-from monitor.config import Client, Config
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # `relmon --help` loads this module, and not the configuration's
+    from monitor.config import Client, Config
 
 
 def person(config: Config, owner: str) -> str:
