@@ -271,3 +271,23 @@ def test_an_unanswered_alert_gives_one_wait_in_its_explanation_and_its_figures()
     assert "has waited 55 working minutes" in finding.explanation
     lines = figure_lines("unanswered", dict(finding.figures))
     assert lines[0].startswith("The oldest has waited 55 working minutes")
+
+
+def test_an_alert_behind_more_messages_than_it_lists_says_how_many_more() -> None:
+    """Eighteen messages are behind a micromanagement alert and ten are listed: the email says
+    eight more exist, in text and HTML; an alert listing all of its messages says nothing."""
+    from dataclasses import replace
+
+    line = EvidenceLine(
+        datetime(2026, 6, 1, 9, 5, tzinfo=UTC), "helen.park@acme-logistics.example", "Status?"
+    )
+    listed = replace(
+        _mail("micromanagement", {"messages": 18, "chasers": 7}, pattern=Pattern.MICROMANAGER),
+        evidence=(line,) * 10,
+    )
+    many = replace(listed, figures={**listed.figures, "messages_behind": 18})
+    all_listed = replace(listed, figures={**listed.figures, "messages_behind": 10})
+
+    assert "… and 8 more" in body.text([many], LONDON)
+    assert "… and 8 more" in body.html_body([many], LONDON)
+    assert "… and" not in body.text([all_listed], LONDON)

@@ -184,6 +184,7 @@ def test_a_snoozed_alert_stays_quiet_until_its_time(scenario, smtp_server) -> No
     woke = send_alerts(scenario.runtime, now=utc("Mon 2026-06-08 10:00"))
 
     assert all(r.events == [] for r in quiet)
+    assert alert.figures["messages_behind"] == len(alert.evidence) == 1
     assert [e["event"] for e in woke.events] == ["snooze_ended"]
     assert len(smtp_server.inbox.messages) == 2
     reminder = smtp_server.inbox.messages[1].message.get_body(("plain",)).get_content()

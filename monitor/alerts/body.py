@@ -18,7 +18,14 @@ from datetime import datetime, tzinfo
 
 from monitor.alerts.advice import Situation, Waiting, next_step, pattern_note
 from monitor.alerts.figures import figure_lines
-from monitor.alerts.render import KIND_TITLES, REPLY_HINT, AlertMail, EvidenceLine, clean
+from monitor.alerts.render import (
+    EVIDENCE_TOTAL,
+    KIND_TITLES,
+    REPLY_HINT,
+    AlertMail,
+    EvidenceLine,
+    clean,
+)
 from monitor.core.health import COMPONENT_NAMES
 from monitor.sparkline import sparkline
 
@@ -80,10 +87,19 @@ def _text_section(mail: AlertMail, tz: tzinfo) -> list[str]:
         for line in mail.evidence:
             lines.append(f"  {stamp(line.date, tz)}")
             lines.append(f"    {clean(line.subject, 120)} ({_from(line)})")
+        if more := _more(mail):
+            lines.append(f"  {more}")
     if mail.raised_at is not None:
         lines += ["", _raised(mail, tz)]
     lines += [COMMANDS.format(id=mail.alert_id), ""]
     return lines
+
+
+def _more(mail: AlertMail) -> str | None:
+    """What the list of messages behind an alert leaves out, or None."""
+    total = mail.figures.get(EVIDENCE_TOTAL)
+    left = total - len(mail.evidence) if isinstance(total, int) else 0
+    return f"… and {left} more" if left > 0 else None
 
 
 #: What happened at the time an email is raised for an alert that opened before it.
@@ -182,6 +198,7 @@ def _html_section(mail: AlertMail, tz: tzinfo) -> list[str]:
         parts.append(
             _cell(
                 f'<div style="font-weight:bold;margin:0 0 6px;">Messages behind this alert</div>{rows}'
+                + (f"<div>{e(more)}</div>" if (more := _more(mail)) else "")
             )
         )
     raised = f"{e(_raised(mail, tz))} " if mail.raised_at else ""

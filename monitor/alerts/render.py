@@ -82,6 +82,10 @@ class AlertMail:
     day_hours: float = 8.0  # the length of a working day, for business time in working days
 
 
+#: An alert keeps this many of the messages behind it; its figures count them all.
+EVIDENCE_SHOWN = 10
+EVIDENCE_TOTAL = "messages_behind"
+
 KIND_TITLES = {
     **{kind.value: detector.title for kind, detector in DETECTORS.items()},
     "account": "needs attention",

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from monitor.alerts.channel import Channel, OperatorNote
 from monitor.alerts.email_channel import EMAIL, EmailChannel
 from monitor.alerts.outbox import dispatch
+from monitor.alerts.render import EVIDENCE_SHOWN, EVIDENCE_TOTAL
 from monitor.alerts.store import Condition, Route, Transition, apply, latest
 from monitor.app.channels import channels_for, enqueue_all
 from monitor.app.digests import send_digests
@@ -72,10 +73,10 @@ class AlertsReport:
     delivery: str | None = None  # why nothing was delivered (not configured, server unreachable)
 
 
-def _evidence(records: Sequence[Record]) -> list[dict[str, object]]:
+def _evidence(records: Sequence[Record]) -> list[dict[str, object]]:  # EVIDENCE_SHOWN of them
     return [
         {"key": r.key, "date": iso(r.date), "from": r.sender, "subject": r.subject}
-        for r in records[:10]
+        for r in records[:EVIDENCE_SHOWN]
     ]
 
 
@@ -86,7 +87,7 @@ def _conditions(report: ClientReport, owner: str) -> list[Condition]:
             owner=owner,
             severity=finding.severity,
             explanation=finding.explanation,
-            figures=finding.figures,
+            figures={**finding.figures, EVIDENCE_TOTAL: len(finding.evidence)},
             evidence=_evidence(finding.evidence),
             pattern=report.pattern.pattern.value,
             advice=report.pattern.advice,
