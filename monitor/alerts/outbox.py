@@ -220,8 +220,8 @@ def superseded(engine: sa.Engine, item: OutboxItem) -> bool:
     """Whether every alert this row tells of was acknowledged, snoozed or resolved since it was
     written (an email held by quiet hours, retried, or waiting for a dry run to end), or, for
     an email, was handed over to another owner since (the new owner is told by an email of its
-    own; an owner renamed to an alias of the same person is no hand-over). A first-run summary is always sent: it also tells the owner what
-    relmon now watches."""
+    own; an owner renamed to an alias of the same person is no hand-over). A first-run summary
+    is always sent: it also tells the owner what relmon now watches."""
     if item.kind is not OutboxKind.ALERT:
         return False
     with engine.connect() as connection:
