@@ -6,8 +6,9 @@ the configuration would stay open (in ``relmon alerts``, on the dashboard) for g
 answers and trend days kept for it would stay in the store. The daemon's nightly job clears
 those alerts as a condition that no longer holds clears (recorded, nobody mailed) and deletes
 the rest. Without a cool-down: a client put back (an edit reverted) has its alerts open again
-at the next evaluation. A client renamed in one edit keeps its alerts (:mod:`monitor.store.alerting`);
-one renamed along with other changes has its old name's alerts cleared here.
+at the next evaluation. A client renamed in one edit keeps its alerts
+(:mod:`monitor.store.alerting`); one renamed along with other changes has its old name's
+alerts cleared here.
 """
 
 from __future__ import annotations
