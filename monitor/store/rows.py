@@ -193,9 +193,10 @@ def not_ours(connection: sa.Connection, sent_by: Sequence[tuple[str, str]]) -> i
     another's key is not one of them."""
     found = 0
     for chunk in chunks(list(sent_by)):
+        wanted = set(chunk)
         query = sa.select(messages.c.key, messages.c.from_addr).where(
             messages.c.key.in_([key for key, _ in chunk]),
             messages.c.direction != Direction.OUTBOUND.value,
         )
-        found += sum(1 for row in connection.execute(query) if tuple(row) in set(chunk))
+        found += sum(1 for row in connection.execute(query) if tuple(row) in wanted)
     return found
