@@ -43,7 +43,7 @@ def claim_digest(connection: sa.Connection, owner: str, day: date, now: datetime
     return connection.execute(insert.returning(digests.c.owner)).first() is not None
 
 
-def _listed(owners: Sequence[str]) -> list[str]:
+def owner_list(owners: Sequence[str]) -> list[str]:
     """Owners' addresses as a list; one address alone is one owner, not its letters."""
     return [owners] if isinstance(owners, str) else list(owners)
 
@@ -55,7 +55,7 @@ def pending_warnings(connection: sa.Connection, owners: Sequence[str]) -> list[P
         sa.select(alerts)
         .join(alert_events, alert_events.c.alert == alerts.c.id)
         .where(
-            alerts.c.owner.in_(_listed(owners)),
+            alerts.c.owner.in_(owner_list(owners)),
             alerts.c.client.is_not(None),
             alerts.c.state.in_([State.OPEN.value, State.NOTIFIED.value]),
             alerts.c.severity == "warning",

@@ -34,7 +34,7 @@ from monitor.config import Privacy
 from monitor.log import get_logger
 from monitor.store.conversations import one_at_a_time, release_threads
 from monitor.store.db import reading
-from monitor.store.meta import get_meta, set_meta
+from monitor.store.meta import get_meta, in_turn, set_meta
 from monitor.store.schema import kept_answers, messages, sightings
 
 logger = get_logger(__name__)
@@ -42,7 +42,6 @@ logger = get_logger(__name__)
 EXCLUSIONS = "privacy_exclusions"  # meta: the fingerprint of the exclusions last applied
 RULES = "privacy_exclusion_rules"  # meta: those exclusions (JSON), which every writer applies
 SLICE = 5000
-_PG_RULES = 0x72656C78  # "relx": writers hold it shared, recording the rules exclusively
 
 
 def _rules_text(privacy: Privacy, graph_accounts: frozenset[str]) -> str:
@@ -86,8 +85,7 @@ def rules_in_force(connection: sa.Connection) -> Rules | None:
     """The exclusions recorded in the store, for a batch about to be written (None: none). On
     PostgreSQL the batch's transaction holds the rules' lock shared from here: new rules are
     recorded only once it has committed."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(sa.text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": _PG_RULES})
+    in_turn(connection, RULES, shared=True)
     text = get_meta(connection, RULES)
     return _parsed(text) if text else None
 
@@ -109,8 +107,7 @@ def _record_rules(engine: sa.Engine, text: str) -> None:
     """From this commit on, every batch keeps out what these rules cover; on PostgreSQL, once
     the batches being written now have committed."""
     with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_RULES})
+        in_turn(connection, RULES)
         set_meta(connection, RULES, text)
 
 

@@ -65,11 +65,13 @@ __all__ = [
 ]
 
 
-def in_turn(connection: sa.Connection, name: str) -> None:
+def in_turn(connection: sa.Connection, name: str, *, shared: bool = False) -> None:
     """Wait until no other transaction that may change setting ``name`` is open, then hold that
     turn to the end of this one; read the setting after this, not before. Processes sharing
     PostgreSQL would otherwise each act on the value they read and apply one change twice.
-    (SQLite's writers take turns already.)"""
+    ``shared``: only read by what this transaction does, alongside others that only read it;
+    a change waits for them all. (SQLite's writers take turns already.)"""
     if connection.dialect.name == "postgresql":
         key = zlib.crc32(f"relmon meta {name}".encode())
-        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        lock = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        connection.execute(sa.text(f"SELECT {lock}(:key)"), {"key": key})

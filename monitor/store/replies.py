@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from monitor.store.alerting import owner_list
 from monitor.store.bulk import insert_ignoring_conflicts
 from monitor.store.schema import alerts, messages, reply_actions, sightings
 
@@ -128,7 +129,7 @@ def unconfirmed(connection: sa.Connection, owners: Sequence[str]) -> list[Applie
         )
         .join(alerts, alerts.c.id == reply_actions.c.alert)
         .where(
-            reply_actions.c.owner.in_([owners] if isinstance(owners, str) else list(owners)),
+            reply_actions.c.owner.in_(owner_list(owners)),
             reply_actions.c.outcome == APPLIED,
             reply_actions.c.confirmed_in.is_(None),
         )

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from monitor.store.alerting import owner_list
 from monitor.store.bulk import insert_ignoring_conflicts
 from monitor.store.db import reading
 from monitor.store.schema import alert_events, alerts, weekly_reports
@@ -71,8 +72,7 @@ def week_events(
         .order_by(alert_events.c.at, alert_events.c.id)
     )
     if owners is not None:
-        listed = [owners] if isinstance(owners, str) else list(owners)
-        query = query.where(alerts.c.owner.in_(listed))
+        query = query.where(alerts.c.owner.in_(owner_list(owners)))
     with reading(engine) as connection:
         return [WeekEvent(*row) for row in connection.execute(query)]
 
