@@ -243,6 +243,15 @@ def _reconfigured(
     return handed
 
 
+def _held_for_alice(tmp_path, analyzer, extra: str) -> Scenario:
+    """Helen's question unanswered since Monday; Alice's critical alert raised at 22:00 on
+    Thursday, its email held by quiet hours (``extra``) until 07:00."""
+    alice_days = Scenario(tmp_path, analyzer, extra_config=extra)
+    alice_days.client_writes("Mon 2026-06-01 10:00", "Revised rollout plan", QUESTION, frm=HELEN)
+    evaluate_alerts(alice_days.runtime, now=utc("Thu 2026-06-04 22:00"))
+    return alice_days
+
+
 def test_an_alert_held_by_quiet_hours_goes_to_the_new_owner_when_the_client_is_handed_over(
     tmp_path, analyzer, smtp_server
 ) -> None:
@@ -251,9 +260,7 @@ def test_an_alert_held_by_quiet_hours_goes_to_the_new_owner_when_the_client_is_h
     WHEN Acme Logistics is given to Ben before the email leaves
     THEN Ben gets the alert, said to be his client now, and Alice's email is not sent."""
     extra = smtp_server.config('quiet_hours = "20:00-07:00"\n')
-    alice_days = Scenario(tmp_path, analyzer, extra_config=extra)
-    alice_days.client_writes("Mon 2026-06-01 10:00", "Revised rollout plan", QUESTION, frm=HELEN)
-    evaluate_alerts(alice_days.runtime, now=utc("Thu 2026-06-04 22:00"))
+    alice_days = _held_for_alice(tmp_path, analyzer, extra)
 
     ben_days = _handed_to_ben(alice_days, tmp_path, analyzer, extra)
     evaluate_alerts(ben_days.runtime, now=utc("Fri 2026-06-05 06:30"))
@@ -399,9 +406,7 @@ def test_a_client_handed_over_and_back_before_its_email_left_mails_its_owner_onc
     """GIVEN Alice's alert email held by quiet hours, WHEN Acme Logistics goes to Ben and comes
     back to Alice before 07:00, THEN Alice gets one email (hers again), Ben none."""
     extra = smtp_server.config('quiet_hours = "20:00-07:00"\n')
-    alice_days = Scenario(tmp_path, analyzer, extra_config=extra)
-    alice_days.client_writes("Mon 2026-06-01 10:00", "Revised rollout plan", QUESTION, frm=HELEN)
-    evaluate_alerts(alice_days.runtime, now=utc("Thu 2026-06-04 22:00"))
+    alice_days = _held_for_alice(tmp_path, analyzer, extra)
     ben_days = _handed_to_ben(alice_days, tmp_path, analyzer, extra)
     evaluate_alerts(ben_days.runtime, now=utc("Thu 2026-06-04 23:00"))
     ben = 'owner = "ben.okafor@northwind-advisory.example"'
