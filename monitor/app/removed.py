@@ -34,13 +34,11 @@ def retire_removed_clients(runtime: Runtime, now: datetime) -> list[str]:
     for client in gone:
         with engine.begin() as connection:
             stored = latest(connection, client=client, lock=True).values()
-            cleared = [
-                Condition(a.kind, a.owner, None, RETIRED, {}, []) for a in stored if a.state.active
-            ]
+            active = [a for a in stored if a.state.active]
+            cleared = [Condition(a.kind, a.owner, None, RETIRED, {}, []) for a in active]
             apply(connection, cleared, client=client, account=None, now=now, cooldown=timedelta(0))
-            for alert in stored:
-                if alert.state.active:  # the alert itself says why it cleared (events go)
-                    alert_rows.update(connection, alert.id, {"explanation": RETIRED})
+            for alert in active:  # the alert itself says why it cleared (events go)
+                alert_rows.update(connection, alert.id, {"explanation": RETIRED})
             drop_kept(connection, [client])
     if gone:
         logger.info("removed_clients_retired", clients=len(gone))
