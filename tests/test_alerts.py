@@ -16,7 +16,7 @@ from structlog.testing import capture_logs
 
 from monitor.alerts.email_channel import EmailChannel
 from monitor.alerts.outbox import dispatch
-from monitor.alerts.store import act, listing
+from monitor.alerts.store import act, events_of, listing
 from monitor.app.alerting import deliver, evaluate_alerts, send_alerts, send_digests
 from monitor.cli import cli
 from monitor.config import Privacy
@@ -631,3 +631,23 @@ def test_an_evaluation_that_changes_nothing_writes_no_alert_row(scenario) -> Non
 
     assert same.events == [] and unchanged == 0  # the open warning already says all of it
     assert [e["event"] for e in later.events] == ["worsened"] and len(writes) > unchanged
+
+
+def test_acknowledging_again_changes_nothing_until_the_alert_gets_worse(scenario) -> None:
+    """A second acknowledgement of a warning is refused and records nothing (the owner's
+    report would list it twice); once the alert is critical, acknowledging it means something
+    again."""
+    engine = scenario.runtime.store.engine
+    scenario.client_writes("Mon 2026-06-01 10:00", "Revised rollout dates", QUESTION)
+    send_alerts(scenario.runtime, now=utc("Wed 2026-06-03 10:30"))  # warning
+    (alert,) = listing(engine)
+    act(engine, alert.id, "ack", utc("Wed 2026-06-03 11:00"), by="alice")
+
+    with pytest.raises(ValueError, match=f"alert {alert.id} is already acknowledged"):
+        act(engine, alert.id, "ack", utc("Wed 2026-06-03 15:00"), by="alice")
+    send_alerts(scenario.runtime, now=utc("Thu 2026-06-04 10:30"))  # critical
+    again = act(engine, alert.id, "ack", utc("Thu 2026-06-04 11:00"), by="alice")
+
+    acknowledged = [e["at"] for e in events_of(engine, alert.id) if e["event"] == "acknowledged"]
+    assert again.state.value == "acknowledged"
+    assert acknowledged == [utc("Wed 2026-06-03 11:00"), utc("Thu 2026-06-04 11:00")]

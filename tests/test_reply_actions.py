@@ -433,3 +433,65 @@ def test_an_ack_to_an_email_about_two_alerts_acknowledges_both(
         "friction)"
     )
     assert confirmation == f"Your reply acknowledged {said}; seen Thu 04 Jun 10:55"
+
+
+def weekly_text(runtime: Runtime, now: datetime) -> str:
+    """Alice's weekly report as it would be mailed at ``now``, confirming her replies."""
+    from dataclasses import replace
+
+    from monitor.alerts.weekly import weekly_email
+    from monitor.app.weekly import build_report
+    from monitor.store.replies import unconfirmed
+
+    report = build_report(runtime, owner=ALICE_ADDRESS, now=now)
+    with runtime.store.engine.connect() as connection:
+        report = replace(report, replies=tuple(unconfirmed(connection, [ALICE_ADDRESS])))
+    mail = weekly_email(report, sender=RELMON, sender_name="relmon", recipient=ALICE_ADDRESS)
+    return str(mail.get_body(("plain",)).get_content())
+
+
+@pytest.mark.parametrize("by_hand_first", [False, True], ids=["reply-only", "acked-by-hand"])
+def test_an_acknowledgement_by_reply_is_recorded_and_told_once(
+    tmp_path: Path, analyzer, by_hand_first: bool
+) -> None:
+    """GIVEN the alert emailed to Alice (acknowledged already with `relmon alerts ack` ten
+    minutes later, in one case), WHEN her "ack" reply is read from her Sent folder, THEN the
+    alert holds one acknowledgement, and her weekly report says it once: by the reply's
+    sentence when the reply did it, as a plain event when she had done it by hand."""
+    from monitor.alerts.model import Action
+    from monitor.alerts.store import act
+    from monitor.app.replies import apply_replies
+    from tests.scenario import Scenario
+
+    scenario = Scenario(tmp_path, analyzer, extra_config=ALICE_AT_GMAIL + ALERTS)
+    runtime = scenario.runtime
+    scenario.add(email(subject="Revised rollout dates", body=QUESTION, date=MONDAY))
+    send_alerts(runtime, now=THURSDAY)
+    (alert,) = listing(runtime.store.engine)
+    if by_hand_first:
+        act(
+            runtime.store.engine, alert.id, Action.ACK, THURSDAY + timedelta(minutes=10), by="alice"
+        )
+    replied = THURSDAY + timedelta(minutes=20)
+    raw = reply_to_alert(alert_email_id(runtime), "ack", at=replied)
+    store_sent(runtime, analyzer, raw, "Sent", at=replied)
+
+    applied = apply_replies(runtime, now=replied + timedelta(minutes=5))
+
+    events = [e for e in events_of(runtime.store.engine, alert.id) if e["event"] == "acknowledged"]
+    text = weekly_text(runtime, THURSDAY + timedelta(days=4))
+    scenario.close()
+    mentions = [line for line in text.splitlines() if "acknowledged" in line]
+    if by_hand_first:
+        assert [(a.outcome, a.acted) for a in applied] == [("already_acknowledged", ())]
+        assert [e["by"] for e in events] == ["alice"]
+        assert mentions == [
+            "- Thu 04 Jun: Acme Logistics is waiting for our reply: alert acknowledged by alice"
+        ]
+    else:
+        assert [(a.outcome, a.acted) for a in applied] == [("applied", (alert.id,))]
+        assert [e["by"] for e in events] == [f"{ALICE_ADDRESS} (by reply)"]
+        assert mentions == [
+            f"- Your reply acknowledged alert {alert.id} (Acme Logistics is waiting for our "
+            "reply); seen Thu 04 Jun 10:55"
+        ]

@@ -284,6 +284,8 @@ def get(connection: sa.Connection, alert_id: int, *, lock: bool = False) -> Stor
 
 def _acted(found: StoredAlert, action: Action, now: datetime, until: datetime | None) -> AlertView:
     if action is Action.ACK:
+        if lifecycle.acknowledged_already(found.view):
+            raise ValueError(f"alert {found.id} is already acknowledged")
         return lifecycle.acknowledge(found.view, now)
     if action is Action.SNOOZE:
         assert until is not None

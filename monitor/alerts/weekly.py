@@ -17,7 +17,7 @@ from email.message import EmailMessage
 
 from monitor.alerts.render import ALERT_HEADER, KIND_TITLES, _base, clean, domain_of
 from monitor.core.replycommand import ReplyCommand, Verb
-from monitor.store.replies import AppliedReply
+from monitor.store.replies import BY_REPLY, AppliedReply
 from monitor.store.weekly import WeekEvent
 
 
@@ -115,7 +115,15 @@ def reply_sentence(reply: AppliedReply, tz: tzinfo) -> str:
 def _changes(report: WeeklyReport) -> list[str]:
     """What changed this week, in sentences, oldest first."""
     lines = []
+    # An event a reply confirmed below caused is said once, by the reply's sentence.
+    confirmed = {
+        (ident, reply.at)
+        for reply in report.replies
+        for ident, _ in reply.acted or ((reply.alert_id, reply.kind),)
+    }
     for event in report.events:
+        if (event.by or "").endswith(BY_REPLY) and (event.alert_id, event.at) in confirmed:
+            continue
         what = KIND_TITLES.get(event.kind, event.kind)
         word = _EVENT_WORDS.get(event.event, event.event)
         by = f" by {clean(event.by, 80)}" if event.by and event.by != "relmon" else ""

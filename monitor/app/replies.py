@@ -35,12 +35,13 @@ from monitor.alerts.store import StoredAlert, act_on, get
 from monitor.app.runtime import Runtime
 from monitor.config import Config
 from monitor.core.addresses import is_sent_folder
-from monitor.core.alerts import MAX_SNOOZE, State
+from monitor.core.alerts import MAX_SNOOZE, State, acknowledged_already
 from monitor.core.replycommand import ReplyCommand, Verb, alert_answered
 from monitor.log import get_logger
 from monitor.store.outbox import alert_email
 from monitor.store.replies import (
     APPLIED,
+    BY_REPLY,
     UNPROVEN,
     ReplyCandidate,
     acted_text,
@@ -59,7 +60,9 @@ _ACTIONS = {Verb.ACK: Action.ACK, Verb.SNOOZE: Action.SNOOZE, Verb.RESOLVE: Acti
 class ReplyOutcome:
     key: str
     alert_id: int | None
-    outcome: str  # applied, unproven, not_owner, unknown_alert, already_resolved, snooze_elapsed
+    #: applied, unproven, not_owner, unknown_alert, already_resolved, already_acknowledged,
+    #: snooze_elapsed
+    outcome: str
     acted: tuple[int, ...] = ()  # applied: every alert it acted on
 
 
@@ -130,6 +133,9 @@ def _apply_one(
     acting: list[StoredAlert] = []
     if outcome == APPLIED and alert is not None:
         acting = [alert, *others] if alert.state.active else others
+        if command.verb is Verb.ACK:  # acknowledged before (by hand, or an earlier reply)
+            acting = [a for a in acting if not acknowledged_already(a.view)]
+            outcome = APPLIED if acting else "already_acknowledged"
     values = {
         "alert": alert.id if alert is not None else None,
         "owner": alert.owner if alert is not None else None,
@@ -148,7 +154,7 @@ def _apply_one(
             acted.id,
             _ACTIONS[command.verb],
             now,
-            by=f"{candidate.sender} (by reply)",
+            by=candidate.sender + BY_REPLY,
             until=until,
         )
     return ReplyOutcome(

@@ -177,6 +177,12 @@ def acknowledge(alert: AlertView, now: datetime) -> AlertView:
     return replace(alert, state=State.ACKNOWLEDGED, snoozed_until=None, changed_at=now, peak=seen)
 
 
+def acknowledged_already(alert: AlertView) -> bool:
+    """Acknowledging again would change nothing: the alert is acknowledged at the severity it
+    has now (a severity beyond the one acknowledged is worth acknowledging again)."""
+    return alert.state is State.ACKNOWLEDGED and acknowledge(alert, alert.changed_at) == alert
+
+
 def snooze(alert: AlertView, until: datetime, now: datetime) -> AlertView:
     """Quiet until ``until``, at most MAX_SNOOZE ahead: a snooze is a pause, and an alert still
     true after it reminds its owner (a critical one muted for years would be lost)."""

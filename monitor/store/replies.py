@@ -104,6 +104,10 @@ class AppliedReply:
     acted: tuple[tuple[int, str], ...] = ()  # (id, kind) of every alert it acted on, by id
 
 
+#: How an alert's event says an owner acted by replying: "alice@… (by reply)".
+BY_REPLY = " (by reply)"
+
+
 def acted_text(ids: Sequence[int]) -> str:
     """How ``reply_actions.acted`` holds the alerts a reply acted on."""
     return ",".join(str(ident) for ident in sorted(ids))

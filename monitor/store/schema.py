@@ -288,7 +288,7 @@ reply_actions = sa.Table(
     sa.Column("owner", sa.String(320)),
     sa.Column("command", sa.String(32), nullable=False),
     # applied; unproven (not seen in the owner's own Sent folder, re-checked while recent);
-    # not_owner, unknown_alert, already_resolved (final)
+    # not_owner, unknown_alert, already_resolved, already_acknowledged, snooze_elapsed (final)
     sa.Column("outcome", sa.String(32), nullable=False, index=True),
     sa.Column("account", sa.String(200)),  # the mailbox whose Sent folder proved it
     sa.Column("at", UTCDateTime, nullable=False),
