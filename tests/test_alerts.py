@@ -342,6 +342,45 @@ def test_a_rejected_recipient_is_a_permanent_failure_not_retried_forever(
     assert smtp_server.inbox.messages == []
 
 
+def test_an_email_given_up_is_sent_again_by_retry_once_the_server_takes_it(
+    scenario, smtp_server, tmp_path
+) -> None:
+    """GIVEN Thursday's critical alert refused for good (relaying denied: the server is set up
+    wrong), WHEN the server is fixed and `relmon alerts retry` names the email relmon alerts
+    listed as undelivered, THEN the next delivery sends it once and the alert is notified."""
+    alice = "alice.marsh@northwind-advisory.example"
+    smtp_server.inbox.reject[alice] = "550 5.7.1 Relaying denied"
+    scenario.client_writes("Mon 2026-06-01 10:00", "Revised rollout dates", QUESTION)
+    refused = send_alerts(scenario.runtime, now=utc("Thu 2026-06-04 10:30"))
+    (row,) = outbox_rows(scenario)
+    config = tmp_path / "relmon.toml"
+    config.write_text(
+        CONFIG + smtp_server.config() + f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n'
+    )
+    command = ["--config", str(config), "alerts"]
+    listed = CliRunner().invoke(cli, command).stdout
+    del smtp_server.inbox.reject[alice]
+
+    unknown = CliRunner().invoke(cli, [*command, "retry", str(row.id + 1)])
+    retried = CliRunner().invoke(cli, [*command, "retry", str(row.id)])
+    sent = deliver(scenario.runtime, now=utc("Thu 2026-06-04 11:05"))
+    again = deliver(scenario.runtime, now=utc("Thu 2026-06-04 11:10"))
+    (alert,) = listing(scenario.runtime.store.engine)
+
+    assert refused.failed == 1 and row.state == "failed"
+    assert f"undelivered #{row.id} 'relmon: Acme Logistics is waiting for our reply'" in listed
+    assert "550 5.7.1 Relaying denied" in listed
+    assert f"Once what failed it is fixed, relmon alerts retry {row.id} sends it again." in listed
+    assert unknown.exit_code == 1 and f"not given up, so not sent again: #{row.id + 1}" in (
+        unknown.output
+    )
+    assert retried.exit_code == 0, retried.output
+    assert f"queued again: #{row.id} 'relmon: Acme Logistics" in retried.stdout
+    assert (sent.sent, again.sent) == (1, 0)
+    assert len(smtp_server.inbox.messages) == 1
+    assert alert.state.value == "notified"
+
+
 def test_the_process_killed_between_commit_and_send_delivers_the_email_once_after_restart(
     tmp_path, smtp_server
 ) -> None:

@@ -1,4 +1,5 @@
-"""``relmon alerts`` and its subcommands: list, ack, snooze, resolve, send, test-email, go-live."""
+"""``relmon alerts`` and its subcommands: list, ack, snooze, resolve, send, test-email, go-live
+(and retry, :mod:`monitor.cli.alerts_retry`)."""
 
 from __future__ import annotations
 
@@ -186,7 +187,15 @@ def _print_delivery(out: Console, delivery: Mapping[str, object]) -> None:
     assert isinstance(failed, list)
     for item in failed:
         out.print(
-            f"[red]undelivered[/red] {item['subject']!r} to {', '.join(item['recipients'])}: {item['error']}"
+            f"[red]undelivered[/red] #{item['id']} {escape(repr(item['subject']))} to "
+            f"{escape(', '.join(item['recipients']))}: {escape(str(item['error']))}"
+        )
+    if failed:
+        ids = " ".join(str(item["id"]) for item in failed[:3])
+        one = len(failed) == 1
+        out.print(
+            f"Once what failed {'it' if one else 'them'} is fixed, relmon alerts retry {ids} "
+            f"sends {'it' if one else 'them (or --all)'} again."
         )
 
 
@@ -376,4 +385,7 @@ def go_live(app: App) -> None:
 
 
 def register(cli: click.Group) -> None:
+    from monitor.cli.alerts_retry import retry
+
+    alerts_group.add_command(retry)
     cli.add_command(alerts_group)

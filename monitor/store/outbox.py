@@ -217,3 +217,29 @@ def counts(engine: sa.Engine) -> tuple[dict[str, int], list[Any], tuple[int, str
         ).scalar()
         retried = connection.execute(sa.select(sa.func.count()).where(*tried)).scalar()
     return by_state, list(failed), (int(retried or 0), waits)
+
+
+def requeue(engine: sa.Engine, ids: Sequence[int] | None) -> list[Row]:
+    """Emails given up, due again at once (since they were given up) with their attempts
+    counted afresh (someone fixed what failed them): those of ``ids``, or every one (None).
+    Returns their id, subject and recipients; an id not given up is left as it is."""
+    query = sa.select(outbox.c.id, outbox.c.subject, outbox.c.recipients).where(
+        outbox.c.state == FAILED
+    )
+    if ids is not None:
+        query = query.where(outbox.c.id.in_(list(ids)))
+    with engine.begin() as connection:
+        found: list[Row] = list(connection.execute(query.order_by(outbox.c.id).with_for_update()))
+        if found:
+            connection.execute(
+                sa.update(outbox)
+                .where(outbox.c.id.in_([r.id for r in found]), outbox.c.state == FAILED)
+                .values(
+                    state=PENDING,
+                    attempts=0,
+                    unconfirmed=0,
+                    claimed_by=None,
+                    claimed_until=None,
+                )
+            )
+    return found
