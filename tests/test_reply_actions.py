@@ -495,3 +495,38 @@ def test_an_acknowledgement_by_reply_is_recorded_and_told_once(
             f"- Your reply acknowledged alert {alert.id} (Acme Logistics is waiting for our "
             "reply); seen Thu 04 Jun 10:55"
         ]
+
+
+def test_a_reply_to_an_alert_email_of_an_earlier_store_acts_on_nothing(
+    tmp_path: Path, analyzer
+) -> None:
+    """GIVEN relmon moved to a new database, whose first alert is numbered 1 again, WHEN Alice
+    answers "ack" to alert 1's email from the old database (in her mailbox still), THEN the new
+    alert 1 is not acknowledged, and its own email has a Message-ID of its own (a mail program
+    would drop an email with an old one's Message-ID as a copy)."""
+    from monitor.app.replies import apply_replies
+    from tests.scenario import Scenario
+
+    old = Scenario(tmp_path / "old", analyzer, extra_config=ALICE_AT_GMAIL + ALERTS)
+    month = timedelta(days=28)
+    old.add(email(subject="Revised rollout dates", body=QUESTION, date=MONDAY - month))
+    send_alerts(old.runtime, now=THURSDAY - month)
+    old_email = alert_email_id(old.runtime)
+    old.close()
+    scenario = Scenario(tmp_path / "new", analyzer, extra_config=ALICE_AT_GMAIL + ALERTS)
+    runtime = scenario.runtime
+    scenario.add(email(subject="Revised rollout dates", body=QUESTION, date=MONDAY))
+    send_alerts(runtime, now=THURSDAY)
+    (alert,) = listing(runtime.store.engine)
+    replied = THURSDAY + timedelta(minutes=20)
+    store_sent(runtime, analyzer, reply_to_alert(old_email, "ack", at=replied), "Sent", at=replied)
+
+    applied = apply_replies(runtime, now=replied + timedelta(minutes=5))
+
+    new_email = alert_email_id(runtime)
+    state = get_alert(runtime, alert.id).state
+    scenario.close()
+    assert alert.id == 1 and old_email.startswith("relmon.alert.1.")
+    assert new_email.startswith("relmon.alert.1.") and new_email != old_email
+    assert [(a.outcome, a.acted) for a in applied] == [("unknown_alert", ())]
+    assert state is State.OPEN

@@ -89,6 +89,7 @@ class OperatorNote:
     operators: tuple[str, ...]
     when: datetime
     first: bool
+    opened_at: datetime | None = None
 
 
 @dataclass(frozen=True)

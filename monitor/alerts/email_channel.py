@@ -128,6 +128,7 @@ class EmailChannel:
             sender_name=self.sender_name,
             when=note.when,
             first=note.first,
+            opened_at=note.opened_at,
         )
         return outgoing(
             message, kind=OutboxKind.OPERATOR, recipients=note.operators, not_before=note.when

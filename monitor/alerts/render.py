@@ -24,6 +24,7 @@ from email.policy import SMTP
 from email.utils import format_datetime
 from typing import Any
 
+from monitor.clock import as_utc
 from monitor.core.detectors import DETECTORS, counted
 
 #: Raw JSON as the detectors wrote it (an alert's figures and evidence): the wire data of alerts.
@@ -96,15 +97,28 @@ def domain_of(address: str) -> str:
     return address.rpartition("@")[2] or "relmon.invalid"
 
 
-def alert_root_id(alert_id: int, sender: str) -> str:
+def alert_key(alert_id: int, opened_at: datetime | None) -> str:
+    """What names an alert in its emails' Message-IDs and its webhooks' keys: its id, and when
+    it opened. The id alone is not enough: a store made anew (another database, one rebuilt)
+    numbers its alerts from 1 again, and an email that took an old email's Message-ID would be
+    dropped as a copy of it by mail programs, and a reply to the old one would act on it."""
+    if opened_at is None:
+        return f"relmon.alert.{alert_id}"
+    return f"relmon.alert.{alert_id}.o{as_utc(opened_at):%Y%m%d%H%M%S}"
+
+
+def alert_root_id(alert_id: int, sender: str, opened_at: datetime | None = None) -> str:
     """The Message-ID of an alert's first email; later ones refer to it, so they thread."""
-    return f"<relmon.alert.{alert_id}@{domain_of(sender)}>"
+    return f"<{alert_key(alert_id, opened_at)}@{domain_of(sender)}>"
 
 
-def alert_message_id(alert_id: int, event_id: int, sender: str, *, first: bool) -> str:
+def alert_message_id(
+    alert_id: int, event_id: int, sender: str, *, first: bool, opened_at: datetime | None = None
+) -> str:
     """Derived from the alert and the transition: a re-delivery after a crash is the same email."""
-    later = f"<relmon.alert.{alert_id}.{event_id}@{domain_of(sender)}>"
-    return alert_root_id(alert_id, sender) if first else later
+    if first:
+        return alert_root_id(alert_id, sender, opened_at)
+    return f"<{alert_key(alert_id, opened_at)}.{event_id}@{domain_of(sender)}>"
 
 
 def _base(
@@ -165,6 +179,7 @@ def client_email(
     from monitor.alerts import body
 
     lead = mails[0]
+    opened = lead.opened_at
     message = _base(
         sender,
         sender_name,
@@ -172,10 +187,10 @@ def client_email(
         cc,
         subject_of(mails),
         when,
-        alert_message_id(lead.alert_id, lead.event_id, sender, first=first),
+        alert_message_id(lead.alert_id, lead.event_id, sender, first=first, opened_at=opened),
     )
     if not first:
-        root = alert_root_id(lead.alert_id, sender)
+        root = alert_root_id(lead.alert_id, sender, opened)
         message["In-Reply-To"] = root
         message["References"] = root
     message[ALERT_HEADER] = "; ".join(
@@ -278,6 +293,7 @@ def operator_email(
     sender_name: str,
     when: datetime,
     first: bool,
+    opened_at: datetime | None = None,
 ) -> EmailMessage:
     subject = f"relmon: account {clean(account, 80)} needs attention"
     message = _base(
@@ -287,7 +303,7 @@ def operator_email(
         (),
         subject,
         when,
-        alert_message_id(alert_id, event_id, sender, first=first),
+        alert_message_id(alert_id, event_id, sender, first=first, opened_at=opened_at),
     )
     message[ALERT_HEADER] = f"{alert_id}; kind=account"
     message["Importance"] = "high"

@@ -129,7 +129,7 @@ class WebhookChannel:
         subject = render.subject_for(mail)
         text = f"{mail.severity.upper()}: {subject.removeprefix('relmon: ')}. {mail.explanation}"
         body = {"owner": note.owner, "alert": _alert_document(note), "text": text}
-        key = f"relmon.alert.{mail.alert_id}.{mail.event_id}"
+        key = f"{render.alert_key(mail.alert_id, mail.opened_at)}.{mail.event_id}"
         item = self._outgoing(OutboxKind.ALERT, key, subject, body, note.when)
         return replace(item, not_before=note.not_before)  # the owner's quiet hours hold here too
 
@@ -159,7 +159,7 @@ class WebhookChannel:
             "explanation": note.explanation,
             "text": f"{subject}. {note.explanation}",
         }
-        key = f"relmon.alert.{note.alert_id}.{note.event_id}"
+        key = f"{render.alert_key(note.alert_id, note.opened_at)}.{note.event_id}"
         return self._outgoing(OutboxKind.OPERATOR, key, subject, body, note.when)
 
     def send(self, item: OutboxItem, *, now: datetime) -> None:

@@ -284,6 +284,7 @@ def _evaluate_account(
                 operators=operators,
                 when=now,
                 first=transition.first,
+                opened_at=transition.alert.opened_at,
             )
             rendered = (channel.operator(note) for channel in channels)
             enqueue_all(connection, rendered, now=now, alert=transition.alert.id)

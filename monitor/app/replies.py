@@ -4,7 +4,8 @@ After each sync, every stored reply to an alert email that gives a command (read
 :mod:`monitor.core.replycommand`) is judged once:
 
 - the alert is one of ours: its id comes from ``In-Reply-To`` with the domain of
-  ``[alerts] from``, and it is a client alert;
+  ``[alerts] from``, the email it names is one this store sent (still in its outbox), and it
+  is a client alert;
 - the reply is from the alert's owner (their address or an alias);
 - the reply was seen in a Sent folder of the owner's own monitored mailbox. Anybody can write
   the owner's address in a From: header and send it to us; only the owner's mailbox holds the
@@ -171,14 +172,16 @@ def _lock_told(
     """The alerts the email replied to told of, locked in the order of their ids, as an
     evaluation locks a client's alerts (another order could deadlock with one): ``lead``,
     which its Message-ID names, and the others its X-Relmon-Alert header names (one email
-    tells an owner of several alerts of a client at once)."""
-    named = {lead}
+    tells an owner of several alerts of a client at once). None when this store sent no such
+    email: another store's (a database made anew numbers its alerts from 1 again), or one
+    made up."""
     answered = next((value for value in in_reply_to if alert_answered([value])), None)
     payload = alert_email(connection, [answered]) if answered is not None else None
-    if payload is not None:
-        header = BytesHeaderParser(policy=policy.default).parsebytes(payload).get(ALERT_HEADER, "")
-        listed = str(header).split(";", 1)[0].split(",")
-        named |= {int(part) for part in listed if part.strip().isdigit()}
+    if payload is None:
+        return {}
+    header = BytesHeaderParser(policy=policy.default).parsebytes(payload).get(ALERT_HEADER, "")
+    listed = str(header).split(";", 1)[0].split(",")
+    named = {lead} | {int(part) for part in listed if part.strip().isdigit()}
     found = {ident: get(connection, ident, lock=True) for ident in sorted(named)}
     return {ident: alert for ident, alert in found.items() if alert is not None}
 

@@ -7,9 +7,10 @@ gone), and only when that whole line is a command: "Ok, but the client called me
 is a remark, not an acknowledgement.
 
 Which alert: relmon's alert emails carry Message-IDs of the form
-``<relmon.alert.ALERT[.EVENT]@DOMAIN>`` (:func:`monitor.alerts.render.alert_message_id`), and a
-reply names one in ``In-Reply-To``. Whether the reply may act (it was sent from the owner's own
-mailbox) is decided by the application, which knows where the message was seen.
+``<relmon.alert.ALERT[.oOPENED][.EVENT]@DOMAIN>`` (:func:`monitor.alerts.render.alert_message_id`),
+and a reply names one in ``In-Reply-To``. Whether the reply may act (relmon sent that email, and
+the reply was sent from the owner's own mailbox) is decided by the application, which knows what
+it sent and where the message was seen.
 
 Pure: text in, a command out.
 """
@@ -29,7 +30,9 @@ DEFAULT_SNOOZE = timedelta(days=1)
 #: Only this much of the first line is read.
 _MAX_LINE = 80
 
-_ALERT_ID = re.compile(r"^<?relmon\.alert\.(\d{1,12})(?:\.\d{1,12})?@([^<>\s@]+)>?$", re.IGNORECASE)
+_ALERT_ID = re.compile(
+    r"^<?relmon\.alert\.(\d{1,12})(?:\.o\d{14})?(?:\.\d{1,12})?@([^<>\s@]+)>?$", re.IGNORECASE
+)
 
 
 class Verb(StrEnum):
