@@ -162,6 +162,14 @@ UNTIL_NOW = {
     Pattern.LAISSEZ_FAIRE: "Over half a year this client wrote rarely and trusted us.",
     Pattern.SAVVY: "Over half a year this client was clear, prompt and positive.",
 }
+#: A client fits a pattern when its score is above this (0–1). The best of weak fits is no
+#: pattern: a client writing a little more than weekly with one status request in eleven is
+#: no micromanager, whatever fits it worse.
+CLEAR_FIT = 0.2
+NO_CLEAR_PATTERN = (
+    "No pattern stands out in this client's mail over half a year: go by the alerts and the "
+    "figures above."
+)
 COMMON_ADVICE = (
     "Confirm scope and timelines in writing, send regular progress reports, and answer every piece "
     "of feedback: an unanswered client message is the earliest sign that expectations are slipping."
@@ -198,7 +206,17 @@ class PatternResult:
     def advice(self) -> str:
         if self.note is None:
             return ADVICE[self.pattern]
+        if self.pattern is Pattern.UNKNOWN:
+            return self.note
         return f"{UNTIL_NOW.get(self.pattern, ADVICE[self.pattern])} {self.note}"
+
+
+def _shown_savvy(facts: PatternFacts) -> float:
+    """1 when something savvy shows (a positive tone, or how fast the client answers us); 0
+    when neither is known: an unscored or neutral tone is no sign of "clear, prompt and
+    positive"."""
+    positive = facts.scored >= 3 and (facts.sentiment or 0.0) > 0
+    return 1.0 if positive or facts.client_reply_hours is not None else 0.0
 
 
 def _scores(facts: PatternFacts, pressure: float) -> dict[str, float]:
@@ -216,7 +234,8 @@ def _scores(facts: PatternFacts, pressure: float) -> dict[str, float]:
         Pattern.LAISSEZ_FAIRE.value: rarity
         * calm
         * (1.0 - min(1.0, facts.questions_per_message / 2.5)),
-        Pattern.SAVVY.value: (
+        Pattern.SAVVY.value: _shown_savvy(facts)
+        * (
             (
                 0.5
                 + 0.5
@@ -295,6 +314,10 @@ def classify(facts: PatternFacts, *, friction_warning_points: float) -> PatternR
     pressure = facts.status_share + facts.chaser_share
     scores = _scores(facts, pressure)
     best = max(scores, key=lambda name: (round(scores[name], 2), -_PRIORITY.index(name)))
+    if round(scores[best], 2) <= CLEAR_FIT:
+        closest = f"no pattern stands out (closest: {best}, {scores[best]:.2f} of 1)"
+        rounded = {k: round(v, 2) for k, v in scores.items()}
+        return PatternResult(Pattern.UNKNOWN, (closest,), rounded, NO_CLEAR_PATTERN)
     pattern = Pattern(best)
     reasons = _reasons(pattern, facts, pressure)
     note = None

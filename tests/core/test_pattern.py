@@ -93,3 +93,34 @@ def test_a_chaser_asking_for_status_counts_once_in_the_micromanager_reason() -> 
 
     assert report.pattern.pattern is Pattern.MICROMANAGER
     assert "100% of them status requests or chasers" in report.pattern.reasons
+
+
+def test_the_best_of_weak_fits_is_no_pattern_not_a_label() -> None:
+    """Acme writes a little more than weekly, one message in eleven asks for status, and its
+    friction points rule out the calm patterns: micromanager fits best, at under a tenth. The
+    client gets no label its mail does not show, and advice that says so."""
+    acme = replace(
+        QUIET, inbound=11, per_week=1.2, status_share=0.09, sentiment=0.05, friction_points=7.0
+    )
+
+    result = classify(acme, friction_warning_points=4.0)
+
+    assert result.pattern is Pattern.UNKNOWN
+    assert result.reasons == ("no pattern stands out (closest: micromanager, 0.09 of 1)",)
+    assert result.advice.startswith("No pattern stands out in this client's mail")
+
+
+def test_a_client_whose_tone_and_replies_are_unknown_is_not_called_savvy() -> None:
+    """Nothing says "clear, prompt and positive" about a client whose tone is unscored (it
+    writes German) or neutral, and whose reply time is unknown; a positive tone, or a known
+    reply time, does."""
+    unknown = replace(QUIET, per_week=1.0, client_reply_hours=None, inbound=26)
+    unscored = replace(unknown, sentiment=None, scored=0)
+    neutral = replace(unknown, sentiment=0.0)
+
+    results = [classify(facts, friction_warning_points=4.0) for facts in (unscored, neutral)]
+    positive = classify(replace(unknown, sentiment=0.3), friction_warning_points=4.0)
+    prompt = classify(replace(neutral, client_reply_hours=10.0), friction_warning_points=4.0)
+
+    assert [(r.pattern, r.scores["savvy"]) for r in results] == [(Pattern.UNKNOWN, 0.0)] * 2
+    assert positive.pattern is prompt.pattern is Pattern.SAVVY
