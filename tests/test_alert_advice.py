@@ -144,6 +144,23 @@ def test_figures_are_stated_against_their_baseline_in_words() -> None:
     )
 
 
+def test_a_friction_alert_quotes_the_words_the_client_used_not_examples() -> None:
+    """Dana wrote "unacceptable" and "escalate"; never "cancel" or "refund"."""
+    used = {
+        **FRICTION,
+        "escalation_terms": "'unacceptable', 'escalate'",
+        "pressure_phrase_terms": "'as per my previous email'",
+    }
+
+    lines = figure_lines("friction", used)
+    older = figure_lines("friction", FRICTION)  # an alert raised before the words were kept
+
+    assert "2 messages with escalation words ('unacceptable', 'escalate')" in lines
+    assert "1 message with pointed reminders ('as per my previous email')" in lines
+    assert "2 messages with escalation words" in older
+    assert not any("refund" in line or "cancel" in line for line in lines + older)
+
+
 def test_business_time_is_given_in_working_days_of_the_calendar_or_in_hours() -> None:
     assert working_time(29.8, 8.5) == "3.5 working days"
     assert working_time(8.5, 8.5) == "1 working day"
