@@ -131,8 +131,8 @@ def _print_gaps_and_tone(out: Console, data: ClientDetail, tz: tzinfo, when: dat
         f"Tone (−1 to +1) over the last 30 days: {signed(sentiment['mean_30d'])} "
         f"({counted(sentiment['scored_30d'], 'message')} scored, "
         f"{sentiment['unscored_30d']} in languages "
-        f"not scored); over the last 90 days {signed(sentiment['mean_90d'])}; change against "
-        f"the 90 days before {signed(sentiment['trend'])}"
+        f"not scored); over the last 90 days {signed(sentiment['mean_90d'])}; the last 30 days "
+        f"against the 90 days before them {signed(sentiment['trend'])}"
     )
     evidence = data["sentiment_evidence"]
     for item in evidence:

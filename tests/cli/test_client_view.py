@@ -83,6 +83,8 @@ def test_tone_has_one_name_whether_a_score_or_a_mean(demo_config) -> None:
     assert re.search(r"\btone \d+,", out)  # the health component
     assert "sentiment " not in out.split("Alerts")[0]
     assert "Tone (−1 to +1) over the last 30 days: +0.14" in out
+    # The trend compares the last 30 days with the 90 before them, and says so.
+    assert re.search(r"; the last 30 days against the 90 days before them [+−-]?\d\.\d\d", out)
 
 
 def test_dates_of_another_year_show_it_and_times_name_their_zone(demo_config) -> None:
