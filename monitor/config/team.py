@@ -61,6 +61,7 @@ def parse_team(root: Table, freemail: set[str], problems: Problems) -> Team:
         problems,
     )
     members = [_parse_member(member_t, problems) for member_t in team_t.tables("members")]
+    _one_person_each(members, problems)
     team = Team(
         name=team_t.text("name", "Our team") or "Our team",
         domains=tuple(domains),
@@ -113,6 +114,20 @@ def _parse_member(member_t: Table, problems: Problems) -> Member:
     )
     member_t.done()
     return member
+
+
+def _one_person_each(members: Sequence[Member], problems: Problems) -> None:
+    """An address (or alias) names one member: the same person listed twice would get two
+    digests and two weekly reports, each of part of their clients."""
+    first: dict[str, int] = {}
+    for index, member in enumerate(members):
+        for address in dict.fromkeys((member.address, *member.aliases)):
+            if address and first.setdefault(address, index) != index:
+                problems.add(
+                    f"team.members[{index}]",
+                    f"{address} is already team.members[{first[address]}]'s address or alias: "
+                    "list one person once, with their other addresses as aliases",
+                )
 
 
 def is_us(address: str, team: Team, accounts: Sequence[Account]) -> bool:

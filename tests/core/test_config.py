@@ -95,6 +95,47 @@ def test_the_same_domain_on_two_clients_is_refused() -> None:
     ]
 
 
+def test_the_same_person_listed_twice_is_refused() -> None:
+    """Ben added again under another name, his address in capitals: two members would split
+    his clients between two digests and two weekly reports."""
+    problems = problems_of(
+        CONFIG.replace(
+            "[[clients]]",
+            '[[team.members]]\nname = "B. Okafor"\naddress = "BEN.OKAFOR@northwind-advisory.example"'
+            "\n\n[[clients]]",
+            1,
+        )
+    )
+
+    assert problems == [
+        "team.members[2]: ben.okafor@northwind-advisory.example is already team.members[1]'s "
+        "address or alias: list one person once, with their other addresses as aliases"
+    ]
+
+
+def test_warning_above_critical_in_the_team_thresholds_is_said_once_under_its_key() -> None:
+    """Clients without thresholds of their own inherit the team's: the mistake is the team's."""
+    problems = problems_of(
+        CONFIG + "\n[thresholds]\nunanswered_warning_hours = 30\nunanswered_critical_hours = 10\n"
+    )
+    client_set = problems_of(
+        CONFIG.replace(
+            'owner = "alice.marsh@northwind-advisory.example"\n',
+            'owner = "alice.marsh@northwind-advisory.example"\n'
+            "thresholds = { unanswered_warning_hours = 40 }\n",
+        )
+    )
+
+    assert problems == [
+        "thresholds.unanswered_warning_hours: the warning threshold (30.0) is above the critical "
+        "one (10.0)"
+    ]
+    assert client_set == [
+        "clients[0].thresholds.unanswered_warning_hours: the warning threshold (40.0) is above "
+        "the critical one (24.0)"
+    ]
+
+
 def test_an_owner_outside_the_team_is_refused() -> None:
     problems = problems_of(
         CONFIG.replace(
