@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 def describe(config: Config, missing: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:
     """The resolved configuration as plain data, secrets masked; those in ``missing`` (keys)
     cannot be read and say so instead of showing a mask."""
+    from monitor.config.imap import server_of
+
     team = config.team
     return {
         "path": str(config.path) if config.path else None,
@@ -56,6 +58,7 @@ def describe(config: Config, missing: frozenset[str] | set[str] = frozenset()) -
                 "kind": a.kind,
                 "address": a.address,
                 "path": str(a.path) if a.path else None,
+                "server": server_of(a.imap) if a.imap is not None else None,
             }
             for a in config.accounts
         ],
@@ -226,8 +229,10 @@ def _print_config(data: dict[str, Any], problems: list[str]) -> None:
         where = ", ".join(client["domains"] + client["addresses"])
         out.print(f"  client {client['name']!r} ({where}) owner {client['owner']}")
     for account in data["accounts"]:
+        shown = (account["address"], account["path"], account["server"])
         out.print(
-            f"  account {account['name']!r} kind {account['kind']} {account['address'] or ''} {account['path'] or ''}"
+            f"  account {account['name']!r} kind {account['kind']} "
+            + " ".join(str(part) for part in shown if part)
         )
     out.print(f"  store {data['store']['url']}")
     for line in _privacy_lines(data["privacy"]):

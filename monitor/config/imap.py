@@ -10,6 +10,8 @@ from monitor.config.reading import Problems, Table, choice, file_path
 from monitor.config.secrets import Secret
 
 IMAP_SECURITY = ("tls", "starttls", "plain")
+#: How each ``security`` is said to a person.
+SECURITY_NAMES = {"tls": "TLS", "starttls": "STARTTLS", "plain": "plaintext (insecure)"}
 IMAP_AUTH = ("password", "xoauth2")
 OAUTH_PROVIDERS = ("microsoft", "command")
 DEFAULT_OAUTH_SCOPE = "https://outlook.office.com/IMAP.AccessAsUser.All"
@@ -59,3 +61,8 @@ def parse_imap(table: Table, base: Path | None, problems: Problems) -> ImapSetti
         max_text_bytes=table.integer("max_text_bytes", 256 * 1024, minimum=1024),
     )
     return settings if host and username else None
+
+
+def server_of(imap: ImapSettings) -> str:
+    """Where an IMAP account connects, and how: "imap.example.com:993 over TLS"."""
+    return f"{imap.host}:{imap.port} over {SECURITY_NAMES[imap.security]}"

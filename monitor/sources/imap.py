@@ -42,6 +42,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
 from monitor.config import Account, ImapSettings, Privacy
+from monitor.config.imap import SECURITY_NAMES
 from monitor.errors import AuthError, ConfigError, FolderError, SourceError, TransientError
 from monitor.log import get_logger
 from monitor.sources.imap_behind import Behind, WorkersFailed, limit_of
@@ -301,16 +302,15 @@ def _check_detail(settings: ImapSettings, choices: list[FolderChoice]) -> str:
     roles = []
     for choice in read:
         if choice.role in ("inbox", "sent", "all"):
-            how = (
-                ""
-                if choice.found_by in ("inbox", "special-use")
-                else " (by its name: the server marks no Sent folder)"
-            )
+            how = ""
+            if choice.found_by == "special-use":
+                marked = "\\Sent" if choice.role == "sent" else "\\All"
+                how = f" (the server marks it {marked})"
+            elif choice.found_by != "inbox":
+                how = " (by its name: the server marks no Sent folder)"
             roles.append(f"{choice.role} = {choice.name!r}{how}")
     missing_sent = not any(c.role in ("sent", "all") for c in choices)
-    security = {"tls": "TLS", "starttls": "STARTTLS", "plain": "plaintext (insecure)"}[
-        settings.security
-    ]
+    security = SECURITY_NAMES[settings.security]
     detail = f"logged in as {settings.username} over {security}; {len(read)} folders to read ({', '.join(roles) or 'no Inbox found'})"
     if missing_sent:
         detail += (

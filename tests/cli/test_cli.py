@@ -147,6 +147,32 @@ def test_config_check_prints_the_configuration_and_passes(setup) -> None:
     ]
 
 
+def test_config_check_says_where_each_mailbox_is_read_and_how_safely(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("RELMON_TEST_IMAP_PASSWORD", "correct horse battery staple")
+    config = tmp_path / "relmon.toml"
+    accounts = "".join(
+        f'\n[[accounts]]\nname = "{name}"\nkind = "imap"\nhost = "{host}"\n'
+        f'username = "alice.marsh@northwind-advisory.example"\n{extra}'
+        'password_env = "RELMON_TEST_IMAP_PASSWORD"\n'
+        for name, host, extra in (
+            ("alice", "imap.gmail.com", ""),
+            ("lab", "127.0.0.1", 'port = 1143\nsecurity = "plain"\ninsecure = true\n'),
+        )
+    )
+    config.write_text(CONFIG + accounts + f'\n[store]\nurl = "sqlite:///{tmp_path / "r.db"}"\n')
+
+    result = CliRunner().invoke(cli, ["--config", str(config), "config", "check"])
+
+    assert result.exit_code == 0, result.output
+    alice = "alice.marsh@northwind-advisory.example"
+    assert f"account 'alice' kind imap {alice} imap.gmail.com:993 over TLS\n" in result.output
+    assert f"account 'lab' kind imap {alice} 127.0.0.1:1143 over plaintext (insecure)\n" in (
+        result.output
+    )
+
+
 def test_config_check_says_who_is_emailed_and_whether_anything_is_sent(tmp_path: Path) -> None:
     """Before going live: the sender, the relay, the dry run, quiet hours, the operators and
     the weekly report, read from the check, not guessed from the file."""
