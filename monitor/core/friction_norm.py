@@ -60,7 +60,8 @@ EDGES = (0.2, 0.35, 0.5, 0.65, 0.8)
 PRIOR_MESSAGES = 3.0
 #: A client that turned curt writes this share of its messages like a curt one, the rest as
 #: usual. Curt messages are taken to grow likelier the curter they read (a density rising
-#: with strength, assumed, not fitted to any corpus).
+#: with strength, assumed, not fitted to any corpus; ``bench/curt_density.py`` measures how
+#: curt requests the model never read spread over the bins, beside it).
 TURNED_SHARE = 0.9
 #: A message at or above this strength, with escalation words, is an outburst. On the rated
 #: requests the most polite half's messages with escalation words stay under 0.2 and nine in
@@ -143,11 +144,12 @@ def reads_polite(record: Record, usual_top: float = 0.0) -> bool:
     return value is not None and not sharper_than_usual(value, usual_top)
 
 
-def _bin(value: float) -> int:
+def strength_bin(value: float) -> int:
+    """The bin of :data:`EDGES` a strength falls in (0: under the first edge)."""
     return sum(1 for edge in EDGES if value >= edge)
 
 
-def _curt_share(index: int) -> float:
+def curt_share(index: int) -> float:
     """The share of curt messages in strength bin ``index``: a density rising with strength."""
     bounds = (0.0, *EDGES, 1.0)
     return bounds[index + 1] ** 2 - bounds[index] ** 2
@@ -158,7 +160,7 @@ def norm_shares(values: Sequence[float]) -> tuple[float, ...]:
     PRIOR_MESSAGES made-up messages evenly over the bins (a short history says little)."""
     counts = [0] * (len(EDGES) + 1)
     for value in values:
-        counts[_bin(value)] += 1
+        counts[strength_bin(value)] += 1
     total = len(values) + PRIOR_MESSAGES
     return tuple((c + PRIOR_MESSAGES / len(counts)) / total for c in counts)
 
@@ -166,8 +168,8 @@ def norm_shares(values: Sequence[float]) -> tuple[float, ...]:
 def evidence(value: float, shares: Sequence[float]) -> float:
     """How much likelier a message of this strength is from the client turned curt (a share
     TURNED_SHARE of its messages curt) than from its usual self, as a natural log."""
-    index = _bin(value)
-    ratio = _curt_share(index) / shares[index]
+    index = strength_bin(value)
+    ratio = curt_share(index) / shares[index]
     return math.log(TURNED_SHARE * ratio + 1 - TURNED_SHARE)
 
 
