@@ -26,6 +26,15 @@ if TYPE_CHECKING:
     from monitor.app.rows import ClientDetail, GapStatsRow
 
 #: How ``relmon client`` explains a client message that waits for no reply from us.
+#: What each kind of cue is called in the timeline's note.
+_CUE_NAMES = {
+    "escalation": "escalation",
+    "pressure_phrase": "reminder",
+    "challenge": "pointed question",
+    "senior": "copied in",
+    "status": "status request",
+    "basics": "basics",
+}
 _NO_REPLY_NOTES = {
     "not_addressed_to_us": "no reply expected: none of us in To",
     "cc_only": "no reply expected: we are only in Cc",
@@ -173,6 +182,16 @@ def _print_friction_evidence(out: Console, data: ClientDetail, tz: tzinfo, when:
         )
 
 
+def _cue_note(cues: list[str], limit: int = 3) -> str:
+    """A client message's cues by kind: "escalation 'unacceptable', 'refund'; basics 'what
+    does'" (our own messages' cues count in no measure, and are not shown)."""
+    by_kind: dict[str, list[str]] = {}
+    for cue in cues[:limit]:
+        kind, _, term = cue.partition(":")
+        by_kind.setdefault(_CUE_NAMES.get(kind, kind), []).append(f"'{term}'")
+    return "; ".join(f"{kind} {', '.join(terms)}" for kind, terms in by_kind.items())
+
+
 def _timeline_table(data: ClientDetail, tz: tzinfo, when: datetime) -> Table:
     table = Table(title="Recent messages", show_edge=False, pad_edge=False)
     for name in ("date", "dir", "from", "subject", "tone", "our reply", "note"):
@@ -183,7 +202,7 @@ def _timeline_table(data: ClientDetail, tz: tzinfo, when: datetime) -> Table:
         gap_text = durations.working(gap * 3600, day_seconds) if gap is not None else ""
         if item["answered"] is False:
             gap_text = f"[red]waiting {gap_text}[/red]"
-        note = item["noise"] or ", ".join(c.split(":", 1)[1] for c in item["cues"][:3])
+        note = item["noise"] or (_cue_note(item["cues"]) if item["direction"] == "inbound" else "")
         if item["reply_reason"]:
             reason = _NO_REPLY_NOTES.get(item["reply_reason"], item["reply_reason"])
             note = f"{reason}; {note}" if note else reason

@@ -76,6 +76,19 @@ def test_every_duration_names_its_unit_and_its_window(demo_config) -> None:
         assert internal not in out
 
 
+def test_the_timeline_names_each_cue_of_the_clients_messages_and_none_of_ours(
+    demo_config,
+) -> None:
+    """Chloe's summary to Orchard repeats Rachel's "disappointed" and "the board": our words,
+    which count in nothing, are not shown as the client's friction."""
+    out = invoke(demo_config, "client", "orchard", "--as-of", NOW).stdout
+    rows = {line.split("│")[0].strip(): line for line in out.splitlines() if "│" in line}
+
+    assert "escalation 'disappointed'; copied in 'our board'" in rows["19 Oct 10:12"]
+    assert "│ out │" in rows["19 Oct 12:35"]
+    assert "disappointed" not in rows["19 Oct 12:35"]
+
+
 def test_tone_has_one_name_whether_a_score_or_a_mean(demo_config) -> None:
     out = invoke(demo_config, "client", "orchard", "--as-of", NOW).stdout
 
