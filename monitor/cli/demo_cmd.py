@@ -339,7 +339,11 @@ def _print_alerts(out: Console, health_rows: Sequence[HealthRow]) -> None:
 def _print_noise(out: Console, noise: list[dict[str, Any]]) -> None:
     if noise:
         out.print()
-        out.print("[bold]Noise filtered out[/bold] (never counted as contact, reply or sentiment)")
+        out.print(
+            "[bold]Noise filtered out[/bold] in all the mail read, clients' and others' (the "
+            "table's noise column counts each client's); never counted as contact, reply or "
+            "sentiment"
+        )
         totals: dict[str, int] = {}
         for entry in noise:
             totals[entry["kind"]] = totals.get(entry["kind"], 0) + entry["count"]
