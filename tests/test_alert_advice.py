@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -144,21 +145,22 @@ def test_figures_are_stated_against_their_baseline_in_words() -> None:
     )
 
 
-def test_a_friction_alert_quotes_the_words_the_client_used_not_examples() -> None:
-    """Dana wrote "unacceptable" and "escalate"; never "cancel" or "refund"."""
-    used = {
-        **FRICTION,
-        "escalation_terms": "'unacceptable', 'escalate'",
-        "pressure_phrase_terms": "'as per my previous email'",
-    }
+def test_a_friction_alert_quotes_only_the_words_the_client_used() -> None:
+    """Dana wrote "unacceptable" and "escalate"; never "cancel" or "refund". The explanation
+    quotes her words; the figures count her messages without examples of their own."""
+    mail = replace(
+        _mail("friction", FRICTION, pattern=Pattern.UNKNOWN),
+        explanation="Acme Logistics, last 30 days (9 messages): 2 messages with escalation "
+        "words ('unacceptable', 'escalate').",
+    )
 
-    lines = figure_lines("friction", used)
-    older = figure_lines("friction", FRICTION)  # an alert raised before the words were kept
+    text = body.text([mail], LONDON)
 
-    assert "2 messages with escalation words ('unacceptable', 'escalate')" in lines
-    assert "1 message with pointed reminders ('as per my previous email')" in lines
-    assert "2 messages with escalation words" in older
-    assert not any("refund" in line or "cancel" in line for line in lines + older)
+    lines = figure_lines("friction", FRICTION)
+    assert "2 messages with escalation words" in lines
+    assert "1 message with pointed reminders" in lines
+    assert text.count("'unacceptable'") == 1
+    assert "refund" not in text and "cancel" not in text and "per my last email" not in text
 
 
 def test_business_time_is_given_in_working_days_of_the_calendar_or_in_hours() -> None:

@@ -99,13 +99,13 @@ def _unanswered(f: Figures, day_hours: float) -> list[str]:
     return lines
 
 
-#: (count, the words the client used, what the messages had); the words are the lexicon's
-#: terms found ("'unacceptable', 'refund'"), absent from alerts raised before they were kept.
+#: Counts only: the explanation above the figures quotes the words the client used (examples
+#: here would read as quotes of words it may never have written).
 _COUNTS = (
-    ("escalation_messages", "escalation_terms", "with escalation words"),
-    ("pressure_phrase_messages", "pressure_phrase_terms", "with pointed reminders"),
-    ("challenge_messages", "challenge_terms", "with pointed questions"),
-    ("negative_messages", None, "negative in tone"),
+    ("escalation_messages", "with escalation words"),
+    ("pressure_phrase_messages", "with pointed reminders"),
+    ("challenge_messages", "with pointed questions"),
+    ("negative_messages", "negative in tone"),
 )
 
 
@@ -133,10 +133,9 @@ def _friction(f: Figures, day_hours: float) -> list[str]:
         if f.get("sentiment_usual") is not None:
             line += f"; usually {tone(f['sentiment_usual'])}"
         lines.append(line)
-    for key, words, what in _COUNTS:
+    for key, what in _COUNTS:
         if f.get(key):
-            used = f" ({f[words]})" if words and f.get(words) else ""
-            lines.append(f"{_plural(f[key], 'message')} {what}{used}")
+            lines.append(f"{_plural(f[key], 'message')} {what}")
     if f.get("senior_copied"):
         lines.append("Copied in for the first time: " + ", ".join(map(str, f["senior_copied"])))
     if f.get("messages"):

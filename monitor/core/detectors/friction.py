@@ -116,10 +116,6 @@ def judge(client: str, facts: FrictionFacts, thresholds: FrictionThresholds) -> 
             "escalation_messages": len(facts.escalation),
             "pressure_phrase_messages": len(facts.pressure_phrases),
             "challenge_messages": len(facts.challenges),
-            # The words themselves (lexicon terms, never the message's text), for the email.
-            "escalation_terms": terms(facts.escalation) or None,
-            "pressure_phrase_terms": terms(facts.pressure_phrases) or None,
-            "challenge_terms": terms(facts.challenges) or None,
             "negative_messages": len(facts.negative),
             "senior_copied": [a for _, a in facts.senior_copied],
         },
