@@ -162,13 +162,14 @@ UNTIL_NOW = {
     Pattern.LAISSEZ_FAIRE: "Over half a year this client wrote rarely and trusted us.",
     Pattern.SAVVY: "Over half a year this client was clear, prompt and positive.",
 }
-#: A client fits a pattern when its score is above this (0–1). The best of weak fits is no
+#: A client fits a pattern when its score, to two decimals, is above this (0–1). The best of
+#: weak fits is no
 #: pattern: a client writing a little more than weekly with one status request in eleven is
 #: no micromanager, whatever fits it worse.
 CLEAR_FIT = 0.2
 NO_CLEAR_PATTERN = (
-    "No pattern stands out in this client's mail over half a year: go by the alerts and the "
-    "figures above."
+    "No pattern stands out in this client's mail over half a year: there is no handling "
+    "advice for this client beyond what each alert says."
 )
 COMMON_ADVICE = (
     "Confirm scope and timelines in writing, send regular progress reports, and answer every piece "
@@ -213,9 +214,12 @@ class PatternResult:
 
 def _shown_savvy(facts: PatternFacts) -> float:
     """1 when something savvy shows (a positive tone, or how fast the client answers us); 0
-    when neither is known: an unscored or neutral tone is no sign of "clear, prompt and
-    positive"."""
-    positive = facts.scored >= 3 and (facts.sentiment or 0.0) > 0
+    when neither is known (an unscored or neutral tone is no sign of "clear, prompt and
+    positive"), or when its tone is negative."""
+    scored = facts.scored >= 3 and facts.sentiment is not None
+    if scored and (facts.sentiment or 0.0) < 0:
+        return 0.0
+    positive = scored and (facts.sentiment or 0.0) > 0
     return 1.0 if positive or facts.client_reply_hours is not None else 0.0
 
 

@@ -112,15 +112,19 @@ def test_the_best_of_weak_fits_is_no_pattern_not_a_label() -> None:
 
 def test_a_client_whose_tone_and_replies_are_unknown_is_not_called_savvy() -> None:
     """Nothing says "clear, prompt and positive" about a client whose tone is unscored (it
-    writes German) or neutral, and whose reply time is unknown; a positive tone, or a known
-    reply time, does."""
+    writes German) or neutral, and whose reply time is unknown, nor about one whose tone is
+    negative however fast it answers; a positive tone, or a known reply time, does."""
     unknown = replace(QUIET, per_week=1.0, client_reply_hours=None, inbound=26)
     unscored = replace(unknown, sentiment=None, scored=0)
     neutral = replace(unknown, sentiment=0.0)
+    prompt = replace(neutral, client_reply_hours=4.0)
 
-    results = [classify(facts, friction_warning_points=4.0) for facts in (unscored, neutral)]
-    positive = classify(replace(unknown, sentiment=0.3), friction_warning_points=4.0)
-    prompt = classify(replace(neutral, client_reply_hours=10.0), friction_warning_points=4.0)
+    def judged(facts: PatternFacts):  # type: ignore[no-untyped-def]
+        return classify(facts, friction_warning_points=4.0)
 
-    assert [(r.pattern, r.scores["savvy"]) for r in results] == [(Pattern.UNKNOWN, 0.0)] * 2
-    assert positive.pattern is prompt.pattern is Pattern.SAVVY
+    assert [(judged(f).pattern, judged(f).scores["savvy"]) for f in (unscored, neutral)] == [
+        (Pattern.UNKNOWN, 0.0)
+    ] * 2
+    assert judged(replace(unknown, sentiment=0.3)).pattern is Pattern.SAVVY
+    assert judged(prompt).pattern is Pattern.SAVVY
+    assert judged(replace(prompt, sentiment=-0.6)).scores["savvy"] == 0.0
