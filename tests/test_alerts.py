@@ -20,6 +20,7 @@ from monitor.alerts.store import act, events_of, listing
 from monitor.app.alerting import deliver, evaluate_alerts, send_alerts, send_digests
 from monitor.cli import cli
 from monitor.config import Privacy
+from monitor.core.detectors import Severity
 from monitor.core.model import Message, Noise
 from monitor.sources.pipeline import from_raw
 from monitor.store.schema import alert_events, outbox
@@ -690,3 +691,30 @@ def test_acknowledging_again_changes_nothing_until_the_alert_gets_worse(scenario
     acknowledged = [e["at"] for e in events_of(engine, alert.id) if e["event"] == "acknowledged"]
     assert again.state.value == "acknowledged"
     assert acknowledged == [utc("Wed 2026-06-03 11:00"), utc("Thu 2026-06-04 11:00")]
+
+
+def test_an_alert_acknowledged_after_it_worsened_while_snoozed_stays_quiet(
+    scenario, smtp_server
+) -> None:
+    """GIVEN Wednesday's warning snoozed, and critical on Thursday while snoozed (quietly),
+    WHEN Alice acknowledges it on Thursday, THEN she has seen it at critical: a second
+    acknowledgement changes nothing, and the evaluations after it send nothing."""
+    engine = scenario.runtime.store.engine
+    scenario.client_writes("Mon 2026-06-01 10:00", "Revised rollout dates", QUESTION)
+    send_alerts(scenario.runtime, now=utc("Wed 2026-06-03 10:30"))  # a warning, in the digest
+    (alert,) = listing(engine)
+    until = utc("Fri 2026-06-05 11:00")
+    act(engine, alert.id, "snooze", utc("Wed 2026-06-03 11:00"), by="alice", until=until)
+    send_alerts(scenario.runtime, now=utc("Thu 2026-06-04 10:30"))  # critical, snoozed
+    acknowledged = act(engine, alert.id, "ack", utc("Thu 2026-06-04 11:00"), by="alice")
+    mailed = len(smtp_server.inbox.messages)
+
+    with pytest.raises(ValueError, match="already acknowledged"):
+        act(engine, alert.id, "ack", utc("Thu 2026-06-04 11:10"), by="alice")
+    later = [
+        send_alerts(scenario.runtime, now=utc(f"Thu 2026-06-04 {hour}:00")) for hour in ("12", "18")
+    ]
+
+    assert (acknowledged.severity.value, acknowledged.peak) == ("critical", Severity.CRITICAL)
+    assert [r.events for r in later] == [[], []]
+    assert len(smtp_server.inbox.messages) == mailed

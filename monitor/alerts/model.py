@@ -28,6 +28,11 @@ class Action(StrEnum):
     RESOLVE = "resolve"
 
 
+class AlreadyAcknowledged(ValueError):
+    """Acknowledging an alert acknowledged at the severity it has now: nothing to change. Said
+    as a notice, not an error: two people, or one double click, acknowledging it at once."""
+
+
 class Recorded(StrEnum):
     """Event rows that are not lifecycle transitions: what people and delivery did."""
 

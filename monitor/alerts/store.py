@@ -20,6 +20,7 @@ from monitor.alerts.handover import SameOwner, handed_over, same_address
 from monitor.alerts.model import (
     RETIRED,
     Action,
+    AlreadyAcknowledged,
     Condition,
     Recorded,
     Route,
@@ -285,7 +286,7 @@ def get(connection: sa.Connection, alert_id: int, *, lock: bool = False) -> Stor
 def _acted(found: StoredAlert, action: Action, now: datetime, until: datetime | None) -> AlertView:
     if action is Action.ACK:
         if lifecycle.acknowledged_already(found.view):
-            raise ValueError(f"alert {found.id} is already acknowledged")
+            raise AlreadyAcknowledged(f"alert {found.id} is already acknowledged")
         return lifecycle.acknowledge(found.view, now)
     if action is Action.SNOOZE:
         assert until is not None
@@ -333,6 +334,7 @@ def act_on(
             "changed_at": now,
             "resolved_at": view.resolved_at,
             "snoozed_until": view.snoozed_until,
+            "peak": view.peak.value if view.peak else None,  # what the owner has now seen
         },
     )
     _record_event(

@@ -200,6 +200,7 @@ def _print_delivery(out: Console, delivery: Mapping[str, object]) -> None:
 
 
 def _act(app: App, alert_id: int, action: Action, until: datetime | None = None) -> None:
+    from monitor.alerts.model import AlreadyAcknowledged
     from monitor.alerts.store import act
 
     runtime = app.runtime()
@@ -207,6 +208,9 @@ def _act(app: App, alert_id: int, action: Action, until: datetime | None = None)
         alert = act(runtime.store.engine, alert_id, action, app.now, by=_who(), until=until)
     except KeyError:
         raise click.ClickException(f"no alert {alert_id}") from None
+    except AlreadyAcknowledged as err:  # what was asked for holds: nothing to change
+        click.echo(f"{err}: nothing changed")
+        return
     except ValueError as err:
         raise click.ClickException(str(err)) from err
     suffix = (

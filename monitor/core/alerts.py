@@ -180,7 +180,7 @@ def acknowledge(alert: AlertView, now: datetime) -> AlertView:
 def acknowledged_already(alert: AlertView) -> bool:
     """Acknowledging again would change nothing: the alert is acknowledged at the severity it
     has now (a severity beyond the one acknowledged is worth acknowledging again)."""
-    return alert.state is State.ACKNOWLEDGED and acknowledge(alert, alert.changed_at) == alert
+    return alert.state is State.ACKNOWLEDGED and alert.severity.rank <= alert.told.rank
 
 
 def snooze(alert: AlertView, until: datetime, now: datetime) -> AlertView:

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
-from monitor.alerts.model import Action
+from monitor.alerts.model import Action, AlreadyAcknowledged
 from monitor.alerts.store import act, get
 from monitor.app.dashboard import (
     ClientYear,
@@ -317,6 +317,8 @@ class Pages:
             done = await run_in_threadpool(
                 act, engine, alert_id, chosen, now, by=f"web:{member.address}", until=until
             )
+        except AlreadyAcknowledged:  # another click, or a colleague, acknowledged it first
+            return self._told(request, "done", f"Alert {alert_id} was already acknowledged.")
         except ValueError as err:  # said on the alerts page, with the alerts still there
             return self._told(request, "problem", f"Alert {alert_id} was not changed: {err}")
         logger.info("web.alert_acted", alert=alert_id, action=chosen.value, user=member.address)

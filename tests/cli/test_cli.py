@@ -604,3 +604,21 @@ def test_a_failing_account_is_reported_and_does_not_stop_the_others(setup, tmp_p
     assert gone["error_kind"] == "folder"
     assert "moved-away: no such file or directory" in gone["error"]
     assert alice["totals"]["new"] == 7
+
+
+def test_acknowledging_an_alert_twice_says_so_and_succeeds(tmp_path: Path) -> None:
+    """A script that acknowledges to be safe, or a second colleague: nothing changes, and that
+    is no failure."""
+    from tests.cli.test_completion import open_unanswered_alert
+
+    config = tmp_path / "relmon.toml"
+    config.write_text(CONFIG + f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n')
+    alert = open_unanswered_alert(config, "Acme Logistics")
+    command = ["--config", str(config), "alerts", "ack", str(alert)]
+
+    first = CliRunner().invoke(cli, command)
+    second = CliRunner().invoke(cli, command)
+
+    assert first.exit_code == 0 and "is now acknowledged" in first.output
+    assert second.exit_code == 0, second.output
+    assert f"alert {alert} is already acknowledged: nothing changed" in second.output

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from monitor.core.alerts import (
+    AlertView,
     EventKind,
     State,
     acknowledge,
+    acknowledged_already,
     hand_over,
     notified,
     resolve,
@@ -207,3 +210,17 @@ def test_a_resolved_alert_is_not_handed_over() -> None:
     assert alert is not None
     with pytest.raises(ValueError, match="resolved"):
         hand_over(resolve(alert, T0 + DAY), T0 + 2 * DAY)
+
+
+def test_acknowledging_again_matters_only_for_a_severity_beyond_the_one_seen() -> None:
+    """An alert stored before the highest severity told was kept has none (its severity
+    stands for it): acknowledged at warning, it is acknowledged already; once critical, not."""
+    stored = AlertView(State.ACKNOWLEDGED, Severity.WARNING, opened_at=T0, changed_at=T0)
+    worse = AlertView(
+        State.ACKNOWLEDGED, Severity.CRITICAL, opened_at=T0, changed_at=T0, peak=Severity.WARNING
+    )
+
+    assert acknowledged_already(stored)
+    assert not acknowledged_already(worse)
+    assert acknowledged_already(acknowledge(worse, T0 + DAY))
+    assert not acknowledged_already(replace(stored, state=State.NOTIFIED))

@@ -157,6 +157,25 @@ def test_an_owner_acknowledges_snoozes_and_resolves_from_the_alerts_page(fresh):
     assert "resolved by hand (critical) by web:alice.marsh" in client_page
 
 
+def test_an_acknowledged_alert_offers_no_acknowledge_and_a_second_one_is_a_notice(fresh):
+    """Alice and Ben both click Acknowledge on alert 2 (or Alice twice): the second is told it
+    was done already, not that something went wrong."""
+    sign_in(fresh, ALICE)
+    token = csrf_of(fresh.get("/alerts").text)
+
+    fresh.post("/alerts/2", data={"csrf": token, "action": "ack"})
+    page = fresh.get("/alerts").text
+    again = fresh.post("/alerts/2", data={"csrf": token, "action": "ack"})
+    told = fresh.get(again.headers["location"]).text
+
+    (card,) = [c for c in page.split('<li class="alert">') if 'action="/alerts/2"' in c]
+    assert "· acknowledged ·" in card
+    assert 'value="snooze"' in card and 'value="ack"' not in card
+    assert again.status_code == 303
+    assert "Alert 2 was already acknowledged." in told and 'role="status"' in told
+    assert "was not changed" not in told
+
+
 def test_a_snooze_with_a_duration_that_cannot_be_read_says_so_on_the_alerts_page(fresh):
     sign_in(fresh, ALICE)
     token = csrf_of(fresh.get("/alerts").text)
