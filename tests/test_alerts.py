@@ -364,22 +364,54 @@ def test_an_email_given_up_is_sent_again_by_retry_once_the_server_takes_it(
 
     unknown = CliRunner().invoke(cli, [*command, "retry", str(row.id + 1)])
     retried = CliRunner().invoke(cli, [*command, "retry", str(row.id)])
-    sent = deliver(scenario.runtime, now=utc("Thu 2026-06-04 11:05"))
-    again = deliver(scenario.runtime, now=utc("Thu 2026-06-04 11:10"))
+    now = datetime.now(UTC)  # the command's clock: the email is due from then
+    sent = deliver(scenario.runtime, now=now + timedelta(minutes=1))
+    again = deliver(scenario.runtime, now=now + timedelta(minutes=2))
     (alert,) = listing(scenario.runtime.store.engine)
 
     assert refused.failed == 1 and row.state == "failed"
     assert f"undelivered #{row.id} 'relmon: Acme Logistics is waiting for our reply'" in listed
     assert "550 5.7.1 Relaying denied" in listed
     assert f"Once what failed it is fixed, relmon alerts retry {row.id} sends it again." in listed
-    assert unknown.exit_code == 1 and f"not given up, so not sent again: #{row.id + 1}" in (
-        unknown.output
-    )
+    assert unknown.exit_code == 1
+    assert f"not sent again: #{row.id + 1}: not given up" in unknown.output
     assert retried.exit_code == 0, retried.output
     assert f"queued again: #{row.id} 'relmon: Acme Logistics" in retried.stdout
     assert (sent.sent, again.sent) == (1, 0)
     assert len(smtp_server.inbox.messages) == 1
     assert alert.state.value == "notified"
+
+
+def test_a_retry_waits_for_quiet_hours_and_never_sends_what_may_have_arrived(
+    tmp_path, analyzer, smtp_server
+) -> None:
+    """Retried at 23:30 in London, an email waits for 07:00. One the receiver may have taken
+    three times already (it took the message and hung up before answering) is not sent again,
+    nor, unless named, one given up more than a week ago."""
+    from monitor.app.retry import retry_given_up
+
+    s = Scenario(
+        tmp_path, analyzer, extra_config=smtp_server.config('quiet_hours = "20:00-07:00"\n')
+    )
+    for owner in ("alice.marsh", "ben.okafor"):
+        smtp_server.inbox.reject[f"{owner}@northwind-advisory.example"] = "550 5.7.1 Denied"
+    s.client_writes("Mon 2026-06-01 10:00", "Revised rollout dates", QUESTION)
+    s.client_writes("Mon 2026-06-01 10:05", "Spindle retrofit", QUESTION, frm=JANA, to=BEN)
+    send_alerts(s.runtime, now=utc("Thu 2026-06-04 10:30"))
+    first, second = (r.id for r in outbox_rows(s))
+    with s.runtime.store.engine.begin() as connection:
+        connection.execute(sa.update(outbox).where(outbox.c.id == second).values(unconfirmed=3))
+    late = utc("Thu 2026-06-04 23:30")  # London time, as every time here
+    taken = (second, "the receiver may already have taken it 3 times")
+
+    stale = retry_given_up(s.runtime, None, late + timedelta(days=8))
+    named = retry_given_up(s.runtime, [first, second], late)
+    s.close()
+
+    assert stale.queued == []
+    assert stale.left == [(first, "given up over 7 days ago: name it"), taken]
+    assert [(q.ident, q.due) for q in named.queued] == [(first, utc("Fri 2026-06-05 07:00"))]
+    assert named.left == [taken]
 
 
 def test_the_process_killed_between_commit_and_send_delivers_the_email_once_after_restart(

@@ -11,14 +11,24 @@ from monitor.cli.common import App, console, emit_json, json_option, pass_app
 from monitor.errors import ConfigError
 
 if TYPE_CHECKING:
-    from monitor.config import Config
+    from monitor.config import Account, Config
+
+
+def _account(account: Account) -> dict[str, Any]:
+    from monitor.config.imap import server_of
+
+    return {
+        "name": account.name,
+        "kind": account.kind,
+        "address": account.address,
+        "path": str(account.path) if account.path else None,
+        "server": server_of(account.imap) if account.imap is not None else None,
+    }
 
 
 def describe(config: Config, missing: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:
     """The resolved configuration as plain data, secrets masked; those in ``missing`` (keys)
     cannot be read and say so instead of showing a mask."""
-    from monitor.config.imap import server_of
-
     team = config.team
     return {
         "path": str(config.path) if config.path else None,
@@ -52,16 +62,7 @@ def describe(config: Config, missing: frozenset[str] | set[str] = frozenset()) -
             }
             for c in config.clients
         ],
-        "accounts": [
-            {
-                "name": a.name,
-                "kind": a.kind,
-                "address": a.address,
-                "path": str(a.path) if a.path else None,
-                "server": server_of(a.imap) if a.imap is not None else None,
-            }
-            for a in config.accounts
-        ],
+        "accounts": [_account(a) for a in config.accounts],
         "store": {"url": _mask_url(config.store.url)},
         "privacy": {
             "store_snippets": config.privacy.store_snippets,

@@ -219,27 +219,43 @@ def counts(engine: sa.Engine) -> tuple[dict[str, int], list[Any], tuple[int, str
     return by_state, list(failed), (int(retried or 0), waits)
 
 
-def requeue(engine: sa.Engine, ids: Sequence[int] | None) -> list[Row]:
-    """Emails given up, due again at once (since they were given up) with their attempts
-    counted afresh (someone fixed what failed them): those of ``ids``, or every one (None).
-    Returns their id, subject and recipients; an id not given up is left as it is."""
-    query = sa.select(outbox.c.id, outbox.c.subject, outbox.c.recipients).where(
-        outbox.c.state == FAILED
-    )
+def given_up(engine: sa.Engine, ids: Sequence[int] | None) -> list[Row]:
+    """The emails given up: those of ``ids`` (an id not given up is left out), or every one
+    (None); oldest first."""
+    query = sa.select(
+        outbox.c.id,
+        outbox.c.kind,
+        outbox.c.subject,
+        outbox.c.recipients,
+        outbox.c.unconfirmed,
+        outbox.c.created_at,
+        outbox.c.last_attempt_at,
+    ).where(outbox.c.state == FAILED)
     if ids is not None:
         query = query.where(outbox.c.id.in_(list(ids)))
+    with engine.connect() as connection:
+        return list(connection.execute(query.order_by(outbox.c.id)))
+
+
+def requeue(engine: sa.Engine, due: Mapping[int, datetime]) -> list[int]:
+    """Emails given up waiting to be sent again, each from its time in ``due``, with their
+    attempts counted afresh (someone fixed what failed them; how often the receiver may have
+    taken one without answering still counts). Returns the ids requeued: a row another
+    process requeued first is left to it."""
+    done = []
     with engine.begin() as connection:
-        found: list[Row] = list(connection.execute(query.order_by(outbox.c.id).with_for_update()))
-        if found:
-            connection.execute(
+        for row_id, not_before in sorted(due.items()):
+            changed = connection.execute(
                 sa.update(outbox)
-                .where(outbox.c.id.in_([r.id for r in found]), outbox.c.state == FAILED)
+                .where(outbox.c.id == row_id, outbox.c.state == FAILED)
                 .values(
                     state=PENDING,
                     attempts=0,
-                    unconfirmed=0,
+                    not_before=not_before,
                     claimed_by=None,
                     claimed_until=None,
                 )
-            )
-    return found
+            ).rowcount
+            if changed:
+                done.append(row_id)
+    return done
