@@ -3,7 +3,7 @@
 Chat services and ticket systems follow through it. Each request carries::
 
     Content-Type: application/json
-    Idempotency-Key: webhook:NAME:relmon.alert.12.40   (the outbox row's identity; also "id")
+    Idempotency-Key: webhook:NAME:relmon.alert.12.o20260604093000.40   (the outbox row's identity; also "id")
     X-Relmon-Event: alert | digest | operator
     X-Relmon-Timestamp: 1780567800                      (Unix seconds of this attempt)
     X-Relmon-Signature: sha256=HEX
