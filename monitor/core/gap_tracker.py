@@ -23,7 +23,7 @@ from typing import Generic, TypeVar
 
 from monitor.core.calendar import BusinessCalendar, Interval
 from monitor.core.gaps import Chaser, Gap, Gaps, OpenWaits, Walk, measured, order, walk
-from monitor.core.records import Record, by_date
+from monitor.core.records import Record, by_date, utc
 
 _Key = tuple[datetime, str]
 T = TypeVar("T")
@@ -115,10 +115,11 @@ class GapTracker:
     def at(self, since: datetime, now: datetime, client_away: Sequence[Interval]) -> Gaps:
         """The gaps :func:`~monitor.core.gaps.compute` gives for the records dated from
         ``since`` to ``now``, with the client's contacts away over ``client_away``."""
+        since, until = utc(since), utc(now)  # the cuts only: ``now`` measures the waits
         low = bisect.bisect_left(self._dates, since)
-        span = (low, bisect.bisect_right(self._dates, now, lo=low))
+        span = (low, bisect.bisect_right(self._dates, until, lo=low))
         for thread in self._moved(span):
-            self._walk(self._threads[thread], since, now)
+            self._walk(self._threads[thread], since, until)
         self._span = span
         away = list(client_away)
         if away != self._client_away:  # the client's waits are measured again

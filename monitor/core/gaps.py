@@ -25,7 +25,7 @@ from functools import cached_property
 
 from monitor.core.calendar import BusinessCalendar, Interval
 from monitor.core.model import Direction
-from monitor.core.records import Record, by_date
+from monitor.core.records import Record, by_date, utc
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +74,10 @@ class OpenWaits:
     def within(self, since: datetime, until: datetime) -> tuple[Gap, ...]:
         """The waits started from ``since`` to ``until`` (both included), measured."""
         starts = self.starts
-        low = bisect.bisect_left(starts, since, key=by_date)
-        return self._measure(starts[low : bisect.bisect_right(starts, until, lo=low, key=by_date)])
+        low = bisect.bisect_left(starts, utc(since), key=by_date)
+        return self._measure(
+            starts[low : bisect.bisect_right(starts, utc(until), lo=low, key=by_date)]
+        )
 
     def at_least(self, hours: float) -> int:
         """How many waits have lasted at least ``hours`` of working time: the oldest ones, as a
@@ -200,8 +202,8 @@ def _started(gap: Gap) -> datetime:
 def started_within(gaps: Sequence[Gap], since: datetime, until: datetime) -> Sequence[Gap]:
     """The gaps (sorted by start, as :func:`compute` gives them) that started from ``since`` to
     ``until``, both included."""
-    low = bisect.bisect_left(gaps, since, key=_started)
-    return gaps[low : bisect.bisect_right(gaps, until, lo=low, key=_started)]
+    low = bisect.bisect_left(gaps, utc(since), key=_started)
+    return gaps[low : bisect.bisect_right(gaps, utc(until), lo=low, key=_started)]
 
 
 def window(gaps: Sequence[Gap], now: datetime, days: int) -> Sequence[Gap]:

@@ -25,7 +25,7 @@ from monitor.core.calendar import BusinessCalendar, Interval
 from monitor.core.detectors import Thresholds
 from monitor.core.gap_tracker import GapTracker
 from monitor.core.model import Direction
-from monitor.core.records import Record, by_date, dated_within
+from monitor.core.records import Record, by_date, dated_within, utc
 
 HISTORY_DAYS = 210  # the most any measure looks back (cadence 180 + friction window 30)
 #: A history must know whether the client wrote at least this many counted messages in all
@@ -114,7 +114,7 @@ class Window:
     def first_counted(self) -> Record | None:
         """The window's first counted message, either way."""
         counted = self.history.counted
-        index = bisect.bisect_left(counted, self.since(HISTORY_DAYS), key=by_date)
+        index = bisect.bisect_left(counted, utc(self.since(HISTORY_DAYS)), key=by_date)
         first = counted[index] if index < len(counted) else None
         return first if first is not None and first.date <= self.now else None
 
@@ -252,8 +252,8 @@ class ClientHistory:
         """The days the client wrote (in its zone) from ``since`` to ``until``, both included:
         :func:`~monitor.core.cadence.contact_days` of its counted inbound mail, each message's
         day worked out once however many instants ask."""
-        low = bisect.bisect_left(self.inbound, since, key=by_date)
-        high = bisect.bisect_right(self.inbound, until, lo=low, key=by_date)
+        low = bisect.bisect_left(self.inbound, utc(since), key=by_date)
+        high = bisect.bisect_right(self.inbound, utc(until), lo=low, key=by_date)
         if low >= high:
             return []
         runs = self.contact_runs
@@ -282,8 +282,8 @@ class ClientHistory:
                         and self.context.is_client_address(address)
                     ):
                         arrivals.append((record, address))
-        low = bisect.bisect_left(arrivals, since, key=_arrived)
-        return arrivals[low : bisect.bisect_right(arrivals, until, lo=low, key=_arrived)]
+        low = bisect.bisect_left(arrivals, utc(since), key=_arrived)
+        return arrivals[low : bisect.bisect_right(arrivals, utc(until), lo=low, key=_arrived)]
 
     def mean_sentiment(self, since: datetime, before: datetime) -> float | None:
         """The mean sentiment of the client's scored messages dated from ``since`` up to
@@ -303,8 +303,8 @@ class ClientHistory:
             sums = [0, *itertools.accumulate(n * (part // d) for _, (n, d) in kept)]
             scored = self.scored = ([d for d, _ in kept], sums, part)
         dates, sums, part = scored
-        low = bisect.bisect_left(dates, since)
-        high = bisect.bisect_left(dates, before, lo=low)
+        low = bisect.bisect_left(dates, utc(since))
+        high = bisect.bisect_left(dates, utc(before), lo=low)
         if high == low:
             return None
         # An integer divided by an integer is rounded once, as math.fsum rounds its sum
@@ -322,7 +322,7 @@ class ClientHistory:
 
     @staticmethod
     def _last(records: list[Record], now: datetime) -> Record | None:
-        index = bisect.bisect_right(records, now, key=by_date)
+        index = bisect.bisect_right(records, utc(now), key=by_date)
         return records[index - 1] if index else None
 
     def last_inbound(self, now: datetime) -> Record | None:
@@ -340,6 +340,7 @@ class ClientHistory:
         """Whether the client's mail (both ways, noise excluded) dated up to ``now`` holds at
         least :data:`ENOUGH_MAIL` messages."""
         self._covered(now)
+        now = utc(now)
         held = bisect.bisect_right(self.inbound, now, key=by_date) + bisect.bisect_right(
             self.outbound, now, key=by_date
         )
@@ -370,8 +371,8 @@ class ClientHistory:
         return older[-need:] + found
 
     def window(self, since: datetime, until: datetime) -> list[Record]:
-        low = bisect.bisect_left(self.dates, since)
-        high = bisect.bisect_right(self.dates, until)
+        low = bisect.bisect_left(self.dates, utc(since))
+        high = bisect.bisect_right(self.dates, utc(until))
         return self.records[low:high]
 
     def at(self, now: datetime) -> Window:

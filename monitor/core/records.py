@@ -81,23 +81,33 @@ def record_of(values: Sequence[object]) -> Record:
 by_date: Callable[[Record], dt.datetime] = operator.attrgetter("date")
 
 
+def utc(instant: dt.datetime) -> dt.datetime:
+    """``instant`` as aware UTC, the zone of the records' dates: the same instant, so it cuts
+    them at the same place, but compared with them field by field. An instant in another zone
+    (a team's midnight) is converted at each of a bisection's dozen comparisons, about fifteen
+    times the cost (a backtest cuts every client's records at every day's end). A naive
+    instant is left as it is."""
+    zone = instant.tzinfo
+    return instant if zone is dt.UTC or zone is None else instant.astimezone(dt.UTC)
+
+
 def dated_from(records: list[Record], instant: dt.datetime) -> list[Record]:
     """The records (sorted by date) dated at or after ``instant``."""
-    return records[bisect.bisect_left(records, instant, key=by_date) :]
+    return records[bisect.bisect_left(records, utc(instant), key=by_date) :]
 
 
 def dated_before(records: list[Record], instant: dt.datetime) -> list[Record]:
     """The records (sorted by date) dated before ``instant``."""
-    return records[: bisect.bisect_left(records, instant, key=by_date)]
+    return records[: bisect.bisect_left(records, utc(instant), key=by_date)]
 
 
 def dated_between(records: list[Record], since: dt.datetime, before: dt.datetime) -> list[Record]:
     """The records (sorted by date) dated at or after ``since`` and before ``before``."""
-    low = bisect.bisect_left(records, since, key=by_date)
-    return records[low : bisect.bisect_left(records, before, lo=low, key=by_date)]
+    low = bisect.bisect_left(records, utc(since), key=by_date)
+    return records[low : bisect.bisect_left(records, utc(before), lo=low, key=by_date)]
 
 
 def dated_within(records: list[Record], since: dt.datetime, until: dt.datetime) -> list[Record]:
     """The records (sorted by date) dated from ``since`` to ``until``, both included."""
-    low = bisect.bisect_left(records, since, key=by_date)
-    return records[low : bisect.bisect_right(records, until, lo=low, key=by_date)]
+    low = bisect.bisect_left(records, utc(since), key=by_date)
+    return records[low : bisect.bisect_right(records, utc(until), lo=low, key=by_date)]

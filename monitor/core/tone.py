@@ -24,7 +24,7 @@ from monitor.core import friction_norm
 from monitor.core.friction_norm import NormFacts
 from monitor.core.gaps import Chaser
 from monitor.core.history import HISTORY_DAYS, ClientContext, ClientHistory, Window
-from monitor.core.records import Record, by_date, dated_between, dated_from
+from monitor.core.records import Record, by_date, dated_between, dated_from, utc
 from monitor.core.sentiment import NEGATIVE_MESSAGE
 
 _SENIOR_LOCAL = re.compile(
@@ -160,8 +160,9 @@ def friction(window: Window, history: ClientHistory) -> FrictionFacts:
     norm = friction_norm.assess(inbound, window.now)
     # Escalation words and pointed questions count from messages that read curt for this
     # client: sharper than its own usual top, which a client that always writes tersely has
-    # raised ("why did you …?" is how it asks).
-    cued = [r for r in recent if not friction_norm.reads_polite(r, norm.usual_top)]
+    # raised ("why did you …?" is how it asks). Only a message with cues can count: the others
+    # are not judged at all (most of a busy client's month, every day of a backtest).
+    cued = [r for r in recent if r.friction and not friction_norm.reads_polite(r, norm.usual_top)]
     # A contact is only "new" against history from before the window.
     first = window.first_counted()
     history_before = first is not None and first.date < window_start
@@ -239,23 +240,22 @@ def pressure(window: Window, context: ClientContext, chasers: Sequence[Chaser]) 
     window_days = context.thresholds.micromanagement_window_days
     pressure_start = window.now - timedelta(days=window_days)
     inbound = window.inbound
-    start = bisect.bisect_left(inbound, pressure_start, key=by_date)  # the window's first
+    cut = utc(pressure_start)
+    start = bisect.bisect_left(inbound, cut, key=by_date)  # the window's first
     in_window = tuple(inbound[start:])
     baseline = None
     if start:  # mail before the window: its first message and how many since
         span = min(180.0, (pressure_start - inbound[0].date).total_seconds() / 86400)
         if span >= 3 * window_days:
             first = bisect.bisect_left(
-                inbound, pressure_start - timedelta(days=span), hi=start, key=by_date
+                inbound, utc(pressure_start - timedelta(days=span)), hi=start, key=by_date
             )
             baseline = (start - first) / span * window_days
     return PressureFacts(
         window_days=window_days,
         inbound=in_window,
         baseline=round(baseline, 1) if baseline is not None else None,
-        chasers=tuple(
-            c.record for c in chasers[bisect.bisect_left(chasers, pressure_start, key=_chased) :]
-        ),
+        chasers=tuple(c.record for c in chasers[bisect.bisect_left(chasers, cut, key=_chased) :]),
         status_requests=tuple((r, r.pressure) for r in in_window if r.pressure),
         working=context.theirs.is_working,
     )
