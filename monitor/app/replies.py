@@ -172,8 +172,8 @@ def _lock_told(
     """The alerts the email replied to told of, locked in the order of their ids, as an
     evaluation locks a client's alerts (another order could deadlock with one): ``lead``,
     which its Message-ID names, and the others its X-Relmon-Alert header names (one email
-    tells an owner of several alerts of a client at once). None when this store sent no such
-    email: another store's (a database made anew numbers its alerts from 1 again), or one
+    tells an owner of several alerts of a client at once). None at all when this store sent no
+    such email: another store's (a database made anew numbers its alerts from 1 again), or one
     made up."""
     answered = next((value for value in in_reply_to if alert_answered([value])), None)
     payload = alert_email(connection, [answered]) if answered is not None else None

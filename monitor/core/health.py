@@ -163,9 +163,8 @@ UNTIL_NOW = {
     Pattern.SAVVY: "Over half a year this client was clear, prompt and positive.",
 }
 #: A client fits a pattern when its score, to two decimals, is above this (0–1). The best of
-#: weak fits is no
-#: pattern: a client writing a little more than weekly with one status request in eleven is
-#: no micromanager, whatever fits it worse.
+#: weak fits is no pattern: a client writing a little more than weekly with one status request
+#: in eleven is no micromanager, whatever fits it worse.
 CLEAR_FIT = 0.2
 NO_CLEAR_PATTERN = (
     "No pattern stands out in this client's mail over half a year: there is no handling "
