@@ -224,7 +224,6 @@ def given_up(engine: sa.Engine, ids: Sequence[int] | None) -> list[Row]:
     (None); oldest first."""
     query = sa.select(
         outbox.c.id,
-        outbox.c.kind,
         outbox.c.subject,
         outbox.c.recipients,
         outbox.c.unconfirmed,
