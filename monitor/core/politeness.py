@@ -207,24 +207,46 @@ class Features:
             valence={w: v for w, v in valence.items() if abs(v) >= SEVERAL_VALENCE},
         )
 
-    def _index(self, whole: bool) -> dict[str, tuple[int, ...]]:
-        """Word → the positions of the strategies that have it as a term or a phrase's first
-        word (a strategy none of whose words is in a text cannot show in it): those read over
-        the whole text (``whole``), or those read sentence by sentence."""
+    def _index(self) -> dict[str, tuple[int, ...]]:
+        """Word → the positions of the strategies read sentence by sentence that have it as a
+        term or a phrase's first word (a strategy none of whose words is in a sentence cannot
+        show in it)."""
         index: dict[str, list[int]] = {}
         for position, strategy in enumerate(self.strategies):
-            if strategy.whole_text == whole:
+            if not strategy.whole_text:
                 for word in strategy.words | strategy.heads:
                     index.setdefault(word, []).append(position)
         return {word: tuple(positions) for word, positions in index.items()}
 
     @cached_property
     def _by_word(self) -> dict[str, tuple[int, ...]]:
-        return self._index(whole=False)
+        return self._index()
 
     @cached_property
-    def _whole_by_word(self) -> dict[str, tuple[int, ...]]:
-        return self._index(whole=True)
+    def _whole_words(self) -> dict[str, tuple[int, ...]]:
+        """Word → the positions of the strategies read over the whole text that have it as a
+        single-word term: one such word in the text is enough."""
+        index: dict[str, list[int]] = {}
+        for position, strategy in enumerate(self.strategies):
+            if strategy.whole_text:
+                for word in strategy.words:
+                    index.setdefault(word, []).append(position)
+        return {word: tuple(positions) for word, positions in index.items()}
+
+    @cached_property
+    def _whole_phrases(self) -> dict[str, tuple[tuple[str, frozenset[str], int], ...]]:
+        """Word → the phrases of the strategies read over the whole text that have it, each as
+        padded text, its words, and its strategy's position. A phrase can only be in a text
+        that has all of its words, so it is filed under one of them, its longest: a short
+        word ("i", "you", "to") starts many phrases and is in most texts."""
+        index: dict[str, list[tuple[str, frozenset[str], int]]] = {}
+        for position, strategy in enumerate(self.strategies):
+            if strategy.whole_text:
+                for phrase in strategy.phrases:
+                    needs = strategy.words_of[phrase]
+                    key = max(sorted(needs), key=len)
+                    index.setdefault(key, []).append((phrase, needs, position))
+        return {word: tuple(phrases) for word, phrases in index.items()}
 
     def strategy_names(self) -> list[str]:
         signs = [
@@ -272,27 +294,35 @@ class Features:
                     tokens, padded, present, index == 0
                 ):
                     found.add(strategy.name)
-        valence = self.valence
-        charged = [v for tokens in parsed for t in tokens if (v := valence.get(t)) is not None]
-        whole_by_word = self._whole_by_word
-        hits = whole_by_word.keys() & words
-        if hits:
-            # Sentences kept apart by a mark no token holds: no phrase runs from one to the next.
-            whole = f" {' | '.join(' '.join(tokens) for tokens in parsed)} "
-            for position in {p for t in hits for p in whole_by_word[t]}:
-                strategy = strategies[position]
-                if strategy.found([], whole, words, False):
-                    found.add(strategy.name)
+        shown = self._whole_text(parsed, words)
+        found.update(strategies[position].name for position in shown)
         found.update(
             s.name
             for s, n in zip(strategies, counts, strict=True)
             if s.at_least > 1 and n >= s.at_least
         )
-        return found | self._signs(text, parsed, words, charged)
+        return found | self._signs(text, parsed, words)
 
-    def _signs(
-        self, text: str, parsed: list[list[str]], words: set[str], charged: list[float]
-    ) -> set[str]:
+    def _whole_text(self, parsed: list[list[str]], words: set[str]) -> set[int]:
+        """The positions of the strategies read over the whole text that show in it: one of
+        their words is among its ``words``, or one of their phrases (all of whose words are)
+        is in its text, with its sentences kept apart by a mark no token holds, so that no
+        phrase runs from one sentence into the next."""
+        whole_words = self._whole_words
+        shown = {p for word in whole_words.keys() & words for p in whole_words[word]}
+        whole_phrases = self._whole_phrases
+        whole = ""
+        for key in whole_phrases.keys() & words:
+            for phrase, needs, position in whole_phrases[key]:
+                if position in shown or not needs <= words:
+                    continue
+                if not whole:
+                    whole = f" {' | '.join(' '.join(tokens) for tokens in parsed)} "
+                if phrase in whole:
+                    shown.add(position)
+        return shown
+
+    def _signs(self, text: str, parsed: list[list[str]], words: set[str]) -> set[str]:
         found = set()
         head = text[:MAX_CHARS]
         if "?" in head:
@@ -308,13 +338,24 @@ class Features:
             found.add("positive")
         if words & self.negative:
             found.add("negative")
-        if sum(1 for v in charged if v > 0) >= 2:
+        valence = self.valence
+        charged = {word: valence[word] for word in valence.keys() & words}
+        if _at_least_twice(parsed, [w for w, v in charged.items() if v > 0]):
             found.add("positive_words")
-        if sum(1 for v in charged if v < 0) >= 2:
+        if _at_least_twice(parsed, [w for w, v in charged.items() if v < 0]):
             found.add("negative_words")
-        if any(v <= STRONG_NEGATIVE for v in charged):
+        if any(v <= STRONG_NEGATIVE for v in charged.values()):
             found.add("strong_negative")
         return found
+
+
+def _at_least_twice(parsed: list[list[str]], distinct: list[str]) -> bool:
+    """Whether the ``distinct`` words occur at least twice in all in the sentences ``parsed``
+    (two of them, or one of them twice)."""
+    if len(distinct) != 1:
+        return len(distinct) >= 2
+    word = distinct[0]
+    return sum(tokens.count(word) for tokens in parsed) >= 2
 
 
 @dataclass(frozen=True)

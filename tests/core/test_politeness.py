@@ -115,6 +115,19 @@ def test_a_strategy_read_at_a_sentence_start_or_counted_is_not_found_elsewhere()
     assert "greeting" not in found("The figures are in. Hi again to the team.")
 
 
+def test_one_charged_word_said_twice_counts_as_several() -> None:
+    features = Features.load(LinearVader().lexicon)
+
+    def found(text: str) -> set[str]:
+        return features.of(text, ngrams=False)
+
+    assert "negative_words" in found("The handover was awful. Truly awful.")
+    assert "negative_words" not in found("The handover was awful, but the report is fine.")
+    assert "positive_words" in found("Great workshop, great team.")
+    assert "positive_words" in found("Great workshop and a wonderful team.")
+    assert "positive_words" not in found("Great workshop on Tuesday.")
+
+
 def _every_strategy_in_every_sentence(features: Features, text: str) -> set[str]:
     """The plain reading: each strategy tried on each sentence with all of its terms."""
     found: set[str] = set()
