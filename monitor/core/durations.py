@@ -77,10 +77,14 @@ def waited(
     business_seconds: float, wall_seconds: float, day_seconds: float = DEFAULT_WORKING_DAY
 ) -> str:
     """A wait on both clocks: "3.9 working days (4 days)"; the calendar time is left out where
-    it says nothing more (a wait inside one working stretch)."""
+    it says nothing more (a wait inside one working stretch). A wait that took no working
+    minute, all of it outside working hours (sent at 21:37, answered at 07:00), is "no
+    working time (9 hours)", not "0 working minutes"."""
     work = working(business_seconds, day_seconds)
     if abs(wall_seconds - business_seconds) < max(MINUTE, 0.05 * wall_seconds):
         return work
+    if round(max(0.0, business_seconds) / MINUTE) == 0:
+        work = "no working time"
     return f"{work} ({calendar(wall_seconds)})"
 
 

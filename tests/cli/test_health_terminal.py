@@ -77,7 +77,7 @@ def test_health_fits_the_terminal_and_keeps_what_matters_whole(demo_config, colu
         assert name in names  # folded onto two lines at most, never cut inside a word
     waits = " ".join(" ".join(column(body(lines), at("awaiting our reply"))).split())
     assert "1, oldest 3.9 working days (4 days)" in waits  # Meridian, since Monday 10:05
-    assert "1, oldest 0 working minutes (11 hours)" in waits  # Kestrel, since 21:37 last night
+    assert "1, oldest no working time (11 hours)" in waits  # Kestrel, since 21:37 last night
     alerts = " ".join(" ".join(column(body(lines), at("alerts"))).split())
     for kind in ("silence", "checkin_due", "micromanagement", "friction", "unanswered"):
         assert kind in alerts

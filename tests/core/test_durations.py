@@ -40,7 +40,9 @@ def test_a_wait_states_working_time_and_calendar_time_where_they_differ() -> Non
     wall = (at("Fri 2026-11-20 09:00") - at("Mon 2026-11-16 10:05")).total_seconds()
     assert durations.waited(33 * HOUR, wall, WORKING_DAY) == "3.9 working days (4 days)"
     # Sent at 21:37, read at 09:00: no working time has passed, eleven hours have.
-    assert durations.waited(0, 11.4 * HOUR, WORKING_DAY) == "0 working minutes (11 hours)"
+    assert durations.waited(0, 11.4 * HOUR, WORKING_DAY) == "no working time (11 hours)"
+    assert durations.waited(20, 11.4 * HOUR, WORKING_DAY) == "no working time (11 hours)"
+    assert durations.waited(0, 30, WORKING_DAY) == "0 working minutes"
     # Within one working stretch both clocks agree: said once.
     assert durations.waited(2 * HOUR, 2 * HOUR, WORKING_DAY) == "2 working hours"
 
