@@ -73,6 +73,13 @@ _SEPARATOR = re.compile(r"^\s*(?:_{10,}|-{10,}|={10,})\s*$")
 # "| " quotes a line in some clients; a row of a table the sender typed ("| run | time |") has
 # more bars on the line and is text.
 _QUOTED = re.compile(r"^\s*(?:>|&gt;|\|(?=\s)(?![^|\n]*\|))")
+# A line that marks where the replier cut the quote: "[...]", "[…]", "[snip]", "<snip>". It
+# stands between an attribution and the quote, or between quoted lines, and is nobody's words.
+_SNIP = re.compile(r"^\s*(?:\[\s*(?:\.{3}|…|snip(?:ped)?)\s*\]|<\s*snip(?:ped)?\s*>)\s*$", re.I)
+# GroupWise quotes the message answered without ">" under one header line that names its
+# sender and date between ">>>" marks: ">>> <gail@x.example> 2/16/01 10:41:43 am >>>",
+# ">>> Gail Brown 02/16/01 10:41AM >>>".
+_GROUPWISE = re.compile(r"^\s*>>>\s+\S[^\n]{0,200}\d[^\n]{0,40}\s>>>\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +121,10 @@ def _is_attribution(lines: list[str], index: int) -> int:
 
 
 def _next_is_quote(lines: list[str], start: int) -> bool:
+    """Whether the first line with words among the next three is quoted (a line that marks a
+    cut, "[...]", is passed over)."""
     for line in lines[start : start + 3]:
-        if line.strip():
+        if line.strip() and not _SNIP.match(line):
             return bool(_QUOTED.match(line))
     return False
 
@@ -210,7 +219,7 @@ def strip_quotes(text: str) -> tuple[list[str], list[str]]:
         if line.strip() and (_BANNER.match(line) or _DASHED_BANNER.match(line)):
             removed.append("forwarded")
             break
-        if _FORWARD_INTRO.match(line) or _ISO_ATTRIBUTION.match(line):
+        if _FORWARD_INTRO.match(line) or _ISO_ATTRIBUTION.match(line) or _GROUPWISE.match(line):
             removed.append("forwarded" if _FORWARD_INTRO.match(line) else "quote")
             break
         start = _headers_without_from(lines, index)
@@ -237,7 +246,7 @@ def strip_quotes(text: str) -> tuple[list[str], list[str]]:
                 continue
             removed.append("quote")
             break
-        if _QUOTED.match(line) or _wrapped_into_quote(lines, index):
+        if _QUOTED.match(line) or _SNIP.match(line) or _wrapped_into_quote(lines, index):
             if "quoted_lines" not in removed:
                 removed.append("quoted_lines")
             index += 1

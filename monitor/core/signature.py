@@ -102,7 +102,10 @@ def strip_signature(lines: list[str]) -> tuple[list[str], list[str]]:
         lines, below = signed, [*lines[listed:], *below]
     else:
         lines = _cut_sign_off(lines, removed)
-    lines = _cut_contact_block(lines, removed)
+    # A contact block is cut where no sign-off was: one above the sign-off ("Fax: … /
+    # Thanks, / George") is an address the text gives, not who the sender is.
+    if not {"valediction", "sign_off"} & set(removed):
+        lines = _cut_contact_block(lines, removed)
     if below:
         lines = [*lines, "", *below]
     return lines, removed

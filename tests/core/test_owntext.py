@@ -104,3 +104,59 @@ def test_html_quotes_are_cut_where_the_quote_container_starts() -> None:
     text = own_text(html_to_text(html)).text
 
     assert text == "Fine by us, go ahead with the Thursday slot."
+
+
+def test_a_line_marking_a_cut_quote_keeps_the_answers_below_it() -> None:
+    body = (
+        "Le dimanche 31 décembre 2017, 11:05:39 CET Alice Marsh a écrit :\n"
+        "[...]\n"
+        "> 1. A failed build stops the other parallel builds.\n"
+        "yes, this would be a good first enhancement\n"
+        "\n"
+        "> 2. Deploying snapshots on every build is an anti-pattern.\n"
+        "[…]\n"
+        "I don't understand: why would a snapshot repository be a problem? Can you explain?\n"
+    )
+
+    text = own_text(body).text
+
+    assert "yes, this would be a good first enhancement" in text
+    assert "Can you explain?" in text
+    assert "anti-pattern" not in text
+    assert "[" not in text
+
+
+def test_a_groupwise_quote_under_its_header_line_is_not_the_senders_text() -> None:
+    body = (
+        "OK\n"
+        "Thanks again, that settles it.\n"
+        "\n"
+        '>>> "Brown, Gail" <gail.brown@northwind-advisory.example> 2/16/01 10:41:43 am >>>\n'
+        "\n"
+        "Thanks for the information. This delay is unacceptable and we may cancel.\n"
+    )
+
+    text = own_text(body).text
+
+    assert "Thanks again, that settles it." in text
+    assert "unacceptable" not in text
+
+
+def test_an_address_given_above_the_sign_off_is_the_senders_text() -> None:
+    body = (
+        "The invoices should be addressed as follows:\n"
+        "\n"
+        "CA Energy Development I, LLC\n"
+        "909 Fannin, Suite 2200\n"
+        "Houston, Texas 77010\n"
+        "Attention: John Jones\n"
+        "Fax: (713) 374-3901\n"
+        "\n"
+        "Thanks,\n"
+        "George\n"
+    )
+
+    text = own_text(body).text
+
+    assert "Fax: (713) 374-3901" in text
+    assert "George" not in text
