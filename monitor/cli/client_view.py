@@ -31,7 +31,7 @@ _CUE_NAMES = {
     "escalation": "escalation",
     "pressure_phrase": "reminder",
     "challenge": "pointed question",
-    "senior": "copied in",
+    "senior": "senior named",
     "status": "status request",
     "basics": "basics",
 }

@@ -58,7 +58,8 @@ _CLOSING_PHRASES = re.compile(
 _QUESTION = re.compile(r"[?？]")
 # Asking for something, in the languages relmon reads: a message that asks needs an answer.
 _REQUEST = re.compile(
-    r"\b(?:please|pls|can\s+you|could\s+you|would\s+you|will\s+you|let\s+me\s+know|need|needs|asap|"
+    r"\b(?:please|pls|can\s+you|could\s+you|would\s+you|will\s+you|let\s+(?:me|us)\s+know|"
+    r"keep\s+(?:me|us)\s+(?:posted|informed|updated)|get\s+back\s+to\s+(?:me|us)|need|needs|asap|"
     r"by\s+eod|urgent|send\s+(?:me|us|over)|waiting|still|when|bitte|können\s+sie|könnten\s+sie|"
     r"kannst\s+du|brauchen|benötigen|dringend|merci\s+de|pourriez|pouvez|pourrais|besoin|urgent|"
     r"por\s+favor|podrías|podría|puedes|puede|necesito|necesitamos|urgente|voisitko|voitteko|voitko|"

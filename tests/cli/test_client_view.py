@@ -84,7 +84,7 @@ def test_the_timeline_names_each_cue_of_the_clients_messages_and_none_of_ours(
     out = invoke(demo_config, "client", "orchard", "--as-of", NOW).stdout
     rows = {line.split("│")[0].strip(): line for line in out.splitlines() if "│" in line}
 
-    assert "escalation 'disappointed'; copied in 'our board'" in rows["19 Oct 10:12"]
+    assert "escalation 'disappointed'; senior named 'our board'" in rows["19 Oct 10:12"]
     assert "│ out │" in rows["19 Oct 12:35"]
     assert "disappointed" not in rows["19 Oct 12:35"]
 

@@ -3,6 +3,8 @@ short message that asks for something does."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from monitor.core.text import is_closing_only
@@ -18,6 +20,7 @@ from monitor.core.text import is_closing_only
         "Board confirmed go for 6 July. Thanks Ben.",
         "Hallo Jana,\nVielen Dank, alles klar!",
         "Hyvä Sam,\nKIITOS PALJON!",  # not ASCII: read as written
+        "The draft looks good. Once again, thank you for the quick turnaround - much appreciated.",
     ],
 )
 def test_a_closing_needs_no_reply_whatever_its_case(text: str) -> None:
@@ -32,7 +35,21 @@ def test_a_closing_needs_no_reply_whatever_its_case(text: str) -> None:
         "Hi Dana,\nThe pallet count for Leeds is 42, not 24 as the manifest says.",
         "Thanks, when is the call?",
         "Danke! BITTE schicken Sie mir die Rechnung für März noch einmal zu.",
+        # A request to report back, from a short reply that also thanks.
+        "Sounds like a billing system mistake. Let us know what you find Scott. Thanks.",
+        "Odd figures in the March run. Keep us posted. Thanks, Dana",
     ],
 )
 def test_a_short_message_that_asks_or_tells_is_not_a_closing(text: str) -> None:
     assert not is_closing_only(text)
+
+
+def test_a_thank_you_said_once_again_is_a_closing_not_a_pointed_reminder(analyzer) -> None:
+    text = (
+        "The draft looks good. Once again, thank you for the quick turnaround - much appreciated."
+    )
+
+    features = analyzer.analyse(text, date=datetime(2025, 10, 23, 9, 30, tzinfo=UTC))
+
+    assert features.friction == ()
+    assert features.closing_only
