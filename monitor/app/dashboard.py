@@ -269,7 +269,7 @@ def client_year(runtime: Runtime, client: Client, as_of: datetime) -> ClientYear
         row=health_row(report, weekly[-7:], history.context.ours.day_seconds()),
         weekly_health=weekly,
         messages=[
-            MessagePoint(r.date, r.direction is Direction.INBOUND, r.sentiment, r.subject)
+            MessagePoint(r.date, r.direction is Direction.INBOUND, r.business_tone, r.subject)
             for r in history.window(start, as_of)
             if r.counts
         ],

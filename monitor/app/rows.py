@@ -237,6 +237,8 @@ class HealthRow(TypedDict):
     sentiment: Annotated[
         SentimentRow,
         Doc(
+            "the client's tone, read as business mail (words that describe work, such as "
+            '"error" or "fails", carry no feeling): '
             "`mean_30d`, `mean_90d` (number or null: nothing scored), `scored_30d`, "
             "`scored_90d`, `unscored_30d` (messages in languages VADER does not read), `trend` "
             "(30-day mean minus the mean of the 90 days before)"
@@ -264,6 +266,7 @@ class TimelineEntry(MessageRef):
     direction: str
     noise: str | None
     sentiment: float | None
+    tone: float | None  # read as business mail: the tone relmon measures
     language: str | None
     needs_reply: bool
     reply_reason: str | None
@@ -297,7 +300,8 @@ class ClientDetail(HealthRow):
         list[TimelineEntry],
         Doc(
             "recent messages, newest first: message reference plus `direction`, `noise`, "
-            "`sentiment`, `language`, `needs_reply`, `reply_reason` (why a client message that "
+            "`sentiment` (VADER's), `tone` (read as business mail, as every tone figure is), "
+            "`language`, `needs_reply`, `reply_reason` (why a client message that "
             "asks for something waits for no reply from us: `not_addressed_to_us`, `cc_only`, "
             "`to_a_list`; null otherwise), `reply_gap_business_hours` and `answered` "
             "(for client messages that needed a reply), `client_reply_gap_business_hours`, "

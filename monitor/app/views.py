@@ -1,7 +1,5 @@
-"""Answers to the CLI's questions as plain data: the same rows feed tables and ``--json``.
-
-The rows are the TypedDicts of :mod:`monitor.app.rows`, which also document them.
-"""
+"""Answers to the CLI's questions as plain data: the same rows feed tables and ``--json``; the
+rows are the TypedDicts of :mod:`monitor.app.rows`, which also document them."""
 
 from __future__ import annotations
 
@@ -377,6 +375,7 @@ def _timeline(report: ClientReport, recent: Sequence[Record]) -> list[TimelineEn
             direction=r.direction.value,
             noise=r.noise,
             sentiment=r.sentiment,
+            tone=r.business_tone,
             language=r.language,
             needs_reply=r.waits_for_us and r.direction is Direction.INBOUND,
             reply_reason=_reply_reason(r),

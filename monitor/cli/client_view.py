@@ -206,8 +206,8 @@ def _timeline_table(data: ClientDetail, tz: tzinfo, when: datetime) -> Table:
         if item["reply_reason"]:
             reason = _NO_REPLY_NOTES.get(item["reply_reason"], item["reply_reason"])
             note = f"{reason}; {note}" if note else reason
-        if item["sentiment"] is not None:
-            tone = signed(item["sentiment"])
+        if item["tone"] is not None:
+            tone = signed(item["tone"])
         else:  # unscored: say in which language, unless it is noise, which is never scored
             tone = f"({item['language']})" if item["language"] and not item["noise"] else ""
         local = item["date"].astimezone(tz)

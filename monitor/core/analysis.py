@@ -139,8 +139,8 @@ def pattern_facts(facts: ClientFacts) -> PatternFacts:
         chaser_share=_share(len(chased), count),
         pressing_share=_share(len(status | {r.key for r in chased}), count),
         messages_per_thread=(count + len(outbound_180)) / len(threads_180) if threads_180 else 0.0,
-        sentiment=mean([r.sentiment for r in inbound_180 if r.sentiment is not None]),
-        scored=sum(1 for r in inbound_180 if r.sentiment is not None),
+        sentiment=mean([t for r in inbound_180 if (t := r.business_tone) is not None]),
+        scored=sum(1 for r in inbound_180 if r.business_tone is not None),
         client_reply_hours=client_reply / 3600 if client_reply is not None else None,
         friction_points=facts.friction.points(),
     )

@@ -286,7 +286,8 @@ class ClientHistory:
         return arrivals[low : bisect.bisect_right(arrivals, utc(until), lo=low, key=_arrived)]
 
     def mean_sentiment(self, since: datetime, before: datetime) -> float | None:
-        """The mean sentiment of the client's scored messages dated from ``since`` up to
+        """The mean tone (:attr:`~monitor.core.records.Record.business_tone`) of the client's
+        scored messages dated from ``since`` up to
         ``before`` (excluded), rounded to three places as :func:`~monitor.core.tone.mean`
         gives it; ``None`` without any. The same number, to the last bit, in constant time: a
         trend or a backtest asks again every day of half a year's messages."""
@@ -295,9 +296,9 @@ class ClientHistory:
             # Every finite float is a whole number of some power of two's parts: counted in
             # the smallest part any of them needs, sentiments add up exactly.
             kept = [
-                (r.date, r.sentiment.as_integer_ratio())
+                (r.date, tone.as_integer_ratio())
                 for r in self.inbound
-                if r.sentiment is not None
+                if (tone := r.business_tone) is not None
             ]
             part = max((d for _, (_, d) in kept), default=1)
             sums = [0, *itertools.accumulate(n * (part // d) for _, (n, d) in kept)]

@@ -46,6 +46,13 @@ class Record:
     revision: int = 0
 
     @property
+    def business_tone(self) -> float | None:
+        """The message's tone read as business mail ("error", "fails" at no valence): the
+        client's tone everywhere it is measured; VADER's sentiment for a message stored before
+        tone was kept. ``None``: unscored (a language VADER cannot read)."""
+        return self.tone if self.tone is not None else self.sentiment
+
+    @property
     def waits_for_us(self) -> bool:
         """An inbound message that asks for something and is addressed to one of us."""
         return self.needs_reply and not self.cc_only and self.reply_reason is None

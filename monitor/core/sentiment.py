@@ -61,6 +61,10 @@ _EMOJI = "[\U0001f300-\U0001faff\u2600-\u27bf]"
 _SIGNS = re.compile(f"{_EMOTICON}|{_EMOJI}")
 
 
+#: How many sentences a message's score keeps as its evidence: those that moved it most.
+EVIDENCE = 3
+
+
 class Scorer(Protocol):
     def polarity_scores(self, text: str) -> dict[str, float]: ...
 
@@ -133,7 +137,12 @@ def _read_whole(text: str, sentences: int) -> str | None:
 
 
 def score(
-    text: str, language: str | None, scorer: Scorer, *, keep_text: bool = True, evidence: int = 3
+    text: str,
+    language: str | None,
+    scorer: Scorer,
+    *,
+    keep_text: bool = True,
+    evidence: int = EVIDENCE,
 ) -> Scored:
     """Sentence-level VADER on own text; outside English, only emoticons and emoji are read."""
     if language not in SCORED_LANGUAGES:
@@ -146,30 +155,42 @@ def score(
         # Only the score is wanted, and a short text is read whole: no sentence one by one.
         return Scored(round(scorer.polarity_scores(whole)["compound"], 4), len(pieces), ())
     compounds = [scorer.polarity_scores(piece)["compound"] for piece in pieces]
-    strongest = sorted(range(len(pieces)), key=lambda i: -abs(compounds[i]))[:evidence]
-    kept = tuple(
-        Sentence(index=i, compound=round(compounds[i], 4), text=pieces[i] if keep_text else None)
-        for i in sorted(strongest)
-        if abs(compounds[i]) >= 0.3
-    )
+    kept = _strongest(pieces, compounds, evidence, keep_text)
     overall = scorer.polarity_scores(whole)["compound"] if whole is not None else combine(compounds)
     return Scored(round(overall, 4), len(pieces), kept, tuple(zip(pieces, compounds, strict=True)))
 
 
+def _strongest(
+    pieces: list[str], compounds: list[float], evidence: int, keep_text: bool
+) -> tuple[Sentence, ...]:
+    """The ``evidence`` sentences that moved the score most, in text order (none under 0.3)."""
+    strongest = sorted(range(len(pieces)), key=lambda i: -abs(compounds[i]))[:evidence]
+    return tuple(
+        Sentence(index=i, compound=round(compounds[i], 4), text=pieces[i] if keep_text else None)
+        for i in sorted(strongest)
+        if abs(compounds[i]) >= 0.3
+    )
+
+
 def score_again(
-    text: str, first: Scored, scorer: Scorer, changed: Callable[[str], bool]
-) -> float | None:
-    """``score(text, language, scorer, evidence=0).compound`` for the text ``first`` scored one
-    sentence at a time with another scorer: only the sentences ``changed`` says the two read
-    differently are scored again (a long text's other sentences keep their scores)."""
+    text: str, first: Scored, scorer: Scorer, changed: Callable[[str], bool], *, evidence: int = 0
+) -> Scored:
+    """What ``score(text, language, scorer, evidence=evidence)`` gives for the text ``first``
+    scored one sentence at a time with another scorer: only the sentences ``changed`` says the
+    two read differently are scored again (a long text's other sentences keep their scores;
+    a short text read whole is read whole again, and its sentences one by one only for the
+    ``evidence`` they give)."""
     whole = _read_whole(text, len(first.scored))
-    if whole is not None:
-        return round(scorer.polarity_scores(whole)["compound"], 4)
+    if whole is not None and evidence == 0:
+        return Scored(round(scorer.polarity_scores(whole)["compound"], 4), len(first.scored), ())
+    pieces = [piece for piece, _ in first.scored]
     compounds = [
         scorer.polarity_scores(piece)["compound"] if changed(piece) else compound
         for piece, compound in first.scored
     ]
-    return round(combine(compounds), 4)
+    overall = scorer.polarity_scores(whole)["compound"] if whole is not None else combine(compounds)
+    kept = _strongest(pieces, compounds, evidence, keep_text=True)
+    return Scored(round(overall, 4), len(pieces), kept, tuple(zip(pieces, compounds, strict=True)))
 
 
 def _lower(words: list[Any], index: int) -> str:

@@ -21,6 +21,7 @@ from monitor.core.language import LanguageDetector
 from monitor.core.model import Noise, TextFeatures
 from monitor.core.politeness import PolitenessModel
 from monitor.core.sentiment import (
+    EVIDENCE,
     SCORED_LANGUAGES,
     DomainVader,
     LinearVader,
@@ -146,19 +147,20 @@ class TextAnalyzer:
             curtness=CurtnessLexicon.load("en"),
         )
 
-    def _tone(self, text: str, language: str | None, scored: Scored | None) -> float | None:
-        """The message's tone read as business mail: VADER's score again with the work words
-        at no valence, computed only when the text has one (otherwise it is the sentiment);
-        of a long text only the sentences with one are scored again."""
-        sentiment = scored.compound if scored is not None else None
-        if self.tone is None or sentiment is None or language not in SCORED_LANGUAGES:
+    def _tone(self, text: str, language: str | None, scored: Scored | None) -> Scored | None:
+        """The message's tone read as business mail, with the sentences that moved it: VADER's
+        score again with the work words at no valence, computed only when the text has one
+        (otherwise it is the sentiment); of a long text only the sentences with one are
+        scored again. ``None``: unscored."""
+        if self.tone is None or scored is None or scored.compound is None:
+            return None
+        if language not in SCORED_LANGUAGES:
             return None
         if not self._has_work_words(text):
-            return sentiment
-        assert scored is not None
+            return scored
         if not scored.scored:
-            return score(text, language, self.tone, keep_text=False, evidence=0).compound
-        return score_again(text, scored, self.tone, self._has_work_words)
+            return score(text, language, self.tone)
+        return score_again(text, scored, self.tone, self._has_work_words, evidence=EVIDENCE)
 
     def _has_work_words(self, text: str) -> bool:
         assert self.tone is not None
@@ -220,17 +222,19 @@ class TextAnalyzer:
             and allows("politeness")
             else None
         )
-        negative = scored is not None and scored.compound is not None and scored.compound <= -0.05
-        sentiment = scored.compound if scored else None
+        toned = self._tone(text, language, scored) if allows("tone") else None
+        # The tone as relmon measures it, and the sentences that moved it: read as business mail.
+        felt = toned if toned is not None else scored
+        negative = felt is not None and felt.compound is not None and felt.compound <= -0.05
         return TextFeatures(
             language=language,
             own_chars=own_chars,
-            sentiment=sentiment,
+            sentiment=scored.compound if scored else None,
             impoliteness=impolite,
-            tone=self._tone(text, language, scored) if allows("tone") else None,
+            tone=toned.compound if toned is not None else None,
             **self._curt(text, language),
             sentences=scored.sentences if scored else 0,
-            evidence=scored.evidence if scored else (),
+            evidence=felt.evidence if felt is not None else (),
             friction=cues.friction if cues else (),
             pressure=cues.pressure if cues else (),
             basics=cues.basics if cues else (),

@@ -54,20 +54,24 @@ class SentimentSummary:
     ]  # (message, sentence, compound, text)
 
 
+def _tones(records: list[Record]) -> list[float]:
+    return [t for r in records if (t := r.business_tone) is not None]
+
+
 def sentiment(window: Window) -> SentimentSummary:
     """The client's tone over 30 days (and 90), its trend, and the sentences that moved it."""
     inbound = window.inbound
     since_30, since_90 = window.since(30), window.since(90)
     inbound_30 = dated_from(inbound, since_30)
-    scored_30 = [r for r in inbound_30 if r.sentiment is not None]
-    scored_90 = [r for r in dated_from(inbound, since_90) if r.sentiment is not None]
+    scored_30 = [r for r in inbound_30 if r.business_tone is not None]
+    scored_90 = [r for r in dated_from(inbound, since_90) if r.business_tone is not None]
     before = [
         r
         for r in dated_between(inbound, since_30 - timedelta(days=90), since_30)
-        if r.sentiment is not None
+        if r.business_tone is not None
     ]
-    mean_30 = mean([r.sentiment for r in scored_30 if r.sentiment is not None])
-    mean_before = mean([r.sentiment for r in before if r.sentiment is not None])
+    mean_30 = mean(_tones(scored_30))
+    mean_before = mean(_tones(before))
     moving = sorted(
         ((r, index, compound, text) for r in scored_30 for index, compound, text in r.evidence),
         key=lambda item: item[2],
@@ -75,9 +79,9 @@ def sentiment(window: Window) -> SentimentSummary:
     return SentimentSummary(
         mean_30=mean_30,
         scored_30=len(scored_30),
-        mean_90=mean([r.sentiment for r in scored_90 if r.sentiment is not None]),
+        mean_90=mean(_tones(scored_90)),
         scored_90=len(scored_90),
-        unscored_30=sum(1 for r in inbound_30 if r.sentiment is None),
+        unscored_30=sum(1 for r in inbound_30 if r.business_tone is None),
         trend=round(mean_30 - mean_before, 3)
         if mean_30 is not None and mean_before is not None
         else None,
@@ -170,7 +174,7 @@ def friction(window: Window, history: ClientHistory) -> FrictionFacts:
     return FrictionFacts(
         window_days=window_days,
         messages=len(recent),
-        sentiment_now=mean([r.sentiment for r in recent if r.sentiment is not None]),
+        sentiment_now=mean(_tones(recent)),
         sentiment_usual=history.mean_sentiment(window.since(HISTORY_DAYS), window_start),
         escalation=_with_cues(cued, "escalation"),
         pressure_phrases=_with_cues(recent, "pressure_phrase"),
@@ -180,7 +184,7 @@ def friction(window: Window, history: ClientHistory) -> FrictionFacts:
         negative=tuple(
             r
             for r in recent
-            if (t := _tone(r)) is not None and t <= NEGATIVE_MESSAGE and _curt_or_unscored(r)
+            if (t := r.business_tone) is not None and t <= NEGATIVE_MESSAGE and _curt_or_unscored(r)
         ),
         senior_copied=tuple(senior),
         norm=norm,
@@ -190,12 +194,6 @@ def friction(window: Window, history: ClientHistory) -> FrictionFacts:
 def _curt_or_unscored(record: Record) -> bool:
     value = friction_norm.strength(record)
     return value is None or value >= friction_norm.FRICTIONAL
-
-
-def _tone(record: Record) -> float | None:
-    """Tone read as business mail ("error", "fails" at no valence); VADER's sentiment for a
-    message stored before tone was kept."""
-    return record.tone if record.tone is not None else record.sentiment
 
 
 # --------------------------------------------------------------------------- pressure

@@ -95,7 +95,7 @@ def test_tone_has_one_name_whether_a_score_or_a_mean(demo_config) -> None:
     assert "scores out of 100: responsiveness" in out
     assert re.search(r"\btone \d+,", out)  # the health component
     assert "sentiment " not in out.split("Alerts")[0]
-    assert "Tone (−1 to +1) over the last 30 days: +0.14" in out
+    assert "Tone (−1 to +1) over the last 30 days: +0.17" in out
     # The trend compares the last 30 days with the 90 before them, and says so.
     assert re.search(r"; the last 30 days against the 90 days before them [+−-]?\d\.\d\d", out)
 

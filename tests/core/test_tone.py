@@ -150,3 +150,33 @@ def test_an_auto_reply_keeps_only_its_return_date(analyzer) -> None:
 
     assert features.sentiment is None
     assert features.away_until is not None and features.away_until.isoformat() == "2026-06-08"
+
+
+def test_a_calm_report_of_failing_builds_moves_no_tone_and_names_no_sentence(analyzer) -> None:
+    text = (
+        "Hi Alice,\n\nEverything is marked as having test issues, when only the Windows builds "
+        "have such a failing issue. The nightly job fails with the same error."
+    )  # own text: the sign-off is cut before it is read
+
+    features = analyzer.analyse(text, date=_NOW)
+
+    assert features.sentiment is not None and features.sentiment < -0.3  # VADER alone
+    assert features.tone is not None and abs(features.tone) < 0.05  # read as business mail
+    assert features.evidence == ()  # no sentence moved the tone
+
+
+def test_the_clients_tone_over_a_month_is_read_as_business_mail() -> None:
+    from monitor.core.analysis import analyse
+    from tests.core.records import at, history, inbound
+
+    reports = [
+        inbound(f"Mon 2026-05-{day:02d} 09:30", "Nightly build", sentiment=-0.6, tone=0.0)
+        for day in (4, 11, 18, 25)
+    ]
+
+    report = analyse(history(*reports), at("Fri 2026-05-29 12:00"))
+
+    assert report.sentiment.mean_30 == 0.0
+    assert report.sentiment.scored_30 == 4
+    assert report.health.components["sentiment"] is not None
+    assert report.health.components["sentiment"] >= 50
