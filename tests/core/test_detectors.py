@@ -286,6 +286,9 @@ def test_without_a_baseline_only_a_clear_case_of_micromanagement_warns() -> None
     assert severity(10, 8) is Severity.WARNING
     assert severity(9, 8) is None
     assert severity(10, 7) is None
+    # The explanation says there is no norm to read the volume against.
+    explanation = micromanagement.judge(ACME, pressure_facts(10, None, 8), DEFAULTS).explanation
+    assert "usual volume is not known yet" in explanation
 
 
 # --------------------------------------------------------------------------- the registry

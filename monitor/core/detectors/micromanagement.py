@@ -59,6 +59,10 @@ def _explanation(client: str, facts: PressureFacts) -> str:
             f", {ratio:.1f}× the {usual} it usually writes in {facts.window_days} "
             "days (its mail of up to 180 days before)"
         )
+    else:
+        # Without a norm only a clear case warns (10 messages, 8 points): said, so that the
+        # figure is not read against a norm that does not exist.
+        volume += "; its usual volume is not known yet (too little mail before)"
     parts = [volume]
     if facts.chasers:
         parts.append(f"{counted(len(facts.chasers), 'chaser')} before we replied")
