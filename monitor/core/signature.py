@@ -47,8 +47,9 @@ _SIG_DELIMITER = re.compile(r"^(?:--|__)\s*$")
 _MOBILE = re.compile(rf"^\s*(?:{pattern('mobile')})[^.!?\n]{{0,40}}$", re.IGNORECASE)
 # A disclaimer that names itself, or opens with a legal claim about the message.
 _DISCLAIMER = re.compile(
-    r"^(?:this\s+(?:e-?mail|message)\s+(?:and\s+any\s+(?:files|attachments?)\s+(?:transmitted\s+with\s+it\s+)?)?(?:is|are|may\s+contain|contains)\s+"
-    r"(?:confidential|intended|privileged)|confidentiality\s+(?:notice|note)|disclaimer\s*:|legal\s+notice|aviso\s+legal|"
+    r"^(?:(?:the\s+information\s+(?:contained\s+)?in\s+)?this\s+(?:e-?mail(?:\s+message)?|message|electronic\s+mail(?:\s+(?:message|transmission))?|transmission)\s+"
+    r"(?:and\s+any\s+(?:files|attachments?)\s+(?:transmitted\s+with\s+it\s+)?)?(?:is|are|may\s+contain|contains)\s+"
+    r"(?:legally\s+)?(?:confidential|intended|privileged)|confidentiality\s+(?:notice|note)|disclaimer\s*:|legal\s+notice|aviso\s+legal|"
     r"avis\s+de\s+confidentialité|rechtlicher\s+hinweis|vertraulichkeitshinweis|luottamuksellisuus|免责声明|保密声明|"
     r"tämä\s+(?:sähköposti|viesti)\s+on\s+luottamuksellinen|本邮件.*(?:保密|机密))",
     re.IGNORECASE,

@@ -160,3 +160,29 @@ def test_an_address_given_above_the_sign_off_is_the_senders_text() -> None:
 
     assert "Fax: (713) 374-3901" in text
     assert "George" not in text
+
+
+@pytest.mark.parametrize(
+    "disclaimer",
+    [
+        "The information contained in this electronic mail transmission is confidential and "
+        "intended to be sent only to the stated recipient of the transmission.",
+        "This e-mail message may contain legally privileged and/or confidential information. "
+        "If you are not the intended recipient, you are hereby notified.",
+        "The information contained in this e-mail is confidential and/or proprietary to "
+        "Northwind and may only be used by the individual or entity to which it is addressed.",
+    ],
+)
+def test_a_firms_disclaimer_below_the_text_is_not_the_senders_words(disclaimer: str) -> None:
+    body = f"I am getting the complaint today and will send it over.\n\n{disclaimer}\n"
+
+    assert own_text(body).text == "I am getting the complaint today and will send it over."
+
+
+def test_a_sentence_that_only_opens_like_a_disclaimer_is_text() -> None:
+    body = (
+        "The information in this memo is confidential until Monday, so keep it in the team.\n"
+        "This message is intended to start the discussion on the budget.\n"
+    )
+
+    assert own_text(body).text == body.strip()
