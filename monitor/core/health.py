@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from monitor.core.detectors.base import counted
+from monitor.core.durations import number
 
 WEIGHTS = {
     "responsiveness": 0.25,
@@ -287,7 +288,7 @@ def _reasons(pattern: Pattern, facts: PatternFacts, pressure: float) -> tuple[st
         )
     return (
         f"tone {facts.sentiment:+.2f}" if facts.sentiment is not None else "tone not scored",
-        f"answers us in {facts.client_reply_hours:.0f} working hours (median)"
+        f"answers us in {number(facts.client_reply_hours)} working hours (median)"
         if facts.client_reply_hours is not None
         else "reply time unknown",
     )

@@ -128,3 +128,12 @@ def test_a_client_whose_tone_and_replies_are_unknown_is_not_called_savvy() -> No
     assert judged(replace(unknown, sentiment=0.3)).pattern is Pattern.SAVVY
     assert judged(prompt).pattern is Pattern.SAVVY
     assert judged(replace(prompt, sentiment=-0.6)).scores["savvy"] == 0.0
+
+
+def test_a_savvy_clients_reply_time_reads_as_the_reply_time_line_reads_it() -> None:
+    prompt = replace(QUIET, per_week=1.2, sentiment=0.4, client_reply_hours=2.52)
+
+    result = classify(prompt, friction_warning_points=4.0)
+
+    assert result.pattern is Pattern.SAVVY
+    assert "answers us in 2.5 working hours (median)" in result.reasons
