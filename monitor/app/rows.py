@@ -271,6 +271,7 @@ class TimelineEntry(MessageRef):
     needs_reply: bool
     reply_reason: str | None
     reply_gap_business_hours: float | None
+    reply_gap_wall_hours: float | None  # the same gap in calendar time
     answered: bool | None
     client_reply_gap_business_hours: float | None
     cues: list[str]
@@ -303,7 +304,8 @@ class ClientDetail(HealthRow):
             "`sentiment` (VADER's), `tone` (read as business mail, as every tone figure is), "
             "`language`, `needs_reply`, `reply_reason` (why a client message that "
             "asks for something waits for no reply from us: `not_addressed_to_us`, `cc_only`, "
-            "`to_a_list`; null otherwise), `reply_gap_business_hours` and `answered` "
+            "`to_a_list`; null otherwise), `reply_gap_business_hours`, `reply_gap_wall_hours` "
+            "(the same gap in calendar time) and `answered` "
             "(for client messages that needed a reply), `client_reply_gap_business_hours`, "
             "`cues`"
         ),

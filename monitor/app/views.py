@@ -26,10 +26,12 @@ from monitor.app.rows import (
     MessageRef,
     SentimentEvidence,
     SuggestionRow,
-    TimelineEntry,
     TrendPoint,
 )
 from monitor.app.runtime import Runtime
+from monitor.app.timeline import hours as _hours
+from monitor.app.timeline import ref_of as _ref
+from monitor.app.timeline import timeline_of
 from monitor.config import Client
 from monitor.core import durations
 from monitor.core.detectors import Finding
@@ -50,19 +52,6 @@ def message_ref(record: Record | None) -> MessageRef | None:
     if record is None:
         return None
     return _ref(record)
-
-
-def _ref(record: Record) -> MessageRef:
-    return {
-        "key": record.key,
-        "date": record.date,
-        "from": record.sender,
-        "subject": record.subject,
-    }
-
-
-def _hours(seconds: float | None) -> float | None:
-    return round(seconds / 3600, 2) if seconds is not None else None
 
 
 def _gap_stats(stats: GapStats) -> GapStatsRow:
@@ -335,7 +324,7 @@ def detail(
     latest = history.latest(as_of - timedelta(days=365), as_of, timeline)
     return ClientDetail(
         **row_of(history, report, points),
-        timeline=_timeline(report, latest),
+        timeline=timeline_of(report, latest),
         findings=[finding_dict(f) for f in report.findings],
         sentiment_evidence=[
             SentimentEvidence(message=_ref(record), sentence=index, compound=compound, text=text)
@@ -363,37 +352,3 @@ def _friction_evidence(report: ClientReport) -> list[FrictionEvidence]:
         )
         for r, value in norm.frictional
     ]
-
-
-def _timeline(report: ClientReport, recent: Sequence[Record]) -> list[TimelineEntry]:
-    """Recent messages, newest first, with the reply gaps they opened."""
-    answered = {g.start.key: g for g in report.gaps.ours}
-    client_waits = {g.start.key: g for g in report.gaps.theirs}
-    return [
-        TimelineEntry(
-            **_ref(r),
-            direction=r.direction.value,
-            noise=r.noise,
-            sentiment=r.sentiment,
-            tone=r.business_tone,
-            language=r.language,
-            needs_reply=r.waits_for_us and r.direction is Direction.INBOUND,
-            reply_reason=_reply_reason(r),
-            reply_gap_business_hours=_hours(answered[r.key].business_seconds)
-            if r.key in answered
-            else None,
-            answered=(answered[r.key].end is not None) if r.key in answered else None,
-            client_reply_gap_business_hours=_hours(client_waits[r.key].business_seconds)
-            if r.key in client_waits
-            else None,
-            cues=[*r.friction, *r.pressure, *r.basics],
-        )
-        for r in reversed(recent)
-    ]
-
-
-def _reply_reason(record: Record) -> str | None:
-    """Why a client message that asks for something waits for no reply from us."""
-    if record.direction is not Direction.INBOUND or not record.needs_reply:
-        return None
-    return record.reply_reason or ("cc_only" if record.cc_only else None)

@@ -198,8 +198,12 @@ def _timeline_table(data: ClientDetail, tz: tzinfo, when: datetime) -> Table:
         table.add_column(name)
     day_seconds = data["working_day_hours"] * 3600
     for item in data["timeline"]:
-        gap = item["reply_gap_business_hours"]
-        gap_text = durations.working(gap * 3600, day_seconds) if gap is not None else ""
+        gap, wall = item["reply_gap_business_hours"], item["reply_gap_wall_hours"]
+        gap_text = (
+            durations.waited(gap * 3600, (wall or 0.0) * 3600, day_seconds)
+            if gap is not None
+            else ""
+        )
         if item["answered"] is False:
             gap_text = f"[red]waiting {gap_text}[/red]"
         note = item["noise"] or (_cue_note(item["cues"]) if item["direction"] == "inbound" else "")

@@ -117,3 +117,14 @@ def test_the_clients_table_names_its_time_zone_and_its_clocks(demo_config) -> No
         "Times are Europe/London (GMT); waits in working time (Mon-Fri 09:00-17:30), calendar "
         "time in brackets."
     )
+
+
+def test_the_timeline_states_a_reply_gap_in_calendar_time_too_where_it_differs(
+    demo_config,
+) -> None:
+    out = invoke(demo_config, "client", "kestrel", "--as-of", NOW).stdout
+    rows = {line.split("│")[0].strip(): line for line in out.splitlines() if "│" in line}
+
+    # Sent at 22:04, answered next morning: no working time passed, ten hours did.
+    assert "no working time (10 hours)" in rows["12 Nov 22:04"]
+    assert "6.7 working hours (8.1 hours)" in rows["12 Nov 07:41"]
