@@ -67,10 +67,19 @@ def print_report(report: IngestReport) -> None:
                 f"{folder.account}:{folder.folder}: {count} message{'s' if count != 1 else ''} "
                 "from our own addresses not counted as ours: nothing shows we sent "
                 f"{'them' if count != 1 else 'it'} (only mail read from a Sent folder does). "
-                "Export the Sent folder as its own file named after it (Sent.mbox) and ingest "
-                "that, or clients will look unanswered.",
+                f"{_SENT_ADVICE.get(folder.kind, _SENT_ADVICE['mbox'])}, or clients will look "
+                "unanswered.",
                 highlight=False,
             )
+
+
+#: How to give relmon the sent mail, by the kind of folder the unproven mail was read from.
+_SENT_ADVICE = {
+    "mbox": "Export the Sent folder as its own file named after it (Sent.mbox) and ingest that",
+    "maildir": "Ingest the mailbox's Sent folder too (a maildir folder named Sent, .Sent or "
+    '"Sent Items")',
+    "files": "Put the sent messages in a directory named Sent and ingest that",
+}
 
 
 @click.command("ingest")

@@ -339,6 +339,31 @@ def test_our_replies_in_an_mbox_not_named_sent_are_named_as_not_counted(
         assert json.loads(listed)["folders"][0]["unproven_ours"] == 1
 
 
+def test_our_reply_in_a_maildir_inbox_is_named_as_not_counted_with_maildir_advice(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "relmon.toml"
+    config.write_text(CONFIG + f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n')
+    answer = email(
+        frm=ALICE,
+        to=DANA,
+        subject="Re: Pallet count",
+        body="Hi Dana,\n\nThe count is 412 pallets, confirmed this morning.\n\nAlice",
+        date=datetime(2026, 6, 2, 11, 40, tzinfo=LONDON),
+        message_id="pallets-reply@northwind-advisory.example",
+    )
+    inbox = tmp_path / "alice" / "INBOX"
+    for part in ("cur", "new", "tmp"):
+        (inbox / part).mkdir(parents=True)
+    (inbox / "cur" / "1764669600.1.host:2,S").write_bytes(answer)
+
+    code, output = run(CliRunner(), config, "ingest", str(tmp_path / "alice"), "--account", "a")
+
+    said = " ".join(output.split())
+    assert code == 0 and "1 message from our own addresses not counted as ours" in said
+    assert "maildir folder named Sent" in said and "Sent.mbox" not in said
+
+
 def test_a_copy_of_our_reply_already_counted_from_sent_is_not_named_as_not_counted(
     tmp_path: Path,
 ) -> None:
