@@ -46,7 +46,7 @@ REFRESH = timedelta(hours=6)
 REFRESH_EVERY = timedelta(minutes=5)
 
 #: The modules that turn a client's report into its row: another version may give another row.
-_ROW_CODE = ("kept.py", "rows.py", "views.py", "trends.py")
+_ROW_CODE = ("kept.py", "rows.py", "views.py", "timeline.py", "trends.py")
 
 
 @cache

@@ -44,11 +44,17 @@ def test_a_short_message_that_asks_or_tells_is_not_a_closing(text: str) -> None:
     assert not is_closing_only(text)
 
 
-def test_a_thank_you_said_once_again_is_a_closing_not_a_pointed_reminder(analyzer) -> None:
-    text = (
-        "The draft looks good. Once again, thank you for the quick turnaround - much appreciated."
-    )
-
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The draft looks good. Once again, thank you for the quick turnaround - much appreciated.",
+        "Le rapport est parfait. Encore une fois, merci beaucoup pour votre travail.",
+        "El informe está perfecto. Una vez más, muchas gracias por vuestro trabajo.",
+        "Der Bericht passt. Erneut vielen Dank für die schnelle Arbeit!",
+        "Raportti on valmis. Kiitos jälleen kerran avusta!",
+    ],
+)
+def test_a_thank_you_said_once_again_is_a_closing_not_a_pointed_reminder(analyzer, text) -> None:
     features = analyzer.analyse(text, date=datetime(2025, 10, 23, 9, 30, tzinfo=UTC))
 
     assert features.friction == ()
