@@ -58,7 +58,8 @@ _DISCLAIMER = re.compile(
 # solely for the addressee" is one; "This message is intended to start the discussion" is not.
 _ADDRESSEE_WORDS = re.compile(
     r"recipient|addressee|addressed|individual|entity|named|solely|exclusively|only\s+for|"
-    r"confidential|privileg|empfänger|destinataire|destinatario",
+    r"confidential|privileg|in\s+error|notify\s+the\s+sender|prohibited|empfänger|destinataire|"
+    r"destinatario",
     re.IGNORECASE,
 )
 # Openings that a disclaimer shares with ordinary sentences ("Diese E-Mail enthält die Zahlen
@@ -188,12 +189,14 @@ def _cut_at_markers(lines: list[str], removed: list[str]) -> list[str]:
 
 
 def _names_itself_disclaimer(lines: list[str], index: int) -> bool:
-    """A disclaimer that names itself starts at ``index``; one that says what the message is
-    "intended" for needs its addressee within three lines."""
+    """A disclaimer starts at ``index``: one that names itself ("Confidentiality notice"), or a
+    legal claim about the message ("This e-mail is confidential", "… is intended …") with the
+    words of one within three lines (its addressee, "privileged", "confidential"): "The
+    information in this email is confidential until Monday" is the sender's sentence."""
     match = _DISCLAIMER.match(lines[index].lstrip())
     if match is None:
         return False
-    if "intended" not in match.group().lower():
+    if not match.group().lower().startswith(("this", "the information")):
         return True
     window = " ".join([lines[index].lstrip(), *lines[index + 1 : index + 3]])[match.end() :]
     return bool(_ADDRESSEE_WORDS.search(window))

@@ -171,6 +171,7 @@ def test_an_address_given_above_the_sign_off_is_the_senders_text() -> None:
         "If you are not the intended recipient, you are hereby notified.",
         "The information contained in this e-mail is confidential and/or proprietary to "
         "Northwind and may only be used by the individual or entity to which it is addressed.",
+        "This email is confidential. If you received it in error, please notify the sender.",
     ],
 )
 def test_a_firms_disclaimer_below_the_text_is_not_the_senders_words(disclaimer: str) -> None:
@@ -179,10 +180,22 @@ def test_a_firms_disclaimer_below_the_text_is_not_the_senders_words(disclaimer: 
     assert own_text(body).text == "I am getting the complaint today and will send it over."
 
 
-def test_a_sentence_that_only_opens_like_a_disclaimer_is_text() -> None:
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The information in this email is confidential until the board meets on Monday.",
+        "This transmission is confidential to the steering group: keep it there.",
+        "This message is intended to start the discussion on the budget.",
+    ],
+)
+def test_a_sentence_that_only_opens_like_a_disclaimer_is_text(sentence: str) -> None:
     body = (
-        "The information in this memo is confidential until Monday, so keep it in the team.\n"
-        "This message is intended to start the discussion on the budget.\n"
+        f"Hi Tom,\n\n{sentence}\n"
+        "We are disappointed with the delays and will cancel unless the plan is fixed.\n"
+        "Can you call me today?\n"
     )
 
-    assert own_text(body).text == body.strip()
+    text = own_text(body).text
+
+    assert sentence in text
+    assert "Can you call me today?" in text
