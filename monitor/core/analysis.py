@@ -143,6 +143,7 @@ def pattern_facts(facts: ClientFacts) -> PatternFacts:
         scored=sum(1 for r in inbound_180 if r.business_tone is not None),
         client_reply_hours=client_reply / 3600 if client_reply is not None else None,
         friction_points=facts.friction.points(),
+        working_day=facts.gaps.working_day,
     )
 
 

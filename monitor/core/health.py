@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from monitor.core.detectors.base import counted
-from monitor.core.durations import number
+from monitor.core.durations import DEFAULT_WORKING_DAY, working
 
 WEIGHTS = {
     "responsiveness": 0.25,
@@ -194,6 +194,8 @@ class PatternFacts:
     #: Share of inbound messages that are status requests or chasers, each message once (a
     #: chaser asking for status is both); None: the sum of the two shares stands for it.
     pressing_share: float | None = None
+    #: The length of the team's working day in seconds: the reply time is told in its days.
+    working_day: float = DEFAULT_WORKING_DAY
 
 
 @dataclass(frozen=True)
@@ -288,7 +290,8 @@ def _reasons(pattern: Pattern, facts: PatternFacts, pressure: float) -> tuple[st
         )
     return (
         f"tone {facts.sentiment:+.2f}" if facts.sentiment is not None else "tone not scored",
-        f"answers us in {number(facts.client_reply_hours)} working hours (median)"
+        f"answers us in {working(facts.client_reply_hours * 3600, facts.working_day)} "
+        f"(median {_over(facts)})"
         if facts.client_reply_hours is not None
         else "reply time unknown",
     )

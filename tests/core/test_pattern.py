@@ -136,4 +136,12 @@ def test_a_savvy_clients_reply_time_reads_as_the_reply_time_line_reads_it() -> N
     result = classify(prompt, friction_warning_points=4.0)
 
     assert result.pattern is Pattern.SAVVY
-    assert "answers us in 2.5 working hours (median)" in result.reasons
+    assert "answers us in 2.5 working hours (median over the last 170 days)" in result.reasons
+    # A day and more is told in working days of the team's day, as the reply-time line tells it.
+    slower = classify(
+        replace(prompt, client_reply_hours=20.0, working_day=8.5 * 3600),
+        friction_warning_points=4.0,
+    )
+    assert "answers us in 2.4 working days (median over the last 170 days)" in slower.reasons
+    quick = classify(replace(prompt, client_reply_hours=0.4), friction_warning_points=4.0)
+    assert "answers us in 24 working minutes (median over the last 170 days)" in quick.reasons
