@@ -42,7 +42,9 @@ _NO_REPLY_NOTES = {
 }
 
 
-def print_client(data: ClientDetail, tz: tzinfo, when: datetime) -> None:
+def print_client(data: ClientDetail, tz: tzinfo, when: datetime, working_hours: str = "") -> None:
+    """``working_hours``: the team's, as configured ("Mon-Fri 09:00-17:30 Europe/London"), which
+    working time counts; the footer names them."""
     out = console()
     _print_summary(out, data, tz, when)
     _print_gaps_and_tone(out, data, tz, when)
@@ -50,7 +52,14 @@ def print_client(data: ClientDetail, tz: tzinfo, when: datetime) -> None:
     _print_alerts(out, data, tz, when)
     out.print()
     out.print(_timeline_table(data, tz, when))
-    out.print(Text(f"Times are {_zone_name(tz)} ({durations.zone_label(when, tz)}).", style="dim"))
+    footer = f"Times are {_zone_name(tz)} ({durations.zone_label(when, tz)})."
+    if working_hours:
+        day = durations.number(data["working_day_hours"])
+        footer += (
+            f" Working time counts {working_hours} in working days of {day} hours; calendar "
+            "time in brackets."
+        )
+    out.print(Text(footer, style="dim"))
 
 
 def _zone_name(tz: tzinfo) -> str:

@@ -160,7 +160,11 @@ def client(app: App, name: str, as_json: bool, as_of: datetime | None, timeline:
     if as_json:
         emit_json({"schema": "relmon/client/v1", "as_of": when, "client": data})
         return
-    print_client(data, app.config.owner_tz(named.owner), when)  # as `health --owner` shows it
+    team = app.config.team
+    # Times as `health --owner` shows them; working time on the team's calendar.
+    print_client(
+        data, app.config.owner_tz(named.owner), when, f"{team.working_hours} ({team.timezone})"
+    )
     if as_of is None:
         _evaluated_note([when], app.now)
 

@@ -126,10 +126,12 @@ def _footer(
     zone_name = owner.zone_name if owner is not None else config.team.timezone
     zone = owner.zone if owner is not None else config.team.tz
     day_hours = rows[0]["working_day_hours"] if rows else 8.0
+    # Working time is on the team's calendar: its zone is named where the times are not in it.
+    team_zone = f" ({config.team.timezone})" if zone_name != config.team.timezone else ""
     lines = [
         f"Times are {zone_name} ({durations.zone_label(when, zone)}). Working time counts "
-        f"{config.team.working_hours} in working days of {durations.number(day_hours)} hours; "
-        "calendar time in brackets.",
+        f"{config.team.working_hours}{team_zone} in working days of {durations.number(day_hours)} "
+        "hours; calendar time in brackets.",
     ]
     if left_out:
         lines.append(

@@ -106,7 +106,7 @@ def test_dates_of_another_year_show_it_and_times_name_their_zone(demo_config) ->
     assert "as of Mon 1 Feb 2027 23:59 GMT" in out
     assert "14 Sep 2026 08:11" in out  # Halden's last message, in the timeline
     assert "'Re: Recommendations – timing', 14 Sep 2026" in out  # and in the silence alert
-    assert out.rstrip().endswith("Times are Europe/London (GMT).")
+    assert "Times are Europe/London (GMT). Working time counts Mon-Fri" in " ".join(out.split())
 
 
 def test_the_clients_table_names_its_time_zone_and_its_clocks(demo_config) -> None:
@@ -128,3 +128,11 @@ def test_the_timeline_states_a_reply_gap_in_calendar_time_too_where_it_differs(
     # Sent at 22:04, answered next morning: no working time passed, ten hours did.
     assert "no working time (10 hours)" in rows["12 Nov 22:04"]
     assert "6.7 working hours (8.1 hours)" in rows["12 Nov 07:41"]
+
+
+def test_an_owner_abroad_is_told_which_calendar_working_time_counts_on(demo_config) -> None:
+    """Chloe reads times in Berlin; the team's working hours are London's."""
+    out = " ".join(invoke(demo_config, "client", "falkenberg", "--as-of", NOW).stdout.split())
+
+    assert "Times are Europe/Berlin (CET). Working time counts Mon-Fri 09:00-17:30 " in out
+    assert "(Europe/London) in working days of 8.5 hours; calendar time in brackets." in out
