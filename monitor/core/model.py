@@ -69,7 +69,7 @@ class TextFeatures:
     sentiment: float | None = None  # VADER compound, sentence by sentence; None = unscored
     # P(people rate it among the least polite quarter), monitor/core/politeness.py; None = unscored
     impoliteness: float | None = None
-    # VADER with work words ("error", "fails") at no valence: the tone friction reads; None = unscored
+    # VADER with work words ("error", "fails") at no valence: the tone relmon measures; None = unscored
     tone: float | None = None
     curtness: float | None = None  # 0–1: orders, bare questions, shouting; None = unscored
     courtesy: bool | None = None  # it greets or thanks; None = unscored
