@@ -10,6 +10,7 @@ from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timedelta
 
 from monitor.app.evaluation import BATCH, batches, in_batches, owner_away, prepare, recent
+from monitor.app.heap import collect_less_often, collecting_less_often
 from monitor.app.rows import BacktestClient
 from monitor.app.rows import BacktestResult as BacktestDoc
 from monitor.app.runtime import Runtime
@@ -52,8 +53,9 @@ def _replayed(
         else list(batches(clients, BATCH))
     )
     if jobs <= 1 or len(chosen) <= 1:
-        for evaluation in in_batches(runtime, as_of, since=since):  # bounded by the clients
-            yield from run_backtest(list(evaluation.histories.values()), days).fired
+        with collecting_less_often():
+            for evaluation in in_batches(runtime, as_of, since=since):  # bounded by the clients
+                yield from run_backtest(list(evaluation.histories.values()), days).fired
         return
     away = owner_away(runtime, as_of)
     context = multiprocessing.get_context("forkserver")
@@ -88,6 +90,7 @@ _worker_runtime: Runtime | None = None
 def _start_worker(config: Config) -> None:
     global _worker_runtime  # one store connection per worker, for every batch it replays
     _worker_runtime = Runtime.open(config)
+    collect_less_often()  # the worker only replays
 
 
 def _replay_batch(

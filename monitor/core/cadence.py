@@ -9,6 +9,7 @@ still running (the current silence) never teaches the cadence, or silence would 
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
@@ -45,6 +46,49 @@ def contact_days(
     return sorted(days)
 
 
+@dataclass(frozen=True)
+class ContactRuns:
+    """Messages sorted by date, as runs of those written on one day (in some zone): each
+    message's day and the gaps between the days worked out once, however many instants ask."""
+
+    starts: list[int]  # the index of each run's first message
+    days: list[date]  # each run's day
+    gaps: list[float]  # the days from each run's day to the next's
+    #: Every message's day, when the days do not follow the dates (a zone that turns its clocks
+    #: back across midnight): then the runs say nothing and the days are read one by one.
+    every: list[date] | None
+
+    @classmethod
+    def of(cls, records: list[Record], zone: tzinfo) -> ContactRuns:
+        every = [r.date.astimezone(zone).date() for r in records]
+        starts = [i for i, day in enumerate(every) if i == 0 or day != every[i - 1]]
+        days = [every[i] for i in starts]
+        ascending = all(a < b for a, b in itertools.pairwise(days))
+        return cls(starts, days, _gaps(days), None if ascending else every)
+
+    def days_of(self, low: int, high: int) -> list[date]:
+        """The days of the messages from index ``low`` up to ``high`` (excluded), in order."""
+        if low >= high:
+            return []
+        if self.every is not None:
+            return sorted(set(self.every[low:high]))
+        # The runs that hold a message from ``low`` up to ``high``: one day each, in order.
+        return self.days[
+            bisect.bisect_right(self.starts, low) - 1 : bisect.bisect_left(self.starts, high)
+        ]
+
+    def gaps_of(self, low: int, high: int) -> list[float]:
+        """The gaps between the consecutive :meth:`days_of` the same messages."""
+        if low >= high or self.every is not None:
+            return _gaps(self.days_of(low, high))
+        first = bisect.bisect_right(self.starts, low) - 1
+        return self.gaps[first : bisect.bisect_left(self.starts, high) - 1]
+
+
+def _gaps(days: list[date]) -> list[float]:
+    return [float((b - a).days) for a, b in itertools.pairwise(days)]
+
+
 def learn(
     records: list[Record],
     now: datetime,
@@ -52,16 +96,19 @@ def learn(
     *,
     configured_days: float | None = None,
     days: list[date] | None = None,
+    gaps: list[float] | None = None,
 ) -> Cadence:
     """The cadence at ``now`` from ``records`` (sorted by date), or the one configured.
 
-    ``days``: the :func:`contact_days` of the LEARNING_DAYS up to ``now``, when the caller has
-    them already (a history keeps each message's day)."""
+    ``days``: the :func:`contact_days` of the LEARNING_DAYS up to ``now``, or ``gaps``: the
+    gaps between them, when the caller has them already (a history keeps each message's day)."""
     if configured_days is not None:
         return Cadence(days=configured_days, source="configured", samples=0)
-    if days is None:
-        days = contact_days(records, zone, since=now - timedelta(days=LEARNING_DAYS), until=now)
-    gaps = [float((b - a).days) for a, b in itertools.pairwise(days)]
+    if gaps is None:
+        if days is None:
+            since = now - timedelta(days=LEARNING_DAYS)
+            days = contact_days(records, zone, since=since, until=now)
+        gaps = _gaps(days)
     if len(gaps) < MIN_GAPS:
         return Cadence(days=None, source="unknown", samples=len(gaps))
     ordered = sorted(gaps)

@@ -75,7 +75,7 @@ class GapFacts:
         """Our usual reply time over 90 days, (median business seconds, replies): answered
         messages only, so that a message still waiting is judged against the norm and never
         part of it."""
-        answered = gaps_mod.window(self.gaps.ours_closed, self.now, 90)
+        answered = self.gaps.ours_ended.within(self.now - timedelta(days=90), self.now)
         return gaps_mod.median_business(answered), len(answered)
 
     @cached_property
@@ -233,7 +233,7 @@ def clocks(
         now,
         ctx.theirs.zone,
         configured_days=ctx.cadence_days,
-        days=history.contact_days(now - timedelta(days=cadence_mod.LEARNING_DAYS), now),
+        gaps=history.contact_gaps(now - timedelta(days=cadence_mod.LEARNING_DAYS), now),
     )
     silent_days = None
     if last_inbound is not None:

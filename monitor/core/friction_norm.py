@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from monitor.core.records import Record, dated_between, dated_from, dated_within
+from monitor.core.records import Record, dated_between, dated_from, dated_within, utc
 
 #: Recent messages shown (and outbursts looked for) when no run carries evidence of a turn.
 RECENT_DAYS = 14
@@ -247,28 +247,35 @@ def _usual_top(values: Sequence[float]) -> float:
 
 
 def _unscored(
-    in_recent: list[Record], recent: Sequence[tuple[Record, float]], now: datetime
+    in_recent: list[Record],
+    scored: list[Record],
+    recent: Sequence[tuple[Record, float]],
+    now: datetime,
 ) -> int:
-    """Messages without a score since the run began (or in the last RECENT_DAYS)."""
+    """Messages without a score since the run began (or in the last RECENT_DAYS), of those
+    ``in_recent``, the ``scored`` among them apart."""
     since = now - timedelta(days=RECENT_DAYS)
     if recent:
         since = min(since, recent[0][0].date)
-    return sum(1 for r in dated_from(in_recent, since) if r.impoliteness is None)
+    return len(dated_from(in_recent, since)) - len(dated_from(scored, since))
 
 
-def assess(inbound: list[Record], now: datetime) -> NormFacts:
+def assess(
+    inbound: list[Record], now: datetime, *, scored: list[Record] | None = None
+) -> NormFacts:
     """The client's recent messages against its norm, from its counted inbound messages
-    (sorted by date)."""
-    start = now - timedelta(days=RECENT_LONGEST)
-    in_recent = dated_within(inbound, start, now)
-    norm = [
-        r
-        for r in dated_between(inbound, start - timedelta(days=NORM_DAYS), start)
-        if r.impoliteness is not None
-    ]
+    (sorted by date). ``scored``: those of them with a politeness score (of any date), when the
+    caller keeps them (a history asked every day of a backtest)."""
+    local_start = now - timedelta(days=RECENT_LONGEST)
+    # The cuts, in UTC (the records' zone), converted once for all of them.
+    start, since, until = utc(local_start), utc(local_start - timedelta(days=NORM_DAYS)), utc(now)
+    in_recent = dated_within(inbound, start, until)
+    if scored is None:
+        scored = [r for r in dated_within(inbound, since, until) if r.impoliteness is not None]
+    norm = dated_between(scored, since, start)
     norm_courtesy = _share([r.courtesy is True for r in norm if r.courtesy is not None])
     courteous = norm_courtesy is not None and norm_courtesy >= COURTEOUS_RATE
-    scored = [r for r in in_recent if r.impoliteness is not None]
+    scored = dated_within(scored, start, until)
     latest = [(r, s) for r in scored if (s := strength(r, courteous=courteous)) is not None]
     norm_values = [strength(r, courteous=courteous) or 0.0 for r in norm]
     has_norm = len(norm) >= NORM_MIN
@@ -300,7 +307,7 @@ def assess(inbound: list[Record], now: datetime) -> NormFacts:
         norm_spread=statistics.pstdev(norm_values) if has_norm else 0.0,
         usual_top=usual_top,
         norm_courtesy=norm_courtesy,
-        unscored=_unscored(in_recent, recent, now),
+        unscored=_unscored(in_recent, scored, recent, now),
         evidence=weight,
         outburst=outburst,
     )

@@ -5,9 +5,12 @@ its own window (:data:`~monitor.core.history.HISTORY_DAYS`). From one instant to
 window gains the mail that arrived and drops the mail that grew too old; every other
 conversation pairs the same way as before. :class:`GapTracker` keeps each conversation's
 pairing (:func:`~monitor.core.gaps.walk`) for the records of the window it was last walked
-over, walks again only those the window's move changed, and measures what is still open at the
-new instant. Its :class:`~monitor.core.gaps.Gaps` are those :func:`~monitor.core.gaps.compute`
-gives for the same window, gap for gap and in the same order (a property test holds it to that).
+over, and takes up only those the window's move changed: a conversation that only gained later
+mail is walked on from where its walk stopped; one that lost its first messages at a point
+where none of its waits was open keeps the pairs after them; any other is walked again. The
+waits are measured when first read (a detector reads only the oldest one still open). Its
+:class:`~monitor.core.gaps.Gaps` are those :func:`~monitor.core.gaps.compute` gives for the
+same window, gap for gap and in the same order (a property test holds it to that).
 
 Instants may come in any order: a step back or a jump walks more conversations, never gives
 another answer. A tracker belongs to one history and is not shared between threads.
@@ -22,7 +25,7 @@ from datetime import datetime
 from typing import Generic, TypeVar
 
 from monitor.core.calendar import BusinessCalendar, Interval
-from monitor.core.gaps import Chaser, Gap, Gaps, OpenWaits, Walk, measured, order, walk
+from monitor.core.gaps import Chaser, EndedWaits, Gaps, Measured, OpenWaits, Walk, order, walk
 from monitor.core.records import Record, by_date, utc
 
 _Key = tuple[datetime, str]
@@ -79,6 +82,7 @@ class _Open:
 class _Thread:
     records: list[Record]  # the conversation's counted records, in date order
     walked: Walk | None = None  # their pairing over the window last walked
+    span: tuple[int, int] = (0, 0)  # the slice of ``records`` last walked
 
 
 class GapTracker:
@@ -100,17 +104,16 @@ class GapTracker:
         for record in counted:
             self._threads.setdefault(record.thread, _Thread(records=[])).records.append(record)
         self._span = (0, 0)  # the slice of ``counted`` the conversations were last walked over
-        self._closed_ours: _Sorted[Gap] = _Sorted()
-        self._closed_theirs: _Sorted[Gap] = _Sorted()  # measured with ``_client_away``
+        self._closed_ours: _Sorted[tuple[Record, Record]] = _Sorted()
+        self._closed_theirs: _Sorted[tuple[Record, Record]] = _Sorted()
         self._chasers: _Sorted[Chaser] = _Sorted()
         self._open_ours = _Open()
         self._open_theirs = _Open()
-        self._client_away: list[Interval] = []
-        # Each closed gap measured once, by the keys of its two messages: a conversation
-        # walked again measures again only its new pairs (the client's, until its absences
-        # change).
-        self._measured_ours: dict[tuple[str, str], Gap] = {}
-        self._measured_theirs: dict[tuple[str, str], Gap] = {}
+        self._client_away: tuple[Interval, ...] = ()
+        # Each closed gap measured once when first read (most never are), by the keys of its
+        # two messages: the client's again once its absences change.
+        self._measured_ours: Measured = {}
+        self._measured_theirs: Measured = {}
 
     def at(self, since: datetime, now: datetime, client_away: Sequence[Interval]) -> Gaps:
         """The gaps :func:`~monitor.core.gaps.compute` gives for the records dated from
@@ -121,24 +124,19 @@ class GapTracker:
         for thread in self._moved(span):
             self._walk(self._threads[thread], since, until)
         self._span = span
-        away = list(client_away)
+        away = tuple(client_away)
         if away != self._client_away:  # the client's waits are measured again
-            self._client_away = away
-            self._measured_theirs.clear()
-            closed = self._closed_theirs.items
-            for index, gap in enumerate(closed):
-                assert gap.end is not None
-                closed[index] = measured(gap.start, gap.end, self._theirs, away)
+            self._client_away, self._measured_theirs = away, {}
+        owner_away = tuple(self._owner_away)
         return Gaps(
-            ours_closed=tuple(self._closed_ours.items),
-            ours_open=OpenWaits(
-                self._open_ours.ordered(),
-                now,
-                self._ours,
-                tuple(self._owner_away),
+            ours_ended=EndedWaits(
+                tuple(self._closed_ours.items), self._ours, owner_away, self._measured_ours
             ),
-            theirs_closed=tuple(self._closed_theirs.items),
-            theirs_open=OpenWaits(self._open_theirs.ordered(), now, self._theirs, tuple(away)),
+            ours_open=OpenWaits(self._open_ours.ordered(), now, self._ours, owner_away),
+            theirs_ended=EndedWaits(
+                tuple(self._closed_theirs.items), self._theirs, away, self._measured_theirs
+            ),
+            theirs_open=OpenWaits(self._open_theirs.ordered(), now, self._theirs, away),
             chasers=tuple(self._chasers.items),
         )
 
@@ -152,26 +150,71 @@ class GapTracker:
         return {self._counted[i].thread for low, high in edges for i in range(low, high)}
 
     def _walk(self, thread: _Thread, since: datetime, now: datetime) -> None:
-        self._forget(thread)
         records = thread.records
         low = bisect.bisect_left(records, since, key=by_date)
         high = bisect.bisect_right(records, now, lo=low, key=by_date)
+        walked, (low0, high0) = thread.walked, thread.span
+        if walked is not None and low0 < low < high0 <= high:
+            walked = self._cut(thread, walked, records[low0:low])
+        if walked is not None and low == thread.span[0] and high >= high0:
+            # Only later mail: the walk goes on from where it stopped, as a walk over all of
+            # them would (the pairs before stay as they were).
+            counts = len(walked.ours), len(walked.theirs), len(walked.chasers)
+            waiting = walked.waiting_for_us, walked.waiting_for_them
+            thread.span = (low, high)
+            self._add(thread, walk(records[high0:high], walked), counts, waiting)
+            return
+        self._forget(thread)
         if low == high:
             return
-        walked = thread.walked = walk(records[low:high])
-        for start, end in walked.ours:
-            gap = _kept(self._measured_ours, start, end, self._ours, self._owner_away)
-            self._closed_ours.add(order(start), gap)
-        for start, end in walked.theirs:
-            gap = _kept(self._measured_theirs, start, end, self._theirs, self._client_away)
-            self._closed_theirs.add(order(start), gap)
-        for chaser in walked.chasers:
+        thread.span = (low, high)
+        thread.walked = walk(records[low:high])
+        self._add(thread, thread.walked, (0, 0, 0), (None, None))
+
+    def _cut(self, thread: _Thread, walked: Walk, dropped: list[Record]) -> Walk | None:
+        """The walk of ``thread`` without its ``dropped`` first records, where no wait was
+        open after them: the walk over the rest pairs them as it did. ``None``: walk it again."""
+        before = walk(dropped)
+        if before.waiting_for_us is not None or before.waiting_for_them is not None:
+            return None
+        for start, _ in before.ours:
+            self._closed_ours.remove(order(start))
+        for start, _ in before.theirs:
+            self._closed_theirs.remove(order(start))
+        for chaser in before.chasers:
+            self._chasers.remove(order(chaser.record))
+        del walked.ours[: len(before.ours)]
+        del walked.theirs[: len(before.theirs)]
+        del walked.chasers[: len(before.chasers)]
+        thread.span = (thread.span[0] + len(dropped), thread.span[1])
+        return walked
+
+    def _add(
+        self,
+        thread: _Thread,
+        walked: Walk,
+        counts: tuple[int, int, int],
+        waiting: tuple[Record | None, Record | None],
+    ) -> None:
+        """Keep what ``walked`` found after its first ``counts`` (gaps ours and theirs,
+        chasers), and its waits still open where they are not those ``waiting`` before."""
+        ours, theirs, chasers = counts
+        for pair in walked.ours[ours:]:
+            self._closed_ours.add(order(pair[0]), pair)
+        for pair in walked.theirs[theirs:]:
+            self._closed_theirs.add(order(pair[0]), pair)
+        for chaser in walked.chasers[chasers:]:
             self._chasers.add(order(chaser.record), chaser)
         name = thread.records[0].thread
-        if walked.waiting_for_us is not None:
-            self._open_ours.put(name, walked.waiting_for_us)
-        if walked.waiting_for_them is not None:
-            self._open_theirs.put(name, walked.waiting_for_them)
+        for now, before, kept in (
+            (walked.waiting_for_us, waiting[0], self._open_ours),
+            (walked.waiting_for_them, waiting[1], self._open_theirs),
+        ):
+            if now is not before:
+                if now is None:
+                    kept.drop(name)
+                else:
+                    kept.put(name, now)
 
     def _forget(self, thread: _Thread) -> None:
         walked, thread.walked = thread.walked, None
@@ -186,21 +229,6 @@ class GapTracker:
         name = thread.records[0].thread
         self._open_ours.drop(name)
         self._open_theirs.drop(name)
-
-
-def _kept(
-    known: dict[tuple[str, str], Gap],
-    start: Record,
-    end: Record,
-    calendar: BusinessCalendar,
-    pauses: Sequence[Interval],
-) -> Gap:
-    """The gap from ``start`` to ``end`` as :func:`~monitor.core.gaps.measured` gives it,
-    measured once and kept in ``known``."""
-    gap = known.get((start.key, end.key))
-    if gap is None:
-        gap = known[start.key, end.key] = measured(start, end, calendar, pauses)
-    return gap
 
 
 __all__ = ["GapTracker"]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import bisect
 import heapq
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
 
@@ -98,16 +98,66 @@ class OpenWaits:
         )
 
 
+#: Gaps measured before, by the keys of their two messages (each with one calendar and pauses).
+Measured = dict[tuple[str, str], Gap]
+
+
+@dataclass(frozen=True)
+class EndedWaits:
+    """Waits that ended, each from its message to the answer (by start), measured when asked:
+    no detector reads them, only the words of a finding and a report (health: 30 days)."""
+
+    pairs: tuple[tuple[Record, Record], ...]
+    calendar: BusinessCalendar
+    pauses: tuple[Interval, ...]
+    #: Those measured before with the same calendar and pauses (a history followed day after
+    #: day keeps them for the next day's waits).
+    known: Measured = field(default_factory=dict, compare=False, repr=False)
+
+    def measured(self) -> tuple[Gap, ...]:
+        return self._measure(self.pairs)
+
+    def within(self, since: datetime, until: datetime) -> tuple[Gap, ...]:
+        """The waits started from ``since`` to ``until`` (both included), measured."""
+        pairs = self.pairs
+        low = bisect.bisect_left(pairs, utc(since), key=_begun)
+        high = bisect.bisect_right(pairs, utc(until), lo=low, key=_begun)
+        return self._measure(pairs[low:high])
+
+    def _measure(self, pairs: Sequence[tuple[Record, Record]]) -> tuple[Gap, ...]:
+        known, found = self.known, []
+        for start, end in pairs:
+            gap = known.get((start.key, end.key))
+            if gap is None:
+                gap = known[start.key, end.key] = measured(start, end, self.calendar, self.pauses)
+            found.append(gap)
+        return tuple(found)
+
+
+def _begun(pair: tuple[Record, Record]) -> datetime:
+    return pair[0].date
+
+
 @dataclass(frozen=True, eq=False)
 class Gaps:
-    """Reply gaps both ways, closed and open, and the chasers. The waits still open are
-    measured when first read: a detector reads only the longest one (a report, all)."""
+    """Reply gaps both ways, closed and open, and the chasers. The waits are measured when
+    first read: a detector reads only the longest one still open (a report, all)."""
 
-    ours_closed: tuple[Gap, ...]  # our replies, by start
+    ours_ended: EndedWaits  # our replies, by start
     ours_open: OpenWaits  # client messages still waiting for our reply
-    theirs_closed: tuple[Gap, ...]  # the client's replies to us, by start
+    theirs_ended: EndedWaits  # the client's replies to us, by start
     theirs_open: OpenWaits  # our messages still waiting for the client's reply
     chasers: tuple[Chaser, ...]  # by date
+
+    @cached_property
+    def ours_closed(self) -> tuple[Gap, ...]:
+        """Our replies, by start."""
+        return self.ours_ended.measured()
+
+    @cached_property
+    def theirs_closed(self) -> tuple[Gap, ...]:
+        """The client's replies to us, by start."""
+        return self.theirs_ended.measured()
 
     @cached_property
     def awaiting(self) -> tuple[Gap, ...]:
@@ -126,7 +176,7 @@ class Gaps:
         days of them every day of a trend)."""
         if "ours" in self.__dict__:
             return started_within(self.ours, since, until)
-        closed = started_within(self.ours_closed, since, until)
+        closed = self.ours_ended.within(since, until)
         return _by_start(closed, self.ours_open.within(since, until))
 
     @cached_property
@@ -224,9 +274,11 @@ class Walk:
     waiting_for_them: Record | None = None
 
 
-def walk(messages: Iterable[Record]) -> Walk:
-    """Pair one conversation's counted records (sorted by date and key)."""
-    found = Walk(ours=[], theirs=[], chasers=[])
+def walk(messages: Iterable[Record], found: Walk | None = None) -> Walk:
+    """Pair one conversation's counted records (sorted by date and key); ``found``: the walk
+    of the records before them, which goes on over these (the same walk as over them all)."""
+    if found is None:
+        found = Walk(ours=[], theirs=[], chasers=[])
     for record in messages:
         if record.direction is Direction.INBOUND:
             if found.waiting_for_them is not None:
@@ -253,6 +305,11 @@ def order(record: Record) -> tuple[datetime, str]:
     return record.date, record.key
 
 
+def pair_order(pair: tuple[Record, Record]) -> tuple[datetime, str]:
+    """A wait that ended (the message that started it, the answer) in the order of its start."""
+    return order(pair[0])
+
+
 def compute(
     records: Sequence[Record],
     now: datetime,
@@ -267,25 +324,27 @@ def compute(
     for record in records:
         if record.date <= now and record.counts:
             threads.setdefault(record.thread, []).append(record)
-    our_gaps: list[Gap] = []
+    ours_ended: list[tuple[Record, Record]] = []
     waiting_on_us: list[Record] = []
-    their_gaps: list[Gap] = []
+    theirs_ended: list[tuple[Record, Record]] = []
     waiting_on_them: list[Record] = []
     chasers: list[Chaser] = []
     for messages in threads.values():
         messages.sort(key=order)
         walked = walk(messages)
-        our_gaps += (measured(start, end, ours, owner_away) for start, end in walked.ours)
-        their_gaps += (measured(start, end, theirs, client_away) for start, end in walked.theirs)
+        ours_ended += walked.ours
+        theirs_ended += walked.theirs
         chasers += walked.chasers
         if walked.waiting_for_us is not None:
             waiting_on_us.append(walked.waiting_for_us)
         if walked.waiting_for_them is not None:
             waiting_on_them.append(walked.waiting_for_them)
     return Gaps(
-        ours_closed=tuple(sorted(our_gaps, key=_start_order)),
+        ours_ended=EndedWaits(tuple(sorted(ours_ended, key=pair_order)), ours, tuple(owner_away)),
         ours_open=OpenWaits(tuple(sorted(waiting_on_us, key=order)), now, ours, tuple(owner_away)),
-        theirs_closed=tuple(sorted(their_gaps, key=_start_order)),
+        theirs_ended=EndedWaits(
+            tuple(sorted(theirs_ended, key=pair_order)), theirs, tuple(client_away)
+        ),
         theirs_open=OpenWaits(
             tuple(sorted(waiting_on_them, key=order)), now, theirs, tuple(client_away)
         ),

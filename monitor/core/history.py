@@ -16,16 +16,22 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cached_property
+from typing import TYPE_CHECKING
 
+from monitor.core.cadence import ContactRuns
 from monitor.core.calendar import BusinessCalendar, Interval
 from monitor.core.detectors import Thresholds
 from monitor.core.gap_tracker import GapTracker
 from monitor.core.model import Direction
 from monitor.core.records import Record, by_date, dated_within, utc
+
+if TYPE_CHECKING:
+    from monitor.core.tone import Marks
 
 HISTORY_DAYS = 210  # the most any measure looks back (cadence 180 + friction window 30)
 #: A history must know whether the client wrote at least this many counted messages in all
@@ -132,27 +138,11 @@ class Window:
     __hash__ = None  # type: ignore[assignment]
 
 
+_by_date_and_key = operator.attrgetter("date", "key")
+
+
 def _arrived(arrival: tuple[Record, str]) -> datetime:
     return arrival[0].date
-
-
-@dataclass(frozen=True)
-class _Runs:
-    """Messages sorted by date, as runs of those written on one day (in some zone)."""
-
-    starts: list[int]  # the index of each run's first message
-    days: list[date]  # each run's day
-    #: Every message's day, when the days do not follow the dates (a zone that turns its clocks
-    #: back across midnight): then the runs say nothing and the days are read one by one.
-    every: list[date] | None
-
-    @classmethod
-    def of(cls, records: list[Record], zone: tzinfo) -> _Runs:
-        every = [r.date.astimezone(zone).date() for r in records]
-        starts = [i for i, day in enumerate(every) if i == 0 or day != every[i - 1]]
-        days = [every[i] for i in starts]
-        ascending = all(a < b for a, b in itertools.pairwise(days))
-        return cls(starts, days, None if ascending else every)
 
 
 @dataclass
@@ -173,7 +163,7 @@ class ClientHistory:
     #: The client's contact days: each run of ``inbound`` written on one day (in the client's
     #: zone) as the index of its first message and the day, worked out when first asked for
     #: (see :meth:`contact_days`).
-    contact_runs: _Runs | None = field(default=None, compare=False, repr=False)
+    contact_runs: ContactRuns | None = field(default=None, compare=False, repr=False)
     #: Set by :meth:`follow`: the reply gaps of one instant after another, walked again only
     #: where the window's mail changed (a backtest, a trend).
     gap_tracker: GapTracker | None = field(default=None, compare=False, repr=False)
@@ -186,6 +176,9 @@ class ClientHistory:
     scored: tuple[list[datetime], list[int], int] | None = field(
         default=None, compare=False, repr=False
     )
+    #: The client's messages the friction and pressure facts read, picked out when first
+    #: asked for (see :func:`~monitor.core.tone.marks`).
+    marks: Marks | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def build(
@@ -196,7 +189,7 @@ class ClientHistory:
         before: Before | None = None,
     ) -> ClientHistory:
         ordered = sorted(
-            (r for r in records if r.client in (None, context.name)), key=lambda r: (r.date, r.key)
+            (r for r in records if r.client in (None, context.name)), key=_by_date_and_key
         )
         if before is not None and ordered and ordered[0].date < before.since:
             raise ValueError(f"a record dated {ordered[0].date} is before {before.since}")
@@ -222,6 +215,7 @@ class ClientHistory:
                 back = datetime.combine(record.away_until, time(0), tzinfo=context.theirs.zone)
                 if back > record.date:
                     away.append(((record.date, back), record.sender))
+        counted = [r for r in ordered if r.counts]
         return cls(
             context=context,
             records=ordered,
@@ -229,9 +223,9 @@ class ClientHistory:
             first_seen=first_seen,
             client_away=away,
             owner_away=sorted(owner_away),
-            inbound=[r for r in ordered if r.counts and r.direction is Direction.INBOUND],
-            outbound=[r for r in ordered if r.counts and r.direction is Direction.OUTBOUND],
-            counted=[r for r in ordered if r.counts],
+            inbound=[r for r in counted if r.direction is Direction.INBOUND],
+            outbound=[r for r in counted if r.direction is Direction.OUTBOUND],
+            counted=counted,
             before=before,
         )
 
@@ -252,19 +246,21 @@ class ClientHistory:
         """The days the client wrote (in its zone) from ``since`` to ``until``, both included:
         :func:`~monitor.core.cadence.contact_days` of its counted inbound mail, each message's
         day worked out once however many instants ask."""
-        low = bisect.bisect_left(self.inbound, utc(since), key=by_date)
-        high = bisect.bisect_right(self.inbound, utc(until), lo=low, key=by_date)
-        if low >= high:
-            return []
+        return self._contacts().days_of(*self._inbound_within(since, until))
+
+    def contact_gaps(self, since: datetime, until: datetime) -> list[float]:
+        """The gaps (days) between consecutive :meth:`contact_days`, each worked out once."""
+        return self._contacts().gaps_of(*self._inbound_within(since, until))
+
+    def _contacts(self) -> ContactRuns:
         runs = self.contact_runs
         if runs is None:
-            runs = self.contact_runs = _Runs.of(self.inbound, self.context.theirs.zone)
-        if runs.every is not None:
-            return sorted(set(runs.every[low:high]))
-        # The runs that hold a message from ``low`` up to ``high``: one day each, in order.
-        return runs.days[
-            bisect.bisect_right(runs.starts, low) - 1 : bisect.bisect_left(runs.starts, high)
-        ]
+            runs = self.contact_runs = ContactRuns.of(self.inbound, self.context.theirs.zone)
+        return runs
+
+    def _inbound_within(self, since: datetime, until: datetime) -> tuple[int, int]:
+        low = bisect.bisect_left(self.inbound, utc(since), key=by_date)
+        return low, bisect.bisect_right(self.inbound, utc(until), lo=low, key=by_date)
 
     def newcomers(self, since: datetime, until: datetime) -> list[tuple[Record, str]]:
         """The client's messages (counted inbound) dated from ``since`` to ``until`` with each
@@ -285,12 +281,15 @@ class ClientHistory:
         low = bisect.bisect_left(arrivals, utc(since), key=_arrived)
         return arrivals[low : bisect.bisect_right(arrivals, utc(until), lo=low, key=_arrived)]
 
-    def mean_sentiment(self, since: datetime, before: datetime) -> float | None:
+    def mean_sentiment(
+        self, since: datetime, before: datetime, *, included: bool = False
+    ) -> float | None:
         """The mean tone (:attr:`~monitor.core.records.Record.business_tone`) of the client's
-        scored messages dated from ``since`` up to
-        ``before`` (excluded), rounded to three places as :func:`~monitor.core.tone.mean`
-        gives it; ``None`` without any. The same number, to the last bit, in constant time: a
-        trend or a backtest asks again every day of half a year's messages."""
+        scored messages dated from ``since`` up to ``before`` (excluded, unless ``included``),
+        rounded to three places as
+        :func:`~monitor.core.tone.mean` gives it; ``None`` without any. The same number, to the
+        last bit, in constant time: a trend or a backtest asks again every day of half a year's
+        messages."""
         scored = self.scored
         if scored is None:
             # Every finite float is a whole number of some power of two's parts: counted in
@@ -305,7 +304,8 @@ class ClientHistory:
             scored = self.scored = ([d for d, _ in kept], sums, part)
         dates, sums, part = scored
         low = bisect.bisect_left(dates, utc(since))
-        high = bisect.bisect_left(dates, utc(before), lo=low)
+        cut = bisect.bisect_right if included else bisect.bisect_left
+        high = cut(dates, utc(before), lo=low)
         if high == low:
             return None
         # An integer divided by an integer is rounded once, as math.fsum rounds its sum

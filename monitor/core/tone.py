@@ -24,7 +24,7 @@ from monitor.core import friction_norm
 from monitor.core.friction_norm import NormFacts
 from monitor.core.gaps import Chaser
 from monitor.core.history import HISTORY_DAYS, ClientContext, ClientHistory, Window
-from monitor.core.records import Record, by_date, dated_between, dated_from, utc
+from monitor.core.records import Record, by_date, dated_between, dated_from, dated_within, utc
 from monitor.core.sentiment import NEGATIVE_MESSAGE
 
 _SENIOR_LOCAL = re.compile(
@@ -155,40 +155,100 @@ def _senior_copied(
     ]
 
 
+@dataclass(frozen=True)
+class Marks:
+    """Of a client's counted inbound messages (by date), the few the friction and pressure facts
+    read of each window, picked out once: a backtest or a trend reads a window every day, and
+    most messages in it add nothing (no cues, no negative tone, no politeness score)."""
+
+    #: Per category of friction cues (:data:`CUED`), the messages with some, with those cues.
+    cues: dict[str, list[tuple[Record, tuple[str, ...]]]]
+    negative: list[Record]  # negative business mail that reads curt (or is unscored)
+    status: list[Record]  # with status requests
+    polite: list[Record]  # scored by the politeness model
+
+    @classmethod
+    def of(cls, inbound: Sequence[Record]) -> Marks:
+        cued = [r for r in inbound if r.friction]
+        return cls(
+            cues={category: list(_with_cues(cued, category)) for category in CUED},
+            negative=[r for r in inbound if _negative(r)],
+            status=[r for r in inbound if r.pressure],
+            polite=[r for r in inbound if r.impoliteness is not None],
+        )
+
+    def cued(
+        self, category: str, since: datetime, until: datetime
+    ) -> list[tuple[Record, tuple[str, ...]]]:
+        """The messages dated from ``since`` to ``until`` with cues of ``category``."""
+        found = self.cues[category]
+        low = bisect.bisect_left(found, utc(since), key=_dated)
+        return found[low : bisect.bisect_right(found, utc(until), lo=low, key=_dated)]
+
+
+#: The categories of friction cues the friction facts count.
+CUED = ("escalation", "pressure_phrase", "challenge")
+
+
+def _dated(item: tuple[Record, tuple[str, ...]]) -> datetime:
+    return item[0].date
+
+
+def marks(history: ClientHistory) -> Marks:
+    """The history's :class:`Marks`, picked out when first asked for."""
+    found = history.marks
+    if found is None:
+        found = history.marks = Marks.of(history.inbound)
+    return found
+
+
 def friction(window: Window, history: ClientHistory) -> FrictionFacts:
     """Friction cues over the friction window, judged against the client's tone before it."""
     window_days = history.context.thresholds.friction_window_days
-    window_start = window.now - timedelta(days=window_days)
+    now = window.now
+    window_start = now - timedelta(days=window_days)
     inbound = window.inbound
-    recent = dated_from(inbound, window_start)
-    norm = friction_norm.assess(inbound, window.now)
-    # Escalation words and pointed questions count from messages that read curt for this
-    # client: sharper than its own usual top, which a client that always writes tersely has
-    # raised ("why did you …?" is how it asks). Only a message with cues can count: the others
-    # are not judged at all (most of a busy client's month, every day of a backtest).
-    cued = [r for r in recent if r.friction and not friction_norm.reads_polite(r, norm.usual_top)]
+    # The window's messages from ``window_start`` on, as the history's marks cut them (at
+    # instants in UTC, the records' zone, converted once for every cut).
+    low, high = utc(max(window_start, window.since(HISTORY_DAYS))), utc(now)
+    marked = marks(history)
+    norm = friction_norm.assess(inbound, now, scored=marked.polite)
     # A contact is only "new" against history from before the window.
     first = window.first_counted()
     history_before = first is not None and first.date < window_start
-    senior = _senior_copied(history, window_start, window.now) if history_before else []
+    senior = _senior_copied(history, window_start, now) if history_before else []
     return FrictionFacts(
         window_days=window_days,
-        messages=len(recent),
-        sentiment_now=mean(_tones(recent)),
+        messages=len(inbound) - bisect.bisect_left(inbound, utc(window_start), key=by_date),
+        sentiment_now=history.mean_sentiment(low, high, included=True),
         sentiment_usual=history.mean_sentiment(window.since(HISTORY_DAYS), window_start),
-        escalation=_with_cues(cued, "escalation"),
-        pressure_phrases=_with_cues(recent, "pressure_phrase"),
-        challenges=_with_cues(cued, "challenge"),
+        # Escalation words and pointed questions count from messages that read curt for this
+        # client: sharper than its own usual top, which a client that always writes tersely
+        # has raised ("why did you …?" is how it asks). Only a message with cues can count:
+        # the others are not judged at all (most of a busy client's month, every day of a
+        # backtest).
+        escalation=_curt(marked.cued("escalation", low, high), norm.usual_top),
+        pressure_phrases=tuple(marked.cued("pressure_phrase", low, high)),
+        challenges=_curt(marked.cued("challenge", low, high), norm.usual_top),
         # Negative tone read as business mail, in messages that also read as curt or impolite:
         # a technical question about an error is not a negative message, however many come.
-        negative=tuple(
-            r
-            for r in recent
-            if (t := r.business_tone) is not None and t <= NEGATIVE_MESSAGE and _curt_or_unscored(r)
-        ),
+        negative=tuple(dated_within(marked.negative, low, high)),
         senior_copied=tuple(senior),
         norm=norm,
     )
+
+
+def _curt(
+    cued: list[tuple[Record, tuple[str, ...]]], usual_top: float
+) -> tuple[tuple[Record, tuple[str, ...]], ...]:
+    """Those of the ``cued`` messages that do not read polite for the client."""
+    return tuple(item for item in cued if not friction_norm.reads_polite(item[0], usual_top))
+
+
+def _negative(record: Record) -> bool:
+    """Negative tone read as business mail, in a message that also reads curt or impolite."""
+    tone = record.business_tone
+    return tone is not None and tone <= NEGATIVE_MESSAGE and _curt_or_unscored(record)
 
 
 def _curt_or_unscored(record: Record) -> bool:
@@ -241,6 +301,9 @@ def pressure(window: Window, context: ClientContext, chasers: Sequence[Chaser]) 
     cut = utc(pressure_start)
     start = bisect.bisect_left(inbound, cut, key=by_date)  # the window's first
     in_window = tuple(inbound[start:])
+    # The window's status requests, as the history's marks cut them.
+    status = marks(window.history).status
+    since, now = utc(max(pressure_start, window.since(HISTORY_DAYS))), utc(window.now)
     baseline = None
     if start:  # mail before the window: its first message and how many since
         span = min(180.0, (pressure_start - inbound[0].date).total_seconds() / 86400)
@@ -254,6 +317,6 @@ def pressure(window: Window, context: ClientContext, chasers: Sequence[Chaser]) 
         inbound=in_window,
         baseline=round(baseline, 1) if baseline is not None else None,
         chasers=tuple(c.record for c in chasers[bisect.bisect_left(chasers, cut, key=_chased) :]),
-        status_requests=tuple((r, r.pressure) for r in in_window if r.pressure),
+        status_requests=tuple((r, r.pressure) for r in dated_within(status, since, now)),
         working=context.theirs.is_working,
     )

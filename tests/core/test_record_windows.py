@@ -3,9 +3,10 @@ bisection: the same records a date filter over all of them finds, edges included
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import fields, replace
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 import pytest
 
@@ -94,6 +95,7 @@ def test_a_historys_contact_days_are_the_days_its_messages_were_written_in_the_c
         for until in _instants(client.records, 4)[::4]:
             expected = contact_days(client.inbound, zone, since=since, until=until)
             assert client.contact_days(since, until) == expected
+            assert client.contact_gaps(since, until) == _gaps(expected)
 
 
 class _BackAcrossMidnight(tzinfo):
@@ -134,6 +136,12 @@ def test_contact_days_follow_a_zone_whose_clocks_go_back_across_midnight() -> No
         for until in [r.date for r in client.inbound]:
             expected = contact_days(client.inbound, zone, since=since, until=until)
             assert client.contact_days(since, until) == expected
+            assert client.contact_gaps(since, until) == _gaps(expected)
+
+
+def _gaps(days: list[date]) -> list[float]:
+    """The gaps between consecutive contact days, as the cadence counts them."""
+    return [float((b - a).days) for a, b in itertools.pairwise(days)]
 
 
 def test_a_record_made_from_its_values_is_the_record_the_dataclass_makes() -> None:
