@@ -177,12 +177,7 @@ class GapTracker:
         before = walk(dropped)
         if before.waiting_for_us is not None or before.waiting_for_them is not None:
             return None
-        for start, _ in before.ours:
-            self._closed_ours.remove(order(start))
-        for start, _ in before.theirs:
-            self._closed_theirs.remove(order(start))
-        for chaser in before.chasers:
-            self._chasers.remove(order(chaser.record))
+        self._remove_closed(before)
         del walked.ours[: len(before.ours)]
         del walked.theirs[: len(before.theirs)]
         del walked.chasers[: len(before.chasers)]
@@ -216,16 +211,20 @@ class GapTracker:
                 else:
                     kept.put(name, now)
 
-    def _forget(self, thread: _Thread) -> None:
-        walked, thread.walked = thread.walked, None
-        if walked is None:
-            return
+    def _remove_closed(self, walked: Walk) -> None:
+        """Take the closed gaps and chasers ``walked`` found out of those kept."""
         for start, _ in walked.ours:
             self._closed_ours.remove(order(start))
         for start, _ in walked.theirs:
             self._closed_theirs.remove(order(start))
         for chaser in walked.chasers:
             self._chasers.remove(order(chaser.record))
+
+    def _forget(self, thread: _Thread) -> None:
+        walked, thread.walked = thread.walked, None
+        if walked is None:
+            return
+        self._remove_closed(walked)
         name = thread.records[0].thread
         self._open_ours.drop(name)
         self._open_theirs.drop(name)
