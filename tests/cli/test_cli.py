@@ -297,6 +297,19 @@ def test_ingest_reports_per_folder_counts_and_is_idempotent(setup) -> None:
     assert second == {"read": 8, "new": 0, "known": 8, "quarantined": 0, "excluded": 0}
 
 
+def _alices_answer(**fields: object) -> bytes:
+    """Alice's answer to Dana's question about the pallet count."""
+    return email(
+        frm=ALICE,
+        to=DANA,
+        subject="Re: Pallet count",
+        body="Hi Dana,\n\nThe count is 412 pallets, confirmed this morning.\n\nAlice",
+        date=datetime(2026, 6, 2, 11, 40, tzinfo=LONDON),
+        message_id="pallets-reply@northwind-advisory.example",
+        **fields,
+    )
+
+
 @pytest.mark.parametrize("name", ["acme-2026.mbox", "Sent.mbox"])
 def test_our_replies_in_an_mbox_not_named_sent_are_named_as_not_counted(
     tmp_path: Path, name: str
@@ -307,15 +320,7 @@ def test_our_replies_in_an_mbox_not_named_sent_are_named_as_not_counted(
     config = tmp_path / "relmon.toml"
     config.write_text(CONFIG + f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n')
     question = email(subject="Pallet count", date=datetime(2026, 6, 2, 9, 12, tzinfo=LONDON))
-    answer = email(
-        frm=ALICE,
-        to=DANA,
-        subject="Re: Pallet count",
-        body="Hi Dana,\n\nThe count is 412 pallets, confirmed this morning.\n\nAlice",
-        date=datetime(2026, 6, 2, 11, 40, tzinfo=LONDON),
-        message_id="pallets-reply@northwind-advisory.example",
-        in_reply_to="roadmap-1@acme-logistics.example",
-    )
+    answer = _alices_answer(in_reply_to="roadmap-1@acme-logistics.example")
     mbox = tmp_path / name
     mbox.write_bytes(
         b"".join(
@@ -344,14 +349,7 @@ def test_our_reply_in_a_maildir_inbox_is_named_as_not_counted_with_maildir_advic
 ) -> None:
     config = tmp_path / "relmon.toml"
     config.write_text(CONFIG + f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n')
-    answer = email(
-        frm=ALICE,
-        to=DANA,
-        subject="Re: Pallet count",
-        body="Hi Dana,\n\nThe count is 412 pallets, confirmed this morning.\n\nAlice",
-        date=datetime(2026, 6, 2, 11, 40, tzinfo=LONDON),
-        message_id="pallets-reply@northwind-advisory.example",
-    )
+    answer = _alices_answer()
     inbox = tmp_path / "alice" / "INBOX"
     for part in ("cur", "new", "tmp"):
         (inbox / part).mkdir(parents=True)
@@ -371,16 +369,7 @@ def test_a_copy_of_our_reply_already_counted_from_sent_is_not_named_as_not_count
     copied herself in: it is counted as hers, and the second ingest does not say it is not."""
     config = tmp_path / "relmon.toml"
     config.write_text(CONFIG + f'\n[store]\nurl = "sqlite:///{tmp_path / "relmon.db"}"\n')
-    answer = email(
-        frm=ALICE,
-        to=DANA,
-        cc=[ALICE],
-        subject="Re: Pallet count",
-        body="Hi Dana,\n\nThe count is 412 pallets, confirmed this morning.\n\nAlice",
-        date=datetime(2026, 6, 2, 11, 40, tzinfo=LONDON),
-        message_id="pallets-reply@northwind-advisory.example",
-        in_reply_to="roadmap-1@acme-logistics.example",
-    )
+    answer = _alices_answer(cc=[ALICE], in_reply_to="roadmap-1@acme-logistics.example")
     entry = b"From - Tue Jun  2 12:00:00 2026\n" + answer.replace(b"\r\n", b"\n") + b"\n"
     (tmp_path / "Sent.mbox").write_bytes(entry)
     (tmp_path / "acme-2026.mbox").write_bytes(entry)
